@@ -1,0 +1,64 @@
+"""Dealer Mall: create_app(config) is the one place that wires everything."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.db import db
+from app.extensions import init_extensions
+from config import get_config
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    if config is None:
+        config = get_config()
+    elif isinstance(config, str):
+        config = get_config(config)
+    else:
+        config.validate()
+    app.config.from_object(config)
+    app.json.ensure_ascii = False
+    init_extensions(app)
+    register_db_hooks(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_db_hooks(app: Flask) -> None:
+    in_memory = app.config["DATABASE_URL"].endswith(":memory:")
+
+    @app.before_request
+    def _connect():
+        if not in_memory:
+            db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not in_memory and not db.is_closed():
+            db.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.http import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_commands as register
+
+    register(app)
+
+
+logging.getLogger("peewee").setLevel(logging.INFO)

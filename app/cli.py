@@ -1,0 +1,81 @@
+"""Flask CLI: db-upgrade, db-status, create-staff, seed-demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from playhouse.migrations import Runner
+
+from app.db import db
+from app.errors import AppError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migration_runner() -> Runner:
+    return Runner(db.obj, directory=str(MIGRATIONS_DIR))
+
+
+def upgrade_database() -> list[str]:
+    """Apply every pending migration; returns their names."""
+    with db.connection_context():
+        return migration_runner().up()
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply pending schema migrations."""
+        applied = upgrade_database()
+        click.echo("\n".join(f"applied: {name}" for name in applied) or "database is up to date")
+
+    @app.cli.command("db-status")
+    def db_status():
+        """List migrations and whether each is applied."""
+        with db.connection_context():
+            for m in migration_runner().status():
+                click.echo(f"[{'x' if m.applied else ' '}] {m.name}")
+
+    @app.cli.command("create-staff")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True, prompt=True, hide_input=True)
+    @click.option("--role", required=True)
+    @click.option("--branch", "branch_code", help="branch code, for branch-scoped staff")
+    @click.option("--name", default="")
+    @click.option("--scope", "data_scope", type=click.Choice(["all", "branch", "own"]))
+    def create_staff_command(username, password, role, branch_code, name, data_scope):
+        """Create a staff account (admin, customer_service, branch_manager, ...)."""
+        from app.auth.services import create_staff
+        from app.core.models import Branch
+
+        with db.connection_context():
+            branch_id = None
+            if branch_code:
+                branch = Branch.get_or_none(Branch.code == branch_code)
+                if branch is None:
+                    raise click.ClickException(f"no branch with code {branch_code!r}")
+                branch_id = branch.id
+            try:
+                staff = create_staff(
+                    username, password, role, name=name, branch_id=branch_id, data_scope=data_scope
+                )
+            except AppError as exc:
+                raise click.ClickException(f"{exc.message} {exc.details}") from None
+        click.echo(f"created staff {staff.username} ({staff.role}, scope {staff.data_scope})")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="do nothing when the database has customers")
+    def seed_demo_command(if_empty):
+        """Load a believable demo: branches, warehouses, catalogue, customers, stock, staff, orders."""
+        from app.demo import demo_logins, seed_demo
+
+        with db.connection_context():
+            created = seed_demo(if_empty=if_empty)
+        click.echo("demo data loaded" if created else "database already has data; seed skipped")
+        logins = demo_logins()
+        if logins:
+            click.echo("demo logins (admin console / admin API):")
+            for username, password, role in logins:
+                click.echo(f"  {username:<12} {password}  ({role})")

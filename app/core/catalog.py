@@ -1,0 +1,112 @@
+"""Catalogue use cases: categories, products with their 10 price levels, and customer price books."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from peewee import IntegrityError
+
+from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
+from app.core.rules import PRICE_LEVELS
+from app.db import db, money, utcnow
+from app.errors import Conflict, NotFound, ValidationFailed
+
+PRODUCT_FIELDS = ("sku", "name", "category", "unit", "pack_size", "min_qty", "step", "list_price")
+
+
+def create_category(name: str, parent_id: int | None = None, sort: int = 0) -> Category:
+    with db.atomic():
+        if parent_id is not None and not Category.select().where(Category.id == parent_id).exists():
+            raise NotFound("上级分类不存在", parent_id=parent_id)
+        return Category.create(name=name, parent=parent_id, sort=sort)
+
+
+def _set_level_prices(product_id: int, prices: Mapping[int, Decimal]) -> None:
+    bad = [level for level in prices if int(level) not in PRICE_LEVELS]
+    if bad:
+        raise ValidationFailed("价格等级须为 1-10", prices=[f"无效等级 {b}" for b in bad])
+    rows = [
+        {"product": product_id, "level": int(level), "price": money(price)}
+        for level, price in prices.items()
+    ]
+    if rows:
+        (
+            ProductPrice.insert_many(rows)
+            .on_conflict(
+                conflict_target=[ProductPrice.product, ProductPrice.level],
+                preserve=[ProductPrice.price],
+            )
+            .execute()
+        )
+
+
+def create_product(
+    *, prices: Mapping[int, Decimal] | None = None, active: bool = True, **fields
+) -> Product:
+    """Create a product with its level prices. Raises: Conflict (duplicate sku), ValidationFailed."""
+    with db.atomic():
+        category_id = fields.pop("category_id", None)
+        try:
+            with db.atomic():
+                product = Product.create(
+                    category=category_id,
+                    active=active,
+                    list_price=money(fields.pop("list_price")),
+                    **fields,
+                )
+        except IntegrityError:
+            raise Conflict("商品编码已存在", sku=fields.get("sku")) from None
+        _set_level_prices(product.id, prices or {})
+        return product
+
+
+def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = None, **fields):
+    """Change any product field and any of its level prices. Raises: NotFound, Conflict."""
+    with db.atomic():
+        product = Product.get_or_none(Product.id == product_id)
+        if product is None:
+            raise NotFound("商品不存在", product_id=product_id)
+        if "category_id" in fields:
+            fields["category"] = fields.pop("category_id")
+        if "list_price" in fields:
+            fields["list_price"] = money(fields["list_price"])
+        for key, value in fields.items():
+            setattr(product, key, value)
+        product.updated_at = utcnow()
+        try:
+            with db.atomic():
+                product.save()
+        except IntegrityError:
+            raise Conflict("商品编码已存在", sku=product.sku) from None
+        _set_level_prices(product.id, prices or {})
+        return product
+
+
+def level_prices(product_ids: list[int]) -> dict[int, dict[int, Decimal]]:
+    result: dict[int, dict[int, Decimal]] = {pid: {} for pid in product_ids}
+    for pp in ProductPrice.select().where(ProductPrice.product << product_ids):
+        result[pp.product_id][pp.level] = pp.price
+    return result
+
+
+def set_customer_price(customer_id: int, product_id: int, price: Decimal) -> CustomerPrice:
+    """Put a product into a customer's price book (or change its price there)."""
+    with db.atomic():
+        if not Customer.select().where(Customer.id == customer_id).exists():
+            raise NotFound("客户不存在", customer_id=customer_id)
+        if not Product.select().where(Product.id == product_id).exists():
+            raise NotFound("商品不存在", product_id=product_id)
+        (
+            CustomerPrice.insert(
+                customer=customer_id, product=product_id, price=money(price), updated_at=utcnow()
+            )
+            .on_conflict(
+                conflict_target=[CustomerPrice.customer, CustomerPrice.product],
+                preserve=[CustomerPrice.price, CustomerPrice.updated_at],
+            )
+            .execute()
+        )
+        return CustomerPrice.get(
+            (CustomerPrice.customer == customer_id) & (CustomerPrice.product == product_id)
+        )

@@ -1,0 +1,178 @@
+"""Credit and prepaid holds, and posting shipped value to the customer's account (invariant 2).
+
+A customer's exposure is `ar_balance + held`. Credit customers may go up to `credit_limit`;
+prepaid customers up to 0 (their prepaid funds are a negative ar_balance); cash-on-delivery
+customers are not limited. Every change is one guarded UPDATE plus a ledger row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.core.models import (
+    AccountEntry,
+    Customer,
+    HoldMovement,
+    Order,
+    Receipt,
+    ReceiptAllocation,
+    Receivable,
+    Shipment,
+    Staff,
+)
+from app.core.rules import CREDIT_OVERRIDE_ROLES, SettlementMethod, allocate_fifo
+from app.db import db, fen, money, utcnow
+from app.errors import CreditExceeded, Forbidden
+
+
+def exposure_limit(customer: Customer) -> Decimal | None:
+    """How far ar_balance + held may go, or None when not limited (cash on delivery)."""
+    if customer.settlement_method == SettlementMethod.CREDIT:
+        return customer.credit_limit
+    if customer.settlement_method == SettlementMethod.PREPAID:
+        return Decimal("0.00")
+    return None
+
+
+def _check_override_right(staff_id: int) -> Staff:
+    staff = Staff.get_or_none(Staff.id == staff_id)
+    if staff is None or not staff.active or staff.role not in CREDIT_OVERRIDE_ROLES:
+        raise Forbidden("无权超信用额度审批", staff_id=staff_id)
+    return staff
+
+
+def hold(customer_id: int, order_id: int, amount: Decimal, override_by: int | None = None) -> None:
+    """Hold an approved order's value against the customer's credit or prepaid funds.
+
+    Guarded by `ar_balance + held + amount <= limit` unless an authorised role overrides, which is
+    recorded on the hold. Raises: CreditExceeded (limit / used / needed), Forbidden.
+    """
+    amount = money(amount)
+    with db.atomic():
+        customer = Customer.get_by_id(customer_id)
+        limit = exposure_limit(customer)
+        query = Customer.update(held=Customer.held + fen(amount)).where(Customer.id == customer_id)
+        overridden = None
+        if limit is not None:
+            if override_by is not None:
+                overridden = _check_override_right(override_by)
+            else:
+                query = query.where(
+                    Customer.ar_balance + Customer.held + fen(amount) <= Customer.credit_limit
+                    if customer.settlement_method == SettlementMethod.CREDIT
+                    else Customer.ar_balance + Customer.held + fen(amount) <= 0
+                )
+        if not query.execute():
+            raise _credit_exceeded(customer_id, amount)
+        HoldMovement.create(
+            customer=customer_id,
+            order=order_id,
+            kind="hold",
+            amount=amount,
+            override_by=overridden,
+        )
+        Order.update(
+            held_amount=Order.held_amount + fen(amount), credit_override_by=overridden
+        ).where(Order.id == order_id).execute()
+
+
+def _credit_exceeded(customer_id: int, needed: Decimal) -> CreditExceeded:
+    customer = Customer.get_by_id(customer_id)  # re-read: the values that made the guard fail
+    used = customer.ar_balance + customer.held
+    if customer.settlement_method == SettlementMethod.PREPAID:
+        available = max(-used, Decimal("0.00"))
+        return CreditExceeded(
+            f"预付款余额不足：可用 {available}，本单需要 {needed}",
+            limit="0.00",
+            used=str(used),
+            needed=str(needed),
+            available=str(available),
+        )
+    available = customer.credit_limit - used
+    return CreditExceeded(
+        f"超出信用额度：额度 {customer.credit_limit}，已用 {used}，本单需要 {needed}",
+        limit=str(customer.credit_limit),
+        used=str(used),
+        needed=str(needed),
+        available=str(available),
+    )
+
+
+def release(customer_id: int, order_id: int, amount: Decimal) -> None:
+    """Give back what an order still holds (order cancelled)."""
+    amount = money(amount)
+    if amount <= 0:
+        return
+    with db.atomic():
+        _take_from_hold(customer_id, order_id, amount)
+        HoldMovement.create(customer=customer_id, order=order_id, kind="release", amount=-amount)
+
+
+def _take_from_hold(customer_id: int, order_id: int, amount: Decimal) -> None:
+    updated = (
+        Customer.update(held=Customer.held - fen(amount))
+        .where((Customer.id == customer_id) & (Customer.held >= fen(amount)))
+        .execute()
+    )
+    updated_order = (
+        Order.update(held_amount=Order.held_amount - fen(amount))
+        .where((Order.id == order_id) & (Order.held_amount >= fen(amount)))
+        .execute()
+    )
+    if not (updated and updated_order):
+        raise RuntimeError(f"hold of order {order_id} is smaller than {amount}")
+
+
+def post_shipment(shipment: Shipment, actor: str = "") -> Receivable:
+    """Move a shipment's value from the hold to the account: a receivable, paid first from prepayments."""
+    order = shipment.order
+    amount = shipment.amount
+    with db.atomic():
+        # Customer row first: receipts take it first too, so the two never deadlock.
+        _take_from_hold(order.customer_id, order.id, amount)
+        Customer.update(ar_balance=Customer.ar_balance + fen(amount)).where(
+            Customer.id == order.customer_id
+        ).execute()
+        HoldMovement.create(customer=order.customer_id, order=order.id, kind="ship", amount=-amount)
+        AccountEntry.create(
+            customer=order.customer_id,
+            kind="shipment",
+            amount=amount,
+            ref=shipment.number,
+            note=f"订单 {order.number} 发货",
+        )
+        receivable = Receivable.create(
+            customer=order.customer_id,
+            order=order.id,
+            shipment=shipment.id,
+            amount=amount,
+            open_amount=amount,
+        )
+        prepayments = (
+            Receipt.select(Receipt.id, Receipt.unapplied)
+            .where((Receipt.customer == order.customer_id) & (Receipt.unapplied > 0))
+            .order_by(Receipt.received_at, Receipt.id)
+        )
+        allocations, _ = allocate_fifo(amount, ((r.id, r.unapplied) for r in prepayments))
+        for receipt_id, take in allocations:
+            apply(receipt_id, receivable.id, take)
+        return receivable
+
+
+def apply(receipt_id: int, receivable_id: int, amount: Decimal) -> None:
+    """Apply part of a receipt to a receivable: both guarded so neither can go below zero."""
+    took_receipt = (
+        Receipt.update(unapplied=Receipt.unapplied - fen(amount))
+        .where((Receipt.id == receipt_id) & (Receipt.unapplied >= fen(amount)))
+        .execute()
+    )
+    took_receivable = (
+        Receivable.update(open_amount=Receivable.open_amount - fen(amount))
+        .where((Receivable.id == receivable_id) & (Receivable.open_amount >= fen(amount)))
+        .execute()
+    )
+    if not (took_receipt and took_receivable):
+        raise RuntimeError(f"cannot apply {amount} of receipt {receipt_id} to {receivable_id}")
+    ReceiptAllocation.create(
+        receipt=receipt_id, receivable=receivable_id, amount=amount, created_at=utcnow()
+    )

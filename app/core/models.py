@@ -1,0 +1,304 @@
+"""Core tables: organisation, catalogue, prices, stock, orders, shipments, receivables and their ledgers."""
+
+from __future__ import annotations
+
+from peewee import (
+    BooleanField,
+    CharField,
+    Check,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    SmallIntegerField,
+)
+
+from app.db import BaseModel, MoneyField, utcnow
+
+
+class Branch(BaseModel):
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=100)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Warehouse(BaseModel):
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=100)
+    branch = ForeignKeyField(Branch, null=True, backref="warehouses", on_delete="RESTRICT")
+    address = CharField(max_length=255, default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Staff(BaseModel):
+    """An employee of HQ or a branch: console user, approver, warehouse, finance or sales rep."""
+
+    username = CharField(max_length=64, unique=True)
+    password_hash = CharField(max_length=255)
+    name = CharField(max_length=100)
+    role = CharField(max_length=32, index=True)
+    branch = ForeignKeyField(Branch, null=True, backref="staff", on_delete="RESTRICT")
+    data_scope = CharField(max_length=16, default="own")  # all | branch | own
+    phone = CharField(max_length=32, default="")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Category(BaseModel):
+    name = CharField(max_length=100)
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    sort = IntegerField(default=0)
+
+
+class Product(BaseModel):
+    sku = CharField(max_length=64, unique=True)
+    name = CharField(max_length=200, index=True)
+    category = ForeignKeyField(Category, null=True, backref="products", on_delete="RESTRICT")
+    unit = CharField(max_length=16, default="件")
+    pack_size = IntegerField(default=1, constraints=[Check("pack_size >= 1")])
+    min_qty = IntegerField(default=1, constraints=[Check("min_qty >= 1")])
+    step = IntegerField(default=1, constraints=[Check("step >= 1")])
+    list_price = MoneyField(constraints=[Check("list_price >= 0")])
+    image = CharField(max_length=500, default="")
+    active = BooleanField(default=True, index=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class ProductPrice(BaseModel):
+    """One of the 10 wholesale price levels of a product."""
+
+    product = ForeignKeyField(Product, backref="level_prices", on_delete="CASCADE")
+    level = SmallIntegerField(constraints=[Check("level BETWEEN 1 AND 10")])
+    price = MoneyField(constraints=[Check("price >= 0")])
+
+    class Meta:
+        indexes = ((("product", "level"), True),)
+
+
+class Customer(BaseModel):
+    """A dealer's account at HQ.
+
+    `ar_balance` is what the customer owes (negative: prepaid funds on account); `held` is the value
+    of approved, not yet shipped orders. Both change only by guarded UPDATEs with a ledger row.
+    """
+
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=200, index=True)
+    branch = ForeignKeyField(Branch, backref="customers", on_delete="RESTRICT")
+    price_level = SmallIntegerField(default=1, constraints=[Check("price_level BETWEEN 1 AND 10")])
+    settlement_method = CharField(max_length=16, default="credit")  # prepaid | credit | cod
+    credit_limit = MoneyField(default=0, constraints=[Check("credit_limit >= 0")])
+    ar_balance = MoneyField(default=0)
+    held = MoneyField(default=0, constraints=[Check("held >= 0")])
+    rep = ForeignKeyField(Staff, null=True, backref="customers", on_delete="SET NULL")
+    warehouse = ForeignKeyField(Warehouse, backref="customers", on_delete="RESTRICT")
+    contact = CharField(max_length=64, default="")
+    phone = CharField(max_length=32, default="")
+    address = CharField(max_length=255, default="")
+    lat = DecimalField(max_digits=9, decimal_places=6, null=True)
+    lng = DecimalField(max_digits=9, decimal_places=6, null=True)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class CustomerPrice(BaseModel):
+    """A customer's price-book entry: overrides the level price for one product."""
+
+    customer = ForeignKeyField(Customer, backref="price_book", on_delete="CASCADE")
+    product = ForeignKeyField(Product, backref="customer_prices", on_delete="CASCADE")
+    price = MoneyField(constraints=[Check("price >= 0")])
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("customer", "product"), True),)
+
+
+class Stock(BaseModel):
+    """On hand and reserved per warehouse and product; the CHECKs back up invariant 1 in the database."""
+
+    warehouse = ForeignKeyField(Warehouse, backref="stock", on_delete="RESTRICT")
+    product = ForeignKeyField(Product, backref="stock", on_delete="RESTRICT")
+    on_hand = IntegerField(default=0)
+    reserved = IntegerField(default=0)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("warehouse", "product"), True),)
+        constraints = [Check("reserved >= 0"), Check("reserved <= on_hand")]
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(BaseModel):
+    """Append-only stock ledger: the deltas of a stock row sum to its on_hand and reserved."""
+
+    warehouse = ForeignKeyField(Warehouse, on_delete="RESTRICT")
+    product = ForeignKeyField(Product, on_delete="RESTRICT")
+    kind = CharField(max_length=16)  # adjust | reserve | release | ship
+    on_hand_delta = IntegerField(default=0)
+    reserved_delta = IntegerField(default=0)
+    reason = CharField(max_length=255, default="")
+    ref = CharField(max_length=64, default="", index=True)
+    actor = CharField(max_length=64, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("warehouse", "product", "id"), False),)
+
+
+class Order(BaseModel):
+    """A sales order, from submission through review to shipping; status follows rules.TRANSITIONS."""
+
+    number = CharField(max_length=32, unique=True)
+    customer = ForeignKeyField(Customer, backref="orders", on_delete="RESTRICT")
+    warehouse = ForeignKeyField(Warehouse, on_delete="RESTRICT")
+    status = CharField(max_length=24, index=True)
+    source = CharField(max_length=16, default="mall")  # mall | rep | admin
+    placed_by = CharField(max_length=64, default="")
+    total = MoneyField(default=0)
+    held_amount = MoneyField(default=0)  # part of customer.held that belongs to this order
+    remark = CharField(max_length=500, default="")
+    address = CharField(max_length=500, default="")
+    reject_reason = CharField(max_length=500, default="")
+    credit_override_by = ForeignKeyField(Staff, null=True, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow, index=True)
+    approved_at = DateTimeField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sales_order"
+        indexes = ((("customer", "created_at"), False),)
+
+
+class OrderLine(BaseModel):
+    order = ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="RESTRICT")
+    qty = IntegerField(constraints=[Check("qty > 0")])
+    price = MoneyField()
+    list_price = MoneyField()
+    amount = MoneyField()
+    shipped_qty = IntegerField(default=0)
+    reserved_qty = IntegerField(default=0)
+
+    class Meta:
+        table_name = "sales_order_line"
+        constraints = [Check("shipped_qty >= 0"), Check("shipped_qty <= qty")]
+
+
+class OrderEvent(BaseModel):
+    """One row per status change (invariant 4): the order's history, as the dealer sees it."""
+
+    order = ForeignKeyField(Order, backref="events", on_delete="CASCADE")
+    action = CharField(max_length=24)
+    from_status = CharField(max_length=24, null=True)
+    to_status = CharField(max_length=24)
+    actor = CharField(max_length=64, default="")
+    note = CharField(max_length=500, default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Shipment(BaseModel):
+    order = ForeignKeyField(Order, backref="shipments", on_delete="RESTRICT")
+    number = CharField(max_length=32, unique=True)
+    carrier = CharField(max_length=64)
+    tracking_no = CharField(max_length=64)
+    amount = MoneyField()
+    shipped_by = CharField(max_length=64, default="")
+    shipped_at = DateTimeField(default=utcnow)
+
+
+class ShipmentLine(BaseModel):
+    shipment = ForeignKeyField(Shipment, backref="lines", on_delete="CASCADE")
+    order_line = ForeignKeyField(OrderLine, backref="shipment_lines", on_delete="RESTRICT")
+    qty = IntegerField(constraints=[Check("qty > 0")])
+    amount = MoneyField()
+
+
+class HoldMovement(BaseModel):
+    """Append-only ledger of customer.held: holds at approval, releases at shipping or cancel."""
+
+    customer = ForeignKeyField(Customer, on_delete="RESTRICT")
+    order = ForeignKeyField(Order, on_delete="RESTRICT")
+    kind = CharField(max_length=16)  # hold | release | ship
+    amount = MoneyField()  # signed
+    override_by = ForeignKeyField(Staff, null=True, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+
+class AccountEntry(BaseModel):
+    """Append-only customer account ledger: sums to customer.ar_balance; the dealer's statement."""
+
+    customer = ForeignKeyField(Customer, backref="account_entries", on_delete="RESTRICT")
+    kind = CharField(max_length=16)  # shipment | receipt
+    amount = MoneyField()  # + the customer owes more, − the customer paid
+    ref = CharField(max_length=64, default="")
+    note = CharField(max_length=255, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("customer", "created_at"), False),)
+
+
+class Receivable(BaseModel):
+    """What one shipment put on the customer's account; `open_amount` falls as receipts are applied."""
+
+    customer = ForeignKeyField(Customer, backref="receivables", on_delete="RESTRICT")
+    order = ForeignKeyField(Order, on_delete="RESTRICT")
+    shipment = ForeignKeyField(Shipment, on_delete="RESTRICT")
+    amount = MoneyField(constraints=[Check("amount > 0")])
+    open_amount = MoneyField()
+    posted_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("customer", "open_amount"), False),)
+        constraints = [Check("open_amount >= 0"), Check("open_amount <= amount")]
+
+
+class Receipt(BaseModel):
+    """Money received from a customer; `unapplied` is what no receivable has taken yet (prepayment)."""
+
+    customer = ForeignKeyField(Customer, backref="receipts", on_delete="RESTRICT")
+    number = CharField(max_length=32, unique=True)
+    amount = MoneyField(constraints=[Check("amount > 0")])
+    unapplied = MoneyField()
+    method = CharField(max_length=32)
+    reference = CharField(max_length=128, default="")
+    recorded_by = CharField(max_length=64, default="")
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        constraints = [Check("unapplied >= 0"), Check("unapplied <= amount")]
+
+
+class ReceiptAllocation(BaseModel):
+    receipt = ForeignKeyField(Receipt, backref="allocations", on_delete="RESTRICT")
+    receivable = ForeignKeyField(Receivable, backref="allocations", on_delete="RESTRICT")
+    amount = MoneyField(constraints=[Check("amount > 0")])
+    created_at = DateTimeField(default=utcnow)
+
+
+MODELS = [
+    Branch,
+    Warehouse,
+    Staff,
+    Category,
+    Product,
+    ProductPrice,
+    Customer,
+    CustomerPrice,
+    Stock,
+    StockMovement,
+    Order,
+    OrderLine,
+    OrderEvent,
+    Shipment,
+    ShipmentLine,
+    HoldMovement,
+    AccountEntry,
+    Receivable,
+    Receipt,
+    ReceiptAllocation,
+]

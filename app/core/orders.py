@@ -1,0 +1,332 @@
+"""Order use cases: create (pending review), approve into stock and credit, reject, cancel, ship, complete.
+
+Every status change goes through `_transition`: a guarded UPDATE on the current status plus exactly
+one OrderEvent, in the caller's transaction. Rows are always taken in the same order — order, stock
+(by product id), customer — so concurrent writers wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.core import credit, stock
+from app.core.models import (
+    Customer,
+    CustomerPrice,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductPrice,
+    Shipment,
+    ShipmentLine,
+)
+from app.core.rules import (
+    OrderStatus,
+    check_quantity,
+    line_amount,
+    next_status,
+    resolve_price,
+)
+from app.db import db, money, utcnow
+from app.errors import InvalidState, NotFound, ValidationFailed
+
+# Called inside the transaction of every status change with (order, event); the notification
+# outbox registers here, so core never imports it.
+event_listeners: list[Callable[[Order, OrderEvent], None]] = []
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    qty: int
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    product: Product
+    qty: int
+    price: Decimal
+    list_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return line_amount(self.price, self.qty)
+
+
+def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[PricedLine]:
+    """Resolve each line's price for this customer and check its quantity; three queries in all.
+
+    Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
+    """
+    lines = list(lines)
+    if not lines:
+        raise ValidationFailed("订单至少需要一个商品", lines=["订单至少需要一个商品"])
+    ids = {line.product_id for line in lines}
+    if len(ids) != len(lines):
+        raise ValidationFailed("同一商品请合并为一行", lines=["同一商品请合并为一行"])
+    products = {p.id: p for p in Product.select().where((Product.id << list(ids)) & Product.active)}
+    missing = sorted(ids - products.keys())
+    if missing:
+        raise NotFound("商品不存在或已下架", product_ids=missing)
+    level_prices = {
+        pp.product_id: pp.price
+        for pp in ProductPrice.select().where(
+            (ProductPrice.product << list(ids)) & (ProductPrice.level == customer.price_level)
+        )
+    }
+    book = {
+        cp.product_id: cp.price
+        for cp in CustomerPrice.select().where(
+            (CustomerPrice.customer == customer.id) & (CustomerPrice.product << list(ids))
+        )
+    }
+    priced = []
+    for line in lines:
+        product = products[line.product_id]
+        check_quantity(
+            line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
+        )
+        price = resolve_price(
+            product.list_price,
+            {customer.price_level: level_prices[product.id]} if product.id in level_prices else {},
+            customer.price_level,
+            book.get(product.id),
+        )
+        priced.append(PricedLine(product, line.qty, price, product.list_price))
+    return priced
+
+
+def _record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
+    event = OrderEvent.create(
+        order=order.id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        note=note,
+    )
+    for listener in event_listeners:
+        listener(order, event)
+    return event
+
+
+def get_order(order_id: int) -> Order:
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None:
+        raise NotFound("订单不存在", order_id=order_id)
+    return order
+
+
+def _transition(order: Order, action: str, actor: str, note: str = "", **changes) -> Order:
+    """Move an order along the status table; loses cleanly (InvalidState) if another writer won."""
+    current = order.status
+    new = next_status(current, action)
+    updated = (
+        Order.update(status=new.value, updated_at=utcnow(), **changes)
+        .where((Order.id == order.id) & (Order.status == current))
+        .execute()
+    )
+    if not updated:
+        next_status(get_order(order.id).status, action)  # raises with the status that won
+        raise InvalidState("订单状态已变化，请刷新后重试", order_id=order.id)
+    order.status = new.value
+    for key, value in changes.items():
+        setattr(order, key, value)
+    _record_event(order, action, current, new.value, actor, note)
+    return order
+
+
+def create_order(
+    customer_id: int,
+    lines: Iterable[LineRequest],
+    *,
+    source: str = "mall",
+    placed_by: str = "",
+    remark: str = "",
+    address: str = "",
+) -> Order:
+    """Create an order awaiting review at the customer's server-side prices; nothing is held yet.
+
+    Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
+    """
+    with db.atomic():
+        customer = Customer.get_or_none((Customer.id == customer_id) & Customer.active)
+        if customer is None:
+            raise NotFound("客户不存在", customer_id=customer_id)
+        priced = price_lines(customer, lines)
+        now = utcnow()
+        order = Order.create(
+            number=uuid.uuid4().hex,  # replaced below by a readable number built from the id
+            customer=customer.id,
+            warehouse=customer.warehouse_id,
+            status=OrderStatus.PENDING_REVIEW.value,
+            source=source,
+            placed_by=placed_by,
+            total=money(sum((p.amount for p in priced), Decimal("0"))),
+            remark=remark,
+            address=address or customer.address,
+            created_at=now,
+            updated_at=now,
+        )
+        order.number = f"SO{now:%Y%m%d}{order.id:06d}"
+        order.save(only=[Order.number])
+        OrderLine.insert_many(
+            [
+                {
+                    "order": order.id,
+                    "product": p.product.id,
+                    "qty": p.qty,
+                    "price": p.price,
+                    "list_price": p.list_price,
+                    "amount": p.amount,
+                }
+                for p in priced
+            ]
+        ).execute()
+        _record_event(order, "submit", None, order.status, placed_by)
+        return order
+
+
+def approve_order(order_id: int, actor: str, credit_override_by: int | None = None) -> Order:
+    """Final approval: push the order into stock and credit in one transaction.
+
+    Reserves every line in the customer's warehouse (invariant 1) and holds the order's value
+    against credit or prepaid funds (invariant 2; `credit_override_by` is a staff id whose role may
+    override, recorded on the hold). Raises: InvalidState, InsufficientStock, CreditExceeded,
+    Forbidden.
+    """
+    with db.atomic():
+        order = _transition(get_order(order_id), "approve", actor, approved_at=utcnow())
+        lines = list(order.lines)
+        stock.reserve(
+            order.warehouse_id, [(ln.product_id, ln.qty) for ln in lines], order.number, actor
+        )
+        OrderLine.update(reserved_qty=OrderLine.qty).where(OrderLine.order == order.id).execute()
+        credit.hold(order.customer_id, order.id, order.total, override_by=credit_override_by)
+        return get_order(order.id)
+
+
+def reject_order(order_id: int, actor: str, reason: str) -> Order:
+    """Raises: InvalidState, ValidationFailed (a reason is required)."""
+    if not reason or not reason.strip():
+        raise ValidationFailed("驳回须填写原因", reason=["驳回须填写原因"])
+    with db.atomic():
+        return _transition(get_order(order_id), "reject", actor, reason, reject_reason=reason)
+
+
+def cancel_order(order_id: int, actor: str, reason: str = "") -> Order:
+    """Cancel before shipping; an approved order gives back its reservations and its hold."""
+    with db.atomic():
+        order = get_order(order_id)
+        was_approved = order.status == OrderStatus.APPROVED
+        order = _transition(order, "cancel", actor, reason)
+        if was_approved:
+            lines = list(order.lines)
+            stock.release(
+                order.warehouse_id,
+                [(ln.product_id, ln.reserved_qty) for ln in lines],
+                order.number,
+                actor,
+            )
+            OrderLine.update(reserved_qty=0).where(OrderLine.order == order.id).execute()
+            credit.release(order.customer_id, order.id, get_order(order.id).held_amount)
+        return get_order(order.id)
+
+
+def ship_order(
+    order_id: int,
+    lines: Iterable[tuple[int, int]],
+    carrier: str,
+    tracking_no: str,
+    actor: str,
+) -> Shipment:
+    """Ship (order_line_id, qty) lines, fully or partly: stock leaves the warehouse, the shipped
+    value moves from the hold to a receivable, and the order becomes partially_shipped or shipped.
+
+    Raises: InvalidState, NotFound (line not in this order), ValidationFailed (more than ordered).
+    """
+    wanted: dict[int, int] = {}
+    for line_id, qty in lines:
+        wanted[line_id] = wanted.get(line_id, 0) + qty
+    if not wanted or any(q <= 0 for q in wanted.values()):
+        raise ValidationFailed("请填写发货数量", lines=["发货数量必须大于 0"])
+    with db.atomic():
+        order = get_order(order_id)
+        # Lock the order row first and check it can ship, before touching lines and stock.
+        locked = (
+            Order.update(updated_at=utcnow())
+            .where(
+                (Order.id == order.id)
+                & (
+                    Order.status
+                    << [OrderStatus.APPROVED.value, OrderStatus.PARTIALLY_SHIPPED.value]
+                )
+            )
+            .execute()
+        )
+        if not locked:
+            next_status(get_order(order.id).status, "ship_part")
+        order_lines = {ln.id: ln for ln in order.lines}
+        unknown = sorted(set(wanted) - order_lines.keys())
+        if unknown:
+            raise NotFound("发货行不属于该订单", order_line_ids=unknown)
+        shipment = Shipment.create(
+            order=order.id,
+            number=uuid.uuid4().hex,
+            carrier=carrier,
+            tracking_no=tracking_no,
+            amount=Decimal("0"),
+            shipped_by=actor,
+        )
+        shipment.number = f"SH{shipment.shipped_at:%Y%m%d}{shipment.id:06d}"
+        total = Decimal("0.00")
+        for line_id, qty in sorted(wanted.items()):
+            line = order_lines[line_id]
+            updated = (
+                OrderLine.update(
+                    shipped_qty=OrderLine.shipped_qty + qty,
+                    reserved_qty=OrderLine.reserved_qty - qty,
+                )
+                .where((OrderLine.id == line_id) & (OrderLine.shipped_qty + qty <= OrderLine.qty))
+                .execute()
+            )
+            if not updated:
+                current = OrderLine.get_by_id(line_id)
+                raise ValidationFailed(
+                    "发货数量超过未发数量",
+                    order_line_id=line_id,
+                    remaining=current.qty - current.shipped_qty,
+                    requested=qty,
+                )
+            amount = line_amount(line.price, qty)
+            ShipmentLine.create(shipment=shipment.id, order_line=line_id, qty=qty, amount=amount)
+            total += amount
+        shipment.amount = money(total)
+        shipment.save(only=[Shipment.number, Shipment.amount])
+        stock.ship(
+            order.warehouse_id,
+            [(order_lines[lid].product_id, q) for lid, q in wanted.items()],
+            shipment.number,
+            actor,
+        )
+        credit.post_shipment(shipment, actor)
+        remaining = (
+            OrderLine.select()
+            .where((OrderLine.order == order.id) & (OrderLine.shipped_qty < OrderLine.qty))
+            .exists()
+        )
+        action = "ship_part" if remaining else "ship_all"
+        _transition(
+            get_order(order.id), action, actor, f"{carrier} {tracking_no}（{shipment.number}）"
+        )
+        return shipment
+
+
+def complete_order(order_id: int, actor: str) -> Order:
+    """The dealer confirms receipt of a fully shipped order."""
+    with db.atomic():
+        return _transition(get_order(order_id), "complete", actor)

@@ -1,0 +1,207 @@
+"""Receipts (applied FIFO to receivables), the customer's account position, statement and AR aging."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from peewee import fn
+
+from app.core import credit
+from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
+from app.core.rules import AGING_BUCKETS, SettlementMethod, age_items, allocate_fifo
+from app.db import db, fen, money, money_from_fen, utcnow
+from app.errors import NotFound, ValidationFailed
+from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
+
+ZERO = Decimal("0.00")
+
+
+def record_receipt(
+    customer_id: int,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    recorded_by: str = "",
+) -> Receipt:
+    """Record money received and apply it to the oldest open receivables first.
+
+    What is left stays on the receipt as a prepayment and pays later shipments.
+    Raises: NotFound, ValidationFailed (amount not positive).
+    """
+    amount = money(amount)
+    if amount <= 0:
+        raise ValidationFailed("收款金额必须大于 0", amount=["收款金额必须大于 0"])
+    with db.atomic():
+        # Customer row first (same order as shipping): serialises all account writes per customer.
+        updated = (
+            Customer.update(ar_balance=Customer.ar_balance - fen(amount))
+            .where(Customer.id == customer_id)
+            .execute()
+        )
+        if not updated:
+            raise NotFound("客户不存在", customer_id=customer_id)
+        receipt = Receipt.create(
+            customer=customer_id,
+            number=f"tmp-{customer_id}-{utcnow().timestamp()}",
+            amount=amount,
+            unapplied=amount,
+            method=method,
+            reference=reference,
+            recorded_by=recorded_by,
+        )
+        receipt.number = f"RC{receipt.received_at:%Y%m%d}{receipt.id:06d}"
+        receipt.save(only=[Receipt.number])
+        AccountEntry.create(
+            customer=customer_id,
+            kind="receipt",
+            amount=-amount,
+            ref=receipt.number,
+            note=f"收款（{method}）{reference}".strip(),
+        )
+        open_items = (
+            Receivable.select(Receivable.id, Receivable.open_amount)
+            .where((Receivable.customer == customer_id) & (Receivable.open_amount > 0))
+            .order_by(Receivable.posted_at, Receivable.id)
+        )
+        allocations, _ = allocate_fifo(amount, ((r.id, r.open_amount) for r in open_items))
+        for receivable_id, take in allocations:
+            credit.apply(receipt.id, receivable_id, take)
+        return Receipt.get_by_id(receipt.id)
+
+
+@dataclass(frozen=True)
+class AccountPosition:
+    settlement_method: str
+    credit_limit: Decimal
+    receivable: Decimal
+    open_orders_amount: Decimal
+    balance: Decimal
+    available_credit: Decimal
+
+
+def account_position(customer_id: int) -> AccountPosition:
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    if customer is None:
+        raise NotFound("客户不存在", customer_id=customer_id)
+    receivable = (
+        Receivable.select(fn.SUM(Receivable.open_amount))
+        .where(Receivable.customer == customer_id)
+        .scalar()
+    )
+    prepaid = (
+        Receipt.select(fn.SUM(Receipt.unapplied)).where(Receipt.customer == customer_id).scalar()
+    )
+    exposure = customer.ar_balance + customer.held
+    if customer.settlement_method == SettlementMethod.CREDIT:
+        available = customer.credit_limit - exposure
+    elif customer.settlement_method == SettlementMethod.PREPAID:
+        available = -exposure
+    else:
+        available = ZERO
+    return AccountPosition(
+        settlement_method=customer.settlement_method,
+        credit_limit=customer.credit_limit,
+        receivable=money_from_fen(receivable),
+        open_orders_amount=customer.held,
+        balance=money_from_fen(prepaid),
+        available_credit=money(max(available, ZERO)),
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    at: dt.datetime
+    kind: str
+    ref: str
+    note: str
+    amount: Decimal
+    balance: Decimal
+
+
+def statement(customer_id: int, date_from: dt.date, date_to: dt.date) -> tuple[Decimal, list]:
+    """Account ledger between two business dates: opening balance and lines with running balance."""
+    start, end = start_of_local_day_utc(date_from), end_of_local_day_utc(date_to)
+    opening = (
+        AccountEntry.select(fn.SUM(AccountEntry.amount))
+        .where((AccountEntry.customer == customer_id) & (AccountEntry.created_at < start))
+        .scalar()
+    )
+    running = money_from_fen(opening)
+    lines = []
+    entries = (
+        AccountEntry.select()
+        .where(
+            (AccountEntry.customer == customer_id)
+            & (AccountEntry.created_at >= start)
+            & (AccountEntry.created_at < end)
+        )
+        .order_by(AccountEntry.created_at, AccountEntry.id)
+    )
+    opening_balance = running
+    for e in entries:
+        running += e.amount
+        lines.append(StatementLine(e.created_at, e.kind, e.ref, e.note, e.amount, running))
+    return opening_balance, lines
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    customer_id: int
+    customer_code: str
+    customer_name: str
+    branch_id: int
+    buckets: dict
+    total: Decimal
+
+
+def ar_aging(
+    as_of: dt.date, branch_id: int | None = None, customer_ids: list[int] | None = None
+) -> list[AgingRow]:
+    """Open receivables per customer as they stood at the end of `as_of`, by days since shipping."""
+    cutoff = end_of_local_day_utc(as_of)
+    applied = (
+        ReceiptAllocation.select(
+            ReceiptAllocation.receivable, fn.SUM(ReceiptAllocation.amount).alias("paid")
+        )
+        .where(ReceiptAllocation.created_at < cutoff)
+        .group_by(ReceiptAllocation.receivable)
+    )
+    paid_by_receivable = {a.receivable_id: a.paid for a in applied}
+    query = (
+        Receivable.select(Receivable, Customer)
+        .join(Customer)
+        .where(Receivable.posted_at < cutoff)
+        .order_by(Customer.code, Receivable.posted_at)
+    )
+    if branch_id is not None:
+        query = query.where(Customer.branch == branch_id)
+    if customer_ids is not None:
+        query = query.where(Customer.id << customer_ids)
+    items = defaultdict(list)
+    customers = {}
+    for r in query:
+        open_amount = r.amount - money_from_fen(paid_by_receivable.get(r.id))
+        if open_amount > 0:
+            items[r.customer_id].append((local_date(r.posted_at), open_amount))
+            customers[r.customer_id] = r.customer
+    rows = []
+    for customer_id, customer_items in items.items():
+        buckets = age_items(customer_items, as_of)
+        c = customers[customer_id]
+        rows.append(
+            AgingRow(
+                customer_id, c.code, c.name, c.branch_id, buckets, money(sum(buckets.values()))
+            )
+        )
+    return rows
+
+
+def aging_totals(rows: list[AgingRow]) -> dict:
+    totals = {name: ZERO for name in AGING_BUCKETS}
+    for row in rows:
+        for name in AGING_BUCKETS:
+            totals[name] += row.buckets[name]
+    return totals

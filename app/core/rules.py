@@ -1,0 +1,147 @@
+"""Pure business rules of the core module: order status flow, pricing, quantities, aging, FIFO. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from enum import StrEnum
+
+from app.db import money
+from app.errors import BadStep, BelowMinQty, InvalidState
+
+PRICE_LEVELS = range(1, 11)
+
+
+class OrderStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    APPROVED = "approved"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class SettlementMethod(StrEnum):
+    PREPAID = "prepaid"
+    CREDIT = "credit"
+    COD = "cod"
+
+
+S = OrderStatus
+# The one table of the order status flow: (current status, action) → next status.
+TRANSITIONS: dict[tuple[OrderStatus, str], OrderStatus] = {
+    (S.PENDING_REVIEW, "approve"): S.APPROVED,
+    (S.PENDING_REVIEW, "reject"): S.REJECTED,
+    (S.PENDING_REVIEW, "cancel"): S.CANCELLED,
+    (S.APPROVED, "cancel"): S.CANCELLED,
+    (S.APPROVED, "ship_part"): S.PARTIALLY_SHIPPED,
+    (S.APPROVED, "ship_all"): S.SHIPPED,
+    (S.PARTIALLY_SHIPPED, "ship_part"): S.PARTIALLY_SHIPPED,
+    (S.PARTIALLY_SHIPPED, "ship_all"): S.SHIPPED,
+    (S.SHIPPED, "complete"): S.COMPLETED,
+}
+
+STATUS_LABELS = {
+    S.PENDING_REVIEW: "待审核",
+    S.APPROVED: "已审核",
+    S.PARTIALLY_SHIPPED: "部分发货",
+    S.SHIPPED: "已发货",
+    S.COMPLETED: "已完成",
+    S.REJECTED: "已驳回",
+    S.CANCELLED: "已取消",
+}
+
+ACTION_LABELS = {
+    "approve": "审核",
+    "reject": "驳回",
+    "cancel": "取消",
+    "ship_part": "发货",
+    "ship_all": "发货",
+    "complete": "确认收货",
+}
+
+
+def next_status(current: str, action: str) -> OrderStatus:
+    """The status an action leads to. Raises: InvalidState when the flow does not allow it."""
+    try:
+        return TRANSITIONS[(OrderStatus(current), action)]
+    except (KeyError, ValueError):
+        label = STATUS_LABELS.get(current, current)
+        raise InvalidState(
+            f"订单{label}，不能{ACTION_LABELS.get(action, action)}",
+            status=str(current),
+            action=action,
+        ) from None
+
+
+def resolve_price(
+    list_price: Decimal,
+    level_prices: Mapping[int, Decimal],
+    level: int,
+    book_price: Decimal | None = None,
+) -> Decimal:
+    """Customer price book → customer's level price → list price."""
+    if book_price is not None:
+        return money(book_price)
+    level_price = level_prices.get(level)
+    if level_price is not None:
+        return money(level_price)
+    return money(list_price)
+
+
+def check_quantity(qty: int, min_qty: int, step: int, *, product_id: int, name: str) -> None:
+    """Raises: BelowMinQty, BadStep."""
+    if qty < min_qty:
+        raise BelowMinQty(
+            f"{name} 最少订购 {min_qty}", product_id=product_id, qty=qty, min_qty=min_qty
+        )
+    if step > 1 and qty % step:
+        raise BadStep(f"{name} 须按 {step} 的整数倍订购", product_id=product_id, qty=qty, step=step)
+
+
+def line_amount(price: Decimal, qty: int) -> Decimal:
+    return money(Decimal(price) * qty)
+
+
+AGING_BUCKETS = ("0-30", "31-60", "61-90", "90+")
+
+
+def aging_bucket(posted: dt.date, as_of: dt.date) -> str:
+    days = (as_of - posted).days
+    if days <= 30:
+        return "0-30"
+    if days <= 60:
+        return "31-60"
+    if days <= 90:
+        return "61-90"
+    return "90+"
+
+
+def age_items(items: Iterable[tuple[dt.date, Decimal]], as_of: dt.date) -> dict[str, Decimal]:
+    """Sum open amounts into the aging buckets by days since posting."""
+    buckets = {name: Decimal("0.00") for name in AGING_BUCKETS}
+    for posted, amount in items:
+        buckets[aging_bucket(posted, as_of)] += amount
+    return {name: money(v) for name, v in buckets.items()}
+
+
+def allocate_fifo(
+    amount: Decimal, open_items: Iterable[tuple[int, Decimal]]
+) -> tuple[list[tuple[int, Decimal]], Decimal]:
+    """Split an amount over open items oldest first; returns the allocations and what is left."""
+    left = money(amount)
+    allocations = []
+    for item_id, open_amount in open_items:
+        if left <= 0:
+            break
+        take = min(left, open_amount)
+        if take > 0:
+            allocations.append((item_id, take))
+            left -= take
+    return allocations, left
+
+
+# Roles that may approve an order past the customer's credit limit (recorded on the hold).
+CREDIT_OVERRIDE_ROLES = frozenset({"admin", "hq_approver", "finance"})

@@ -1,0 +1,185 @@
+"""Stock use cases: adjust, reserve, release, ship; every change is one guarded UPDATE plus a StockMovement."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from app.core.models import Product, Stock, StockMovement, Warehouse
+from app.db import db, utcnow
+from app.errors import InsufficientStock, NotFound, ValidationFailed
+
+
+def _ensure_rows(warehouse_id: int, product_ids: Iterable[int]) -> None:
+    rows = [{"warehouse": warehouse_id, "product": pid} for pid in sorted(set(product_ids))]
+    if rows:
+        Stock.insert_many(rows).on_conflict_ignore().execute()
+
+
+def _stock_row(warehouse_id: int, product_id: int) -> Stock:
+    return Stock.get((Stock.warehouse == warehouse_id) & (Stock.product == product_id))
+
+
+def _totals(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Quantities per product, in product-id order: the fixed order every writer takes rows in."""
+    totals: dict[int, int] = defaultdict(int)
+    for product_id, qty in lines:
+        totals[product_id] += qty
+    return sorted(totals.items())
+
+
+def adjust(
+    warehouse_id: int, product_id: int, qty_delta: int, reason: str, actor: str = ""
+) -> Stock:
+    """Count stock in or out (receiving, stocktake, damage).
+
+    Invariant 1: on_hand never drops below what is reserved. Raises: NotFound, InsufficientStock.
+    """
+    if qty_delta == 0:
+        raise ValidationFailed("调整数量不能为 0", qty_delta=["调整数量不能为 0"])
+    with db.atomic():
+        if not Warehouse.select().where(Warehouse.id == warehouse_id).exists():
+            raise NotFound("仓库不存在", warehouse_id=warehouse_id)
+        if not Product.select().where(Product.id == product_id).exists():
+            raise NotFound("商品不存在", product_id=product_id)
+        _ensure_rows(warehouse_id, [product_id])
+        updated = (
+            Stock.update(on_hand=Stock.on_hand + qty_delta, updated_at=utcnow())
+            .where(
+                (Stock.warehouse == warehouse_id),
+                (Stock.product == product_id),
+                (Stock.on_hand + qty_delta >= Stock.reserved),
+            )
+            .execute()
+        )
+        if not updated:
+            row = _stock_row(warehouse_id, product_id)
+            raise InsufficientStock(
+                "调减后库存将少于已预留数量",
+                product_id=product_id,
+                on_hand=row.on_hand,
+                reserved=row.reserved,
+                available=row.available,
+                requested=-qty_delta,
+            )
+        StockMovement.create(
+            warehouse=warehouse_id,
+            product=product_id,
+            kind="adjust",
+            on_hand_delta=qty_delta,
+            reason=reason,
+            actor=actor,
+        )
+        return _stock_row(warehouse_id, product_id)
+
+
+def reserve(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor: str = "") -> None:
+    """Reserve (product_id, qty) lines in one warehouse, all or nothing.
+
+    Each product is one `UPDATE … WHERE on_hand - reserved >= qty`, taken in product-id order.
+    Raises: InsufficientStock naming every short line (the caller's transaction rolls back).
+    """
+    totals = _totals(lines)
+    with db.atomic():
+        _ensure_rows(warehouse_id, (pid for pid, _ in totals))
+        short = []
+        for product_id, qty in totals:
+            updated = (
+                Stock.update(reserved=Stock.reserved + qty, updated_at=utcnow())
+                .where(
+                    (Stock.warehouse == warehouse_id),
+                    (Stock.product == product_id),
+                    (Stock.on_hand - Stock.reserved >= qty),
+                )
+                .execute()
+            )
+            if updated:
+                StockMovement.create(
+                    warehouse=warehouse_id,
+                    product=product_id,
+                    kind="reserve",
+                    reserved_delta=qty,
+                    ref=ref,
+                    actor=actor,
+                )
+            else:
+                short.append((product_id, qty))
+        if short:
+            raise _shortage(warehouse_id, short)
+
+
+def _shortage(warehouse_id: int, short: list[tuple[int, int]]) -> InsufficientStock:
+    ids = [pid for pid, _ in short]
+    names = {
+        p.id: p.name for p in Product.select(Product.id, Product.name).where(Product.id << ids)
+    }
+    rows = {
+        s.product_id: s
+        for s in Stock.select().where((Stock.warehouse == warehouse_id) & (Stock.product << ids))
+    }
+    details = [
+        {
+            "product_id": pid,
+            "name": names.get(pid, ""),
+            "requested": qty,
+            "available": rows[pid].available if pid in rows else 0,
+        }
+        for pid, qty in short
+    ]
+    text = "；".join(f"{d['name']} 需要 {d['requested']}，可用 {d['available']}" for d in details)
+    return InsufficientStock(f"库存不足：{text}", lines=details)
+
+
+def release(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor: str = "") -> None:
+    """Give back reserved quantities (order cancelled)."""
+    with db.atomic():
+        for product_id, qty in _totals(lines):
+            if qty <= 0:
+                continue
+            updated = (
+                Stock.update(reserved=Stock.reserved - qty, updated_at=utcnow())
+                .where(
+                    (Stock.warehouse == warehouse_id),
+                    (Stock.product == product_id),
+                    (Stock.reserved >= qty),
+                )
+                .execute()
+            )
+            if not updated:  # a reservation we hold cannot be missing: refuse rather than corrupt
+                raise RuntimeError(f"reservation missing for product {product_id} ({ref})")
+            StockMovement.create(
+                warehouse=warehouse_id,
+                product=product_id,
+                kind="release",
+                reserved_delta=-qty,
+                ref=ref,
+                actor=actor,
+            )
+
+
+def ship(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor: str = "") -> None:
+    """Take reserved goods out of the warehouse: on_hand and reserved both go down."""
+    with db.atomic():
+        for product_id, qty in _totals(lines):
+            updated = (
+                Stock.update(
+                    on_hand=Stock.on_hand - qty, reserved=Stock.reserved - qty, updated_at=utcnow()
+                )
+                .where(
+                    (Stock.warehouse == warehouse_id),
+                    (Stock.product == product_id),
+                    (Stock.reserved >= qty),
+                )
+                .execute()
+            )
+            if not updated:
+                raise RuntimeError(f"reservation missing for product {product_id} ({ref})")
+            StockMovement.create(
+                warehouse=warehouse_id,
+                product=product_id,
+                kind="ship",
+                on_hand_delta=-qty,
+                reserved_delta=-qty,
+                ref=ref,
+                actor=actor,
+            )

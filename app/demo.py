@@ -1,0 +1,358 @@
+"""A believable demo company: two branches, two warehouses, ~40 products, 10 customers, staff, orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+
+from app.auth.services import create_staff
+from app.core import catalog, orders, organisation, receivables, stock
+from app.core.models import AccountEntry, Customer, ReceiptAllocation, Receivable, Shipment
+from app.core.orders import LineRequest
+from app.db import db, money
+
+CATALOGUE = {
+    ("饮料", "矿泉水"): [
+        ("WTR-550", "山泉水 550ml×24", "箱", 24, Decimal("28.80")),
+        ("WTR-1500", "山泉水 1.5L×12", "箱", 12, Decimal("31.20")),
+        ("WTR-5000", "桶装饮用水 5L×4", "箱", 4, Decimal("26.00")),
+        ("WTR-380", "天然矿泉水 380ml×24", "箱", 24, Decimal("45.60")),
+        ("WTR-SPK", "苏打气泡水 480ml×15", "箱", 15, Decimal("52.50")),
+    ],
+    ("饮料", "茶饮料"): [
+        ("TEA-GRN", "茉莉绿茶 500ml×15", "箱", 15, Decimal("39.00")),
+        ("TEA-RED", "冰红茶 500ml×15", "箱", 15, Decimal("39.00")),
+        ("TEA-OOL", "无糖乌龙茶 500ml×15", "箱", 15, Decimal("57.00")),
+        ("TEA-MLK", "原味奶茶 500ml×15", "箱", 15, Decimal("63.00")),
+        ("TEA-LMN", "柠檬红茶 250ml×24", "箱", 24, Decimal("43.20")),
+    ],
+    ("饮料", "果汁"): [
+        ("JCE-ORG", "100%橙汁 1L×6", "箱", 6, Decimal("69.00")),
+        ("JCE-APL", "苹果汁 1L×6", "箱", 6, Decimal("66.00")),
+        ("JCE-GRP", "葡萄汁 300ml×12", "箱", 12, Decimal("54.00")),
+        ("JCE-MNG", "芒果汁 450ml×15", "箱", 15, Decimal("60.00")),
+        ("JCE-COC", "椰子汁 245ml×24", "箱", 24, Decimal("72.00")),
+    ],
+    ("休闲食品", "饼干"): [
+        ("BIS-SOD", "苏打饼干 400g×10", "箱", 10, Decimal("85.00")),
+        ("BIS-WAF", "威化饼干 200g×20", "箱", 20, Decimal("96.00")),
+        ("BIS-CRK", "全麦消化饼 300g×12", "箱", 12, Decimal("78.00")),
+        ("BIS-SND", "夹心饼干 380g×12", "箱", 12, Decimal("82.80")),
+        ("BIS-EGG", "鸡蛋卷 250g×16", "箱", 16, Decimal("112.00")),
+    ],
+    ("休闲食品", "坚果炒货"): [
+        ("NUT-MIX", "每日坚果 25g×30", "盒", 1, Decimal("59.00")),
+        ("NUT-CSH", "盐焗腰果 500g×10", "箱", 10, Decimal("268.00")),
+        ("NUT-PST", "开心果 500g×10", "箱", 10, Decimal("298.00")),
+        ("NUT-SUN", "五香瓜子 260g×20", "箱", 20, Decimal("120.00")),
+        ("NUT-PNT", "花生米 400g×20", "箱", 20, Decimal("132.00")),
+    ],
+    ("粮油调味", "酱油"): [
+        ("SOY-LGT", "特级生抽 500ml×12", "箱", 12, Decimal("106.80")),
+        ("SOY-DRK", "老抽王 500ml×12", "箱", 12, Decimal("94.80")),
+        ("SOY-LSD", "减盐生抽 500ml×12", "箱", 12, Decimal("130.80")),
+        ("SOY-1L9", "酿造酱油 1.9L×6", "箱", 6, Decimal("113.40")),
+        ("SOY-OYS", "蚝油 700g×12", "箱", 12, Decimal("118.80")),
+    ],
+    ("粮油调味", "食用油"): [
+        ("OIL-PNT", "压榨花生油 5L×4", "箱", 4, Decimal("556.00")),
+        ("OIL-SFL", "葵花籽油 5L×4", "箱", 4, Decimal("396.00")),
+        ("OIL-RPS", "菜籽油 5L×4", "箱", 4, Decimal("312.00")),
+        ("OIL-BLD", "食用调和油 5L×4", "箱", 4, Decimal("236.00")),
+        ("OIL-SES", "芝麻香油 400ml×12", "箱", 12, Decimal("286.80")),
+    ],
+    ("粮油调味", "醋"): [
+        ("VIN-AGD", "陈醋 420ml×12", "箱", 12, Decimal("58.80")),
+        ("VIN-RIC", "香醋 500ml×12", "箱", 12, Decimal("55.20")),
+        ("VIN-WHT", "白米醋 500ml×12", "箱", 12, Decimal("42.00")),
+        ("VIN-DMP", "饺子醋 400ml×12", "箱", 12, Decimal("46.80")),
+        ("VIN-APL", "苹果醋饮 300ml×15", "箱", 15, Decimal("67.50")),
+    ],
+}
+
+# code, name, branch, level, method, credit limit, lat, lng, contact, address
+CUSTOMERS = [
+    (
+        "C001",
+        "上海浦东惠民批发部",
+        "HD",
+        3,
+        "credit",
+        80000,
+        31.221,
+        121.544,
+        "王建国",
+        "浦东新区张杨路 1200 号",
+    ),
+    (
+        "C002",
+        "杭州西湖副食品商行",
+        "HD",
+        5,
+        "credit",
+        50000,
+        30.259,
+        120.130,
+        "李秀英",
+        "西湖区文三路 88 号",
+    ),
+    (
+        "C003",
+        "苏州工业园区佳润超市",
+        "HD",
+        2,
+        "prepaid",
+        0,
+        31.299,
+        120.739,
+        "张伟",
+        "工业园区星湖街 328 号",
+    ),
+    (
+        "C004",
+        "南京鼓楼万家便利",
+        "HD",
+        6,
+        "cod",
+        0,
+        32.066,
+        118.779,
+        "刘洋",
+        "鼓楼区中山北路 45 号",
+    ),
+    (
+        "C005",
+        "宁波海曙粮油经营部",
+        "HD",
+        4,
+        "credit",
+        30000,
+        29.874,
+        121.541,
+        "陈静",
+        "海曙区中山西路 19 号",
+    ),
+    (
+        "C006",
+        "广州天河优选商贸",
+        "HN",
+        3,
+        "credit",
+        100000,
+        23.135,
+        113.329,
+        "黄志强",
+        "天河区天河北路 233 号",
+    ),
+    (
+        "C007",
+        "深圳南山鑫源批发",
+        "HN",
+        2,
+        "credit",
+        120000,
+        22.533,
+        113.930,
+        "周敏",
+        "南山区南海大道 2000 号",
+    ),
+    (
+        "C008",
+        "佛山禅城日日鲜超市",
+        "HN",
+        7,
+        "prepaid",
+        0,
+        23.021,
+        113.121,
+        "吴磊",
+        "禅城区季华五路 12 号",
+    ),
+    (
+        "C009",
+        "东莞莞城永盛副食",
+        "HN",
+        5,
+        "credit",
+        40000,
+        23.043,
+        113.752,
+        "郑丽",
+        "莞城区东城路 66 号",
+    ),
+    (
+        "C010",
+        "珠海香洲百佳便利店",
+        "HN",
+        8,
+        "cod",
+        0,
+        22.271,
+        113.577,
+        "孙浩",
+        "香洲区凤凰北路 101 号",
+    ),
+]
+
+# username, role, branch code, display name
+STAFF = [
+    ("admin", "admin", None, "系统管理员"),
+    ("kefu", "customer_service", None, "客服 小林"),
+    ("hd_manager", "branch_manager", "HD", "华东经理 赵强"),
+    ("hn_manager", "branch_manager", "HN", "华南经理 钱芳"),
+    ("hq_vp", "hq_approver", None, "总部副总 孙立"),
+    ("warehouse", "warehouse", None, "仓管 周勇"),
+    ("finance", "finance", None, "财务 吴敏"),
+    ("rep_east", "rep", "HD", "业务员 郑华东"),
+    ("rep_south", "rep", "HN", "业务员 冯华南"),
+]
+
+
+def _demo_password() -> str:
+    configured = current_app.config.get("DEMO_PASSWORD")
+    if configured:
+        return configured
+    path = Path(current_app.config["INSTANCE_DIR"]) / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(9))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    from app.core.models import Staff
+
+    usernames = [u for u, *_ in STAFF]
+    with db.connection_context():
+        present = {s.username: s.role for s in Staff.select().where(Staff.username << usernames)}
+    password = _demo_password()
+    return [(u, password, present[u]) for u in usernames if u in present]
+
+
+def level_price_table(list_price: Decimal) -> dict[int, Decimal]:
+    """Level 1 is 2% under list, each further level 2% more (level 10: 20% under list)."""
+    return {level: money(list_price * (1 - Decimal("0.02") * level)) for level in range(1, 11)}
+
+
+def seed_demo(if_empty: bool = False) -> bool:
+    if if_empty and Customer.select().exists():
+        return False
+    with db.atomic():
+        _seed_everything()
+    return True
+
+
+def _seed_everything() -> None:
+    rng = random.Random(20261124)
+    password = _demo_password()
+    branches = {
+        "HD": organisation.create_branch("HD", "华东分公司"),
+        "HN": organisation.create_branch("HN", "华南分公司"),
+    }
+    warehouses = {
+        "HD": organisation.create_warehouse("SH01", "上海总仓", branches["HD"].id, "上海市嘉定区"),
+        "HN": organisation.create_warehouse("GZ01", "广州仓", branches["HN"].id, "广州市白云区"),
+    }
+    staff = {}
+    for username, role, branch_code, name in STAFF:
+        branch_id = branches[branch_code].id if branch_code else None
+        staff[username] = create_staff(username, password, role, name=name, branch_id=branch_id)
+
+    products = []
+    parents = {}
+    for (parent_name, child_name), items in CATALOGUE.items():
+        if parent_name not in parents:
+            parents[parent_name] = catalog.create_category(parent_name, sort=len(parents))
+        child = catalog.create_category(child_name, parents[parent_name].id)
+        for sku, name, unit, pack, price in items:
+            min_qty, step = (5, 5) if price < 50 else (1, 1)
+            products.append(
+                catalog.create_product(
+                    sku=sku,
+                    name=name,
+                    category_id=child.id,
+                    unit=unit,
+                    pack_size=pack,
+                    min_qty=min_qty,
+                    step=step,
+                    list_price=price,
+                    prices=level_price_table(price),
+                )
+            )
+    for warehouse in warehouses.values():
+        for product in products:
+            qty = rng.choice([0, 8, 15, 60, 120, 200, 300, 500])
+            if qty:
+                stock.adjust(warehouse.id, product.id, qty, "期初库存", actor="seed")
+
+    customers = []
+    for code, name, branch, level, method, limit, lat, lng, contact, address in CUSTOMERS:
+        rep = staff["rep_east" if branch == "HD" else "rep_south"]
+        customers.append(
+            organisation.create_customer(
+                code=code,
+                name=name,
+                branch_id=branches[branch].id,
+                price_level=level,
+                settlement_method=method,
+                credit_limit=Decimal(limit),
+                rep_id=rep.id,
+                lat=Decimal(str(lat)),
+                lng=Decimal(str(lng)),
+                warehouse_id=warehouses[branch].id,
+                contact=contact,
+                phone=f"138{rng.randrange(10**8):08d}",
+                address=address,
+            )
+        )
+    for customer in customers[:6]:
+        for product in rng.sample(products, 3):
+            special = money(level_price_table(product.list_price)[10] * Decimal("0.98"))
+            catalog.set_customer_price(customer.id, product.id, special)
+    _seed_orders(rng, customers, products, staff)
+
+
+def _seed_orders(rng, customers, products, staff) -> None:
+    """A few orders in every state, with shipments aged into every AR bucket."""
+    actor = f"staff:{staff['kefu'].id}"
+    for customer in customers:
+        if customer.settlement_method == "prepaid":
+            receivables.record_receipt(customer.id, Decimal("20000"), "bank", "期初预付款", "seed")
+    stocked = {
+        s.product_id
+        for s in stock.Stock.select().where(stock.Stock.on_hand >= 60)
+        if s.warehouse_id == customers[0].warehouse_id
+    }
+    east = [c for c in customers if c.warehouse_id == customers[0].warehouse_id][:4]
+    for days_ago, customer in zip((95, 70, 40, 10), east, strict=True):
+        picks = rng.sample([p for p in products if p.id in stocked], 2)
+        lines = [LineRequest(p.id, max(p.min_qty, 10 - 10 % p.step)) for p in picks]
+        order = orders.create_order(customer.id, lines, placed_by="seed")
+        orders.approve_order(order.id, actor)
+        ship_lines = [(ln.id, ln.qty) for ln in order.lines]
+        shipment = orders.ship_order(order.id, ship_lines, "顺丰速运", f"SF{order.id:010d}", "seed")
+        _backdate(shipment, days_ago)
+    for customer in customers[:3]:
+        picks = rng.sample(products, 2)
+        lines = [LineRequest(p.id, p.min_qty * 2) for p in picks]
+        orders.create_order(customer.id, lines, placed_by="seed", remark="请尽快安排发货")
+    receivables.record_receipt(east[0].id, Decimal("500"), "bank", "部分回款", "seed")
+
+
+def _backdate(shipment: Shipment, days_ago: int) -> None:
+    """Seed only: move a shipment's postings back in time so the aging report has depth."""
+    when = shipment.shipped_at - dt.timedelta(days=days_ago)
+    with db.atomic():
+        Shipment.update(shipped_at=when).where(Shipment.id == shipment.id).execute()
+        Receivable.update(posted_at=when).where(Receivable.shipment == shipment.id).execute()
+        AccountEntry.update(created_at=when).where(AccountEntry.ref == shipment.number).execute()
+        ReceiptAllocation.update(created_at=when).where(
+            ReceiptAllocation.receivable
+            << Receivable.select(Receivable.id).where(Receivable.shipment == shipment.id)
+        ).execute()

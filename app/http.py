@@ -1,0 +1,50 @@
+"""HTTP plumbing shared by every surface: the one error envelope for every failure."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from app.errors import AppError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: ("validation_error", "请求格式不正确"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "没有权限执行此操作"),
+    404: ("not_found", "未找到相应资源"),
+    405: ("method_not_allowed", "不支持的请求方法"),
+    413: ("payload_too_large", "上传内容过大"),
+    415: ("unsupported_media_type", "请使用 JSON 格式提交"),
+    422: ("validation_error", "提交的数据不正确"),
+    429: ("rate_limited", "操作太频繁，请稍后再试"),
+}
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code, message = HTTP_CODES.get(exc.code, ("http_error", exc.name))
+        return error_response(exc.code, code, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        request_id = uuid.uuid4().hex[:12]
+        log.exception("unhandled error, request_id=%s", request_id)
+        return error_response(
+            500, "internal_error", "服务器开小差了，请稍后再试", {"request_id": request_id}
+        )

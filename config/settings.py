@@ -1,0 +1,92 @@
+"""Class-based settings read from the environment; nothing else in the code reads os.environ."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    return int(env(name, str(default)))
+
+
+def _local_secret_key() -> str:
+    """A per-checkout random key for development, kept in instance/ so every worker shares it."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    TESTING = False
+    SECRET_KEY = env("SECRET_KEY")
+    DATABASE_URL = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'dealer_mall.db'}")
+    DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 20)
+    REDIS_URL = env("REDIS_URL")
+    TIMEZONE = env("TIMEZONE", "Asia/Shanghai")
+    PORT = env_int("PORT", 5000)
+    TOKEN_TTL_SECONDS = env_int("TOKEN_TTL_SECONDS", 7 * 24 * 3600)
+    LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 20)
+    WECHAT_APPID = env("WECHAT_APPID")
+    WECHAT_SECRET = env("WECHAT_SECRET")
+    WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL")
+    INSTANCE_DIR = str(INSTANCE_DIR)
+    # Password of the seeded demo staff; generated once and kept in instance/ when not set.
+    DEMO_PASSWORD = env("DEMO_PASSWORD")
+    REQUIRED: tuple[str, ...] = ()
+
+    @classmethod
+    def validate(cls) -> None:
+        missing = [k for k in cls.REQUIRED if not getattr(cls, k)]
+        if missing:
+            raise RuntimeError(f"missing config: {', '.join(missing)}")
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+    @classmethod
+    def validate(cls) -> None:
+        if not cls.SECRET_KEY:
+            cls.SECRET_KEY = _local_secret_key()
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-" + secrets.token_hex(16)
+    DATABASE_URL = env("TEST_DATABASE_URL", "sqlite:///:memory:")
+    REDIS_URL = env("TEST_REDIS_URL")
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID", "WECHAT_SECRET")
+    # In production the database must be named explicitly, never the embedded default.
+    DATABASE_URL = env("DATABASE_URL")
+
+
+CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}
+
+
+def get_config(name: str | None = None) -> type[BaseConfig]:
+    name = name or env("APP_ENV", "development")
+    try:
+        config = CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"unknown APP_ENV {name!r}; use one of {', '.join(CONFIGS)}") from None
+    config.validate()
+    return config

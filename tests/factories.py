@@ -1,0 +1,72 @@
+"""Plain factory functions that build real rows through the services (CTFd's gen_* style)."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from app.auth.services import create_staff
+from app.core import catalog, organisation, stock
+from app.core.orders import LineRequest, create_order
+
+_seq = itertools.count(1)
+
+
+def n() -> int:
+    return next(_seq)
+
+
+def make_branch(name: str = "华东分公司"):
+    return organisation.create_branch(f"B{n()}", name)
+
+
+def make_warehouse(branch=None):
+    return organisation.create_warehouse(f"W{n()}", "上海仓", branch.id if branch else None)
+
+
+def make_product(list_price="100.00", prices=None, min_qty=1, step=1, **fields):
+    i = n()
+    return catalog.create_product(
+        sku=fields.pop("sku", f"SKU-{i}"),
+        name=fields.pop("name", f"测试商品{i}"),
+        unit="箱",
+        pack_size=12,
+        min_qty=min_qty,
+        step=step,
+        list_price=Decimal(list_price),
+        prices={k: Decimal(v) for k, v in (prices or {}).items()},
+        **fields,
+    )
+
+
+def make_customer(branch, warehouse, *, method="credit", limit="10000.00", level=1, **fields):
+    i = n()
+    return organisation.create_customer(
+        code=fields.pop("code", f"C{i:04d}"),
+        name=fields.pop("name", f"测试经销商{i}"),
+        branch_id=branch.id,
+        warehouse_id=warehouse.id,
+        price_level=level,
+        settlement_method=method,
+        credit_limit=Decimal(limit),
+        **fields,
+    )
+
+
+def make_staff(role="customer_service", branch=None, **kwargs):
+    return create_staff(
+        kwargs.pop("username", f"user{n()}"),
+        kwargs.pop("password", "correct-horse-1"),
+        role,
+        branch_id=branch.id if branch else None,
+        **kwargs,
+    )
+
+
+def put_stock(warehouse, product, qty: int):
+    return stock.adjust(warehouse.id, product.id, qty, "入库", actor="test")
+
+
+def place(customer, *lines, **kwargs):
+    """An order awaiting review: lines as (product, qty)."""
+    return create_order(customer.id, [LineRequest(p.id, q) for p, q in lines], **kwargs)
