@@ -7,12 +7,14 @@ import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
 
 
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+INSTANCE_DIR = Path(env("INSTANCE_DIR", str(ROOT / "instance")))
 
 
 def env_int(name: str, default: int) -> int:

@@ -61,9 +61,11 @@ def clean_db(request):
     if is_postgres(request.getfixturevalue("database_url")):
         db.execute_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
+        db.execute_sql("PRAGMA foreign_keys = OFF")  # outside a transaction, as SQLite requires
         with db.atomic():
             for table in tables:
                 db.execute_sql(f'DELETE FROM "{table}"')
+        db.execute_sql("PRAGMA foreign_keys = ON")
     db.close()
 
 

@@ -30,8 +30,12 @@ def create_database(base_url: str, tmp_dir) -> str:
     if not is_postgres(base_url):
         return f"sqlite:///{tmp_dir}/dm-{uuid.uuid4().hex[:8]}.db"
     name = f"dm_test_{uuid.uuid4().hex[:12]}"
-    with _admin_connection(base_url) as conn, conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+    conn = _admin_connection(base_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
     return _with_dbname(base_url, name)
 
 

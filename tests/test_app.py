@@ -1,0 +1,116 @@
+"""The application shell: config, CLI commands, health check and the error envelope."""
+
+import pytest
+from werkzeug.security import check_password_hash
+
+from app import create_app
+from app.core.models import Customer, Order, Product, ProductPrice, Staff, Stock
+from config.settings import ProductionConfig, get_config
+
+
+def test_production_refuses_to_start_without_its_secrets(monkeypatch):
+    for name in ProductionConfig.REQUIRED:
+        monkeypatch.setattr(ProductionConfig, name, None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_unknown_environment_name_is_refused():
+    with pytest.raises(RuntimeError, match="unknown APP_ENV"):
+        get_config("staging-typo")
+
+
+def test_health_check_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_unknown_route_gets_the_error_envelope(client):
+    response = client.get("/no/such/thing")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert body["error"]["code"] == "not_found"
+    assert body["error"]["message"]
+
+
+def test_wrong_method_gets_the_error_envelope(client):
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_create_staff_command_hashes_the_password(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "create-staff",
+            "--username",
+            "zhang",
+            "--password",
+            "s3cret-pass",
+            "--role",
+            "finance",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    staff = Staff.get(Staff.username == "zhang")
+    assert staff.password_hash != "s3cret-pass"
+    assert check_password_hash(staff.password_hash, "s3cret-pass")
+    assert (staff.role, staff.data_scope) == ("finance", "all")
+
+
+def test_create_staff_command_reports_bad_input_without_a_traceback(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-staff", "--username", "li", "--password", "short", "--role", "finance"]
+    )
+    assert result.exit_code != 0
+    assert "密码至少 8 位" in result.output
+    result = runner.invoke(
+        args=["create-staff", "--username", "li", "--password", "long-enough", "--role", "cto"]
+    )
+    assert "角色无效" in result.output
+    assert not Staff.select().where(Staff.username == "li").exists()
+
+
+def test_seed_demo_builds_a_believable_company_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "demo logins" in result.output and "kefu" in result.output
+    assert 35 <= Product.select().count() <= 45
+    assert ProductPrice.select().count() == Product.select().count() * 10
+    assert Customer.select().count() == 10
+    assert {c.settlement_method for c in Customer.select()} == {"credit", "prepaid", "cod"}
+    roles = {s.role for s in Staff.select()}
+    assert roles == {
+        "admin",
+        "customer_service",
+        "branch_manager",
+        "hq_approver",
+        "warehouse",
+        "finance",
+        "rep",
+    }
+    assert Stock.select().where(Stock.on_hand > 0).count() > 40
+    assert {o.status for o in Order.select()} >= {"pending_review", "shipped"}
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "seed skipped" in again.output
+    assert Customer.select().count() == 10
+
+
+def test_db_status_lists_the_applied_migration(app):
+    result = app.test_cli_runner().invoke(args=["db-status"])
+    assert "[x] 0001_initial" in result.output
+
+
+def test_env_example_lists_every_variable_the_config_reads():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:_int)?\("([A-Z_]+)"', source))
+    listed = set(re.findall(r"^([A-Z_]+)=", (root / "config" / ".env.example").read_text(), re.M))
+    assert read - listed == set()
