@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from urllib.parse import urlparse
@@ -56,6 +57,17 @@ def fen(amount) -> Value:
 def utcnow() -> dt.datetime:
     """Naive UTC: stored as is on both engines and given its offset only when serialised."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def transaction():
+    """The transaction of one service call (C4).
+
+    A service called from another service joins the caller's transaction rather than opening a
+    savepoint: the use case commits or rolls back as one, and hot rows are not held across extra
+    SAVEPOINT round trips. A caller that wants to recover from a nested service's error and carry
+    on must wrap that call in `db.atomic()` itself.
+    """
+    return nullcontext() if db.in_transaction() else db.atomic()
 
 
 class BaseModel(Model):

@@ -21,7 +21,7 @@ from app.core.models import (
     Staff,
 )
 from app.core.rules import CREDIT_OVERRIDE_ROLES, SettlementMethod, allocate_fifo
-from app.db import db, fen, money, utcnow
+from app.db import fen, money, transaction, utcnow
 from app.errors import CreditExceeded, Forbidden
 
 
@@ -48,32 +48,29 @@ def hold(customer_id: int, order_id: int, amount: Decimal, override_by: int | No
     recorded on the hold. Raises: CreditExceeded (limit / used / needed), Forbidden.
     """
     amount = money(amount)
-    with db.atomic():
+    with transaction():
         customer = Customer.get_by_id(customer_id)
         limit = exposure_limit(customer)
-        query = Customer.update(held=Customer.held + fen(amount)).where(Customer.id == customer_id)
         overridden = None
-        if limit is not None:
-            if override_by is not None:
-                overridden = _check_override_right(override_by)
-            else:
-                query = query.where(
-                    Customer.ar_balance + Customer.held + fen(amount) <= Customer.credit_limit
-                    if customer.settlement_method == SettlementMethod.CREDIT
-                    else Customer.ar_balance + Customer.held + fen(amount) <= 0
-                )
-        if not query.execute():
-            raise _credit_exceeded(customer_id, amount)
+        if limit is not None and override_by is not None:
+            overridden = _check_override_right(override_by)
         HoldMovement.create(
-            customer=customer_id,
-            order=order_id,
-            kind="hold",
-            amount=amount,
-            override_by=overridden,
+            customer=customer_id, order=order_id, kind="hold", amount=amount, override_by=overridden
         )
         Order.update(
             held_amount=Order.held_amount + fen(amount), credit_override_by=overridden
         ).where(Order.id == order_id).execute()
+        # The guarded UPDATE last: the customer row stays locked only until commit.
+        query = Customer.update(held=Customer.held + fen(amount)).where(Customer.id == customer_id)
+        if limit is not None and overridden is None:
+            ceiling = (
+                Customer.credit_limit
+                if customer.settlement_method == SettlementMethod.CREDIT
+                else fen(0)
+            )
+            query = query.where(Customer.ar_balance + Customer.held + fen(amount) <= ceiling)
+        if not query.execute():
+            raise _credit_exceeded(customer_id, amount)
 
 
 def _credit_exceeded(customer_id: int, needed: Decimal) -> CreditExceeded:
@@ -103,46 +100,54 @@ def release(customer_id: int, order_id: int, amount: Decimal) -> None:
     amount = money(amount)
     if amount <= 0:
         return
-    with db.atomic():
-        _take_from_hold(customer_id, order_id, amount)
+    with transaction():
         HoldMovement.create(customer=customer_id, order=order_id, kind="release", amount=-amount)
+        _take_from_order_hold(order_id, amount)
+        updated = (
+            Customer.update(held=Customer.held - fen(amount))
+            .where((Customer.id == customer_id) & (Customer.held >= fen(amount)))
+            .execute()
+        )
+        if not updated:
+            raise RuntimeError(f"customer {customer_id} holds less than {amount}")
 
 
-def _take_from_hold(customer_id: int, order_id: int, amount: Decimal) -> None:
+def _take_from_order_hold(order_id: int, amount: Decimal) -> None:
     updated = (
-        Customer.update(held=Customer.held - fen(amount))
-        .where((Customer.id == customer_id) & (Customer.held >= fen(amount)))
-        .execute()
-    )
-    updated_order = (
         Order.update(held_amount=Order.held_amount - fen(amount))
         .where((Order.id == order_id) & (Order.held_amount >= fen(amount)))
         .execute()
     )
-    if not (updated and updated_order):
+    if not updated:
         raise RuntimeError(f"hold of order {order_id} is smaller than {amount}")
 
 
-def post_shipment(shipment: Shipment, actor: str = "") -> Receivable:
+def post_shipment(shipment: Shipment, order: Order) -> Receivable:
     """Move a shipment's value from the hold to the account: a receivable, paid first from prepayments."""
-    order = shipment.order
     amount = shipment.amount
-    with db.atomic():
-        # Customer row first: receipts take it first too, so the two never deadlock.
-        _take_from_hold(order.customer_id, order.id, amount)
-        Customer.update(ar_balance=Customer.ar_balance + fen(amount)).where(
-            Customer.id == order.customer_id
-        ).execute()
-        HoldMovement.create(customer=order.customer_id, order=order.id, kind="ship", amount=-amount)
+    customer_id = order.customer_id
+    with transaction():
+        # Customer row first (receipts take it first too), in one UPDATE: hold down, balance up.
+        updated = (
+            Customer.update(
+                held=Customer.held - fen(amount), ar_balance=Customer.ar_balance + fen(amount)
+            )
+            .where((Customer.id == customer_id) & (Customer.held >= fen(amount)))
+            .execute()
+        )
+        if not updated:
+            raise RuntimeError(f"customer {customer_id} holds less than {amount}")
+        _take_from_order_hold(order.id, amount)
+        HoldMovement.create(customer=customer_id, order=order.id, kind="ship", amount=-amount)
         AccountEntry.create(
-            customer=order.customer_id,
+            customer=customer_id,
             kind="shipment",
             amount=amount,
             ref=shipment.number,
             note=f"订单 {order.number} 发货",
         )
         receivable = Receivable.create(
-            customer=order.customer_id,
+            customer=customer_id,
             order=order.id,
             shipment=shipment.id,
             amount=amount,
@@ -150,7 +155,7 @@ def post_shipment(shipment: Shipment, actor: str = "") -> Receivable:
         )
         prepayments = (
             Receipt.select(Receipt.id, Receipt.unapplied)
-            .where((Receipt.customer == order.customer_id) & (Receipt.unapplied > 0))
+            .where((Receipt.customer == customer_id) & (Receipt.unapplied > 0))
             .order_by(Receipt.received_at, Receipt.id)
         )
         allocations, _ = allocate_fifo(amount, ((r.id, r.unapplied) for r in prepayments))

@@ -1,8 +1,10 @@
 """Order use cases: create (pending review), approve into stock and credit, reject, cancel, ship, complete.
 
 Every status change goes through `_transition`: a guarded UPDATE on the current status plus exactly
-one OrderEvent, in the caller's transaction. Rows are always taken in the same order — order, stock
-(by product id), customer — so concurrent writers wait for each other instead of deadlocking.
+one OrderEvent, in the caller's transaction. Rows are always locked in the same order — order,
+customer, stock rows by product id — so concurrent writers queue instead of deadlocking; the stock
+rows, the hottest (a promoted product is ordered by every dealer), come last and are held only
+until commit.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from app.core.rules import (
     next_status,
     resolve_price,
 )
-from app.db import db, money, utcnow
+from app.db import money, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
 
 # Called inside the transaction of every status change with (order, event); the notification
@@ -153,7 +155,7 @@ def create_order(
 
     Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
     """
-    with db.atomic():
+    with transaction():
         customer = Customer.get_or_none((Customer.id == customer_id) & Customer.active)
         if customer is None:
             raise NotFound("客户不存在", customer_id=customer_id)
@@ -199,42 +201,46 @@ def approve_order(order_id: int, actor: str, credit_override_by: int | None = No
     override, recorded on the hold). Raises: InvalidState, InsufficientStock, CreditExceeded,
     Forbidden.
     """
-    with db.atomic():
+    with transaction():
         order = _transition(get_order(order_id), "approve", actor, approved_at=utcnow())
         lines = list(order.lines)
+        OrderLine.update(reserved_qty=OrderLine.qty).where(OrderLine.order == order.id).execute()
+        credit.hold(order.customer_id, order.id, order.total, override_by=credit_override_by)
         stock.reserve(
             order.warehouse_id, [(ln.product_id, ln.qty) for ln in lines], order.number, actor
         )
-        OrderLine.update(reserved_qty=OrderLine.qty).where(OrderLine.order == order.id).execute()
-        credit.hold(order.customer_id, order.id, order.total, override_by=credit_override_by)
-        return get_order(order.id)
+        order.held_amount = order.total
+        order.credit_override_by = credit_override_by
+        return order
 
 
 def reject_order(order_id: int, actor: str, reason: str) -> Order:
     """Raises: InvalidState, ValidationFailed (a reason is required)."""
     if not reason or not reason.strip():
         raise ValidationFailed("驳回须填写原因", reason=["驳回须填写原因"])
-    with db.atomic():
+    with transaction():
         return _transition(get_order(order_id), "reject", actor, reason, reject_reason=reason)
 
 
 def cancel_order(order_id: int, actor: str, reason: str = "") -> Order:
     """Cancel before shipping; an approved order gives back its reservations and its hold."""
-    with db.atomic():
+    with transaction():
         order = get_order(order_id)
         was_approved = order.status == OrderStatus.APPROVED
+        held = order.held_amount
         order = _transition(order, "cancel", actor, reason)
         if was_approved:
             lines = list(order.lines)
+            OrderLine.update(reserved_qty=0).where(OrderLine.order == order.id).execute()
+            credit.release(order.customer_id, order.id, held)
             stock.release(
                 order.warehouse_id,
                 [(ln.product_id, ln.reserved_qty) for ln in lines],
                 order.number,
                 actor,
             )
-            OrderLine.update(reserved_qty=0).where(OrderLine.order == order.id).execute()
-            credit.release(order.customer_id, order.id, get_order(order.id).held_amount)
-        return get_order(order.id)
+            order.held_amount = Decimal("0.00")
+        return order
 
 
 def ship_order(
@@ -254,7 +260,7 @@ def ship_order(
         wanted[line_id] = wanted.get(line_id, 0) + qty
     if not wanted or any(q <= 0 for q in wanted.values()):
         raise ValidationFailed("请填写发货数量", lines=["发货数量必须大于 0"])
-    with db.atomic():
+    with transaction():
         order = get_order(order_id)
         # Lock the order row first and check it can ship, before touching lines and stock.
         locked = (
@@ -269,7 +275,9 @@ def ship_order(
             .execute()
         )
         if not locked:
-            next_status(get_order(order.id).status, "ship_part")
+            next_status(get_order(order.id).status, "ship_part")  # raises with the real status
+            raise InvalidState("订单状态已变化，请刷新后重试", order_id=order.id)
+        order = get_order(order_id)  # re-read under the lock: another shipment may just have landed
         order_lines = {ln.id: ln for ln in order.lines}
         unknown = sorted(set(wanted) - order_lines.keys())
         if unknown:
@@ -307,26 +315,27 @@ def ship_order(
             total += amount
         shipment.amount = money(total)
         shipment.save(only=[Shipment.number, Shipment.amount])
+        # The order row is locked, so no one else ships it meanwhile: count what remains here.
+        remaining = any(
+            ln.shipped_qty + wanted.get(ln.id, 0) < ln.qty for ln in order_lines.values()
+        )
+        order = _transition(
+            order,
+            "ship_part" if remaining else "ship_all",
+            actor,
+            f"{carrier} {tracking_no}（{shipment.number}）",
+        )
+        credit.post_shipment(shipment, order)
         stock.ship(
             order.warehouse_id,
             [(order_lines[lid].product_id, q) for lid, q in wanted.items()],
             shipment.number,
             actor,
         )
-        credit.post_shipment(shipment, actor)
-        remaining = (
-            OrderLine.select()
-            .where((OrderLine.order == order.id) & (OrderLine.shipped_qty < OrderLine.qty))
-            .exists()
-        )
-        action = "ship_part" if remaining else "ship_all"
-        _transition(
-            get_order(order.id), action, actor, f"{carrier} {tracking_no}（{shipment.number}）"
-        )
         return shipment
 
 
 def complete_order(order_id: int, actor: str) -> Order:
     """The dealer confirms receipt of a fully shipped order."""
-    with db.atomic():
+    with transaction():
         return _transition(get_order(order_id), "complete", actor)

@@ -12,7 +12,7 @@ from peewee import fn
 from app.core import credit
 from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
 from app.core.rules import AGING_BUCKETS, SettlementMethod, age_items, allocate_fifo
-from app.db import db, fen, money, money_from_fen, utcnow
+from app.db import fen, money, money_from_fen, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
 from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
 
@@ -34,7 +34,7 @@ def record_receipt(
     amount = money(amount)
     if amount <= 0:
         raise ValidationFailed("收款金额必须大于 0", amount=["收款金额必须大于 0"])
-    with db.atomic():
+    with transaction():
         # Customer row first (same order as shipping): serialises all account writes per customer.
         updated = (
             Customer.update(ar_balance=Customer.ar_balance - fen(amount))

@@ -1,4 +1,8 @@
-"""Stock use cases: adjust, reserve, release, ship; every change is one guarded UPDATE plus a StockMovement."""
+"""Stock use cases: adjust, reserve, release, ship; every change is one guarded UPDATE plus a StockMovement.
+
+Within a transaction the ledger rows are written first and the guarded UPDATEs last, so the hot
+stock rows stay locked for as short a time as possible; a failed guard rolls the ledger rows back.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from app.core.models import Product, Stock, StockMovement, Warehouse
-from app.db import db, utcnow
+from app.db import transaction, utcnow
 from app.errors import InsufficientStock, NotFound, ValidationFailed
 
 
@@ -24,8 +28,27 @@ def _totals(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Quantities per product, in product-id order: the fixed order every writer takes rows in."""
     totals: dict[int, int] = defaultdict(int)
     for product_id, qty in lines:
-        totals[product_id] += qty
+        if qty:
+            totals[product_id] += qty
     return sorted(totals.items())
+
+
+def _movements(warehouse_id, totals, kind, ref, actor, on_hand_sign=0, reserved_sign=0):
+    StockMovement.insert_many(
+        [
+            {
+                "warehouse": warehouse_id,
+                "product": product_id,
+                "kind": kind,
+                "on_hand_delta": on_hand_sign * qty,
+                "reserved_delta": reserved_sign * qty,
+                "ref": ref,
+                "actor": actor,
+                "created_at": utcnow(),
+            }
+            for product_id, qty in totals
+        ]
+    ).execute()
 
 
 def adjust(
@@ -37,12 +60,20 @@ def adjust(
     """
     if qty_delta == 0:
         raise ValidationFailed("调整数量不能为 0", qty_delta=["调整数量不能为 0"])
-    with db.atomic():
+    with transaction():
         if not Warehouse.select().where(Warehouse.id == warehouse_id).exists():
             raise NotFound("仓库不存在", warehouse_id=warehouse_id)
         if not Product.select().where(Product.id == product_id).exists():
             raise NotFound("商品不存在", product_id=product_id)
         _ensure_rows(warehouse_id, [product_id])
+        StockMovement.create(
+            warehouse=warehouse_id,
+            product=product_id,
+            kind="adjust",
+            on_hand_delta=qty_delta,
+            reason=reason,
+            actor=actor,
+        )
         updated = (
             Stock.update(on_hand=Stock.on_hand + qty_delta, updated_at=utcnow())
             .where(
@@ -62,14 +93,6 @@ def adjust(
                 available=row.available,
                 requested=-qty_delta,
             )
-        StockMovement.create(
-            warehouse=warehouse_id,
-            product=product_id,
-            kind="adjust",
-            on_hand_delta=qty_delta,
-            reason=reason,
-            actor=actor,
-        )
         return _stock_row(warehouse_id, product_id)
 
 
@@ -77,11 +100,12 @@ def reserve(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor
     """Reserve (product_id, qty) lines in one warehouse, all or nothing.
 
     Each product is one `UPDATE … WHERE on_hand - reserved >= qty`, taken in product-id order.
-    Raises: InsufficientStock naming every short line (the caller's transaction rolls back).
+    Raises: InsufficientStock naming every short line (the transaction rolls back).
     """
     totals = _totals(lines)
-    with db.atomic():
+    with transaction():
         _ensure_rows(warehouse_id, (pid for pid, _ in totals))
+        _movements(warehouse_id, totals, "reserve", ref, actor, reserved_sign=1)
         short = []
         for product_id, qty in totals:
             updated = (
@@ -93,16 +117,7 @@ def reserve(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor
                 )
                 .execute()
             )
-            if updated:
-                StockMovement.create(
-                    warehouse=warehouse_id,
-                    product=product_id,
-                    kind="reserve",
-                    reserved_delta=qty,
-                    ref=ref,
-                    actor=actor,
-                )
-            else:
+            if not updated:
                 short.append((product_id, qty))
         if short:
             raise _shortage(warehouse_id, short)
@@ -132,10 +147,10 @@ def _shortage(warehouse_id: int, short: list[tuple[int, int]]) -> InsufficientSt
 
 def release(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor: str = "") -> None:
     """Give back reserved quantities (order cancelled)."""
-    with db.atomic():
-        for product_id, qty in _totals(lines):
-            if qty <= 0:
-                continue
+    totals = _totals(lines)
+    with transaction():
+        _movements(warehouse_id, totals, "release", ref, actor, reserved_sign=-1)
+        for product_id, qty in totals:
             updated = (
                 Stock.update(reserved=Stock.reserved - qty, updated_at=utcnow())
                 .where(
@@ -147,20 +162,14 @@ def release(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor
             )
             if not updated:  # a reservation we hold cannot be missing: refuse rather than corrupt
                 raise RuntimeError(f"reservation missing for product {product_id} ({ref})")
-            StockMovement.create(
-                warehouse=warehouse_id,
-                product=product_id,
-                kind="release",
-                reserved_delta=-qty,
-                ref=ref,
-                actor=actor,
-            )
 
 
 def ship(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor: str = "") -> None:
     """Take reserved goods out of the warehouse: on_hand and reserved both go down."""
-    with db.atomic():
-        for product_id, qty in _totals(lines):
+    totals = _totals(lines)
+    with transaction():
+        _movements(warehouse_id, totals, "ship", ref, actor, on_hand_sign=-1, reserved_sign=-1)
+        for product_id, qty in totals:
             updated = (
                 Stock.update(
                     on_hand=Stock.on_hand - qty, reserved=Stock.reserved - qty, updated_at=utcnow()
@@ -174,12 +183,3 @@ def ship(warehouse_id: int, lines: Iterable[tuple[int, int]], ref: str, actor: s
             )
             if not updated:
                 raise RuntimeError(f"reservation missing for product {product_id} ({ref})")
-            StockMovement.create(
-                warehouse=warehouse_id,
-                product=product_id,
-                kind="ship",
-                on_hand_delta=-qty,
-                reserved_delta=-qty,
-                ref=ref,
-                actor=actor,
-            )

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): they print throughput, latency percentiles and ratios to a baseline."""
