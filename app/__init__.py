@@ -44,9 +44,13 @@ def register_db_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import miniprogram_api
+    from app.api import init_api
     from app.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    api = init_api(app)
+    miniprogram_api.register(api)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -85,3 +85,21 @@ class RateLimited(AppError):
     status = 429
     code = "rate_limited"
     default_message = "操作太频繁，请稍后再试"
+
+
+class InvalidInvitation(AppError):
+    status = 400
+    code = "invalid_invitation"
+    default_message = "邀请码无效或已过期"
+
+
+class InvalidLoginCode(AppError):
+    status = 400
+    code = "invalid_code"
+    default_message = "微信登录凭证无效或已过期，请重新登录"
+
+
+class WeChatUnavailable(AppError):
+    status = 502
+    code = "wechat_unavailable"
+    default_message = "微信服务暂时不可用，请稍后再试"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import redis as redis_lib
+from flask import request
+from flask_limiter import Limiter
 
 from app.db import db, make_database
+from app.wechat.client import make_client
 
 
 class RedisHolder:
@@ -17,7 +22,55 @@ class RedisHolder:
         self.client = redis_lib.Redis.from_url(url, decode_responses=True) if url else None
 
 
+class WeChatHolder:
+    """One wechatpy client per app and process; its access token is kept in Redis when configured."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._miniprogram = None
+        self.config: dict = {}
+
+    def init_app(self, app) -> None:
+        self.config = {
+            "appid": app.config.get("WECHAT_APPID"),
+            "secret": app.config.get("WECHAT_SECRET"),
+            "base_url": app.config.get("WECHAT_API_BASE_URL"),
+            "timeout": app.config.get("WECHAT_TIMEOUT_SECONDS", 5),
+        }
+        self._miniprogram = None
+
+    @property
+    def miniprogram(self):
+        with self._lock:
+            if self._miniprogram is None:
+                c = self.config
+                self._miniprogram = make_client(
+                    c["appid"], c["secret"], c["base_url"], redis.client, c["timeout"]
+                )
+            return self._miniprogram
+
+
+def rate_limit_key() -> str:
+    """Per signed-in user (a verified token's subject) where there is one, else per address.
+
+    Limits are checked before the view runs, so the token is verified here, not read from g.
+    """
+    from app.auth import tokens
+    from app.errors import AppError
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        for kind in ("mp", "staff"):
+            try:
+                return f"{kind}:{tokens.verify(token, kind)['sub']}"
+            except AppError:
+                continue
+    return f"ip:{request.remote_addr}"
+
+
 redis = RedisHolder()
+wechat = WeChatHolder()
+limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)
 
 
 def init_db(app) -> None:
@@ -33,3 +86,7 @@ def init_db(app) -> None:
 def init_extensions(app) -> None:
     init_db(app)
     redis.init_app(app)
+    wechat.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "dm:ratelimit")
+    limiter.init_app(app)

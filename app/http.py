@@ -31,15 +31,20 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     return response
 
 
+def http_error_response(exc: HTTPException):
+    code, message = HTTP_CODES.get(exc.code, ("http_error", exc.name))
+    response = error_response(exc.code or 500, code, message)
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
         return error_response(exc.status, exc.code, exc.message, exc.details)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        code, message = HTTP_CODES.get(exc.code, ("http_error", exc.name))
-        return error_response(exc.code, code, message)
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -1,5 +1,7 @@
 """Every model of every context, in dependency order: what migrations must produce and tests create."""
 
 from app.core.models import MODELS as CORE_MODELS
+from app.field.models import MODELS as FIELD_MODELS
+from app.mall.models import MODELS as MALL_MODELS
 
-MODELS = [*CORE_MODELS]
+MODELS = [*CORE_MODELS, *MALL_MODELS, *FIELD_MODELS]

@@ -42,9 +42,13 @@ class BaseConfig:
     PORT = env_int("PORT", 5000)
     TOKEN_TTL_SECONDS = env_int("TOKEN_TTL_SECONDS", 7 * 24 * 3600)
     LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 20)
+    # The mini-program's app credentials (code2Session, subscribe messages).
     WECHAT_APPID = env("WECHAT_APPID")
     WECHAT_SECRET = env("WECHAT_SECRET")
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL")
+    WECHAT_TIMEOUT_SECONDS = env_int("WECHAT_TIMEOUT_SECONDS", 5)
+    RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "20 per minute")
+    RATELIMIT_ORDERS = env("RATELIMIT_ORDERS", "60 per minute")
     INSTANCE_DIR = str(INSTANCE_DIR)
     # Password of the seeded demo staff; generated once and kept in instance/ when not set.
     DEMO_PASSWORD = env("DEMO_PASSWORD")
@@ -59,6 +63,10 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
+    # The sandbox accepts any app id and secret; these only make development run with nothing set.
+    WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", "http://127.0.0.1:5001")
+    WECHAT_APPID = env("WECHAT_APPID", "wxsandboxminiprogram")
+    WECHAT_SECRET = env("WECHAT_SECRET", "sandbox-secret")
 
     @classmethod
     def validate(cls) -> None:
@@ -69,9 +77,12 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-only-" + secrets.token_hex(16)
+    # Random per run unless given: a gunicorn started by the tests is handed the same key.
+    SECRET_KEY = env("SECRET_KEY", "testing-only-" + secrets.token_hex(16))
     DATABASE_URL = env("TEST_DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = env("TEST_REDIS_URL")
+    WECHAT_APPID = "wxtestminiprogram"
+    WECHAT_SECRET = secrets.token_hex(16)
 
 
 class ProductionConfig(BaseConfig):

@@ -58,9 +58,7 @@ def up(migrator, db):
             default=1, constraints=[SQL("CHECK (price_level BETWEEN 1 AND 10)")]
         )
         settlement_method = CharField(max_length=16, default="credit")
-        credit_limit = BigIntegerField(
-            default=0, constraints=[SQL("CHECK (credit_limit >= 0)")]
-        )
+        credit_limit = BigIntegerField(default=0, constraints=[SQL("CHECK (credit_limit >= 0)")])
         ar_balance = BigIntegerField(default=0)
         held = BigIntegerField(default=0, constraints=[SQL("CHECK (held >= 0)")])
         rep = ForeignKeyField(Staff, null=True, on_delete="SET NULL")

@@ -3,6 +3,8 @@ TEST_DATABASE_URL names one), migrated with the project's migrations, wiped afte
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from app import create_app
@@ -10,6 +12,7 @@ from app.db import db
 from app.models import MODELS
 from config.settings import TestingConfig
 from tests.dbutil import create_database, drop_database, is_postgres
+from tests.servers import Gunicorn, SandboxServer
 
 
 @pytest.fixture(scope="session")
@@ -25,13 +28,26 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def sandbox():
+    """The WeChat sandbox over real HTTP; reset before each test that uses it."""
+    server = SandboxServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory, sandbox):
     instance = tmp_path_factory.mktemp("instance")
 
     class Config(TestingConfig):
         DATABASE_URL = database_url
         INSTANCE_DIR = str(instance)
         DATABASE_POOL_SIZE = 80
+        WECHAT_API_BASE_URL = sandbox.url
+        # Generous by default; the rate-limit tests tighten them for themselves.
+        RATELIMIT_LOGIN = "1000 per minute"
+        RATELIMIT_ORDERS = "1000 per minute"
+        RATELIMIT_KEY_PREFIX = f"dm-test-{uuid.uuid4().hex[:8]}"
 
     application = create_app(Config)
     from app.cli import upgrade_database
@@ -70,5 +86,25 @@ def clean_db(request):
 
 
 @pytest.fixture
-def client(app):
+def client(app, sandbox):
+    sandbox.state.reset()
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def gunicorn(app, database_url, sandbox):
+    """The app under gunicorn, several worker processes, on the same database and sandbox."""
+    env = {
+        "APP_ENV": "testing",
+        "TEST_DATABASE_URL": database_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "WECHAT_API_BASE_URL": sandbox.url,
+        "RATELIMIT_LOGIN": "100000 per minute",
+        "RATELIMIT_ORDERS": "100000 per minute",
+        "DATABASE_POOL_SIZE": "8",
+    }
+    if app.config.get("REDIS_URL"):
+        env["TEST_REDIS_URL"] = app.config["REDIS_URL"]
+    server = Gunicorn(env).start()
+    yield server
+    server.stop()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from peewee import IntegrityError
 
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
-from app.core.rules import PRICE_LEVELS
+from app.core.rules import PRICE_LEVELS, resolve_price
 from app.db import db, money, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 
@@ -88,6 +88,34 @@ def level_prices(product_ids: list[int]) -> dict[int, dict[int, Decimal]]:
     for pp in ProductPrice.select().where(ProductPrice.product << product_ids):
         result[pp.product_id][pp.level] = pp.price
     return result
+
+
+def customer_prices(customer: Customer, products: list[Product]) -> dict[int, Decimal]:
+    """Each product's price for this customer (price book → level → list), in two queries."""
+    ids = [p.id for p in products]
+    if not ids:
+        return {}
+    level = {
+        pp.product_id: pp.price
+        for pp in ProductPrice.select().where(
+            (ProductPrice.product << ids) & (ProductPrice.level == customer.price_level)
+        )
+    }
+    book = {
+        cp.product_id: cp.price
+        for cp in CustomerPrice.select().where(
+            (CustomerPrice.customer == customer.id) & (CustomerPrice.product << ids)
+        )
+    }
+    return {
+        p.id: resolve_price(
+            p.list_price,
+            {customer.price_level: level[p.id]} if p.id in level else {},
+            customer.price_level,
+            book.get(p.id),
+        )
+        for p in products
+    }
 
 
 def set_customer_price(customer_id: int, product_id: int, price: Decimal) -> CustomerPrice:

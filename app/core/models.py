@@ -102,6 +102,20 @@ class Customer(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class CustomerAddress(BaseModel):
+    """A delivery address of a customer; orders keep a copy of the one they were sent to."""
+
+    customer = ForeignKeyField(Customer, backref="addresses", on_delete="CASCADE")
+    contact = CharField(max_length=64)
+    phone = CharField(max_length=32)
+    address = CharField(max_length=255)
+    is_default = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+    def as_text(self) -> str:
+        return f"{self.contact} {self.phone} {self.address}"
+
+
 class CustomerPrice(BaseModel):
     """A customer's price-book entry: overrides the level price for one product."""
 
@@ -288,6 +302,7 @@ MODELS = [
     Product,
     ProductPrice,
     Customer,
+    CustomerAddress,
     CustomerPrice,
     Stock,
     StockMovement,

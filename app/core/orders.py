@@ -14,15 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.core import credit, stock
+from app.core import catalog, credit, stock
 from app.core.models import (
     Customer,
-    CustomerPrice,
+    CustomerAddress,
     Order,
     OrderEvent,
     OrderLine,
     Product,
-    ProductPrice,
     Shipment,
     ShipmentLine,
 )
@@ -31,7 +30,6 @@ from app.core.rules import (
     check_quantity,
     line_amount,
     next_status,
-    resolve_price,
 )
 from app.db import money, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
@@ -74,31 +72,14 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
     missing = sorted(ids - products.keys())
     if missing:
         raise NotFound("商品不存在或已下架", product_ids=missing)
-    level_prices = {
-        pp.product_id: pp.price
-        for pp in ProductPrice.select().where(
-            (ProductPrice.product << list(ids)) & (ProductPrice.level == customer.price_level)
-        )
-    }
-    book = {
-        cp.product_id: cp.price
-        for cp in CustomerPrice.select().where(
-            (CustomerPrice.customer == customer.id) & (CustomerPrice.product << list(ids))
-        )
-    }
+    prices = catalog.customer_prices(customer, list(products.values()))
     priced = []
     for line in lines:
         product = products[line.product_id]
         check_quantity(
             line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
         )
-        price = resolve_price(
-            product.list_price,
-            {customer.price_level: level_prices[product.id]} if product.id in level_prices else {},
-            customer.price_level,
-            book.get(product.id),
-        )
-        priced.append(PricedLine(product, line.qty, price, product.list_price))
+        priced.append(PricedLine(product, line.qty, prices[product.id], product.list_price))
     return priced
 
 
@@ -149,17 +130,18 @@ def create_order(
     source: str = "mall",
     placed_by: str = "",
     remark: str = "",
-    address: str = "",
+    address_id: int | None = None,
 ) -> Order:
     """Create an order awaiting review at the customer's server-side prices; nothing is held yet.
 
-    Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
+    Raises: NotFound (customer, product or address), BelowMinQty, BadStep, ValidationFailed.
     """
     with transaction():
         customer = Customer.get_or_none((Customer.id == customer_id) & Customer.active)
         if customer is None:
             raise NotFound("客户不存在", customer_id=customer_id)
         priced = price_lines(customer, lines)
+        address = _delivery_address(customer, address_id)
         now = utcnow()
         order = Order.create(
             number=uuid.uuid4().hex,  # replaced below by a readable number built from the id
@@ -170,7 +152,7 @@ def create_order(
             placed_by=placed_by,
             total=money(sum((p.amount for p in priced), Decimal("0"))),
             remark=remark,
-            address=address or customer.address,
+            address=address,
             created_at=now,
             updated_at=now,
         )
@@ -191,6 +173,17 @@ def create_order(
         ).execute()
         _record_event(order, "submit", None, order.status, placed_by)
         return order
+
+
+def _delivery_address(customer: Customer, address_id: int | None) -> str:
+    query = CustomerAddress.select().where(CustomerAddress.customer == customer.id)
+    if address_id is not None:
+        chosen = query.where(CustomerAddress.id == address_id).first()
+        if chosen is None:
+            raise NotFound("收货地址不存在", address_id=address_id)
+        return chosen.as_text()
+    default = query.order_by(CustomerAddress.is_default.desc(), CustomerAddress.id).first()
+    return default.as_text() if default else customer.address
 
 
 def approve_order(order_id: int, actor: str, credit_override_by: int | None = None) -> Order:
@@ -222,10 +215,19 @@ def reject_order(order_id: int, actor: str, reason: str) -> Order:
         return _transition(get_order(order_id), "reject", actor, reason, reject_reason=reason)
 
 
-def cancel_order(order_id: int, actor: str, reason: str = "") -> Order:
-    """Cancel before shipping; an approved order gives back its reservations and its hold."""
+def cancel_order(
+    order_id: int, actor: str, reason: str = "", only_from: tuple[str, ...] | None = None
+) -> Order:
+    """Cancel before shipping; an approved order gives back its reservations and its hold.
+
+    `only_from` narrows the statuses this caller may cancel from (a dealer: before review only);
+    the guarded transition keeps that true even if a reviewer acts at the same moment.
+    Raises: InvalidState.
+    """
     with transaction():
         order = get_order(order_id)
+        if only_from is not None and order.status not in only_from:
+            raise InvalidState("订单已进入审核流程，不能自行取消，请联系客服", status=order.status)
         was_approved = order.status == OrderStatus.APPROVED
         held = order.held_amount
         order = _transition(order, "cancel", actor, reason)

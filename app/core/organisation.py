@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from peewee import IntegrityError
 
-from app.core.models import Branch, Customer, Staff, Warehouse
+from app.core.models import Branch, Customer, CustomerAddress, Staff, Warehouse
 from app.core.rules import SettlementMethod
 from app.db import db, money
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -59,15 +59,27 @@ def _columns(fields: dict) -> dict:
 
 
 def create_customer(**fields) -> Customer:
-    """Open a customer account. Raises: Conflict (duplicate code), NotFound, ValidationFailed."""
+    """Open a customer account; its address becomes the default delivery address.
+
+    Raises: Conflict (duplicate code), NotFound, ValidationFailed.
+    """
     fields.setdefault("credit_limit", Decimal("0"))
     with db.atomic():
         _check_references(fields)
         try:
             with db.atomic():
-                return Customer.create(**_columns(fields))
+                customer = Customer.create(**_columns(fields))
         except IntegrityError:
             raise Conflict("客户编码已存在", code=fields.get("code")) from None
+        if customer.address:
+            CustomerAddress.create(
+                customer=customer.id,
+                contact=customer.contact or customer.name,
+                phone=customer.phone,
+                address=customer.address,
+                is_default=True,
+            )
+        return customer
 
 
 def update_customer(customer_id: int, **fields) -> Customer:

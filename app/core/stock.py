@@ -51,6 +51,17 @@ def _movements(warehouse_id, totals, kind, ref, actor, on_hand_sign=0, reserved_
     ).execute()
 
 
+def availability(warehouse_id: int, product_ids: list[int]) -> dict[int, int]:
+    """Available (on hand − reserved) per product in one warehouse; 0 for products never stocked."""
+    rows = Stock.select(Stock.product, Stock.on_hand, Stock.reserved).where(
+        (Stock.warehouse == warehouse_id) & (Stock.product << list(product_ids))
+    )
+    available = {pid: 0 for pid in product_ids}
+    for row in rows:
+        available[row.product_id] = row.on_hand - row.reserved
+    return available
+
+
 def adjust(
     warehouse_id: int, product_id: int, qty_delta: int, reason: str, actor: str = ""
 ) -> Stock:

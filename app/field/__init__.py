@@ -1,0 +1,1 @@
+"""Field work: store visits by reps, dealer stock/sales reports, replenishment suggestions."""

@@ -1,0 +1,1 @@
+"""The ordering mall: dealer accounts and bindings, invitations, carts, orders as dealers see them."""

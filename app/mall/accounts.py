@@ -1,0 +1,124 @@
+"""Dealer and rep accounts: WeChat login, invitations, binding a WeChat user to a customer or a rep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from app.core.models import Customer, Staff
+from app.db import transaction, utcnow
+from app.errors import InvalidInvitation, NotFound, Unauthorized, ValidationFailed
+from app.mall.models import Invitation, WechatUser
+from app.wechat import gateway
+
+# No 0/O, 1/I/L: codes are read aloud over the phone and typed on small screens.
+INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+INVITE_LENGTH = 8
+INVITE_TTL = dt.timedelta(days=7)
+
+
+def login(js_code: str) -> WechatUser:
+    """Log in with a wx.login code: find or create the WeChat user; session_key stays here.
+
+    Raises: InvalidLoginCode, WeChatUnavailable.
+    """
+    wx = gateway.code_to_session(js_code)
+    now = utcnow()
+    with transaction():
+        (
+            WechatUser.insert(
+                openid=wx.openid,
+                unionid=wx.unionid,
+                session_key=wx.session_key,
+                created_at=now,
+                last_login_at=now,
+            )
+            .on_conflict(
+                conflict_target=[WechatUser.openid],
+                preserve=[WechatUser.session_key, WechatUser.last_login_at],
+            )
+            .execute()
+        )
+        user = WechatUser.get(WechatUser.openid == wx.openid)
+        if wx.unionid and user.unionid != wx.unionid:
+            user.unionid = wx.unionid
+            user.save(only=[WechatUser.unionid])
+        return user
+
+
+def create_invitation(
+    role: str,
+    *,
+    customer_id: int | None = None,
+    staff_id: int | None = None,
+    created_by: int | None = None,
+    ttl: dt.timedelta = INVITE_TTL,
+) -> Invitation:
+    """A single-use code binding a WeChat user as a dealer of a customer, or as a rep.
+
+    Raises: ValidationFailed (role), NotFound (customer or rep).
+    """
+    with transaction():
+        if role == "dealer":
+            if not Customer.select().where(Customer.id == customer_id, Customer.active).exists():
+                raise NotFound("客户不存在", customer_id=customer_id)
+            staff_id = None
+        elif role == "rep":
+            rep = Staff.get_or_none(Staff.id == staff_id)
+            if rep is None or rep.role != "rep" or not rep.active:
+                raise NotFound("业务员不存在", staff_id=staff_id)
+            customer_id = None
+        else:
+            raise ValidationFailed("邀请角色无效", role=["须为 dealer 或 rep"])
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+        return Invitation.create(
+            code=code,
+            role=role,
+            customer=customer_id,
+            staff=staff_id,
+            created_by=created_by,
+            expires_at=utcnow() + ttl,
+        )
+
+
+def bind(wechat_user_id: int, invite_code: str) -> WechatUser:
+    """Use an invitation: the code is taken by one guarded UPDATE, so it binds exactly once.
+
+    Raises: InvalidInvitation (unknown, used or expired).
+    """
+    code = invite_code.strip().upper()
+    now = utcnow()
+    with transaction():
+        taken = (
+            Invitation.update(used_at=now, used_by=wechat_user_id)
+            .where(
+                (Invitation.code == code)
+                & Invitation.used_at.is_null()
+                & (Invitation.expires_at > now)
+            )
+            .execute()
+        )
+        if not taken:
+            raise InvalidInvitation()
+        invitation = Invitation.get(Invitation.code == code)
+        user = WechatUser.get_by_id(wechat_user_id)
+        user.role = invitation.role
+        user.customer = invitation.customer_id
+        user.staff = invitation.staff_id
+        user.save(only=[WechatUser.role, WechatUser.customer, WechatUser.staff])
+        return user
+
+
+def active_user(wechat_user_id: int) -> WechatUser:
+    """The WeChat user behind a token, still bound to an active customer or rep.
+
+    Raises: Unauthorized when the user is gone or the binding no longer holds.
+    """
+    user = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
+    if user is None:
+        raise Unauthorized("登录凭证无效，请重新登录")
+    if user.role == "dealer" and (user.customer is None or not user.customer.active):
+        raise Unauthorized("账号已停用，请联系客服")
+    if user.role == "rep" and (user.staff is None or not user.staff.active):
+        raise Unauthorized("账号已停用，请联系管理员")
+    return user

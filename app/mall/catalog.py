@@ -1,0 +1,85 @@
+"""The catalogue as a dealer sees it: their own prices and a stock status, never exact quantities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.core import catalog, stock
+from app.core.models import Category, Customer, Product
+from app.errors import NotFound
+
+
+@dataclass(frozen=True)
+class ProductView:
+    product: Product
+    price: Decimal
+    stock_status: str
+
+    def __getattr__(self, name):  # lets schemas read product fields straight through
+        return getattr(self.product, name)
+
+
+def stock_status(available: int, low_threshold: int) -> str:
+    if available <= 0:
+        return "out"
+    return "low" if available <= low_threshold else "in_stock"
+
+
+def category_tree() -> list[dict]:
+    nodes = {
+        c.id: {"id": c.id, "name": c.name, "parent_id": c.parent_id, "children": []}
+        for c in Category.select().order_by(Category.sort, Category.id)
+    }
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_id"])
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
+def _with_descendants(category_id: int) -> list[int]:
+    children: dict[int | None, list[int]] = {}
+    for c in Category.select(Category.id, Category.parent):
+        children.setdefault(c.parent_id, []).append(c.id)
+    found, todo = [], [category_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def views_for(customer: Customer, products: list[Product], low_threshold: int) -> list[ProductView]:
+    """Price and stock status for a page of products: two queries for prices, one for stock."""
+    prices = catalog.customer_prices(customer, products)
+    available = stock.availability(customer.warehouse_id, [p.id for p in products])
+    return [
+        ProductView(p, prices[p.id], stock_status(available[p.id], low_threshold)) for p in products
+    ]
+
+
+def list_products(
+    customer: Customer,
+    *,
+    q: str | None,
+    category_id: int | None,
+    page: int,
+    per_page: int,
+    low_threshold: int,
+) -> tuple[list[ProductView], int]:
+    query = Product.select().where(Product.active)
+    if q:
+        query = query.where(Product.name.contains(q) | Product.sku.contains(q))
+    if category_id is not None:
+        query = query.where(Product.category << _with_descendants(category_id))
+    total = query.count()
+    products = list(query.order_by(Product.category, Product.id).paginate(page, per_page))
+    return views_for(customer, products, low_threshold), total
+
+
+def product_view(customer: Customer, product_id: int, low_threshold: int) -> ProductView:
+    product = Product.get_or_none((Product.id == product_id) & Product.active)
+    if product is None:
+        raise NotFound("商品不存在或已下架", product_id=product_id)
+    return views_for(customer, [product], low_threshold)[0]

@@ -1,0 +1,231 @@
+"""Mall orders: submit with idempotency and pre-checks, track, cancel before review, confirm
+receipt, reorder. Every read and write is scoped to the caller's customer (invariant 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from peewee import IntegrityError, prefetch
+
+from app.core import orders, receivables, stock
+from app.core.models import (
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    Shipment,
+    ShipmentLine,
+)
+from app.core.orders import LineRequest
+from app.core.rules import OrderStatus, SettlementMethod
+from app.db import db, transaction, utcnow
+from app.errors import NotFound
+from app.mall import cart
+from app.mall.catalog import views_for
+from app.mall.models import CartItem, IdempotencyKey
+
+RECENT_DAYS = 90
+
+
+@dataclass
+class Placed:
+    order: Order
+    created: bool
+    warnings: list[dict] = field(default_factory=list)
+
+
+def _by_key(customer_id: int, key: str) -> Order | None:
+    row = (
+        IdempotencyKey.select(IdempotencyKey, Order)
+        .join(Order)
+        .where((IdempotencyKey.customer == customer_id) & (IdempotencyKey.key == key))
+        .first()
+    )
+    return row.order if row else None
+
+
+def place_order(
+    customer_id: int,
+    lines: list[LineRequest],
+    *,
+    idempotency_key: str | None = None,
+    remark: str = "",
+    address_id: int | None = None,
+    placed_by: str = "",
+    source: str = "mall",
+    cart_user_id: int | None = None,
+) -> Placed:
+    """Submit an order for review; the same Idempotency-Key from the same customer always gives
+    back the order the first request made (invariant 3), even when the two requests race: the
+    unique (customer, key) row is written in the order's own transaction, so the loser rolls back
+    and reads the winner's order.
+
+    Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
+    """
+    if idempotency_key and (existing := _by_key(customer_id, idempotency_key)):
+        return Placed(existing, created=False)
+    try:
+        with db.atomic():
+            order = orders.create_order(
+                customer_id,
+                lines,
+                source=source,
+                placed_by=placed_by,
+                remark=remark,
+                address_id=address_id,
+            )
+            if idempotency_key:
+                IdempotencyKey.create(customer=customer_id, key=idempotency_key, order=order.id)
+            if cart_user_id is not None:
+                cart.remove_products(cart_user_id, [ln.product_id for ln in lines])
+    except IntegrityError:
+        if idempotency_key and (existing := _by_key(customer_id, idempotency_key)):
+            return Placed(existing, created=False)
+        raise
+    return Placed(order, created=True, warnings=precheck(order))
+
+
+def precheck(order: Order) -> list[dict]:
+    """Warnings for the dealer, not holds: stock that may not cover the order, credit that may not."""
+    lines = list(OrderLine.select(OrderLine, Product).join(Product).where(OrderLine.order == order))
+    available = stock.availability(order.warehouse_id, [ln.product_id for ln in lines])
+    warnings = [
+        {
+            "code": "insufficient_stock",
+            "message": f"{ln.product.name} 库存紧张，可能无法足量发货",
+            "product_id": ln.product_id,
+        }
+        for ln in lines
+        if available[ln.product_id] < ln.qty
+    ]
+    position = receivables.account_position(order.customer_id)
+    if (
+        position.settlement_method != SettlementMethod.COD
+        and order.total > position.available_credit
+    ):
+        prepaid = position.settlement_method == SettlementMethod.PREPAID
+        warnings.append(
+            {
+                "code": "credit_exceeded",
+                "message": "预付款余额不足，请及时打款"
+                if prepaid
+                else "本单金额超出可用信用额度，审核时可能需要特批",
+                "available_credit": str(position.available_credit),
+                "total": str(order.total),
+            }
+        )
+    return warnings
+
+
+def _detail_query():
+    return (
+        OrderLine.select(OrderLine, Product).join(Product).order_by(OrderLine.id),
+        OrderEvent.select().order_by(OrderEvent.id),
+        Shipment.select().order_by(Shipment.id),
+    )
+
+
+def customer_order(customer_id: int, order_id: int) -> Order:
+    """One order of this customer, with lines, events and shipments. Raises: NotFound."""
+    query = Order.select().where((Order.id == order_id) & (Order.customer == customer_id))
+    found = prefetch(query, *_detail_query())
+    if not found:
+        raise NotFound("订单不存在", order_id=order_id)
+    order = found[0]
+    shipment_lines = (
+        ShipmentLine.select(ShipmentLine, OrderLine, Product)
+        .join(OrderLine)
+        .join(Product)
+        .where(ShipmentLine.shipment << [s.id for s in order.shipments])
+    )
+    by_shipment: dict[int, list] = {}
+    for sl in shipment_lines:
+        by_shipment.setdefault(sl.shipment_id, []).append(sl)
+    for shipment in order.shipments:
+        shipment.line_items = by_shipment.get(shipment.id, [])
+    return order
+
+
+def customer_orders(
+    customer_id: int, status: str | None, page: int, per_page: int
+) -> tuple[list[Order], int]:
+    """This customer's orders, newest first: four queries for a whole page."""
+    query = Order.select().where(Order.customer == customer_id)
+    if status:
+        query = query.where(Order.status == status)
+    total = query.count()
+    page_query = query.order_by(Order.created_at.desc(), Order.id.desc()).paginate(page, per_page)
+    found = prefetch(page_query, *_detail_query())
+    for order in found:
+        for shipment in order.shipments:
+            shipment.line_items = []
+    return found, total
+
+
+def cancel(customer_id: int, order_id: int, actor: str) -> Order:
+    """A dealer cancels an order still awaiting review. Raises: NotFound, InvalidState."""
+    customer_order(customer_id, order_id)
+    orders.cancel_order(
+        order_id, actor, "经销商取消", only_from=(OrderStatus.PENDING_REVIEW.value,)
+    )
+    return customer_order(customer_id, order_id)
+
+
+def confirm_receipt(customer_id: int, order_id: int, actor: str) -> Order:
+    """The dealer confirms the goods arrived. Raises: NotFound, InvalidState."""
+    customer_order(customer_id, order_id)
+    orders.complete_order(order_id, actor)
+    return customer_order(customer_id, order_id)
+
+
+def reorder(user_id: int, customer: Customer, order_id: int, low_threshold: int) -> cart.Cart:
+    """Put an earlier order's lines in the cart at today's prices and rules.
+
+    Products no longer on sale are left out and reported; quantities are raised to today's
+    minimum and order multiple where they have changed. Raises: NotFound.
+    """
+    order = customer_order(customer.id, order_id)
+    skipped = []
+    now = utcnow()
+    with transaction():
+        for line in order.lines:
+            product = line.product
+            if not product.active:
+                skipped.append({"product_id": product.id, "name": product.name, "reason": "已下架"})
+                continue
+            qty = cart.orderable_qty(line.qty, product.min_qty, product.step)
+            (
+                CartItem.insert(wechat_user=user_id, product=product.id, qty=qty, updated_at=now)
+                .on_conflict(
+                    conflict_target=[CartItem.wechat_user, CartItem.product],
+                    preserve=[CartItem.qty, CartItem.updated_at],
+                )
+                .execute()
+            )
+    return cart.view_cart(user_id, customer, low_threshold, skipped)
+
+
+def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
+    """Products this customer ordered in the last 90 days, most recent first, with the last qty."""
+    since = utcnow() - dt.timedelta(days=RECENT_DAYS)
+    rows = (
+        OrderLine.select(OrderLine.product, OrderLine.qty, Order.created_at)
+        .join(Order)
+        .where(
+            (Order.customer == customer.id)
+            & (Order.created_at >= since)
+            & (Order.status != OrderStatus.REJECTED.value)
+        )
+        .order_by(Order.created_at.desc(), OrderLine.id.desc())
+        .limit(500)
+    )
+    last: dict[int, tuple[int, dt.datetime]] = {}
+    for row in rows:
+        last.setdefault(row.product_id, (row.qty, row.order.created_at))
+    ids = list(last)[:limit]
+    products = {p.id: p for p in Product.select().where((Product.id << ids) & Product.active)}
+    ordered = [products[pid] for pid in ids if pid in products]
+    views = views_for(customer, ordered, low_threshold)
+    return [(v, *last[v.product.id]) for v in views]

@@ -1,0 +1,99 @@
+"""Schema plumbing shared by every HTTP surface: Chinese validation messages, money and paging fields."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+# marshmallow's messages reach dealers' phones: say them in Chinese, once, for every field type.
+_MESSAGES = {
+    fields.Field: {"required": "此项必填", "null": "不能为空", "validator_failed": "取值无效"},
+    fields.Integer: {"invalid": "须为整数", "too_large": "数值过大", "not_an_integer": "须为整数"},
+    fields.Number: {"invalid": "须为数字", "too_large": "数值过大"},
+    fields.Decimal: {"special": "不支持的数值", "invalid": "须为数字"},
+    fields.String: {"invalid": "须为文本", "invalid_utf8": "文本编码无效"},
+    fields.Boolean: {"invalid": "须为 true 或 false"},
+    fields.Date: {"invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式无效"},
+    fields.DateTime: {"invalid": "时间格式应为 ISO 8601", "format": "时间格式无效"},
+    fields.List: {"invalid": "须为列表"},
+    fields.Dict: {"invalid": "须为对象"},
+    fields.Nested: {"type": "须为对象"},
+}
+for _field, _messages in _MESSAGES.items():
+    _field.default_error_messages = {**_field.default_error_messages, **_messages}
+Schema.error_messages = {"unknown": "不允许的字段", "type": "须为 JSON 对象"}
+
+
+def qty_field(**kwargs):
+    return fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=99999, error="数量须在 1 到 99999 之间"),
+        **kwargs,
+    )
+
+
+def money_field(**kwargs):
+    """Money in JSON: a string with two decimals ("1234.50"), never a float (invariant 5)."""
+    return fields.Decimal(places=2, as_string=True, **kwargs)
+
+
+def money_in(**kwargs):
+    return fields.Decimal(
+        places=2,
+        as_string=True,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=999_999_999, error="金额须在 0 到 999999999 之间"),
+        **kwargs,
+    )
+
+
+def id_field(**kwargs):
+    return fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=2**31 - 1, error="编号无效"), **kwargs
+    )
+
+
+class PageIn(Schema):
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100000, error="页码须为正整数")
+    )
+    per_page = fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=100, error="每页条数须在 1 到 100 之间")
+    )
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Dict()
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The contract's list body: {"items": [...], "page", "per_page", "total"}."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=f"{item_schema.__name__.removesuffix('Out')}PageOut",
+    )
+
+
+def paged(items, page: int, per_page: int, total: int) -> dict:
+    return {"items": list(items), "page": page, "per_page": per_page, "total": total}
+
+
+class LocalDateTime(fields.DateTime):
+    """Stored in naive UTC; shown in ISO 8601 with the business time zone's offset (+08:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        from app.timeutil import to_local
+
+        return to_local(value).isoformat(timespec="seconds")

@@ -1,0 +1,1 @@
+"""WeChat adapters: wechatpy client factory, sandbox, gateway calls the app makes."""

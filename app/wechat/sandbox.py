@@ -1,0 +1,203 @@
+"""The WeChat sandbox: a local fake of the WeChat endpoints we use, served over real HTTP.
+
+Speaks WeChat's paths, response shapes and error codes (40029 invalid code, 40001 invalid token,
+42001 expired token, 43101 subscription refused, 40013 invalid appid), records every message sent,
+and can be told to fail or to be slow. Control endpoints live under `/_sandbox/`.
+
+    python -m app.wechat.sandbox --port 5001
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, request
+
+TOKEN_TTL = 7200
+
+
+@dataclass
+class SandboxState:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # token → (appid, expiry)
+    messages: list[dict] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # openids that refused subscribe messages
+    token_fetches: int = 0
+    down_until: float = 0.0
+    fail_next: int = 0
+    delay: float = 0.0
+    msg_ids: itertools.count = field(default_factory=lambda: itertools.count(100001))
+
+    def reset(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+            self.messages.clear()
+            self.refused.clear()
+            self.token_fetches = 0
+            self.down_until = 0.0
+            self.fail_next = 0
+            self.delay = 0.0
+
+
+def wx_error(code: int, message: str):
+    return jsonify({"errcode": code, "errmsg": message})
+
+
+def create_sandbox(state: SandboxState | None = None) -> Flask:
+    app = Flask("wechat_sandbox")
+    app.json.ensure_ascii = False
+    state = state or SandboxState()
+    app.extensions["sandbox_state"] = state
+
+    @app.before_request
+    def faults():
+        if request.path.startswith("/_sandbox"):
+            return None
+        if state.delay:
+            time.sleep(state.delay)
+        with state.lock:
+            if time.time() < state.down_until:
+                return "service unavailable", 503
+            if state.fail_next > 0:
+                state.fail_next -= 1
+                return wx_error(-1, "system error")
+        return None
+
+    def check_token():
+        token = request.args.get("access_token", "")
+        with state.lock:
+            entry = state.tokens.get(token)
+        if entry is None:
+            return wx_error(40001, "invalid credential, access_token is invalid or not latest")
+        if entry[1] < time.time():
+            return wx_error(42001, "access_token expired")
+        return None
+
+    @app.get("/cgi-bin/token")
+    def token():
+        appid = request.args.get("appid", "")
+        if request.args.get("grant_type") != "client_credential":
+            return wx_error(40002, "invalid grant_type")
+        if not appid or not request.args.get("secret"):
+            return wx_error(40013, "invalid appid")
+        new = secrets.token_urlsafe(24)
+        with state.lock:
+            state.token_fetches += 1
+            # As on WeChat, a new token makes the app's older ones invalid.
+            for old in [t for t, (a, _) in state.tokens.items() if a == appid]:
+                del state.tokens[old]
+            state.tokens[new] = (appid, time.time() + TOKEN_TTL)
+        return jsonify({"access_token": new, "expires_in": TOKEN_TTL})
+
+    @app.get("/sns/jscode2session")
+    def jscode2session():
+        code = request.args.get("js_code", "")
+        if not code or code.startswith("invalid"):
+            return wx_error(40029, "invalid code")
+        return jsonify(
+            {
+                "openid": f"sandbox-{code}",
+                "session_key": secrets.token_urlsafe(16),
+                "unionid": f"sandbox-union-{code}",
+            }
+        )
+
+    @app.get("/sns/oauth2/access_token")
+    def oauth_access_token():
+        code = request.args.get("code", "")
+        if not code or code.startswith("invalid"):
+            return wx_error(40029, "invalid code")
+        return jsonify(
+            {
+                "access_token": secrets.token_urlsafe(24),
+                "expires_in": TOKEN_TTL,
+                "refresh_token": secrets.token_urlsafe(24),
+                "openid": f"sandbox-oa-{code}",
+                "scope": request.args.get("scope", "snsapi_base"),
+                "unionid": f"sandbox-union-{code}",
+            }
+        )
+
+    def record(kind: str):
+        failure = check_token()
+        if failure is not None:
+            return failure
+        body = request.get_json(silent=True) or {}
+        if not body.get("touser") or not body.get("template_id"):
+            return wx_error(47001, "data format error")
+        if kind == "subscribe" and body["touser"] in state.refused:
+            return wx_error(43101, "user refuse to accept the msg")
+        with state.lock:
+            msgid = next(state.msg_ids)
+            state.messages.append({"kind": kind, "msgid": msgid, "at": time.time(), **body})
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    @app.post("/cgi-bin/message/template/send")
+    def template_send():
+        return record("template")
+
+    @app.post("/cgi-bin/message/subscribe/send")
+    def subscribe_send():
+        return record("subscribe")
+
+    # --- control endpoints for development and tests ---
+
+    @app.get("/_sandbox/messages")
+    def messages():
+        touser = request.args.get("touser")
+        with state.lock:
+            items = [m for m in state.messages if not touser or m["touser"] == touser]
+        return jsonify({"items": items, "total": len(items)})
+
+    @app.get("/_sandbox/stats")
+    def stats():
+        with state.lock:
+            return jsonify({"token_fetches": state.token_fetches, "messages": len(state.messages)})
+
+    @app.post("/_sandbox/reset")
+    def reset():
+        state.reset()
+        return jsonify({"ok": True})
+
+    @app.post("/_sandbox/faults")
+    def set_faults():
+        body = request.get_json(silent=True) or {}
+        with state.lock:
+            state.down_until = time.time() + float(body.get("down_seconds", 0))
+            state.fail_next = int(body.get("fail_next", 0))
+            state.delay = float(body.get("delay_seconds", 0))
+        return jsonify({"ok": True})
+
+    @app.post("/_sandbox/expire-tokens")
+    def expire_tokens():
+        with state.lock:
+            state.tokens = {t: (a, 0.0) for t, (a, _) in state.tokens.items()}
+        return jsonify({"ok": True})
+
+    @app.post("/_sandbox/refuse-subscribe")
+    def refuse_subscribe():
+        openid = (request.get_json(silent=True) or {}).get("openid", "")
+        with state.lock:
+            state.refused.add(openid)
+        return jsonify({"ok": True})
+
+    return app
+
+
+def main() -> None:
+    from werkzeug.serving import run_simple
+
+    parser = argparse.ArgumentParser(description="WeChat sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    args = parser.parse_args()
+    run_simple(args.host, args.port, create_sandbox(), threaded=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""HTTP API for the mini-program and the official account's H5 pages: /api/mp/v1."""
+
+from miniprogram_api import account, auth, catalog, orders
+
+BLUEPRINTS = [auth.bp, catalog.bp, orders.bp, account.bp]
+
+
+def register(api) -> None:
+    for bp in BLUEPRINTS:
+        api.register_blueprint(bp)

@@ -1,0 +1,105 @@
+"""The dealer's account (credit, balance, statement), announcements, addresses, stock/sales reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.api import Blueprint
+from app.core import receivables
+from app.core.models import CustomerAddress
+from app.errors import ValidationFailed
+from app.field import reports
+from app.mall import announcements
+from app.timeutil import local_today
+from app.validation import PageIn, paged
+from miniprogram_api.schemas import (
+    AccountOut,
+    AddressListOut,
+    AnnouncementPageOut,
+    StatementOut,
+    StatementQueryIn,
+    StockSalesIn,
+    StockSalesReportOut,
+)
+from miniprogram_api.security import BEARER, current_customer, current_user, dealer_required
+
+bp = Blueprint("mp_account", __name__, url_prefix="/api/mp/v1", description="账户、公告与上报")
+
+MAX_STATEMENT_DAYS = 366
+
+
+@bp.get("/account")
+@dealer_required
+@bp.response(200, AccountOut)
+@bp.doc(security=BEARER)
+def account():
+    """Credit limit, receivable, open orders, available credit, prepaid balance."""
+    return receivables.account_position(current_customer().id)
+
+
+@bp.get("/account/statement")
+@dealer_required
+@bp.arguments(StatementQueryIn, location="query")
+@bp.response(200, StatementOut)
+@bp.doc(security=BEARER)
+def statement(args):
+    """Account ledger between two dates (default: the last 30 days) with a running balance."""
+    date_to = args.get("date_to") or local_today()
+    date_from = args.get("date_from") or date_to - dt.timedelta(days=30)
+    if date_from > date_to:
+        raise ValidationFailed("开始日期不能晚于结束日期", **{"from": ["不能晚于结束日期"]})
+    if (date_to - date_from).days > MAX_STATEMENT_DAYS:
+        raise ValidationFailed("查询区间不能超过一年", **{"from": ["区间不能超过一年"]})
+    opening, lines = receivables.statement(current_customer().id, date_from, date_to)
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "opening_balance": opening,
+        "closing_balance": lines[-1].balance if lines else opening,
+        "items": lines,
+    }
+
+
+@bp.get("/announcements")
+@dealer_required
+@bp.arguments(PageIn, location="query")
+@bp.response(200, AnnouncementPageOut)
+@bp.doc(security=BEARER)
+def list_announcements(args):
+    items, total = announcements.for_branch(
+        current_customer().branch_id, args["page"], args["per_page"]
+    )
+    return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.get("/addresses")
+@dealer_required
+@bp.response(200, AddressListOut)
+@bp.doc(security=BEARER)
+def addresses():
+    """Delivery addresses of this dealer (the `address_id` of an order)."""
+    query = CustomerAddress.select().where(CustomerAddress.customer == current_customer().id)
+    return {"items": list(query.order_by(CustomerAddress.is_default.desc(), CustomerAddress.id))}
+
+
+@bp.post("/reports/stock-sales")
+@dealer_required
+@bp.arguments(StockSalesIn)
+@bp.response(201, StockSalesReportOut)
+@bp.doc(security=BEARER)
+def report_stock_sales(data):
+    """The dealer reports their own stock and sales per product (feeds replenishment)."""
+    report = reports.submit_report(
+        current_customer().id,
+        data["period_end"],
+        data["lines"],
+        source="dealer",
+        user_id=current_user().id,
+    )
+    return {
+        "id": report.id,
+        "period_end": report.period_end,
+        "source": report.source,
+        "created_at": report.created_at,
+        "lines": data["lines"],
+    }

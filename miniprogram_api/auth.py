@@ -1,0 +1,73 @@
+"""Login with WeChat, bind by invitation, who am I."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from app.api import Blueprint
+from app.extensions import limiter
+from app.mall import accounts
+from miniprogram_api.schemas import BindIn, BindOut, LoginIn, LoginOut, MeOut
+from miniprogram_api.security import BEARER, current_user, login_required, token_for
+
+bp = Blueprint("mp_auth", __name__, url_prefix="/api/mp/v1", description="登录与绑定")
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+@bp.post("/auth/login")
+@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+@bp.arguments(LoginIn)
+@bp.response(200, LoginOut)
+def login(data):
+    """Exchange a wx.login code for our token (session_key never leaves the server)."""
+    user = accounts.login(data["code"])
+    return {
+        "token": token_for(user),
+        "bound": user.role is not None,
+        "role": user.role,
+        "customer": user.customer if user.role == "dealer" else None,
+    }
+
+
+@bp.post("/auth/bind")
+@limiter.limit(_login_limit, key_func=lambda: f"bind:{request.remote_addr}")
+@login_required()
+@bp.arguments(BindIn)
+@bp.response(200, BindOut)
+@bp.doc(security=BEARER)
+def bind(data):
+    """Bind this WeChat user to a customer (dealer) or a rep with a single-use invitation code."""
+    user = accounts.bind(current_user().id, data["invite_code"])
+    return {
+        "token": token_for(user),
+        "role": user.role,
+        "customer": user.customer,
+        "staff": user.staff,
+    }
+
+
+@bp.get("/me")
+@login_required()
+@bp.response(200, MeOut)
+@bp.doc(security=BEARER)
+def me():
+    user = current_user()
+    customer = user.customer if user.role == "dealer" else None
+    return {
+        "role": user.role,
+        "bound": user.role is not None,
+        "customer": customer
+        and {
+            "id": customer.id,
+            "code": customer.code,
+            "name": customer.name,
+            "price_level": customer.price_level,
+            "price_level_name": f"{customer.price_level}级价",
+            "settlement_method": customer.settlement_method,
+            "branch_name": customer.branch.name,
+        },
+        "staff": user.staff if user.role == "rep" else None,
+    }

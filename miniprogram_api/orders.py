@@ -1,0 +1,147 @@
+"""Orders as the dealer sees them: submit, list, detail, cancel, confirm receipt, reorder."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.api import Blueprint
+from app.core.orders import LineRequest
+from app.extensions import limiter
+from app.mall import ordering
+from app.validation import paged
+from miniprogram_api.schemas import (
+    CartOut,
+    IdempotencyHeaderIn,
+    OrderOut,
+    OrderPageOut,
+    OrderQueryIn,
+    PlaceOrderIn,
+    RecentProductsOut,
+)
+from miniprogram_api.security import (
+    BEARER,
+    actor,
+    current_customer,
+    current_user,
+    dealer_required,
+)
+
+bp = Blueprint("mp_orders", __name__, url_prefix="/api/mp/v1", description="订单")
+
+
+def _order_limit() -> str:
+    return current_app.config["RATELIMIT_ORDERS"]
+
+
+def place(data, headers, *, source: str, placed_by: str, customer_id: int, cart_user_id=None):
+    """Shared by dealers and reps ordering on a dealer's behalf: 201 new, 200 for a repeated key."""
+    placed = ordering.place_order(
+        customer_id,
+        [LineRequest(ln["product_id"], ln["qty"]) for ln in data["lines"]],
+        idempotency_key=headers.get("idempotency_key"),
+        remark=data["remark"],
+        address_id=data["address_id"],
+        placed_by=placed_by,
+        source=source,
+        cart_user_id=cart_user_id,
+    )
+    order = ordering.customer_order(customer_id, placed.order.id)
+    order.warnings = placed.warnings
+    return order, 201 if placed.created else 200
+
+
+@bp.post("/orders")
+@limiter.limit(_order_limit)
+@dealer_required
+@bp.arguments(IdempotencyHeaderIn, location="headers")
+@bp.arguments(PlaceOrderIn)
+@bp.response(201, OrderOut)
+@bp.alt_response(
+    200, schema=OrderOut, description="同一 Idempotency-Key 的重复提交：返回首次创建的订单"
+)
+@bp.doc(security=BEARER)
+def create_order(headers, data):
+    """Submit an order for review; prices come from the server, warnings are not holds."""
+    return place(
+        data,
+        headers,
+        source="mall",
+        placed_by=actor(),
+        customer_id=current_customer().id,
+        cart_user_id=current_user().id,
+    )
+
+
+@bp.get("/orders")
+@dealer_required
+@bp.arguments(OrderQueryIn, location="query")
+@bp.response(200, OrderPageOut)
+@bp.doc(security=BEARER)
+def list_orders(args):
+    items, total = ordering.customer_orders(
+        current_customer().id, args.get("status"), args["page"], args["per_page"]
+    )
+    return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.get("/orders/recent-products")
+@dealer_required
+@bp.response(200, RecentProductsOut)
+@bp.doc(security=BEARER)
+def recent_products():
+    """What this dealer ordered in the last 90 days, for quick reordering."""
+    rows = ordering.recent_products(current_customer(), current_app.config["LOW_STOCK_THRESHOLD"])
+    items = []
+    for view, qty, at in rows:
+        items.append(
+            {
+                **{k: getattr(view.product, k) for k in ("id", "sku", "name", "unit", "pack_size")},
+                **{
+                    k: getattr(view.product, k) for k in ("min_qty", "step", "image", "category_id")
+                },
+                "price": view.price,
+                "stock_status": view.stock_status,
+                "last_qty": qty,
+                "last_ordered_at": at,
+            }
+        )
+    return {"items": items}
+
+
+@bp.get("/orders/<int:order_id>")
+@dealer_required
+@bp.response(200, OrderOut)
+@bp.doc(security=BEARER)
+def get_order(order_id):
+    return ordering.customer_order(current_customer().id, order_id)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@dealer_required
+@bp.response(200, OrderOut)
+@bp.doc(security=BEARER)
+def cancel_order(order_id):
+    """Cancel an order that customer service has not reviewed yet (else invalid_state 409)."""
+    return ordering.cancel(current_customer().id, order_id, actor())
+
+
+@bp.post("/orders/<int:order_id>/confirm-receipt")
+@dealer_required
+@bp.response(200, OrderOut)
+@bp.doc(security=BEARER)
+def confirm_receipt(order_id):
+    return ordering.confirm_receipt(current_customer().id, order_id, actor())
+
+
+@bp.post("/orders/<int:order_id>/reorder")
+@dealer_required
+@bp.response(200, CartOut)
+@bp.doc(security=BEARER)
+def reorder(order_id):
+    """Put that order's lines in the cart at today's prices."""
+    return ordering.reorder(
+        current_user().id,
+        current_customer(),
+        order_id,
+        current_app.config["LOW_STOCK_THRESHOLD"],
+    )

@@ -1,0 +1,322 @@
+"""Request and response schemas of the mini-program / H5 API (one place, In/Out by name)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.core.rules import STATUS_LABELS, OrderStatus
+from app.validation import LocalDateTime, PageIn, id_field, money_field, page_of, qty_field
+
+
+class LoginIn(Schema):
+    code = fields.String(
+        required=True, validate=validate.Length(min=1, max=128, error="登录凭证无效")
+    )
+
+
+class CustomerBriefOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class LoginOut(Schema):
+    token = fields.String(required=True)
+    bound = fields.Boolean(required=True)
+    role = fields.String(allow_none=True)
+    customer = fields.Nested(CustomerBriefOut, allow_none=True)
+
+
+class BindIn(Schema):
+    invite_code = fields.String(
+        required=True, validate=validate.Length(min=4, max=32, error="邀请码长度不正确")
+    )
+
+
+class StaffBriefOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class BindOut(Schema):
+    token = fields.String(required=True)
+    role = fields.String(required=True)
+    customer = fields.Nested(CustomerBriefOut, allow_none=True)
+    staff = fields.Nested(StaffBriefOut, allow_none=True)
+
+
+class MeCustomerOut(CustomerBriefOut):
+    price_level = fields.Integer()
+    price_level_name = fields.String()
+    settlement_method = fields.String()
+    branch_name = fields.String()
+
+
+class MeOut(Schema):
+    role = fields.String(allow_none=True)
+    bound = fields.Boolean()
+    customer = fields.Nested(MeCustomerOut, allow_none=True)
+    staff = fields.Nested(StaffBriefOut, allow_none=True)
+
+
+class CategoryLeafOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+
+
+class CategoryOut(CategoryLeafOut):
+    children = fields.List(fields.Nested(lambda: CategoryOut()))
+
+
+class CategoryTreeOut(Schema):
+    items = fields.List(fields.Nested(CategoryOut))
+
+
+class ProductQueryIn(PageIn):
+    q = fields.String(validate=validate.Length(max=64, error="搜索词太长"))
+    category_id = id_field()
+
+
+class ProductOut(Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    pack_size = fields.Integer()
+    min_qty = fields.Integer()
+    step = fields.Integer()
+    price = money_field()
+    stock_status = fields.String(validate=validate.OneOf(["in_stock", "low", "out"]))
+    image = fields.String()
+    category_id = fields.Integer(allow_none=True)
+
+
+ProductPageOut = page_of(ProductOut)
+
+
+class CartItemIn(Schema):
+    qty = qty_field(required=True)
+
+
+class CartLineOut(Schema):
+    product_id = fields.Function(lambda ln: ln.view.product.id)
+    sku = fields.Function(lambda ln: ln.view.product.sku)
+    name = fields.Function(lambda ln: ln.view.product.name)
+    unit = fields.Function(lambda ln: ln.view.product.unit)
+    image = fields.Function(lambda ln: ln.view.product.image)
+    min_qty = fields.Function(lambda ln: ln.view.product.min_qty)
+    step = fields.Function(lambda ln: ln.view.product.step)
+    stock_status = fields.Function(lambda ln: ln.view.stock_status)
+    price = fields.Function(lambda ln: f"{ln.view.price:.2f}")
+    qty = fields.Integer()
+    amount = money_field()
+
+
+class SkippedOut(Schema):
+    product_id = fields.Integer()
+    name = fields.String()
+    reason = fields.String()
+
+
+class CartOut(Schema):
+    items = fields.List(fields.Nested(CartLineOut), attribute="lines")
+    total = money_field()
+    count = fields.Integer()
+    skipped = fields.List(fields.Nested(SkippedOut))
+
+
+class OrderLineIn(Schema):
+    product_id = id_field(required=True)
+    qty = qty_field(required=True)
+
+
+class PlaceOrderIn(Schema):
+    lines = fields.List(
+        fields.Nested(OrderLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="商品行数须在 1 到 200 之间"),
+    )
+    remark = fields.String(load_default="", validate=validate.Length(max=500, error="备注太长"))
+    address_id = id_field(load_default=None, allow_none=True)
+
+
+class IdempotencyHeaderIn(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Regexp(
+            r"^[\x21-\x7e]{1,128}$", error="Idempotency-Key 须为 1-128 个可见 ASCII 字符"
+        ),
+    )
+
+
+class OrderLineOut(Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    sku = fields.Function(lambda ln: ln.product.sku)
+    name = fields.Function(lambda ln: ln.product.name)
+    unit = fields.Function(lambda ln: ln.product.unit)
+    image = fields.Function(lambda ln: ln.product.image)
+    qty = fields.Integer()
+    price = money_field()
+    amount = money_field()
+    shipped_qty = fields.Integer()
+
+
+class OrderEventOut(Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    label = fields.Function(lambda e: STATUS_LABELS.get(e.to_status, e.to_status))
+    note = fields.String()
+    at = LocalDateTime(attribute="created_at")
+
+
+class ShipmentLineOut(Schema):
+    order_line_id = fields.Integer()
+    product_id = fields.Function(lambda sl: sl.order_line.product_id)
+    name = fields.Function(lambda sl: sl.order_line.product.name)
+    qty = fields.Integer()
+
+
+class ShipmentOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    carrier = fields.String()
+    tracking_no = fields.String()
+    amount = money_field()
+    shipped_at = LocalDateTime()
+    lines = fields.List(fields.Nested(ShipmentLineOut), attribute="line_items")
+
+
+class WarningOut(Schema):
+    code = fields.String()
+    message = fields.String()
+    product_id = fields.Integer()
+    available_credit = fields.String()
+    total = fields.String()
+
+
+class OrderOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
+    status_label = fields.Function(lambda o: STATUS_LABELS.get(o.status, o.status))
+    source = fields.String()
+    lines = fields.List(fields.Nested(OrderLineOut))
+    total = money_field()
+    remark = fields.String()
+    address = fields.String()
+    reject_reason = fields.String()
+    created_at = LocalDateTime()
+    approved_at = LocalDateTime(allow_none=True)
+    events = fields.List(fields.Nested(OrderEventOut))
+    shipments = fields.List(fields.Nested(ShipmentOut))
+    warnings = fields.List(fields.Nested(WarningOut))
+
+
+OrderPageOut = page_of(OrderOut)
+
+
+class OrderQueryIn(PageIn):
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in OrderStatus], error="订单状态无效")
+    )
+
+
+class RecentProductOut(ProductOut):
+    last_qty = fields.Integer()
+    last_ordered_at = LocalDateTime()
+
+
+class RecentProductsOut(Schema):
+    items = fields.List(fields.Nested(RecentProductOut))
+
+
+class AnnouncementOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    pinned = fields.Boolean()
+    published_at = LocalDateTime()
+
+
+AnnouncementPageOut = page_of(AnnouncementOut)
+
+
+class AccountOut(Schema):
+    settlement_method = fields.String()
+    credit_limit = money_field()
+    receivable = money_field()
+    open_orders_amount = money_field()
+    available_credit = money_field()
+    balance = money_field()
+
+
+class StatementQueryIn(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+
+class StatementLineOut(Schema):
+    at = LocalDateTime()
+    kind = fields.String()
+    ref = fields.String()
+    note = fields.String()
+    amount = money_field()
+    balance = money_field()
+
+
+class StatementOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    opening_balance = money_field()
+    closing_balance = money_field()
+    items = fields.List(fields.Nested(StatementLineOut))
+
+
+class AddressOut(Schema):
+    id = fields.Integer()
+    contact = fields.String()
+    phone = fields.String()
+    address = fields.String()
+    is_default = fields.Boolean()
+
+
+class AddressListOut(Schema):
+    items = fields.List(fields.Nested(AddressOut))
+
+
+class StockSalesLineIn(Schema):
+    product_id = id_field(required=True)
+    stock_qty = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=9_999_999, error="库存数量无效"),
+    )
+    sales_qty = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=9_999_999, error="销量无效")
+    )
+
+
+class StockSalesIn(Schema):
+    period_end = fields.Date(required=True)
+    lines = fields.List(
+        fields.Nested(StockSalesLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="商品行数须在 1 到 500 之间"),
+    )
+
+
+class StockSalesLineOut(Schema):
+    product_id = fields.Integer()
+    stock_qty = fields.Integer()
+    sales_qty = fields.Integer()
+
+
+class StockSalesReportOut(Schema):
+    id = fields.Integer()
+    period_end = fields.Date()
+    source = fields.String()
+    created_at = LocalDateTime()
+    lines = fields.List(fields.Nested(StockSalesLineOut))

@@ -1,0 +1,105 @@
+"""Real servers for tests: the WeChat sandbox on a thread, the app under gunicorn in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+from werkzeug.serving import make_server
+
+from app.wechat.sandbox import SandboxState, create_sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SandboxServer:
+    """The WeChat sandbox served over real HTTP on a free port, in a background thread."""
+
+    def __init__(self):
+        self.state = SandboxState()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = make_server(
+            "127.0.0.1", self.port, create_sandbox(self.state), threaded=True
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> SandboxServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+    def messages(self, **params) -> list[dict]:
+        return requests.get(f"{self.url}/_sandbox/messages", params=params, timeout=5).json()[
+            "items"
+        ]
+
+    def faults(self, **body) -> None:
+        requests.post(f"{self.url}/_sandbox/faults", json=body, timeout=5).raise_for_status()
+
+
+class Gunicorn:
+    """The app under gunicorn (several worker processes), on the tests' database and sandbox."""
+
+    def __init__(self, env: dict, workers: int = 3, threads: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env}
+        self.workers = workers
+        self.threads = threads
+        self.process = None
+
+    def start(self, timeout: float = 30) -> Gunicorn:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--worker-class",
+                "gthread",
+                "--log-level",
+                "warning",
+                "app:create_app()",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not become ready")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
