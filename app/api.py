@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import IntegerConverter
 
 from app.errors import BadRequest, ValidationFailed
-from app.validation import ErrorOut
+from app.validation import ErrorOut, Money
 
 
 def _flatten(messages) -> dict:
@@ -27,6 +31,12 @@ def _flatten(messages) -> dict:
 
 
 class Parser(FlaskParser):
+    # As for bodies, a query parameter the contract does not name is refused, not silently dropped.
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+    }
+
     def _raw_load_json(self, req):
         if req.get_data(cache=True) and not is_json_request(req):
             raise BadRequest("请使用 JSON 格式提交（Content-Type: application/json）")
@@ -36,11 +46,18 @@ class Parser(FlaskParser):
         raise BadRequest("请求体不是合法的 JSON")
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        raise ValidationFailed(details=_flatten(error.messages))
+        raise ValidationFailed(**_flatten(error.messages))
 
 
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = Parser()
+
+
+class IdConverter(IntegerConverter):
+    """`<id:order_id>`: a positive id that fits the database; anything else is a 404, not a 500."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 class Api(SmorestApi):
@@ -63,6 +80,7 @@ def init_api(app) -> Api:
     app.config.setdefault(
         "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
     )
+    app.url_map.converters["id"] = IdConverter
     api = Api()
     api.init_app(
         app,
@@ -75,4 +93,5 @@ def init_api(app) -> Api:
             },
         },
     )
+    api.register_field(Money, "string", "decimal")
     return api

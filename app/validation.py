@@ -31,24 +31,43 @@ def qty_field(**kwargs):
     )
 
 
+class Money(fields.Decimal):
+    """Money in JSON: a string with two decimals ("1234.50"), never a float (invariant 5).
+
+    Documented in OpenAPI as a string of format "decimal" (registered in app/api.py).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
+
+
 def money_field(**kwargs):
-    """Money in JSON: a string with two decimals ("1234.50"), never a float (invariant 5)."""
-    return fields.Decimal(places=2, as_string=True, **kwargs)
+    return Money(**kwargs)
 
 
 def money_in(**kwargs):
-    return fields.Decimal(
-        places=2,
-        as_string=True,
-        allow_nan=False,
+    return Money(
         validate=validate.Range(min=0, max=999_999_999, error="金额须在 0 到 999999999 之间"),
         **kwargs,
     )
 
 
-def id_field(**kwargs):
+def id_field(strict: bool = True, **kwargs):
+    """An id: a JSON integer in bodies; in a query string (strict=False) its digits."""
     return fields.Integer(
-        strict=True, validate=validate.Range(min=1, max=2**31 - 1, error="编号无效"), **kwargs
+        strict=strict, validate=validate.Range(min=1, max=2**31 - 1, error="编号无效"), **kwargs
+    )
+
+
+def business_date(**kwargs):
+    """A calendar date the business can mean (2000-2099): far dates are typos, not requests."""
+    import datetime as dt
+
+    return fields.Date(
+        validate=validate.Range(
+            min=dt.date(2000, 1, 1), max=dt.date(2099, 12, 31), error="日期须在 2000 到 2099 年之间"
+        ),
+        **kwargs,
     )
 
 

@@ -50,7 +50,7 @@ def products(args):
     return paged(items, args["page"], args["per_page"], total)
 
 
-@bp.get("/catalog/products/<int:product_id>")
+@bp.get("/catalog/products/<id:product_id>")
 @dealer_required
 @bp.response(200, ProductOut)
 @bp.doc(security=BEARER)
@@ -66,7 +66,7 @@ def get_cart():
     return cart.view_cart(current_user().id, current_customer(), _low())
 
 
-@bp.put("/cart/items/<int:product_id>")
+@bp.put("/cart/items/<id:product_id>")
 @dealer_required
 @bp.arguments(CartItemIn)
 @bp.response(200, CartOut)
@@ -77,7 +77,7 @@ def put_cart_item(data, product_id):
     return cart.view_cart(current_user().id, current_customer(), _low())
 
 
-@bp.delete("/cart/items/<int:product_id>")
+@bp.delete("/cart/items/<id:product_id>")
 @dealer_required
 @bp.response(200, CartOut)
 @bp.doc(security=BEARER)

@@ -108,7 +108,7 @@ def recent_products():
     return {"items": items}
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 @dealer_required
 @bp.response(200, OrderOut)
 @bp.doc(security=BEARER)
@@ -116,7 +116,7 @@ def get_order(order_id):
     return ordering.customer_order(current_customer().id, order_id)
 
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.post("/orders/<id:order_id>/cancel")
 @dealer_required
 @bp.response(200, OrderOut)
 @bp.doc(security=BEARER)
@@ -125,7 +125,7 @@ def cancel_order(order_id):
     return ordering.cancel(current_customer().id, order_id, actor())
 
 
-@bp.post("/orders/<int:order_id>/confirm-receipt")
+@bp.post("/orders/<id:order_id>/confirm-receipt")
 @dealer_required
 @bp.response(200, OrderOut)
 @bp.doc(security=BEARER)
@@ -133,7 +133,7 @@ def confirm_receipt(order_id):
     return ordering.confirm_receipt(current_customer().id, order_id, actor())
 
 
-@bp.post("/orders/<int:order_id>/reorder")
+@bp.post("/orders/<id:order_id>/reorder")
 @dealer_required
 @bp.response(200, CartOut)
 @bp.doc(security=BEARER)

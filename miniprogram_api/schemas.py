@@ -5,7 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.rules import STATUS_LABELS, OrderStatus
-from app.validation import LocalDateTime, PageIn, id_field, money_field, page_of, qty_field
+from app.validation import (
+    LocalDateTime,
+    PageIn,
+    business_date,
+    id_field,
+    money_field,
+    page_of,
+    qty_field,
+)
 
 
 class LoginIn(Schema):
@@ -75,7 +83,7 @@ class CategoryTreeOut(Schema):
 
 class ProductQueryIn(PageIn):
     q = fields.String(validate=validate.Length(max=64, error="搜索词太长"))
-    category_id = id_field()
+    category_id = id_field(strict=False)
 
 
 class ProductOut(Schema):
@@ -254,8 +262,8 @@ class AccountOut(Schema):
 
 
 class StatementQueryIn(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = business_date(data_key="from")
+    date_to = business_date(data_key="to")
 
 
 class StatementLineOut(Schema):
@@ -300,7 +308,7 @@ class StockSalesLineIn(Schema):
 
 
 class StockSalesIn(Schema):
-    period_end = fields.Date(required=True)
+    period_end = business_date(required=True)
     lines = fields.List(
         fields.Nested(StockSalesLineIn),
         required=True,
