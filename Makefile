@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+SANDBOX_PORT ?= 5001
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install migrate seed clean
+.PHONY: run test lint format install migrate seed clean sandbox bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +23,18 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo --if-empty
 
+# The WeChat sandbox runs beside the app and stops with it.
 run: seed
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/python -m app.wechat.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+
+sandbox: install
+	$(BIN)/python -m app.wechat.sandbox --port $(SANDBOX_PORT)
+
+bench: install
+	$(BIN)/python -m bench.core_approvals
+	$(BIN)/python -m bench.orders
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

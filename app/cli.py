@@ -69,7 +69,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="do nothing when the database has customers")
     def seed_demo_command(if_empty):
         """Load a believable demo: branches, warehouses, catalogue, customers, stock, staff, orders."""
-        from app.demo import demo_logins, seed_demo
+        from app.demo import demo_invitations, demo_logins, seed_demo
 
         with db.connection_context():
             created = seed_demo(if_empty=if_empty)
@@ -79,3 +79,8 @@ def register_commands(app: Flask) -> None:
             click.echo("demo logins (admin console / admin API):")
             for username, password, role in logins:
                 click.echo(f"  {username:<12} {password}  ({role})")
+        invitations = demo_invitations()
+        if invitations:
+            click.echo("demo invitation codes (POST /api/mp/v1/auth/bind after logging in):")
+            for code, who in invitations:
+                click.echo(f"  {code}  {who}")

@@ -15,6 +15,9 @@ from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import AccountEntry, Customer, ReceiptAllocation, Receivable, Shipment
 from app.core.orders import LineRequest
 from app.db import db, money
+from app.mall import accounts
+
+DEMO_INVITE_TTL = dt.timedelta(days=365)
 
 CATALOGUE = {
     ("饮料", "矿泉水"): [
@@ -235,6 +238,22 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [(u, password, present[u]) for u in usernames if u in present]
 
 
+def demo_invitations() -> list[tuple[str, str]]:
+    """Unused, unexpired invitations, for binding a WeChat user in development."""
+    from app.db import utcnow
+    from app.mall.models import Invitation
+
+    with db.connection_context():
+        query = Invitation.select().where(
+            Invitation.used_at.is_null() & (Invitation.expires_at > utcnow())
+        )
+        rows = []
+        for inv in query.order_by(Invitation.id).limit(10):
+            who = inv.customer.name if inv.customer_id else inv.staff.name
+            rows.append((inv.code, f"{inv.role}: {who}"))
+        return rows
+
+
 def level_price_table(list_price: Decimal) -> dict[int, Decimal]:
     """Level 1 is 2% under list, each further level 2% more (level 10: 20% under list)."""
     return {level: money(list_price * (1 - Decimal("0.02") * level)) for level in range(1, 11)}
@@ -316,6 +335,13 @@ def _seed_everything() -> None:
             special = money(level_price_table(product.list_price)[10] * Decimal("0.98"))
             catalog.set_customer_price(customer.id, product.id, special)
     _seed_orders(rng, customers, products, staff)
+    for customer in (customers[0], customers[5]):
+        accounts.create_invitation(
+            "dealer", customer_id=customer.id, created_by=staff["admin"].id, ttl=DEMO_INVITE_TTL
+        )
+    accounts.create_invitation(
+        "rep", staff_id=staff["rep_east"].id, created_by=staff["admin"].id, ttl=DEMO_INVITE_TTL
+    )
 
 
 def _seed_orders(rng, customers, products, staff) -> None:

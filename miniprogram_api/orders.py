@@ -45,9 +45,10 @@ def place(data, headers, *, source: str, placed_by: str, customer_id: int, cart_
         source=source,
         cart_user_id=cart_user_id,
     )
-    order = ordering.customer_order(customer_id, placed.order.id)
-    order.warnings = placed.warnings
-    return order, 201 if placed.created else 200
+    if not placed.created:
+        return ordering.customer_order(customer_id, placed.order.id), 200
+    placed.order.warnings = placed.warnings
+    return placed.order, 201
 
 
 @bp.post("/orders")

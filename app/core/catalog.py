@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError
 
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
 from app.core.rules import PRICE_LEVELS, resolve_price
@@ -90,32 +90,33 @@ def level_prices(product_ids: list[int]) -> dict[int, dict[int, Decimal]]:
     return result
 
 
-def customer_prices(customer: Customer, products: list[Product]) -> dict[int, Decimal]:
-    """Each product's price for this customer (price book → level → list), in two queries."""
-    ids = [p.id for p in products]
-    if not ids:
-        return {}
-    level = {
-        pp.product_id: pp.price
-        for pp in ProductPrice.select().where(
-            (ProductPrice.product << ids) & (ProductPrice.level == customer.price_level)
+def with_customer_prices(query, customer: Customer):
+    """Add the customer's level price and price-book price to a product query (one query, not three).
+
+    Each row gets `price`: price book → level price → list price.
+    """
+    level = ProductPrice.alias("level_price")
+    book = CustomerPrice.alias("book_price")
+    rows = (
+        query.select_extend(level.price.alias("level_price"), book.price.alias("book_price"))
+        .join_from(
+            Product,
+            level,
+            JOIN.LEFT_OUTER,
+            on=(level.product == Product.id) & (level.level == customer.price_level),
         )
-    }
-    book = {
-        cp.product_id: cp.price
-        for cp in CustomerPrice.select().where(
-            (CustomerPrice.customer == customer.id) & (CustomerPrice.product << ids)
+        .join_from(
+            Product,
+            book,
+            JOIN.LEFT_OUTER,
+            on=(book.product == Product.id) & (book.customer == customer.id),
         )
-    }
-    return {
-        p.id: resolve_price(
-            p.list_price,
-            {customer.price_level: level[p.id]} if p.id in level else {},
-            customer.price_level,
-            book.get(p.id),
-        )
-        for p in products
-    }
+    )
+    products = list(rows.objects())  # flat: the two prices land on the product itself
+    for p in products:
+        levels = {} if p.level_price is None else {customer.price_level: p.level_price}
+        p.price = resolve_price(p.list_price, levels, customer.price_level, p.book_price)
+    return products
 
 
 def set_customer_price(customer_id: int, product_id: int, price: Decimal) -> CustomerPrice:

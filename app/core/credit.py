@@ -34,6 +34,15 @@ def exposure_limit(customer: Customer) -> Decimal | None:
     return None
 
 
+def available_to_spend(customer: Customer) -> Decimal | None:
+    """What the customer can still order on account (credit left, or prepaid funds not yet held);
+    None for cash on delivery, which is not limited."""
+    limit = exposure_limit(customer)
+    if limit is None:
+        return None
+    return max(limit - customer.ar_balance - customer.held, Decimal("0.00"))
+
+
 def _check_override_right(staff_id: int) -> Staff:
     staff = Staff.get_or_none(Staff.id == staff_id)
     if staff is None or not staff.active or staff.role not in CREDIT_OVERRIDE_ROLES:

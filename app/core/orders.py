@@ -58,7 +58,7 @@ class PricedLine:
 
 
 def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[PricedLine]:
-    """Resolve each line's price for this customer and check its quantity; three queries in all.
+    """Resolve each line's price for this customer and check its quantity, in one query.
 
     Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
     """
@@ -68,18 +68,18 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
     ids = {line.product_id for line in lines}
     if len(ids) != len(lines):
         raise ValidationFailed("同一商品请合并为一行", lines=["同一商品请合并为一行"])
-    products = {p.id: p for p in Product.select().where((Product.id << list(ids)) & Product.active)}
+    query = Product.select().where((Product.id << list(ids)) & Product.active)
+    products = {p.id: p for p in catalog.with_customer_prices(query, customer)}
     missing = sorted(ids - products.keys())
     if missing:
         raise NotFound("商品不存在或已下架", product_ids=missing)
-    prices = catalog.customer_prices(customer, list(products.values()))
     priced = []
     for line in lines:
         product = products[line.product_id]
         check_quantity(
             line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
         )
-        priced.append(PricedLine(product, line.qty, prices[product.id], product.list_price))
+        priced.append(PricedLine(product, line.qty, product.price, product.list_price))
     return priced
 
 
@@ -158,20 +158,34 @@ def create_order(
         )
         order.number = f"SO{now:%Y%m%d}{order.id:06d}"
         order.save(only=[Order.number])
-        OrderLine.insert_many(
-            [
-                {
-                    "order": order.id,
-                    "product": p.product.id,
-                    "qty": p.qty,
-                    "price": p.price,
-                    "list_price": p.list_price,
-                    "amount": p.amount,
-                }
-                for p in priced
-            ]
-        ).execute()
-        _record_event(order, "submit", None, order.status, placed_by)
+        rows = [
+            {
+                "order": order.id,
+                "product": p.product.id,
+                "qty": p.qty,
+                "price": p.price,
+                "list_price": p.list_price,
+                "amount": p.amount,
+            }
+            for p in priced
+        ]
+        ids = [r[0] for r in OrderLine.insert_many(rows).returning(OrderLine.id).tuples()]
+        event = _record_event(order, "submit", None, order.status, placed_by)
+        # The new order comes back whole, as prefetch would load it: callers answer from memory.
+        order.customer = customer
+        order.lines = [
+            OrderLine(
+                id=line_id,
+                order=order,
+                product=p.product,
+                shipped_qty=0,
+                reserved_qty=0,
+                **{k: row[k] for k in ("qty", "price", "list_price", "amount")},
+            )
+            for line_id, p, row in zip(ids, priced, rows, strict=True)
+        ]
+        order.events = [event]
+        order.shipments = []
         return order
 
 

@@ -11,7 +11,7 @@ from peewee import fn
 
 from app.core import credit
 from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
-from app.core.rules import AGING_BUCKETS, SettlementMethod, age_items, allocate_fifo
+from app.core.rules import AGING_BUCKETS, age_items, allocate_fifo
 from app.db import fen, money, money_from_fen, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
 from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
@@ -94,20 +94,14 @@ def account_position(customer_id: int) -> AccountPosition:
     prepaid = (
         Receipt.select(fn.SUM(Receipt.unapplied)).where(Receipt.customer == customer_id).scalar()
     )
-    exposure = customer.ar_balance + customer.held
-    if customer.settlement_method == SettlementMethod.CREDIT:
-        available = customer.credit_limit - exposure
-    elif customer.settlement_method == SettlementMethod.PREPAID:
-        available = -exposure
-    else:
-        available = ZERO
+    available = credit.available_to_spend(customer)
     return AccountPosition(
         settlement_method=customer.settlement_method,
         credit_limit=customer.credit_limit,
         receivable=money_from_fen(receivable),
         open_orders_amount=customer.held,
         balance=money_from_fen(prepaid),
-        available_credit=money(max(available, ZERO)),
+        available_credit=ZERO if available is None else available,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from peewee import JOIN
+
 from app.core.models import Customer, Staff
 from app.db import transaction, utcnow
 from app.errors import InvalidInvitation, NotFound, Unauthorized, ValidationFailed
@@ -114,7 +116,12 @@ def active_user(wechat_user_id: int) -> WechatUser:
 
     Raises: Unauthorized when the user is gone or the binding no longer holds.
     """
-    user = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
+    user = (
+        WechatUser.select(WechatUser, Customer)
+        .join(Customer, JOIN.LEFT_OUTER, on=(WechatUser.customer == Customer.id))
+        .where(WechatUser.id == wechat_user_id)
+        .first()
+    )
     if user is None:
         raise Unauthorized("登录凭证无效，请重新登录")
     if user.role == "dealer" and (user.customer is None or not user.customer.active):

@@ -38,14 +38,14 @@ class Cart:
 
 
 def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None) -> Cart:
-    items = list(
-        CartItem.select(CartItem, Product)
-        .join(Product)
+    query = (
+        Product.select(Product, CartItem.qty.alias("cart_qty"))
+        .join(CartItem)
         .where((CartItem.wechat_user == user_id) & Product.active)
         .order_by(CartItem.updated_at.desc(), CartItem.id.desc())
     )
-    views = views_for(customer, [i.product for i in items], low_threshold)
-    return Cart([CartLine(v, i.qty) for v, i in zip(views, items, strict=True)], skipped or [])
+    views = views_for(customer, query, low_threshold)
+    return Cart([CartLine(v, v.product.cart_qty) for v in views], skipped or [])
 
 
 def set_item(user_id: int, product_id: int, qty: int) -> None:

@@ -50,13 +50,11 @@ def _with_descendants(category_id: int) -> list[int]:
     return found
 
 
-def views_for(customer: Customer, products: list[Product], low_threshold: int) -> list[ProductView]:
-    """Price and stock status for a page of products: two queries for prices, one for stock."""
-    prices = catalog.customer_prices(customer, products)
+def views_for(customer: Customer, query, low_threshold: int) -> list[ProductView]:
+    """Price and stock status for the products a query selects: one query each."""
+    products = catalog.with_customer_prices(query, customer)
     available = stock.availability(customer.warehouse_id, [p.id for p in products])
-    return [
-        ProductView(p, prices[p.id], stock_status(available[p.id], low_threshold)) for p in products
-    ]
+    return [ProductView(p, p.price, stock_status(available[p.id], low_threshold)) for p in products]
 
 
 def list_products(
@@ -74,12 +72,14 @@ def list_products(
     if category_id is not None:
         query = query.where(Product.category << _with_descendants(category_id))
     total = query.count()
-    products = list(query.order_by(Product.category, Product.id).paginate(page, per_page))
-    return views_for(customer, products, low_threshold), total
+    page_query = query.order_by(Product.category, Product.id).paginate(page, per_page)
+    return views_for(customer, page_query, low_threshold), total
 
 
 def product_view(customer: Customer, product_id: int, low_threshold: int) -> ProductView:
-    product = Product.get_or_none((Product.id == product_id) & Product.active)
-    if product is None:
+    views = views_for(
+        customer, Product.select().where((Product.id == product_id) & Product.active), low_threshold
+    )
+    if not views:
         raise NotFound("商品不存在或已下架", product_id=product_id)
-    return views_for(customer, [product], low_threshold)[0]
+    return views[0]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from peewee import IntegrityError, prefetch
 
-from app.core import orders, receivables, stock
+from app.core import credit, orders, stock
 from app.core.models import (
     Customer,
     Order,
@@ -64,8 +64,8 @@ def place_order(
 
     Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
     """
-    if idempotency_key and (existing := _by_key(customer_id, idempotency_key)):
-        return Placed(existing, created=False)
+    # No look-up first: the unique (customer, key) row decides, so a new order costs no extra
+    # query and a retry finds the first order after its own insert is refused.
     try:
         with db.atomic():
             order = orders.create_order(
@@ -88,31 +88,31 @@ def place_order(
 
 
 def precheck(order: Order) -> list[dict]:
-    """Warnings for the dealer, not holds: stock that may not cover the order, credit that may not."""
-    lines = list(OrderLine.select(OrderLine, Product).join(Product).where(OrderLine.order == order))
-    available = stock.availability(order.warehouse_id, [ln.product_id for ln in lines])
+    """Warnings for the dealer, not holds: stock that may not cover the order, credit that may not.
+
+    Works on the order as create_order returns it (lines and customer loaded): one query.
+    """
+    available = stock.availability(order.warehouse_id, [ln.product_id for ln in order.lines])
     warnings = [
         {
             "code": "insufficient_stock",
             "message": f"{ln.product.name} 库存紧张，可能无法足量发货",
             "product_id": ln.product_id,
         }
-        for ln in lines
+        for ln in order.lines
         if available[ln.product_id] < ln.qty
     ]
-    position = receivables.account_position(order.customer_id)
-    if (
-        position.settlement_method != SettlementMethod.COD
-        and order.total > position.available_credit
-    ):
-        prepaid = position.settlement_method == SettlementMethod.PREPAID
+    customer = order.customer
+    spendable = credit.available_to_spend(customer)
+    if spendable is not None and order.total > spendable:
+        prepaid = customer.settlement_method == SettlementMethod.PREPAID
         warnings.append(
             {
                 "code": "credit_exceeded",
                 "message": "预付款余额不足，请及时打款"
                 if prepaid
                 else "本单金额超出可用信用额度，审核时可能需要特批",
-                "available_credit": str(position.available_credit),
+                "available_credit": str(spendable),
                 "total": str(order.total),
             }
         )
@@ -225,7 +225,8 @@ def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
     for row in rows:
         last.setdefault(row.product_id, (row.qty, row.order.created_at))
     ids = list(last)[:limit]
-    products = {p.id: p for p in Product.select().where((Product.id << ids) & Product.active)}
-    ordered = [products[pid] for pid in ids if pid in products]
-    views = views_for(customer, ordered, low_threshold)
+    views = views_for(
+        customer, Product.select().where((Product.id << ids) & Product.active), low_threshold
+    )
+    views.sort(key=lambda v: ids.index(v.product.id))
     return [(v, *last[v.product.id]) for v in views]
