@@ -22,11 +22,18 @@ def create_app(config=None) -> Flask:
     app.config.from_object(config)
     app.json.ensure_ascii = False
     init_extensions(app)
+    register_listeners()
     register_db_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def register_listeners() -> None:
+    from app.notify import outbox
+
+    outbox.install()
 
 
 def register_db_hooks(app: Flask) -> None:
@@ -45,12 +52,14 @@ def register_db_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     import miniprogram_api
+    from admin import api as admin_api
     from app.api import init_api
     from app.health import bp as health_bp
 
     app.register_blueprint(health_bp)
     api = init_api(app)
     miniprogram_api.register(api)
+    admin_api.register(api)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -3,5 +3,6 @@
 from app.core.models import MODELS as CORE_MODELS
 from app.field.models import MODELS as FIELD_MODELS
 from app.mall.models import MODELS as MALL_MODELS
+from app.notify.models import MODELS as NOTIFY_MODELS
 
-MODELS = [*CORE_MODELS, *MALL_MODELS, *FIELD_MODELS]
+MODELS = [*CORE_MODELS, *MALL_MODELS, *FIELD_MODELS, *NOTIFY_MODELS]

@@ -1,0 +1,10 @@
+"""The admin JSON API, /api/admin/v1."""
+
+from admin.api import catalog, customers, orders, orgs, session, stock
+
+BLUEPRINTS = [session.bp, catalog.bp, customers.bp, orders.bp, stock.bp, orgs.bp]
+
+
+def register(api) -> None:
+    for bp in BLUEPRINTS:
+        api.register_blueprint(bp)

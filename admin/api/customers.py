@@ -1,0 +1,119 @@
+"""Customers (in the caller's scope), invitations, receipts, AR aging."""
+
+from __future__ import annotations
+
+from admin.schemas import (
+    AgingOut,
+    AgingQueryIn,
+    CustomerIn,
+    CustomerOut,
+    CustomerPageOut,
+    CustomerPatchIn,
+    CustomerQueryIn,
+    InvitationIn,
+    InvitationOut,
+    ReceiptIn,
+    ReceiptOut,
+)
+from admin.security import BEARER, current_staff, staff_required
+from app.api import Blueprint
+from app.auth.scopes import branch_in_scope, customer_in_scope, scoped
+from app.core import organisation, receivables
+from app.core.models import Customer
+from app.mall import accounts
+from app.timeutil import local_today
+from app.validation import paged
+
+bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", description="客户与应收")
+
+
+@bp.get("/customers")
+@staff_required("customers.view")
+@bp.arguments(CustomerQueryIn, location="query")
+@bp.response(200, CustomerPageOut)
+@bp.doc(security=BEARER)
+def list_customers(args):
+    query = scoped(Customer.select(), current_staff())
+    if args.get("q"):
+        query = query.where(Customer.name.contains(args["q"]) | Customer.code.contains(args["q"]))
+    if args.get("branch_id"):
+        query = query.where(Customer.branch == args["branch_id"])
+    total = query.count()
+    items = query.order_by(Customer.code).paginate(args["page"], args["per_page"])
+    return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.get("/customers/<id:customer_id>")
+@staff_required("customers.view")
+@bp.response(200, CustomerOut)
+@bp.doc(security=BEARER)
+def get_customer(customer_id):
+    return customer_in_scope(current_staff(), customer_id)
+
+
+@bp.post("/customers")
+@staff_required("customers.manage")
+@bp.arguments(CustomerIn)
+@bp.response(201, CustomerOut)
+@bp.doc(security=BEARER)
+def create_customer(data):
+    return organisation.create_customer(**data)
+
+
+@bp.patch("/customers/<id:customer_id>")
+@staff_required("customers.manage")
+@bp.arguments(CustomerPatchIn)
+@bp.response(200, CustomerOut)
+@bp.doc(security=BEARER)
+def update_customer(data, customer_id):
+    customer_in_scope(current_staff(), customer_id)
+    return organisation.update_customer(customer_id, **data)
+
+
+@bp.post("/customers/<id:customer_id>/invitations")
+@staff_required("invitations.create")
+@bp.arguments(InvitationIn)
+@bp.response(201, InvitationOut)
+@bp.doc(security=BEARER)
+def create_invitation(data, customer_id):
+    """A single-use code (valid 7 days) that binds a dealer's WeChat to this customer."""
+    customer_in_scope(current_staff(), customer_id)
+    invitation = accounts.create_invitation(
+        data["role"], customer_id=customer_id, created_by=current_staff().id
+    )
+    invitation.qr_url = None
+    return invitation
+
+
+@bp.post("/customers/<id:customer_id>/receipts")
+@staff_required("receipts.create")
+@bp.arguments(ReceiptIn)
+@bp.response(201, ReceiptOut)
+@bp.doc(security=BEARER)
+def record_receipt(data, customer_id):
+    """Money received: applied to the oldest open receivables first, the rest kept on account."""
+    customer_in_scope(current_staff(), customer_id)
+    return receivables.record_receipt(
+        customer_id,
+        data["amount"],
+        data["method"],
+        data["reference"],
+        recorded_by=f"staff:{current_staff().id}",
+    )
+
+
+@bp.get("/reports/ar-aging")
+@staff_required("reports.ar")
+@bp.arguments(AgingQueryIn, location="query")
+@bp.response(200, AgingOut)
+@bp.doc(security=BEARER)
+def ar_aging(args):
+    """Open receivables per customer in 0-30 / 31-60 / 61-90 / 90+ day buckets, as of a date."""
+    staff = current_staff()
+    as_of = args.get("as_of") or local_today()
+    branch_id = branch_in_scope(staff, args.get("branch_id"))
+    own = None
+    if staff.data_scope == "own":
+        own = [c.id for c in Customer.select(Customer.id).where(Customer.rep == staff.id)]
+    rows = receivables.ar_aging(as_of, branch_id=branch_id, customer_ids=own)
+    return {"as_of": as_of, "items": rows, "totals": receivables.aging_totals(rows)}

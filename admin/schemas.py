@@ -1,0 +1,471 @@
+"""Request and response schemas of the admin API."""
+
+from __future__ import annotations
+
+import json
+
+from marshmallow import Schema, fields, validate
+
+from app.auth.services import DATA_SCOPES, ROLES
+from app.core.rules import OrderStatus, SettlementMethod
+from app.validation import (
+    LocalDateTime,
+    PageIn,
+    business_date,
+    id_field,
+    money_field,
+    money_in,
+    page_of,
+    qty_field,
+)
+from miniprogram_api.schemas import OrderOut, ShipmentOut
+
+text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
+
+
+class StaffLoginIn(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class StaffOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+    role = fields.String()
+    branch_id = fields.Integer(allow_none=True)
+    data_scope = fields.String()
+    active = fields.Boolean()
+
+
+class StaffLoginOut(Schema):
+    token = fields.String()
+    staff = fields.Nested(StaffOut)
+
+
+class StaffIn(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=2, max=64))
+    password = fields.String(
+        required=True, validate=validate.Length(min=8, max=128, error="密码至少 8 位")
+    )
+    name = fields.String(load_default="", validate=validate.Length(max=100))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES, error="角色无效"))
+    branch_id = id_field(load_default=None, allow_none=True)
+    data_scope = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(DATA_SCOPES, error="数据范围无效"),
+    )
+    phone = fields.String(load_default="", validate=validate.Length(max=32))
+
+
+class NamedIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(required=True, validate=text)
+
+
+class BranchOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class WarehouseIn(NamedIn):
+    branch_id = id_field(load_default=None, allow_none=True)
+    address = fields.String(load_default="", validate=validate.Length(max=255))
+
+
+class WarehouseOut(BranchOut):
+    branch_id = fields.Integer(allow_none=True)
+    address = fields.String()
+
+
+class CategoryIn(Schema):
+    name = fields.String(required=True, validate=text)
+    parent_id = id_field(load_default=None, allow_none=True)
+    sort = fields.Integer(load_default=0, validate=validate.Range(min=-10000, max=10000))
+
+
+class CategoryOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    sort = fields.Integer()
+
+
+class AnnouncementIn(Schema):
+    title = fields.String(required=True, validate=text)
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    branch_id = id_field(load_default=None, allow_none=True)
+    pinned = fields.Boolean(load_default=False)
+    expires_at = fields.DateTime(load_default=None, allow_none=True)
+
+
+class AnnouncementOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    branch_id = fields.Integer(allow_none=True)
+    pinned = fields.Boolean()
+    published_at = LocalDateTime()
+
+
+def _level_prices():
+    return fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf([str(i) for i in range(1, 11)], error="价格等级须为 1-10")
+        ),
+        values=money_in(),
+    )
+
+
+class ProductIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=text)
+    category_id = id_field(load_default=None, allow_none=True)
+    unit = fields.String(load_default="件", validate=validate.Length(min=1, max=16))
+    pack_size = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    min_qty = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99999))
+    step = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99999))
+    list_price = money_in(required=True)
+    prices = _level_prices()
+    active = fields.Boolean(load_default=True)
+    image = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ProductPatchIn(Schema):
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+    name = fields.String(validate=text)
+    category_id = id_field(allow_none=True)
+    unit = fields.String(validate=validate.Length(min=1, max=16))
+    pack_size = fields.Integer(validate=validate.Range(min=1, max=100000))
+    min_qty = fields.Integer(validate=validate.Range(min=1, max=99999))
+    step = fields.Integer(validate=validate.Range(min=1, max=99999))
+    list_price = money_in()
+    prices = _level_prices()
+    active = fields.Boolean()
+    image = fields.String(validate=validate.Length(max=500))
+
+
+class ProductAdminOut(Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    category_id = fields.Integer(allow_none=True)
+    unit = fields.String()
+    pack_size = fields.Integer()
+    min_qty = fields.Integer()
+    step = fields.Integer()
+    list_price = money_field()
+    prices = fields.Dict(keys=fields.String(), values=money_field())
+    active = fields.Boolean()
+    image = fields.String()
+
+
+ProductAdminPageOut = page_of(ProductAdminOut)
+
+
+class ProductQueryIn(PageIn):
+    q = fields.String(validate=validate.Length(max=64))
+    category_id = id_field(strict=False)
+    active = fields.Boolean()
+
+
+class CustomerIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(required=True, validate=text)
+    branch_id = id_field(required=True)
+    price_level = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=10, error="价格等级须为 1-10")
+    )
+    settlement_method = fields.String(
+        load_default="credit", validate=validate.OneOf([m.value for m in SettlementMethod])
+    )
+    credit_limit = money_in(load_default=0)
+    rep_id = id_field(load_default=None, allow_none=True)
+    lat = fields.Decimal(
+        load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90)
+    )
+    lng = fields.Decimal(
+        load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180)
+    )
+    warehouse_id = id_field(required=True)
+    contact = fields.String(load_default="", validate=validate.Length(max=64))
+    phone = fields.String(load_default="", validate=validate.Length(max=32))
+    address = fields.String(load_default="", validate=validate.Length(max=255))
+
+
+class CustomerPatchIn(Schema):
+    code = fields.String(validate=validate.Length(min=1, max=32))
+    name = fields.String(validate=text)
+    branch_id = id_field()
+    price_level = fields.Integer(validate=validate.Range(min=1, max=10, error="价格等级须为 1-10"))
+    settlement_method = fields.String(validate=validate.OneOf([m.value for m in SettlementMethod]))
+    credit_limit = money_in()
+    rep_id = id_field(allow_none=True)
+    lat = fields.Decimal(allow_none=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Decimal(allow_none=True, validate=validate.Range(min=-180, max=180))
+    warehouse_id = id_field()
+    contact = fields.String(validate=validate.Length(max=64))
+    phone = fields.String(validate=validate.Length(max=32))
+    address = fields.String(validate=validate.Length(max=255))
+    active = fields.Boolean()
+
+
+class CustomerOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    branch_id = fields.Integer()
+    price_level = fields.Integer()
+    settlement_method = fields.String()
+    credit_limit = money_field()
+    receivable = money_field(attribute="ar_balance")
+    open_orders_amount = money_field(attribute="held")
+    rep_id = fields.Integer(allow_none=True)
+    lat = fields.Decimal(as_string=True, allow_none=True)
+    lng = fields.Decimal(as_string=True, allow_none=True)
+    warehouse_id = fields.Integer()
+    contact = fields.String()
+    phone = fields.String()
+    address = fields.String()
+    active = fields.Boolean()
+
+
+CustomerPageOut = page_of(CustomerOut)
+
+
+class CustomerQueryIn(PageIn):
+    q = fields.String(validate=validate.Length(max=64))
+    branch_id = id_field(strict=False)
+
+
+class CustomerPriceIn(Schema):
+    price = money_in(required=True)
+
+
+class CustomerPriceOut(Schema):
+    customer_id = fields.Integer()
+    product_id = fields.Integer()
+    price = money_field()
+
+
+class InvitationIn(Schema):
+    role = fields.String(
+        load_default="dealer", validate=validate.OneOf(["dealer"], error="客户邀请只能是 dealer")
+    )
+
+
+class InvitationOut(Schema):
+    invite_code = fields.String(attribute="code")
+    role = fields.String()
+    expires_at = LocalDateTime()
+    qr_url = fields.String(allow_none=True)
+
+
+class ReceiptIn(Schema):
+    amount = money_in(required=True)
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["bank", "cash", "wechat", "alipay", "cheque", "other"], error="收款方式无效"
+        ),
+    )
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+
+
+class ReceiptOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    customer_id = fields.Integer()
+    amount = money_field()
+    unapplied = money_field()
+    method = fields.String()
+    reference = fields.String()
+    received_at = LocalDateTime()
+
+
+class StockAdjustmentIn(Schema):
+    warehouse_id = id_field(required=True)
+    product_id = id_field(required=True)
+    qty_delta = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=-9_999_999, max=9_999_999)
+    )
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=255, error="请填写原因")
+    )
+
+
+class StockOut(Schema):
+    warehouse_id = fields.Integer()
+    product_id = fields.Integer()
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+
+
+class StockQueryIn(PageIn):
+    warehouse_id = id_field(strict=False)
+    product_id = id_field(strict=False)
+
+
+StockPageOut = page_of(StockOut)
+
+
+class AdminOrderQueryIn(PageIn):
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in OrderStatus], error="订单状态无效")
+    )
+    branch_id = id_field(strict=False)
+    customer_id = id_field(strict=False)
+
+
+class AdminOrderOut(OrderOut):
+    customer_id = fields.Integer()
+    customer_name = fields.Function(lambda o: o.customer.name)
+    placed_by = fields.String()
+    credit_override_by_id = fields.Integer(allow_none=True)
+
+
+AdminOrderPageOut = page_of(AdminOrderOut)
+
+
+class AdjustLineIn(Schema):
+    product_id = id_field(required=True)
+    qty = qty_field(required=True)
+    price = money_in(load_default=None, allow_none=True)
+
+
+class AdjustOrderIn(Schema):
+    lines = fields.List(
+        fields.Nested(AdjustLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="商品行数须在 1 到 200 之间"),
+    )
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=500, error="请填写调整原因")
+    )
+
+
+class ApproveIn(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    credit_override = fields.Boolean(load_default=False)
+
+
+class RejectIn(Schema):
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=500, error="请填写驳回原因")
+    )
+
+
+class ShipLineIn(Schema):
+    order_line_id = id_field(required=True)
+    qty = qty_field(required=True)
+
+
+class ShipmentIn(Schema):
+    lines = fields.List(
+        fields.Nested(ShipLineIn), required=True, validate=validate.Length(min=1, max=200)
+    )
+    carrier = fields.String(
+        required=True, validate=validate.Length(min=1, max=64, error="请填写承运商")
+    )
+    tracking_no = fields.String(
+        required=True, validate=validate.Length(min=1, max=64, error="请填写运单号")
+    )
+
+
+class ShipmentAdminOut(ShipmentOut):
+    order_id = fields.Integer()
+    order_status = fields.Function(lambda s: s.order.status)
+
+
+class StepOut(Schema):
+    seq = fields.Integer()
+    role = fields.String()
+    rule_name = fields.String()
+    signed_by_id = fields.Integer(allow_none=True)
+    signed_at = LocalDateTime(allow_none=True)
+    comment = fields.String()
+
+
+class QueueLineOut(Schema):
+    order_line_id = fields.Function(lambda x: x["line"].id)
+    product_id = fields.Function(lambda x: x["line"].product_id)
+    name = fields.Function(lambda x: x["line"].product.name)
+    qty = fields.Function(lambda x: x["line"].qty)
+    price = fields.Function(lambda x: f"{x['line'].price:.2f}")
+    list_price = fields.Function(lambda x: f"{x['line'].list_price:.2f}")
+    available = fields.Integer()
+    short = fields.Function(lambda x: x["available"] < x["line"].qty)
+
+
+class CreditPositionOut(Schema):
+    settlement_method = fields.String()
+    credit_limit = money_field()
+    used = money_field()
+    available = money_field(allow_none=True)
+    would_exceed = fields.Boolean()
+
+
+class QueueEntryOut(Schema):
+    order_id = fields.Function(lambda e: e.order.id)
+    number = fields.Function(lambda e: e.order.number)
+    created_at = fields.Function(
+        lambda e: LocalDateTime()._serialize(e.order.created_at, None, None)
+    )
+    total = fields.Function(lambda e: f"{e.order.total:.2f}")
+    customer = fields.Function(
+        lambda e: {"id": e.customer.id, "code": e.customer.code, "name": e.customer.name}
+    )
+    credit = fields.Nested(CreditPositionOut)
+    lines = fields.List(fields.Nested(QueueLineOut))
+    steps = fields.List(fields.Nested(StepOut))
+    next_role = fields.String(allow_none=True)
+
+
+QueuePageOut = page_of(QueueEntryOut)
+
+
+class AgingQueryIn(Schema):
+    as_of = business_date()
+    branch_id = id_field(strict=False)
+
+
+class AgingRowOut(Schema):
+    customer_id = fields.Integer()
+    customer_code = fields.String()
+    customer_name = fields.String()
+    branch_id = fields.Integer()
+    buckets = fields.Dict(keys=fields.String(), values=money_field())
+    total = money_field()
+
+
+class AgingOut(Schema):
+    as_of = fields.Date()
+    items = fields.List(fields.Nested(AgingRowOut))
+    totals = fields.Dict(keys=fields.String(), values=money_field())
+
+
+class RuleStepIn(Schema):
+    role = fields.String(required=True)
+
+
+class RuleIn(Schema):
+    name = fields.String(required=True, validate=text)
+    condition = fields.Dict(load_default=dict)
+    steps = fields.List(fields.Nested(RuleStepIn), required=True, validate=validate.Length(max=10))
+    priority = fields.Integer(load_default=100, validate=validate.Range(min=0, max=100000))
+
+
+class RuleOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    priority = fields.Integer()
+    condition = fields.Function(lambda r: json.loads(r.condition))
+    steps = fields.Function(lambda r: json.loads(r.steps))
+    active = fields.Boolean()
+
+
+class RuleListOut(Schema):
+    items = fields.List(fields.Nested(RuleOut))

@@ -1,0 +1,2 @@
+"""Notifications: the transactional outbox, the channels (template message, subscribe message, SMS),
+and the delivery task."""
