@@ -86,7 +86,7 @@ class CategoryIn(Schema):
     sort = fields.Integer(load_default=0, validate=validate.Range(min=-10000, max=10000))
 
 
-class CategoryOut(Schema):
+class CategoryAdminOut(Schema):
     id = fields.Integer()
     name = fields.String()
     parent_id = fields.Integer(allow_none=True)
@@ -101,7 +101,7 @@ class AnnouncementIn(Schema):
     expires_at = fields.DateTime(load_default=None, allow_none=True)
 
 
-class AnnouncementOut(Schema):
+class AnnouncementAdminOut(Schema):
     id = fields.Integer()
     title = fields.String()
     body = fields.String()
@@ -183,10 +183,8 @@ class CustomerIn(Schema):
     )
     credit_limit = money_in(load_default=0)
     rep_id = id_field(load_default=None, allow_none=True)
-    lat = fields.Decimal(
-        load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90)
-    )
-    lng = fields.Decimal(
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180)
     )
     warehouse_id = id_field(required=True)
@@ -203,8 +201,8 @@ class CustomerPatchIn(Schema):
     settlement_method = fields.String(validate=validate.OneOf([m.value for m in SettlementMethod]))
     credit_limit = money_in()
     rep_id = id_field(allow_none=True)
-    lat = fields.Decimal(allow_none=True, validate=validate.Range(min=-90, max=90))
-    lng = fields.Decimal(allow_none=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
     warehouse_id = id_field()
     contact = fields.String(validate=validate.Length(max=64))
     phone = fields.String(validate=validate.Length(max=32))
@@ -223,8 +221,8 @@ class CustomerOut(Schema):
     receivable = money_field(attribute="ar_balance")
     open_orders_amount = money_field(attribute="held")
     rep_id = fields.Integer(allow_none=True)
-    lat = fields.Decimal(as_string=True, allow_none=True)
-    lng = fields.Decimal(as_string=True, allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
     warehouse_id = fields.Integer()
     contact = fields.String()
     phone = fields.String()

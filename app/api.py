@@ -30,6 +30,20 @@ def _flatten(messages) -> dict:
     return messages if isinstance(messages, dict) else {"_schema": messages}
 
 
+def _reject_nul(value, where: str) -> None:
+    """PostgreSQL cannot store NUL in text: refuse it as bad input instead of failing on insert."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationFailed("文本中不能包含空字符（\\u0000）", **{where: ["包含空字符"]})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(key, where)
+            _reject_nul(item, str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _reject_nul(item, where)
+
+
 class Parser(FlaskParser):
     # As for bodies, a query parameter the contract does not name is refused, not silently dropped.
     DEFAULT_UNKNOWN_BY_LOCATION: ClassVar = {
@@ -40,7 +54,14 @@ class Parser(FlaskParser):
     def _raw_load_json(self, req):
         if req.get_data(cache=True) and not is_json_request(req):
             raise BadRequest("请使用 JSON 格式提交（Content-Type: application/json）")
-        return super()._raw_load_json(req)
+        data = super()._raw_load_json(req)
+        _reject_nul(data, "_schema")
+        return data
+
+    def load_querystring(self, req, schema):
+        for key, values in req.args.lists():
+            _reject_nul([key, *values], key)
+        return super().load_querystring(req, schema)
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise BadRequest("请求体不是合法的 JSON")

@@ -81,6 +81,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = env("SECRET_KEY", "testing-only-" + secrets.token_hex(16))
     DATABASE_URL = env("TEST_DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = env("TEST_REDIS_URL")
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method, tests only
     WECHAT_APPID = "wxtestminiprogram"
     WECHAT_SECRET = secrets.token_hex(16)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from admin.schemas import (
+    CategoryAdminOut,
     CategoryIn,
-    CategoryOut,
     CustomerPriceIn,
     CustomerPriceOut,
     ProductAdminOut,
@@ -76,7 +76,7 @@ def update_product(data, product_id):
 @bp.post("/categories")
 @staff_required("catalog.manage")
 @bp.arguments(CategoryIn)
-@bp.response(201, CategoryOut)
+@bp.response(201, CategoryAdminOut)
 @bp.doc(security=BEARER)
 def create_category(data):
     return catalog.create_category(data["name"], data["parent_id"], data["sort"])
@@ -84,7 +84,7 @@ def create_category(data):
 
 @bp.get("/categories")
 @staff_required("catalog.view")
-@bp.response(200, CategoryOut(many=True))
+@bp.response(200, CategoryAdminOut(many=True))
 @bp.doc(security=BEARER)
 def list_categories():
     return list(Category.select().order_by(Category.sort, Category.id))

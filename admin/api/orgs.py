@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from admin.schemas import (
+    AnnouncementAdminOut,
     AnnouncementIn,
-    AnnouncementOut,
     BranchOut,
     NamedIn,
     RuleIn,
@@ -65,7 +65,7 @@ def add_staff(data):
 @bp.post("/announcements")
 @staff_required("announcements.manage")
 @bp.arguments(AnnouncementIn)
-@bp.response(201, AnnouncementOut)
+@bp.response(201, AnnouncementAdminOut)
 @bp.doc(security=BEARER)
 def publish(data):
     return announcements.publish(

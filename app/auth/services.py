@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -62,7 +63,7 @@ def create_staff(
             with db.atomic():
                 return Staff.create(
                     username=username,
-                    password_hash=generate_password_hash(password),
+                    password_hash=generate_password_hash(password, _hash_method()),
                     name=name or username,
                     role=role,
                     branch=branch_id,
@@ -71,6 +72,13 @@ def create_staff(
                 )
         except IntegrityError:
             raise Conflict("用户名已存在", username=username) from None
+
+
+def _hash_method() -> str:
+    """scrypt by default; the test suite configures a cheaper method to stay fast."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return "scrypt"
 
 
 # Checked against when the username is unknown, so both answers take the same time.

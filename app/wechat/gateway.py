@@ -36,4 +36,8 @@ def code_to_session(js_code: str) -> WxSession:
     except requests.RequestException as exc:
         log.warning("code2Session unreachable: %s", exc)
         raise WeChatUnavailable() from None
-    return WxSession(data["openid"], data.get("unionid"), data.get("session_key", ""))
+    openid, unionid = data.get("openid", ""), data.get("unionid")
+    if not openid or len(openid) > 64 or (unionid and len(unionid) > 64):
+        log.warning("code2Session gave an unexpected answer: %r", data)
+        raise WeChatUnavailable()
+    return WxSession(openid, unionid, data.get("session_key", ""))

@@ -53,3 +53,36 @@ def test_mini_program_api_survives_generated_requests(mp_schema, fuzz_headers, m
 
     run()
     assert len(seen) >= 15  # the generator reached (nearly) every operation
+
+
+@pytest.fixture
+def admin_schema(app):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app).include(
+        path_regex="^/api/admin/v1/"
+    )
+
+
+@pytest.fixture
+def admin_headers(app, shop, fuzz_headers):
+    from app.auth import tokens
+    from tests.factories import make_staff
+
+    with app.app_context():
+        admin = make_staff("admin", username="fuzz-admin")
+        return {"Authorization": f"Bearer {tokens.issue('staff', admin.id, role='admin')}"}
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_admin_api_survives_generated_requests(admin_schema, admin_headers, mode):
+    seen = set()
+
+    @FUZZ_SETTINGS
+    @given(case=admin_schema.as_strategy(generation_mode=mode, headers=admin_headers))
+    def run(case):
+        seen.add((case.method, case.operation.path))
+        case.call_and_validate(
+            checks=[not_a_server_error, response_schema_conformance, negative_data_rejection],
+        )
+
+    run()
+    assert len(seen) >= 20

@@ -147,3 +147,11 @@ def test_bad_report_bodies_get_field_errors(client, shop, dealer):
     for body in bad:
         response = client.post(f"{MP}/reports/stock-sales", json=body, headers=dealer)
         assert response.status_code == 422, body
+
+
+def test_nul_characters_are_refused_not_stored(client, shop, dealer):
+    r = client.get(f"{MP}/catalog/products", headers=dealer, query_string={"q": "a\x00b"})
+    assert r.status_code == 422 and r.get_json()["error"]["details"] == {"q": ["包含空字符"]}
+    body = {"lines": [{"product_id": shop.tea.id, "qty": 10}], "remark": "x\x00"}
+    r = client.post(f"{MP}/orders", json=body, headers=dealer)
+    assert r.status_code == 422 and "remark" in r.get_json()["error"]["details"]
