@@ -15,7 +15,7 @@ from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import AccountEntry, Customer, ReceiptAllocation, Receivable, Shipment
 from app.core.orders import LineRequest
 from app.db import db, money
-from app.mall import accounts
+from app.mall import accounts, review
 
 DEMO_INVITE_TTL = dt.timedelta(days=365)
 
@@ -334,6 +334,15 @@ def _seed_everything() -> None:
         for product in rng.sample(products, 3):
             special = money(level_price_table(product.list_price)[10] * Decimal("0.98"))
             catalog.set_customer_price(customer.id, product.id, special)
+    review.create_rule(
+        "万元以上：分公司经理、总部副总依次审批",
+        {"min_amount": "10000"},
+        [{"role": "branch_manager"}, {"role": "hq_approver"}],
+        priority=10,
+    )
+    review.create_rule(
+        "五千元以上：分公司经理审批", {"min_amount": "5000"}, [{"role": "branch_manager"}], priority=20
+    )
     _seed_orders(rng, customers, products, staff)
     for customer in (customers[0], customers[5]):
         accounts.create_invitation(
