@@ -7,7 +7,7 @@ PORT ?= 5000
 SANDBOX_PORT ?= 5001
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install migrate seed clean sandbox bench
+.PHONY: run test lint format install migrate seed clean sandbox bench worker
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: seed
 	$(BIN)/python -m app.wechat.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Delivers notifications (huey consumer): SqliteHuey in instance/, or RedisHuey with REDIS_URL.
+worker: migrate
+	$(BIN)/huey_consumer app.tasks.huey --workers 2 --worker-type thread
 
 sandbox: install
 	$(BIN)/python -m app.wechat.sandbox --port $(SANDBOX_PORT)

@@ -467,3 +467,25 @@ class RuleOut(Schema):
 
 class RuleListOut(Schema):
     items = fields.List(fields.Nested(RuleOut))
+
+
+class NotificationQueryIn(PageIn):
+    status = fields.String(validate=validate.OneOf(["pending", "sent", "dead"], error="状态无效"))
+    order_id = id_field(strict=False)
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    order_id = fields.Integer()
+    audience = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    channel = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String()
+    next_attempt_at = LocalDateTime()
+    created_at = LocalDateTime()
+    sent_at = LocalDateTime(allow_none=True)
+
+
+NotificationPageOut = page_of(NotificationOut)

@@ -22,7 +22,7 @@ def create_app(config=None) -> Flask:
     app.config.from_object(config)
     app.json.ensure_ascii = False
     init_extensions(app)
-    register_listeners()
+    register_listeners(app)
     register_db_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -30,10 +30,10 @@ def create_app(config=None) -> Flask:
     return app
 
 
-def register_listeners() -> None:
+def register_listeners(app: Flask) -> None:
     from app.notify import outbox
 
-    outbox.install()
+    outbox.install(enqueue=app.config.get("NOTIFY_ENQUEUE", False))
 
 
 def register_db_hooks(app: Flask) -> None:

@@ -341,7 +341,10 @@ def _seed_everything() -> None:
         priority=10,
     )
     review.create_rule(
-        "五千元以上：分公司经理审批", {"min_amount": "5000"}, [{"role": "branch_manager"}], priority=20
+        "五千元以上：分公司经理审批",
+        {"min_amount": "5000"},
+        [{"role": "branch_manager"}],
+        priority=20,
     )
     _seed_orders(rng, customers, products, staff)
     for customer in (customers[0], customers[5]):

@@ -23,31 +23,38 @@ class RedisHolder:
 
 
 class WeChatHolder:
-    """One wechatpy client per app and process; its access token is kept in Redis when configured."""
+    """One wechatpy client per WeChat app and process; tokens live in Redis when configured."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._miniprogram = None
+        self._clients: dict[str, object] = {}
         self.config: dict = {}
 
     def init_app(self, app) -> None:
-        self.config = {
-            "appid": app.config.get("WECHAT_APPID"),
-            "secret": app.config.get("WECHAT_SECRET"),
-            "base_url": app.config.get("WECHAT_API_BASE_URL"),
-            "timeout": app.config.get("WECHAT_TIMEOUT_SECONDS", 5),
-        }
-        self._miniprogram = None
+        self.config = dict(app.config)
+        self._clients = {}
+
+    def _client(self, which: str, appid_key: str, secret_key: str):
+        with self._lock:
+            if which not in self._clients:
+                c = self.config
+                self._clients[which] = make_client(
+                    c.get(appid_key),
+                    c.get(secret_key),
+                    c.get("WECHAT_API_BASE_URL"),
+                    redis.client,
+                    c.get("WECHAT_TIMEOUT_SECONDS", 5),
+                    prefix=c.get("REDIS_KEY_PREFIX", "dm"),
+                )
+            return self._clients[which]
 
     @property
     def miniprogram(self):
-        with self._lock:
-            if self._miniprogram is None:
-                c = self.config
-                self._miniprogram = make_client(
-                    c["appid"], c["secret"], c["base_url"], redis.client, c["timeout"]
-                )
-            return self._miniprogram
+        return self._client("mini", "WECHAT_APPID", "WECHAT_SECRET")
+
+    @property
+    def official_account(self):
+        return self._client("oa", "WECHAT_OA_APPID", "WECHAT_OA_SECRET")
 
 
 def rate_limit_key() -> str:

@@ -47,6 +47,21 @@ class BaseConfig:
     WECHAT_SECRET = env("WECHAT_SECRET")
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL")
     WECHAT_TIMEOUT_SECONDS = env_int("WECHAT_TIMEOUT_SECONDS", 5)
+    # The official account (服务号): template messages, the callback, OAuth for H5 pages.
+    WECHAT_OA_APPID = env("WECHAT_OA_APPID")
+    WECHAT_OA_SECRET = env("WECHAT_OA_SECRET")
+    WECHAT_OA_TOKEN = env("WECHAT_OA_TOKEN")
+    WECHAT_OA_AES_KEY = env("WECHAT_OA_AES_KEY")
+    # Template / subscribe-message template ids for order status messages.
+    WECHAT_TEMPLATE_ORDER_STATUS = env("WECHAT_TEMPLATE_ORDER_STATUS", "order-status")
+    WECHAT_SUBSCRIBE_ORDER_STATUS = env("WECHAT_SUBSCRIBE_ORDER_STATUS", "order-status")
+    # Where dealers open the H5 pages (binding link in the welcome message).
+    H5_BASE_URL = env("H5_BASE_URL", "http://127.0.0.1:5000/h5")
+    REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "dm")
+    SMS_PROVIDER = env("SMS_PROVIDER", "console")  # console | http
+    SMS_API_URL = env("SMS_API_URL")
+    # Deliver notifications from a task queued at commit (off in tests, which run the worker).
+    NOTIFY_ENQUEUE = env("NOTIFY_ENQUEUE", "1") == "1"
     RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "20 per minute")
     RATELIMIT_ORDERS = env("RATELIMIT_ORDERS", "60 per minute")
     INSTANCE_DIR = str(INSTANCE_DIR)
@@ -67,6 +82,9 @@ class DevelopmentConfig(BaseConfig):
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", "http://127.0.0.1:5001")
     WECHAT_APPID = env("WECHAT_APPID", "wxsandboxminiprogram")
     WECHAT_SECRET = env("WECHAT_SECRET", "sandbox-secret")
+    WECHAT_OA_APPID = env("WECHAT_OA_APPID", "wxsandboxofficialacct")
+    WECHAT_OA_SECRET = env("WECHAT_OA_SECRET", "sandbox-oa-secret")
+    WECHAT_OA_TOKEN = env("WECHAT_OA_TOKEN", "sandbox-callback-token")
 
     @classmethod
     def validate(cls) -> None:
@@ -81,14 +99,30 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = env("SECRET_KEY", "testing-only-" + secrets.token_hex(16))
     DATABASE_URL = env("TEST_DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = env("TEST_REDIS_URL")
+    NOTIFY_ENQUEUE = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method, tests only
     WECHAT_APPID = "wxtestminiprogram"
     WECHAT_SECRET = secrets.token_hex(16)
+    WECHAT_OA_APPID = "wxtestofficialacct"
+    WECHAT_OA_SECRET = secrets.token_hex(16)
+    WECHAT_OA_TOKEN = "test-callback-token"  # noqa: S105 - the sandbox's, tests only
+    # A valid 43-character EncodingAESKey, tests only.
+    WECHAT_OA_AES_KEY = env("TEST_WECHAT_OA_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+    REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", f"dm-test-{secrets.token_hex(4)}")
 
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
-    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID", "WECHAT_SECRET")
+    REQUIRED = (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WECHAT_APPID",
+        "WECHAT_SECRET",
+        "WECHAT_OA_APPID",
+        "WECHAT_OA_SECRET",
+        "WECHAT_OA_TOKEN",
+    )
     # In production the database must be named explicitly, never the embedded default.
     DATABASE_URL = env("DATABASE_URL")
 

@@ -1,8 +1,16 @@
 """The admin JSON API, /api/admin/v1."""
 
-from admin.api import catalog, customers, orders, orgs, session, stock
+from admin.api import catalog, customers, notifications, orders, orgs, session, stock
 
-BLUEPRINTS = [session.bp, catalog.bp, customers.bp, orders.bp, stock.bp, orgs.bp]
+BLUEPRINTS = [
+    session.bp,
+    catalog.bp,
+    customers.bp,
+    orders.bp,
+    stock.bp,
+    orgs.bp,
+    notifications.bp,
+]
 
 
 def register(api) -> None:

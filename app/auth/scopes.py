@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rules.view": frozenset({"admin", "customer_service", "branch_manager", "hq_approver"}),
     "rules.manage": frozenset({"admin"}),
     "announcements.manage": frozenset({"admin", "customer_service"}),
+    "notifications.view": frozenset({"admin", "customer_service"}),
+    "notifications.manage": frozenset({"admin", "customer_service"}),
 }
 
 

@@ -19,7 +19,9 @@ from app.db import BaseModel, utcnow
 class WechatUser(BaseModel):
     """A person as WeChat knows them, bound to a customer (dealer) or to a staff member (rep)."""
 
-    openid = CharField(max_length=64, unique=True)
+    openid = CharField(max_length=64, unique=True, null=True)  # mini-program; None: H5 only
+    oa_openid = CharField(max_length=64, unique=True, null=True)  # official account
+    follows_oa = BooleanField(default=False)  # template messages reach followers only
     unionid = CharField(max_length=64, null=True, index=True)
     session_key = CharField(max_length=128, default="")  # never leaves the server
     role = CharField(max_length=16, null=True)  # dealer | rep | None (not bound yet)
@@ -28,6 +30,18 @@ class WechatUser(BaseModel):
     nickname = CharField(max_length=64, default="")
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(default=utcnow)
+
+
+class SubscribeGrant(BaseModel):
+    """How many subscribe messages of a template a user has allowed (wx.requestSubscribeMessage)."""
+
+    wechat_user = ForeignKeyField(WechatUser, backref="grants", on_delete="CASCADE")
+    template_id = CharField(max_length=64)
+    remaining = IntegerField(default=0, constraints=[Check("remaining >= 0")])
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("wechat_user", "template_id"), True),)
 
 
 class Invitation(BaseModel):
@@ -76,7 +90,7 @@ class Announcement(BaseModel):
     created_by = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
 
 
-MODELS = [WechatUser, Invitation, CartItem, IdempotencyKey, Announcement]
+MODELS = [WechatUser, SubscribeGrant, Invitation, CartItem, IdempotencyKey, Announcement]
 
 
 class ApprovalRule(BaseModel):

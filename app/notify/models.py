@@ -24,4 +24,24 @@ class Notification(BaseModel):
     sent_at = DateTimeField(null=True)
 
 
-MODELS = [Notification]
+class NotificationDelivery(BaseModel):
+    """One recipient reached for a notification: a retry skips recipients already reached."""
+
+    notification = ForeignKeyField(Notification, backref="deliveries", on_delete="CASCADE")
+    recipient = CharField(max_length=100)  # e.g. "oa:<openid>", "mini:<openid>", "sms:<phone>"
+    channel = CharField(max_length=16)
+    reference = CharField(max_length=64, default="")  # WeChat msgid or SMS id
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("notification", "recipient"), True),)
+
+
+class InboundMessage(BaseModel):
+    """Official-account callback messages already handled (WeChat retries up to 3 times)."""
+
+    key = CharField(max_length=128, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+MODELS = [Notification, NotificationDelivery, InboundMessage]

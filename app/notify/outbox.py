@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from app.core import orders
 from app.core.models import Order, OrderEvent
 from app.core.rules import STATUS_LABELS
+from app.db import db
 from app.notify.models import Notification
 from app.timeutil import to_local
+
+log = logging.getLogger(__name__)
 
 # Who hears of each action: customer service of new orders, the dealer of everything after.
 AUDIENCES = {
@@ -36,7 +40,7 @@ def payload(order: Order, event: OrderEvent) -> dict:
 
 def record(order: Order, event: OrderEvent) -> None:
     for audience in AUDIENCES.get(event.action, ()):
-        Notification.create(
+        notification = Notification.create(
             order=order.id,
             event=event.id,
             audience=audience,
@@ -44,9 +48,25 @@ def record(order: Order, event: OrderEvent) -> None:
             payload=json.dumps(payload(order, event), ensure_ascii=False),
             dedup_key=f"event:{event.id}:{audience}",
         )
+        if _settings["enqueue"]:
+            # Queued only once the transaction commits: a rolled-back event sends nothing.
+            db.after_commit(lambda nid=notification.id: _enqueue(nid))
 
 
-def install() -> None:
-    """Hook the outbox into core's status changes (called once by create_app)."""
+def _enqueue(notification_id: int) -> None:
+    from app.tasks import deliver_notification
+
+    try:
+        deliver_notification(notification_id)
+    except Exception:  # the periodic sweep delivers it anyway; never fail the order for this
+        log.exception("could not queue notification %s", notification_id)
+
+
+_settings = {"enqueue": False}
+
+
+def install(enqueue: bool) -> None:
+    """Hook the outbox into core's status changes (called by create_app)."""
+    _settings["enqueue"] = enqueue
     if record not in orders.event_listeners:
         orders.event_listeners.append(record)

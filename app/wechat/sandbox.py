@@ -145,6 +145,19 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
     def subscribe_send():
         return record("subscribe")
 
+    @app.post("/sms/send")
+    def sms_send():
+        # Not WeChat: a stand-in for the SMS provider's HTTP API, so SMS is faked over HTTP too.
+        body = request.get_json(silent=True) or {}
+        if not body.get("phone") or not body.get("text"):
+            return jsonify({"code": 400, "message": "phone and text required"}), 400
+        with state.lock:
+            msgid = next(state.msg_ids)
+            state.messages.append(
+                {"kind": "sms", "msgid": msgid, "at": time.time(), "touser": body["phone"], **body}
+            )
+        return jsonify({"code": 0, "id": str(msgid)})
+
     # --- control endpoints for development and tests ---
 
     @app.get("/_sandbox/messages")

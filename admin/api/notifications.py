@@ -1,0 +1,40 @@
+"""The notification outbox for staff: what went out by which channel, what is dead-lettered."""
+
+from __future__ import annotations
+
+from admin.schemas import NotificationOut, NotificationPageOut, NotificationQueryIn
+from admin.security import BEARER, current_staff, staff_required
+from app.api import Blueprint
+from app.auth.scopes import scoped
+from app.core.models import Customer, Order
+from app.notify import delivery
+from app.notify.models import Notification
+from app.validation import paged
+
+bp = Blueprint("admin_notifications", __name__, url_prefix="/api/admin/v1", description="通知")
+
+
+@bp.get("/notifications")
+@staff_required("notifications.view")
+@bp.arguments(NotificationQueryIn, location="query")
+@bp.response(200, NotificationPageOut)
+@bp.doc(security=BEARER)
+def list_notifications(args):
+    """Notifications in scope; `status=dead` lists the dead letters."""
+    query = scoped(Notification.select().join(Order).join(Customer), current_staff())
+    if args.get("status"):
+        query = query.where(Notification.status == args["status"])
+    if args.get("order_id"):
+        query = query.where(Notification.order == args["order_id"])
+    total = query.count()
+    items = query.order_by(Notification.id.desc()).paginate(args["page"], args["per_page"])
+    return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.post("/notifications/<id:notification_id>/retry")
+@staff_required("notifications.manage")
+@bp.response(200, NotificationOut)
+@bp.doc(security=BEARER)
+def retry(notification_id):
+    """Put a dead letter back in the queue."""
+    return delivery.retry_dead(notification_id)
