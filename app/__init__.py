@@ -55,8 +55,10 @@ def register_blueprints(app: Flask) -> None:
     from admin import api as admin_api
     from app.api import init_api
     from app.health import bp as health_bp
+    from app.wechat.views import bp as wechat_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(wechat_bp)
     api = init_api(app)
     miniprogram_api.register(api)
     admin_api.register(api)

@@ -7,7 +7,16 @@ from flask import current_app, request
 from app.api import Blueprint
 from app.extensions import limiter
 from app.mall import accounts
-from miniprogram_api.schemas import BindIn, BindOut, LoginIn, LoginOut, MeOut
+from app.wechat import official_account
+from miniprogram_api.schemas import (
+    BindIn,
+    BindOut,
+    LoginIn,
+    LoginOut,
+    MeOut,
+    SubscriptionsIn,
+    SubscriptionsOut,
+)
 from miniprogram_api.security import BEARER, current_user, login_required, token_for
 
 bp = Blueprint("mp_auth", __name__, url_prefix="/api/mp/v1", description="登录与绑定")
@@ -30,6 +39,32 @@ def login(data):
         "role": user.role,
         "customer": user.customer if user.role == "dealer" else None,
     }
+
+
+@bp.post("/auth/oauth")
+@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+@bp.arguments(LoginIn)
+@bp.response(200, LoginOut)
+def oauth_login(data):
+    """H5 pages: exchange the official account's OAuth code for our token. The same person as in
+    the mini-program (same unionid) gets the same account and binding."""
+    user = official_account.login_h5(data["code"])
+    return {
+        "token": token_for(user),
+        "bound": user.role is not None,
+        "role": user.role,
+        "customer": user.customer if user.role == "dealer" else None,
+    }
+
+
+@bp.post("/subscriptions")
+@login_required("dealer", "rep")
+@bp.arguments(SubscriptionsIn)
+@bp.response(200, SubscriptionsOut)
+@bp.doc(security=BEARER)
+def grant_subscriptions(data):
+    """After wx.requestSubscribeMessage: each accepted template allows one more message."""
+    return {"items": accounts.grant_subscriptions(current_user().id, data["template_ids"])}
 
 
 @bp.post("/auth/bind")

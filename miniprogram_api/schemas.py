@@ -328,3 +328,20 @@ class StockSalesReportOut(Schema):
     source = fields.String()
     created_at = LocalDateTime()
     lines = fields.List(fields.Nested(StockSalesLineOut))
+
+
+class SubscriptionsIn(Schema):
+    template_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        required=True,
+        validate=validate.Length(min=1, max=10, error="模板数量须在 1 到 10 之间"),
+    )
+
+
+class SubscriptionOut(Schema):
+    template_id = fields.String()
+    remaining = fields.Integer()
+
+
+class SubscriptionsOut(Schema):
+    items = fields.List(fields.Nested(SubscriptionOut))

@@ -111,6 +111,33 @@ def bind(wechat_user_id: int, invite_code: str) -> WechatUser:
         return user
 
 
+def grant_subscriptions(wechat_user_id: int, template_ids: list[str]) -> list:
+    """Count one more allowed subscribe message per accepted template; returns what remains."""
+    from app.mall.models import SubscribeGrant
+
+    with transaction():
+        for template_id in dict.fromkeys(template_ids):
+            (
+                SubscribeGrant.insert(
+                    wechat_user=wechat_user_id,
+                    template_id=template_id,
+                    remaining=1,
+                    updated_at=utcnow(),
+                )
+                .on_conflict(
+                    conflict_target=[SubscribeGrant.wechat_user, SubscribeGrant.template_id],
+                    update={SubscribeGrant.remaining: SubscribeGrant.remaining + 1},
+                )
+                .execute()
+            )
+        return list(
+            SubscribeGrant.select().where(
+                (SubscribeGrant.wechat_user == wechat_user_id)
+                & (SubscribeGrant.template_id << template_ids)
+            )
+        )
+
+
 def active_user(wechat_user_id: int) -> WechatUser:
     """The WeChat user behind a token, still bound to an active customer or rep.
 

@@ -29,6 +29,9 @@ def _wechat_call(client, fn):
     try:
         return client.call(fn)
     except WeChatClientException as exc:
+        if exc.errcode is None:  # not an answer from WeChat: an HTTP failure on the way
+            status = getattr(exc.response, "status_code", "?")
+            raise ChannelError(f"wechat HTTP {status}", retryable=True) from None
         raise ChannelError(
             f"wechat {exc.errcode}: {exc.errmsg}", retryable=exc.errcode not in REFUSALS
         ) from None

@@ -127,7 +127,8 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
         failure = check_token()
         if failure is not None:
             return failure
-        body = request.get_json(silent=True) or {}
+        # Like WeChat, read the body as JSON whatever the Content-Type (wechatpy sends none).
+        body = request.get_json(force=True, silent=True) or {}
         if not body.get("touser") or not body.get("template_id"):
             return wx_error(47001, "data format error")
         if kind == "subscribe" and body["touser"] in state.refused:

@@ -1,0 +1,237 @@
+"""Delivering the outbox to the WeChat sandbox over real HTTP: channels, outages, dead letters."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from app.core import orders
+from app.core.models import Order
+from app.db import utcnow
+from app.mall.models import SubscribeGrant, WechatUser
+from app.notify import delivery
+from app.notify.models import Notification, NotificationDelivery
+from tests.admin.conftest import ADMIN
+from tests.api.conftest import MP
+from tests.servers import ROOT
+
+
+@pytest.fixture
+def sms(app, sandbox):
+    """SMS goes to the sandbox's SMS stand-in, over HTTP."""
+    old = app.config["SMS_PROVIDER"], app.config["SMS_API_URL"]
+    app.config["SMS_PROVIDER"], app.config["SMS_API_URL"] = "http", f"{sandbox.url}/sms/send"
+    yield
+    app.config["SMS_PROVIDER"], app.config["SMS_API_URL"] = old
+
+
+def make_due():
+    """Let time pass for the retry schedule: everything pending is due now."""
+    Notification.update(next_attempt_at=utcnow() - dt.timedelta(seconds=1)).where(
+        Notification.status == "pending"
+    ).execute()
+
+
+def follow(user_code: str):
+    user = WechatUser.get(WechatUser.openid == f"sandbox-{user_code}")
+    user.oa_openid, user.follows_oa = f"sandbox-oa-{user_code}", True
+    user.save()
+    return user
+
+
+def test_from_post_orders_to_messages_in_the_sandbox(client, shop, dealer, sandbox, sms, app):
+    from tests.factories import make_staff
+
+    with app.app_context():
+        make_staff("customer_service", phone="13800000001", username="cs-phone")
+    follow("dealer-a")
+    r = client.post(
+        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+    )
+    order_id = r.get_json()["id"]
+    with app.app_context():
+        assert delivery.deliver_due() == {"sent": 1}
+    (to_service,) = sandbox.messages(touser="13800000001")
+    assert to_service["kind"] == "sms" and "新订单待审核" in to_service["text"]
+    orders.approve_order(order_id, "staff:1")
+    line = Order.get_by_id(order_id).lines[0]
+    orders.ship_order(order_id, [(line.id, 10)], "顺丰速运", "SF777", "staff:2")
+    with app.app_context():
+        assert delivery.deliver_due() == {"sent": 2}
+    to_dealer = sandbox.messages(touser="sandbox-oa-dealer-a")
+    assert [m["kind"] for m in to_dealer] == ["template", "template"]
+    assert to_dealer[0]["data"]["first"]["value"] == "订单已审核通过"
+    assert "SF777" in to_dealer[1]["data"]["remark"]["value"]
+    assert to_dealer[1]["url"].endswith(f"/orders/{order_id}")
+
+
+def test_subscribe_message_where_granted_else_sms(client, shop, dealer, sandbox, sms, app):
+    r = client.post(f"{MP}/subscriptions", json={"template_ids": ["order-status"]}, headers=dealer)
+    assert r.get_json()["items"] == [{"template_id": "order-status", "remaining": 1}]
+    from app.core import organisation
+
+    organisation.update_customer(shop.customer.id, phone="13900000002")
+    first = client.post(
+        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+    )
+    second = client.post(
+        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+    )
+    orders.approve_order(first.get_json()["id"], "staff:1")
+    with app.app_context():
+        delivery.deliver_due()
+    assert [m["kind"] for m in sandbox.messages(touser="sandbox-dealer-a")] == ["subscribe"]
+    assert SubscribeGrant.get().remaining == 0  # one grant, one message
+    orders.approve_order(second.get_json()["id"], "staff:1")
+    with app.app_context():
+        delivery.deliver_due()
+    assert [m["kind"] for m in sandbox.messages(touser="13900000002")] == ["sms"]
+
+
+def test_a_refused_subscription_falls_back_to_sms(client, shop, dealer, sandbox, sms, app):
+    import requests
+
+    client.post(f"{MP}/subscriptions", json={"template_ids": ["order-status"]}, headers=dealer)
+    requests.post(
+        f"{sandbox.url}/_sandbox/refuse-subscribe", json={"openid": "sandbox-dealer-a"}, timeout=5
+    )
+    from app.core import organisation
+
+    organisation.update_customer(shop.customer.id, phone="13900000003")
+    r = client.post(
+        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+    )
+    orders.reject_order(r.get_json()["id"], "staff:1", "价格有误")
+    with app.app_context():
+        delivery.deliver_due()
+    (sent,) = sandbox.messages(touser="13900000003")
+    assert "价格有误" in sent["text"]
+    n = Notification.get(Notification.kind == "reject")
+    assert (n.status, n.channel) == ("sent", "sms")
+
+
+def test_wechat_down_for_a_while_loses_nothing_and_duplicates_nothing(
+    client, shop, dealer, other_dealer, sandbox, app
+):
+    follow("dealer-a")
+    follow("dealer-b")
+    ids = []
+    for headers in (dealer, other_dealer, dealer):
+        r = client.post(
+            f"{MP}/orders",
+            json={"lines": [{"product_id": shop.tea.id, "qty": 10}]},
+            headers=headers,
+        )
+        ids.append(r.get_json()["id"])
+    for order_id in ids:
+        orders.approve_order(order_id, "staff:1")
+    sandbox.faults(down_seconds=30)
+    with app.app_context():
+        assert delivery.deliver_due()["retry"] == 3
+        assert delivery.deliver_due() == {}  # backing off: not due yet
+    pending = Notification.select().where(Notification.kind == "approve")
+    assert {(n.status, n.attempts) for n in pending} == {("pending", 1)}
+    assert all(n.next_attempt_at > utcnow() for n in pending) and all(n.last_error for n in pending)
+    make_due()
+    with app.app_context():
+        assert delivery.deliver_due()["retry"] == 3  # still down
+    sandbox.faults()  # back
+    make_due()
+    with app.app_context():
+        assert delivery.deliver_due()["sent"] == 3
+        make_due()
+        assert delivery.deliver_due() == {}
+    approvals = [m for m in sandbox.messages() if m["kind"] == "template"]
+    assert sorted(m["touser"] for m in approvals) == sorted(
+        ["sandbox-oa-dealer-a", "sandbox-oa-dealer-b", "sandbox-oa-dealer-a"]
+    )
+    assert len({m["data"]["keyword1"]["value"] for m in approvals}) == 3
+
+
+def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
+    client, shop, dealer, sandbox, co, app
+):
+    follow("dealer-a")
+    r = client.post(
+        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+    )
+    orders.approve_order(r.get_json()["id"], "staff:1")
+    sandbox.faults(down_seconds=60)
+    with app.app_context():
+        for _ in range(delivery.MAX_ATTEMPTS):
+            make_due()
+            delivery.deliver_due()
+    n = Notification.get(Notification.kind == "approve")
+    assert (n.status, n.attempts) == ("dead", delivery.MAX_ATTEMPTS)
+    dead = client.get(
+        f"{ADMIN}/notifications", query_string={"status": "dead"}, headers=co.headers("cs")
+    )
+    assert [d["id"] for d in dead.get_json()["items"]] == [n.id]
+    assert "503" in dead.get_json()["items"][0]["last_error"]
+    sandbox.faults()
+    retried = client.post(f"{ADMIN}/notifications/{n.id}/retry", headers=co.headers("cs"))
+    assert retried.get_json()["status"] == "pending"
+    with app.app_context():
+        delivery.deliver_due()
+    assert Notification.get_by_id(n.id).status == "sent"
+    assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) == 1
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys
+    from app import create_app
+    from app.db import db
+    from app.notify import delivery
+    from config.settings import TestingConfig
+
+    class Config(TestingConfig):
+        DATABASE_URL = sys.argv[1]
+        WECHAT_API_BASE_URL = sys.argv[2]
+
+    app = create_app(Config)
+    with app.app_context(), db.connection_context():
+        print(delivery.deliver_due(), flush=True)
+    """
+)
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing(
+    client, shop, dealer, sandbox, app, database_url
+):
+    follow("dealer-a")
+    r = client.post(
+        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+    )
+    orders.approve_order(r.get_json()["id"], "staff:1")
+    sandbox.faults(delay_seconds=3)  # WeChat is slow: the worker is mid-request when killed
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, database_url, sandbox.url], cwd=ROOT, env=env
+    )
+    deadline = time.monotonic() + 20
+    while (
+        Notification.get(Notification.kind == "approve").attempts == 0
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    n = Notification.get(Notification.kind == "approve")
+    assert (n.status, n.attempts) == ("pending", 1)  # claimed, never finished
+    assert NotificationDelivery.select().count() == 0
+    sandbox.faults()
+    with app.app_context():
+        assert delivery.deliver_due() == {}  # the dead worker's lease still holds
+        Notification.update(next_attempt_at=utcnow()).where(
+            Notification.id == n.id
+        ).execute()  # lease over
+        assert delivery.deliver_due() == {"sent": 1}
+    assert Notification.get_by_id(n.id).status == "sent"
+    assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) >= 1  # at least once
