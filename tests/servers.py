@@ -64,7 +64,7 @@ class Gunicorn:
         self.process = None
 
     def start(self, timeout: float = 30) -> Gunicorn:
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

@@ -81,7 +81,7 @@ def test_worker_processes_share_one_token_through_redis(sandbox):
     start_at = time.time() + 2
     # Round 1 starts together with no token; before round 2 the sandbox expires the token.
     procs = [
-        subprocess.Popen(  # noqa: S603 - our interpreter, our script
+        subprocess.Popen(
             [
                 sys.executable,
                 "-c",
