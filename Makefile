@@ -23,11 +23,13 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo --if-empty
 
-# The WeChat sandbox runs beside the app and stops with it.
+# The WeChat sandbox and the notification worker run beside the app and stop with it.
 run: seed
+	export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	$(BIN)/python -m app.wechat.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
-	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
-	WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/huey_consumer app.tasks.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
+	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Delivers notifications (huey consumer): SqliteHuey in instance/, or RedisHuey with REDIS_URL.
 worker: migrate

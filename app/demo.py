@@ -205,7 +205,7 @@ CUSTOMERS = [
 # username, role, branch code, display name
 STAFF = [
     ("admin", "admin", None, "系统管理员"),
-    ("kefu", "customer_service", None, "客服 小林"),
+    ("kefu", "customer_service", None, "客服 小林"),  # gets SMS for new orders (console)
     ("hd_manager", "branch_manager", "HD", "华东经理 赵强"),
     ("hn_manager", "branch_manager", "HN", "华南经理 钱芳"),
     ("hq_vp", "hq_approver", None, "总部副总 孙立"),
@@ -281,7 +281,10 @@ def _seed_everything() -> None:
     staff = {}
     for username, role, branch_code, name in STAFF:
         branch_id = branches[branch_code].id if branch_code else None
-        staff[username] = create_staff(username, password, role, name=name, branch_id=branch_id)
+        phone = "13800138000" if role == "customer_service" else ""
+        staff[username] = create_staff(
+            username, password, role, name=name, branch_id=branch_id, phone=phone
+        )
 
     products = []
     parents = {}
