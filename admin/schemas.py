@@ -489,3 +489,64 @@ class NotificationOut(Schema):
 
 
 NotificationPageOut = page_of(NotificationOut)
+
+
+class VisitDayQueryIn(Schema):
+    day = business_date()
+    staff_id = id_field(strict=False)
+
+
+class VisitDayOut(Schema):
+    staff_id = fields.Integer()
+    staff_name = fields.String()
+    visits = fields.Integer()
+    duration_s = fields.Integer()
+    anomalies = fields.List(fields.Dict())
+
+
+class VisitDayListOut(Schema):
+    day = fields.Date()
+    items = fields.List(fields.Nested(VisitDayOut))
+
+
+class ReportQueryIn(PageIn):
+    customer_id = id_field(strict=False)
+
+
+class ReportLineOut(Schema):
+    product_id = fields.Integer()
+    stock_qty = fields.Integer()
+    sales_qty = fields.Integer()
+
+
+class StockReportOut(Schema):
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    period_end = fields.Date()
+    source = fields.String()
+    reported_by_staff_id = fields.Integer(allow_none=True)
+    visit_id = fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+    lines = fields.List(fields.Nested(ReportLineOut))
+
+
+StockReportPageOut = page_of(StockReportOut)
+
+
+class ReplenishmentSettingIn(Schema):
+    customer_id = id_field(load_default=None, allow_none=True)
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(["sell_one", "stock_gap", "turnover"], error="补货方式无效"),
+    )
+    window_days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
+    turnover_days = fields.Integer(load_default=14, validate=validate.Range(min=0, max=365))
+    lead_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
+
+
+class ReplenishmentSettingOut(Schema):
+    customer_id = fields.Integer(allow_none=True)
+    method = fields.String()
+    window_days = fields.Integer()
+    turnover_days = fields.Integer()
+    lead_days = fields.Integer()

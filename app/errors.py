@@ -103,3 +103,9 @@ class WeChatUnavailable(AppError):
     status = 502
     code = "wechat_unavailable"
     default_message = "微信服务暂时不可用，请稍后再试"
+
+
+class TooFar(AppError):
+    status = 422
+    code = "too_far"
+    default_message = "距离门店太远，无法签到"

@@ -58,6 +58,11 @@ class BaseConfig:
     # Where dealers open the H5 pages (binding link in the welcome message).
     H5_BASE_URL = env("H5_BASE_URL", "http://127.0.0.1:5000/h5")
     REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "dm")
+    # Field work: how close to the store a rep must be to check in, and photo uploads.
+    CHECKIN_RADIUS_M = env_int("CHECKIN_RADIUS_M", 500)
+    PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+    UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     SMS_PROVIDER = env("SMS_PROVIDER", "console")  # console | http
     SMS_API_URL = env("SMS_API_URL")
     # Deliver notifications from a task queued at commit (off in tests, which run the worker).

@@ -16,10 +16,12 @@ from miniprogram_api.schemas import (
     AccountOut,
     AddressListOut,
     AnnouncementPageOut,
+    CartOut,
     StatementOut,
     StatementQueryIn,
     StockSalesIn,
     StockSalesReportOut,
+    SuggestionsOut,
 )
 from miniprogram_api.security import BEARER, current_customer, current_user, dealer_required
 
@@ -80,6 +82,37 @@ def addresses():
     """Delivery addresses of this dealer (the `address_id` of an order)."""
     query = CustomerAddress.select().where(CustomerAddress.customer == current_customer().id)
     return {"items": list(query.order_by(CustomerAddress.is_default.desc(), CustomerAddress.id))}
+
+
+@bp.get("/replenishment")
+@dealer_required
+@bp.response(200, SuggestionsOut)
+@bp.doc(security=BEARER)
+def replenishment_suggestions():
+    """What to order now, from the stock and sales this dealer (or their rep) reported."""
+    from miniprogram_api.rep import suggestions_body
+
+    return suggestions_body(current_customer().id)
+
+
+@bp.post("/replenishment/to-cart")
+@dealer_required
+@bp.response(200, CartOut)
+@bp.doc(security=BEARER)
+def replenishment_to_cart():
+    """Put every positive suggestion in the cart (the dealer reviews it before ordering)."""
+    from flask import current_app
+
+    from app.field import replenishment
+    from app.mall import cart
+
+    _, items = replenishment.suggestions(current_customer().id)
+    for item in items:
+        if item.qty > 0:
+            cart.set_item(current_user().id, item.product.id, item.qty)
+    return cart.view_cart(
+        current_user().id, current_customer(), current_app.config["LOW_STOCK_THRESHOLD"]
+    )
 
 
 @bp.post("/reports/stock-sales")

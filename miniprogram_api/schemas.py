@@ -345,3 +345,78 @@ class SubscriptionOut(Schema):
 
 class SubscriptionsOut(Schema):
     items = fields.List(fields.Nested(SubscriptionOut))
+
+
+class GeoIn(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90, error="纬度无效"))
+    lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180, error="经度无效"))
+
+
+class CheckInIn(GeoIn):
+    customer_id = id_field(required=True)
+
+
+class RepCustomerOut(Schema):
+    id = fields.Function(lambda rc: rc.customer.id)
+    code = fields.Function(lambda rc: rc.customer.code)
+    name = fields.Function(lambda rc: rc.customer.name)
+    address = fields.Function(lambda rc: rc.customer.address)
+    lat = fields.Function(lambda rc: None if rc.customer.lat is None else float(rc.customer.lat))
+    lng = fields.Function(lambda rc: None if rc.customer.lng is None else float(rc.customer.lng))
+    visit_every_days = fields.Function(lambda rc: rc.customer.visit_every_days)
+    last_visit_at = LocalDateTime(allow_none=True)
+    due_on = fields.Date()
+    due_today = fields.Boolean()
+    overdue_days = fields.Integer()
+
+
+class RepCustomerListOut(Schema):
+    items = fields.List(fields.Nested(RepCustomerOut))
+
+
+class VisitOut(Schema):
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    checkin_at = LocalDateTime()
+    checkin_distance_m = fields.Integer()
+    checkout_at = LocalDateTime(allow_none=True)
+    checkout_distance_m = fields.Integer(allow_none=True)
+    duration_s = fields.Integer(allow_none=True)
+    open = fields.Function(lambda v: v.open_for_staff is not None)
+
+
+class PhotoOut(Schema):
+    id = fields.Integer()
+    visit_id = fields.Integer()
+    content_type = fields.String()
+    size = fields.Integer()
+    created_at = LocalDateTime()
+
+
+class ReportLinesIn(Schema):
+    lines = fields.List(
+        fields.Nested(StockSalesLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="商品行数须在 1 到 500 之间"),
+    )
+
+
+class SuggestionOut(Schema):
+    product_id = fields.Function(lambda s: s.product.id)
+    sku = fields.Function(lambda s: s.product.sku)
+    name = fields.Function(lambda s: s.product.name)
+    unit = fields.Function(lambda s: s.product.unit)
+    qty = fields.Integer()
+    stock_qty = fields.Integer()
+    sold_since_last = fields.Integer()
+    sales_in_window = fields.Integer()
+    avg_daily_sales = fields.Decimal(as_string=True)
+
+
+class SuggestionsOut(Schema):
+    method = fields.String()
+    method_label = fields.String()
+    window_days = fields.Integer()
+    turnover_days = fields.Integer()
+    lead_days = fields.Integer()
+    items = fields.List(fields.Nested(SuggestionOut))

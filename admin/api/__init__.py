@@ -1,6 +1,6 @@
 """The admin JSON API, /api/admin/v1."""
 
-from admin.api import catalog, customers, notifications, orders, orgs, session, stock
+from admin.api import catalog, customers, field, notifications, orders, orgs, session, stock
 
 BLUEPRINTS = [
     session.bp,
@@ -10,6 +10,7 @@ BLUEPRINTS = [
     stock.bp,
     orgs.bp,
     notifications.bp,
+    field.bp,
 ]
 
 

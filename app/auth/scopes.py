@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rules.view": frozenset({"admin", "customer_service", "branch_manager", "hq_approver"}),
     "rules.manage": frozenset({"admin"}),
     "announcements.manage": frozenset({"admin", "customer_service"}),
+    "field.view": frozenset({"admin", "branch_manager", "hq_approver", "customer_service", "rep"}),
+    "field.manage": frozenset({"admin", "branch_manager"}),
     "notifications.view": frozenset({"admin", "customer_service"}),
     "notifications.manage": frozenset({"admin", "customer_service"}),
 }

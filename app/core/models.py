@@ -98,6 +98,7 @@ class Customer(BaseModel):
     address = CharField(max_length=255, default="")
     lat = DecimalField(max_digits=9, decimal_places=6, null=True)
     lng = DecimalField(max_digits=9, decimal_places=6, null=True)
+    visit_every_days = SmallIntegerField(default=7, constraints=[Check("visit_every_days >= 1")])
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
 

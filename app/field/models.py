@@ -2,11 +2,57 @@
 
 from __future__ import annotations
 
-from peewee import CharField, Check, DateField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import (
+    CharField,
+    Check,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    SmallIntegerField,
+)
 
 from app.core.models import Customer, Product, Staff
 from app.db import BaseModel, utcnow
 from app.mall.models import WechatUser
+
+
+class Visit(BaseModel):
+    """A rep's store visit: check-in near the store, photos, report, orders, check-out."""
+
+    staff = ForeignKeyField(Staff, backref="visits", on_delete="RESTRICT")
+    customer = ForeignKeyField(Customer, backref="visits", on_delete="RESTRICT")
+    # Equal to staff_id while the visit is open, NULL once closed: a unique column, so the
+    # database itself allows one open visit per rep.
+    open_for_staff = IntegerField(null=True, unique=True)
+    checkin_at = DateTimeField(default=utcnow, index=True)
+    checkin_lat = DecimalField(max_digits=9, decimal_places=6)
+    checkin_lng = DecimalField(max_digits=9, decimal_places=6)
+    checkin_distance_m = IntegerField()
+    checkout_at = DateTimeField(null=True)
+    checkout_lat = DecimalField(max_digits=9, decimal_places=6, null=True)
+    checkout_lng = DecimalField(max_digits=9, decimal_places=6, null=True)
+    checkout_distance_m = IntegerField(null=True)
+    duration_s = IntegerField(null=True)
+
+
+class VisitPhoto(BaseModel):
+    visit = ForeignKeyField(Visit, backref="photos", on_delete="CASCADE")
+    storage_key = CharField(max_length=255)
+    content_type = CharField(max_length=32)
+    size = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class ReplenishmentSetting(BaseModel):
+    """How suggestions are computed: for one customer, or (customer NULL) the global default."""
+
+    customer = ForeignKeyField(Customer, null=True, unique=True, on_delete="CASCADE")
+    method = CharField(max_length=16, default="turnover")  # sell_one | stock_gap | turnover
+    window_days = SmallIntegerField(default=30, constraints=[Check("window_days >= 1")])
+    turnover_days = SmallIntegerField(default=14, constraints=[Check("turnover_days >= 0")])
+    lead_days = SmallIntegerField(default=3, constraints=[Check("lead_days >= 0")])
 
 
 class StockSalesReport(BaseModel):
@@ -17,6 +63,7 @@ class StockSalesReport(BaseModel):
     source = CharField(max_length=16)  # dealer | rep
     reported_by_user = ForeignKeyField(WechatUser, null=True, on_delete="SET NULL")
     reported_by_staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    visit = ForeignKeyField(Visit, null=True, backref="reports", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -33,4 +80,4 @@ class StockSalesLine(BaseModel):
         indexes = ((("report", "product"), True),)
 
 
-MODELS = [StockSalesReport, StockSalesLine]
+MODELS = [Visit, VisitPhoto, ReplenishmentSetting, StockSalesReport, StockSalesLine]

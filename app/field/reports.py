@@ -19,6 +19,7 @@ def submit_report(
     source: str,
     user_id: int | None = None,
     staff_id: int | None = None,
+    visit_id: int | None = None,
 ) -> StockSalesReport:
     """Record stock on hand and sales per product up to `period_end`.
 
@@ -44,6 +45,7 @@ def submit_report(
             source=source,
             reported_by_user=user_id,
             reported_by_staff=staff_id,
+            visit=visit_id,
         )
         StockSalesLine.insert_many(
             [

@@ -1,0 +1,96 @@
+"""Field work for managers: visits per rep per day, the latest stock/sales reports, suggestions."""
+
+from __future__ import annotations
+
+from flask import current_app
+from peewee import prefetch
+
+from admin.schemas import (
+    ReplenishmentSettingIn,
+    ReplenishmentSettingOut,
+    ReportQueryIn,
+    StockReportPageOut,
+    VisitDayListOut,
+    VisitDayQueryIn,
+)
+from admin.security import BEARER, current_staff, staff_required
+from app.api import Blueprint
+from app.auth.scopes import customer_in_scope, scoped
+from app.core.models import Customer, Staff
+from app.errors import Forbidden
+from app.field import replenishment, visits
+from app.field.models import StockSalesLine, StockSalesReport
+from app.timeutil import local_today
+from app.validation import paged
+from miniprogram_api.rep import suggestions_body
+from miniprogram_api.schemas import SuggestionsOut
+
+bp = Blueprint("admin_field", __name__, url_prefix="/api/admin/v1", description="拜访与补货")
+
+
+def _reps_in_scope(staff: Staff):
+    query = Staff.select().where(Staff.role == "rep")
+    if staff.data_scope == "branch":
+        query = query.where(Staff.branch == staff.branch_id)
+    elif staff.data_scope == "own":
+        query = query.where(Staff.id == staff.id)
+    return query
+
+
+@bp.get("/visits/daily")
+@staff_required("field.view")
+@bp.arguments(VisitDayQueryIn, location="query")
+@bp.response(200, VisitDayListOut)
+@bp.doc(security=BEARER)
+def visits_daily(args):
+    """Per rep for a day: visit count, time in stores, and anomalies (checked out far away,
+    visits under 3 minutes, never checked out)."""
+    day = args.get("day") or local_today()
+    reps = {r.id: r for r in _reps_in_scope(current_staff())}
+    if args.get("staff_id"):
+        if args["staff_id"] not in reps:
+            raise Forbidden("无权查看该业务员", staff_id=args["staff_id"])
+        reps = {args["staff_id"]: reps[args["staff_id"]]}
+    rows = visits.visits_by_day(list(reps), day, current_app.config["CHECKIN_RADIUS_M"])
+    for row in rows:
+        row["staff_name"] = reps[row["staff_id"]].name
+    return {"day": day, "items": rows}
+
+
+@bp.get("/reports/stock-sales")
+@staff_required("field.view")
+@bp.arguments(ReportQueryIn, location="query")
+@bp.response(200, StockReportPageOut)
+@bp.doc(security=BEARER)
+def latest_reports(args):
+    query = scoped(StockSalesReport.select().join(Customer), current_staff())
+    if args.get("customer_id"):
+        query = query.where(StockSalesReport.customer == args["customer_id"])
+    total = query.count()
+    page = query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc()).paginate(
+        args["page"], args["per_page"]
+    )
+    items = prefetch(page, StockSalesLine.select())
+    return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.get("/customers/<id:customer_id>/suggestions")
+@staff_required("field.view")
+@bp.response(200, SuggestionsOut)
+@bp.doc(security=BEARER)
+def customer_suggestions(customer_id):
+    customer_in_scope(current_staff(), customer_id)
+    return suggestions_body(customer_id)
+
+
+@bp.put("/replenishment-settings")
+@staff_required("field.manage")
+@bp.arguments(ReplenishmentSettingIn)
+@bp.response(200, ReplenishmentSettingOut)
+@bp.doc(security=BEARER)
+def put_settings(data):
+    """The method and parameters for one customer, or for everyone (customer_id null)."""
+    customer_id = data.pop("customer_id")
+    if customer_id is not None:
+        customer_in_scope(current_staff(), customer_id)
+    return replenishment.save_settings(customer_id, **data)

@@ -1,0 +1,42 @@
+"""Where uploaded files live: one small interface, local disk by default (object storage later)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+
+class LocalStorage:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def save(self, data: bytes, folder: str, extension: str) -> str:
+        today = dt.date.today()
+        key = f"{folder}/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return key
+
+    def read(self, key: str) -> bytes:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError("key outside storage")
+        return path.read_bytes()
+
+
+IMAGE_SIGNATURES = (
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+)
+
+
+def sniff_image(data: bytes) -> tuple[str, str] | None:
+    """(extension, content type) when the bytes really are a JPEG, PNG or WebP image."""
+    for signature, extension, content_type in IMAGE_SIGNATURES:
+        if data.startswith(signature):
+            return extension, content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp", "image/webp"
+    return None

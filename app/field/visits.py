@@ -1,0 +1,195 @@
+"""Store visits by reps: the plan for today, check-in by GPS, photos, reports, orders on the
+dealer's behalf, check-out. A rep only ever works with their own customers (invariant 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from peewee import IntegrityError, fn
+
+from app.core.models import Customer, Staff
+from app.db import db, transaction, utcnow
+from app.errors import InvalidState, NotFound, TooFar, ValidationFailed
+from app.field import reports
+from app.field.models import Visit, VisitPhoto
+from app.field.rules import haversine_m, within_radius
+from app.field.storage import LocalStorage, sniff_image
+from app.timeutil import local_date, local_today
+
+
+def own_customer(staff: Staff, customer_id: int) -> Customer:
+    customer = Customer.get_or_none(
+        (Customer.id == customer_id) & (Customer.rep == staff.id) & Customer.active
+    )
+    if customer is None:
+        raise NotFound("客户不存在", customer_id=customer_id)
+    return customer
+
+
+@dataclass
+class RepCustomer:
+    customer: Customer
+    last_visit_at: dt.datetime | None
+    due_on: dt.date
+    due_today: bool
+    overdue_days: int
+
+
+def rep_customers(staff: Staff, today: dt.date | None = None) -> list[RepCustomer]:
+    """The rep's customers with location, last visit and when the next one is due."""
+    today = today or local_today()
+    last = dict(
+        Visit.select(Visit.customer, fn.MAX(Visit.checkin_at))
+        .where(Visit.staff == staff.id)
+        .group_by(Visit.customer)
+        .tuples()
+    )
+    result = []
+    for c in (
+        Customer.select()
+        .where((Customer.rep == staff.id) & Customer.active)
+        .order_by(Customer.code)
+    ):
+        last_at = last.get(c.id)
+        if isinstance(last_at, str):  # SQLite hands MAX() of a datetime back as text
+            last_at = dt.datetime.fromisoformat(last_at)
+        due_on = (
+            today
+            if last_at is None
+            else local_date(last_at) + dt.timedelta(days=c.visit_every_days)
+        )
+        result.append(
+            RepCustomer(c, last_at, due_on, due_on <= today, max((today - due_on).days, 0))
+        )
+    return result
+
+
+def today_plan(staff: Staff, today: dt.date | None = None) -> list[RepCustomer]:
+    """Customers due for a visit today (by their visit frequency), most overdue first."""
+    due = [rc for rc in rep_customers(staff, today) if rc.due_today]
+    return sorted(due, key=lambda rc: (-rc.overdue_days, rc.customer.code))
+
+
+def check_in(staff: Staff, customer_id: int, lat: float, lng: float, radius_m: int) -> Visit:
+    """Raises: NotFound (not the rep's customer), ValidationFailed (store has no location),
+    TooFar (with the distance), InvalidState (another visit still open)."""
+    customer = own_customer(staff, customer_id)
+    if customer.lat is None or customer.lng is None:
+        raise ValidationFailed("该客户未设置门店位置，请联系管理员", customer_id=customer_id)
+    distance = haversine_m(lat, lng, float(customer.lat), float(customer.lng))
+    if not within_radius(distance, radius_m):
+        shown = math.ceil(distance)  # never "500 m away, beyond 500 m"
+        raise TooFar(
+            f"距离门店 {shown} 米，超出签到范围 {radius_m} 米", distance_m=shown, radius_m=radius_m
+        )
+    try:
+        with db.atomic():
+            return Visit.create(
+                staff=staff.id,
+                customer=customer.id,
+                open_for_staff=staff.id,
+                checkin_lat=lat,
+                checkin_lng=lng,
+                checkin_distance_m=round(distance),
+            )
+    except IntegrityError:
+        open_visit = Visit.get_or_none(Visit.open_for_staff == staff.id)
+        raise InvalidState(
+            "还有未签退的拜访，请先签退", open_visit_id=open_visit.id if open_visit else None
+        ) from None
+
+
+def own_visit(staff: Staff, visit_id: int, *, must_be_open: bool = True) -> Visit:
+    visit = Visit.get_or_none((Visit.id == visit_id) & (Visit.staff == staff.id))
+    if visit is None:
+        raise NotFound("拜访记录不存在", visit_id=visit_id)
+    if must_be_open and visit.open_for_staff is None:
+        raise InvalidState("该拜访已签退", visit_id=visit_id)
+    return visit
+
+
+def add_photo(
+    staff: Staff, visit_id: int, data: bytes, storage: LocalStorage, max_bytes: int
+) -> VisitPhoto:
+    """Raises: ValidationFailed (empty, too large, not a JPEG/PNG/WebP image)."""
+    visit = own_visit(staff, visit_id)
+    if not data:
+        raise ValidationFailed("请上传照片", file=["必填"])
+    if len(data) > max_bytes:
+        raise ValidationFailed(f"照片不能超过 {max_bytes // (1024 * 1024)} MB", file=["文件过大"])
+    kind = sniff_image(data)
+    if kind is None:
+        raise ValidationFailed("只能上传 JPEG、PNG 或 WebP 图片", file=["不是图片"])
+    extension, content_type = kind
+    key = storage.save(data, "visits", extension)
+    with transaction():
+        return VisitPhoto.create(
+            visit=visit.id, storage_key=key, content_type=content_type, size=len(data)
+        )
+
+
+def report(staff: Staff, visit_id: int, lines: list[dict]):
+    """The dealer's stock and sales as the rep counted them on the shelf (feeds replenishment)."""
+    visit = own_visit(staff, visit_id)
+    return reports.submit_report(
+        visit.customer_id,
+        local_today(),
+        lines,
+        source="rep",
+        staff_id=staff.id,
+        visit_id=visit.id,
+    )
+
+
+def check_out(staff: Staff, visit_id: int, lat: float, lng: float) -> Visit:
+    visit = own_visit(staff, visit_id)
+    now = utcnow()
+    customer = visit.customer
+    distance = haversine_m(lat, lng, float(customer.lat), float(customer.lng))
+    with transaction():
+        closed = (
+            Visit.update(
+                open_for_staff=None,
+                checkout_at=now,
+                checkout_lat=lat,
+                checkout_lng=lng,
+                checkout_distance_m=round(distance),
+                duration_s=int((now - visit.checkin_at).total_seconds()),
+            )
+            .where((Visit.id == visit.id) & (Visit.open_for_staff == staff.id))
+            .execute()
+        )
+        if not closed:
+            raise InvalidState("该拜访已签退", visit_id=visit_id)
+    return Visit.get_by_id(visit.id)
+
+
+def visits_by_day(staff_ids: list[int], day: dt.date, radius_m: int) -> list[dict]:
+    """Per rep for one business day: visits, time spent, and the visits that look wrong
+    (checked out far from the store, or shorter than 3 minutes)."""
+    from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
+
+    start, end = start_of_local_day_utc(day), end_of_local_day_utc(day)
+    rows = {
+        sid: {"staff_id": sid, "visits": 0, "duration_s": 0, "anomalies": []} for sid in staff_ids
+    }
+    query = Visit.select().where(
+        (Visit.staff << staff_ids) & (Visit.checkin_at >= start) & (Visit.checkin_at < end)
+    )
+    for v in query.order_by(Visit.checkin_at):
+        row = rows[v.staff_id]
+        row["visits"] += 1
+        row["duration_s"] += v.duration_s or 0
+        if v.checkout_distance_m is not None and v.checkout_distance_m > radius_m:
+            row["anomalies"].append(
+                {"visit_id": v.id, "kind": "checkout_far", "distance_m": v.checkout_distance_m}
+            )
+        if v.duration_s is not None and v.duration_s < 180:
+            row["anomalies"].append(
+                {"visit_id": v.id, "kind": "too_short", "duration_s": v.duration_s}
+            )
+        if v.checkout_at is None and local_date(v.checkin_at) < local_today():
+            row["anomalies"].append({"visit_id": v.id, "kind": "not_checked_out"})
+    return list(rows.values())

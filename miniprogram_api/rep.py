@@ -1,0 +1,170 @@
+"""Sales reps on their phones: customers and today's plan, visits with GPS check-in, shelf
+photos, stock/sales reports, orders on the dealer's behalf, check-out."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from app.api import Blueprint
+from app.core.models import Staff
+from app.errors import ValidationFailed
+from app.extensions import limiter
+from app.field import replenishment, visits
+from app.field.rules import METHOD_LABELS
+from app.field.storage import LocalStorage
+from miniprogram_api.orders import place
+from miniprogram_api.schemas import (
+    CheckInIn,
+    GeoIn,
+    IdempotencyHeaderIn,
+    OrderOut,
+    PhotoOut,
+    PlaceOrderIn,
+    RepCustomerListOut,
+    ReportLinesIn,
+    StockSalesReportOut,
+    SuggestionsOut,
+    VisitOut,
+)
+from miniprogram_api.security import BEARER, login_required
+
+bp = Blueprint("mp_rep", __name__, url_prefix="/api/mp/v1/rep", description="业务员拜访")
+rep_required = login_required("rep")
+
+
+def current_rep() -> Staff:
+    return g.mp_user.staff
+
+
+@bp.get("/customers")
+@rep_required
+@bp.response(200, RepCustomerListOut)
+@bp.doc(security=BEARER)
+def customers():
+    """The rep's customers with location, last visit and when the next visit is due."""
+    return {"items": visits.rep_customers(current_rep())}
+
+
+@bp.get("/plan")
+@rep_required
+@bp.response(200, RepCustomerListOut)
+@bp.doc(security=BEARER)
+def plan():
+    """Today's visit plan: customers due by their visit frequency, most overdue first."""
+    return {"items": visits.today_plan(current_rep())}
+
+
+@bp.post("/visits")
+@rep_required
+@bp.arguments(CheckInIn)
+@bp.response(201, VisitOut)
+@bp.doc(security=BEARER)
+def check_in(data):
+    """Check in at a customer's store; farther than CHECKIN_RADIUS_M is `too_far` 422."""
+    return visits.check_in(
+        current_rep(),
+        data["customer_id"],
+        data["lat"],
+        data["lng"],
+        current_app.config["CHECKIN_RADIUS_M"],
+    )
+
+
+@bp.post("/visits/<id:visit_id>/photos")
+@rep_required
+@bp.response(201, PhotoOut)
+@bp.doc(
+    security=BEARER,
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        }
+    },
+)
+def upload_photo(visit_id):
+    """A shelf photo (JPEG, PNG or WebP, at most PHOTO_MAX_BYTES)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请以 multipart 表单字段 file 上传照片", file=["必填"])
+    cfg = current_app.config
+    return visits.add_photo(
+        current_rep(),
+        visit_id,
+        upload.read(cfg["PHOTO_MAX_BYTES"] + 1),
+        LocalStorage(cfg["UPLOAD_DIR"]),
+        cfg["PHOTO_MAX_BYTES"],
+    )
+
+
+@bp.post("/visits/<id:visit_id>/report")
+@rep_required
+@bp.arguments(ReportLinesIn)
+@bp.response(201, StockSalesReportOut)
+@bp.doc(security=BEARER)
+def report(data, visit_id):
+    """The dealer's stock and sales per product, counted on the shelf."""
+    saved = visits.report(current_rep(), visit_id, data["lines"])
+    return {
+        "id": saved.id,
+        "period_end": saved.period_end,
+        "source": saved.source,
+        "created_at": saved.created_at,
+        "lines": data["lines"],
+    }
+
+
+@bp.post("/visits/<id:visit_id>/checkout")
+@rep_required
+@bp.arguments(GeoIn)
+@bp.response(200, VisitOut)
+@bp.doc(security=BEARER)
+def check_out(data, visit_id):
+    return visits.check_out(current_rep(), visit_id, data["lat"], data["lng"])
+
+
+@bp.post("/visits/<id:visit_id>/orders")
+@limiter.limit(lambda: current_app.config["RATELIMIT_ORDERS"])
+@rep_required
+@bp.arguments(IdempotencyHeaderIn, location="headers")
+@bp.arguments(PlaceOrderIn)
+@bp.response(201, OrderOut)
+@bp.alt_response(200, schema=OrderOut, description="同一 Idempotency-Key 的重复提交")
+@bp.doc(security=BEARER)
+def order_for_dealer(headers, data, visit_id):
+    """Order on the dealer's behalf during a visit: same rules as a dealer order, placed by the rep."""
+    visit = visits.own_visit(current_rep(), visit_id)
+    return place(
+        data,
+        headers,
+        source="rep",
+        placed_by=f"rep:{current_rep().id}",
+        customer_id=visit.customer_id,
+    )
+
+
+@bp.get("/customers/<id:customer_id>/suggestions")
+@rep_required
+@bp.response(200, SuggestionsOut)
+@bp.doc(security=BEARER)
+def suggestions(customer_id):
+    """Replenishment suggestions for one of the rep's customers."""
+    visits.own_customer(current_rep(), customer_id)
+    return suggestions_body(customer_id)
+
+
+def suggestions_body(customer_id: int) -> dict:
+    settings, items = replenishment.suggestions(customer_id)
+    return {
+        "method": settings.method,
+        "method_label": METHOD_LABELS[settings.method],
+        "window_days": settings.window_days,
+        "turnover_days": settings.turnover_days,
+        "lead_days": settings.lead_days,
+        "items": items,
+    }
