@@ -316,6 +316,8 @@ class AdminOrderQueryIn(PageIn):
     )
     branch_id = id_field(strict=False)
     customer_id = id_field(strict=False)
+    date_from = business_date(metadata={"description": "placed on or after (business day)"})
+    date_to = business_date(metadata={"description": "placed on or before (business day)"})
 
 
 class AdminOrderOut(OrderOut):

@@ -53,6 +53,7 @@ def register_db_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import miniprogram_api
     from admin import api as admin_api
+    from admin import console
     from app.api import init_api
     from app.health import bp as health_bp
     from app.wechat.views import bp as wechat_bp
@@ -62,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     api = init_api(app)
     miniprogram_api.register(api)
     admin_api.register(api)
+    console.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -7,6 +7,7 @@ import threading
 import redis as redis_lib
 from flask import request
 from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect
 
 from app.db import db, make_database
 from app.wechat.client import make_client
@@ -78,6 +79,7 @@ def rate_limit_key() -> str:
 redis = RedisHolder()
 wechat = WeChatHolder()
 limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)
+csrf = CSRFProtect()
 
 
 def init_db(app) -> None:
@@ -97,3 +99,4 @@ def init_extensions(app) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "dm:ratelimit")
     limiter.init_app(app)
+    csrf.init_app(app)

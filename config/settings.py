@@ -67,6 +67,16 @@ class BaseConfig:
     SMS_API_URL = env("SMS_API_URL")
     # Deliver notifications from a task queued at commit (off in tests, which run the worker).
     NOTIFY_ENQUEUE = env("NOTIFY_ENQUEUE", "1") == "1"
+    # Admin console sessions: signed cookie, signed out after idle minutes or absolute hours.
+    CONSOLE_IDLE_MINUTES = env_int("CONSOLE_IDLE_MINUTES", 30)
+    CONSOLE_SESSION_HOURS = env_int("CONSOLE_SESSION_HOURS", 12)
+    SESSION_COOKIE_NAME = "dm_console"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "0") == "1"
+    # CSRF is checked by the console's forms (the JSON APIs use bearer tokens, not cookies).
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the console session
     RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "20 per minute")
     RATELIMIT_ORDERS = env("RATELIMIT_ORDERS", "60 per minute")
     INSTANCE_DIR = str(INSTANCE_DIR)
@@ -128,6 +138,7 @@ class ProductionConfig(BaseConfig):
         "WECHAT_OA_SECRET",
         "WECHAT_OA_TOKEN",
     )
+    SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "1") == "1"
     # In production the database must be named explicitly, never the embedded default.
     DATABASE_URL = env("DATABASE_URL")
 

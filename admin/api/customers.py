@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admin import queries
 from admin.schemas import (
     AgingOut,
     AgingQueryIn,
@@ -17,11 +18,9 @@ from admin.schemas import (
 )
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
-from app.auth.scopes import branch_in_scope, customer_in_scope, scoped
+from app.auth.scopes import customer_in_scope
 from app.core import organisation, receivables
-from app.core.models import Customer
 from app.mall import accounts
-from app.timeutil import local_today
 from app.validation import paged
 
 bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", description="客户与应收")
@@ -33,13 +32,9 @@ bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", descript
 @bp.response(200, CustomerPageOut)
 @bp.doc(security=BEARER)
 def list_customers(args):
-    query = scoped(Customer.select(), current_staff())
-    if args.get("q"):
-        query = query.where(Customer.name.contains(args["q"]) | Customer.code.contains(args["q"]))
-    if args.get("branch_id"):
-        query = query.where(Customer.branch == args["branch_id"])
+    query = queries.customers_query(current_staff(), args.get("q"), args.get("branch_id"))
     total = query.count()
-    items = query.order_by(Customer.code).paginate(args["page"], args["per_page"])
+    items = query.paginate(args["page"], args["per_page"])
     return paged(items, args["page"], args["per_page"], total)
 
 
@@ -109,11 +104,4 @@ def record_receipt(data, customer_id):
 @bp.doc(security=BEARER)
 def ar_aging(args):
     """Open receivables per customer in 0-30 / 31-60 / 61-90 / 90+ day buckets, as of a date."""
-    staff = current_staff()
-    as_of = args.get("as_of") or local_today()
-    branch_id = branch_in_scope(staff, args.get("branch_id"))
-    own = None
-    if staff.data_scope == "own":
-        own = [c.id for c in Customer.select(Customer.id).where(Customer.rep == staff.id)]
-    rows = receivables.ar_aging(as_of, branch_id=branch_id, customer_ids=own)
-    return {"as_of": as_of, "items": rows, "totals": receivables.aging_totals(rows)}
+    return queries.aging_for(current_staff(), args.get("as_of"), args.get("branch_id"))

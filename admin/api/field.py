@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from peewee import prefetch
 
+from admin.queries import reps_in_scope
 from admin.schemas import (
     ReplenishmentSettingIn,
     ReplenishmentSettingOut,
@@ -16,7 +17,7 @@ from admin.schemas import (
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope, scoped
-from app.core.models import Customer, Staff
+from app.core.models import Customer
 from app.errors import Forbidden
 from app.field import replenishment, visits
 from app.field.models import StockSalesLine, StockSalesReport
@@ -28,15 +29,6 @@ from miniprogram_api.schemas import SuggestionsOut
 bp = Blueprint("admin_field", __name__, url_prefix="/api/admin/v1", description="拜访与补货")
 
 
-def _reps_in_scope(staff: Staff):
-    query = Staff.select().where(Staff.role == "rep")
-    if staff.data_scope == "branch":
-        query = query.where(Staff.branch == staff.branch_id)
-    elif staff.data_scope == "own":
-        query = query.where(Staff.id == staff.id)
-    return query
-
-
 @bp.get("/visits/daily")
 @staff_required("field.view")
 @bp.arguments(VisitDayQueryIn, location="query")
@@ -46,7 +38,7 @@ def visits_daily(args):
     """Per rep for a day: visit count, time in stores, and anomalies (checked out far away,
     visits under 3 minutes, never checked out)."""
     day = args.get("day") or local_today()
-    reps = {r.id: r for r in _reps_in_scope(current_staff())}
+    reps = {r.id: r for r in reps_in_scope(current_staff())}
     if args.get("staff_id"):
         if args["staff_id"] not in reps:
             raise Forbidden("无权查看该业务员", staff_id=args["staff_id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from peewee import prefetch
 
+from admin import queries
 from admin.schemas import (
     AdjustOrderIn,
     AdminOrderOut,
@@ -17,7 +18,7 @@ from admin.schemas import (
 )
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
-from app.auth.scopes import order_in_scope, scoped
+from app.auth.scopes import order_in_scope
 from app.core import orders
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment
 from app.mall import review
@@ -52,20 +53,9 @@ def _one(order_id: int) -> Order:
 @bp.doc(security=BEARER)
 def list_orders(args):
     """Orders in the caller's data scope, newest first."""
-    query = scoped(Order.select(Order.id).join(Customer), current_staff())
-    if args.get("status"):
-        query = query.where(Order.status == args["status"])
-    if args.get("branch_id"):
-        query = query.where(Customer.branch == args["branch_id"])
-    if args.get("customer_id"):
-        query = query.where(Order.customer == args["customer_id"])
+    query = queries.orders_query(current_staff(), args)
     total = query.count()
-    ids = [
-        o.id
-        for o in query.order_by(Order.created_at.desc(), Order.id.desc()).paginate(
-            args["page"], args["per_page"]
-        )
-    ]
+    ids = [o.id for o in query.paginate(args["page"], args["per_page"])]
     return paged(_load(ids), args["page"], args["per_page"], total)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admin.queries import warehouses_in_scope
 from admin.schemas import StockAdjustmentIn, StockOut, StockPageOut, StockQueryIn
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
@@ -13,20 +14,13 @@ from app.validation import paged
 bp = Blueprint("admin_stock", __name__, url_prefix="/api/admin/v1", description="库存")
 
 
-def _warehouses_in_scope(staff):
-    query = Warehouse.select(Warehouse.id)
-    if staff.data_scope != "all":
-        query = query.where(Warehouse.branch == staff.branch_id)
-    return query
-
-
 @bp.get("/stock")
 @staff_required("stock.view")
 @bp.arguments(StockQueryIn, location="query")
 @bp.response(200, StockPageOut)
 @bp.doc(security=BEARER)
 def list_stock(args):
-    query = Stock.select().where(Stock.warehouse << _warehouses_in_scope(current_staff()))
+    query = Stock.select().where(Stock.warehouse << warehouses_in_scope(current_staff()))
     if args.get("warehouse_id"):
         query = query.where(Stock.warehouse == args["warehouse_id"])
     if args.get("product_id"):
@@ -44,7 +38,7 @@ def list_stock(args):
 def adjust(data):
     """Count stock in or out; on-hand never drops below what is reserved."""
     staff = current_staff()
-    if not _warehouses_in_scope(staff).where(Warehouse.id == data["warehouse_id"]).exists():
+    if not warehouses_in_scope(staff).where(Warehouse.id == data["warehouse_id"]).exists():
         raise Forbidden("无权调整该仓库库存", warehouse_id=data["warehouse_id"])
     return stock.adjust(
         data["warehouse_id"],

@@ -91,3 +91,16 @@ def authenticate(username: str, password: str) -> Staff | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return staff if check_password_hash(staff.password_hash, password) else None
+
+
+def set_active(staff_id: int, active: bool, by: Staff) -> Staff:
+    """Disable or re-enable an account; a disabled account's tokens and sessions stop working.
+
+    Raises: NotFound, ValidationFailed (disabling oneself).
+    """
+    if staff_id == by.id and not active:
+        raise ValidationFailed("不能停用自己的账号")
+    with db.atomic():
+        if not Staff.update(active=active).where(Staff.id == staff_id).execute():
+            raise NotFound("员工不存在", staff_id=staff_id)
+        return Staff.get_by_id(staff_id)

@@ -65,6 +65,14 @@ def create_rule(name: str, condition: dict, steps: list[dict], priority: int = 1
         )
 
 
+def set_rule_active(rule_id: int, active: bool) -> ApprovalRule:
+    """Switch a rule off (or back on); orders already reviewed keep the steps they were given."""
+    with transaction():
+        if not ApprovalRule.update(active=active).where(ApprovalRule.id == rule_id).execute():
+            raise NotFound("审批规则不存在", rule_id=rule_id)
+        return ApprovalRule.get_by_id(rule_id)
+
+
 def active_rules() -> list[tuple[str, dict, list[str]]]:
     rules = (
         ApprovalRule.select()
@@ -113,9 +121,24 @@ def review_queue(staff: Staff, page: int, per_page: int) -> tuple[list[QueueEntr
     )
     total = query.count()
     page_orders = list(query.order_by(Order.created_at, Order.id).paginate(page, per_page))
+    return _entries(page_orders), total
+
+
+def review_entry(staff: Staff, order_id: int) -> QueueEntry:
+    """One order in the caller's scope with the facts a reviewer decides on (any status)."""
+    require(staff, "orders.view")
+    return _entries([order_in_scope(staff, order_id)])[0]
+
+
+def _entries(page_orders: list[Order]) -> list[QueueEntry]:
     ids = [o.id for o in page_orders]
     lines_by_order: dict[int, list] = {i: [] for i in ids}
-    for ln in OrderLine.select(OrderLine, Product).join(Product).where(OrderLine.order << ids):
+    for ln in (
+        OrderLine.select(OrderLine, Product)
+        .join(Product)
+        .where(OrderLine.order << ids)
+        .order_by(OrderLine.id)
+    ):
         lines_by_order[ln.order_id].append(ln)
     steps_by_order: dict[int, list] = {i: [] for i in ids}
     for step in ApprovalStep.select().where(ApprovalStep.order << ids).order_by(ApprovalStep.seq):
@@ -132,6 +155,7 @@ def review_queue(staff: Staff, page: int, per_page: int) -> tuple[list[QueueEntr
         spendable = credit.available_to_spend(c)
         steps = steps_by_order[o.id]
         unsigned = [s for s in steps if s.signed_by_id is None]
+        pending = o.status == OrderStatus.PENDING_REVIEW.value
         entries.append(
             QueueEntry(
                 order=o,
@@ -141,17 +165,23 @@ def review_queue(staff: Staff, page: int, per_page: int) -> tuple[list[QueueEntr
                     "credit_limit": c.credit_limit,
                     "used": c.ar_balance + c.held,
                     "available": spendable,
-                    "would_exceed": spendable is not None and o.total > spendable,
+                    "would_exceed": pending and spendable is not None and o.total > spendable,
                 },
                 lines=[
                     {"line": ln, "available": available[o.warehouse_id][ln.product_id]}
                     for ln in lines_by_order[o.id]
                 ],
                 steps=steps,
-                next_role=unsigned[0].role if unsigned else (None if steps else "customer_service"),
+                next_role=(
+                    None
+                    if not pending
+                    else unsigned[0].role
+                    if unsigned
+                    else (None if steps else "customer_service")
+                ),
             )
         )
-    return entries, total
+    return entries
 
 
 # --- actions ------------------------------------------------------------------

@@ -1,0 +1,148 @@
+"""Products with their 10 price levels, categories, product import from Excel."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from admin import excel
+from admin.console import bp
+from admin.console.customers import _run_import
+from admin.console.forms import load_form, perform
+from admin.console.session import console_login
+from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
+from app.core import catalog
+from app.core.models import Category, Product
+from app.core.rules import PRICE_LEVELS
+from app.errors import NotFound
+
+PER_PAGE = 30
+
+
+def _product_form(form) -> dict:
+    """Flat form fields → the API's product body (level prices as {"1": price, ...})."""
+    data = {k: v for k, v in form.items() if not k.startswith("price-")}
+    prices = {
+        str(level): form.get(f"price-{level}")
+        for level in PRICE_LEVELS
+        if (form.get(f"price-{level}") or "").strip()
+    }
+    if prices:
+        data["prices"] = prices
+    return data
+
+
+def _categories():
+    return [(c.id, c.name) for c in Category.select().order_by(Category.sort, Category.id)]
+
+
+@bp.get("/products")
+@console_login("catalog.view")
+def products():
+    args = load_form(ProductQueryIn, request.args)
+    query = Product.select()
+    if args.get("q"):
+        query = query.where(Product.name.contains(args["q"]) | Product.sku.contains(args["q"]))
+    if args.get("category_id"):
+        query = query.where(Product.category == args["category_id"])
+    total = query.count()
+    items = list(query.order_by(Product.sku).paginate(args["page"], PER_PAGE))
+    levels = catalog.level_prices([p.id for p in items])
+    return render_template(
+        "console/products.html",
+        products=items,
+        levels=levels,
+        level_numbers=PRICE_LEVELS,
+        total=total,
+        page=args["page"],
+        pages=max(1, -(-total // PER_PAGE)),
+        q=args.get("q", ""),
+        category_id=args.get("category_id", ""),
+        category_options=_categories(),
+    )
+
+
+@bp.post("/products")
+@console_login("catalog.manage")
+def create_product():
+    created = {}
+
+    def action():
+        data = load_form(ProductIn, _product_form(request.form))
+        prices = {int(k): v for k, v in data.pop("prices", {}).items()}
+        created["product"] = catalog.create_product(prices=prices, **data)
+        return f"已创建商品 {created['product'].name}"
+
+    response = perform(action, "已创建商品", url_for("console.products"))
+    if "product" in created:
+        return redirect(url_for("console.product", product_id=created["product"].id), code=303)
+    return response
+
+
+@bp.get("/products/<int:product_id>")
+@console_login("catalog.view")
+def product(product_id: int):
+    found = Product.get_or_none(Product.id == product_id)
+    if found is None:
+        raise NotFound("商品不存在")
+    return render_template(
+        "console/product.html",
+        product=found,
+        prices=catalog.level_prices([found.id])[found.id],
+        level_numbers=PRICE_LEVELS,
+        category_options=_categories(),
+    )
+
+
+@bp.post("/products/<int:product_id>")
+@console_login("catalog.manage")
+def update_product(product_id: int):
+    def action():
+        data = load_form(ProductPatchIn, _product_form(request.form))
+        data.setdefault("active", False)  # an unticked checkbox sends nothing
+        if not request.form.get("category_id"):
+            data["category_id"] = None
+        prices = {int(k): v for k, v in data.pop("prices", {}).items()}
+        catalog.update_product(product_id, prices=prices, **data)
+
+    return perform(action, "商品已保存", url_for("console.product", product_id=product_id))
+
+
+@bp.post("/categories")
+@console_login("catalog.manage")
+def create_category():
+    def action():
+        data = load_form(CategoryIn, request.form)
+        catalog.create_category(data["name"], data["parent_id"], data["sort"])
+
+    return perform(action, "已添加分类", url_for("console.products"))
+
+
+@bp.get("/products/import")
+@console_login("catalog.manage")
+def products_import_form():
+    return render_template(
+        "console/import.html",
+        title="导入商品",
+        action=url_for("console.products_import"),
+        template_url=url_for("console.products_template"),
+        columns=excel.PRODUCT_COLUMNS,
+        result=None,
+    )
+
+
+@bp.get("/products/import-template.xlsx")
+@console_login("catalog.manage")
+def products_template():
+    return excel.template_response("商品导入模板.xlsx", excel.PRODUCT_COLUMNS)
+
+
+@bp.post("/products/import")
+@console_login("catalog.manage")
+def products_import():
+    return _run_import(
+        "导入商品",
+        excel.import_products,
+        url_for("console.products_import"),
+        url_for("console.products_template"),
+        excel.PRODUCT_COLUMNS,
+    )

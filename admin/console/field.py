@@ -1,0 +1,78 @@
+"""Field work for managers: visits per rep per day (with anomalies), latest stock/sales reports."""
+
+from __future__ import annotations
+
+from flask import current_app, g, render_template, request
+from marshmallow import Schema
+from peewee import prefetch
+
+from admin.console import bp
+from admin.console.forms import load_form
+from admin.console.session import console_login
+from admin.queries import reps_in_scope
+from admin.schemas import ReportQueryIn
+from app.auth.scopes import scoped
+from app.core.models import Customer, Product
+from app.field import visits as field_visits
+from app.field.models import StockSalesLine, StockSalesReport, Visit
+from app.timeutil import end_of_local_day_utc, local_today, start_of_local_day_utc
+from app.validation import business_date
+
+ANOMALY_LABELS = {
+    "checkout_far": "签退地点离门店过远",
+    "too_short": "停留不足 3 分钟",
+    "not_checked_out": "未签退",
+}
+PER_PAGE = 20
+
+
+class DayIn(Schema):
+    day = business_date()
+
+
+@bp.get("/visits")
+@console_login("field.view")
+def visits():
+    day = load_form(DayIn, request.args).get("day") or local_today()
+    reps = {r.id: r for r in reps_in_scope(g.staff)}
+    summary = field_visits.visits_by_day(list(reps), day, current_app.config["CHECKIN_RADIUS_M"])
+    detail = (
+        Visit.select(Visit, Customer)
+        .join(Customer)
+        .where(
+            (Visit.staff << list(reps))
+            & (Visit.checkin_at >= start_of_local_day_utc(day))
+            & (Visit.checkin_at < end_of_local_day_utc(day))
+        )
+        .order_by(Visit.staff, Visit.checkin_at)
+    )
+    return render_template(
+        "console/visits.html",
+        day=day,
+        reps=reps,
+        summary=summary,
+        visits=list(detail) if reps else [],
+        anomaly_labels=ANOMALY_LABELS,
+        radius=current_app.config["CHECKIN_RADIUS_M"],
+    )
+
+
+@bp.get("/field-reports")
+@console_login("field.view")
+def field_reports():
+    args = load_form(ReportQueryIn, request.args)
+    query = scoped(StockSalesReport.select(StockSalesReport, Customer).join(Customer), g.staff)
+    if args.get("customer_id"):
+        query = query.where(StockSalesReport.customer == args["customer_id"])
+    total = query.count()
+    page = query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc()).paginate(
+        args["page"], PER_PAGE
+    )
+    reports = prefetch(page, StockSalesLine.select(StockSalesLine, Product).join(Product))
+    return render_template(
+        "console/field_reports.html",
+        reports=reports,
+        total=total,
+        page=args["page"],
+        pages=max(1, -(-total // PER_PAGE)),
+    )

@@ -1,0 +1,159 @@
+"""Console forms go through the admin API's own schemas; errors come back to the page in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from flask import flash, redirect, render_template, request
+from marshmallow import Schema, ValidationError, fields
+from werkzeug.exceptions import HTTPException
+
+from admin.console import bp
+from app.errors import AppError, ValidationFailed
+
+# Field names as staff read them in error messages.
+FIELD_LABELS = {
+    "username": "用户名",
+    "password": "密码",
+    "qty": "数量",
+    "price": "单价",
+    "reason": "原因",
+    "comment": "审批意见",
+    "carrier": "承运商",
+    "tracking_no": "运单号",
+    "lines": "商品行",
+    "amount": "金额",
+    "method": "收款方式",
+    "reference": "参考号",
+    "code": "编码",
+    "name": "名称",
+    "sku": "SKU",
+    "category_id": "分类",
+    "unit": "单位",
+    "pack_size": "包装数",
+    "min_qty": "起订量",
+    "step": "订货倍数",
+    "list_price": "标准价",
+    "prices": "等级价",
+    "branch_id": "分支机构",
+    "warehouse_id": "仓库",
+    "product_id": "商品",
+    "price_level": "价格等级",
+    "settlement_method": "结算方式",
+    "credit_limit": "信用额度",
+    "rep_id": "业务员",
+    "lat": "纬度",
+    "lng": "经度",
+    "qty_delta": "调整数量",
+    "title": "标题",
+    "body": "内容",
+    "role": "角色",
+    "data_scope": "数据范围",
+    "condition": "条件",
+    "steps": "审批步骤",
+    "priority": "优先级",
+    "as_of": "截至日期",
+    "date_from": "开始日期",
+    "date_to": "结束日期",
+    "method_name": "补货方式",
+    "file": "文件",
+}
+
+
+def relax(schema: Schema) -> Schema:
+    """Form fields arrive as text: let integer fields accept their digits, as query strings do."""
+    for field in schema.fields.values():
+        if isinstance(field, fields.Integer):
+            field.strict = False
+        elif isinstance(field, fields.Nested):
+            relax(field.schema)
+        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+            relax(field.inner.schema)
+    return schema
+
+
+def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | None = None):
+    """Validate form data with an API schema; blank fields count as not given.
+
+    Raises: ValidationFailed with the schema's messages per field.
+    """
+    cleaned = {}
+    for key, value in data.items():
+        if key in ("csrf_token", "next"):
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                continue
+        cleaned[key] = value
+    schema = relax(schema_cls(only=only) if only else schema_cls())
+    try:
+        return schema.load(cleaned)
+    except ValidationError as exc:
+        raise ValidationFailed("提交的数据不正确", **exc.messages_dict) from None
+
+
+def _flatten(messages, prefix: str = "") -> list[str]:
+    out = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            label = FIELD_LABELS.get(str(key), str(key))
+            if str(key).isdigit():
+                label = f"第 {int(key) + 1} 行"
+            out += _flatten(value, f"{prefix}{label} " if prefix or label else "")
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            out += _flatten(item, prefix)
+    else:
+        out.append(f"{prefix.strip()}：{messages}" if prefix else str(messages))
+    return out
+
+
+def describe(exc: AppError) -> str:
+    """The error's message, and for bad input what is wrong with which field."""
+    if isinstance(exc, ValidationFailed) and exc.details:
+        return f"{exc.message}：" + "；".join(_flatten(exc.details))
+    return exc.message
+
+
+def perform(action: Callable[[], object], success: str, back: str):
+    """Run a service call for a form; say how it went on the next page (POST, redirect, GET).
+    The action may return its own success message."""
+    try:
+        result = action()
+    except AppError as exc:
+        flash(describe(exc), "error")
+    else:
+        flash(result if isinstance(result, str) else success, "success")
+    return redirect(back, code=303)
+
+
+@bp.errorhandler(AppError)
+def _app_error(exc: AppError):
+    return render_template("console/error.html", message=describe(exc)), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    messages = {
+        400: "请求无效，请刷新页面后重试",
+        403: "没有权限执行此操作",
+        404: "页面不存在",
+        405: "不支持的请求方法",
+        413: "上传的文件过大",
+        429: "操作太频繁，请稍后再试",
+    }
+    if exc.code == 400 and "CSRF" in (exc.description or ""):
+        message = "页面已过期（安全校验失败），请刷新页面后重试"
+    else:
+        message = messages.get(exc.code, exc.name)
+    return render_template("console/error.html", message=message), exc.code
+
+
+def back_to(default: str) -> str:
+    """Where to return after a form: the page it came from when that is a console page."""
+    ref = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    if ref.startswith(host + "/admin"):
+        return ref[len(host) :]
+    return default

@@ -1,0 +1,20 @@
+"""The console's front page: orders and amount per day, top products, the review backlog, aging."""
+
+from __future__ import annotations
+
+from flask import g, redirect, render_template, url_for
+
+from admin import queries
+from admin.console import bp
+from admin.console.session import console_login
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("console.dashboard"))
+
+
+@bp.get("/dashboard")
+@console_login("orders.view")
+def dashboard():
+    return render_template("console/dashboard.html", data=queries.dashboard(g.staff))

@@ -1,0 +1,148 @@
+"""Console sign-in: a signed session cookie with idle and absolute expiry, CSRF on every POST."""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from admin.console import bp
+from admin.console.forms import describe, load_form
+from admin.schemas import StaffLoginIn
+from app.auth.scopes import PERMISSIONS
+from app.auth.services import ROLE_LABELS, authenticate
+from app.core.models import Staff
+from app.errors import AppError, Forbidden, Unauthorized
+from app.extensions import csrf, limiter
+
+# Menu entries: (endpoint, label, permission). Each role sees the ones it may use.
+MENU = (
+    ("console.dashboard", "概览", "orders.view"),
+    ("console.review_queue", "待审订单", "orders.view"),
+    ("console.orders", "订单", "orders.view"),
+    ("console.customers", "客户", "customers.view"),
+    ("console.products", "商品与价格", "catalog.view"),
+    ("console.stock", "库存", "stock.view"),
+    ("console.aging", "应收账龄", "reports.ar"),
+    ("console.visits", "拜访", "field.view"),
+    ("console.field_reports", "进销存上报", "field.view"),
+    ("console.announcements", "公告", "announcements.manage"),
+    ("console.rules", "审批规则", "rules.view"),
+    ("console.staff", "员工", "staff.manage"),
+)
+
+
+def may(permission: str) -> bool:
+    staff = g.get("staff")
+    return staff is not None and staff.role in PERMISSIONS[permission]
+
+
+@bp.before_request
+def _load_staff():
+    """Check CSRF on every unsafe method, then who is signed in and whether the session is stale."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    g.staff = None
+    staff_id = session.get("staff_id")
+    if staff_id is None:
+        return
+    now = time.time()
+    idle = current_app.config["CONSOLE_IDLE_MINUTES"] * 60
+    absolute = current_app.config["CONSOLE_SESSION_HOURS"] * 3600
+    if now - session.get("seen_at", 0) > idle or now - session.get("login_at", 0) > absolute:
+        session.clear()
+        flash("登录已过期，请重新登录", "warning")
+        return
+    staff = Staff.get_or_none((Staff.id == staff_id) & Staff.active)
+    if staff is None:
+        session.clear()
+        return
+    session["seen_at"] = now
+    g.staff = staff
+
+
+@bp.app_context_processor
+def _console_context():
+    if request.blueprint != "console":
+        return {}
+    staff = g.get("staff")
+    menu = [(e, label) for e, label, p in MENU if may(p)] if staff else []
+    return {
+        "staff": staff,
+        "menu": menu,
+        "may": may,
+        "role_label": ROLE_LABELS.get(staff.role, staff.role) if staff else "",
+        "role_labels": ROLE_LABELS,
+    }
+
+
+def console_login(permission: str):
+    """Signed in, and in a role with the permission; otherwise to the login page or a 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.get("staff") is None:
+                return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            if not may(permission):
+                raise Forbidden("当前角色无权访问此页面")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths inside the console: never an open redirect to another site."""
+    if target and target.startswith("/admin") and not urlsplit(target).netloc:
+        return target
+    return url_for("console.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"],
+    key_func=lambda: f"console-login:{request.remote_addr}",
+    methods=["POST"],
+)
+def login():
+    if request.method == "GET":
+        if g.get("staff") is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("console/login.html", next=request.args.get("next", ""))
+    try:
+        data = load_form(StaffLoginIn, request.form, only=("username", "password"))
+        staff = authenticate(data["username"], data["password"])
+        if staff is None:
+            raise Unauthorized("用户名或密码错误")
+    except AppError as exc:
+        flash(describe(exc), "error")
+        return render_template(
+            "console/login.html",
+            next=request.form.get("next", ""),
+            username=request.form.get("username", ""),
+        ), exc.status
+    session.clear()  # a fresh session (and CSRF token) for every sign-in
+    now = time.time()
+    session.update(staff_id=staff.id, login_at=now, seen_at=now)
+    session.permanent = True
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("已退出登录", "success")
+    return redirect(url_for("console.login"))

@@ -1,0 +1,239 @@
+"""Stock and adjustments, announcements, approval rules, staff (with rep invitations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import g, redirect, render_template, request, url_for
+
+from admin.console import bp
+from admin.console.forms import load_form, perform
+from admin.console.session import console_login
+from admin.queries import warehouses_in_scope
+from admin.schemas import AnnouncementIn, RuleIn, StaffIn, StockAdjustmentIn, StockQueryIn
+from app.auth import services as staff_services
+from app.auth.services import DATA_SCOPES, ROLES
+from app.core import stock as core_stock
+from app.core.models import Branch, Product, Staff, Stock, Warehouse
+from app.errors import Forbidden
+from app.mall import accounts, review
+from app.mall import announcements as bulletins
+from app.mall.approval import APPROVER_ROLES
+from app.mall.models import Announcement, ApprovalRule
+from app.timeutil import BUSINESS_TZ
+
+PER_PAGE = 50
+SCOPE_LABELS = {"all": "全部", "branch": "本分支机构", "own": "本人客户"}
+
+
+def _branch_options():
+    return [(b.id, f"{b.code} {b.name}") for b in Branch.select().order_by(Branch.code)]
+
+
+# --- stock ---------------------------------------------------------------------
+
+
+@bp.get("/stock")
+@console_login("stock.view")
+def stock():
+    args = load_form(StockQueryIn, request.args)
+    visible = warehouses_in_scope(g.staff)
+    query = (
+        Stock.select(Stock, Product, Warehouse)
+        .join(Product)
+        .switch(Stock)
+        .join(Warehouse)
+        .where(Stock.warehouse << visible)
+    )
+    if args.get("warehouse_id"):
+        query = query.where(Stock.warehouse == args["warehouse_id"])
+    if args.get("product_id"):
+        query = query.where(Stock.product == args["product_id"])
+    total = query.count()
+    rows = list(query.order_by(Warehouse.code, Product.sku).paginate(args["page"], PER_PAGE))
+    warehouses = Warehouse.select().where(Warehouse.id << visible).order_by(Warehouse.code)
+    return render_template(
+        "console/stock.html",
+        rows=rows,
+        total=total,
+        page=args["page"],
+        pages=max(1, -(-total // PER_PAGE)),
+        warehouse_id=args.get("warehouse_id", ""),
+        warehouse_options=[(w.id, f"{w.code} {w.name}") for w in warehouses],
+        product_options=[
+            (p.id, f"{p.sku} {p.name}") for p in Product.select().order_by(Product.sku)
+        ],
+    )
+
+
+@bp.post("/stock/adjustments")
+@console_login("stock.manage")
+def adjust_stock():
+    def action():
+        data = load_form(StockAdjustmentIn, request.form)
+        if not warehouses_in_scope(g.staff).where(Warehouse.id == data["warehouse_id"]).exists():
+            raise Forbidden("无权调整该仓库库存")
+        row = core_stock.adjust(
+            data["warehouse_id"],
+            data["product_id"],
+            data["qty_delta"],
+            data["reason"],
+            f"staff:{g.staff.id}",
+        )
+        return f"库存已调整：现有 {row.on_hand}，已预留 {row.reserved}，可用 {row.available}"
+
+    return perform(action, "库存已调整", url_for("console.stock", **request.args))
+
+
+# --- announcements ---------------------------------------------------------------
+
+
+@bp.get("/announcements")
+@console_login("announcements.manage")
+def announcements():
+    items = Announcement.select().order_by(Announcement.published_at.desc()).limit(100)
+    return render_template(
+        "console/announcements.html", items=list(items), branch_options=_branch_options()
+    )
+
+
+@bp.post("/announcements")
+@console_login("announcements.manage")
+def publish_announcement():
+    def action():
+        data = load_form(AnnouncementIn, request.form)
+        if data["expires_at"] is not None and data["expires_at"].tzinfo is None:
+            # The form's datetime-local is business time; stored times are naive UTC.
+            local = data["expires_at"].replace(tzinfo=BUSINESS_TZ)
+            data["expires_at"] = local.astimezone(dt.UTC).replace(tzinfo=None)
+        bulletins.publish(
+            data["title"],
+            data["body"],
+            branch_id=data["branch_id"],
+            pinned=data["pinned"],
+            expires_at=data["expires_at"],
+            created_by=g.staff.id,
+        )
+
+    return perform(action, "公告已发布", url_for("console.announcements"))
+
+
+# --- approval rules --------------------------------------------------------------
+
+
+def _rule_form(form) -> dict:
+    """The rule form's fields → the API's rule body (condition object, ordered steps)."""
+    condition: dict = {}
+    for key in ("min_amount", "max_amount", "min_discount_pct"):
+        if form.get(key, "").strip():
+            condition[key] = form[key].strip()
+    branch_ids = [b for b in form.getlist("branch_ids") if b]
+    if branch_ids:
+        condition["branch_ids"] = [int(b) for b in branch_ids if b.isdigit()]
+    if form.get("credit_exceeded"):
+        condition["credit_exceeded"] = True
+    steps = [{"role": r} for r in form.getlist("step_role") if r]
+    return {
+        "name": form.get("name", ""),
+        "priority": form.get("priority", ""),
+        "condition": condition,
+        "steps": steps,
+    }
+
+
+@bp.get("/approval-rules")
+@console_login("rules.view")
+def rules():
+    items = []
+    for rule in ApprovalRule.select().order_by(ApprovalRule.priority, ApprovalRule.id):
+        items.append(
+            {
+                "rule": rule,
+                "condition": json.loads(rule.condition),
+                "steps": [s["role"] for s in json.loads(rule.steps)],
+            }
+        )
+    return render_template(
+        "console/rules.html",
+        items=items,
+        approver_roles=APPROVER_ROLES,
+        branch_options=_branch_options(),
+        branch_names={b.id: b.name for b in Branch.select()},
+    )
+
+
+@bp.post("/approval-rules")
+@console_login("rules.manage")
+def create_rule():
+    def action():
+        data = load_form(RuleIn, _rule_form(request.form))
+        review.create_rule(data["name"], data["condition"], data["steps"], data["priority"])
+
+    return perform(action, "审批规则已添加", url_for("console.rules"))
+
+
+@bp.post("/approval-rules/<int:rule_id>/active")
+@console_login("rules.manage")
+def toggle_rule(rule_id: int):
+    active = request.form.get("active") == "1"
+    return perform(
+        lambda: review.set_rule_active(rule_id, active),
+        "规则已启用" if active else "规则已停用",
+        url_for("console.rules"),
+    )
+
+
+# --- staff -----------------------------------------------------------------------
+
+
+@bp.get("/staff")
+@console_login("staff.manage")
+def staff():
+    return render_template(
+        "console/staff.html",
+        people=list(Staff.select().order_by(Staff.role, Staff.username)),
+        roles=ROLES,
+        scopes=DATA_SCOPES,
+        scope_labels=SCOPE_LABELS,
+        branch_options=_branch_options(),
+        branch_names={b.id: b.name for b in Branch.select()},
+    )
+
+
+@bp.post("/staff")
+@console_login("staff.manage")
+def create_staff():
+    def action():
+        data = load_form(StaffIn, request.form)
+        person = staff_services.create_staff(
+            data["username"],
+            data["password"],
+            data["role"],
+            name=data["name"],
+            branch_id=data["branch_id"],
+            data_scope=data["data_scope"],
+            phone=data["phone"],
+        )
+        return f"已添加员工 {person.username}"
+
+    return perform(action, "已添加员工", url_for("console.staff"))
+
+
+@bp.post("/staff/<int:staff_id>/active")
+@console_login("staff.manage")
+def toggle_staff(staff_id: int):
+    active = request.form.get("active") == "1"
+    return perform(
+        lambda: staff_services.set_active(staff_id, active, g.staff),
+        "账号已启用" if active else "账号已停用",
+        url_for("console.staff"),
+    )
+
+
+@bp.post("/staff/<int:staff_id>/invitations")
+@console_login("staff.manage")
+def rep_invitation(staff_id: int):
+    """A code that binds the rep's WeChat to their staff account (for the rep pages)."""
+    invitation = accounts.create_invitation("rep", staff_id=staff_id, created_by=g.staff.id)
+    return redirect(url_for("console.invitation", code=invitation.code), code=303)

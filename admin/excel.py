@@ -1,0 +1,321 @@
+"""Excel (.xlsx) for staff: exports of orders, statements and AR aging; imports of products and
+customers that check every row first and save all rows or none."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import quote
+
+from flask import Response
+from marshmallow import Schema, ValidationError
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+
+from admin.console.forms import relax
+from admin.schemas import CustomerIn, ProductIn
+from app.core import catalog, organisation
+from app.core.models import Branch, Category, Customer, Product, Staff, Warehouse
+from app.db import db
+from app.errors import AppError, ValidationFailed
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_IMPORT_ROWS = 5000
+
+SETTLEMENT_LABELS = {"prepaid": "预付款", "credit": "信用赊销", "cod": "货到付款"}
+
+
+# --- export ------------------------------------------------------------------
+
+
+def xlsx_response(filename: str, sheets: Sequence[tuple[str, list[str], Iterable[Sequence]]]):
+    """A download of one workbook; each sheet is (title, header labels, rows)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title)
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        widths = [len(str(h)) * 2 for h in headers]
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+            for i, value in enumerate(row):
+                if isinstance(value, Decimal):
+                    ws.cell(ws.max_row, i + 1).number_format = "#,##0.00"
+                widths[i] = max(widths[i], len(str(value or "")) + 2)
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width, 8), 50)
+        ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def _cell(value):
+    """Amounts go in as numbers (Excel sums them); a double shows every two-place amount we store
+    (under 10^13) exactly, and the cell is formatted with two places."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
+# --- import ------------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    key: str
+    required: bool = False
+    convert: Callable | None = None  # text → value for the schema, or raises ValueError(message)
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    text = str(value).strip()
+    return text or None
+
+
+def _yes_no(text: str):
+    if text in ("是", "启用", "true", "1", "TRUE", "True", "Y", "y"):
+        return True
+    if text in ("否", "停用", "false", "0", "FALSE", "False", "N", "n"):
+        return False
+    raise ValueError("须为 是 或 否")
+
+
+def _settlement(text: str):
+    for code, label in SETTLEMENT_LABELS.items():
+        if text in (code, label):
+            return code
+    raise ValueError("须为 预付款、信用赊销 或 货到付款")
+
+
+def _lookup(model, *columns, label: str):
+    def convert(text: str):
+        for column in columns:
+            found = model.get_or_none(column == text)
+            if found is not None:
+                return found.id
+        raise ValueError(f"{label}“{text}”不存在")
+
+    return convert
+
+
+def _rep(text: str):
+    rep = Staff.get_or_none((Staff.username == text) & (Staff.role == "rep"))
+    if rep is None:
+        raise ValueError(f"业务员账号“{text}”不存在")
+    return rep.id
+
+
+PRODUCT_COLUMNS = [
+    Column("SKU", "sku", required=True),
+    Column("名称", "name", required=True),
+    Column("分类", "category_id", convert=_lookup(Category, Category.name, label="分类")),
+    Column("单位", "unit"),
+    Column("包装数", "pack_size"),
+    Column("起订量", "min_qty"),
+    Column("订货倍数", "step"),
+    Column("标准价", "list_price", required=True),
+    *[Column(f"{level}级价", f"prices.{level}") for level in range(1, 11)],
+    Column("启用", "active", convert=_yes_no),
+]
+
+CUSTOMER_COLUMNS = [
+    Column("编码", "code", required=True),
+    Column("名称", "name", required=True),
+    Column(
+        "分支机构",
+        "branch_id",
+        required=True,
+        convert=_lookup(Branch, Branch.code, Branch.name, label="分支机构"),
+    ),
+    Column(
+        "默认仓库",
+        "warehouse_id",
+        required=True,
+        convert=_lookup(Warehouse, Warehouse.code, Warehouse.name, label="仓库"),
+    ),
+    Column("价格等级", "price_level"),
+    Column("结算方式", "settlement_method", convert=_settlement),
+    Column("信用额度", "credit_limit"),
+    Column("业务员账号", "rep_id", convert=_rep),
+    Column("联系人", "contact"),
+    Column("电话", "phone"),
+    Column("地址", "address"),
+    Column("纬度", "lat"),
+    Column("经度", "lng"),
+]
+
+
+def template_response(filename: str, columns: list[Column]):
+    return xlsx_response(filename, [("导入", [c.label for c in columns], [])])
+
+
+def _read_rows(data: bytes, columns: list[Column], result: ImportResult):
+    """Yield (row number, {key: text}) for each non-empty row; header problems are errors."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ValidationFailed(
+            "文件不是有效的 Excel (.xlsx) 文件", file=["请上传 .xlsx 文件"]
+        ) from None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = [(_text(v) or "") for v in next(rows, ())]
+    by_label = {c.label: c for c in columns}
+    positions = {i: by_label[h] for i, h in enumerate(header) if h in by_label}
+    missing = [c.label for c in columns if c.required and c not in positions.values()]
+    for label in missing:
+        result.errors.append(RowError(1, label, "缺少此列"))
+    if missing:
+        return
+    count = 0
+    for number, values in enumerate(rows, start=2):
+        raw = {positions[i].key: _text(v) for i, v in enumerate(values) if i in positions}
+        if not any(v is not None for v in raw.values()):
+            continue
+        count += 1
+        if count > MAX_IMPORT_ROWS:
+            result.errors.append(RowError(number, "", f"一次最多导入 {MAX_IMPORT_ROWS} 行"))
+            return
+        yield number, raw
+
+
+def _row_data(number, raw, columns, schema: Schema, result: ImportResult):
+    """The row validated by the API schema, and the fields the row actually gave."""
+    labels = {c.key.split(".")[0]: c.label for c in columns}
+    data: dict = {}
+    ok = True
+    for column in columns:
+        text = raw.get(column.key)
+        if text is None:
+            continue
+        value = text
+        if column.convert:
+            try:
+                value = column.convert(text)
+            except ValueError as exc:
+                result.errors.append(RowError(number, column.label, str(exc)))
+                ok = False
+                continue
+        if column.key.startswith("prices."):
+            data.setdefault("prices", {})[column.key.split(".")[1]] = value
+        else:
+            data[column.key] = value
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        for key, messages in exc.messages_dict.items():
+            flat = messages if isinstance(messages, list) else [str(messages)]
+            result.errors.append(
+                RowError(number, labels.get(key, key), "；".join(str(m) for m in flat))
+            )
+        return None
+    return (loaded, set(data)) if ok else None
+
+
+def _import(data: bytes, columns, schema_cls, key: str, model, key_field, save) -> ImportResult:
+    result = ImportResult()
+    schema = relax(schema_cls())
+    rows = []
+    seen: dict[str, int] = {}
+    for number, raw in _read_rows(data, columns, result):
+        checked = _row_data(number, raw, columns, schema, result)
+        if checked is None:
+            continue
+        loaded, given = checked
+        if loaded[key] in seen:
+            label = next(c.label for c in columns if c.key == key)
+            result.errors.append(
+                RowError(number, label, f"与第 {seen[loaded[key]]} 行重复：{loaded[key]}")
+            )
+            continue
+        seen[loaded[key]] = number
+        rows.append((number, loaded, given))
+    if not rows and not result.errors:
+        result.errors.append(RowError(2, "", "文件中没有数据行"))
+    if result.errors:
+        return result
+    # All rows or none: one transaction; the first failure rolls every row back.
+    try:
+        with db.atomic():
+            existing = {
+                getattr(m, key): m.id
+                for m in model.select(model.id, key_field).where(key_field << list(seen))
+            }
+            for number, row, given in rows:
+                try:
+                    if row[key] in existing:
+                        # An update changes only the columns the row filled in.
+                        save(existing[row[key]], {k: v for k, v in row.items() if k in given})
+                        result.updated += 1
+                    else:
+                        save(None, row)
+                        result.created += 1
+                except AppError as exc:
+                    result.errors.append(RowError(number, "", exc.message))
+                    raise
+    except AppError:
+        result.created = result.updated = 0
+    return result
+
+
+def _save_product(product_id, row):
+    prices = {int(k): v for k, v in row.pop("prices", {}).items()}
+    if product_id is None:
+        catalog.create_product(prices=prices, **row)
+    else:
+        catalog.update_product(product_id, prices=prices, **row)
+
+
+def _save_customer(customer_id, row):
+    if customer_id is None:
+        organisation.create_customer(**row)
+    else:
+        organisation.update_customer(customer_id, **row)
+
+
+def import_products(data: bytes) -> ImportResult:
+    """Products by SKU: new SKUs are created, known ones updated (with the level prices given)."""
+    return _import(data, PRODUCT_COLUMNS, ProductIn, "sku", Product, Product.sku, _save_product)
+
+
+def import_customers(data: bytes) -> ImportResult:
+    """Customers by code: new codes are created, known ones updated."""
+    return _import(
+        data, CUSTOMER_COLUMNS, CustomerIn, "code", Customer, Customer.code, _save_customer
+    )

@@ -1,0 +1,156 @@
+"""Read-side queries shared by the admin API, the console and its Excel exports; all scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from peewee import JOIN, fn
+
+from app.auth.scopes import branch_in_scope, scoped
+from app.core import receivables
+from app.core.models import Customer, Order, OrderLine, Product, Staff, Warehouse
+from app.core.rules import OrderStatus
+from app.db import money, money_from_fen, utcnow
+from app.timeutil import BUSINESS_TZ, end_of_local_day_utc, local_today, start_of_local_day_utc
+
+# Orders that count as sales on the dashboard: approved or further along.
+SOLD = (
+    OrderStatus.APPROVED.value,
+    OrderStatus.PARTIALLY_SHIPPED.value,
+    OrderStatus.SHIPPED.value,
+    OrderStatus.COMPLETED.value,
+)
+
+
+def orders_query(staff: Staff, filters: dict):
+    """Order ids in the caller's scope matching status / branch / customer / local date range."""
+    query = scoped(Order.select(Order.id).join(Customer), staff)
+    if filters.get("status"):
+        query = query.where(Order.status == filters["status"])
+    if filters.get("branch_id"):
+        query = query.where(Customer.branch == filters["branch_id"])
+    if filters.get("customer_id"):
+        query = query.where(Order.customer == filters["customer_id"])
+    if filters.get("date_from"):
+        query = query.where(Order.created_at >= start_of_local_day_utc(filters["date_from"]))
+    if filters.get("date_to"):
+        query = query.where(Order.created_at < end_of_local_day_utc(filters["date_to"]))
+    return query.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def aging_for(staff: Staff, as_of: dt.date | None, branch_id: int | None) -> dict:
+    """AR aging as the caller may see it: branch staff their branch, reps their customers."""
+    as_of = as_of or local_today()
+    branch_id = branch_in_scope(staff, branch_id)
+    own = None
+    if staff.data_scope == "own":
+        own = [c.id for c in Customer.select(Customer.id).where(Customer.rep == staff.id)]
+    rows = receivables.ar_aging(as_of, branch_id=branch_id, customer_ids=own)
+    return {"as_of": as_of, "items": rows, "totals": receivables.aging_totals(rows)}
+
+
+def dashboard(staff: Staff, days: int = 14, today: dt.date | None = None) -> dict:
+    """Figures for the console's front page, all within the caller's data scope."""
+    today = today or local_today()
+    first = today - dt.timedelta(days=days - 1)
+    since = start_of_local_day_utc(first)
+
+    per_day = {first + dt.timedelta(days=i): [0, Decimal("0.00")] for i in range(days)}
+    placed = scoped(
+        Order.select(Order.created_at, Order.total)
+        .join(Customer)
+        .where((Order.created_at >= since) & (Order.status != OrderStatus.CANCELLED.value)),
+        staff,
+    )
+    for o in placed:
+        day = o.created_at.replace(tzinfo=dt.UTC).astimezone(BUSINESS_TZ).date()
+        if day in per_day:
+            per_day[day][0] += 1
+            per_day[day][1] += o.total
+
+    amount = fn.SUM(OrderLine.amount)
+    top = scoped(
+        OrderLine.select(Product.name, fn.SUM(OrderLine.qty).alias("qty"), amount.alias("amount"))
+        .join(Order)
+        .join(Customer)
+        .switch(OrderLine)
+        .join(Product)
+        .where((Order.created_at >= since) & (Order.status << SOLD))
+        .group_by(Product.id, Product.name)
+        .order_by(amount.desc())
+        .limit(10),
+        staff,
+    )
+
+    now = utcnow()
+    waiting = scoped(
+        Order.select(Order.created_at)
+        .join(Customer)
+        .where(Order.status == OrderStatus.PENDING_REVIEW.value),
+        staff,
+    )
+    age_buckets = {"1小时内": 0, "1-4小时": 0, "4-24小时": 0, "超过1天": 0}
+    oldest_hours = 0.0
+    for o in waiting:
+        hours = (now - o.created_at).total_seconds() / 3600
+        oldest_hours = max(oldest_hours, hours)
+        key = (
+            "1小时内"
+            if hours < 1
+            else "1-4小时"
+            if hours < 4
+            else "4-24小时"
+            if hours < 24
+            else "超过1天"
+        )
+        age_buckets[key] += 1
+
+    aging = None
+    if staff.role in ("admin", "finance", "branch_manager", "hq_approver"):
+        aging = aging_for(staff, today, None)["totals"]
+    return {
+        "days": [d.isoformat() for d in per_day],
+        "orders_per_day": [v[0] for v in per_day.values()],
+        "amount_per_day": [str(money(v[1])) for v in per_day.values()],
+        "top_products": [
+            {"name": r.product.name, "qty": r.qty, "amount": str(money_from_fen(r.amount))}
+            for r in top
+        ],
+        "waiting_count": sum(age_buckets.values()),
+        "waiting_ages": age_buckets,
+        "oldest_waiting_hours": round(oldest_hours, 1),
+        "aging": {k: str(v) for k, v in aging.items()} if aging is not None else None,
+    }
+
+
+def customers_query(staff: Staff, q: str | None = None, branch_id: int | None = None):
+    query = scoped(
+        Customer.select(Customer, Staff).join(
+            Staff, JOIN.LEFT_OUTER, on=(Customer.rep == Staff.id)
+        ),
+        staff,
+    )
+    if q:
+        query = query.where(Customer.name.contains(q) | Customer.code.contains(q))
+    if branch_id:
+        query = query.where(Customer.branch == branch_id)
+    return query.order_by(Customer.code)
+
+
+def warehouses_in_scope(staff: Staff):
+    """Warehouse ids a staff member may see and adjust: their branch's, or all for HQ staff."""
+    query = Warehouse.select(Warehouse.id)
+    if staff.data_scope != "all":
+        query = query.where(Warehouse.branch == staff.branch_id)
+    return query
+
+
+def reps_in_scope(staff: Staff):
+    """Reps whose field work a staff member may see: their branch's, all, or only themselves."""
+    query = Staff.select().where(Staff.role == "rep")
+    if staff.data_scope == "branch":
+        query = query.where(Staff.branch == staff.branch_id)
+    elif staff.data_scope == "own":
+        query = query.where(Staff.id == staff.id)
+    return query.order_by(Staff.id)

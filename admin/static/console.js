@@ -1,0 +1,83 @@
+// Console behaviour: keyboard navigation in lists, clickable rows, dashboard charts.
+(function () {
+  "use strict";
+
+  function rows(list) { return Array.from(list.querySelectorAll("tr[data-href]")); }
+
+  // j / k move the selection in the first keyboard list on the page, Enter opens it.
+  document.addEventListener("keydown", function (event) {
+    const target = event.target;
+    if (target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+    const list = document.querySelector("[data-keyboard-list]");
+    if (!list) return;
+    const all = rows(list);
+    if (!all.length) return;
+    let index = all.findIndex(function (r) { return r.classList.contains("selected"); });
+    if (event.key === "j" || event.key === "k") {
+      if (index >= 0) all[index].classList.remove("selected");
+      index = event.key === "j" ? Math.min(index + 1, all.length - 1) : Math.max(index - 1, 0);
+      all[index].classList.add("selected");
+      all[index].focus();
+      event.preventDefault();
+    } else if (event.key === "Enter" && index >= 0) {
+      window.location = all[index].dataset.href;
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    const row = event.target.closest("tr[data-href]");
+    if (row && !event.target.closest("a, button, input, select, form")) {
+      window.location = row.dataset.href;
+    }
+  });
+
+  function chart(id, option) {
+    const el = document.getElementById(id);
+    if (!el || !window.echarts) return;
+    const instance = window.echarts.init(el);
+    instance.setOption(option);
+    window.addEventListener("resize", function () { instance.resize(); });
+  }
+
+  function dashboard() {
+    const source = document.getElementById("dashboard-data");
+    if (!source) return;
+    const d = JSON.parse(source.textContent);
+    chart("chart-daily", {
+      tooltip: { trigger: "axis" },
+      legend: { data: ["订单数", "金额"] },
+      xAxis: { type: "category", data: d.days.map(function (s) { return s.slice(5); }) },
+      yAxis: [{ type: "value", name: "单" }, { type: "value", name: "元" }],
+      series: [
+        { name: "订单数", type: "bar", data: d.orders_per_day },
+        { name: "金额", type: "line", yAxisIndex: 1, data: d.amount_per_day.map(Number) },
+      ],
+    });
+    chart("chart-top", {
+      tooltip: {},
+      grid: { left: 120 },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", inverse: true, data: d.top_products.map(function (p) { return p.name; }) },
+      series: [{ type: "bar", data: d.top_products.map(function (p) { return Number(p.amount); }) }],
+    });
+    chart("chart-waiting", {
+      tooltip: {},
+      xAxis: { type: "category", data: Object.keys(d.waiting_ages) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: Object.values(d.waiting_ages) }],
+    });
+    if (d.aging) {
+      chart("chart-aging", {
+        tooltip: { trigger: "item" },
+        series: [{
+          type: "pie",
+          radius: ["40%", "70%"],
+          data: Object.keys(d.aging).map(function (k) { return { name: k + " 天", value: Number(d.aging[k]) }; }),
+        }],
+      });
+    }
+  }
+
+  // Deferred scripts (ECharts among them) have all run when DOMContentLoaded fires.
+  document.addEventListener("DOMContentLoaded", dashboard);
+})();
