@@ -178,6 +178,7 @@ CUSTOMER_COLUMNS = [
     Column("地址", "address"),
     Column("纬度", "lat"),
     Column("经度", "lng"),
+    Column("拜访周期(天)", "visit_every_days"),
 ]
 
 
@@ -215,9 +216,18 @@ def _read_rows(data: bytes, columns: list[Column], result: ImportResult):
         yield number, raw
 
 
-def _row_data(number, raw, columns, schema: Schema, result: ImportResult):
-    """The row validated by the API schema, and the fields the row actually gave."""
-    labels = {c.key.split(".")[0]: c.label for c in columns}
+def _leaves(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _leaves(value)]
+    if isinstance(messages, list | tuple):
+        return [m for value in messages for m in _leaves(value)]
+    return [str(messages)]
+
+
+def _row_data(number, raw, columns, schema: Schema, existing: bool, result: ImportResult):
+    """The row validated by the API schema (an update need not repeat required columns), and
+    the fields the row actually gave."""
+    labels = {c.key: c.label for c in columns}
     data: dict = {}
     ok = True
     for column in columns:
@@ -237,13 +247,16 @@ def _row_data(number, raw, columns, schema: Schema, result: ImportResult):
         else:
             data[column.key] = value
     try:
-        loaded = schema.load(data)
+        loaded = schema.load(data, partial=existing)
     except ValidationError as exc:
         for key, messages in exc.messages_dict.items():
-            flat = messages if isinstance(messages, list) else [str(messages)]
-            result.errors.append(
-                RowError(number, labels.get(key, key), "；".join(str(m) for m in flat))
-            )
+            if key == "prices" and isinstance(messages, dict):
+                for level, inner in messages.items():
+                    label = labels.get(f"prices.{level}", f"{level}级价")
+                    result.errors.append(RowError(number, label, "；".join(_leaves(inner))))
+            else:
+                label = labels.get(key, key)
+                result.errors.append(RowError(number, label, "；".join(_leaves(messages))))
         return None
     return (loaded, set(data)) if ok else None
 
@@ -251,10 +264,15 @@ def _row_data(number, raw, columns, schema: Schema, result: ImportResult):
 def _import(data: bytes, columns, schema_cls, key: str, model, key_field, save) -> ImportResult:
     result = ImportResult()
     schema = relax(schema_cls())
+    raw_rows = list(_read_rows(data, columns, result))
+    keys = [raw[key] for _, raw in raw_rows if raw.get(key)]
+    existing = {
+        getattr(m, key): m.id for m in model.select(model.id, key_field).where(key_field << keys)
+    }
     rows = []
     seen: dict[str, int] = {}
-    for number, raw in _read_rows(data, columns, result):
-        checked = _row_data(number, raw, columns, schema, result)
+    for number, raw in raw_rows:
+        checked = _row_data(number, raw, columns, schema, raw.get(key) in existing, result)
         if checked is None:
             continue
         loaded, given = checked
@@ -273,10 +291,6 @@ def _import(data: bytes, columns, schema_cls, key: str, model, key_field, save) 
     # All rows or none: one transaction; the first failure rolls every row back.
     try:
         with db.atomic():
-            existing = {
-                getattr(m, key): m.id
-                for m in model.select(model.id, key_field).where(key_field << list(seen))
-            }
             for number, row, given in rows:
                 try:
                     if row[key] in existing:

@@ -191,6 +191,10 @@ class CustomerIn(Schema):
     contact = fields.String(load_default="", validate=validate.Length(max=64))
     phone = fields.String(load_default="", validate=validate.Length(max=32))
     address = fields.String(load_default="", validate=validate.Length(max=255))
+    visit_every_days = fields.Integer(
+        load_default=7,
+        validate=validate.Range(min=1, max=365, error="拜访周期须在 1 到 365 天之间"),
+    )
 
 
 class CustomerPatchIn(Schema):
@@ -207,6 +211,9 @@ class CustomerPatchIn(Schema):
     contact = fields.String(validate=validate.Length(max=64))
     phone = fields.String(validate=validate.Length(max=32))
     address = fields.String(validate=validate.Length(max=255))
+    visit_every_days = fields.Integer(
+        validate=validate.Range(min=1, max=365, error="拜访周期须在 1 到 365 天之间")
+    )
     active = fields.Boolean()
 
 
@@ -227,6 +234,7 @@ class CustomerOut(Schema):
     contact = fields.String()
     phone = fields.String()
     address = fields.String()
+    visit_every_days = fields.Integer()
     active = fields.Boolean()
 
 

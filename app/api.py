@@ -11,7 +11,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from app.errors import BadRequest, ValidationFailed
-from app.validation import ErrorOut, Money
+from app.validation import DecimalString, ErrorOut, Money
 
 
 def _flatten(messages) -> dict:
@@ -115,4 +115,5 @@ def init_api(app) -> Api:
         },
     )
     api.register_field(Money, "string", "decimal")
+    api.register_field(DecimalString, "string", "decimal")
     return api

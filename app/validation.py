@@ -41,6 +41,14 @@ class Money(fields.Decimal):
         super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
 
 
+class DecimalString(fields.Decimal):
+    """A non-money decimal (e.g. average daily sales) as a JSON string, two places; documented
+    as a string of format "decimal" like Money."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
+
+
 def money_field(**kwargs):
     return Money(**kwargs)
 

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.core.rules import STATUS_LABELS, OrderStatus
 from app.validation import (
+    DecimalString,
     LocalDateTime,
     PageIn,
     business_date,
@@ -410,7 +411,7 @@ class SuggestionOut(Schema):
     stock_qty = fields.Integer()
     sold_since_last = fields.Integer()
     sales_in_window = fields.Integer()
-    avg_daily_sales = fields.Decimal(as_string=True)
+    avg_daily_sales = DecimalString()
 
 
 class SuggestionsOut(Schema):

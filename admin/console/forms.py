@@ -57,6 +57,7 @@ FIELD_LABELS = {
     "date_to": "结束日期",
     "method_name": "补货方式",
     "file": "文件",
+    "visit_every_days": "拜访周期",
 }
 
 

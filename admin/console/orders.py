@@ -27,7 +27,7 @@ PER_PAGE = 20
 AUDIT_LABELS = {
     "review": "客服审核",
     "sign": "审批签字",
-    "adjust": "调整商品行",
+    "adjust_lines": "调整商品行",
     "credit_override": "超信用额度特批",
     "reject": "驳回",
 }

@@ -31,9 +31,12 @@
     }
   });
 
-  function chart(id, option) {
+  const EMPTY = { text: "暂无数据", left: "center", top: "middle", textStyle: { color: "#999", fontSize: 14 } };
+
+  function chart(id, option, empty) {
     const el = document.getElementById(id);
     if (!el || !window.echarts) return;
+    if (empty) option = { title: EMPTY };
     const instance = window.echarts.init(el);
     instance.setOption(option);
     window.addEventListener("resize", function () { instance.resize(); });
@@ -59,13 +62,13 @@
       xAxis: { type: "value" },
       yAxis: { type: "category", inverse: true, data: d.top_products.map(function (p) { return p.name; }) },
       series: [{ type: "bar", data: d.top_products.map(function (p) { return Number(p.amount); }) }],
-    });
+    }, d.top_products.length === 0);
     chart("chart-waiting", {
       tooltip: {},
       xAxis: { type: "category", data: Object.keys(d.waiting_ages) },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", data: Object.values(d.waiting_ages) }],
-    });
+    }, d.waiting_count === 0);
     if (d.aging) {
       chart("chart-aging", {
         tooltip: { trigger: "item" },
@@ -74,7 +77,7 @@
           radius: ["40%", "70%"],
           data: Object.keys(d.aging).map(function (k) { return { name: k + " 天", value: Number(d.aging[k]) }; }),
         }],
-      });
+      }, Object.values(d.aging).every(function (v) { return Number(v) === 0; }));
     }
   }
 

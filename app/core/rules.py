@@ -54,6 +54,7 @@ STATUS_LABELS = {
 }
 
 ACTION_LABELS = {
+    "submit": "提交",
     "approve": "审核",
     "reject": "驳回",
     "cancel": "取消",

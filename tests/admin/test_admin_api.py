@@ -354,9 +354,11 @@ def test_admin_manages_catalogue_customers_and_stock(client, co):
             "warehouse_id": co.sh.id,
             "price_level": 2,
             "settlement_method": "prepaid",
+            "visit_every_days": 10,
         },
     )
     assert c.status_code == 201
+    assert c.get_json()["visit_every_days"] == 10  # the rep's visit plan follows it
     r = client.put(
         f"{ADMIN}/customers/{c.get_json()['id']}/prices/{co.tea.id}",
         json={"price": "40.00"},
