@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, render_template, request
+from flask import Response, current_app, g, render_template, request
 from marshmallow import Schema
 from peewee import prefetch
 
@@ -13,8 +13,10 @@ from admin.queries import reps_in_scope
 from admin.schemas import ReportQueryIn
 from app.auth.scopes import scoped
 from app.core.models import Customer, Product
+from app.errors import NotFound
 from app.field import visits as field_visits
-from app.field.models import StockSalesLine, StockSalesReport, Visit
+from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
+from app.field.storage import LocalStorage
 from app.timeutil import end_of_local_day_utc, local_today, start_of_local_day_utc
 from app.validation import business_date
 
@@ -36,7 +38,7 @@ def visits():
     day = load_form(DayIn, request.args).get("day") or local_today()
     reps = {r.id: r for r in reps_in_scope(g.staff)}
     summary = field_visits.visits_by_day(list(reps), day, current_app.config["CHECKIN_RADIUS_M"])
-    detail = (
+    detail = list(
         Visit.select(Visit, Customer)
         .join(Customer)
         .where(
@@ -46,12 +48,18 @@ def visits():
         )
         .order_by(Visit.staff, Visit.checkin_at)
     )
+    photos: dict[int, list[int]] = {}
+    for photo in VisitPhoto.select(VisitPhoto.id, VisitPhoto.visit).where(
+        VisitPhoto.visit << [v.id for v in detail]
+    ):
+        photos.setdefault(photo.visit_id, []).append(photo.id)
     return render_template(
         "console/visits.html",
+        photos=photos,
         day=day,
         reps=reps,
         summary=summary,
-        visits=list(detail) if reps else [],
+        visits=detail,
         anomaly_labels=ANOMALY_LABELS,
         radius=current_app.config["CHECKIN_RADIUS_M"],
     )
@@ -76,3 +84,20 @@ def field_reports():
         page=args["page"],
         pages=max(1, -(-total // PER_PAGE)),
     )
+
+
+@bp.get("/visits/photos/<int:photo_id>")
+@console_login("field.view")
+def visit_photo(photo_id: int):
+    """A shelf photo, to staff who may see the visit's rep; private, cached by the browser."""
+    photo = VisitPhoto.get_or_none(VisitPhoto.id == photo_id)
+    if photo is None or photo.visit.staff_id not in {r.id for r in reps_in_scope(g.staff)}:
+        raise NotFound("照片不存在")
+    try:
+        data = LocalStorage(current_app.config["UPLOAD_DIR"]).read(photo.storage_key)
+    except (OSError, ValueError):
+        raise NotFound("照片文件已丢失") from None
+    response = Response(data, mimetype=photo.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -13,11 +13,13 @@ from app.auth.services import set_active
 from app.core import orders as core_orders
 from app.core.models import Customer, Order, Staff, Stock
 from app.db import utcnow
-from app.field.models import StockSalesLine, StockSalesReport, Visit
+from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
+from app.field.storage import LocalStorage
 from app.mall.models import ApprovalRule, Invitation, OrderAudit
 from app.notify.models import Notification
 from tests.console.conftest import PASSWORD, Console, flashes
 from tests.factories import make_customer, put_stock
+from tests.field.test_field_api import png_bytes
 
 
 def test_login_page_logs_in_and_out(console, co):
@@ -417,11 +419,11 @@ def test_bad_input_to_pages_never_breaks_them(signed_in, co):
         assert any(kind == "error" for kind, _ in flashes(response)), path
 
 
-def test_field_pages_show_visits_reports_and_suggestions(signed_in, co):
+def test_field_pages_show_visits_reports_and_suggestions(signed_in, co, app, tmp_path):
     customer = co.east_customer
     Customer.update(lat=31.2, lng=121.5).where(Customer.id == customer.id).execute()
     now = utcnow()
-    Visit.create(
+    visit = Visit.create(
         staff=co.rep.id,
         customer=customer.id,
         checkin_at=now - dt.timedelta(minutes=2),
@@ -434,6 +436,12 @@ def test_field_pages_show_visits_reports_and_suggestions(signed_in, co):
         checkout_distance_m=11100,
         duration_s=120,
     )
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    png = png_bytes()
+    key = LocalStorage(tmp_path).save(png, "visits", "png")
+    photo = VisitPhoto.create(
+        visit=visit.id, storage_key=key, content_type="image/png", size=len(png)
+    )
     report = StockSalesReport.create(
         customer=customer.id, period_end=dt.date.today(), source="rep", reported_by_staff=co.rep.id
     )
@@ -441,12 +449,17 @@ def test_field_pages_show_visits_reports_and_suggestions(signed_in, co):
     manager = signed_in("bm_east")
     page = manager.get("/admin/visits").get_data(as_text=True)
     assert "签退地点离门店过远" in page and "停留不足 3 分钟" in page and "11100 米" in page
+    assert f"/admin/visits/photos/{photo.id}" in page
+    served = manager.get(f"/admin/visits/photos/{photo.id}")
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert served.get_data() == png
     assert co.tea.name in manager.get("/admin/field-reports").get_data(as_text=True)
     detail = manager.get(f"/admin/customers/{customer.id}").get_data(as_text=True)
     assert "补货建议" in detail and co.tea.name in detail
     south = signed_in("bm_south")
     assert co.tea.name not in south.get("/admin/field-reports").get_data(as_text=True)
     assert south.get("/admin/visits").get_data(as_text=True).count("签退地点离门店过远") == 0
+    assert south.get(f"/admin/visits/photos/{photo.id}").status_code == 404
 
 
 def test_dashboard_figures(signed_in, co):
