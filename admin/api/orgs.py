@@ -51,15 +51,7 @@ def create_warehouse(data):
 @bp.response(201, StaffOut)
 @bp.doc(security=BEARER)
 def add_staff(data):
-    return create_staff(
-        data["username"],
-        data["password"],
-        data["role"],
-        name=data["name"],
-        branch_id=data["branch_id"],
-        data_scope=data["data_scope"],
-        phone=data["phone"],
-    )
+    return create_staff(**data)
 
 
 @bp.post("/announcements")

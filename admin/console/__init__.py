@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
         customers,
         field,
         finance,
+        imports,
         orders,
         pages,
         session,

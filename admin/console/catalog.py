@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from admin import excel
 from admin.console import bp
-from admin.console.customers import _run_import
 from admin.console.forms import load_form, perform
 from admin.console.session import console_login
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
@@ -115,34 +113,3 @@ def create_category():
         catalog.create_category(data["name"], data["parent_id"], data["sort"])
 
     return perform(action, "已添加分类", url_for("console.products"))
-
-
-@bp.get("/products/import")
-@console_login("catalog.manage")
-def products_import_form():
-    return render_template(
-        "console/import.html",
-        title="导入商品",
-        action=url_for("console.products_import"),
-        template_url=url_for("console.products_template"),
-        columns=excel.PRODUCT_COLUMNS,
-        result=None,
-    )
-
-
-@bp.get("/products/import-template.xlsx")
-@console_login("catalog.manage")
-def products_template():
-    return excel.template_response("商品导入模板.xlsx", excel.PRODUCT_COLUMNS)
-
-
-@bp.post("/products/import")
-@console_login("catalog.manage")
-def products_import():
-    return _run_import(
-        "导入商品",
-        excel.import_products,
-        url_for("console.products_import"),
-        url_for("console.products_template"),
-        excel.PRODUCT_COLUMNS,
-    )

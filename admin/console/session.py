@@ -87,15 +87,16 @@ def _console_context():
     }
 
 
-def console_login(permission: str):
-    """Signed in, and in a role with the permission; otherwise to the login page or a 403 page."""
+def console_login(permission: str | None):
+    """Signed in, and in a role with the permission (None: the view checks it itself); otherwise
+    to the login page or a 403 page."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if g.get("staff") is None:
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-            if not may(permission):
+            if permission is not None and not may(permission):
                 raise Forbidden("当前角色无权访问此页面")
             return view(*args, **kwargs)
 

@@ -206,15 +206,7 @@ def staff():
 def create_staff():
     def action():
         data = load_form(StaffIn, request.form)
-        person = staff_services.create_staff(
-            data["username"],
-            data["password"],
-            data["role"],
-            name=data["name"],
-            branch_id=data["branch_id"],
-            data_scope=data["data_scope"],
-            phone=data["phone"],
-        )
+        person = staff_services.create_staff(**data)
         return f"已添加员工 {person.username}"
 
     return perform(action, "已添加员工", url_for("console.staff"))

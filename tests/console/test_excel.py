@@ -89,7 +89,7 @@ def test_product_import_creates_and_updates(signed_in, co):
         [co.tea.sku, None, None, None, 52, None, None, None, None],  # update: the price only
         [None, None, None, None, None, None, None, None, None],  # blank rows are skipped
     ]
-    response = upload(signed_in("admin"), "/admin/products/import", rows)
+    response = upload(signed_in("admin"), "/admin/import/products", rows)
     assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
     assert ("success", "导入完成：新增 2 条，更新 1 条。") in flashes(response)
     oolong = Product.get(Product.sku == "IMP-1")
@@ -113,7 +113,7 @@ def test_product_import_with_errors_imports_nothing_and_lists_each_row(signed_in
         ["OK-1", "重复", None, 11, None, None],
         ["BAD-3", "负价", None, 10, -1, "也许"],
     ]
-    response = upload(signed_in("admin"), "/admin/products/import", rows)
+    response = upload(signed_in("admin"), "/admin/import/products", rows)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "发现 6 处错误，未导入任何数据" in page
@@ -135,18 +135,19 @@ def test_product_import_with_errors_imports_nothing_and_lists_each_row(signed_in
 def test_import_refuses_files_that_are_not_workbooks_or_lack_columns(signed_in, co):
     admin = signed_in("admin")
     response = admin.post(
-        "/admin/products/import",
+        "/admin/import/products",
         {"file": (io.BytesIO(b"sku,name\n1,2\n"), "products.csv")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
     assert "文件不是有效的 Excel (.xlsx) 文件" in response.get_data(as_text=True)
-    response = upload(admin, "/admin/products/import", [["名称"], ["只有名称"]])
+    response = upload(admin, "/admin/import/products", [["名称"], ["只有名称"]])
     page = response.get_data(as_text=True)
     assert "<td>1</td><td>SKU</td><td>缺少此列" in page and "<td>1</td><td>标准价</td>" in page
-    response = admin.post("/admin/products/import", {}, content_type="multipart/form-data")
+    response = admin.post("/admin/import/products", {}, content_type="multipart/form-data")
     assert "请选择要导入的 Excel 文件" in response.get_data(as_text=True)
-    template = read(admin.get("/admin/products/import-template.xlsx"))["导入"]
+    assert admin.get("/admin/import/nonsense").status_code == 404
+    template = read(admin.get("/admin/import/products/template.xlsx"))["导入"]
     assert template[0][:3] == ("SKU", "名称", "分类")
 
 
@@ -167,7 +168,7 @@ def test_customer_import(signed_in, co):
         [co.east_customer.code, None, None, None, None, None, 30000, None],
     ]
     admin = signed_in("admin")
-    response = upload(admin, "/admin/customers/import", good)
+    response = upload(admin, "/admin/import/customers", good)
     assert ("success", "导入完成：新增 1 条，更新 1 条。") in flashes(response)
     new = Customer.get(Customer.code == "IMPC-1")
     assert (new.branch_id, new.price_level, new.rep_id) == (co.east.id, 3, co.rep.id)
@@ -178,9 +179,9 @@ def test_customer_import(signed_in, co):
         header,
         ["IMPC-2", "乙", "没有的分公司", co.sh.code, 11, "月结", None, "nobody"],
     ]
-    response = upload(admin, "/admin/customers/import", bad)
+    response = upload(admin, "/admin/import/customers", bad)
     page = response.get_data(as_text=True)
     assert "分支机构“没有的分公司”不存在" in page and "须为 预付款、信用赊销 或 货到付款" in page
     assert "业务员账号“nobody”不存在" in page
     assert not Customer.select().where(Customer.code == "IMPC-2").exists()
-    assert signed_in("cs").get("/admin/customers/import").status_code == 403
+    assert signed_in("cs").get("/admin/import/customers").status_code == 403
