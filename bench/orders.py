@@ -187,6 +187,10 @@ def main():
             "REDIS_URL": args.redis_url,
             "WECHAT_APPID": "wxbench",
             "WECHAT_SECRET": "bench",
+            "WECHAT_OA_APPID": "wxbenchoa",
+            "WECHAT_OA_SECRET": "bench",
+            "WECHAT_OA_TOKEN": "bench",
+            "SESSION_COOKIE_SECURE": "1",
             "RATELIMIT_ORDERS": "1000000 per minute",
         }
         server = Gunicorn(env, workers=args.workers, threads=args.threads).start()
