@@ -37,4 +37,4 @@ def list_notifications(args):
 @bp.doc(security=BEARER)
 def retry(notification_id):
     """Put a dead letter back in the queue."""
-    return delivery.retry_dead(notification_id)
+    return delivery.retry_dead(notification_id, current_staff())

@@ -38,6 +38,7 @@ MENU = (
     ("console.visits", "拜访", "field.view"),
     ("console.field_reports", "进销存上报", "field.view"),
     ("console.announcements", "公告", "announcements.manage"),
+    ("console.notifications", "消息通知", "notifications.view"),
     ("console.rules", "审批规则", "rules.view"),
     ("console.staff", "员工", "staff.manage"),
 )

@@ -11,16 +11,27 @@ from admin.console import bp
 from admin.console.forms import load_form, perform
 from admin.console.session import console_login
 from admin.queries import warehouses_in_scope
-from admin.schemas import AnnouncementIn, RuleIn, StaffIn, StockAdjustmentIn, StockQueryIn
+from admin.schemas import (
+    AnnouncementIn,
+    NotificationQueryIn,
+    RuleIn,
+    StaffIn,
+    StockAdjustmentIn,
+    StockQueryIn,
+)
 from app.auth import services as staff_services
+from app.auth.scopes import scoped
 from app.auth.services import DATA_SCOPES, ROLES
 from app.core import stock as core_stock
-from app.core.models import Branch, Product, Staff, Stock, Warehouse
+from app.core.models import Branch, Customer, Order, Product, Staff, Stock, Warehouse
+from app.core.rules import ACTION_LABELS
 from app.errors import Forbidden
 from app.mall import accounts, review
 from app.mall import announcements as bulletins
 from app.mall.approval import APPROVER_ROLES
 from app.mall.models import Announcement, ApprovalRule
+from app.notify import delivery
+from app.notify.models import Notification
 from app.timeutil import BUSINESS_TZ
 
 PER_PAGE = 50
@@ -229,3 +240,46 @@ def rep_invitation(staff_id: int):
     """A code that binds the rep's WeChat to their staff account (for the rep pages)."""
     invitation = accounts.create_invitation("rep", staff_id=staff_id, created_by=g.staff.id)
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
+
+
+# --- notifications -------------------------------------------------------------------
+
+NOTIFY_STATUS = {"pending": "待发送", "sent": "已送达", "dead": "发送失败"}
+AUDIENCE_LABELS = {"dealer": "经销商", "customer_service": "客服"}
+CHANNEL_LABELS = {"template": "公众号模板消息", "subscribe": "小程序订阅消息", "sms": "短信"}
+
+
+@bp.get("/notifications")
+@console_login("notifications.view")
+def notifications():
+    """What went out to dealers and customer service, by which channel; dead letters to retry."""
+    args = load_form(NotificationQueryIn, request.args)
+    query = scoped(Notification.select(Notification, Order).join(Order).join(Customer), g.staff)
+    if args.get("status"):
+        query = query.where(Notification.status == args["status"])
+    if args.get("order_id"):
+        query = query.where(Notification.order == args["order_id"])
+    total = query.count()
+    items = list(query.order_by(Notification.id.desc()).paginate(args["page"], PER_PAGE))
+    return render_template(
+        "console/notifications.html",
+        items=items,
+        total=total,
+        page=args["page"],
+        pages=max(1, -(-total // PER_PAGE)),
+        status=args.get("status", ""),
+        statuses=NOTIFY_STATUS,
+        audiences=AUDIENCE_LABELS,
+        channels=CHANNEL_LABELS,
+        actions=ACTION_LABELS,
+    )
+
+
+@bp.post("/notifications/<int:notification_id>/retry")
+@console_login("notifications.manage")
+def retry_notification(notification_id: int):
+    return perform(
+        lambda: delivery.retry_dead(notification_id, g.staff),
+        "已重新排队发送",
+        url_for("console.notifications", status="dead"),
+    )

@@ -219,11 +219,18 @@ def deliver_due(limit: int = 200) -> dict[str, int]:
     return counts
 
 
-def retry_dead(notification_id: int) -> Notification:
-    """Put a dead-lettered notification back in the queue (admin action)."""
+def retry_dead(notification_id: int, staff=None) -> Notification:
+    """Put a dead-lettered notification back in the queue (admin action), if its order is in the
+    staff member's data scope."""
+    from app.auth.scopes import customer_condition
+    from app.core.models import Customer, Order
     from app.errors import InvalidState, NotFound
 
-    n = Notification.get_or_none(Notification.id == notification_id)
+    query = (
+        Notification.select().join(Order).join(Customer).where(Notification.id == notification_id)
+    )
+    condition = customer_condition(staff) if staff is not None else None
+    n = (query if condition is None else query.where(condition)).first()
     if n is None:
         raise NotFound("通知不存在", notification_id=notification_id)
     updated = (

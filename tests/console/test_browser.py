@@ -138,6 +138,7 @@ def test_screenshots_of_the_main_pages_and_charts_render(browser, gunicorn, co):
         ("approval-rules", "/admin/approval-rules"),
         ("staff", "/admin/staff"),
         ("announcements", "/admin/announcements"),
+        ("notifications", "/admin/notifications"),
         ("products-import", "/admin/import/products"),
     ):
         response = page.goto(f"{gunicorn.url}{path}")

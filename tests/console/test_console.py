@@ -475,3 +475,30 @@ def test_dashboard_figures(signed_in, co):
     assert data["waiting_count"] == 1 and data["waiting_ages"]["1小时内"] == 1
     assert data["top_products"] == [{"name": co.tea.name, "qty": 10, "amount": "450.00"}]
     assert data["aging"] == {"0-30": "0.00", "31-60": "0.00", "61-90": "0.00", "90+": "0.00"}
+
+
+def test_dead_letters_are_listed_and_retried_within_scope(signed_in, co, client):
+    east = co.order(co.east_customer, (co.tea, 1))
+    south = co.order(co.south_customer, (co.tea, 1))
+    Notification.update(status="dead", attempts=6, last_error="43101 用户拒绝").execute()
+    dead_east = Notification.get(Notification.order == east.id)
+    dead_south = Notification.get(Notification.order == south.id)
+
+    east_cs = signed_in("cs_east")
+    page = east_cs.get("/admin/notifications?status=dead").get_data(as_text=True)
+    assert east.number in page and south.number not in page and "43101 用户拒绝" in page
+    response = east_cs.post(f"/admin/notifications/{dead_south.id}/retry")
+    assert "通知不存在" in response.get_data(as_text=True)
+    assert Notification.get_by_id(dead_south.id).status == "dead"
+    response = east_cs.post(f"/admin/notifications/{dead_east.id}/retry")
+    assert ("success", "已重新排队发送") in flashes(response)
+    assert Notification.get_by_id(dead_east.id).status == "pending"
+    response = east_cs.post(f"/admin/notifications/{dead_east.id}/retry")
+    assert "只有发送失败的通知可以重发" in response.get_data(as_text=True)
+
+    # The admin API keeps to the same scope.
+    api = client.post(
+        f"/api/admin/v1/notifications/{dead_south.id}/retry", headers=co.headers("cs_east")
+    )
+    assert api.status_code == 404
+    assert signed_in("wh").get("/admin/notifications").status_code == 403
