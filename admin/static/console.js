@@ -4,10 +4,26 @@
 
   function rows(list) { return Array.from(list.querySelectorAll("tr[data-href]")); }
 
+  // On an order: a → approval comment, r → rejection reason, s → shipping, q → back to the queue.
+  const ORDER_KEYS = {
+    a: "#approve-form input[name=comment]",
+    r: "#reject-form input[name=reason]",
+    s: "#ship-form input[name=carrier]",
+  };
+
   // j / k move the selection in the first keyboard list on the page, Enter opens it.
   document.addEventListener("keydown", function (event) {
     const target = event.target;
     if (target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (ORDER_KEYS[event.key] && document.querySelector(ORDER_KEYS[event.key])) {
+      document.querySelector(ORDER_KEYS[event.key]).focus();
+      event.preventDefault();
+      return;
+    }
+    if (event.key === "q" && document.getElementById("back-to-queue")) {
+      window.location = document.getElementById("back-to-queue").href;
+      return;
+    }
     const list = document.querySelector("[data-keyboard-list]");
     if (!list) return;
     const all = rows(list);

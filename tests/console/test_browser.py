@@ -16,7 +16,7 @@ import requests
 
 from app.core.models import Order
 from app.mall import accounts
-from app.mall.models import WechatUser
+from app.mall.models import ApprovalStep, WechatUser
 from app.notify import delivery
 from tests.api.conftest import MP
 from tests.console.conftest import PASSWORD
@@ -101,14 +101,17 @@ def test_customer_service_approves_an_api_order_in_the_browser(browser, gunicorn
     assert "可用库存" in page.content()
     shot(page, "order-review")
 
-    page.fill("#approve-form input[name=comment]", "已与经销商确认")
-    page.click("#approve")
+    page.keyboard.press("a")  # focuses the approval comment; Enter submits the form
+    page.keyboard.type("已与经销商确认")
+    page.keyboard.press("Enter")
     page.wait_for_selector(".flash-success")
     assert "订单已审核通过" in page.inner_text(".flash-success")
     shot(page, "order-approved")
 
     order = Order.get_by_id(placed["id"])
     assert order.status == "approved" and order.approved_at is not None
+    review = ApprovalStep.get((ApprovalStep.order == order.id) & (ApprovalStep.seq == 0))
+    assert (review.signed_by_id, review.comment) == (co.staff["cs"].id, "已与经销商确认")
     with app.app_context():
         delivery.deliver_due()
     (message,) = sandbox.messages(touser="sandbox-oa-browser-dealer")
