@@ -41,6 +41,7 @@ MENU = (
     ("console.notifications", "消息通知", "notifications.view"),
     ("console.rules", "审批规则", "rules.view"),
     ("console.staff", "员工", "staff.manage"),
+    ("console.organisation_page", "机构与仓库", "org.manage"),
 )
 
 

@@ -13,15 +13,18 @@ from admin.console.session import console_login
 from admin.queries import warehouses_in_scope
 from admin.schemas import (
     AnnouncementIn,
+    NamedIn,
     NotificationQueryIn,
     RuleIn,
     StaffIn,
     StockAdjustmentIn,
     StockQueryIn,
+    WarehouseIn,
 )
 from app.auth import services as staff_services
 from app.auth.scopes import scoped
 from app.auth.services import DATA_SCOPES, ROLES
+from app.core import organisation
 from app.core import stock as core_stock
 from app.core.models import Branch, Customer, Order, Product, Staff, Stock, Warehouse
 from app.core.rules import ACTION_LABELS
@@ -283,3 +286,40 @@ def retry_notification(notification_id: int):
         "已重新排队发送",
         url_for("console.notifications", status="dead"),
     )
+
+
+# --- branches and warehouses --------------------------------------------------------
+
+
+@bp.get("/organisation")
+@console_login("org.manage")
+def organisation_page():
+    return render_template(
+        "console/organisation.html",
+        branches=list(Branch.select().order_by(Branch.code)),
+        warehouses=list(Warehouse.select().order_by(Warehouse.code)),
+        branch_options=_branch_options(),
+        branch_names={b.id: b.name for b in Branch.select()},
+    )
+
+
+@bp.post("/branches")
+@console_login("org.manage")
+def create_branch():
+    def action():
+        data = load_form(NamedIn, request.form)
+        organisation.create_branch(data["code"], data["name"])
+
+    return perform(action, "已添加分支机构", url_for("console.organisation_page"))
+
+
+@bp.post("/warehouses")
+@console_login("org.manage")
+def create_warehouse():
+    def action():
+        data = load_form(WarehouseIn, request.form)
+        organisation.create_warehouse(
+            data["code"], data["name"], data["branch_id"], data["address"]
+        )
+
+    return perform(action, "已添加仓库", url_for("console.organisation_page"))

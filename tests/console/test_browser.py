@@ -142,6 +142,7 @@ def test_screenshots_of_the_main_pages_and_charts_render(browser, gunicorn, co):
         ("staff", "/admin/staff"),
         ("announcements", "/admin/announcements"),
         ("notifications", "/admin/notifications"),
+        ("organisation", "/admin/organisation"),
         ("products-import", "/admin/import/products"),
     ):
         response = page.goto(f"{gunicorn.url}{path}")

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from app.auth.services import set_active
 from app.core import orders as core_orders
-from app.core.models import Customer, Order, Staff, Stock
+from app.core.models import Branch, Customer, Order, Staff, Stock, Warehouse
 from app.db import utcnow
 from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
 from app.field.storage import LocalStorage
@@ -385,6 +385,13 @@ def test_admin_pages_create_things(signed_in, co):
     assert "密码至少 8 位" in short.get_data(as_text=True)
     admin.post(f"/admin/staff/{newcs.id}/active", {"active": "0"})
     assert not Staff.get_by_id(newcs.id).active
+    admin.post("/admin/branches", {"code": "XB", "name": "西部分公司"})
+    response = admin.post("/admin/branches", {"code": "XB", "name": "重复"})
+    assert "分支机构编码已存在" in response.get_data(as_text=True)
+    west = Branch.get(Branch.code == "XB")
+    admin.post("/admin/warehouses", {"code": "XW", "name": "成都仓", "branch_id": str(west.id)})
+    assert Warehouse.get(Warehouse.code == "XW").branch_id == west.id
+    assert "成都仓" in admin.get("/admin/organisation").get_data(as_text=True)
     response = admin.post(f"/admin/staff/{co.rep.id}/invitations", {})
     assert Invitation.get(Invitation.staff == co.rep.id).code in response.get_data(as_text=True)
 
