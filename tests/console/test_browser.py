@@ -125,6 +125,8 @@ def test_screenshots_of_the_main_pages_and_charts_render(browser, gunicorn, co):
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Content-Security-Policy violations and failed loads show up as console errors.
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     sign_in(page, gunicorn.url, co.staff["admin"].username)
     page.wait_for_selector("#chart-daily canvas")  # ECharts (vendored) drew the chart
     assert page.evaluate("typeof htmx") == "object"

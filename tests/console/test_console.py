@@ -26,8 +26,11 @@ def test_login_page_logs_in_and_out(console, co):
     assert console.get("/admin/dashboard").status_code == 302  # not signed in → login
     response = console.login("cs1")
     assert response.status_code == 302 and response.location.endswith("/admin/dashboard")
-    page = console.get("/admin/review").get_data(as_text=True)
+    review = console.get("/admin/review")
+    page = review.get_data(as_text=True)
     assert "待审订单" in page and "客服" in page
+    assert "frame-ancestors 'none'" in review.headers["Content-Security-Policy"]
+    assert review.headers["X-Frame-Options"] == "DENY"
     out = console.post("/admin/logout")
     assert ("success", "已退出登录") in flashes(out)
     assert console.get("/admin/review").status_code == 302
