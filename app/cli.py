@@ -76,7 +76,8 @@ def register_commands(app: Flask) -> None:
         click.echo("demo data loaded" if created else "database already has data; seed skipped")
         logins = demo_logins()
         if logins:
-            click.echo("demo logins (admin console / admin API):")
+            port = app.config.get("PORT", 5000)
+            click.echo(f"demo logins (admin console http://127.0.0.1:{port}/admin, admin API):")
             for username, password, role in logins:
                 click.echo(f"  {username:<12} {password}  ({role})")
         invitations = demo_invitations()
