@@ -106,10 +106,7 @@ def replenishment_to_cart():
     from app.field import replenishment
     from app.mall import cart
 
-    _, items = replenishment.suggestions(current_customer().id)
-    for item in items:
-        if item.qty > 0:
-            cart.set_item(current_user().id, item.product.id, item.qty)
+    replenishment.fill_cart(current_user().id, current_customer().id)
     return cart.view_cart(
         current_user().id, current_customer(), current_app.config["LOW_STOCK_THRESHOLD"]
     )

@@ -12,8 +12,10 @@ from app.extensions import limiter
 from app.field import replenishment, visits
 from app.field.rules import METHOD_LABELS
 from app.field.storage import LocalStorage
+from app.mall import cart
 from miniprogram_api.orders import place
 from miniprogram_api.schemas import (
+    CartOut,
     CheckInIn,
     GeoIn,
     IdempotencyHeaderIn,
@@ -26,7 +28,7 @@ from miniprogram_api.schemas import (
     SuggestionsOut,
     VisitOut,
 )
-from miniprogram_api.security import BEARER, login_required
+from miniprogram_api.security import BEARER, current_user, login_required
 
 bp = Blueprint("mp_rep", __name__, url_prefix="/api/mp/v1/rep", description="业务员拜访")
 rep_required = login_required("rep")
@@ -67,6 +69,7 @@ def check_in(data):
         data["lat"],
         data["lng"],
         current_app.config["CHECKIN_RADIUS_M"],
+        cart_user_id=current_user().id,
     )
 
 
@@ -145,7 +148,35 @@ def order_for_dealer(headers, data, visit_id):
         source="rep",
         placed_by=f"rep:{current_rep().id}",
         customer_id=visit.customer_id,
+        cart_user_id=current_user().id,  # what was ordered leaves the visit's cart
     )
+
+
+def _visit_cart(visit):
+    return cart.view_cart(
+        current_user().id, visit.customer, current_app.config["LOW_STOCK_THRESHOLD"]
+    )
+
+
+@bp.get("/visits/<id:visit_id>/cart")
+@rep_required
+@bp.response(200, CartOut)
+@bp.doc(security=BEARER)
+def visit_cart(visit_id):
+    """The rep's cart for the store being visited, at that dealer's prices and stock status."""
+    return _visit_cart(visits.own_visit(current_rep(), visit_id))
+
+
+@bp.post("/visits/<id:visit_id>/cart/suggestions")
+@rep_required
+@bp.response(200, CartOut)
+@bp.doc(security=BEARER)
+def suggestions_to_cart(visit_id):
+    """Fill the visit's cart with the store's replenishment suggestions (replacing what was
+    there); the rep reviews it with the dealer, then orders with POST /visits/{id}/orders."""
+    visit = visits.own_visit(current_rep(), visit_id)
+    replenishment.fill_cart(current_user().id, visit.customer_id, replace=True)
+    return _visit_cart(visit)
 
 
 @bp.get("/customers/<id:customer_id>/suggestions")

@@ -15,7 +15,7 @@ from app.db import transaction
 from app.errors import NotFound, ValidationFailed
 from app.field import rules
 from app.field.models import ReplenishmentSetting, StockSalesLine, StockSalesReport
-from app.mall.cart import orderable_qty
+from app.mall import cart
 from app.timeutil import local_today
 
 
@@ -116,7 +116,7 @@ def suggestions(
                 sold, s.window_days, s.turnover_days, s.lead_days, line.stock_qty, product.step
             )
         if qty > 0:
-            qty = orderable_qty(qty, product.min_qty, product.step)
+            qty = cart.orderable_qty(qty, product.min_qty, product.step)
         result.append(
             Suggestion(
                 product=product,
@@ -132,3 +132,17 @@ def suggestions(
         )
     result.sort(key=lambda sg: (-sg.qty, sg.product.id))
     return s, result
+
+
+def fill_cart(user_id: int, customer_id: int, *, replace: bool = False) -> int:
+    """Put every positive suggestion for the customer in a WeChat user's cart (a dealer's own, or
+    a rep's cart for the store being visited); `replace` empties the cart first. Returns the
+    number of products put in."""
+    _, items = suggestions(customer_id)
+    with transaction():
+        if replace:
+            cart.clear(user_id)
+        wanted = [item for item in items if item.qty > 0]
+        for item in wanted:
+            cart.set_item(user_id, item.product.id, item.qty)
+        return len(wanted)

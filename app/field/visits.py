@@ -16,6 +16,7 @@ from app.field import reports
 from app.field.models import Visit, VisitPhoto
 from app.field.rules import haversine_m, within_radius
 from app.field.storage import LocalStorage, sniff_image
+from app.mall import cart
 from app.timeutil import local_date, local_today
 
 
@@ -72,8 +73,17 @@ def today_plan(staff: Staff, today: dt.date | None = None) -> list[RepCustomer]:
     return sorted(due, key=lambda rc: (-rc.overdue_days, rc.customer.code))
 
 
-def check_in(staff: Staff, customer_id: int, lat: float, lng: float, radius_m: int) -> Visit:
-    """Raises: NotFound (not the rep's customer), ValidationFailed (store has no location),
+def check_in(
+    staff: Staff,
+    customer_id: int,
+    lat: float,
+    lng: float,
+    radius_m: int,
+    cart_user_id: int | None = None,
+) -> Visit:
+    """Check in; the rep's cart (`cart_user_id`) starts empty for the new store.
+
+    Raises: NotFound (not the rep's customer), ValidationFailed (store has no location),
     TooFar (with the distance), InvalidState (another visit still open)."""
     customer = own_customer(staff, customer_id)
     if customer.lat is None or customer.lng is None:
@@ -86,7 +96,7 @@ def check_in(staff: Staff, customer_id: int, lat: float, lng: float, radius_m: i
         )
     try:
         with db.atomic():
-            return Visit.create(
+            visit = Visit.create(
                 staff=staff.id,
                 customer=customer.id,
                 open_for_staff=staff.id,
@@ -94,6 +104,9 @@ def check_in(staff: Staff, customer_id: int, lat: float, lng: float, radius_m: i
                 checkin_lng=lng,
                 checkin_distance_m=round(distance),
             )
+            if cart_user_id is not None:
+                cart.clear(cart_user_id)
+            return visit
     except IntegrityError:
         open_visit = Visit.get_or_none(Visit.open_for_staff == staff.id)
         raise InvalidState(

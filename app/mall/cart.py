@@ -76,6 +76,10 @@ def remove_item(user_id: int, product_id: int) -> None:
             raise NotFound("购物车中没有该商品", product_id=product_id)
 
 
+def clear(user_id: int) -> None:
+    CartItem.delete().where(CartItem.wechat_user == user_id).execute()
+
+
 def remove_products(user_id: int, product_ids: list[int]) -> None:
     CartItem.delete().where(
         (CartItem.wechat_user == user_id) & (CartItem.product << product_ids)

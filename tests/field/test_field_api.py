@@ -271,3 +271,53 @@ def test_managers_see_visits_per_rep_per_day_with_anomalies(field, client, shop,
     assert r.status_code == 403
     reports = client.get(f"{ADMIN}/reports/stock-sales", headers=headers).get_json()
     assert reports["total"] == 0
+
+
+def test_a_rep_turns_the_stores_suggestions_into_a_cart_and_orders_it(field, client, shop):
+    # Sold 20 tea and 3 oil since the last count: 销一补一 suggests 20 and 3.
+    replenishment.save_settings(
+        field.store.id, method="sell_one", window_days=30, turnover_days=14, lead_days=3
+    )
+    _report(field.store, 1, [(shop.tea, 5, 20), (shop.oil, 1, 3)], source="rep")
+    _report(field.not_mine, 1, [(shop.tea, 0, 99)])
+    first = field.check_in().get_json()
+    cart = client.post(
+        f"{MP}/rep/visits/{first['id']}/cart/suggestions", headers=field.headers
+    ).get_json()
+    # The dealer's prices (level 3), not the rep's or the list price.
+    assert sorted((i["product_id"], i["qty"], i["price"]) for i in cart["items"]) == sorted(
+        [(shop.tea.id, 20, "45.00"), (shop.oil.id, 3, "180.00")]
+    )
+    order = client.post(
+        f"{MP}/rep/visits/{first['id']}/orders",
+        json={"lines": [{"product_id": shop.tea.id, "qty": 20}]},
+        headers={**field.headers, "Idempotency-Key": "rep-cart-1"},
+    )
+    assert order.status_code == 201
+    left = client.get(f"{MP}/rep/visits/{first['id']}/cart", headers=field.headers).get_json()
+    assert [i["product_id"] for i in left["items"]] == [shop.oil.id]  # ordered lines leave
+    # Another rep's store and another rep's visit stay out of reach.
+    theirs = Visit.create(
+        staff=field.other_rep.id,
+        customer=field.not_mine.id,
+        open_for_staff=field.other_rep.id,
+        checkin_lat=LAT,
+        checkin_lng=LNG,
+        checkin_distance_m=0,
+    )
+    for path in (
+        f"/rep/visits/{theirs.id}/cart/suggestions",
+        "/rep/visits/999999/cart/suggestions",
+    ):
+        assert client.post(f"{MP}{path}", headers=field.headers).status_code == 404
+    assert client.get(f"{MP}/rep/visits/{theirs.id}/cart", headers=field.headers).status_code == 404
+    client.post(
+        f"{MP}/rep/visits/{first['id']}/checkout", json=north_of_store(5), headers=field.headers
+    )
+    # A new visit starts with an empty cart.
+    second_store = make_customer(
+        shop.branch, shop.warehouse, rep_id=field.rep.id, lat=Decimal(LAT), lng=Decimal(LNG)
+    )
+    second = field.check_in(second_store).get_json()
+    empty = client.get(f"{MP}/rep/visits/{second['id']}/cart", headers=field.headers).get_json()
+    assert empty["items"] == []
