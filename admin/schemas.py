@@ -318,6 +318,12 @@ class StockQueryIn(PageIn):
 StockPageOut = page_of(StockOut)
 
 
+class ReviewQueueQueryIn(PageIn):
+    mine = fields.Boolean(
+        load_default=False, metadata={"description": "only orders whose next signature is mine"}
+    )
+
+
 class AdminOrderQueryIn(PageIn):
     status = fields.String(
         validate=validate.OneOf([s.value for s in OrderStatus], error="订单状态无效")

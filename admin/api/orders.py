@@ -13,6 +13,7 @@ from admin.schemas import (
     ApproveIn,
     QueuePageOut,
     RejectIn,
+    ReviewQueueQueryIn,
     ShipmentAdminOut,
     ShipmentIn,
 )
@@ -22,7 +23,7 @@ from app.auth.scopes import order_in_scope
 from app.core import orders
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment
 from app.mall import review
-from app.validation import PageIn, paged
+from app.validation import paged
 
 bp = Blueprint("admin_orders", __name__, url_prefix="/api/admin/v1", description="订单审核与发货")
 
@@ -61,12 +62,14 @@ def list_orders(args):
 
 @bp.get("/review-queue")
 @staff_required("orders.view")
-@bp.arguments(PageIn, location="query")
+@bp.arguments(ReviewQueueQueryIn, location="query")
 @bp.response(200, QueuePageOut)
 @bp.doc(security=BEARER)
 def review_queue(args):
     """Orders waiting for review or a signature, oldest first, with credit and stock per line."""
-    entries, total = review.review_queue(current_staff(), args["page"], args["per_page"])
+    entries, total = review.review_queue(
+        current_staff(), args["page"], args["per_page"], mine=args["mine"]
+    )
     return paged(entries, args["page"], args["per_page"], total)
 
 

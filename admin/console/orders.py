@@ -11,7 +11,14 @@ from admin.console import bp
 from admin.console.forms import back_to, load_form, perform
 from admin.console.session import console_login, may
 from admin.excel import xlsx_response
-from admin.schemas import AdjustOrderIn, AdminOrderQueryIn, ApproveIn, RejectIn, ShipmentIn
+from admin.schemas import (
+    AdjustOrderIn,
+    AdminOrderQueryIn,
+    ApproveIn,
+    RejectIn,
+    ReviewQueueQueryIn,
+    ShipmentIn,
+)
 from app.auth.scopes import order_in_scope
 from app.auth.services import ROLE_LABELS
 from app.core import orders as core_orders
@@ -20,7 +27,6 @@ from app.core.rules import ACTION_LABELS, STATUS_LABELS
 from app.errors import ValidationFailed
 from app.mall import review
 from app.mall.models import OrderAudit
-from app.validation import PageIn
 
 PER_PAGE = 20
 
@@ -41,14 +47,15 @@ def _staff():
 @console_login("orders.view")
 def review_queue():
     """Customer service's page: pending orders oldest first, credit position and stock per line."""
-    args = load_form(PageIn, request.args)
-    entries, total = review.review_queue(_staff(), args["page"], PER_PAGE)
+    args = load_form(ReviewQueueQueryIn, request.args)
+    entries, total = review.review_queue(_staff(), args["page"], PER_PAGE, mine=args["mine"])
     template = "console/_queue_rows.html" if request.headers.get("HX-Request") else None
     return render_template(
         template or "console/review_queue.html",
         entries=entries,
         total=total,
         page=args["page"],
+        mine=args["mine"],
         pages=max(1, -(-total // PER_PAGE)),
     )
 

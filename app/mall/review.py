@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from app.auth.scopes import order_in_scope, require, scoped
 from app.auth.services import ROLE_LABELS
@@ -109,9 +109,34 @@ class QueueEntry:
     next_role: str | None
 
 
-def review_queue(staff: Staff, page: int, per_page: int) -> tuple[list[QueueEntry], int]:
+def waiting_for(role: str):
+    """A condition on Order: the order's next signature is this role's (customer service: not yet
+    reviewed at all; admins do both)."""
+    unreviewed = ~fn.EXISTS(ApprovalStep.select().where(ApprovalStep.order == Order.id))
+    if role == "customer_service":
+        return unreviewed
+    earlier = ApprovalStep.alias()
+    next_step = ApprovalStep.select().where(
+        (ApprovalStep.order == Order.id)
+        & ApprovalStep.signed_by.is_null()
+        & (ApprovalStep.role == role)
+        & ~fn.EXISTS(
+            earlier.select().where(
+                (earlier.order == Order.id)
+                & earlier.signed_by.is_null()
+                & (earlier.seq < ApprovalStep.seq)
+            )
+        )
+    )
+    return (unreviewed | fn.EXISTS(next_step)) if role == "admin" else fn.EXISTS(next_step)
+
+
+def review_queue(
+    staff: Staff, page: int, per_page: int, mine: bool = False
+) -> tuple[list[QueueEntry], int]:
     """Orders awaiting review or approval in the caller's scope, oldest first, with the customer's
-    credit position and the stock available for every line."""
+    credit position and the stock available for every line; `mine`: only those whose next
+    signature is the caller's role's."""
     require(staff, "orders.view")
     query = scoped(
         Order.select(Order, Customer)
@@ -119,6 +144,8 @@ def review_queue(staff: Staff, page: int, per_page: int) -> tuple[list[QueueEntr
         .where(Order.status == OrderStatus.PENDING_REVIEW.value),
         staff,
     )
+    if mine:
+        query = query.where(waiting_for(staff.role))
     total = query.count()
     page_orders = list(query.order_by(Order.created_at, Order.id).paginate(page, per_page))
     return _entries(page_orders), total

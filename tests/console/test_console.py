@@ -190,11 +190,21 @@ def test_adjust_lines_is_audited_and_needs_a_reason(signed_in, co):
 def test_approval_steps_signed_in_order_by_the_right_roles(signed_in, co):
     order = co.order(co.east_customer, (co.tea, 250))  # 250 × 45 = 11,250: manager, then HQ
     cs, hq, bm = signed_in("cs"), signed_in("hq"), signed_in("bm_east")
+    unreviewed = co.order(co.east_customer, (co.tea, 1))
+
+    def mine(session):
+        return session.get("/admin/review?mine=1").get_data(as_text=True)
+
+    assert order.number in mine(cs) and order.number not in mine(bm)
     response = cs.post(f"/admin/orders/{order.id}/approve", {"comment": "已电话确认"})
     assert ("success", "已签字，等待分公司经理审批") in flashes(response)
+    assert order.number not in mine(cs) and unreviewed.number in mine(cs)
+    assert order.number in mine(bm) and order.number not in mine(hq)
+    assert order.number in hq.get("/admin/review").get_data(as_text=True)  # all, not just mine
     response = hq.post(f"/admin/orders/{order.id}/approve", {})
     assert "当前等待分公司经理审批" in response.get_data(as_text=True)
     assert bm.post(f"/admin/orders/{order.id}/approve", {}).status_code == 200
+    assert order.number in mine(hq) and order.number not in mine(bm)
     response = hq.post(f"/admin/orders/{order.id}/approve", {})
     assert ("success", "订单已审核通过：库存已预留，信用额度已占用") in flashes(response)
     order = Order.get_by_id(order.id)
