@@ -143,6 +143,7 @@ def test_big_order_needs_branch_manager_then_hq_in_order(client, co):
         for s in ApprovalStep.select().order_by(ApprovalStep.seq)
     ]
     assert steps == [("customer_service", True), ("branch_manager", False), ("hq_approver", False)]
+
     def mine(key):
         queue = client.get(f"{ADMIN}/review-queue?mine=true", headers=co.headers(key)).get_json()
         return [e["order_id"] for e in queue["items"]]
