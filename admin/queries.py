@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from peewee import JOIN, fn
 
-from app.auth.scopes import branch_in_scope, scoped
+from app.auth.scopes import PERMISSIONS, branch_in_scope, scoped
 from app.core import receivables
 from app.core.models import Customer, Order, OrderLine, Product, Staff, Warehouse
 from app.core.rules import OrderStatus
@@ -24,8 +24,9 @@ SOLD = (
 
 
 def orders_query(staff: Staff, filters: dict):
-    """Order ids in the caller's scope matching status / branch / customer / local date range."""
-    query = scoped(Order.select(Order.id).join(Customer), staff)
+    """Orders (with their customer) in the caller's scope matching status / branch / customer /
+    local date range, newest first."""
+    query = scoped(Order.select(Order, Customer).join(Customer), staff)
     if filters.get("status"):
         query = query.where(Order.status == filters["status"])
     if filters.get("branch_id"):
@@ -107,7 +108,7 @@ def dashboard(staff: Staff, days: int = 14, today: dt.date | None = None) -> dic
         age_buckets[key] += 1
 
     aging = None
-    if staff.role in ("admin", "finance", "branch_manager", "hq_approver"):
+    if staff.role in PERMISSIONS["reports.ar"]:
         aging = aging_for(staff, today, None)["totals"]
     return {
         "days": [d.isoformat() for d in per_day],
@@ -154,3 +155,25 @@ def reps_in_scope(staff: Staff):
     elif staff.data_scope == "own":
         query = query.where(Staff.id == staff.id)
     return query.order_by(Staff.id)
+
+
+def notifications_query(staff: Staff, filters: dict):
+    """Notifications whose order is in the caller's scope, newest first; by status and order."""
+    from app.notify.models import Notification
+
+    query = scoped(Notification.select(Notification, Order).join(Order).join(Customer), staff)
+    if filters.get("status"):
+        query = query.where(Notification.status == filters["status"])
+    if filters.get("order_id"):
+        query = query.where(Notification.order == filters["order_id"])
+    return query.order_by(Notification.id.desc())
+
+
+def reports_query(staff: Staff, customer_id: int | None = None):
+    """Stock/sales reports of customers in the caller's scope, latest first."""
+    from app.field.models import StockSalesReport
+
+    query = scoped(StockSalesReport.select(StockSalesReport, Customer).join(Customer), staff)
+    if customer_id:
+        query = query.where(StockSalesReport.customer == customer_id)
+    return query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from peewee import prefetch
 
-from admin.queries import reps_in_scope
+from admin.queries import reports_query, reps_in_scope
 from admin.schemas import (
     ReplenishmentSettingIn,
     ReplenishmentSettingOut,
@@ -16,11 +16,10 @@ from admin.schemas import (
 )
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
-from app.auth.scopes import customer_in_scope, scoped
-from app.core.models import Customer
+from app.auth.scopes import customer_in_scope
 from app.errors import Forbidden
 from app.field import replenishment, visits
-from app.field.models import StockSalesLine, StockSalesReport
+from app.field.models import StockSalesLine
 from app.timeutil import local_today
 from app.validation import paged
 from miniprogram_api.rep import suggestions_body
@@ -55,13 +54,9 @@ def visits_daily(args):
 @bp.response(200, StockReportPageOut)
 @bp.doc(security=BEARER)
 def latest_reports(args):
-    query = scoped(StockSalesReport.select().join(Customer), current_staff())
-    if args.get("customer_id"):
-        query = query.where(StockSalesReport.customer == args["customer_id"])
+    query = reports_query(current_staff(), args.get("customer_id"))
     total = query.count()
-    page = query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc()).paginate(
-        args["page"], args["per_page"]
-    )
+    page = query.paginate(args["page"], args["per_page"])
     items = prefetch(page, StockSalesLine.select())
     return paged(items, args["page"], args["per_page"], total)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from admin import queries
 from admin.schemas import NotificationOut, NotificationPageOut, NotificationQueryIn
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
-from app.auth.scopes import scoped
-from app.core.models import Customer, Order
 from app.notify import delivery
-from app.notify.models import Notification
 from app.validation import paged
 
 bp = Blueprint("admin_notifications", __name__, url_prefix="/api/admin/v1", description="通知")
@@ -21,13 +19,9 @@ bp = Blueprint("admin_notifications", __name__, url_prefix="/api/admin/v1", desc
 @bp.doc(security=BEARER)
 def list_notifications(args):
     """Notifications in scope; `status=dead` lists the dead letters."""
-    query = scoped(Notification.select().join(Order).join(Customer), current_staff())
-    if args.get("status"):
-        query = query.where(Notification.status == args["status"])
-    if args.get("order_id"):
-        query = query.where(Notification.order == args["order_id"])
+    query = queries.notifications_query(current_staff(), args)
     total = query.count()
-    items = query.order_by(Notification.id.desc()).paginate(args["page"], args["per_page"])
+    items = query.paginate(args["page"], args["per_page"])
     return paged(items, args["page"], args["per_page"], total)
 
 

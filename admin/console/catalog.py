@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 
 from admin.console import bp
-from admin.console.forms import load_form, perform
+from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.core import catalog
@@ -52,7 +52,7 @@ def products():
         level_numbers=PRICE_LEVELS,
         total=total,
         page=args["page"],
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         q=args.get("q", ""),
         category_id=args.get("category_id", ""),
         category_options=_categories(),
@@ -62,18 +62,17 @@ def products():
 @bp.post("/products")
 @console_login("catalog.manage")
 def create_product():
-    created = {}
-
     def action():
         data = load_form(ProductIn, _product_form(request.form))
         prices = {int(k): v for k, v in data.pop("prices", {}).items()}
-        created["product"] = catalog.create_product(prices=prices, **data)
-        return f"已创建商品 {created['product'].name}"
+        return catalog.create_product(prices=prices, **data)
 
-    response = perform(action, "已创建商品", url_for("console.products"))
-    if "product" in created:
-        return redirect(url_for("console.product", product_id=created["product"].id), code=303)
-    return response
+    return perform(
+        action,
+        "已创建商品",
+        url_for("console.products"),
+        then=lambda product: url_for("console.product", product_id=product.id),
+    )
 
 
 @bp.get("/products/<int:product_id>")

@@ -9,7 +9,7 @@ from marshmallow import Schema
 
 from admin import excel, queries
 from admin.console import bp
-from admin.console.forms import load_form, perform
+from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -22,6 +22,7 @@ from admin.schemas import (
 from app.auth.scopes import customer_in_scope
 from app.core import catalog, organisation, receivables
 from app.core.models import Branch, Customer, CustomerPrice, Product, Staff, Warehouse
+from app.core.rules import PRICE_LEVELS
 from app.errors import NotFound, ValidationFailed
 from app.field import replenishment
 from app.field.models import StockSalesReport
@@ -63,6 +64,7 @@ def _choices() -> dict:
             (s.id, s.name or s.username)
             for s in Staff.select().where((Staff.role == "rep") & Staff.active).order_by(Staff.id)
         ],
+        "level_options": [(level, f"{level} 级") for level in PRICE_LEVELS],
         "settlement_labels": excel.SETTLEMENT_LABELS,
     }
 
@@ -82,7 +84,7 @@ def customers():
         customers=list(query.paginate(args["page"], PER_PAGE)),
         total=total,
         page=args["page"],
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         q=args.get("q", ""),
         **_choices(),
     )
@@ -91,16 +93,12 @@ def customers():
 @bp.post("/customers")
 @console_login("customers.manage")
 def create_customer():
-    created = {}
-
-    def action():
-        created["customer"] = organisation.create_customer(**load_form(CustomerIn, request.form))
-        return f"已创建客户 {created['customer'].name}"
-
-    response = perform(action, "已创建客户", url_for("console.customers"))
-    if "customer" in created:
-        return redirect(_detail(created["customer"].id), code=303)
-    return response
+    return perform(
+        lambda: organisation.create_customer(**load_form(CustomerIn, request.form)),
+        "已创建客户",
+        url_for("console.customers"),
+        then=lambda customer: _detail(customer.id),
+    )
 
 
 @bp.get("/customers/<int:customer_id>")

@@ -7,15 +7,14 @@ from marshmallow import Schema
 from peewee import prefetch
 
 from admin.console import bp
-from admin.console.forms import load_form
+from admin.console.forms import load_form, page_count
 from admin.console.session import console_login
-from admin.queries import reps_in_scope
+from admin.queries import reports_query, reps_in_scope
 from admin.schemas import ReportQueryIn
-from app.auth.scopes import scoped
 from app.core.models import Customer, Product
 from app.errors import NotFound
 from app.field import visits as field_visits
-from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
+from app.field.models import StockSalesLine, Visit, VisitPhoto
 from app.field.storage import LocalStorage
 from app.timeutil import end_of_local_day_utc, local_today, start_of_local_day_utc
 from app.validation import business_date
@@ -69,20 +68,16 @@ def visits():
 @console_login("field.view")
 def field_reports():
     args = load_form(ReportQueryIn, request.args)
-    query = scoped(StockSalesReport.select(StockSalesReport, Customer).join(Customer), g.staff)
-    if args.get("customer_id"):
-        query = query.where(StockSalesReport.customer == args["customer_id"])
+    query = reports_query(g.staff, args.get("customer_id"))
     total = query.count()
-    page = query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc()).paginate(
-        args["page"], PER_PAGE
-    )
+    page = query.paginate(args["page"], PER_PAGE)
     reports = prefetch(page, StockSalesLine.select(StockSalesLine, Product).join(Product))
     return render_template(
         "console/field_reports.html",
         reports=reports,
         total=total,
         page=args["page"],
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
     )
 
 

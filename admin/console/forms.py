@@ -61,6 +61,10 @@ FIELD_LABELS = {
 }
 
 
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
 def relax(schema: Schema) -> Schema:
     """Form fields arrive as text: let integer fields accept their digits, as query strings do."""
     for field in schema.fields.values():
@@ -117,16 +121,22 @@ def describe(exc: AppError) -> str:
     return exc.message
 
 
-def perform(action: Callable[[], object], success: str, back: str):
+def perform(
+    action: Callable[[], object],
+    success: str,
+    back: str,
+    then: Callable[[object], str] | None = None,
+):
     """Run a service call for a form; say how it went on the next page (POST, redirect, GET).
-    The action may return its own success message."""
+    The action may return its own success message; `then` gives the page to show after success
+    from what the action returned (e.g. the record it created)."""
     try:
         result = action()
     except AppError as exc:
         flash(describe(exc), "error")
-    else:
-        flash(result if isinstance(result, str) else success, "success")
-    return redirect(back, code=303)
+        return redirect(back, code=303)
+    flash(result if isinstance(result, str) else success, "success")
+    return redirect(then(result) if then else back, code=303)
 
 
 @bp.errorhandler(AppError)

@@ -8,7 +8,7 @@ from flask import g, render_template, request, url_for
 
 from admin import queries
 from admin.console import bp
-from admin.console.forms import back_to, load_form, perform
+from admin.console.forms import back_to, load_form, page_count, perform
 from admin.console.session import console_login, may
 from admin.excel import xlsx_response
 from admin.schemas import (
@@ -22,8 +22,8 @@ from admin.schemas import (
 from app.auth.scopes import order_in_scope
 from app.auth.services import ROLE_LABELS
 from app.core import orders as core_orders
-from app.core.models import Branch, Customer, Order, OrderEvent, OrderLine, Shipment, Staff
-from app.core.rules import ACTION_LABELS, STATUS_LABELS
+from app.core.models import Branch, Order, OrderEvent, OrderLine, Shipment, Staff
+from app.core.rules import ACTION_LABELS, CREDIT_OVERRIDE_ROLES, STATUS_LABELS
 from app.errors import ValidationFailed
 from app.mall import review
 from app.mall.models import OrderAudit
@@ -39,16 +39,12 @@ AUDIT_LABELS = {
 }
 
 
-def _staff():
-    return g.staff
-
-
 @bp.get("/review")
 @console_login("orders.view")
 def review_queue():
     """Customer service's page: pending orders oldest first, credit position and stock per line."""
     args = load_form(ReviewQueueQueryIn, request.args)
-    entries, total = review.review_queue(_staff(), args["page"], PER_PAGE, mine=args["mine"])
+    entries, total = review.review_queue(g.staff, args["page"], PER_PAGE, mine=args["mine"])
     template = "console/_queue_rows.html" if request.headers.get("HX-Request") else None
     return render_template(
         template or "console/review_queue.html",
@@ -56,49 +52,38 @@ def review_queue():
         total=total,
         page=args["page"],
         mine=args["mine"],
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
     )
-
-
-def _order_filters():
-    args = load_form(AdminOrderQueryIn, request.args)
-    return args
 
 
 @bp.get("/orders")
 @console_login("orders.view")
 def orders():
-    args = _order_filters()
-    query = queries.orders_query(_staff(), args)
+    args = load_form(AdminOrderQueryIn, request.args)
+    query = queries.orders_query(g.staff, args)
     total = query.count()
-    ids = [o.id for o in query.paginate(args["page"], PER_PAGE)]
-    found = {o.id: o for o in Order.select(Order, Customer).join(Customer).where(Order.id << ids)}
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "console/orders.html",
-        orders=[found[i] for i in ids if i in found],
+        orders=list(query.paginate(args["page"], PER_PAGE)),
         total=total,
         page=args["page"],
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         filters=filters,
         statuses=STATUS_LABELS,
         branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],
-        customer_options=[(c.id, f"{c.code} {c.name}") for c in queries.customers_query(_staff())],
+        customer_options=[(c.id, f"{c.code} {c.name}") for c in queries.customers_query(g.staff)],
     )
 
 
 @bp.get("/orders/export.xlsx")
 @console_login("orders.view")
 def orders_export():
-    args = _order_filters()
-    ids = [o.id for o in queries.orders_query(_staff(), args).limit(20000)]
+    args = load_form(AdminOrderQueryIn, request.args)
+    found = list(queries.orders_query(g.staff, args).limit(20000))
+    ids = [o.id for o in found]
     rows = []
-    for o in (
-        Order.select(Order, Customer)
-        .join(Customer)
-        .where(Order.id << ids)
-        .order_by(Order.created_at.desc(), Order.id.desc())
-    ):
+    for o in found:
         rows.append(
             (
                 o.number,
@@ -142,10 +127,17 @@ def orders_export():
 @bp.get("/orders/<int:order_id>")
 @console_login("orders.view")
 def order_detail(order_id: int):
-    staff = _staff()
+    staff = g.staff
     entry = review.review_entry(staff, order_id)
     order = entry.order
-    names = {s.id: s.name or s.username for s in Staff.select(Staff.id, Staff.name, Staff.username)}
+    audit_rows = list(
+        OrderAudit.select().where(OrderAudit.order == order.id).order_by(OrderAudit.id)
+    )
+    shown = {a.staff_id for a in audit_rows} | {s.signed_by_id for s in entry.steps}
+    names = {
+        s.id: s.name or s.username
+        for s in Staff.select(Staff.id, Staff.name, Staff.username).where(Staff.id << list(shown))
+    }
     shipments = list(Shipment.select().where(Shipment.order == order.id).order_by(Shipment.id))
     audits = [
         {
@@ -156,7 +148,7 @@ def order_detail(order_id: int):
             "after": _pretty(a.after),
             "reason": a.reason,
         }
-        for a in OrderAudit.select().where(OrderAudit.order == order.id).order_by(OrderAudit.id)
+        for a in audit_rows
     ]
     pending = order.status == "pending_review"
     can_sign = (
@@ -183,7 +175,7 @@ def order_detail(order_id: int):
         and may("orders.review")
         and not any(s.signed_by_id for s in entry.steps),
         can_sign=can_sign,
-        can_override=staff.role in ("admin", "finance", "hq_approver"),
+        can_override=staff.role in CREDIT_OVERRIDE_ROLES,
         can_reject=pending and may("orders.approve"),
         can_ship=order.status in ("approved", "partially_shipped") and may("orders.ship"),
     )
@@ -228,7 +220,7 @@ def adjust(order_id: int):
 
     def action():
         data = load_form(AdjustOrderIn, {"lines": lines, "reason": form.get("reason", "")})
-        review.adjust_lines(order_id, _staff(), data["lines"], data["reason"])
+        review.adjust_lines(order_id, g.staff, data["lines"], data["reason"])
 
     return perform(action, "订单已调整", _detail(order_id))
 
@@ -238,10 +230,10 @@ def adjust(order_id: int):
 def approve(order_id: int):
     def action():
         data = load_form(ApproveIn, request.form)
-        order = review.approve(order_id, _staff(), data["comment"], data["credit_override"])
+        order = review.approve(order_id, g.staff, data["comment"], data["credit_override"])
         if order.status == "approved":
             return "订单已审核通过：库存已预留，信用额度已占用"
-        nxt = review.review_entry(_staff(), order_id).next_role
+        nxt = review.review_entry(g.staff, order_id).next_role
         return f"已签字，等待{ROLE_LABELS.get(nxt, nxt)}审批"
 
     return perform(action, "已签字", _detail(order_id))
@@ -252,7 +244,7 @@ def approve(order_id: int):
 def reject(order_id: int):
     def action():
         data = load_form(RejectIn, request.form)
-        review.reject(order_id, _staff(), data["reason"])
+        review.reject(order_id, g.staff, data["reason"])
 
     return perform(action, "订单已驳回", _detail(order_id))
 
@@ -278,13 +270,13 @@ def ship(order_id: int):
                 "tracking_no": form.get("tracking_no", ""),
             },
         )
-        order_in_scope(_staff(), order_id)
+        order_in_scope(g.staff, order_id)
         core_orders.ship_order(
             order_id,
             [(ln["order_line_id"], ln["qty"]) for ln in data["lines"]],
             data["carrier"],
             data["tracking_no"],
-            review.actor(_staff()),
+            review.actor(g.staff),
         )
 
     return perform(action, "已发货", back_to(_detail(order_id)))

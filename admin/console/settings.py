@@ -8,9 +8,9 @@ import json
 from flask import g, redirect, render_template, request, url_for
 
 from admin.console import bp
-from admin.console.forms import load_form, perform
+from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login
-from admin.queries import warehouses_in_scope
+from admin.queries import notifications_query, warehouses_in_scope
 from admin.schemas import (
     AnnouncementIn,
     NamedIn,
@@ -22,11 +22,10 @@ from admin.schemas import (
     WarehouseIn,
 )
 from app.auth import services as staff_services
-from app.auth.scopes import scoped
 from app.auth.services import DATA_SCOPES, ROLES
 from app.core import organisation
 from app.core import stock as core_stock
-from app.core.models import Branch, Customer, Order, Product, Staff, Stock, Warehouse
+from app.core.models import Branch, Product, Staff, Stock, Warehouse
 from app.core.rules import ACTION_LABELS
 from app.errors import Forbidden
 from app.mall import accounts, review
@@ -34,7 +33,6 @@ from app.mall import announcements as bulletins
 from app.mall.approval import APPROVER_ROLES
 from app.mall.models import Announcement, ApprovalRule
 from app.notify import delivery
-from app.notify.models import Notification
 from app.timeutil import BUSINESS_TZ
 
 PER_PAGE = 50
@@ -72,7 +70,7 @@ def stock():
         rows=rows,
         total=total,
         page=args["page"],
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         warehouse_id=args.get("warehouse_id", ""),
         warehouse_options=[(w.id, f"{w.code} {w.name}") for w in warehouses],
         product_options=[
@@ -257,19 +255,15 @@ CHANNEL_LABELS = {"template": "公众号模板消息", "subscribe": "小程序�
 def notifications():
     """What went out to dealers and customer service, by which channel; dead letters to retry."""
     args = load_form(NotificationQueryIn, request.args)
-    query = scoped(Notification.select(Notification, Order).join(Order).join(Customer), g.staff)
-    if args.get("status"):
-        query = query.where(Notification.status == args["status"])
-    if args.get("order_id"):
-        query = query.where(Notification.order == args["order_id"])
+    query = notifications_query(g.staff, args)
     total = query.count()
-    items = list(query.order_by(Notification.id.desc()).paginate(args["page"], PER_PAGE))
+    items = list(query.paginate(args["page"], PER_PAGE))
     return render_template(
         "console/notifications.html",
         items=items,
         total=total,
         page=args["page"],
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         status=args.get("status", ""),
         statuses=NOTIFY_STATUS,
         audiences=AUDIENCE_LABELS,
