@@ -8,6 +8,7 @@ from flask import Flask
 
 from app.db import db
 from app.extensions import init_extensions
+from app.runtime import init_services
 from config import get_config
 
 
@@ -21,19 +22,13 @@ def create_app(config=None) -> Flask:
         config.validate()
     app.config.from_object(config)
     app.json.ensure_ascii = False
+    init_services(app.config)
     init_extensions(app)
-    register_listeners(app)
     register_db_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
     return app
-
-
-def register_listeners(app: Flask) -> None:
-    from app.notify import outbox
-
-    outbox.install(enqueue=app.config.get("NOTIFY_ENQUEUE", False))
 
 
 def register_db_hooks(app: Flask) -> None:

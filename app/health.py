@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from app.db import db
-from app.extensions import redis
+from app.runtime import redis
 
 bp = Blueprint("health", __name__)
 

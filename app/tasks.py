@@ -1,7 +1,9 @@
-"""Background tasks (huey): notification delivery. Thin: they open an app context and call services.
+"""Background tasks (huey): notification delivery. Thin: they open a database connection and call
+services; no Flask app is built.
 
 Run the worker with `make worker` (huey_consumer app.tasks.huey). The queue is RedisHuey when
-REDIS_URL is set, else SqliteHuey in instance/ (the embedded default).
+REDIS_URL is set, else SqliteHuey in instance/ (the embedded default). Each worker sets up the
+process-wide services (database, Redis, WeChat, notify settings) once at its start-up.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
 
+from app.db import db
+from app.notify import delivery
+from app.runtime import init_services
 from config import get_config
 
 _config = get_config()
@@ -19,25 +24,16 @@ else:
     Path(_config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
     huey = SqliteHuey("dealer-mall", filename=str(Path(_config.INSTANCE_DIR) / "tasks.db"))
 
-_app = None
 
-
-def _app_context():
-    """The app is built on first use in the worker, not at import (no import-time side effects)."""
-    global _app
-    if _app is None:
-        from app import create_app
-
-        _app = create_app(_config)
-    return _app.app_context()
+@huey.on_startup()
+def start_services() -> None:
+    """Each worker thread or process runs this before its first task; it is safe to run at once."""
+    init_services(_config)
 
 
 @huey.task()
 def deliver_notification(notification_id: int) -> str:
-    from app.db import db
-    from app.notify import delivery
-
-    with _app_context(), db.connection_context():
+    with db.connection_context():
         return delivery.deliver(notification_id)
 
 
@@ -45,8 +41,5 @@ def deliver_notification(notification_id: int) -> str:
 @huey.lock_task("deliver-due-notifications")
 def deliver_due() -> dict:
     """The safety net: anything due (a retry, a worker that died, a lost enqueue) goes out here."""
-    from app.db import db
-    from app.notify import delivery
-
-    with _app_context(), db.connection_context():
+    with db.connection_context():
         return delivery.deliver_due()

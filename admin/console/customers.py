@@ -8,7 +8,7 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from marshmallow import Schema
 
 from admin import excel, queries
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login, may
 from admin.schemas import (

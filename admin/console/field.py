@@ -6,7 +6,7 @@ from flask import Response, current_app, g, render_template, request
 from marshmallow import Schema
 from peewee import prefetch
 
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.forms import load_form, page_count
 from admin.console.session import console_login
 from admin.queries import reports_query, reps_in_scope

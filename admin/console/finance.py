@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from admin import excel, queries
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.forms import load_form
 from admin.console.session import console_login
 from admin.schemas import AgingQueryIn

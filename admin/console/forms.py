@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
-from admin.console import bp
+from admin.console.blueprint import bp
 from app.errors import AppError, ValidationFailed
 
 # Field names as staff read them in error messages.

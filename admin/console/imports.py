@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import render_template, request
 
 from admin import excel
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.session import console_login, may
 from app.errors import Forbidden, NotFound, ValidationFailed
 

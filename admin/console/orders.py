@@ -7,7 +7,7 @@ import json
 from flask import g, render_template, request, url_for
 
 from admin import queries
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.forms import back_to, load_form, page_count, perform
 from admin.console.session import console_login, may
 from admin.excel import xlsx_response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, url_for
 
 from admin import queries
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.session import console_login
 
 

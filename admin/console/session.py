@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.forms import describe, load_form
 from admin.schemas import StaffLoginIn
 from app.auth.scopes import PERMISSIONS

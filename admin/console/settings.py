@@ -7,7 +7,7 @@ import json
 
 from flask import g, redirect, render_template, request, url_for
 
-from admin.console import bp
+from admin.console.blueprint import bp
 from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login
 from admin.queries import notifications_query, warehouses_in_scope

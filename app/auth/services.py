@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -74,11 +73,16 @@ def create_staff(
             raise Conflict("用户名已存在", username=username) from None
 
 
+# scrypt by default; the test suite configures a cheaper method to stay fast.
+_settings = {"hash_method": "scrypt"}
+
+
+def configure(password_hash_method: str) -> None:
+    _settings["hash_method"] = password_hash_method
+
+
 def _hash_method() -> str:
-    """scrypt by default; the test suite configures a cheaper method to stay fast."""
-    if has_app_context():
-        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    return "scrypt"
+    return _settings["hash_method"]
 
 
 # Checked against when the username is unknown, so both answers take the same time.

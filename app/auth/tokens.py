@@ -5,11 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import jwt
-from flask import current_app
 
 from app.errors import Unauthorized
 
 ALGORITHM = "HS256"
+
+# Set by init_services from the settings; nothing here reads the Flask app.
+_settings: dict = {"secret_key": None, "ttl_seconds": 7 * 24 * 3600}
+
+
+def configure(secret_key: str, ttl_seconds: int) -> None:
+    _settings.update(secret_key=secret_key, ttl_seconds=ttl_seconds)
+
+
+def _secret() -> str:
+    if not _settings["secret_key"]:
+        raise RuntimeError("tokens are not configured: call init_services first")
+    return _settings["secret_key"]
 
 
 def issue(kind: str, subject: int, **claims) -> str:
@@ -18,10 +30,10 @@ def issue(kind: str, subject: int, **claims) -> str:
         "typ": kind,
         "sub": str(subject),
         "iat": now,
-        "exp": now + dt.timedelta(seconds=current_app.config["TOKEN_TTL_SECONDS"]),
+        "exp": now + dt.timedelta(seconds=_settings["ttl_seconds"]),
         **claims,
     }
-    return jwt.encode(payload, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
+    return jwt.encode(payload, _secret(), algorithm=ALGORITHM)
 
 
 def verify(token: str, kind: str) -> dict:
@@ -29,7 +41,7 @@ def verify(token: str, kind: str) -> dict:
     try:
         payload = jwt.decode(
             token,
-            current_app.config["SECRET_KEY"],
+            _secret(),
             algorithms=[ALGORITHM],
             options={"require": ["exp", "sub", "typ"]},
         )

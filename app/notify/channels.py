@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 
 import requests
-from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
-from app.extensions import wechat
+from app.notify.settings import NotifySettings
+from app.runtime import wechat
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,10 @@ def template_data(message: dict) -> dict:
     }
 
 
-def send_template(oa_openid: str, message: dict) -> str:
+def send_template(oa_openid: str, message: dict, settings: NotifySettings) -> str:
     client = wechat.official_account
-    template = current_app.config["WECHAT_TEMPLATE_ORDER_STATUS"]
-    url = f"{current_app.config['H5_BASE_URL']}/orders/{message['order_id']}"
+    template = settings.template_order_status
+    url = f"{settings.h5_base_url}/orders/{message['order_id']}"
     result = _wechat_call(
         client,
         lambda: client.message.send_template(oa_openid, template, template_data(message), url=url),
@@ -60,9 +60,9 @@ def send_template(oa_openid: str, message: dict) -> str:
     return str(result.get("msgid", ""))
 
 
-def send_subscribe(openid: str, message: dict) -> str:
+def send_subscribe(openid: str, message: dict, settings: NotifySettings) -> str:
     client = wechat.miniprogram
-    template = current_app.config["WECHAT_SUBSCRIBE_ORDER_STATUS"]
+    template = settings.subscribe_order_status
     data = {
         "character_string1": {"value": message["order_number"]},
         "phrase2": {"value": message["status_label"]},
@@ -78,15 +78,13 @@ def send_subscribe(openid: str, message: dict) -> str:
     return str(result.get("msgid", ""))
 
 
-def send_sms(phone: str, text: str) -> str:
-    provider = current_app.config["SMS_PROVIDER"]
+def send_sms(phone: str, text: str, settings: NotifySettings) -> str:
+    provider = settings.sms_provider
     if provider == "console":
         log.info("SMS to %s: %s", phone, text)
         return "console"
     try:
-        r = requests.post(
-            current_app.config["SMS_API_URL"], json={"phone": phone, "text": text}, timeout=5
-        )
+        r = requests.post(settings.sms_api_url, json={"phone": phone, "text": text}, timeout=5)
     except requests.RequestException as exc:
         raise ChannelError(f"sms unreachable: {exc}", retryable=True) from None
     if r.status_code >= 500:

@@ -12,13 +12,12 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from flask import current_app
-
 from app.core.models import Customer, Staff
 from app.db import utcnow
 from app.mall.models import SubscribeGrant, WechatUser
 from app.notify import channels
 from app.notify.models import Notification, NotificationDelivery
+from app.notify.settings import NotifySettings, current
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +59,12 @@ class Recipient:
 
 
 def _dealer_recipients(
-    customer: Customer, message: dict
+    customer: Customer, message: dict, settings: NotifySettings
 ) -> tuple[list[Recipient], Recipient | None]:
     users = WechatUser.select().where(
         (WechatUser.customer == customer.id) & (WechatUser.role == "dealer")
     )
-    template = current_app.config["WECHAT_SUBSCRIBE_ORDER_STATUS"]
+    template = settings.subscribe_order_status
     granted = {
         g.wechat_user_id
         for g in SubscribeGrant.select().where(
@@ -77,23 +76,24 @@ def _dealer_recipients(
         r = Recipient(f"user:{user.id}")
         if user.follows_oa and user.oa_openid:
             r.attempts.append(
-                ("template", lambda u=user: channels.send_template(u.oa_openid, message))
+                ("template", lambda u=user: channels.send_template(u.oa_openid, message, settings))
             )
         if user.openid and user.id in granted:
-            r.attempts.append(("subscribe", lambda u=user: _send_subscribe(u, template, message)))
+            r.attempts.append(("subscribe", lambda u=user: _send_subscribe(u, message, settings)))
         if r.attempts:
             recipients.append(r)
     sms = None
     if customer.phone:
         sms = Recipient(
             f"sms:{customer.phone}",
-            [("sms", lambda: channels.send_sms(customer.phone, sms_text(message)))],
+            [("sms", lambda: channels.send_sms(customer.phone, sms_text(message), settings))],
         )
     return recipients, sms
 
 
-def _send_subscribe(user: WechatUser, template: str, message: dict) -> str:
-    reference = channels.send_subscribe(user.openid, message)
+def _send_subscribe(user: WechatUser, message: dict, settings: NotifySettings) -> str:
+    template = settings.subscribe_order_status
+    reference = channels.send_subscribe(user.openid, message, settings)
     # One grant is one message: spend it only once WeChat took the message.
     SubscribeGrant.update(remaining=SubscribeGrant.remaining - 1).where(
         (SubscribeGrant.wechat_user == user.id)
@@ -103,7 +103,9 @@ def _send_subscribe(user: WechatUser, template: str, message: dict) -> str:
     return reference
 
 
-def _service_recipients(customer: Customer, message: dict) -> list[Recipient]:
+def _service_recipients(
+    customer: Customer, message: dict, settings: NotifySettings
+) -> list[Recipient]:
     staff = Staff.select().where(
         (Staff.role == "customer_service")
         & Staff.active
@@ -112,7 +114,9 @@ def _service_recipients(customer: Customer, message: dict) -> list[Recipient]:
     )
     text = f"【订货商城】{message['title']}：{customer.name} 订单 {message['order_number']}，{message['detail']}"
     return [
-        Recipient(f"sms:{s.phone}", [("sms", lambda p=s.phone: channels.send_sms(p, text))])
+        Recipient(
+            f"sms:{s.phone}", [("sms", lambda p=s.phone: channels.send_sms(p, text, settings))]
+        )
         for s in staff
     ]
 
@@ -140,8 +144,12 @@ def _try(n: Notification, recipient: Recipient, done: set[str]) -> str | None:
     return None
 
 
-def deliver(notification_id: int) -> str:
-    """Deliver one notification if it is due and no other worker holds it; returns its status."""
+def deliver(notification_id: int, settings: NotifySettings | None = None) -> str:
+    """Deliver one notification if it is due and no other worker holds it; returns its status.
+
+    `settings`: template ids, links and the SMS provider (default: those init_services set).
+    """
+    settings = settings or current()
     now = utcnow()
     claimed = (
         Notification.update(attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
@@ -161,12 +169,14 @@ def deliver(notification_id: int) -> str:
     used = set()
     try:
         if n.audience == "dealer":
-            recipients, sms = _dealer_recipients(customer, message)
+            recipients, sms = _dealer_recipients(customer, message, settings)
             reached = [r for r in recipients if _try(n, r, done)]
             if not reached and sms is not None:
                 reached = [sms] if _try(n, sms, done) else []
         else:
-            reached = [r for r in _service_recipients(customer, message) if _try(n, r, done)]
+            reached = [
+                r for r in _service_recipients(customer, message, settings) if _try(n, r, done)
+            ]
         used = {
             d.channel
             for d in NotificationDelivery.select().where(NotificationDelivery.notification == n.id)
@@ -210,11 +220,11 @@ def due_ids(limit: int = 200) -> list[int]:
     return [n.id for n in query]
 
 
-def deliver_due(limit: int = 200) -> dict[str, int]:
+def deliver_due(limit: int = 200, settings: NotifySettings | None = None) -> dict[str, int]:
     """The sweep the worker runs: every due notification, once."""
     counts: dict[str, int] = {}
     for notification_id in due_ids(limit):
-        outcome = deliver(notification_id)
+        outcome = deliver(notification_id, settings)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 

@@ -9,7 +9,7 @@ import requests
 from wechatpy.exceptions import WeChatClientException
 
 from app.errors import InvalidLoginCode, WeChatUnavailable
-from app.extensions import wechat
+from app.runtime import wechat
 
 log = logging.getLogger(__name__)
 

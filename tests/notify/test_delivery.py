@@ -1,5 +1,6 @@
 """Delivering the outbox to the WeChat sandbox over real HTTP: channels, outages, dead letters."""
 
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -15,6 +16,7 @@ from app.core.models import Order
 from app.db import utcnow
 from app.mall.models import SubscribeGrant, WechatUser
 from app.notify import delivery
+from app.notify import settings as notify_settings
 from app.notify.models import Notification, NotificationDelivery
 from tests.admin.conftest import ADMIN
 from tests.api.conftest import MP
@@ -24,10 +26,12 @@ from tests.servers import ROOT
 @pytest.fixture
 def sms(app, sandbox):
     """SMS goes to the sandbox's SMS stand-in, over HTTP."""
-    old = app.config["SMS_PROVIDER"], app.config["SMS_API_URL"]
-    app.config["SMS_PROVIDER"], app.config["SMS_API_URL"] = "http", f"{sandbox.url}/sms/send"
+    old = notify_settings.current()
+    notify_settings.configure(
+        dataclasses.replace(old, sms_provider="http", sms_api_url=f"{sandbox.url}/sms/send")
+    )
     yield
-    app.config["SMS_PROVIDER"], app.config["SMS_API_URL"] = old
+    notify_settings.configure(old)
 
 
 def make_due():
@@ -185,17 +189,17 @@ def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
 WORKER = textwrap.dedent(
     """
     import sys
-    from app import create_app
     from app.db import db
     from app.notify import delivery
+    from app.runtime import init_services
     from config.settings import TestingConfig
 
     class Config(TestingConfig):
         DATABASE_URL = sys.argv[1]
         WECHAT_API_BASE_URL = sys.argv[2]
 
-    app = create_app(Config)
-    with app.app_context(), db.connection_context():
+    init_services(Config)  # a worker: no Flask app
+    with db.connection_context():
         print(delivery.deliver_due(), flush=True)
     """
 )

@@ -1,0 +1,36 @@
+"""The console's blueprint and its template filters, complete when imported (no set-up at register)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Blueprint
+
+from app.timeutil import to_local
+
+HERE = Path(__file__).resolve().parent.parent
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/admin",
+    template_folder=str(HERE / "templates"),
+    static_folder=str(HERE / "static"),
+    static_url_path="/static",
+)
+
+
+@bp.app_template_filter("local")
+def local_time(value, fmt="%Y-%m-%d %H:%M"):
+    """Stored UTC → the business time zone, as staff read times."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return to_local(value).strftime(fmt)
+    return str(value)
+
+
+@bp.app_template_filter("yuan")
+def yuan(value):
+    return "" if value is None else f"¥{value:,.2f}"
