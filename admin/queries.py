@@ -11,7 +11,8 @@ from app.auth.scopes import PERMISSIONS, branch_in_scope, scoped
 from app.core import receivables
 from app.core.models import Customer, Order, OrderLine, Product, Staff, Warehouse
 from app.core.rules import OrderStatus
-from app.db import money, money_from_fen, utcnow
+from app.db import utcnow
+from app.money import money, money_from_fen
 from app.timeutil import BUSINESS_TZ, end_of_local_day_utc, local_today, start_of_local_day_utc
 
 # Orders that count as sales on the dashboard: approved or further along.

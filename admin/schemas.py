@@ -6,7 +6,7 @@ import json
 
 from marshmallow import Schema, fields, validate
 
-from app.auth.services import DATA_SCOPES, ROLES
+from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.rules import OrderStatus, SettlementMethod
 from app.validation import (
     LocalDateTime,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import nullcontext
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -12,21 +12,9 @@ from peewee import BigIntegerField, DatabaseProxy, Model, SqliteDatabase, Value
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
+from app.money import CENT, to_fen
+
 db = DatabaseProxy()
-
-CENT = Decimal("0.01")
-
-
-def money(value) -> Decimal:
-    """Quantize to 2 places, ROUND_HALF_UP: the only rounding money ever gets (invariant 5)."""
-    if isinstance(value, float):
-        # A float has already lost precision; go through its shortest repr, never its binary value.
-        value = repr(value)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def to_fen(value) -> int:
-    return int(money(value) * 100)
 
 
 class MoneyField(BigIntegerField):
@@ -42,11 +30,6 @@ class MoneyField(BigIntegerField):
 
     def python_value(self, value):
         return None if value is None else (Decimal(int(value)) / 100).quantize(CENT)
-
-
-def money_from_fen(value) -> Decimal:
-    """A SUM() over a MoneyField comes back in raw fen (int, or Decimal on PostgreSQL)."""
-    return (Decimal(int(value or 0)) / 100).quantize(CENT)
 
 
 def fen(amount) -> Value:

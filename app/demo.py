@@ -14,8 +14,9 @@ from app.auth.services import create_staff
 from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import AccountEntry, Customer, ReceiptAllocation, Receivable, Shipment
 from app.core.orders import LineRequest
-from app.db import db, money
+from app.db import db
 from app.mall import accounts, review
+from app.money import money
 
 DEMO_INVITE_TTL = dt.timedelta(days=365)
 

@@ -19,8 +19,9 @@ from app import create_app
 from app.cli import upgrade_database
 from app.core import orders
 from app.core.models import Customer, Stock
-from app.db import db, to_fen
+from app.db import db
 from app.errors import AppError
+from app.money import to_fen
 from bench.common import report, scratch_database
 from config.settings import TestingConfig
 from tests.factories import (

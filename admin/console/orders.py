@@ -19,8 +19,8 @@ from admin.schemas import (
     ReviewQueueQueryIn,
     ShipmentIn,
 )
+from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import order_in_scope
-from app.auth.services import ROLE_LABELS
 from app.core import orders as core_orders
 from app.core.models import Branch, Order, OrderEvent, OrderLine, Shipment, Staff
 from app.core.rules import ACTION_LABELS, CREDIT_OVERRIDE_ROLES, STATUS_LABELS

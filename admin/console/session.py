@@ -20,8 +20,9 @@ from flask import (
 from admin.console.blueprint import bp
 from admin.console.forms import describe, load_form
 from admin.schemas import StaffLoginIn
+from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import PERMISSIONS
-from app.auth.services import ROLE_LABELS, authenticate
+from app.auth.services import authenticate
 from app.core.models import Staff
 from app.errors import AppError, Forbidden, Unauthorized
 from app.extensions import csrf, limiter

@@ -22,7 +22,7 @@ from admin.schemas import (
     WarehouseIn,
 )
 from app.auth import services as staff_services
-from app.auth.services import DATA_SCOPES, ROLES
+from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core import organisation
 from app.core import stock as core_stock
 from app.core.models import Branch, Product, Staff, Stock, Warehouse

@@ -2,60 +2,16 @@
 
 from __future__ import annotations
 
+from app.auth.permissions import PERMISSIONS
 from app.core.models import Customer, Order, Staff
 from app.errors import Forbidden, NotFound
 
-# What each role may do. Reading an order or a customer also needs it to be in the data scope.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "orders.view": frozenset(
-        {
-            "admin",
-            "customer_service",
-            "branch_manager",
-            "hq_approver",
-            "warehouse",
-            "finance",
-            "rep",
-        }
-    ),
-    "orders.review": frozenset({"admin", "customer_service"}),
-    "orders.approve": frozenset(
-        {"admin", "customer_service", "branch_manager", "hq_approver", "finance"}
-    ),
-    "orders.ship": frozenset({"admin", "warehouse"}),
-    "receipts.create": frozenset({"admin", "finance"}),
-    "reports.ar": frozenset({"admin", "finance", "branch_manager", "hq_approver"}),
-    "customers.view": frozenset(
-        {"admin", "customer_service", "branch_manager", "hq_approver", "finance", "rep"}
-    ),
-    "customers.manage": frozenset({"admin"}),
-    "invitations.create": frozenset({"admin", "customer_service"}),
-    "catalog.view": frozenset(
-        {
-            "admin",
-            "customer_service",
-            "branch_manager",
-            "hq_approver",
-            "warehouse",
-            "finance",
-            "rep",
-        }
-    ),
-    "catalog.manage": frozenset({"admin"}),
-    "stock.view": frozenset(
-        {"admin", "warehouse", "customer_service", "branch_manager", "hq_approver"}
-    ),
-    "stock.manage": frozenset({"admin", "warehouse"}),
-    "org.manage": frozenset({"admin"}),
-    "staff.manage": frozenset({"admin"}),
-    "rules.view": frozenset({"admin", "customer_service", "branch_manager", "hq_approver"}),
-    "rules.manage": frozenset({"admin"}),
-    "announcements.manage": frozenset({"admin", "customer_service"}),
-    "field.view": frozenset({"admin", "branch_manager", "hq_approver", "customer_service", "rep"}),
-    "field.manage": frozenset({"admin", "branch_manager"}),
-    "notifications.view": frozenset({"admin", "customer_service"}),
-    "notifications.manage": frozenset({"admin", "customer_service"}),
-}
+__all__ = ["PERMISSIONS", "actor", "require", "scoped"]
+
+
+def actor(staff: Staff) -> str:
+    """How a staff member is named in events, ledgers and audits: the one place it is built."""
+    return f"staff:{staff.id}"
 
 
 def require(staff: Staff, permission: str) -> None:

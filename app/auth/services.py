@@ -5,29 +5,11 @@ from __future__ import annotations
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.models import Branch, Staff
 from app.db import db
 from app.errors import Conflict, NotFound, ValidationFailed
 
-ROLES = (
-    "admin",
-    "customer_service",
-    "branch_manager",
-    "hq_approver",
-    "warehouse",
-    "finance",
-    "rep",
-)
-ROLE_LABELS = {
-    "admin": "管理员",
-    "customer_service": "客服",
-    "branch_manager": "分公司经理",
-    "hq_approver": "总部审批人",
-    "warehouse": "仓库",
-    "finance": "财务",
-    "rep": "业务员",
-}
-DATA_SCOPES = ("all", "branch", "own")
 MIN_PASSWORD_LENGTH = 8
 
 

@@ -9,8 +9,9 @@ from peewee import JOIN, IntegrityError
 
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
 from app.core.rules import PRICE_LEVELS, resolve_price
-from app.db import db, money, utcnow
+from app.db import db, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.money import money
 
 PRODUCT_FIELDS = ("sku", "name", "category", "unit", "pack_size", "min_qty", "step", "list_price")
 

@@ -21,8 +21,9 @@ from app.core.models import (
     Staff,
 )
 from app.core.rules import CREDIT_OVERRIDE_ROLES, SettlementMethod, allocate_fifo
-from app.db import fen, money, transaction, utcnow
+from app.db import fen, transaction, utcnow
 from app.errors import CreditExceeded, Forbidden
+from app.money import money
 
 
 def exposure_limit(customer: Customer) -> Decimal | None:

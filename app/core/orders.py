@@ -31,8 +31,9 @@ from app.core.rules import (
     line_amount,
     next_status,
 )
-from app.db import money, transaction, utcnow
+from app.db import transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
+from app.money import money
 
 # Called inside the transaction of every status change with (order, event); the notification
 # outbox registers here, so core never imports it.
@@ -97,11 +98,14 @@ def _record_event(order: Order, action: str, from_status, to_status, actor: str,
     return event
 
 
-def get_order(order_id: int) -> Order:
-    order = Order.get_or_none(Order.id == order_id)
-    if order is None:
-        raise NotFound("订单不存在", order_id=order_id)
-    return order
+def get_order(order: Order | int) -> Order:
+    """The order itself when the caller already read it in this transaction, else read by id."""
+    if isinstance(order, Order):
+        return order
+    found = Order.get_or_none(Order.id == order)
+    if found is None:
+        raise NotFound("订单不存在", order_id=order)
+    return found
 
 
 def _transition(order: Order, action: str, actor: str, note: str = "", **changes) -> Order:
@@ -200,7 +204,9 @@ def _delivery_address(customer: Customer, address_id: int | None) -> str:
     return default.as_text() if default else customer.address
 
 
-def approve_order(order_id: int, actor: str, credit_override_by: int | None = None) -> Order:
+def approve_order(
+    order_id: Order | int, actor: str, credit_override_by: int | None = None
+) -> Order:
     """Final approval: push the order into stock and credit in one transaction.
 
     Reserves every line in the customer's warehouse (invariant 1) and holds the order's value
@@ -221,7 +227,7 @@ def approve_order(order_id: int, actor: str, credit_override_by: int | None = No
         return order
 
 
-def reject_order(order_id: int, actor: str, reason: str) -> Order:
+def reject_order(order_id: Order | int, actor: str, reason: str) -> Order:
     """Raises: InvalidState, ValidationFailed (a reason is required)."""
     if not reason or not reason.strip():
         raise ValidationFailed("驳回须填写原因", reason=["驳回须填写原因"])

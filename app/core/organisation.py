@@ -8,8 +8,9 @@ from peewee import IntegrityError
 
 from app.core.models import Branch, Customer, CustomerAddress, Staff, Warehouse
 from app.core.rules import SettlementMethod
-from app.db import db, money
+from app.db import db
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.money import money
 
 
 def create_branch(code: str, name: str) -> Branch:

@@ -12,8 +12,9 @@ from peewee import fn
 from app.core import credit
 from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
 from app.core.rules import AGING_BUCKETS, age_items, allocate_fifo
-from app.db import fen, money, money_from_fen, transaction, utcnow
+from app.db import fen, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
+from app.money import money, money_from_fen
 from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
 
 ZERO = Decimal("0.00")

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 
-from app.db import money
 from app.errors import BadStep, BelowMinQty, InvalidState
+from app.money import money
 
 PRICE_LEVELS = range(1, 11)
 

@@ -12,10 +12,18 @@ A condition is a JSON object; every key present must hold (an empty condition ma
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from app.auth.permissions import PERMISSIONS
+from app.core.rules import CREDIT_OVERRIDE_ROLES, OrderStatus
 
 APPROVER_ROLES = ("customer_service", "branch_manager", "hq_approver", "finance", "admin")
+# Who reviews an order first (step 0) and may always reject one that is pending.
+REVIEW_ROLES = PERMISSIONS["orders.review"]
+SHIPPABLE = (OrderStatus.APPROVED, OrderStatus.PARTIALLY_SHIPPED)
 CONDITION_KEYS = {
     "min_amount",
     "max_amount",
@@ -84,3 +92,51 @@ def steps_for(rules: list[tuple[str, dict, list[str]]], facts: OrderFacts) -> tu
         if matches(condition, facts):
             return name, roles
     return "", []
+
+
+class Step(Protocol):
+    """An approval step as the rules see it (ApprovalStep rows fit)."""
+
+    role: str
+    signed_by_id: int | None
+
+
+def next_role(status: str, steps: Sequence[Step]) -> str | None:
+    """The role whose signature a pending order waits for; steps come in signing order.
+
+    No steps yet: customer service's review. Not pending: nobody.
+    """
+    if status != OrderStatus.PENDING_REVIEW:
+        return None
+    unsigned = [s for s in steps if s.signed_by_id is None]
+    if unsigned:
+        return unsigned[0].role
+    return None if steps else "customer_service"
+
+
+def may_sign(role: str, waiting_for: str | None) -> bool:
+    """Admins review (step 0) as customer service does; later steps only the role they name."""
+    return waiting_for is not None and (
+        role == waiting_for or (waiting_for == "customer_service" and role in REVIEW_ROLES)
+    )
+
+
+def allowed_actions(status: str, steps: Sequence[Step], role: str) -> frozenset[str]:
+    """What this role may do to an order now, by the same rules the review services enforce:
+    `adjust` (lines, before anyone signed), `sign` (the step it waits for), `credit_override`
+    (with the signature, for the roles that may), `reject`, `ship`."""
+    actions = set()
+    if status == OrderStatus.PENDING_REVIEW:
+        waiting_for = next_role(status, steps)
+        if role in PERMISSIONS["orders.review"] and not any(s.signed_by_id for s in steps):
+            actions.add("adjust")
+        if role in PERMISSIONS["orders.approve"]:
+            if may_sign(role, waiting_for):
+                actions.add("sign")
+                if role in CREDIT_OVERRIDE_ROLES:
+                    actions.add("credit_override")
+            if role in REVIEW_ROLES or role == waiting_for:
+                actions.add("reject")
+    if status in SHIPPABLE and role in PERMISSIONS["orders.ship"]:
+        actions.add("ship")
+    return frozenset(actions)

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from app.core.models import Customer, Product
 from app.core.rules import check_quantity, line_amount
-from app.db import money, transaction, utcnow
+from app.db import transaction, utcnow
 from app.errors import NotFound
 from app.mall.catalog import ProductView, views_for
 from app.mall.models import CartItem
+from app.money import money
 
 
 @dataclass(frozen=True)

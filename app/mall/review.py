@@ -14,21 +14,24 @@ from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
-from app.auth.scopes import order_in_scope, require, scoped
-from app.auth.services import ROLE_LABELS
+from app.auth.permissions import ROLE_LABELS
+from app.auth.scopes import actor, order_in_scope, require, scoped
 from app.core import credit, orders, stock
 from app.core.models import Customer, Order, OrderLine, Product, Staff
 from app.core.rules import OrderStatus, line_amount
-from app.db import db, money, transaction, utcnow
+from app.db import db, transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
-from app.mall.approval import OrderFacts, condition_errors, steps_for
+from app.mall.approval import (
+    APPROVER_ROLES,
+    REVIEW_ROLES,
+    OrderFacts,
+    allowed_actions,
+    condition_errors,
+    next_role,
+    steps_for,
+)
 from app.mall.models import ApprovalRule, ApprovalStep, OrderAudit
-
-REVIEW_ROLES = frozenset({"customer_service", "admin"})
-
-
-def actor(staff: Staff) -> str:
-    return f"staff:{staff.id}"
+from app.money import money
 
 
 def _audit(order_id: int, staff: Staff, action: str, before=None, after=None, reason: str = ""):
@@ -47,8 +50,6 @@ def _audit(order_id: int, staff: Staff, action: str, before=None, after=None, re
 
 def create_rule(name: str, condition: dict, steps: list[dict], priority: int = 100) -> ApprovalRule:
     """Raises: ValidationFailed (unknown condition keys, bad values, steps by non-approver roles)."""
-    from app.mall.approval import APPROVER_ROLES
-
     errors = condition_errors(condition)
     if errors:
         raise ValidationFailed("审批条件不正确", condition=errors)
@@ -181,7 +182,6 @@ def _entries(page_orders: list[Order]) -> list[QueueEntry]:
         c = o.customer
         spendable = credit.available_to_spend(c)
         steps = steps_by_order[o.id]
-        unsigned = [s for s in steps if s.signed_by_id is None]
         pending = o.status == OrderStatus.PENDING_REVIEW.value
         entries.append(
             QueueEntry(
@@ -199,13 +199,7 @@ def _entries(page_orders: list[Order]) -> list[QueueEntry]:
                     for ln in lines_by_order[o.id]
                 ],
                 steps=steps,
-                next_role=(
-                    None
-                    if not pending
-                    else unsigned[0].role
-                    if unsigned
-                    else (None if steps else "customer_service")
-                ),
+                next_role=next_role(o.status, steps),
             )
         )
     return entries
@@ -273,7 +267,8 @@ def adjust_lines(order_id: int, staff: Staff, lines: list[dict], reason: str) ->
         Order.update(total=total).where(Order.id == order.id).execute()
         ApprovalStep.delete().where(ApprovalStep.order == order.id).execute()
         _audit(order.id, staff, "adjust_lines", before, after, reason)
-        return Order.get_by_id(order.id)
+        order.total = total
+        return order
 
 
 def approve(order_id: int, staff: Staff, comment: str = "", credit_override: bool = False) -> Order:
@@ -296,8 +291,8 @@ def approve(order_id: int, staff: Staff, comment: str = "", credit_override: boo
             override_by = staff.id if credit_override else None
             if credit_override:
                 _audit(order.id, staff, "credit_override", reason=comment or "超信用额度特批")
-            orders.approve_order(order.id, actor(staff), credit_override_by=override_by)
-        return Order.get_by_id(order.id)
+            orders.approve_order(order, actor(staff), credit_override_by=override_by)
+        return order
 
 
 def _review(order: Order, staff: Staff, comment: str) -> list[ApprovalStep]:
@@ -349,12 +344,10 @@ def reject(order_id: int, staff: Staff, reason: str) -> Order:
     require(staff, "orders.approve")
     with transaction():
         order = order_in_scope(staff, order_id)
-        unsigned = [s for s in order.approval_steps if s.signed_by_id is None]
-        allowed = set(REVIEW_ROLES) | (
-            {min(unsigned, key=lambda s: s.seq).role} if unsigned else set()
-        )
-        if staff.role not in allowed:
+        steps = list(order.approval_steps.order_by(ApprovalStep.seq))
+        pending = order.status == OrderStatus.PENDING_REVIEW
+        if pending and "reject" not in allowed_actions(order.status, steps, staff.role):
             raise Forbidden("当前角色不能驳回该订单")
-        result = orders.reject_order(order.id, actor(staff), reason)
+        result = orders.reject_order(order, actor(staff), reason)
         _audit(order.id, staff, "reject", reason=reason)
         return result

@@ -25,8 +25,9 @@ from app.core.models import (
     Stock,
     StockMovement,
 )
-from app.db import db, money_from_fen
+from app.db import db
 from app.errors import AppError, CreditExceeded, InsufficientStock
+from app.money import money_from_fen
 from tests.factories import (
     make_branch,
     make_customer,

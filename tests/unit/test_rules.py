@@ -18,8 +18,8 @@ from app.core.rules import (
     next_status,
     resolve_price,
 )
-from app.db import money, to_fen
 from app.errors import BadStep, BelowMinQty, InvalidState
+from app.money import money, to_fen
 
 D = Decimal
 
