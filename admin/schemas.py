@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.rules import OrderStatus, SettlementMethod
+from app.schemas import OrderOut, ShipmentOut
 from app.validation import (
     LocalDateTime,
     PageIn,
@@ -18,7 +19,6 @@ from app.validation import (
     page_of,
     qty_field,
 )
-from miniprogram_api.schemas import OrderOut, ShipmentOut
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from flask import current_app
 
 from app.api import Blueprint
 from app.core import receivables
 from app.core.models import CustomerAddress
-from app.errors import ValidationFailed
-from app.field import reports
-from app.mall import announcements
+from app.field import replenishment, reports
+from app.mall import announcements, cart
+from app.schemas import SuggestionsOut
 from app.timeutil import local_today
 from app.validation import PageIn, paged
 from miniprogram_api.schemas import (
@@ -21,13 +21,10 @@ from miniprogram_api.schemas import (
     StatementQueryIn,
     StockSalesIn,
     StockSalesReportOut,
-    SuggestionsOut,
 )
 from miniprogram_api.security import BEARER, current_customer, current_user, dealer_required
 
 bp = Blueprint("mp_account", __name__, url_prefix="/api/mp/v1", description="账户、公告与上报")
-
-MAX_STATEMENT_DAYS = 366
 
 
 @bp.get("/account")
@@ -45,21 +42,11 @@ def account():
 @bp.response(200, StatementOut)
 @bp.doc(security=BEARER)
 def statement(args):
-    """Account ledger between two dates (default: the last 30 days) with a running balance."""
-    date_to = args.get("date_to") or local_today()
-    date_from = args.get("date_from") or date_to - dt.timedelta(days=30)
-    if date_from > date_to:
-        raise ValidationFailed("开始日期不能晚于结束日期", **{"from": ["不能晚于结束日期"]})
-    if (date_to - date_from).days > MAX_STATEMENT_DAYS:
-        raise ValidationFailed("查询区间不能超过一年", **{"from": ["区间不能超过一年"]})
-    opening, lines = receivables.statement(current_customer().id, date_from, date_to)
-    return {
-        "date_from": date_from,
-        "date_to": date_to,
-        "opening_balance": opening,
-        "closing_balance": lines[-1].balance if lines else opening,
-        "items": lines,
-    }
+    """Account ledger between two dates (default: the last 30 days, at most a year) with a
+    running balance."""
+    return receivables.account_statement(
+        current_customer().id, args.get("date_from"), args.get("date_to"), local_today()
+    )
 
 
 @bp.get("/announcements")
@@ -90,9 +77,7 @@ def addresses():
 @bp.doc(security=BEARER)
 def replenishment_suggestions():
     """What to order now, from the stock and sales this dealer (or their rep) reported."""
-    from miniprogram_api.rep import suggestions_body
-
-    return suggestions_body(current_customer().id)
+    return replenishment.suggestions_view(current_customer().id)
 
 
 @bp.post("/replenishment/to-cart")
@@ -101,11 +86,6 @@ def replenishment_suggestions():
 @bp.doc(security=BEARER)
 def replenishment_to_cart():
     """Put every positive suggestion in the cart (the dealer reviews it before ordering)."""
-    from flask import current_app
-
-    from app.field import replenishment
-    from app.mall import cart
-
     replenishment.fill_cart(current_user().id, current_customer().id)
     return cart.view_cart(
         current_user().id, current_customer(), current_app.config["LOW_STOCK_THRESHOLD"]

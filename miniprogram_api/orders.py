@@ -8,11 +8,11 @@ from app.api import Blueprint
 from app.core.orders import LineRequest
 from app.extensions import limiter
 from app.mall import ordering
+from app.schemas import OrderOut
 from app.validation import paged
 from miniprogram_api.schemas import (
     CartOut,
     IdempotencyHeaderIn,
-    OrderOut,
     OrderPageOut,
     OrderQueryIn,
     PlaceOrderIn,
@@ -33,24 +33,6 @@ def _order_limit() -> str:
     return current_app.config["RATELIMIT_ORDERS"]
 
 
-def place(data, headers, *, source: str, placed_by: str, customer_id: int, cart_user_id=None):
-    """Shared by dealers and reps ordering on a dealer's behalf: 201 new, 200 for a repeated key."""
-    placed = ordering.place_order(
-        customer_id,
-        [LineRequest(ln["product_id"], ln["qty"]) for ln in data["lines"]],
-        idempotency_key=headers.get("idempotency_key"),
-        remark=data["remark"],
-        address_id=data["address_id"],
-        placed_by=placed_by,
-        source=source,
-        cart_user_id=cart_user_id,
-    )
-    if not placed.created:
-        return ordering.customer_order(customer_id, placed.order.id), 200
-    placed.order.warnings = placed.warnings
-    return placed.order, 201
-
-
 @bp.post("/orders")
 @limiter.limit(_order_limit)
 @dealer_required
@@ -63,14 +45,17 @@ def place(data, headers, *, source: str, placed_by: str, customer_id: int, cart_
 @bp.doc(security=BEARER)
 def create_order(headers, data):
     """Submit an order for review; prices come from the server, warnings are not holds."""
-    return place(
-        data,
-        headers,
-        source="mall",
+    order, created = ordering.submit_order(
+        current_customer().id,
+        [LineRequest(ln["product_id"], ln["qty"]) for ln in data["lines"]],
+        idempotency_key=headers.get("idempotency_key"),
+        remark=data["remark"],
+        address_id=data["address_id"],
         placed_by=actor(),
-        customer_id=current_customer().id,
-        cart_user_id=current_user().id,
+        source="mall",
+        cart_user_id=current_user().id,  # what was ordered leaves the cart
     )
+    return order, 201 if created else 200
 
 
 @bp.get("/orders")

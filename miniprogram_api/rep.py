@@ -7,25 +7,23 @@ from flask import current_app, g, request
 
 from app.api import Blueprint
 from app.core.models import Staff
+from app.core.orders import LineRequest
 from app.errors import ValidationFailed
 from app.extensions import limiter
 from app.field import replenishment, visits
-from app.field.rules import METHOD_LABELS
 from app.field.storage import LocalStorage
-from app.mall import cart
-from miniprogram_api.orders import place
+from app.mall import cart, ordering
+from app.schemas import OrderOut, SuggestionsOut
 from miniprogram_api.schemas import (
     CartOut,
     CheckInIn,
     GeoIn,
     IdempotencyHeaderIn,
-    OrderOut,
     PhotoOut,
     PlaceOrderIn,
     RepCustomerListOut,
     ReportLinesIn,
     StockSalesReportOut,
-    SuggestionsOut,
     VisitOut,
 )
 from miniprogram_api.security import BEARER, current_user, login_required
@@ -142,14 +140,17 @@ def check_out(data, visit_id):
 def order_for_dealer(headers, data, visit_id):
     """Order on the dealer's behalf during a visit: same rules as a dealer order, placed by the rep."""
     visit = visits.own_visit(current_rep(), visit_id)
-    return place(
-        data,
-        headers,
-        source="rep",
+    order, created = ordering.submit_order(
+        visit.customer_id,
+        [LineRequest(ln["product_id"], ln["qty"]) for ln in data["lines"]],
+        idempotency_key=headers.get("idempotency_key"),
+        remark=data["remark"],
+        address_id=data["address_id"],
         placed_by=f"rep:{current_rep().id}",
-        customer_id=visit.customer_id,
+        source="rep",
         cart_user_id=current_user().id,  # what was ordered leaves the visit's cart
     )
+    return order, 201 if created else 200
 
 
 def _visit_cart(visit):
@@ -186,16 +187,4 @@ def suggestions_to_cart(visit_id):
 def suggestions(customer_id):
     """Replenishment suggestions for one of the rep's customers."""
     visits.own_customer(current_rep(), customer_id)
-    return suggestions_body(customer_id)
-
-
-def suggestions_body(customer_id: int) -> dict:
-    settings, items = replenishment.suggestions(customer_id)
-    return {
-        "method": settings.method,
-        "method_label": METHOD_LABELS[settings.method],
-        "window_days": settings.window_days,
-        "turnover_days": settings.turnover_days,
-        "lead_days": settings.lead_days,
-        "items": items,
-    }
+    return replenishment.suggestions_view(customer_id)

@@ -15,24 +15,12 @@ from admin.schemas import (
 )
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
-from app.auth.scopes import customer_in_scope
-from app.core import catalog
-from app.core.models import Category, Product
-from app.errors import NotFound
+from app.backoffice import accounts, catalog
+from app.core import catalog as core_catalog
+from app.core.models import Category
 from app.validation import paged
 
 bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", description="商品与价格")
-
-
-def _with_prices(products: list[Product]) -> list[Product]:
-    levels = catalog.level_prices([p.id for p in products])
-    for p in products:
-        p.prices = {str(level): price for level, price in sorted(levels[p.id].items())}
-    return products
-
-
-def _prices(data: dict) -> dict[int, object]:
-    return {int(k): v for k, v in data.pop("prices", {}).items()}
 
 
 @bp.get("/products")
@@ -41,16 +29,10 @@ def _prices(data: dict) -> dict[int, object]:
 @bp.response(200, ProductAdminPageOut)
 @bp.doc(security=BEARER)
 def list_products(args):
-    query = Product.select()
-    if args.get("q"):
-        query = query.where(Product.name.contains(args["q"]) | Product.sku.contains(args["q"]))
-    if args.get("category_id"):
-        query = query.where(Product.category == args["category_id"])
-    if "active" in args:
-        query = query.where(Product.active == args["active"])
+    query = catalog.products_query(args)
     total = query.count()
-    items = list(query.order_by(Product.id).paginate(args["page"], args["per_page"]))
-    return paged(_with_prices(items), args["page"], args["per_page"], total)
+    items = list(query.paginate(args["page"], args["per_page"]))
+    return paged(catalog.with_level_prices(items), args["page"], args["per_page"], total)
 
 
 @bp.post("/products")
@@ -59,8 +41,7 @@ def list_products(args):
 @bp.response(201, ProductAdminOut)
 @bp.doc(security=BEARER)
 def create_product(data):
-    prices = _prices(data)
-    return _with_prices([catalog.create_product(prices=prices, **data)])[0]
+    return catalog.create_product(current_staff(), data)
 
 
 @bp.patch("/products/<id:product_id>")
@@ -69,8 +50,7 @@ def create_product(data):
 @bp.response(200, ProductAdminOut)
 @bp.doc(security=BEARER)
 def update_product(data, product_id):
-    prices = _prices(data)
-    return _with_prices([catalog.update_product(product_id, prices=prices, **data)])[0]
+    return catalog.update_product(current_staff(), product_id, data)
 
 
 @bp.post("/categories")
@@ -79,7 +59,7 @@ def update_product(data, product_id):
 @bp.response(201, CategoryAdminOut)
 @bp.doc(security=BEARER)
 def create_category(data):
-    return catalog.create_category(data["name"], data["parent_id"], data["sort"])
+    return core_catalog.create_category(data["name"], data["parent_id"], data["sort"])
 
 
 @bp.get("/categories")
@@ -96,7 +76,4 @@ def list_categories():
 @bp.response(200, CustomerPriceOut)
 @bp.doc(security=BEARER)
 def set_customer_price(data, customer_id, product_id):
-    customer_in_scope(current_staff(), customer_id)
-    if not Product.select().where(Product.id == product_id).exists():
-        raise NotFound("商品不存在", product_id=product_id)
-    return catalog.set_customer_price(customer_id, product_id, data["price"])
+    return accounts.set_customer_price(current_staff(), customer_id, product_id, data["price"])

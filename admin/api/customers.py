@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from admin import queries
 from admin.schemas import (
     AgingOut,
     AgingQueryIn,
@@ -19,8 +18,7 @@ from admin.schemas import (
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope
-from app.core import organisation, receivables
-from app.mall import accounts
+from app.backoffice import accounts, queries
 from app.validation import paged
 
 bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", description="客户与应收")
@@ -52,7 +50,7 @@ def get_customer(customer_id):
 @bp.response(201, CustomerOut)
 @bp.doc(security=BEARER)
 def create_customer(data):
-    return organisation.create_customer(**data)
+    return accounts.create_customer(current_staff(), data)
 
 
 @bp.patch("/customers/<id:customer_id>")
@@ -61,8 +59,7 @@ def create_customer(data):
 @bp.response(200, CustomerOut)
 @bp.doc(security=BEARER)
 def update_customer(data, customer_id):
-    customer_in_scope(current_staff(), customer_id)
-    return organisation.update_customer(customer_id, **data)
+    return accounts.update_customer(current_staff(), customer_id, data)
 
 
 @bp.post("/customers/<id:customer_id>/invitations")
@@ -72,10 +69,7 @@ def update_customer(data, customer_id):
 @bp.doc(security=BEARER)
 def create_invitation(data, customer_id):
     """A single-use code (valid 7 days) that binds a dealer's WeChat to this customer."""
-    customer_in_scope(current_staff(), customer_id)
-    invitation = accounts.create_invitation(
-        data["role"], customer_id=customer_id, created_by=current_staff().id
-    )
+    invitation = accounts.invite_dealer(current_staff(), customer_id, data["role"])
     invitation.qr_url = None
     return invitation
 
@@ -87,13 +81,8 @@ def create_invitation(data, customer_id):
 @bp.doc(security=BEARER)
 def record_receipt(data, customer_id):
     """Money received: applied to the oldest open receivables first, the rest kept on account."""
-    customer_in_scope(current_staff(), customer_id)
-    return receivables.record_receipt(
-        customer_id,
-        data["amount"],
-        data["method"],
-        data["reference"],
-        recorded_by=f"staff:{current_staff().id}",
+    return accounts.record_receipt(
+        current_staff(), customer_id, data["amount"], data["method"], data["reference"]
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app
 from peewee import prefetch
 
-from admin.queries import reports_query, reps_in_scope
 from admin.schemas import (
     ReplenishmentSettingIn,
     ReplenishmentSettingOut,
@@ -17,13 +16,13 @@ from admin.schemas import (
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope
+from app.backoffice.queries import reports_query, reps_in_scope
 from app.errors import Forbidden
 from app.field import replenishment, visits
 from app.field.models import StockSalesLine
+from app.schemas import SuggestionsOut
 from app.timeutil import local_today
 from app.validation import paged
-from miniprogram_api.rep import suggestions_body
-from miniprogram_api.schemas import SuggestionsOut
 
 bp = Blueprint("admin_field", __name__, url_prefix="/api/admin/v1", description="拜访与补货")
 
@@ -67,7 +66,7 @@ def latest_reports(args):
 @bp.doc(security=BEARER)
 def customer_suggestions(customer_id):
     customer_in_scope(current_staff(), customer_id)
-    return suggestions_body(customer_id)
+    return replenishment.suggestions_view(customer_id)
 
 
 @bp.put("/replenishment-settings")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from admin import queries
 from admin.schemas import NotificationOut, NotificationPageOut, NotificationQueryIn
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
+from app.backoffice import queries
 from app.notify import delivery
 from app.validation import paged
 

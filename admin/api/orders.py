@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from peewee import prefetch
-
-from admin import queries
 from admin.schemas import (
     AdjustOrderIn,
     AdminOrderOut,
@@ -19,32 +16,11 @@ from admin.schemas import (
 )
 from admin.security import BEARER, current_staff, staff_required
 from app.api import Blueprint
-from app.auth.scopes import order_in_scope
-from app.core import orders
-from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment
+from app.backoffice import orders
 from app.mall import review
 from app.validation import paged
 
 bp = Blueprint("admin_orders", __name__, url_prefix="/api/admin/v1", description="订单审核与发货")
-
-
-def _load(order_ids: list[int]) -> list[Order]:
-    query = Order.select(Order, Customer).join(Customer).where(Order.id << order_ids)
-    found = prefetch(
-        query,
-        OrderLine.select(OrderLine, Product).join(Product).order_by(OrderLine.id),
-        OrderEvent.select().order_by(OrderEvent.id),
-        Shipment.select().order_by(Shipment.id),
-    )
-    for order in found:
-        for shipment in order.shipments:
-            shipment.line_items = []
-    by_id = {o.id: o for o in found}
-    return [by_id[i] for i in order_ids if i in by_id]
-
-
-def _one(order_id: int) -> Order:
-    return _load([order_id])[0]
 
 
 @bp.get("/orders")
@@ -54,10 +30,8 @@ def _one(order_id: int) -> Order:
 @bp.doc(security=BEARER)
 def list_orders(args):
     """Orders in the caller's data scope, newest first."""
-    query = queries.orders_query(current_staff(), args)
-    total = query.count()
-    ids = [o.id for o in query.paginate(args["page"], args["per_page"])]
-    return paged(_load(ids), args["page"], args["per_page"], total)
+    items, total = orders.orders_page(current_staff(), args, args["page"], args["per_page"])
+    return paged(items, args["page"], args["per_page"], total)
 
 
 @bp.get("/review-queue")
@@ -78,8 +52,7 @@ def review_queue(args):
 @bp.response(200, AdminOrderOut)
 @bp.doc(security=BEARER)
 def get_order(order_id):
-    order_in_scope(current_staff(), order_id)
-    return _one(order_id)
+    return orders.order_for(current_staff(), order_id)
 
 
 @bp.patch("/orders/<id:order_id>")
@@ -89,8 +62,7 @@ def get_order(order_id):
 @bp.doc(security=BEARER)
 def adjust_order(data, order_id):
     """Replace the lines of an order awaiting review (quantities, prices), with a reason; audited."""
-    review.adjust_lines(order_id, current_staff(), data["lines"], data["reason"])
-    return _one(order_id)
+    return orders.adjust(current_staff(), order_id, data["lines"], data["reason"])
 
 
 @bp.post("/orders/<id:order_id>/approve")
@@ -100,8 +72,7 @@ def adjust_order(data, order_id):
 @bp.doc(security=BEARER)
 def approve_order(data, order_id):
     """Sign the next step; the last signature approves (reserves stock, holds credit)."""
-    review.approve(order_id, current_staff(), data["comment"], data["credit_override"])
-    return _one(order_id)
+    return orders.approve(current_staff(), order_id, data["comment"], data["credit_override"])
 
 
 @bp.post("/orders/<id:order_id>/reject")
@@ -110,8 +81,7 @@ def approve_order(data, order_id):
 @bp.response(200, AdminOrderOut)
 @bp.doc(security=BEARER)
 def reject_order(data, order_id):
-    review.reject(order_id, current_staff(), data["reason"])
-    return _one(order_id)
+    return orders.reject(current_staff(), order_id, data["reason"])
 
 
 @bp.post("/orders/<id:order_id>/shipments")
@@ -121,14 +91,6 @@ def reject_order(data, order_id):
 @bp.doc(security=BEARER)
 def ship(data, order_id):
     """Ship lines fully or partly with carrier and tracking number."""
-    order_in_scope(current_staff(), order_id)
-    shipment = orders.ship_order(
-        order_id,
-        [(ln["order_line_id"], ln["qty"]) for ln in data["lines"]],
-        data["carrier"],
-        data["tracking_no"],
-        f"staff:{current_staff().id}",
+    return orders.ship(
+        current_staff(), order_id, data["lines"], data["carrier"], data["tracking_no"]
     )
-    shipment = Shipment.get_by_id(shipment.id)
-    shipment.line_items = list(shipment.lines)
-    return shipment

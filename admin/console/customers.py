@@ -7,7 +7,7 @@ import segno
 from flask import current_app, g, redirect, render_template, request, url_for
 from marshmallow import Schema
 
-from admin import excel, queries
+from admin import excel
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login, may
@@ -20,6 +20,7 @@ from admin.schemas import (
     ReplenishmentSettingIn,
 )
 from app.auth.scopes import customer_in_scope
+from app.backoffice import queries
 from app.core import catalog, organisation, receivables
 from app.core.models import Branch, Customer, CustomerPrice, Product, Staff, Warehouse
 from app.core.rules import PRICE_LEVELS

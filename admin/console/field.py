@@ -9,8 +9,8 @@ from peewee import prefetch
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, page_count
 from admin.console.session import console_login
-from admin.queries import reports_query, reps_in_scope
 from admin.schemas import ReportQueryIn
+from app.backoffice.queries import reports_query, reps_in_scope
 from app.core.models import Customer, Product
 from app.errors import NotFound
 from app.field import visits as field_visits

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
-from admin import excel, queries
+from admin import excel
 from admin.console.blueprint import bp
 from admin.console.forms import load_form
 from admin.console.session import console_login
 from admin.schemas import AgingQueryIn
+from app.backoffice import queries
 from app.core.models import Branch
 from app.core.rules import AGING_BUCKETS
 

@@ -6,7 +6,6 @@ import json
 
 from flask import g, render_template, request, url_for
 
-from admin import queries
 from admin.console.blueprint import bp
 from admin.console.forms import back_to, load_form, page_count, perform
 from admin.console.session import console_login, may
@@ -21,6 +20,7 @@ from admin.schemas import (
 )
 from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import order_in_scope
+from app.backoffice import queries
 from app.core import orders as core_orders
 from app.core.models import Branch, Order, OrderEvent, OrderLine, Shipment, Staff
 from app.core.rules import ACTION_LABELS, CREDIT_OVERRIDE_ROLES, STATUS_LABELS

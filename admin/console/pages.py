@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, url_for
 
-from admin import queries
 from admin.console.blueprint import bp
 from admin.console.session import console_login
+from app.backoffice import queries
 
 
 @bp.get("/")

@@ -10,7 +10,6 @@ from flask import g, redirect, render_template, request, url_for
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login
-from admin.queries import notifications_query, warehouses_in_scope
 from admin.schemas import (
     AnnouncementIn,
     NamedIn,
@@ -23,6 +22,7 @@ from admin.schemas import (
 )
 from app.auth import services as staff_services
 from app.auth.permissions import DATA_SCOPES, ROLES
+from app.backoffice.queries import notifications_query, warehouses_in_scope
 from app.core import organisation
 from app.core import stock as core_stock
 from app.core.models import Branch, Product, Staff, Stock, Warehouse

@@ -11,7 +11,7 @@ from peewee import fn
 
 from app.core import credit
 from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
-from app.core.rules import AGING_BUCKETS, age_items, allocate_fifo
+from app.core.rules import AGING_BUCKETS, age_items, allocate_fifo, statement_period
 from app.db import fen, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
 from app.money import money, money_from_fen
@@ -140,6 +140,21 @@ def statement(customer_id: int, date_from: dt.date, date_to: dt.date) -> tuple[D
         running += e.amount
         lines.append(StatementLine(e.created_at, e.kind, e.ref, e.note, e.amount, running))
     return opening_balance, lines
+
+
+def account_statement(
+    customer_id: int, date_from: dt.date | None, date_to: dt.date | None, today: dt.date
+) -> dict:
+    """A statement as every surface shows it, over the period `statement_period` allows."""
+    date_from, date_to = statement_period(date_from, date_to, today)
+    opening, lines = statement(customer_id, date_from, date_to)
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "opening_balance": opening,
+        "closing_balance": lines[-1].balance if lines else opening,
+        "items": lines,
+    }
 
 
 @dataclass(frozen=True)

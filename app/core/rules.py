@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 
-from app.errors import BadStep, BelowMinQty, InvalidState
+from app.errors import BadStep, BelowMinQty, InvalidState, ValidationFailed
 from app.money import money
 
 PRICE_LEVELS = range(1, 11)
@@ -104,6 +104,24 @@ def check_quantity(qty: int, min_qty: int, step: int, *, product_id: int, name: 
 
 def line_amount(price: Decimal, qty: int) -> Decimal:
     return money(Decimal(price) * qty)
+
+
+STATEMENT_DEFAULT_DAYS = 30
+STATEMENT_MAX_DAYS = 366
+
+
+def statement_period(
+    date_from: dt.date | None, date_to: dt.date | None, today: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The one rule for a statement's dates, for dealers and staff alike: up to today, the last
+    30 days by default, never backwards, at most a year. Raises: ValidationFailed."""
+    date_to = date_to or today
+    date_from = date_from or date_to - dt.timedelta(days=STATEMENT_DEFAULT_DAYS)
+    if date_from > date_to:
+        raise ValidationFailed("开始日期不能晚于结束日期", **{"from": ["不能晚于结束日期"]})
+    if (date_to - date_from).days > STATEMENT_MAX_DAYS:
+        raise ValidationFailed("查询区间不能超过一年", **{"from": ["区间不能超过一年"]})
+    return date_from, date_to
 
 
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "90+")

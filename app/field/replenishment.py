@@ -15,6 +15,7 @@ from app.db import transaction
 from app.errors import NotFound, ValidationFailed
 from app.field import rules
 from app.field.models import ReplenishmentSetting, StockSalesLine, StockSalesReport
+from app.field.rules import METHOD_LABELS
 from app.mall import cart
 from app.timeutil import local_today
 
@@ -146,3 +147,16 @@ def fill_cart(user_id: int, customer_id: int, *, replace: bool = False) -> int:
         for item in wanted:
             cart.set_item(user_id, item.product.id, item.qty)
         return len(wanted)
+
+
+def suggestions_view(customer_id: int) -> dict:
+    """Suggestions with the settings that produced them, as every surface shows them."""
+    settings, items = suggestions(customer_id)
+    return {
+        "method": settings.method,
+        "method_label": METHOD_LABELS[settings.method],
+        "window_days": settings.window_days,
+        "turnover_days": settings.turnover_days,
+        "lead_days": settings.lead_days,
+        "items": items,
+    }

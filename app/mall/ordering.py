@@ -6,22 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from peewee import IntegrityError, prefetch
+from peewee import IntegrityError
 
 from app.core import credit, orders, stock
-from app.core.models import (
-    Customer,
-    Order,
-    OrderEvent,
-    OrderLine,
-    Product,
-    Shipment,
-    ShipmentLine,
-)
+from app.core.models import Customer, Order, OrderLine, Product
 from app.core.orders import LineRequest
+from app.core.queries import order_detail, orders_with_details
 from app.core.rules import OrderStatus, SettlementMethod
 from app.db import db, transaction, utcnow
-from app.errors import NotFound
 from app.mall import cart
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey
@@ -87,6 +79,16 @@ def place_order(
     return Placed(order, created=True, warnings=precheck(order))
 
 
+def submit_order(customer_id: int, lines: list[LineRequest], **options) -> tuple[Order, bool]:
+    """`place_order` as a client sees it: the new order with its warnings, or, for a repeated
+    Idempotency-Key, the first order whole; and whether this call created it."""
+    placed = place_order(customer_id, lines, **options)
+    if not placed.created:
+        return customer_order(customer_id, placed.order.id), False
+    placed.order.warnings = placed.warnings
+    return placed.order, True
+
+
 def precheck(order: Order) -> list[dict]:
     """Warnings for the dealer, not holds: stock that may not cover the order, credit that may not.
 
@@ -119,49 +121,21 @@ def precheck(order: Order) -> list[dict]:
     return warnings
 
 
-def _detail_query():
-    return (
-        OrderLine.select(OrderLine, Product).join(Product).order_by(OrderLine.id),
-        OrderEvent.select().order_by(OrderEvent.id),
-        Shipment.select().order_by(Shipment.id),
-    )
-
-
 def customer_order(customer_id: int, order_id: int) -> Order:
     """One order of this customer, with lines, events and shipments. Raises: NotFound."""
-    query = Order.select().where((Order.id == order_id) & (Order.customer == customer_id))
-    found = prefetch(query, *_detail_query())
-    if not found:
-        raise NotFound("订单不存在", order_id=order_id)
-    order = found[0]
-    shipment_lines = (
-        ShipmentLine.select(ShipmentLine, OrderLine, Product)
-        .join(OrderLine)
-        .join(Product)
-        .where(ShipmentLine.shipment << [s.id for s in order.shipments])
-    )
-    by_shipment: dict[int, list] = {}
-    for sl in shipment_lines:
-        by_shipment.setdefault(sl.shipment_id, []).append(sl)
-    for shipment in order.shipments:
-        shipment.line_items = by_shipment.get(shipment.id, [])
-    return order
+    return order_detail(order_id, customer_id)
 
 
 def customer_orders(
     customer_id: int, status: str | None, page: int, per_page: int
 ) -> tuple[list[Order], int]:
-    """This customer's orders, newest first: four queries for a whole page."""
+    """This customer's orders, newest first: a few queries for a whole page."""
     query = Order.select().where(Order.customer == customer_id)
     if status:
         query = query.where(Order.status == status)
     total = query.count()
     page_query = query.order_by(Order.created_at.desc(), Order.id.desc()).paginate(page, per_page)
-    found = prefetch(page_query, *_detail_query())
-    for order in found:
-        for shipment in order.shipments:
-            shipment.line_items = []
-    return found, total
+    return orders_with_details(page_query), total
 
 
 def cancel(customer_id: int, order_id: int, actor: str) -> Order:

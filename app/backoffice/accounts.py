@@ -1,0 +1,85 @@
+"""Customers for staff: create and edit, price book, binding invitations, receipts, statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from app.auth.permissions import may
+from app.auth.scopes import actor, customer_in_scope, require
+from app.core import catalog, organisation, receivables
+from app.core.models import Customer, CustomerPrice, Product, Receipt, Staff
+from app.errors import NotFound
+from app.mall import accounts
+from app.mall.models import Invitation
+from app.timeutil import local_today
+
+
+def create_customer(staff: Staff, data: dict) -> Customer:
+    require(staff, "customers.manage")
+    return organisation.create_customer(**data)
+
+
+def update_customer(staff: Staff, customer_id: int, data: dict) -> Customer:
+    """Raises: Forbidden, NotFound (also outside the caller's scope), Conflict, ValidationFailed."""
+    require(staff, "customers.manage")
+    customer_in_scope(staff, customer_id)
+    return organisation.update_customer(customer_id, **data)
+
+
+def set_customer_price(
+    staff: Staff, customer_id: int, product_id: int, price: Decimal
+) -> CustomerPrice:
+    """A price-book entry: this customer's own price for a product, over its level price."""
+    require(staff, "catalog.manage")
+    customer_in_scope(staff, customer_id)
+    if not Product.select().where(Product.id == product_id).exists():
+        raise NotFound("商品不存在", product_id=product_id)
+    return catalog.set_customer_price(customer_id, product_id, price)
+
+
+def invite_dealer(staff: Staff, customer_id: int, role: str = "dealer") -> Invitation:
+    """A single-use code (valid 7 days) that binds a dealer's WeChat to this customer."""
+    require(staff, "invitations.create")
+    customer_in_scope(staff, customer_id)
+    return accounts.create_invitation(role, customer_id=customer_id, created_by=staff.id)
+
+
+def invite_rep(staff: Staff, staff_id: int) -> Invitation:
+    """A code that binds a rep's WeChat to their staff account."""
+    require(staff, "staff.manage")
+    return accounts.create_invitation("rep", staff_id=staff_id, created_by=staff.id)
+
+
+def invitation_for(staff: Staff, code: str) -> tuple[Invitation, str]:
+    """An invitation the caller may show, with whom it binds. Raises: NotFound."""
+    require(staff, "invitations.create")
+    found = Invitation.get_or_none(Invitation.code == code)
+    if found is None:
+        raise NotFound("邀请码不存在")
+    if found.customer_id is not None:
+        return found, customer_in_scope(staff, found.customer_id).name
+    if not may(staff.role, "staff.manage"):
+        raise NotFound("邀请码不存在")
+    rep = Staff.get_by_id(found.staff_id)
+    return found, f"业务员 {rep.name or rep.username}"
+
+
+def record_receipt(
+    staff: Staff, customer_id: int, amount: Decimal, method: str, reference: str
+) -> Receipt:
+    """Money received: applied to the oldest open receivables first, the rest kept on account."""
+    require(staff, "receipts.create")
+    customer_in_scope(staff, customer_id)
+    return receivables.record_receipt(
+        customer_id, amount, method, reference, recorded_by=actor(staff)
+    )
+
+
+def statement(
+    staff: Staff, customer_id: int, date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[Customer, dict]:
+    """A customer's statement in the caller's scope, by the one statement period rule."""
+    require(staff, "customers.view")
+    customer = customer_in_scope(staff, customer_id)
+    return customer, receivables.account_statement(customer_id, date_from, date_to, local_today())

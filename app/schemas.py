@@ -1,0 +1,94 @@
+"""Response schemas every surface shares: the order read model and replenishment suggestions."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.core.rules import STATUS_LABELS, OrderStatus
+from app.validation import DecimalString, LocalDateTime, money_field
+
+
+class OrderLineOut(Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    sku = fields.Function(lambda ln: ln.product.sku)
+    name = fields.Function(lambda ln: ln.product.name)
+    unit = fields.Function(lambda ln: ln.product.unit)
+    image = fields.Function(lambda ln: ln.product.image)
+    qty = fields.Integer()
+    price = money_field()
+    amount = money_field()
+    shipped_qty = fields.Integer()
+
+
+class OrderEventOut(Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    label = fields.Function(lambda e: STATUS_LABELS.get(e.to_status, e.to_status))
+    note = fields.String()
+    at = LocalDateTime(attribute="created_at")
+
+
+class ShipmentLineOut(Schema):
+    order_line_id = fields.Integer()
+    product_id = fields.Function(lambda sl: sl.order_line.product_id)
+    name = fields.Function(lambda sl: sl.order_line.product.name)
+    qty = fields.Integer()
+
+
+class ShipmentOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    carrier = fields.String()
+    tracking_no = fields.String()
+    amount = money_field()
+    shipped_at = LocalDateTime()
+    lines = fields.List(fields.Nested(ShipmentLineOut), attribute="line_items")
+
+
+class WarningOut(Schema):
+    code = fields.String()
+    message = fields.String()
+    product_id = fields.Integer()
+    available_credit = fields.String()
+    total = fields.String()
+
+
+class OrderOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
+    status_label = fields.Function(lambda o: STATUS_LABELS.get(o.status, o.status))
+    source = fields.String()
+    lines = fields.List(fields.Nested(OrderLineOut))
+    total = money_field()
+    remark = fields.String()
+    address = fields.String()
+    reject_reason = fields.String()
+    created_at = LocalDateTime()
+    approved_at = LocalDateTime(allow_none=True)
+    events = fields.List(fields.Nested(OrderEventOut))
+    shipments = fields.List(fields.Nested(ShipmentOut))
+    warnings = fields.List(fields.Nested(WarningOut))
+
+
+class SuggestionOut(Schema):
+    product_id = fields.Function(lambda s: s.product.id)
+    sku = fields.Function(lambda s: s.product.sku)
+    name = fields.Function(lambda s: s.product.name)
+    unit = fields.Function(lambda s: s.product.unit)
+    qty = fields.Integer()
+    stock_qty = fields.Integer()
+    sold_since_last = fields.Integer()
+    sales_in_window = fields.Integer()
+    avg_daily_sales = DecimalString()
+
+
+class SuggestionsOut(Schema):
+    method = fields.String()
+    method_label = fields.String()
+    window_days = fields.Integer()
+    turnover_days = fields.Integer()
+    lead_days = fields.Integer()
+    items = fields.List(fields.Nested(SuggestionOut))
