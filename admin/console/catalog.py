@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import g, render_template, request, url_for
 
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, page_count, perform
 from admin.console.session import console_login
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
+from app.backoffice import catalog as staff_catalog
 from app.core import catalog
 from app.core.models import Category, Product
 from app.core.rules import PRICE_LEVELS
-from app.errors import NotFound
 
 PER_PAGE = 30
 
@@ -37,13 +37,9 @@ def _categories():
 @console_login("catalog.view")
 def products():
     args = load_form(ProductQueryIn, request.args)
-    query = Product.select()
-    if args.get("q"):
-        query = query.where(Product.name.contains(args["q"]) | Product.sku.contains(args["q"]))
-    if args.get("category_id"):
-        query = query.where(Product.category == args["category_id"])
+    query = staff_catalog.products_query(args, order_by=Product.sku)
     total = query.count()
-    items = list(query.order_by(Product.sku).paginate(args["page"], PER_PAGE))
+    items = list(query.paginate(args["page"], PER_PAGE))
     levels = catalog.level_prices([p.id for p in items])
     return render_template(
         "console/products.html",
@@ -63,9 +59,9 @@ def products():
 @console_login("catalog.manage")
 def create_product():
     def action():
-        data = load_form(ProductIn, _product_form(request.form))
-        prices = {int(k): v for k, v in data.pop("prices", {}).items()}
-        return catalog.create_product(prices=prices, **data)
+        return staff_catalog.create_product(
+            g.staff, load_form(ProductIn, _product_form(request.form))
+        )
 
     return perform(
         action,
@@ -78,13 +74,11 @@ def create_product():
 @bp.get("/products/<int:product_id>")
 @console_login("catalog.view")
 def product(product_id: int):
-    found = Product.get_or_none(Product.id == product_id)
-    if found is None:
-        raise NotFound("商品不存在")
+    found = staff_catalog.product(product_id)
     return render_template(
         "console/product.html",
         product=found,
-        prices=catalog.level_prices([found.id])[found.id],
+        prices={int(level): price for level, price in found.prices.items()},
         level_numbers=PRICE_LEVELS,
         category_options=_categories(),
     )
@@ -98,8 +92,7 @@ def update_product(product_id: int):
         data.setdefault("active", False)  # an unticked checkbox sends nothing
         if not request.form.get("category_id"):
             data["category_id"] = None
-        prices = {int(k): v for k, v in data.pop("prices", {}).items()}
-        catalog.update_product(product_id, prices=prices, **data)
+        staff_catalog.update_product(g.staff, product_id, data)
 
     return perform(action, "商品已保存", url_for("console.product", product_id=product_id))
 

@@ -20,16 +20,13 @@ from admin.schemas import (
     ReplenishmentSettingIn,
 )
 from app.auth.scopes import customer_in_scope
-from app.backoffice import queries
-from app.core import catalog, organisation, receivables
-from app.core.models import Branch, Customer, CustomerPrice, Product, Staff, Warehouse
+from app.backoffice import accounts, queries
+from app.core import receivables
+from app.core.models import Branch, CustomerPrice, Product, Staff, Warehouse
 from app.core.rules import PRICE_LEVELS
-from app.errors import NotFound, ValidationFailed
 from app.field import replenishment
 from app.field.models import StockSalesReport
 from app.field.rules import METHOD_LABELS
-from app.mall import accounts
-from app.mall.models import Invitation
 from app.timeutil import local_today
 from app.validation import business_date, id_field
 
@@ -95,7 +92,7 @@ def customers():
 @console_login("customers.manage")
 def create_customer():
     return perform(
-        lambda: organisation.create_customer(**load_form(CustomerIn, request.form)),
+        lambda: accounts.create_customer(g.staff, load_form(CustomerIn, request.form)),
         "已创建客户",
         url_for("console.customers"),
         then=lambda customer: _detail(customer.id),
@@ -141,12 +138,11 @@ def customer_detail(customer_id: int):
 @console_login("customers.manage")
 def update_customer(customer_id: int):
     def action():
-        customer_in_scope(g.staff, customer_id)
         data = load_form(CustomerPatchIn, request.form)
         if "rep_id" not in data:  # an emptied select means "no rep"
             data["rep_id"] = None
         data.setdefault("active", False)  # an unticked checkbox sends nothing
-        organisation.update_customer(customer_id, **data)
+        accounts.update_customer(g.staff, customer_id, data)
 
     return perform(action, "客户资料已保存", _detail(customer_id))
 
@@ -155,9 +151,8 @@ def update_customer(customer_id: int):
 @console_login("catalog.manage")
 def set_price(customer_id: int):
     def action():
-        customer_in_scope(g.staff, customer_id)
         data = load_form(PriceEntryIn, request.form)
-        entry = catalog.set_customer_price(customer_id, data["product_id"], data["price"])
+        entry = accounts.set_customer_price(g.staff, customer_id, data["product_id"], data["price"])
         return f"已设置客户价 {entry.price}"
 
     return perform(action, "已设置客户价", _detail(customer_id))
@@ -166,10 +161,7 @@ def set_price(customer_id: int):
 @bp.post("/customers/<int:customer_id>/invitations")
 @console_login("invitations.create")
 def create_invitation(customer_id: int):
-    customer_in_scope(g.staff, customer_id)
-    invitation = accounts.create_invitation(
-        "dealer", customer_id=customer_id, created_by=g.staff.id
-    )
+    invitation = accounts.invite_dealer(g.staff, customer_id)
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
 
 
@@ -177,17 +169,7 @@ def create_invitation(customer_id: int):
 @console_login("invitations.create")
 def invitation(code: str):
     """The code and its QR: the dealer scans it in WeChat and lands on the binding page."""
-    found = Invitation.get_or_none(Invitation.code == code)
-    if found is None:
-        raise NotFound("邀请码不存在")
-    if found.customer_id is not None:
-        customer_in_scope(g.staff, found.customer_id)
-        who = Customer.get_by_id(found.customer_id).name
-    else:
-        if not may("staff.manage"):
-            raise NotFound("邀请码不存在")
-        rep = Staff.get_by_id(found.staff_id)
-        who = f"业务员 {rep.name or rep.username}"
+    found, who = accounts.invitation_for(g.staff, code)
     link = f"{current_app.config['H5_BASE_URL']}/bind?code={found.code}"
     qr = segno.make(link, error="m").svg_inline(scale=6, title=f"绑定邀请 {found.code}")
     return render_template("console/invitation.html", invitation=found, who=who, link=link, qr=qr)
@@ -197,14 +179,9 @@ def invitation(code: str):
 @console_login("receipts.create")
 def record_receipt(customer_id: int):
     def action():
-        customer_in_scope(g.staff, customer_id)
         data = load_form(ReceiptIn, request.form)
-        receipt = receivables.record_receipt(
-            customer_id,
-            data["amount"],
-            data["method"],
-            data["reference"],
-            recorded_by=f"staff:{g.staff.id}",
+        receipt = accounts.record_receipt(
+            g.staff, customer_id, data["amount"], data["method"], data["reference"]
         )
         return f"已登记收款 {receipt.number}：{receipt.amount}"
 
@@ -212,14 +189,8 @@ def record_receipt(customer_id: int):
 
 
 def _statement(customer_id: int):
-    customer = customer_in_scope(g.staff, customer_id)
     args = load_form(StatementQueryIn, request.args)
-    date_to = args.get("date_to") or local_today()
-    date_from = args.get("date_from") or date_to.replace(day=1)
-    if date_from > date_to:
-        raise ValidationFailed("开始日期不能晚于结束日期", date_from=["不能晚于结束日期"])
-    opening, lines = receivables.statement(customer_id, date_from, date_to)
-    return customer, date_from, date_to, opening, lines
+    return accounts.statement(g.staff, customer_id, args.get("date_from"), args.get("date_to"))
 
 
 STATEMENT_KINDS = {"shipment": "发货", "receipt": "收款"}
@@ -228,14 +199,14 @@ STATEMENT_KINDS = {"shipment": "发货", "receipt": "收款"}
 @bp.get("/customers/<int:customer_id>/statement")
 @console_login("customers.view")
 def statement(customer_id: int):
-    customer, date_from, date_to, opening, lines = _statement(customer_id)
+    customer, found = _statement(customer_id)
     return render_template(
         "console/statement.html",
         customer=customer,
-        date_from=date_from,
-        date_to=date_to,
-        opening=opening,
-        lines=lines,
+        date_from=found["date_from"],
+        date_to=found["date_to"],
+        opening=found["opening_balance"],
+        lines=found["items"],
         kinds=STATEMENT_KINDS,
     )
 
@@ -243,11 +214,12 @@ def statement(customer_id: int):
 @bp.get("/customers/<int:customer_id>/statement.xlsx")
 @console_login("customers.view")
 def statement_export(customer_id: int):
-    customer, date_from, date_to, opening, lines = _statement(customer_id)
-    rows = [(date_from, "期初余额", "", "", None, opening)]
+    customer, found = _statement(customer_id)
+    date_from, date_to = found["date_from"], found["date_to"]
+    rows = [(date_from, "期初余额", "", "", None, found["opening_balance"])]
     rows += [
         (ln.at, STATEMENT_KINDS.get(ln.kind, ln.kind), ln.ref, ln.note, ln.amount, ln.balance)
-        for ln in lines
+        for ln in found["items"]
     ]
     headers = ["时间(UTC)", "类型", "单号", "摘要", "金额", "余额"]
     name = f"对账单-{customer.code}-{date_from}-{date_to}.xlsx"

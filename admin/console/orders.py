@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import g, render_template, request, url_for
 
 from admin.console.blueprint import bp
 from admin.console.forms import back_to, load_form, page_count, perform
-from admin.console.session import console_login, may
+from admin.console.session import console_login
 from admin.excel import xlsx_response
 from admin.schemas import (
     AdjustOrderIn,
@@ -19,24 +17,14 @@ from admin.schemas import (
     ShipmentIn,
 )
 from app.auth.permissions import ROLE_LABELS
-from app.auth.scopes import order_in_scope
+from app.backoffice import orders as staff_orders
 from app.backoffice import queries
-from app.core import orders as core_orders
-from app.core.models import Branch, Order, OrderEvent, OrderLine, Shipment, Staff
-from app.core.rules import ACTION_LABELS, CREDIT_OVERRIDE_ROLES, STATUS_LABELS
+from app.core.models import Branch, Order, OrderLine
+from app.core.rules import ACTION_LABELS, STATUS_LABELS
 from app.errors import ValidationFailed
 from app.mall import review
-from app.mall.models import OrderAudit
 
 PER_PAGE = 20
-
-AUDIT_LABELS = {
-    "review": "客服审核",
-    "sign": "审批签字",
-    "adjust_lines": "调整商品行",
-    "credit_override": "超信用额度特批",
-    "reject": "驳回",
-}
 
 
 @bp.get("/review")
@@ -127,75 +115,19 @@ def orders_export():
 @bp.get("/orders/<int:order_id>")
 @console_login("orders.view")
 def order_detail(order_id: int):
-    staff = g.staff
-    entry = review.review_entry(staff, order_id)
-    order = entry.order
-    audit_rows = list(
-        OrderAudit.select().where(OrderAudit.order == order.id).order_by(OrderAudit.id)
-    )
-    shown = {a.staff_id for a in audit_rows} | {s.signed_by_id for s in entry.steps}
-    names = {
-        s.id: s.name or s.username
-        for s in Staff.select(Staff.id, Staff.name, Staff.username).where(Staff.id << list(shown))
-    }
-    shipments = list(Shipment.select().where(Shipment.order == order.id).order_by(Shipment.id))
-    audits = [
-        {
-            "at": a.created_at,
-            "who": names.get(a.staff_id, ""),
-            "action": AUDIT_LABELS.get(a.action, a.action),
-            "before": _pretty(a.before),
-            "after": _pretty(a.after),
-            "reason": a.reason,
-        }
-        for a in audit_rows
-    ]
-    pending = order.status == "pending_review"
-    can_sign = (
-        pending
-        and may("orders.approve")
-        and (
-            entry.next_role == staff.role
-            or (entry.next_role == "customer_service" and staff.role == "admin")
-        )
-    )
+    page = staff_orders.order_page(g.staff, order_id)
     return render_template(
         "console/order.html",
-        entry=entry,
-        order=order,
-        events=list(
-            OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id)
-        ),
-        shipments=shipments,
-        audits=audits,
-        names=names,
+        entry=page.entry,
+        order=page.order,
+        events=page.events,
+        shipments=page.shipments,
+        audits=page.audits,
+        names=page.names,
+        actions=page.actions,
         statuses=STATUS_LABELS,
-        actions=ACTION_LABELS,
-        can_adjust=pending
-        and may("orders.review")
-        and not any(s.signed_by_id for s in entry.steps),
-        can_sign=can_sign,
-        can_override=staff.role in CREDIT_OVERRIDE_ROLES,
-        can_reject=pending and may("orders.approve"),
-        can_ship=order.status in ("approved", "partially_shipped") and may("orders.ship"),
+        action_labels=ACTION_LABELS,
     )
-
-
-def _pretty(text: str) -> str:
-    if not text:
-        return ""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(value, list):
-        return "；".join(
-            f"{v.get('name') or v.get('product_id')} × {v.get('qty')} @ {v.get('price')}"
-            if isinstance(v, dict)
-            else str(v)
-            for v in value
-        )
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _detail(order_id: int) -> str:
@@ -220,7 +152,7 @@ def adjust(order_id: int):
 
     def action():
         data = load_form(AdjustOrderIn, {"lines": lines, "reason": form.get("reason", "")})
-        review.adjust_lines(order_id, g.staff, data["lines"], data["reason"])
+        staff_orders.adjust(g.staff, order_id, data["lines"], data["reason"])
 
     return perform(action, "订单已调整", _detail(order_id))
 
@@ -230,10 +162,10 @@ def adjust(order_id: int):
 def approve(order_id: int):
     def action():
         data = load_form(ApproveIn, request.form)
-        order = review.approve(order_id, g.staff, data["comment"], data["credit_override"])
+        order = staff_orders.approve(g.staff, order_id, data["comment"], data["credit_override"])
         if order.status == "approved":
             return "订单已审核通过：库存已预留，信用额度已占用"
-        nxt = review.review_entry(g.staff, order_id).next_role
+        nxt = staff_orders.waiting_for(order_id)
         return f"已签字，等待{ROLE_LABELS.get(nxt, nxt)}审批"
 
     return perform(action, "已签字", _detail(order_id))
@@ -244,7 +176,7 @@ def approve(order_id: int):
 def reject(order_id: int):
     def action():
         data = load_form(RejectIn, request.form)
-        review.reject(order_id, g.staff, data["reason"])
+        staff_orders.reject(g.staff, order_id, data["reason"])
 
     return perform(action, "订单已驳回", _detail(order_id))
 
@@ -270,13 +202,6 @@ def ship(order_id: int):
                 "tracking_no": form.get("tracking_no", ""),
             },
         )
-        order_in_scope(g.staff, order_id)
-        core_orders.ship_order(
-            order_id,
-            [(ln["order_line_id"], ln["qty"]) for ln in data["lines"]],
-            data["carrier"],
-            data["tracking_no"],
-            review.actor(g.staff),
-        )
+        staff_orders.ship(g.staff, order_id, data["lines"], data["carrier"], data["tracking_no"])
 
     return perform(action, "已发货", back_to(_detail(order_id)))

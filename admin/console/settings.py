@@ -22,14 +22,13 @@ from admin.schemas import (
 )
 from app.auth import services as staff_services
 from app.auth.permissions import DATA_SCOPES, ROLES
+from app.backoffice import accounts, catalog
 from app.backoffice.queries import notifications_query, warehouses_in_scope
 from app.core import organisation
-from app.core import stock as core_stock
-from app.core.models import Branch, Product, Staff, Stock, Warehouse
+from app.core.models import Branch, Product, Staff, Warehouse
 from app.core.rules import ACTION_LABELS
-from app.errors import Forbidden
-from app.mall import accounts, review
 from app.mall import announcements as bulletins
+from app.mall import review
 from app.mall.approval import APPROVER_ROLES
 from app.mall.models import Announcement, ApprovalRule
 from app.notify import delivery
@@ -50,21 +49,14 @@ def _branch_options():
 @console_login("stock.view")
 def stock():
     args = load_form(StockQueryIn, request.args)
-    visible = warehouses_in_scope(g.staff)
-    query = (
-        Stock.select(Stock, Product, Warehouse)
-        .join(Product)
-        .switch(Stock)
-        .join(Warehouse)
-        .where(Stock.warehouse << visible)
-    )
-    if args.get("warehouse_id"):
-        query = query.where(Stock.warehouse == args["warehouse_id"])
-    if args.get("product_id"):
-        query = query.where(Stock.product == args["product_id"])
+    query = catalog.stock_query(g.staff, args)
     total = query.count()
     rows = list(query.order_by(Warehouse.code, Product.sku).paginate(args["page"], PER_PAGE))
-    warehouses = Warehouse.select().where(Warehouse.id << visible).order_by(Warehouse.code)
+    warehouses = (
+        Warehouse.select()
+        .where(Warehouse.id << warehouses_in_scope(g.staff))
+        .order_by(Warehouse.code)
+    )
     return render_template(
         "console/stock.html",
         rows=rows,
@@ -84,14 +76,8 @@ def stock():
 def adjust_stock():
     def action():
         data = load_form(StockAdjustmentIn, request.form)
-        if not warehouses_in_scope(g.staff).where(Warehouse.id == data["warehouse_id"]).exists():
-            raise Forbidden("无权调整该仓库库存")
-        row = core_stock.adjust(
-            data["warehouse_id"],
-            data["product_id"],
-            data["qty_delta"],
-            data["reason"],
-            f"staff:{g.staff.id}",
+        row = catalog.adjust_stock(
+            g.staff, data["warehouse_id"], data["product_id"], data["qty_delta"], data["reason"]
         )
         return f"库存已调整：现有 {row.on_hand}，已预留 {row.reserved}，可用 {row.available}"
 
@@ -239,7 +225,7 @@ def toggle_staff(staff_id: int):
 @console_login("staff.manage")
 def rep_invitation(staff_id: int):
     """A code that binds the rep's WeChat to their staff account (for the rep pages)."""
-    invitation = accounts.create_invitation("rep", staff_id=staff_id, created_by=g.staff.id)
+    invitation = accounts.invite_rep(g.staff, staff_id)
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
 
 
