@@ -11,8 +11,6 @@ from app.auth.scopes import require
 from app.core.models import Staff
 from app.errors import Unauthorized
 
-BEARER = [{"bearer": []}]
-
 
 def staff_required(permission: str):
     def decorator(view):

@@ -107,6 +107,8 @@ def init_api(app) -> Api:
         app,
         spec_kwargs={
             "info": {"description": "订货商城小程序 / H5 与管理后台接口"},
+            # Every endpoint takes a bearer token unless it says otherwise (the logins).
+            "security": [{"bearer": []}],
             "components": {
                 "securitySchemes": {
                     "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

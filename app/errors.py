@@ -4,9 +4,7 @@ from __future__ import annotations
 
 
 class AppError(Exception):
-    status = 400
-    code = "bad_request"
-    default_message = "请求有误"
+    status, code, default_message = 400, "bad_request", "请求有误"
 
     def __init__(self, message: str | None = None, **details):
         super().__init__(message or self.default_message)
@@ -18,9 +16,7 @@ class AppError(Exception):
 
 
 class ValidationFailed(AppError):
-    status = 422
-    code = "validation_error"
-    default_message = "提交的数据不正确"
+    status, code, default_message = 422, "validation_error", "提交的数据不正确"
 
 
 class BadRequest(ValidationFailed):
@@ -31,81 +27,56 @@ class BadRequest(ValidationFailed):
 
 
 class Unauthorized(AppError):
-    status = 401
-    code = "unauthorized"
-    default_message = "请先登录"
+    status, code, default_message = 401, "unauthorized", "请先登录"
 
 
 class Forbidden(AppError):
-    status = 403
-    code = "forbidden"
-    default_message = "没有权限执行此操作"
+    status, code, default_message = 403, "forbidden", "没有权限执行此操作"
 
 
 class NotFound(AppError):
-    status = 404
-    code = "not_found"
-    default_message = "未找到相应记录"
+    status, code, default_message = 404, "not_found", "未找到相应记录"
 
 
 class Conflict(AppError):
-    status = 409
-    code = "conflict"
-    default_message = "数据冲突，请刷新后重试"
+    status, code, default_message = 409, "conflict", "数据冲突，请刷新后重试"
 
 
 class InvalidState(Conflict):
-    code = "invalid_state"
-    default_message = "当前状态下不能执行此操作"
+    code, default_message = "invalid_state", "当前状态下不能执行此操作"
 
 
 class InsufficientStock(Conflict):
-    code = "insufficient_stock"
-    default_message = "库存不足"
+    code, default_message = "insufficient_stock", "库存不足"
 
 
 class CreditExceeded(Conflict):
-    code = "credit_exceeded"
-    default_message = "超出信用额度"
+    code, default_message = "credit_exceeded", "超出信用额度"
 
 
 class BelowMinQty(AppError):
-    status = 422
-    code = "below_min_qty"
-    default_message = "低于最小起订量"
+    status, code, default_message = 422, "below_min_qty", "低于最小起订量"
 
 
 class BadStep(AppError):
-    status = 422
-    code = "bad_step"
-    default_message = "订货数量须为订货倍数的整数倍"
+    status, code, default_message = 422, "bad_step", "订货数量须为订货倍数的整数倍"
 
 
 class RateLimited(AppError):
-    status = 429
-    code = "rate_limited"
-    default_message = "操作太频繁，请稍后再试"
+    status, code, default_message = 429, "rate_limited", "操作太频繁，请稍后再试"
 
 
 class InvalidInvitation(AppError):
-    status = 400
-    code = "invalid_invitation"
-    default_message = "邀请码无效或已过期"
+    status, code, default_message = 400, "invalid_invitation", "邀请码无效或已过期"
 
 
 class InvalidLoginCode(AppError):
-    status = 400
-    code = "invalid_code"
-    default_message = "微信登录凭证无效或已过期，请重新登录"
+    status, code, default_message = 400, "invalid_code", "微信登录凭证无效或已过期，请重新登录"
 
 
 class WeChatUnavailable(AppError):
-    status = 502
-    code = "wechat_unavailable"
-    default_message = "微信服务暂时不可用，请稍后再试"
+    status, code, default_message = 502, "wechat_unavailable", "微信服务暂时不可用，请稍后再试"
 
 
 class TooFar(AppError):
-    status = 422
-    code = "too_far"
-    default_message = "距离门店太远，无法签到"
+    status, code, default_message = 422, "too_far", "距离门店太远，无法签到"

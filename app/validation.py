@@ -115,6 +115,13 @@ def paged(items, page: int, per_page: int, total: int) -> dict:
     return {"items": list(items), "page": page, "per_page": per_page, "total": total}
 
 
+def page_of_query(query, args: dict, load=list) -> dict:
+    """One page of a query as a list body: `args` carries page and per_page; `load` turns the
+    page's query into items (e.g. with prefetched children)."""
+    page, per_page = args["page"], args["per_page"]
+    return paged(load(query.paginate(page, per_page)), page, per_page, query.count())
+
+
 class LocalDateTime(fields.DateTime):
     """Stored in naive UTC; shown in ISO 8601 with the business time zone's offset (+08:00)."""
 

@@ -22,7 +22,7 @@ from miniprogram_api.schemas import (
     StockSalesIn,
     StockSalesReportOut,
 )
-from miniprogram_api.security import BEARER, current_customer, current_user, dealer_required
+from miniprogram_api.security import current_customer, current_user, dealer_required
 
 bp = Blueprint("mp_account", __name__, url_prefix="/api/mp/v1", description="账户、公告与上报")
 
@@ -30,7 +30,6 @@ bp = Blueprint("mp_account", __name__, url_prefix="/api/mp/v1", description="账
 @bp.get("/account")
 @dealer_required
 @bp.response(200, AccountOut)
-@bp.doc(security=BEARER)
 def account():
     """Credit limit, receivable, open orders, available credit, prepaid balance."""
     return receivables.account_position(current_customer().id)
@@ -40,7 +39,6 @@ def account():
 @dealer_required
 @bp.arguments(StatementQueryIn, location="query")
 @bp.response(200, StatementOut)
-@bp.doc(security=BEARER)
 def statement(args):
     """Account ledger between two dates (default: the last 30 days, at most a year) with a
     running balance."""
@@ -53,7 +51,6 @@ def statement(args):
 @dealer_required
 @bp.arguments(PageIn, location="query")
 @bp.response(200, AnnouncementPageOut)
-@bp.doc(security=BEARER)
 def list_announcements(args):
     items, total = announcements.for_branch(
         current_customer().branch_id, args["page"], args["per_page"]
@@ -64,7 +61,6 @@ def list_announcements(args):
 @bp.get("/addresses")
 @dealer_required
 @bp.response(200, AddressListOut)
-@bp.doc(security=BEARER)
 def addresses():
     """Delivery addresses of this dealer (the `address_id` of an order)."""
     query = CustomerAddress.select().where(CustomerAddress.customer == current_customer().id)
@@ -74,7 +70,6 @@ def addresses():
 @bp.get("/replenishment")
 @dealer_required
 @bp.response(200, SuggestionsOut)
-@bp.doc(security=BEARER)
 def replenishment_suggestions():
     """What to order now, from the stock and sales this dealer (or their rep) reported."""
     return replenishment.suggestions_view(current_customer().id)
@@ -83,7 +78,6 @@ def replenishment_suggestions():
 @bp.post("/replenishment/to-cart")
 @dealer_required
 @bp.response(200, CartOut)
-@bp.doc(security=BEARER)
 def replenishment_to_cart():
     """Put every positive suggestion in the cart (the dealer reviews it before ordering)."""
     replenishment.fill_cart(current_user().id, current_customer().id)
@@ -96,7 +90,6 @@ def replenishment_to_cart():
 @dealer_required
 @bp.arguments(StockSalesIn)
 @bp.response(201, StockSalesReportOut)
-@bp.doc(security=BEARER)
 def report_stock_sales(data):
     """The dealer reports their own stock and sales per product (feeds replenishment)."""
     report = reports.submit_report(

@@ -17,7 +17,7 @@ from miniprogram_api.schemas import (
     SubscriptionsIn,
     SubscriptionsOut,
 )
-from miniprogram_api.security import BEARER, current_user, login_required, token_for
+from miniprogram_api.security import current_user, login_required, token_for
 
 bp = Blueprint("mp_auth", __name__, url_prefix="/api/mp/v1", description="登录与绑定")
 
@@ -26,42 +26,40 @@ def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
-@bp.post("/auth/login")
-@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
-@bp.arguments(LoginIn)
-@bp.response(200, LoginOut)
-def login(data):
-    """Exchange a wx.login code for our token (session_key never leaves the server)."""
-    user = accounts.login(data["code"])
+def _signed_in(user) -> dict:
     return {
         "token": token_for(user),
         "bound": user.role is not None,
         "role": user.role,
         "customer": user.customer if user.role == "dealer" else None,
     }
+
+
+@bp.post("/auth/login")
+@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+@bp.arguments(LoginIn)
+@bp.response(200, LoginOut)
+@bp.doc(security=[])  # public: this is how a token is obtained
+def login(data):
+    """Exchange a wx.login code for our token (session_key never leaves the server)."""
+    return _signed_in(accounts.login(data["code"]))
 
 
 @bp.post("/auth/oauth")
 @limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
 @bp.arguments(LoginIn)
 @bp.response(200, LoginOut)
+@bp.doc(security=[])
 def oauth_login(data):
     """H5 pages: exchange the official account's OAuth code for our token. The same person as in
     the mini-program (same unionid) gets the same account and binding."""
-    user = official_account.login_h5(data["code"])
-    return {
-        "token": token_for(user),
-        "bound": user.role is not None,
-        "role": user.role,
-        "customer": user.customer if user.role == "dealer" else None,
-    }
+    return _signed_in(official_account.login_h5(data["code"]))
 
 
 @bp.post("/subscriptions")
 @login_required("dealer", "rep")
 @bp.arguments(SubscriptionsIn)
 @bp.response(200, SubscriptionsOut)
-@bp.doc(security=BEARER)
 def grant_subscriptions(data):
     """After wx.requestSubscribeMessage: each accepted template allows one more message."""
     return {"items": accounts.grant_subscriptions(current_user().id, data["template_ids"])}
@@ -72,7 +70,6 @@ def grant_subscriptions(data):
 @login_required()
 @bp.arguments(BindIn)
 @bp.response(200, BindOut)
-@bp.doc(security=BEARER)
 def bind(data):
     """Bind this WeChat user to a customer (dealer) or a rep with a single-use invitation code."""
     user = accounts.bind(current_user().id, data["invite_code"])
@@ -87,7 +84,6 @@ def bind(data):
 @bp.get("/me")
 @login_required()
 @bp.response(200, MeOut)
-@bp.doc(security=BEARER)
 def me():
     user = current_user()
     customer = user.customer if user.role == "dealer" else None

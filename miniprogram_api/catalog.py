@@ -15,7 +15,7 @@ from miniprogram_api.schemas import (
     ProductPageOut,
     ProductQueryIn,
 )
-from miniprogram_api.security import BEARER, current_customer, current_user, dealer_required
+from miniprogram_api.security import current_customer, current_user, dealer_required
 
 bp = Blueprint("mp_catalog", __name__, url_prefix="/api/mp/v1", description="商品与购物车")
 
@@ -27,7 +27,6 @@ def _low() -> int:
 @bp.get("/catalog/categories")
 @dealer_required
 @bp.response(200, CategoryTreeOut)
-@bp.doc(security=BEARER)
 def categories():
     return {"items": catalog.category_tree()}
 
@@ -36,7 +35,6 @@ def categories():
 @dealer_required
 @bp.arguments(ProductQueryIn, location="query")
 @bp.response(200, ProductPageOut)
-@bp.doc(security=BEARER)
 def products(args):
     """Products on sale with this dealer's price and stock status (in_stock / low / out)."""
     items, total = catalog.list_products(
@@ -53,7 +51,6 @@ def products(args):
 @bp.get("/catalog/products/<id:product_id>")
 @dealer_required
 @bp.response(200, ProductOut)
-@bp.doc(security=BEARER)
 def product(product_id):
     return catalog.product_view(current_customer(), product_id, _low())
 
@@ -61,7 +58,6 @@ def product(product_id):
 @bp.get("/cart")
 @dealer_required
 @bp.response(200, CartOut)
-@bp.doc(security=BEARER)
 def get_cart():
     return cart.view_cart(current_user().id, current_customer(), _low())
 
@@ -70,7 +66,6 @@ def get_cart():
 @dealer_required
 @bp.arguments(CartItemIn)
 @bp.response(200, CartOut)
-@bp.doc(security=BEARER)
 def put_cart_item(data, product_id):
     """Set a product's quantity in the cart (checked against min qty and order multiple)."""
     cart.set_item(current_user().id, product_id, data["qty"])
@@ -80,7 +75,6 @@ def put_cart_item(data, product_id):
 @bp.delete("/cart/items/<id:product_id>")
 @dealer_required
 @bp.response(200, CartOut)
-@bp.doc(security=BEARER)
 def delete_cart_item(product_id):
     cart.remove_item(current_user().id, product_id)
     return cart.view_cart(current_user().id, current_customer(), _low())

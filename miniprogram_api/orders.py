@@ -19,7 +19,6 @@ from miniprogram_api.schemas import (
     RecentProductsOut,
 )
 from miniprogram_api.security import (
-    BEARER,
     actor,
     current_customer,
     current_user,
@@ -42,7 +41,6 @@ def _order_limit() -> str:
 @bp.alt_response(
     200, schema=OrderOut, description="同一 Idempotency-Key 的重复提交：返回首次创建的订单"
 )
-@bp.doc(security=BEARER)
 def create_order(headers, data):
     """Submit an order for review; prices come from the server, warnings are not holds."""
     order, created = ordering.submit_order(
@@ -62,7 +60,6 @@ def create_order(headers, data):
 @dealer_required
 @bp.arguments(OrderQueryIn, location="query")
 @bp.response(200, OrderPageOut)
-@bp.doc(security=BEARER)
 def list_orders(args):
     items, total = ordering.customer_orders(
         current_customer().id, args.get("status"), args["page"], args["per_page"]
@@ -73,7 +70,6 @@ def list_orders(args):
 @bp.get("/orders/recent-products")
 @dealer_required
 @bp.response(200, RecentProductsOut)
-@bp.doc(security=BEARER)
 def recent_products():
     """What this dealer ordered in the last 90 days, for quick reordering."""
     rows = ordering.recent_products(current_customer(), current_app.config["LOW_STOCK_THRESHOLD"])
@@ -97,7 +93,6 @@ def recent_products():
 @bp.get("/orders/<id:order_id>")
 @dealer_required
 @bp.response(200, OrderOut)
-@bp.doc(security=BEARER)
 def get_order(order_id):
     return ordering.customer_order(current_customer().id, order_id)
 
@@ -105,7 +100,6 @@ def get_order(order_id):
 @bp.post("/orders/<id:order_id>/cancel")
 @dealer_required
 @bp.response(200, OrderOut)
-@bp.doc(security=BEARER)
 def cancel_order(order_id):
     """Cancel an order that customer service has not reviewed yet (else invalid_state 409)."""
     return ordering.cancel(current_customer().id, order_id, actor())
@@ -114,7 +108,6 @@ def cancel_order(order_id):
 @bp.post("/orders/<id:order_id>/confirm-receipt")
 @dealer_required
 @bp.response(200, OrderOut)
-@bp.doc(security=BEARER)
 def confirm_receipt(order_id):
     return ordering.confirm_receipt(current_customer().id, order_id, actor())
 
@@ -122,7 +115,6 @@ def confirm_receipt(order_id):
 @bp.post("/orders/<id:order_id>/reorder")
 @dealer_required
 @bp.response(200, CartOut)
-@bp.doc(security=BEARER)
 def reorder(order_id):
     """Put that order's lines in the cart at today's prices."""
     return ordering.reorder(

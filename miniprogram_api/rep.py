@@ -26,7 +26,7 @@ from miniprogram_api.schemas import (
     StockSalesReportOut,
     VisitOut,
 )
-from miniprogram_api.security import BEARER, current_user, login_required
+from miniprogram_api.security import current_user, login_required
 
 bp = Blueprint("mp_rep", __name__, url_prefix="/api/mp/v1/rep", description="业务员拜访")
 rep_required = login_required("rep")
@@ -39,7 +39,6 @@ def current_rep() -> Staff:
 @bp.get("/customers")
 @rep_required
 @bp.response(200, RepCustomerListOut)
-@bp.doc(security=BEARER)
 def customers():
     """The rep's customers with location, last visit and when the next visit is due."""
     return {"items": visits.rep_customers(current_rep())}
@@ -48,7 +47,6 @@ def customers():
 @bp.get("/plan")
 @rep_required
 @bp.response(200, RepCustomerListOut)
-@bp.doc(security=BEARER)
 def plan():
     """Today's visit plan: customers due by their visit frequency, most overdue first."""
     return {"items": visits.today_plan(current_rep())}
@@ -58,7 +56,6 @@ def plan():
 @rep_required
 @bp.arguments(CheckInIn)
 @bp.response(201, VisitOut)
-@bp.doc(security=BEARER)
 def check_in(data):
     """Check in at a customer's store; farther than CHECKIN_RADIUS_M is `too_far` 422."""
     return visits.check_in(
@@ -75,7 +72,6 @@ def check_in(data):
 @rep_required
 @bp.response(201, PhotoOut)
 @bp.doc(
-    security=BEARER,
     requestBody={
         "content": {
             "multipart/form-data": {
@@ -107,7 +103,6 @@ def upload_photo(visit_id):
 @rep_required
 @bp.arguments(ReportLinesIn)
 @bp.response(201, StockSalesReportOut)
-@bp.doc(security=BEARER)
 def report(data, visit_id):
     """The dealer's stock and sales per product, counted on the shelf."""
     saved = visits.report(current_rep(), visit_id, data["lines"])
@@ -124,7 +119,6 @@ def report(data, visit_id):
 @rep_required
 @bp.arguments(GeoIn)
 @bp.response(200, VisitOut)
-@bp.doc(security=BEARER)
 def check_out(data, visit_id):
     return visits.check_out(current_rep(), visit_id, data["lat"], data["lng"])
 
@@ -136,7 +130,6 @@ def check_out(data, visit_id):
 @bp.arguments(PlaceOrderIn)
 @bp.response(201, OrderOut)
 @bp.alt_response(200, schema=OrderOut, description="同一 Idempotency-Key 的重复提交")
-@bp.doc(security=BEARER)
 def order_for_dealer(headers, data, visit_id):
     """Order on the dealer's behalf during a visit: same rules as a dealer order, placed by the rep."""
     visit = visits.own_visit(current_rep(), visit_id)
@@ -162,7 +155,6 @@ def _visit_cart(visit):
 @bp.get("/visits/<id:visit_id>/cart")
 @rep_required
 @bp.response(200, CartOut)
-@bp.doc(security=BEARER)
 def visit_cart(visit_id):
     """The rep's cart for the store being visited, at that dealer's prices and stock status."""
     return _visit_cart(visits.own_visit(current_rep(), visit_id))
@@ -171,7 +163,6 @@ def visit_cart(visit_id):
 @bp.post("/visits/<id:visit_id>/cart/suggestions")
 @rep_required
 @bp.response(200, CartOut)
-@bp.doc(security=BEARER)
 def suggestions_to_cart(visit_id):
     """Fill the visit's cart with the store's replenishment suggestions (replacing what was
     there); the rep reviews it with the dealer, then orders with POST /visits/{id}/orders."""
@@ -183,7 +174,6 @@ def suggestions_to_cart(visit_id):
 @bp.get("/customers/<id:customer_id>/suggestions")
 @rep_required
 @bp.response(200, SuggestionsOut)
-@bp.doc(security=BEARER)
 def suggestions(customer_id):
     """Replenishment suggestions for one of the rep's customers."""
     visits.own_customer(current_rep(), customer_id)

@@ -12,8 +12,6 @@ from app.errors import Forbidden, Unauthorized
 from app.mall import accounts
 from app.mall.models import WechatUser
 
-BEARER = [{"bearer": []}]
-
 
 def _authenticate() -> WechatUser:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")

@@ -13,12 +13,12 @@ from admin.schemas import (
     ProductPatchIn,
     ProductQueryIn,
 )
-from admin.security import BEARER, current_staff, staff_required
+from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import accounts, catalog
 from app.core import catalog as core_catalog
 from app.core.models import Category
-from app.validation import paged
+from app.validation import page_of_query
 
 bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", description="商品与价格")
 
@@ -27,19 +27,16 @@ bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", descriptio
 @staff_required("catalog.view")
 @bp.arguments(ProductQueryIn, location="query")
 @bp.response(200, ProductAdminPageOut)
-@bp.doc(security=BEARER)
 def list_products(args):
-    query = catalog.products_query(args)
-    total = query.count()
-    items = list(query.paginate(args["page"], args["per_page"]))
-    return paged(catalog.with_level_prices(items), args["page"], args["per_page"], total)
+    return page_of_query(
+        catalog.products_query(args), args, lambda page: catalog.with_level_prices(list(page))
+    )
 
 
 @bp.post("/products")
 @staff_required("catalog.manage")
 @bp.arguments(ProductIn)
 @bp.response(201, ProductAdminOut)
-@bp.doc(security=BEARER)
 def create_product(data):
     return catalog.create_product(current_staff(), data)
 
@@ -48,7 +45,6 @@ def create_product(data):
 @staff_required("catalog.manage")
 @bp.arguments(ProductPatchIn)
 @bp.response(200, ProductAdminOut)
-@bp.doc(security=BEARER)
 def update_product(data, product_id):
     return catalog.update_product(current_staff(), product_id, data)
 
@@ -57,7 +53,6 @@ def update_product(data, product_id):
 @staff_required("catalog.manage")
 @bp.arguments(CategoryIn)
 @bp.response(201, CategoryAdminOut)
-@bp.doc(security=BEARER)
 def create_category(data):
     return core_catalog.create_category(data["name"], data["parent_id"], data["sort"])
 
@@ -65,7 +60,6 @@ def create_category(data):
 @bp.get("/categories")
 @staff_required("catalog.view")
 @bp.response(200, CategoryAdminOut(many=True))
-@bp.doc(security=BEARER)
 def list_categories():
     return list(Category.select().order_by(Category.sort, Category.id))
 
@@ -74,6 +68,5 @@ def list_categories():
 @staff_required("catalog.manage")
 @bp.arguments(CustomerPriceIn)
 @bp.response(200, CustomerPriceOut)
-@bp.doc(security=BEARER)
 def set_customer_price(data, customer_id, product_id):
     return accounts.set_customer_price(current_staff(), customer_id, product_id, data["price"])

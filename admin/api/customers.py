@@ -15,11 +15,11 @@ from admin.schemas import (
     ReceiptIn,
     ReceiptOut,
 )
-from admin.security import BEARER, current_staff, staff_required
+from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope
 from app.backoffice import accounts, queries
-from app.validation import paged
+from app.validation import page_of_query
 
 bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", description="客户与应收")
 
@@ -28,18 +28,14 @@ bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", descript
 @staff_required("customers.view")
 @bp.arguments(CustomerQueryIn, location="query")
 @bp.response(200, CustomerPageOut)
-@bp.doc(security=BEARER)
 def list_customers(args):
     query = queries.customers_query(current_staff(), args.get("q"), args.get("branch_id"))
-    total = query.count()
-    items = query.paginate(args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+    return page_of_query(query, args)
 
 
 @bp.get("/customers/<id:customer_id>")
 @staff_required("customers.view")
 @bp.response(200, CustomerOut)
-@bp.doc(security=BEARER)
 def get_customer(customer_id):
     return customer_in_scope(current_staff(), customer_id)
 
@@ -48,7 +44,6 @@ def get_customer(customer_id):
 @staff_required("customers.manage")
 @bp.arguments(CustomerIn)
 @bp.response(201, CustomerOut)
-@bp.doc(security=BEARER)
 def create_customer(data):
     return accounts.create_customer(current_staff(), data)
 
@@ -57,7 +52,6 @@ def create_customer(data):
 @staff_required("customers.manage")
 @bp.arguments(CustomerPatchIn)
 @bp.response(200, CustomerOut)
-@bp.doc(security=BEARER)
 def update_customer(data, customer_id):
     return accounts.update_customer(current_staff(), customer_id, data)
 
@@ -66,7 +60,6 @@ def update_customer(data, customer_id):
 @staff_required("invitations.create")
 @bp.arguments(InvitationIn)
 @bp.response(201, InvitationOut)
-@bp.doc(security=BEARER)
 def create_invitation(data, customer_id):
     """A single-use code (valid 7 days) that binds a dealer's WeChat to this customer."""
     invitation = accounts.invite_dealer(current_staff(), customer_id, data["role"])
@@ -78,7 +71,6 @@ def create_invitation(data, customer_id):
 @staff_required("receipts.create")
 @bp.arguments(ReceiptIn)
 @bp.response(201, ReceiptOut)
-@bp.doc(security=BEARER)
 def record_receipt(data, customer_id):
     """Money received: applied to the oldest open receivables first, the rest kept on account."""
     return accounts.record_receipt(
@@ -90,7 +82,6 @@ def record_receipt(data, customer_id):
 @staff_required("reports.ar")
 @bp.arguments(AgingQueryIn, location="query")
 @bp.response(200, AgingOut)
-@bp.doc(security=BEARER)
 def ar_aging(args):
     """Open receivables per customer in 0-30 / 31-60 / 61-90 / 90+ day buckets, as of a date."""
     return queries.aging_for(current_staff(), args.get("as_of"), args.get("branch_id"))

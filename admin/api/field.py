@@ -13,7 +13,7 @@ from admin.schemas import (
     VisitDayListOut,
     VisitDayQueryIn,
 )
-from admin.security import BEARER, current_staff, staff_required
+from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope
 from app.backoffice.queries import reports_query, reps_in_scope
@@ -22,7 +22,7 @@ from app.field import replenishment, visits
 from app.field.models import StockSalesLine
 from app.schemas import SuggestionsOut
 from app.timeutil import local_today
-from app.validation import paged
+from app.validation import page_of_query
 
 bp = Blueprint("admin_field", __name__, url_prefix="/api/admin/v1", description="拜访与补货")
 
@@ -31,7 +31,6 @@ bp = Blueprint("admin_field", __name__, url_prefix="/api/admin/v1", description=
 @staff_required("field.view")
 @bp.arguments(VisitDayQueryIn, location="query")
 @bp.response(200, VisitDayListOut)
-@bp.doc(security=BEARER)
 def visits_daily(args):
     """Per rep for a day: visit count, time in stores, and anomalies (checked out far away,
     visits under 3 minutes, never checked out)."""
@@ -51,19 +50,14 @@ def visits_daily(args):
 @staff_required("field.view")
 @bp.arguments(ReportQueryIn, location="query")
 @bp.response(200, StockReportPageOut)
-@bp.doc(security=BEARER)
 def latest_reports(args):
     query = reports_query(current_staff(), args.get("customer_id"))
-    total = query.count()
-    page = query.paginate(args["page"], args["per_page"])
-    items = prefetch(page, StockSalesLine.select())
-    return paged(items, args["page"], args["per_page"], total)
+    return page_of_query(query, args, lambda page: prefetch(page, StockSalesLine.select()))
 
 
 @bp.get("/customers/<id:customer_id>/suggestions")
 @staff_required("field.view")
 @bp.response(200, SuggestionsOut)
-@bp.doc(security=BEARER)
 def customer_suggestions(customer_id):
     customer_in_scope(current_staff(), customer_id)
     return replenishment.suggestions_view(customer_id)
@@ -73,7 +67,6 @@ def customer_suggestions(customer_id):
 @staff_required("field.manage")
 @bp.arguments(ReplenishmentSettingIn)
 @bp.response(200, ReplenishmentSettingOut)
-@bp.doc(security=BEARER)
 def put_settings(data):
     """The method and parameters for one customer, or for everyone (customer_id null)."""
     customer_id = data.pop("customer_id")

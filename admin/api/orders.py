@@ -14,7 +14,7 @@ from admin.schemas import (
     ShipmentAdminOut,
     ShipmentIn,
 )
-from admin.security import BEARER, current_staff, staff_required
+from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import orders
 from app.mall import review
@@ -27,7 +27,6 @@ bp = Blueprint("admin_orders", __name__, url_prefix="/api/admin/v1", description
 @staff_required("orders.view")
 @bp.arguments(AdminOrderQueryIn, location="query")
 @bp.response(200, AdminOrderPageOut)
-@bp.doc(security=BEARER)
 def list_orders(args):
     """Orders in the caller's data scope, newest first."""
     items, total = orders.orders_page(current_staff(), args, args["page"], args["per_page"])
@@ -38,7 +37,6 @@ def list_orders(args):
 @staff_required("orders.view")
 @bp.arguments(ReviewQueueQueryIn, location="query")
 @bp.response(200, QueuePageOut)
-@bp.doc(security=BEARER)
 def review_queue(args):
     """Orders waiting for review or a signature, oldest first, with credit and stock per line."""
     entries, total = review.review_queue(
@@ -50,7 +48,6 @@ def review_queue(args):
 @bp.get("/orders/<id:order_id>")
 @staff_required("orders.view")
 @bp.response(200, AdminOrderOut)
-@bp.doc(security=BEARER)
 def get_order(order_id):
     return orders.order_for(current_staff(), order_id)
 
@@ -59,7 +56,6 @@ def get_order(order_id):
 @staff_required("orders.review")
 @bp.arguments(AdjustOrderIn)
 @bp.response(200, AdminOrderOut)
-@bp.doc(security=BEARER)
 def adjust_order(data, order_id):
     """Replace the lines of an order awaiting review (quantities, prices), with a reason; audited."""
     return orders.adjust(current_staff(), order_id, data["lines"], data["reason"])
@@ -69,7 +65,6 @@ def adjust_order(data, order_id):
 @staff_required("orders.approve")
 @bp.arguments(ApproveIn)
 @bp.response(200, AdminOrderOut)
-@bp.doc(security=BEARER)
 def approve_order(data, order_id):
     """Sign the next step; the last signature approves (reserves stock, holds credit)."""
     return orders.approve(current_staff(), order_id, data["comment"], data["credit_override"])
@@ -79,7 +74,6 @@ def approve_order(data, order_id):
 @staff_required("orders.approve")
 @bp.arguments(RejectIn)
 @bp.response(200, AdminOrderOut)
-@bp.doc(security=BEARER)
 def reject_order(data, order_id):
     return orders.reject(current_staff(), order_id, data["reason"])
 
@@ -88,7 +82,6 @@ def reject_order(data, order_id):
 @staff_required("orders.ship")
 @bp.arguments(ShipmentIn)
 @bp.response(201, ShipmentAdminOut)
-@bp.doc(security=BEARER)
 def ship(data, order_id):
     """Ship lines fully or partly with carrier and tracking number."""
     return orders.ship(

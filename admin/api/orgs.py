@@ -15,7 +15,7 @@ from admin.schemas import (
     WarehouseIn,
     WarehouseOut,
 )
-from admin.security import BEARER, current_staff, staff_required
+from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.services import create_staff
 from app.core import organisation
@@ -29,7 +29,6 @@ bp = Blueprint("admin_orgs", __name__, url_prefix="/api/admin/v1", description="
 @staff_required("org.manage")
 @bp.arguments(NamedIn)
 @bp.response(201, BranchOut)
-@bp.doc(security=BEARER)
 def create_branch(data):
     return organisation.create_branch(data["code"], data["name"])
 
@@ -38,7 +37,6 @@ def create_branch(data):
 @staff_required("org.manage")
 @bp.arguments(WarehouseIn)
 @bp.response(201, WarehouseOut)
-@bp.doc(security=BEARER)
 def create_warehouse(data):
     return organisation.create_warehouse(
         data["code"], data["name"], data["branch_id"], data["address"]
@@ -49,7 +47,6 @@ def create_warehouse(data):
 @staff_required("staff.manage")
 @bp.arguments(StaffIn)
 @bp.response(201, StaffOut)
-@bp.doc(security=BEARER)
 def add_staff(data):
     return create_staff(**data)
 
@@ -58,7 +55,6 @@ def add_staff(data):
 @staff_required("announcements.manage")
 @bp.arguments(AnnouncementIn)
 @bp.response(201, AnnouncementAdminOut)
-@bp.doc(security=BEARER)
 def publish(data):
     return announcements.publish(
         data["title"],
@@ -73,7 +69,6 @@ def publish(data):
 @bp.get("/approval-rules")
 @staff_required("rules.view")
 @bp.response(200, RuleListOut)
-@bp.doc(security=BEARER)
 def list_rules():
     rules = ApprovalRule.select().order_by(ApprovalRule.priority, ApprovalRule.id)
     return {"items": list(rules)}
@@ -83,7 +78,6 @@ def list_rules():
 @staff_required("rules.manage")
 @bp.arguments(RuleIn)
 @bp.response(201, RuleOut)
-@bp.doc(security=BEARER)
 def create_rule(data):
     """Conditions: min_amount, max_amount, branch_ids, customer_ids, min_discount_pct, credit_exceeded."""
     return review.create_rule(data["name"], data["condition"], data["steps"], data["priority"])

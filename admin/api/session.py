@@ -21,6 +21,7 @@ bp = Blueprint("admin_session", __name__, url_prefix="/api/admin/v1", descriptio
 )
 @bp.arguments(StaffLoginIn)
 @bp.response(200, StaffLoginOut)
+@bp.doc(security=[])  # public: this is how a token is obtained
 def login(data):
     staff = authenticate(data["username"], data["password"])
     if staff is None:

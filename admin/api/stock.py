@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from admin.schemas import StockAdjustmentIn, StockOut, StockPageOut, StockQueryIn
-from admin.security import BEARER, current_staff, staff_required
+from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import catalog
 from app.core.models import Stock
-from app.validation import paged
+from app.validation import page_of_query
 
 bp = Blueprint("admin_stock", __name__, url_prefix="/api/admin/v1", description="库存")
 
@@ -16,19 +16,15 @@ bp = Blueprint("admin_stock", __name__, url_prefix="/api/admin/v1", description=
 @staff_required("stock.view")
 @bp.arguments(StockQueryIn, location="query")
 @bp.response(200, StockPageOut)
-@bp.doc(security=BEARER)
 def list_stock(args):
     query = catalog.stock_query(current_staff(), args)
-    total = query.count()
-    items = query.order_by(Stock.warehouse, Stock.product).paginate(args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+    return page_of_query(query.order_by(Stock.warehouse, Stock.product), args)
 
 
 @bp.post("/stock/adjustments")
 @staff_required("stock.manage")
 @bp.arguments(StockAdjustmentIn)
 @bp.response(201, StockOut)
-@bp.doc(security=BEARER)
 def adjust(data):
     """Count stock in or out; on-hand never drops below what is reserved."""
     return catalog.adjust_stock(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, page_count, perform
+from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.backoffice import catalog as staff_catalog
@@ -46,9 +46,7 @@ def products():
         products=items,
         levels=levels,
         level_numbers=PRICE_LEVELS,
-        total=total,
-        page=args["page"],
-        pages=page_count(total, PER_PAGE),
+        **paging(total, args["page"], PER_PAGE),
         q=args.get("q", ""),
         category_id=args.get("category_id", ""),
         category_options=_categories(),

@@ -9,7 +9,7 @@ from marshmallow import Schema
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, page_count, perform
+from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -80,9 +80,7 @@ def customers():
     return render_template(
         "console/customers.html",
         customers=list(query.paginate(args["page"], PER_PAGE)),
-        total=total,
-        page=args["page"],
-        pages=page_count(total, PER_PAGE),
+        **paging(total, args["page"], PER_PAGE),
         q=args.get("q", ""),
         **_choices(),
     )

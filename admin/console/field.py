@@ -7,7 +7,7 @@ from marshmallow import Schema
 from peewee import prefetch
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, page_count
+from admin.console.forms import load_form, paging
 from admin.console.session import console_login
 from admin.schemas import ReportQueryIn
 from app.backoffice.queries import reports_query, reps_in_scope
@@ -75,9 +75,7 @@ def field_reports():
     return render_template(
         "console/field_reports.html",
         reports=reports,
-        total=total,
-        page=args["page"],
-        pages=page_count(total, PER_PAGE),
+        **paging(total, args["page"], PER_PAGE),
     )
 
 

@@ -65,6 +65,11 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
+def paging(total: int, page: int, per_page: int) -> dict:
+    """What a list page's pager needs."""
+    return {"total": total, "page": page, "pages": page_count(total, per_page)}
+
+
 def relax(schema: Schema) -> Schema:
     """Form fields arrive as text: let integer fields accept their digits, as query strings do."""
     for field in schema.fields.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, load_form, page_count, perform
+from admin.console.forms import back_to, load_form, paging, perform
 from admin.console.session import console_login
 from admin.excel import xlsx_response
 from admin.schemas import (
@@ -37,10 +37,8 @@ def review_queue():
     return render_template(
         template or "console/review_queue.html",
         entries=entries,
-        total=total,
-        page=args["page"],
+        **paging(total, args["page"], PER_PAGE),
         mine=args["mine"],
-        pages=page_count(total, PER_PAGE),
     )
 
 
@@ -54,9 +52,7 @@ def orders():
     return render_template(
         "console/orders.html",
         orders=list(query.paginate(args["page"], PER_PAGE)),
-        total=total,
-        page=args["page"],
-        pages=page_count(total, PER_PAGE),
+        **paging(total, args["page"], PER_PAGE),
         filters=filters,
         statuses=STATUS_LABELS,
         branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],

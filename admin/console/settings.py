@@ -8,7 +8,7 @@ import json
 from flask import g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, page_count, perform
+from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login
 from admin.schemas import (
     AnnouncementIn,
@@ -60,9 +60,7 @@ def stock():
     return render_template(
         "console/stock.html",
         rows=rows,
-        total=total,
-        page=args["page"],
-        pages=page_count(total, PER_PAGE),
+        **paging(total, args["page"], PER_PAGE),
         warehouse_id=args.get("warehouse_id", ""),
         warehouse_options=[(w.id, f"{w.code} {w.name}") for w in warehouses],
         product_options=[
@@ -247,9 +245,7 @@ def notifications():
     return render_template(
         "console/notifications.html",
         items=items,
-        total=total,
-        page=args["page"],
-        pages=page_count(total, PER_PAGE),
+        **paging(total, args["page"], PER_PAGE),
         status=args.get("status", ""),
         statuses=NOTIFY_STATUS,
         audiences=AUDIENCE_LABELS,

@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-ROLES = (
-    "admin",
-    "customer_service",
-    "branch_manager",
-    "hq_approver",
-    "warehouse",
-    "finance",
-    "rep",
-)
 ROLE_LABELS = {
     "admin": "管理员",
     "customer_service": "客服",
@@ -20,6 +11,7 @@ ROLE_LABELS = {
     "finance": "财务",
     "rep": "业务员",
 }
+ROLES = tuple(ROLE_LABELS)
 DATA_SCOPES = ("all", "branch", "own")
 
 EVERYONE = frozenset(ROLES)
@@ -29,28 +21,30 @@ MANAGERS = frozenset({"admin", "branch_manager", "hq_approver"})
 
 # What each role may do. Reading an order or a customer also needs it to be in the data scope.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "orders.view": EVERYONE,
-    "orders.review": SERVICE,
+    **dict.fromkeys(("orders.view", "catalog.view"), EVERYONE),
+    **dict.fromkeys(
+        (
+            "orders.review",
+            "invitations.create",
+            "announcements.manage",
+            "notifications.view",
+            "notifications.manage",
+        ),
+        SERVICE,
+    ),
+    **dict.fromkeys(
+        ("customers.manage", "catalog.manage", "org.manage", "staff.manage", "rules.manage"),
+        ADMINS,
+    ),
+    **dict.fromkeys(("orders.ship", "stock.manage"), frozenset({"admin", "warehouse"})),
     "orders.approve": EVERYONE - {"warehouse", "rep"},
-    "orders.ship": frozenset({"admin", "warehouse"}),
+    "customers.view": EVERYONE - {"warehouse"},
     "receipts.create": frozenset({"admin", "finance"}),
     "reports.ar": MANAGERS | {"finance"},
-    "customers.view": EVERYONE - {"warehouse"},
-    "customers.manage": ADMINS,
-    "invitations.create": SERVICE,
-    "catalog.view": EVERYONE,
-    "catalog.manage": ADMINS,
     "stock.view": MANAGERS | {"warehouse", "customer_service"},
-    "stock.manage": frozenset({"admin", "warehouse"}),
-    "org.manage": ADMINS,
-    "staff.manage": ADMINS,
     "rules.view": MANAGERS | {"customer_service"},
-    "rules.manage": ADMINS,
-    "announcements.manage": SERVICE,
     "field.view": MANAGERS | {"customer_service", "rep"},
     "field.manage": frozenset({"admin", "branch_manager"}),
-    "notifications.view": SERVICE,
-    "notifications.manage": SERVICE,
 }
 
 

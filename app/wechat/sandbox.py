@@ -94,12 +94,14 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
             state.tokens[new] = (appid, time.time() + TOKEN_TTL)
         return jsonify({"access_token": new, "expires_in": TOKEN_TTL})
 
+    def refuse_code(code: str):
+        """WeChat's answer to a login code it does not know (any code starting "invalid")."""
+        return wx_error(40029, "invalid code") if not code or code.startswith("invalid") else None
+
     @app.get("/sns/jscode2session")
     def jscode2session():
         code = request.args.get("js_code", "")
-        if not code or code.startswith("invalid"):
-            return wx_error(40029, "invalid code")
-        return jsonify(
+        return refuse_code(code) or jsonify(
             {
                 "openid": f"sandbox-{code}",
                 "session_key": secrets.token_urlsafe(16),
@@ -110,9 +112,7 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
     @app.get("/sns/oauth2/access_token")
     def oauth_access_token():
         code = request.args.get("code", "")
-        if not code or code.startswith("invalid"):
-            return wx_error(40029, "invalid code")
-        return jsonify(
+        return refuse_code(code) or jsonify(
             {
                 "access_token": secrets.token_urlsafe(24),
                 "expires_in": TOKEN_TTL,
