@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+import threading
+import time
 from contextlib import contextmanager
 
-from tests.dbutil import create_database, drop_database, is_postgres
+from devkit.databases import create_database, drop_database, is_postgres
 
 
 @contextmanager
@@ -18,6 +20,17 @@ def scratch_database(base_url: str):
             yield url
         finally:
             drop_database(base_url, url)
+
+
+def run_threads(target, args_per_client: list) -> float:
+    """Start one thread per client at once, wait for all; returns the wall time in seconds."""
+    threads = [threading.Thread(target=target, args=args) for args in args_per_client]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -37,4 +50,4 @@ def report(name: str, count: int, seconds: float, latencies: list[float]) -> flo
     return rate
 
 
-__all__ = ["is_postgres", "percentile", "report", "scratch_database"]
+__all__ = ["is_postgres", "percentile", "report", "run_threads", "scratch_database"]

@@ -24,24 +24,19 @@ from app.errors import AppError
 from app.money import to_fen
 from bench.common import report, scratch_database
 from config.settings import TestingConfig
-from tests.factories import (
-    make_branch,
-    make_customer,
-    make_product,
-    make_warehouse,
-    place,
-    put_stock,
-)
+from devkit import factories
 
 
 def build(n_orders: int):
-    branch = make_branch()
-    warehouse = make_warehouse(branch)
-    hot = [make_product("10.00", name=f"爆款{i}") for i in range(4)]
+    branch = factories.make_branch()
+    warehouse = factories.make_warehouse(branch)
+    hot = [factories.make_product("10.00", name=f"爆款{i}") for i in range(4)]
     for product in hot:
-        put_stock(warehouse, product, n_orders * 4)
-    customer = make_customer(branch, warehouse, limit=str(n_orders * 100))
-    pending = [place(customer, (hot[i % 4], 2), (hot[(i + 1) % 4], 2)) for i in range(n_orders)]
+        factories.put_stock(warehouse, product, n_orders * 4)
+    customer = factories.make_customer(branch, warehouse, limit=str(n_orders * 100))
+    pending = [
+        factories.place(customer, (hot[i % 4], 2), (hot[(i + 1) % 4], 2)) for i in range(n_orders)
+    ]
     return warehouse, hot, customer, pending
 
 

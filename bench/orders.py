@@ -29,10 +29,10 @@ from app.cli import upgrade_database
 from app.core.models import Order, Stock
 from app.db import db
 from app.mall.models import IdempotencyKey, WechatUser
-from bench.common import report, scratch_database
+from bench.common import report, run_threads, scratch_database
 from config.settings import TestingConfig
-from tests.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
-from tests.servers import Gunicorn
+from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
+from devkit.servers import Gunicorn
 
 LINES_PER_ORDER = 3
 
@@ -89,13 +89,8 @@ def run_clients(url, user_tokens, product_ids, seconds):
                     retried.append((r.json().get("id"), again.status_code, again.json().get("id")))
             n += 1
 
-    threads = [threading.Thread(target=dealer, args=(t, i)) for i, t in enumerate(user_tokens)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - start, latencies, statuses, retried
+    seconds = run_threads(dealer, [(t, i) for i, t in enumerate(user_tokens)])
+    return seconds, latencies, statuses, retried
 
 
 def raw_floor(dsn, customer_ids, product_ids, warehouse_id, seconds):
@@ -142,13 +137,7 @@ def raw_floor(dsn, customer_ids, product_ids, warehouse_id, seconds):
             n += 1
         conn.close()
 
-    threads = [threading.Thread(target=dealer, args=(c, i)) for i, c in enumerate(customer_ids)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - start, latencies
+    return run_threads(dealer, [(c, i) for i, c in enumerate(customer_ids)]), latencies
 
 
 def main():

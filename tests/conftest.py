@@ -11,8 +11,8 @@ from app import create_app
 from app.db import db
 from app.models import MODELS
 from config.settings import TestingConfig
-from tests.dbutil import create_database, drop_database, is_postgres
-from tests.servers import Gunicorn, SandboxServer
+from devkit.databases import create_database, drop_database, is_postgres
+from devkit.servers import Gunicorn, SandboxServer
 
 
 @pytest.fixture(scope="session")

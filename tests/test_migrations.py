@@ -5,7 +5,7 @@ from playhouse.schema_diff import diff_models
 from app.db import db
 from app.models import MODELS
 from config.settings import TestingConfig
-from tests.dbutil import create_database, drop_database, open_database, schema_of
+from devkit.databases import create_database, drop_database, open_database, schema_of
 
 
 def test_migrated_database_has_no_drift_from_the_models(app):

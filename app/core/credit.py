@@ -163,15 +163,26 @@ def post_shipment(shipment: Shipment, order: Order) -> Receivable:
             amount=amount,
             open_amount=amount,
         )
-        prepayments = (
-            Receipt.select(Receipt.id, Receipt.unapplied)
-            .where((Receipt.customer == customer_id) & (Receipt.unapplied > 0))
-            .order_by(Receipt.received_at, Receipt.id)
-        )
-        allocations, _ = allocate_fifo(amount, ((r.id, r.unapplied) for r in prepayments))
+        allocations, _ = allocate_fifo(amount, oldest_open(Receipt, customer_id))
         for receipt_id, take in allocations:
             apply(receipt_id, receivable.id, take)
         return receivable
+
+
+# What is still open on each side of FIFO allocation, and which date orders it.
+_OPEN = {Receipt: ("unapplied", "received_at"), Receivable: ("open_amount", "posted_at")}
+
+
+def oldest_open(model, customer_id: int) -> list[tuple[int, Decimal]]:
+    """(id, open amount) of a customer's receipts with money unapplied, or receivables unpaid,
+    oldest first: what FIFO allocation takes from."""
+    remaining, dated = (getattr(model, name) for name in _OPEN[model])
+    query = (
+        model.select(model.id, remaining)
+        .where((model.customer == customer_id) & (remaining > 0))
+        .order_by(dated, model.id)
+    )
+    return [(row.id, getattr(row, remaining.name)) for row in query]
 
 
 def apply(receipt_id: int, receivable_id: int, amount: Decimal) -> None:

@@ -62,12 +62,7 @@ def record_receipt(
             ref=receipt.number,
             note=f"收款（{method}）{reference}".strip(),
         )
-        open_items = (
-            Receivable.select(Receivable.id, Receivable.open_amount)
-            .where((Receivable.customer == customer_id) & (Receivable.open_amount > 0))
-            .order_by(Receivable.posted_at, Receivable.id)
-        )
-        allocations, _ = allocate_fifo(amount, ((r.id, r.open_amount) for r in open_items))
+        allocations, _ = allocate_fifo(amount, credit.oldest_open(Receivable, customer_id))
         for receivable_id, take in allocations:
             credit.apply(receipt.id, receivable_id, take)
         return Receipt.get_by_id(receipt.id)

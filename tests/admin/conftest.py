@@ -6,7 +6,7 @@ import pytest
 
 from app.auth import tokens
 from app.mall import review
-from tests.factories import (
+from devkit.factories import (
     make_branch,
     make_customer,
     make_product,

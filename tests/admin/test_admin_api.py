@@ -8,8 +8,8 @@ import pytest
 from app.core.models import HoldMovement, Order, Stock
 from app.mall.models import ApprovalStep, OrderAudit
 from app.notify.models import Notification
+from devkit.factories import make_staff
 from tests.admin.conftest import ADMIN
-from tests.factories import make_staff
 
 
 def post(client, path, headers, body=None):

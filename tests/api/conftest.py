@@ -8,7 +8,7 @@ import pytest
 
 from app.core import catalog
 from app.mall import accounts
-from tests.factories import (
+from devkit.factories import (
     make_branch,
     make_customer,
     make_product,

@@ -65,7 +65,7 @@ def admin_schema(app):
 @pytest.fixture
 def admin_headers(app, shop, fuzz_headers):
     from app.auth import tokens
-    from tests.factories import make_staff
+    from devkit.factories import make_staff
 
     with app.app_context():
         admin = make_staff("admin", username="fuzz-admin")

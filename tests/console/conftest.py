@@ -9,7 +9,7 @@ import pytest
 
 from tests.admin.conftest import Company
 
-PASSWORD = "correct-horse-1"  # tests.factories.make_staff's default
+PASSWORD = "correct-horse-1"  # devkit.factories.make_staff's default
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 FLASH = re.compile(r'class="flash flash-(\w+)"[^>]*>([^<]*)<')
 

@@ -18,9 +18,9 @@ from app.core.models import Order
 from app.mall import accounts
 from app.mall.models import ApprovalStep, WechatUser
 from app.notify import delivery
+from devkit.servers import ROOT
 from tests.api.conftest import MP
 from tests.console.conftest import PASSWORD
-from tests.servers import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"

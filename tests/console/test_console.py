@@ -17,8 +17,8 @@ from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
 from app.field.storage import LocalStorage
 from app.mall.models import ApprovalRule, Invitation, OrderAudit
 from app.notify.models import Notification
+from devkit.factories import make_customer, put_stock
 from tests.console.conftest import PASSWORD, Console, flashes
-from tests.factories import make_customer, put_stock
 from tests.field.test_field_api import png_bytes
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
+from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
 
 
 class World:

@@ -28,7 +28,7 @@ from app.core.models import (
 from app.db import db
 from app.errors import AppError, CreditExceeded, InsufficientStock
 from app.money import money_from_fen
-from tests.factories import (
+from devkit.factories import (
     make_branch,
     make_customer,
     make_product,

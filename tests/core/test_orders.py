@@ -16,7 +16,7 @@ from app.errors import (
     NotFound,
     ValidationFailed,
 )
-from tests.factories import make_customer, make_product, make_staff, place
+from devkit.factories import make_customer, make_product, make_staff, place
 
 D = Decimal
 

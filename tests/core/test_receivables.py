@@ -10,7 +10,7 @@ from app.core.models import AccountEntry, Receipt, ReceiptAllocation, Receivable
 from app.db import db
 from app.errors import NotFound, ValidationFailed
 from app.timeutil import local_today
-from tests.factories import place
+from devkit.factories import place
 
 D = Decimal
 

@@ -6,7 +6,7 @@ from peewee import fn
 from app.core import stock
 from app.core.models import Stock, StockMovement
 from app.errors import InsufficientStock, NotFound, ValidationFailed
-from tests.factories import make_product
+from devkit.factories import make_product
 
 
 def row(world, product):

@@ -13,12 +13,24 @@ from app.field.models import StockSalesReport, Visit
 from app.field.rules import EARTH_RADIUS_M
 from app.mall import accounts
 from app.timeutil import local_today
+from devkit.factories import make_customer, make_staff
 from tests.admin.conftest import ADMIN, auth
 from tests.api.conftest import MP, bearer, bind_dealer, login
-from tests.factories import make_customer, make_staff
 
 LAT, LNG = 31.2000, 121.5000
 METRES_PER_DEGREE_LAT = EARTH_RADIUS_M * 3.141592653589793 / 180
+
+
+def other_reps_visit(field) -> Visit:
+    """A visit another rep has open at a store that is not the signed-in rep's."""
+    return Visit.create(
+        staff=field.other_rep.id,
+        customer=field.not_mine.id,
+        open_for_staff=field.other_rep.id,
+        checkin_lat=LAT,
+        checkin_lng=LNG,
+        checkin_distance_m=0,
+    )
 
 
 def north_of_store(metres: float) -> dict:
@@ -35,20 +47,11 @@ class Field:
         self.shop = shop
         self.rep = make_staff("rep", shop.branch, username="rep-a", name="业务员甲")
         self.other_rep = make_staff("rep", shop.branch, username="rep-b")
-        self.store = make_customer(
-            shop.branch,
-            shop.warehouse,
-            rep_id=self.rep.id,
-            lat=Decimal(LAT),
-            lng=Decimal(LNG),
-            level=3,
-        )
+        # Two stores at the same spot: one on this rep's round, one on the other rep's.
+        here = {"lat": Decimal(LAT), "lng": Decimal(LNG)}
+        self.store = make_customer(shop.branch, shop.warehouse, rep_id=self.rep.id, level=3, **here)
         self.not_mine = make_customer(
-            shop.branch,
-            shop.warehouse,
-            rep_id=self.other_rep.id,
-            lat=Decimal(LAT),
-            lng=Decimal(LNG),
+            shop.branch, shop.warehouse, rep_id=self.other_rep.id, **here
         )
         token = login(client, "rep-a-phone")["token"]
         invite = accounts.create_invitation("rep", staff_id=self.rep.id)
@@ -146,14 +149,7 @@ def test_a_visit_records_photos_a_report_and_an_order(field, client, shop, app, 
 
 def test_a_rep_cannot_visit_or_report_for_another_reps_customer(field, client, shop):
     assert field.check_in(field.not_mine).status_code == 404
-    other_visit = Visit.create(
-        staff=field.other_rep.id,
-        customer=field.not_mine.id,
-        open_for_staff=field.other_rep.id,
-        checkin_lat=LAT,
-        checkin_lng=LNG,
-        checkin_distance_m=0,
-    )
+    other_visit = other_reps_visit(field)
     for path, body in [
         ("report", {"lines": [{"product_id": shop.tea.id, "stock_qty": 1, "sales_qty": 1}]}),
         ("orders", {"lines": [{"product_id": shop.tea.id, "qty": 10}]}),
@@ -297,14 +293,7 @@ def test_a_rep_turns_the_stores_suggestions_into_a_cart_and_orders_it(field, cli
     left = client.get(f"{MP}/rep/visits/{first['id']}/cart", headers=field.headers).get_json()
     assert [i["product_id"] for i in left["items"]] == [shop.oil.id]  # ordered lines leave
     # Another rep's store and another rep's visit stay out of reach.
-    theirs = Visit.create(
-        staff=field.other_rep.id,
-        customer=field.not_mine.id,
-        open_for_staff=field.other_rep.id,
-        checkin_lat=LAT,
-        checkin_lng=LNG,
-        checkin_distance_m=0,
-    )
+    theirs = other_reps_visit(field)
     for path in (
         f"/rep/visits/{theirs.id}/cart/suggestions",
         "/rep/visits/999999/cart/suggestions",

@@ -13,7 +13,7 @@ import requests
 
 from app.wechat.client import make_client
 from config.settings import TestingConfig
-from tests.servers import ROOT
+from devkit.servers import ROOT
 
 
 def stats(sandbox):

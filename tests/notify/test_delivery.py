@@ -18,9 +18,9 @@ from app.mall.models import SubscribeGrant, WechatUser
 from app.notify import delivery
 from app.notify import settings as notify_settings
 from app.notify.models import Notification, NotificationDelivery
+from devkit.servers import ROOT
 from tests.admin.conftest import ADMIN
 from tests.api.conftest import MP
-from tests.servers import ROOT
 
 
 @pytest.fixture
@@ -48,8 +48,17 @@ def follow(user_code: str):
     return user
 
 
+def approved_order_for_a_follower(client, shop, dealer) -> int:
+    """dealer-a follows the official account and has an approved order: one notification due."""
+    follow("dealer-a")
+    r = client.post(
+        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+    )
+    return orders.approve_order(r.get_json()["id"], "staff:1").id
+
+
 def test_from_post_orders_to_messages_in_the_sandbox(client, shop, dealer, sandbox, sms, app):
-    from tests.factories import make_staff
+    from devkit.factories import make_staff
 
     with app.app_context():
         make_staff("customer_service", phone="13800000001", username="cs-phone")
@@ -160,11 +169,7 @@ def test_wechat_down_for_a_while_loses_nothing_and_duplicates_nothing(
 def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
     client, shop, dealer, sandbox, co, app
 ):
-    follow("dealer-a")
-    r = client.post(
-        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
-    )
-    orders.approve_order(r.get_json()["id"], "staff:1")
+    approved_order_for_a_follower(client, shop, dealer)
     sandbox.faults(down_seconds=60)
     with app.app_context():
         for _ in range(delivery.MAX_ATTEMPTS):
@@ -208,11 +213,7 @@ WORKER = textwrap.dedent(
 def test_a_worker_killed_mid_delivery_loses_nothing(
     client, shop, dealer, sandbox, app, database_url
 ):
-    follow("dealer-a")
-    r = client.post(
-        f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
-    )
-    orders.approve_order(r.get_json()["id"], "staff:1")
+    approved_order_for_a_follower(client, shop, dealer)
     sandbox.faults(delay_seconds=3)  # WeChat is slow: the worker is mid-request when killed
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     worker = subprocess.Popen(

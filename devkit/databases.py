@@ -25,17 +25,21 @@ def _admin_connection(url: str):
     return conn
 
 
+def _as_admin(base_url: str, statement: str) -> None:
+    conn = _admin_connection(base_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
 def create_database(base_url: str, tmp_dir) -> str:
     """A new, empty database; for PostgreSQL created next to the one base_url names."""
     if not is_postgres(base_url):
         return f"sqlite:///{tmp_dir}/dm-{uuid.uuid4().hex[:8]}.db"
     name = f"dm_test_{uuid.uuid4().hex[:12]}"
-    conn = _admin_connection(base_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        conn.close()
+    _as_admin(base_url, f'CREATE DATABASE "{name}"')
     return _with_dbname(base_url, name)
 
 
@@ -44,12 +48,7 @@ def drop_database(base_url: str, url: str) -> None:
         return
     name = urlparse(url).path.lstrip("/")
     assert name.startswith("dm_test_"), name
-    conn = _admin_connection(base_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        conn.close()
+    _as_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def open_database(url: str):
