@@ -36,7 +36,7 @@ def sandbox():
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory, sandbox):
+def app_config(database_url, tmp_path_factory, sandbox):
     instance = tmp_path_factory.mktemp("instance")
 
     class Config(TestingConfig):
@@ -49,7 +49,12 @@ def app(database_url, tmp_path_factory, sandbox):
         RATELIMIT_ORDERS = "1000 per minute"
         RATELIMIT_KEY_PREFIX = f"dm-test-{uuid.uuid4().hex[:8]}"
 
-    application = create_app(Config)
+    return Config
+
+
+@pytest.fixture(scope="session")
+def app(app_config):
+    application = create_app(app_config)
     from app.cli import upgrade_database
 
     upgrade_database()

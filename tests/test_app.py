@@ -117,3 +117,14 @@ def test_env_example_lists_every_variable_the_config_reads():
     read = set(re.findall(r'env(?:_int)?\("([A-Z_]+)"', source))
     listed = set(re.findall(r"^([A-Z_]+)=", (root / "config" / ".env.example").read_text(), re.M))
     assert read - listed == set()
+
+
+def test_two_apps_in_one_process_both_serve(app, app_config, client):
+    """create_app may run again in a process (a second app, a worker, a test): blueprints are
+    complete at import and process-wide services are set idempotently."""
+    second = create_app(app_config)
+    for c in (client, second.test_client()):
+        assert c.get("/healthz").status_code == 200
+        assert c.get("/admin/login").status_code == 200  # the console, with its template filters
+        assert c.post("/api/mp/v1/auth/login", json={"code": "twice-1"}).status_code == 200
+    assert second.jinja_env.filters["yuan"](1234.5) == "¥1,234.50"

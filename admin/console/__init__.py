@@ -21,6 +21,7 @@ from admin.console import (  # noqa: F401
     pages,
     session,
     settings,
+    signin,
 )
 from admin.console.blueprint import bp
 

@@ -50,9 +50,7 @@ class Field:
         # Two stores at the same spot: one on this rep's round, one on the other rep's.
         here = {"lat": Decimal(LAT), "lng": Decimal(LNG)}
         self.store = make_customer(shop.branch, shop.warehouse, rep_id=self.rep.id, level=3, **here)
-        self.not_mine = make_customer(
-            shop.branch, shop.warehouse, rep_id=self.other_rep.id, **here
-        )
+        self.not_mine = make_customer(shop.branch, shop.warehouse, rep_id=self.other_rep.id, **here)
         token = login(client, "rep-a-phone")["token"]
         invite = accounts.create_invitation("rep", staff_id=self.rep.id)
         r = client.post(f"{MP}/auth/bind", json={"invite_code": invite.code}, headers=bearer(token))

@@ -1,0 +1,105 @@
+"""The huey worker starts without a Flask app: cold worker threads in two processes, started at
+once, set up their services and deliver every queued notification exactly as the app would."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from app.core import orders
+from app.mall.models import WechatUser
+from app.notify.models import Notification
+from devkit.servers import ROOT
+from tests.api.conftest import MP
+
+ENQUEUE = """
+import sys
+from app.tasks import deliver_notification
+for notification_id in sys.argv[1:]:
+    deliver_notification(int(notification_id))
+"""
+
+
+@pytest.fixture
+def worker_env(app, database_url, sandbox, tmp_path):
+    """Environment for the worker processes: the tests' database and sandbox, one queue."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "APP_ENV": "testing",
+        "TEST_DATABASE_URL": database_url,
+        "WECHAT_API_BASE_URL": sandbox.url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "INSTANCE_DIR": str(tmp_path),
+        "REDIS_KEY_PREFIX": f"dm-worker-{uuid.uuid4().hex[:8]}",
+    }
+    if app.config.get("REDIS_URL"):
+        env["TEST_REDIS_URL"] = app.config["REDIS_URL"]
+    return env
+
+
+def approved_orders_for_followers(client, shop, count: int) -> list[int]:
+    """`count` dealers who follow the official account, each with an approved order."""
+    for i in range(count):
+        code = f"worker-{i}"
+        token = client.post(f"{MP}/auth/login", json={"code": code}).get_json()["token"]
+        user = WechatUser.get(WechatUser.openid == f"sandbox-{code}")
+        user.customer, user.role = shop.customer.id, "dealer"
+        user.oa_openid, user.follows_oa = f"sandbox-oa-{code}", True
+        user.save()
+        r = client.post(
+            f"{MP}/orders",
+            json={"lines": [{"product_id": shop.tea.id, "qty": 10}]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        orders.approve_order(r.get_json()["id"], "staff:1")
+    return [n.id for n in Notification.select().where(Notification.kind == "approve")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("processes", [1, 2])
+def test_cold_worker_threads_start_at_once_and_deliver(
+    client, shop, sandbox, worker_env, app, processes
+):
+    if processes > 1 and not app.config.get("REDIS_URL"):
+        # Worker processes share the WeChat token through Redis (one process's threads share it
+        # in memory): without Redis each process would invalidate the other's token.
+        pytest.skip("needs Redis (TEST_REDIS_URL), as in CI")
+    ids = approved_orders_for_followers(client, shop, 8)
+    # Queued before any worker runs, so every thread's first task comes right after start-up.
+    subprocess.run(
+        [sys.executable, "-c", ENQUEUE, *map(str, ids)], env=worker_env, cwd=ROOT, check=True
+    )
+    consumer = [sys.executable, "-m", "huey.bin.huey_consumer", "app.tasks.huey"]
+    workers = [
+        subprocess.Popen(
+            [*consumer, "--workers", "4", "--worker-type", "thread", "-d", "0.05", "-m", "0.5"],
+            env=worker_env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            pending = Notification.select().where(
+                (Notification.id << ids) & (Notification.status != "sent")
+            )
+            if not pending.exists():
+                break
+            time.sleep(0.2)
+    finally:
+        for w in workers:
+            w.terminate()
+        logs = [w.communicate(timeout=30)[0] for w in workers]
+    assert [n.status for n in Notification.select().where(Notification.id << ids)] == ["sent"] * 8
+    assert len({m["touser"] for m in sandbox.messages() if m["kind"] == "template"}) == 8
+    for log in logs:
+        assert "Traceback" not in log, log
+        assert "can no longer be called" not in log, log
