@@ -62,9 +62,16 @@ def xlsx_response(filename: str, sheets: Sequence[tuple[str, list[str], Iterable
     )
 
 
+# Text a spreadsheet would run as a formula (OWASP's formula injection): written with a leading
+# apostrophe, so a remark like =HYPERLINK(...) stays the text the dealer typed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
     """Amounts go in as numbers (Excel sums them); a double shows every two-place amount we store
-    (under 10^13) exactly, and the cell is formatted with two places."""
+    (under 10^13) exactly, and the cell is formatted with two places. Text never becomes a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:

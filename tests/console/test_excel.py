@@ -11,6 +11,7 @@ from app.core import catalog
 from app.core import orders as core_orders
 from app.core.models import Customer, Order, Product, ProductPrice
 from app.core.receivables import record_receipt
+from devkit.factories import place
 from tests.console.conftest import flashes
 
 
@@ -185,3 +186,15 @@ def test_customer_import(signed_in, co):
     assert "业务员账号“nobody”不存在" in page
     assert not Customer.select().where(Customer.code == "IMPC-2").exists()
     assert signed_in("cs").get("/admin/import/customers").status_code == 403
+
+
+def test_exported_text_that_looks_like_a_formula_stays_text(signed_in, co):
+    evil = '=HYPERLINK("http://evil.example","x")'
+    place(co.east_customer, (co.tea, 2), remark=evil)
+    Customer.update(name="+86 经销商").where(Customer.id == co.east_customer.id).execute()
+    response = signed_in("admin").get("/admin/orders/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data()))["订单"]
+    cells = {c.value: c for row in sheet.iter_rows(min_row=2) for c in row if c.value}
+    assert cells["'" + evil].data_type == "s"  # text, not a formula
+    assert cells["'+86 经销商"].data_type == "s"
+    assert not [c for c in cells.values() if c.data_type == "f"]
