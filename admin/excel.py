@@ -19,7 +19,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from admin.console.forms import relax
 from admin.schemas import CustomerIn, ProductIn
-from app.core import catalog, organisation
+from app.backoffice import accounts
+from app.backoffice import catalog as staff_catalog
 from app.core.models import Branch, Category, Customer, Product, Staff, Warehouse
 from app.db import db
 from app.errors import AppError, ValidationFailed
@@ -315,28 +316,27 @@ def _import(data: bytes, columns, schema_cls, key: str, model, key_field, save) 
     return result
 
 
-def _save_product(product_id, row):
-    prices = {int(k): v for k, v in row.pop("prices", {}).items()}
-    if product_id is None:
-        catalog.create_product(prices=prices, **row)
-    else:
-        catalog.update_product(product_id, prices=prices, **row)
+def import_products(data: bytes, staff: Staff) -> ImportResult:
+    """Products by SKU: new SKUs are created, known ones updated (with the level prices given),
+    by the same use cases and rules as one product at a time."""
+
+    def save(product_id, row):
+        if product_id is None:
+            staff_catalog.create_product(staff, row)
+        else:
+            staff_catalog.update_product(staff, product_id, row)
+
+    return _import(data, PRODUCT_COLUMNS, ProductIn, "sku", Product, Product.sku, save)
 
 
-def _save_customer(customer_id, row):
-    if customer_id is None:
-        organisation.create_customer(**row)
-    else:
-        organisation.update_customer(customer_id, **row)
+def import_customers(data: bytes, staff: Staff) -> ImportResult:
+    """Customers by code: new codes are created, known ones updated; every row within the
+    caller's data scope (branch, warehouse, rep, and the customer itself when it exists)."""
 
+    def save(customer_id, row):
+        if customer_id is None:
+            accounts.create_customer(staff, row)
+        else:
+            accounts.update_customer(staff, customer_id, row)
 
-def import_products(data: bytes) -> ImportResult:
-    """Products by SKU: new SKUs are created, known ones updated (with the level prices given)."""
-    return _import(data, PRODUCT_COLUMNS, ProductIn, "sku", Product, Product.sku, _save_product)
-
-
-def import_customers(data: bytes) -> ImportResult:
-    """Customers by code: new codes are created, known ones updated."""
-    return _import(
-        data, CUSTOMER_COLUMNS, CustomerIn, "code", Customer, Customer.code, _save_customer
-    )
+    return _import(data, CUSTOMER_COLUMNS, CustomerIn, "code", Customer, Customer.code, save)

@@ -36,6 +36,7 @@ class StaffOut(Schema):
     branch_id = fields.Integer(allow_none=True)
     data_scope = fields.String()
     active = fields.Boolean()
+    locked_until = LocalDateTime(allow_none=True)
 
 
 class StaffLoginOut(Schema):
@@ -57,6 +58,20 @@ class StaffIn(Schema):
         validate=validate.OneOf(DATA_SCOPES, error="数据范围无效"),
     )
     phone = fields.String(load_default="", validate=validate.Length(max=32))
+
+
+class StaffPatchIn(Schema):
+    active = fields.Boolean(required=True)
+
+
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    new_password = fields.String(
+        required=True, validate=validate.Length(min=8, max=128, error="密码至少 8 位")
+    )
+
+
+StaffPageOut = page_of(StaffOut)
 
 
 class NamedIn(Schema):

@@ -8,7 +8,8 @@ from flask import Flask
 
 from app.db import db
 from app.extensions import init_extensions
-from app.runtime import init_services
+from app.runtime import init_services, redis
+from app.web_sessions import init_sessions
 from config import get_config
 
 
@@ -24,6 +25,7 @@ def create_app(config=None) -> Flask:
     app.json.ensure_ascii = False
     init_services(app.config)
     init_extensions(app)
+    init_sessions(app, redis.client)
     register_db_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)

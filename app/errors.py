@@ -10,6 +10,7 @@ class AppError(Exception):
         super().__init__(message or self.default_message)
         self.message = message or self.default_message
         self.details = details
+        self.headers: dict[str, str] = {}  # e.g. Retry-After
 
     def to_dict(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
@@ -80,3 +81,12 @@ class WeChatUnavailable(AppError):
 
 class TooFar(AppError):
     status, code, default_message = 422, "too_far", "距离门店太远，无法签到"
+
+
+class AccountLocked(AppError):
+    status, code = 429, "account_locked"
+    default_message = "密码错误次数过多，账号已临时锁定，请稍后再试或联系管理员解锁"
+
+    def __init__(self, retry_after: int, **details):
+        super().__init__(retry_after=retry_after, **details)
+        self.headers = {"Retry-After": str(retry_after)}

@@ -1,8 +1,9 @@
 """Every model of every context, in dependency order: what migrations must produce and tests create."""
 
+from app.auth.models import MODELS as AUTH_MODELS
 from app.core.models import MODELS as CORE_MODELS
 from app.field.models import MODELS as FIELD_MODELS
 from app.mall.models import MODELS as MALL_MODELS
 from app.notify.models import MODELS as NOTIFY_MODELS
 
-MODELS = [*CORE_MODELS, *MALL_MODELS, *FIELD_MODELS, *NOTIFY_MODELS]
+MODELS = [*CORE_MODELS, *AUTH_MODELS, *MALL_MODELS, *FIELD_MODELS, *NOTIFY_MODELS]

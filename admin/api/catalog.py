@@ -16,7 +16,6 @@ from admin.schemas import (
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import accounts, catalog
-from app.core import catalog as core_catalog
 from app.core.models import Category
 from app.validation import page_of_query
 
@@ -54,7 +53,7 @@ def update_product(data, product_id):
 @bp.arguments(CategoryIn)
 @bp.response(201, CategoryAdminOut)
 def create_category(data):
-    return core_catalog.create_category(data["name"], data["parent_id"], data["sort"])
+    return catalog.create_category(current_staff(), data["name"], data["parent_id"], data["sort"])
 
 
 @bp.get("/categories")

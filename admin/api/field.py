@@ -16,6 +16,7 @@ from admin.schemas import (
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope
+from app.backoffice import organisation as settings
 from app.backoffice.queries import reports_query, reps_in_scope
 from app.errors import Forbidden
 from app.field import replenishment, visits
@@ -70,6 +71,4 @@ def customer_suggestions(customer_id):
 def put_settings(data):
     """The method and parameters for one customer, or for everyone (customer_id null)."""
     customer_id = data.pop("customer_id")
-    if customer_id is not None:
-        customer_in_scope(current_staff(), customer_id)
-    return replenishment.save_settings(customer_id, **data)
+    return settings.save_replenishment(current_staff(), customer_id, data)

@@ -12,15 +12,16 @@ from admin.schemas import (
     RuleOut,
     StaffIn,
     StaffOut,
+    StaffPageOut,
+    StaffPatchIn,
     WarehouseIn,
     WarehouseOut,
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
-from app.auth.services import create_staff
-from app.core import organisation
-from app.mall import announcements, review
+from app.backoffice import organisation as settings
 from app.mall.models import ApprovalRule
+from app.validation import PageIn, page_of_query
 
 bp = Blueprint("admin_orgs", __name__, url_prefix="/api/admin/v1", description="组织与设置")
 
@@ -30,7 +31,7 @@ bp = Blueprint("admin_orgs", __name__, url_prefix="/api/admin/v1", description="
 @bp.arguments(NamedIn)
 @bp.response(201, BranchOut)
 def create_branch(data):
-    return organisation.create_branch(data["code"], data["name"])
+    return settings.create_branch(current_staff(), data["code"], data["name"])
 
 
 @bp.post("/warehouses")
@@ -38,8 +39,8 @@ def create_branch(data):
 @bp.arguments(WarehouseIn)
 @bp.response(201, WarehouseOut)
 def create_warehouse(data):
-    return organisation.create_warehouse(
-        data["code"], data["name"], data["branch_id"], data["address"]
+    return settings.create_warehouse(
+        current_staff(), data["code"], data["name"], data["branch_id"], data["address"]
     )
 
 
@@ -48,7 +49,35 @@ def create_warehouse(data):
 @bp.arguments(StaffIn)
 @bp.response(201, StaffOut)
 def add_staff(data):
-    return create_staff(**data)
+    """Never a role, data scope or branch above the caller's own (403)."""
+    return settings.create_staff(current_staff(), data)
+
+
+@bp.get("/staff")
+@staff_required("staff.manage")
+@bp.arguments(PageIn, location="query")
+@bp.response(200, StaffPageOut)
+def list_staff(args):
+    """The accounts in the caller's scope, with their lock state."""
+    return page_of_query(settings.staff_list(current_staff()), args)
+
+
+@bp.patch("/staff/<id:staff_id>")
+@staff_required("staff.manage")
+@bp.arguments(StaffPatchIn)
+@bp.response(200, StaffOut)
+def update_staff(data, staff_id):
+    """Disable or re-enable an account in the caller's scope: every older token and console
+    session of it stops working at once."""
+    return settings.set_staff_active(current_staff(), staff_id, data["active"])
+
+
+@bp.post("/staff/<id:staff_id>/unlock")
+@staff_required("staff.manage")
+@bp.response(200, StaffOut)
+def unlock_staff(staff_id):
+    """Lift a lockout after repeated failed passwords before its 15 minutes are over."""
+    return settings.unlock_staff(current_staff(), staff_id)
 
 
 @bp.post("/announcements")
@@ -56,14 +85,8 @@ def add_staff(data):
 @bp.arguments(AnnouncementIn)
 @bp.response(201, AnnouncementAdminOut)
 def publish(data):
-    return announcements.publish(
-        data["title"],
-        data["body"],
-        branch_id=data["branch_id"],
-        pinned=data["pinned"],
-        expires_at=data["expires_at"],
-        created_by=current_staff().id,
-    )
+    """To one branch's dealers (branch_id), or to every dealer (null: scope `all` only)."""
+    return settings.publish_announcement(current_staff(), data)
 
 
 @bp.get("/approval-rules")
@@ -80,4 +103,4 @@ def list_rules():
 @bp.response(201, RuleOut)
 def create_rule(data):
     """Conditions: min_amount, max_amount, branch_ids, customer_ids, min_discount_pct, credit_exceeded."""
-    return review.create_rule(data["name"], data["condition"], data["steps"], data["priority"])
+    return settings.create_rule(current_staff(), data)

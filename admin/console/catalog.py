@@ -100,6 +100,6 @@ def update_product(product_id: int):
 def create_category():
     def action():
         data = load_form(CategoryIn, request.form)
-        catalog.create_category(data["name"], data["parent_id"], data["sort"])
+        staff_catalog.create_category(g.staff, data["name"], data["parent_id"], data["sort"])
 
     return perform(action, "已添加分类", url_for("console.products"))

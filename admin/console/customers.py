@@ -21,6 +21,7 @@ from admin.schemas import (
 )
 from app.auth.scopes import customer_in_scope
 from app.backoffice import accounts, queries
+from app.backoffice import organisation as settings
 from app.core import receivables
 from app.core.models import Branch, CustomerPrice, Product, Staff, Warehouse
 from app.core.rules import PRICE_LEVELS
@@ -228,9 +229,8 @@ def statement_export(customer_id: int):
 @console_login("field.manage")
 def replenishment_settings(customer_id: int):
     def action():
-        customer_in_scope(g.staff, customer_id)
         data = load_form(ReplenishmentSettingIn, request.form)
         data.pop("customer_id", None)
-        replenishment.save_settings(customer_id, **data)
+        settings.save_replenishment(g.staff, customer_id, data)
 
     return perform(action, "补货参数已保存", _detail(customer_id))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import render_template, request
+from flask import g, render_template, request
 
 from admin import excel
 from admin.console.blueprint import bp
 from admin.console.session import console_login, may
+from app.core.models import Staff
 from app.errors import Forbidden, NotFound, ValidationFailed
 
 
@@ -18,7 +19,7 @@ class Import:
     title: str
     permission: str
     columns: list
-    run: Callable[[bytes], excel.ImportResult]
+    run: Callable[[bytes, Staff], excel.ImportResult]
     template_name: str
 
 
@@ -70,6 +71,6 @@ def run_import(kind: str):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed("请选择要导入的 Excel 文件", file=["必填"])
-    result = spec.run(upload.read())
+    result = spec.run(upload.read(), g.staff)
     page = render_template("console/import.html", kind=kind, spec=spec, result=result)
     return page, 422 if result.errors else 200

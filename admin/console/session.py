@@ -64,8 +64,8 @@ def _load_staff():
         flash("登录已过期，请重新登录", "warning")
         return
     staff = Staff.get_or_none((Staff.id == staff_id) & Staff.active)
-    if staff is None:
-        session.clear()
+    if staff is None or session.get("ver") != staff.token_version:
+        session.clear()  # disabled, or signed out everywhere (password changed, re-enabled)
         return
     session["seen_at"] = now
     g.staff = staff

@@ -20,15 +20,13 @@ from admin.schemas import (
     StockQueryIn,
     WarehouseIn,
 )
-from app.auth import services as staff_services
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.backoffice import accounts, catalog
+from app.backoffice import organisation as settings
 from app.backoffice.queries import notifications_query, warehouses_in_scope
-from app.core import organisation
-from app.core.models import Branch, Product, Staff, Warehouse
+from app.core.models import Branch, Product, Warehouse
 from app.core.rules import ACTION_LABELS
-from app.mall import announcements as bulletins
-from app.mall import review
+from app.db import utcnow
 from app.mall.approval import APPROVER_ROLES
 from app.mall.models import Announcement, ApprovalRule
 from app.notify import delivery
@@ -103,14 +101,7 @@ def publish_announcement():
             # The form's datetime-local is business time; stored times are naive UTC.
             local = data["expires_at"].replace(tzinfo=BUSINESS_TZ)
             data["expires_at"] = local.astimezone(dt.UTC).replace(tzinfo=None)
-        bulletins.publish(
-            data["title"],
-            data["body"],
-            branch_id=data["branch_id"],
-            pinned=data["pinned"],
-            expires_at=data["expires_at"],
-            created_by=g.staff.id,
-        )
+        settings.publish_announcement(g.staff, data)
 
     return perform(action, "公告已发布", url_for("console.announcements"))
 
@@ -164,7 +155,7 @@ def rules():
 def create_rule():
     def action():
         data = load_form(RuleIn, _rule_form(request.form))
-        review.create_rule(data["name"], data["condition"], data["steps"], data["priority"])
+        settings.create_rule(g.staff, data)
 
     return perform(action, "审批规则已添加", url_for("console.rules"))
 
@@ -174,7 +165,7 @@ def create_rule():
 def toggle_rule(rule_id: int):
     active = request.form.get("active") == "1"
     return perform(
-        lambda: review.set_rule_active(rule_id, active),
+        lambda: settings.set_rule_active(g.staff, rule_id, active),
         "规则已启用" if active else "规则已停用",
         url_for("console.rules"),
     )
@@ -188,7 +179,8 @@ def toggle_rule(rule_id: int):
 def staff():
     return render_template(
         "console/staff.html",
-        people=list(Staff.select().order_by(Staff.role, Staff.username)),
+        people=list(settings.staff_list(g.staff)),
+        now=utcnow(),
         roles=ROLES,
         scopes=DATA_SCOPES,
         scope_labels=SCOPE_LABELS,
@@ -202,7 +194,7 @@ def staff():
 def create_staff():
     def action():
         data = load_form(StaffIn, request.form)
-        person = staff_services.create_staff(**data)
+        person = settings.create_staff(g.staff, data)
         return f"已添加员工 {person.username}"
 
     return perform(action, "已添加员工", url_for("console.staff"))
@@ -213,9 +205,17 @@ def create_staff():
 def toggle_staff(staff_id: int):
     active = request.form.get("active") == "1"
     return perform(
-        lambda: staff_services.set_active(staff_id, active, g.staff),
+        lambda: settings.set_staff_active(g.staff, staff_id, active),
         "账号已启用" if active else "账号已停用",
         url_for("console.staff"),
+    )
+
+
+@bp.post("/staff/<int:staff_id>/unlock")
+@console_login("staff.manage")
+def unlock_staff(staff_id: int):
+    return perform(
+        lambda: settings.unlock_staff(g.staff, staff_id), "账号已解锁", url_for("console.staff")
     )
 
 
@@ -284,7 +284,7 @@ def organisation_page():
 def create_branch():
     def action():
         data = load_form(NamedIn, request.form)
-        organisation.create_branch(data["code"], data["name"])
+        settings.create_branch(g.staff, data["code"], data["name"])
 
     return perform(action, "已添加分支机构", url_for("console.organisation_page"))
 
@@ -294,8 +294,8 @@ def create_branch():
 def create_warehouse():
     def action():
         data = load_form(WarehouseIn, request.form)
-        organisation.create_warehouse(
-            data["code"], data["name"], data["branch_id"], data["address"]
+        settings.create_warehouse(
+            g.staff, data["code"], data["name"], data["branch_id"], data["address"]
         )
 
     return perform(action, "已添加仓库", url_for("console.organisation_page"))

@@ -9,9 +9,10 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 
 from admin.console.blueprint import bp
 from admin.console.forms import describe, load_form
-from admin.schemas import StaffLoginIn
-from app.auth.services import authenticate
-from app.errors import AppError, Unauthorized
+from admin.console.session import console_login
+from admin.schemas import PasswordChangeIn, StaffLoginIn
+from app.auth.services import authenticate, change_password
+from app.errors import AppError
 from app.extensions import limiter
 
 
@@ -35,19 +36,24 @@ def login():
         return render_template("console/login.html", next=request.args.get("next", ""))
     try:
         data = load_form(StaffLoginIn, request.form, only=("username", "password"))
-        staff = authenticate(data["username"], data["password"])
-        if staff is None:
-            raise Unauthorized("用户名或密码错误")
+        staff = authenticate(
+            data["username"], data["password"], address=request.remote_addr, surface="console"
+        )
     except AppError as exc:
         flash(describe(exc), "error")
-        return render_template(
-            "console/login.html",
-            next=request.form.get("next", ""),
-            username=request.form.get("username", ""),
-        ), exc.status
-    session.clear()  # a fresh session (and CSRF token) for every sign-in
+        return (
+            render_template(
+                "console/login.html",
+                next=request.form.get("next", ""),
+                username=request.form.get("username", ""),
+            ),
+            exc.status,
+            exc.headers,
+        )
+    session.clear()  # a fresh session (new id, new CSRF token) for every sign-in
+    session.regenerate()
     now = time.time()
-    session.update(staff_id=staff.id, login_at=now, seen_at=now)
+    session.update(staff_id=staff.id, ver=staff.token_version, login_at=now, seen_at=now)
     session.permanent = True
     return redirect(_safe_next(request.form.get("next")))
 
@@ -56,4 +62,21 @@ def login():
 def logout():
     session.clear()
     flash("已退出登录", "success")
+    return redirect(url_for("console.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@console_login(None)
+def password():
+    """Change one's own password; every session of the account ends, this one too."""
+    if request.method == "GET":
+        return render_template("console/password.html")
+    try:
+        data = load_form(PasswordChangeIn, request.form)
+        change_password(g.staff, data["current_password"], data["new_password"])
+    except AppError as exc:
+        flash(describe(exc), "error")
+        return render_template("console/password.html"), exc.status
+    session.clear()
+    flash("密码已修改，请用新密码重新登录", "success")
     return redirect(url_for("console.login"))

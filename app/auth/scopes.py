@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.auth.permissions import PERMISSIONS
-from app.core.models import Customer, Order, Staff
+from app.core.models import Customer, Order, Staff, Warehouse
 from app.errors import Forbidden, NotFound
 
 __all__ = ["PERMISSIONS", "actor", "require", "scoped"]
@@ -58,3 +58,69 @@ def branch_in_scope(staff: Staff, branch_id: int | None) -> int | None:
             raise Forbidden("只能查看本分支机构的数据")
         return staff.branch_id
     return branch_id
+
+
+# --- writes: no one names what is outside their scope or grants more than they hold -----------
+
+SCOPE_RANK = {"own": 0, "branch": 1, "all": 2}
+
+
+def require_all_scope(staff: Staff) -> None:
+    """Settings that apply to every branch (catalogue, rules, global defaults) need scope `all`."""
+    if staff.data_scope != "all":
+        raise Forbidden("该设置影响所有分支机构，只有数据范围为“全部”的员工可以修改")
+
+
+def require_branch(staff: Staff, branch_id: int | None) -> None:
+    """A write that names a branch (or, with None, every branch) must stay in the caller's."""
+    if staff.data_scope == "all":
+        return
+    if branch_id is None:
+        require_all_scope(staff)
+    if branch_id != staff.branch_id:
+        raise Forbidden("只能操作本分支机构的数据", branch_id=branch_id)
+
+
+def require_warehouse(staff: Staff, warehouse_id: int | None) -> None:
+    """A warehouse named in a write must be the caller's branch's (any, for scope `all`)."""
+    if staff.data_scope == "all" or warehouse_id is None:
+        return
+    warehouse = Warehouse.get_or_none(Warehouse.id == warehouse_id)
+    if warehouse is None:
+        raise NotFound("仓库不存在", warehouse_id=warehouse_id)
+    if warehouse.branch_id is None or warehouse.branch_id != staff.branch_id:
+        raise Forbidden("只能使用本分支机构的仓库", warehouse_id=warehouse_id)
+
+
+def staff_condition(staff: Staff):
+    """The staff a staff member may see and manage, as a WHERE condition (None: all of them)."""
+    if staff.data_scope == "all":
+        return None
+    if staff.data_scope == "branch":
+        return Staff.branch == staff.branch_id
+    return Staff.id == staff.id
+
+
+def staff_in_scope(staff: Staff, staff_id: int) -> Staff:
+    """Raises: NotFound, also for staff outside the caller's scope."""
+    query = Staff.select().where(Staff.id == staff_id)
+    condition = staff_condition(staff)
+    found = (query if condition is None else query.where(condition)).first()
+    if found is None:
+        raise NotFound("员工不存在", staff_id=staff_id)
+    return found
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    return frozenset(p for p, roles in PERMISSIONS.items() if role in roles)
+
+
+def require_grant(staff: Staff, role: str, data_scope: str, branch_id: int | None) -> None:
+    """Creating or managing an account: never a role that may do more than the caller may, a
+    data scope wider than the caller's, or a branch outside it."""
+    if not permissions_of(role) <= permissions_of(staff.role):
+        raise Forbidden("不能授予高于自己的角色权限", role=role)
+    if SCOPE_RANK.get(data_scope, 0) > SCOPE_RANK[staff.data_scope]:
+        raise Forbidden("不能授予高于自己的数据范围", data_scope=data_scope)
+    if data_scope != "all":
+        require_branch(staff, branch_id)

@@ -1,16 +1,33 @@
-"""Staff account use cases: create with a hashed password, verify a login."""
+"""Staff account use cases: create (never granting more than the creator holds), sign in with
+lockout and an audit of every attempt, disable, change passwords, and revoke every token and
+session at once through a per-staff token version."""
 
 from __future__ import annotations
 
-from peewee import IntegrityError
+import datetime as dt
+
+from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth import tokens
+from app.auth.models import LoginAttempt, WebSession
 from app.auth.permissions import DATA_SCOPES, ROLES
+from app.auth.scopes import require, require_grant, staff_in_scope
 from app.core.models import Branch, Staff
-from app.db import db
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.db import db, utcnow
+from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 8
+# After this many failed passwords for one account within the window, from any address, the
+# account is locked for LOCKED_FOR (console and API alike); an admin can unlock it earlier.
+MAX_FAILURES = 10
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+LOCKED_FOR = dt.timedelta(minutes=15)
+
+
+def default_scope(role: str, branch_id: int | None) -> str:
+    """Reps see their own customers, branch staff their branch, HQ staff everything."""
+    return "own" if role == "rep" else "branch" if branch_id else "all"
 
 
 def create_staff(
@@ -22,21 +39,25 @@ def create_staff(
     branch_id: int | None = None,
     data_scope: str | None = None,
     phone: str = "",
+    by: Staff | None = None,
 ) -> Staff:
-    """Create a staff account; the password is stored only as a salted hash.
+    """Create a staff account; the password is stored only as a salted hash. `by`: the staff
+    member creating it (None only for the command line and the demo seed).
 
-    Raises: ValidationFailed (role, scope, short password), NotFound (branch), Conflict (username).
+    Raises: ValidationFailed (role, scope, short password), NotFound (branch), Conflict
+    (username), Forbidden (a role, scope or branch above the creator's).
     """
     if role not in ROLES:
         raise ValidationFailed("角色无效", role=[f"须为 {', '.join(ROLES)} 之一"])
-    # Defaults: reps see their own customers, branch staff their branch, HQ staff everything.
-    scope = data_scope or ("own" if role == "rep" else "branch" if branch_id else "all")
+    scope = data_scope or default_scope(role, branch_id)
     if scope not in DATA_SCOPES:
         raise ValidationFailed("数据范围无效", data_scope=["须为 all、branch 或 own"])
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("密码至少 8 位", password=["密码至少 8 位"])
+    _check_password(password)
     if scope == "branch" and branch_id is None:
         raise ValidationFailed("按分支机构授权的员工须指定分支机构", branch_id=["必填"])
+    if by is not None:
+        require(by, "staff.manage")
+        require_grant(by, role, scope, branch_id)
     with db.atomic():
         if branch_id is not None and Branch.get_or_none(Branch.id == branch_id) is None:
             raise NotFound("分支机构不存在", branch_id=branch_id)
@@ -55,6 +76,11 @@ def create_staff(
             raise Conflict("用户名已存在", username=username) from None
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed("密码至少 8 位", password=["密码至少 8 位"])
+
+
 # scrypt by default; the test suite configures a cheaper method to stay fast.
 _settings = {"hash_method": "scrypt"}
 
@@ -71,22 +97,120 @@ def _hash_method() -> str:
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def authenticate(username: str, password: str) -> Staff | None:
-    staff = Staff.get_or_none((Staff.username == username) & Staff.active)
-    if staff is None:
+def authenticate(username: str, password: str, *, address: str = "", surface: str = "api") -> Staff:
+    """Check a password; every attempt is audited. A locked account is refused before its
+    password is checked, so guessing on learns nothing.
+
+    Raises: AccountLocked (429, with how many seconds remain), Unauthorized.
+    """
+    now = utcnow()
+    staff = Staff.get_or_none(Staff.username == username)
+    if staff is not None and staff.locked_until is not None and staff.locked_until > now:
+        _audit(username, staff, address, surface, succeeded=False)
+        raise AccountLocked(int((staff.locked_until - now).total_seconds()) + 1)
+    if staff is None or not staff.active:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    return staff if check_password_hash(staff.password_hash, password) else None
+        _audit(username, staff, address, surface, succeeded=False)
+        raise Unauthorized("用户名或密码错误")
+    if not check_password_hash(staff.password_hash, password):
+        _audit(username, staff, address, surface, succeeded=False)
+        _lock_if_too_many(staff, now)
+        raise Unauthorized("用户名或密码错误")
+    with db.atomic():
+        _audit(username, staff, address, surface, succeeded=True)
+        Staff.update(failures_reset_at=now).where(Staff.id == staff.id).execute()
+    return staff
+
+
+def _audit(username: str, staff: Staff | None, address: str, surface: str, succeeded: bool):
+    LoginAttempt.create(
+        username=username[:64],
+        staff=staff.id if staff else None,
+        address=(address or "")[:64],
+        surface=surface,
+        succeeded=succeeded,
+    )
+
+
+def _lock_if_too_many(staff: Staff, now: dt.datetime) -> None:
+    since = max(now - FAILURE_WINDOW, staff.failures_reset_at or now - FAILURE_WINDOW)
+    failures = (
+        LoginAttempt.select(fn.COUNT(LoginAttempt.id))
+        .where(
+            (LoginAttempt.staff == staff.id) & ~LoginAttempt.succeeded & (LoginAttempt.at > since)
+        )
+        .scalar()
+    )
+    if failures >= MAX_FAILURES:
+        # Failures up to now are spent on this lock: after it, counting starts afresh.
+        Staff.update(locked_until=now + LOCKED_FOR, failures_reset_at=now).where(
+            Staff.id == staff.id
+        ).execute()
+
+
+def unlock(staff_id: int, by: Staff) -> Staff:
+    """An admin lifts a lockout early; earlier failures no longer count."""
+    require(by, "staff.manage")
+    target = staff_in_scope(by, staff_id)
+    require_grant(by, target.role, target.data_scope, target.branch_id)
+    with db.atomic():
+        Staff.update(locked_until=None, failures_reset_at=utcnow()).where(
+            Staff.id == staff_id
+        ).execute()
+        return Staff.get_by_id(staff_id)
+
+
+def _revoke(staff_id: int, **changes) -> None:
+    """Bump the token version (every older token and session stops working) with `changes`."""
+    Staff.update(token_version=Staff.token_version + 1, **changes).where(
+        Staff.id == staff_id
+    ).execute()
 
 
 def set_active(staff_id: int, active: bool, by: Staff) -> Staff:
-    """Disable or re-enable an account; a disabled account's tokens and sessions stop working.
+    """Disable or re-enable an account in the caller's scope; either way every older token and
+    session of it stops working at once.
 
-    Raises: NotFound, ValidationFailed (disabling oneself).
+    Raises: NotFound (also outside the scope), Forbidden, ValidationFailed (disabling oneself).
     """
+    require(by, "staff.manage")
     if staff_id == by.id and not active:
         raise ValidationFailed("不能停用自己的账号")
+    target = staff_in_scope(by, staff_id)
+    require_grant(by, target.role, target.data_scope, target.branch_id)
     with db.atomic():
-        if not Staff.update(active=active).where(Staff.id == staff_id).execute():
-            raise NotFound("员工不存在", staff_id=staff_id)
+        _revoke(staff_id, active=active)
         return Staff.get_by_id(staff_id)
+
+
+def change_password(staff: Staff, current: str, new: str) -> Staff:
+    """A staff member changes their own password: every token and session, including the one
+    used for this, stops working; they sign in again. Raises: Unauthorized, ValidationFailed."""
+    if not check_password_hash(staff.password_hash, current):
+        raise Unauthorized("当前密码不正确")
+    _check_password(new)
+    with db.atomic():
+        _revoke(staff.id, password_hash=generate_password_hash(new, _hash_method()))
+        return Staff.get_by_id(staff.id)
+
+
+def staff_token(staff: Staff) -> str:
+    """A signed, expiring API token for this staff member, bound to their token version."""
+    return tokens.issue("staff", staff.id, role=staff.role, ver=staff.token_version)
+
+
+def staff_for_token(token: str) -> Staff:
+    """The active staff member a token names, if the token is still current.
+
+    Raises: Unauthorized (bad or expired token, disabled account, revoked token)."""
+    payload = tokens.verify(token, "staff")
+    staff = Staff.get_or_none((Staff.id == int(payload["sub"])) & Staff.active)
+    if staff is None:
+        raise Unauthorized("账号已停用，请联系管理员")
+    if payload.get("ver") != staff.token_version:
+        raise Unauthorized("登录已失效，请重新登录")
+    return staff
+
+
+def delete_expired_sessions() -> int:
+    return WebSession.delete().where(WebSession.expires_at < utcnow()).execute()

@@ -6,7 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 from app.auth.permissions import may
-from app.auth.scopes import actor, customer_in_scope, require
+from app.auth.scopes import (
+    actor,
+    customer_in_scope,
+    require,
+    require_branch,
+    require_grant,
+    require_warehouse,
+    staff_in_scope,
+)
 from app.core import catalog, organisation, receivables
 from app.core.models import Customer, CustomerPrice, Product, Receipt, Staff
 from app.errors import NotFound
@@ -15,8 +23,20 @@ from app.mall.models import Invitation
 from app.timeutil import local_today
 
 
+def _check_references(staff: Staff, data: dict) -> None:
+    """The branch, warehouse and rep a customer write names must all be in the caller's scope."""
+    if "branch_id" in data:
+        require_branch(staff, data["branch_id"])
+    if "warehouse_id" in data:
+        require_warehouse(staff, data["warehouse_id"])
+    if data.get("rep_id") is not None:
+        staff_in_scope(staff, data["rep_id"])
+
+
 def create_customer(staff: Staff, data: dict) -> Customer:
+    """Raises: Forbidden (a branch, warehouse or rep outside the caller's scope), Conflict, ..."""
     require(staff, "customers.manage")
+    _check_references(staff, data)
     return organisation.create_customer(**data)
 
 
@@ -24,6 +44,7 @@ def update_customer(staff: Staff, customer_id: int, data: dict) -> Customer:
     """Raises: Forbidden, NotFound (also outside the caller's scope), Conflict, ValidationFailed."""
     require(staff, "customers.manage")
     customer_in_scope(staff, customer_id)
+    _check_references(staff, data)
     return organisation.update_customer(customer_id, **data)
 
 
@@ -46,8 +67,11 @@ def invite_dealer(staff: Staff, customer_id: int, role: str = "dealer") -> Invit
 
 
 def invite_rep(staff: Staff, staff_id: int) -> Invitation:
-    """A code that binds a rep's WeChat to their staff account."""
+    """A code that binds a rep's WeChat to their staff account: only for a rep in the caller's
+    scope whom the caller could have created (binding it takes over the rep's stores)."""
     require(staff, "staff.manage")
+    rep = staff_in_scope(staff, staff_id)
+    require_grant(staff, rep.role, rep.data_scope, rep.branch_id)
     return accounts.create_invitation("rep", staff_id=staff_id, created_by=staff.id)
 
 

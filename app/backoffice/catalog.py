@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.auth.scopes import actor, require
+from app.auth.scopes import actor, require, require_all_scope
 from app.backoffice.queries import warehouses_in_scope
 from app.core import catalog, stock
 from app.core.models import Product, Staff, Stock, Warehouse
@@ -43,14 +43,22 @@ def _level_prices(data: dict) -> dict[int, object]:
 def create_product(staff: Staff, data: dict) -> Product:
     """`data` as the product schema loads it; `prices` by level ("1".."10")."""
     require(staff, "catalog.manage")
+    require_all_scope(staff)  # the catalogue and its level prices apply to every branch
     prices = _level_prices(data)
     return with_level_prices([catalog.create_product(prices=prices, **data)])[0]
 
 
 def update_product(staff: Staff, product_id: int, data: dict) -> Product:
     require(staff, "catalog.manage")
+    require_all_scope(staff)
     prices = _level_prices(data)
     return with_level_prices([catalog.update_product(product_id, prices=prices, **data)])[0]
+
+
+def create_category(staff: Staff, name: str, parent_id: int | None, sort: int):
+    require(staff, "catalog.manage")
+    require_all_scope(staff)
+    return catalog.create_category(name, parent_id, sort)
 
 
 def stock_query(staff: Staff, filters: dict):

@@ -42,6 +42,12 @@ class Staff(BaseModel):
     phone = CharField(max_length=32, default="")
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    # Bumped by disabling, re-enabling or a password change: older tokens and sessions stop working.
+    token_version = IntegerField(default=0)
+    # Lockout after repeated failed passwords; failures before `failures_reset_at` (an unlock, a
+    # successful sign-in) no longer count.
+    locked_until = DateTimeField(null=True)
+    failures_reset_at = DateTimeField(null=True)
 
 
 class Category(BaseModel):

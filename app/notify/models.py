@@ -44,4 +44,11 @@ class InboundMessage(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-MODELS = [Notification, NotificationDelivery, InboundMessage]
+class CallbackNonce(BaseModel):
+    """Nonces of official-account callbacks seen within the replay window: one use each."""
+
+    nonce = CharField(max_length=64, unique=True)
+    seen_at = DateTimeField(default=utcnow, index=True)
+
+
+MODELS = [Notification, NotificationDelivery, InboundMessage, CallbackNonce]

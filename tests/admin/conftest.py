@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.auth import tokens
+from app.auth.services import staff_token
 from app.mall import review
 from devkit.factories import (
     make_branch,
@@ -20,7 +20,7 @@ ADMIN = "/api/admin/v1"
 
 
 def auth(staff) -> dict:
-    return {"Authorization": f"Bearer {tokens.issue('staff', staff.id, role=staff.role)}"}
+    return {"Authorization": f"Bearer {staff_token(staff)}"}
 
 
 class Company:

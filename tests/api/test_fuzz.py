@@ -64,12 +64,12 @@ def admin_schema(app):
 
 @pytest.fixture
 def admin_headers(app, shop, fuzz_headers):
-    from app.auth import tokens
+    from app.auth.services import staff_token
     from devkit.factories import make_staff
 
     with app.app_context():
         admin = make_staff("admin", username="fuzz-admin")
-        return {"Authorization": f"Bearer {tokens.issue('staff', admin.id, role='admin')}"}
+        return {"Authorization": f"Bearer {staff_token(admin)}"}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

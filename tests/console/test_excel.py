@@ -11,8 +11,8 @@ from app.core import catalog
 from app.core import orders as core_orders
 from app.core.models import Customer, Order, Product, ProductPrice
 from app.core.receivables import record_receipt
-from devkit.factories import place
-from tests.console.conftest import flashes
+from devkit.factories import make_staff, place
+from tests.console.conftest import Console, flashes
 
 
 def read(response) -> dict[str, list[tuple]]:
@@ -198,3 +198,34 @@ def test_exported_text_that_looks_like_a_formula_stays_text(signed_in, co):
     assert cells["'" + evil].data_type == "s"  # text, not a formula
     assert cells["'+86 经销商"].data_type == "s"
     assert not [c for c in cells.values() if c.data_type == "f"]
+
+
+def test_imports_keep_every_row_inside_the_callers_scope(signed_in, co):
+    make_staff("admin", co.east, username="admin_e", data_scope="branch")
+    east_admin = Console(signed_in("admin").client.application.test_client())
+    assert east_admin.login("admin_e").status_code == 302
+    header = [
+        "编码",
+        "名称",
+        "分支机构",
+        "默认仓库",
+        "价格等级",
+        "结算方式",
+        "信用额度",
+        "业务员账号",
+    ]
+    rows = [
+        header,
+        [co.east_customer.code, None, None, None, None, None, 50000, None],
+        [co.south_customer.code, None, None, None, None, None, 9999999, None],
+    ]
+    response = upload(east_admin, "/admin/import/customers", rows)
+    assert response.status_code == 422
+    assert "客户不存在" in response.get_data(as_text=True)  # the south customer is out of reach
+    assert Customer.get_by_id(co.south_customer.id).credit_limit == Decimal("20000.00")
+    assert Customer.get_by_id(co.east_customer.id).credit_limit == Decimal("20000.00")  # none saved
+    products = [["SKU", "名称", "单位", "标准价"], ["IMP-X", "新品", "箱", 10]]
+    response = upload(east_admin, "/admin/import/products", products)
+    assert response.status_code == 422
+    assert "只有数据范围为“全部”的员工可以修改" in response.get_data(as_text=True)
+    assert not Product.select().where(Product.sku == "IMP-X").exists()
