@@ -13,6 +13,7 @@ from pathlib import Path
 from huey import RedisHuey, SqliteHuey, crontab
 
 from app.db import db
+from app import housekeeping
 from app.notify import delivery
 from app.runtime import init_services
 from config import get_config
@@ -43,3 +44,11 @@ def deliver_due() -> dict:
     """The safety net: anything due (a retry, a worker that died, a lost enqueue) goes out here."""
     with db.connection_context():
         return delivery.deliver_due()
+
+
+@huey.periodic_task(crontab(minute="17"))
+def delete_expired() -> dict:
+    """Hourly: browser sessions and callback nonces past their time (the embedded default keeps
+    them in the database; Redis expires its own)."""
+    with db.connection_context():
+        return housekeeping.delete_expired()

@@ -20,7 +20,7 @@ from app.db import utcnow
 log = logging.getLogger(__name__)
 
 
-def _key(sid: str) -> str:
+def session_key(sid: str) -> str:
     """Stored under a hash of the id: a leaked store does not hand out live cookies."""
     return hashlib.sha256(sid.encode()).hexdigest()
 
@@ -82,7 +82,7 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app))
         if sid and len(sid) <= 128:
             try:
-                data = self.store.load(_key(sid))
+                data = self.store.load(session_key(sid))
             except Exception:  # the store is down: serve the page signed out, never fail it
                 log.exception("session store unavailable")
                 data = None
@@ -98,15 +98,15 @@ class ServerSessionInterface(SessionInterface):
         )
         try:
             if session.replaced:
-                self.store.delete(_key(session.replaced))
+                self.store.delete(session_key(session.replaced))
             if not session:
                 if not session.new:
-                    self.store.delete(_key(session.sid))
+                    self.store.delete(session_key(session.sid))
                     response.delete_cookie(name, domain=domain, path=path)
                 return
             if not (session.modified or self.should_set_cookie(app, session)):
                 return
-            self.store.save(_key(session.sid), dict(session), app.permanent_session_lifetime)
+            self.store.save(session_key(session.sid), dict(session), app.permanent_session_lifetime)
         except Exception:  # the page still answers; the session is simply not kept
             log.exception("session store unavailable")
             return

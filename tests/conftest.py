@@ -107,6 +107,8 @@ def gunicorn(app, database_url, sandbox):
         "RATELIMIT_LOGIN": "100000 per minute",
         "RATELIMIT_ORDERS": "100000 per minute",
         "DATABASE_POOL_SIZE": "8",
+        # One key prefix for every worker process: they share sessions and the WeChat token.
+        "REDIS_KEY_PREFIX": app.config["REDIS_KEY_PREFIX"],
     }
     if app.config.get("REDIS_URL"):
         env["TEST_REDIS_URL"] = app.config["REDIS_URL"]

@@ -10,7 +10,7 @@ from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import tokens
-from app.auth.models import LoginAttempt, WebSession
+from app.auth.models import LoginAttempt
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.auth.scopes import require, require_grant, staff_in_scope
 from app.core.models import Branch, Staff
@@ -210,7 +210,3 @@ def staff_for_token(token: str) -> Staff:
     if payload.get("ver") != staff.token_version:
         raise Unauthorized("登录已失效，请重新登录")
     return staff
-
-
-def delete_expired_sessions() -> int:
-    return WebSession.delete().where(WebSession.expires_at < utcnow()).execute()
