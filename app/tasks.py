@@ -12,8 +12,8 @@ from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
 
-from app.db import db
 from app import housekeeping
+from app.db import db
 from app.notify import delivery
 from app.runtime import init_services
 from config import get_config
