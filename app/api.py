@@ -11,7 +11,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from app.errors import BadRequest, ValidationFailed
-from app.validation import DecimalString, ErrorOut, Money
+from app.validation import DecimalString, ErrorOut, Money, reject_unstorable
 
 
 def _flatten(messages) -> dict:
@@ -30,20 +30,6 @@ def _flatten(messages) -> dict:
     return messages if isinstance(messages, dict) else {"_schema": messages}
 
 
-def _reject_nul(value, where: str) -> None:
-    """PostgreSQL cannot store NUL in text: refuse it as bad input instead of failing on insert."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValidationFailed("文本中不能包含空字符（\\u0000）", **{where: ["包含空字符"]})
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _reject_nul(key, where)
-            _reject_nul(item, str(key))
-    elif isinstance(value, list):
-        for item in value:
-            _reject_nul(item, where)
-
-
 class Parser(FlaskParser):
     # As for bodies, a query parameter the contract does not name is refused, not silently dropped.
     DEFAULT_UNKNOWN_BY_LOCATION: ClassVar = {
@@ -54,13 +40,16 @@ class Parser(FlaskParser):
     def _raw_load_json(self, req):
         if req.get_data(cache=True) and not is_json_request(req):
             raise BadRequest("请使用 JSON 格式提交（Content-Type: application/json）")
-        data = super()._raw_load_json(req)
-        _reject_nul(data, "_schema")
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError:  # e.g. 100,000 nested brackets
+            raise BadRequest("请求体嵌套层数过多") from None
+        reject_unstorable(data, "_schema")
         return data
 
     def load_querystring(self, req, schema):
         for key, values in req.args.lists():
-            _reject_nul([key, *values], key)
+            reject_unstorable([key, *values], key)
         return super().load_querystring(req, schema)
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.errors import ValidationFailed
+
 # marshmallow's messages reach dealers' phones: say them in Chinese, once, for every field type.
 _MESSAGES = {
     fields.Field: {"required": "此项必填", "null": "不能为空", "validator_failed": "取值无效"},
@@ -131,3 +133,27 @@ class LocalDateTime(fields.DateTime):
         from app.timeutil import to_local
 
         return to_local(value).isoformat(timespec="seconds")
+
+
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return "包含空字符"
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "包含无效的 Unicode 字符"
+    return None
+
+
+def reject_unstorable(value, where: str) -> None:
+    """Text a database cannot store (NUL; lone UTF-16 surrogates that JSON can carry) is refused
+    as bad input, field by field, instead of failing on insert with a 500."""
+    if isinstance(value, str):
+        problem = _unstorable(value)
+        if problem:
+            raise ValidationFailed(f"文本{problem}，请检查后重新提交", **{where: [problem]})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_unstorable(key, where)
+            reject_unstorable(item, str(key))
+    elif isinstance(value, list):
+        for item in value:
+            reject_unstorable(item, where)

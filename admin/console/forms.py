@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from admin.console.blueprint import bp
 from app.errors import AppError, ValidationFailed
+from app.validation import reject_unstorable
 
 # Field names as staff read them in error messages.
 FIELD_LABELS = {
@@ -92,6 +93,7 @@ def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | N
         if key in ("csrf_token", "next"):
             continue
         if isinstance(value, str):
+            reject_unstorable(value, key)
             value = value.strip()
             if value == "":
                 continue

@@ -8,6 +8,7 @@ handled once (by MsgId, or sender + time for events); the answer comes well with
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import requests
@@ -28,7 +29,7 @@ from app.core.rules import STATUS_LABELS
 from app.db import db, transaction, utcnow
 from app.errors import Forbidden, InvalidLoginCode, ValidationFailed, WeChatUnavailable
 from app.mall.models import WechatUser
-from app.notify.models import InboundMessage
+from app.notify.models import CallbackNonce, InboundMessage
 from app.timeutil import to_local
 from app.wechat.client import rebase_session
 
@@ -38,12 +39,23 @@ MY_ORDERS_KEY = "MY_ORDERS"
 ORDER_WORDS = ("订单", "我的订单", "查订单")
 
 
+# WeChat signs token + timestamp + nonce, not the body: a captured request could be replayed, so
+# a callback must be fresh (within this window either way) and its nonce used once.
+FRESH_FOR = 300  # seconds
+
+
 def verify(signature: str, timestamp: str, nonce: str) -> None:
-    """Raises: Forbidden when the request is not signed with our token."""
+    """Raises: Forbidden when the request is not signed with our token, or is stale."""
     try:
         check_signature(current_app.config["WECHAT_OA_TOKEN"], signature, timestamp, nonce)
     except (InvalidSignatureException, TypeError):
         raise Forbidden("签名校验失败") from None
+    try:
+        age = time.time() - int(timestamp)
+    except ValueError:
+        raise Forbidden("时间戳无效") from None
+    if abs(age) > FRESH_FOR:
+        raise Forbidden("请求已过期", timestamp=timestamp)
 
 
 def _crypto() -> WeChatCrypto | None:
@@ -56,34 +68,63 @@ def _crypto() -> WeChatCrypto | None:
 
 
 def handle(body: bytes, args: dict) -> str:
-    """Verify, decrypt, de-duplicate and answer one callback POST; returns the reply body."""
-    verify(args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
-    crypto = _crypto() if args.get("encrypt_type") == "aes" else None
-    if args.get("encrypt_type") == "aes" and crypto is None:
+    """Verify, decrypt, de-duplicate and answer one callback POST; returns the reply body.
+
+    In safe mode (an EncodingAESKey configured) only encrypted messages are taken: the body of a
+    plaintext one is not covered by any signature. A message is recorded as handled (and its
+    nonce as used) in the transaction that handles it, so a failure leaves WeChat's retry to work.
+    Raises: Forbidden (signature, staleness, replay, plaintext in safe mode), ValidationFailed.
+    """
+    nonce = args.get("nonce", "")
+    verify(args.get("signature", ""), args.get("timestamp", ""), nonce)
+    crypto = _crypto()
+    if crypto is not None and args.get("encrypt_type") != "aes":
+        raise Forbidden("安全模式下只接受加密消息")
+    if crypto is None and args.get("encrypt_type") == "aes":
         raise Forbidden("未配置消息加密密钥")
     xml = body
     if crypto is not None:
         try:
             xml = crypto.decrypt_message(
-                body, args.get("msg_signature", ""), args["timestamp"], args["nonce"]
+                body, args.get("msg_signature", ""), args["timestamp"], nonce
             )
         except (InvalidSignatureException, KeyError):
             raise Forbidden("消息签名校验失败") from None
         except Exception:  # undecipherable: not from WeChat
             raise Forbidden("消息无法解密") from None
+    message = _parse(xml)
+    with db.atomic():
+        _use_nonce(nonce)
+        if not _first_time(message):
+            return "success"  # WeChat's retry of a message already answered
+        reply = _answer(message)
+    if reply is None:
+        return "success"
+    rendered = reply.render()
+    return crypto.encrypt_message(rendered, nonce, args["timestamp"]) if crypto else rendered
+
+
+def _parse(xml):
+    """The message, checked for the fields we read: a malformed one is refused, not half-handled."""
     try:
         message = parse_message(xml)
     except Exception:
         raise ValidationFailed("消息格式不正确") from None
-    if not _first_time(message):
-        return "success"  # WeChat's retry of a message already answered
-    reply = _answer(message)
-    if reply is None:
-        return "success"
-    rendered = reply.render()
-    return (
-        crypto.encrypt_message(rendered, args["nonce"], args["timestamp"]) if crypto else rendered
-    )
+    if not getattr(message, "source", None):
+        raise ValidationFailed("消息缺少发送者", FromUserName=["必填"])
+    if message.type == "text" and not isinstance(getattr(message, "content", None), str):
+        raise ValidationFailed("文本消息缺少内容", Content=["必填"])
+    return message
+
+
+def _use_nonce(nonce: str) -> None:
+    if not nonce or len(nonce) > 64:
+        raise Forbidden("nonce 无效")
+    try:
+        with db.atomic():
+            CallbackNonce.create(nonce=nonce)
+    except IntegrityError:
+        raise Forbidden("重复的请求") from None
 
 
 def _first_time(message) -> bool:
