@@ -35,5 +35,12 @@ csrf = CSRFProtect()
 def init_extensions(app) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "dm:ratelimit")
+    # While Redis is away, limits are counted in this process and no limiter error (checking a
+    # limit, or writing its headers after the view) ever reaches a client.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
     limiter.init_app(app)
     csrf.init_app(app)

@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from flask import Flask, jsonify
+from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
@@ -47,6 +48,12 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     app.register_error_handler(HTTPException, http_error_response)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: Exception):
+        log.error("database unavailable: %s", exc)
+        return error_response(503, "service_unavailable", "服务暂时不可用，请稍后再试")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -29,7 +29,15 @@ class RedisHolder:
         current = self.client
         if current is not None and getattr(current, "_dealer_mall_url", None) == url:
             return
-        self.client = redis_lib.Redis.from_url(url, decode_responses=True) if url else None
+        # Short timeouts: while Redis is away, features that use it degrade quickly instead of
+        # holding requests.
+        self.client = (
+            redis_lib.Redis.from_url(
+                url, decode_responses=True, socket_connect_timeout=1, socket_timeout=2
+            )
+            if url
+            else None
+        )
         if self.client is not None:
             self.client._dealer_mall_url = url
 

@@ -114,7 +114,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = env("SECRET_KEY", "testing-only-" + secrets.token_hex(16))
     DATABASE_URL = env("TEST_DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = env("TEST_REDIS_URL")
-    NOTIFY_ENQUEUE = False
+    NOTIFY_ENQUEUE = env("TEST_NOTIFY_ENQUEUE", "0") == "1"  # on for the outage test
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method, tests only
     WECHAT_APPID = "wxtestminiprogram"
     WECHAT_SECRET = secrets.token_hex(16)

@@ -23,7 +23,9 @@ def test_unknown_environment_name_is_refused():
 def test_health_check_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    body = response.get_json()
+    assert body["status"] == "ok" and body["components"]["database"] == "ok"
+    assert body["components"]["redis"] in ("ok", "not_configured")
 
 
 def test_unknown_route_gets_the_error_envelope(client):

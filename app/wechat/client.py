@@ -9,15 +9,19 @@ missing or rejected (40001/42001) cause one fetch, not N.
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager
 from urllib.parse import urljoin
 
+from redis.exceptions import RedisError
 from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
+
+log = logging.getLogger(__name__)
 
 WECHAT_ORIGIN = "https://api.weixin.qq.com/"
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid, malformed, expired
@@ -49,12 +53,50 @@ def rebase_session(http_session, base_url: str | None) -> None:
 _local_locks: dict[str, threading.Lock] = {}
 
 
+class FallbackStorage:
+    """wechatpy session storage that keeps working while Redis is away: tokens are then kept in
+    this process until Redis answers again (a degraded feature, never a failed request)."""
+
+    def __init__(self, primary, fallback):
+        self.primary, self.fallback = primary, fallback
+
+    def get(self, key, default=None):
+        try:
+            return self.primary.get(key, default)
+        except RedisError:
+            log.warning("redis unavailable: WeChat token read from this process")
+            return self.fallback.get(key, default)
+
+    def set(self, key, value, ttl=None):
+        self.fallback.set(key, value, ttl)
+        try:
+            self.primary.set(key, value, ttl)
+        except RedisError:
+            log.warning("redis unavailable: WeChat token kept in this process")
+
+    def delete(self, key):
+        self.fallback.delete(key)
+        try:
+            self.primary.delete(key)
+        except RedisError:
+            log.warning("redis unavailable: WeChat token dropped in this process only")
+
+    def __getitem__(self, key):
+        return self.get(key)
+
+    def __setitem__(self, key, value):
+        self.set(key, value)
+
+    def __delitem__(self, key):
+        self.delete(key)
+
+
 class SharedTokenClient(WeChatClient):
     """A WeChatClient whose token is shared by every worker and refreshed once, under a lock."""
 
     def __init__(self, appid, secret, *, redis_client=None, prefix="dm", timeout=5):
         storage = (
-            RedisStorage(redis_client, prefix=f"{prefix}:wechat")
+            FallbackStorage(RedisStorage(redis_client, prefix=f"{prefix}:wechat"), MemoryStorage())
             if redis_client
             else MemoryStorage()
         )
@@ -65,12 +107,26 @@ class SharedTokenClient(WeChatClient):
 
     @contextmanager
     def _token_lock(self):
-        if self._redis is not None:
-            with self._redis.lock(self._lock_name, timeout=15, blocking_timeout=15):
+        local = _local_locks.setdefault(self._lock_name, threading.Lock())
+        if self._redis is None:
+            with local:
                 yield
-        else:
-            with _local_locks.setdefault(self._lock_name, threading.Lock()):
+            return
+        try:
+            lock = self._redis.lock(self._lock_name, timeout=15, blocking_timeout=15)
+            lock.acquire()
+        except RedisError:  # Redis away: serialise this process's threads at least
+            log.warning("redis unavailable: WeChat token lock taken in this process only")
+            with local:
                 yield
+            return
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except RedisError:
+                log.warning("redis unavailable: WeChat token lock left to expire")
 
     @property
     def access_token(self) -> str:
