@@ -8,6 +8,7 @@ process-wide services (database, Redis, WeChat, notify settings) once at its sta
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -17,6 +18,8 @@ from app.db import db
 from app.notify import delivery
 from app.runtime import init_services
 from config import get_config
+
+log = logging.getLogger(__name__)
 
 _config = get_config()
 if _config.REDIS_URL:
@@ -34,8 +37,20 @@ def start_services() -> None:
 
 @huey.task()
 def deliver_notification(notification_id: int) -> str:
+    """Deliver one notification. One still pending afterwards (a retry after a failure, or held
+    by another worker's lease) is queued again for the moment it is due, so a short WeChat outage
+    drains within seconds of its backoff rather than at the next sweep."""
     with db.connection_context():
-        return delivery.deliver(notification_id)
+        outcome = delivery.deliver(notification_id)
+        wait = delivery.seconds_until_due(notification_id) if outcome != "sent" else None
+    if wait is not None:
+        try:
+            # A delay, not an eta: huey rounds an eta down to the second, which could run the
+            # retry just before it is due (and then it would only be skipped).
+            deliver_notification.schedule(args=(notification_id,), delay=wait + 0.5)
+        except Exception:  # the sweep picks it up when due
+            log.exception("could not schedule the retry of notification %s", notification_id)
+    return outcome
 
 
 @huey.periodic_task(crontab(minute="*"))

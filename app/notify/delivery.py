@@ -221,12 +221,27 @@ def due_ids(limit: int = 200) -> list[int]:
 
 
 def deliver_due(limit: int = 200, settings: NotifySettings | None = None) -> dict[str, int]:
-    """The sweep the worker runs: every due notification, once."""
+    """The sweep the worker runs: every notification due now, in batches of `limit` until none
+    is left (each is claimed before it is sent, so a batch never repeats one)."""
     counts: dict[str, int] = {}
-    for notification_id in due_ids(limit):
-        outcome = deliver(notification_id, settings)
-        counts[outcome] = counts.get(outcome, 0) + 1
+    while batch := due_ids(limit):
+        for notification_id in batch:
+            outcome = deliver(notification_id, settings)
+            counts[outcome] = counts.get(outcome, 0) + 1
+        if len(batch) < limit:
+            break
     return counts
+
+
+def seconds_until_due(notification_id: int) -> float | None:
+    """How long until a pending notification is next due (0 if it is); None once it is sent,
+    undeliverable or dead."""
+    n = Notification.get_or_none(
+        (Notification.id == notification_id) & (Notification.status == "pending")
+    )
+    if n is None:
+        return None
+    return max((n.next_attempt_at - utcnow()).total_seconds(), 0.0)
 
 
 def retry_dead(notification_id: int, staff=None) -> Notification:

@@ -52,11 +52,49 @@ def approved_orders_for_followers(client, shop, count: int) -> list[int]:
         user.save()
         r = client.post(
             f"{MP}/orders",
-            json={"lines": [{"product_id": shop.tea.id, "qty": 10}]},
+            json={"lines": [{"product_id": shop.tea.id, "qty": 1}]},
             headers={"Authorization": f"Bearer {token}"},
         )
         orders.approve_order(r.get_json()["id"], "staff:1")
     return [n.id for n in Notification.select().where(Notification.kind == "approve")]
+
+
+def enqueue(env, ids) -> None:
+    subprocess.run([sys.executable, "-c", ENQUEUE, *map(str, ids)], env=env, cwd=ROOT, check=True)
+
+
+def run_workers(
+    env, processes: int, until_sent: list[int], seconds: float, extra: tuple = ()
+) -> list[str]:
+    """Run huey consumers (4 threads each) until every notification in `until_sent` is sent or
+    `seconds` pass; returns their logs."""
+    consumer = [sys.executable, "-m", "huey.bin.huey_consumer", "app.tasks.huey"]
+    options = ["--workers", "4", "--worker-type", "thread", "-d", "0.05", "-m", "0.5", *extra]
+    workers = [
+        subprocess.Popen(
+            [*consumer, *options],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            pending = Notification.select().where(
+                (Notification.id << until_sent) & (Notification.status != "sent")
+            )
+            if not pending.exists():
+                break
+            time.sleep(0.2)
+    finally:
+        for w in workers:
+            w.terminate()
+        logs = [w.communicate(timeout=30)[0] for w in workers]
+    return logs
 
 
 @pytest.mark.slow
@@ -70,36 +108,26 @@ def test_cold_worker_threads_start_at_once_and_deliver(
         pytest.skip("needs Redis (TEST_REDIS_URL), as in CI")
     ids = approved_orders_for_followers(client, shop, 8)
     # Queued before any worker runs, so every thread's first task comes right after start-up.
-    subprocess.run(
-        [sys.executable, "-c", ENQUEUE, *map(str, ids)], env=worker_env, cwd=ROOT, check=True
-    )
-    consumer = [sys.executable, "-m", "huey.bin.huey_consumer", "app.tasks.huey"]
-    workers = [
-        subprocess.Popen(
-            [*consumer, "--workers", "4", "--worker-type", "thread", "-d", "0.05", "-m", "0.5"],
-            env=worker_env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(processes)
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            pending = Notification.select().where(
-                (Notification.id << ids) & (Notification.status != "sent")
-            )
-            if not pending.exists():
-                break
-            time.sleep(0.2)
-    finally:
-        for w in workers:
-            w.terminate()
-        logs = [w.communicate(timeout=30)[0] for w in workers]
+    enqueue(worker_env, ids)
+    logs = run_workers(worker_env, processes, until_sent=ids, seconds=60)
     assert [n.status for n in Notification.select().where(Notification.id << ids)] == ["sent"] * 8
     assert len({m["touser"] for m in sandbox.messages() if m["kind"] == "template"}) == 8
     for log in logs:
         assert "Traceback" not in log, log
         assert "can no longer be called" not in log, log
+
+
+@pytest.mark.slow
+def test_after_a_wechat_outage_due_retries_go_out_within_seconds(client, shop, sandbox, worker_env):
+    """Each failed delivery queues its retry for when it is due; the once-a-minute sweep is off
+    here (--no-periodic), so only that can deliver them."""
+    ids = approved_orders_for_followers(client, shop, 40)
+    sandbox.faults(down_seconds=3)
+    enqueue(worker_env, ids)
+    started = time.monotonic()
+    logs = run_workers(worker_env, 1, until_sent=ids, seconds=45, extra=("--no-periodic",))
+    took = time.monotonic() - started
+    sent = Notification.select().where((Notification.id << ids) & (Notification.status == "sent"))
+    assert sent.count() == len(ids), [line for line in logs[0].splitlines()][-5:]
+    assert took < 30  # first retry due 10 s after the failure, sent within seconds of that
+    assert all(n.attempts >= 2 for n in sent)  # they did fail first
