@@ -79,6 +79,39 @@ class Api(SmorestApi):
         return http_error_response(error)
 
 
+def _docs_for_staff_only(app) -> None:
+    """With API_DOCS_PUBLIC off (the production default), /api/openapi.json and /api/docs are
+    for staff signed in to the console or holding a staff token."""
+    from flask import redirect, request, session, url_for
+
+    from app.auth.services import staff_for_token
+    from app.core.models import Staff
+    from app.errors import Unauthorized
+
+    @app.before_request
+    def _guard_docs():
+        if request.blueprint != "api-docs" or app.config.get("API_DOCS_PUBLIC", True):
+            return None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            staff_for_token(token)  # raises Unauthorized for a bad, old or revoked token
+            return None
+        staff_id = session.get("staff_id")
+        signed_in = (
+            staff_id is not None
+            and Staff.select()
+            .where(
+                (Staff.id == staff_id) & Staff.active & (Staff.token_version == session.get("ver"))
+            )
+            .exists()
+        )
+        if signed_in:
+            return None
+        if request.path.endswith(".json"):
+            raise Unauthorized("接口文档仅对已登录的员工开放")
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+
+
 def init_api(app) -> Api:
     """A fresh Api per application: flask-smorest keeps the spec per instance."""
     app.config.setdefault("API_TITLE", "Dealer Mall API")
@@ -107,4 +140,5 @@ def init_api(app) -> Api:
     )
     api.register_field(Money, "string", "decimal")
     api.register_field(DecimalString, "string", "decimal")
+    _docs_for_staff_only(app)
     return api

@@ -77,6 +77,8 @@ class BaseConfig:
     # CSRF is checked by the console's forms (the JSON APIs use bearer tokens, not cookies).
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the console session
+    # The OpenAPI document and interactive docs: public, or for signed-in staff only.
+    API_DOCS_PUBLIC = env("API_DOCS_PUBLIC", "1") == "1"
     RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "20 per minute")
     RATELIMIT_ORDERS = env("RATELIMIT_ORDERS", "60 per minute")
     INSTANCE_DIR = str(INSTANCE_DIR)
@@ -139,6 +141,7 @@ class ProductionConfig(BaseConfig):
         "WECHAT_OA_TOKEN",
     )
     SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "1") == "1"
+    API_DOCS_PUBLIC = env("API_DOCS_PUBLIC", "0") == "1"
     # In production the database must be named explicitly, never the embedded default.
     DATABASE_URL = env("DATABASE_URL")
 

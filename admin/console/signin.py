@@ -18,7 +18,7 @@ from app.extensions import limiter
 
 def _safe_next(target: str | None) -> str:
     """Only paths inside the console: never an open redirect to another site."""
-    if target and target.startswith("/admin") and not urlsplit(target).netloc:
+    if target and target.startswith(("/admin", "/api/docs")) and not urlsplit(target).netloc:
         return target
     return url_for("console.dashboard")
 

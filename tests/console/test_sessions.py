@@ -91,3 +91,26 @@ def test_the_api_changes_a_password_and_revokes_its_own_token(co, client):
     assert client.get(f"{ADMIN}/orders", headers=headers).status_code == 401
     again = client.post(f"{ADMIN}/auth/login", json={"username": "wh1", "password": "new-horse-33"})
     assert again.status_code == 200
+
+
+def test_api_docs_can_be_kept_for_signed_in_staff(console, co, app, client):
+    assert client.get("/api/openapi.json").status_code == 200  # public in development and tests
+    app.config["API_DOCS_PUBLIC"] = False  # the production default
+    try:
+        anonymous = client.get("/api/openapi.json")
+        assert (anonymous.status_code, anonymous.get_json()["error"]["code"]) == (
+            401,
+            "unauthorized",
+        )
+        docs = client.get("/api/docs")
+        assert docs.status_code == 302 and "/admin/login" in docs.location
+        token = client.post(
+            f"{ADMIN}/auth/login", json={"username": "cs1", "password": PASSWORD}
+        ).get_json()["token"]
+        with_token = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {token}"})
+        assert with_token.status_code == 200 and "paths" in with_token.get_json()
+        console.login("cs1")
+        assert console.get("/api/openapi.json").status_code == 200
+        assert console.get("/api/docs").status_code == 200
+    finally:
+        app.config["API_DOCS_PUBLIC"] = True

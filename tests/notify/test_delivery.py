@@ -240,3 +240,16 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
         assert delivery.deliver_due() == {"sent": 1}
     assert Notification.get_by_id(n.id).status == "sent"
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) >= 1  # at least once
+
+
+def test_the_sweep_drains_every_due_notification_not_just_one_batch(client, shop, dealer, app):
+    follow("dealer-a")
+    for _ in range(5):
+        r = client.post(
+            f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 1}]}, headers=dealer
+        )
+        orders.approve_order(r.get_json()["id"], "staff:1")
+    with app.app_context():
+        counts = delivery.deliver_due(limit=2)
+    assert counts == {"sent": 10}  # 5 for customer service, 5 for the dealer, in batches of 2
+    assert Notification.select().where(Notification.status != "sent").count() == 0
