@@ -49,6 +49,7 @@ def register_db_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import h5
     import miniprogram_api
     from admin import api as admin_api
     from admin import console
@@ -62,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     miniprogram_api.register(api)
     admin_api.register(api)
     console.register(app)
+    h5.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

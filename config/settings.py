@@ -46,6 +46,8 @@ class BaseConfig:
     WECHAT_APPID = env("WECHAT_APPID")
     WECHAT_SECRET = env("WECHAT_SECRET")
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL")
+    # Where WeChat's browser is sent to sign in to the H5 pages (OAuth authorize).
+    WECHAT_OPEN_BASE_URL = env("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.com")
     WECHAT_TIMEOUT_SECONDS = env_int("WECHAT_TIMEOUT_SECONDS", 5)
     # The official account (服务号): template messages, the callback, OAuth for H5 pages.
     WECHAT_OA_APPID = env("WECHAT_OA_APPID")
@@ -57,6 +59,8 @@ class BaseConfig:
     WECHAT_SUBSCRIBE_ORDER_STATUS = env("WECHAT_SUBSCRIBE_ORDER_STATUS", "order-status")
     # Where dealers open the H5 pages (binding link in the welcome message).
     H5_BASE_URL = env("H5_BASE_URL", "http://127.0.0.1:5000/h5")
+    # H5 pages: signed out after this many idle minutes (WeChat signs them in again silently).
+    H5_IDLE_MINUTES = env_int("H5_IDLE_MINUTES", 120)
     REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "dm")
     # Field work: how close to the store a rep must be to check in, and photo uploads.
     CHECKIN_RADIUS_M = env_int("CHECKIN_RADIUS_M", 500)
@@ -97,6 +101,7 @@ class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     # The sandbox accepts any app id and secret; these only make development run with nothing set.
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", "http://127.0.0.1:5001")
+    WECHAT_OPEN_BASE_URL = env("WECHAT_OPEN_BASE_URL", WECHAT_API_BASE_URL)
     WECHAT_APPID = env("WECHAT_APPID", "wxsandboxminiprogram")
     WECHAT_SECRET = env("WECHAT_SECRET", "sandbox-secret")
     WECHAT_OA_APPID = env("WECHAT_OA_APPID", "wxsandboxofficialacct")

@@ -44,6 +44,7 @@ def app_config(database_url, tmp_path_factory, sandbox):
         INSTANCE_DIR = str(instance)
         DATABASE_POOL_SIZE = 80
         WECHAT_API_BASE_URL = sandbox.url
+        WECHAT_OPEN_BASE_URL = sandbox.url
         # Generous by default; the rate-limit tests tighten them for themselves.
         RATELIMIT_LOGIN = "1000 per minute"
         RATELIMIT_ORDERS = "1000 per minute"
@@ -104,6 +105,7 @@ def gunicorn(app, database_url, sandbox):
         "TEST_DATABASE_URL": database_url,
         "SECRET_KEY": app.config["SECRET_KEY"],
         "WECHAT_API_BASE_URL": sandbox.url,
+        "WECHAT_OPEN_BASE_URL": sandbox.url,
         "RATELIMIT_LOGIN": "100000 per minute",
         "RATELIMIT_ORDERS": "100000 per minute",
         "DATABASE_POOL_SIZE": "8",

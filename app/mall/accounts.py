@@ -101,7 +101,7 @@ def bind(wechat_user_id: int, invite_code: str) -> WechatUser:
             .execute()
         )
         if not taken:
-            raise InvalidInvitation()
+            raise _why_not(code, now)
         invitation = Invitation.get(Invitation.code == code)
         user = WechatUser.get_by_id(wechat_user_id)
         user.role = invitation.role
@@ -109,6 +109,16 @@ def bind(wechat_user_id: int, invite_code: str) -> WechatUser:
         user.staff = invitation.staff_id
         user.save(only=[WechatUser.role, WechatUser.customer, WechatUser.staff])
         return user
+
+
+def _why_not(code: str, now) -> InvalidInvitation:
+    """Say in words why a code did not bind: unknown, already used, or expired."""
+    found = Invitation.get_or_none(Invitation.code == code)
+    if found is None:
+        return InvalidInvitation("邀请码不存在，请核对后重新输入", reason="unknown")
+    if found.used_at is not None:
+        return InvalidInvitation("该邀请码已被使用，请联系客服重新获取", reason="used")
+    return InvalidInvitation("该邀请码已过期，请联系客服重新获取", reason="expired")
 
 
 def grant_subscriptions(wechat_user_id: int, template_ids: list[str]) -> list:

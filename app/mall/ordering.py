@@ -79,6 +79,11 @@ def place_order(
     return Placed(order, created=True, warnings=precheck(order))
 
 
+def order_for_key(customer_id: int, key: str) -> Order | None:
+    """The order an Idempotency-Key already made for this customer, if any."""
+    return _by_key(customer_id, key)
+
+
 def submit_order(customer_id: int, lines: list[LineRequest], **options) -> tuple[Order, bool]:
     """`place_order` as a client sees it: the new order with its warnings, or, for a repeated
     Idempotency-Key, the first order whole; and whether this call created it."""
@@ -127,12 +132,13 @@ def customer_order(customer_id: int, order_id: int) -> Order:
 
 
 def customer_orders(
-    customer_id: int, status: str | None, page: int, per_page: int
+    customer_id: int, status: str | list[str] | None, page: int, per_page: int
 ) -> tuple[list[Order], int]:
-    """This customer's orders, newest first: a few queries for a whole page."""
+    """This customer's orders (in one status, or any of several), newest first: a few queries
+    for a whole page."""
     query = Order.select().where(Order.customer == customer_id)
     if status:
-        query = query.where(Order.status == status)
+        query = query.where(Order.status << ([status] if isinstance(status, str) else status))
     total = query.count()
     page_query = query.order_by(Order.created_at.desc(), Order.id.desc()).paginate(page, per_page)
     return orders_with_details(page_query), total

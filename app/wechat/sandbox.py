@@ -15,8 +15,9 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, request
 
 TOKEN_TTL = 7200
 
@@ -32,12 +33,14 @@ class SandboxState:
     fail_next: int = 0
     delay: float = 0.0
     msg_ids: itertools.count = field(default_factory=lambda: itertools.count(100001))
+    oauth_codes: dict[str, str] = field(default_factory=dict)  # code from authorize → openid
 
     def reset(self) -> None:
         with self.lock:
             self.tokens.clear()
             self.messages.clear()
             self.refused.clear()
+            self.oauth_codes.clear()
             self.token_fetches = 0
             self.down_until = 0.0
             self.fail_next = 0
@@ -109,9 +112,37 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
             }
         )
 
+    @app.get("/connect/oauth2/authorize")
+    def oauth_authorize():
+        """WeChat's browser knows who is using it: here the `sandbox_openid` cookie says so."""
+        redirect_uri = request.args.get("redirect_uri", "")
+        if not redirect_uri.startswith(("http://", "https://")):
+            return wx_error(10003, "redirect_uri domain mismatch")
+        openid = request.cookies.get("sandbox_openid") or "sandbox-h5"
+        code = f"oauth{secrets.token_hex(8)}"
+        with state.lock:
+            state.oauth_codes[code] = openid
+        query = urlencode({"code": code, "state": request.args.get("state", "")})
+        separator = "&" if "?" in redirect_uri else "?"
+        return redirect(f"{redirect_uri}{separator}{query}", code=302)
+
     @app.get("/sns/oauth2/access_token")
     def oauth_access_token():
         code = request.args.get("code", "")
+        with state.lock:
+            openid = state.oauth_codes.pop(code, None)
+        if openid is not None:  # a code from authorize: that browser's user, once
+            person = openid.removeprefix("sandbox-oa-")
+            return jsonify(
+                {
+                    "access_token": secrets.token_urlsafe(24),
+                    "expires_in": TOKEN_TTL,
+                    "refresh_token": secrets.token_urlsafe(24),
+                    "openid": openid,
+                    "scope": "snsapi_base",
+                    "unionid": f"sandbox-union-{person}",
+                }
+            )
         return refuse_code(code) or jsonify(
             {
                 "access_token": secrets.token_urlsafe(24),

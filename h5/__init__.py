@@ -1,0 +1,14 @@
+"""The official account's H5 pages under /h5: phone pages for dealers and reps inside WeChat's
+browser, signed in through the official account's OAuth."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+# Every route module, listed: each attaches its routes to bp when imported.
+from h5 import auth, rep, session, shop  # noqa: F401
+from h5.blueprint import bp
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,33 @@
+"""The H5 pages' blueprint: templates and static files, complete when imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint
+
+from app.mall.cart import orderable_qty
+
+HERE = Path(__file__).resolve().parent
+
+bp = Blueprint(
+    "h5",
+    __name__,
+    url_prefix="/h5",
+    template_folder=str(HERE / "templates"),
+    static_folder=str(HERE / "static"),
+    static_url_path="/static",
+)
+
+STOCK_LABELS = {"in_stock": "有货", "low": "库存紧张", "out": "缺货"}
+
+
+@bp.app_template_global("first_qty")
+def first_qty(min_qty: int, step: int) -> int:
+    """The smallest quantity that meets both the minimum and the order multiple."""
+    return orderable_qty(min_qty, min_qty, step)
+
+
+@bp.app_template_filter("stock_label")
+def stock_label(status: str) -> str:
+    return STOCK_LABELS.get(status, status)

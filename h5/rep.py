@@ -1,0 +1,222 @@
+"""The sales rep's pages: today's plan, check-in by the phone's location, shelf photos, the
+stock/sales report, the visit's cart from suggestions, ordering on the dealer's behalf, check-out.
+The same field and mall use cases as the mini-program's rep API."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from marshmallow import Schema, fields, validate
+
+from app.core.models import Product
+from app.core.orders import LineRequest
+from app.errors import AppError, ValidationFailed
+from app.field import replenishment, visits
+from app.field.models import Visit, VisitPhoto
+from app.field.storage import LocalStorage
+from app.mall import cart, ordering
+from h5.blueprint import bp
+from h5.forms import parse_form
+from h5.session import current_user, h5_login, low_threshold
+
+rep = h5_login("rep")
+
+
+class GeoForm(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class RepOrderForm(Schema):
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    remark = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+def _staff():
+    return current_user().staff
+
+
+def _open_visit():
+    return Visit.get_or_none(Visit.open_for_staff == _staff().id)
+
+
+@bp.get("/rep/")
+@rep
+def rep_home():
+    staff = _staff()
+    return render_template(
+        "h5/rep_home.html",
+        staff=staff,
+        plan=visits.today_plan(staff),
+        customers=visits.rep_customers(staff),
+        open_visit=_open_visit(),
+    )
+
+
+@bp.get("/rep/customers/<int:customer_id>")
+@rep
+def rep_customer(customer_id: int, error=None):
+    customer = visits.own_customer(_staff(), customer_id)
+    return render_template(
+        "h5/rep_customer.html",
+        customer=customer,
+        radius=current_app.config["CHECKIN_RADIUS_M"],
+        open_visit=_open_visit(),
+        error=error,
+    ), 422 if error else 200
+
+
+@bp.post("/rep/customers/<int:customer_id>/checkin")
+@rep
+def rep_check_in(customer_id: int):
+    """签到: within CHECKIN_RADIUS_M of the store, by the location the phone gives."""
+    try:
+        where = parse_form(GeoForm(), request.form)
+        visit = visits.check_in(
+            _staff(),
+            customer_id,
+            where["lat"],
+            where["lng"],
+            current_app.config["CHECKIN_RADIUS_M"],
+            cart_user_id=current_user().id,
+        )
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return rep_customer(customer_id, error=exc.message)
+    flash("签到成功", "success")
+    return redirect(url_for("h5.rep_visit", visit_id=visit.id))
+
+
+def _report_products(customer):
+    """What the report asks about: what this store ordered lately, else the start of the range."""
+    recent = [view for view, _, _ in ordering.recent_products(customer, low_threshold(), 30)]
+    if recent:
+        return [view.product for view in recent]
+    return list(Product.select().where(Product.active).order_by(Product.id).limit(20))
+
+
+@bp.get("/rep/visits/<int:visit_id>")
+@rep
+def rep_visit(visit_id: int):
+    visit = visits.own_visit(_staff(), visit_id, must_be_open=False)
+    customer = visit.customer
+    return render_template(
+        "h5/rep_visit.html",
+        visit=visit,
+        customer=customer,
+        photos=list(VisitPhoto.select().where(VisitPhoto.visit == visit.id)),
+        products=_report_products(customer),
+        cart=cart.view_cart(current_user().id, customer, low_threshold()),
+        order_key=uuid.uuid4().hex,
+    )
+
+
+def _back(visit_id: int):
+    return redirect(url_for("h5.rep_visit", visit_id=visit_id))
+
+
+@bp.post("/rep/visits/<int:visit_id>/photos")
+@rep
+def rep_photo(visit_id: int):
+    """A shelf photo from the phone's camera."""
+    upload = request.files.get("file")
+    cfg = current_app.config
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed("请先拍照或选择照片")
+        visits.add_photo(
+            _staff(),
+            visit_id,
+            upload.read(cfg["PHOTO_MAX_BYTES"] + 1),
+            LocalStorage(cfg["UPLOAD_DIR"]),
+            cfg["PHOTO_MAX_BYTES"],
+        )
+        flash("照片已上传", "success")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return _back(visit_id)
+
+
+@bp.post("/rep/visits/<int:visit_id>/report")
+@rep
+def rep_report(visit_id: int):
+    """The store's stock and sales per product, counted on the shelf; blank rows are skipped."""
+    lines = []
+    try:
+        for key, value in request.form.items():
+            if not key.startswith("stock-") or not value.strip():
+                continue
+            product_id = int(key.removeprefix("stock-"))
+            sales = request.form.get(f"sales-{product_id}", "").strip() or "0"
+            lines.append(
+                {"product_id": product_id, "stock_qty": int(value), "sales_qty": int(sales)}
+            )
+        if not lines:
+            raise ValidationFailed("请至少填写一种商品的库存")
+        if any(ln["stock_qty"] < 0 or ln["sales_qty"] < 0 for ln in lines):
+            raise ValidationFailed("数量不能为负数")
+        visits.report(_staff(), visit_id, lines)
+        flash(f"已上报 {len(lines)} 种商品的进销存", "success")
+    except ValueError:
+        flash("数量须为整数", "error")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return _back(visit_id)
+
+
+@bp.post("/rep/visits/<int:visit_id>/cart/suggestions")
+@rep
+def rep_suggestions(visit_id: int):
+    """按建议补货: the store's replenishment suggestions become the visit's cart."""
+    visit = visits.own_visit(_staff(), visit_id)
+    added = replenishment.fill_cart(current_user().id, visit.customer_id, replace=True)
+    flash(f"已按补货建议加入 {added} 种商品" if added else "该门店暂无补货建议", "success")
+    return _back(visit_id)
+
+
+@bp.post("/rep/visits/<int:visit_id>/orders")
+@rep
+def rep_order(visit_id: int):
+    """代客下单: the visit's cart as an order on the dealer's behalf (same rules as theirs)."""
+    user, staff = current_user(), _staff()
+    try:
+        visit = visits.own_visit(staff, visit_id)
+        data = parse_form(RepOrderForm(), request.form)
+        key = f"h5rep:{data['idempotency_key']}"
+        lines = [
+            LineRequest(ln.view.product.id, ln.qty)
+            for ln in cart.view_cart(user.id, visit.customer, low_threshold()).lines
+        ]
+        if not lines:
+            if ordering.order_for_key(visit.customer_id, key):  # this form was sent already
+                return _back(visit_id)
+            raise ValidationFailed("购物车是空的，请先按建议补货或添加商品")
+        order, created = ordering.submit_order(
+            visit.customer_id,
+            lines,
+            idempotency_key=key,
+            remark=data["remark"],
+            placed_by=f"rep:{staff.id}",
+            source="rep",
+            cart_user_id=user.id,
+        )
+        if created:
+            flash(f"已为客户下单 {order.number}，等待客服审核", "success")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return _back(visit_id)
+
+
+@bp.post("/rep/visits/<int:visit_id>/checkout")
+@rep
+def rep_check_out(visit_id: int):
+    try:
+        where = parse_form(GeoForm(), request.form)
+        visit = visits.check_out(_staff(), visit_id, where["lat"], where["lng"])
+        flash(f"已签退，本次拜访 {max(visit.duration_s // 60, 1)} 分钟", "success")
+    except AppError as exc:
+        flash(exc.message, "error")
+        return _back(visit_id)
+    return redirect(url_for("h5.rep_home"))

@@ -1,0 +1,130 @@
+"""Who is using the H5 pages: a WeChat user signed in through the official account's OAuth
+(snsapi_base), kept in the server-side session with idle expiry; CSRF on every POST; a strict
+Content-Security-Policy; errors shown as pages in words."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from functools import wraps
+from urllib.parse import urlencode, urlsplit
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from app.errors import AppError, Unauthorized
+from app.extensions import csrf
+from app.mall import accounts
+from app.mall.models import WechatUser
+from h5.blueprint import bp
+
+# Everything from the app itself: no outside request, no framing, no inline script.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'"
+)
+
+
+@bp.before_request
+def _load_user():
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    g.h5_user = None
+    user_id = session.get("h5_user")
+    if user_id is None:
+        return
+    if time.time() - session.get("h5_seen", 0) > current_app.config["H5_IDLE_MINUTES"] * 60:
+        for key in ("h5_user", "h5_seen"):
+            session.pop(key, None)
+        return
+    try:
+        g.h5_user = accounts.active_user(user_id) if user_id else None
+    except Unauthorized:
+        session.pop("h5_user", None)
+        return
+    session["h5_seen"] = time.time()
+
+
+@bp.after_request
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(AppError)
+def _app_error(exc: AppError):
+    return render_template("h5/error.html", message=exc.message), exc.status, exc.headers
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    messages = {404: "页面不存在", 400: "请求无效，请刷新页面后重试", 405: "不支持的操作"}
+    message = messages.get(exc.code, "请求无法完成，请稍后再试")
+    return render_template("h5/error.html", message=message), exc.code
+
+
+def safe_next(target: str | None) -> str:
+    """Only our own H5 paths: never an open redirect."""
+    if target and target.startswith("/h5") and not urlsplit(target).netloc:
+        return target
+    return url_for("h5.home")
+
+
+def oauth_redirect(next_path: str):
+    """Send the browser to WeChat's OAuth page (snsapi_base: silent, no consent screen); it comes
+    back to /h5/oauth with a code and the state we remember for this browser."""
+    state = secrets.token_hex(8)
+    session["h5_oauth"] = {"state": state, "next": safe_next(next_path)}
+    cfg = current_app.config
+    query = urlencode(
+        {
+            "appid": cfg["WECHAT_OA_APPID"],
+            "redirect_uri": url_for("h5.oauth_callback", _external=True),
+            "response_type": "code",
+            "scope": "snsapi_base",
+            "state": state,
+        }
+    )
+    base = cfg["WECHAT_OPEN_BASE_URL"].rstrip("/")
+    return redirect(f"{base}/connect/oauth2/authorize?{query}#wechat_redirect")
+
+
+def sign_in(user: WechatUser) -> None:
+    session.pop("h5_oauth", None)
+    session.regenerate()  # a new session id once signed in
+    session["h5_user"] = user.id
+    session["h5_seen"] = time.time()
+
+
+def h5_login(*roles: str):
+    """Signed in through WeChat (else off to OAuth and back to this page); with roles, bound in
+    one of them (else to the binding page)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = g.get("h5_user")
+            if user is None:
+                return oauth_redirect(request.full_path.rstrip("?"))
+            if roles and user.role not in roles:
+                if user.role is None:
+                    return redirect(url_for("h5.bind"))
+                return redirect(url_for("h5.rep_home" if user.role == "rep" else "h5.home"))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def current_user() -> WechatUser:
+    return g.h5_user
+
+
+def low_threshold() -> int:
+    return current_app.config["LOW_STOCK_THRESHOLD"]

@@ -1,0 +1,321 @@
+"""The dealer's pages: home, catalogue, cart, orders, account and messages. Views parse the form,
+call one mall use case and render; every read is the signed-in dealer's customer's."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, redirect, render_template, request, url_for
+from marshmallow import Schema, fields, validate
+
+from app.core import receivables
+from app.core.models import CustomerAddress, Order, OrderEvent
+from app.core.orders import LineRequest
+from app.core.rules import ACTION_LABELS, STATUS_LABELS
+from app.errors import AppError, ValidationFailed
+from app.field import replenishment
+from app.mall import announcements, cart, catalog, ordering
+from app.timeutil import local_today
+from app.validation import business_date
+from h5.blueprint import bp, first_qty
+from h5.forms import parse_form
+from h5.session import current_user, h5_login, low_threshold
+
+PER_PAGE = 20
+ORDER_TABS = [
+    ("", "全部"),
+    ("pending_review", "待审核"),
+    ("approved", "待发货"),
+    ("shipped", "待收货"),
+    ("completed", "已完成"),
+]
+
+dealer = h5_login("dealer")
+
+
+def _customer():
+    return current_user().customer
+
+
+class CatalogQuery(Schema):
+    q = fields.String(validate=validate.Length(max=64))
+    category_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+
+
+class QtyForm(Schema):
+    qty = fields.Integer(required=True, validate=validate.Range(min=1, max=99999))
+
+
+class SubmitForm(Schema):
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    address_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    remark = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class StatementForm(Schema):
+    date_from = business_date(data_key="from")
+    date_to = business_date(data_key="to")
+
+
+class OrderListQuery(Schema):
+    status = fields.String(validate=validate.OneOf([s for s, _ in ORDER_TABS if s]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+
+
+# --- home and catalogue -----------------------------------------------------------------
+
+
+@bp.get("/")
+@dealer
+def home():
+    customer = _customer()
+    notices, _ = announcements.for_branch(customer.branch_id, 1, 5)
+    suggestions = replenishment.suggestions_view(customer.id)
+    return render_template(
+        "h5/home.html",
+        customer=customer,
+        notices=notices,
+        categories=catalog.category_tree(),
+        recent=ordering.recent_products(customer, low_threshold(), limit=6),
+        suggested=[s for s in suggestions["items"] if s.qty > 0],
+        bound=request.args.get("bound"),
+    )
+
+
+@bp.post("/replenishment/to-cart")
+@dealer
+def suggestions_to_cart():
+    """The replenishment suggestions into the cart in one tap; the dealer reviews them there."""
+    added = replenishment.fill_cart(current_user().id, _customer().id)
+    flash(f"已按补货建议加入 {added} 种商品" if added else "暂无补货建议", "success")
+    return redirect(url_for("h5.cart_page"))
+
+
+@bp.get("/products")
+@dealer
+def products():
+    args = parse_form(CatalogQuery(), request.args)
+    items, total = catalog.list_products(
+        _customer(),
+        q=args.get("q"),
+        category_id=args.get("category_id"),
+        page=args["page"],
+        per_page=PER_PAGE,
+        low_threshold=low_threshold(),
+    )
+    more = args["page"] * PER_PAGE < total
+    template = "h5/_product_items.html" if request.headers.get("HX-Request") else "h5/products.html"
+    return render_template(
+        template,
+        items=items,
+        total=total,
+        args=args,
+        categories=catalog.category_tree(),
+        next_page=args["page"] + 1 if more else None,
+    )
+
+
+@bp.get("/products/<int:product_id>")
+@dealer
+def product(product_id: int):
+    view = catalog.product_view(_customer(), product_id, low_threshold())
+    in_cart = {line.view.product.id: line.qty for line in _cart().lines}.get(product_id)
+    return render_template(
+        "h5/product.html",
+        view=view,
+        in_cart=in_cart,
+        start_qty=in_cart or first_qty(view.min_qty, view.step),
+    )
+
+
+# --- cart and ordering ---------------------------------------------------------------------
+
+
+def _cart():
+    return cart.view_cart(current_user().id, _customer(), low_threshold())
+
+
+@bp.post("/cart/items/<int:product_id>")
+@dealer
+def cart_set(product_id: int):
+    """加入购物车 from a product page, or a stepper in the cart: the quantity in the cart."""
+    back = {"cart": url_for("h5.cart_page"), "home": url_for("h5.home")}.get(
+        request.form.get("back", ""), url_for("h5.product", product_id=product_id)
+    )
+    try:
+        qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
+        cart.set_item(current_user().id, product_id, qty)
+    except AppError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    if request.form.get("back") != "cart":
+        flash("已加入购物车", "success")
+    return redirect(back)
+
+
+@bp.post("/cart/items/<int:product_id>/remove")
+@dealer
+def cart_remove(product_id: int):
+    cart.remove_item(current_user().id, product_id)
+    return redirect(url_for("h5.cart_page"))
+
+
+@bp.get("/cart")
+@dealer
+def cart_page(form=None, error=None):
+    customer = _customer()
+    addresses = list(
+        CustomerAddress.select()
+        .where(CustomerAddress.customer == customer.id)
+        .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
+    )
+    return render_template(
+        "h5/cart.html",
+        cart=_cart(),
+        addresses=addresses,
+        # One key per cart page: a double tap or a re-sent form makes one order.
+        form=form or {"idempotency_key": uuid.uuid4().hex},
+        error=error,
+    ), 422 if error else 200
+
+
+@bp.post("/orders")
+@dealer
+def submit():
+    """提交订单: the cart's lines at today's prices, with the form's Idempotency-Key."""
+    user, customer = current_user(), _customer()
+    try:
+        data = parse_form(SubmitForm(), request.form)
+        key = f"h5:{data['idempotency_key']}"
+        lines = [LineRequest(ln.view.product.id, ln.qty) for ln in _cart().lines]
+        if not lines:
+            # The same form sent again after its order emptied the cart: that order.
+            if done := ordering.order_for_key(customer.id, key):
+                return redirect(url_for("h5.order", order_id=done.id))
+            raise ValidationFailed("购物车是空的，先去挑选商品吧")
+        order, created = ordering.submit_order(
+            customer.id,
+            lines,
+            idempotency_key=key,
+            remark=data["remark"],
+            address_id=data.get("address_id"),
+            placed_by=f"wechat:{user.id}",
+            source="mall",
+            cart_user_id=user.id,
+        )
+    except AppError as exc:
+        return cart_page(form=request.form.to_dict(), error=exc.message)
+    if created:
+        flash("订单已提交，等待客服审核", "success")
+        for warning in getattr(order, "warnings", []):
+            flash(warning["message"], "warning")
+    return redirect(url_for("h5.order", order_id=order.id))
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+@bp.get("/orders")
+@dealer
+def orders():
+    args = parse_form(OrderListQuery(), request.args)
+    status = args.get("status")
+    statuses = (
+        ["partially_shipped", "shipped"] if status == "shipped" else [status] if status else None
+    )
+    found, total = ordering.customer_orders(_customer().id, statuses, args["page"], PER_PAGE)
+    return render_template(
+        "h5/orders.html",
+        orders=found,
+        total=total,
+        tabs=ORDER_TABS,
+        status=status or "",
+        page=args["page"],
+        more=args["page"] * PER_PAGE < total,
+        labels=STATUS_LABELS,
+    )
+
+
+@bp.get("/orders/<int:order_id>")
+@dealer
+def order(order_id: int):
+    found = ordering.customer_order(_customer().id, order_id)
+    return render_template(
+        "h5/order.html", order=found, labels=STATUS_LABELS, actions=ACTION_LABELS
+    )
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@dealer
+def cancel(order_id: int):
+    try:
+        ordering.cancel(_customer().id, order_id, f"wechat:{current_user().id}")
+        flash("订单已取消", "success")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("h5.order", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/confirm-receipt")
+@dealer
+def confirm_receipt(order_id: int):
+    try:
+        ordering.confirm_receipt(_customer().id, order_id, f"wechat:{current_user().id}")
+        flash("已确认收货，感谢您的订购", "success")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("h5.order", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/reorder")
+@dealer
+def reorder(order_id: int):
+    """再来一单: that order's lines in the cart at today's prices and rules."""
+    again = ordering.reorder(current_user().id, _customer(), order_id, low_threshold())
+    for skipped in again.skipped:
+        flash(f"{skipped['name']} {skipped['reason']}，未加入购物车", "warning")
+    flash("已按原订单加入购物车，请确认后提交", "success")
+    return redirect(url_for("h5.cart_page"))
+
+
+# --- account and messages -------------------------------------------------------------------
+
+
+@bp.get("/account")
+@dealer
+def account():
+    customer = _customer()
+    error, statement = None, None
+    try:
+        period = parse_form(StatementForm(), request.args)
+        statement = receivables.account_statement(
+            customer.id, period.get("date_from"), period.get("date_to"), local_today()
+        )
+    except AppError as exc:
+        error = exc.message
+    return render_template(
+        "h5/account.html",
+        customer=customer,
+        position=receivables.account_position(customer.id),
+        statement=statement,
+        error=error,
+        args=request.args,
+        kinds={"shipment": "发货", "receipt": "收款"},
+    ), 422 if error else 200
+
+
+@bp.get("/messages")
+@dealer
+def messages():
+    """What happened to this dealer's orders, newest first."""
+    events = (
+        OrderEvent.select(OrderEvent, Order)
+        .join(Order)
+        .where(Order.customer == _customer().id)
+        .order_by(OrderEvent.created_at.desc(), OrderEvent.id.desc())
+        .limit(50)
+    )
+    return render_template(
+        "h5/messages.html", events=list(events), labels=STATUS_LABELS, actions=ACTION_LABELS
+    )

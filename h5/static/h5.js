@@ -1,0 +1,72 @@
+/* The H5 pages' behaviour: quantity steppers that only offer valid quantities, forms sent once,
+   and the phone's location for check-in and check-out. No inline scripts (CSP). */
+(function () {
+  "use strict";
+
+  function clamp(input, value) {
+    var min = parseInt(input.min, 10) || 1;
+    var step = parseInt(input.step, 10) || 1;
+    if (isNaN(value) || value < min) { return min; }
+    // Round up to the order multiple (a multiple of step at or above min).
+    return Math.ceil(value / step) * step;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".step-btn");
+    if (!button) { return; }
+    var input = button.parentElement.querySelector("input");
+    var step = parseInt(input.step, 10) || 1;
+    var next = clamp(input, (parseInt(input.value, 10) || 0) + step * parseInt(button.dataset.delta, 10));
+    if (String(next) === input.value) { return; }
+    input.value = next;
+    var form = button.closest("form[data-autosubmit]");
+    if (form) { form.requestSubmit(); }
+  });
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.closest || !input.closest(".stepper")) { return; }
+    input.value = clamp(input, parseInt(input.value, 10));
+    var form = input.closest("form[data-autosubmit]");
+    if (form) { form.requestSubmit(); }
+  });
+
+  function locate(form) {
+    var status = form.querySelector(".geo-status");
+    if (!navigator.geolocation) {
+      status.textContent = "无法获取定位：请在微信中打开并允许定位";
+      return;
+    }
+    status.textContent = "正在获取定位…";
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.elements.lat.value = pos.coords.latitude;
+      form.elements.lng.value = pos.coords.longitude;
+      form.dataset.located = "1";
+      status.textContent = "";
+      form.requestSubmit();
+    }, function () {
+      status.textContent = "无法获取定位：请允许微信使用位置信息后重试";
+    }, { enableHighAccuracy: true, timeout: 15000 });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    if (form.hasAttribute("data-geo") && !form.dataset.located) {
+      event.preventDefault();
+      locate(form);
+      return;
+    }
+    if (form.hasAttribute("data-once")) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      // Disabled after the browser has taken the submission: a second tap sends nothing.
+      setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      }, 0);
+    }
+  });
+})();

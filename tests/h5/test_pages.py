@@ -1,0 +1,181 @@
+"""The H5 pages through the test client: OAuth sign-in, binding, the dealer's pages, scoping,
+CSRF, page weight and a fixed number of queries per page."""
+
+import logging
+from contextlib import contextmanager
+
+import pytest
+
+from app.core import orders as core_orders
+from app.core.models import Order
+from app.mall import accounts
+from app.mall.models import Invitation, WechatUser
+from tests.h5.conftest import oauth_query
+
+
+def test_a_page_without_a_session_goes_through_wechat_oauth_and_comes_back(phone, shop, app):
+    p = phone("visitor")
+    first = p.client.get("/h5/products?q=茶")
+    assert first.status_code == 302
+    assert first.location.startswith(
+        app.config["WECHAT_OPEN_BASE_URL"] + "/connect/oauth2/authorize"
+    )
+    query = oauth_query(first.location.split("#")[0])
+    assert query["scope"] == "snsapi_base" and query["appid"] == app.config["WECHAT_OA_APPID"]
+    assert query["redirect_uri"].endswith("/h5/oauth") and query["state"]
+    page = p.open("/h5/products?q=茶")  # the whole dance: not bound yet → the binding page
+    assert page.status_code == 302 and page.location.endswith("/h5/bind")
+    user = WechatUser.get(WechatUser.oa_openid == "sandbox-oa-visitor")
+    assert user.unionid == "sandbox-union-visitor"
+
+
+def test_an_oauth_answer_for_another_browser_is_not_taken(phone, app):
+    p = phone("visitor")
+    p.client.get("/h5/")
+    forged = p.client.get("/h5/oauth?code=oauthdeadbeef&state=someone-elses")
+    assert forged.status_code == 302 and "/connect/oauth2/authorize" in forged.location
+    assert not WechatUser.select().where(WechatUser.oa_openid == "sandbox-oa-visitor").exists()
+
+
+def test_binding_says_why_a_code_fails_and_keeps_what_was_typed(phone, shop):
+    p = phone("binder")
+    unknown = p.post("/h5/bind", {"code": "NOPE1234"})
+    assert unknown.status_code == 422
+    page = unknown.get_data(as_text=True)
+    assert "邀请码不存在" in page and 'value="NOPE1234"' in page
+    used = accounts.create_invitation("dealer", customer_id=shop.customer.id)
+    assert p.post("/h5/bind", {"code": used.code}).status_code == 302
+    again = phone("someone-else").post("/h5/bind", {"code": used.code})
+    assert "该邀请码已被使用" in again.get_data(as_text=True)
+    expired = accounts.create_invitation("dealer", customer_id=shop.customer.id)
+    Invitation.update(expires_at=Invitation.created_at).where(Invitation.id == expired.id).execute()
+    late = phone("late").post("/h5/bind", {"code": expired.code})
+    assert "该邀请码已过期" in late.get_data(as_text=True)
+
+
+def test_the_bind_link_is_prefilled(phone, shop):
+    page = phone("linker").open("/h5/bind?code=ABCD2345").get_data(as_text=True)
+    assert 'value="ABCD2345"' in page and ">绑定</button>" in page
+
+
+def test_every_post_needs_the_csrf_token(dealer_phone, shop):
+    refused = dealer_phone.client.post(f"/h5/cart/items/{shop.tea.id}", data={"qty": "5"})
+    assert refused.status_code == 400
+    assert dealer_phone.open("/h5/cart").get_data(as_text=True).count("cart-line") == 0
+
+
+def test_catalogue_shows_the_dealers_prices_and_stock_status_never_quantities(dealer_phone, shop):
+    page = dealer_phone.open("/h5/products").get_data(as_text=True)
+    assert "¥45.00" in page  # the tea at the customer's level-3 price, not the list price
+    assert "¥170.00" in page  # the oil from the customer's own price book
+    assert "有货" in page and "库存紧张" in page
+    product = dealer_phone.open(f"/h5/products/{shop.boxed.id}").get_data(as_text=True)
+    assert 'min="6" step="6"' in product and "起订量 / 订货倍数" in product
+    assert ">加入购物车</button>" in product
+
+
+def test_cart_to_order_makes_one_order_for_a_resent_form(dealer_phone, shop):
+    dealer_phone.post(f"/h5/cart/items/{shop.tea.id}", {"qty": "10"}, from_page="/h5/cart")
+    cart = dealer_phone.open("/h5/cart").get_data(as_text=True)
+    assert "¥450.00" in cart and ">提交订单</button>" in cart
+    key = cart.split('name="idempotency_key" value="')[1].split('"')[0]
+    first = dealer_phone.post(
+        "/h5/orders", {"idempotency_key": key, "remark": "上午送"}, from_page="/h5/cart"
+    )
+    # The same form sent again (a double tap the page did not stop, or a re-sent form).
+    again = dealer_phone.post(
+        "/h5/orders", {"idempotency_key": key, "remark": "上午送"}, from_page="/h5/cart"
+    )
+    assert first.location == again.location
+    assert Order.select().count() == 1
+    order = Order.get()
+    assert (order.remark, order.total) == ("上午送", order.total)
+
+
+def test_a_refused_order_says_why_and_keeps_what_was_typed(dealer_phone, shop):
+    empty = dealer_phone.post("/h5/orders", {"idempotency_key": "k" * 12}, from_page="/h5/cart")
+    assert empty.status_code == 422 and "购物车是空的" in empty.get_data(as_text=True)
+    dealer_phone.post(f"/h5/cart/items/{shop.tea.id}", {"qty": "10"}, from_page="/h5/cart")
+    refused = dealer_phone.post(
+        "/h5/orders",
+        {"idempotency_key": "k" * 12, "address_id": "999999", "remark": "下午送到后门"},
+        from_page="/h5/cart",
+    )
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "收货地址不存在" in text and 'value="下午送到后门"' in text
+    assert Order.select().count() == 0
+
+
+def test_another_wechat_user_sees_nothing_of_the_order(dealer_phone, phone, shop):
+    dealer_phone.post(f"/h5/cart/items/{shop.tea.id}", {"qty": "10"}, from_page="/h5/cart")
+    cart = dealer_phone.open("/h5/cart").get_data(as_text=True)
+    key = cart.split('name="idempotency_key" value="')[1].split('"')[0]
+    dealer_phone.post("/h5/orders", {"idempotency_key": key}, from_page="/h5/cart")
+    order = Order.get()
+    stranger = phone("stranger")
+    invitation = accounts.create_invitation("dealer", customer_id=shop.other.id)
+    stranger.post("/h5/bind", {"code": invitation.code})
+    seen = stranger.open(f"/h5/orders/{order.id}")
+    assert seen.status_code == 404, (seen.location, seen.get_data(as_text=True)[:200])
+    assert order.number not in stranger.open("/h5/orders").get_data(as_text=True)
+    assert order.number not in stranger.open("/h5/messages").get_data(as_text=True)
+    cancelled = stranger.post(f"/h5/orders/{order.id}/cancel", from_page="/h5/orders")
+    assert cancelled.status_code in (302, 404)
+    assert Order.get_by_id(order.id).status == "pending_review"
+
+
+def test_account_shows_position_and_a_statement_over_a_chosen_range(dealer_phone):
+    page = dealer_phone.open("/h5/account").get_data(as_text=True)
+    assert "信用额度" in page and "¥5000.00" in page and "期初余额" in page
+    bad = dealer_phone.open("/h5/account?from=2026-03-01&to=2026-01-01")
+    assert bad.status_code == 422 and "开始日期不能晚于结束日期" in bad.get_data(as_text=True)
+
+
+@contextmanager
+def count_queries():
+    """Counts the SQL statements peewee runs (it logs each at DEBUG)."""
+    found = []
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            found.append(record.getMessage())
+
+    logger = logging.getLogger("peewee")
+    handler, level = Handler(level=logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+PAGES = ["/h5/", "/h5/products", "/h5/cart", "/h5/orders", "/h5/account", "/h5/messages"]
+
+
+@pytest.mark.parametrize("path", [*PAGES, "order", "product"])
+def test_each_page_runs_a_fixed_number_of_queries_and_stays_small(dealer_phone, shop, path):
+    def make_orders(n):
+        for _ in range(n):
+            order = core_orders.create_order(
+                shop.customer.id, [core_orders.LineRequest(shop.tea.id, 1)]
+            )
+        return order
+
+    def resolve(p, order):
+        return {"order": f"/h5/orders/{order.id}", "product": f"/h5/products/{shop.tea.id}"}.get(
+            p, p
+        )
+
+    order = make_orders(1)
+    dealer_phone.open(resolve(path, order))  # warm: the session is in place
+    with count_queries() as few:
+        page = dealer_phone.client.get(resolve(path, order))
+    assert page.status_code == 200
+    assert len(page.get_data()) < 60_000
+    order = make_orders(8)
+    with count_queries() as many:
+        dealer_phone.client.get(resolve(path, order))
+    assert len(many) == len(few) <= 16, (path, len(few), len(many))
