@@ -192,6 +192,17 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
 
     # --- control endpoints for development and tests ---
 
+    @app.get("/_sandbox/as")
+    def act_as():
+        """Development: be another WeChat user in this browser's H5 pages (sets sandbox_openid);
+        e.g. /_sandbox/as?openid=sandbox-oa-dealer-1, then open the H5 page again."""
+        openid = request.args.get("openid", "")
+        if not openid or len(openid) > 64:
+            return jsonify({"error": "openid required"}), 400
+        response = jsonify({"sandbox_openid": openid})
+        response.set_cookie("sandbox_openid", openid, samesite="Lax")
+        return response
+
     @app.get("/_sandbox/messages")
     def messages():
         touser = request.args.get("touser")

@@ -179,3 +179,29 @@ def test_each_page_runs_a_fixed_number_of_queries_and_stays_small(dealer_phone, 
     with count_queries() as many:
         dealer_phone.client.get(resolve(path, order))
     assert len(many) == len(few) <= 16, (path, len(few), len(many))
+
+
+def test_the_same_person_as_in_the_mini_program_is_the_same_account(client, phone, shop):
+    from tests.api.conftest import bind_dealer
+
+    bind_dealer(client, shop.customer, "both-ways")  # bound in the mini-program
+    page = phone("both-ways").open("/h5/")  # WeChat gives the same unionid in the H5 pages
+    assert page.status_code == 200 and shop.customer.name in page.get_data(as_text=True)
+    assert WechatUser.select().where(WechatUser.unionid == "sandbox-union-both-ways").count() == 1
+
+
+def test_an_idle_session_signs_in_again_through_wechat(dealer_phone, app):
+    assert dealer_phone.client.get("/h5/orders").status_code == 200
+    with dealer_phone.client.session_transaction() as session:
+        session["h5_seen"] -= app.config["H5_IDLE_MINUTES"] * 60 + 1
+    again = dealer_phone.client.get("/h5/orders")
+    assert again.status_code == 302 and "/connect/oauth2/authorize" in again.location
+
+
+def test_the_pages_own_css_and_js_are_small_and_make_no_outside_requests(dealer_phone):
+    for asset in ("h5.css", "h5.js"):
+        response = dealer_phone.client.get(f"/h5/static/{asset}")
+        assert response.status_code == 200 and len(response.get_data()) < 60_000
+    page = dealer_phone.open("/h5/")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "http://" not in page.get_data(as_text=True).replace("http://localhost", "")

@@ -1,0 +1,255 @@
+"""The H5 pages in a real browser at a phone's size, with WeChat's user agent: Playwright drives
+Debian's Chromium against the app under gunicorn, signing in through the sandbox's OAuth.
+
+The dealer binds from the invitation link, orders (a double tap makes one order), staff approve
+and ship through the admin API, the dealer sees the carrier and tracking number, confirms receipt
+and reorders; another WeChat user sees nothing of it. The rep checks in (refused far away, taken
+at the store), uploads a shelf photo, reports stock and sales, orders from the suggestions and
+checks out. Every page is screenshotted to test-artifacts/screenshots/h5/; any console error
+fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.auth.services import staff_token
+from app.core.models import Order
+from app.field import reports
+from app.field.models import StockSalesReport, Visit, VisitPhoto
+from app.mall import accounts
+from devkit.factories import make_customer, make_staff
+from devkit.servers import ROOT
+from tests.admin.conftest import ADMIN
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots" / "h5"
+WECHAT_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI "
+    "Language/zh_CN"
+)
+PHONE = {"width": 375, "height": 812}
+STORE = {"latitude": 31.2304, "longitude": 121.4737}
+
+pytestmark = pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true",
+    reason="needs Chromium (apt-get install chromium), as .ci/run installs",
+)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield instance
+        instance.close()
+
+
+class Phone:
+    """One person's WeChat: a browser context of a phone's size whose WeChat user the sandbox
+    knows by the sandbox_openid cookie; collects console errors."""
+
+    def __init__(self, browser, sandbox, person: str, **options):
+        self.context = browser.new_context(
+            viewport=PHONE, user_agent=WECHAT_UA, is_mobile=True, has_touch=True, **options
+        )
+        self.context.add_cookies(
+            [{"name": "sandbox_openid", "value": f"sandbox-oa-{person}", "url": sandbox.url}]
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def button(self, name: str):
+        return self.page.get_by_role("button", name=name, exact=True)
+
+
+def staff_call(base, staff, method, path, body=None):
+    response = requests.request(
+        method,
+        f"{base}{ADMIN}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {staff_token(staff)}"},
+        timeout=10,
+    )
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def test_a_dealer_binds_orders_tracks_confirms_and_reorders_on_the_phone(
+    browser, gunicorn, sandbox, shop
+):
+    base = gunicorn.url
+    invitation = accounts.create_invitation("dealer", customer_id=shop.customer.id)
+    dealer = Phone(browser, sandbox, "browser-h5-dealer")
+    page = dealer.page
+
+    page.goto(f"{base}/h5/bind?code={invitation.code}")  # the link in the welcome message
+    assert page.get_by_label("邀请码").input_value() == invitation.code
+    dealer.shot("bind")
+    dealer.button("绑定").click()
+    page.wait_for_url(f"{base}/h5/?bound=1")
+    dealer.shot("home")
+
+    page.goto(f"{base}/h5/products")
+    dealer.shot("products")
+    page.get_by_text("茉莉绿茶").first.click()
+    page.wait_for_url(f"{base}/h5/products/{shop.tea.id}")
+    page.get_by_role("button", name="增加数量").click()
+    assert page.get_by_label("订购数量").input_value() == "2"
+    dealer.shot("product")
+    dealer.button("加入购物车").click()
+    page.get_by_text("已加入购物车").wait_for()
+
+    page.goto(f"{base}/h5/cart")
+    assert "¥90.00" in page.content()
+    dealer.shot("cart")
+    dealer.button("提交订单").dblclick()  # a double tap
+    page.wait_for_url(f"{base}/h5/orders/*")
+    assert Order.select().where(Order.customer == shop.customer.id).count() == 1
+    order = Order.get(Order.customer == shop.customer.id)
+    dealer.shot("order-pending")
+
+    admin = make_staff("admin", username="h5-admin")
+    staff_call(base, admin, "post", f"/orders/{order.id}/approve", {})
+    line = staff_call(base, admin, "get", f"/orders/{order.id}")["lines"][0]
+    staff_call(
+        base,
+        admin,
+        "post",
+        f"/orders/{order.id}/shipments",
+        {
+            "lines": [{"order_line_id": line["id"], "qty": 2}],
+            "carrier": "顺丰速运",
+            "tracking_no": "SF1234567890",
+        },
+    )
+    page.reload()
+    assert "顺丰速运" in page.content() and "SF1234567890" in page.content()
+    dealer.shot("order-shipped")
+    dealer.button("确认收货").click()
+    page.get_by_text("已确认收货").wait_for()
+    assert Order.get_by_id(order.id).status == "completed"
+    dealer.button("再来一单").click()
+    page.wait_for_url(f"{base}/h5/cart")
+    assert "茉莉绿茶" in page.content()
+
+    for path, name in (
+        ("/h5/orders", "orders"),
+        ("/h5/account", "account"),
+        ("/h5/messages", "messages"),
+    ):
+        page.goto(f"{base}{path}")
+        dealer.shot(name)
+    assert order.number in page.content()  # the messages page lists the order's events
+
+    other = Phone(browser, sandbox, "browser-h5-stranger")
+    other_invite = accounts.create_invitation("dealer", customer_id=shop.other.id)
+    other.page.goto(f"{base}/h5/bind?code={other_invite.code}")
+    other.button("绑定").click()
+    other.page.wait_for_url(f"{base}/h5/?bound=1")
+    seen = other.page.goto(f"{base}/h5/orders/{order.id}")
+    assert seen.status == 404 and "页面不存在" not in other.page.content()
+    assert "订单不存在" in other.page.content()
+    other.errors = [e for e in other.errors if "404" not in e]  # that 404 was the point
+    other.page.goto(f"{base}/h5/orders")
+    assert order.number not in other.page.content()
+    other.shot("someone-elses-order")
+
+    for width in (320, 430):  # the narrowest and widest phones WeChat runs on
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in ("/h5/", "/h5/products", "/h5/cart", f"/h5/orders/{order.id}", "/h5/account"):
+            page.goto(f"{base}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (width, path, overflow)
+        dealer.shot(f"account-{width}px")
+
+    assert dealer.errors == [] and other.errors == [], dealer.errors + other.errors
+
+
+def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
+    browser, gunicorn, sandbox, shop, tmp_path
+):
+    base = gunicorn.url
+    rep = make_staff("rep", shop.branch, username="h5-rep", name="业务员张三")
+    store = make_customer(
+        shop.branch,
+        shop.warehouse,
+        rep_id=rep.id,
+        level=3,
+        lat=Decimal(str(STORE["latitude"])),
+        lng=Decimal(str(STORE["longitude"])),
+        name="静安便利店",
+    )
+    two_weeks_ago = dt.date.today() - dt.timedelta(days=14)
+    reports.submit_report(
+        store.id,
+        two_weeks_ago,
+        [{"product_id": shop.tea.id, "stock_qty": 40, "sales_qty": 10}],
+        source="dealer",
+    )
+    invitation = accounts.create_invitation("rep", staff_id=rep.id)
+    far = {"latitude": STORE["latitude"] + 0.02, "longitude": STORE["longitude"]}  # ~2.2 km
+    phone = Phone(browser, sandbox, "browser-h5-rep", geolocation=far, permissions=["geolocation"])
+    page = phone.page
+
+    page.goto(f"{base}/h5/bind?code={invitation.code}")
+    phone.button("绑定").click()
+    page.wait_for_url(f"{base}/h5/rep/?bound=1")
+    phone.shot("rep-plan")
+    page.get_by_text("静安便利店").first.click()
+    phone.button("签到").click()
+    page.get_by_text("超出签到范围").wait_for()
+    phone.shot("rep-checkin-too-far")
+    assert Visit.select().count() == 0
+    phone.errors = [e for e in phone.errors if "422" not in e]  # that refusal was the point
+
+    phone.context.set_geolocation(STORE)
+    phone.button("签到").click()
+    page.wait_for_url(f"{base}/h5/rep/visits/*")
+    visit = Visit.get()
+
+    photo = tmp_path / "shelf.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    page.get_by_label("拍摄货架照片").set_input_files(str(photo))
+    phone.button("上传照片").click()
+    page.get_by_text("照片已上传").wait_for()
+    assert VisitPhoto.select().where(VisitPhoto.visit == visit.id).count() == 1
+
+    page.get_by_label("茉莉绿茶 库存").fill("2")
+    page.get_by_label("茉莉绿茶 销量").fill("30")
+    phone.button("上报进销存").click()
+    page.get_by_text("已上报 1 种商品的进销存").wait_for()
+    assert StockSalesReport.select().where(StockSalesReport.visit == visit.id).count() == 1
+
+    phone.button("按建议补货").click()
+    page.get_by_text("已按补货建议加入").wait_for()
+    phone.shot("rep-visit")
+    phone.button("提交订单").click()
+    page.get_by_text("已为客户下单").wait_for()
+    placed = Order.get(Order.customer == store.id)
+    assert (placed.source, placed.placed_by) == ("rep", f"rep:{rep.id}")
+
+    phone.button("签退").click()
+    page.wait_for_url(f"{base}/h5/rep/")
+    assert Visit.get_by_id(visit.id).checkout_at is not None
+    phone.shot("rep-after-checkout")
+    assert phone.errors == [], phone.errors
