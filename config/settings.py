@@ -55,8 +55,12 @@ class BaseConfig:
     WECHAT_OA_TOKEN = env("WECHAT_OA_TOKEN")
     WECHAT_OA_AES_KEY = env("WECHAT_OA_AES_KEY")
     # Template / subscribe-message template ids for order status messages.
+    # Template ids per message kind (README: which templates to apply for and their keywords).
     WECHAT_TEMPLATE_ORDER_STATUS = env("WECHAT_TEMPLATE_ORDER_STATUS", "order-status")
+    WECHAT_TEMPLATE_ORDER_SHIPPED = env("WECHAT_TEMPLATE_ORDER_SHIPPED", "order-shipped")
+    WECHAT_TEMPLATE_STAFF_TODO = env("WECHAT_TEMPLATE_STAFF_TODO", "staff-todo")
     WECHAT_SUBSCRIBE_ORDER_STATUS = env("WECHAT_SUBSCRIBE_ORDER_STATUS", "order-status")
+    WECHAT_SUBSCRIBE_ORDER_SHIPPED = env("WECHAT_SUBSCRIBE_ORDER_SHIPPED", "order-shipped")
     # Where dealers open the H5 pages (binding link in the welcome message).
     H5_BASE_URL = env("H5_BASE_URL", "http://127.0.0.1:5000/h5")
     # H5 pages: signed out after this many idle minutes (WeChat signs them in again silently).
@@ -67,8 +71,20 @@ class BaseConfig:
     PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
     UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
-    SMS_PROVIDER = env("SMS_PROVIDER", "console")  # console | http
-    SMS_API_URL = env("SMS_API_URL")
+    # SMS: console (development: logged) or tencent (Tencent Cloud SMS through its official SDK).
+    SMS_PROVIDER = env("SMS_PROVIDER", "console")
+    SMS_ENDPOINT = env("SMS_ENDPOINT", "sms.tencentcloudapi.com")  # host[:port]
+    SMS_REGION = env("SMS_REGION", "ap-guangzhou")
+    SMS_SECRET_ID = env("SMS_SECRET_ID")
+    SMS_SECRET_KEY = env("SMS_SECRET_KEY")
+    SMS_SDK_APP_ID = env("SMS_SDK_APP_ID")
+    SMS_SIGN_NAME = env("SMS_SIGN_NAME", "订货商城")
+    # Approved SMS template ids per message kind (README: the texts to register).
+    SMS_TEMPLATE_ORDER_STATUS = env("SMS_TEMPLATE_ORDER_STATUS", "1000001")
+    SMS_TEMPLATE_STAFF_TODO = env("SMS_TEMPLATE_STAFF_TODO", "1000002")
+    SMS_TEMPLATE_INVITATION = env("SMS_TEMPLATE_INVITATION", "1000003")
+    # Invitation SMS: at most this many to one phone number a day.
+    SMS_INVITATIONS_PER_PHONE_DAY = env_int("SMS_INVITATIONS_PER_PHONE_DAY", 3)
     # Deliver notifications from a task queued at commit (off in tests, which run the worker).
     NOTIFY_ENQUEUE = env("NOTIFY_ENQUEUE", "1") == "1"
     # Admin console sessions: signed cookie, signed out after idle minutes or absolute hours.
@@ -102,6 +118,11 @@ class DevelopmentConfig(BaseConfig):
     # The sandbox accepts any app id and secret; these only make development run with nothing set.
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", "http://127.0.0.1:5001")
     WECHAT_OPEN_BASE_URL = env("WECHAT_OPEN_BASE_URL", WECHAT_API_BASE_URL)
+    # SMS_PROVIDER=tencent sends through the official SDK to the sandbox's stand-in.
+    SMS_ENDPOINT = env("SMS_ENDPOINT", "127.0.0.1:5001")
+    SMS_SECRET_ID = env("SMS_SECRET_ID", "sandbox-sms-id")
+    SMS_SECRET_KEY = env("SMS_SECRET_KEY", "sandbox-sms-key")
+    SMS_SDK_APP_ID = env("SMS_SDK_APP_ID", "1400000000")
     WECHAT_APPID = env("WECHAT_APPID", "wxsandboxminiprogram")
     WECHAT_SECRET = env("WECHAT_SECRET", "sandbox-secret")
     WECHAT_OA_APPID = env("WECHAT_OA_APPID", "wxsandboxofficialacct")
@@ -128,6 +149,9 @@ class TestingConfig(BaseConfig):
     WECHAT_OA_APPID = "wxtestofficialacct"
     WECHAT_OA_SECRET = secrets.token_hex(16)
     WECHAT_OA_TOKEN = "test-callback-token"  # noqa: S105 - the sandbox's, tests only
+    SMS_SECRET_ID = "test-sms-id"
+    SMS_SECRET_KEY = secrets.token_hex(8)
+    SMS_SDK_APP_ID = "1400000000"
     # A valid 43-character EncodingAESKey, tests only.
     WECHAT_OA_AES_KEY = env("TEST_WECHAT_OA_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
     REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", f"dm-test-{secrets.token_hex(4)}")

@@ -49,6 +49,12 @@ class SandboxServer:
             "items"
         ]
 
+    def sms(self, **params) -> list[dict]:
+        return requests.get(f"{self.url}/_sandbox/sms", params=params, timeout=5).json()["items"]
+
+    def stats(self) -> dict:
+        return requests.get(f"{self.url}/_sandbox/stats", timeout=5).json()
+
     def faults(self, **body) -> None:
         requests.post(f"{self.url}/_sandbox/faults", json=body, timeout=5).raise_for_status()
 

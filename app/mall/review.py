@@ -9,6 +9,7 @@ is audited.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,6 +44,12 @@ def _audit(order_id: int, staff: Staff, action: str, before=None, after=None, re
         after=json.dumps(after, ensure_ascii=False, default=str) if after is not None else "",
         reason=reason,
     )
+
+
+# Called in the transaction of a review or signature that leaves the order waiting for another
+# role's signature, with (order, role, step seq): the notification outbox registers here, so the
+# review never imports it.
+step_listeners: list[Callable[[Order, str, int], None]] = []
 
 
 # --- rules -----------------------------------------------------------------
@@ -287,11 +294,15 @@ def approve(order_id: int, staff: Staff, comment: str = "", credit_override: boo
             steps = _review(order, staff, comment)
         else:
             _sign_next(order, steps, staff, comment)
-        if all(s.signed_by_id is not None for s in steps):
+        unsigned = [s for s in steps if s.signed_by_id is None]
+        if not unsigned:
             override_by = staff.id if credit_override else None
             if credit_override:
                 _audit(order.id, staff, "credit_override", reason=comment or "超信用额度特批")
             orders.approve_order(order, actor(staff), credit_override_by=override_by)
+        else:
+            for listener in step_listeners:
+                listener(order, unsigned[0].role, unsigned[0].seq)
         return order
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from app.core.models import Customer, Staff
 from app.db import utcnow
 from app.mall.models import SubscribeGrant, WechatUser
-from app.notify import channels
+from app.notify import channels, templates
 from app.notify.models import Notification, NotificationDelivery
 from app.notify.settings import NotifySettings, current
+from app.notify.templates import describe
 
 log = logging.getLogger(__name__)
 
@@ -25,31 +26,12 @@ LEASE = dt.timedelta(seconds=120)
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 
-TITLES = {
-    "submit": "新订单待审核",
-    "approve": "订单已审核通过",
-    "reject": "订单未通过审核",
-    "ship_part": "订单部分发货",
-    "ship_all": "订单已发货",
-    "cancel": "订单已取消",
-}
+STAFF_AUDIENCES = ("customer_service", "approver", "warehouse")
 
 
 def message_for(n: Notification) -> dict:
-    data = json.loads(n.payload)
-    details = {
-        "submit": f"订单金额 {data['total']} 元，请及时审核",
-        "approve": "我们将尽快为您安排发货",
-        "reject": f"原因：{data['note']}",
-        "ship_part": f"物流：{data['note']}",
-        "ship_all": f"物流：{data['note']}",
-        "cancel": "订单已取消，如有疑问请联系客服",
-    }
-    return {**data, "title": TITLES.get(n.kind, "订单状态更新"), "detail": details.get(n.kind, "")}
-
-
-def sms_text(message: dict) -> str:
-    return f"【订货商城】{message['title']}：订单 {message['order_number']}，{message['detail']}"
+    """What the notification says (title, detail, to-do) and the facts its templates carry."""
+    return describe(n.kind, n.audience, json.loads(n.payload))
 
 
 @dataclass
@@ -58,67 +40,123 @@ class Recipient:
     attempts: list = field(default_factory=list)  # [(channel, send())] tried in order
 
 
+# Where a template message links to, by audience (the H5 pages).
+LINKS = {"dealer": "orders/{order_id}", "rep": "rep/"}
+
+
+def _followers_attempt(user: WechatUser, n: Notification, message: dict, settings):
+    """A template message to a WeChat user who follows the official account."""
+    template = templates.oa_template(n.kind, n.audience)
+    data = templates.template_data(template, message)
+    link = LINKS.get(n.audience, "staff/orders/{order_id}").format(order_id=message["order_id"])
+    url = f"{settings.h5_base_url}/{link}"
+    return (
+        "template",
+        lambda: channels.send_template(user.oa_openid, template, data, url, settings),
+    )
+
+
 def _dealer_recipients(
-    customer: Customer, message: dict, settings: NotifySettings
+    customer: Customer, n: Notification, message: dict, settings: NotifySettings
 ) -> tuple[list[Recipient], Recipient | None]:
     users = WechatUser.select().where(
         (WechatUser.customer == customer.id) & (WechatUser.role == "dealer")
     )
-    template = settings.subscribe_order_status
+    subscribe = templates.subscribe_template(n.kind)
+    template_id = settings.subscribe_templates[subscribe]
     granted = {
         g.wechat_user_id
         for g in SubscribeGrant.select().where(
-            (SubscribeGrant.template_id == template) & (SubscribeGrant.remaining > 0)
+            (SubscribeGrant.template_id == template_id) & (SubscribeGrant.remaining > 0)
         )
     }
     recipients = []
     for user in users:
         r = Recipient(f"user:{user.id}")
         if user.follows_oa and user.oa_openid:
-            r.attempts.append(
-                ("template", lambda u=user: channels.send_template(u.oa_openid, message, settings))
-            )
+            r.attempts.append(_followers_attempt(user, n, message, settings))
         if user.openid and user.id in granted:
-            r.attempts.append(("subscribe", lambda u=user: _send_subscribe(u, message, settings)))
+            r.attempts.append(
+                ("subscribe", lambda u=user: _send_subscribe(u, subscribe, message, settings))
+            )
         if r.attempts:
             recipients.append(r)
     sms = None
     if customer.phone:
+        params = templates.sms_params("order_status", message)
         sms = Recipient(
             f"sms:{customer.phone}",
-            [("sms", lambda: channels.send_sms(customer.phone, sms_text(message), settings))],
+            [("sms", lambda: channels.send_sms(customer.phone, "order_status", params, settings))],
         )
     return recipients, sms
 
 
-def _send_subscribe(user: WechatUser, message: dict, settings: NotifySettings) -> str:
-    template = settings.subscribe_order_status
-    reference = channels.send_subscribe(user.openid, message, settings)
+def _send_subscribe(user: WechatUser, subscribe: str, message: dict, settings) -> str:
+    template_id = settings.subscribe_templates[subscribe]
+    data = templates.subscribe_data(subscribe, message)
+    page = f"pages/order/detail?id={message['order_id']}"
+    reference = channels.send_subscribe(user.openid, subscribe, data, page, settings)
     # One grant is one message: spend it only once WeChat took the message.
     SubscribeGrant.update(remaining=SubscribeGrant.remaining - 1).where(
         (SubscribeGrant.wechat_user == user.id)
-        & (SubscribeGrant.template_id == template)
+        & (SubscribeGrant.template_id == template_id)
         & (SubscribeGrant.remaining > 0)
     ).execute()
     return reference
 
 
-def _service_recipients(
-    customer: Customer, message: dict, settings: NotifySettings
+def _staff_recipients(
+    staff: list[Staff], n: Notification, message: dict, settings: NotifySettings, sms: str
 ) -> list[Recipient]:
-    staff = Staff.select().where(
-        (Staff.role == "customer_service")
-        & Staff.active
-        & (Staff.phone != "")
-        & ((Staff.data_scope == "all") | (Staff.branch == customer.branch_id))
-    )
-    text = f"【订货商城】{message['title']}：{customer.name} 订单 {message['order_number']}，{message['detail']}"
-    return [
-        Recipient(
-            f"sms:{s.phone}", [("sms", lambda p=s.phone: channels.send_sms(p, text, settings))]
+    """Each staff member by WeChat where they follow the official account, else by SMS."""
+    following = {
+        u.staff_id: u
+        for u in WechatUser.select().where(
+            (WechatUser.staff << [s.id for s in staff])
+            & WechatUser.follows_oa
+            & WechatUser.oa_openid.is_null(False)
         )
-        for s in staff
-    ]
+    }
+    recipients = []
+    for s in staff:
+        attempts = []
+        if s.id in following:
+            attempts.append(_followers_attempt(following[s.id], n, message, settings))
+        if s.phone:
+            params = templates.sms_params(sms, message)
+            attempts.append(
+                ("sms", lambda p=s.phone, x=params: channels.send_sms(p, sms, x, settings))
+            )
+        if attempts:
+            recipients.append(Recipient(f"staff:{s.id}", attempts))
+    return recipients
+
+
+def _staff_in_role(role: str, customer: Customer) -> list[Staff]:
+    """Active staff in a role whose data scope covers this customer."""
+    return list(
+        Staff.select().where(
+            (Staff.role == role)
+            & Staff.active
+            & (
+                (Staff.data_scope == "all")
+                | ((Staff.data_scope == "branch") & (Staff.branch == customer.branch_id))
+            )
+        )
+    )
+
+
+def _recipients(n: Notification, customer: Customer, message: dict, settings) -> list:
+    """Who to reach, in groups: a later group is tried only when no one in the earlier one was
+    reached (the dealer's SMS is the fallback for their WeChat)."""
+    if n.audience == "dealer":
+        recipients, sms = _dealer_recipients(customer, n, message, settings)
+        return [recipients, [sms] if sms else []]
+    if n.audience == "rep":
+        rep = Staff.get_or_none(Staff.id == message.get("rep_id"))
+        return [_staff_recipients([rep], n, message, settings, "order_status")] if rep else []
+    role = message.get("role") if n.audience == "approver" else n.audience
+    return [_staff_recipients(_staff_in_role(role, customer), n, message, settings, "staff_todo")]
 
 
 def _try(n: Notification, recipient: Recipient, done: set[str]) -> str | None:
@@ -166,30 +204,29 @@ def deliver(notification_id: int, settings: NotifySettings | None = None) -> str
     message = message_for(n)
     customer = Customer.get_by_id(n.order.customer_id)
     done = {d.recipient for d in n.deliveries}
-    used = set()
+    reached = []
     try:
-        if n.audience == "dealer":
-            recipients, sms = _dealer_recipients(customer, message, settings)
-            reached = [r for r in recipients if _try(n, r, done)]
-            if not reached and sms is not None:
-                reached = [sms] if _try(n, sms, done) else []
-        else:
-            reached = [
-                r for r in _service_recipients(customer, message, settings) if _try(n, r, done)
-            ]
+        for group in _recipients(n, customer, message, settings):
+            reached = [r for r in group if _try(n, r, done)]
+            if reached:
+                break
         used = {
             d.channel
             for d in NotificationDelivery.select().where(NotificationDelivery.notification == n.id)
         }
     except Exception as exc:  # a channel down, or anything unexpected: retry later, never lose it
         return _failed(n, exc)
+    # Truthful: "sent" only when someone was reached; else no channel could reach anyone.
+    status = "sent" if reached or used else "undeliverable"
     Notification.update(
-        status="sent",
-        sent_at=utcnow(),
-        channel=",".join(sorted(used)) or "none",
-        last_error="" if reached else "没有可用的接收渠道",
+        status=status,
+        sent_at=utcnow() if status == "sent" else None,
+        channel=",".join(sorted(used)),
+        last_error=""
+        if status == "sent"
+        else "没有可用的接收渠道（未关注公众号、未授权订阅、无手机号）",
     ).where(Notification.id == n.id).execute()
-    return "sent"
+    return status
 
 
 def _failed(n: Notification, exc: Exception) -> str:
@@ -245,8 +282,9 @@ def seconds_until_due(notification_id: int) -> float | None:
 
 
 def retry_dead(notification_id: int, staff=None) -> Notification:
-    """Put a dead-lettered notification back in the queue (admin action), if its order is in the
-    staff member's data scope."""
+    """Send again (a staff action): a dead letter once WeChat is back, or an undeliverable one once
+    the recipient follows the account, grants a subscription or has a phone; only for an order in
+    the staff member's data scope."""
     from app.auth.scopes import customer_condition
     from app.core.models import Customer, Order
     from app.errors import InvalidState, NotFound
@@ -260,9 +298,12 @@ def retry_dead(notification_id: int, staff=None) -> Notification:
         raise NotFound("通知不存在", notification_id=notification_id)
     updated = (
         Notification.update(status="pending", attempts=0, next_attempt_at=utcnow())
-        .where((Notification.id == notification_id) & (Notification.status == "dead"))
+        .where(
+            (Notification.id == notification_id)
+            & (Notification.status << ["dead", "undeliverable"])
+        )
         .execute()
     )
     if not updated:
-        raise InvalidState("只有发送失败的通知可以重发", status=n.status)
+        raise InvalidState("只有发送失败或无法送达的通知可以重发", status=n.status)
     return Notification.get_by_id(notification_id)

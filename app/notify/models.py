@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from app.core.models import Order, OrderEvent
+from app.core.models import Customer, Order, OrderEvent, Staff
 from app.db import BaseModel, utcnow
 
 
@@ -15,7 +15,8 @@ class Notification(BaseModel):
     kind = CharField(max_length=32)  # the event's action: submit, approve, reject, ship_part, ...
     payload = TextField()  # JSON: what the message says
     dedup_key = CharField(max_length=100, unique=True)
-    status = CharField(max_length=16, default="pending", index=True)  # pending | sent | dead
+    # pending | sent | undeliverable (no channel reached anyone) | dead (gave up after retries)
+    status = CharField(max_length=16, default="pending", index=True)
     channel = CharField(max_length=16, default="")  # the channel that finally delivered it
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow, index=True)
@@ -44,6 +45,24 @@ class InboundMessage(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class InboxMessage(BaseModel):
+    """The in-app inbox: every notification meant for a dealer (their customer's inbox) or a rep,
+    written in the transaction of its event, whatever WeChat or SMS later did."""
+
+    customer = ForeignKeyField(Customer, null=True, on_delete="CASCADE")
+    staff = ForeignKeyField(Staff, null=True, on_delete="CASCADE")
+    notification = ForeignKeyField(Notification, null=True, on_delete="SET NULL")
+    order = ForeignKeyField(Order, null=True, on_delete="CASCADE")
+    kind = CharField(max_length=32)
+    title = CharField(max_length=100)
+    body = CharField(max_length=500, default="")
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("customer", "read_at"), False), (("staff", "read_at"), False))
+
+
 class CallbackNonce(BaseModel):
     """Nonces of official-account callbacks seen within the replay window: one use each."""
 
@@ -51,4 +70,4 @@ class CallbackNonce(BaseModel):
     seen_at = DateTimeField(default=utcnow, index=True)
 
 
-MODELS = [Notification, NotificationDelivery, InboundMessage, CallbackNonce]
+MODELS = [Notification, NotificationDelivery, InboundMessage, InboxMessage, CallbackNonce]

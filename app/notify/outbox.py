@@ -1,4 +1,5 @@
-"""Writes notification intents in the same transaction as the order event they report (invariant 4)."""
+"""Writes notification intents in the same transaction as the order event they report
+(invariant 4), and the in-app inbox row of every notification meant for a dealer or a rep."""
 
 from __future__ import annotations
 
@@ -6,51 +7,101 @@ import json
 import logging
 
 from app.core import orders
-from app.core.models import Order, OrderEvent
+from app.core.models import Customer, Order, OrderEvent, Shipment
 from app.core.rules import STATUS_LABELS
 from app.db import db
-from app.notify.models import Notification
+from app.notify.models import InboxMessage, Notification
+from app.notify.templates import describe
 from app.timeutil import to_local
 
 log = logging.getLogger(__name__)
 
-# Who hears of each action: customer service of new orders, the dealer of everything after.
+# Who hears of each action: customer service of new orders; the dealer of everything after; the
+# warehouse of orders to ship. Orders a rep placed also reach that rep.
 AUDIENCES = {
     "submit": ("customer_service",),
-    "approve": ("dealer",),
+    "approve": ("dealer", "warehouse"),
     "reject": ("dealer",),
     "ship_part": ("dealer",),
     "ship_all": ("dealer",),
     "cancel": ("dealer",),
 }
+REP_HEARS = {"approve", "reject", "ship_part", "ship_all", "cancel"}
 
 
 def payload(order: Order, event: OrderEvent) -> dict:
-    return {
+    customer = order.customer if isinstance(order.customer, Customer) else None
+    data = {
         "order_id": order.id,
         "order_number": order.number,
         "customer_id": order.customer_id,
+        "customer_name": customer.name if customer else Customer.get_by_id(order.customer_id).name,
         "status": event.to_status,
         "status_label": STATUS_LABELS.get(event.to_status, event.to_status),
         "total": str(order.total),
         "note": event.note,
         "at": to_local(event.created_at).strftime("%Y-%m-%d %H:%M"),
     }
+    if event.action in ("ship_part", "ship_all"):
+        shipment = (
+            Shipment.select().where(Shipment.order == order.id).order_by(Shipment.id.desc()).first()
+        )
+        data["carrier"], data["tracking_no"] = shipment.carrier, shipment.tracking_no
+    return data
+
+
+def _rep_of(order: Order) -> int | None:
+    if order.source == "rep" and str(order.placed_by).startswith("rep:"):
+        return int(order.placed_by.removeprefix("rep:"))
+    return None
+
+
+def _write(order: Order, event: OrderEvent, kind: str, audience: str, data: dict, key: str):
+    notification = Notification.create(
+        order=order.id,
+        event=event.id,
+        audience=audience,
+        kind=kind,
+        payload=json.dumps(data, ensure_ascii=False),
+        dedup_key=key,
+    )
+    inbox_owner = {"dealer": {"customer": order.customer_id}, "rep": {"staff": data.get("rep_id")}}
+    if audience in inbox_owner:
+        words = describe(kind, audience, data)
+        InboxMessage.create(
+            **inbox_owner[audience],
+            notification=notification.id,
+            order=order.id,
+            kind=kind,
+            title=words["title"],
+            body=f"订单 {order.number}：{words['detail']}"[:500],
+        )
+    if _settings["enqueue"]:
+        # Queued only once the transaction commits: a rolled-back event sends nothing.
+        db.after_commit(lambda nid=notification.id: _enqueue(nid))
 
 
 def record(order: Order, event: OrderEvent) -> None:
-    for audience in AUDIENCES.get(event.action, ()):
-        notification = Notification.create(
-            order=order.id,
-            event=event.id,
-            audience=audience,
-            kind=event.action,
-            payload=json.dumps(payload(order, event), ensure_ascii=False),
-            dedup_key=f"event:{event.id}:{audience}",
-        )
-        if _settings["enqueue"]:
-            # Queued only once the transaction commits: a rolled-back event sends nothing.
-            db.after_commit(lambda nid=notification.id: _enqueue(nid))
+    audiences = list(AUDIENCES.get(event.action, ()))
+    rep_id = _rep_of(order)
+    if rep_id is not None and event.action in REP_HEARS:
+        audiences.append("rep")
+    if not audiences:
+        return
+    data = payload(order, event)
+    if rep_id is not None:
+        data["rep_id"] = rep_id
+    for audience in audiences:
+        _write(order, event, event.action, audience, data, f"event:{event.id}:{audience}")
+
+
+def record_step(order: Order, role: str, seq: int) -> None:
+    """An approval step now waits for `role`: the staff in that role hear of it."""
+    event = (
+        OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id.desc()).get()
+    )
+    data = {**payload(order, event), "role": role}
+    _write(order, event, "approval_step", "approver", data, f"step:{order.id}:{seq}:{role}")
 
 
 def _enqueue(notification_id: int) -> None:
@@ -66,7 +117,11 @@ _settings = {"enqueue": False}
 
 
 def install(enqueue: bool) -> None:
-    """Hook the outbox into core's status changes (called by create_app)."""
+    """Hook the outbox into core's status changes and the review's approval steps."""
+    from app.mall import review
+
     _settings["enqueue"] = enqueue
     if record not in orders.event_listeners:
         orders.event_listeners.append(record)
+    if record_step not in review.step_listeners:
+        review.step_listeners.append(record_step)

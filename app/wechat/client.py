@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from urllib.parse import urljoin
 
+import requests
 from redis.exceptions import RedisError
 from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 WECHAT_ORIGIN = "https://api.weixin.qq.com/"
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid, malformed, expired
 REFRESH_MARGIN = 300  # seconds before WeChat's expiry that we fetch a new one
+FORCE_REFRESH_EVERY = 30  # WeChat limits forced stable_token refreshes (and to 20 a day)
 
 
 class RebaseAdapter(HTTPAdapter):
@@ -134,22 +137,46 @@ class SharedTokenClient(WeChatClient):
         return token or self.refresh_token(stale=None)
 
     def refresh_token(self, stale: str | None) -> str:
-        """Fetch a new token unless another worker already replaced the stale one."""
+        """Get the app's token from WeChat's stable_token, unless another worker already replaced
+        the stale one. A plain call returns the token every caller shares (a new one once it has
+        expired); only when WeChat keeps refusing that same token is a refresh forced, and never
+        more often than WeChat allows (FORCE_REFRESH_EVERY)."""
         with self._token_lock():
             current = self.session.get(self.access_token_key)
             if current and current != stale:
                 return current
-            result = self._fetch_access_token(
-                url="https://api.weixin.qq.com/cgi-bin/token",
-                params={
-                    "grant_type": "client_credential",
-                    "appid": self.appid,
-                    "secret": self.secret,
-                },
-            )
+            result = self._stable_token(force=False)
+            if stale is not None and result["access_token"] == stale:
+                forced_key = f"{self.appid}_forced_refresh_at"
+                if time.time() - float(self.session.get(forced_key) or 0) < FORCE_REFRESH_EVERY:
+                    raise WeChatClientException(45011, "forced token refresh too soon", client=self)
+                self.session.set(forced_key, str(time.time()), FORCE_REFRESH_EVERY)
+                result = self._stable_token(force=True)
             ttl = max(int(result.get("expires_in", 7200)) - REFRESH_MARGIN, 60)
             self.session.set(self.access_token_key, result["access_token"], ttl)
             return result["access_token"]
+
+    def _stable_token(self, force: bool) -> dict:
+        response = self._http.post(
+            f"{WECHAT_ORIGIN}cgi-bin/stable_token",
+            json={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+                "force_refresh": force,
+            },
+            timeout=self.timeout,
+        )
+        try:
+            response.raise_for_status()
+            result = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatClientException(None, str(exc), client=self, response=response) from exc
+        if result.get("errcode"):
+            raise WeChatClientException(
+                result["errcode"], result.get("errmsg", ""), client=self, response=response
+            )
+        return result
 
     def call(self, fn):
         """Run fn(); if WeChat says the token is invalid or expired, refresh once and run it again."""

@@ -10,7 +10,10 @@ and can be told to fail or to be slow. Control endpoints live under `/_sandbox/`
 from __future__ import annotations
 
 import argparse
+import copy
+import datetime
 import itertools
+import re
 import secrets
 import threading
 import time
@@ -20,6 +23,54 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, redirect, request
 
 TOKEN_TTL = 7200
+FORCE_REFRESH_EVERY = 30  # seconds: WeChat refuses forced stable_token refreshes closer than this
+
+# The templates this sandbox's accounts have, as applied for on the WeChat platform (the README
+# lists them): template id → its keywords. More can be added at POST /_sandbox/templates.
+DEFAULT_TEMPLATES = {
+    "template": {
+        "order-status": ["character_string1", "phrase2", "time3", "amount4", "thing5"],
+        "order-shipped": ["character_string1", "thing2", "character_string3", "time4", "phrase5"],
+        "staff-todo": ["character_string1", "thing2", "amount3", "phrase4", "time5"],
+    },
+    "subscribe": {
+        "order-status": ["character_string1", "phrase2", "time3", "thing4"],
+        "order-shipped": ["character_string1", "thing2", "character_string3", "time4"],
+    },
+}
+# Tencent Cloud SMS templates (id → number of parameters), as registered with the provider.
+DEFAULT_SMS_TEMPLATES = {"1000001": 3, "1000002": 4, "1000003": 2}
+
+LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "number": 32, "letter": 32, "name": 10}
+AMOUNT = re.compile(r"^¥?-?\d+(\.\d{1,2})?元?$")
+TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y年%m月%d日 %H:%M")
+
+
+def field_error(kind: str, key: str, value) -> str | None:
+    """Why WeChat would refuse this field (47003), or None."""
+    if not isinstance(value, str):
+        return f"data.{key}.value must be a string"
+    if kind == "template" and (len(value) > 20 or "\n" in value):
+        return f"data.{key}.value exceeds 20 characters or has a line break"
+    prefix = key.rstrip("0123456789")
+    if prefix in LIMITS and len(value) > LIMITS[prefix]:
+        return f"data.{key}.value exceeds {LIMITS[prefix]} characters"
+    if prefix in ("character_string", "letter", "number") and not re.fullmatch(
+        r"[\x21-\x7e]+", value
+    ):
+        return f"data.{key}.value must be letters, digits or symbols"
+    if prefix == "time":
+        for fmt in TIME_FORMATS:
+            try:
+                datetime.datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            return f"data.{key}.value is not a date-time"
+    if prefix == "amount" and not AMOUNT.match(value):
+        return f"data.{key}.value is not an amount"
+    return None
 
 
 @dataclass
@@ -27,6 +78,7 @@ class SandboxState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # token → (appid, expiry)
     messages: list[dict] = field(default_factory=list)
+    sms: list[dict] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)  # openids that refused subscribe messages
     token_fetches: int = 0
     down_until: float = 0.0
@@ -34,13 +86,23 @@ class SandboxState:
     delay: float = 0.0
     msg_ids: itertools.count = field(default_factory=lambda: itertools.count(100001))
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code from authorize → openid
+    stable: dict[str, tuple[str, float, float]] = field(default_factory=dict)  # appid → token,
+    # expiry, time of the last forced refresh
+    calls: dict[str, int] = field(default_factory=dict)  # endpoint → calls
+    templates: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_TEMPLATES))
+    sms_templates: dict = field(default_factory=lambda: dict(DEFAULT_SMS_TEMPLATES))
 
     def reset(self) -> None:
         with self.lock:
             self.tokens.clear()
             self.messages.clear()
+            self.sms.clear()
             self.refused.clear()
             self.oauth_codes.clear()
+            self.stable.clear()
+            self.calls.clear()
+            self.templates = copy.deepcopy(DEFAULT_TEMPLATES)
+            self.sms_templates = dict(DEFAULT_SMS_TEMPLATES)
             self.token_fetches = 0
             self.down_until = 0.0
             self.fail_next = 0
@@ -49,6 +111,10 @@ class SandboxState:
 
 def wx_error(code: int, message: str):
     return jsonify({"errcode": code, "errmsg": message})
+
+
+def _tc_error(code: str, message: str, request_id: str) -> dict:
+    return {"Error": {"Code": code, "Message": message}, "RequestId": request_id}
 
 
 def create_sandbox(state: SandboxState | None = None) -> Flask:
@@ -61,6 +127,8 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
     def faults():
         if request.path.startswith("/_sandbox"):
             return None
+        with state.lock:
+            state.calls[request.path] = state.calls.get(request.path, 0) + 1
         if state.delay:
             time.sleep(state.delay)
         with state.lock:
@@ -96,6 +164,32 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
                 del state.tokens[old]
             state.tokens[new] = (appid, time.time() + TOKEN_TTL)
         return jsonify({"access_token": new, "expires_in": TOKEN_TTL})
+
+    @app.post("/cgi-bin/stable_token")
+    def stable_token():
+        """The token every caller shares: the same one within its 7,200 s unless forced, and a
+        forced refresh at most once in FORCE_REFRESH_EVERY seconds."""
+        body = request.get_json(force=True, silent=True) or {}
+        appid = body.get("appid", "")
+        if body.get("grant_type") != "client_credential":
+            return wx_error(40002, "invalid grant_type")
+        if not appid or not body.get("secret"):
+            return wx_error(40013, "invalid appid")
+        now = time.time()
+        with state.lock:
+            state.token_fetches += 1
+            current, expiry, forced_at = state.stable.get(appid, ("", 0.0, 0.0))
+            if body.get("force_refresh"):
+                if now - forced_at < FORCE_REFRESH_EVERY:
+                    return wx_error(45011, "api minute-quota reach limit, mustslower")
+                forced_at = now
+                state.tokens.pop(current, None)  # the old stable token stops working
+                current = ""
+            if not current or expiry <= now:
+                current, expiry = secrets.token_urlsafe(24), now + TOKEN_TTL
+                state.tokens[current] = (appid, expiry)
+            state.stable[appid] = (current, expiry, forced_at)
+        return jsonify({"access_token": current, "expires_in": int(expiry - now)})
 
     def refuse_code(code: str):
         """WeChat's answer to a login code it does not know (any code starting "invalid")."""
@@ -162,6 +256,20 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
         body = request.get_json(force=True, silent=True) or {}
         if not body.get("touser") or not body.get("template_id"):
             return wx_error(47001, "data format error")
+        with state.lock:
+            keys = state.templates[kind].get(body["template_id"])
+        if keys is None:
+            return wx_error(40037, "invalid template_id")
+        data = body.get("data") or {}
+        if not isinstance(data, dict):
+            return wx_error(47003, "argument invalid! data")
+        for key, entry in data.items():
+            if key not in keys:  # includes first and remark, which WeChat dropped in 2023
+                return wx_error(47003, f"argument invalid! data.{key} is not a keyword")
+            value = entry.get("value") if isinstance(entry, dict) else None
+            problem = field_error(kind, key, value)
+            if problem:
+                return wx_error(47003, f"argument invalid! {problem}")
         if kind == "subscribe" and body["touser"] in state.refused:
             return wx_error(43101, "user refuse to accept the msg")
         with state.lock:
@@ -177,18 +285,80 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
     def subscribe_send():
         return record("subscribe")
 
-    @app.post("/sms/send")
-    def sms_send():
-        # Not WeChat: a stand-in for the SMS provider's HTTP API, so SMS is faked over HTTP too.
-        body = request.get_json(silent=True) or {}
-        if not body.get("phone") or not body.get("text"):
-            return jsonify({"code": 400, "message": "phone and text required"}), 400
+    @app.post("/")
+    def tencent_cloud_api():
+        """Not WeChat: a stand-in for Tencent Cloud's SMS API (SendSms), which the official SDK
+        calls with an X-TC-Action header; it checks the template and its parameter count."""
+        request_id = secrets.token_hex(8)
+        if request.headers.get("X-TC-Action") != "SendSms":
+            return jsonify({"Response": _tc_error("InvalidAction", "unknown action", request_id)})
+        body = request.get_json(force=True, silent=True) or {}
+        phones = body.get("PhoneNumberSet") or []
+        params = body.get("TemplateParamSet") or []
         with state.lock:
-            msgid = next(state.msg_ids)
-            state.messages.append(
-                {"kind": "sms", "msgid": msgid, "at": time.time(), "touser": body["phone"], **body}
+            expected = state.sms_templates.get(str(body.get("TemplateId", "")))
+        if not phones or not body.get("SignName") or not body.get("SmsSdkAppId"):
+            error = _tc_error(
+                "MissingParameter", "PhoneNumberSet, SignName and SmsSdkAppId", request_id
             )
-        return jsonify({"code": 0, "id": str(msgid)})
+        elif expected is None:
+            error = _tc_error(
+                "FailedOperation.TemplateIncorrectOrUnapproved", "template", request_id
+            )
+        elif len(params) != expected:
+            error = _tc_error(
+                "FailedOperation.TemplateParamSetNotMatchApprovedTemplate",
+                f"template wants {expected} parameters, got {len(params)}",
+                request_id,
+            )
+        else:
+            error = None
+        if error:
+            return jsonify({"Response": error})
+        statuses = []
+        with state.lock:
+            for phone in phones:
+                serial = f"sandbox-{next(state.msg_ids)}"
+                state.sms.append(
+                    {
+                        "phone": phone,
+                        "template_id": str(body["TemplateId"]),
+                        "params": params,
+                        "sign_name": body["SignName"],
+                        "serial_no": serial,
+                        "at": time.time(),
+                    }
+                )
+                statuses.append(
+                    {
+                        "SerialNo": serial,
+                        "PhoneNumber": phone,
+                        "Fee": 1,
+                        "SessionContext": "",
+                        "Code": "Ok",
+                        "Message": "send success",
+                        "IsoCode": "CN",
+                    }
+                )
+        return jsonify({"Response": {"SendStatusSet": statuses, "RequestId": request_id}})
+
+    @app.get("/_sandbox/sms")
+    def sms_sent():
+        phone = request.args.get("phone")
+        with state.lock:
+            items = [m for m in state.sms if not phone or m["phone"] == phone]
+        return jsonify({"items": items, "total": len(items)})
+
+    @app.post("/_sandbox/templates")
+    def add_template():
+        """Register a template on the sandbox's account: {"kind", "template_id", "keywords"}."""
+        body = request.get_json(silent=True) or {}
+        kind = body.get("kind")
+        if kind not in ("template", "subscribe") or not body.get("template_id"):
+            return jsonify({"error": "kind and template_id required"}), 400
+        with state.lock:
+            state.templates[kind][body["template_id"]] = list(body.get("keywords") or [])
+        return jsonify({"ok": True})
 
     # --- control endpoints for development and tests ---
 
@@ -213,7 +383,14 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
     @app.get("/_sandbox/stats")
     def stats():
         with state.lock:
-            return jsonify({"token_fetches": state.token_fetches, "messages": len(state.messages)})
+            return jsonify(
+                {
+                    "token_fetches": state.token_fetches,
+                    "messages": len(state.messages),
+                    "sms": len(state.sms),
+                    "calls": dict(state.calls),
+                }
+            )
 
     @app.post("/_sandbox/reset")
     def reset():
@@ -233,6 +410,7 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
     def expire_tokens():
         with state.lock:
             state.tokens = {t: (a, 0.0) for t, (a, _) in state.tokens.items()}
+            state.stable = {a: (t, 0.0, f) for a, (t, _, f) in state.stable.items()}
         return jsonify({"ok": True})
 
     @app.post("/_sandbox/refuse-subscribe")

@@ -308,8 +308,14 @@ def test_every_status_change_writes_its_notification_intent(client, co):
         },
     )
     rows = [(n.kind, n.audience) for n in Notification.select().order_by(Notification.id)]
-    assert rows == [("submit", "customer_service"), ("approve", "dealer"), ("ship_all", "dealer")]
+    assert rows == [
+        ("submit", "customer_service"),
+        ("approve", "dealer"),
+        ("approve", "warehouse"),
+        ("ship_all", "dealer"),
+    ]
     shipped = json.loads(Notification.get(Notification.kind == "ship_all").payload)
+    assert (shipped["carrier"], shipped["tracking_no"]) == ("顺丰", "SF9")
     assert "SF9" in shipped["note"] and shipped["order_number"] == order.number
 
 

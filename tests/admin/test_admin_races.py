@@ -63,7 +63,11 @@ def test_two_approvers_at_once_push_the_order_into_core_exactly_once(gunicorn, c
     )
     assert (
         Notification.select()
-        .where((Notification.order == order.id) & (Notification.kind == "approve"))
+        .where(
+            (Notification.order == order.id)
+            & (Notification.kind == "approve")
+            & (Notification.audience == "dealer")
+        )
         .count()
         == 1
     )

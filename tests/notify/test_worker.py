@@ -56,7 +56,8 @@ def approved_orders_for_followers(client, shop, count: int) -> list[int]:
             headers={"Authorization": f"Bearer {token}"},
         )
         orders.approve_order(r.get_json()["id"], "staff:1")
-    return [n.id for n in Notification.select().where(Notification.kind == "approve")]
+    dealer_approvals = (Notification.kind == "approve") & (Notification.audience == "dealer")
+    return [n.id for n in Notification.select().where(dealer_approvals)]
 
 
 def enqueue(env, ids) -> None:
