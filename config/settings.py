@@ -149,7 +149,7 @@ class TestingConfig(BaseConfig):
     WECHAT_OA_APPID = "wxtestofficialacct"
     WECHAT_OA_SECRET = secrets.token_hex(16)
     WECHAT_OA_TOKEN = "test-callback-token"  # noqa: S105 - the sandbox's, tests only
-    SMS_SECRET_ID = "test-sms-id"
+    SMS_SECRET_ID = "test-sms-id"  # noqa: S105 - the sandbox takes any, tests only
     SMS_SECRET_KEY = secrets.token_hex(8)
     SMS_SDK_APP_ID = "1400000000"
     # A valid 43-character EncodingAESKey, tests only.
