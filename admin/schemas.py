@@ -8,8 +8,10 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.rules import OrderStatus, SettlementMethod
+from app.notify.settings import current as notify_settings
 from app.schemas import OrderOut, ShipmentOut
 from app.validation import (
+    JsonBoolean,
     LocalDateTime,
     PageIn,
     business_date,
@@ -21,6 +23,10 @@ from app.validation import (
 )
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
+
+
+def h5_base_url() -> str:
+    return notify_settings().h5_base_url
 
 
 class StaffLoginIn(Schema):
@@ -61,7 +67,7 @@ class StaffIn(Schema):
 
 
 class StaffPatchIn(Schema):
-    active = fields.Boolean(required=True)
+    active = JsonBoolean(required=True)
 
 
 class PasswordChangeIn(Schema):
@@ -112,7 +118,7 @@ class AnnouncementIn(Schema):
     title = fields.String(required=True, validate=text)
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
     branch_id = id_field(load_default=None, allow_none=True)
-    pinned = fields.Boolean(load_default=False)
+    pinned = JsonBoolean(load_default=False)
     expires_at = fields.DateTime(load_default=None, allow_none=True)
 
 
@@ -144,7 +150,7 @@ class ProductIn(Schema):
     step = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99999))
     list_price = money_in(required=True)
     prices = _level_prices()
-    active = fields.Boolean(load_default=True)
+    active = JsonBoolean(load_default=True)
     image = fields.String(load_default="", validate=validate.Length(max=500))
 
 
@@ -158,7 +164,7 @@ class ProductPatchIn(Schema):
     step = fields.Integer(validate=validate.Range(min=1, max=99999))
     list_price = money_in()
     prices = _level_prices()
-    active = fields.Boolean()
+    active = JsonBoolean()
     image = fields.String(validate=validate.Length(max=500))
 
 
@@ -229,7 +235,7 @@ class CustomerPatchIn(Schema):
     visit_every_days = fields.Integer(
         validate=validate.Range(min=1, max=365, error="拜访周期须在 1 到 365 天之间")
     )
-    active = fields.Boolean()
+    active = JsonBoolean()
 
 
 class CustomerOut(Schema):
@@ -275,6 +281,13 @@ class InvitationIn(Schema):
     role = fields.String(
         load_default="dealer", validate=validate.OneOf(["dealer"], error="客户邀请只能是 dealer")
     )
+
+
+class StaffInvitationOut(Schema):
+    invite_code = fields.String(attribute="code")
+    role = fields.String()
+    expires_at = LocalDateTime()
+    url = fields.Function(lambda i: f"{h5_base_url()}/bind?code={i.code}")
 
 
 class InvitationOut(Schema):
@@ -378,7 +391,7 @@ class AdjustOrderIn(Schema):
 
 class ApproveIn(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=500))
-    credit_override = fields.Boolean(load_default=False)
+    credit_override = JsonBoolean(load_default=False)
 
 
 class RejectIn(Schema):
@@ -501,7 +514,9 @@ class RuleListOut(Schema):
 
 
 class NotificationQueryIn(PageIn):
-    status = fields.String(validate=validate.OneOf(["pending", "sent", "dead"], error="状态无效"))
+    status = fields.String(
+        validate=validate.OneOf(["pending", "sent", "undeliverable", "dead"], error="状态无效")
+    )
     order_id = id_field(strict=False)
 
 

@@ -79,6 +79,10 @@ class WeChatUnavailable(AppError):
     status, code, default_message = 502, "wechat_unavailable", "微信服务暂时不可用，请稍后再试"
 
 
+class SmsUnavailable(AppError):
+    status, code, default_message = 502, "sms_unavailable", "短信发送失败，请稍后再试"
+
+
 class TooFar(AppError):
     status, code, default_message = 422, "too_far", "距离门店太远，无法签到"
 

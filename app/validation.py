@@ -157,3 +157,16 @@ def reject_unstorable(value, where: str) -> None:
     elif isinstance(value, list):
         for item in value:
             reject_unstorable(item, where)
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean in a JSON body: true or false only (not 0, 1, "yes": a client that sends those
+    has a bug worth hearing about). Form pages relax it back to marshmallow's text values."""
+
+    truthy = frozenset({True})
+    falsy = frozenset({False})
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool) and self.truthy == {True}:
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)

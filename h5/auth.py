@@ -8,7 +8,7 @@ from app.errors import AppError, Forbidden, ValidationFailed
 from app.mall import accounts
 from app.wechat import official_account
 from h5.blueprint import bp
-from h5.session import h5_login, oauth_redirect, safe_next, sign_in
+from h5.session import HOMES, h5_login, oauth_redirect, safe_next, sign_in
 
 
 @bp.get("/oauth")
@@ -44,5 +44,4 @@ def bind():
         bound = accounts.bind(user.id, code)
     except AppError as exc:
         return render_template("h5/bind.html", code=code, user=user, error=exc.message), 422
-    target = "h5.rep_home" if bound.role == "rep" else "h5.home"
-    return redirect(url_for(target, bound=1))
+    return redirect(url_for(HOMES.get(bound.role, "h5.home"), bound=1))

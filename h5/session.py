@@ -16,6 +16,7 @@ from app.errors import AppError, Unauthorized
 from app.extensions import csrf
 from app.mall import accounts
 from app.mall.models import WechatUser
+from app.notify import inbox
 from h5.blueprint import bp
 
 # Everything from the app itself: no outside request, no framing, no inline script.
@@ -54,6 +55,17 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+@bp.app_context_processor
+def _unread():
+    """The unread badge in the dealer's navigation."""
+    if request.blueprint != "h5":
+        return {}
+    user = g.get("h5_user")
+    if user is None or user.role != "dealer":
+        return {"unread": 0}
+    return {"unread": inbox.unread_count(inbox.Owner.of(user))}
 
 
 @bp.errorhandler(AppError)
@@ -101,6 +113,10 @@ def sign_in(user: WechatUser) -> None:
     session["h5_seen"] = time.time()
 
 
+# Where each kind of user starts.
+HOMES = {"dealer": "h5.home", "rep": "h5.rep_home", "staff": "h5.staff_home"}
+
+
 def h5_login(*roles: str):
     """Signed in through WeChat (else off to OAuth and back to this page); with roles, bound in
     one of them (else to the binding page)."""
@@ -114,7 +130,7 @@ def h5_login(*roles: str):
             if roles and user.role not in roles:
                 if user.role is None:
                     return redirect(url_for("h5.bind"))
-                return redirect(url_for("h5.rep_home" if user.role == "rep" else "h5.home"))
+                return redirect(url_for(HOMES.get(user.role, "h5.home")))
             return view(*args, **kwargs)
 
         return wrapper

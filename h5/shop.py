@@ -9,12 +9,13 @@ from flask import flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.core import receivables
-from app.core.models import CustomerAddress, Order, OrderEvent
+from app.core.models import CustomerAddress
 from app.core.orders import LineRequest
 from app.core.rules import ACTION_LABELS, STATUS_LABELS
 from app.errors import AppError, ValidationFailed
 from app.field import replenishment
 from app.mall import announcements, cart, catalog, ordering
+from app.notify import inbox
 from app.timeutil import local_today
 from app.validation import business_date
 from h5.blueprint import bp, first_qty
@@ -308,14 +309,34 @@ def account():
 @bp.get("/messages")
 @dealer
 def messages():
-    """What happened to this dealer's orders, newest first."""
-    events = (
-        OrderEvent.select(OrderEvent, Order)
-        .join(Order)
-        .where(Order.customer == _customer().id)
-        .order_by(OrderEvent.created_at.desc(), OrderEvent.id.desc())
-        .limit(50)
-    )
+    """The in-app inbox: every message about this dealer's orders, newest first."""
+    page = parse_form(OrderListQuery(only=("page",)), request.args)["page"]
+    items, total, unread = inbox.messages(_owner(), False, page, PER_PAGE)
     return render_template(
-        "h5/messages.html", events=list(events), labels=STATUS_LABELS, actions=ACTION_LABELS
+        "h5/messages.html",
+        items=items,
+        unread=unread,
+        page=page,
+        more=page * PER_PAGE < total,
     )
+
+
+@bp.get("/messages/<int:message_id>")
+@dealer
+def message(message_id: int):
+    """Opening a message marks it read and shows its order."""
+    found = inbox.mark_read(_owner(), message_id)
+    if found.order_id:
+        return redirect(url_for("h5.order", order_id=found.order_id))
+    return redirect(url_for("h5.messages"))
+
+
+@bp.post("/messages/read-all")
+@dealer
+def messages_read_all():
+    inbox.mark_all_read(_owner())
+    return redirect(url_for("h5.messages"))
+
+
+def _owner() -> inbox.Owner:
+    return inbox.Owner.of(current_user())

@@ -7,6 +7,7 @@ from flask import current_app, request
 from app.api import Blueprint
 from app.extensions import limiter
 from app.mall import accounts
+from app.notify import inbox
 from app.wechat import official_account
 from miniprogram_api.schemas import (
     BindIn,
@@ -101,4 +102,5 @@ def me():
             "branch_name": customer.branch.name,
         },
         "staff": user.staff if user.role == "rep" else None,
+        "unread": inbox.unread_count(inbox.Owner.of(user)) if user.role else 0,
     }

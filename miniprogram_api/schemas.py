@@ -66,6 +66,37 @@ class MeOut(Schema):
     bound = fields.Boolean()
     customer = fields.Nested(MeCustomerOut, allow_none=True)
     staff = fields.Nested(StaffBriefOut, allow_none=True)
+    unread = fields.Integer()  # unread messages in the in-app inbox
+
+
+class InboxQueryIn(PageIn):
+    unread_only = fields.Boolean(load_default=False)
+
+
+class InboxMessageOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+    read = fields.Function(lambda m: m.read_at is not None)
+
+
+class InboxPageOut(Schema):
+    items = fields.List(fields.Nested(InboxMessageOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    unread = fields.Integer()
+
+
+class UnreadOut(Schema):
+    unread = fields.Integer()
+
+
+class TemplateIdsOut(Schema):
+    template_ids = fields.List(fields.String())
 
 
 class CategoryLeafOut(Schema):

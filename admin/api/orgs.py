@@ -11,6 +11,7 @@ from admin.schemas import (
     RuleListOut,
     RuleOut,
     StaffIn,
+    StaffInvitationOut,
     StaffOut,
     StaffPageOut,
     StaffPatchIn,
@@ -19,6 +20,7 @@ from admin.schemas import (
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
+from app.backoffice import accounts
 from app.backoffice import organisation as settings
 from app.mall.models import ApprovalRule
 from app.validation import PageIn, page_of_query
@@ -70,6 +72,15 @@ def update_staff(data, staff_id):
     """Disable or re-enable an account in the caller's scope: every older token and console
     session of it stops working at once."""
     return settings.set_staff_active(current_staff(), staff_id, data["active"])
+
+
+@bp.post("/staff/<id:staff_id>/invitations")
+@staff_required("staff.manage")
+@bp.response(201, StaffInvitationOut)
+def invite_staff(staff_id):
+    """A single-use code (7 days) that binds this staff member's WeChat: WeChat messages for new
+    orders, approval steps and orders to ship, and review on the phone at /h5/staff/."""
+    return accounts.invite_staff(current_staff(), staff_id)
 
 
 @bp.post("/staff/<id:staff_id>/unlock")

@@ -127,6 +127,7 @@ def customer_detail(customer_id: int):
         suggestions=suggestions,
         method_labels=METHOD_LABELS,
         reports=reports,
+        reach=accounts.reachability(g.staff, customer_id),
         receipt_methods=RECEIPT_METHODS,
         today=local_today(),
         **_choices(),
@@ -162,6 +163,18 @@ def set_price(customer_id: int):
 def create_invitation(customer_id: int):
     invitation = accounts.invite_dealer(g.staff, customer_id)
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
+
+
+@bp.post("/customers/<int:customer_id>/invitation-sms")
+@console_login("invitations.create")
+def invitation_sms(customer_id: int):
+    """邀请短信: the dealer gets their binding link on their phone."""
+
+    def action():
+        invitation = accounts.send_invitation_sms(g.staff, customer_id, request.form.get("phone"))
+        return f"已发送邀请短信到 {invitation.sms_phone}"
+
+    return perform(action, "已发送邀请短信", _detail(customer_id))
 
 
 @bp.get("/invitations/<code>")

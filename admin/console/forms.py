@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from admin.console.blueprint import bp
 from app.errors import AppError, ValidationFailed
-from app.validation import reject_unstorable
+from app.validation import JsonBoolean, reject_unstorable
 
 # Field names as staff read them in error messages.
 FIELD_LABELS = {
@@ -76,6 +76,8 @@ def relax(schema: Schema) -> Schema:
     for field in schema.fields.values():
         if isinstance(field, fields.Integer):
             field.strict = False
+        elif isinstance(field, JsonBoolean):  # a checkbox sends "1", "on" or "true"
+            field.truthy, field.falsy = fields.Boolean.truthy, fields.Boolean.falsy
         elif isinstance(field, fields.Nested):
             relax(field.schema)
         elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):

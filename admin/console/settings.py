@@ -222,15 +222,27 @@ def unlock_staff(staff_id: int):
 @bp.post("/staff/<int:staff_id>/invitations")
 @console_login("staff.manage")
 def rep_invitation(staff_id: int):
-    """A code that binds the rep's WeChat to their staff account (for the rep pages)."""
-    invitation = accounts.invite_rep(g.staff, staff_id)
+    """A code that binds a staff member's WeChat to their account: WeChat messages and orders to
+    review on the phone (reps: the rep pages)."""
+    invitation = accounts.invite_staff(g.staff, staff_id)
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
 
 
 # --- notifications -------------------------------------------------------------------
 
-NOTIFY_STATUS = {"pending": "待发送", "sent": "已送达", "dead": "发送失败"}
-AUDIENCE_LABELS = {"dealer": "经销商", "customer_service": "客服"}
+NOTIFY_STATUS = {
+    "pending": "待发送",
+    "sent": "已送达",
+    "undeliverable": "无法送达",
+    "dead": "发送失败",
+}
+AUDIENCE_LABELS = {
+    "dealer": "经销商",
+    "rep": "业务员",
+    "customer_service": "客服",
+    "approver": "审批人",
+    "warehouse": "仓库",
+}
 CHANNEL_LABELS = {"template": "公众号模板消息", "subscribe": "小程序订阅消息", "sms": "短信"}
 
 
@@ -250,7 +262,7 @@ def notifications():
         statuses=NOTIFY_STATUS,
         audiences=AUDIENCE_LABELS,
         channels=CHANNEL_LABELS,
-        actions=ACTION_LABELS,
+        actions={**ACTION_LABELS, "approval_step": "待审批"},
     )
 
 

@@ -20,6 +20,7 @@ from app.core.models import Customer, CustomerPrice, Product, Receipt, Staff
 from app.errors import NotFound
 from app.mall import accounts
 from app.mall.models import Invitation
+from app.notify import reach
 from app.timeutil import local_today
 
 
@@ -66,13 +67,15 @@ def invite_dealer(staff: Staff, customer_id: int, role: str = "dealer") -> Invit
     return accounts.create_invitation(role, customer_id=customer_id, created_by=staff.id)
 
 
-def invite_rep(staff: Staff, staff_id: int) -> Invitation:
-    """A code that binds a rep's WeChat to their staff account: only for a rep in the caller's
-    scope whom the caller could have created (binding it takes over the rep's stores)."""
+def invite_staff(staff: Staff, staff_id: int) -> Invitation:
+    """A code that binds a staff member's WeChat to their account (reps: the rep pages; everyone:
+    WeChat messages and orders to review on the phone). Only for someone in the caller's scope
+    whom the caller could have created (binding a rep takes over the rep's stores)."""
     require(staff, "staff.manage")
-    rep = staff_in_scope(staff, staff_id)
-    require_grant(staff, rep.role, rep.data_scope, rep.branch_id)
-    return accounts.create_invitation("rep", staff_id=staff_id, created_by=staff.id)
+    person = staff_in_scope(staff, staff_id)
+    require_grant(staff, person.role, person.data_scope, person.branch_id)
+    role = "rep" if person.role == "rep" else "staff"
+    return accounts.create_invitation(role, staff_id=staff_id, created_by=staff.id)
 
 
 def invitation_for(staff: Staff, code: str) -> tuple[Invitation, str]:
@@ -107,3 +110,16 @@ def statement(
     require(staff, "customers.view")
     customer = customer_in_scope(staff, customer_id)
     return customer, receivables.account_statement(customer_id, date_from, date_to, local_today())
+
+
+def send_invitation_sms(staff: Staff, customer_id: int, phone: str | None) -> Invitation:
+    """邀请短信: a fresh binding link to the dealer's phone (the customer's, unless another is
+    given), limited per number. Raises: NotFound, ValidationFailed, RateLimited, ChannelError."""
+    require(staff, "invitations.create")
+    customer = customer_in_scope(staff, customer_id)
+    return reach.send_invitation_sms(customer, phone or "", staff.id)
+
+
+def reachability(staff: Staff, customer_id: int) -> dict:
+    require(staff, "customers.view")
+    return reach.reachability(customer_in_scope(staff, customer_id))

@@ -108,6 +108,9 @@ def dashboard(staff: Staff, days: int = 14, today: dt.date | None = None) -> dic
         )
         age_buckets[key] += 1
 
+    undeliverable = None
+    if staff.role in PERMISSIONS["notifications.view"]:
+        undeliverable = notifications_query(staff, {"status": "undeliverable"}).count()
     aging = None
     if staff.role in PERMISSIONS["reports.ar"]:
         aging = aging_for(staff, today, None)["totals"]
@@ -123,6 +126,7 @@ def dashboard(staff: Staff, days: int = 14, today: dt.date | None = None) -> dic
         "waiting_ages": age_buckets,
         "oldest_waiting_hours": round(oldest_hours, 1),
         "aging": {k: str(v) for k, v in aging.items()} if aging is not None else None,
+        "undeliverable": undeliverable,
     }
 
 

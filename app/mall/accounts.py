@@ -56,22 +56,23 @@ def create_invitation(
     created_by: int | None = None,
     ttl: dt.timedelta = INVITE_TTL,
 ) -> Invitation:
-    """A single-use code binding a WeChat user as a dealer of a customer, or as a rep.
+    """A single-use code binding a WeChat user as a dealer of a customer, as a rep, or as
+    another staff member (role "staff": WeChat messages and the staff pages on the phone).
 
-    Raises: ValidationFailed (role), NotFound (customer or rep).
+    Raises: ValidationFailed (role), NotFound (customer or staff member).
     """
     with transaction():
         if role == "dealer":
             if not Customer.select().where(Customer.id == customer_id, Customer.active).exists():
                 raise NotFound("客户不存在", customer_id=customer_id)
             staff_id = None
-        elif role == "rep":
-            rep = Staff.get_or_none(Staff.id == staff_id)
-            if rep is None or rep.role != "rep" or not rep.active:
-                raise NotFound("业务员不存在", staff_id=staff_id)
+        elif role in ("rep", "staff"):
+            person = Staff.get_or_none(Staff.id == staff_id)
+            if person is None or not person.active or (person.role == "rep") != (role == "rep"):
+                raise NotFound("业务员不存在" if role == "rep" else "员工不存在", staff_id=staff_id)
             customer_id = None
         else:
-            raise ValidationFailed("邀请角色无效", role=["须为 dealer 或 rep"])
+            raise ValidationFailed("邀请角色无效", role=["须为 dealer、rep 或 staff"])
         code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
         return Invitation.create(
             code=code,
@@ -163,6 +164,6 @@ def active_user(wechat_user_id: int) -> WechatUser:
         raise Unauthorized("登录凭证无效，请重新登录")
     if user.role == "dealer" and (user.customer is None or not user.customer.active):
         raise Unauthorized("账号已停用，请联系客服")
-    if user.role == "rep" and (user.staff is None or not user.staff.active):
+    if user.role in ("rep", "staff") and (user.staff is None or not user.staff.active):
         raise Unauthorized("账号已停用，请联系管理员")
     return user

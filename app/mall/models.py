@@ -56,6 +56,9 @@ class Invitation(BaseModel):
     used_at = DateTimeField(null=True)
     used_by = ForeignKeyField(WechatUser, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+    # An invitation sent to the dealer by SMS (the 邀请短信): to which number, when.
+    sms_phone = CharField(max_length=32, null=True, index=True)
+    sms_sent_at = DateTimeField(null=True)
 
 
 class CartItem(BaseModel):

@@ -28,6 +28,7 @@ class NotifySettings:
     sms_secret_key: str | None = None
     sms_app_id: str | None = None
     sms_sign_name: str = "订货商城"
+    sms_invitations_per_phone_day: int = 3
     sms_templates: dict[str, str] = field(
         default_factory=lambda: {
             "order_status": "1000001",
@@ -60,6 +61,7 @@ class NotifySettings:
             sms_secret_key=settings.get("SMS_SECRET_KEY"),
             sms_app_id=settings.get("SMS_SDK_APP_ID"),
             sms_sign_name=settings["SMS_SIGN_NAME"],
+            sms_invitations_per_phone_day=settings["SMS_INVITATIONS_PER_PHONE_DAY"],
             sms_templates={
                 "order_status": settings["SMS_TEMPLATE_ORDER_STATUS"],
                 "staff_todo": settings["SMS_TEMPLATE_STAFF_TODO"],

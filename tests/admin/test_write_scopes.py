@@ -86,8 +86,8 @@ def test_another_branchs_staff_cannot_be_disabled_or_bound(client, co, east_admi
     assert Staff.get_by_id(co.staff["bm_south"].id).active
     south_rep = make_staff("rep", co.south, username="rep_s")
     with pytest.raises(NotFound):
-        accounts.invite_rep(east_admin, south_rep.id)
-    assert accounts.invite_rep(east_admin, co.rep.id).code  # their own branch's rep: fine
+        accounts.invite_staff(east_admin, south_rep.id)
+    assert accounts.invite_staff(east_admin, co.rep.id).code  # their own branch's rep: fine
 
 
 def test_announcements_to_other_branches_or_everyone_need_scope_all(client, co, east_admin):
