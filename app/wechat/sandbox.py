@@ -406,6 +406,13 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
             state.delay = float(body.get("delay_seconds", 0))
         return jsonify({"ok": True})
 
+    @app.post("/_sandbox/invalidate-tokens")
+    def invalidate_tokens():
+        """WeChat refusing tokens (40001) that stable_token would still hand out unforced."""
+        with state.lock:
+            state.tokens.clear()
+        return jsonify({"ok": True})
+
     @app.post("/_sandbox/expire-tokens")
     def expire_tokens():
         with state.lock:

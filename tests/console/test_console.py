@@ -522,3 +522,42 @@ def test_dead_letters_are_listed_and_retried_within_scope(signed_in, co, client)
     )
     assert api.status_code == 404
     assert signed_in("wh").get("/admin/notifications").status_code == 403
+
+
+def test_the_customer_page_shows_reach_and_sends_invitation_sms_limited_per_number(
+    signed_in, co, sandbox
+):
+    import dataclasses
+
+    from app.mall.models import Invitation
+    from app.notify import settings as notify_settings
+
+    old = notify_settings.current()
+    notify_settings.configure(
+        dataclasses.replace(
+            old, sms_provider="tencent", sms_endpoint=sandbox.url.removeprefix("http://")
+        )
+    )
+    try:
+        cs = signed_in("cs")
+        page = cs.get(f"/admin/customers/{co.east_customer.id}").get_data(as_text=True)
+        assert "消息触达" in page and "无法触达" in page and "发送邀请短信" in page
+        for _ in range(3):
+            sent = cs.post(
+                f"/admin/customers/{co.east_customer.id}/invitation-sms", {"phone": "13600000001"}
+            )
+            assert ("success", "已发送邀请短信到 13600000001") in flashes(sent)
+        refused = cs.post(
+            f"/admin/customers/{co.east_customer.id}/invitation-sms", {"phone": "13600000001"}
+        )
+        assert any("今天已发送 3 条邀请短信" in text for _, text in flashes(refused))
+        texts = sandbox.sms(phone="+8613600000001")
+        assert len(texts) == 3 and texts[0]["template_id"] == "1000003"
+        code = Invitation.get(Invitation.sms_phone == "13600000001").code
+        assert any(t["params"][1].endswith(f"/h5/bind?code={code}") for t in texts)
+        other = signed_in("cs_east").post(
+            f"/admin/customers/{co.south_customer.id}/invitation-sms", {"phone": "13600000002"}
+        )
+        assert other.status_code == 404  # another branch's customer
+    finally:
+        notify_settings.configure(old)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,11 +16,25 @@ from tests.api.conftest import shop  # noqa: F401 - shared with tests/api
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
+class _Client:
+    """Each request in a context of its own, as a real request is: a test that holds an app
+    context (the admin company fixture) would otherwise share Flask's g between requests."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if name in ("get", "post", "open"):
+            return lambda *a, **kw: contextvars.Context().run(attr, *a, **kw)
+        return attr
+
+
 class Phone:
     """WeChat's browser on one person's phone, against the app's test client."""
 
     def __init__(self, client, sandbox, openid: str):
-        self.client, self.sandbox, self.openid = client, sandbox, openid
+        self.client, self.sandbox, self.openid = _Client(client), sandbox, openid
 
     def open(self, path: str):
         """Open a page as a person would: through WeChat's OAuth when there is no session."""

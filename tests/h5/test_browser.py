@@ -253,3 +253,45 @@ def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
     assert Visit.get_by_id(visit.id).checkout_at is not None
     phone.shot("rep-after-checkout")
     assert phone.errors == [], phone.errors
+
+
+def test_a_staff_member_binds_hears_of_a_new_order_and_approves_it_on_the_phone(
+    browser, gunicorn, sandbox, shop, app
+):
+    from urllib.parse import urlsplit
+
+    from app.core.orders import LineRequest, create_order
+    from app.mall.models import WechatUser
+    from app.notify import delivery
+
+    base = gunicorn.url
+    sandbox.state.reset()
+    cs = make_staff("customer_service", username="h5-cs", name="客服小王")
+    invitation = accounts.create_invitation("staff", staff_id=cs.id)
+    phone = Phone(browser, sandbox, "browser-h5-cs")
+    page = phone.page
+    page.goto(f"{base}/h5/bind?code={invitation.code}")
+    phone.button("绑定").click()
+    page.wait_for_url(f"{base}/h5/staff/?bound=1")
+    # They follow the official account (the callback records the subscribe event).
+    WechatUser.update(follows_oa=True).where(
+        WechatUser.oa_openid == "sandbox-oa-browser-h5-cs"
+    ).execute()
+
+    order = create_order(shop.customer.id, [LineRequest(shop.tea.id, 2)], placed_by="wechat:1")
+    with app.app_context():
+        delivery.deliver_due()
+    (message,) = sandbox.messages(touser="sandbox-oa-browser-h5-cs")
+    assert (
+        message["template_id"] == "staff-todo" and message["data"]["phrase4"]["value"] == "待审核"
+    )
+    page.goto(f"{base}{urlsplit(message['url']).path}")  # the link in the WeChat message
+    assert "信用与资金" in page.content() and "可用库存" in page.content()
+    phone.shot("staff-order")
+    phone.button("通过").click()
+    page.get_by_text("订单已审核通过").wait_for()
+    assert Order.get_by_id(order.id).status == "approved"
+    phone.shot("staff-order-approved")
+    page.goto(f"{base}/h5/staff/")
+    phone.shot("staff-queue")
+    assert phone.errors == [], phone.errors

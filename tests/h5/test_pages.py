@@ -2,6 +2,7 @@
 CSRF, page weight and a fixed number of queries per page."""
 
 import logging
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -205,3 +206,54 @@ def test_the_pages_own_css_and_js_are_small_and_make_no_outside_requests(dealer_
     page = dealer_phone.open("/h5/")
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert "http://" not in page.get_data(as_text=True).replace("http://localhost", "")
+
+
+def test_staff_bind_and_sign_on_the_phone_under_the_consoles_rules(phone, co, client):
+    from app.backoffice import accounts as staff_accounts
+
+    order = co.order(co.east_customer, (co.tea, 10))
+    cs = phone("cs-phone")
+    invitation = staff_accounts.invite_staff(co.staff["admin"], co.staff["cs_east"].id)
+    bound = cs.post("/h5/bind", {"code": invitation.code})
+    assert bound.location.endswith("/h5/staff/?bound=1")
+    queue = cs.open("/h5/staff/").get_data(as_text=True)
+    assert order.number in queue
+    page = cs.open(f"/h5/staff/orders/{order.id}").get_data(as_text=True)
+    assert ">通过</button>" in page and ">驳回</button>" in page and "可用库存" in page
+    assert "信用与资金" in page
+    approved = cs.post(
+        f"/h5/staff/orders/{order.id}/approve", {"comment": "已核对"}, from_page="/h5/staff/"
+    )
+    assert approved.status_code == 302
+    assert Order.get_by_id(order.id).status == "approved"
+
+    wh = phone("wh-phone")
+    wh.post(
+        "/h5/bind", {"code": staff_accounts.invite_staff(co.staff["admin"], co.staff["wh"].id).code}
+    )
+    seen = wh.open(f"/h5/staff/orders/{order.id}").get_data(as_text=True)
+    assert ">通过</button>" not in seen  # the warehouse does not sign
+
+    south = phone("bm-south-phone")
+    south.post(
+        "/h5/bind",
+        {"code": staff_accounts.invite_staff(co.staff["admin"], co.staff["bm_south"].id).code},
+    )
+    assert south.open(f"/h5/staff/orders/{order.id}").status_code == 404  # another branch's order
+    refused = south.post(
+        f"/h5/staff/orders/{order.id}/reject", {"reason": "x"}, from_page="/h5/staff/"
+    )
+    assert refused.status_code in (302, 404) and Order.get_by_id(order.id).status == "approved"
+
+
+def test_the_dealers_inbox_page_marks_messages_read(dealer_phone, shop):
+    order = core_orders.create_order(shop.customer.id, [core_orders.LineRequest(shop.tea.id, 1)])
+    core_orders.approve_order(order.id, "staff:1")
+    home = dealer_phone.open("/h5/").get_data(as_text=True)
+    assert "1 条未读消息" in home  # the badge in the navigation
+    page = dealer_phone.open("/h5/messages").get_data(as_text=True)
+    assert "订单已审核通过" in page and "全部已读" in page
+    message_id = int(re.search(r"/h5/messages/(\d+)", page).group(1))
+    opened = dealer_phone.client.get(f"/h5/messages/{message_id}")
+    assert opened.location.endswith(f"/h5/orders/{order.id}")
+    assert "未读消息" not in dealer_phone.open("/h5/").get_data(as_text=True)
