@@ -1,11 +1,20 @@
-"""Response schemas every surface shares: the order read model and replenishment suggestions."""
+"""Schemas every surface shares: the order read model, replenishment suggestions and returns."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.core.rules import STATUS_LABELS, OrderStatus
-from app.validation import DecimalString, LocalDateTime, money_field
+from app.validation import (
+    DecimalString,
+    LocalDateTime,
+    PageIn,
+    id_field,
+    money_field,
+    page_of,
+    qty_field,
+)
 
 
 class OrderLineOut(Schema):
@@ -92,3 +101,66 @@ class SuggestionsOut(Schema):
     turnover_days = fields.Integer()
     lead_days = fields.Integer()
     items = fields.List(fields.Nested(SuggestionOut))
+
+
+# --- returns (退货) ------------------------------------------------------------------------
+
+
+class ReturnLineIn(Schema):
+    order_line_id = id_field(required=True)
+    qty = qty_field(required=True)
+
+
+class ReturnRequestIn(Schema):
+    lines = fields.List(
+        fields.Nested(ReturnLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="退货行数须在 1 到 200 之间"),
+    )
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=500, error="请填写退货原因")
+    )
+
+
+class ReturnLineOut(Schema):
+    id = fields.Integer()
+    order_line_id = fields.Integer()
+    product_id = fields.Integer()
+    name = fields.Function(lambda ln: ln.product.name)
+    qty = fields.Integer()
+    received_qty = fields.Integer()
+    price = money_field()
+    amount = money_field()
+
+
+class ReturnEventOut(Schema):
+    action = fields.String()
+    label = fields.Function(lambda e: RETURN_ACTIONS.get(e.action, e.action))
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String()
+    at = LocalDateTime(attribute="created_at")
+
+
+class ReturnOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    order_id = fields.Integer()
+    customer_id = fields.Integer()
+    status = fields.String()
+    status_label = fields.Function(lambda r: RETURN_LABELS.get(r.status, r.status))
+    lines = fields.List(fields.Nested(ReturnLineOut))
+    amount = money_field()
+    received_amount = money_field()
+    reason = fields.String()
+    reject_reason = fields.String()
+    photos = fields.Function(lambda r: len(r.photos))
+    events = fields.List(fields.Nested(ReturnEventOut))
+    created_at = LocalDateTime()
+
+
+ReturnPageOut = page_of(ReturnOut)
+
+
+class ReturnQueryIn(PageIn):
+    status = fields.String(validate=validate.OneOf(list(RETURN_LABELS), error="状态无效"))

@@ -1,8 +1,8 @@
 """HTTP API for the mini-program and the official account's H5 pages: /api/mp/v1."""
 
-from miniprogram_api import account, auth, catalog, messages, orders, rep
+from miniprogram_api import account, auth, catalog, messages, orders, rep, returns
 
-BLUEPRINTS = [auth.bp, catalog.bp, orders.bp, account.bp, messages.bp, rep.bp]
+BLUEPRINTS = [auth.bp, catalog.bp, orders.bp, account.bp, messages.bp, rep.bp, returns.bp]
 
 
 def register(api) -> None:

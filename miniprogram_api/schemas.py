@@ -355,6 +355,7 @@ class VisitOut(Schema):
 class PhotoOut(Schema):
     id = fields.Integer()
     visit_id = fields.Integer()
+    return_id = fields.Integer(attribute="request_id")
     content_type = fields.String()
     size = fields.Integer()
     created_at = LocalDateTime()

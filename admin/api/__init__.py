@@ -1,6 +1,16 @@
 """The admin JSON API, /api/admin/v1."""
 
-from admin.api import catalog, customers, field, notifications, orders, orgs, session, stock
+from admin.api import (
+    catalog,
+    customers,
+    field,
+    notifications,
+    orders,
+    orgs,
+    returns,
+    session,
+    stock,
+)
 
 BLUEPRINTS = [
     session.bp,
@@ -11,6 +21,7 @@ BLUEPRINTS = [
     orgs.bp,
     notifications.bp,
     field.bp,
+    returns.bp,
 ]
 
 

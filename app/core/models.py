@@ -203,6 +203,10 @@ class OrderLine(BaseModel):
     amount = MoneyField()
     shipped_qty = IntegerField(default=0)
     reserved_qty = IntegerField(default=0)
+    # Asked back, approved or received in returns not rejected (invariant 7: ≤ shipped_qty).
+    returned_qty = IntegerField(
+        default=0, constraints=[Check("returned_qty >= 0"), Check("returned_qty <= shipped_qty")]
+    )
 
     class Meta:
         table_name = "sales_order_line"
@@ -301,6 +305,69 @@ class ReceiptAllocation(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class ReturnRequest(BaseModel):
+    """A dealer asking to send shipped goods back (退货): reviewed, then received by the warehouse."""
+
+    number = CharField(max_length=32, unique=True)
+    order = ForeignKeyField(Order, backref="returns", on_delete="RESTRICT")
+    customer = ForeignKeyField(Customer, backref="returns", on_delete="RESTRICT")
+    status = CharField(
+        max_length=24, index=True
+    )  # pending | approved | partially_received | received | rejected
+    reason = CharField(max_length=500)
+    reject_reason = CharField(max_length=500, default="")
+    amount = MoneyField()  # the value asked back, at the order's prices
+    received_amount = MoneyField(default=0)  # credited so far
+    requested_by = CharField(max_length=64, default="")
+    created_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class ReturnLine(BaseModel):
+    request = ForeignKeyField(ReturnRequest, backref="lines", on_delete="CASCADE")
+    order_line = ForeignKeyField(OrderLine, on_delete="RESTRICT")
+    product = ForeignKeyField(Product, on_delete="RESTRICT")
+    qty = IntegerField(constraints=[Check("qty > 0")])
+    received_qty = IntegerField(default=0)
+    price = MoneyField()
+    amount = MoneyField()
+
+    class Meta:
+        constraints = [Check("received_qty >= 0"), Check("received_qty <= qty")]
+
+
+class ReturnEvent(BaseModel):
+    request = ForeignKeyField(ReturnRequest, backref="events", on_delete="CASCADE")
+    action = CharField(max_length=24)
+    from_status = CharField(max_length=24, null=True)
+    to_status = CharField(max_length=24)
+    actor = CharField(max_length=64, default="")
+    note = CharField(max_length=500, default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class ReturnStep(BaseModel):
+    """A signature a return needs: customer service's review (seq 0), then the rule's roles."""
+
+    request = ForeignKeyField(ReturnRequest, backref="steps", on_delete="CASCADE")
+    seq = IntegerField()
+    role = CharField(max_length=32)
+    rule_name = CharField(max_length=100, default="")
+    signed_by = ForeignKeyField(Staff, null=True, on_delete="RESTRICT")
+    signed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("request", "seq"), True),)
+
+
+class ReturnPhoto(BaseModel):
+    request = ForeignKeyField(ReturnRequest, backref="photos", on_delete="CASCADE")
+    storage_key = CharField(max_length=255)
+    content_type = CharField(max_length=32)
+    size = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
 MODELS = [
     Branch,
     Warehouse,
@@ -323,4 +390,9 @@ MODELS = [
     Receivable,
     Receipt,
     ReceiptAllocation,
+    ReturnRequest,
+    ReturnLine,
+    ReturnEvent,
+    ReturnStep,
+    ReturnPhoto,
 ]

@@ -84,7 +84,8 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
     return priced
 
 
-def _record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
+def record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
+    """One OrderEvent and, through the listeners, its notifications (same transaction)."""
     event = OrderEvent.create(
         order=order.id,
         action=action,
@@ -123,7 +124,7 @@ def _transition(order: Order, action: str, actor: str, note: str = "", **changes
     order.status = new.value
     for key, value in changes.items():
         setattr(order, key, value)
-    _record_event(order, action, current, new.value, actor, note)
+    record_event(order, action, current, new.value, actor, note)
     return order
 
 
@@ -174,7 +175,7 @@ def create_order(
             for p in priced
         ]
         ids = [r[0] for r in OrderLine.insert_many(rows).returning(OrderLine.id).tuples()]
-        event = _record_event(order, "submit", None, order.status, placed_by)
+        event = record_event(order, "submit", None, order.status, placed_by)
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
         order.customer = customer
         order.lines = [

@@ -26,10 +26,14 @@ def record_receipt(
     method: str,
     reference: str = "",
     recorded_by: str = "",
+    *,
+    entry_kind: str = "receipt",
+    note: str | None = None,
 ) -> Receipt:
     """Record money received and apply it to the oldest open receivables first.
 
-    What is left stays on the receipt as a prepayment and pays later shipments.
+    What is left stays on the receipt as a prepayment and pays later shipments. A return's credit
+    note goes the same way (`entry_kind="return"`), so FIFO allocation and AR aging stay right.
     Raises: NotFound, ValidationFailed (amount not positive).
     """
     amount = money(amount)
@@ -57,10 +61,10 @@ def record_receipt(
         receipt.save(only=[Receipt.number])
         AccountEntry.create(
             customer=customer_id,
-            kind="receipt",
+            kind=entry_kind,
             amount=-amount,
             ref=receipt.number,
-            note=f"收款（{method}）{reference}".strip(),
+            note=note if note is not None else f"收款（{method}）{reference}".strip(),
         )
         allocations, _ = allocate_fifo(amount, credit.oldest_open(Receivable, customer_id))
         for receivable_id, take in allocations:

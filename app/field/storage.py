@@ -40,3 +40,18 @@ def sniff_image(data: bytes) -> tuple[str, str] | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp", "image/webp"
     return None
+
+
+def checked_image(data: bytes, max_bytes: int) -> tuple[str, str]:
+    """(extension, content type) of an uploaded photo. Raises: ValidationFailed (empty, too
+    large, not a JPEG/PNG/WebP image)."""
+    from app.errors import ValidationFailed
+
+    if not data:
+        raise ValidationFailed("请上传照片", file=["必填"])
+    if len(data) > max_bytes:
+        raise ValidationFailed(f"照片不能超过 {max_bytes // (1024 * 1024)} MB", file=["文件过大"])
+    kind = sniff_image(data)
+    if kind is None:
+        raise ValidationFailed("只能上传 JPEG、PNG 或 WebP 图片", file=["不是图片"])
+    return kind

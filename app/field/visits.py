@@ -15,7 +15,7 @@ from app.errors import InvalidState, NotFound, TooFar, ValidationFailed
 from app.field import reports
 from app.field.models import Visit, VisitPhoto
 from app.field.rules import haversine_m, within_radius
-from app.field.storage import LocalStorage, sniff_image
+from app.field.storage import LocalStorage, checked_image
 from app.mall import cart
 from app.timeutil import local_date, local_today
 
@@ -128,14 +128,7 @@ def add_photo(
 ) -> VisitPhoto:
     """Raises: ValidationFailed (empty, too large, not a JPEG/PNG/WebP image)."""
     visit = own_visit(staff, visit_id)
-    if not data:
-        raise ValidationFailed("请上传照片", file=["必填"])
-    if len(data) > max_bytes:
-        raise ValidationFailed(f"照片不能超过 {max_bytes // (1024 * 1024)} MB", file=["文件过大"])
-    kind = sniff_image(data)
-    if kind is None:
-        raise ValidationFailed("只能上传 JPEG、PNG 或 WebP 图片", file=["不是图片"])
-    extension, content_type = kind
+    extension, content_type = checked_image(data, max_bytes)
     key = storage.save(data, "visits", extension)
     with transaction():
         return VisitPhoto.create(

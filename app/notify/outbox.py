@@ -8,6 +8,7 @@ import logging
 
 from app.core import orders
 from app.core.models import Customer, Order, OrderEvent, Shipment
+from app.core.returns import RETURN_ACTIONS
 from app.core.rules import STATUS_LABELS
 from app.db import db
 from app.notify.models import InboxMessage, Notification
@@ -25,6 +26,10 @@ AUDIENCES = {
     "ship_part": ("dealer",),
     "ship_all": ("dealer",),
     "cancel": ("dealer",),
+    "return_request": ("customer_service",),
+    "return_approve": ("dealer", "warehouse"),
+    "return_reject": ("dealer",),
+    "return_receive": ("dealer",),
 }
 REP_HEARS = {"approve", "reject", "ship_part", "ship_all", "cancel"}
 
@@ -37,7 +42,9 @@ def payload(order: Order, event: OrderEvent) -> dict:
         "customer_id": order.customer_id,
         "customer_name": customer.name if customer else Customer.get_by_id(order.customer_id).name,
         "status": event.to_status,
-        "status_label": STATUS_LABELS.get(event.to_status, event.to_status),
+        # A return's events leave the order's status alone: their label says what happened.
+        "status_label": RETURN_ACTIONS.get(event.action)
+        or STATUS_LABELS.get(event.to_status, event.to_status),
         "total": str(order.total),
         "note": event.note,
         "at": to_local(event.created_at).strftime("%Y-%m-%d %H:%M"),

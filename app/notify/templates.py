@@ -148,6 +148,9 @@ DEALER_TITLES = {
     "ship_part": "订单部分发货",
     "ship_all": "订单已发货",
     "cancel": "订单已取消",
+    "return_approve": "退货申请已批准",
+    "return_reject": "退货申请未通过",
+    "return_receive": "退货已入库",
 }
 # Staff to-dos: (title, the to-do in at most 5 characters).
 STAFF_TODOS = {
@@ -162,6 +165,11 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
     `payload` is what the outbox recorded with the event."""
     if audience in STAFF_TODOS:
         title, todo = STAFF_TODOS[audience]
+        if kind.startswith("return_"):
+            title = {"customer_service": "退货待审核", "warehouse": "退货待入库"}.get(
+                audience, title
+            )
+            todo = {"warehouse": "待入库"}.get(audience, todo)
         detail = f"{payload.get('customer_name', '')} 订单金额 {payload['total']} 元"
         if audience == "approver":
             detail += "，请审批"
@@ -172,6 +180,9 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
         "ship_part": f"{payload.get('carrier', '')} {payload.get('tracking_no', '')}",
         "ship_all": f"{payload.get('carrier', '')} {payload.get('tracking_no', '')}",
         "cancel": "订单已取消，如有疑问请联系客服",
+        "return_approve": "请将商品寄回，仓库收货后为您退款",
+        "return_reject": f"原因：{payload.get('note', '')}",
+        "return_receive": f"已退回账户：{payload.get('note', '')}",
     }
     return {
         **payload,

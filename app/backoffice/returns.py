@@ -1,0 +1,97 @@
+"""Returns for staff: the queue in the caller's scope, one return, approve (customer service, then
+any steps an approval rule adds), reject, and receive into the warehouse."""
+
+from __future__ import annotations
+
+from app.auth.permissions import PERMISSIONS, ROLE_LABELS
+from app.auth.scopes import actor, require, scoped
+from app.core import returns
+from app.core.models import Customer, ReturnRequest, ReturnStep, Staff
+from app.errors import Forbidden, NotFound
+from app.mall import review
+from app.mall.approval import REVIEW_ROLES, OrderFacts, may_sign, steps_for
+from app.mall.returns import with_details
+
+
+def returns_query(staff: Staff, status: str | None = None):
+    """Returns of customers in the caller's scope: pending first, then newest."""
+    require(staff, "orders.view")
+    query = scoped(ReturnRequest.select(ReturnRequest, Customer).join(Customer), staff)
+    if status:
+        query = query.where(ReturnRequest.status == status)
+    pending_first = ReturnRequest.status != "pending"
+    return query.order_by(pending_first, ReturnRequest.id.desc())
+
+
+def return_in_scope(staff: Staff, return_id: int) -> ReturnRequest:
+    """One return with its details. Raises: NotFound, also outside the caller's scope."""
+    found = with_details(returns_query(staff).where(ReturnRequest.id == return_id))
+    if not found:
+        raise NotFound("退货单不存在", return_id=return_id)
+    return found[0]
+
+
+def _steps_for(request: ReturnRequest) -> tuple[str, list[str]]:
+    """The approval rules decide which roles sign a return too (e.g. over an amount)."""
+    customer = Customer.get_by_id(request.customer_id)
+    facts = OrderFacts(
+        total=request.amount,
+        list_total=request.amount,
+        branch_id=customer.branch_id,
+        customer_id=customer.id,
+        credit_exceeded=False,
+    )
+    return steps_for(review.active_rules(), facts)
+
+
+def allowed(staff: Staff, request: ReturnRequest) -> frozenset[str]:
+    """What the caller may do to this return now: sign, reject, receive."""
+    actions = set()
+    if request.status == "pending":
+        waiting = returns.next_role(request)
+        if may_sign(staff.role, waiting):
+            actions |= {"sign", "reject"}
+        elif staff.role in REVIEW_ROLES:
+            actions.add("reject")
+    receivable = request.status in ("approved", "partially_received")
+    if receivable and staff.role in PERMISSIONS["orders.ship"]:
+        actions.add("receive")
+    return frozenset(actions)
+
+
+def approve(staff: Staff, return_id: int, comment: str = "") -> ReturnRequest:
+    """Raises: Forbidden (not this role's signature), NotFound, InvalidState."""
+    require(staff, "orders.approve")
+    request = return_in_scope(staff, return_id)
+    if "sign" not in allowed(staff, request):
+        waiting = returns.next_role(request)
+        raise Forbidden(
+            f"当前等待{ROLE_LABELS.get(waiting, waiting)}审批"
+            if waiting
+            else "该退货单不在待审核状态"
+        )
+    returns.sign(request.id, staff.role, staff.id, actor(staff), comment, _steps_for)
+    return return_in_scope(staff, return_id)
+
+
+def reject(staff: Staff, return_id: int, reason: str) -> ReturnRequest:
+    require(staff, "orders.approve")
+    request = return_in_scope(staff, return_id)
+    if request.status == "pending" and "reject" not in allowed(staff, request):
+        raise Forbidden("当前角色不能驳回该退货单")
+    returns.reject(request.id, actor(staff), reason)
+    return return_in_scope(staff, return_id)
+
+
+def receive(staff: Staff, return_id: int, lines: list[dict]) -> ReturnRequest:
+    """Receive ({return_line_id, qty}) lines into the order's warehouse; credits the customer."""
+    require(staff, "orders.ship")
+    return_in_scope(staff, return_id)
+    returns.receive(return_id, [(ln["return_line_id"], ln["qty"]) for ln in lines], actor(staff))
+    return return_in_scope(staff, return_id)
+
+
+def steps_of(request: ReturnRequest) -> list[ReturnStep]:
+    return list(
+        ReturnStep.select().where(ReturnStep.request == request.id).order_by(ReturnStep.seq)
+    )

@@ -1,0 +1,327 @@
+"""Returns (退货): a dealer asks to send shipped goods back, staff review it (customer service,
+then any steps an approval rule adds), the warehouse receives it — fully or partly — and the goods
+go back on hand while the customer's account is credited at the order's prices.
+
+Invariant 7: never more returned than shipped, per order line, under concurrency: what is asked,
+approved or received is held on the order line by one guarded UPDATE (`returned_qty + qty <=
+shipped_qty`) and given back only when a request is rejected. Receiving is guarded per return line
+(`received_qty + qty <= qty`), so receiving twice never credits twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from app.core import receivables
+from app.core.models import (
+    Order,
+    OrderLine,
+    ReturnEvent,
+    ReturnLine,
+    ReturnRequest,
+    ReturnStep,
+    Stock,
+    StockMovement,
+)
+from app.core.orders import record_event
+from app.core.rules import OrderStatus, line_amount
+from app.db import transaction, utcnow
+from app.errors import InvalidState, NotFound, ValidationFailed
+from app.money import money
+
+RETURNABLE = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+RETURN_LABELS = {
+    "pending": "待审核",
+    "approved": "待入库",
+    "partially_received": "部分入库",
+    "received": "已入库",
+    "rejected": "已驳回",
+}
+RETURN_ACTIONS = {
+    "return_request": "申请退货",
+    "return_sign": "退货审批",
+    "return_approve": "退货已批准",
+    "return_reject": "退货已驳回",
+    "return_receive": "退货已入库",
+}
+
+
+def _event(request: ReturnRequest, order: Order, action: str, to: str, actor: str, note: str):
+    """The return's own history, and an order event (timeline and notifications) in the same
+    transaction; the order's status does not change."""
+    ReturnEvent.create(
+        request=request.id,
+        action=action,
+        from_status=request.status if request.status != to else None,
+        to_status=to,
+        actor=actor,
+        note=note[:500],
+    )
+    record_event(order, action, order.status, order.status, actor, f"{request.number} {note}"[:255])
+
+
+def request_return(
+    customer_id: int, order_id: int, lines: Iterable[tuple[int, int]], reason: str, actor: str
+) -> ReturnRequest:
+    """Ask to return (order_line_id, qty) lines of a shipped order.
+
+    Raises: NotFound (order or line not this customer's), InvalidState (not shipped yet, or more
+    than shipped minus what is already asked for, approved or received), ValidationFailed.
+    """
+    wanted: dict[int, int] = {}
+    for line_id, qty in lines:
+        if qty <= 0:
+            raise ValidationFailed("退货数量必须大于 0", lines=["退货数量必须大于 0"])
+        wanted[line_id] = wanted.get(line_id, 0) + qty
+    if not wanted:
+        raise ValidationFailed("请选择要退的商品", lines=["至少一行"])
+    if not reason or not reason.strip():
+        raise ValidationFailed("请填写退货原因", reason=["必填"])
+    with transaction():
+        order = Order.get_or_none((Order.id == order_id) & (Order.customer == customer_id))
+        if order is None:
+            raise NotFound("订单不存在", order_id=order_id)
+        if order.status not in RETURNABLE:
+            raise InvalidState("订单发货后才能申请退货", status=order.status)
+        order_lines = {ln.id: ln for ln in order.lines}
+        unknown = sorted(set(wanted) - order_lines.keys())
+        if unknown:
+            raise NotFound("退货行不属于该订单", order_line_ids=unknown)
+        for line_id, qty in sorted(wanted.items()):  # the fixed order every writer takes
+            held = (
+                OrderLine.update(returned_qty=OrderLine.returned_qty + qty)
+                .where(
+                    (OrderLine.id == line_id)
+                    & (OrderLine.returned_qty + qty <= OrderLine.shipped_qty)
+                )
+                .execute()
+            )
+            if not held:
+                line = OrderLine.get_by_id(line_id)
+                raise InvalidState(
+                    "退货数量超过可退数量",
+                    order_line_id=line_id,
+                    returnable=line.shipped_qty - line.returned_qty,
+                    requested=qty,
+                )
+        amounts = {lid: line_amount(order_lines[lid].price, q) for lid, q in wanted.items()}
+        now = utcnow()
+        request = ReturnRequest.create(
+            number=uuid.uuid4().hex[:32],
+            order=order.id,
+            customer=customer_id,
+            status="pending",
+            reason=reason.strip()[:500],
+            amount=money(sum(amounts.values(), Decimal("0"))),
+            requested_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        request.number = f"RT{now:%Y%m%d}{request.id:06d}"
+        request.save(only=[ReturnRequest.number])
+        ReturnLine.insert_many(
+            [
+                {
+                    "request": request.id,
+                    "order_line": lid,
+                    "product": order_lines[lid].product_id,
+                    "qty": qty,
+                    "price": order_lines[lid].price,
+                    "amount": amounts[lid],
+                }
+                for lid, qty in sorted(wanted.items())
+            ]
+        ).execute()
+        _event(request, order, "return_request", "pending", actor, request.reason)
+        return request
+
+
+def _locked(request_id: int, statuses: tuple[str, ...]) -> ReturnRequest:
+    """The request, its row taken first by a guarded UPDATE on its status (writers queue here)."""
+    locked = (
+        ReturnRequest.update(updated_at=utcnow())
+        .where((ReturnRequest.id == request_id) & (ReturnRequest.status << list(statuses)))
+        .execute()
+    )
+    found = ReturnRequest.get_or_none(ReturnRequest.id == request_id)
+    if found is None:
+        raise NotFound("退货单不存在", return_id=request_id)
+    if not locked:
+        raise InvalidState(
+            f"退货单{RETURN_LABELS.get(found.status, found.status)}，不能执行此操作",
+            status=found.status,
+        )
+    return found
+
+
+def _move(request: ReturnRequest, to: str) -> None:
+    ReturnRequest.update(status=to, updated_at=utcnow()).where(
+        ReturnRequest.id == request.id
+    ).execute()
+
+
+def sign(
+    request_id: int,
+    role: str,
+    staff_id: int,
+    actor: str,
+    comment: str,
+    steps_for_amount: Callable[[ReturnRequest], tuple[str, list[str]]],
+) -> ReturnRequest:
+    """Sign the return's next step: the first signature (customer service's review) also lays
+    out the steps an approval rule adds; the last one approves it for receiving.
+
+    Raises: InvalidState (not pending, or a step signed by someone else meanwhile), Forbidden is
+    the caller's to check (who may sign which step) before calling.
+    """
+    with transaction():
+        request = _locked(request_id, ("pending",))
+        steps = list(
+            ReturnStep.select().where(ReturnStep.request == request.id).order_by(ReturnStep.seq)
+        )
+        now = utcnow()
+        if not steps:
+            rule_name, roles = steps_for_amount(request)
+            steps = [
+                ReturnStep.create(
+                    request=request.id,
+                    seq=0,
+                    role="customer_service",
+                    rule_name=rule_name,
+                    signed_by=staff_id,
+                    signed_at=now,
+                )
+            ]
+            steps += [
+                ReturnStep.create(request=request.id, seq=i, role=r, rule_name=rule_name)
+                for i, r in enumerate(roles, start=1)
+            ]
+        else:
+            step = next(s for s in steps if s.signed_by_id is None)
+            signed = (
+                ReturnStep.update(signed_by=staff_id, signed_at=now)
+                .where((ReturnStep.id == step.id) & ReturnStep.signed_by.is_null())
+                .execute()
+            )
+            if not signed:
+                raise InvalidState("该审批步骤已由他人签署，请刷新")
+            step.signed_by = staff_id
+        order = Order.get_by_id(request.order_id)
+        if all(s.signed_by_id is not None for s in steps):
+            _event(request, order, "return_approve", "approved", actor, comment or "同意退货")
+            _move(request, "approved")
+            request.status = "approved"
+        else:
+            _event(request, order, "return_sign", "pending", actor, comment or "已签字")
+        return request
+
+
+def next_role(request: ReturnRequest) -> str | None:
+    """The role the return's next signature waits for (customer service before any)."""
+    if request.status != "pending":
+        return None
+    steps = list(
+        ReturnStep.select().where(ReturnStep.request == request.id).order_by(ReturnStep.seq)
+    )
+    unsigned = [s for s in steps if s.signed_by_id is None]
+    return unsigned[0].role if unsigned else ("customer_service" if not steps else None)
+
+
+def reject(request_id: int, actor: str, reason: str) -> ReturnRequest:
+    """Refuse a pending return; what it held on the order lines can be asked for again."""
+    if not reason or not reason.strip():
+        raise ValidationFailed("驳回须填写原因", reason=["必填"])
+    with transaction():
+        request = _locked(request_id, ("pending",))
+        for line in sorted(request.lines, key=lambda ln: ln.order_line_id):
+            OrderLine.update(returned_qty=OrderLine.returned_qty - line.qty).where(
+                OrderLine.id == line.order_line_id
+            ).execute()
+        _event(
+            request, Order.get_by_id(request.order_id), "return_reject", "rejected", actor, reason
+        )
+        ReturnRequest.update(
+            status="rejected", reject_reason=reason.strip()[:500], updated_at=utcnow()
+        ).where(ReturnRequest.id == request.id).execute()
+        request.status, request.reject_reason = "rejected", reason.strip()
+        return request
+
+
+def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> ReturnRequest:
+    """The warehouse receives (return_line_id, qty), fully or partly: the goods go back on hand
+    in the order's warehouse (a `return` stock movement) and the customer's account is credited
+    at the order's price — against the oldest open receivables first, the rest as balance.
+
+    Raises: InvalidState (not approved, or more than was approved), NotFound, ValidationFailed.
+    """
+    wanted: dict[int, int] = {}
+    for line_id, qty in lines:
+        if qty <= 0:
+            raise ValidationFailed("入库数量必须大于 0", lines=["入库数量必须大于 0"])
+        wanted[line_id] = wanted.get(line_id, 0) + qty
+    if not wanted:
+        raise ValidationFailed("请填写入库数量", lines=["至少一行"])
+    with transaction():
+        request = _locked(request_id, ("approved", "partially_received"))
+        order = Order.get_by_id(request.order_id)
+        mine = {ln.id: ln for ln in request.lines}
+        unknown = sorted(set(wanted) - mine.keys())
+        if unknown:
+            raise NotFound("入库行不属于该退货单", return_line_ids=unknown)
+        value = Decimal("0.00")
+        for line_id, qty in sorted(wanted.items()):
+            taken = (
+                ReturnLine.update(received_qty=ReturnLine.received_qty + qty)
+                .where(
+                    (ReturnLine.id == line_id) & (ReturnLine.received_qty + qty <= ReturnLine.qty)
+                )
+                .execute()
+            )
+            if not taken:
+                line = ReturnLine.get_by_id(line_id)
+                raise InvalidState(
+                    "入库数量超过退货数量",
+                    return_line_id=line_id,
+                    remaining=line.qty - line.received_qty,
+                    requested=qty,
+                )
+            value += line_amount(mine[line_id].price, qty)
+        totals: dict[int, int] = {}
+        for line_id, qty in wanted.items():
+            totals[mine[line_id].product_id] = totals.get(mine[line_id].product_id, 0) + qty
+        for product_id, qty in sorted(totals.items()):
+            Stock.insert(
+                warehouse=order.warehouse_id, product=product_id
+            ).on_conflict_ignore().execute()
+            StockMovement.create(
+                warehouse=order.warehouse_id,
+                product=product_id,
+                kind="return",
+                on_hand_delta=qty,
+                ref=request.number,
+                actor=actor,
+            )
+            Stock.update(on_hand=Stock.on_hand + qty, updated_at=utcnow()).where(
+                (Stock.warehouse == order.warehouse_id) & (Stock.product == product_id)
+            ).execute()
+        value = money(value)
+        receivables.record_receipt(
+            request.customer_id,
+            value,
+            "return",
+            request.number,
+            recorded_by=actor,
+            entry_kind="return",
+            note=f"退货 {request.number}（订单 {order.number}）",
+        )
+        done = all(ln.received_qty + wanted.get(ln.id, 0) >= ln.qty for ln in mine.values())
+        to = "received" if done else "partially_received"
+        _event(request, order, "return_receive", to, actor, f"入库金额 {value} 元")
+        ReturnRequest.update(
+            status=to,
+            received_amount=ReturnRequest.received_amount + value,
+            updated_at=utcnow(),
+        ).where(ReturnRequest.id == request.id).execute()
+        return ReturnRequest.get_by_id(request.id)

@@ -1,0 +1,73 @@
+"""Returns (退货) as the dealer asks for and follows them."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from app.api import Blueprint
+from app.errors import ValidationFailed
+from app.field.storage import LocalStorage
+from app.mall import returns
+from app.schemas import ReturnOut, ReturnPageOut, ReturnRequestIn
+from app.validation import PageIn, paged
+from miniprogram_api.schemas import PhotoOut
+from miniprogram_api.security import actor, current_customer, dealer_required
+
+bp = Blueprint("mp_returns", __name__, url_prefix="/api/mp/v1", description="退货")
+
+
+@bp.post("/orders/<id:order_id>/returns")
+@dealer_required
+@bp.arguments(ReturnRequestIn)
+@bp.response(201, ReturnOut)
+def request_return(data, order_id):
+    """Shipped lines back with a reason: at most shipped minus what is already asked for,
+    approved or received on each line (else invalid_state 409, as for an order not shipped)."""
+    return returns.request(current_customer().id, order_id, data["lines"], data["reason"], actor())
+
+
+@bp.get("/returns")
+@dealer_required
+@bp.arguments(PageIn, location="query")
+@bp.response(200, ReturnPageOut)
+def list_returns(args):
+    items, total = returns.customer_returns(current_customer().id, args["page"], args["per_page"])
+    return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.get("/returns/<id:return_id>")
+@dealer_required
+@bp.response(200, ReturnOut)
+def get_return(return_id):
+    return returns.customer_return(current_customer().id, return_id)
+
+
+@bp.post("/returns/<id:return_id>/photos")
+@dealer_required
+@bp.response(201, PhotoOut)
+@bp.doc(
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        }
+    },
+)
+def upload_photo(return_id):
+    """A photo of the goods (JPEG, PNG or WebP), up to 3 a return."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请以 multipart 表单字段 file 上传照片", file=["必填"])
+    cfg = current_app.config
+    return returns.add_photo(
+        current_customer().id,
+        return_id,
+        upload.read(cfg["PHOTO_MAX_BYTES"] + 1),
+        LocalStorage(cfg["UPLOAD_DIR"]),
+        cfg["PHOTO_MAX_BYTES"],
+    )
