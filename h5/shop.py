@@ -11,10 +11,11 @@ from marshmallow import Schema, fields, validate
 from app.core import receivables
 from app.core.models import CustomerAddress
 from app.core.orders import LineRequest
+from app.core.returns import RETURN_ACTIONS, RETURN_LABELS, RETURNABLE
 from app.core.rules import ACTION_LABELS, STATUS_LABELS
 from app.errors import AppError, ValidationFailed
 from app.field import replenishment
-from app.mall import announcements, cart, catalog, ordering
+from app.mall import announcements, cart, catalog, ordering, returns
 from app.notify import inbox
 from app.timeutil import local_today
 from app.validation import business_date
@@ -242,8 +243,16 @@ def orders():
 @dealer
 def order(order_id: int):
     found = ordering.customer_order(_customer().id, order_id)
+    order_returns, _ = returns.customer_returns(_customer().id, 1, 20, order_id=order_id)
     return render_template(
-        "h5/order.html", order=found, labels=STATUS_LABELS, actions=ACTION_LABELS
+        "h5/order.html",
+        order=found,
+        labels=STATUS_LABELS,
+        actions={**ACTION_LABELS, **RETURN_ACTIONS},
+        returns=order_returns,
+        return_labels=RETURN_LABELS,
+        can_return=found.status in RETURNABLE
+        and any(ln.shipped_qty > ln.returned_qty for ln in found.lines),
     )
 
 
@@ -302,7 +311,7 @@ def account():
         statement=statement,
         error=error,
         args=request.args,
-        kinds={"shipment": "发货", "receipt": "收款"},
+        kinds={"shipment": "发货", "receipt": "收款", "return": "退货"},
     ), 422 if error else 200
 
 

@@ -19,6 +19,7 @@ from admin.console import (  # noqa: F401
     imports,
     orders,
     pages,
+    returns,
     session,
     settings,
     signin,

@@ -205,7 +205,7 @@ def _statement(customer_id: int):
     return accounts.statement(g.staff, customer_id, args.get("date_from"), args.get("date_to"))
 
 
-STATEMENT_KINDS = {"shipment": "发货", "receipt": "收款"}
+STATEMENT_KINDS = {"shipment": "发货", "receipt": "收款", "return": "退货"}
 
 
 @bp.get("/customers/<int:customer_id>/statement")

@@ -28,6 +28,7 @@ MENU = (
     ("console.dashboard", "概览", "orders.view"),
     ("console.review_queue", "待审订单", "orders.view"),
     ("console.orders", "订单", "orders.view"),
+    ("console.returns_list", "退货", "orders.view"),
     ("console.customers", "客户", "customers.view"),
     ("console.products", "商品与价格", "catalog.view"),
     ("console.stock", "库存", "stock.view"),

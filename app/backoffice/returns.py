@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.auth.permissions import PERMISSIONS, ROLE_LABELS
 from app.auth.scopes import actor, require, scoped
 from app.core import returns
-from app.core.models import Customer, ReturnRequest, ReturnStep, Staff
+from app.core.models import Customer, Order, ReturnRequest, ReturnStep, Staff
 from app.errors import Forbidden, NotFound
 from app.mall import review
 from app.mall.approval import REVIEW_ROLES, OrderFacts, may_sign, steps_for
@@ -16,7 +16,13 @@ from app.mall.returns import with_details
 def returns_query(staff: Staff, status: str | None = None):
     """Returns of customers in the caller's scope: pending first, then newest."""
     require(staff, "orders.view")
-    query = scoped(ReturnRequest.select(ReturnRequest, Customer).join(Customer), staff)
+    query = scoped(
+        ReturnRequest.select(ReturnRequest, Customer, Order)
+        .join(Customer)
+        .switch(ReturnRequest)
+        .join(Order),
+        staff,
+    )
     if status:
         query = query.where(ReturnRequest.status == status)
     pending_first = ReturnRequest.status != "pending"

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from app.auth.services import staff_token
-from app.core.models import Order
+from app.core.models import Order, ReturnRequest
 from app.field import reports
 from app.field.models import StockSalesReport, Visit, VisitPhoto
 from app.mall import accounts
@@ -151,6 +151,37 @@ def test_a_dealer_binds_orders_tracks_confirms_and_reorders_on_the_phone(
     dealer.button("再来一单").click()
     page.wait_for_url(f"{base}/h5/cart")
     assert "茉莉绿茶" in page.content()
+
+    # 申请退货 on the completed order: one of the two back, with a reason and a photo.
+    page.goto(f"{base}/h5/orders/{order.id}")
+    page.get_by_role("button", name="申请退货").click()
+    page.get_by_label("茉莉绿茶 退货数量").fill("1")
+    page.get_by_placeholder("退货原因（必填），如破损、错发").fill("外箱破损")
+    photo = ARTIFACTS.parent / "return-photo.png"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    page.get_by_label("退货照片").set_input_files(str(photo))
+    dealer.shot("return-new")
+    dealer.button("提交退货申请").click()
+    page.get_by_text("退货申请已提交").wait_for()
+    returned = ReturnRequest.get(ReturnRequest.order == order.id)
+    assert (returned.status, returned.amount, len(returned.photos)) == (
+        "pending",
+        Decimal("45.00"),
+        1,
+    )
+    staff_call(base, admin, "post", f"/returns/{returned.id}/approve", {})
+    line_id = staff_call(base, admin, "get", f"/returns/{returned.id}")["lines"][0]["id"]
+    staff_call(
+        base,
+        admin,
+        "post",
+        f"/returns/{returned.id}/receive",
+        {"lines": [{"return_line_id": line_id, "qty": 1}]},
+    )
+    page.reload()
+    assert "已入库" in page.content() and "¥45.00" in page.content()
+    dealer.shot("return-received")
 
     for path, name in (
         ("/h5/orders", "orders"),

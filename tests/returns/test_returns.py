@@ -246,3 +246,30 @@ def test_eight_racing_requests_never_return_more_than_shipped(gunicorn, client, 
     line = OrderLine.get_by_id(order.lines[0].id)
     asked = sum(r.lines[0].qty for r in ReturnRequest.select())
     assert line.returned_qty == asked == 9 <= line.shipped_qty
+
+
+def test_the_console_queue_page_export_and_actions(client, co):
+    from admin.console.blueprint import bp  # noqa: F401 - the console is registered
+    from tests.console.conftest import Console, flashes
+
+    dealer = dealer_of(client, co.east_customer, "ret-console")
+    order = shipped_order(co, co.east_customer)
+    created = ask(client, dealer, order, 2).get_json()
+    cs = Console(client.application.test_client())
+    assert cs.login("cs1").status_code == 302
+    cs.refresh_token("/admin/returns")
+    queue = cs.get("/admin/returns").get_data(as_text=True)
+    assert created["number"] in queue and "待审核" in queue
+    page = cs.get(f"/admin/returns/{created['id']}").get_data(as_text=True)
+    assert "同意退货" in page and "驳回" in page and "确认入库" not in page
+    approved = cs.post(f"/admin/returns/{created['id']}/approve", {"comment": "同意"})
+    assert ("success", "退货已批准，等待仓库入库") in flashes(approved)
+    wh = Console(client.application.test_client())
+    wh.login("wh1")
+    wh.refresh_token(f"/admin/returns/{created['id']}")
+    line_id = created["lines"][0]["id"]
+    received = wh.post(f"/admin/returns/{created['id']}/receive", {f"receive-{line_id}": "2"})
+    assert any("已入库" in text for _, text in flashes(received))
+    assert ReturnRequest.get_by_id(created["id"]).status == "received"
+    export = cs.get("/admin/returns.xlsx")
+    assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")

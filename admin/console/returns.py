@@ -1,0 +1,161 @@
+"""Returns (退货): the queue (pending first), one return with approve / reject / receive, Excel."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, g, render_template, request, url_for
+from marshmallow import Schema, fields, validate
+
+from admin import excel
+from admin.console.blueprint import bp
+from admin.console.forms import load_form, paging, perform
+from admin.console.session import console_login
+from app.auth.permissions import ROLE_LABELS
+from app.backoffice import returns
+from app.core import receivables
+from app.core.models import ReturnPhoto
+from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
+from app.errors import NotFound, ValidationFailed
+from app.field.storage import LocalStorage
+from app.mall.returns import with_details
+from app.validation import PageIn
+
+PER_PAGE = 20
+
+
+class ReturnQuery(PageIn):
+    status = fields.String(validate=validate.OneOf(list(RETURN_LABELS)))
+
+
+class Comment(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class Reason(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+@bp.get("/returns")
+@console_login("orders.view")
+def returns_list():
+    args = load_form(ReturnQuery, request.args)
+    query = returns.returns_query(g.staff, args.get("status"))
+    total = query.count()
+    return render_template(
+        "console/returns.html",
+        items=with_details(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        status=args.get("status", ""),
+        statuses=RETURN_LABELS,
+    )
+
+
+@bp.get("/returns.xlsx")
+@console_login("orders.view")
+def returns_export():
+    args = load_form(ReturnQuery, request.args)
+    found = with_details(returns.returns_query(g.staff, args.get("status")).limit(20000))
+    rows = [
+        (
+            r.number,
+            r.created_at,
+            r.customer.code,
+            r.customer.name,
+            r.order.number,
+            RETURN_LABELS.get(r.status, r.status),
+            r.amount,
+            r.received_amount,
+            r.reason,
+        )
+        for r in found
+    ]
+    lines = [
+        (r.number, ln.product.sku, ln.product.name, ln.qty, ln.received_qty, ln.price, ln.amount)
+        for r in found
+        for ln in r.lines
+    ]
+    headers = ["退货单号", "申请时间(UTC)", "客户编码", "客户名称", "订单号", "状态"]
+    headers += ["退货金额", "已入库金额", "原因"]
+    return excel.xlsx_response(
+        "退货.xlsx",
+        [
+            ("退货", headers, rows),
+            ("明细", ["退货单号", "SKU", "商品", "数量", "已入库", "单价", "金额"], lines),
+        ],
+    )
+
+
+def _detail(return_id: int) -> str:
+    return url_for("console.return_detail", return_id=return_id)
+
+
+@bp.get("/returns/<int:return_id>")
+@console_login("orders.view")
+def return_detail(return_id: int):
+    found = returns.return_in_scope(g.staff, return_id)
+    return render_template(
+        "console/return.html",
+        r=found,
+        steps=returns.steps_of(found),
+        actions=returns.allowed(g.staff, found),
+        position=receivables.account_position(found.customer_id),
+        statuses=RETURN_LABELS,
+        event_labels=RETURN_ACTIONS,
+        roles=ROLE_LABELS,
+    )
+
+
+@bp.get("/returns/<int:return_id>/photos/<int:photo_id>")
+@console_login("orders.view")
+def return_photo(return_id: int, photo_id: int):
+    found = returns.return_in_scope(g.staff, return_id)
+    photo = ReturnPhoto.get_or_none(
+        (ReturnPhoto.id == photo_id) & (ReturnPhoto.request == found.id)
+    )
+    if photo is None:
+        raise NotFound("照片不存在")
+    data = LocalStorage(current_app.config["UPLOAD_DIR"]).read(photo.storage_key)
+    return Response(data, mimetype=photo.content_type, headers={"Cache-Control": "private"})
+
+
+@bp.post("/returns/<int:return_id>/approve")
+@console_login("orders.approve")
+def return_approve(return_id: int):
+    def action():
+        found = returns.approve(g.staff, return_id, load_form(Comment, request.form)["comment"])
+        return (
+            "退货已批准，等待仓库入库" if found.status == "approved" else "已签字，等待下一步审批"
+        )
+
+    return perform(action, "已签字", _detail(return_id))
+
+
+@bp.post("/returns/<int:return_id>/reject")
+@console_login("orders.approve")
+def return_reject(return_id: int):
+    def action():
+        returns.reject(g.staff, return_id, load_form(Reason, request.form)["reason"])
+
+    return perform(action, "退货已驳回", _detail(return_id))
+
+
+@bp.post("/returns/<int:return_id>/receive")
+@console_login("orders.ship")
+def return_receive(return_id: int):
+    lines = [
+        {"return_line_id": int(key.removeprefix("receive-")), "qty": value}
+        for key, value in request.form.items()
+        if key.startswith("receive-") and key[8:].isdigit() and value.strip() not in ("", "0")
+    ]
+
+    def action():
+        parsed = []
+        for ln in lines:
+            if not str(ln["qty"]).strip().isdigit():
+                raise ValidationFailed("入库数量须为正整数")
+            parsed.append({"return_line_id": ln["return_line_id"], "qty": int(ln["qty"])})
+        if not parsed:
+            raise ValidationFailed("请填写入库数量")
+        found = returns.receive(g.staff, return_id, parsed)
+        return f"已入库，客户账户已冲减 {found.received_amount} 元"
+
+    return perform(action, "已入库", _detail(return_id))
