@@ -8,8 +8,10 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.rules import OrderStatus, SettlementMethod
+from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
+from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
-from app.schemas import OrderOut, ShipmentOut
+from app.schemas import AdminOrderOut, ShipmentOut
 from app.validation import (
     JsonBoolean,
     LocalDateTime,
@@ -23,6 +25,9 @@ from app.validation import (
 )
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
+
+
+API_KEY_SCOPES = list(API_KEY_SCOPE_MAP)
 
 
 def h5_base_url() -> str:
@@ -308,17 +313,6 @@ class ReceiptIn(Schema):
     reference = fields.String(load_default="", validate=validate.Length(max=128))
 
 
-class ReceiptOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
-    customer_id = fields.Integer()
-    amount = money_field()
-    unapplied = money_field()
-    method = fields.String()
-    reference = fields.String()
-    received_at = LocalDateTime()
-
-
 class StockAdjustmentIn(Schema):
     warehouse_id = id_field(required=True)
     product_id = id_field(required=True)
@@ -360,13 +354,6 @@ class AdminOrderQueryIn(PageIn):
     customer_id = id_field(strict=False)
     date_from = business_date(metadata={"description": "placed on or after (business day)"})
     date_to = business_date(metadata={"description": "placed on or before (business day)"})
-
-
-class AdminOrderOut(OrderOut):
-    customer_id = fields.Integer()
-    customer_name = fields.Function(lambda o: o.customer.name)
-    placed_by = fields.String()
-    credit_override_by_id = fields.Integer(allow_none=True)
 
 
 AdminOrderPageOut = page_of(AdminOrderOut)
@@ -596,3 +583,135 @@ class ReplenishmentSettingOut(Schema):
     window_days = fields.Integer()
     turnover_days = fields.Integer()
     lead_days = fields.Integer()
+
+
+# --- integrations: webhooks, API keys, ERP sync ----------------------------------------------
+
+
+class WebhookIn(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=8, max=500))
+    events = fields.List(
+        fields.String(validate=validate.OneOf(WEBHOOK_EVENTS, error="事件类型无效")),
+        required=True,
+        validate=validate.Length(min=1, max=len(WEBHOOK_EVENTS)),
+    )
+    active = JsonBoolean(load_default=True)
+
+
+class WebhookOut(Schema):
+    id = fields.Integer()
+    url = fields.String()
+    events = fields.Function(lambda e: json.loads(e.events))
+    active = fields.Boolean()
+    created_at = LocalDateTime()
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret = fields.String(metadata={"description": "shown once: keep it to verify signatures"})
+
+
+class WebhookListOut(Schema):
+    items = fields.List(fields.Nested(WebhookOut))
+
+
+class WebhookDeliveryOut(Schema):
+    id = fields.Integer()
+    delivery_id = fields.String()
+    event_type = fields.String(data_key="type")
+    status = fields.String()
+    attempts = fields.Integer()
+    response_code = fields.Integer(attribute="last_status", allow_none=True)
+    duration_ms = fields.Integer(allow_none=True)
+    last_error = fields.String()
+    next_attempt_at = LocalDateTime()
+    created_at = LocalDateTime()
+    delivered_at = LocalDateTime(allow_none=True)
+
+
+WebhookDeliveryPageOut = page_of(WebhookDeliveryOut)
+
+
+class ApiKeyIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(API_KEY_SCOPES, error="权限范围无效")),
+        required=True,
+        validate=validate.Length(min=1, max=len(API_KEY_SCOPES)),
+    )
+    data_scope = fields.String(
+        load_default="all", validate=validate.OneOf(["all", "branch"], error="数据范围无效")
+    )
+    branch_id = id_field(load_default=None, allow_none=True)
+
+
+class ApiKeyOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String()
+    scopes = fields.Function(lambda k: json.loads(k.scopes))
+    data_scope = fields.String()
+    branch_id = fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+    last_used_at = LocalDateTime(allow_none=True)
+    revoked = fields.Function(lambda k: k.revoked_at is not None)
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key = fields.String(
+        metadata={"description": "shown once: the system sends it as a Bearer token"}
+    )
+
+
+class ApiKeyListOut(Schema):
+    items = fields.List(fields.Nested(ApiKeyOut))
+
+
+class StockLevelIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    on_hand = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=99_999_999)
+    )
+
+
+class StockLevelsIn(Schema):
+    warehouse_id = id_field(required=True)
+    items = fields.List(
+        fields.Nested(StockLevelIn), required=True, validate=validate.Length(min=1, max=5000)
+    )
+    reason = fields.String(load_default="ERP 盘点", validate=validate.Length(min=1, max=255))
+
+
+class StockLevelsOut(Schema):
+    items = fields.List(fields.Nested(StockOut))
+
+
+class PriceRowIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    list_price = money_in()
+    prices = fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf([str(i) for i in range(1, 11)], error="价格等级须为 1-10")
+        ),
+        values=money_in(),
+        load_default=dict,
+    )
+
+
+class PricesIn(Schema):
+    items = fields.List(
+        fields.Nested(PriceRowIn), required=True, validate=validate.Length(min=1, max=5000)
+    )
+
+
+class CustomerRowIn(CustomerPatchIn):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class CustomersBulkIn(Schema):
+    items = fields.List(
+        fields.Nested(CustomerRowIn), required=True, validate=validate.Length(min=1, max=2000)
+    )
+
+
+class BulkOut(Schema):
+    count = fields.Integer()

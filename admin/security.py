@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
+from limits import parse
 
 from app.auth.scopes import require
 from app.auth.services import staff_for_token
 from app.core.models import Staff
-from app.errors import Unauthorized
+from app.errors import Forbidden, RateLimited, Unauthorized
+from app.extensions import limiter
+from app.integrations import keys
 
 
 def staff_required(permission: str | None):
@@ -21,15 +24,29 @@ def staff_required(permission: str | None):
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise Unauthorized()
-            staff = staff_for_token(token)
-            if permission is not None:
-                require(staff, permission)
+            if token.startswith(keys.KEY_START):
+                staff = _key_staff(token, permission)
+            else:
+                staff = staff_for_token(token)
+                if permission is not None:
+                    require(staff, permission)
             g.staff = staff
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def _key_staff(token: str, permission: str | None) -> Staff:
+    """An API key: only the endpoints its scopes allow, rate limited per key."""
+    key = keys.authenticate(token)
+    if permission is None or not keys.permits(key, permission):
+        raise Forbidden("该 API 密钥无权访问此接口", permission=permission)
+    limit = parse(current_app.config["RATELIMIT_API_KEYS"])
+    if not limiter.limiter.hit(limit, "apikey", key.prefix):
+        raise RateLimited()
+    return keys.acting_staff(key)
 
 
 def current_staff() -> Staff:

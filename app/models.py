@@ -3,7 +3,15 @@
 from app.auth.models import MODELS as AUTH_MODELS
 from app.core.models import MODELS as CORE_MODELS
 from app.field.models import MODELS as FIELD_MODELS
+from app.integrations.models import MODELS as INTEGRATION_MODELS
 from app.mall.models import MODELS as MALL_MODELS
 from app.notify.models import MODELS as NOTIFY_MODELS
 
-MODELS = [*CORE_MODELS, *AUTH_MODELS, *MALL_MODELS, *FIELD_MODELS, *NOTIFY_MODELS]
+MODELS = [
+    *CORE_MODELS,
+    *AUTH_MODELS,
+    *MALL_MODELS,
+    *FIELD_MODELS,
+    *NOTIFY_MODELS,
+    *INTEGRATION_MODELS,
+]

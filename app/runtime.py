@@ -103,6 +103,7 @@ def init_services(config) -> dict:
     """Set every process-wide service from settings; returns the settings as a dict."""
     from app.auth import services as staff_accounts
     from app.auth import tokens
+    from app.integrations import webhooks
     from app.notify import outbox
     from app.notify.settings import NotifySettings
     from app.notify.settings import configure as configure_notify
@@ -116,4 +117,8 @@ def init_services(config) -> dict:
         staff_accounts.configure(settings.get("PASSWORD_HASH_METHOD", "scrypt"))
         configure_notify(NotifySettings.from_settings(settings))
         outbox.install(enqueue=settings.get("NOTIFY_ENQUEUE", False))
+        webhooks.install(
+            allow_private=settings.get("WEBHOOK_ALLOW_PRIVATE", False),
+            enqueue=settings.get("NOTIFY_ENQUEUE", False),
+        )
     return settings

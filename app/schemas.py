@@ -56,6 +56,17 @@ class ShipmentOut(Schema):
     lines = fields.List(fields.Nested(ShipmentLineOut), attribute="line_items")
 
 
+class ReceiptOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    customer_id = fields.Integer()
+    amount = money_field()
+    unapplied = money_field()
+    method = fields.String()
+    reference = fields.String()
+    received_at = LocalDateTime()
+
+
 class WarningOut(Schema):
     code = fields.String()
     message = fields.String()
@@ -80,6 +91,13 @@ class OrderOut(Schema):
     events = fields.List(fields.Nested(OrderEventOut))
     shipments = fields.List(fields.Nested(ShipmentOut))
     warnings = fields.List(fields.Nested(WarningOut))
+
+
+class AdminOrderOut(OrderOut):
+    customer_id = fields.Integer()
+    customer_name = fields.Function(lambda o: o.customer.name)
+    placed_by = fields.String()
+    credit_override_by_id = fields.Integer(allow_none=True)
 
 
 class SuggestionOut(Schema):

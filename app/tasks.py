@@ -15,6 +15,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 
 from app import housekeeping
 from app.db import db
+from app.integrations import webhooks
 from app.notify import delivery
 from app.runtime import init_services
 from config import get_config
@@ -67,3 +68,17 @@ def delete_expired() -> dict:
     them in the database; Redis expires its own)."""
     with db.connection_context():
         return housekeeping.delete_expired()
+
+
+@huey.task()
+def deliver_webhook(delivery_pk: int) -> str:
+    with db.connection_context():
+        return webhooks.deliver(delivery_pk)
+
+
+@huey.periodic_task(crontab(minute="*"))
+@huey.lock_task("deliver-webhooks")
+def deliver_webhooks() -> dict:
+    """Webhook deliveries due (retries after their backoff, anything not queued at commit)."""
+    with db.connection_context():
+        return webhooks.deliver_due()

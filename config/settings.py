@@ -101,6 +101,9 @@ class BaseConfig:
     API_DOCS_PUBLIC = env("API_DOCS_PUBLIC", "1") == "1"
     RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "20 per minute")
     RATELIMIT_ORDERS = env("RATELIMIT_ORDERS", "60 per minute")
+    RATELIMIT_API_KEYS = env("RATELIMIT_API_KEYS", "600 per minute")  # per API key
+    # Webhook URLs on private or loopback addresses: development and tests only.
+    WEBHOOK_ALLOW_PRIVATE = env("WEBHOOK_ALLOW_PRIVATE", "0") == "1"
     INSTANCE_DIR = str(INSTANCE_DIR)
     # Password of the seeded demo staff; generated once and kept in instance/ when not set.
     DEMO_PASSWORD = env("DEMO_PASSWORD")
@@ -118,6 +121,7 @@ class DevelopmentConfig(BaseConfig):
     # The sandbox accepts any app id and secret; these only make development run with nothing set.
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", "http://127.0.0.1:5001")
     WECHAT_OPEN_BASE_URL = env("WECHAT_OPEN_BASE_URL", WECHAT_API_BASE_URL)
+    WEBHOOK_ALLOW_PRIVATE = env("WEBHOOK_ALLOW_PRIVATE", "1") == "1"
     # SMS_PROVIDER=tencent sends through the official SDK to the sandbox's stand-in.
     SMS_ENDPOINT = env("SMS_ENDPOINT", "127.0.0.1:5001")
     SMS_SECRET_ID = env("SMS_SECRET_ID", "sandbox-sms-id")
@@ -143,6 +147,7 @@ class TestingConfig(BaseConfig):
     DATABASE_URL = env("TEST_DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = env("TEST_REDIS_URL")
     NOTIFY_ENQUEUE = env("TEST_NOTIFY_ENQUEUE", "0") == "1"  # on for the outage test
+    WEBHOOK_ALLOW_PRIVATE = True  # the test receivers listen on 127.0.0.1
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method, tests only
     WECHAT_APPID = "wxtestminiprogram"
     WECHAT_SECRET = secrets.token_hex(16)

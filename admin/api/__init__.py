@@ -4,6 +4,7 @@ from admin.api import (
     catalog,
     customers,
     field,
+    integrations,
     notifications,
     orders,
     orgs,
@@ -22,6 +23,7 @@ BLUEPRINTS = [
     notifications.bp,
     field.bp,
     returns.bp,
+    integrations.bp,
 ]
 
 

@@ -13,12 +13,12 @@ from admin.schemas import (
     InvitationIn,
     InvitationOut,
     ReceiptIn,
-    ReceiptOut,
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope
 from app.backoffice import accounts, queries
+from app.schemas import ReceiptOut
 from app.validation import page_of_query
 
 bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", description="客户与应收")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from admin.schemas import (
     AdjustOrderIn,
-    AdminOrderOut,
     AdminOrderPageOut,
     AdminOrderQueryIn,
     ApproveIn,
@@ -18,6 +17,7 @@ from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import orders
 from app.mall import review
+from app.schemas import AdminOrderOut
 from app.validation import paged
 
 bp = Blueprint("admin_orders", __name__, url_prefix="/api/admin/v1", description="订单审核与发货")

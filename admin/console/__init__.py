@@ -17,6 +17,7 @@ from admin.console import (  # noqa: F401
     field,
     finance,
     imports,
+    integrations,
     orders,
     pages,
     returns,

@@ -40,6 +40,7 @@ MENU = (
     ("console.rules", "审批规则", "rules.view"),
     ("console.staff", "员工", "staff.manage"),
     ("console.organisation_page", "机构与仓库", "org.manage"),
+    ("console.integrations", "对接 ERP", "integrations.manage"),
 )
 
 

@@ -33,7 +33,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         SERVICE,
     ),
     **dict.fromkeys(
-        ("customers.manage", "catalog.manage", "org.manage", "staff.manage", "rules.manage"),
+        (
+            "customers.manage",
+            "catalog.manage",
+            "org.manage",
+            "staff.manage",
+            "rules.manage",
+            "integrations.manage",
+        ),
         ADMINS,
     ),
     **dict.fromkeys(("orders.ship", "stock.manage"), frozenset({"admin", "warehouse"})),

@@ -11,7 +11,7 @@ __all__ = ["PERMISSIONS", "actor", "require", "scoped"]
 
 def actor(staff: Staff) -> str:
     """How a staff member is named in events, ledgers and audits: the one place it is built."""
-    return f"staff:{staff.id}"
+    return getattr(staff, "actor_name", None) or f"staff:{staff.id}"
 
 
 def require(staff: Staff, permission: str) -> None:

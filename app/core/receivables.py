@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +19,10 @@ from app.money import money, money_from_fen
 from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
 
 ZERO = Decimal("0.00")
+
+# Called in the transaction of every receipt of money (not a return's credit) with the receipt:
+# the webhook outbox registers here, so this module never imports it.
+receipt_listeners: list[Callable[[Receipt], None]] = []
 
 
 def record_receipt(
@@ -69,7 +74,11 @@ def record_receipt(
         allocations, _ = allocate_fifo(amount, credit.oldest_open(Receivable, customer_id))
         for receivable_id, take in allocations:
             credit.apply(receipt.id, receivable_id, take)
-        return Receipt.get_by_id(receipt.id)
+        receipt = Receipt.get_by_id(receipt.id)
+        if entry_kind == "receipt":
+            for listener in receipt_listeners:
+                listener(receipt)
+        return receipt
 
 
 @dataclass(frozen=True)

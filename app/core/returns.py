@@ -31,6 +31,9 @@ from app.db import transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.money import money
 
+# Called in the transaction of every receiving with the return: the webhook outbox registers here.
+received_listeners: list[Callable[[ReturnRequest], None]] = []
+
 RETURNABLE = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 RETURN_LABELS = {
     "pending": "待审核",
@@ -324,4 +327,7 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
             received_amount=ReturnRequest.received_amount + value,
             updated_at=utcnow(),
         ).where(ReturnRequest.id == request.id).execute()
-        return ReturnRequest.get_by_id(request.id)
+        request = ReturnRequest.get_by_id(request.id)
+        for listener in received_listeners:
+            listener(request)
+        return request
