@@ -715,3 +715,85 @@ class CustomersBulkIn(Schema):
 
 class BulkOut(Schema):
     count = fields.Integer()
+
+
+# --- sales reports and targets ---------------------------------------------------------------
+
+
+class SalesQueryIn(Schema):
+    date_from = business_date(data_key="from", required=True)
+    date_to = business_date(data_key="to", required=True)
+    group_by = fields.String(
+        load_default="branch",
+        validate=validate.OneOf(
+            ["branch", "rep", "customer", "product", "category", "day"], error="分组方式无效"
+        ),
+    )
+    branch_id = id_field(strict=False)
+    rep_id = id_field(strict=False)
+
+
+class SalesRowOut(Schema):
+    key = fields.String(allow_none=True)
+    name = fields.String()
+    orders = fields.Integer()
+    amount = money_field()
+    shipped_amount = money_field()
+    returned_amount = money_field()
+    receipts = money_field()
+
+
+class SalesTotalsOut(Schema):
+    orders = fields.Integer()
+    amount = money_field()
+    shipped_amount = money_field()
+    returned_amount = money_field()
+    receipts = money_field()
+
+
+class SalesReportOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    group_by = fields.String()
+    items = fields.List(fields.Nested(SalesRowOut))
+    totals = fields.Nested(SalesTotalsOut)
+
+
+class TargetIn(Schema):
+    period = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式应为 YYYY-MM"),
+    )
+    branch_id = id_field(load_default=None, allow_none=True)
+    staff_id = id_field(load_default=None, allow_none=True)
+    amount = money_in(required=True)
+
+
+class TargetOut(Schema):
+    id = fields.Integer()
+    period = fields.String()
+    branch_id = fields.Integer(allow_none=True)
+    staff_id = fields.Integer(allow_none=True)
+    amount = money_field()
+
+
+class TargetsQueryIn(Schema):
+    period = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式应为 YYYY-MM"),
+    )
+
+
+class TargetRowOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    target = money_field(allow_none=True)
+    achieved = money_field()
+    receipts = money_field()
+    percent = fields.Decimal(as_string=True, allow_none=True)
+
+
+class TargetsReportOut(Schema):
+    period = fields.String()
+    branches = fields.List(fields.Nested(TargetRowOut))
+    reps = fields.List(fields.Nested(TargetRowOut))

@@ -8,6 +8,7 @@ from admin.api import (
     notifications,
     orders,
     orgs,
+    reports,
     returns,
     session,
     stock,
@@ -24,6 +25,7 @@ BLUEPRINTS = [
     field.bp,
     returns.bp,
     integrations.bp,
+    reports.bp,
 ]
 
 

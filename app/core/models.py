@@ -167,7 +167,7 @@ class StockMovement(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("warehouse", "product", "id"), False),)
+        indexes = ((("warehouse", "product", "id"), False), (("kind", "created_at"), False))
 
 
 class Order(BaseModel):
@@ -232,7 +232,7 @@ class Shipment(BaseModel):
     tracking_no = CharField(max_length=64)
     amount = MoneyField()
     shipped_by = CharField(max_length=64, default="")
-    shipped_at = DateTimeField(default=utcnow)
+    shipped_at = DateTimeField(default=utcnow, index=True)
 
 
 class ShipmentLine(BaseModel):
@@ -292,7 +292,7 @@ class Receipt(BaseModel):
     method = CharField(max_length=32)
     reference = CharField(max_length=128, default="")
     recorded_by = CharField(max_length=64, default="")
-    received_at = DateTimeField(default=utcnow)
+    received_at = DateTimeField(default=utcnow, index=True)
 
     class Meta:
         constraints = [Check("unapplied >= 0"), Check("unapplied <= amount")]
@@ -368,6 +368,19 @@ class ReturnPhoto(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class Target(BaseModel):
+    """A monthly sales target (考核) for a branch or a rep."""
+
+    period = CharField(max_length=7)  # YYYY-MM
+    branch = ForeignKeyField(Branch, null=True, on_delete="CASCADE")
+    staff = ForeignKeyField(Staff, null=True, on_delete="CASCADE")
+    amount = MoneyField()
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("period", "branch", "staff"), True),)
+
+
 MODELS = [
     Branch,
     Warehouse,
@@ -395,4 +408,5 @@ MODELS = [
     ReturnEvent,
     ReturnStep,
     ReturnPhoto,
+    Target,
 ]

@@ -1,0 +1,54 @@
+"""Sales reports by branch, rep, customer, product, category or day, and monthly targets (考核)."""
+
+from __future__ import annotations
+
+from admin.schemas import (
+    SalesQueryIn,
+    SalesReportOut,
+    TargetIn,
+    TargetOut,
+    TargetsQueryIn,
+    TargetsReportOut,
+)
+from admin.security import current_staff, staff_required
+from app.api import Blueprint
+from app.backoffice import reports
+
+bp = Blueprint("admin_reports", __name__, url_prefix="/api/admin/v1", description="销售报表与考核")
+
+
+@bp.get("/reports/sales")
+@staff_required("reports.ar")
+@bp.arguments(SalesQueryIn, location="query")
+@bp.response(200, SalesReportOut)
+def sales(args):
+    """Orders and amount submitted (not rejected or cancelled), shipped, returned and received in
+    the period (Asia/Shanghai days), grouped, with totals; within the caller's data scope."""
+    return reports.sales_report(
+        current_staff(),
+        args["date_from"],
+        args["date_to"],
+        args["group_by"],
+        args.get("branch_id"),
+        args.get("rep_id"),
+    )
+
+
+@bp.put("/targets")
+@staff_required("field.manage")
+@bp.arguments(TargetIn)
+@bp.response(200, TargetOut)
+def put_target(data):
+    """A month's target for a branch (branch_id) or a rep (staff_id)."""
+    return reports.set_target(
+        current_staff(), data["period"], data["amount"], data["branch_id"], data["staff_id"]
+    )
+
+
+@bp.get("/reports/targets")
+@staff_required("reports.ar")
+@bp.arguments(TargetsQueryIn, location="query")
+@bp.response(200, TargetsReportOut)
+def targets(args):
+    """Target against achievement (approved orders' amount) and receipts, per branch and rep."""
+    return reports.targets_report(current_staff(), args["period"])

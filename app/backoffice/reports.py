@@ -1,0 +1,349 @@
+"""Sales reports and targets (考核) for HQ and branches: SQL aggregates, never loops over orders,
+always within the caller's data scope. Days are Asia/Shanghai days.
+
+Per group (branch, rep, customer, product, category or day): `orders` and `amount` — orders
+submitted in the period and not rejected or cancelled (for products and categories: their
+lines' amount); `shipped_amount` — shipments in the period; `returned_amount` — returns received
+in the period; `receipts` — money received in the period (not a return's credit; none per
+product or category).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from peewee import SQL, PostgresqlDatabase, fn
+
+from app.auth.scopes import branch_in_scope, require, require_branch, scoped, staff_in_scope
+from app.core.models import (
+    Branch,
+    Category,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Receipt,
+    ReturnLine,
+    ReturnRequest,
+    Shipment,
+    ShipmentLine,
+    Staff,
+    StockMovement,
+    Target,
+)
+from app.core.rules import OrderStatus
+from app.db import db, transaction, utcnow
+from app.errors import ValidationFailed
+from app.money import money, money_from_fen
+from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
+
+GROUPS = ("branch", "rep", "customer", "product", "category", "day")
+NOT_SALES = (OrderStatus.REJECTED.value, OrderStatus.CANCELLED.value)
+SOLD = (
+    OrderStatus.APPROVED.value,
+    OrderStatus.PARTIALLY_SHIPPED.value,
+    OrderStatus.SHIPPED.value,
+    OrderStatus.COMPLETED.value,
+)
+ZERO = Decimal("0.00")
+BUSINESS_OFFSET_HOURS = 8  # Asia/Shanghai has no daylight saving
+
+
+def _local_day(field):
+    """The Asia/Shanghai date of a stored (naive UTC) timestamp, in SQL."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        return fn.DATE(field + SQL(f"INTERVAL '{BUSINESS_OFFSET_HOURS} hours'"))
+    return fn.DATE(field, f"+{BUSINESS_OFFSET_HOURS} hours")
+
+
+def _key(group: str, *, product_field=None, time_field=None):
+    return {
+        "branch": Customer.branch,
+        "rep": Customer.rep,
+        "customer": Customer.id,
+        "product": product_field,
+        "category": Product.category,
+        "day": _local_day(time_field) if time_field is not None else None,
+    }[group]
+
+
+def _restrict(query, staff: Staff, branch_id: int | None, rep_id: int | None):
+    query = scoped(query, staff)
+    if branch_id is not None:
+        query = query.where(Customer.branch == branch_id)
+    if rep_id is not None:
+        query = query.where(Customer.rep == rep_id)
+    return query
+
+
+def _text(value) -> str | None:
+    """A group key as the report shows it: an id as digits, a day as YYYY-MM-DD."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):  # also a datetime, as some drivers give DATE()
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _sums(query) -> dict:
+    return {_text(row[0]): row[1:] for row in query.tuples()}
+
+
+def sales_report(
+    staff: Staff,
+    date_from: dt.date,
+    date_to: dt.date,
+    group_by: str,
+    branch_id: int | None = None,
+    rep_id: int | None = None,
+) -> dict:
+    """Rows `key, name, orders, amount, shipped_amount, returned_amount, receipts` and `totals`."""
+    require(staff, "reports.ar")
+    if group_by not in GROUPS:
+        raise ValidationFailed("分组方式无效", group_by=[f"须为 {', '.join(GROUPS)} 之一"])
+    if date_from > date_to:
+        raise ValidationFailed("开始日期不能晚于结束日期", date_from=["不能晚于结束日期"])
+    branch_id = branch_in_scope(staff, branch_id)
+    start, end = start_of_local_day_utc(date_from), end_of_local_day_utc(date_to)
+    by_line = group_by in ("product", "category")
+
+    # Orders submitted in the period, not rejected or cancelled.
+    if by_line:
+        key = _key(group_by, product_field=OrderLine.product, time_field=Order.created_at)
+        query = (
+            OrderLine.select(key, fn.COUNT(fn.DISTINCT(Order.id)), fn.SUM(OrderLine.amount))
+            .join(Order)
+            .join(Customer)
+            .switch(OrderLine)
+            .join(Product)
+        )
+    else:
+        key = _key(group_by, time_field=Order.created_at)
+        query = Order.select(key, fn.COUNT(Order.id), fn.SUM(Order.total)).join(Customer)
+    query = query.where(
+        (Order.created_at >= start) & (Order.created_at < end) & ~(Order.status << NOT_SALES)
+    )
+    ordered = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
+
+    # Shipments in the period.
+    if by_line:
+        key = _key(group_by, product_field=OrderLine.product, time_field=Shipment.shipped_at)
+        query = (
+            ShipmentLine.select(key, fn.SUM(ShipmentLine.amount))
+            .join(Shipment)
+            .switch(ShipmentLine)
+            .join(OrderLine)
+            .join(Order)
+            .join(Customer)
+            .switch(OrderLine)
+            .join(Product)
+        )
+    else:
+        key = _key(group_by, time_field=Shipment.shipped_at)
+        query = Shipment.select(key, fn.SUM(Shipment.amount)).join(Order).join(Customer)
+    query = query.where((Shipment.shipped_at >= start) & (Shipment.shipped_at < end))
+    shipped = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
+
+    # Returns received in the period: the `return` stock movements at the return's prices.
+    key = _key(group_by, product_field=StockMovement.product, time_field=StockMovement.created_at)
+    query = (
+        StockMovement.select(key, fn.SUM(StockMovement.on_hand_delta * ReturnLine.price))
+        .join(ReturnRequest, on=(ReturnRequest.number == StockMovement.ref))
+        .join(
+            ReturnLine,
+            on=(
+                (ReturnLine.request == ReturnRequest.id)
+                & (ReturnLine.product == StockMovement.product)
+            ),
+        )
+        .join(Customer, on=(ReturnRequest.customer == Customer.id))
+        .switch(StockMovement)
+        .join(Product, on=(StockMovement.product == Product.id))
+        .where(
+            (StockMovement.kind == "return")
+            & (StockMovement.created_at >= start)
+            & (StockMovement.created_at < end)
+        )
+    )
+    returned = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
+
+    # Money received in the period (per product or category there is none).
+    received: dict = {}
+    if not by_line:
+        key = _key(group_by, time_field=Receipt.received_at)
+        query = (
+            Receipt.select(key, fn.SUM(Receipt.amount))
+            .join(Customer)
+            .where(
+                (Receipt.received_at >= start)
+                & (Receipt.received_at < end)
+                & (Receipt.method != "return")
+            )
+        )
+        received = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
+
+    keys = sorted(set(ordered) | set(shipped) | set(returned) | set(received), key=_sort_key)
+    names = _names(group_by, keys)
+    rows = []
+    for k in keys:
+        count, amount = ordered.get(k, (0, 0))
+        rows.append(
+            {
+                "key": k,
+                "name": names.get(k, "未分配" if k is None else k),
+                "orders": int(count or 0),
+                "amount": money_from_fen(amount),
+                "shipped_amount": money_from_fen(shipped.get(k, (0,))[0]),
+                "returned_amount": money_from_fen(returned.get(k, (0,))[0]),
+                "receipts": money_from_fen(received.get(k, (0,))[0]),
+            }
+        )
+    rows.sort(key=lambda r: (r["key"] if group_by == "day" else -r["amount"], str(r["key"])))
+    totals = {
+        "orders": sum(r["orders"] for r in rows),
+        **{
+            f: money(sum((r[f] for r in rows), ZERO))
+            for f in ("amount", "shipped_amount", "returned_amount", "receipts")
+        },
+    }
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "group_by": group_by,
+        "items": rows,
+        "totals": totals,
+    }
+
+
+def _sort_key(k):
+    return (k is None, str(k))
+
+
+def _names(group: str, keys: list) -> dict:
+    ids = [int(k) for k in keys if k is not None and group != "day"]
+    model = {"branch": Branch, "rep": Staff, "customer": Customer, "product": Product}.get(group)
+    if group == "category":
+        model = Category
+    if model is None or not ids:
+        return {}
+    return {
+        str(row.id): (getattr(row, "name", "") or getattr(row, "username", ""))
+        for row in model.select().where(model.id << ids)
+    }
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+def _month(period: str) -> tuple[dt.date, dt.date]:
+    try:
+        first = dt.date.fromisoformat(f"{period}-01")
+    except ValueError:
+        raise ValidationFailed("期间格式应为 YYYY-MM", period=["格式应为 YYYY-MM"]) from None
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return first, last
+
+
+def set_target(
+    staff: Staff, period: str, amount: Decimal, branch_id: int | None, staff_id: int | None
+) -> Target:
+    """A month's target for a branch or for a rep (exactly one of them), within scope."""
+    require(staff, "field.manage")
+    _month(period)
+    if (branch_id is None) == (staff_id is None):
+        raise ValidationFailed("请指定分支机构或业务员之一", branch_id=["二选一"])
+    if branch_id is not None:
+        require_branch(staff, branch_id)
+    else:
+        rep = staff_in_scope(staff, staff_id)
+        if rep.role != "rep":
+            raise ValidationFailed("目标只能设给业务员", staff_id=["不是业务员"])
+    with transaction():
+        existing = Target.get_or_none(
+            (Target.period == period)
+            & (Target.branch == branch_id if branch_id else Target.branch.is_null())
+            & (Target.staff == staff_id if staff_id else Target.staff.is_null())
+        )
+        if existing:
+            Target.update(amount=money(amount), updated_at=utcnow()).where(
+                Target.id == existing.id
+            ).execute()
+            return Target.get_by_id(existing.id)
+        return Target.create(period=period, branch=branch_id, staff=staff_id, amount=money(amount))
+
+
+def targets_report(staff: Staff, period: str) -> dict:
+    """Target, achieved (approved orders' amount in the month) and receipts, per branch and per
+    rep in the caller's scope, with the percentage achieved."""
+    require(staff, "reports.ar")
+    first, last = _month(period)
+    start, end = start_of_local_day_utc(first), end_of_local_day_utc(last)
+
+    def achieved(key):
+        query = (
+            Order.select(key, fn.SUM(Order.total))
+            .join(Customer)
+            .where(
+                (Order.approved_at >= start) & (Order.approved_at < end) & (Order.status << SOLD)
+            )
+        )
+        return {
+            row[0]: money_from_fen(row[1]) for row in scoped(query, staff).group_by(key).tuples()
+        }
+
+    def received(key):
+        query = (
+            Receipt.select(key, fn.SUM(Receipt.amount))
+            .join(Customer)
+            .where(
+                (Receipt.received_at >= start)
+                & (Receipt.received_at < end)
+                & (Receipt.method != "return")
+            )
+        )
+        return {
+            row[0]: money_from_fen(row[1]) for row in scoped(query, staff).group_by(key).tuples()
+        }
+
+    targets = list(Target.select().where(Target.period == period))
+    rows = {"branches": [], "reps": []}
+    for kind, key, field, model in (
+        ("branches", Customer.branch, "branch_id", Branch),
+        ("reps", Customer.rep, "staff_id", Staff),
+    ):
+        done, paid = achieved(key), received(key)
+        goal = {getattr(t, field): t.amount for t in targets if getattr(t, field) is not None}
+        ids = sorted(i for i in set(done) | set(paid) | set(goal) if i is not None)
+        visible = _visible(staff, model, ids)
+        for i in ids:
+            if i not in visible:
+                continue
+            target = goal.get(i)
+            amount = done.get(i, ZERO)
+            rows[kind].append(
+                {
+                    "id": i,
+                    "name": visible[i],
+                    "target": target,
+                    "achieved": amount,
+                    "receipts": paid.get(i, ZERO),
+                    "percent": (
+                        (amount / target * 100).quantize(Decimal("0.1")) if target else None
+                    ),
+                }
+            )
+    return {"period": period, **rows}
+
+
+def _visible(staff: Staff, model, ids: list[int]) -> dict[int, str]:
+    query = model.select().where(model.id << ids)
+    if staff.data_scope != "all" and model is Branch:
+        query = query.where(Branch.id == staff.branch_id)
+    if staff.data_scope != "all" and model is Staff:
+        query = (
+            query.where(Staff.branch == staff.branch_id)
+            if staff.data_scope == "branch"
+            else query.where(Staff.id == staff.id)
+        )
+    return {row.id: getattr(row, "name", "") or getattr(row, "username", "") for row in query}
