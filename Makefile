@@ -41,6 +41,7 @@ sandbox: install
 bench: install
 	$(BIN)/python -m bench.core_approvals
 	$(BIN)/python -m bench.orders
+	$(BIN)/python -m bench.reports
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

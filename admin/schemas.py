@@ -721,8 +721,10 @@ class BulkOut(Schema):
 
 
 class SalesQueryIn(Schema):
-    date_from = business_date(data_key="from", required=True)
-    date_to = business_date(data_key="to", required=True)
+    date_from = business_date(
+        data_key="from", metadata={"description": "first day (default: this month's first)"}
+    )
+    date_to = business_date(data_key="to", metadata={"description": "last day (default: today)"})
     group_by = fields.String(
         load_default="branch",
         validate=validate.OneOf(
@@ -779,7 +781,7 @@ class TargetOut(Schema):
 
 class TargetsQueryIn(Schema):
     period = fields.String(
-        required=True,
+        metadata={"description": "YYYY-MM (default: this month)"},
         validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式应为 YYYY-MM"),
     )
 

@@ -13,6 +13,7 @@ from admin.schemas import (
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import reports
+from app.timeutil import local_today
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/api/admin/v1", description="销售报表与考核")
 
@@ -24,10 +25,11 @@ bp = Blueprint("admin_reports", __name__, url_prefix="/api/admin/v1", descriptio
 def sales(args):
     """Orders and amount submitted (not rejected or cancelled), shipped, returned and received in
     the period (Asia/Shanghai days), grouped, with totals; within the caller's data scope."""
+    today = local_today()
     return reports.sales_report(
         current_staff(),
-        args["date_from"],
-        args["date_to"],
+        args.get("date_from") or today.replace(day=1),
+        args.get("date_to") or today,
         args["group_by"],
         args.get("branch_id"),
         args.get("rep_id"),
@@ -51,4 +53,5 @@ def put_target(data):
 @bp.response(200, TargetsReportOut)
 def targets(args):
     """Target against achievement (approved orders' amount) and receipts, per branch and rep."""
-    return reports.targets_report(current_staff(), args["period"])
+    period = args.get("period") or local_today().strftime("%Y-%m")
+    return reports.targets_report(current_staff(), period)

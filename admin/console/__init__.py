@@ -20,6 +20,7 @@ from admin.console import (  # noqa: F401
     integrations,
     orders,
     pages,
+    reports,
     returns,
     session,
     settings,

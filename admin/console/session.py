@@ -32,6 +32,7 @@ MENU = (
     ("console.customers", "客户", "customers.view"),
     ("console.products", "商品与价格", "catalog.view"),
     ("console.stock", "库存", "stock.view"),
+    ("console.sales_reports", "报表", "reports.ar"),
     ("console.aging", "应收账龄", "reports.ar"),
     ("console.visits", "拜访", "field.view"),
     ("console.field_reports", "进销存上报", "field.view"),

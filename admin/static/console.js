@@ -1,4 +1,4 @@
-// Console behaviour: keyboard navigation in lists, clickable rows, dashboard charts.
+// Console behaviour: keyboard navigation in lists, clickable rows, dashboard and report charts.
 (function () {
   "use strict";
 
@@ -97,6 +97,60 @@
     }
   }
 
+  // A horizontal bar chart of [name, amount] pairs, largest first.
+  function bars(id, pairs) {
+    chart(id, {
+      tooltip: {},
+      grid: { left: 120, right: 24 },
+      xAxis: { type: "value", name: "元" },
+      yAxis: { type: "category", inverse: true, data: pairs.map(function (p) { return p[0]; }) },
+      series: [{ type: "bar", data: pairs.map(function (p) { return Number(p[1]); }) }],
+    }, pairs.length === 0);
+  }
+
+  // Picking a period preset shows it at once; typing a date makes the period a custom one.
+  function reportFilters() {
+    const form = document.getElementById("report-filters");
+    if (!form) return;
+    form.preset.addEventListener("change", function () {
+      form.date_from.value = "";
+      form.date_to.value = "";
+      form.submit();
+    });
+    [form.date_from, form.date_to].forEach(function (input) {
+      input.addEventListener("change", function () { form.preset.value = "custom"; });
+    });
+  }
+
+  function reports() {
+    reportFilters();
+    const source = document.getElementById("reports-data");
+    if (!source) return;
+    const d = JSON.parse(source.textContent);
+    bars("chart-branches", d.branches);
+    bars("chart-reps", d.reps);
+    bars("chart-customers", d.customers);
+    bars("chart-products", d.products);
+    chart("chart-days", {
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: d.days.map(function (p) { return p[0].slice(5); }) },
+      yAxis: { type: "value", name: "元" },
+      series: [{ type: "bar", data: d.days.map(function (p) { return Number(p[1]); }) }],
+    }, d.days.length === 0);
+    chart("chart-targets", {
+      tooltip: { trigger: "axis" },
+      legend: { data: ["目标", "已完成"] },
+      grid: { left: 120, right: 24 },
+      xAxis: { type: "value", name: "元" },
+      yAxis: { type: "category", inverse: true, data: d.targets.map(function (t) { return t[0]; }) },
+      series: [
+        { name: "目标", type: "bar", data: d.targets.map(function (t) { return Number(t[1]); }) },
+        { name: "已完成", type: "bar", data: d.targets.map(function (t) { return Number(t[2]); }) },
+      ],
+    }, d.targets.length === 0);
+  }
+
   // Deferred scripts (ECharts among them) have all run when DOMContentLoaded fires.
   document.addEventListener("DOMContentLoaded", dashboard);
+  document.addEventListener("DOMContentLoaded", reports);
 })();

@@ -11,11 +11,20 @@ product or category).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from decimal import Decimal
+from functools import reduce
 
 from peewee import SQL, PostgresqlDatabase, fn
 
-from app.auth.scopes import branch_in_scope, require, require_branch, scoped, staff_in_scope
+from app.auth.scopes import (
+    branch_in_scope,
+    customer_condition,
+    require,
+    require_branch,
+    scoped,
+    staff_in_scope,
+)
 from app.core.models import (
     Branch,
     Category,
@@ -57,24 +66,47 @@ def _local_day(field):
     return fn.DATE(field, f"+{BUSINESS_OFFSET_HOURS} hours")
 
 
-def _key(group: str, *, product_field=None, time_field=None):
-    return {
-        "branch": Customer.branch,
-        "rep": Customer.rep,
-        "customer": Customer.id,
-        "product": product_field,
-        "category": Product.category,
-        "day": _local_day(time_field) if time_field is not None else None,
-    }[group]
+def _grouping(group: str, *, customer, product=None, time=None) -> tuple:
+    """The group's key and the joins it needs, given the query's customer, product and time
+    columns: only branch and rep need the customer row, only category the product row."""
+    if group in ("branch", "rep"):
+        key = Customer.branch if group == "branch" else Customer.rep
+        return key, [(Customer, customer == Customer.id)]
+    if group == "category":
+        return Product.category, [(Product, product == Product.id)]
+    if group == "day":
+        return _local_day(time), []
+    return {"customer": customer, "product": product}[group], []
 
 
-def _restrict(query, staff: Staff, branch_id: int | None, rep_id: int | None):
-    query = scoped(query, staff)
+def _customers_in(staff: Staff, branch_id: int | None, rep_id: int | None):
+    """The customers the report covers, as a condition on a customer id column's values (None:
+    all of them). A subquery, so that rows need not be joined to customers just to be scoped."""
+    conditions = [c for c in (customer_condition(staff),) if c is not None]
     if branch_id is not None:
-        query = query.where(Customer.branch == branch_id)
+        conditions.append(Customer.branch == branch_id)
     if rep_id is not None:
-        query = query.where(Customer.rep == rep_id)
-    return query
+        conditions.append(Customer.rep == rep_id)
+    if not conditions:
+        return None
+    return Customer.select(Customer.id).where(reduce(operator.and_, conditions))
+
+
+def _aggregate(
+    model, measures, joins, where, group, covered, *, customer, customer_via=(), **columns
+) -> dict:
+    """{key: measures} for SELECT key, measures FROM model JOIN joins WHERE where GROUP BY key,
+    over the covered customers. `customer_via`: joins that only lead to the customer column,
+    left out when neither the key nor the scope needs it (HQ's reports by product or day)."""
+    key, key_joins = _grouping(group, customer=customer, **columns)
+    if covered is not None or group in ("branch", "rep", "customer"):
+        joins = [*joins, *customer_via]
+    query = model.select(key, *measures)
+    for dest, on in [*joins, *key_joins]:
+        query = query.join(dest, on=on)
+    if covered is not None:
+        where &= customer << covered
+    return _sums(query.where(where).group_by(key))
 
 
 def _text(value) -> str | None:
@@ -108,80 +140,96 @@ def sales_report(
     start, end = start_of_local_day_utc(date_from), end_of_local_day_utc(date_to)
     by_line = group_by in ("product", "category")
 
+    covered = _customers_in(staff, branch_id, rep_id)
+
+    def aggregate(model, measures, joins, where, **columns):
+        return _aggregate(model, measures, joins, where, group_by, covered, **columns)
+
     # Orders submitted in the period, not rejected or cancelled.
-    if by_line:
-        key = _key(group_by, product_field=OrderLine.product, time_field=Order.created_at)
-        query = (
-            OrderLine.select(key, fn.COUNT(fn.DISTINCT(Order.id)), fn.SUM(OrderLine.amount))
-            .join(Order)
-            .join(Customer)
-            .switch(OrderLine)
-            .join(Product)
-        )
-    else:
-        key = _key(group_by, time_field=Order.created_at)
-        query = Order.select(key, fn.COUNT(Order.id), fn.SUM(Order.total)).join(Customer)
-    query = query.where(
+    submitted = (
         (Order.created_at >= start) & (Order.created_at < end) & ~(Order.status << NOT_SALES)
     )
-    ordered = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
-
-    # Shipments in the period.
     if by_line:
-        key = _key(group_by, product_field=OrderLine.product, time_field=Shipment.shipped_at)
-        query = (
-            ShipmentLine.select(key, fn.SUM(ShipmentLine.amount))
-            .join(Shipment)
-            .switch(ShipmentLine)
-            .join(OrderLine)
-            .join(Order)
-            .join(Customer)
-            .switch(OrderLine)
-            .join(Product)
+        # An order has one line per product (unique index), so a product's lines count its
+        # orders; a category's need DISTINCT.
+        count = fn.COUNT(SQL("*")) if group_by == "product" else fn.COUNT(fn.DISTINCT(Order.id))
+        ordered = aggregate(
+            OrderLine,
+            [count, fn.SUM(OrderLine.amount)],
+            [(Order, OrderLine.order == Order.id)],
+            submitted,
+            customer=Order.customer,
+            product=OrderLine.product,
         )
     else:
-        key = _key(group_by, time_field=Shipment.shipped_at)
-        query = Shipment.select(key, fn.SUM(Shipment.amount)).join(Order).join(Customer)
-    query = query.where((Shipment.shipped_at >= start) & (Shipment.shipped_at < end))
-    shipped = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
+        ordered = aggregate(
+            Order,
+            [fn.COUNT(Order.id), fn.SUM(Order.total)],
+            [],
+            submitted,
+            customer=Order.customer,
+            time=Order.created_at,
+        )
+
+    # Shipments in the period.
+    in_period = (Shipment.shipped_at >= start) & (Shipment.shipped_at < end)
+    if by_line:
+        shipped = aggregate(
+            ShipmentLine,
+            [fn.SUM(ShipmentLine.amount)],
+            [
+                (Shipment, ShipmentLine.shipment == Shipment.id),
+                (OrderLine, ShipmentLine.order_line == OrderLine.id),
+            ],
+            in_period,
+            customer=Order.customer,
+            customer_via=[(Order, Shipment.order == Order.id)],
+            product=OrderLine.product,
+        )
+    else:
+        shipped = aggregate(
+            Shipment,
+            [fn.SUM(Shipment.amount)],
+            [],
+            in_period,
+            customer=Order.customer,
+            customer_via=[(Order, Shipment.order == Order.id)],
+            time=Shipment.shipped_at,
+        )
 
     # Returns received in the period: the `return` stock movements at the return's prices.
-    key = _key(group_by, product_field=StockMovement.product, time_field=StockMovement.created_at)
-    query = (
-        StockMovement.select(key, fn.SUM(StockMovement.on_hand_delta * ReturnLine.price))
-        .join(ReturnRequest, on=(ReturnRequest.number == StockMovement.ref))
-        .join(
-            ReturnLine,
-            on=(
+    returned = aggregate(
+        StockMovement,
+        [fn.SUM(StockMovement.on_hand_delta * ReturnLine.price)],
+        [
+            (ReturnRequest, ReturnRequest.number == StockMovement.ref),
+            (
+                ReturnLine,
                 (ReturnLine.request == ReturnRequest.id)
-                & (ReturnLine.product == StockMovement.product)
+                & (ReturnLine.product == StockMovement.product),
             ),
-        )
-        .join(Customer, on=(ReturnRequest.customer == Customer.id))
-        .switch(StockMovement)
-        .join(Product, on=(StockMovement.product == Product.id))
-        .where(
-            (StockMovement.kind == "return")
-            & (StockMovement.created_at >= start)
-            & (StockMovement.created_at < end)
-        )
+        ],
+        (StockMovement.kind == "return")
+        & (StockMovement.created_at >= start)
+        & (StockMovement.created_at < end),
+        customer=ReturnRequest.customer,
+        product=StockMovement.product,
+        time=StockMovement.created_at,
     )
-    returned = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
 
     # Money received in the period (per product or category there is none).
     received: dict = {}
     if not by_line:
-        key = _key(group_by, time_field=Receipt.received_at)
-        query = (
-            Receipt.select(key, fn.SUM(Receipt.amount))
-            .join(Customer)
-            .where(
-                (Receipt.received_at >= start)
-                & (Receipt.received_at < end)
-                & (Receipt.method != "return")
-            )
+        received = aggregate(
+            Receipt,
+            [fn.SUM(Receipt.amount)],
+            [],
+            (Receipt.received_at >= start)
+            & (Receipt.received_at < end)
+            & (Receipt.method != "return"),
+            customer=Receipt.customer,
+            time=Receipt.received_at,
         )
-        received = _sums(_restrict(query, staff, branch_id, rep_id).group_by(key))
 
     keys = sorted(set(ordered) | set(shipped) | set(returned) | set(received), key=_sort_key)
     names = _names(group_by, keys)
@@ -200,8 +248,15 @@ def sales_report(
             }
         )
     rows.sort(key=lambda r: (r["key"] if group_by == "day" else -r["amount"], str(r["key"])))
+    if by_line:  # an order with several products or categories is still one order
+        counted = Order.select(fn.COUNT(Order.id)).where(submitted)
+        order_count = (
+            counted if covered is None else counted.where(Order.customer << covered)
+        ).scalar()
+    else:
+        order_count = sum(r["orders"] for r in rows)
     totals = {
-        "orders": sum(r["orders"] for r in rows),
+        "orders": order_count,
         **{
             f: money(sum((r[f] for r in rows), ZERO))
             for f in ("amount", "shipped_amount", "returned_amount", "receipts")

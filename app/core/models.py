@@ -211,6 +211,7 @@ class OrderLine(BaseModel):
     class Meta:
         table_name = "sales_order_line"
         constraints = [Check("shipped_qty >= 0"), Check("shipped_qty <= qty")]
+        indexes = ((("order", "product"), True),)
 
 
 class OrderEvent(BaseModel):

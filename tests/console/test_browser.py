@@ -146,10 +146,18 @@ def test_screenshots_of_the_main_pages_and_charts_render(browser, gunicorn, co):
         ("notifications", "/admin/notifications"),
         ("organisation", "/admin/organisation"),
         ("products-import", "/admin/import/products"),
+        ("returns", "/admin/returns"),
+        ("integrations", "/admin/integrations"),
+        ("reports", "/admin/reports"),
     ):
         response = page.goto(f"{gunicorn.url}{path}")
         assert response.status == 200, path
         shot(page, name)
+    for chart in ("branches", "reps", "days", "targets", "customers", "products"):
+        page.wait_for_selector(f"#chart-{chart} canvas")  # the report's charts drew
+    page.select_option("#report-filters select[name=preset]", "last_month")  # submits at once
+    page.wait_for_url("**preset=last_month**")
+    assert "本期没有数据" in page.inner_text("#report-branch")
     page.goto(f"{gunicorn.url}/admin/customers/{co.east_customer.id}")
     page.click("#invite")
     page.wait_for_selector(".qr svg")

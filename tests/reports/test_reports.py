@@ -1,14 +1,21 @@
 """Sales reports and targets against figures worked out by hand."""
 
+import html
+import io
+import json
+import re
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from app.core import orders, returns
-from app.core.models import Order
+from app.core.models import Customer, Order
 from app.core.receivables import record_receipt
 from app.timeutil import local_today
-from tests.admin.conftest import ADMIN
+from devkit.factories import make_staff
+from tests.admin.conftest import ADMIN, auth
+from tests.console.conftest import Console, flashes
 
 
 @pytest.fixture
@@ -54,6 +61,8 @@ def test_by_branch_leaves_out_rejected_and_cancelled_and_counts_each_measure(cli
     }
     assert (got["华南分公司"]["orders"], got["华南分公司"]["amount"]) == (1, "100.00")
     totals = report(client, co, group_by="branch").get_json()["totals"]
+    this_month = client.get(f"{ADMIN}/reports/sales", headers=co.headers("admin")).get_json()
+    assert this_month["totals"] == totals  # no dates: this month so far
     assert totals == {
         "orders": 2,
         "amount": "550.00",
@@ -80,6 +89,18 @@ def test_by_product_category_rep_customer_and_day(client, co, sales):
     assert (day["key"], day["amount"]) == (local_today().isoformat(), "550.00")
 
 
+def test_an_order_of_several_products_counts_once_per_product_and_once_in_total(client, co):
+    co.order(co.east_customer, (co.tea, 2), (co.oil, 1))
+    by_product = report(client, co, group_by="product").get_json()
+    assert {r["name"]: (r["orders"], r["amount"]) for r in by_product["items"]} == {
+        co.tea.name: (1, "90.00"),
+        co.oil.name: (1, "200.00"),
+    }
+    assert by_product["totals"]["orders"] == 1 and by_product["totals"]["amount"] == "290.00"
+    (uncategorised,) = report(client, co, group_by="category").get_json()["items"]
+    assert (uncategorised["orders"], uncategorised["amount"]) == (1, "290.00")
+
+
 def test_other_periods_are_empty(client, co, sales):
     got = client.get(
         f"{ADMIN}/reports/sales",
@@ -97,6 +118,23 @@ def test_a_branch_manager_sees_only_their_branch(client, co, sales):
         == 403
     )
     assert report(client, co, who="cs", group_by="branch").status_code == 403  # not a report role
+
+
+def test_an_own_scope_sees_only_the_customers_they_look_after(client, co, sales):
+    finance = make_staff("finance", co.east, data_scope="own")
+    mine = client.get(
+        f"{ADMIN}/reports/sales",
+        query_string={"from": local_today().isoformat(), "group_by": "customer"},
+        headers=auth(finance),
+    ).get_json()
+    assert mine["items"] == [] and mine["totals"]["amount"] == "0.00"
+    Customer.update(rep=finance.id).where(Customer.id == co.south_customer.id).execute()
+    mine = client.get(
+        f"{ADMIN}/reports/sales",
+        query_string={"from": local_today().isoformat(), "group_by": "customer"},
+        headers=auth(finance),
+    ).get_json()
+    assert [(r["name"], r["amount"]) for r in mine["items"]] == [(co.south_customer.name, "100.00")]
 
 
 def test_targets_against_achievement_and_receipts(client, co, sales):
@@ -127,3 +165,58 @@ def test_targets_against_achievement_and_receipts(client, co, sales):
         f"{ADMIN}/reports/targets", query_string={"period": period}, headers=co.headers("bm_east")
     ).get_json()
     assert [r["name"] for r in mine["branches"]] == ["华东分公司"]
+
+
+def signed_in(app, co, key):
+    session = Console(app.test_client())
+    assert session.login(co.staff[key].username).status_code == 302
+    return session
+
+
+def test_the_console_page_shows_the_period_drills_down_sets_targets_and_exports(app, co, sales):
+    admin = signed_in(app, co, "admin")
+    page = admin.get("/admin/reports").get_data(as_text=True)
+    assert "华东分公司" in page and "450.00" in page and 'id="reports-data"' in page
+    charts = json.loads(page.split('id="reports-data">')[1].split("</script>")[0])
+    assert dict(charts["branches"]) == {"华东分公司": "450.00", "华南分公司": "100.00"}
+
+    # A branch narrows the page to that branch; a customer leads to their orders in the period.
+    drill = re.search(rf'href="(/admin/reports\?[^"]*branch_id={co.east.id}[^"]*)"', page)
+    narrowed = admin.get(html.unescape(drill.group(1))).get_data(as_text=True)
+    assert "华南分公司" not in narrowed.split('id="report-branch"')[1].split("</table>")[0]
+    orders_link = re.search(r'href="(/admin/orders\?[^"]*customer_id=\d+[^"]*)"', narrowed)
+    orders_page = admin.get(html.unescape(orders_link.group(1))).get_data(as_text=True)
+    assert sales["a"].number in orders_page and sales["c"].number not in orders_page
+
+    period = local_today().strftime("%Y-%m")
+    done = admin.post(
+        "/admin/reports/targets",
+        {"period": period, "target": f"branch:{co.east.id}", "amount": "1000"},
+    )
+    assert ("success", f"已设定 {period} 的目标") in flashes(done)
+    assert "45.0%" in admin.get("/admin/reports").get_data(as_text=True)
+    blank = admin.post("/admin/reports/targets", {"period": period, "amount": "1"})
+    assert flashes(blank)[0][0] == "error"
+
+    workbook = admin.get("/admin/reports.xlsx?table=product")
+    sheet = load_workbook(io.BytesIO(workbook.data)).active
+    assert [c.value for c in sheet[1]][:3] == ["商品", "订单数", "订货金额"]
+    assert sheet.cell(sheet.max_row, 1).value == "合计"
+
+
+def test_the_console_page_keeps_a_branch_manager_in_their_branch(app, co, sales):
+    manager = signed_in(app, co, "bm_east")
+    page = manager.get("/admin/reports").get_data(as_text=True)
+    branch_table = page.split('id="report-branch"')[1].split("</table>")[0]
+    assert "华东分公司" in branch_table and "华南分公司" not in branch_table
+    assert manager.get(f"/admin/reports?branch_id={co.south.id}").status_code == 403
+    refused = manager.post(
+        "/admin/reports/targets",
+        {
+            "period": local_today().strftime("%Y-%m"),
+            "target": f"branch:{co.south.id}",
+            "amount": "1",
+        },
+    )
+    assert flashes(refused)[0][0] == "error"
+    assert signed_in(app, co, "cs").get("/admin/reports").status_code == 403
