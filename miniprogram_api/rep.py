@@ -3,15 +3,13 @@ photos, stock/sales reports, orders on the dealer's behalf, check-out."""
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 
 from app.api import Blueprint
 from app.core.models import Staff
 from app.core.orders import LineRequest
-from app.errors import ValidationFailed
 from app.extensions import limiter
 from app.field import replenishment, visits
-from app.field.storage import LocalStorage
 from app.mall import cart, ordering
 from app.schemas import OrderOut, SuggestionsOut
 from miniprogram_api.schemas import (
@@ -27,6 +25,7 @@ from miniprogram_api.schemas import (
     VisitOut,
 )
 from miniprogram_api.security import current_user, login_required
+from miniprogram_api.uploads import PHOTO_UPLOAD, uploaded_photo
 
 bp = Blueprint("mp_rep", __name__, url_prefix="/api/mp/v1/rep", description="业务员拜访")
 rep_required = login_required("rep")
@@ -71,32 +70,10 @@ def check_in(data):
 @bp.post("/visits/<id:visit_id>/photos")
 @rep_required
 @bp.response(201, PhotoOut)
-@bp.doc(
-    requestBody={
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            }
-        }
-    },
-)
+@bp.doc(**PHOTO_UPLOAD)
 def upload_photo(visit_id):
     """A shelf photo (JPEG, PNG or WebP, at most PHOTO_MAX_BYTES)."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("请以 multipart 表单字段 file 上传照片", file=["必填"])
-    cfg = current_app.config
-    return visits.add_photo(
-        current_rep(),
-        visit_id,
-        upload.read(cfg["PHOTO_MAX_BYTES"] + 1),
-        LocalStorage(cfg["UPLOAD_DIR"]),
-        cfg["PHOTO_MAX_BYTES"],
-    )
+    return visits.add_photo(current_rep(), visit_id, *uploaded_photo())
 
 
 @bp.post("/visits/<id:visit_id>/report")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-
 from app.api import Blueprint
-from app.errors import ValidationFailed
-from app.field.storage import LocalStorage
 from app.mall import returns
 from app.schemas import ReturnOut, ReturnPageOut, ReturnRequestIn
 from app.validation import PageIn, paged
 from miniprogram_api.schemas import PhotoOut
 from miniprogram_api.security import actor, current_customer, dealer_required
+from miniprogram_api.uploads import PHOTO_UPLOAD, uploaded_photo
 
 bp = Blueprint("mp_returns", __name__, url_prefix="/api/mp/v1", description="退货")
 
@@ -45,29 +42,7 @@ def get_return(return_id):
 @bp.post("/returns/<id:return_id>/photos")
 @dealer_required
 @bp.response(201, PhotoOut)
-@bp.doc(
-    requestBody={
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            }
-        }
-    },
-)
+@bp.doc(**PHOTO_UPLOAD)
 def upload_photo(return_id):
     """A photo of the goods (JPEG, PNG or WebP), up to 3 a return."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("请以 multipart 表单字段 file 上传照片", file=["必填"])
-    cfg = current_app.config
-    return returns.add_photo(
-        current_customer().id,
-        return_id,
-        upload.read(cfg["PHOTO_MAX_BYTES"] + 1),
-        LocalStorage(cfg["UPLOAD_DIR"]),
-        cfg["PHOTO_MAX_BYTES"],
-    )
+    return returns.add_photo(current_customer().id, return_id, *uploaded_photo())
