@@ -1,4 +1,5 @@
-"""HTTP plumbing shared by every surface: the one error envelope for every failure."""
+"""HTTP plumbing shared by every surface: the one error envelope for every failure, and the
+headers every server-rendered page (console, H5) carries."""
 
 from __future__ import annotations
 
@@ -62,3 +63,20 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             500, "internal_error", "服务器开小差了，请稍后再试", {"request_id": request_id}
         )
+
+
+# Scripts, styles and images only from the app (all vendored); never framed, no <base> tricks.
+PAGE_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'"
+)
+
+
+def page_security_headers(response):
+    """Set the page headers a view has not set itself."""
+    response.headers.setdefault("Content-Security-Policy", PAGE_CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -14,17 +14,11 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, Unauthorized
 from app.extensions import csrf
+from app.http import page_security_headers
 from app.mall import accounts
 from app.mall.models import WechatUser
 from app.notify import inbox
 from h5.blueprint import bp
-
-# Everything from the app itself: no outside request, no framing, no inline script.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-    "base-uri 'none'"
-)
 
 
 @bp.before_request
@@ -49,12 +43,8 @@ def _load_user():
 
 @bp.after_request
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+    response.headers.setdefault("Cache-Control", "no-store")  # a shared phone keeps no pages
+    return page_security_headers(response)
 
 
 @bp.app_context_processor

@@ -22,6 +22,7 @@ from app.auth.scopes import PERMISSIONS
 from app.core.models import Staff
 from app.errors import Forbidden
 from app.extensions import csrf
+from app.http import page_security_headers
 
 # Menu entries: (endpoint, label, permission). Each role sees the ones it may use.
 MENU = (
@@ -74,20 +75,7 @@ def _load_staff():
     g.staff = staff
 
 
-# Scripts, styles and images only from us (ECharts and htmx are vendored); no framing.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
-)
-
-
-@bp.after_request
-def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
+bp.after_request(page_security_headers)
 
 
 @bp.app_context_processor
