@@ -116,7 +116,8 @@ def raw_floor(dsn, customer_ids, product_ids, warehouse_id, seconds):
                 (order_id,) = cur.fetchone()
                 cur.executemany(
                     "INSERT INTO sales_order_line (order_id, product_id, qty, price, list_price,"
-                    " amount, shipped_qty, reserved_qty) VALUES (%s, %s, %s, 1000, 1000, 1000, 0, 0)",
+                    " amount, shipped_qty, reserved_qty, returned_qty)"
+                    " VALUES (%s, %s, %s, 1000, 1000, 1000, 0, 0, 0)",
                     [
                         (order_id, product_ids[(index + n + k) % len(product_ids)], 1 + k)
                         for k in range(LINES_PER_ORDER)
