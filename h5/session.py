@@ -49,11 +49,11 @@ def _security_headers(response):
 
 @bp.app_context_processor
 def _unread():
-    """The unread badge in the dealer's navigation."""
+    """The unread badge in the dealer's navigation and on the rep's home page."""
     if request.blueprint != "h5":
         return {}
     user = g.get("h5_user")
-    if user is None or user.role != "dealer":
+    if user is None or user.role not in ("dealer", "rep"):
         return {"unread": 0}
     return {"unread": inbox.unread_count(inbox.Owner.of(user))}
 

@@ -315,14 +315,19 @@ def account():
     ), 422 if error else 200
 
 
+# A rep's inbox holds the news of orders they placed for their customers.
+inbox_reader = h5_login("dealer", "rep")
+
+
 @bp.get("/messages")
-@dealer
+@inbox_reader
 def messages():
-    """The in-app inbox: every message about this dealer's orders, newest first."""
+    """The in-app inbox: every message about this dealer's (or rep's) orders, newest first."""
     page = parse_form(OrderListQuery(only=("page",)), request.args)["page"]
     items, total, unread = inbox.messages(_owner(), False, page, PER_PAGE)
     return render_template(
         "h5/messages.html",
+        layout="h5/_rep.html" if current_user().role == "rep" else "h5/_dealer.html",
         items=items,
         unread=unread,
         page=page,
@@ -331,17 +336,19 @@ def messages():
 
 
 @bp.get("/messages/<int:message_id>")
-@dealer
+@inbox_reader
 def message(message_id: int):
-    """Opening a message marks it read and shows its order."""
+    """Opening a message marks it read and shows its order (a rep: that customer's page)."""
     found = inbox.mark_read(_owner(), message_id)
-    if found.order_id:
-        return redirect(url_for("h5.order", order_id=found.order_id))
-    return redirect(url_for("h5.messages"))
+    if found.order_id is None:
+        return redirect(url_for("h5.messages"))
+    if current_user().role == "rep":
+        return redirect(url_for("h5.rep_customer", customer_id=found.order.customer_id))
+    return redirect(url_for("h5.order", order_id=found.order_id))
 
 
 @bp.post("/messages/read-all")
-@dealer
+@inbox_reader
 def messages_read_all():
     inbox.mark_all_read(_owner())
     return redirect(url_for("h5.messages"))

@@ -22,6 +22,7 @@ import requests
 
 from app.auth.services import staff_token
 from app.core.models import Order, ReturnRequest
+from app.core.orders import approve_order
 from app.field import reports
 from app.field.models import StockSalesReport, Visit, VisitPhoto
 from app.mall import accounts
@@ -283,6 +284,13 @@ def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
     page.wait_for_url(f"{base}/h5/rep/")
     assert Visit.get_by_id(visit.id).checkout_at is not None
     phone.shot("rep-after-checkout")
+
+    # Approved at HQ: the rep hears of it in their inbox.
+    approve_order(placed.id, "staff:1")
+    page.goto(f"{base}/h5/rep/")
+    page.get_by_role("link", name="消息").click()
+    page.get_by_text("订单已审核通过").wait_for()
+    phone.shot("rep-messages")
     assert phone.errors == [], phone.errors
 
 

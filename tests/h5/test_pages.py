@@ -11,6 +11,7 @@ from app.core import orders as core_orders
 from app.core.models import Order
 from app.mall import accounts
 from app.mall.models import Invitation, WechatUser
+from devkit.factories import make_customer, make_staff
 from tests.h5.conftest import oauth_query
 
 
@@ -257,3 +258,30 @@ def test_the_dealers_inbox_page_marks_messages_read(dealer_phone, shop):
     opened = dealer_phone.client.get(f"/h5/messages/{message_id}")
     assert opened.location.endswith(f"/h5/orders/{order.id}")
     assert "未读消息" not in dealer_phone.open("/h5/").get_data(as_text=True)
+
+
+def test_a_rep_reads_the_news_of_orders_they_placed_in_their_own_inbox(phone, shop, dealer_phone):
+    rep = make_staff("rep", shop.branch, username="h5-inbox-rep")
+    store = make_customer(shop.branch, shop.warehouse, rep_id=rep.id, name="徐汇门店")
+    rep_phone = phone("h5-inbox-rep")
+    invitation = accounts.create_invitation("rep", staff_id=rep.id)
+    assert rep_phone.post("/h5/bind", {"code": invitation.code}).status_code == 302
+    placed = core_orders.create_order(
+        store.id,
+        [core_orders.LineRequest(shop.tea.id, 1)],
+        source="rep",
+        placed_by=f"rep:{rep.id}",
+    )
+    core_orders.approve_order(placed.id, "staff:1")
+
+    home = rep_phone.open("/h5/rep/").get_data(as_text=True)
+    assert "1 条未读消息" in home
+    page = rep_phone.open("/h5/messages").get_data(as_text=True)
+    assert "订单已审核通过" in page and "返回今日拜访" in page  # the rep's layout
+    message_id = int(re.search(r"/h5/messages/(\d+)", page).group(1))
+    opened = rep_phone.client.get(f"/h5/messages/{message_id}")
+    assert opened.location.endswith(f"/h5/rep/customers/{store.id}")
+    assert "未读消息" not in rep_phone.open("/h5/rep/").get_data(as_text=True)
+    # Not the dealer's message, and the dealer cannot open it either.
+    assert "订单已审核通过" not in dealer_phone.open("/h5/messages").get_data(as_text=True)
+    assert dealer_phone.client.get(f"/h5/messages/{message_id}").status_code == 404
