@@ -761,10 +761,14 @@ class SalesReportOut(Schema):
     totals = fields.Nested(SalesTotalsOut)
 
 
+# A month the business can mean, as business_date() bounds days.
+PERIOD = r"^20\d{2}-(0[1-9]|1[0-2])$"
+
+
 class TargetIn(Schema):
     period = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式应为 YYYY-MM"),
+        validate=validate.Regexp(PERIOD, error="格式应为 YYYY-MM（2000 到 2099 年）"),
     )
     branch_id = id_field(load_default=None, allow_none=True)
     staff_id = id_field(load_default=None, allow_none=True)
@@ -782,7 +786,7 @@ class TargetOut(Schema):
 class TargetsQueryIn(Schema):
     period = fields.String(
         metadata={"description": "YYYY-MM (default: this month)"},
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式应为 YYYY-MM"),
+        validate=validate.Regexp(PERIOD, error="格式应为 YYYY-MM（2000 到 2099 年）"),
     )
 
 

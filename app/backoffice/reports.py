@@ -43,7 +43,7 @@ from app.core.models import (
 )
 from app.core.rules import OrderStatus
 from app.db import db, transaction, utcnow
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.money import money, money_from_fen
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
@@ -295,7 +295,11 @@ def _month(period: str) -> tuple[dt.date, dt.date]:
     try:
         first = dt.date.fromisoformat(f"{period}-01")
     except ValueError:
-        raise ValidationFailed("期间格式应为 YYYY-MM", period=["格式应为 YYYY-MM"]) from None
+        first = None
+    if first is None or not 2000 <= first.year <= 2099:
+        raise ValidationFailed(
+            "期间格式应为 YYYY-MM", period=["格式应为 YYYY-MM（2000 到 2099 年）"]
+        )
     last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     return first, last
 
@@ -310,6 +314,8 @@ def set_target(
         raise ValidationFailed("请指定分支机构或业务员之一", branch_id=["二选一"])
     if branch_id is not None:
         require_branch(staff, branch_id)
+        if not Branch.select().where(Branch.id == branch_id).exists():
+            raise NotFound("分支机构不存在", branch_id=branch_id)
     else:
         rep = staff_in_scope(staff, staff_id)
         if rep.role != "rep":

@@ -11,7 +11,7 @@ import secrets
 
 from app.auth.permissions import DATA_SCOPES
 from app.auth.scopes import permissions_of, require, require_grant
-from app.core.models import Staff
+from app.core.models import Branch, Staff
 from app.db import transaction, utcnow
 from app.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from app.integrations.models import ApiKey
@@ -52,6 +52,11 @@ def create_key(
     if not granted <= permissions_of(staff.role):
         raise Forbidden("不能授予高于自己的权限")
     require_grant(staff, staff.role, data_scope, branch_id)
+    if data_scope == "branch":
+        if branch_id is None:
+            raise ValidationFailed("请选择分支机构", branch_id=["数据范围为分支机构时必填"])
+        if not Branch.select().where(Branch.id == branch_id).exists():
+            raise NotFound("分支机构不存在", branch_id=branch_id)
     prefix = secrets.token_hex(4)
     key = f"{KEY_START}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction():

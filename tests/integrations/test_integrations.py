@@ -206,6 +206,14 @@ def test_a_branch_keys_data_scope_and_no_scope_above_the_creators(client, co):
         ).status_code
         == 403
     )
+    for branch, status in ((999999, 404), (None, 422)):
+        refused = post(
+            client,
+            "/api-keys",
+            co.headers("admin"),
+            {"name": "x", "scopes": ["orders.read"], "data_scope": "branch", "branch_id": branch},
+        )
+        assert refused.status_code == status, refused.get_json()
 
 
 def test_stock_levels_are_absolute_recorded_and_refused_below_reservations(client, co):

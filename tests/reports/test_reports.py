@@ -220,3 +220,23 @@ def test_the_console_page_keeps_a_branch_manager_in_their_branch(app, co, sales)
     )
     assert flashes(refused)[0][0] == "error"
     assert signed_in(app, co, "cs").get("/admin/reports").status_code == 403
+
+
+def test_far_periods_and_unknown_branches_or_reps_are_refused_in_words(client, co):
+    headers = co.headers("admin")
+    for period in ("0001-01", "1999-12", "2100-01", "2026-13"):
+        got = client.get(
+            f"{ADMIN}/reports/targets", query_string={"period": period}, headers=headers
+        )
+        assert (
+            got.status_code in (400, 422) and got.get_json()["error"]["code"] == "validation_error"
+        )
+    far = client.get(f"{ADMIN}/reports/sales", query_string={"from": "0001-01-01"}, headers=headers)
+    assert far.status_code in (400, 422)
+    for body in ({"branch_id": 999999}, {"staff_id": 999999}):
+        put = client.put(
+            f"{ADMIN}/targets",
+            json={"period": "2026-11", "amount": "1.00", **body},
+            headers=headers,
+        )
+        assert put.status_code == 404 and put.get_json()["error"]["code"] == "not_found"
