@@ -58,7 +58,7 @@ class BaseConfig:
     # Template ids per message kind (README: which templates to apply for and their keywords).
     WECHAT_TEMPLATE_ORDER_STATUS = env("WECHAT_TEMPLATE_ORDER_STATUS", "order-status")
     WECHAT_TEMPLATE_ORDER_SHIPPED = env("WECHAT_TEMPLATE_ORDER_SHIPPED", "order-shipped")
-    WECHAT_TEMPLATE_STAFF_TODO = env("WECHAT_TEMPLATE_STAFF_TODO", "staff-todo")
+    WECHAT_TEMPLATE_STAFF_TASK = env("WECHAT_TEMPLATE_STAFF_TASK", "staff-task")
     WECHAT_SUBSCRIBE_ORDER_STATUS = env("WECHAT_SUBSCRIBE_ORDER_STATUS", "order-status")
     WECHAT_SUBSCRIBE_ORDER_SHIPPED = env("WECHAT_SUBSCRIBE_ORDER_SHIPPED", "order-shipped")
     # Where dealers open the H5 pages (binding link in the welcome message).
@@ -81,7 +81,7 @@ class BaseConfig:
     SMS_SIGN_NAME = env("SMS_SIGN_NAME", "订货商城")
     # Approved SMS template ids per message kind (README: the texts to register).
     SMS_TEMPLATE_ORDER_STATUS = env("SMS_TEMPLATE_ORDER_STATUS", "1000001")
-    SMS_TEMPLATE_STAFF_TODO = env("SMS_TEMPLATE_STAFF_TODO", "1000002")
+    SMS_TEMPLATE_STAFF_TASK = env("SMS_TEMPLATE_STAFF_TASK", "1000002")
     SMS_TEMPLATE_INVITATION = env("SMS_TEMPLATE_INVITATION", "1000003")
     # Invitation SMS: at most this many to one phone number a day.
     SMS_INVITATIONS_PER_PHONE_DAY = env_int("SMS_INVITATIONS_PER_PHONE_DAY", 3)

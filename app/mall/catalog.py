@@ -42,11 +42,11 @@ def _with_descendants(category_id: int) -> list[int]:
     children: dict[int | None, list[int]] = {}
     for c in Category.select(Category.id, Category.parent):
         children.setdefault(c.parent_id, []).append(c.id)
-    found, todo = [], [category_id]
-    while todo:
-        current = todo.pop()
+    found, pending = [], [category_id]
+    while pending:
+        current = pending.pop()
         found.append(current)
-        todo.extend(children.get(current, []))
+        pending.extend(children.get(current, []))
     return found
 
 

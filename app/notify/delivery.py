@@ -156,7 +156,7 @@ def _recipients(n: Notification, customer: Customer, message: dict, settings) ->
         rep = Staff.get_or_none(Staff.id == message.get("rep_id"))
         return [_staff_recipients([rep], n, message, settings, "order_status")] if rep else []
     role = message.get("role") if n.audience == "approver" else n.audience
-    return [_staff_recipients(_staff_in_role(role, customer), n, message, settings, "staff_todo")]
+    return [_staff_recipients(_staff_in_role(role, customer), n, message, settings, "staff_task")]
 
 
 def _try(n: Notification, recipient: Recipient, done: set[str]) -> str | None:

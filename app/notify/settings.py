@@ -14,7 +14,7 @@ class NotifySettings:
         default_factory=lambda: {
             "order_status": "order-status",
             "order_shipped": "order-shipped",
-            "staff_todo": "staff-todo",
+            "staff_task": "staff-task",
         }
     )
     subscribe_templates: dict[str, str] = field(
@@ -32,7 +32,7 @@ class NotifySettings:
     sms_templates: dict[str, str] = field(
         default_factory=lambda: {
             "order_status": "1000001",
-            "staff_todo": "1000002",
+            "staff_task": "1000002",
             "invitation": "1000003",
         }
     )
@@ -47,7 +47,7 @@ class NotifySettings:
             oa_templates={
                 "order_status": settings["WECHAT_TEMPLATE_ORDER_STATUS"],
                 "order_shipped": settings["WECHAT_TEMPLATE_ORDER_SHIPPED"],
-                "staff_todo": settings["WECHAT_TEMPLATE_STAFF_TODO"],
+                "staff_task": settings["WECHAT_TEMPLATE_STAFF_TASK"],
             },
             subscribe_templates={
                 "order_status": settings["WECHAT_SUBSCRIBE_ORDER_STATUS"],
@@ -64,7 +64,7 @@ class NotifySettings:
             sms_invitations_per_phone_day=settings["SMS_INVITATIONS_PER_PHONE_DAY"],
             sms_templates={
                 "order_status": settings["SMS_TEMPLATE_ORDER_STATUS"],
-                "staff_todo": settings["SMS_TEMPLATE_STAFF_TODO"],
+                "staff_task": settings["SMS_TEMPLATE_STAFF_TASK"],
                 "invitation": settings["SMS_TEMPLATE_INVITATION"],
             },
         )

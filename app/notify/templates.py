@@ -45,11 +45,11 @@ OA_TEMPLATES = {
         ("time4", "at"),
         ("phrase5", "status_label"),
     ],
-    "staff_todo": [
+    "staff_task": [
         ("character_string1", "order_number"),
         ("thing2", "customer_name"),
         ("amount3", "total"),
-        ("phrase4", "todo"),
+        ("phrase4", "task"),
         ("time5", "at"),
     ],
 }
@@ -123,7 +123,7 @@ def _data(fields: list[tuple[str, str]], message: dict, keyword_limit: int | Non
 def oa_template(kind: str, audience: str) -> str:
     """Which official-account template a notification goes out with."""
     if audience != "dealer" and audience != "rep":
-        return "staff_todo"
+        return "staff_task"
     return "order_shipped" if kind in SHIPPING else "order_status"
 
 
@@ -153,7 +153,7 @@ DEALER_TITLES = {
     "return_receive": "退货已入库",
 }
 # Staff to-dos: (title, the to-do in at most 5 characters).
-STAFF_TODOS = {
+STAFF_TASKS = {
     "customer_service": ("新订单待审核", "待审核"),
     "approver": ("订单待您审批", "待审批"),
     "warehouse": ("订单待发货", "待发货"),
@@ -163,17 +163,17 @@ STAFF_TODOS = {
 def describe(kind: str, audience: str, payload: dict) -> dict:
     """The words of a notification: its title and detail (inbox, SMS) and, for staff, the to-do;
     `payload` is what the outbox recorded with the event."""
-    if audience in STAFF_TODOS:
-        title, todo = STAFF_TODOS[audience]
+    if audience in STAFF_TASKS:
+        title, task = STAFF_TASKS[audience]
         if kind.startswith("return_"):
             title = {"customer_service": "退货待审核", "warehouse": "退货待入库"}.get(
                 audience, title
             )
-            todo = {"warehouse": "待入库"}.get(audience, todo)
+            task = {"warehouse": "待入库"}.get(audience, task)
         detail = f"{payload.get('customer_name', '')} 订单金额 {payload['total']} 元"
         if audience == "approver":
             detail += "，请审批"
-        return {**payload, "title": title, "detail": detail, "todo": todo}
+        return {**payload, "title": title, "detail": detail, "task": task}
     details = {
         "approve": "我们将尽快为您安排发货",
         "reject": f"原因：{payload.get('note', '')}",
@@ -188,18 +188,18 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
         **payload,
         "title": DEALER_TITLES.get(kind, "订单状态更新"),
         "detail": details.get(kind, payload.get("status_label", "")),
-        "todo": "",
+        "task": "",
     }
 
 
 def sms_params(template: str, message: dict) -> list[str]:
     """The parameters of each SMS template, in order (README: the texts registered)."""
-    if template == "staff_todo":
+    if template == "staff_task":
         return [
             shorten(message["order_number"], 32),
             shorten(message.get("customer_name", ""), 12),
             f"{_amount(message['total'])}",
-            message.get("todo", ""),
+            message.get("task", ""),
         ]
     return [
         shorten(message["order_number"], 32),

@@ -31,7 +31,7 @@ DEFAULT_TEMPLATES = {
     "template": {
         "order-status": ["character_string1", "phrase2", "time3", "amount4", "thing5"],
         "order-shipped": ["character_string1", "thing2", "character_string3", "time4", "phrase5"],
-        "staff-todo": ["character_string1", "thing2", "amount3", "phrase4", "time5"],
+        "staff-task": ["character_string1", "thing2", "amount3", "phrase4", "time5"],
     },
     "subscribe": {
         "order-status": ["character_string1", "phrase2", "time3", "thing4"],

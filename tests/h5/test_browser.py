@@ -322,7 +322,7 @@ def test_a_staff_member_binds_hears_of_a_new_order_and_approves_it_on_the_phone(
         delivery.deliver_due()
     (message,) = sandbox.messages(touser="sandbox-oa-browser-h5-cs")
     assert (
-        message["template_id"] == "staff-todo" and message["data"]["phrase4"]["value"] == "待审核"
+        message["template_id"] == "staff-task" and message["data"]["phrase4"]["value"] == "待审核"
     )
     page.goto(f"{base}{urlsplit(message['url']).path}")  # the link in the WeChat message
     assert "信用与资金" in page.content() and "可用库存" in page.content()

@@ -131,9 +131,9 @@ def test_the_next_approver_and_the_warehouse_hear_of_their_to_dos(client, co, sa
     client.post(f"{ADMIN}/orders/{order.id}/approve", json={}, headers=co.headers("cs"))
     with app.app_context():
         delivery.deliver_due()
-    (todo,) = sandbox.messages(touser="sandbox-oa-bm-east")
-    assert todo["template_id"] == "staff-todo" and todo["data"]["phrase4"]["value"] == "待审批"
-    assert todo["url"].endswith(f"/h5/staff/orders/{order.id}")
+    (task,) = sandbox.messages(touser="sandbox-oa-bm-east")
+    assert task["template_id"] == "staff-task" and task["data"]["phrase4"]["value"] == "待审批"
+    assert task["url"].endswith(f"/h5/staff/orders/{order.id}")
     co.staff["wh"].phone = "13700000001"  # the warehouse does not follow: SMS
     co.staff["wh"].save()
     r = client.post(f"{ADMIN}/orders/{order.id}/approve", json={}, headers=co.headers("bm_east"))

@@ -57,8 +57,8 @@ def test_template_keywords_stay_within_twenty_characters_and_have_no_first_or_re
 def test_each_kind_and_audience_picks_its_template():
     assert oa_template("approve", "dealer") == "order_status"
     assert oa_template("ship_part", "dealer") == "order_shipped"
-    assert oa_template("submit", "customer_service") == "staff_todo"
-    assert oa_template("approval_step", "approver") == "staff_todo"
+    assert oa_template("submit", "customer_service") == "staff_task"
+    assert oa_template("approval_step", "approver") == "staff_task"
     assert subscribe_template("ship_all") == "order_shipped"
     assert subscribe_template("reject") == "order_status"
 
@@ -71,8 +71,8 @@ def test_subscribe_data_names_carrier_and_tracking_number():
 
 def test_staff_to_dos_and_sms_parameters():
     words = describe("submit", "customer_service", ORDER)
-    assert (words["title"], words["todo"]) == ("新订单待审核", "待审核")
-    assert sms_params("staff_todo", words) == [
+    assert (words["title"], words["task"]) == ("新订单待审核", "待审核")
+    assert sms_params("staff_task", words) == [
         "SO20261127000007",
         "上海浦东惠民批发部（第…",  # 12 characters at most
         "12345.60",
