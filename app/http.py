@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
+from app.field.storage import LocalStorage
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +81,10 @@ def page_security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def photo_upload(upload) -> tuple[bytes, LocalStorage, int]:
+    """What the photo services take from an uploaded file: its bytes (read one past the limit, so
+    the service can tell it was too big), the storage and the size limit."""
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    return upload.read(limit + 1), LocalStorage(current_app.config["UPLOAD_DIR"]), limit

@@ -14,7 +14,7 @@ from app.core.orders import LineRequest
 from app.errors import AppError, ValidationFailed
 from app.field import replenishment, visits
 from app.field.models import Visit, VisitPhoto
-from app.field.storage import LocalStorage
+from app.http import photo_upload
 from app.mall import cart, ordering
 from h5.blueprint import bp
 from h5.forms import parse_form
@@ -122,17 +122,10 @@ def _back(visit_id: int):
 def rep_photo(visit_id: int):
     """A shelf photo from the phone's camera."""
     upload = request.files.get("file")
-    cfg = current_app.config
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed("请先拍照或选择照片")
-        visits.add_photo(
-            _staff(),
-            visit_id,
-            upload.read(cfg["PHOTO_MAX_BYTES"] + 1),
-            LocalStorage(cfg["UPLOAD_DIR"]),
-            cfg["PHOTO_MAX_BYTES"],
-        )
+        visits.add_photo(_staff(), visit_id, *photo_upload(upload))
         flash("照片已上传", "success")
     except AppError as exc:
         flash(exc.message, "error")

@@ -3,11 +3,11 @@ photos from the camera), and each return's progress."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS, RETURNABLE
 from app.errors import AppError, ValidationFailed
-from app.field.storage import LocalStorage
+from app.http import photo_upload
 from app.mall import ordering, returns
 from h5.blueprint import bp
 from h5.session import current_user, h5_login
@@ -60,16 +60,9 @@ def return_create(order_id: int):
         )
     except AppError as exc:
         return _form(order, exc.message, form.to_dict())
-    cfg = current_app.config
     for photo in photos:
         try:
-            returns.add_photo(
-                _customer_id(),
-                created.id,
-                photo.read(cfg["PHOTO_MAX_BYTES"] + 1),
-                LocalStorage(cfg["UPLOAD_DIR"]),
-                cfg["PHOTO_MAX_BYTES"],
-            )
+            returns.add_photo(_customer_id(), created.id, *photo_upload(photo))
         except AppError as exc:  # the return stands; say which photo did not go
             flash(f"照片 {photo.filename} 未上传：{exc.message}", "warning")
     flash("退货申请已提交，等待客服审核", "success")

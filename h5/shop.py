@@ -259,20 +259,20 @@ def order(order_id: int):
 @bp.post("/orders/<int:order_id>/cancel")
 @dealer
 def cancel(order_id: int):
-    try:
-        ordering.cancel(_customer().id, order_id, f"wechat:{current_user().id}")
-        flash("订单已取消", "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return redirect(url_for("h5.order", order_id=order_id))
+    return _on_order(order_id, ordering.cancel, "订单已取消")
 
 
 @bp.post("/orders/<int:order_id>/confirm-receipt")
 @dealer
 def confirm_receipt(order_id: int):
+    return _on_order(order_id, ordering.confirm_receipt, "已确认收货，感谢您的订购")
+
+
+def _on_order(order_id: int, action, done: str):
+    """A button on the order page: the dealer's action, said how it went, back to the order."""
     try:
-        ordering.confirm_receipt(_customer().id, order_id, f"wechat:{current_user().id}")
-        flash("已确认收货，感谢您的订购", "success")
+        action(_customer().id, order_id, f"wechat:{current_user().id}")
+        flash(done, "success")
     except AppError as exc:
         flash(exc.message, "error")
     return redirect(url_for("h5.order", order_id=order_id))
