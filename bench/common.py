@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -50,4 +53,53 @@ def report(name: str, count: int, seconds: float, latencies: list[float]) -> flo
     return rate
 
 
-__all__ = ["is_postgres", "percentile", "report", "run_threads", "scratch_database"]
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, script: str, *, connections: int, seconds: float, threads: int = 2) -> dict:
+    """Load `url` with wrk (closed loop, `connections` at once) running a Lua `script`.
+
+    Returns rate (requests/s), p50 and p99 (ms), and errors: non-2xx/3xx answers plus socket
+    errors, which a run under the bar must not have.
+    """
+    program = shutil.which("wrk")
+    if program is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script)
+        lua.flush()
+        out = subprocess.run(  # noqa: S603 - our own arguments, no shell
+            [
+                program,
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{round(seconds)}s",
+                "--latency",
+                "-s",
+                lua.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket:
+        errors += sum(int(n) for n in socket.groups())
+    return {
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(found["50"]),
+        "p99": _ms(found["99"]),
+        "errors": errors,
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
+
+
+__all__ = ["is_postgres", "percentile", "report", "run_threads", "scratch_database", "wrk"]

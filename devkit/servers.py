@@ -62,32 +62,48 @@ class SandboxServer:
 class Gunicorn:
     """The app under gunicorn (several worker processes), on the tests' database and sandbox."""
 
-    def __init__(self, env: dict, workers: int = 3, threads: int = 4):
+    def __init__(
+        self,
+        env: dict,
+        workers: int = 3,
+        threads: int = 4,
+        *,
+        target: str = "app:create_app()",
+        config: str | None = None,
+    ):
+        """`config`: a gunicorn.conf.py whose settings replace the workers and threads given."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
         self.workers = workers
         self.threads = threads
+        self.target = target
+        self.config = config
         self.process = None
 
     def start(self, timeout: float = 30, ready_codes: tuple[int, ...] = (200,)) -> Gunicorn:
         """Start and wait until /healthz answers one of `ready_codes` (503: database down)."""
+        if self.config:
+            sizing = ["--config", self.config]
+        else:
+            sizing = [
+                "--config",
+                str(ROOT / "devkit/gunicorn_flags_only.py"),
+                "--workers",
+                str(self.workers),
+            ]
+            sizing += ["--threads", str(self.threads), "--worker-class", "gthread"]
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
+                *sizing,
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-                "--worker-class",
-                "gthread",
                 "--log-level",
                 "warning",
-                "app:create_app()",
+                self.target,
             ],
             cwd=ROOT,
             env=self.env,
@@ -103,6 +119,16 @@ class Gunicorn:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("gunicorn did not become ready")
+
+    def worker_rss_mib(self) -> list[float]:
+        """Resident memory of each worker process (the master's children), in MiB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        sizes = []
+        for pid in children.read_text().split():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -1,0 +1,251 @@
+"""The two hot paths of an ordering fair, Dealer Mall against the same jobs hand-written.
+
+Both apps run under gunicorn with the same flags (`-w 2 -k gthread --threads 4` by default) on
+one PostgreSQL database + Redis, and wrk loads each over 32 connections:
+
+* `GET /api/mp/v1/catalog/products?per_page=20` (pages 1-5, dealers of three price levels, two
+  with price books);
+* `POST /api/mp/v1/orders` with 3 lines and a fresh Idempotency-Key each time.
+
+Then Dealer Mall once more under its own `gunicorn.conf.py`. Prints requests/s, p50 and p99 for
+each, Dealer Mall / hand-written ratios, any error answers, and each worker's resident memory.
+
+    .venv/bin/python -m bench.stack [--seconds 15] [--connections 32]
+        [--database-url postgresql://postgres@127.0.0.1:5432/test] [--redis-url redis://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+from contextlib import contextmanager
+from decimal import Decimal
+
+from app import create_app
+from app.auth import tokens
+from app.cli import upgrade_database
+from app.core import catalog
+from app.core.models import CustomerAddress
+from app.db import db
+from app.mall.models import WechatUser
+from bench.common import scratch_database, wrk
+from config.settings import TestingConfig
+from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
+from devkit.servers import ROOT, Gunicorn, SandboxServer
+
+PRODUCTS = 200
+CATEGORIES = 10
+LINES_PER_ORDER = 3
+CATALOGUE_PAGES = 5
+
+
+def seed(dealers: int) -> dict:
+    """A catalogue of 200 products in 10 categories with 3 price levels and stock, and `dealers`
+    bound dealers (openid `sandbox-d{i}`: the sandbox's login code `d{i}`) with an address."""
+    branch = make_branch()
+    warehouse = make_warehouse(branch)
+    categories = [catalog.create_category(f"品类{i}") for i in range(CATEGORIES)]
+    products = []
+    for i in range(PRODUCTS):
+        product = make_product(
+            f"{20 + i % 50}.00",
+            prices={1: f"{18 + i % 50}.50", 2: f"{17 + i % 50}.00", 3: f"{16 + i % 50}.80"},
+            category_id=categories[i % CATEGORIES].id,
+        )
+        put_stock(warehouse, product, 5 if i % 17 == 0 else 1_000_000)
+        products.append(product.id)
+    users = []
+    for i in range(dealers):
+        customer = make_customer(branch, warehouse, limit="100000000", level=1 + i % 3)
+        CustomerAddress.create(
+            customer=customer.id,
+            contact="王经理",
+            phone="13800000000",
+            address="上海市",
+            is_default=True,
+        )
+        if i % 16 == 0:  # some dealers have a price book of their own
+            for product_id in products[:10]:
+                catalog.set_customer_price(customer.id, product_id, Decimal("9.90"))
+        user = WechatUser.create(openid=f"sandbox-d{i}", role="dealer", customer=customer.id)
+        users.append(user.id)
+    return {"users": users, "products": products}
+
+
+def app_env(url: str, redis_url: str, secret: str, sandbox_url: str) -> dict:
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": secret,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "WECHAT_APPID": "wxbench",
+        "WECHAT_SECRET": "bench",
+        "WECHAT_OA_APPID": "wxbenchoa",
+        "WECHAT_OA_SECRET": "bench",
+        "WECHAT_OA_TOKEN": "bench",
+        "WECHAT_API_BASE_URL": sandbox_url,
+        "SESSION_COOKIE_SECURE": "1",
+        # A fair is many dealers, each ordering a few times: the per-dealer limit stays on (its
+        # cost is measured) but high enough that a load generator reusing 32 dealers never hits it.
+        "RATELIMIT_ORDERS": "1000000 per minute",
+        "RATELIMIT_LOGIN": "1000000 per minute",
+    }
+
+
+@contextmanager
+def fair_database(database_url: str, redis_url: str, dealers: int):
+    """A scratch PostgreSQL database seeded for a fair, the sandbox, and the apps' environment."""
+    secret = secrets.token_urlsafe(32)
+    sandbox = SandboxServer().start()
+    with scratch_database(database_url) as url:
+
+        class Config(TestingConfig):
+            DATABASE_URL = url
+            SECRET_KEY = secret
+
+        app = create_app(Config)
+        with app.app_context():
+            upgrade_database()
+            seeded = seed(dealers)
+        db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
+        try:
+            yield app_env(url, redis_url, secret, sandbox.url), seeded, app
+        finally:
+            sandbox.stop()
+
+
+def servers(env: dict, workers: int, threads: int) -> dict[str, Gunicorn]:
+    """The hand-written floor and Dealer Mall under the same flags, and Dealer Mall under its own
+    gunicorn.conf.py; each has a database pool as large as its threads."""
+    pool = {"DATABASE_POOL_SIZE": str(threads + 1)}
+    return {
+        "hand-written": Gunicorn(
+            {**env, **pool}, workers, threads, target="bench.handwritten:create_app()"
+        ),
+        "Dealer Mall": Gunicorn({**env, **pool}, workers, threads),
+        "Dealer Mall (gunicorn.conf.py)": Gunicorn(env, config=str(ROOT / "gunicorn.conf.py")),
+    }
+
+
+def _lua_list(values) -> str:
+    return "{" + ",".join(f'"{v}"' for v in values) + "}"
+
+
+_LUA_COMMON = """
+local tokens = %s
+local n = 0
+local thread_no = 0
+function setup(thread)
+  thread_no = thread_no + 1
+  thread:set("tid", thread_no)
+end
+"""
+
+CATALOGUE_LUA = (
+    _LUA_COMMON
+    + """
+function request()
+  n = n + 1
+  local page = (n %% %d) + 1
+  return wrk.format("GET", "/api/mp/v1/catalog/products?per_page=20&page=" .. page,
+    {["Authorization"] = "Bearer " .. tokens[(n %% #tokens) + 1]})
+end
+"""
+)
+
+ORDERS_LUA = (
+    _LUA_COMMON
+    + """
+local products = %s
+function request()
+  n = n + 1
+  local k = n %% #products
+  local body = string.format(
+    '{"lines":[{"product_id":%%s,"qty":1},{"product_id":%%s,"qty":2},{"product_id":%%s,"qty":3}]}',
+    products[k + 1], products[((k + 7) %% #products) + 1], products[((k + 13) %% #products) + 1])
+  return wrk.format("POST", "/api/mp/v1/orders", {
+    ["Authorization"] = "Bearer " .. tokens[(n %% #tokens) + 1],
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = "%s-" .. tid .. "-" .. n,
+  }, body)
+end
+"""
+)
+
+
+def _line(name: str, figures: dict) -> str:
+    errors = f"  {figures['errors']} errors" if figures["errors"] else ""
+    return (
+        f"  {name:<32} {figures['rate']:>8.1f} req/s  p50 {figures['p50']:>7.1f} ms"
+        f"  p99 {figures['p99']:>7.1f} ms{errors}"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    args = parser.parse_args()
+    with fair_database(args.database_url, args.redis_url, args.connections) as (env, seeded, app):
+        with app.app_context():
+            user_tokens = [tokens.issue("mp", u, role="dealer") for u in seeded["users"]]
+        print(
+            f"{PRODUCTS} products, {len(user_tokens)} dealers; wrk {args.connections} connections,"
+            f" {args.seconds:.0f} s per run; floor and Dealer Mall: gunicorn -w {args.workers}"
+            f" -k gthread --threads {args.threads}; PostgreSQL + Redis"
+        )
+        catalogue = CATALOGUE_LUA % (_lua_list(user_tokens), CATALOGUE_PAGES)
+        results: dict[str, dict[str, dict]] = {}
+        memory: dict[str, list[float]] = {}
+        for name, server in servers(env, args.workers, args.threads).items():
+            server.start()
+            try:
+                label = name.split(" ")[0].replace("-", "")
+                results[name] = {
+                    "catalogue": wrk(
+                        server.url, catalogue, connections=args.connections, seconds=args.seconds
+                    ),
+                    "orders": wrk(
+                        server.url,
+                        ORDERS_LUA % (_lua_list(user_tokens), _lua_list(seeded["products"]), label),
+                        connections=args.connections,
+                        seconds=args.seconds,
+                    ),
+                }
+                memory[name] = server.worker_rss_mib()
+            finally:
+                server.stop()
+        floor = results["hand-written"]
+        for path, title in (
+            ("catalogue", "GET /catalog/products?per_page=20"),
+            ("orders", f"POST /orders, {LINES_PER_ORDER} lines"),
+        ):
+            print(title)
+            for name, figures in results.items():
+                print(_line(name, figures[path]))
+            for name, figures in results.items():
+                if name != "hand-written":
+                    mine, base = figures[path], floor[path]
+                    print(
+                        f"  {name}: throughput {mine['rate'] / base['rate']:.2f} of the floor,"
+                        f" p99 {mine['p99'] / base['p99']:.2f}x the floor's"
+                    )
+        print("resident memory per worker after the runs")
+        for name, sizes in memory.items():
+            print(f"  {name:<32} " + ", ".join(f"{s:.0f} MiB" for s in sizes))
+
+
+if __name__ == "__main__":
+    main()
