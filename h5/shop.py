@@ -197,7 +197,7 @@ def submit():
                 return redirect(url_for("h5.order", order_id=done.id))
             raise ValidationFailed("购物车是空的，先去挑选商品吧")
         order, created = ordering.submit_order(
-            customer.id,
+            customer,
             lines,
             idempotency_key=key,
             remark=data["remark"],

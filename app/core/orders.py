@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.core import catalog, credit, stock
+from app.core import credit, stock
 from app.core.models import (
     Customer,
     CustomerAddress,
@@ -30,8 +30,16 @@ from app.core.rules import (
     check_quantity,
     line_amount,
     next_status,
+    resolve_price,
 )
-from app.db import transaction, utcnow
+from app.db import (
+    execute,
+    insert_rows,
+    is_postgres,
+    placeholders,
+    transaction,
+    utcnow,
+)
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.money import money
 
@@ -58,8 +66,21 @@ class PricedLine:
         return line_amount(self.price, self.qty)
 
 
+# Price book → level price → list price, and what the warehouse has: one statement, written once.
+_PRICED = (
+    "SELECT p.*, b.price AS book_price, l.price AS level_price,"
+    " s.on_hand - s.reserved AS available"
+    " FROM product p"
+    " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = %s"
+    " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = %s"
+    " LEFT JOIN stock s ON s.product_id = p.id AND s.warehouse_id = %s"
+    " WHERE p.active AND p.id IN ({})"
+)
+
+
 def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[PricedLine]:
-    """Resolve each line's price for this customer and check its quantity, in one query.
+    """Resolve each line's price for this customer and check its quantity, in one query; each
+    product also carries `available` in the customer's warehouse (for the warnings).
 
     Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
     """
@@ -69,8 +90,16 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
     ids = {line.product_id for line in lines}
     if len(ids) != len(lines):
         raise ValidationFailed("同一商品请合并为一行", lines=["同一商品请合并为一行"])
-    query = Product.select().where((Product.id << list(ids)) & Product.active)
-    products = {p.id: p for p in catalog.with_customer_prices(query, customer)}
+    sql = _PRICED.format(", ".join(["%s"] * len(ids)))
+    params = [customer.id, customer.price_level, customer.warehouse_id, *ids]
+    fen = Product.list_price.python_value
+    products = {}
+    for p in Product.raw(placeholders(sql), *params):
+        book, level = fen(p.book_price), fen(p.level_price)
+        levels = {} if level is None else {customer.price_level: level}
+        p.price = resolve_price(p.list_price, levels, customer.price_level, book)
+        p.available = p.available or 0
+        products[p.id] = p
     missing = sorted(ids - products.keys())
     if missing:
         raise NotFound("商品不存在或已下架", product_ids=missing)
@@ -86,14 +115,16 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
 
 def record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
     """One OrderEvent and, through the listeners, its notifications (same transaction)."""
-    event = OrderEvent.create(
+    event = OrderEvent(
         order=order.id,
         action=action,
         from_status=from_status,
         to_status=to_status,
         actor=actor,
         note=note,
+        created_at=utcnow(),
     )
+    (event.id,) = insert_rows(OrderEvent, [event.__data__], returning=True)
     for listener in event_listeners:
         listener(order, event)
     return event
@@ -129,7 +160,7 @@ def _transition(order: Order, action: str, actor: str, note: str = "", **changes
 
 
 def create_order(
-    customer_id: int,
+    customer: Customer | int,
     lines: Iterable[LineRequest],
     *,
     source: str = "mall",
@@ -139,30 +170,32 @@ def create_order(
 ) -> Order:
     """Create an order awaiting review at the customer's server-side prices; nothing is held yet.
 
-    Raises: NotFound (customer, product or address), BelowMinQty, BadStep, ValidationFailed.
+    `customer` may be the row the caller read in this request (checked active there), which
+    saves reading it again. Raises: NotFound (customer, product or address), BelowMinQty, BadStep,
+    ValidationFailed.
     """
     with transaction():
-        customer = Customer.get_or_none((Customer.id == customer_id) & Customer.active)
-        if customer is None:
-            raise NotFound("客户不存在", customer_id=customer_id)
+        if not isinstance(customer, Customer):
+            found = Customer.get_or_none((Customer.id == customer) & Customer.active)
+            if found is None:
+                raise NotFound("客户不存在", customer_id=customer)
+            customer = found
         priced = price_lines(customer, lines)
-        address = _delivery_address(customer, address_id)
         now = utcnow()
-        order = Order.create(
-            number=uuid.uuid4().hex,  # replaced below by a readable number built from the id
-            customer=customer.id,
+        order = Order(
+            customer=customer,
             warehouse=customer.warehouse_id,
             status=OrderStatus.PENDING_REVIEW.value,
             source=source,
             placed_by=placed_by,
             total=money(sum((p.amount for p in priced), Decimal("0"))),
+            held_amount=Decimal("0.00"),
             remark=remark,
-            address=address,
+            reject_reason="",
             created_at=now,
             updated_at=now,
         )
-        order.number = f"SO{now:%Y%m%d}{order.id:06d}"
-        order.save(only=[Order.number])
+        _insert_order(order, customer, address_id)
         rows = [
             {
                 "order": order.id,
@@ -174,10 +207,9 @@ def create_order(
             }
             for p in priced
         ]
-        ids = [r[0] for r in OrderLine.insert_many(rows).returning(OrderLine.id).tuples()]
+        ids = insert_rows(OrderLine, rows, returning=True)
         event = record_event(order, "submit", None, order.status, placed_by)
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
-        order.customer = customer
         order.lines = [
             OrderLine(
                 id=line_id,
@@ -185,24 +217,80 @@ def create_order(
                 product=p.product,
                 shipped_qty=0,
                 reserved_qty=0,
+                returned_qty=0,
                 **{k: row[k] for k in ("qty", "price", "list_price", "amount")},
             )
             for line_id, p, row in zip(ids, priced, rows, strict=True)
         ]
+        order.available = {p.product.id: p.product.available for p in priced}
         order.events = [event]
         order.shipments = []
         return order
 
 
-def _delivery_address(customer: Customer, address_id: int | None) -> str:
-    query = CustomerAddress.select().where(CustomerAddress.customer == customer.id)
-    if address_id is not None:
-        chosen = query.where(CustomerAddress.id == address_id).first()
-        if chosen is None:
-            raise NotFound("收货地址不存在", address_id=address_id)
-        return chosen.as_text()
-    default = query.order_by(CustomerAddress.is_default.desc(), CustomerAddress.id).first()
-    return default.as_text() if default else customer.address
+_ORDER_FIELDS = (
+    "customer",
+    "warehouse",
+    "status",
+    "source",
+    "placed_by",
+    "total",
+    "held_amount",
+    "remark",
+    "reject_reason",
+    "created_at",
+    "updated_at",
+)
+_ORDER_COLUMNS = (
+    "customer_id, warehouse_id, status, source, placed_by, total, held_amount, remark,"
+    " reject_reason, created_at, updated_at, address"
+)
+_ORDER_VALUES = ", ".join(["%s"] * len(_ORDER_FIELDS))
+# With no address chosen, the customer's default address (else the one on the customer).
+_DEFAULT_ADDRESS = (
+    "COALESCE((SELECT a.contact || ' ' || a.phone || ' ' || a.address FROM customer_address a"
+    " WHERE a.customer_id = %s ORDER BY a.is_default DESC, a.id LIMIT 1), %s)"
+)
+# PostgreSQL numbers the order in the insert itself: SO + date + the id, at least 6 digits.
+_INSERT_ORDER_POSTGRES = (
+    "WITH n AS (SELECT nextval(pg_get_serial_sequence('sales_order', 'id')) AS id)"
+    f" INSERT INTO sales_order (id, number, {_ORDER_COLUMNS})"
+    " SELECT n.id, %s || lpad(n.id::text, greatest(6, length(n.id::text)), '0'),"
+    f" {_ORDER_VALUES}, {{address}} FROM n RETURNING id, number, address"
+)
+_INSERT_ORDER = (
+    f"INSERT INTO sales_order (number, {_ORDER_COLUMNS}) VALUES (%s, {_ORDER_VALUES}, {{address}})"
+    " RETURNING id, number, address"
+)
+
+
+def _insert_order(order: Order, customer: Customer, address_id: int | None) -> None:
+    """Insert the order with its readable number and delivery address; sets id, number, address."""
+    if address_id is None:
+        address_sql, address_params = _DEFAULT_ADDRESS, [customer.id, customer.address]
+    else:
+        address_sql, address_params = "%s", [_chosen_address(customer, address_id)]
+    values = [getattr(Order, name).db_value(order.__data__[name]) for name in _ORDER_FIELDS]
+    prefix = f"SO{order.created_at:%Y%m%d}"
+    if is_postgres():
+        sql = _INSERT_ORDER_POSTGRES.format(address=address_sql)
+        row = execute(sql, [prefix, *values, *address_params]).fetchone()
+    else:  # SQLite: the id is known only after the insert
+        sql = _INSERT_ORDER.format(address=address_sql)
+        row = execute(sql, [uuid.uuid4().hex, *values, *address_params]).fetchone()
+        number = f"{prefix}{row[0]:06d}"
+        execute("UPDATE sales_order SET number = %s WHERE id = %s", [number, row[0]])
+        row = (row[0], number, row[2])
+    order.id, order.number, order.address = row
+
+
+def _chosen_address(customer: Customer, address_id: int) -> str:
+    chosen = CustomerAddress.get_or_none(
+        (CustomerAddress.customer == customer.id) & (CustomerAddress.id == address_id)
+    )
+    if chosen is None:
+        raise NotFound("收货地址不存在", address_id=address_id)
+    return chosen.as_text()
 
 
 def approve_order(

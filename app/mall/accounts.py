@@ -8,7 +8,7 @@ import secrets
 from peewee import JOIN
 
 from app.core.models import Customer, Staff
-from app.db import transaction, utcnow
+from app.db import Prepared, transaction, utcnow
 from app.errors import InvalidInvitation, NotFound, Unauthorized, ValidationFailed
 from app.mall.models import Invitation, WechatUser
 from app.wechat import gateway
@@ -149,17 +149,23 @@ def grant_subscriptions(wechat_user_id: int, template_ids: list[str]) -> list:
         )
 
 
+# Read on every signed-in request: built once.
+_user_with_customer = Prepared(
+    lambda user_id: (
+        WechatUser.select(WechatUser, Customer)
+        .join(Customer, JOIN.LEFT_OUTER, on=(WechatUser.customer == Customer.id))
+        .where(WechatUser.id == user_id)
+        .limit(1)
+    )
+)
+
+
 def active_user(wechat_user_id: int) -> WechatUser:
     """The WeChat user behind a token, still bound to an active customer or rep.
 
     Raises: Unauthorized when the user is gone or the binding no longer holds.
     """
-    user = (
-        WechatUser.select(WechatUser, Customer)
-        .join(Customer, JOIN.LEFT_OUTER, on=(WechatUser.customer == Customer.id))
-        .where(WechatUser.id == wechat_user_id)
-        .first()
-    )
+    user = _user_with_customer.first(wechat_user_id)
     if user is None:
         raise Unauthorized("登录凭证无效，请重新登录")
     if user.role == "dealer" and (user.customer is None or not user.customer.active):

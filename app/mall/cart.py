@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from app.core.models import Customer, Product
 from app.core.rules import check_quantity, line_amount
-from app.db import transaction, utcnow
+from app.db import execute, transaction, utcnow
 from app.errors import NotFound
 from app.mall.catalog import ProductView, views_for
 from app.mall.models import CartItem
@@ -82,9 +82,12 @@ def clear(user_id: int) -> None:
 
 
 def remove_products(user_id: int, product_ids: list[int]) -> None:
-    CartItem.delete().where(
-        (CartItem.wechat_user == user_id) & (CartItem.product << product_ids)
-    ).execute()
+    """Ordered products leave the cart (on the order's hot path: SQL written once)."""
+    marks = ", ".join(["%s"] * len(product_ids))
+    execute(
+        f"DELETE FROM cart_item WHERE wechat_user_id = %s AND product_id IN ({marks})",
+        [user_id, *product_ids],
+    )
 
 
 def orderable_qty(qty: int, min_qty: int, step: int) -> int:

@@ -13,7 +13,7 @@ from app.core.models import Customer, Order, OrderLine, Product
 from app.core.orders import LineRequest
 from app.core.queries import order_detail, orders_with_details
 from app.core.rules import OrderStatus, SettlementMethod
-from app.db import db, transaction, utcnow
+from app.db import db, insert_rows, transaction, utcnow
 from app.mall import cart
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey
@@ -39,7 +39,7 @@ def _by_key(customer_id: int, key: str) -> Order | None:
 
 
 def place_order(
-    customer_id: int,
+    customer: Customer | int,
     lines: list[LineRequest],
     *,
     idempotency_key: str | None = None,
@@ -56,12 +56,13 @@ def place_order(
 
     Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
     """
+    customer_id = customer.id if isinstance(customer, Customer) else customer
     # No look-up first: the unique (customer, key) row decides, so a new order costs no extra
     # query and a retry finds the first order after its own insert is refused.
     try:
         with db.atomic():
             order = orders.create_order(
-                customer_id,
+                customer,
                 lines,
                 source=source,
                 placed_by=placed_by,
@@ -69,7 +70,17 @@ def place_order(
                 address_id=address_id,
             )
             if idempotency_key:
-                IdempotencyKey.create(customer=customer_id, key=idempotency_key, order=order.id)
+                insert_rows(
+                    IdempotencyKey,
+                    [
+                        {
+                            "customer": customer_id,
+                            "key": idempotency_key,
+                            "order": order.id,
+                            "created_at": order.created_at,
+                        }
+                    ],
+                )
             if cart_user_id is not None:
                 cart.remove_products(cart_user_id, [ln.product_id for ln in lines])
     except IntegrityError:
@@ -84,12 +95,14 @@ def order_for_key(customer_id: int, key: str) -> Order | None:
     return _by_key(customer_id, key)
 
 
-def submit_order(customer_id: int, lines: list[LineRequest], **options) -> tuple[Order, bool]:
+def submit_order(
+    customer: Customer | int, lines: list[LineRequest], **options
+) -> tuple[Order, bool]:
     """`place_order` as a client sees it: the new order with its warnings, or, for a repeated
     Idempotency-Key, the first order whole; and whether this call created it."""
-    placed = place_order(customer_id, lines, **options)
+    placed = place_order(customer, lines, **options)
     if not placed.created:
-        return customer_order(customer_id, placed.order.id), False
+        return customer_order(placed.order.customer_id, placed.order.id), False
     placed.order.warnings = placed.warnings
     return placed.order, True
 
@@ -97,9 +110,11 @@ def submit_order(customer_id: int, lines: list[LineRequest], **options) -> tuple
 def precheck(order: Order) -> list[dict]:
     """Warnings for the dealer, not holds: stock that may not cover the order, credit that may not.
 
-    Works on the order as create_order returns it (lines and customer loaded): one query.
+    Works on the order as create_order returns it (lines, customer and stock loaded): no query.
     """
-    available = stock.availability(order.warehouse_id, [ln.product_id for ln in order.lines])
+    available = getattr(order, "available", None) or stock.availability(
+        order.warehouse_id, [ln.product_id for ln in order.lines]
+    )
     warnings = [
         {
             "code": "insufficient_stock",

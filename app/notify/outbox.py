@@ -10,7 +10,7 @@ from app.core import orders
 from app.core.models import Customer, Order, OrderEvent, Shipment
 from app.core.returns import RETURN_ACTIONS
 from app.core.rules import STATUS_LABELS
-from app.db import db
+from app.db import db, insert_rows
 from app.notify.models import InboxMessage, Notification
 from app.notify.templates import describe
 from app.timeutil import to_local
@@ -64,7 +64,7 @@ def _rep_of(order: Order) -> int | None:
 
 
 def _write(order: Order, event: OrderEvent, kind: str, audience: str, data: dict, key: str):
-    notification = Notification.create(
+    notification = Notification(
         order=order.id,
         event=event.id,
         audience=audience,
@@ -72,6 +72,7 @@ def _write(order: Order, event: OrderEvent, kind: str, audience: str, data: dict
         payload=json.dumps(data, ensure_ascii=False),
         dedup_key=key,
     )
+    (notification.id,) = insert_rows(Notification, [notification.__data__], returning=True)
     inbox_owner = {"dealer": {"customer": order.customer_id}, "rep": {"staff": data.get("rep_id")}}
     if audience in inbox_owner:
         words = describe(kind, audience, data)
