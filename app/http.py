@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -32,6 +32,17 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
     response.status_code = status
     return response
+
+
+def json_with_etag(body: bytes, etag: str) -> Response:
+    """A JSON body the client may keep: 304 with no body when its If-None-Match still holds.
+
+    Private (prices are the dealer's own) and revalidated on every use (stock moves)."""
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag.strip('"'))
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Authorization")
+    return response.make_conditional(request)
 
 
 def http_error_response(exc: HTTPException):

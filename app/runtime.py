@@ -104,6 +104,7 @@ def init_services(config) -> dict:
     from app.auth import services as staff_accounts
     from app.auth import tokens
     from app.integrations import webhooks
+    from app.mall import catalogue_cache
     from app.notify import outbox
     from app.notify.settings import NotifySettings
     from app.notify.settings import configure as configure_notify
@@ -121,4 +122,5 @@ def init_services(config) -> dict:
             allow_private=settings.get("WEBHOOK_ALLOW_PRIVATE", False),
             enqueue=settings.get("NOTIFY_ENQUEUE", False),
         )
+        catalogue_cache.configure(settings.get("REDIS_KEY_PREFIX", "dm"))
     return settings

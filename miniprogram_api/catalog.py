@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from app.api import Blueprint
-from app.mall import cart, catalog
+from app.http import json_with_etag
+from app.mall import cart, catalog, catalogue_cache
 from app.validation import paged
 from miniprogram_api.schemas import (
     CartItemIn,
@@ -36,16 +37,26 @@ def categories():
 @bp.arguments(ProductQueryIn, location="query")
 @bp.response(200, ProductPageOut)
 def products(args):
-    """Products on sale with this dealer's price and stock status (in_stock / low / out)."""
-    items, total = catalog.list_products(
-        current_customer(),
-        q=args.get("q"),
-        category_id=args.get("category_id"),
-        page=args["page"],
-        per_page=args["per_page"],
-        low_threshold=_low(),
-    )
-    return paged(items, args["page"], args["per_page"], total)
+    """Products on sale with this dealer's price and stock status (in_stock / low / out).
+
+    Answered from a page cached per price level (or price book) and warehouse, with an ETag:
+    a client sending it back in If-None-Match gets 304 while the page is unchanged."""
+    customer = current_customer()
+    query = (args.get("q"), args.get("category_id"), args["page"], args["per_page"])
+
+    def render() -> bytes:
+        items, total = catalog.list_products(
+            customer,
+            q=args.get("q"),
+            category_id=args.get("category_id"),
+            page=args["page"],
+            per_page=args["per_page"],
+            low_threshold=_low(),
+        )
+        page = ProductPageOut().dump(paged(items, args["page"], args["per_page"], total))
+        return current_app.json.response(page).get_data()
+
+    return json_with_etag(*catalogue_cache.page(customer, query, render))
 
 
 @bp.get("/catalog/products/<id:product_id>")

@@ -9,6 +9,7 @@ import pytest
 
 from app import create_app
 from app.db import db
+from app.mall import catalogue_cache
 from app.models import MODELS
 from config.settings import TestingConfig
 from devkit.databases import create_database, drop_database, is_postgres
@@ -89,6 +90,9 @@ def clean_db(request):
                 db.execute_sql(f'DELETE FROM "{table}"')
         db.execute_sql("PRAGMA foreign_keys = ON")
     db.close()
+    # Tables emptied behind the services' back: no catalogue page cached before is right now.
+    catalogue_cache.bump()
+    catalogue_cache.clear()
 
 
 @pytest.fixture

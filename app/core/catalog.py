@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from peewee import JOIN, IntegrityError
 
+from app.core import changes
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
 from app.core.rules import PRICE_LEVELS, resolve_price
 from app.db import db, utcnow
@@ -20,6 +21,7 @@ def create_category(name: str, parent_id: int | None = None, sort: int = 0) -> C
     with db.atomic():
         if parent_id is not None and not Category.select().where(Category.id == parent_id).exists():
             raise NotFound("上级分类不存在", parent_id=parent_id)
+        changes.catalogue_changed()
         return Category.create(name=name, parent=parent_id, sort=sort)
 
 
@@ -27,6 +29,7 @@ def _set_level_prices(product_id: int, prices: Mapping[int, Decimal]) -> None:
     bad = [level for level in prices if int(level) not in PRICE_LEVELS]
     if bad:
         raise ValidationFailed("价格等级须为 1-10", prices=[f"无效等级 {b}" for b in bad])
+    changes.catalogue_changed()
     rows = [
         {"product": product_id, "level": int(level), "price": money(price)}
         for level, price in prices.items()
@@ -47,6 +50,7 @@ def create_product(
 ) -> Product:
     """Create a product with its level prices. Raises: Conflict (duplicate sku), ValidationFailed."""
     with db.atomic():
+        changes.catalogue_changed()
         category_id = fields.pop("category_id", None)
         try:
             with db.atomic():
@@ -65,6 +69,7 @@ def create_product(
 def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = None, **fields):
     """Change any product field and any of its level prices. Raises: NotFound, Conflict."""
     with db.atomic():
+        changes.catalogue_changed()
         product = Product.get_or_none(Product.id == product_id)
         if product is None:
             raise NotFound("商品不存在", product_id=product_id)
@@ -127,6 +132,7 @@ def set_customer_price(customer_id: int, product_id: int, price: Decimal) -> Cus
             raise NotFound("客户不存在", customer_id=customer_id)
         if not Product.select().where(Product.id == product_id).exists():
             raise NotFound("商品不存在", product_id=product_id)
+        changes.catalogue_changed()
         (
             CustomerPrice.insert(
                 customer=customer_id, product=product_id, price=money(price), updated_at=utcnow()

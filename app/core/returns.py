@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from app.core import receivables
+from app.core import changes, receivables
 from app.core.models import (
     Order,
     OrderLine,
@@ -294,6 +294,7 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
         totals: dict[int, int] = {}
         for line_id, qty in wanted.items():
             totals[mine[line_id].product_id] = totals.get(mine[line_id].product_id, 0) + qty
+        changes.stock_changed(order.warehouse_id)
         for product_id, qty in sorted(totals.items()):
             Stock.insert(
                 warehouse=order.warehouse_id, product=product_id
