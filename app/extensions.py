@@ -5,7 +5,7 @@ Process-wide services that the worker shares (database, Redis, WeChat) live in a
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
@@ -15,20 +15,32 @@ def rate_limit_key() -> str:
 
     Limits are checked before the view runs, so the token is verified here, not read from g.
     """
-    from app.auth import tokens
     from app.errors import AppError
 
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token:
         for kind in ("mp", "staff"):
             try:
-                return f"{kind}:{tokens.verify(token, kind)['sub']}"
+                payload = verified_token(token, kind)
             except AppError:
                 continue
+            return f"{kind}:{payload['sub']}"
     return f"ip:{request.remote_addr}"
 
 
-limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)
+def verified_token(token: str, kind: str) -> dict:
+    """`tokens.verify`, once per request: the limiter's key and the view's sign-in share it."""
+    from app.auth import tokens
+
+    cache = g.setdefault("verified_tokens", {})
+    if (token, kind) not in cache:
+        cache[(token, kind)] = tokens.verify(token, kind)
+    return cache[(token, kind)]
+
+
+# No X-RateLimit-* headers on every answer: each would cost two more Redis round trips per
+# request. A refused request still says when to come back (Retry-After, in app/http.py).
+limiter = Limiter(key_func=rate_limit_key, headers_enabled=False)
 csrf = CSRFProtect()
 
 

@@ -4,13 +4,17 @@ headers every server-rendered page (console, H5) carries."""
 from __future__ import annotations
 
 import logging
+import math
+import time
 import uuid
 
 from flask import Flask, Response, current_app, jsonify, request
+from flask_limiter.errors import RateLimitExceeded
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
+from app.extensions import limiter
 from app.field.storage import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -50,7 +54,20 @@ def http_error_response(exc: HTTPException):
     response = error_response(exc.code or 500, code, message)
     if exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
+    if isinstance(exc, RateLimitExceeded):
+        response.headers["Retry-After"] = str(_retry_after(exc))
     return response
+
+
+def _retry_after(exc: RateLimitExceeded) -> int:
+    """Seconds until the limit's window lets this caller in again (the whole window if the
+    limiter's store cannot say)."""
+    window = exc.limit.limit.get_expiry()
+    try:
+        reset_at = limiter.current_limit.reset_at
+    except Exception:
+        return window
+    return max(1, min(window, math.ceil(reset_at - time.time())))
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -8,7 +8,7 @@ from app.api import Blueprint
 from app.core.orders import LineRequest
 from app.extensions import limiter
 from app.mall import ordering
-from app.schemas import OrderOut
+from app.schemas import OrderOut, new_order_out
 from app.validation import paged
 from miniprogram_api.schemas import (
     CartOut,
@@ -53,7 +53,7 @@ def create_order(headers, data):
         source="mall",
         cart_user_id=current_user().id,  # what was ordered leaves the cart
     )
-    return order, 201 if created else 200
+    return current_app.json.response(new_order_out(order)), 201 if created else 200
 
 
 @bp.get("/orders")

@@ -1,0 +1,202 @@
+"""The two paths an ordering fair carries: the catalogue (cached per price level or price book and
+warehouse, with ETag and 304, invalidated by every change) and order submission (9 statements
+on PostgreSQL, answered without marshmallow)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+import requests
+
+from app.core import catalog, stock
+from app.core.orders import LineRequest
+from app.db import is_postgres
+from app.mall import ordering
+from app.runtime import redis
+from app.schemas import OrderOut, new_order_out
+from devkit.factories import make_customer, make_product
+from tests.api.conftest import MP, bind_dealer
+
+
+@pytest.fixture
+def cache_on(app):
+    """The catalogue cache lives only where Redis can say what changed."""
+    if redis.client is None:
+        pytest.skip("needs Redis (TEST_REDIS_URL), as in CI")
+
+
+@contextmanager
+def statements():
+    """The SQL statements peewee runs (it logs each at DEBUG as a (sql, params) pair)."""
+    found = []
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            if isinstance(record.msg, tuple):
+                found.append(record.msg[0])
+
+    logger = logging.getLogger("peewee")
+    handler, level = Handler(level=logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def page(client, headers, **query):
+    response = client.get(f"{MP}/catalog/products", headers=headers, query_string=query)
+    assert response.status_code == 200, response.get_json()
+    return response
+
+
+def prices(client, headers, **query) -> dict[int, str]:
+    return {p["id"]: p["price"] for p in page(client, headers, **query).get_json()["items"]}
+
+
+def statuses(client, headers) -> dict[int, str]:
+    return {p["id"]: p["stock_status"] for p in page(client, headers).get_json()["items"]}
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def test_a_client_revalidates_its_page_with_the_etag(client, shop, dealer):
+    first = page(client, dealer)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    assert "Authorization" in first.headers["Vary"]
+    again = client.get(f"{MP}/catalog/products", headers={**dealer, "If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    # Another page, or the same page once a price moved, is a new body with a new tag.
+    assert page(client, dealer, per_page=1).headers["ETag"] != etag
+    catalog.update_product(shop.tea.id, prices={3: Decimal("44.00")})
+    changed = client.get(f"{MP}/catalog/products", headers={**dealer, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_a_cached_page_costs_the_sign_in_alone(client, shop, dealer, cache_on):
+    page(client, dealer)
+    with statements() as ran:
+        page(client, dealer)
+    assert len(ran) == 1, ran  # the bound check; the page itself came from the cache
+
+
+def test_dealers_of_one_level_share_a_page_but_a_price_book_is_its_owners(
+    client, shop, dealer, cache_on
+):
+    level_three = make_customer(shop.branch, shop.warehouse, level=3)
+    neighbour = bind_dealer(client, level_three, "dealer-c")
+    page(client, neighbour)
+    booked = prices(client, dealer)  # shop.customer is level 3 with a price book
+    with statements() as ran:
+        theirs = prices(client, neighbour)
+    assert len(ran) == 1
+    assert booked[shop.oil.id] == "170.00" and theirs[shop.oil.id] == "180.00"
+    assert booked[shop.tea.id] == theirs[shop.tea.id] == "45.00"
+
+
+def test_every_change_reaches_a_cached_page(client, shop, dealer, other_dealer, cache_on, app):
+    assert prices(client, dealer)[shop.tea.id] == "45.00"
+    assert prices(client, other_dealer)[shop.tea.id] == "50.00"
+
+    catalog.update_product(shop.tea.id, prices={3: Decimal("43.00")})  # a level price
+    assert prices(client, dealer)[shop.tea.id] == "43.00"
+    catalog.update_product(shop.tea.id, list_price=Decimal("52.00"))  # the list price
+    assert prices(client, other_dealer)[shop.tea.id] == "52.00"
+    catalog.set_customer_price(shop.customer.id, shop.tea.id, Decimal("41.00"))  # a price book
+    assert prices(client, dealer)[shop.tea.id] == "41.00"
+    catalog.set_customer_price(shop.other.id, shop.oil.id, Decimal("190.00"))  # a new book
+    assert prices(client, other_dealer)[shop.oil.id] == "190.00"
+
+    catalog.update_product(shop.tea.id, active=False)  # off sale
+    assert shop.tea.id not in prices(client, dealer)
+    fresh = make_product("8.00", name="新品", category_id=shop.food.id)  # a new product
+    assert fresh.id in prices(client, dealer)
+    tins = catalog.create_category("罐头", shop.food.id)  # a category under a filtered one
+    canned = make_product("6.00", name="午餐肉", category_id=tins.id)
+    assert canned.id in prices(client, dealer, category_id=shop.food.id)
+
+    assert statuses(client, dealer)[shop.oil.id] == "low"
+    stock.adjust(shop.warehouse.id, shop.oil.id, 100, "入库")  # stock counted in
+    assert statuses(client, dealer)[shop.oil.id] == "in_stock"
+    stock.reserve(shop.warehouse.id, [(shop.oil.id, 100)], "SO-T")  # an approval reserves
+    assert statuses(client, dealer)[shop.oil.id] == "low"
+
+
+def test_a_change_reaches_every_worker(gunicorn, shop, cache_on, app):
+    """Pages cached in several gunicorn workers all move on after one commit elsewhere."""
+    token = bind_dealer(app.test_client(), shop.customer, "dealer-g")
+    session = requests.Session()
+
+    def tea_prices() -> set[str]:
+        seen = set()
+        for _ in range(12):  # spread over the workers and their threads
+            body = session.get(f"{gunicorn.url}{MP}/catalog/products", headers=token, timeout=10)
+            assert body.status_code == 200
+            seen |= {p["price"] for p in body.json()["items"] if p["id"] == shop.tea.id}
+        return seen
+
+    assert tea_prices() == {"45.00"}
+    catalog.update_product(shop.tea.id, prices={3: Decimal("39.00")})
+    assert tea_prices() == {"39.00"}
+
+
+# --- order submission ------------------------------------------------------------------------
+
+
+def _submit(client, headers, key, lines):
+    return client.post(
+        f"{MP}/orders", json={"lines": lines}, headers={**headers, "Idempotency-Key": key}
+    )
+
+
+def test_an_order_is_submitted_in_nine_statements(client, shop, dealer):
+    lines = [{"product_id": shop.tea.id, "qty": 1}, {"product_id": shop.oil.id, "qty": 2}]
+    with statements() as ran:
+        response = _submit(client, dealer, "hot-1", lines)
+    assert response.status_code == 201, response.get_json()
+    # Signed-in check, prices + stock, order (numbered on PostgreSQL; SQLite numbers it after),
+    # lines, event, notification, webhook subscribers, idempotency key, cart.
+    assert len(ran) == (9 if is_postgres() else 10), ran
+    body = response.get_json()
+    assert body["number"].endswith(f"{body['id']:06d}") and body["address"]
+
+
+def test_the_hand_written_answer_is_the_schema_answer(client, shop, dealer):
+    lines = [{"product_id": shop.oil.id, "qty": 40}, {"product_id": shop.tea.id, "qty": 2}]
+    response = _submit(client, dealer, "hot-2", lines)
+    body = response.get_json()
+    codes = {w["code"] for w in body["warnings"]}
+    assert codes == {"insufficient_stock", "credit_exceeded"}  # 40 > 5 in stock; 6800 > 5000
+    stored = OrderOut().dump(ordering.customer_order(shop.customer.id, body["id"]))
+    assert {**stored, "warnings": body["warnings"]} == body
+    # The same, in memory, straight from the service, warnings included.
+    order, _ = ordering.submit_order(
+        shop.customer, [LineRequest(shop.tea.id, 1)], idempotency_key="hot-3"
+    )
+    assert new_order_out(order) == OrderOut().dump(order)
+    # A repeated key answers the stored order through the schema, with 200.
+    again = _submit(client, dealer, "hot-2", lines)
+    assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+
+
+def test_a_refused_order_says_when_to_come_back(client, shop, dealer, app):
+    app.config["RATELIMIT_ORDERS"] = "2 per minute"
+    try:
+        answers = [
+            _submit(client, dealer, f"limit-{i}", [{"product_id": shop.tea.id, "qty": 1}])
+            for i in range(3)
+        ]
+    finally:
+        app.config["RATELIMIT_ORDERS"] = "1000 per minute"
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    refused = answers[-1]
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "X-RateLimit-Remaining" not in answers[0].headers  # no Redis round trips for headers
