@@ -7,7 +7,7 @@ PORT ?= 5000
 SANDBOX_PORT ?= 5001
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install migrate seed clean sandbox bench worker
+.PHONY: run test lint format install migrate seed clean sandbox bench bench-stack worker
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install
 	$(BIN)/python -m bench.core_approvals
 	$(BIN)/python -m bench.orders
 	$(BIN)/python -m bench.reports
+
+bench-stack: install
+	$(BIN)/python -m bench.stack
+	$(BIN)/python -m bench.fair
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,155 @@
+"""An ordering fair, open loop: dealers arrive at a set rate, whatever the server's pace.
+
+Each of N dealers (default 500) logs in through the WeChat sandbox, opens the home screen (`/me`),
+three catalogue pages, puts a product in the cart and submits an order from it. Dealers arrive
+at `rate` per second; each runs their steps one after another. For each rate on a rising ladder
+the run passes if no request failed and the p99 of all requests stayed under 300 ms; the
+highest passing rate is printed for Dealer Mall and for the hand-written app (bench/handwritten.py)
+under the same gunicorn flags, with each worker's resident memory afterwards.
+
+    .venv/bin/python -m bench.fair [--dealers 500] [--start 4] [--step 1.5] [--p99-ms 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+import time
+
+import requests
+
+from bench.common import percentile
+from bench.stack import CATALOGUE_PAGES, fair_database, servers
+
+STEPS = 7  # login, home, 3 catalogue pages, cart, order
+MIN_SPAN = 5  # seconds: faster arrivals of N dealers are a burst, not a rate
+
+
+def one_dealer(url: str, code: str, product_id: int, key: str, record) -> None:
+    session = requests.Session()
+
+    def call(method: str, path: str, **kwargs):
+        start = time.perf_counter()
+        try:
+            response = session.request(method, f"{url}/api/mp/v1{path}", timeout=30, **kwargs)
+            ok = response.status_code < 400
+        except requests.RequestException:
+            response, ok = None, False
+        record(time.perf_counter() - start, ok)
+        return response if ok else None
+
+    login = call("POST", "/auth/login", json={"code": code})
+    if login is None:
+        return
+    session.headers["Authorization"] = f"Bearer {login.json()['token']}"
+    call("GET", "/me")
+    for page in range(1, 4):
+        call("GET", f"/catalog/products?per_page=20&page={1 + (page % CATALOGUE_PAGES)}")
+    call("PUT", f"/cart/items/{product_id}", json={"qty": 2})
+    call(
+        "POST",
+        "/orders",
+        json={"lines": [{"product_id": product_id, "qty": 2}]},
+        headers={"Idempotency-Key": key},
+    )
+
+
+def run_rate(url: str, dealers: int, rate: float, products: list[int], label: str) -> dict:
+    """All dealers arrive at `rate` per second (one thread each); waits for the last to finish."""
+    latencies, failures, lock = [], [0], threading.Lock()
+
+    def record(seconds: float, ok: bool) -> None:
+        with lock:
+            latencies.append(seconds)
+            if not ok:
+                failures[0] += 1
+
+    threads = []
+    start = time.perf_counter()
+    for i in range(dealers):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        thread = threading.Thread(
+            target=one_dealer,
+            args=(url, f"d{i}", products[i % len(products)], f"{label}-{i}", record),
+        )
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    return {
+        "rate": rate,
+        "p50": percentile(latencies, 50) * 1000,
+        "p99": percentile(latencies, 99) * 1000,
+        "failures": failures[0],
+        "requests": len(latencies),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dealers", type=int, default=500)
+    parser.add_argument("--start", type=float, default=10, help="first arrival rate, dealers/s")
+    parser.add_argument("--step", type=float, default=1.5, help="each next rate is this × the last")
+    parser.add_argument("--p99-ms", type=float, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's request log
+    with fair_database(args.database_url, args.redis_url, args.dealers) as (env, seeded, _app):
+        running = servers(env, args.workers, args.threads)
+        del running["Dealer Mall (gunicorn.conf.py)"]
+        print(
+            f"{args.dealers} dealers, {STEPS} requests each, arriving at a rising rate;"
+            f" gunicorn -w {args.workers} -k gthread --threads {args.threads}; PostgreSQL + Redis;"
+            f" bar: no failed request, p99 < {args.p99_ms:.0f} ms"
+        )
+        best: dict[str, dict | None] = {}
+        memory = {}
+        for name, server in running.items():
+            server.start()
+            try:
+                best[name], rate, round_no = None, args.start, 0
+                while True:
+                    label = f"{name[:4]}{round_no}"
+                    figures = run_rate(server.url, args.dealers, rate, seeded["products"], label)
+                    held = figures["failures"] == 0 and figures["p99"] < args.p99_ms
+                    print(
+                        f"  {name:<14} {rate:>6.1f} dealers/s  {figures['requests']} requests"
+                        f"  p50 {figures['p50']:>6.1f} ms  p99 {figures['p99']:>7.1f} ms"
+                        f"  {figures['failures']} failed  {'held' if held else 'NOT held'}"
+                    )
+                    if not held:
+                        break
+                    best[name] = figures
+                    rate, round_no = rate * args.step, round_no + 1
+                    if args.dealers / rate < MIN_SPAN:
+                        print(f"  {name:<14} held every rate whose arrivals span {MIN_SPAN} s")
+                        break
+                memory[name] = server.worker_rss_mib()
+            finally:
+                server.stop()
+        print("highest arrival rate held (p99 under the bar, no failures)")
+        for name, figures in best.items():
+            held = f"{figures['rate']:.1f} dealers/s" if figures else "none"
+            print(f"  {name:<14} {held}")
+        if all(best.values()):
+            ratio = best["Dealer Mall"]["rate"] / best["hand-written"]["rate"]
+            print(f"  Dealer Mall / hand-written: {ratio:.2f}")
+        print("resident memory per worker after the runs")
+        for name, sizes in memory.items():
+            print(f"  {name:<14} " + ", ".join(f"{s:.0f} MiB" for s in sizes))
+
+
+if __name__ == "__main__":
+    main()
