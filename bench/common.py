@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import statistics
@@ -23,6 +24,17 @@ def scratch_database(base_url: str):
             yield url
         finally:
             drop_database(base_url, url)
+
+
+def add_service_options(parser) -> None:
+    """--database-url (PostgreSQL) and --redis-url, defaulting to this machine's services."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
 
 
 def run_threads(target, args_per_client: list) -> float:
@@ -102,4 +114,12 @@ def wrk(url: str, script: str, *, connections: int, seconds: float, threads: int
     }
 
 
-__all__ = ["is_postgres", "percentile", "report", "run_threads", "scratch_database", "wrk"]
+__all__ = [
+    "add_service_options",
+    "is_postgres",
+    "percentile",
+    "report",
+    "run_threads",
+    "scratch_database",
+    "wrk",
+]

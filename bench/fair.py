@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import threading
 import time
 
 import requests
 
-from bench.common import percentile
+from bench.common import add_service_options, percentile
 from bench.stack import CATALOGUE_PAGES, fair_database, servers
 
 STEPS = 7  # login, home, 3 catalogue pages, cart, order
@@ -97,13 +96,7 @@ def main():
     parser.add_argument("--p99-ms", type=float, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_service_options(parser)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's request log
     with fair_database(args.database_url, args.redis_url, args.dealers) as (env, seeded, _app):

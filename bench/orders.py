@@ -13,7 +13,6 @@ second order, nothing was held.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import threading
 import time
@@ -29,7 +28,7 @@ from app.cli import upgrade_database
 from app.core.models import Order, Stock
 from app.db import db
 from app.mall.models import IdempotencyKey, WechatUser
-from bench.common import report, run_threads, scratch_database
+from bench.common import add_service_options, report, run_threads, scratch_database
 from config.settings import TestingConfig
 from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
 from devkit.servers import Gunicorn
@@ -147,13 +146,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_service_options(parser)
     args = parser.parse_args()
     secret = secrets.token_urlsafe(32)
 

@@ -19,7 +19,6 @@ hand-written ratios, any error answers, and each worker's resident memory after 
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 from contextlib import contextmanager
 from decimal import Decimal
@@ -31,7 +30,7 @@ from app.core import catalog
 from app.core.models import CustomerAddress
 from app.db import db
 from app.mall.models import WechatUser
-from bench.common import scratch_database, wrk
+from bench.common import add_service_options, scratch_database, wrk
 from config.settings import TestingConfig
 from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
 from devkit.servers import ROOT, Gunicorn, SandboxServer
@@ -193,13 +192,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2, help="runs per server and path; best kept")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    add_service_options(parser)
     args = parser.parse_args()
     with fair_database(args.database_url, args.redis_url, args.connections) as (env, seeded, app):
         with app.app_context():

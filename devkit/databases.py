@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+from contextlib import contextmanager
 from urllib.parse import urlparse, urlunparse
 
 import psycopg2
@@ -104,3 +106,24 @@ def _checks(database, table: str) -> list[str]:
 
 def is_postgres_database(database) -> bool:
     return type(database).__name__.endswith("PostgresqlDatabase")
+
+
+@contextmanager
+def statements():
+    """The SQL statements peewee runs while inside (it logs each at DEBUG as (sql, params))."""
+    found = []
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            if isinstance(record.msg, tuple):
+                found.append(record.msg[0])
+
+    logger = logging.getLogger("peewee")
+    handler, level = Handler(level=logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -4,8 +4,6 @@ on PostgreSQL, answered without marshmallow)."""
 
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -17,6 +15,7 @@ from app.db import is_postgres
 from app.mall import ordering
 from app.runtime import redis
 from app.schemas import OrderOut, new_order_out
+from devkit.databases import statements
 from devkit.factories import make_customer, make_product
 from tests.api.conftest import MP, bind_dealer
 
@@ -26,27 +25,6 @@ def cache_on(app):
     """The catalogue cache lives only where Redis can say what changed."""
     if redis.client is None:
         pytest.skip("needs Redis (TEST_REDIS_URL), as in CI")
-
-
-@contextmanager
-def statements():
-    """The SQL statements peewee runs (it logs each at DEBUG as a (sql, params) pair)."""
-    found = []
-
-    class Handler(logging.Handler):
-        def emit(self, record):
-            if isinstance(record.msg, tuple):
-                found.append(record.msg[0])
-
-    logger = logging.getLogger("peewee")
-    handler, level = Handler(level=logging.DEBUG), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield found
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def page(client, headers, **query):

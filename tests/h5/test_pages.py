@@ -1,9 +1,7 @@
 """The H5 pages through the test client: OAuth sign-in, binding, the dealer's pages, scoping,
 CSRF, page weight and a fixed number of queries per page."""
 
-import logging
 import re
-from contextlib import contextmanager
 
 import pytest
 
@@ -11,6 +9,7 @@ from app.core import orders as core_orders
 from app.core.models import Order
 from app.mall import accounts
 from app.mall.models import Invitation, WechatUser
+from devkit.databases import statements
 from devkit.factories import make_customer, make_staff
 from tests.h5.conftest import oauth_query
 
@@ -134,26 +133,6 @@ def test_account_shows_position_and_a_statement_over_a_chosen_range(dealer_phone
     assert bad.status_code == 422 and "开始日期不能晚于结束日期" in bad.get_data(as_text=True)
 
 
-@contextmanager
-def count_queries():
-    """Counts the SQL statements peewee runs (it logs each at DEBUG)."""
-    found = []
-
-    class Handler(logging.Handler):
-        def emit(self, record):
-            found.append(record.getMessage())
-
-    logger = logging.getLogger("peewee")
-    handler, level = Handler(level=logging.DEBUG), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield found
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
 PAGES = ["/h5/", "/h5/products", "/h5/cart", "/h5/orders", "/h5/account", "/h5/messages"]
 
 
@@ -173,12 +152,12 @@ def test_each_page_runs_a_fixed_number_of_queries_and_stays_small(dealer_phone, 
 
     order = make_orders(1)
     dealer_phone.open(resolve(path, order))  # warm: the session is in place
-    with count_queries() as few:
+    with statements() as few:
         page = dealer_phone.client.get(resolve(path, order))
     assert page.status_code == 200
     assert len(page.get_data()) < 60_000
     order = make_orders(8)
-    with count_queries() as many:
+    with statements() as many:
         dealer_phone.client.get(resolve(path, order))
     assert len(many) == len(few) <= 16, (path, len(few), len(many))
 
