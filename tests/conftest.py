@@ -21,10 +21,11 @@ def database_url(tmp_path_factory):
     base = TestingConfig.DATABASE_URL
     url = create_database(base, tmp_path_factory.mktemp("db"))
     yield url
-    if not db.is_closed():
-        db.close()
-    if hasattr(db.obj, "close_all"):
-        db.obj.close_all()
+    if db.obj is not None:  # None when no test of the session made an app
+        if not db.is_closed():
+            db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
     drop_database(base, url)
 
 
