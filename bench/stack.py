@@ -9,8 +9,9 @@ one PostgreSQL database + Redis, and wrk loads each over 32 connections:
 
 and Dealer Mall once more under its own `gunicorn.conf.py`. The three servers run side by side;
 each path is loaded on each in turn (2 s warm-up, then the measured run), for `--rounds` rounds,
-keeping each server's best run. Prints requests/s, p50 and p99 for each, Dealer Mall /
-hand-written ratios, any error answers, and each worker's resident memory after the runs.
+keeping each server's best run. Prints requests/s, p50 and p99 for each, the CPU the servers'
+workers spent per request (steadier than rates on a shared machine), Dealer Mall / hand-written
+ratios, any error answers, and each worker's resident memory after the runs.
 
     .venv/bin/python -m bench.stack [--seconds 15] [--connections 32]
         [--database-url postgresql://postgres@127.0.0.1:5432/test] [--redis-url redis://...]
@@ -194,7 +195,7 @@ def _line(name: str, figures: dict) -> str:
     errors = f"  {figures['errors']} errors" if figures["errors"] else ""
     return (
         f"  {name:<32} {figures['rate']:>8.1f} req/s  p50 {figures['p50']:>7.1f} ms"
-        f"  p99 {figures['p99']:>7.1f} ms{errors}"
+        f"  p99 {figures['p99']:>7.1f} ms  app CPU {figures['cpu_ms']:.2f} ms/req{errors}"
     )
 
 
@@ -202,7 +203,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=2, help="runs per server and path; best kept")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per server and path; best kept")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     add_service_options(parser)
@@ -236,9 +237,12 @@ def main():
                         lua = script.replace('"%s-"', f'"{label}-"')
                         settle(env["DATABASE_URL"])
                         wrk(server.url, lua, connections=args.connections, seconds=2)
+                        cpu = server.worker_cpu_seconds()
                         figures = wrk(
                             server.url, lua, connections=args.connections, seconds=args.seconds
                         )
+                        cpu = server.worker_cpu_seconds() - cpu
+                        figures["cpu_ms"] = cpu * 1000 / max(figures["requests"], 1)
                         best = results[name].get(path)
                         if best is None or figures["rate"] > best["rate"]:
                             results[name][path] = figures

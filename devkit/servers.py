@@ -120,11 +120,23 @@ class Gunicorn:
         self.stop()
         raise RuntimeError("gunicorn did not become ready")
 
+    def _worker_pids(self) -> list[str]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return children.read_text().split()
+
+    def worker_cpu_seconds(self) -> float:
+        """CPU time (user + system) the worker processes have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self._worker_pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def worker_rss_mib(self) -> list[float]:
         """Resident memory of each worker process (the master's children), in MiB."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         sizes = []
-        for pid in children.read_text().split():
+        for pid in self._worker_pids():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     sizes.append(int(line.split()[1]) / 1024)

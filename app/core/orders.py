@@ -33,10 +33,11 @@ from app.core.rules import (
     resolve_price,
 )
 from app.db import (
+    columns_of,
     execute,
+    from_row,
     insert_rows,
     is_postgres,
-    placeholders,
     transaction,
     utcnow,
 )
@@ -68,8 +69,7 @@ class PricedLine:
 
 # Price book → level price → list price, and what the warehouse has: one statement, written once.
 _PRICED = (
-    "SELECT p.*, b.price AS book_price, l.price AS level_price,"
-    " s.on_hand - s.reserved AS available"
+    f"SELECT {columns_of(Product, 'p')}, b.price, l.price, s.on_hand - s.reserved"
     " FROM product p"
     " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = %s"
     " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = %s"
@@ -94,11 +94,12 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
     params = [customer.id, customer.price_level, customer.warehouse_id, *ids]
     fen = Product.list_price.python_value
     products = {}
-    for p in Product.raw(placeholders(sql), *params):
-        book, level = fen(p.book_price), fen(p.level_price)
-        levels = {} if level is None else {customer.price_level: level}
+    for *columns, book, level, available in execute(sql, params).fetchall():
+        p = from_row(Product, columns)
+        levels = {} if level is None else {customer.price_level: fen(level)}
+        book = None if book is None else fen(book)
         p.price = resolve_price(p.list_price, levels, customer.price_level, book)
-        p.available = p.available or 0
+        p.available = available or 0
         products[p.id] = p
     missing = sorted(ids - products.keys())
     if missing:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from peewee import JOIN
-
 from app.core.models import Customer, Staff
-from app.db import Prepared, transaction, utcnow
+from app.db import columns_of, execute, from_row, transaction, utcnow
 from app.errors import InvalidInvitation, NotFound, Unauthorized, ValidationFailed
 from app.mall.models import Invitation, WechatUser
 from app.wechat import gateway
@@ -149,15 +147,22 @@ def grant_subscriptions(wechat_user_id: int, template_ids: list[str]) -> list:
         )
 
 
-# Read on every signed-in request: built once.
-_user_with_customer = Prepared(
-    lambda user_id: (
-        WechatUser.select(WechatUser, Customer)
-        .join(Customer, JOIN.LEFT_OUTER, on=(WechatUser.customer == Customer.id))
-        .where(WechatUser.id == user_id)
-        .limit(1)
-    )
+# Read on every signed-in request: written once.
+_USER_WITH_CUSTOMER = (
+    f"SELECT {columns_of(WechatUser, 'u')}, {columns_of(Customer, 'c')}"
+    " FROM wechat_user u LEFT JOIN customer c ON c.id = u.customer_id WHERE u.id = %s"
 )
+_USER_COLUMNS = len(WechatUser._meta.sorted_fields)
+
+
+def _user_with_customer(wechat_user_id: int) -> WechatUser | None:
+    row = execute(_USER_WITH_CUSTOMER, [wechat_user_id]).fetchone()
+    if row is None:
+        return None
+    user = from_row(WechatUser, row[:_USER_COLUMNS])
+    if row[_USER_COLUMNS] is not None:
+        user.customer = from_row(Customer, row[_USER_COLUMNS:])
+    return user
 
 
 def active_user(wechat_user_id: int) -> WechatUser:
@@ -165,7 +170,7 @@ def active_user(wechat_user_id: int) -> WechatUser:
 
     Raises: Unauthorized when the user is gone or the binding no longer holds.
     """
-    user = _user_with_customer.first(wechat_user_id)
+    user = _user_with_customer(wechat_user_id)
     if user is None:
         raise Unauthorized("登录凭证无效，请重新登录")
     if user.role == "dealer" and (user.customer is None or not user.customer.active):
