@@ -37,6 +37,19 @@ def start_services() -> None:
 
 
 @huey.task()
+def deliver_notification_batch(notification_ids: list[int]) -> dict:
+    """Deliver notifications handed over together (app/handoff.py), each on its own."""
+    outcomes = {}
+    for notification_id in notification_ids:
+        try:
+            outcomes[notification_id] = deliver_notification.call_local(notification_id)
+        except Exception:  # one bad delivery must not hold back the rest; the sweep retries it
+            log.exception("could not deliver notification %s", notification_id)
+            outcomes[notification_id] = "error"
+    return outcomes
+
+
+@huey.task()
 def deliver_notification(notification_id: int) -> str:
     """Deliver one notification. One still pending afterwards (a retry after a failure, or held
     by another worker's lease) is queued again for the moment it is due, so a short WeChat outage
@@ -74,6 +87,19 @@ def delete_expired() -> dict:
 def deliver_webhook(delivery_pk: int) -> str:
     with db.connection_context():
         return webhooks.deliver(delivery_pk)
+
+
+@huey.task()
+def deliver_webhook_batch(delivery_pks: list[int]) -> dict:
+    """Webhook deliveries handed over together (app/handoff.py), in the order they were made."""
+    outcomes = {}
+    for pk in delivery_pks:
+        try:
+            outcomes[pk] = deliver_webhook.call_local(pk)
+        except Exception:  # the sweep retries it
+            log.exception("could not deliver webhook %s", pk)
+            outcomes[pk] = "error"
+    return outcomes
 
 
 @huey.periodic_task(crontab(minute="*"))

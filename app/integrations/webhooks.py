@@ -26,6 +26,7 @@ from app.core.models import Order, Receipt, ReturnRequest, Staff
 from app.core.queries import orders_by_id
 from app.db import db, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
+from app.handoff import Handoff
 from app.integrations.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -198,13 +199,18 @@ def record_return_received(request: ReturnRequest) -> None:
     _write("return.received", f"order:{request.order_id}", data)
 
 
-def _enqueue(delivery_pk: int) -> None:
-    from app.tasks import deliver_webhook
+def _send(delivery_pks: list[int]) -> None:
+    from app.tasks import deliver_webhook_batch
 
-    try:
-        deliver_webhook(delivery_pk)
-    except Exception:  # the sweep delivers it anyway; never fail the event for this
-        log.exception("could not queue webhook delivery %s", delivery_pk)
+    deliver_webhook_batch(delivery_pks)
+
+
+# Queued after commit off the request's path, many per Redis round trip (app/handoff.py).
+handoff = Handoff("webhook deliveries", _send)
+
+
+def _enqueue(delivery_pk: int) -> None:
+    handoff.put(delivery_pk)
 
 
 def install(allow_private: bool, enqueue: bool = False) -> None:

@@ -11,6 +11,7 @@ from app.core.models import Customer, Order, OrderEvent, Shipment
 from app.core.returns import RETURN_ACTIONS
 from app.core.rules import STATUS_LABELS
 from app.db import db, insert_rows
+from app.handoff import Handoff
 from app.notify.models import InboxMessage, Notification
 from app.notify.templates import describe
 from app.timeutil import to_local
@@ -112,13 +113,18 @@ def record_step(order: Order, role: str, seq: int) -> None:
     _write(order, event, "approval_step", "approver", data, f"step:{order.id}:{seq}:{role}")
 
 
-def _enqueue(notification_id: int) -> None:
-    from app.tasks import deliver_notification
+def _send(notification_ids: list[int]) -> None:
+    from app.tasks import deliver_notification_batch
 
-    try:
-        deliver_notification(notification_id)
-    except Exception:  # the periodic sweep delivers it anyway; never fail the order for this
-        log.exception("could not queue notification %s", notification_id)
+    deliver_notification_batch(notification_ids)
+
+
+# Queued after commit off the request's path, many per Redis round trip (app/handoff.py).
+handoff = Handoff("notifications", _send)
+
+
+def _enqueue(notification_id: int) -> None:
+    handoff.put(notification_id)
 
 
 _settings = {"enqueue": False}

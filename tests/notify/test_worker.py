@@ -15,11 +15,13 @@ from app.notify.models import Notification
 from devkit.servers import ROOT
 from tests.api.conftest import MP
 
+# As the app queues them after commit: through the handoff thread, batched into tasks.
 ENQUEUE = """
 import sys
-from app.tasks import deliver_notification
+from app.notify.outbox import handoff
 for notification_id in sys.argv[1:]:
-    deliver_notification(int(notification_id))
+    handoff.put(int(notification_id))
+assert handoff.wait_until_sent(10), "not handed over"
 """
 
 

@@ -1,0 +1,54 @@
+"""The handoff thread: whatever request threads put is sent once, in batches, and a failed send
+neither loses the thread nor blocks anyone."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from app.handoff import Handoff
+
+
+def test_items_from_many_threads_are_sent_once_in_batches():
+    batches, lock = [], threading.Lock()
+
+    def send(batch):
+        time.sleep(0.01)  # a round trip: meanwhile more items gather
+        with lock:
+            batches.append(batch)
+
+    handoff = Handoff("test", send)
+    workers = [
+        threading.Thread(target=lambda k=k: [handoff.put(k * 100 + i) for i in range(50)])
+        for k in range(8)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert handoff.wait_until_sent(5)
+    sent = [item for batch in batches for item in batch]
+    assert sorted(sent) == sorted(k * 100 + i for k in range(8) for i in range(50))
+    assert len(batches) < 400 / 4  # far fewer round trips than items
+
+
+def test_putting_never_waits_on_the_send_and_a_failed_send_is_not_the_end():
+    calls, release = [], threading.Event()
+
+    def send(batch):
+        calls.append(list(batch))
+        if len(calls) == 1:
+            release.wait(5)  # the queue is slow...
+            raise ConnectionError("redis away")  # ...then fails
+
+    handoff = Handoff("test", send)
+    handoff.put(1)
+    while not calls:  # the first send has begun, and hangs
+        time.sleep(0.001)
+    started = time.perf_counter()
+    for i in range(2, 50):
+        handoff.put(i)
+    assert time.perf_counter() - started < 0.5  # the putters never waited
+    release.set()
+    assert handoff.wait_until_sent(5)
+    assert calls[0] == [1] and sorted(x for c in calls[1:] for x in c) == list(range(2, 50))
