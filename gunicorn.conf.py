@@ -5,9 +5,12 @@ Each setting was compared with the one below in the same run, over 32 connection
 
 * 2 workers x 4 threads against 3 x 4: catalogue 1027 vs 811 requests/s, orders 239 vs 236.
 * 2 workers x 4 threads against 2 x 8: catalogue 960 vs 870, orders 143 vs 214.
+* 4 x 2 against 2 x 4: orders 291 vs 276 requests/s, but a p99 of 306 ms against 262.
+* 6 x 1 against 2 x 4: orders 240 vs 248. Kept-alive connections queued behind busy workers,
+  and the p99 went past 800 ms.
 
-Short runs on this machine swing by a third, so neither alternative beat 2 x 4 clearly on both
-paths. One worker per core keeps the cores for Python and PostgreSQL rather than context
+Short runs on this machine swing by a third, so no alternative beat 2 x 4 clearly on both
+paths and on p99. One worker per core keeps the cores for Python and PostgreSQL rather than context
 switches. Threads let a request wait on the database without holding a core.
 
 Set DATABASE_POOL_SIZE to at least the thread count. On a bigger machine, raise WEB_CONCURRENCY
