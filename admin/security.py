@@ -5,13 +5,12 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, g, request
-from limits import parse
 
 from app.auth.scopes import require
 from app.auth.services import staff_for_token
 from app.core.models import Staff
-from app.errors import Forbidden, RateLimited, Unauthorized
-from app.extensions import limiter
+from app.errors import Forbidden, Unauthorized
+from app.extensions import count_against
 from app.integrations import keys
 
 
@@ -43,9 +42,7 @@ def _key_staff(token: str, permission: str | None) -> Staff:
     key = keys.authenticate(token)
     if permission is None or not keys.permits(key, permission):
         raise Forbidden("该 API 密钥无权访问此接口", permission=permission)
-    limit = parse(current_app.config["RATELIMIT_API_KEYS"])
-    if not limiter.limiter.hit(limit, "apikey", key.prefix):
-        raise RateLimited()
+    count_against(current_app.config["RATELIMIT_API_KEYS"], "apikey", key.prefix)
     return keys.acting_staff(key)
 
 

@@ -6,7 +6,7 @@ from flask import current_app
 
 from app.api import Blueprint
 from app.core.orders import LineRequest
-from app.extensions import limiter
+from app.extensions import limited
 from app.mall import ordering
 from app.schemas import OrderOut, new_order_out
 from app.validation import paged
@@ -28,12 +28,8 @@ from miniprogram_api.security import (
 bp = Blueprint("mp_orders", __name__, url_prefix="/api/mp/v1", description="订单")
 
 
-def _order_limit() -> str:
-    return current_app.config["RATELIMIT_ORDERS"]
-
-
 @bp.post("/orders")
-@limiter.limit(_order_limit)
+@limited("RATELIMIT_ORDERS", "orders")
 @dealer_required
 @bp.arguments(IdempotencyHeaderIn, location="headers")
 @bp.arguments(PlaceOrderIn)

@@ -8,7 +8,7 @@ from flask import current_app, g
 from app.api import Blueprint
 from app.core.models import Staff
 from app.core.orders import LineRequest
-from app.extensions import limiter
+from app.extensions import limited
 from app.field import replenishment, visits
 from app.mall import cart, ordering
 from app.schemas import OrderOut, SuggestionsOut
@@ -101,7 +101,7 @@ def check_out(data, visit_id):
 
 
 @bp.post("/visits/<id:visit_id>/orders")
-@limiter.limit(lambda: current_app.config["RATELIMIT_ORDERS"])
+@limited("RATELIMIT_ORDERS", "orders")
 @rep_required
 @bp.arguments(IdempotencyHeaderIn, location="headers")
 @bp.arguments(PlaceOrderIn)
