@@ -3,11 +3,12 @@
 Each of N dealers (default 500) logs in through the WeChat sandbox, opens the home screen (`/me`),
 three catalogue pages, puts a product in the cart and submits an order from it. Dealers arrive
 at `rate` per second; each runs their steps one after another. For each rate on a rising ladder
-the run passes if no request failed and the p99 of all requests stayed under 300 ms; the
+the run passes if no request failed and the p99 of all requests stayed under 300 ms (a rate not
+held is tried once more: on a shared machine one stall can break a p99); the
 highest passing rate is printed for Dealer Mall and for the hand-written app (bench/handwritten.py)
 under the same gunicorn flags, with each worker's resident memory afterwards.
 
-    .venv/bin/python -m bench.fair [--dealers 500] [--start 4] [--step 1.5] [--p99-ms 300]
+    .venv/bin/python -m bench.fair [--dealers 500] [--start 10] [--step 1.5] [--p99-ms 300] [--tries 2]
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def one_dealer(url: str, code: str, product_id: int, key: str, record) -> None:
             ok = response.status_code < 400
         except requests.RequestException:
             response, ok = None, False
-        record(time.perf_counter() - start, ok)
+        record(time.perf_counter() - start, ok, f"{method} {path.split('?')[0].split('/')[1]}")
         return response if ok else None
 
     login = call("POST", "/auth/login", json={"code": code})
@@ -58,10 +59,12 @@ def one_dealer(url: str, code: str, product_id: int, key: str, record) -> None:
 def run_rate(url: str, dealers: int, rate: float, products: list[int], label: str) -> dict:
     """All dealers arrive at `rate` per second (one thread each); waits for the last to finish."""
     latencies, failures, lock = [], [0], threading.Lock()
+    by_step: dict[str, list[float]] = {}
 
-    def record(seconds: float, ok: bool) -> None:
+    def record(seconds: float, ok: bool, step: str) -> None:
         with lock:
             latencies.append(seconds)
+            by_step.setdefault(step, []).append(seconds)
             if not ok:
                 failures[0] += 1
 
@@ -85,6 +88,7 @@ def run_rate(url: str, dealers: int, rate: float, products: list[int], label: st
         "p99": percentile(latencies, 99) * 1000,
         "failures": failures[0],
         "requests": len(latencies),
+        "p99_by_step": {step: percentile(v, 99) * 1000 for step, v in sorted(by_step.items())},
     }
 
 
@@ -94,6 +98,9 @@ def main():
     parser.add_argument("--start", type=float, default=10, help="first arrival rate, dealers/s")
     parser.add_argument("--step", type=float, default=1.5, help="each next rate is this × the last")
     parser.add_argument("--p99-ms", type=float, default=300)
+    parser.add_argument(
+        "--tries", type=int, default=2, help="a rate not held is tried again, up to this many times"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     add_service_options(parser)
@@ -114,15 +121,22 @@ def main():
             try:
                 best[name], rate, round_no = None, args.start, 0
                 while True:
-                    label = f"{name[:4]}{round_no}"
-                    figures = run_rate(server.url, args.dealers, rate, seeded["products"], label)
-                    held = figures["failures"] == 0 and figures["p99"] < args.p99_ms
-                    print(
-                        f"  {name:<14} {rate:>6.1f} dealers/s  {figures['requests']} requests"
-                        f"  p50 {figures['p50']:>6.1f} ms  p99 {figures['p99']:>7.1f} ms"
-                        f"  {figures['failures']} failed  {'held' if held else 'NOT held'}"
-                    )
+                    for attempt in range(args.tries):
+                        label = f"{name[:4]}{round_no}a{attempt}"
+                        figures = run_rate(
+                            server.url, args.dealers, rate, seeded["products"], label
+                        )
+                        held = figures["failures"] == 0 and figures["p99"] < args.p99_ms
+                        print(
+                            f"  {name:<14} {rate:>6.1f} dealers/s  {figures['requests']} requests"
+                            f"  p50 {figures['p50']:>6.1f} ms  p99 {figures['p99']:>7.1f} ms"
+                            f"  {figures['failures']} failed  {'held' if held else 'NOT held'}"
+                        )
+                        if held:
+                            break
                     if not held:
+                        steps = figures["p99_by_step"].items()
+                        print("    p99 by step: " + ", ".join(f"{k} {v:.0f} ms" for k, v in steps))
                         break
                     best[name] = figures
                     rate, round_no = rate * args.step, round_no + 1
