@@ -36,17 +36,22 @@ def start_services() -> None:
     init_services(_config)
 
 
+def _each(task, ids: list[int]) -> dict:
+    """Run `task` for each id handed over together (app/handoff.py), in order; one that fails
+    does not hold back the rest (the sweep retries it)."""
+    outcomes = {}
+    for item_id in ids:
+        try:
+            outcomes[item_id] = task.call_local(item_id)
+        except Exception:
+            log.exception("%s failed for %s", task.func.__name__, item_id)
+            outcomes[item_id] = "error"
+    return outcomes
+
+
 @huey.task()
 def deliver_notification_batch(notification_ids: list[int]) -> dict:
-    """Deliver notifications handed over together (app/handoff.py), each on its own."""
-    outcomes = {}
-    for notification_id in notification_ids:
-        try:
-            outcomes[notification_id] = deliver_notification.call_local(notification_id)
-        except Exception:  # one bad delivery must not hold back the rest; the sweep retries it
-            log.exception("could not deliver notification %s", notification_id)
-            outcomes[notification_id] = "error"
-    return outcomes
+    return _each(deliver_notification, notification_ids)
 
 
 @huey.task()
@@ -91,15 +96,7 @@ def deliver_webhook(delivery_pk: int) -> str:
 
 @huey.task()
 def deliver_webhook_batch(delivery_pks: list[int]) -> dict:
-    """Webhook deliveries handed over together (app/handoff.py), in the order they were made."""
-    outcomes = {}
-    for pk in delivery_pks:
-        try:
-            outcomes[pk] = deliver_webhook.call_local(pk)
-        except Exception:  # the sweep retries it
-            log.exception("could not deliver webhook %s", pk)
-            outcomes[pk] = "error"
-    return outcomes
+    return _each(deliver_webhook, delivery_pks)
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -29,6 +29,7 @@ from app.core.models import Order, Stock
 from app.db import db
 from app.mall.models import IdempotencyKey, WechatUser
 from bench.common import add_service_options, report, run_threads, scratch_database
+from bench.stack import app_env
 from config.settings import TestingConfig
 from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
 from devkit.servers import Gunicorn
@@ -163,18 +164,8 @@ def main():
             warehouse_id = Stock.get().warehouse_id
         db.close()
         env = {
-            "APP_ENV": "production",
-            "SECRET_KEY": secret,
-            "DATABASE_URL": url,
+            **app_env(url, args.redis_url, secret, "http://127.0.0.1:9"),
             "DATABASE_POOL_SIZE": str(args.threads + 2),
-            "REDIS_URL": args.redis_url,
-            "WECHAT_APPID": "wxbench",
-            "WECHAT_SECRET": "bench",
-            "WECHAT_OA_APPID": "wxbenchoa",
-            "WECHAT_OA_SECRET": "bench",
-            "WECHAT_OA_TOKEN": "bench",
-            "SESSION_COOKIE_SECURE": "1",
-            "RATELIMIT_ORDERS": "1000000 per minute",
         }
         server = Gunicorn(env, workers=args.workers, threads=args.threads).start()
         try:
