@@ -78,13 +78,21 @@ def count_against(limit: str, scope: str, key: str) -> None:
     if allowed:
         return
     refused = RateLimited()
-    try:
-        reset_at = store.get_window_stats(item, scope, key).reset_time
-        wait = max(1, min(item.get_expiry(), math.ceil(reset_at - time.time())))
-    except Exception:  # the whole window is a safe answer
-        wait = item.get_expiry()
+    wait = seconds_to_wait(
+        item.get_expiry(), lambda: store.get_window_stats(item, scope, key).reset_time
+    )
     refused.headers = {"Retry-After": str(wait)}
     raise refused
+
+
+def seconds_to_wait(window: int, reset_at) -> int:
+    """Retry-After for a refused request: until the window `reset_at()` names (an epoch time)
+    lets the caller in again, or the whole window if the limiter's store cannot say."""
+    try:
+        reset = reset_at()
+    except Exception:  # the store is away: the whole window is a safe answer
+        return window
+    return max(1, min(window, math.ceil(reset - time.time())))
 
 
 def limited(setting: str, scope: str):

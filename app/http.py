@@ -4,8 +4,6 @@ headers every server-rendered page (console, H5) carries."""
 from __future__ import annotations
 
 import logging
-import math
-import time
 import uuid
 
 from flask import Flask, Response, current_app, jsonify, request
@@ -14,7 +12,7 @@ from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
-from app.extensions import limiter
+from app.extensions import limiter, seconds_to_wait
 from app.field.storage import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -55,19 +53,10 @@ def http_error_response(exc: HTTPException):
     if exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     if isinstance(exc, RateLimitExceeded):
-        response.headers["Retry-After"] = str(_retry_after(exc))
+        window = exc.limit.limit.get_expiry()
+        wait = seconds_to_wait(window, lambda: limiter.current_limit.reset_at)
+        response.headers["Retry-After"] = str(wait)
     return response
-
-
-def _retry_after(exc: RateLimitExceeded) -> int:
-    """Seconds until the limit's window lets this caller in again (the whole window if the
-    limiter's store cannot say)."""
-    window = exc.limit.limit.get_expiry()
-    try:
-        reset_at = limiter.current_limit.reset_at
-    except Exception:
-        return window
-    return max(1, min(window, math.ceil(reset_at - time.time())))
 
 
 def register_error_handlers(app: Flask) -> None:
