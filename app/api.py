@@ -62,6 +62,11 @@ class Parser(FlaskParser):
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = Parser()
 
+    def arguments(self, schema, *args, **kwargs):
+        # One schema object per route rather than one per request: building a marshmallow schema
+        # deep-copies its fields (about a third of parsing an order's body, measured).
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
 
 class IdConverter(IntegerConverter):
     """`<id:order_id>`: a positive id that fits the database; anything else is a 404, not a 500."""

@@ -7,12 +7,10 @@ import logging
 import uuid
 
 from flask import Flask, Response, current_app, jsonify, request
-from flask_limiter.errors import RateLimitExceeded
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
-from app.extensions import limiter, seconds_to_wait
 from app.field.storage import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -52,10 +50,6 @@ def http_error_response(exc: HTTPException):
     response = error_response(exc.code or 500, code, message)
     if exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
-    if isinstance(exc, RateLimitExceeded):
-        window = exc.limit.limit.get_expiry()
-        wait = seconds_to_wait(window, lambda: limiter.current_limit.reset_at)
-        response.headers["Retry-After"] = str(wait)
     return response
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-
 from app.api import Blueprint
-from app.extensions import limiter
+from app.extensions import client_address, limited
 from app.mall import accounts
 from app.notify import inbox
 from app.wechat import official_account
@@ -23,10 +21,6 @@ from miniprogram_api.security import current_user, login_required, token_for
 bp = Blueprint("mp_auth", __name__, url_prefix="/api/mp/v1", description="登录与绑定")
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 def _signed_in(user) -> dict:
     return {
         "token": token_for(user),
@@ -37,7 +31,7 @@ def _signed_in(user) -> dict:
 
 
 @bp.post("/auth/login")
-@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+@limited("RATELIMIT_LOGIN", "mp-login", key=client_address)
 @bp.arguments(LoginIn)
 @bp.response(200, LoginOut)
 @bp.doc(security=[])  # public: this is how a token is obtained
@@ -47,7 +41,7 @@ def login(data):
 
 
 @bp.post("/auth/oauth")
-@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+@limited("RATELIMIT_LOGIN", "mp-oauth", key=client_address)
 @bp.arguments(LoginIn)
 @bp.response(200, LoginOut)
 @bp.doc(security=[])
@@ -67,7 +61,7 @@ def grant_subscriptions(data):
 
 
 @bp.post("/auth/bind")
-@limiter.limit(_login_limit, key_func=lambda: f"bind:{request.remote_addr}")
+@limited("RATELIMIT_LOGIN", "mp-bind", key=client_address)
 @login_required()
 @bp.arguments(BindIn)
 @bp.response(200, BindOut)

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from admin.schemas import PasswordChangeIn, StaffLoginIn, StaffLoginOut, StaffOut
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.services import authenticate, staff_token
 from app.auth.services import change_password as change_own_password
-from app.extensions import limiter
+from app.extensions import client_address, limited
 
 bp = Blueprint("admin_session", __name__, url_prefix="/api/admin/v1", description="员工登录")
 
 
 @bp.post("/auth/login")
-@limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN"],
-    key_func=lambda: f"staff-login:{request.remote_addr}",
-)
+@limited("RATELIMIT_LOGIN", "staff-login", key=client_address)
 @bp.arguments(StaffLoginIn)
 @bp.response(200, StaffLoginOut)
 @bp.doc(security=[])  # public: this is how a token is obtained

@@ -13,7 +13,7 @@ from admin.console.session import console_login
 from admin.schemas import PasswordChangeIn, StaffLoginIn
 from app.auth.services import authenticate, change_password
 from app.errors import AppError
-from app.extensions import limiter
+from app.extensions import client_address, count_against
 
 
 def _safe_next(target: str | None) -> str:
@@ -24,17 +24,14 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN"],
-    key_func=lambda: f"console-login:{request.remote_addr}",
-    methods=["POST"],
-)
 def login():
     if request.method == "GET":
         if g.get("staff") is not None:
             return redirect(_safe_next(request.args.get("next")))
         return render_template("console/login.html", next=request.args.get("next", ""))
     try:
+        # Only attempts count, and a refused one is answered on the sign-in page itself.
+        count_against(current_app.config["RATELIMIT_LOGIN"], "console-login", client_address())
         data = load_form(StaffLoginIn, request.form, only=("username", "password"))
         staff = authenticate(
             data["username"], data["password"], address=request.remote_addr, surface="console"

@@ -163,4 +163,5 @@ def test_login_is_rate_limited(client, shop, app):
         app.config["RATELIMIT_LOGIN"] = "1000 per minute"
     assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
     assert responses[-1].get_json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
     assert elsewhere.status_code == 200  # counted per client address

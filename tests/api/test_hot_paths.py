@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from marshmallow import Schema
 
 from app.core import catalog, stock
 from app.core.orders import LineRequest
@@ -162,6 +163,24 @@ def test_the_hand_written_answer_is_the_schema_answer(client, shop, dealer):
     # A repeated key answers the stored order through the schema, with 200.
     again = _submit(client, dealer, "hot-2", lines)
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+
+
+def test_an_order_builds_no_schema_and_runs_no_limiter_hook(client, shop, dealer, monkeypatch):
+    """Schemas are built once per route (building one deep-copies its fields), and no extension
+    checks limits on every request: only the limited views count against a limit."""
+    built = []
+    init = Schema.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    _submit(client, dealer, "warm", [{"product_id": shop.tea.id, "qty": 1}])
+    monkeypatch.setattr(Schema, "__init__", counting_init)
+    answer = _submit(client, dealer, "schemas", [{"product_id": shop.tea.id, "qty": 1}])
+    assert answer.status_code == 201 and built == []
+    hooks = client.application.before_request_funcs
+    assert not any("limit" in f.__module__ for fs in hooks.values() for f in fs)
 
 
 def test_a_refused_order_says_when_to_come_back(client, shop, dealer, app):

@@ -84,6 +84,20 @@ def test_session_expires_after_idle_time_and_when_account_disabled(console, co, 
     assert console.get("/admin/review").status_code == 302
 
 
+def test_sign_in_attempts_are_limited_per_address_and_opening_the_page_is_not_one(console, co, app):
+    app.config["RATELIMIT_LOGIN"] = "2 per minute"
+    try:
+        for _ in range(3):
+            assert console.get("/admin/login").status_code == 200
+        tries = [console.login("cs1", "wrong-password").status_code for _ in range(3)]
+        refused = console.login("cs1")  # even the right password, until the minute is over
+    finally:
+        app.config["RATELIMIT_LOGIN"] = "1000 per minute"
+    assert tries == [401, 401, 429]
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert ("error", "操作太频繁，请稍后再试") in flashes(refused)  # on the sign-in page
+
+
 def test_login_never_redirects_off_site(console, co):
     console.refresh_token()
     response = console.client.post(
