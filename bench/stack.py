@@ -234,9 +234,12 @@ def main():
                     for name in order:
                         server = running[name]
                         label = f"{name.split(' ')[0].replace('-', '')}{len(name)}r{round_no}"
+                        # Warm-up and measured run each with keys of their own: every order
+                        # measured is a new one, none a replay of a warm-up key.
+                        warm_up = script.replace('"%s-"', f'"{label}w-"')
                         lua = script.replace('"%s-"', f'"{label}-"')
                         settle(env["DATABASE_URL"])
-                        wrk(server.url, lua, connections=args.connections, seconds=2)
+                        wrk(server.url, warm_up, connections=args.connections, seconds=2)
                         cpu = server.worker_cpu_seconds()
                         figures = wrk(
                             server.url, lua, connections=args.connections, seconds=args.seconds
