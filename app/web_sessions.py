@@ -64,14 +64,21 @@ class ServerSession(CallbackDict, SessionMixin):
             session.modified = True
 
         super().__init__(initial, on_update)
-        self.sid = sid or secrets.token_urlsafe(32)
+        self._sid = sid
         self.new = new
         self.modified = False
         self.replaced: str | None = None  # the id this session had before regenerate()
 
+    @property
+    def sid(self) -> str:
+        # Drawn when first needed: most API requests open a session they never keep.
+        if self._sid is None:
+            self._sid = secrets.token_urlsafe(32)
+        return self._sid
+
     def regenerate(self) -> None:
         """A new id for the same browser (at sign-in): an id seen before sign-in is worthless."""
-        self.replaced, self.sid, self.modified = self.sid, secrets.token_urlsafe(32), True
+        self.replaced, self._sid, self.modified = self.sid, secrets.token_urlsafe(32), True
 
 
 class ServerSessionInterface(SessionInterface):

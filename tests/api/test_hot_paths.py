@@ -4,12 +4,14 @@ on PostgreSQL, answered without marshmallow)."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 import pytest
 import requests
 from marshmallow import Schema
 
+from app import web_sessions
 from app.core import catalog, stock
 from app.core.orders import LineRequest
 from app.db import is_postgres
@@ -165,20 +167,27 @@ def test_the_hand_written_answer_is_the_schema_answer(client, shop, dealer):
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
 
 
-def test_an_order_builds_no_schema_and_runs_no_limiter_hook(client, shop, dealer, monkeypatch):
-    """Schemas are built once per route (building one deep-copies its fields), and no extension
-    checks limits on every request: only the limited views count against a limit."""
-    built = []
+def test_an_order_pays_for_nothing_it_does_not_use(client, shop, dealer, monkeypatch):
+    """No schema built per request (building one deep-copies its fields), no extension checking
+    limits on every request (only limited views count), no session id drawn for a session that
+    an API call never keeps."""
+    built, drawn = [], []
     init = Schema.__init__
 
     def counting_init(self, *args, **kwargs):
         built.append(type(self).__name__)
         init(self, *args, **kwargs)
 
+    def counting_token(nbytes):
+        drawn.append(nbytes)
+        return secrets.token_urlsafe(nbytes)
+
     _submit(client, dealer, "warm", [{"product_id": shop.tea.id, "qty": 1}])
     monkeypatch.setattr(Schema, "__init__", counting_init)
-    answer = _submit(client, dealer, "schemas", [{"product_id": shop.tea.id, "qty": 1}])
-    assert answer.status_code == 201 and built == []
+    monkeypatch.setattr(web_sessions.secrets, "token_urlsafe", counting_token)
+    answer = _submit(client, dealer, "lean", [{"product_id": shop.tea.id, "qty": 1}])
+    assert answer.status_code == 201 and "Set-Cookie" not in answer.headers
+    assert built == [] and drawn == []
     hooks = client.application.before_request_funcs
     assert not any("limit" in f.__module__ for fs in hooks.values() for f in fs)
 
