@@ -101,6 +101,8 @@ def wrk(url: str, script: str, *, connections: int, seconds: float, threads: int
             check=True,
         ).stdout
     found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    if len(found) < 2:
+        raise RuntimeError(f"wrk printed no latency distribution for {url}:\n{out}")
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if socket:
