@@ -9,6 +9,13 @@ Each setting was compared with the one below in the same run, over 32 connection
 * 6 x 1 against 2 x 4: orders 240 vs 248. Kept-alive connections queued behind busy workers,
   and the p99 went past 800 ms.
 
+Checked again once bench.stack stopped replaying warm-up keys in its measured runs
+(`--workers 4 --threads 2` runs Dealer Mall at 4 x 2 beside this file's 2 x 4):
+
+* 4 x 2 against 2 x 4, two runs: orders 392 vs 394 and 338 vs 343 requests/s, p99 128 vs 166 ms
+  and then 230 vs 194 ms; catalogue 1526 vs 1575 and 1398 vs 1286. No clear winner, and four
+  workers hold twice the memory (4 x 92 MiB).
+
 Short runs on this machine swing by a third, so no alternative beat 2 x 4 clearly on both
 paths and on p99. One worker per core keeps the cores for Python and PostgreSQL rather than context
 switches. Threads let a request wait on the database without holding a core.
