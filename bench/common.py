@@ -12,6 +12,10 @@ import threading
 import time
 from contextlib import contextmanager
 
+from app import create_app
+from app.cli import upgrade_database
+from app.db import db
+from config.settings import TestingConfig
 from devkit.databases import create_database, drop_database, is_postgres
 
 
@@ -24,6 +28,29 @@ def scratch_database(base_url: str):
             yield url
         finally:
             drop_database(base_url, url)
+
+
+@contextmanager
+def migrated_app(base_url: str, **settings):
+    """The app on a new scratch database (see scratch_database), migrated, with `settings` over
+    the test settings. Yields (app, url); the app's connections are closed on the way out."""
+    with scratch_database(base_url) as url:
+        config = type("BenchConfig", (TestingConfig,), {"DATABASE_URL": url, **settings})
+        app = create_app(config)
+        with app.app_context():
+            upgrade_database()
+        try:
+            yield app, url
+        finally:
+            close_connections()
+
+
+def close_connections() -> None:
+    """Hand the database back: before servers start on it, and before it is dropped."""
+    if not db.is_closed():
+        db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
 
 
 def add_service_options(parser) -> None:
@@ -118,7 +145,9 @@ def wrk(url: str, script: str, *, connections: int, seconds: float, threads: int
 
 __all__ = [
     "add_service_options",
+    "close_connections",
     "is_postgres",
+    "migrated_app",
     "percentile",
     "report",
     "run_threads",

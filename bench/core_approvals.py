@@ -15,14 +15,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from app import create_app
-from app.cli import upgrade_database
 from app.core import orders
 from app.core.models import Customer, Stock
 from app.db import db
 from app.errors import AppError
 from app.money import to_fen
-from bench.common import report, scratch_database
+from bench.common import migrated_app, report
 from config.settings import TestingConfig
 from devkit import factories
 
@@ -98,41 +96,28 @@ def main():
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--orders", type=int, default=2000)
     args = parser.parse_args()
-    with scratch_database(args.database_url) as url:
+    pool = args.threads + 4
+    with migrated_app(args.database_url, DATABASE_POOL_SIZE=pool) as (app, url), app.app_context():
+        warehouse, _, customer, pending = build(args.orders)
+        engine = "PostgreSQL" if "postgres" in url else "SQLite"
+        print(f"engine {engine}, {args.threads} threads, {args.orders} orders on 4 hot products")
 
-        class Config(TestingConfig):
-            DATABASE_URL = url
-            DATABASE_POOL_SIZE = args.threads + 4
+        seconds, lat = timed_parallel(
+            lambda o: orders.approve_order(o.id, "bench"), pending, args.threads
+        )
+        ours = report("approve_order (service)", len(pending), seconds, lat)
 
-        app = create_app(Config)
-        with app.app_context():
-            upgrade_database()
-            warehouse, _, customer, pending = build(args.orders)
-            engine = "PostgreSQL" if "postgres" in url else "SQLite"
-            print(
-                f"engine {engine}, {args.threads} threads, {args.orders} orders on 4 hot products"
-            )
+        lines = [[(ln.product_id, ln.qty) for ln in o.lines] for o in pending]
+        floor_fn = raw_floor(warehouse.id, customer.id, lines)
+        seconds, lat = timed_parallel(floor_fn, lines, args.threads)
+        floor = report("raw guarded UPDATEs (floor)", len(lines), seconds, lat)
+        print(f"service / floor throughput: {ours / floor:.2f}")
 
-            seconds, lat = timed_parallel(
-                lambda o: orders.approve_order(o.id, "bench"), pending, args.threads
-            )
-            ours = report("approve_order (service)", len(pending), seconds, lat)
-
-            lines = [[(ln.product_id, ln.qty) for ln in o.lines] for o in pending]
-            floor_fn = raw_floor(warehouse.id, customer.id, lines)
-            seconds, lat = timed_parallel(floor_fn, lines, args.threads)
-            floor = report("raw guarded UPDATEs (floor)", len(lines), seconds, lat)
-            print(f"service / floor throughput: {ours / floor:.2f}")
-
-            for row in Stock.select():
-                assert 0 <= row.reserved <= row.on_hand, "oversold"
-            c = Customer.get_by_id(customer.id)
-            assert c.ar_balance + c.held <= c.credit_limit, "credit exceeded"
-            print("invariants hold: no oversell, no credit overrun")
-        if not db.is_closed():
-            db.close()
-        if hasattr(db.obj, "close_all"):
-            db.obj.close_all()
+        for row in Stock.select():
+            assert 0 <= row.reserved <= row.on_hand, "oversold"
+        c = Customer.get_by_id(customer.id)
+        assert c.ar_balance + c.held <= c.credit_limit, "credit exceeded"
+        print("invariants hold: no oversell, no credit overrun")
 
 
 if __name__ == "__main__":

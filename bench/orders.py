@@ -22,15 +22,11 @@ from decimal import Decimal
 import psycopg2
 import requests
 
-from app import create_app
 from app.auth import tokens
-from app.cli import upgrade_database
 from app.core.models import Order, Stock
-from app.db import db
 from app.mall.models import IdempotencyKey, WechatUser
-from bench.common import add_service_options, report, run_threads, scratch_database
+from bench.common import add_service_options, close_connections, migrated_app, report, run_threads
 from bench.stack import app_env
-from config.settings import TestingConfig
 from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
 from devkit.servers import Gunicorn
 
@@ -151,18 +147,11 @@ def main():
     args = parser.parse_args()
     secret = secrets.token_urlsafe(32)
 
-    with scratch_database(args.database_url) as url:
-
-        class Config(TestingConfig):
-            DATABASE_URL = url
-            SECRET_KEY = secret
-
-        app = create_app(Config)
+    with migrated_app(args.database_url, SECRET_KEY=secret) as (app, url):
         with app.app_context():
-            upgrade_database()
             customer_ids, user_tokens, product_ids = seed(args.dealers)
             warehouse_id = Stock.get().warehouse_id
-        db.close()
+        close_connections()
         env = {
             **app_env(url, args.redis_url, secret, "http://127.0.0.1:9"),
             "DATABASE_POOL_SIZE": str(args.threads + 2),
@@ -200,9 +189,6 @@ def main():
             print(
                 f"invariants hold: {created} orders, {len(retried)} retries answered with the same order"
             )
-        db.close()
-        if hasattr(db.obj, "close_all"):
-            db.obj.close_all()
 
 
 if __name__ == "__main__":

@@ -18,10 +18,8 @@ import datetime as dt
 import random
 import time
 
-from app import create_app
 from app.auth.services import create_staff
 from app.backoffice import reports
-from app.cli import upgrade_database
 from app.core.catalog import create_category
 from app.core.models import (
     Customer,
@@ -36,8 +34,7 @@ from app.core.models import (
 )
 from app.db import db, utcnow
 from app.timeutil import end_of_local_day_utc, local_today, start_of_local_day_utc
-from bench.common import percentile, scratch_database
-from config.settings import TestingConfig
+from bench.common import migrated_app, percentile
 from devkit.factories import make_branch, make_customer, make_product, make_warehouse
 
 BRANCHES, REPS_PER_BRANCH, CUSTOMERS, PRODUCTS, LINES_PER_ORDER = 8, 6, 2000, 200, 3
@@ -234,78 +231,68 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(17)
 
-    with scratch_database(args.database_url) as url:
+    with migrated_app(args.database_url) as (app, _), app.app_context():
+        admin = create_staff("bench-admin", "correct-horse-1", "admin")
+        started = time.perf_counter()
+        customers, products = seed_master_data(rng)
+        generate(args.orders, customers, products, rng)
+        print(
+            f"generated {Order.select().count()} orders, {OrderLine.select().count()} lines, "
+            f"{Shipment.select().count()} shipments, {Receipt.select().count()} receipts, "
+            f"{ReturnRequest.select().count()} returns in {time.perf_counter() - started:.1f} s"
+        )
+        today = local_today()
+        periods = {
+            "month": (today.replace(day=1), today),
+            "quarter": (today - dt.timedelta(days=90), today),
+            "year": (today - dt.timedelta(days=365), today),
+        }
+        worst = 0.0
+        for name, (first, last) in periods.items():
+            start, end = start_of_local_day_utc(first), end_of_local_day_utc(last)
 
-        class Config(TestingConfig):
-            DATABASE_URL = url
+            def floor(start=start, end=end):
+                db.execute_sql(
+                    "SELECT count(*), sum(total) FROM sales_order"
+                    " WHERE created_at >= %s AND created_at < %s",
+                    (start, end),
+                ).fetchall()
 
-        app = create_app(Config)
-        with app.app_context():
-            upgrade_database()
-            admin = create_staff("bench-admin", "correct-horse-1", "admin")
-            started = time.perf_counter()
-            customers, products = seed_master_data(rng)
-            generate(args.orders, customers, products, rng)
+            def line_floor(start=start, end=end):
+                db.execute_sql(
+                    "SELECT sum(l.amount) FROM sales_order_line l JOIN sales_order o"
+                    " ON o.id = l.order_id WHERE o.created_at >= %s AND o.created_at < %s",
+                    (start, end),
+                ).fetchall()
+
+            base = percentile(timed(floor, args.repeat), 50)
+            line_base = percentile(timed(line_floor, args.repeat), 50)
             print(
-                f"generated {Order.select().count()} orders, {OrderLine.select().count()} lines, "
-                f"{Shipment.select().count()} shipments, {Receipt.select().count()} receipts, "
-                f"{ReturnRequest.select().count()} returns in {time.perf_counter() - started:.1f} s"
+                f"-- {name}: {first} .. {last}; floors: one bare aggregate over orders"
+                f" p50 {base * 1000:.1f} ms, over their lines p50 {line_base * 1000:.1f} ms"
             )
-            today = local_today()
-            periods = {
-                "month": (today.replace(day=1), today),
-                "quarter": (today - dt.timedelta(days=90), today),
-                "year": (today - dt.timedelta(days=365), today),
-            }
-            worst = 0.0
-            for name, (first, last) in periods.items():
-                start, end = start_of_local_day_utc(first), end_of_local_day_utc(last)
-
-                def floor(start=start, end=end):
-                    db.execute_sql(
-                        "SELECT count(*), sum(total) FROM sales_order"
-                        " WHERE created_at >= %s AND created_at < %s",
-                        (start, end),
-                    ).fetchall()
-
-                def line_floor(start=start, end=end):
-                    db.execute_sql(
-                        "SELECT sum(l.amount) FROM sales_order_line l JOIN sales_order o"
-                        " ON o.id = l.order_id WHERE o.created_at >= %s AND o.created_at < %s",
-                        (start, end),
-                    ).fetchall()
-
-                base = percentile(timed(floor, args.repeat), 50)
-                line_base = percentile(timed(line_floor, args.repeat), 50)
-                print(
-                    f"-- {name}: {first} .. {last}; floors: one bare aggregate over orders"
-                    f" p50 {base * 1000:.1f} ms, over their lines p50 {line_base * 1000:.1f} ms"
+            for group in GROUPS:
+                samples = timed(
+                    lambda g=group, f=first, t=last: reports.sales_report(admin, f, t, g),
+                    args.repeat,
                 )
-                for group in GROUPS:
-                    samples = timed(
-                        lambda g=group, f=first, t=last: reports.sales_report(admin, f, t, g),
-                        args.repeat,
-                    )
-                    p50, p99 = percentile(samples, 50), percentile(samples, 99)
-                    worst = max(worst, p99)
-                    floor_for = line_base if group in ("product", "category") else base
-                    print(
-                        f"   by {group:<9} p50 {p50 * 1000:>7.1f} ms  p99 {p99 * 1000:>7.1f} ms"
-                        f"  {p50 / floor_for:>5.1f}x its floor"
-                    )
-            samples = timed(
-                lambda: reports.targets_report(admin, today.strftime("%Y-%m")), args.repeat
-            )
-            print(
-                f"-- targets this month  p50 {percentile(samples, 50) * 1000:.1f} ms"
-                f"  p99 {percentile(samples, 99) * 1000:.1f} ms"
-            )
-            worst = max(worst, percentile(samples, 99))
-            print(
-                f"slowest report p99 {worst * 1000:.1f} ms on {args.orders} orders "
-                f"(target < 300 ms): {'met' if worst < 0.3 else 'NOT met'}"
-            )
-        db.close()
+                p50, p99 = percentile(samples, 50), percentile(samples, 99)
+                worst = max(worst, p99)
+                floor_for = line_base if group in ("product", "category") else base
+                print(
+                    f"   by {group:<9} p50 {p50 * 1000:>7.1f} ms  p99 {p99 * 1000:>7.1f} ms"
+                    f"  {p50 / floor_for:>5.1f}x its floor"
+                )
+        samples = timed(lambda: reports.targets_report(admin, today.strftime("%Y-%m")), args.repeat)
+        print(
+            f"-- targets this month  p50 {percentile(samples, 50) * 1000:.1f} ms"
+            f"  p99 {percentile(samples, 99) * 1000:.1f} ms"
+        )
+        worst = max(worst, percentile(samples, 99))
+        print(
+            f"slowest report p99 {worst * 1000:.1f} ms on {args.orders} orders "
+            f"(target < 300 ms): {'met' if worst < 0.3 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

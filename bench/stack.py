@@ -26,15 +26,11 @@ from decimal import Decimal
 
 import psycopg2
 
-from app import create_app
 from app.auth import tokens
-from app.cli import upgrade_database
 from app.core import catalog
 from app.core.models import CustomerAddress
-from app.db import db
 from app.mall.models import WechatUser
-from bench.common import add_service_options, scratch_database, wrk
-from config.settings import TestingConfig
+from bench.common import add_service_options, close_connections, migrated_app, wrk
 from devkit.factories import make_branch, make_customer, make_product, make_warehouse, put_stock
 from devkit.servers import ROOT, Gunicorn, SandboxServer
 
@@ -102,19 +98,10 @@ def fair_database(database_url: str, redis_url: str, dealers: int):
     """A scratch PostgreSQL database seeded for a fair, the sandbox, and the apps' environment."""
     secret = secrets.token_urlsafe(32)
     sandbox = SandboxServer().start()
-    with scratch_database(database_url) as url:
-
-        class Config(TestingConfig):
-            DATABASE_URL = url
-            SECRET_KEY = secret
-
-        app = create_app(Config)
+    with migrated_app(database_url, SECRET_KEY=secret) as (app, url):
         with app.app_context():
-            upgrade_database()
             seeded = seed(dealers)
-        db.close()
-        if hasattr(db.obj, "close_all"):
-            db.obj.close_all()
+        close_connections()
         try:
             yield app_env(url, redis_url, secret, sandbox.url), seeded, app
         finally:
