@@ -76,7 +76,12 @@ def clean_db(request):
     if "app" not in request.fixturenames:
         yield
         return
-    request.getfixturevalue("app")
+    application = request.getfixturevalue("app")
+    # Rate-limit counters of its own: ids restart with every test, so one test's orders or
+    # logins as dealer 1 would otherwise count against the next test's within the minute.
+    shared, _ = application.extensions["rate_limits"]
+    prefix = f"{application.config['RATELIMIT_KEY_PREFIX']}-{uuid.uuid4().hex[:8]}"
+    application.extensions["rate_limits"] = (shared, prefix)
     db.connect(reuse_if_open=True)
     yield
     if not db.is_closed() and db.in_transaction():
