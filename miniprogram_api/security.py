@@ -9,7 +9,6 @@ from flask import g, request
 from app.auth import tokens
 from app.core.models import Customer
 from app.errors import Forbidden, Unauthorized
-from app.extensions import verified_token
 from app.mall import accounts
 from app.mall.models import WechatUser
 
@@ -18,7 +17,7 @@ def _authenticate() -> WechatUser:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized()
-    payload = verified_token(token, "mp")
+    payload = tokens.verify(token, "mp")
     return accounts.active_user(int(payload["sub"]))
 
 
