@@ -125,13 +125,18 @@ class Gunicorn:
         return children.read_text().split()
 
     def worker_cpu_seconds(self) -> float:
-        """CPU time (user + system) the worker processes have used so far."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        """CPU time (user + system) the worker processes have used so far, those a restart
+        (max_requests) ended included: the master holds their time once it has reaped them."""
+
+        def stat(pid) -> list[str]:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+        master = stat(self.process.pid)
+        total = int(master[13]) + int(master[14])  # cutime, cstime: reaped workers
         for pid in self._worker_pids():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = stat(pid)
             total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        return total / os.sysconf("SC_CLK_TCK")
 
     def worker_rss_mib(self) -> list[float]:
         """Resident memory of each worker process (the master's children), in MiB."""
