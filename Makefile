@@ -26,7 +26,7 @@ seed: migrate
 # The WeChat sandbox and the notification worker run beside the app and stop with it.
 run: seed
 	export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
-	$(BIN)/python -m app.wechat.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
+	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	$(BIN)/huey_consumer app.tasks.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
 	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -36,7 +36,7 @@ worker: migrate
 	$(BIN)/huey_consumer app.tasks.huey --workers 2 --worker-type thread
 
 sandbox: install
-	$(BIN)/python -m app.wechat.sandbox --port $(SANDBOX_PORT)
+	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT)
 
 bench: install
 	$(BIN)/python -m bench.core_approvals

@@ -69,7 +69,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="do nothing when the database has customers")
     def seed_demo_command(if_empty):
         """Load a believable demo: branches, warehouses, catalogue, customers, stock, staff, orders."""
-        from app.demo import demo_invitations, demo_logins, seed_demo
+        from devkit.demo import demo_invitations, demo_logins, seed_demo
 
         with db.connection_context():
             created = seed_demo(if_empty=if_empty)

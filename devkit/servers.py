@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
-from app.wechat.sandbox import SandboxState, create_sandbox
+from devkit.sandbox import SandboxState, create_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

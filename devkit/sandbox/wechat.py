@@ -4,7 +4,7 @@ Speaks WeChat's paths, response shapes and error codes (40029 invalid code, 4000
 42001 expired token, 43101 subscription refused, 40013 invalid appid), records every message sent,
 and can be told to fail or to be slow. Control endpoints live under `/_sandbox/`.
 
-    python -m app.wechat.sandbox --port 5001
+    python -m devkit.sandbox --port 5001
 """
 
 from __future__ import annotations

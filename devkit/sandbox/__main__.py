@@ -1,0 +1,3 @@
+from devkit.sandbox.wechat import main
+
+main()
