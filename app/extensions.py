@@ -57,9 +57,9 @@ def count_against(limit: str, scope: str, key: str) -> None:
     """Count one request against `limit` ("60 per minute") for `key`, in one round trip to the
     shared store (Redis, else memory), counted in this process while the store is away.
 
-    Raises: RateLimited (429) with Retry-After. Only the limited views pay for limits:
-    flask-limiter's decorator cost about 1 ms of CPU per order (bench.stack), and its hook on
-    every request 0.17 ms (an order's CPU in process, 2.33 against 2.16 ms without it).
+    Raises: RateLimited (429) with Retry-After. Only the limited views pay for limits, and only
+    this round trip: flask-limiter's decorator and its hook on every request cost more CPU than
+    the count itself (docs/performance.md).
     """
     from app.errors import RateLimited
 

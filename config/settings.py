@@ -55,7 +55,7 @@ class BaseConfig:
     WECHAT_OA_TOKEN = env("WECHAT_OA_TOKEN")
     WECHAT_OA_AES_KEY = env("WECHAT_OA_AES_KEY")
     # Template / subscribe-message template ids for order status messages.
-    # Template ids per message kind (README: which templates to apply for and their keywords).
+    # Template ids per message kind (docs/wechat.md: which to apply for, their keywords).
     WECHAT_TEMPLATE_ORDER_STATUS = env("WECHAT_TEMPLATE_ORDER_STATUS", "order-status")
     WECHAT_TEMPLATE_ORDER_SHIPPED = env("WECHAT_TEMPLATE_ORDER_SHIPPED", "order-shipped")
     WECHAT_TEMPLATE_STAFF_TASK = env("WECHAT_TEMPLATE_STAFF_TASK", "staff-task")
@@ -79,7 +79,7 @@ class BaseConfig:
     SMS_SECRET_KEY = env("SMS_SECRET_KEY")
     SMS_SDK_APP_ID = env("SMS_SDK_APP_ID")
     SMS_SIGN_NAME = env("SMS_SIGN_NAME", "订货商城")
-    # Approved SMS template ids per message kind (README: the texts to register).
+    # Approved SMS template ids per message kind (docs/wechat.md: the texts to register).
     SMS_TEMPLATE_ORDER_STATUS = env("SMS_TEMPLATE_ORDER_STATUS", "1000001")
     SMS_TEMPLATE_STAFF_TASK = env("SMS_TEMPLATE_STAFF_TASK", "1000002")
     SMS_TEMPLATE_INVITATION = env("SMS_TEMPLATE_INVITATION", "1000003")

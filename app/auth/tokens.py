@@ -56,8 +56,8 @@ def verify(token: str, kind: str) -> dict:
 
 
 # A token's signature and claims are checked once, then remembered: the same bytes under the same
-# secret always check the same, so only expiry is tested again (a third of an order's sign-in CPU).
-# Refused tokens are not remembered.
+# secret always check the same, so only expiry is tested again and the signature check, the costly
+# part of signing in, runs once per token (docs/performance.md). Refused tokens are not remembered.
 @functools.lru_cache(maxsize=4096)
 def _signed_payload(token: str, secret: str) -> tuple[dict, int]:
     payload = jwt.decode(

@@ -34,7 +34,7 @@ from app.runtime import redis
 
 log = logging.getLogger(__name__)
 
-MAX_PAGES = 4096  # per process; a page of 20 products is about 6 KB
+MAX_PAGES = 4096  # per process: bounds the cache's memory (page sizes in docs/performance.md)
 MAX_AGE = 60.0  # seconds: the most a page can outlive a bump that Redis lost
 
 _settings = {"prefix": "dm"}

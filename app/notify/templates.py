@@ -6,7 +6,7 @@ messages carry typed fields, each within its type's limit. Content is fitted bef
 (shortened with "…"), never sent to fail.
 
 Template ids come from settings; the keywords of each template are fixed here and documented in
-the README (the templates to apply for on the WeChat platform).
+docs/wechat.md (the templates to apply for on the WeChat platform).
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
 
 
 def sms_params(template: str, message: dict) -> list[str]:
-    """The parameters of each SMS template, in order (README: the texts registered)."""
+    """The parameters of each SMS template, in order (docs/wechat.md: the texts registered)."""
     if template == "staff_task":
         return [
             shorten(message["order_number"], 32),

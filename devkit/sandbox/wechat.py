@@ -25,7 +25,7 @@ from flask import Flask, jsonify, redirect, request
 TOKEN_TTL = 7200
 FORCE_REFRESH_EVERY = 30  # seconds: WeChat refuses forced stable_token refreshes closer than this
 
-# The templates this sandbox's accounts have, as applied for on the WeChat platform (the README
+# The templates this sandbox's accounts have, as applied for on the WeChat platform (docs/wechat.md
 # lists them): template id → its keywords. More can be added at POST /_sandbox/templates.
 DEFAULT_TEMPLATES = {
     "template": {

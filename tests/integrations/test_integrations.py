@@ -19,7 +19,7 @@ def post(client, path, headers, body=None, method="post"):
 
 
 def verify(secret: str, header: str, body: bytes) -> bool:
-    """How a receiver checks X-Dealer-Mall-Signature (the README's example does the same)."""
+    """How a receiver checks X-Dealer-Mall-Signature (docs/integrations.md's example does the same)."""
     parts = dict(p.split("=", 1) for p in header.split(","))
     expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
     return hmac.compare_digest(expected.hexdigest(), parts["v1"])
