@@ -14,6 +14,7 @@ from urllib.parse import quote
 from flask import Response
 from marshmallow import Schema, ValidationError
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -70,9 +71,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _cell(value):
     """Amounts go in as numbers (Excel sums them); a double shows every two-place amount we store
-    (under 10^13) exactly, and the cell is formatted with two places. Text never becomes a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    (under 10^13) exactly, and the cell is formatted with two places. Text never becomes a formula,
+    and control characters a workbook cannot hold (text stored before the boundary refused them)
+    show as U+FFFD instead of failing the whole export."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
@@ -194,8 +199,45 @@ def template_response(filename: str, columns: list[Column]):
     return xlsx_response(filename, [("导入", [c.label for c in columns], [])])
 
 
+# An upload's archive, judged from its directory before openpyxl inflates anything (a 200 KB
+# "zip bomb" can hold a 200 MB sharedStrings part, which openpyxl reads whole into memory).
+# zipfile itself stops a part at the size the directory declares, so the declared sizes hold.
+MAX_XLSX_UNCOMPRESSED = 64 * 1024 * 1024
+MAX_XLSX_PART = 32 * 1024 * 1024
+MAX_XLSX_PARTS = 1000
+MAX_XLSX_RATIO = 200  # uncompressed / compressed, for parts over a megabyte
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a workbook whose parts would inflate beyond what an import ever needs.
+
+    Raises: ValidationFailed.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValidationFailed(
+            "文件不是有效的 Excel (.xlsx) 文件", file=["请上传 .xlsx 文件"]
+        ) from None
+    if len(parts) > MAX_XLSX_PARTS:
+        raise ValidationFailed("Excel 文件的内部结构异常（部件过多），无法导入", file=["文件异常"])
+    total = sum(p.file_size for p in parts)
+    swollen = any(
+        p.file_size > MAX_XLSX_PART
+        or (p.file_size > 1024 * 1024 and p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1))
+        for p in parts
+    )
+    if total > MAX_XLSX_UNCOMPRESSED or swollen:
+        raise ValidationFailed(
+            "Excel 文件解压后过大或压缩比异常，无法导入；请删去多余的内容后重新上传",
+            file=["文件解压后过大"],
+        )
+
+
 def _read_rows(data: bytes, columns: list[Column], result: ImportResult):
     """Yield (row number, {key: text}) for each non-empty row; header problems are errors."""
+    check_archive(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
