@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, fields, validate
 
 from app.errors import ValidationFailed
@@ -135,19 +137,34 @@ class LocalDateTime(fields.DateTime):
         return to_local(value).isoformat(timespec="seconds")
 
 
-def _unstorable(text: str) -> str | None:
+# Fields whose text may run over several lines (a remark, a reason, an address): \t, \n and \r
+# are allowed in these and nowhere else. Named once here, for every surface, by the field's name.
+MULTILINE_FIELDS = frozenset({"remark", "reason", "comment", "body", "address", "note"})
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls. They break exports (a
+# workbook cannot hold them), terminals and other systems, and no one types them on purpose.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\t\n\r]")
+
+
+def _unstorable(text: str, multiline: bool = False) -> str | None:
     if "\x00" in text:
         return "包含空字符"
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         return "包含无效的 Unicode 字符"
+    if _CONTROL.search(text):
+        return "包含控制字符"
+    if not multiline and _LINE_BREAK.search(text):
+        return "不能包含换行或制表符"
     return None
 
 
 def reject_unstorable(value, where: str) -> None:
-    """Text a database cannot store (NUL; lone UTF-16 surrogates that JSON can carry) is refused
-    as bad input, field by field, instead of failing on insert with a 500."""
+    """Text no one should store is refused as bad input, field by field, at the boundary of every
+    surface (JSON bodies, query strings, console and H5 forms): NUL and lone UTF-16 surrogates
+    (a database cannot store them: a 500 on insert), control characters (an Excel export cannot
+    hold them), and line breaks outside the MULTILINE_FIELDS."""
     if isinstance(value, str):
-        problem = _unstorable(value)
+        problem = _unstorable(value, where in MULTILINE_FIELDS)
         if problem:
             raise ValidationFailed(f"文本{problem}，请检查后重新提交", **{where: [problem]})
     elif isinstance(value, dict):
@@ -157,6 +174,14 @@ def reject_unstorable(value, where: str) -> None:
     elif isinstance(value, list):
         for item in value:
             reject_unstorable(item, where)
+
+
+def reject_unstorable_form(*multidicts) -> None:
+    """Every value of a page's form and query string (each key's every value), whichever view
+    reads it and however: the pages call this before any view runs."""
+    for values in multidicts:
+        for key, items in values.lists():
+            reject_unstorable([key, *items], key)
 
 
 class JsonBoolean(fields.Boolean):

@@ -18,6 +18,7 @@ from app.http import page_security_headers
 from app.mall import accounts
 from app.mall.models import WechatUser
 from app.notify import inbox
+from app.validation import reject_unstorable_form
 from h5.blueprint import bp
 
 
@@ -25,6 +26,7 @@ from h5.blueprint import bp
 def _load_user():
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    reject_unstorable_form(request.args, request.form)
     g.h5_user = None
     user_id = session.get("h5_user")
     if user_id is None:

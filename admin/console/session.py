@@ -23,6 +23,7 @@ from app.core.models import Staff
 from app.errors import Forbidden
 from app.extensions import csrf
 from app.http import page_security_headers
+from app.validation import reject_unstorable_form
 
 # Menu entries: (endpoint, label, permission). Each role sees the ones it may use.
 MENU = (
@@ -56,6 +57,7 @@ def _load_staff():
     """Check CSRF on every unsafe method, then who is signed in and whether the session is stale."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    reject_unstorable_form(request.args, request.form)
     g.staff = None
     staff_id = session.get("staff_id")
     if staff_id is None:

@@ -118,3 +118,9 @@ def test_a_workbook_with_too_many_parts_is_refused(signed_in, co):
     )
     assert response.status_code == 422
     assert "部件过多" in response.get_data(as_text=True)
+
+
+def test_a_console_form_refuses_a_control_character_whichever_view_reads_it(signed_in, co):
+    response = signed_in("admin").post("/admin/branches", {"code": "B9", "name": "华北\x0b分公司"})
+    assert response.status_code == 422
+    assert "控制字符" in response.get_data(as_text=True)
