@@ -13,6 +13,7 @@ from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
 from app.schemas import AdminOrderOut, ShipmentOut
 from app.validation import (
+    Instant,
     JsonBoolean,
     LocalDateTime,
     PageIn,
@@ -25,6 +26,8 @@ from app.validation import (
 )
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
+# Names of branches, warehouses, categories and rules: their columns hold 100 characters.
+short_name = validate.Length(min=1, max=100, error="长度须在 1 到 100 之间")
 
 
 API_KEY_SCOPES = list(API_KEY_SCOPE_MAP)
@@ -87,7 +90,7 @@ StaffPageOut = page_of(StaffOut)
 
 class NamedIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.String(required=True, validate=text)
+    name = fields.String(required=True, validate=short_name)
 
 
 class BranchOut(Schema):
@@ -107,7 +110,7 @@ class WarehouseOut(BranchOut):
 
 
 class CategoryIn(Schema):
-    name = fields.String(required=True, validate=text)
+    name = fields.String(required=True, validate=short_name)
     parent_id = id_field(load_default=None, allow_none=True)
     sort = fields.Integer(load_default=0, validate=validate.Range(min=-10000, max=10000))
 
@@ -124,7 +127,7 @@ class AnnouncementIn(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
     branch_id = id_field(load_default=None, allow_none=True)
     pinned = JsonBoolean(load_default=False)
-    expires_at = fields.DateTime(load_default=None, allow_none=True)
+    expires_at = Instant(load_default=None, allow_none=True)
 
 
 class AnnouncementAdminOut(Schema):
@@ -481,7 +484,7 @@ class RuleStepIn(Schema):
 
 
 class RuleIn(Schema):
-    name = fields.String(required=True, validate=text)
+    name = fields.String(required=True, validate=short_name)
     condition = fields.Dict(load_default=dict)
     steps = fields.List(fields.Nested(RuleStepIn), required=True, validate=validate.Length(max=10))
     priority = fields.Integer(load_default=100, validate=validate.Range(min=0, max=100000))

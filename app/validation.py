@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from marshmallow import Schema, fields, validate
 
@@ -83,6 +84,23 @@ def business_date(**kwargs):
     )
 
 
+INT_MAX = 2**31 - 1  # what an INTEGER column holds
+
+
+def whole_number(text: str, *, low: int = 0, high: int = INT_MAX, what: str = "数量") -> int:
+    """Digits typed in a form, as a number the columns can hold. ASCII digits only: "²" and "٣"
+    are digits to str.isdigit() but not to int(), nor to the person reading the number back.
+
+    Raises: ValidationFailed."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationFailed(f"{what}须为整数")
+    value = int(text)
+    if not low <= value <= high:
+        raise ValidationFailed(f"{what}须在 {low} 到 {high} 之间")
+    return value
+
+
 class PageIn(Schema):
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100000, error="页码须为正整数")
@@ -124,6 +142,35 @@ def page_of_query(query, args: dict, load=list) -> dict:
     page's query into items (e.g. with prefetched children)."""
     page, per_page = args["page"], args["per_page"]
     return paged(load(query.paginate(page, per_page)), page, per_page, query.count())
+
+
+class Instant(fields.DateTime):
+    """A moment given by a person or a client, stored as naive UTC: without an offset it is
+    business time (Asia/Shanghai, as every time shown); with one, the offset must be a real one
+    (at most 14 hours: PostgreSQL refuses +21:59 with a 500), and the moment within 2000-2099."""
+
+    default_error_messages: ClassVar = {
+        "offset": "时区偏移无效",
+        "range": "时间须在 2000 到 2099 年之间",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        import datetime as dt
+
+        from app.timeutil import BUSINESS_TZ
+
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=BUSINESS_TZ)
+        elif abs(moment.utcoffset()) > dt.timedelta(hours=14):
+            raise self.make_error("offset")
+        if (
+            not dt.datetime(2000, 1, 2, tzinfo=dt.UTC)
+            <= moment
+            < dt.datetime(2099, 12, 31, tzinfo=dt.UTC)
+        ):
+            raise self.make_error("range")
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class LocalDateTime(fields.DateTime):

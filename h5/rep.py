@@ -16,9 +16,13 @@ from app.field import replenishment, visits
 from app.field.models import Visit, VisitPhoto
 from app.http import photo_upload
 from app.mall import cart, ordering
+from app.validation import whole_number
 from h5.blueprint import bp
 from h5.forms import parse_form
 from h5.session import current_user, h5_login, low_threshold
+
+# A shelf count or a sale, at most: as the API's StockSalesLineIn allows.
+QTY_MAX = 9_999_999
 
 rep = h5_login("rep")
 
@@ -141,19 +145,19 @@ def rep_report(visit_id: int):
         for key, value in request.form.items():
             if not key.startswith("stock-") or not value.strip():
                 continue
-            product_id = int(key.removeprefix("stock-"))
+            product_id = whole_number(key.removeprefix("stock-"), low=1, what="商品")
             sales = request.form.get(f"sales-{product_id}", "").strip() or "0"
             lines.append(
-                {"product_id": product_id, "stock_qty": int(value), "sales_qty": int(sales)}
+                {
+                    "product_id": product_id,
+                    "stock_qty": whole_number(value, high=QTY_MAX, what="库存数量"),
+                    "sales_qty": whole_number(sales, high=QTY_MAX, what="销售数量"),
+                }
             )
         if not lines:
             raise ValidationFailed("请至少填写一种商品的库存")
-        if any(ln["stock_qty"] < 0 or ln["sales_qty"] < 0 for ln in lines):
-            raise ValidationFailed("数量不能为负数")
         visits.report(_staff(), visit_id, lines)
         flash(f"已上报 {len(lines)} 种商品的进销存", "success")
-    except ValueError:
-        flash("数量须为整数", "error")
     except AppError as exc:
         flash(exc.message, "error")
     return _back(visit_id)

@@ -9,6 +9,7 @@ from app.core.returns import RETURN_ACTIONS, RETURN_LABELS, RETURNABLE
 from app.errors import AppError, ValidationFailed
 from app.http import photo_upload
 from app.mall import ordering, returns
+from app.validation import whole_number
 from h5.blueprint import bp
 from h5.session import current_user, h5_login
 
@@ -47,9 +48,8 @@ def return_create(order_id: int):
             text = form.get(f"qty-{line.id}", "").strip()
             if text in ("", "0"):
                 continue
-            if not text.isdigit():
-                raise ValidationFailed("退货数量须为整数")
-            lines.append({"order_line_id": line.id, "qty": int(text)})
+            qty = whole_number(text, high=line.qty, what="退货数量")
+            lines.append({"order_line_id": line.id, "qty": qty})
         if not lines:
             raise ValidationFailed("请填写要退的数量")
         photos = [f for f in request.files.getlist("photos") if f and f.filename]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from flask import g, redirect, render_template, request, url_for
@@ -30,7 +29,6 @@ from app.db import utcnow
 from app.mall.approval import APPROVER_ROLES
 from app.mall.models import Announcement, ApprovalRule
 from app.notify import delivery
-from app.timeutil import BUSINESS_TZ
 
 PER_PAGE = 50
 SCOPE_LABELS = {"all": "全部", "branch": "本分支机构", "own": "本人客户"}
@@ -96,11 +94,7 @@ def announcements():
 @console_login("announcements.manage")
 def publish_announcement():
     def action():
-        data = load_form(AnnouncementIn, request.form)
-        if data["expires_at"] is not None and data["expires_at"].tzinfo is None:
-            # The form's datetime-local is business time; stored times are naive UTC.
-            local = data["expires_at"].replace(tzinfo=BUSINESS_TZ)
-            data["expires_at"] = local.astimezone(dt.UTC).replace(tzinfo=None)
+        data = load_form(AnnouncementIn, request.form)  # business time, stored as naive UTC
         settings.publish_announcement(g.staff, data)
 
     return perform(action, "公告已发布", url_for("console.announcements"))

@@ -1,0 +1,155 @@
+"""Every text field an input schema lets through fits the column it is stored in: a schema that
+allows 200 characters for a 100-character column makes the 101st a 500 on PostgreSQL.
+
+Each input schema with a length limit is listed here with the model it writes (fields of the same
+name are that model's columns), or its fields with the column each is stored in, or as not stored;
+a new schema or field that is in no list fails the test until someone says where it goes."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+from marshmallow import Schema, fields, validate
+from peewee import CharField, TextField
+
+from app.core import models as core
+from app.integrations.models import ApiKey, WebhookEndpoint
+from app.mall.models import Announcement, ApprovalRule, ApprovalStep, OrderAudit
+
+SCHEMA_MODULES = (
+    "admin.schemas",
+    "miniprogram_api.schemas",
+    "app.schemas",
+    "h5.shop",
+    "h5.rep",
+    "h5.staff",
+    "h5.returns",
+    "admin.console.returns",
+    "admin.console.reports",
+)
+
+# Schema -> the model whose same-named columns its fields are stored in.
+STORED_IN = {
+    "StaffIn": core.Staff,
+    "NamedIn": core.Branch,
+    "WarehouseIn": core.Warehouse,
+    "CategoryIn": core.Category,
+    "AnnouncementIn": Announcement,
+    "ProductIn": core.Product,
+    "ProductPatchIn": core.Product,
+    "CustomerIn": core.Customer,
+    "CustomerPatchIn": core.Customer,
+    "CustomerRowIn": core.Customer,
+    "ReceiptIn": core.Receipt,
+    "ShipmentIn": core.Shipment,
+    "RuleIn": ApprovalRule,
+    "WebhookIn": WebhookEndpoint,
+    "ApiKeyIn": ApiKey,
+    "PlaceOrderIn": core.Order,
+    "SubmitForm": core.Order,
+    "RepOrderForm": core.Order,
+    "ReturnRequestIn": core.ReturnRequest,
+}
+# (schema, field) -> the column it is stored in, where the names differ or the schema is a
+# command rather than a row.
+STORED_AS = {
+    ("StockAdjustmentIn", "reason"): core.StockMovement.reason,
+    ("StockLevelsIn", "reason"): core.StockMovement.reason,
+    ("StockLevelIn", "sku"): core.Product.sku,
+    ("PriceRowIn", "sku"): core.Product.sku,
+    ("AdjustOrderIn", "reason"): OrderAudit.reason,
+    ("ApproveIn", "comment"): ApprovalStep.comment,
+    ("ApproveForm", "comment"): ApprovalStep.comment,
+    ("Comment", "comment"): ApprovalStep.comment,
+    ("RejectIn", "reason"): core.Order.reject_reason,
+    ("RejectForm", "reason"): core.Order.reject_reason,
+    ("Reason", "reason"): core.ReturnRequest.reject_reason,
+}
+# Checked, never stored as typed: credentials, search words, codes looked up, idempotency keys.
+NOT_STORED = {
+    ("StaffLoginIn", "username"),
+    ("StaffLoginIn", "password"),
+    ("StaffIn", "password"),
+    ("PasswordChangeIn", "current_password"),
+    ("PasswordChangeIn", "new_password"),
+    ("ProductQueryIn", "q"),
+    ("CustomerQueryIn", "q"),
+    ("CatalogQuery", "q"),
+    ("LoginIn", "code"),
+    ("BindIn", "invite_code"),
+    ("SubscriptionsIn", "template_ids"),
+    ("SubmitForm", "idempotency_key"),
+    ("RepOrderForm", "idempotency_key"),
+}
+
+
+def _length_limited_fields():
+    import config.settings  # noqa: F401 - the schema modules read settings at import
+
+    seen = set()
+    for module_name in SCHEMA_MODULES:
+        module = importlib.import_module(module_name)
+        for name, cls in vars(module).items():
+            if not (inspect.isclass(cls) and issubclass(cls, Schema)) or cls in seen:
+                continue
+            if cls.__module__ != module_name:
+                continue
+            seen.add(cls)
+            for field_name, field in cls._declared_fields.items():
+                inner = field.inner if isinstance(field, fields.List) else field
+                if not isinstance(inner, fields.String):
+                    continue
+                for v in inner.validators:
+                    if isinstance(v, validate.Length) and v.max is not None:
+                        yield name, field_name, v.max
+
+
+LIMITED = sorted(set(_length_limited_fields()))
+
+
+def _column(schema: str, field: str):
+    if (schema, field) in STORED_AS:
+        return STORED_AS[(schema, field)]
+    model = STORED_IN.get(schema)
+    return model._meta.fields.get(field) if model is not None else None
+
+
+@pytest.mark.parametrize(("schema", "field", "limit"), LIMITED)
+def test_every_length_limited_input_field_fits_its_column(schema, field, limit):
+    if (schema, field) in NOT_STORED:
+        return
+    column = _column(schema, field)
+    assert column is not None, f"{schema}.{field}: say where it is stored (or that it is not)"
+    if isinstance(column, TextField):
+        return
+    assert isinstance(column, CharField), f"{schema}.{field} -> {column}"
+    assert limit <= column.max_length, (
+        f"{schema}.{field} allows {limit} characters; {column.model.__name__}.{column.name} "
+        f"holds {column.max_length}"
+    )
+
+
+def test_the_walk_finds_the_schemas():
+    assert len(LIMITED) > 60
+
+
+def _unlimited_stored_fields():
+    for module_name in SCHEMA_MODULES:
+        module = importlib.import_module(module_name)
+        for name, cls in vars(module).items():
+            if name not in STORED_IN or cls.__module__ != module_name:
+                continue
+            for field_name, field in cls._declared_fields.items():
+                if not isinstance(field, fields.String) or field.dump_only:
+                    continue
+                limited = any(
+                    isinstance(v, validate.Length | validate.OneOf) for v in field.validators
+                )
+                if not limited and isinstance(_column(name, field_name), CharField):
+                    yield f"{name}.{field_name}"
+
+
+def test_no_input_field_stored_in_a_limited_column_is_unlimited():
+    assert list(_unlimited_stored_fields()) == []
