@@ -15,6 +15,9 @@ from config.settings import TestingConfig
 from devkit.databases import create_database, drop_database, is_postgres
 from devkit.servers import Gunicorn, SandboxServer
 
+# Chromium for the pages: the browser, a WeChat phone and the console at a desk.
+pytest_plugins = ["tests.browsers"]
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):

@@ -7,42 +7,13 @@ WeChat message reaches the sandbox. Screenshots of the main pages go to test-art
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
-import pytest
 import requests
 
 from app.core.models import Order
 from app.mall import accounts
 from app.mall.models import ApprovalStep, WechatUser
 from app.notify import delivery
-from devkit.servers import ROOT
 from tests.api.conftest import MP
-from tests.console.conftest import PASSWORD
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
-
-# Skipped on a machine without Chromium; never in CI, where .ci/run installs it.
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true",
-    reason="needs Chromium (apt-get install chromium), as .ci/run installs",
-)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield instance
-        instance.close()
 
 
 def dealer_places_order(base: str, customer, product, qty: int) -> dict:
@@ -68,45 +39,32 @@ def dealer_places_order(base: str, customer, product, qty: int) -> dict:
     return response.json()
 
 
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/admin/dashboard")
-
-
-def test_customer_service_approves_an_api_order_in_the_browser(browser, gunicorn, co, sandbox, app):
+def test_customer_service_approves_an_api_order_in_the_browser(desk, gunicorn, co, sandbox, app):
     sandbox.state.reset()
     placed = dealer_places_order(gunicorn.url, co.east_customer, co.tea, 20)
     user = WechatUser.get(WechatUser.openid == "sandbox-browser-dealer")
     user.oa_openid, user.follows_oa = "sandbox-oa-browser-dealer", True
     user.save()
 
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    sign_in(page, gunicorn.url, co.staff["cs"].username)
-    page.goto(f"{gunicorn.url}/admin/review")
+    cs = desk(co.staff["cs"].username)
+    page = cs.page
+    cs.go("/admin/review")
     assert page.locator("table.queue").inner_text().count(placed["number"]) == 1
-    shot(page, "review-queue")
+    cs.shot("review-queue")
 
     # Keyboard: j selects the first (oldest) order, Enter opens it.
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{gunicorn.url}/admin/orders/{placed['id']}")
     assert "可用库存" in page.content()
-    shot(page, "order-review")
+    cs.shot("order-review")
 
     page.keyboard.press("a")  # focuses the approval comment; Enter submits the form
     page.keyboard.type("已与经销商确认")
     page.keyboard.press("Enter")
     page.wait_for_selector(".flash-success")
     assert "订单已审核通过" in page.inner_text(".flash-success")
-    shot(page, "order-approved")
+    cs.shot("order-approved")
 
     order = Order.get_by_id(placed["id"])
     assert order.status == "approved" and order.approved_at is not None
@@ -120,17 +78,13 @@ def test_customer_service_approves_an_api_order_in_the_browser(browser, gunicorn
     assert placed["number"] in str(message["data"])
 
 
-def test_screenshots_of_the_main_pages_and_charts_render(browser, gunicorn, co):
+def test_screenshots_of_the_main_pages_and_charts_render(desk, gunicorn, co):
     co.order(co.east_customer, (co.tea, 5))
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Content-Security-Policy violations and failed loads show up as console errors.
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    sign_in(page, gunicorn.url, co.staff["admin"].username)
+    admin = desk(co.staff["admin"].username)
+    page = admin.page
     page.wait_for_selector("#chart-daily canvas")  # ECharts (vendored) drew the chart
     assert page.evaluate("typeof htmx") == "object"
-    shot(page, "dashboard")
+    admin.shot("dashboard")
     for name, path in (
         ("orders", "/admin/orders"),
         ("customers", "/admin/customers"),
@@ -150,21 +104,20 @@ def test_screenshots_of_the_main_pages_and_charts_render(browser, gunicorn, co):
         ("integrations", "/admin/integrations"),
         ("reports", "/admin/reports"),
     ):
-        response = page.goto(f"{gunicorn.url}{path}")
+        response = admin.go(path)
         assert response.status == 200, path
-        shot(page, name)
+        admin.shot(name)
     for chart in ("branches", "reps", "days", "targets", "customers", "products"):
         page.wait_for_selector(f"#chart-{chart} canvas")  # the report's charts drew
     page.select_option("#report-filters select[name=preset]", "last_month")  # submits at once
     page.wait_for_url("**preset=last_month**")
     assert "本期没有数据" in page.inner_text("#report-branch")
-    page.goto(f"{gunicorn.url}/admin/customers/{co.east_customer.id}")
+    admin.go(f"/admin/customers/{co.east_customer.id}")
     page.click("#invite")
     page.wait_for_selector(".qr svg")
-    shot(page, "invitation")
+    admin.shot("invitation")
 
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-    sign_in(phone, gunicorn.url, co.staff["hq"].username)
-    phone.goto(f"{gunicorn.url}/admin/review")
-    shot(phone, "phone-review-queue")
-    assert errors == []
+    phone = desk(co.staff["hq"].username, viewport={"width": 390, "height": 844})
+    phone.go("/admin/review")
+    phone.shot("phone-review-queue")
+    assert admin.errors == [] and phone.errors == []

@@ -12,12 +12,8 @@ fails the test.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 import requests
 
 from app.auth.services import staff_token
@@ -27,60 +23,9 @@ from app.field import reports
 from app.field.models import StockSalesReport, Visit, VisitPhoto
 from app.mall import accounts
 from devkit.factories import make_customer, make_staff
-from devkit.servers import ROOT
 from tests.admin.conftest import ADMIN
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots" / "h5"
-WECHAT_UA = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI "
-    "Language/zh_CN"
-)
-PHONE = {"width": 375, "height": 812}
 STORE = {"latitude": 31.2304, "longitude": 121.4737}
-
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true",
-    reason="needs Chromium (apt-get install chromium), as .ci/run installs",
-)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield instance
-        instance.close()
-
-
-class Phone:
-    """One person's WeChat: a browser context of a phone's size whose WeChat user the sandbox
-    knows by the sandbox_openid cookie; collects console errors."""
-
-    def __init__(self, browser, sandbox, person: str, **options):
-        self.context = browser.new_context(
-            viewport=PHONE, user_agent=WECHAT_UA, is_mobile=True, has_touch=True, **options
-        )
-        self.context.add_cookies(
-            [{"name": "sandbox_openid", "value": f"sandbox-oa-{person}", "url": sandbox.url}]
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def button(self, name: str):
-        return self.page.get_by_role("button", name=name, exact=True)
 
 
 def staff_call(base, staff, method, path, body=None):
@@ -96,11 +41,11 @@ def staff_call(base, staff, method, path, body=None):
 
 
 def test_a_dealer_binds_orders_tracks_confirms_and_reorders_on_the_phone(
-    browser, gunicorn, sandbox, shop
+    wechat, gunicorn, shop, screenshots
 ):
     base = gunicorn.url
     invitation = accounts.create_invitation("dealer", customer_id=shop.customer.id)
-    dealer = Phone(browser, sandbox, "browser-h5-dealer")
+    dealer = wechat("browser-h5-dealer")
     page = dealer.page
 
     page.goto(f"{base}/h5/bind?code={invitation.code}")  # the link in the welcome message
@@ -158,7 +103,7 @@ def test_a_dealer_binds_orders_tracks_confirms_and_reorders_on_the_phone(
     page.get_by_role("button", name="申请退货").click()
     page.get_by_label("茉莉绿茶 退货数量").fill("1")
     page.get_by_placeholder("退货原因（必填），如破损、错发").fill("外箱破损")
-    photo = ARTIFACTS.parent / "return-photo.png"
+    photo = screenshots / "return-photo.png"
     photo.parent.mkdir(parents=True, exist_ok=True)
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     page.get_by_label("退货照片").set_input_files(str(photo))
@@ -193,7 +138,7 @@ def test_a_dealer_binds_orders_tracks_confirms_and_reorders_on_the_phone(
         dealer.shot(name)
     assert order.number in page.content()  # the messages page lists the order's events
 
-    other = Phone(browser, sandbox, "browser-h5-stranger")
+    other = wechat("browser-h5-stranger")
     other_invite = accounts.create_invitation("dealer", customer_id=shop.other.id)
     other.page.goto(f"{base}/h5/bind?code={other_invite.code}")
     other.button("绑定").click()
@@ -218,7 +163,7 @@ def test_a_dealer_binds_orders_tracks_confirms_and_reorders_on_the_phone(
 
 
 def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
-    browser, gunicorn, sandbox, shop, tmp_path
+    wechat, gunicorn, shop, tmp_path
 ):
     base = gunicorn.url
     rep = make_staff("rep", shop.branch, username="h5-rep", name="业务员张三")
@@ -240,7 +185,7 @@ def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
     )
     invitation = accounts.create_invitation("rep", staff_id=rep.id)
     far = {"latitude": STORE["latitude"] + 0.02, "longitude": STORE["longitude"]}  # ~2.2 km
-    phone = Phone(browser, sandbox, "browser-h5-rep", geolocation=far, permissions=["geolocation"])
+    phone = wechat("browser-h5-rep", geolocation=far, permissions=["geolocation"])
     page = phone.page
 
     page.goto(f"{base}/h5/bind?code={invitation.code}")
@@ -295,7 +240,7 @@ def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
 
 
 def test_a_staff_member_binds_hears_of_a_new_order_and_approves_it_on_the_phone(
-    browser, gunicorn, sandbox, shop, app
+    wechat, gunicorn, sandbox, shop, app
 ):
     from urllib.parse import urlsplit
 
@@ -307,7 +252,7 @@ def test_a_staff_member_binds_hears_of_a_new_order_and_approves_it_on_the_phone(
     sandbox.state.reset()
     cs = make_staff("customer_service", username="h5-cs", name="客服小王")
     invitation = accounts.create_invitation("staff", staff_id=cs.id)
-    phone = Phone(browser, sandbox, "browser-h5-cs")
+    phone = wechat("browser-h5-cs")
     page = phone.page
     page.goto(f"{base}/h5/bind?code={invitation.code}")
     phone.button("绑定").click()
