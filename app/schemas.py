@@ -10,6 +10,7 @@ from app.money import money
 from app.timeutil import to_local
 from app.validation import (
     DecimalString,
+    JsonBoolean,
     LocalDateTime,
     PageIn,
     id_field,
@@ -234,3 +235,49 @@ ReturnPageOut = page_of(ReturnOut)
 
 class ReturnQueryIn(PageIn):
     status = fields.String(validate=validate.OneOf(list(RETURN_LABELS), error="状态无效"))
+
+
+# A phone a courier can call: digits, with the usual +, -, spaces and brackets of a landline.
+PHONE = r"^[0-9+\-() ]{5,20}$"
+
+
+class AddressIn(Schema):
+    """A delivery address, as the mini-program, the H5 pages and the console send it; loaded with
+    partial=True for a change to some fields."""
+
+    contact = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    phone = fields.String(
+        required=True, validate=validate.Regexp(PHONE, error="请填写正确的联系电话")
+    )
+    province = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    district = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    address = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    is_default = JsonBoolean(data_key="default")
+
+
+# The address form's fields as people call them, for saying which one is wrong.
+ADDRESS_LABELS = {
+    "contact": "收货人",
+    "phone": "联系电话",
+    "province": "省份",
+    "city": "城市",
+    "district": "区县",
+    "address": "详细地址",
+}
+
+
+class AddressChangeIn(AddressIn):
+    """Some fields of an address (loaded with partial=True): its own name in the API document."""
+
+
+class AddressOut(Schema):
+    id = fields.Integer()
+    contact = fields.String()
+    phone = fields.String()
+    province = fields.String()
+    city = fields.String()
+    district = fields.String()
+    address = fields.String()
+    default = fields.Function(lambda a: a.is_default)
+    is_default = fields.Boolean()

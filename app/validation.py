@@ -242,3 +242,18 @@ class JsonBoolean(fields.Boolean):
         if not isinstance(value, bool) and self.truthy == {True}:
             raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def relax(schema: Schema) -> Schema:
+    """Form fields arrive as text: let integer fields accept their digits, as query strings do,
+    and booleans a checkbox's "1", "on" or "true"."""
+    for field in schema.fields.values():
+        if isinstance(field, fields.Integer):
+            field.strict = False
+        elif isinstance(field, JsonBoolean):
+            field.truthy, field.falsy = fields.Boolean.truthy, fields.Boolean.falsy
+        elif isinstance(field, fields.Nested):
+            relax(field.schema)
+        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+            relax(field.inner.schema)
+    return schema

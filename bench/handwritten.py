@@ -48,8 +48,9 @@ INSERT_ORDER = (
     " total, held_amount, remark, address, reject_reason, created_at, updated_at)"
     " SELECT n.id, 'SO' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(n.id::text, 6, '0'),"
     " %s, %s, 'pending_review', 'mall', %s, %s, 0, %s,"
-    " COALESCE((SELECT a.contact || ' ' || a.phone || ' ' || a.address FROM customer_address a"
-    "  WHERE a.customer_id = %s ORDER BY a.is_default DESC, a.id LIMIT 1), ''),"
+    " COALESCE((SELECT a.contact || ' ' || a.phone || ' ' || a.province"
+    " || CASE WHEN a.city = a.province THEN '' ELSE a.city END || a.district || a.address"
+    "  FROM customer_address a WHERE a.customer_id = %s ORDER BY a.is_default DESC, a.id LIMIT 1), ''),"
     " '', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM n"
     " RETURNING id, number, address, created_at"
 )

@@ -15,6 +15,7 @@ from app.errors import AppError, ValidationFailed
 from app.field import replenishment, visits
 from app.field.models import Visit, VisitPhoto
 from app.http import photo_upload
+from app.mall import addresses as customer_addresses
 from app.mall import cart, ordering
 from app.validation import whole_number
 from h5.blueprint import bp
@@ -65,6 +66,7 @@ def rep_customer(customer_id: int, error=None):
     return render_template(
         "h5/rep_customer.html",
         customer=customer,
+        addresses=customer_addresses.addresses_of(customer.id),
         radius=current_app.config["CHECKIN_RADIUS_M"],
         open_visit=_open_visit(),
         error=error,

@@ -9,12 +9,12 @@ from flask import flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.core import receivables
-from app.core.models import CustomerAddress
 from app.core.orders import LineRequest
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS, RETURNABLE
 from app.core.rules import ACTION_LABELS, STATUS_LABELS
 from app.errors import AppError, ValidationFailed
 from app.field import replenishment
+from app.mall import addresses as customer_addresses
 from app.mall import announcements, cart, catalog, ordering, returns
 from app.notify import inbox
 from app.timeutil import local_today
@@ -166,16 +166,10 @@ def cart_remove(product_id: int):
 @bp.get("/cart")
 @dealer
 def cart_page(form=None, error=None):
-    customer = _customer()
-    addresses = list(
-        CustomerAddress.select()
-        .where(CustomerAddress.customer == customer.id)
-        .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
-    )
     return render_template(
         "h5/cart.html",
         cart=_cart(),
-        addresses=addresses,
+        addresses=customer_addresses.addresses_of(_customer().id),
         # One key per cart page: a double tap or a re-sent form makes one order.
         form=form or {"idempotency_key": uuid.uuid4().hex},
         error=error,

@@ -6,10 +6,10 @@ from flask import current_app
 
 from app.api import Blueprint
 from app.core import receivables
-from app.core.models import CustomerAddress
 from app.field import replenishment, reports
+from app.mall import addresses as customer_addresses
 from app.mall import announcements, cart
-from app.schemas import SuggestionsOut
+from app.schemas import AddressChangeIn, AddressIn, AddressOut, SuggestionsOut
 from app.timeutil import local_today
 from app.validation import PageIn, paged
 from miniprogram_api.schemas import (
@@ -62,9 +62,35 @@ def list_announcements(args):
 @dealer_required
 @bp.response(200, AddressListOut)
 def addresses():
-    """Delivery addresses of this dealer (the `address_id` of an order)."""
-    query = CustomerAddress.select().where(CustomerAddress.customer == current_customer().id)
-    return {"items": list(query.order_by(CustomerAddress.is_default.desc(), CustomerAddress.id))}
+    """Delivery addresses of this dealer (the `address_id` of an order), the default first."""
+    return {"items": customer_addresses.addresses_of(current_customer().id)}
+
+
+@bp.post("/addresses")
+@dealer_required
+@bp.arguments(AddressIn)
+@bp.response(201, AddressOut)
+def add_address(data):
+    """A new delivery address; the first one, or one sent with `default: true`, is the default."""
+    return customer_addresses.add(current_customer().id, data)
+
+
+@bp.patch("/addresses/<id:address_id>")
+@dealer_required
+@bp.arguments(AddressChangeIn(partial=True))
+@bp.response(200, AddressOut)
+def change_address(data, address_id):
+    """Change some fields; `default: true` makes this the default address."""
+    return customer_addresses.update(current_customer().id, address_id, data)
+
+
+@bp.delete("/addresses/<id:address_id>")
+@dealer_required
+@bp.response(200, AddressOut)
+def delete_address(address_id):
+    """The address as it was; orders already sent to it keep their copy. When it was the default,
+    the oldest remaining address becomes the default."""
+    return customer_addresses.delete(current_customer().id, address_id)
 
 
 @bp.get("/replenishment")

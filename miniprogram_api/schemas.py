@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.rules import OrderStatus
-from app.schemas import OrderOut
+from app.schemas import AddressOut, OrderOut
 from app.validation import (
     LocalDateTime,
     PageIn,
@@ -248,14 +248,6 @@ class StatementOut(Schema):
     opening_balance = money_field()
     closing_balance = money_field()
     items = fields.List(fields.Nested(StatementLineOut))
-
-
-class AddressOut(Schema):
-    id = fields.Integer()
-    contact = fields.String()
-    phone = fields.String()
-    address = fields.String()
-    is_default = fields.Boolean()
 
 
 class AddressListOut(Schema):

@@ -4,12 +4,12 @@ statements (with Excel export), replenishment suggestions and settings, Excel im
 from __future__ import annotations
 
 import segno
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import describe, load_form, paging, perform
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -25,9 +25,12 @@ from app.backoffice import organisation as settings
 from app.core import receivables
 from app.core.models import Branch, CustomerPrice, Product, Staff, Warehouse
 from app.core.rules import PRICE_LEVELS
+from app.errors import AppError
 from app.field import replenishment
 from app.field.models import StockSalesReport
 from app.field.rules import METHOD_LABELS
+from app.mall import regions
+from app.schemas import ADDRESS_LABELS, AddressIn
 from app.timeutil import local_today
 from app.validation import business_date, id_field
 
@@ -101,6 +104,12 @@ def create_customer():
 @bp.get("/customers/<int:customer_id>")
 @console_login("customers.view")
 def customer_detail(customer_id: int):
+    return _customer_page(customer_id)
+
+
+def _customer_page(customer_id: int, address_form: dict | None = None, error: str = ""):
+    """The customer's page; `address_form` is an address form to show again as it was typed
+    ({"id": the address or None for a new one, "values": ...}) with the error that stopped it."""
     customer = customer_in_scope(g.staff, customer_id)
     prices = list(
         CustomerPrice.select(CustomerPrice, Product)
@@ -130,8 +139,12 @@ def customer_detail(customer_id: int):
         reach=accounts.reachability(g.staff, customer_id),
         receipt_methods=RECEIPT_METHODS,
         today=local_today(),
+        addresses=accounts.addresses(g.staff, customer_id),
+        address_form=address_form,
+        address_error=error,
+        provinces=regions.regions(),
         **_choices(),
-    )
+    ), 422 if error else 200
 
 
 @bp.post("/customers/<int:customer_id>")
@@ -145,6 +158,68 @@ def update_customer(customer_id: int):
         accounts.update_customer(g.staff, customer_id, data)
 
     return perform(action, "客户资料已保存", _detail(customer_id))
+
+
+def _save_address(customer_id: int, address_id: int | None):
+    """新增 / 修改收货地址 on the customer's page; a mistake shows the form again as typed."""
+    typed = request.form.to_dict()
+    typed["is_default"] = "default" in request.form
+    try:
+        data = load_form(AddressIn, request.form)
+        if address_id is None:
+            accounts.add_address(g.staff, customer_id, data)
+        else:
+            accounts.update_address(g.staff, customer_id, address_id, data)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        form = {"id": address_id, "values": typed}
+        return _customer_page(customer_id, form, describe(exc, ADDRESS_LABELS))
+    flash("收货地址已保存", "success")
+    return redirect(_detail(customer_id) + "#addresses", code=303)
+
+
+@bp.post("/customers/<int:customer_id>/addresses")
+@console_login("customers.manage")
+def add_address(customer_id: int):
+    return _save_address(customer_id, None)
+
+
+@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>")
+@console_login("customers.manage")
+def update_address(customer_id: int, address_id: int):
+    return _save_address(customer_id, address_id)
+
+
+@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/default")
+@console_login("customers.manage")
+def default_address(customer_id: int, address_id: int):
+    return perform(
+        lambda: accounts.update_address(g.staff, customer_id, address_id, {"is_default": True}),
+        "已设为默认收货地址",
+        _detail(customer_id) + "#addresses",
+    )
+
+
+@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/delete")
+@console_login("customers.manage")
+def delete_address(customer_id: int, address_id: int):
+    def action():
+        removed = accounts.delete_address(g.staff, customer_id, address_id)
+        return f"已删除收货地址：{removed.place_text()}"
+
+    return perform(action, "已删除收货地址", _detail(customer_id) + "#addresses")
+
+
+@bp.get("/regions.json")
+@console_login("customers.view")
+def region_data():
+    """省/市/区 for the address picker, in the official order (the file as vendored)."""
+    return Response(
+        regions.DATA.read_bytes(),
+        mimetype="application/json",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
 
 
 @bp.post("/customers/<int:customer_id>/prices")

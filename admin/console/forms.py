@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from flask import flash, redirect, render_template, request
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from admin.console.blueprint import bp
 from app.errors import AppError, ValidationFailed
-from app.validation import JsonBoolean, reject_unstorable
+from app.validation import reject_unstorable, relax
 
 # Field names as staff read them in error messages.
 FIELD_LABELS = {
@@ -71,20 +71,6 @@ def paging(total: int, page: int, per_page: int) -> dict:
     return {"total": total, "page": page, "pages": page_count(total, per_page)}
 
 
-def relax(schema: Schema) -> Schema:
-    """Form fields arrive as text: let integer fields accept their digits, as query strings do."""
-    for field in schema.fields.values():
-        if isinstance(field, fields.Integer):
-            field.strict = False
-        elif isinstance(field, JsonBoolean):  # a checkbox sends "1", "on" or "true"
-            field.truthy, field.falsy = fields.Boolean.truthy, fields.Boolean.falsy
-        elif isinstance(field, fields.Nested):
-            relax(field.schema)
-        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
-            relax(field.inner.schema)
-    return schema
-
-
 def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | None = None):
     """Validate form data with an API schema; blank fields count as not given.
 
@@ -107,26 +93,28 @@ def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | N
         raise ValidationFailed("提交的数据不正确", **exc.messages_dict) from None
 
 
-def _flatten(messages, prefix: str = "") -> list[str]:
+def _flatten(messages, labels: Mapping[str, str], prefix: str = "") -> list[str]:
     out = []
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            label = FIELD_LABELS.get(str(key), str(key))
+            label = labels.get(str(key), str(key))
             if str(key).isdigit():
                 label = f"第 {int(key) + 1} 行"
-            out += _flatten(value, f"{prefix}{label} " if prefix or label else "")
+            out += _flatten(value, labels, f"{prefix}{label} " if prefix or label else "")
     elif isinstance(messages, list | tuple):
         for item in messages:
-            out += _flatten(item, prefix)
+            out += _flatten(item, labels, prefix)
     else:
         out.append(f"{prefix.strip()}：{messages}" if prefix else str(messages))
     return out
 
 
-def describe(exc: AppError) -> str:
-    """The error's message, and for bad input what is wrong with which field."""
+def describe(exc: AppError, labels: Mapping[str, str] | None = None) -> str:
+    """The error's message, and for bad input what is wrong with which field (`labels`: the
+    form's own names for its fields, over the console's usual ones)."""
     if isinstance(exc, ValidationFailed) and exc.details:
-        return f"{exc.message}：" + "；".join(_flatten(exc.details))
+        labels = {**FIELD_LABELS, **(labels or {})}
+        return f"{exc.message}：" + "；".join(_flatten(exc.details, labels))
     return exc.message
 
 

@@ -47,6 +47,32 @@
     }
   });
 
+  // A form that asks first (deleting something): data-confirm is the question.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  // 省/市/区 pickers: a province offers its cities, a city its districts (data fetched once).
+  let regions = null;
+  document.addEventListener("change", async function (event) {
+    const picker = event.target.closest(".region-picker");
+    if (!picker || event.target.name === "district") return;
+    regions = regions || await (await fetch(picker.dataset.regions, { credentials: "same-origin" })).json();
+    const [province, city, district] = ["province", "city", "district"].map(function (name) {
+      return picker.querySelector("select[name=" + name + "]");
+    });
+    const cities = regions[province.value] || {};
+    const offer = function (select, names) {
+      select.replaceChildren(new Option("请选择", ""), ...names.map(function (n) { return new Option(n, n); }));
+    };
+    if (event.target === province) {
+      offer(city, Object.keys(cities));
+      if (city.options.length === 2) city.selectedIndex = 1;  // a municipality
+    }
+    offer(district, cities[city.value] || []);
+  });
+
   const EMPTY = { text: "暂无数据", left: "center", top: "middle", textStyle: { color: "#999", fontSize: 14 } };
 
   function chart(id, option, empty) {

@@ -19,6 +19,7 @@ from app.core import catalog, organisation, receivables
 from app.core.models import Customer, CustomerPrice, Product, Receipt, Staff
 from app.errors import NotFound
 from app.mall import accounts
+from app.mall import addresses as customer_addresses
 from app.mall.models import Invitation
 from app.notify import reach
 from app.timeutil import local_today
@@ -123,3 +124,31 @@ def send_invitation_sms(staff: Staff, customer_id: int, phone: str | None) -> In
 def reachability(staff: Staff, customer_id: int) -> dict:
     require(staff, "customers.view")
     return reach.reachability(customer_in_scope(staff, customer_id))
+
+
+def addresses(staff: Staff, customer_id: int) -> list:
+    """A customer's delivery addresses (the same records the dealer keeps on the phone)."""
+    require(staff, "customers.view")
+    customer_in_scope(staff, customer_id)
+    return customer_addresses.addresses_of(customer_id)
+
+
+def add_address(staff: Staff, customer_id: int, data: dict):
+    """Raises: Forbidden, NotFound (also outside the caller's scope), ValidationFailed."""
+    require(staff, "customers.manage")
+    customer_in_scope(staff, customer_id)
+    return customer_addresses.add(customer_id, data)
+
+
+def update_address(staff: Staff, customer_id: int, address_id: int, data: dict):
+    """Raises: Forbidden, NotFound (also outside the caller's scope), ValidationFailed."""
+    require(staff, "customers.manage")
+    customer_in_scope(staff, customer_id)
+    return customer_addresses.update(customer_id, address_id, data)
+
+
+def delete_address(staff: Staff, customer_id: int, address_id: int):
+    """Raises: Forbidden, NotFound (also outside the caller's scope)."""
+    require(staff, "customers.manage")
+    customer_in_scope(staff, customer_id)
+    return customer_addresses.delete(customer_id, address_id)

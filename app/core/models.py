@@ -110,17 +110,32 @@ class Customer(BaseModel):
 
 
 class CustomerAddress(BaseModel):
-    """A delivery address of a customer; orders keep a copy of the one they were sent to."""
+    """A delivery address of a customer; orders keep a copy of the one they were sent to.
+
+    `address` is the street and number; province, city and district are blank only on addresses
+    written before they were asked for (the street then holds the whole address)."""
 
     customer = ForeignKeyField(Customer, backref="addresses", on_delete="CASCADE")
     contact = CharField(max_length=64)
     phone = CharField(max_length=32)
+    province = CharField(max_length=32, default="")
+    city = CharField(max_length=32, default="")
+    district = CharField(max_length=32, default="")
     address = CharField(max_length=255)
     is_default = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
 
+    @property
+    def region(self) -> str:
+        """省市区 as an address is written: a municipality is named once (上海市浦东新区)."""
+        city = "" if self.city == self.province else self.city
+        return f"{self.province}{city}{self.district}"
+
+    def place_text(self) -> str:
+        return f"{self.region}{self.address}"
+
     def as_text(self) -> str:
-        return f"{self.contact} {self.phone} {self.address}"
+        return f"{self.contact} {self.phone} {self.place_text()}"
 
 
 class CustomerPrice(BaseModel):

@@ -248,8 +248,11 @@ _ORDER_COLUMNS = (
 )
 _ORDER_VALUES = ", ".join(["%s"] * len(_ORDER_FIELDS))
 # With no address chosen, the customer's default address (else the one on the customer).
+# The text is CustomerAddress.as_text() written in SQL: a municipality is named once.
 _DEFAULT_ADDRESS = (
-    "COALESCE((SELECT a.contact || ' ' || a.phone || ' ' || a.address FROM customer_address a"
+    "COALESCE((SELECT a.contact || ' ' || a.phone || ' ' || a.province"
+    " || CASE WHEN a.city = a.province THEN '' ELSE a.city END || a.district || a.address"
+    " FROM customer_address a"
     " WHERE a.customer_id = %s ORDER BY a.is_default DESC, a.id LIMIT 1), %s)"
 )
 # PostgreSQL numbers the order in the insert itself: SO + date + the id, at least 6 digits.

@@ -31,6 +31,39 @@
     if (form) { form.requestSubmit(); }
   });
 
+  // 省/市/区: picking a province offers its cities, a city its districts. The page comes with the
+  // options of what is chosen; the rest are fetched once, when the first choice changes.
+  var regions = null;
+  function withRegions(picker, then) {
+    if (regions) { then(regions); return; }
+    fetch(picker.dataset.regions, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { regions = data; then(data); });
+  }
+
+  function fill(select, names, blank) {
+    select.innerHTML = "";
+    select.appendChild(new Option(blank, ""));
+    names.forEach(function (name) { select.appendChild(new Option(name, name)); });
+  }
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    var picker = select.closest && select.closest(".region-picker");
+    if (!picker || select.name === "district") { return; }
+    var province = picker.querySelector("select[name=province]");
+    var city = picker.querySelector("select[name=city]");
+    var district = picker.querySelector("select[name=district]");
+    withRegions(picker, function (data) {
+      var cities = data[province.value] || {};
+      if (select === province) {
+        fill(city, Object.keys(cities), "请选择城市");
+        if (city.options.length === 2) { city.selectedIndex = 1; }  // a municipality
+      }
+      fill(district, cities[city.value] || [], "请选择区县");
+    });
+  });
+
   function locate(form) {
     var status = form.querySelector(".geo-status");
     if (!navigator.geolocation) {

@@ -1,0 +1,230 @@
+"""Delivery addresses on the phone: the dealer's own address book, and a rep's for each of their
+stores. One address book, one set of pages; what differs is whose customer it is and where its
+pages live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from app.errors import AppError
+from app.field import visits
+from app.mall import addresses, regions
+from app.schemas import ADDRESS_LABELS, AddressIn
+from app.validation import relax
+from h5.blueprint import bp
+from h5.forms import parse_form
+from h5.session import current_user, h5_login, safe_next
+
+dealer = h5_login("dealer")
+rep = h5_login("rep")
+
+
+@dataclass(frozen=True)
+class Book:
+    """Whose address book a page shows, and the endpoints of its pages."""
+
+    customer_id: int
+    title: str
+    layout: str
+    prefix: str  # "h5.address" (the dealer's) or "h5.rep_address" (a store's, for its rep)
+    args: dict
+
+    def url(self, page: str, **kwargs) -> str:
+        return url_for(f"{self.prefix}_{page}", **self.args, **kwargs)
+
+
+def _dealer_book() -> Book:
+    return Book(current_user().customer_id, "收货地址", "h5/_dealer.html", "h5.address", {})
+
+
+def _rep_book(customer_id: int) -> Book:
+    customer = visits.own_customer(current_user().staff, customer_id)
+    return Book(
+        customer.id,
+        f"{customer.name} 的收货地址",
+        "h5/_rep.html",
+        "h5.rep_address",
+        {"customer_id": customer.id},
+    )
+
+
+def _next() -> str:
+    """The page that sent the dealer here (the cart), to go back to; only our own pages."""
+    target = request.values.get("next")
+    return safe_next(target) if target else ""
+
+
+def _back(book: Book) -> str:
+    return _next() or book.url("list")
+
+
+def _list(book: Book):
+    return render_template(
+        "h5/addresses.html",
+        book=book,
+        items=addresses.addresses_of(book.customer_id),
+        next=_next(),
+    )
+
+
+def _form(book: Book, address=None, typed=None, error=None):
+    values = typed if typed is not None else _values(address)
+    return render_template(
+        "h5/address_form.html",
+        book=book,
+        address=address,
+        values=values,
+        provinces=regions.regions(),
+        error=error,
+        next=_next(),
+    ), 422 if error else 200
+
+
+def _values(address) -> dict:
+    if address is None:
+        return {"is_default": False}
+    return {k: getattr(address, k) for k in (*addresses.FIELDS, "is_default")}
+
+
+def _save(book: Book, address_id: int | None):
+    """Create or change an address from the form; a mistake keeps what was typed."""
+    typed = request.form.to_dict()
+    typed["is_default"] = "default" in request.form
+    try:
+        data = parse_form(relax(AddressIn()), request.form)
+        if address_id is None:
+            addresses.add(book.customer_id, data)
+        else:
+            addresses.update(book.customer_id, address_id, data)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        found = addresses.address_of(book.customer_id, address_id) if address_id else None
+        return _form(book, found, typed, _message(exc))
+    flash("收货地址已保存", "success")
+    return redirect(_back(book))
+
+
+def _message(exc: AppError) -> str:
+    """The error as the form's reader needs it: which field, in words."""
+    fields = [label for key, label in ADDRESS_LABELS.items() if key in exc.details]
+    if exc.message == "提交的内容不正确" and fields:
+        return f"请检查：{'、'.join(fields)}"
+    return exc.message
+
+
+def _delete(book: Book, address_id: int):
+    removed = addresses.delete(book.customer_id, address_id)
+    flash(f"已删除收货地址：{removed.place_text()}", "success")
+    return redirect(book.url("list"))
+
+
+def _make_default(book: Book, address_id: int):
+    addresses.update(book.customer_id, address_id, {"is_default": True})
+    flash("已设为默认收货地址", "success")
+    return redirect(_back(book))
+
+
+# --- the dealer's address book ---------------------------------------------------------
+
+
+@bp.get("/addresses")
+@dealer
+def address_list():
+    return _list(_dealer_book())
+
+
+@bp.get("/addresses/new")
+@dealer
+def address_new():
+    return _form(_dealer_book())
+
+
+@bp.post("/addresses")
+@dealer
+def address_create():
+    return _save(_dealer_book(), None)
+
+
+@bp.get("/addresses/<int:address_id>")
+@dealer
+def address_edit(address_id: int):
+    book = _dealer_book()
+    return _form(book, addresses.address_of(book.customer_id, address_id))
+
+
+@bp.post("/addresses/<int:address_id>")
+@dealer
+def address_update(address_id: int):
+    return _save(_dealer_book(), address_id)
+
+
+@bp.post("/addresses/<int:address_id>/delete")
+@dealer
+def address_delete(address_id: int):
+    return _delete(_dealer_book(), address_id)
+
+
+@bp.post("/addresses/<int:address_id>/default")
+@dealer
+def address_default(address_id: int):
+    return _make_default(_dealer_book(), address_id)
+
+
+# --- a store's address book, kept by its rep ----------------------------------------------
+
+
+@bp.get("/rep/customers/<int:customer_id>/addresses")
+@rep
+def rep_address_list(customer_id: int):
+    return _list(_rep_book(customer_id))
+
+
+@bp.get("/rep/customers/<int:customer_id>/addresses/new")
+@rep
+def rep_address_new(customer_id: int):
+    return _form(_rep_book(customer_id))
+
+
+@bp.post("/rep/customers/<int:customer_id>/addresses")
+@rep
+def rep_address_create(customer_id: int):
+    return _save(_rep_book(customer_id), None)
+
+
+@bp.get("/rep/customers/<int:customer_id>/addresses/<int:address_id>")
+@rep
+def rep_address_edit(customer_id: int, address_id: int):
+    book = _rep_book(customer_id)
+    return _form(book, addresses.address_of(book.customer_id, address_id))
+
+
+@bp.post("/rep/customers/<int:customer_id>/addresses/<int:address_id>")
+@rep
+def rep_address_update(customer_id: int, address_id: int):
+    return _save(_rep_book(customer_id), address_id)
+
+
+@bp.post("/rep/customers/<int:customer_id>/addresses/<int:address_id>/delete")
+@rep
+def rep_address_delete(customer_id: int, address_id: int):
+    return _delete(_rep_book(customer_id), address_id)
+
+
+@bp.post("/rep/customers/<int:customer_id>/addresses/<int:address_id>/default")
+@rep
+def rep_address_default(customer_id: int, address_id: int):
+    return _make_default(_rep_book(customer_id), address_id)
+
+
+@bp.get("/regions.json")
+def region_data():
+    """省/市/区 for the address pickers: the same for everyone, cached by the phone for a day."""
+    # The file as vendored, not jsonify (which sorts keys): provinces in the official order.
+    return Response(
+        regions.DATA.read_bytes(),
+        mimetype="application/json",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

@@ -1,0 +1,147 @@
+"""Delivery addresses in the browser: the dealer keeps an address book on the phone and the cart
+offers it; what customer service changes in the console is what the dealer's cart offers; a rep
+keeps a store's addresses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.core.models import Order
+from app.mall import accounts, cart
+from app.mall.models import WechatUser
+from devkit.factories import make_customer, make_staff
+
+
+def bound_dealer(wechat, shop, person: str):
+    phone = wechat(person)
+    phone.bind(accounts.create_invitation("dealer", customer_id=shop.customer.id).code)
+    user = WechatUser.get(WechatUser.oa_openid == f"sandbox-oa-{person}")
+    cart.set_item(user.id, shop.tea.id, 2)
+    return phone
+
+
+def pick_region(page, province: str, city: str, district: str) -> None:
+    page.get_by_label("省份").select_option(province)
+    page.get_by_label("城市").select_option(city)  # offered once the province is picked
+    page.get_by_label("区县").select_option(district)
+
+
+def test_a_dealer_adds_a_default_address_and_the_order_goes_there(wechat, shop):
+    dealer = bound_dealer(wechat, shop, "address-dealer")
+    page = dealer.page
+    dealer.go("/h5/account")
+    page.get_by_role("link", name="收货地址").click()
+    page.get_by_role("link", name="新增收货地址").click()
+    page.get_by_label("收货人").fill("李店长")
+    page.get_by_label("联系电话").fill("13912345678")
+    pick_region(page, "广东省", "广州市", "天河区")
+    page.get_by_label("详细地址").fill("体育西路 191 号中石化大厦 B 座")
+    page.get_by_label("设为默认收货地址").check()
+    dealer.shot("address-new")
+    dealer.button("保存").click()
+    page.get_by_text("收货地址已保存").wait_for()
+    first = page.locator(".address-card").first
+    assert (
+        "广东省广州市天河区体育西路 191 号" in first.inner_text() and "默认" in first.inner_text()
+    )
+    dealer.shot("addresses")
+
+    dealer.go("/h5/cart")
+    chosen = page.locator("input[name=address_id]:checked")
+    assert "李店长" in page.locator(f"label[for={chosen.get_attribute('id')}]").inner_text()
+    dealer.shot("cart-addresses")
+    dealer.button("提交订单").click()
+    page.wait_for_url(f"{dealer.base}/h5/orders/*")
+    order = Order.get(Order.customer == shop.customer.id)
+    assert order.address == "李店长 13912345678 广东省广州市天河区体育西路 191 号中石化大厦 B 座"
+    assert "体育西路 191 号" in page.content()
+    assert dealer.errors == []
+
+
+def test_a_dealer_picks_another_address_in_the_cart(wechat, shop):
+    dealer = bound_dealer(wechat, shop, "address-picker")
+    page = dealer.page
+    dealer.go("/h5/cart")
+    page.get_by_role("link", name="管理收货地址").click()
+    page.get_by_role("link", name="新增收货地址").click()
+    page.get_by_label("收货人").fill("仓库收货")
+    page.get_by_label("联系电话").fill("021-5888 6666")
+    pick_region(page, "上海市", "上海市", "嘉定区")
+    page.get_by_label("详细地址").fill("嘉定工业区叶城路 1118 号")
+    dealer.button("保存").click()
+    page.wait_for_url(f"{dealer.base}/h5/cart")  # back where the dealer came from
+    page.get_by_text("仓库收货").click()  # the radio's label
+    dealer.button("提交订单").click()
+    page.wait_for_url(f"{dealer.base}/h5/orders/*")
+    order = Order.get(Order.customer == shop.customer.id)
+    assert order.address == "仓库收货 021-5888 6666 上海市嘉定区嘉定工业区叶城路 1118 号"
+    assert dealer.errors == []
+
+
+def test_a_wrong_phone_keeps_what_the_dealer_typed_and_says_which_field(wechat, shop):
+    dealer = bound_dealer(wechat, shop, "address-typo")
+    page = dealer.page
+    dealer.go("/h5/addresses/new")
+    page.get_by_label("收货人").fill("赵六")
+    page.get_by_label("联系电话").fill("打电话给我")
+    pick_region(page, "浙江省", "杭州市", "西湖区")
+    page.get_by_label("详细地址").fill("文三路 90 号")
+    dealer.button("保存").click()
+    page.get_by_role("alert").wait_for()
+    assert "联系电话" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("收货人").input_value() == "赵六"
+    assert page.get_by_label("区县").input_value() == "西湖区"
+    dealer.shot("address-error")
+    dealer.errors = [e for e in dealer.errors if "422" not in e]  # that refusal was the point
+    assert dealer.errors == []
+
+
+def test_what_customer_service_changes_in_the_console_is_what_the_cart_offers(wechat, desk, shop):
+    dealer = bound_dealer(wechat, shop, "address-console")
+    admin = desk(make_staff("admin", username="address-admin").username)
+    page = admin.page
+    admin.go(f"/admin/customers/{shop.customer.id}")
+    page.locator("#addresses summary", has_text="修改此地址").first.click()
+    form = page.locator("form.address-form").first
+    form.get_by_label("联系电话").fill("13800001111")  # the address was written without one
+    form.get_by_label("省份").select_option("上海市")
+    form.get_by_label("城市").select_option("上海市")
+    form.get_by_label("区县").select_option("浦东新区")
+    form.get_by_label("详细地址").fill("张江路 88 号")
+    form.get_by_role("button", name="保存收货地址").click()
+    page.wait_for_selector(".flash-success")
+    assert admin.flash() == "收货地址已保存"
+    admin.shot("customer-addresses")
+
+    dealer.go("/h5/cart")
+    offered = dealer.page.locator("fieldset.delivery").inner_text()
+    assert "上海市浦东新区张江路 88 号" in offered and "1 号" not in offered
+    dealer.shot("cart-after-console-edit")
+    assert admin.errors == [] and dealer.errors == []
+
+
+def test_a_rep_adds_a_delivery_address_for_their_store(wechat, shop):
+    rep = make_staff("rep", shop.branch, username="address-rep", name="业务员小陈")
+    store = make_customer(
+        shop.branch,
+        shop.warehouse,
+        rep_id=rep.id,
+        lat=Decimal("31.2304"),
+        lng=Decimal("121.4737"),
+        name="静安便利店",
+    )
+    phone = wechat("address-rep")
+    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    page = phone.page
+    phone.go(f"/h5/rep/customers/{store.id}")
+    page.get_by_role("link", name="收货地址").click()
+    page.get_by_role("link", name="新增收货地址").click()
+    page.get_by_label("收货人").fill("静安店收货")
+    page.get_by_label("联系电话").fill("13700000000")
+    pick_region(page, "上海市", "上海市", "静安区")
+    page.get_by_label("详细地址").fill("南京西路 1601 号")
+    phone.button("保存").click()
+    page.get_by_text("收货地址已保存").wait_for()
+    assert "上海市静安区南京西路 1601 号" in page.locator(".address-card").first.inner_text()
+    phone.shot("rep-store-addresses")
+    assert phone.errors == []
