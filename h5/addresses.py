@@ -4,6 +4,7 @@ pages live."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -127,96 +128,35 @@ def _make_default(book: Book, address_id: int):
     return redirect(_back(book))
 
 
-# --- the dealer's address book ---------------------------------------------------------
+def _pages(name: str, rule: str, login, book: Callable[..., Book]) -> None:
+    """The address book's pages under `rule`, for the users `login` lets in; `book` gives the
+    address book from the rule's arguments."""
+
+    def page(suffix: str, path: str, method: str, handler) -> None:
+        def view(address_id: int | None = None, **kwargs):
+            return handler(book(**kwargs), address_id)
+
+        endpoint = f"{name}_{suffix}"
+        view.__name__ = endpoint
+        bp.add_url_rule(f"{rule}{path}", endpoint, login(view), methods=[method])
+
+    page("list", "", "GET", lambda b, _: _list(b))
+    page("new", "/new", "GET", lambda b, _: _form(b))
+    page("create", "", "POST", lambda b, _: _save(b, None))
+    page(
+        "edit",
+        "/<int:address_id>",
+        "GET",
+        lambda b, a: _form(b, addresses.address_of(b.customer_id, a)),
+    )
+    page("update", "/<int:address_id>", "POST", _save)
+    page("delete", "/<int:address_id>/delete", "POST", _delete)
+    page("default", "/<int:address_id>/default", "POST", _make_default)
 
 
-@bp.get("/addresses")
-@dealer
-def address_list():
-    return _list(_dealer_book())
-
-
-@bp.get("/addresses/new")
-@dealer
-def address_new():
-    return _form(_dealer_book())
-
-
-@bp.post("/addresses")
-@dealer
-def address_create():
-    return _save(_dealer_book(), None)
-
-
-@bp.get("/addresses/<int:address_id>")
-@dealer
-def address_edit(address_id: int):
-    book = _dealer_book()
-    return _form(book, addresses.address_of(book.customer_id, address_id))
-
-
-@bp.post("/addresses/<int:address_id>")
-@dealer
-def address_update(address_id: int):
-    return _save(_dealer_book(), address_id)
-
-
-@bp.post("/addresses/<int:address_id>/delete")
-@dealer
-def address_delete(address_id: int):
-    return _delete(_dealer_book(), address_id)
-
-
-@bp.post("/addresses/<int:address_id>/default")
-@dealer
-def address_default(address_id: int):
-    return _make_default(_dealer_book(), address_id)
-
-
-# --- a store's address book, kept by its rep ----------------------------------------------
-
-
-@bp.get("/rep/customers/<int:customer_id>/addresses")
-@rep
-def rep_address_list(customer_id: int):
-    return _list(_rep_book(customer_id))
-
-
-@bp.get("/rep/customers/<int:customer_id>/addresses/new")
-@rep
-def rep_address_new(customer_id: int):
-    return _form(_rep_book(customer_id))
-
-
-@bp.post("/rep/customers/<int:customer_id>/addresses")
-@rep
-def rep_address_create(customer_id: int):
-    return _save(_rep_book(customer_id), None)
-
-
-@bp.get("/rep/customers/<int:customer_id>/addresses/<int:address_id>")
-@rep
-def rep_address_edit(customer_id: int, address_id: int):
-    book = _rep_book(customer_id)
-    return _form(book, addresses.address_of(book.customer_id, address_id))
-
-
-@bp.post("/rep/customers/<int:customer_id>/addresses/<int:address_id>")
-@rep
-def rep_address_update(customer_id: int, address_id: int):
-    return _save(_rep_book(customer_id), address_id)
-
-
-@bp.post("/rep/customers/<int:customer_id>/addresses/<int:address_id>/delete")
-@rep
-def rep_address_delete(customer_id: int, address_id: int):
-    return _delete(_rep_book(customer_id), address_id)
-
-
-@bp.post("/rep/customers/<int:customer_id>/addresses/<int:address_id>/default")
-@rep
-def rep_address_default(customer_id: int, address_id: int):
-    return _make_default(_rep_book(customer_id), address_id)
+# The dealer's own address book, and each store's for its rep.
+_pages("address", "/addresses", dealer, _dealer_book)
+_pages("rep_address", "/rep/customers/<int:customer_id>/addresses", rep, _rep_book)
 
 
 @bp.get("/regions.json")

@@ -20,10 +20,14 @@ def bound_dealer(wechat, shop, person: str):
     return phone
 
 
-def pick_region(page, province: str, city: str, district: str) -> None:
+def fill_address(page, contact: str, phone: str, region: tuple[str, str, str], street: str):
+    page.get_by_label("收货人").fill(contact)
+    page.get_by_label("联系电话").fill(phone)
+    province, city, district = region
     page.get_by_label("省份").select_option(province)
     page.get_by_label("城市").select_option(city)  # offered once the province is picked
     page.get_by_label("区县").select_option(district)
+    page.get_by_label("详细地址").fill(street)
 
 
 def test_a_dealer_adds_a_default_address_and_the_order_goes_there(wechat, shop):
@@ -32,10 +36,13 @@ def test_a_dealer_adds_a_default_address_and_the_order_goes_there(wechat, shop):
     dealer.go("/h5/account")
     page.get_by_role("link", name="收货地址").click()
     page.get_by_role("link", name="新增收货地址").click()
-    page.get_by_label("收货人").fill("李店长")
-    page.get_by_label("联系电话").fill("13912345678")
-    pick_region(page, "广东省", "广州市", "天河区")
-    page.get_by_label("详细地址").fill("体育西路 191 号中石化大厦 B 座")
+    fill_address(
+        page,
+        "李店长",
+        "13912345678",
+        ("广东省", "广州市", "天河区"),
+        "体育西路 191 号中石化大厦 B 座",
+    )
     page.get_by_label("设为默认收货地址").check()
     dealer.shot("address-new")
     dealer.button("保存").click()
@@ -64,10 +71,13 @@ def test_a_dealer_picks_another_address_in_the_cart(wechat, shop):
     dealer.go("/h5/cart")
     page.get_by_role("link", name="管理收货地址").click()
     page.get_by_role("link", name="新增收货地址").click()
-    page.get_by_label("收货人").fill("仓库收货")
-    page.get_by_label("联系电话").fill("021-5888 6666")
-    pick_region(page, "上海市", "上海市", "嘉定区")
-    page.get_by_label("详细地址").fill("嘉定工业区叶城路 1118 号")
+    fill_address(
+        page,
+        "仓库收货",
+        "021-5888 6666",
+        ("上海市", "上海市", "嘉定区"),
+        "嘉定工业区叶城路 1118 号",
+    )
     dealer.button("保存").click()
     page.wait_for_url(f"{dealer.base}/h5/cart")  # back where the dealer came from
     page.get_by_text("仓库收货").click()  # the radio's label
@@ -82,10 +92,7 @@ def test_a_wrong_phone_keeps_what_the_dealer_typed_and_says_which_field(wechat, 
     dealer = bound_dealer(wechat, shop, "address-typo")
     page = dealer.page
     dealer.go("/h5/addresses/new")
-    page.get_by_label("收货人").fill("赵六")
-    page.get_by_label("联系电话").fill("打电话给我")
-    pick_region(page, "浙江省", "杭州市", "西湖区")
-    page.get_by_label("详细地址").fill("文三路 90 号")
+    fill_address(page, "赵六", "打电话给我", ("浙江省", "杭州市", "西湖区"), "文三路 90 号")
     dealer.button("保存").click()
     page.get_by_role("alert").wait_for()
     assert "联系电话" in page.get_by_role("alert").inner_text()
@@ -136,10 +143,9 @@ def test_a_rep_adds_a_delivery_address_for_their_store(wechat, shop):
     phone.go(f"/h5/rep/customers/{store.id}")
     page.get_by_role("link", name="收货地址").click()
     page.get_by_role("link", name="新增收货地址").click()
-    page.get_by_label("收货人").fill("静安店收货")
-    page.get_by_label("联系电话").fill("13700000000")
-    pick_region(page, "上海市", "上海市", "静安区")
-    page.get_by_label("详细地址").fill("南京西路 1601 号")
+    fill_address(
+        page, "静安店收货", "13700000000", ("上海市", "上海市", "静安区"), "南京西路 1601 号"
+    )
     phone.button("保存").click()
     page.get_by_text("收货地址已保存").wait_for()
     assert "上海市静安区南京西路 1601 号" in page.locator(".address-card").first.inner_text()
