@@ -247,7 +247,11 @@ class AddressIn(Schema):
 
     contact = fields.String(required=True, validate=validate.Length(min=1, max=32))
     phone = fields.String(
-        required=True, validate=validate.Regexp(PHONE, error="请填写正确的联系电话")
+        required=True,
+        validate=[
+            validate.Length(max=20),
+            validate.Regexp(PHONE, error="请填写正确的联系电话"),
+        ],
     )
     province = fields.String(required=True, validate=validate.Length(min=1, max=32))
     city = fields.String(required=True, validate=validate.Length(min=1, max=32))

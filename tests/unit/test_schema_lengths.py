@@ -51,6 +51,8 @@ STORED_IN = {
     "SubmitForm": core.Order,
     "RepOrderForm": core.Order,
     "ReturnRequestIn": core.ReturnRequest,
+    "AddressIn": core.CustomerAddress,
+    "AddressChangeIn": core.CustomerAddress,
 }
 # (schema, field) -> the column it is stored in, where the names differ or the schema is a
 # command rather than a row.
