@@ -27,13 +27,13 @@ seed: migrate
 run: seed
 	export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
-	$(BIN)/huey_consumer app.tasks.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
+	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
 	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Delivers notifications (huey consumer): SqliteHuey in instance/, or RedisHuey with REDIS_URL.
 worker: migrate
-	$(BIN)/huey_consumer app.tasks.huey --workers 2 --worker-type thread
+	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread
 
 sandbox: install
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT)

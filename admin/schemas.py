@@ -6,6 +6,7 @@ import json
 
 from marshmallow import Schema, fields, validate
 
+from app.approval.rules import DOCUMENT_TYPES
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.rules import OrderStatus, SettlementMethod
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
@@ -485,14 +486,34 @@ class RuleStepIn(Schema):
 
 class RuleIn(Schema):
     name = fields.String(required=True, validate=short_name)
+    # Which document the rule governs; rules made before documents were named govern orders.
+    document = fields.String(
+        load_default="order", validate=validate.OneOf(DOCUMENT_TYPES, error="单据类型无效")
+    )
     condition = fields.Dict(load_default=dict)
     steps = fields.List(fields.Nested(RuleStepIn), required=True, validate=validate.Length(max=10))
     priority = fields.Integer(load_default=100, validate=validate.Range(min=0, max=100000))
 
 
+class RulePatchIn(Schema):
+    """Any of a rule's fields; what is left out stays as it is."""
+
+    name = fields.String(validate=short_name)
+    document = fields.String(validate=validate.OneOf(DOCUMENT_TYPES, error="单据类型无效"))
+    condition = fields.Dict()
+    steps = fields.List(fields.Nested(RuleStepIn), validate=validate.Length(max=10))
+    priority = fields.Integer(validate=validate.Range(min=0, max=100000))
+    active = fields.Boolean()
+
+
+class RuleQueryIn(Schema):
+    document = fields.String(validate=validate.OneOf(DOCUMENT_TYPES, error="单据类型无效"))
+
+
 class RuleOut(Schema):
     id = fields.Integer()
     name = fields.String()
+    document = fields.String()
     priority = fields.Integer()
     condition = fields.Function(lambda r: json.loads(r.condition))
     steps = fields.Function(lambda r: json.loads(r.steps))

@@ -1,81 +1,11 @@
-"""Dealer Mall: create_app(config) is the one place that wires everything."""
+"""Dealer Mall: the backend of a manufacturer's dealer ordering mall inside WeChat.
 
-from __future__ import annotations
-
-import logging
-
-from flask import Flask, request
-
-from app.db import db
-from app.extensions import init_extensions
-from app.runtime import init_services, redis
-from app.web_sessions import init_sessions
-from config import get_config
+`create_app` builds the web application (app/web.py does). Importing this package loads nothing
+else, so the domain (app.core, app.mall, …) imports without Flask.
+"""
 
 
-def create_app(config=None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
-    if config is None:
-        config = get_config()
-    elif isinstance(config, str):
-        config = get_config(config)
-    else:
-        config.validate()
-    app.config.from_object(config)
-    app.json.ensure_ascii = False
-    init_services(app.config)
-    init_extensions(app)
-    init_sessions(app, redis.client)
-    register_db_hooks(app)
-    register_blueprints(app)
-    register_error_handlers(app)
-    register_commands(app)
-    return app
+def create_app(config=None):
+    from app.web import create_app as build
 
-
-def register_db_hooks(app: Flask) -> None:
-    in_memory = app.config["DATABASE_URL"].endswith(":memory:")
-
-    @app.before_request
-    def _connect():
-        # The health check opens its own connection, so it can report a database that is down.
-        if not in_memory and request.endpoint != "health.healthz":
-            db.connect(reuse_if_open=True)
-
-    @app.teardown_request
-    def _close(exc):
-        if not in_memory and not db.is_closed():
-            db.close()
-
-
-def register_blueprints(app: Flask) -> None:
-    import h5
-    import miniprogram_api
-    from admin import api as admin_api
-    from admin import console
-    from app.api import init_api
-    from app.health import bp as health_bp
-    from app.wechat.views import bp as wechat_bp
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(wechat_bp)
-    api = init_api(app)
-    miniprogram_api.register(api)
-    admin_api.register(api)
-    console.register(app)
-    h5.register(app)
-
-
-def register_error_handlers(app: Flask) -> None:
-    from app.http import register_error_handlers as register
-
-    register(app)
-
-
-def register_commands(app: Flask) -> None:
-    from app.cli import register_commands as register
-
-    register(app)
-
-
-logging.getLogger("peewee").setLevel(logging.INFO)
+    return build(config)

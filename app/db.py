@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +15,9 @@ from urllib.parse import urlparse
 from peewee import (
     BigIntegerField,
     DatabaseProxy,
+    InterfaceError,
     Model,
+    OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
     Value,
@@ -22,6 +26,8 @@ from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
 from app.money import CENT, to_fen
+
+log = logging.getLogger(__name__)
 
 db = DatabaseProxy()
 
@@ -197,3 +203,45 @@ def make_database(url: str, pool_size: int = 20):
             **kwargs,
         )
     raise ValueError(f"unsupported DATABASE_URL scheme: {scheme!r}")
+
+
+def guarded_add(column, row_id: int, qty: int, ceiling, **also):
+    """`column += qty` on one row only while it stays within `ceiling` (an expression over the
+    same row), with `also` (further columns set in the same UPDATE): one guarded statement, so
+    concurrent writers can never push it past the ceiling.
+
+    Returns None when it was added, else the row as it is now (for the error that says why).
+    """
+    model = column.model
+    changes = {column: column + qty, **{getattr(model, k): v for k, v in also.items()}}
+    updated = (
+        model.update(changes).where((model.id == row_id) & (column + qty <= ceiling)).execute()
+    )
+    return None if updated else model.get_by_id(row_id)
+
+
+def with_database(work: Callable, *args, attempts: int = 3):
+    """Run `work` on a database connection of its own; a connection the server dropped
+    (PostgreSQL restarted, a backend terminated) is thrown away and the work tried again on a
+    new one, instead of the task dying."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with db.connection_context():
+                return work(*args)
+        except (OperationalError, InterfaceError) as exc:
+            _discard_connection()
+            if attempt == attempts:
+                raise
+            log.warning("database connection lost (%s), trying again", exc)
+            time.sleep(0.2 * attempt)
+    return None
+
+
+def _discard_connection() -> None:
+    try:
+        if hasattr(db.obj, "manual_close"):
+            db.obj.manual_close()  # a pooled connection that failed must not go back to the pool
+        elif not db.is_closed():
+            db.close()
+    except Exception:  # already gone
+        log.debug("closing a lost connection failed", exc_info=True)

@@ -1,5 +1,6 @@
 """Every model of every context, in dependency order: what migrations must produce and tests create."""
 
+from app.approval.models import MODELS as APPROVAL_MODELS
 from app.auth.models import MODELS as AUTH_MODELS
 from app.core.models import MODELS as CORE_MODELS
 from app.field.models import MODELS as FIELD_MODELS
@@ -11,6 +12,7 @@ MODELS = [
     *CORE_MODELS,
     *AUTH_MODELS,
     *MALL_MODELS,
+    *APPROVAL_MODELS,
     *FIELD_MODELS,
     *NOTIFY_MODELS,
     *INTEGRATION_MODELS,

@@ -1,10 +1,7 @@
-"""Process-wide services shared by the web app and the huey worker: the database, Redis, the WeChat
-clients, and the settings of notifications, tokens and passwords.
+"""Process-wide clients shared by the web app and the worker: Redis and the WeChat clients.
 
-`init_services(settings)` is the one place that sets them; `create_app` calls it, and so does the
-worker at start-up without building a Flask app. Calling it again (a second app, several worker
-threads starting at once) is safe: everything is set under one lock, and a database already bound
-to the same URL is kept.
+They start unset; app.bootstrap configures them from settings (the database proxy lives in
+app/db.py). Modules that talk to Redis or WeChat import the holders from here.
 """
 
 from __future__ import annotations
@@ -14,10 +11,7 @@ from collections.abc import Mapping
 
 import redis as redis_lib
 
-from app.db import db, make_database
 from app.wechat.client import make_client
-
-_lock = threading.RLock()
 
 
 class RedisHolder:
@@ -80,47 +74,3 @@ class WeChatHolder:
 
 redis = RedisHolder()
 wechat = WeChatHolder()
-
-
-def settings_from(config) -> dict:
-    """A settings mapping from a Flask config or one of the config classes in config/."""
-    if isinstance(config, Mapping):
-        return dict(config)
-    return {key: getattr(config, key) for key in dir(config) if key.isupper()}
-
-
-def init_db(settings: Mapping) -> None:
-    """Bind the proxy once per process; a second app on the same URL reuses the same pool."""
-    url = settings["DATABASE_URL"]
-    current = db.obj
-    if current is None or getattr(current, "_dealer_mall_url", None) != url:
-        database = make_database(url, settings.get("DATABASE_POOL_SIZE", 20))
-        database._dealer_mall_url = url
-        db.initialize(database)
-
-
-def init_services(config) -> dict:
-    """Set every process-wide service from settings; returns the settings as a dict."""
-    from app.auth import services as staff_accounts
-    from app.auth import tokens
-    from app.integrations import webhooks
-    from app.mall import catalogue_cache
-    from app.notify import outbox
-    from app.notify.settings import NotifySettings
-    from app.notify.settings import configure as configure_notify
-
-    settings = settings_from(config)
-    with _lock:
-        init_db(settings)
-        redis.configure(settings.get("REDIS_URL"))
-        wechat.configure(settings)
-        tokens.configure(settings["SECRET_KEY"], settings["TOKEN_TTL_SECONDS"])
-        staff_accounts.configure(settings.get("PASSWORD_HASH_METHOD", "scrypt"))
-        configure_notify(NotifySettings.from_settings(settings))
-        outbox.install(enqueue=settings.get("NOTIFY_ENQUEUE", False))
-        webhooks.install(
-            allow_private=settings.get("WEBHOOK_ALLOW_PRIVATE", False),
-            enqueue=settings.get("NOTIFY_ENQUEUE", False),
-        )
-        catalogue_cache.configure(settings.get("REDIS_KEY_PREFIX", "dm"))
-    return settings

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.approval import services as approvals
 from app.auth.services import create_staff
 from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import AccountEntry, Customer, ReceiptAllocation, Receivable, Shipment
 from app.core.orders import LineRequest
 from app.db import db
-from app.mall import accounts, review
+from app.mall import accounts
 from app.money import money
 
 DEMO_INVITE_TTL = dt.timedelta(days=365)
@@ -338,17 +339,24 @@ def _seed_everything() -> None:
         for product in rng.sample(products, 3):
             special = money(level_price_table(product.list_price)[10] * Decimal("0.98"))
             catalog.set_customer_price(customer.id, product.id, special)
-    review.create_rule(
+    approvals.create_rule(
         "万元以上：分公司经理、总部副总依次审批",
         {"min_amount": "10000"},
         [{"role": "branch_manager"}, {"role": "hq_approver"}],
         priority=10,
     )
-    review.create_rule(
+    approvals.create_rule(
         "五千元以上：分公司经理审批",
         {"min_amount": "5000"},
         [{"role": "branch_manager"}],
         priority=20,
+    )
+    approvals.create_rule(
+        "退货五千元以上：分公司经理审批",
+        {"min_amount": "5000"},
+        [{"role": "branch_manager"}],
+        priority=20,
+        document="return",
     )
     _seed_orders(rng, customers, products, staff)
     for customer in (customers[0], customers[5]):

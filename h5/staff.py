@@ -11,7 +11,6 @@ from app.auth.permissions import ROLE_LABELS
 from app.backoffice import orders as staff_orders
 from app.core.rules import ACTION_LABELS, STATUS_LABELS
 from app.errors import AppError
-from app.mall import review
 from h5.blueprint import bp
 from h5.forms import parse_form
 from h5.session import current_user, h5_login
@@ -36,7 +35,7 @@ def _staff():
 @staff_only
 def staff_home():
     staff = _staff()
-    entries, total = review.review_queue(staff, 1, 50, mine=True)
+    entries, total = staff_orders.review_queue(staff, 1, 50, mine=True)
     return render_template(
         "h5/staff_home.html", staff=staff, entries=entries, total=total, roles=ROLE_LABELS
     )

@@ -97,9 +97,10 @@ def test_seed_demo_builds_a_believable_company_once(app):
     }
     assert Stock.select().where(Stock.on_hand > 0).count() > 40
     assert {o.status for o in Order.select()} >= {"pending_review", "shipped"}
-    from app.mall.models import ApprovalRule
+    from app.approval.models import ApprovalRule
 
-    assert [r.priority for r in ApprovalRule.select().order_by(ApprovalRule.priority)] == [10, 20]
+    order_rules = ApprovalRule.select().where(ApprovalRule.document == "order")
+    assert [r.priority for r in order_rules.order_by(ApprovalRule.priority)] == [10, 20]
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "seed skipped" in again.output
     assert Customer.select().count() == 10

@@ -16,7 +16,6 @@ from admin.schemas import (
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import orders
-from app.mall import review
 from app.schemas import AdminOrderOut
 from app.validation import paged
 
@@ -39,7 +38,7 @@ def list_orders(args):
 @bp.response(200, QueuePageOut)
 def review_queue(args):
     """Orders waiting for review or a signature, oldest first, with credit and stock per line."""
-    entries, total = review.review_queue(
+    entries, total = orders.review_queue(
         current_staff(), args["page"], args["per_page"], mine=args["mine"]
     )
     return paged(entries, args["page"], args["per_page"], total)

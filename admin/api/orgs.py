@@ -10,6 +10,8 @@ from admin.schemas import (
     RuleIn,
     RuleListOut,
     RuleOut,
+    RulePatchIn,
+    RuleQueryIn,
     StaffIn,
     StaffInvitationOut,
     StaffOut,
@@ -22,7 +24,6 @@ from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import accounts
 from app.backoffice import organisation as settings
-from app.mall.models import ApprovalRule
 from app.validation import PageIn, page_of_query
 
 bp = Blueprint("admin_orgs", __name__, url_prefix="/api/admin/v1", description="组织与设置")
@@ -102,10 +103,11 @@ def publish(data):
 
 @bp.get("/approval-rules")
 @staff_required("rules.view")
+@bp.arguments(RuleQueryIn, location="query")
 @bp.response(200, RuleListOut)
-def list_rules():
-    rules = ApprovalRule.select().order_by(ApprovalRule.priority, ApprovalRule.id)
-    return {"items": list(rules)}
+def list_rules(args):
+    """Every rule, by priority; `document` narrows them to one document type."""
+    return {"items": list(settings.approval_rules(current_staff(), args.get("document")))}
 
 
 @bp.post("/approval-rules")
@@ -115,3 +117,12 @@ def list_rules():
 def create_rule(data):
     """Conditions: min_amount, max_amount, branch_ids, customer_ids, min_discount_pct, credit_exceeded."""
     return settings.create_rule(current_staff(), data)
+
+
+@bp.patch("/approval-rules/<int:rule_id>")
+@staff_required("rules.manage")
+@bp.arguments(RulePatchIn)
+@bp.response(200, RuleOut)
+def update_rule(data, rule_id):
+    """Change any of a rule's fields; orders and returns already reviewed keep their steps."""
+    return settings.update_rule(current_staff(), rule_id, data)

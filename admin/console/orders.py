@@ -22,7 +22,6 @@ from app.backoffice import queries
 from app.core.models import Branch, Order, OrderLine
 from app.core.rules import ACTION_LABELS, STATUS_LABELS
 from app.errors import ValidationFailed
-from app.mall import review
 
 PER_PAGE = 20
 
@@ -32,7 +31,7 @@ PER_PAGE = 20
 def review_queue():
     """Customer service's page: pending orders oldest first, credit position and stock per line."""
     args = load_form(ReviewQueueQueryIn, request.args)
-    entries, total = review.review_queue(g.staff, args["page"], PER_PAGE, mine=args["mine"])
+    entries, total = staff_orders.review_queue(g.staff, args["page"], PER_PAGE, mine=args["mine"])
     template = "console/_queue_rows.html" if request.headers.get("HX-Request") else None
     return render_template(
         template or "console/review_queue.html",

@@ -19,6 +19,7 @@ from admin.schemas import (
     StockQueryIn,
     WarehouseIn,
 )
+from app.approval.rules import APPROVER_ROLES
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.backoffice import accounts, catalog
 from app.backoffice import organisation as settings
@@ -26,8 +27,7 @@ from app.backoffice.queries import notifications_query, warehouses_in_scope
 from app.core.models import Branch, Product, Warehouse
 from app.core.rules import ACTION_LABELS
 from app.db import utcnow
-from app.mall.approval import APPROVER_ROLES
-from app.mall.models import Announcement, ApprovalRule
+from app.mall.models import Announcement
 from app.notify import delivery
 
 PER_PAGE = 50
@@ -127,7 +127,7 @@ def _rule_form(form) -> dict:
 @console_login("rules.view")
 def rules():
     items = []
-    for rule in ApprovalRule.select().order_by(ApprovalRule.priority, ApprovalRule.id):
+    for rule in settings.approval_rules(g.staff):
         items.append(
             {
                 "rule": rule,

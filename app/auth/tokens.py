@@ -12,7 +12,7 @@ from app.errors import Unauthorized
 
 ALGORITHM = "HS256"
 
-# Set by init_services from the settings; nothing here reads the Flask app.
+# Set by app.bootstrap from the settings; nothing here reads the Flask app.
 _settings: dict = {"secret_key": None, "ttl_seconds": 7 * 24 * 3600}
 
 
@@ -22,7 +22,7 @@ def configure(secret_key: str, ttl_seconds: int) -> None:
 
 def _secret() -> str:
     if not _settings["secret_key"]:
-        raise RuntimeError("tokens are not configured: call init_services first")
+        raise RuntimeError("tokens are not configured: run app.bootstrap.bootstrap first")
     return _settings["secret_key"]
 
 

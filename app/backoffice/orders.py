@@ -1,19 +1,32 @@
-"""Orders for staff: the order page with what the caller may do, review actions, shipping."""
+"""Orders for staff, within their data scope: lists, the review queue, one order with what the
+caller may do, adjusting lines, signing (the approval engine, app/approval), rejecting, shipping.
+
+Customer service reviews first (step 0); the first approval rule for orders that matches then adds
+steps signed in order by the roles it names; the last signature pushes the order into core (stock
+reserved, credit held) in the same transaction. Every signature, adjustment and credit override is
+audited; an adjustment is also an order event the dealer hears of.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
+from app.approval import services as approvals
+from app.approval.rules import Document, Facts, allowed_actions, next_role
 from app.auth.scopes import actor, order_in_scope, require, scoped
 from app.backoffice import queries
+from app.core import credit, stock
 from app.core import orders as core_orders
-from app.core.models import Customer, Order, OrderEvent, Shipment, Staff
+from app.core.catalog import with_customer_prices
+from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment, Staff
 from app.core.queries import orders_by_id, orders_with_details, shipment_detail
-from app.errors import NotFound
-from app.mall import review
-from app.mall.approval import allowed_actions
-from app.mall.models import ApprovalStep, OrderAudit
+from app.core.rules import OrderStatus, line_amount
+from app.db import transaction, utcnow
+from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.mall.models import OrderAudit
+from app.money import money
 
 AUDIT_LABELS = {
     "review": "客服审核",
@@ -22,6 +35,36 @@ AUDIT_LABELS = {
     "credit_override": "超信用额度特批",
     "reject": "驳回",
 }
+
+
+def _audit(order_id: int, staff: Staff, action: str, before=None, after=None, reason: str = ""):
+    OrderAudit.create(
+        order=order_id,
+        staff=staff.id,
+        action=action,
+        before=json.dumps(before, ensure_ascii=False, default=str) if before is not None else "",
+        after=json.dumps(after, ensure_ascii=False, default=str) if after is not None else "",
+        reason=reason,
+    )
+
+
+def _document(order: Order, steps) -> Document:
+    return Document("order", order.status, steps)
+
+
+def order_facts(order: Order, customer: Customer) -> Facts:
+    lines = list(order.lines)
+    spendable = credit.available_to_spend(customer)
+    return Facts(
+        total=order.total,
+        list_total=money(sum((line_amount(ln.list_price, ln.qty) for ln in lines), Decimal(0))),
+        branch_id=customer.branch_id,
+        customer_id=customer.id,
+        credit_exceeded=spendable is not None and order.total > spendable,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
 
 
 def orders_page(staff: Staff, filters: dict, page: int, per_page: int) -> tuple[list[Order], int]:
@@ -44,11 +87,92 @@ def order_for(staff: Staff, order_id: int) -> Order:
 
 
 @dataclass
+class QueueEntry:
+    order: Order
+    customer: Customer
+    credit: dict
+    lines: list
+    steps: list
+    next_role: str | None
+
+
+def review_queue(
+    staff: Staff, page: int, per_page: int, mine: bool = False
+) -> tuple[list[QueueEntry], int]:
+    """Orders awaiting review or approval in the caller's scope, oldest first, with the customer's
+    credit position and the stock available for every line; `mine`: only those whose next
+    signature is the caller's role's."""
+    require(staff, "orders.view")
+    query = scoped(
+        Order.select(Order, Customer)
+        .join(Customer)
+        .where(Order.status == OrderStatus.PENDING_REVIEW.value),
+        staff,
+    )
+    if mine:
+        query = query.where(approvals.awaiting("order", Order.id, staff.role))
+    total = query.count()
+    page_orders = list(query.order_by(Order.created_at, Order.id).paginate(page, per_page))
+    return _entries(page_orders), total
+
+
+def review_entry(staff: Staff, order_id: int) -> QueueEntry:
+    """One order in the caller's scope with the facts a reviewer decides on (any status)."""
+    require(staff, "orders.view")
+    return _entries([order_in_scope(staff, order_id)])[0]
+
+
+def _entries(page_orders: list[Order]) -> list[QueueEntry]:
+    ids = [o.id for o in page_orders]
+    lines_by_order: dict[int, list] = {i: [] for i in ids}
+    for ln in (
+        OrderLine.select(OrderLine, Product)
+        .join(Product)
+        .where(OrderLine.order << ids)
+        .order_by(OrderLine.id)
+    ):
+        lines_by_order[ln.order_id].append(ln)
+    steps_by_order = approvals.steps_by_document("order", ids)
+    by_warehouse: dict[int, set] = {}
+    for o in page_orders:
+        by_warehouse.setdefault(o.warehouse_id, set()).update(
+            ln.product_id for ln in lines_by_order[o.id]
+        )
+    available = {w: stock.availability(w, list(p)) for w, p in by_warehouse.items()}
+    entries = []
+    for o in page_orders:
+        c = o.customer
+        spendable = credit.available_to_spend(c)
+        steps = steps_by_order[o.id]
+        pending = o.status == OrderStatus.PENDING_REVIEW.value
+        entries.append(
+            QueueEntry(
+                order=o,
+                customer=c,
+                credit={
+                    "settlement_method": c.settlement_method,
+                    "credit_limit": c.credit_limit,
+                    "used": c.ar_balance + c.held,
+                    "available": spendable,
+                    "would_exceed": pending and spendable is not None and o.total > spendable,
+                },
+                lines=[
+                    {"line": ln, "available": available[o.warehouse_id][ln.product_id]}
+                    for ln in lines_by_order[o.id]
+                ],
+                steps=steps,
+                next_role=next_role(_document(o, steps)),
+            )
+        )
+    return entries
+
+
+@dataclass
 class OrderPage:
     """What a reviewer sees of one order: credit, stock per line, steps, history, and the actions
     the caller may take (`allowed_actions`)."""
 
-    entry: review.QueueEntry
+    entry: QueueEntry
     events: list
     shipments: list
     audits: list[dict]
@@ -61,7 +185,7 @@ class OrderPage:
 
 
 def order_page(staff: Staff, order_id: int) -> OrderPage:
-    entry = review.review_entry(staff, order_id)
+    entry = review_entry(staff, order_id)
     order = entry.order
     audit_rows = list(
         OrderAudit.select().where(OrderAudit.order == order.id).order_by(OrderAudit.id)
@@ -89,7 +213,7 @@ def order_page(staff: Staff, order_id: int) -> OrderPage:
             for a in audit_rows
         ],
         names=names,
-        actions=allowed_actions(order.status, entry.steps, staff.role),
+        actions=allowed_actions(_document(order, entry.steps), staff),
     )
 
 
@@ -110,32 +234,140 @@ def _pretty(text: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def waiting_for(order_id: int) -> str | None:
+    """The role the next unsigned step of an order waits for, if any."""
+    unsigned = [s for s in approvals.steps_of("order", order_id) if s.signed_by_id is None]
+    return unsigned[0].role if unsigned else None
+
+
+# --- acting ---------------------------------------------------------------------------------------
+
+
 def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order:
-    """Replace the lines of an order awaiting review; audited. Returns the order, whole."""
-    review.adjust_lines(order_id, staff, lines, reason)
+    """Customer service changes quantities or prices before approval: audited before → after,
+    and an order event the dealer sees (timeline, inbox, WeChat). Signatures already given are
+    withdrawn: what they approved is no longer the order. Returns the order, whole.
+
+    Raises: Forbidden, NotFound, InvalidState, ValidationFailed.
+    """
+    require(staff, "orders.review")
+    if not reason.strip():
+        raise ValidationFailed("调整订单须填写原因", reason=["必填"])
+    ids = [ln["product_id"] for ln in lines]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("同一商品请合并为一行", lines=["同一商品请合并为一行"])
+    with transaction():
+        order = order_in_scope(staff, order_id)
+        locked = (
+            Order.update(updated_at=utcnow())
+            .where((Order.id == order.id) & (Order.status == OrderStatus.PENDING_REVIEW.value))
+            .execute()
+        )
+        if not locked:
+            raise InvalidState("订单已不在待审核状态，不能调整", status=order.status)
+        old = {ln.product_id: ln for ln in order.lines}
+        before = [{"product_id": p, "qty": ln.qty, "price": ln.price} for p, ln in old.items()]
+        involved = set(ids) | old.keys()
+        products = {p.id: p for p in Product.select().where(Product.id << list(involved))}
+        missing = sorted(pid for pid in ids if pid not in products or not products[pid].active)
+        if missing:
+            raise NotFound("商品不存在或已下架", product_ids=missing)
+        new_ids = [pid for pid in ids if pid not in old]
+        resolved = {}
+        if new_ids:
+            query = Product.select().where(Product.id << new_ids)
+            resolved = {p.id: p.price for p in with_customer_prices(query, order.customer)}
+        rows, after = [], []
+        for ln in lines:
+            pid = ln["product_id"]
+            price = money(
+                ln["price"]
+                if ln.get("price") is not None
+                else (old[pid].price if pid in old else resolved[pid])
+            )
+            rows.append(
+                {
+                    "order": order.id,
+                    "product": pid,
+                    "qty": ln["qty"],
+                    "price": price,
+                    "list_price": products[pid].list_price,
+                    "amount": line_amount(price, ln["qty"]),
+                }
+            )
+            after.append({"product_id": pid, "qty": ln["qty"], "price": price})
+        OrderLine.delete().where(OrderLine.order == order.id).execute()
+        OrderLine.insert_many(rows).execute()
+        total = money(sum((r["amount"] for r in rows), Decimal(0)))
+        Order.update(total=total).where(Order.id == order.id).execute()
+        approvals.withdraw("order", order.id)
+        _audit(order.id, staff, "adjust_lines", before, after, reason)
+        order.total = total
+        note = f"{_changes_in_words(before, after, products)}；原因：{reason.strip()}"
+        core_orders.record_event(order, "adjust", order.status, order.status, actor(staff), note)
     return orders_by_id([order_id])[0]
+
+
+def _changes_in_words(before: list[dict], after: list[dict], products: dict) -> str:
+    """What an adjustment changed, as the dealer reads it: "花生油 10→15，删除 茶叶，新增 …"."""
+    was = {b["product_id"]: b for b in before}
+    now = {a["product_id"]: a for a in after}
+    words = []
+    for pid, line in now.items():
+        name = products[pid].name
+        if pid not in was:
+            words.append(f"新增 {name} {line['qty']}")
+            continue
+        old = was[pid]
+        if old["qty"] != line["qty"]:
+            words.append(f"{name} 数量 {old['qty']}→{line['qty']}")
+        if money(old["price"]) != money(line["price"]):
+            words.append(f"{name} 单价 {money(old['price'])}→{money(line['price'])}")
+    words += [f"删除 {products[pid].name}" for pid in was if pid not in now]
+    return "，".join(words) or "商品行未变"
 
 
 def approve(staff: Staff, order_id: int, comment: str = "", credit_override: bool = False) -> Order:
-    """Sign the next step (the last one approves into stock and credit). Returns the order, whole:
-    the order is read twice in all (in scope, then whole)."""
-    review.approve(order_id, staff, comment, credit_override)
+    """Sign the order's next step; the last signature approves it into stock and credit. Returns
+    the order, whole.
+
+    Raises: Forbidden (wrong role, or override without the right), NotFound (out of scope),
+    InvalidState (not pending, step already signed), CreditExceeded, InsufficientStock.
+    """
+    require(staff, "orders.approve")
+    with transaction():
+        order = order_in_scope(staff, order_id)
+        if order.status != OrderStatus.PENDING_REVIEW.value:
+            raise InvalidState("订单已不在待审核状态", status=order.status)
+        facts = order_facts(order, order.customer)
+        signature = approvals.sign("order", order.id, order, facts, staff, comment)
+        step = signature.step
+        if step.seq == 0:
+            roles = [s.role for s in signature.steps[1:]]
+            after = {"rule": step.rule_name, "steps": roles}
+            _audit(order.id, staff, "review", after=after, reason=comment)
+        else:
+            _audit(
+                order.id, staff, "sign", after={"step": step.seq, "role": step.role}, reason=comment
+            )
+        if signature.approved:
+            override_by = staff.id if credit_override else None
+            if credit_override:
+                _audit(order.id, staff, "credit_override", reason=comment or "超信用额度特批")
+            core_orders.approve_order(order, actor(staff), credit_override_by=override_by)
     return orders_by_id([order_id])[0]
 
 
-def waiting_for(order_id: int) -> str | None:
-    """The role the next unsigned step of an order waits for, if any."""
-    step = (
-        ApprovalStep.select(ApprovalStep.role)
-        .where((ApprovalStep.order == order_id) & ApprovalStep.signed_by.is_null())
-        .order_by(ApprovalStep.seq)
-        .first()
-    )
-    return step.role if step else None
-
-
 def reject(staff: Staff, order_id: int, reason: str) -> Order:
-    review.reject(order_id, staff, reason)
+    """Customer service, or whoever the next step waits for, rejects with a reason."""
+    require(staff, "orders.approve")
+    with transaction():
+        order = order_in_scope(staff, order_id)
+        document = _document(order, approvals.steps_of("order", order.id))
+        if document.awaiting and "reject" not in allowed_actions(document, staff):
+            raise Forbidden("当前角色不能驳回该订单")
+        core_orders.reject_order(order, actor(staff), reason)
+        _audit(order.id, staff, "reject", reason=reason)
     return orders_by_id([order_id])[0]
 
 

@@ -4,6 +4,8 @@ settings that apply to every branch need scope `all` (invariant 6)."""
 
 from __future__ import annotations
 
+from app.approval import services as approvals
+from app.approval.models import ApprovalRule
 from app.auth import services as staff_accounts
 from app.auth.scopes import (
     customer_in_scope,
@@ -16,8 +18,8 @@ from app.core import organisation
 from app.core.models import Branch, Staff, Warehouse
 from app.field import replenishment
 from app.field.models import ReplenishmentSetting
-from app.mall import announcements, review
-from app.mall.models import Announcement, ApprovalRule
+from app.mall import announcements
+from app.mall.models import Announcement
 
 
 def create_branch(staff: Staff, code: str, name: str) -> Branch:
@@ -73,16 +75,34 @@ def publish_announcement(staff: Staff, data: dict) -> Announcement:
 
 
 def create_rule(staff: Staff, data: dict) -> ApprovalRule:
-    """Approval rules apply to every order: scope `all` only."""
+    """Approval rules apply to every branch: scope `all` only."""
     require(staff, "rules.manage")
     require_all_scope(staff)
-    return review.create_rule(data["name"], data["condition"], data["steps"], data["priority"])
+    return approvals.create_rule(
+        data["name"],
+        data["condition"],
+        data["steps"],
+        data["priority"],
+        document=data.get("document", "order"),
+    )
+
+
+def update_rule(staff: Staff, rule_id: int, changes: dict) -> ApprovalRule:
+    require(staff, "rules.manage")
+    require_all_scope(staff)
+    return approvals.update_rule(rule_id, **changes)
 
 
 def set_rule_active(staff: Staff, rule_id: int, active: bool) -> ApprovalRule:
     require(staff, "rules.manage")
     require_all_scope(staff)
-    return review.set_rule_active(rule_id, active)
+    return approvals.set_rule_active(rule_id, active)
+
+
+def approval_rules(staff: Staff, document: str | None = None):
+    """Every approval rule (of one document type), by priority."""
+    require(staff, "rules.view")
+    return approvals.rules(document)
 
 
 def save_replenishment(staff: Staff, customer_id: int | None, values: dict) -> ReplenishmentSetting:

@@ -3,13 +3,14 @@ any steps an approval rule adds), reject, and receive into the warehouse."""
 
 from __future__ import annotations
 
-from app.auth.permissions import PERMISSIONS, ROLE_LABELS
+from app.approval import services as approvals
+from app.approval.models import ApprovalStep
+from app.approval.rules import allowed_actions, next_role
+from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import actor, require, scoped
 from app.core import returns
-from app.core.models import Customer, Order, ReturnRequest, ReturnStep, Staff
+from app.core.models import Customer, Order, ReturnRequest, Staff
 from app.errors import Forbidden, NotFound
-from app.mall import review
-from app.mall.approval import REVIEW_ROLES, OrderFacts, may_sign, steps_for
 from app.mall.returns import with_details
 
 
@@ -37,46 +38,24 @@ def return_in_scope(staff: Staff, return_id: int) -> ReturnRequest:
     return found[0]
 
 
-def _steps_for(request: ReturnRequest) -> tuple[str, list[str]]:
-    """The approval rules decide which roles sign a return too (e.g. over an amount)."""
-    customer = Customer.get_by_id(request.customer_id)
-    facts = OrderFacts(
-        total=request.amount,
-        list_total=request.amount,
-        branch_id=customer.branch_id,
-        customer_id=customer.id,
-        credit_exceeded=False,
-    )
-    return steps_for(review.active_rules(), facts)
-
-
 def allowed(staff: Staff, request: ReturnRequest) -> frozenset[str]:
     """What the caller may do to this return now: sign, reject, receive."""
-    actions = set()
-    if request.status == "pending":
-        waiting = returns.next_role(request)
-        if may_sign(staff.role, waiting):
-            actions |= {"sign", "reject"}
-        elif staff.role in REVIEW_ROLES:
-            actions.add("reject")
-    receivable = request.status in ("approved", "partially_received")
-    if receivable and staff.role in PERMISSIONS["orders.ship"]:
-        actions.add("receive")
-    return frozenset(actions)
+    return allowed_actions(returns.document(request), staff)
 
 
 def approve(staff: Staff, return_id: int, comment: str = "") -> ReturnRequest:
     """Raises: Forbidden (not this role's signature), NotFound, InvalidState."""
     require(staff, "orders.approve")
     request = return_in_scope(staff, return_id)
-    if "sign" not in allowed(staff, request):
-        waiting = returns.next_role(request)
+    document = returns.document(request)
+    if "sign" not in allowed_actions(document, staff):
+        waiting = next_role(document)
         raise Forbidden(
             f"当前等待{ROLE_LABELS.get(waiting, waiting)}审批"
             if waiting
             else "该退货单不在待审核状态"
         )
-    returns.sign(request.id, staff.role, staff.id, actor(staff), comment, _steps_for)
+    returns.approve(request.id, staff, actor(staff), comment)
     return return_in_scope(staff, return_id)
 
 
@@ -97,7 +76,5 @@ def receive(staff: Staff, return_id: int, lines: list[dict]) -> ReturnRequest:
     return return_in_scope(staff, return_id)
 
 
-def steps_of(request: ReturnRequest) -> list[ReturnStep]:
-    return list(
-        ReturnStep.select().where(ReturnStep.request == request.id).order_by(ReturnStep.seq)
-    )
+def steps_of(request: ReturnRequest) -> list[ApprovalStep]:
+    return approvals.steps_of("return", request.id)

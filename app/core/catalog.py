@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from peewee import JOIN, IntegrityError
 
-from app.core import changes
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
 from app.core.rules import PRICE_LEVELS, resolve_price
 from app.db import db, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.events import CatalogueChanged, emit
 from app.money import money
 
 PRODUCT_FIELDS = ("sku", "name", "category", "unit", "pack_size", "min_qty", "step", "list_price")
@@ -21,7 +21,7 @@ def create_category(name: str, parent_id: int | None = None, sort: int = 0) -> C
     with db.atomic():
         if parent_id is not None and not Category.select().where(Category.id == parent_id).exists():
             raise NotFound("上级分类不存在", parent_id=parent_id)
-        changes.catalogue_changed()
+        emit(CatalogueChanged())
         return Category.create(name=name, parent=parent_id, sort=sort)
 
 
@@ -29,7 +29,7 @@ def _set_level_prices(product_id: int, prices: Mapping[int, Decimal]) -> None:
     bad = [level for level in prices if int(level) not in PRICE_LEVELS]
     if bad:
         raise ValidationFailed("价格等级须为 1-10", prices=[f"无效等级 {b}" for b in bad])
-    changes.catalogue_changed()
+    emit(CatalogueChanged())
     rows = [
         {"product": product_id, "level": int(level), "price": money(price)}
         for level, price in prices.items()
@@ -50,7 +50,7 @@ def create_product(
 ) -> Product:
     """Create a product with its level prices. Raises: Conflict (duplicate sku), ValidationFailed."""
     with db.atomic():
-        changes.catalogue_changed()
+        emit(CatalogueChanged())
         category_id = fields.pop("category_id", None)
         try:
             with db.atomic():
@@ -69,7 +69,7 @@ def create_product(
 def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = None, **fields):
     """Change any product field and any of its level prices. Raises: NotFound, Conflict."""
     with db.atomic():
-        changes.catalogue_changed()
+        emit(CatalogueChanged())
         product = Product.get_or_none(Product.id == product_id)
         if product is None:
             raise NotFound("商品不存在", product_id=product_id)
@@ -132,7 +132,7 @@ def set_customer_price(customer_id: int, product_id: int, price: Decimal) -> Cus
             raise NotFound("客户不存在", customer_id=customer_id)
         if not Product.select().where(Product.id == product_id).exists():
             raise NotFound("商品不存在", product_id=product_id)
-        changes.catalogue_changed()
+        emit(CatalogueChanged())
         (
             CustomerPrice.insert(
                 customer=customer_id, product=product_id, price=money(price), updated_at=utcnow()

@@ -229,16 +229,22 @@ class OrderLine(BaseModel):
         indexes = ((("order", "product"), True),)
 
 
-class OrderEvent(BaseModel):
-    """One row per status change (invariant 4): the order's history, as the dealer sees it."""
+class DocumentEvent(BaseModel):
+    """The shape of every document's history (orders, returns, transfers …): one row per action,
+    with the status it moved from and to. Each document has its own table of this shape."""
 
-    order = ForeignKeyField(Order, backref="events", on_delete="CASCADE")
     action = CharField(max_length=24)
     from_status = CharField(max_length=24, null=True)
     to_status = CharField(max_length=24)
     actor = CharField(max_length=64, default="")
     note = CharField(max_length=500, default="")
     created_at = DateTimeField(default=utcnow)
+
+
+class OrderEvent(DocumentEvent):
+    """One row per status change (invariant 4): the order's history, as the dealer sees it."""
+
+    order = ForeignKeyField(Order, backref="events", on_delete="CASCADE")
 
 
 class Shipment(BaseModel):
@@ -352,28 +358,8 @@ class ReturnLine(BaseModel):
         constraints = [Check("received_qty >= 0"), Check("received_qty <= qty")]
 
 
-class ReturnEvent(BaseModel):
+class ReturnEvent(DocumentEvent):
     request = ForeignKeyField(ReturnRequest, backref="events", on_delete="CASCADE")
-    action = CharField(max_length=24)
-    from_status = CharField(max_length=24, null=True)
-    to_status = CharField(max_length=24)
-    actor = CharField(max_length=64, default="")
-    note = CharField(max_length=500, default="")
-    created_at = DateTimeField(default=utcnow)
-
-
-class ReturnStep(BaseModel):
-    """A signature a return needs: customer service's review (seq 0), then the rule's roles."""
-
-    request = ForeignKeyField(ReturnRequest, backref="steps", on_delete="CASCADE")
-    seq = IntegerField()
-    role = CharField(max_length=32)
-    rule_name = CharField(max_length=100, default="")
-    signed_by = ForeignKeyField(Staff, null=True, on_delete="RESTRICT")
-    signed_at = DateTimeField(null=True)
-
-    class Meta:
-        indexes = ((("request", "seq"), True),)
 
 
 class ReturnPhoto(BaseModel):
@@ -422,7 +408,6 @@ MODELS = [
     ReturnRequest,
     ReturnLine,
     ReturnEvent,
-    ReturnStep,
     ReturnPhoto,
     Target,
 ]

@@ -10,7 +10,7 @@ until commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,17 +36,16 @@ from app.db import (
     columns_of,
     execute,
     from_row,
+    guarded_add,
     insert_rows,
     is_postgres,
     transaction,
     utcnow,
 )
 from app.errors import InvalidState, NotFound, ValidationFailed
+from app.events import OrderChanged, emit
 from app.money import money
-
-# Called inside the transaction of every status change with (order, event); the notification
-# outbox registers here, so core never imports it.
-event_listeners: list[Callable[[Order, OrderEvent], None]] = []
+from app.numbering import create_numbered, document_number
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,8 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
 
 
 def record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
-    """One OrderEvent and, through the listeners, its notifications (same transaction)."""
+    """One OrderEvent and, through its handlers (OrderChanged), its notifications and webhook
+    deliveries, in the same transaction."""
     event = OrderEvent(
         order=order.id,
         action=action,
@@ -126,8 +126,7 @@ def record_event(order: Order, action: str, from_status, to_status, actor: str, 
         created_at=utcnow(),
     )
     (event.id,) = insert_rows(OrderEvent, [event.__data__], returning=True)
-    for listener in event_listeners:
-        listener(order, event)
+    emit(OrderChanged(order, event))
     return event
 
 
@@ -275,14 +274,15 @@ def _insert_order(order: Order, customer: Customer, address_id: int | None) -> N
     else:
         address_sql, address_params = "%s", [_chosen_address(customer, address_id)]
     values = [getattr(Order, name).db_value(order.__data__[name]) for name in _ORDER_FIELDS]
-    prefix = f"SO{order.created_at:%Y%m%d}"
     if is_postgres():
+        # The same rule as document_number, in the insert itself: SO, the date, the id.
+        prefix = document_number("SO", order.created_at, 0).removesuffix("000000")
         sql = _INSERT_ORDER_POSTGRES.format(address=address_sql)
         row = execute(sql, [prefix, *values, *address_params]).fetchone()
     else:  # SQLite: the id is known only after the insert
         sql = _INSERT_ORDER.format(address=address_sql)
         row = execute(sql, [uuid.uuid4().hex, *values, *address_params]).fetchone()
-        number = f"{prefix}{row[0]:06d}"
+        number = document_number("SO", order.created_at, row[0])
         execute("UPDATE sales_order SET number = %s WHERE id = %s", [number, row[0]])
         row = (row[0], number, row[2])
     order.id, order.number, order.address = row
@@ -397,28 +397,27 @@ def ship_order(
         unknown = sorted(set(wanted) - order_lines.keys())
         if unknown:
             raise NotFound("发货行不属于该订单", order_line_ids=unknown)
-        shipment = Shipment.create(
+        shipment = create_numbered(
+            Shipment,
+            "SH",
+            "shipped_at",
             order=order.id,
-            number=uuid.uuid4().hex,
             carrier=carrier,
             tracking_no=tracking_no,
             amount=Decimal("0"),
             shipped_by=actor,
         )
-        shipment.number = f"SH{shipment.shipped_at:%Y%m%d}{shipment.id:06d}"
         total = Decimal("0.00")
         for line_id, qty in sorted(wanted.items()):
             line = order_lines[line_id]
-            updated = (
-                OrderLine.update(
-                    shipped_qty=OrderLine.shipped_qty + qty,
-                    reserved_qty=OrderLine.reserved_qty - qty,
-                )
-                .where((OrderLine.id == line_id) & (OrderLine.shipped_qty + qty <= OrderLine.qty))
-                .execute()
+            current = guarded_add(
+                OrderLine.shipped_qty,
+                line_id,
+                qty,
+                OrderLine.qty,
+                reserved_qty=OrderLine.reserved_qty - qty,
             )
-            if not updated:
-                current = OrderLine.get_by_id(line_id)
+            if current is not None:
                 raise ValidationFailed(
                     "发货数量超过未发数量",
                     order_line_id=line_id,
@@ -429,7 +428,7 @@ def ship_order(
             ShipmentLine.create(shipment=shipment.id, order_line=line_id, qty=qty, amount=amount)
             total += amount
         shipment.amount = money(total)
-        shipment.save(only=[Shipment.number, Shipment.amount])
+        shipment.save(only=[Shipment.amount])
         # The order row is locked, so no one else ships it meanwhile: count what remains here.
         remaining = any(
             ln.shipped_qty + wanted.get(ln.id, 0) < ln.qty for ln in order_lines.values()

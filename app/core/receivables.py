@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,16 +12,14 @@ from peewee import fn
 from app.core import credit
 from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
 from app.core.rules import AGING_BUCKETS, age_items, allocate_fifo, statement_period
-from app.db import fen, transaction, utcnow
+from app.db import fen, transaction
 from app.errors import NotFound, ValidationFailed
+from app.events import ReceiptRecorded, emit
 from app.money import money, money_from_fen
+from app.numbering import create_numbered
 from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
 
 ZERO = Decimal("0.00")
-
-# Called in the transaction of every receipt of money (not a return's credit) with the receipt:
-# the webhook outbox registers here, so this module never imports it.
-receipt_listeners: list[Callable[[Receipt], None]] = []
 
 
 def record_receipt(
@@ -53,17 +50,17 @@ def record_receipt(
         )
         if not updated:
             raise NotFound("客户不存在", customer_id=customer_id)
-        receipt = Receipt.create(
+        receipt = create_numbered(
+            Receipt,
+            "RC",
+            "received_at",
             customer=customer_id,
-            number=f"tmp-{customer_id}-{utcnow().timestamp()}",
             amount=amount,
             unapplied=amount,
             method=method,
             reference=reference,
             recorded_by=recorded_by,
         )
-        receipt.number = f"RC{receipt.received_at:%Y%m%d}{receipt.id:06d}"
-        receipt.save(only=[Receipt.number])
         AccountEntry.create(
             customer=customer_id,
             kind=entry_kind,
@@ -76,8 +73,7 @@ def record_receipt(
             credit.apply(receipt.id, receivable_id, take)
         receipt = Receipt.get_by_id(receipt.id)
         if entry_kind == "receipt":
-            for listener in receipt_listeners:
-                listener(receipt)
+            emit(ReceiptRecorded(receipt))
         return receipt
 
 

@@ -10,29 +10,30 @@ shipped_qty`) and given back only when a request is rejected. Receiving is guard
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 
-from app.core import changes, receivables
+from app.approval import services as approvals
+from app.approval.rules import Document, Facts, next_role
+from app.core import receivables
 from app.core.models import (
+    Customer,
     Order,
     OrderLine,
     ReturnEvent,
     ReturnLine,
     ReturnRequest,
-    ReturnStep,
+    Staff,
     Stock,
     StockMovement,
 )
 from app.core.orders import record_event
 from app.core.rules import OrderStatus, line_amount
-from app.db import transaction, utcnow
+from app.db import guarded_add, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
+from app.events import ReturnReceived, StockChanged, emit
 from app.money import money
-
-# Called in the transaction of every receiving with the return: the webhook outbox registers here.
-received_listeners: list[Callable[[ReturnRequest], None]] = []
+from app.numbering import create_numbered
 
 RETURNABLE = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 RETURN_LABELS = {
@@ -93,16 +94,8 @@ def request_return(
         if unknown:
             raise NotFound("退货行不属于该订单", order_line_ids=unknown)
         for line_id, qty in sorted(wanted.items()):  # the fixed order every writer takes
-            held = (
-                OrderLine.update(returned_qty=OrderLine.returned_qty + qty)
-                .where(
-                    (OrderLine.id == line_id)
-                    & (OrderLine.returned_qty + qty <= OrderLine.shipped_qty)
-                )
-                .execute()
-            )
-            if not held:
-                line = OrderLine.get_by_id(line_id)
+            line = guarded_add(OrderLine.returned_qty, line_id, qty, OrderLine.shipped_qty)
+            if line is not None:
                 raise InvalidState(
                     "退货数量超过可退数量",
                     order_line_id=line_id,
@@ -111,8 +104,10 @@ def request_return(
                 )
         amounts = {lid: line_amount(order_lines[lid].price, q) for lid, q in wanted.items()}
         now = utcnow()
-        request = ReturnRequest.create(
-            number=uuid.uuid4().hex[:32],
+        request = create_numbered(
+            ReturnRequest,
+            "RT",
+            "created_at",
             order=order.id,
             customer=customer_id,
             status="pending",
@@ -122,8 +117,6 @@ def request_return(
             created_at=now,
             updated_at=now,
         )
-        request.number = f"RT{now:%Y%m%d}{request.id:06d}"
-        request.save(only=[ReturnRequest.number])
         ReturnLine.insert_many(
             [
                 {
@@ -165,54 +158,30 @@ def _move(request: ReturnRequest, to: str) -> None:
     ).execute()
 
 
-def sign(
-    request_id: int,
-    role: str,
-    staff_id: int,
-    actor: str,
-    comment: str,
-    steps_for_amount: Callable[[ReturnRequest], tuple[str, list[str]]],
-) -> ReturnRequest:
-    """Sign the return's next step: the first signature (customer service's review) also lays
-    out the steps an approval rule adds; the last one approves it for receiving.
+def facts(request: ReturnRequest) -> Facts:
+    """What the approval rules for returns look at: the value asked back, the customer."""
+    customer = Customer.get_by_id(request.customer_id)
+    return Facts(
+        total=request.amount,
+        list_total=request.amount,
+        branch_id=customer.branch_id,
+        customer_id=customer.id,
+    )
 
-    Raises: InvalidState (not pending, or a step signed by someone else meanwhile), Forbidden is
-    the caller's to check (who may sign which step) before calling.
+
+def approve(request_id: int, staff: Staff, actor: str, comment: str = "") -> ReturnRequest:
+    """Sign the return's next step (the approval engine): the first signature is customer
+    service's review and lays out the steps the first matching rule for returns adds; the last
+    one approves it for receiving.
+
+    Raises: InvalidState (not pending, or a step signed by someone else meanwhile), Forbidden
+    (not this role's step).
     """
     with transaction():
         request = _locked(request_id, ("pending",))
-        steps = list(
-            ReturnStep.select().where(ReturnStep.request == request.id).order_by(ReturnStep.seq)
-        )
-        now = utcnow()
-        if not steps:
-            rule_name, roles = steps_for_amount(request)
-            steps = [
-                ReturnStep.create(
-                    request=request.id,
-                    seq=0,
-                    role="customer_service",
-                    rule_name=rule_name,
-                    signed_by=staff_id,
-                    signed_at=now,
-                )
-            ]
-            steps += [
-                ReturnStep.create(request=request.id, seq=i, role=r, rule_name=rule_name)
-                for i, r in enumerate(roles, start=1)
-            ]
-        else:
-            step = next(s for s in steps if s.signed_by_id is None)
-            signed = (
-                ReturnStep.update(signed_by=staff_id, signed_at=now)
-                .where((ReturnStep.id == step.id) & ReturnStep.signed_by.is_null())
-                .execute()
-            )
-            if not signed:
-                raise InvalidState("该审批步骤已由他人签署，请刷新")
-            step.signed_by = staff_id
         order = Order.get_by_id(request.order_id)
-        if all(s.signed_by_id is not None for s in steps):
+        signature = approvals.sign("return", request.id, order, facts(request), staff, comment)
+        if signature.approved:
             _event(request, order, "return_approve", "approved", actor, comment or "同意退货")
             _move(request, "approved")
             request.status = "approved"
@@ -221,15 +190,14 @@ def sign(
         return request
 
 
-def next_role(request: ReturnRequest) -> str | None:
+def document(request: ReturnRequest) -> Document:
+    """The return as the approval rules see it."""
+    return Document("return", request.status, approvals.steps_of("return", request.id))
+
+
+def waiting_for(request: ReturnRequest) -> str | None:
     """The role the return's next signature waits for (customer service before any)."""
-    if request.status != "pending":
-        return None
-    steps = list(
-        ReturnStep.select().where(ReturnStep.request == request.id).order_by(ReturnStep.seq)
-    )
-    unsigned = [s for s in steps if s.signed_by_id is None]
-    return unsigned[0].role if unsigned else ("customer_service" if not steps else None)
+    return next_role(document(request))
 
 
 def reject(request_id: int, actor: str, reason: str) -> ReturnRequest:
@@ -275,15 +243,8 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
             raise NotFound("入库行不属于该退货单", return_line_ids=unknown)
         value = Decimal("0.00")
         for line_id, qty in sorted(wanted.items()):
-            taken = (
-                ReturnLine.update(received_qty=ReturnLine.received_qty + qty)
-                .where(
-                    (ReturnLine.id == line_id) & (ReturnLine.received_qty + qty <= ReturnLine.qty)
-                )
-                .execute()
-            )
-            if not taken:
-                line = ReturnLine.get_by_id(line_id)
+            line = guarded_add(ReturnLine.received_qty, line_id, qty, ReturnLine.qty)
+            if line is not None:
                 raise InvalidState(
                     "入库数量超过退货数量",
                     return_line_id=line_id,
@@ -294,7 +255,7 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
         totals: dict[int, int] = {}
         for line_id, qty in wanted.items():
             totals[mine[line_id].product_id] = totals.get(mine[line_id].product_id, 0) + qty
-        changes.stock_changed(order.warehouse_id)
+        emit(StockChanged(order.warehouse_id))
         for product_id, qty in sorted(totals.items()):
             Stock.insert(
                 warehouse=order.warehouse_id, product=product_id
@@ -329,6 +290,5 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
             updated_at=utcnow(),
         ).where(ReturnRequest.id == request.id).execute()
         request = ReturnRequest.get_by_id(request.id)
-        for listener in received_listeners:
-            listener(request)
+        emit(ReturnReceived(request))
         return request

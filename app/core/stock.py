@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from app.core import changes
 from app.core.models import Product, Stock, StockMovement, Warehouse
 from app.db import transaction, utcnow
 from app.errors import InsufficientStock, NotFound, ValidationFailed
+from app.events import StockChanged, emit
 
 
 def _ensure_rows(warehouse_id: int, product_ids: Iterable[int]) -> None:
@@ -35,7 +35,7 @@ def _totals(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _movements(warehouse_id, totals, kind, ref, actor, on_hand_sign=0, reserved_sign=0):
-    changes.stock_changed(warehouse_id)
+    emit(StockChanged(warehouse_id))
     StockMovement.insert_many(
         [
             {
@@ -79,7 +79,7 @@ def adjust(
         if not Product.select().where(Product.id == product_id).exists():
             raise NotFound("商品不存在", product_id=product_id)
         _ensure_rows(warehouse_id, [product_id])
-        changes.stock_changed(warehouse_id)
+        emit(StockChanged(warehouse_id))
         StockMovement.create(
             warehouse=warehouse_id,
             product=product_id,

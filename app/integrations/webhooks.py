@@ -1,8 +1,11 @@
-"""Webhooks to an ERP or any integration: each delivery is written to an outbox in the same
-transaction as its event, signed (HMAC-SHA256 over "<t>.<body>"), retried with backoff on anything
-but a 2xx within 10 s under the same delivery id, dead-lettered after the last try (redeliver by
-hand), and delivered in order per order. URLs never reach link-local or cloud-metadata addresses;
-private and loopback ones only when a setting allows them (development and tests)."""
+"""Webhooks to an ERP or any integration: the webhook sink of the outbox engine (app/outbox.py).
+
+Each delivery is written in the same transaction as its event (the handlers below, attached in
+app/bootstrap.py), signed (HMAC-SHA256 over "<t>.<body>"), retried with backoff on anything but a
+2xx within 10 s under the same delivery id, dead-lettered after the last try (redeliver by hand),
+and delivered in order per order. Endpoints are a setting for every branch: only staff with data
+scope `all` manage them. URLs never reach link-local or cloud-metadata addresses; private and
+loopback ones only when a setting allows them (development and tests)."""
 
 from __future__ import annotations
 
@@ -20,13 +23,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from app.auth.scopes import require
-from app.core import orders, receivables, returns
-from app.core.models import Order, Receipt, ReturnRequest, Staff
+from app import outbox
+from app.auth.scopes import require, require_all_scope
+from app.core.models import ReturnRequest, Staff
 from app.core.queries import orders_by_id
-from app.db import db, transaction, utcnow
+from app.db import transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
-from app.handoff import Handoff
+from app.events import OrderChanged, ReceiptRecorded, ReturnReceived
 from app.integrations.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -51,12 +54,14 @@ ORDER_EVENTS = {
     "complete": "order.completed",
 }
 TIMEOUT = 10
-LEASE = dt.timedelta(seconds=60)
-BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
-MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 METADATA_HOSTS = {"metadata.google.internal", "metadata", "100.100.100.200"}
 
-_settings = {"allow_private": False, "enqueue": False}
+_settings = {"allow_private": False}
+
+
+def configure(allow_private: bool) -> None:
+    """Private and loopback receivers allowed (development and tests) or not (app.bootstrap)."""
+    _settings["allow_private"] = allow_private
 
 
 # --- endpoints ----------------------------------------------------------------------------------
@@ -86,9 +91,15 @@ def check_url(url: str, allow_private: bool | None = None) -> None:
             raise ValidationFailed("回调地址不能指向内网或本机", url=["地址不安全"])
 
 
+def _require_manager(staff: Staff) -> None:
+    """Webhooks carry every branch's orders: managing them needs data scope `all`."""
+    require(staff, "integrations.manage")
+    require_all_scope(staff)
+
+
 def register(staff: Staff, url: str, events: list[str], active: bool = True) -> WebhookEndpoint:
     """A new endpoint; its secret is on the returned row (show it once)."""
-    require(staff, "integrations.manage")
+    _require_manager(staff)
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown or not events:
         raise ValidationFailed("事件类型无效", events=[f"须为 {', '.join(EVENT_TYPES)} 之一"])
@@ -104,7 +115,7 @@ def register(staff: Staff, url: str, events: list[str], active: bool = True) -> 
 
 
 def endpoints(staff: Staff):
-    require(staff, "integrations.manage")
+    _require_manager(staff)
     return WebhookEndpoint.select().order_by(WebhookEndpoint.id)
 
 
@@ -132,9 +143,7 @@ def redeliver(staff: Staff, endpoint_id: int, delivery_id: int) -> WebhookDelive
     if found.status == "pending":
         raise InvalidState("该投递正在等待发送", status=found.status)
     with transaction():
-        WebhookDelivery.update(status="pending", attempts=0, next_attempt_at=utcnow()).where(
-            WebhookDelivery.id == found.id
-        ).execute()
+        outbox.redeliver(WEBHOOKS, found.id, ("delivered", "dead"))
     return WebhookDelivery.get_by_id(found.id)
 
 
@@ -167,62 +176,39 @@ def _write(event_type: str, sequence_key: str, data_of) -> None:
             sequence_key=sequence_key,
             payload=json.dumps(body, ensure_ascii=False, default=str),
         )
-        if _settings["enqueue"]:  # queued once committed; the sweep is the safety net
-            db.after_commit(lambda pk=row.id: _enqueue(pk))
+        outbox.written(WEBHOOKS, row.id)
 
 
-def record_order_event(order: Order, event) -> None:
-    event_type = ORDER_EVENTS.get(event.action)
+def order_changed(change: OrderChanged) -> None:
+    event_type = ORDER_EVENTS.get(change.event.action)
     if event_type is None:
         return
     from app.schemas import AdminOrderOut
 
+    order_id = change.order.id
     _write(
-        event_type, f"order:{order.id}", lambda: AdminOrderOut().dump(orders_by_id([order.id])[0])
+        event_type, f"order:{order_id}", lambda: AdminOrderOut().dump(orders_by_id([order_id])[0])
     )
 
 
-def record_receipt(receipt: Receipt) -> None:
+def receipt_recorded(recorded: ReceiptRecorded) -> None:
     from app.schemas import ReceiptOut
 
+    receipt = recorded.receipt
     _write("receipt.created", f"customer:{receipt.customer_id}", lambda: ReceiptOut().dump(receipt))
 
 
-def record_return_received(request: ReturnRequest) -> None:
+def return_received(received: ReturnReceived) -> None:
     from app.mall.returns import with_details
     from app.schemas import ReturnOut
+
+    request = received.request
 
     def data():
         found = with_details(ReturnRequest.select().where(ReturnRequest.id == request.id))
         return ReturnOut().dump(found[0])
 
     _write("return.received", f"order:{request.order_id}", data)
-
-
-def _send(delivery_pks: list[int]) -> None:
-    from app.tasks import deliver_webhook_batch
-
-    deliver_webhook_batch(delivery_pks)
-
-
-# Queued after commit off the request's path, many per Redis round trip (app/handoff.py).
-handoff = Handoff("webhook deliveries", _send)
-
-
-def _enqueue(delivery_pk: int) -> None:
-    handoff.put(delivery_pk)
-
-
-def install(allow_private: bool, enqueue: bool = False) -> None:
-    """Hook the webhook outbox into core's events (called by init_services)."""
-    _settings.update(allow_private=allow_private, enqueue=enqueue)
-    for hooks, listener in (
-        (orders.event_listeners, record_order_event),
-        (receivables.receipt_listeners, record_receipt),
-        (returns.received_listeners, record_return_received),
-    ):
-        if listener not in hooks:
-            hooks.append(listener)
 
 
 # --- delivery ---------------------------------------------------------------------------------
@@ -233,37 +219,10 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def _blocked_by_earlier(d: WebhookDelivery) -> bool:
-    """In order per order: an earlier delivery of the same sequence still waiting comes first."""
-    return (
-        WebhookDelivery.select()
-        .where(
-            (WebhookDelivery.endpoint == d.endpoint_id)
-            & (WebhookDelivery.sequence_key == d.sequence_key)
-            & (WebhookDelivery.status == "pending")
-            & (WebhookDelivery.id < d.id)
-        )
-        .exists()
-    )
-
-
-def deliver(delivery_pk: int) -> str:
-    """Send one delivery if it is due, not held by another worker and not behind an earlier one."""
-    now = utcnow()
-    d = WebhookDelivery.get_or_none(WebhookDelivery.id == delivery_pk)
-    if d is None or d.status != "pending" or d.next_attempt_at > now or _blocked_by_earlier(d):
-        return "skipped"
-    claimed = (
-        WebhookDelivery.update(attempts=WebhookDelivery.attempts + 1, next_attempt_at=now + LEASE)
-        .where(
-            (WebhookDelivery.id == d.id)
-            & (WebhookDelivery.status == "pending")
-            & (WebhookDelivery.next_attempt_at <= now)
-        )
-        .execute()
-    )
-    if not claimed:
-        return "skipped"
+def send(d: WebhookDelivery) -> outbox.Sent:
+    """POST one delivery, signed, to its endpoint; a 2xx within TIMEOUT is delivered. The log
+    keeps the receiver's status code and how long it took, never what it answered (a receiver's
+    error page may hold what is not ours to keep). Raises: outbox.Failed."""
     target = WebhookEndpoint.get_by_id(d.endpoint_id)
     body = d.payload.encode()
     started = time.monotonic()
@@ -285,48 +244,21 @@ def deliver(delivery_pk: int) -> str:
         )
         status = response.status_code
         if not 200 <= status < 300:
-            error = f"HTTP {status}: {response.text[:200]}"
+            error = f"HTTP {status}"
     except ValidationFailed as exc:
         error = exc.message
     except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
-    duration = int((time.monotonic() - started) * 1000)
-    attempts = d.attempts + 1
-    if not error:
-        changes = {"status": "delivered", "delivered_at": utcnow(), "last_error": ""}
-    elif attempts >= MAX_ATTEMPTS:
-        changes = {"status": "dead", "last_error": error[:500]}
-        log.error("webhook delivery %s dead after %s attempts: %s", d.delivery_id, attempts, error)
-    else:
-        delay = BACKOFF_SECONDS[attempts - 1]
-        changes = {
-            "next_attempt_at": utcnow() + dt.timedelta(seconds=delay),
-            "last_error": error[:500],
-        }
-    WebhookDelivery.update(last_status=status, duration_ms=duration, **changes).where(
-        WebhookDelivery.id == d.id
-    ).execute()
-    return changes.get("status", "retry")
+        error = f"{type(exc).__name__}: {exc}"
+    took = {"last_status": status, "duration_ms": int((time.monotonic() - started) * 1000)}
+    if error:
+        raise outbox.Failed(error, **took)
+    return outbox.Sent(changes={**took, "delivered_at": utcnow(), "last_error": ""})
 
 
-def deliver_due(limit: int = 200) -> dict[str, int]:
-    """The sweep: every due delivery, oldest first (so each order's go out in order)."""
-    counts: dict[str, int] = {}
-    while True:
-        batch = [
-            d.id
-            for d in WebhookDelivery.select(WebhookDelivery.id)
-            .where(
-                (WebhookDelivery.status == "pending")
-                & (WebhookDelivery.next_attempt_at <= utcnow())
-            )
-            .order_by(WebhookDelivery.id)
-            .limit(limit)
-        ]
-        sent_any = False
-        for pk in batch:
-            outcome = deliver(pk)
-            counts[outcome] = counts.get(outcome, 0) + 1
-            sent_any = sent_any or outcome != "skipped"
-        if len(batch) < limit or not sent_any:
-            return counts
+WEBHOOKS = outbox.Sink(
+    name="webhooks",
+    model=WebhookDelivery,
+    send=send,
+    lease=dt.timedelta(seconds=60),
+    in_order_by=("endpoint", "sequence_key"),
+)

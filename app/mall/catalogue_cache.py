@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
-from app.core import changes
 from app.core.models import Customer, CustomerPrice
 from app.db import db
+from app.events import CatalogueChanged, StockChanged
 from app.runtime import redis
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,6 @@ class Page:
 def configure(prefix: str) -> None:
     _settings["prefix"] = prefix
     clear()
-    if _bump_after_commit not in changes.listeners:
-        changes.listeners.append(_bump_after_commit)
 
 
 def clear() -> None:
@@ -70,8 +68,13 @@ def _key(warehouse_id: int | None) -> str:
     return base if warehouse_id is None else f"{base}:warehouse:{warehouse_id}"
 
 
-def _bump_after_commit(warehouse_id: int | None) -> None:
-    db.after_commit(lambda: bump(warehouse_id))
+def catalogue_changed(_: CatalogueChanged) -> None:
+    """Pages rendered before this commit are stale once it lands."""
+    db.after_commit(bump)
+
+
+def stock_changed(change: StockChanged) -> None:
+    db.after_commit(lambda: bump(change.warehouse_id))
 
 
 def bump(warehouse_id: int | None = None) -> None:

@@ -96,35 +96,6 @@ class Announcement(BaseModel):
 MODELS = [WechatUser, SubscribeGrant, Invitation, CartItem, IdempotencyKey, Announcement]
 
 
-class ApprovalRule(BaseModel):
-    """When an order matches `condition`, these roles must sign, in order, before it is approved.
-
-    Rules are tried by ascending `priority`; the first that matches decides the steps.
-    """
-
-    name = CharField(max_length=100)
-    priority = IntegerField(default=100, index=True)
-    condition = TextField(default="{}")  # JSON, see app/mall/approval.py
-    steps = TextField(default="[]")  # JSON list of {"role": ...}
-    active = BooleanField(default=True)
-    created_at = DateTimeField(default=utcnow)
-
-
-class ApprovalStep(BaseModel):
-    """A signature an order needs: step 0 is customer service's review, then the rule's roles."""
-
-    order = ForeignKeyField(Order, backref="approval_steps", on_delete="CASCADE")
-    seq = IntegerField()
-    role = CharField(max_length=32)
-    rule_name = CharField(max_length=100, default="")
-    signed_by = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
-    signed_at = DateTimeField(null=True)
-    comment = CharField(max_length=500, default="")
-
-    class Meta:
-        indexes = ((("order", "seq"), True),)
-
-
 class OrderAudit(BaseModel):
     """Who changed what on an order and why: line adjustments, credit overrides, step signatures."""
 
@@ -137,4 +108,4 @@ class OrderAudit(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-MODELS = [*MODELS, ApprovalRule, ApprovalStep, OrderAudit]
+MODELS = [*MODELS, OrderAudit]

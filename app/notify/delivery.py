@@ -1,8 +1,8 @@
-"""Delivers the outbox: at least once, each recipient once (a retry skips recipients already
-reached), retried with backoff, dead-lettered visibly after the last try.
+"""The notification sink of the outbox engine: one notification reaches its recipients by the
+first channel that works for each (official-account template message, mini-program subscribe
+message, SMS), each recipient once (a retry skips recipients already reached).
 
-A worker claims a notification by pushing its next_attempt_at forward by a lease; a worker that
-dies mid-delivery just lets the lease run out, and the next sweep delivers it (invariant 4).
+Claiming, backoff, dead letters and the sweep are the engine's (app/outbox.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
+from app import outbox
 from app.core.models import Customer, Staff
 from app.db import utcnow
 from app.mall.models import SubscribeGrant, WechatUser
@@ -21,10 +22,6 @@ from app.notify.settings import NotifySettings, current
 from app.notify.templates import describe
 
 log = logging.getLogger(__name__)
-
-LEASE = dt.timedelta(seconds=120)
-BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
-MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 
 STAFF_AUDIENCES = ("customer_service", "approver", "warehouse")
 
@@ -182,25 +179,14 @@ def _try(n: Notification, recipient: Recipient, done: set[str]) -> str | None:
     return None
 
 
-def deliver(notification_id: int, settings: NotifySettings | None = None) -> str:
-    """Deliver one notification if it is due and no other worker holds it; returns its status.
+def send(n: Notification, settings: NotifySettings | None = None) -> outbox.Sent:
+    """Reach every recipient of one notification; `sent` when anyone was reached, else
+    `undeliverable` (no follow, no subscription grant, no phone) — never reported as sent.
 
-    `settings`: template ids, links and the SMS provider (default: those init_services set).
+    `settings`: template ids, links and the SMS provider (default: those bootstrap set).
+    Raises: outbox.Failed when a channel is down (the whole notification is retried).
     """
     settings = settings or current()
-    now = utcnow()
-    claimed = (
-        Notification.update(attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
-        .where(
-            (Notification.id == notification_id)
-            & (Notification.status == "pending")
-            & (Notification.next_attempt_at <= now)
-        )
-        .execute()
-    )
-    if not claimed:
-        return "skipped"
-    n = Notification.get_by_id(notification_id)
     message = message_for(n)
     customer = Customer.get_by_id(n.order.customer_id)
     done = {d.recipient for d in n.deliveries}
@@ -210,75 +196,28 @@ def deliver(notification_id: int, settings: NotifySettings | None = None) -> str
             reached = [r for r in group if _try(n, r, done)]
             if reached:
                 break
-        used = {
-            d.channel
-            for d in NotificationDelivery.select().where(NotificationDelivery.notification == n.id)
-        }
-    except Exception as exc:  # a channel down, or anything unexpected: retry later, never lose it
-        return _failed(n, exc)
-    # Truthful: "sent" only when someone was reached; else no channel could reach anyone.
-    status = "sent" if reached or used else "undeliverable"
-    Notification.update(
-        status=status,
-        sent_at=utcnow() if status == "sent" else None,
-        channel=",".join(sorted(used)),
-        last_error=""
-        if status == "sent"
-        else "没有可用的接收渠道（未关注公众号、未授权订阅、无手机号）",
-    ).where(Notification.id == n.id).execute()
-    return status
-
-
-def _failed(n: Notification, exc: Exception) -> str:
-    error = f"{type(exc).__name__}: {exc}"[:500]
-    if n.attempts >= MAX_ATTEMPTS:
-        log.error("notification %s dead after %s attempts: %s", n.id, n.attempts, error)
-        Notification.update(status="dead", last_error=error).where(
-            Notification.id == n.id
-        ).execute()
-        return "dead"
-    delay = BACKOFF_SECONDS[min(n.attempts, len(BACKOFF_SECONDS)) - 1]
-    Notification.update(
-        next_attempt_at=utcnow() + dt.timedelta(seconds=delay), last_error=error
-    ).where(Notification.id == n.id).execute()
-    log.warning(
-        "notification %s attempt %s failed, retry in %ss: %s", n.id, n.attempts, delay, error
+    except channels.ChannelError as exc:
+        raise outbox.Failed(f"ChannelError: {exc}") from None
+    used = {
+        d.channel
+        for d in NotificationDelivery.select().where(NotificationDelivery.notification == n.id)
+    }
+    if reached or used:
+        channel = ",".join(sorted(used))
+        return outbox.Sent(changes={"sent_at": utcnow(), "channel": channel, "last_error": ""})
+    return outbox.Sent(
+        "undeliverable",
+        {"last_error": "没有可用的接收渠道（未关注公众号、未授权订阅、无手机号）"},
     )
-    return "retry"
 
 
-def due_ids(limit: int = 200) -> list[int]:
-    query = (
-        Notification.select(Notification.id)
-        .where((Notification.status == "pending") & (Notification.next_attempt_at <= utcnow()))
-        .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit)
-    )
-    return [n.id for n in query]
-
-
-def deliver_due(limit: int = 200, settings: NotifySettings | None = None) -> dict[str, int]:
-    """The sweep the worker runs: every notification due now, in batches of `limit` until none
-    is left (each is claimed before it is sent, so a batch never repeats one)."""
-    counts: dict[str, int] = {}
-    while batch := due_ids(limit):
-        for notification_id in batch:
-            outcome = deliver(notification_id, settings)
-            counts[outcome] = counts.get(outcome, 0) + 1
-        if len(batch) < limit:
-            break
-    return counts
-
-
-def seconds_until_due(notification_id: int) -> float | None:
-    """How long until a pending notification is next due (0 if it is); None once it is sent,
-    undeliverable or dead."""
-    n = Notification.get_or_none(
-        (Notification.id == notification_id) & (Notification.status == "pending")
-    )
-    if n is None:
-        return None
-    return max((n.next_attempt_at - utcnow()).total_seconds(), 0.0)
+NOTIFICATIONS = outbox.Sink(
+    name="notifications",
+    model=Notification,
+    send=send,
+    delivered="sent",
+    lease=dt.timedelta(seconds=120),
+)
 
 
 def retry_dead(notification_id: int, staff=None) -> Notification:
@@ -296,14 +235,6 @@ def retry_dead(notification_id: int, staff=None) -> Notification:
     n = (query if condition is None else query.where(condition)).first()
     if n is None:
         raise NotFound("通知不存在", notification_id=notification_id)
-    updated = (
-        Notification.update(status="pending", attempts=0, next_attempt_at=utcnow())
-        .where(
-            (Notification.id == notification_id)
-            & (Notification.status << ["dead", "undeliverable"])
-        )
-        .execute()
-    )
-    if not updated:
+    if not outbox.redeliver(NOTIFICATIONS, notification_id, ("dead", "undeliverable")):
         raise InvalidState("只有发送失败或无法送达的通知可以重发", status=n.status)
     return Notification.get_by_id(notification_id)

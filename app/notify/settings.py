@@ -1,4 +1,4 @@
-"""What notification delivery needs to know, set once per process by init_services."""
+"""What notification delivery needs to know, set once per process by app.bootstrap."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.approval import services as approvals
 from app.auth.services import staff_token
-from app.mall import review
 from devkit.factories import (
     make_branch,
     make_customer,
@@ -50,15 +50,22 @@ class Company:
             "fin": make_staff("finance", username="fin1"),
             "rep": self.rep,
         }
-        review.create_rule(
-            "万元以上：分公司经理+总部",
-            {"min_amount": "10000"},
-            [{"role": "branch_manager"}, {"role": "hq_approver"}],
-            10,
-        )
-        review.create_rule(
-            "五千以上：分公司经理", {"min_amount": "5000"}, [{"role": "branch_manager"}], 20
-        )
+        # The demo's rules, for orders and for returns alike.
+        for document in ("order", "return"):
+            approvals.create_rule(
+                "万元以上：分公司经理+总部",
+                {"min_amount": "10000"},
+                [{"role": "branch_manager"}, {"role": "hq_approver"}],
+                10,
+                document=document,
+            )
+            approvals.create_rule(
+                "五千以上：分公司经理",
+                {"min_amount": "5000"},
+                [{"role": "branch_manager"}],
+                20,
+                document=document,
+            )
 
     def headers(self, key: str) -> dict:
         return auth(self.staff[key])

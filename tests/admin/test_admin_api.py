@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from app.approval.models import ApprovalStep
 from app.core.models import HoldMovement, Order, Stock
-from app.mall.models import ApprovalStep, OrderAudit
+from app.mall.models import OrderAudit
 from app.notify.models import Notification
 from devkit.factories import make_staff
 from tests.admin.conftest import ADMIN
@@ -239,7 +240,7 @@ def test_adjusting_lines_is_audited_and_withdraws_signatures(client, co):
     r = client.patch(f"{ADMIN}/orders/{order.id}", json=body, headers=co.headers("cs"))
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["total"] == "4800.00"  # 100 × 44.00 + 2 × 200.00
-    assert ApprovalStep.select().where(ApprovalStep.order == order.id).count() == 0
+    assert ApprovalStep.select().where(ApprovalStep.document_id == order.id).count() == 0
     audit = OrderAudit.get(OrderAudit.action == "adjust_lines")
     assert json.loads(audit.before) == [{"product_id": co.tea.id, "qty": 150, "price": "45.00"}]
     assert json.loads(audit.after)[0] == {"product_id": co.tea.id, "qty": 100, "price": "44.00"}

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import requests
 
+from app import outbox
+from app.approval.models import ApprovalStep
 from app.core.models import Order
 from app.mall import accounts
-from app.mall.models import ApprovalStep, WechatUser
-from app.notify import delivery
+from app.mall.models import WechatUser
+from app.notify.delivery import NOTIFICATIONS
 from tests.api.conftest import MP
 
 
@@ -68,10 +70,14 @@ def test_customer_service_approves_an_api_order_in_the_browser(desk, gunicorn, c
 
     order = Order.get_by_id(placed["id"])
     assert order.status == "approved" and order.approved_at is not None
-    review = ApprovalStep.get((ApprovalStep.order == order.id) & (ApprovalStep.seq == 0))
+    review = ApprovalStep.get(
+        (ApprovalStep.document == "order")
+        & (ApprovalStep.document_id == order.id)
+        & (ApprovalStep.seq == 0)
+    )
     assert (review.signed_by_id, review.comment) == (co.staff["cs"].id, "已与经销商确认")
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     (message,) = sandbox.messages(touser="sandbox-oa-browser-dealer")
     assert message["kind"] == "template"
     assert message["data"]["phrase2"]["value"] == "已审核" and "first" not in message["data"]

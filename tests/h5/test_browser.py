@@ -244,9 +244,10 @@ def test_a_staff_member_binds_hears_of_a_new_order_and_approves_it_on_the_phone(
 ):
     from urllib.parse import urlsplit
 
+    from app import outbox
     from app.core.orders import LineRequest, create_order
     from app.mall.models import WechatUser
-    from app.notify import delivery
+    from app.notify.delivery import NOTIFICATIONS
 
     base = gunicorn.url
     sandbox.state.reset()
@@ -264,7 +265,7 @@ def test_a_staff_member_binds_hears_of_a_new_order_and_approves_it_on_the_phone(
 
     order = create_order(shop.customer.id, [LineRequest(shop.tea.id, 2)], placed_by="wechat:1")
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     (message,) = sandbox.messages(touser="sandbox-oa-browser-h5-cs")
     assert (
         message["template_id"] == "staff-task" and message["data"]["phrase4"]["value"] == "待审核"

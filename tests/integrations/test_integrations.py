@@ -5,6 +5,7 @@ import hashlib
 import hmac
 from decimal import Decimal
 
+from app import outbox
 from app.core import orders
 from app.core.models import Customer, Order, ProductPrice, Stock, StockMovement
 from app.core.receivables import record_receipt
@@ -55,13 +56,13 @@ def test_deliveries_are_signed_retried_with_the_same_id_and_in_order_per_order(
     line = Order.get_by_id(order.id).lines[0]
     orders.ship_order(order.id, [(line.id, 10)], "顺丰", "SF9", "staff:2")
     record_receipt(co.east_customer.id, Decimal("100.00"), "bank", "R1", recorded_by="test")
-    assert webhooks.deliver_due() == {
+    assert outbox.deliver_due(webhooks.WEBHOOKS) == {
         "retry": 1,
         "skipped": 2,
         "delivered": 1,
     }  # submitted failed; the order's later ones wait
     make_due()
-    webhooks.deliver_due()
+    outbox.deliver_due(webhooks.WEBHOOKS)
     types = [r["json"]["type"] for r in receiver.requests]
     assert types == [
         "order.submitted",
@@ -95,17 +96,21 @@ def test_after_the_last_try_a_delivery_is_dead_and_can_be_redelivered(client, co
     ).get_json()
     receiver.fail_first = 100
     co.order(co.east_customer, (co.tea, 1))
-    for _ in range(webhooks.MAX_ATTEMPTS):
+    for _ in range(webhooks.WEBHOOKS.max_attempts):
         make_due()
-        webhooks.deliver_due()
+        outbox.deliver_due(webhooks.WEBHOOKS)
     (dead,) = WebhookDelivery.select()
-    assert (dead.status, dead.attempts, dead.last_status) == ("dead", webhooks.MAX_ATTEMPTS, 503)
+    assert (dead.status, dead.attempts, dead.last_status) == (
+        "dead",
+        webhooks.WEBHOOKS.max_attempts,
+        503,
+    )
     receiver.fail_first = 0
     again = post(
         client, f"/webhooks/{made['id']}/deliveries/{dead.id}/redeliver", co.headers("admin")
     )
     assert again.get_json()["status"] == "pending"
-    webhooks.deliver_due()
+    outbox.deliver_due(webhooks.WEBHOOKS)
     assert WebhookDelivery.get_by_id(dead.id).status == "delivered"
     assert len({r["json"]["id"] for r in receiver.requests}) == 1  # one delivery id throughout
 

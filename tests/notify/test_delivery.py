@@ -11,12 +11,13 @@ import time
 
 import pytest
 
+from app import outbox
 from app.core import orders
 from app.core.models import Order
 from app.db import utcnow
 from app.mall.models import SubscribeGrant, WechatUser
-from app.notify import delivery
 from app.notify import settings as notify_settings
+from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import Notification, NotificationDelivery
 from devkit.servers import ROOT
 from tests.admin.conftest import ADMIN
@@ -69,7 +70,7 @@ def test_from_post_orders_to_messages_in_the_sandbox(client, shop, dealer, sandb
     )
     order_id = r.get_json()["id"]
     with app.app_context():
-        assert delivery.deliver_due() == {"sent": 1}
+        assert outbox.deliver_due(NOTIFICATIONS) == {"sent": 1}
     (to_service,) = sandbox.sms(phone="+8613800000001")
     number = Order.get_by_id(order_id).number
     assert to_service["template_id"] == "1000002"  # the staff to-do SMS template
@@ -84,7 +85,7 @@ def test_from_post_orders_to_messages_in_the_sandbox(client, shop, dealer, sandb
     orders.ship_order(order_id, [(line.id, 10)], "顺丰速运", "SF777", "staff:2")
     with app.app_context():
         # The warehouse has no one to reach here: undeliverable, not "sent".
-        assert delivery.deliver_due() == {"sent": 2, "undeliverable": 1}
+        assert outbox.deliver_due(NOTIFICATIONS) == {"sent": 2, "undeliverable": 1}
     to_dealer = sandbox.messages(touser="sandbox-oa-dealer-a")
     assert [m["kind"] for m in to_dealer] == ["template", "template"]
     approved, shipped = (m["data"] for m in to_dealer)
@@ -113,12 +114,12 @@ def test_subscribe_message_where_granted_else_sms(client, shop, dealer, sandbox,
     )
     orders.approve_order(first.get_json()["id"], "staff:1")
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     assert [m["kind"] for m in sandbox.messages(touser="sandbox-dealer-a")] == ["subscribe"]
     assert SubscribeGrant.get().remaining == 0  # one grant, one message
     orders.approve_order(second.get_json()["id"], "staff:1")
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     (sms,) = sandbox.sms(phone=phone)
     assert sms["template_id"] == "1000001" and sms["params"][1] == "已审核"
 
@@ -138,7 +139,7 @@ def test_a_refused_subscription_falls_back_to_sms(client, shop, dealer, sandbox,
     )
     orders.reject_order(r.get_json()["id"], "staff:1", "价格有误")
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     (sent,) = sandbox.sms(phone="+8613900000003")
     assert "价格有误" in sent["params"][2]
     n = Notification.get(Notification.kind == "reject")
@@ -162,10 +163,10 @@ def test_wechat_down_for_a_while_loses_nothing_and_duplicates_nothing(
         orders.approve_order(order_id, "staff:1")
     sandbox.faults(down_seconds=30)
     with app.app_context():
-        first = delivery.deliver_due()
+        first = outbox.deliver_due(NOTIFICATIONS)
         # Customer service and the warehouse have no one to reach here.
         assert first["retry"] == 3 and first.get("undeliverable") == 6
-        assert delivery.deliver_due() == {}  # backing off: not due yet
+        assert outbox.deliver_due(NOTIFICATIONS) == {}  # backing off: not due yet
     pending = Notification.select().where(
         (Notification.kind == "approve") & (Notification.audience == "dealer")
     )
@@ -173,13 +174,13 @@ def test_wechat_down_for_a_while_loses_nothing_and_duplicates_nothing(
     assert all(n.next_attempt_at > utcnow() for n in pending) and all(n.last_error for n in pending)
     make_due()
     with app.app_context():
-        assert delivery.deliver_due()["retry"] == 3  # still down
+        assert outbox.deliver_due(NOTIFICATIONS)["retry"] == 3  # still down
     sandbox.faults()  # back
     make_due()
     with app.app_context():
-        assert delivery.deliver_due()["sent"] == 3
+        assert outbox.deliver_due(NOTIFICATIONS)["sent"] == 3
         make_due()
-        assert delivery.deliver_due() == {}
+        assert outbox.deliver_due(NOTIFICATIONS) == {}
     approvals = [m for m in sandbox.messages() if m["kind"] == "template"]
     assert sorted(m["touser"] for m in approvals) == sorted(
         ["sandbox-oa-dealer-a", "sandbox-oa-dealer-b", "sandbox-oa-dealer-a"]
@@ -193,11 +194,11 @@ def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
     approved_order_for_a_follower(client, shop, dealer)
     sandbox.faults(down_seconds=60)
     with app.app_context():
-        for _ in range(delivery.MAX_ATTEMPTS):
+        for _ in range(NOTIFICATIONS.max_attempts):
             make_due()
-            delivery.deliver_due()
+            outbox.deliver_due(NOTIFICATIONS)
     n = Notification.get((Notification.kind == "approve") & (Notification.audience == "dealer"))
-    assert (n.status, n.attempts) == ("dead", delivery.MAX_ATTEMPTS)
+    assert (n.status, n.attempts) == ("dead", NOTIFICATIONS.max_attempts)
     dead = client.get(
         f"{ADMIN}/notifications", query_string={"status": "dead"}, headers=co.headers("cs")
     )
@@ -207,7 +208,7 @@ def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
     retried = client.post(f"{ADMIN}/notifications/{n.id}/retry", headers=co.headers("cs"))
     assert retried.get_json()["status"] == "pending"
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     assert Notification.get_by_id(n.id).status == "sent"
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) == 1
 
@@ -218,17 +219,18 @@ WORKER = textwrap.dedent(
     """
     import sys
     from app.db import db
-    from app.notify import delivery
-    from app.runtime import init_services
+    from app import outbox
+    from app.bootstrap import bootstrap
+    from app.notify.delivery import NOTIFICATIONS
     from config.settings import TestingConfig
 
     class Config(TestingConfig):
         DATABASE_URL = sys.argv[1]
         WECHAT_API_BASE_URL = sys.argv[2]
 
-    init_services(Config)  # a worker: no Flask app
+    bootstrap(Config)  # a worker: no Flask app
     with db.connection_context():
-        print(delivery.deliver_due(), flush=True)
+        print(outbox.deliver_due(NOTIFICATIONS), flush=True)
     """
 )
 
@@ -253,11 +255,13 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     assert NotificationDelivery.select().count() == 0
     sandbox.faults()
     with app.app_context():
-        assert "sent" not in delivery.deliver_due()  # the dead worker's lease still holds
+        assert "sent" not in outbox.deliver_due(
+            NOTIFICATIONS
+        )  # the dead worker's lease still holds
         Notification.update(next_attempt_at=utcnow()).where(
             Notification.id == n.id
         ).execute()  # lease over
-        assert delivery.deliver_due() == {"sent": 1}
+        assert outbox.deliver_due(NOTIFICATIONS) == {"sent": 1}
     assert Notification.get_by_id(n.id).status == "sent"
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) >= 1  # at least once
 
@@ -270,7 +274,7 @@ def test_the_sweep_drains_every_due_notification_not_just_one_batch(client, shop
         )
         orders.approve_order(r.get_json()["id"], "staff:1")
     with app.app_context():
-        counts = delivery.deliver_due(limit=2)
+        counts = outbox.deliver_due(NOTIFICATIONS, limit=2)
     # 5 for the dealer, 5 for customer service and 5 for the warehouse (no one to reach in
     # either here), in batches of 2.
     assert counts == {"sent": 5, "undeliverable": 10}

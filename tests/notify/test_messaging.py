@@ -5,11 +5,12 @@ import dataclasses
 
 import pytest
 
+from app import outbox
 from app.core import orders
 from app.core.models import Order
 from app.mall.models import SubscribeGrant, WechatUser
-from app.notify import delivery
 from app.notify import settings as notify_settings
+from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import InboxMessage, Notification
 from tests.admin.conftest import ADMIN
 from tests.api.conftest import MP
@@ -50,7 +51,7 @@ def test_subscribe_messages_within_the_rules_name_carrier_and_tracking(
     orders.approve_order(order_id, "staff:1")
     ship_all(order_id)
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     sent = sandbox.messages(touser="sandbox-dealer-a")
     assert [m["template_id"] for m in sent] == ["order-status", "order-shipped"]
     shipped = sent[1]["data"]
@@ -97,7 +98,7 @@ def test_a_dealer_no_channel_reaches_is_undeliverable_and_can_be_resent_later(
     order_id = order_for(client, dealer, shop)
     orders.approve_order(order_id, "staff:1")
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     n = Notification.get((Notification.kind == "approve") & (Notification.audience == "dealer"))
     assert (n.status, n.sent_at) == ("undeliverable", None)
     listed = client.get(
@@ -112,7 +113,7 @@ def test_a_dealer_no_channel_reaches_is_undeliverable_and_can_be_resent_later(
     retried = client.post(f"{ADMIN}/notifications/{n.id}/retry", headers=co.headers("admin"))
     assert retried.get_json()["status"] == "pending"
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     assert Notification.get_by_id(n.id).status == "sent"
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) == 1
 
@@ -130,7 +131,7 @@ def test_the_next_approver_and_the_warehouse_hear_of_their_to_dos(client, co, sa
     order = co.order(co.east_customer, (co.tea, 120))  # 120 × 45 = 5,400: the branch manager signs
     client.post(f"{ADMIN}/orders/{order.id}/approve", json={}, headers=co.headers("cs"))
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     (task,) = sandbox.messages(touser="sandbox-oa-bm-east")
     assert task["template_id"] == "staff-task" and task["data"]["phrase4"]["value"] == "待审批"
     assert task["url"].endswith(f"/h5/staff/orders/{order.id}")
@@ -139,7 +140,7 @@ def test_the_next_approver_and_the_warehouse_hear_of_their_to_dos(client, co, sa
     r = client.post(f"{ADMIN}/orders/{order.id}/approve", json={}, headers=co.headers("bm_east"))
     assert r.get_json()["status"] == "approved"
     with app.app_context():
-        delivery.deliver_due()
+        outbox.deliver_due(NOTIFICATIONS)
     (to_ship,) = sandbox.sms(phone="+8613700000001")
     assert to_ship["template_id"] == "1000002" and to_ship["params"][-1] == "待发货"
 

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from app.core import orders
+from app.db import utcnow
 from app.mall.models import WechatUser
 from app.notify.models import Notification
 from devkit.servers import ROOT
@@ -18,9 +19,9 @@ from tests.api.conftest import MP
 # As the app queues them after commit: through the handoff thread, batched into tasks.
 ENQUEUE = """
 import sys
-from app.notify.outbox import handoff
+from app.worker import handoff
 for notification_id in sys.argv[1:]:
-    handoff.put(int(notification_id))
+    handoff.put(("notifications", int(notification_id)))
 assert handoff.wait_until_sent(10), "not handed over"
 """
 
@@ -71,7 +72,7 @@ def run_workers(
 ) -> list[str]:
     """Run huey consumers (4 threads each) until every notification in `until_sent` is sent or
     `seconds` pass; returns their logs."""
-    consumer = [sys.executable, "-m", "huey.bin.huey_consumer", "app.tasks.huey"]
+    consumer = [sys.executable, "-m", "huey.bin.huey_consumer", "app.worker.huey"]
     options = ["--workers", "4", "--worker-type", "thread", "-d", "0.05", "-m", "0.5", *extra]
     workers = [
         subprocess.Popen(
@@ -134,3 +135,61 @@ def test_after_a_wechat_outage_due_retries_go_out_within_seconds(client, shop, s
     assert sent.count() == len(ids), [line for line in logs[0].splitlines()][-5:]
     assert took < 30  # first retry due 10 s after the failure, sent within seconds of that
     assert all(n.attempts >= 2 for n in sent)  # they did fail first
+
+
+@pytest.fixture
+def slow_receiver():
+    """A webhook receiver on 127.0.0.1 that takes 4 s to answer each delivery."""
+    import threading
+
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    from devkit.servers import free_port
+
+    app = Flask("slow-receiver")
+
+    @app.post("/hook")
+    def hook():
+        time.sleep(4)
+        return {"ok": True}
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}/hook"
+    server.shutdown()
+
+
+@pytest.mark.slow
+def test_a_slow_webhook_receiver_never_holds_up_a_dealers_message(
+    client, shop, sandbox, worker_env, slow_receiver
+):
+    """Eight deliveries to a receiver that answers in 4 s each are queued first; the dealer's
+    order message behind them still goes out at once, because each sink sends on threads of its
+    own (two queue threads would otherwise be busy with webhooks for 16 s)."""
+    from app.integrations.models import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.create(url=slow_receiver, events='["order.approved"]', secret="whsec_test")
+    ids = approved_orders_for_followers(client, shop, 8)
+    webhook_ids = [d.id for d in WebhookDelivery.select().order_by(WebhookDelivery.id)]
+    assert len(webhook_ids) == 8
+    # Each delivery committed on its own, as they happen: one task each, the dealer's last.
+    items = [("webhooks", i) for i in webhook_ids] + [("notifications", ids[0])]
+    script = (
+        "import sys\n"
+        "from app.worker import handoff\n"
+        "for name, item_id in (arg.split(':') for arg in sys.argv[1:]):\n"
+        "    handoff.put((name, int(item_id)))\n"
+        "    assert handoff.wait_until_sent(10)\n"
+    )
+    args = [f"{name}:{item_id}" for name, item_id in items]
+    subprocess.run([sys.executable, "-c", script, *args], env=worker_env, cwd=ROOT, check=True)
+    started = utcnow()
+    logs = run_workers(
+        worker_env, 1, until_sent=ids[:1], seconds=30, extra=("--workers", "2", "--no-periodic")
+    )
+    message = Notification.get_by_id(ids[0])
+    assert message.status == "sent", logs[0][-2000:]
+    took = (message.sent_at - started).total_seconds()
+    assert took < 6, f"the dealer's message waited {took:.1f} s behind the webhooks"

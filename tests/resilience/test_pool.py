@@ -51,3 +51,18 @@ def test_an_idle_connection_is_pinged_and_replaced_when_dead(pool, database_url)
     _kill(database_url, pid)
     pool.PING_AFTER_IDLE = 0  # as if it had sat idle for long
     assert _backend(pool) != pid  # the ping found it dead: a fresh one, no error
+
+
+def test_work_whose_connection_the_server_dropped_is_tried_again_on_a_new_one(app, database_url):
+    """A worker task after PostgreSQL backends were terminated: retried, not an unhandled error."""
+    if not is_postgres(database_url):
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    from app.db import db, with_database
+
+    def backend() -> int:
+        return db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+
+    db.connect(reuse_if_open=True)
+    pid = backend()
+    _kill(database_url, pid)
+    assert with_database(backend) != pid

@@ -1,12 +1,13 @@
-"""Approval rules and who may act on an order: pure functions, no database."""
+"""Approval rules and who may act on a document (orders, returns): pure functions, no database."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
-from app.mall.approval import (
-    OrderFacts,
+from app.approval.rules import (
+    Document,
+    Facts,
     allowed_actions,
     condition_errors,
     matches,
@@ -24,8 +25,25 @@ class Step:
     signed_by_id: int | None = None
 
 
+@dataclass
+class Staff:
+    role: str
+
+
 def facts(total="1000.00", list_total="1000.00", branch_id=1, customer_id=7, exceeded=False):
-    return OrderFacts(D(total), D(list_total), branch_id, customer_id, exceeded)
+    return Facts(D(total), D(list_total), branch_id, customer_id, exceeded)
+
+
+def order_actions(status: str, steps: list, role: str) -> frozenset[str]:
+    return allowed_actions(Document("order", status, steps), Staff(role))
+
+
+def return_actions(status: str, steps: list, role: str) -> frozenset[str]:
+    return allowed_actions(Document("return", status, steps), Staff(role))
+
+
+def order_next_role(status: str, steps: list) -> str | None:
+    return next_role(Document("order", status, steps))
 
 
 RULES = [
@@ -76,12 +94,12 @@ def test_condition_errors_name_each_bad_key_in_chinese():
 
 
 def test_next_role_is_review_then_each_unsigned_step_in_order():
-    assert next_role(PENDING, []) == "customer_service"
+    assert order_next_role(PENDING, []) == "customer_service"
     signed_review = Step("customer_service", 1)
-    assert next_role(PENDING, [signed_review, Step("branch_manager")]) == "branch_manager"
+    assert order_next_role(PENDING, [signed_review, Step("branch_manager")]) == "branch_manager"
     steps = [signed_review, Step("branch_manager", 2), Step("hq_approver")]
-    assert next_role(PENDING, steps) == "hq_approver"
-    assert next_role("approved", steps) is None
+    assert order_next_role(PENDING, steps) == "hq_approver"
+    assert order_next_role("approved", steps) is None
 
 
 @pytest.mark.parametrize(
@@ -96,25 +114,42 @@ def test_next_role_is_review_then_each_unsigned_step_in_order():
     ],
 )
 def test_an_unreviewed_order_is_for_customer_service_and_admins(role, expected):
-    assert allowed_actions(PENDING, [], role) == expected
+    assert order_actions(PENDING, [], role) == expected
 
 
 def test_a_signed_order_can_no_longer_be_adjusted_and_waits_for_its_step():
     steps = [Step("customer_service", 1), Step("hq_approver")]
-    assert allowed_actions(PENDING, steps, "hq_approver") == {"sign", "reject", "credit_override"}
-    assert allowed_actions(PENDING, steps, "customer_service") == {"reject"}
-    assert allowed_actions(PENDING, steps, "admin") == {"reject"}  # admins sign only step 0
-    assert allowed_actions(PENDING, steps, "branch_manager") == set()
+    assert order_actions(PENDING, steps, "hq_approver") == {"sign", "reject", "credit_override"}
+    assert order_actions(PENDING, steps, "customer_service") == {"reject"}
+    assert order_actions(PENDING, steps, "admin") == {"reject"}  # admins sign only step 0
+    assert order_actions(PENDING, steps, "branch_manager") == set()
 
 
 @pytest.mark.parametrize("status", ["approved", "partially_shipped"])
 def test_approved_orders_are_shipped_by_the_warehouse_and_admins(status):
-    assert allowed_actions(status, [], "warehouse") == {"ship"}
-    assert allowed_actions(status, [], "admin") == {"ship"}
-    assert allowed_actions(status, [], "customer_service") == set()
+    assert order_actions(status, [], "warehouse") == {"ship"}
+    assert order_actions(status, [], "admin") == {"ship"}
+    assert order_actions(status, [], "customer_service") == set()
 
 
 @pytest.mark.parametrize("status", ["shipped", "completed", "rejected", "cancelled"])
 def test_finished_orders_allow_nothing(status):
     for role in ("admin", "customer_service", "warehouse", "hq_approver"):
-        assert allowed_actions(status, [Step("customer_service", 1)], role) == set()
+        assert order_actions(status, [Step("customer_service", 1)], role) == set()
+
+
+def test_a_return_is_reviewed_signed_and_received_by_the_same_rules():
+    assert return_actions("pending", [], "customer_service") == {"sign", "reject"}
+    steps = [Step("customer_service", 1), Step("branch_manager")]
+    assert return_actions("pending", steps, "branch_manager") == {"sign", "reject"}
+    assert return_actions("pending", steps, "hq_approver") == set()
+    assert next_role(Document("return", "pending", steps)) == "branch_manager"
+    for status in ("approved", "partially_received"):
+        assert return_actions(status, steps, "warehouse") == {"receive"}
+    assert return_actions("received", steps, "warehouse") == set()
+
+
+def test_only_orders_can_be_adjusted_or_signed_past_credit():
+    assert "adjust" not in return_actions("pending", [], "admin")
+    assert "credit_override" not in return_actions("pending", [], "admin")
+    assert {"adjust", "credit_override"} <= order_actions(PENDING, [], "admin")

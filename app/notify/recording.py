@@ -1,17 +1,21 @@
 """Writes notification intents in the same transaction as the order event they report
-(invariant 4), and the in-app inbox row of every notification meant for a dealer or a rep."""
+(invariant 4), and the in-app inbox row of every notification meant for a dealer or a rep.
+
+The handlers here run on domain events (app.bootstrap.HANDLERS); what they write goes out through
+the outbox engine's notification sink (app/notify/delivery.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
 
-from app.core import orders
+from app import outbox
 from app.core.models import Customer, Order, OrderEvent, Shipment
 from app.core.returns import RETURN_ACTIONS
 from app.core.rules import STATUS_LABELS
-from app.db import db, insert_rows
-from app.handoff import Handoff
+from app.db import insert_rows
+from app.events import ApprovalAwaited, OrderChanged
+from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import InboxMessage, Notification
 from app.notify.templates import describe
 from app.timeutil import to_local
@@ -22,6 +26,7 @@ log = logging.getLogger(__name__)
 # warehouse of orders to ship. Orders a rep placed also reach that rep.
 AUDIENCES = {
     "submit": ("customer_service",),
+    "adjust": ("dealer",),
     "approve": ("dealer", "warehouse"),
     "reject": ("dealer",),
     "ship_part": ("dealer",),
@@ -32,7 +37,7 @@ AUDIENCES = {
     "return_reject": ("dealer",),
     "return_receive": ("dealer",),
 }
-REP_HEARS = {"approve", "reject", "ship_part", "ship_all", "cancel"}
+REP_HEARS = {"adjust", "approve", "reject", "ship_part", "ship_all", "cancel"}
 
 
 def payload(order: Order, event: OrderEvent) -> dict:
@@ -85,12 +90,13 @@ def _write(order: Order, event: OrderEvent, kind: str, audience: str, data: dict
             title=words["title"],
             body=f"订单 {order.number}：{words['detail']}"[:500],
         )
-    if _settings["enqueue"]:
-        # Queued only once the transaction commits: a rolled-back event sends nothing.
-        db.after_commit(lambda nid=notification.id: _enqueue(nid))
+    outbox.written(NOTIFICATIONS, notification.id)
 
 
-def record(order: Order, event: OrderEvent) -> None:
+def order_changed(change: OrderChanged) -> None:
+    """Whoever hears of this action (AUDIENCES) gets a notification, dealers and reps also an
+    inbox message."""
+    order, event = change.order, change.event
     audiences = list(AUDIENCES.get(event.action, ()))
     rep_id = _rep_of(order)
     if rep_id is not None and event.action in REP_HEARS:
@@ -104,38 +110,12 @@ def record(order: Order, event: OrderEvent) -> None:
         _write(order, event, event.action, audience, data, f"event:{event.id}:{audience}")
 
 
-def record_step(order: Order, role: str, seq: int) -> None:
-    """An approval step now waits for `role`: the staff in that role hear of it."""
+def approval_awaited(awaited: ApprovalAwaited) -> None:
+    """A document now waits for a role's signature: the staff in that role hear of it."""
+    order = awaited.order
     event = (
         OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id.desc()).get()
     )
-    data = {**payload(order, event), "role": role}
-    _write(order, event, "approval_step", "approver", data, f"step:{order.id}:{seq}:{role}")
-
-
-def _send(notification_ids: list[int]) -> None:
-    from app.tasks import deliver_notification_batch
-
-    deliver_notification_batch(notification_ids)
-
-
-# Queued after commit off the request's path, many per Redis round trip (app/handoff.py).
-handoff = Handoff("notifications", _send)
-
-
-def _enqueue(notification_id: int) -> None:
-    handoff.put(notification_id)
-
-
-_settings = {"enqueue": False}
-
-
-def install(enqueue: bool) -> None:
-    """Hook the outbox into core's status changes and the review's approval steps."""
-    from app.mall import review
-
-    _settings["enqueue"] = enqueue
-    if record not in orders.event_listeners:
-        orders.event_listeners.append(record)
-    if record_step not in review.step_listeners:
-        review.step_listeners.append(record_step)
+    data = {**payload(order, event), "role": awaited.role, "document": awaited.document}
+    key = f"step:{awaited.document}:{awaited.document_id}:{awaited.seq}:{awaited.role}"
+    _write(order, event, "approval_step", "approver", data, key)

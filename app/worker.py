@@ -1,0 +1,136 @@
+"""The worker's composition root (huey): the task queue, the tasks, and each outbox sink's own pool
+of sending threads. No Flask app is built.
+
+    huey_consumer app.worker.huey --workers 2 --worker-type thread
+
+The queue is RedisHuey when REDIS_URL is set, else SqliteHuey in instance/ (the embedded default).
+Every worker process runs app.bootstrap once at start-up. Tasks only hand items to the sink's
+pool: a slow receiver of one sink (a webhook answering in 12 s) occupies that sink's threads,
+never the queue's or another sink's, so a dealer's WeChat message never waits behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+from app import housekeeping, outbox
+from app.bootstrap import SINKS, bootstrap
+from app.db import with_database
+from app.handoff import Handoff
+from config import get_config
+
+log = logging.getLogger(__name__)
+
+_config = get_config()
+if _config.REDIS_URL:
+    huey = RedisHuey(f"{_config.REDIS_KEY_PREFIX}-tasks", url=_config.REDIS_URL)
+else:
+    Path(_config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
+    huey = SqliteHuey("dealer-mall", filename=str(Path(_config.INSTANCE_DIR) / "tasks.db"))
+
+
+def _enqueue(items: list[tuple[str, int]]) -> None:
+    """Many committed outbox items in one round trip per sink: one task each."""
+    by_sink: dict[str, list[int]] = defaultdict(list)
+    for sink_name, item_id in items:
+        by_sink[sink_name].append(item_id)
+    for sink_name, ids in by_sink.items():
+        deliver_batch(sink_name, ids)
+
+
+# Committed items reach the queue from a background thread, off the request's path.
+handoff = Handoff("outbox", _enqueue)
+
+
+@huey.on_startup()
+def start_services() -> None:
+    """Each worker thread or process runs this before its first task; it is safe to run at once."""
+    bootstrap(_config, handoff=handoff.put)
+
+
+# --- each sink's own threads ----------------------------------------------------------------------
+
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pools_pid: int | None = None
+_pools_lock = threading.Lock()
+
+
+def _pool(sink: outbox.Sink) -> ThreadPoolExecutor:
+    """The sink's sending threads in this process (threads do not survive a fork)."""
+    global _pools_pid
+    with _pools_lock:
+        if _pools_pid != os.getpid():
+            _pools.clear()
+            _pools_pid = os.getpid()
+        if sink.name not in _pools:
+            _pools[sink.name] = ThreadPoolExecutor(sink.concurrency, f"outbox-{sink.name}")
+        return _pools[sink.name]
+
+
+def _deliver(sink: outbox.Sink, item_id: int) -> None:
+    """Deliver one item; one that failed is queued again for the moment its retry is due, so an
+    outage drains within seconds of its backoff rather than at the next sweep."""
+    try:
+        outcome = with_database(outbox.deliver, sink, item_id)
+        wait = None
+        if outcome == "retry":
+            wait = with_database(outbox.seconds_until_due, sink, item_id)
+    except Exception:
+        log.exception("%s %s: delivery failed; the sweep will retry it", sink.name, item_id)
+        return
+    if wait is not None:
+        try:
+            # A delay, not an eta: huey rounds an eta down to the second, which could run the
+            # retry just before it is due (and then it would only be skipped).
+            deliver_batch.schedule(args=(sink.name, [item_id]), delay=wait + 0.5)
+        except Exception:  # the sweep picks it up when due
+            log.exception("could not schedule the retry of %s %s", sink.name, item_id)
+
+
+_sweeping: set[str] = set()  # sinks whose sweep is queued or running in this process
+
+
+def _sweep(sink: outbox.Sink) -> None:
+    try:
+        counts = with_database(outbox.deliver_due, sink)
+        if counts:
+            log.info("swept %s: %s", sink.name, counts)
+    except Exception:
+        log.exception("sweeping %s failed", sink.name)
+    finally:
+        _sweeping.discard(sink.name)
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+@huey.task()
+def deliver_batch(sink_name: str, item_ids: list[int]) -> None:
+    """Hand committed items to their sink's threads, in order."""
+    sink = SINKS[sink_name]
+    for item_id in item_ids:
+        _pool(sink).submit(_deliver, sink, item_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def deliver_due() -> None:
+    """The safety net: anything due (a retry, a worker that died, a lost hand-over) goes out,
+    each sink in its own threads."""
+    for sink in SINKS.values():
+        if sink.name not in _sweeping:  # a slow sweep is not queued again behind itself
+            _sweeping.add(sink.name)
+            _pool(sink).submit(_sweep, sink)
+
+
+@huey.periodic_task(crontab(minute="17"))
+def delete_expired() -> dict:
+    """Hourly: browser sessions and callback nonces past their time (the embedded default keeps
+    them in the database; Redis expires its own)."""
+    return with_database(housekeeping.delete_expired)

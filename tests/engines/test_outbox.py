@@ -1,0 +1,146 @@
+"""The outbox engine's properties, once, on a sink of the test's own: claiming with a lease,
+backoff, dead letters, redelivery, the sweep, order per key, and the hand-off after commit."""
+
+import datetime as dt
+
+import pytest
+from peewee import CharField, DateTimeField, IntegerField
+
+from app import outbox
+from app.db import BaseModel, db, utcnow
+
+
+class Probe(BaseModel):
+    """An outbox table as every sink has one, plus what the probe's receiver needs."""
+
+    key = CharField(default="")
+    status = CharField(default="pending")
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = CharField(default="")
+    answer = CharField(default="")
+
+
+class Receiver:
+    """Stands in for whatever a sink talks to: answers as told, records what it got."""
+
+    def __init__(self):
+        self.got: list[int] = []
+        self.failing = 0
+
+    def send(self, item):
+        self.got.append(item.id)
+        if self.failing:
+            self.failing -= 1
+            raise outbox.Failed("receiver down", answer="503")
+        return outbox.Sent(changes={"answer": "200"})
+
+
+@pytest.fixture
+def receiver(app):
+    db.create_tables([Probe])
+    yield Receiver()
+    db.drop_tables([Probe])
+
+
+def sink(receiver, **options):
+    return outbox.Sink(name="probe", model=Probe, send=receiver.send, **options)
+
+
+def make_due():
+    Probe.update(next_attempt_at=utcnow() - dt.timedelta(seconds=1)).where(
+        Probe.status == "pending"
+    ).execute()
+
+
+def test_a_delivered_item_is_sent_once_and_never_again(receiver):
+    item = Probe.create()
+    probe = sink(receiver)
+    assert outbox.deliver(probe, item.id) == "delivered"
+    assert outbox.deliver(probe, item.id) == "skipped"
+    assert receiver.got == [item.id]
+    assert Probe.get_by_id(item.id).answer == "200"
+
+
+def test_a_claimed_item_is_not_sent_by_a_second_worker_until_its_lease_runs_out(receiver):
+    item = Probe.create()
+    probe = sink(receiver, lease=dt.timedelta(seconds=60))
+    # Another worker took it and died mid-send: the lease holds it for that long.
+    Probe.update(attempts=1, next_attempt_at=utcnow() + dt.timedelta(seconds=60)).execute()
+    assert outbox.deliver(probe, item.id) == "skipped"
+    make_due()  # the lease ran out
+    assert outbox.deliver(probe, item.id) == "delivered"
+    assert Probe.get_by_id(item.id).attempts == 2
+
+
+def test_failures_back_off_on_the_schedule_then_go_dead_until_redelivered(receiver):
+    item = Probe.create()
+    probe = sink(receiver, backoff=(10, 30))
+    receiver.failing = 3
+    started = utcnow()
+    assert outbox.deliver(probe, item.id) == "retry"
+    failed = Probe.get_by_id(item.id)
+    assert (failed.answer, failed.last_error) == ("503", "receiver down")
+    assert failed.next_attempt_at >= started + dt.timedelta(seconds=10)
+    assert outbox.deliver(probe, item.id) == "skipped"  # not due yet
+    make_due()
+    assert outbox.deliver(probe, item.id) == "retry"
+    assert Probe.get_by_id(item.id).next_attempt_at >= started + dt.timedelta(seconds=30)
+    make_due()
+    assert outbox.deliver(probe, item.id) == "dead"
+    assert (Probe.get_by_id(item.id).status, Probe.get_by_id(item.id).attempts) == ("dead", 3)
+    make_due()
+    assert outbox.deliver_due(probe) == {}  # dead letters wait for a person
+    assert outbox.redeliver(probe, item.id, ("dead",))
+    assert outbox.deliver(probe, item.id) == "delivered"
+    assert not outbox.redeliver(probe, item.id, ("dead",))  # delivered: nothing to do
+
+
+def test_something_unexpected_while_sending_is_retried_not_lost(receiver):
+    item = Probe.create()
+
+    def broken(_):
+        raise KeyError("a bug in a sink")
+
+    probe = outbox.Sink(name="probe", model=Probe, send=broken)
+    assert outbox.deliver(probe, item.id) == "retry"
+    assert "KeyError" in Probe.get_by_id(item.id).last_error
+
+
+def test_the_sweep_drains_every_due_item_in_batches(receiver):
+    ids = [Probe.create().id for _ in range(7)]
+    Probe.create(next_attempt_at=utcnow() + dt.timedelta(hours=1))  # not due
+    assert outbox.deliver_due(sink(receiver), limit=3) == {"delivered": 7}
+    assert receiver.got == ids
+
+
+def test_items_with_the_same_key_go_out_in_order(receiver):
+    first, second = Probe.create(key="order:1"), Probe.create(key="order:1")
+    other = Probe.create(key="order:2")
+    probe = sink(receiver, in_order_by=("key",))
+    receiver.failing = 1
+    assert outbox.deliver(probe, first.id) == "retry"
+    assert outbox.deliver(probe, second.id) == "skipped"  # waits behind the first
+    assert outbox.deliver(probe, other.id) == "delivered"  # another key is not held up
+    make_due()
+    assert outbox.deliver_due(probe) == {"delivered": 2}
+    assert receiver.got == [first.id, other.id, first.id, second.id]
+
+
+def test_items_reach_the_queue_only_once_their_transaction_commits(receiver):
+    handed = []
+    probe = sink(receiver)
+    outbox.configure(handed.append)
+    try:
+        with db.atomic() as tx:
+            rolled_back = Probe.create()
+            outbox.written(probe, rolled_back.id)
+            tx.rollback()
+        assert handed == []
+        with db.atomic():
+            kept = Probe.create()
+            outbox.written(probe, kept.id)
+            assert handed == []  # not before the commit
+        assert handed == [("probe", kept.id)]
+    finally:
+        outbox.configure(None)
