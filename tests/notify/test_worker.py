@@ -126,7 +126,8 @@ def test_after_a_wechat_outage_due_retries_go_out_within_seconds(client, shop, s
     """Each failed delivery queues its retry for when it is due; the once-a-minute sweep is off
     here (--no-periodic), so only that can deliver them."""
     ids = approved_orders_for_followers(client, shop, 40)
-    sandbox.faults(down_seconds=3)
+    # WeChat fails each of the first 40 calls, however long the workers take to start.
+    sandbox.faults(fail_next=len(ids))
     enqueue(worker_env, ids)
     started = time.monotonic()
     logs = run_workers(worker_env, 1, until_sent=ids, seconds=45, extra=("--no-periodic",))

@@ -14,9 +14,10 @@ import pytest
 from marshmallow import Schema, fields, validate
 from peewee import CharField, TextField
 
+from app.approval.models import ApprovalRule, ApprovalStep
 from app.core import models as core
 from app.integrations.models import ApiKey, WebhookEndpoint
-from app.mall.models import Announcement, ApprovalRule, ApprovalStep, OrderAudit
+from app.mall.models import Announcement, OrderAudit
 
 SCHEMA_MODULES = (
     "admin.schemas",
