@@ -46,6 +46,7 @@ STORED_IN = {
     "ReceiptIn": core.Receipt,
     "ShipmentIn": core.Shipment,
     "RuleIn": ApprovalRule,
+    "RulePatchIn": ApprovalRule,
     "WebhookIn": WebhookEndpoint,
     "ApiKeyIn": ApiKey,
     "PlaceOrderIn": core.Order,
