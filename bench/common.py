@@ -14,9 +14,8 @@ from contextlib import contextmanager
 
 from app import create_app
 from app.cli import upgrade_database
-from app.db import db
 from config.settings import TestingConfig
-from devkit.databases import create_database, drop_database, is_postgres
+from devkit.databases import close_connections, create_database, drop_database, is_postgres
 
 
 @contextmanager
@@ -43,14 +42,6 @@ def migrated_app(base_url: str, **settings):
             yield app, url
         finally:
             close_connections()
-
-
-def close_connections() -> None:
-    """Hand the database back: before servers start on it, and before it is dropped."""
-    if not db.is_closed():
-        db.close()
-    if hasattr(db.obj, "close_all"):
-        db.obj.close_all()
 
 
 def add_service_options(parser) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import urlparse, urlunparse
 
 import psycopg2
 
-from app.db import make_database
+from app.db import db, make_database
 
 
 def is_postgres(url: str) -> bool:
@@ -51,6 +51,16 @@ def drop_database(base_url: str, url: str) -> None:
     name = urlparse(url).path.lstrip("/")
     assert name.startswith("dm_test_"), name
     _as_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def close_connections() -> None:
+    """Hand the app's database back: before servers start on it, and before it is dropped."""
+    if db.obj is None:  # no app was made
+        return
+    if not db.is_closed():
+        db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
 
 
 def open_database(url: str):

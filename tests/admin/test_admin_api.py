@@ -10,7 +10,7 @@ from app.core.models import HoldMovement, Order, Stock
 from app.mall.models import OrderAudit
 from app.notify.models import Notification
 from devkit.factories import make_staff
-from tests.admin.conftest import ADMIN
+from devkit.testing.clients import ADMIN
 
 
 def post(client, path, headers, body=None):

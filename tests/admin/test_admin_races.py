@@ -1,31 +1,13 @@
 """Approval races, with real concurrent clients against gunicorn (several worker processes)."""
 
-import threading
-
 import requests
 
 from app.core import orders
 from app.core.models import HoldMovement, Order, OrderEvent, Stock, StockMovement
 from app.mall import accounts
 from app.notify.models import Notification
-from tests.admin.conftest import ADMIN
-from tests.api.conftest import MP
-
-
-def all_at_once(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+from devkit.testing.clients import ADMIN, MP
+from devkit.testing.concurrency import all_at_once
 
 
 def approve_call(url, order_id, headers):

@@ -3,8 +3,7 @@ account for 15 minutes on the API and the console alike; every attempt is audite
 unlock."""
 
 from app.auth.models import LoginAttempt
-from tests.admin.conftest import ADMIN, auth
-from tests.console.conftest import PASSWORD, Console
+from devkit.testing.clients import ADMIN, PASSWORD, Console, staff_headers
 
 
 def api_login(client, password, address):
@@ -43,7 +42,7 @@ def test_an_admin_unlocks_and_other_accounts_are_untouched(client, co):
         == 200
     )
     unlocked = client.post(
-        f"{ADMIN}/staff/{co.staff['cs'].id}/unlock", headers=auth(co.staff["admin"])
+        f"{ADMIN}/staff/{co.staff['cs'].id}/unlock", headers=staff_headers(co.staff["admin"])
     )
     assert unlocked.status_code == 200 and unlocked.get_json()["locked_until"] is None
     assert api_login(client, PASSWORD, "10.0.2.1").status_code == 200

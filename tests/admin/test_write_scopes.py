@@ -9,7 +9,7 @@ from app.core.models import Customer, Staff
 from app.errors import NotFound
 from app.mall.models import Announcement
 from devkit.factories import make_staff
-from tests.admin.conftest import ADMIN, auth
+from devkit.testing.clients import ADMIN, staff_headers
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def east_admin(co):
 
 
 def post(client, path, staff, body, method="post"):
-    return getattr(client, method)(f"{ADMIN}{path}", json=body, headers=auth(staff))
+    return getattr(client, method)(f"{ADMIN}{path}", json=body, headers=staff_headers(staff))
 
 
 def staff_body(**overrides):

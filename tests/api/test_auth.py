@@ -1,13 +1,13 @@
 """WeChat login through the sandbox, binding by invitation, tokens."""
 
 import datetime as dt
-import threading
 
 import jwt
 
 from app.mall import accounts
 from app.mall.models import Invitation, WechatUser
-from tests.api.conftest import MP, bearer, login
+from devkit.testing.clients import MP, bearer, login
+from devkit.testing.concurrency import all_at_once
 
 
 def test_login_with_a_wx_code_returns_our_token_and_no_session_key(client, shop):
@@ -96,24 +96,18 @@ def test_concurrent_binds_of_one_invitation_have_one_winner(gunicorn, shop, sand
         ]
         for i in range(8)
     ]
-    results = []
-    barrier = threading.Barrier(len(tokens))
 
     def bind(token):
-        barrier.wait()
-        r = requests.post(
-            f"{gunicorn.url}{MP}/auth/bind",
-            json={"invite_code": invitation.code},
-            headers=bearer(token),
-            timeout=10,
+        return lambda: (
+            requests.post(
+                f"{gunicorn.url}{MP}/auth/bind",
+                json={"invite_code": invitation.code},
+                headers=bearer(token),
+                timeout=10,
+            ).status_code
         )
-        results.append(r.status_code)
 
-    threads = [threading.Thread(target=bind, args=(t,)) for t in tokens]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = all_at_once([bind(t) for t in tokens])
     assert sorted(results) == [200] + [400] * 7
     assert Invitation.get_by_id(invitation.id).used_by is not None
 

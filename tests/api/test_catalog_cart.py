@@ -1,7 +1,7 @@
 """Catalogue at the dealer's prices with stock status; the cart."""
 
 from app.core import catalog, stock
-from tests.api.conftest import MP
+from devkit.testing.clients import MP
 
 
 def products(client, headers, **query):

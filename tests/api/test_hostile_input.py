@@ -2,7 +2,7 @@
 
 import json
 
-from tests.api.conftest import MP
+from devkit.testing.clients import MP
 
 
 def test_a_lone_surrogate_in_a_remark_is_refused(client, shop, dealer):

@@ -20,7 +20,7 @@ from app.runtime import redis
 from app.schemas import OrderOut, new_order_out
 from devkit.databases import statements
 from devkit.factories import make_customer, make_product
-from tests.api.conftest import MP, bind_dealer
+from devkit.testing.clients import MP, bind_dealer
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Dealer orders over the API: server-side prices, pre-checks, idempotency, tracking, cancel."""
 
-import threading
 import uuid
 
 import requests
@@ -8,7 +7,8 @@ import requests
 from app.core import orders, receivables
 from app.core.models import Order, OrderEvent
 from app.mall.models import CartItem
-from tests.api.conftest import MP, bind_dealer
+from devkit.testing.clients import MP, HttpClient, bind_dealer
+from devkit.testing.concurrency import all_at_once
 
 
 def submit(client, headers, lines, key=None, **extra):
@@ -72,44 +72,24 @@ def test_the_same_key_from_another_dealer_is_another_order(client, shop, dealer,
 
 
 def test_racing_retries_against_gunicorn_create_exactly_one_order(gunicorn, shop):
-    session = requests.Session()
-    headers = bind_dealer(_HttpClient(gunicorn.url, session), shop.customer, "racer")
+    headers = bind_dealer(HttpClient(gunicorn.url), shop.customer, "racer")
     key = str(uuid.uuid4())
     body = {"lines": [{"product_id": shop.tea.id, "qty": 10}]}
-    barrier = threading.Barrier(16)
-    answers = []
 
     def post():
-        barrier.wait()
         r = requests.post(
             f"{gunicorn.url}{MP}/orders",
             json=body,
             headers={**headers, "Idempotency-Key": key},
             timeout=30,
         )
-        answers.append((r.status_code, r.json().get("id")))
+        return r.status_code, r.json().get("id")
 
-    threads = [threading.Thread(target=post) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = all_at_once([post] * 16)
     statuses = sorted(s for s, _ in answers)
     assert statuses.count(201) == 1 and statuses.count(200) == 15, statuses
     assert len({order_id for _, order_id in answers}) == 1
     assert Order.select().where(Order.customer == shop.customer.id).count() == 1
-
-
-class _HttpClient:
-    """Just enough of Flask's test client over real HTTP for bind_dealer()."""
-
-    def __init__(self, base, session):
-        self.base, self.session = base, session
-
-    def post(self, path, json=None, headers=None):
-        r = self.session.post(self.base + path, json=json, headers=headers, timeout=10)
-        r.get_json = r.json
-        return r
 
 
 def test_ordering_removes_those_products_from_the_cart(client, shop, dealer):

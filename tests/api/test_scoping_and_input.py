@@ -3,7 +3,7 @@
 import pytest
 
 from app.core.models import CustomerAddress
-from tests.api.conftest import MP
+from devkit.testing.clients import MP
 
 
 @pytest.fixture

@@ -7,31 +7,18 @@ WeChat message reaches the sandbox. Screenshots of the main pages go to test-art
 
 from __future__ import annotations
 
-import requests
-
 from app import outbox
 from app.approval.models import ApprovalStep
 from app.core.models import Order
-from app.mall import accounts
-from app.mall.models import WechatUser
 from app.notify.delivery import NOTIFICATIONS
-from tests.api.conftest import MP
+from devkit.testing.clients import MP, HttpClient, bind_dealer, follow_official_account
 
 
 def dealer_places_order(base: str, customer, product, qty: int) -> dict:
     """Over HTTP, as the mini-program does: log in with a wx.login code, bind, order."""
-    session = requests.Session()
-    login = session.post(f"{base}{MP}/auth/login", json={"code": "browser-dealer"}, timeout=10)
-    token = login.json()["token"]
-    invitation = accounts.create_invitation("dealer", customer_id=customer.id)
-    bound = session.post(
-        f"{base}{MP}/auth/bind",
-        json={"invite_code": invitation.code},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    headers = {"Authorization": f"Bearer {bound.json()['token']}"}
-    response = session.post(
+    http = HttpClient(base)
+    headers = bind_dealer(http, customer, "browser-dealer")
+    response = http.session.post(
         f"{base}{MP}/orders",
         json={"lines": [{"product_id": product.id, "qty": qty}]},
         headers={**headers, "Idempotency-Key": "browser-order-1"},
@@ -44,9 +31,7 @@ def dealer_places_order(base: str, customer, product, qty: int) -> dict:
 def test_customer_service_approves_an_api_order_in_the_browser(desk, gunicorn, co, sandbox, app):
     sandbox.state.reset()
     placed = dealer_places_order(gunicorn.url, co.east_customer, co.tea, 20)
-    user = WechatUser.get(WechatUser.openid == "sandbox-browser-dealer")
-    user.oa_openid, user.follows_oa = "sandbox-oa-browser-dealer", True
-    user.save()
+    follow_official_account("browser-dealer")
 
     cs = desk(co.staff["cs"].username)
     page = cs.page

@@ -19,8 +19,7 @@ from app.field.storage import LocalStorage
 from app.mall.models import Invitation, OrderAudit
 from app.notify.models import Notification
 from devkit.factories import make_customer, put_stock
-from tests.console.conftest import PASSWORD, Console, flashes
-from tests.field.test_field_api import png_bytes
+from devkit.testing.clients import PASSWORD, Console, flashes, png_bytes
 
 
 def test_login_page_logs_in_and_out(console, co):

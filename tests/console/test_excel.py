@@ -12,7 +12,18 @@ from app.core import orders as core_orders
 from app.core.models import Customer, Order, Product, ProductPrice
 from app.core.receivables import record_receipt
 from devkit.factories import make_staff, place
-from tests.console.conftest import Console, flashes
+from devkit.testing.clients import Console, flashes
+
+CUSTOMER_COLUMNS = [
+    "编码",
+    "名称",
+    "分支机构",
+    "默认仓库",
+    "价格等级",
+    "结算方式",
+    "信用额度",
+    "业务员账号",
+]
 
 
 def read(response) -> dict[str, list[tuple]]:
@@ -153,18 +164,8 @@ def test_import_refuses_files_that_are_not_workbooks_or_lack_columns(signed_in, 
 
 
 def test_customer_import(signed_in, co):
-    header = [
-        "编码",
-        "名称",
-        "分支机构",
-        "默认仓库",
-        "价格等级",
-        "结算方式",
-        "信用额度",
-        "业务员账号",
-    ]
     good = [
-        header,
+        CUSTOMER_COLUMNS,
         ["IMPC-1", "新经销商甲", co.east.code, co.sh.code, 3, "信用赊销", 20000, co.rep.username],
         [co.east_customer.code, None, None, None, None, None, 30000, None],
     ]
@@ -177,7 +178,7 @@ def test_customer_import(signed_in, co):
     assert east.credit_limit == Decimal("30000.00") and east.name == co.east_customer.name
 
     bad = [
-        header,
+        CUSTOMER_COLUMNS,
         ["IMPC-2", "乙", "没有的分公司", co.sh.code, 11, "月结", None, "nobody"],
     ]
     response = upload(admin, "/admin/import/customers", bad)
@@ -204,18 +205,8 @@ def test_imports_keep_every_row_inside_the_callers_scope(signed_in, co):
     make_staff("admin", co.east, username="admin_e", data_scope="branch")
     east_admin = Console(signed_in("admin").client.application.test_client())
     assert east_admin.login("admin_e").status_code == 302
-    header = [
-        "编码",
-        "名称",
-        "分支机构",
-        "默认仓库",
-        "价格等级",
-        "结算方式",
-        "信用额度",
-        "业务员账号",
-    ]
     rows = [
-        header,
+        CUSTOMER_COLUMNS,
         [co.east_customer.code, None, None, None, None, None, 50000, None],
         [co.south_customer.code, None, None, None, None, None, 9999999, None],
     ]

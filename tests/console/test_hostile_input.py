@@ -1,6 +1,6 @@
 """Text a database cannot store, in console forms and admin API queries: a 4xx, never a 500."""
 
-from tests.admin.conftest import ADMIN, auth
+from devkit.testing.clients import ADMIN, staff_headers
 
 
 def test_nul_in_a_console_search_is_refused(signed_in):
@@ -10,6 +10,6 @@ def test_nul_in_a_console_search_is_refused(signed_in):
 
 def test_nul_in_an_admin_api_query_is_refused(client, co):
     r = client.get(
-        f"{ADMIN}/customers", query_string={"q": "\x00"}, headers=auth(co.staff["admin"])
+        f"{ADMIN}/customers", query_string={"q": "\x00"}, headers=staff_headers(co.staff["admin"])
     )
     assert r.status_code == 422

@@ -3,8 +3,7 @@ password ends them at once, for every copy of the cookie; staff API tokens are r
 
 from app.auth.services import set_active
 from app.web_sessions import session_key
-from tests.admin.conftest import ADMIN
-from tests.console.conftest import PASSWORD, Console, flashes
+from devkit.testing.clients import ADMIN, PASSWORD, Console, flashes
 
 COOKIE = "dm_console"
 

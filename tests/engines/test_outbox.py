@@ -8,10 +8,11 @@ from peewee import CharField, DateTimeField, IntegerField
 
 from app import outbox
 from app.db import BaseModel, db, utcnow
+from devkit.testing.outbox import make_due
 
 
 class Probe(BaseModel):
-    """An outbox table as every sink has one, plus what the probe's receiver needs."""
+    """An outbox table as every sink has one, plus what the probe's probe_receiver needs."""
 
     key = CharField(default="")
     status = CharField(default="pending")
@@ -32,71 +33,65 @@ class Receiver:
         self.got.append(item.id)
         if self.failing:
             self.failing -= 1
-            raise outbox.Failed("receiver down", answer="503")
+            raise outbox.Failed("probe_receiver down", answer="503")
         return outbox.Sent(changes={"answer": "200"})
 
 
 @pytest.fixture
-def receiver(app):
+def probe_receiver(app):
     db.create_tables([Probe])
     yield Receiver()
     db.drop_tables([Probe])
 
 
-def sink(receiver, **options):
-    return outbox.Sink(name="probe", model=Probe, send=receiver.send, **options)
+def sink(probe_receiver, **options):
+    return outbox.Sink(name="probe", model=Probe, send=probe_receiver.send, **options)
 
 
-def make_due():
-    Probe.update(next_attempt_at=utcnow() - dt.timedelta(seconds=1)).where(
-        Probe.status == "pending"
-    ).execute()
-
-
-def test_a_delivered_item_is_sent_once_and_never_again(receiver):
+def test_a_delivered_item_is_sent_once_and_never_again(probe_receiver):
     item = Probe.create()
-    probe = sink(receiver)
+    probe = sink(probe_receiver)
     assert outbox.deliver(probe, item.id) == "delivered"
     assert outbox.deliver(probe, item.id) == "skipped"
-    assert receiver.got == [item.id]
+    assert probe_receiver.got == [item.id]
     assert Probe.get_by_id(item.id).answer == "200"
 
 
-def test_a_claimed_item_is_not_sent_by_a_second_worker_until_its_lease_runs_out(receiver):
+def test_a_claimed_item_is_not_sent_by_a_second_worker_until_its_lease_runs_out(probe_receiver):
     item = Probe.create()
-    probe = sink(receiver, lease=dt.timedelta(seconds=60))
+    probe = sink(probe_receiver, lease=dt.timedelta(seconds=60))
     # Another worker took it and died mid-send: the lease holds it for that long.
     Probe.update(attempts=1, next_attempt_at=utcnow() + dt.timedelta(seconds=60)).execute()
     assert outbox.deliver(probe, item.id) == "skipped"
-    make_due()  # the lease ran out
+    make_due(Probe)  # the lease ran out
     assert outbox.deliver(probe, item.id) == "delivered"
     assert Probe.get_by_id(item.id).attempts == 2
 
 
-def test_failures_back_off_on_the_schedule_then_go_dead_until_redelivered(receiver):
+def test_failures_back_off_on_the_schedule_then_go_dead_until_redelivered(probe_receiver):
     item = Probe.create()
-    probe = sink(receiver, backoff=(10, 30))
-    receiver.failing = 3
+    probe = sink(probe_receiver, backoff=(10, 30))
+    probe_receiver.failing = 3
     started = utcnow()
     assert outbox.deliver(probe, item.id) == "retry"
     failed = Probe.get_by_id(item.id)
-    assert (failed.answer, failed.last_error) == ("503", "receiver down")
+    assert (failed.answer, failed.last_error) == ("503", "probe_receiver down")
     assert failed.next_attempt_at >= started + dt.timedelta(seconds=10)
     assert outbox.deliver(probe, item.id) == "skipped"  # not due yet
-    make_due()
+    make_due(Probe)
     assert outbox.deliver(probe, item.id) == "retry"
     assert Probe.get_by_id(item.id).next_attempt_at >= started + dt.timedelta(seconds=30)
-    make_due()
+    make_due(Probe)
     assert outbox.deliver(probe, item.id) == "dead"
     assert (Probe.get_by_id(item.id).status, Probe.get_by_id(item.id).attempts) == ("dead", 3)
-    make_due()
+    make_due(Probe)
     assert outbox.deliver_due(probe) == {}  # dead letters wait for a person
     assert outbox.redeliver(probe, item.id, ("dead",))
     assert outbox.deliver(probe, item.id) == "delivered"
     assert not outbox.redeliver(probe, item.id, ("dead",))  # delivered: nothing to do
 
 
-def test_something_unexpected_while_sending_is_retried_not_lost(receiver):
+def test_something_unexpected_while_sending_is_retried_not_lost(probe_receiver):
     item = Probe.create()
 
     def broken(_):
@@ -107,29 +102,29 @@ def test_something_unexpected_while_sending_is_retried_not_lost(receiver):
     assert "KeyError" in Probe.get_by_id(item.id).last_error
 
 
-def test_the_sweep_drains_every_due_item_in_batches(receiver):
+def test_the_sweep_drains_every_due_item_in_batches(probe_receiver):
     ids = [Probe.create().id for _ in range(7)]
     Probe.create(next_attempt_at=utcnow() + dt.timedelta(hours=1))  # not due
-    assert outbox.deliver_due(sink(receiver), limit=3) == {"delivered": 7}
-    assert receiver.got == ids
+    assert outbox.deliver_due(sink(probe_receiver), limit=3) == {"delivered": 7}
+    assert probe_receiver.got == ids
 
 
-def test_items_with_the_same_key_go_out_in_order(receiver):
+def test_items_with_the_same_key_go_out_in_order(probe_receiver):
     first, second = Probe.create(key="order:1"), Probe.create(key="order:1")
     other = Probe.create(key="order:2")
-    probe = sink(receiver, in_order_by=("key",))
-    receiver.failing = 1
+    probe = sink(probe_receiver, in_order_by=("key",))
+    probe_receiver.failing = 1
     assert outbox.deliver(probe, first.id) == "retry"
     assert outbox.deliver(probe, second.id) == "skipped"  # waits behind the first
     assert outbox.deliver(probe, other.id) == "delivered"  # another key is not held up
-    make_due()
+    make_due(Probe)
     assert outbox.deliver_due(probe) == {"delivered": 2}
-    assert receiver.got == [first.id, other.id, first.id, second.id]
+    assert probe_receiver.got == [first.id, other.id, first.id, second.id]
 
 
-def test_items_reach_the_queue_only_once_their_transaction_commits(receiver):
+def test_items_reach_the_queue_only_once_their_transaction_commits(probe_receiver):
     handed = []
-    probe = sink(receiver)
+    probe = sink(probe_receiver)
     outbox.configure(handed.append)
     try:
         with db.atomic() as tx:

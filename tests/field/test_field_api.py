@@ -14,8 +14,7 @@ from app.field.rules import EARTH_RADIUS_M
 from app.mall import accounts
 from app.timeutil import local_today
 from devkit.factories import make_customer, make_staff
-from tests.admin.conftest import ADMIN, auth
-from tests.api.conftest import MP, bearer, bind_dealer, login
+from devkit.testing.clients import ADMIN, MP, bearer, bind_dealer, login, png_bytes, staff_headers
 
 LAT, LNG = 31.2000, 121.5000
 METRES_PER_DEGREE_LAT = EARTH_RADIUS_M * 3.141592653589793 / 180
@@ -35,10 +34,6 @@ def other_reps_visit(field) -> Visit:
 
 def north_of_store(metres: float) -> dict:
     return {"lat": LAT + metres / METRES_PER_DEGREE_LAT, "lng": LNG}
-
-
-def png_bytes() -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 class Field:
@@ -247,8 +242,8 @@ def test_managers_see_visits_per_rep_per_day_with_anomalies(field, client, shop,
     )
     with app.app_context():
         manager = make_staff("branch_manager", shop.branch, username="bm-field")
-        headers = auth(manager)
-        other_branch_manager = auth(
+        headers = staff_headers(manager)
+        other_branch_manager = staff_headers(
             make_staff("branch_manager", shop.other_branch, username="bm-other")
         )
     body = client.get(f"{ADMIN}/visits/daily", headers=headers).get_json()

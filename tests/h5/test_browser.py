@@ -16,14 +16,13 @@ from decimal import Decimal
 
 import requests
 
-from app.auth.services import staff_token
 from app.core.models import Order, ReturnRequest
 from app.core.orders import approve_order
 from app.field import reports
 from app.field.models import StockSalesReport, Visit, VisitPhoto
 from app.mall import accounts
 from devkit.factories import make_customer, make_staff
-from tests.admin.conftest import ADMIN
+from devkit.testing.clients import ADMIN, png_bytes, staff_headers
 
 STORE = {"latitude": 31.2304, "longitude": 121.4737}
 
@@ -33,7 +32,7 @@ def staff_call(base, staff, method, path, body=None):
         method,
         f"{base}{ADMIN}{path}",
         json=body,
-        headers={"Authorization": f"Bearer {staff_token(staff)}"},
+        headers=staff_headers(staff),
         timeout=10,
     )
     assert response.status_code < 300, response.text
@@ -105,7 +104,7 @@ def test_a_dealer_binds_orders_tracks_confirms_and_reorders_on_the_phone(
     page.get_by_placeholder("退货原因（必填），如破损、错发").fill("外箱破损")
     photo = screenshots / "return-photo.png"
     photo.parent.mkdir(parents=True, exist_ok=True)
-    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    photo.write_bytes(png_bytes())
     page.get_by_label("退货照片").set_input_files(str(photo))
     dealer.shot("return-new")
     dealer.button("提交退货申请").click()
@@ -205,7 +204,7 @@ def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
     visit = Visit.get()
 
     photo = tmp_path / "shelf.png"
-    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    photo.write_bytes(png_bytes())
     page.get_by_label("拍摄货架照片").set_input_files(str(photo))
     phone.button("上传照片").click()
     page.get_by_text("照片已上传").wait_for()

@@ -11,7 +11,7 @@ from app.mall import accounts
 from app.mall.models import Invitation, WechatUser
 from devkit.databases import statements
 from devkit.factories import make_customer, make_staff
-from tests.h5.conftest import oauth_query
+from devkit.testing.clients import bind_dealer, oauth_query
 
 
 def test_a_page_without_a_session_goes_through_wechat_oauth_and_comes_back(phone, shop, app):
@@ -163,7 +163,6 @@ def test_each_page_runs_a_fixed_number_of_queries_and_stays_small(dealer_phone, 
 
 
 def test_the_same_person_as_in_the_mini_program_is_the_same_account(client, phone, shop):
-    from tests.api.conftest import bind_dealer
 
     bind_dealer(client, shop.customer, "both-ways")  # bound in the mini-program
     page = phone("both-ways").open("/h5/")  # WeChat gives the same unionid in the H5 pages

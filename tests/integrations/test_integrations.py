@@ -1,6 +1,5 @@
 """Webhooks, API keys and the ERP's bulk sync, over real HTTP."""
 
-import datetime as dt
 import hashlib
 import hmac
 from decimal import Decimal
@@ -9,10 +8,10 @@ from app import outbox
 from app.core import orders
 from app.core.models import Customer, Order, ProductPrice, Stock, StockMovement
 from app.core.receivables import record_receipt
-from app.db import utcnow
 from app.integrations import webhooks
 from app.integrations.models import WebhookDelivery
-from tests.admin.conftest import ADMIN
+from devkit.testing.clients import ADMIN, Console, flashes
+from devkit.testing.outbox import make_due
 
 
 def post(client, path, headers, body=None, method="post"):
@@ -24,12 +23,6 @@ def verify(secret: str, header: str, body: bytes) -> bool:
     parts = dict(p.split("=", 1) for p in header.split(","))
     expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
     return hmac.compare_digest(expected.hexdigest(), parts["v1"])
-
-
-def make_due():
-    WebhookDelivery.update(next_attempt_at=utcnow() - dt.timedelta(seconds=1)).where(
-        WebhookDelivery.status == "pending"
-    ).execute()
 
 
 def test_deliveries_are_signed_retried_with_the_same_id_and_in_order_per_order(
@@ -61,7 +54,7 @@ def test_deliveries_are_signed_retried_with_the_same_id_and_in_order_per_order(
         "skipped": 2,
         "delivered": 1,
     }  # submitted failed; the order's later ones wait
-    make_due()
+    make_due(WebhookDelivery)
     outbox.deliver_due(webhooks.WEBHOOKS)
     types = [r["json"]["type"] for r in receiver.requests]
     assert types == [
@@ -97,7 +90,7 @@ def test_after_the_last_try_a_delivery_is_dead_and_can_be_redelivered(client, co
     receiver.fail_first = 100
     co.order(co.east_customer, (co.tea, 1))
     for _ in range(webhooks.WEBHOOKS.max_attempts):
-        make_due()
+        make_due(WebhookDelivery)
         outbox.deliver_due(webhooks.WEBHOOKS)
     (dead,) = WebhookDelivery.select()
     assert (dead.status, dead.attempts, dead.last_status) == (
@@ -330,7 +323,6 @@ def test_prices_and_customers_in_bulk_are_all_or_nothing(client, co):
 
 
 def test_the_console_page_registers_webhooks_and_keys_showing_secrets_once(client, co, receiver):
-    from tests.console.conftest import Console, flashes
 
     admin = Console(client.application.test_client())
     admin.login("admin1")

@@ -3,7 +3,6 @@
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import uuid
 
@@ -14,6 +13,7 @@ import requests
 from app.wechat.client import make_client
 from config.settings import TestingConfig
 from devkit.servers import ROOT
+from devkit.testing.concurrency import all_at_once
 
 
 def stats(sandbox):
@@ -29,29 +29,18 @@ def send(client, openid="oa-token-test"):
 def test_threads_of_one_worker_fetch_one_token_and_refresh_it_once(sandbox):
     sandbox.state.reset()
     client = make_client(f"wx-threads-{uuid.uuid4().hex[:6]}", "secret", sandbox.url)
-    barrier = threading.Barrier(16)
-    errors = []
 
     def run():
-        barrier.wait()
         try:
             send(client)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
+        except Exception as exc:  # returned and asserted below
+            return exc
+        return None
 
-    threads = [threading.Thread(target=run) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = [e for e in all_at_once([run] * 16) if e is not None]
     assert errors == [] and stats(sandbox)["token_fetches"] == 1
     requests.post(f"{sandbox.url}/_sandbox/expire-tokens", timeout=5)  # WeChat says 42001 now
-    threads = [threading.Thread(target=run) for _ in range(16)]
-    barrier.reset()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = [e for e in all_at_once([run] * 16) if e is not None]
     assert errors == []
     assert stats(sandbox) == {"token_fetches": 2, "messages": 32}
 

@@ -10,7 +10,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from app.mall.models import WechatUser
 from app.notify.models import InboundMessage
-from tests.api.conftest import MP, bind_dealer, login
+from devkit.testing.clients import MP, bind_dealer, login
 
 TOKEN = "test-callback-token"
 

@@ -1,7 +1,5 @@
 """Delivering the outbox to the WeChat sandbox over real HTTP: channels, outages, dead letters."""
 
-import dataclasses
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -9,50 +7,21 @@ import sys
 import textwrap
 import time
 
-import pytest
-
 from app import outbox
 from app.core import orders
 from app.core.models import Order
 from app.db import utcnow
-from app.mall.models import SubscribeGrant, WechatUser
-from app.notify import settings as notify_settings
+from app.mall.models import SubscribeGrant
 from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import Notification, NotificationDelivery
 from devkit.servers import ROOT
-from tests.admin.conftest import ADMIN
-from tests.api.conftest import MP
-
-
-@pytest.fixture
-def sms(app, sandbox):
-    """SMS goes to the sandbox's SMS stand-in, over HTTP."""
-    old = notify_settings.current()
-    endpoint = sandbox.url.removeprefix("http://")  # Tencent Cloud's SDK, to the stand-in
-    notify_settings.configure(
-        dataclasses.replace(old, sms_provider="tencent", sms_endpoint=endpoint)
-    )
-    yield
-    notify_settings.configure(old)
-
-
-def make_due():
-    """Let time pass for the retry schedule: everything pending is due now."""
-    Notification.update(next_attempt_at=utcnow() - dt.timedelta(seconds=1)).where(
-        Notification.status == "pending"
-    ).execute()
-
-
-def follow(user_code: str):
-    user = WechatUser.get(WechatUser.openid == f"sandbox-{user_code}")
-    user.oa_openid, user.follows_oa = f"sandbox-oa-{user_code}", True
-    user.save()
-    return user
+from devkit.testing.clients import ADMIN, MP, follow_official_account
+from devkit.testing.outbox import make_due
 
 
 def approved_order_for_a_follower(client, shop, dealer) -> int:
     """dealer-a follows the official account and has an approved order: one notification due."""
-    follow("dealer-a")
+    follow_official_account("dealer-a")
     r = client.post(
         f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
     )
@@ -64,7 +33,7 @@ def test_from_post_orders_to_messages_in_the_sandbox(client, shop, dealer, sandb
 
     with app.app_context():
         make_staff("customer_service", phone="13800000001", username="cs-phone")
-    follow("dealer-a")
+    follow_official_account("dealer-a")
     r = client.post(
         f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
     )
@@ -149,8 +118,8 @@ def test_a_refused_subscription_falls_back_to_sms(client, shop, dealer, sandbox,
 def test_wechat_down_for_a_while_loses_nothing_and_duplicates_nothing(
     client, shop, dealer, other_dealer, sandbox, app
 ):
-    follow("dealer-a")
-    follow("dealer-b")
+    follow_official_account("dealer-a")
+    follow_official_account("dealer-b")
     ids = []
     for headers in (dealer, other_dealer, dealer):
         r = client.post(
@@ -172,14 +141,14 @@ def test_wechat_down_for_a_while_loses_nothing_and_duplicates_nothing(
     )
     assert {(n.status, n.attempts) for n in pending} == {("pending", 1)}
     assert all(n.next_attempt_at > utcnow() for n in pending) and all(n.last_error for n in pending)
-    make_due()
+    make_due(Notification)
     with app.app_context():
         assert outbox.deliver_due(NOTIFICATIONS)["retry"] == 3  # still down
     sandbox.faults()  # back
-    make_due()
+    make_due(Notification)
     with app.app_context():
         assert outbox.deliver_due(NOTIFICATIONS)["sent"] == 3
-        make_due()
+        make_due(Notification)
         assert outbox.deliver_due(NOTIFICATIONS) == {}
     approvals = [m for m in sandbox.messages() if m["kind"] == "template"]
     assert sorted(m["touser"] for m in approvals) == sorted(
@@ -195,7 +164,7 @@ def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
     sandbox.faults(down_seconds=60)
     with app.app_context():
         for _ in range(NOTIFICATIONS.max_attempts):
-            make_due()
+            make_due(Notification)
             outbox.deliver_due(NOTIFICATIONS)
     n = Notification.get((Notification.kind == "approve") & (Notification.audience == "dealer"))
     assert (n.status, n.attempts) == ("dead", NOTIFICATIONS.max_attempts)
@@ -267,7 +236,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
 
 
 def test_the_sweep_drains_every_due_notification_not_just_one_batch(client, shop, dealer, app):
-    follow("dealer-a")
+    follow_official_account("dealer-a")
     for _ in range(5):
         r = client.post(
             f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 1}]}, headers=dealer

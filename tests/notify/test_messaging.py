@@ -1,31 +1,13 @@
 """Messages that reach people: subscribe messages within WeChat's rules, the in-app inbox, a
 truthful undeliverable status, staff hearing of their to-dos, and the invitation SMS."""
 
-import dataclasses
-
-import pytest
-
 from app import outbox
 from app.core import orders
 from app.core.models import Order
 from app.mall.models import SubscribeGrant, WechatUser
-from app.notify import settings as notify_settings
 from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import InboxMessage, Notification
-from tests.admin.conftest import ADMIN
-from tests.api.conftest import MP
-
-
-@pytest.fixture
-def sms(sandbox):
-    old = notify_settings.current()
-    notify_settings.configure(
-        dataclasses.replace(
-            old, sms_provider="tencent", sms_endpoint=sandbox.url.removeprefix("http://")
-        )
-    )
-    yield
-    notify_settings.configure(old)
+from devkit.testing.clients import ADMIN, MP, follow_official_account
 
 
 def order_for(client, headers, shop, qty=10) -> int:
@@ -107,9 +89,7 @@ def test_a_dealer_no_channel_reaches_is_undeliverable_and_can_be_resent_later(
         headers=co.headers("admin"),
     ).get_json()
     assert n.id in [i["id"] for i in listed["items"]]
-    user = WechatUser.get(WechatUser.openid == "sandbox-dealer-a")  # the dealer follows later
-    user.oa_openid, user.follows_oa = "sandbox-oa-dealer-a", True
-    user.save()
+    follow_official_account("dealer-a")  # the dealer follows later
     retried = client.post(f"{ADMIN}/notifications/{n.id}/retry", headers=co.headers("admin"))
     assert retried.get_json()["status"] == "pending"
     with app.app_context():

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 
@@ -14,7 +13,8 @@ from app.db import utcnow
 from app.mall.models import WechatUser
 from app.notify.models import Notification
 from devkit.servers import ROOT
-from tests.api.conftest import MP
+from devkit.testing.clients import MP
+from devkit.testing.stack import app_env, database_and_redis
 
 # As the app queues them after commit: through the handoff thread, batched into tasks.
 ENQUEUE = """
@@ -29,19 +29,13 @@ assert handoff.wait_until_sent(10), "not handed over"
 @pytest.fixture
 def worker_env(app, database_url, sandbox, tmp_path):
     """Environment for the worker processes: the tests' database and sandbox, one queue."""
-    env = {
+    return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "APP_ENV": "testing",
-        "TEST_DATABASE_URL": database_url,
-        "WECHAT_API_BASE_URL": sandbox.url,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "INSTANCE_DIR": str(tmp_path),
-        "REDIS_KEY_PREFIX": f"dm-worker-{uuid.uuid4().hex[:8]}",
+        **app_env(
+            app, sandbox, **database_and_redis(app, database_url), INSTANCE_DIR=str(tmp_path)
+        ),
     }
-    if app.config.get("REDIS_URL"):
-        env["TEST_REDIS_URL"] = app.config["REDIS_URL"]
-    return env
 
 
 def approved_orders_for_followers(client, shop, count: int) -> list[int]:

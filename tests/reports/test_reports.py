@@ -14,8 +14,7 @@ from app.core.models import Customer, Order
 from app.core.receivables import record_receipt
 from app.timeutil import local_today
 from devkit.factories import make_staff
-from tests.admin.conftest import ADMIN, auth
-from tests.console.conftest import Console, flashes
+from devkit.testing.clients import ADMIN, flashes, staff_headers
 
 
 @pytest.fixture
@@ -125,14 +124,14 @@ def test_an_own_scope_sees_only_the_customers_they_look_after(client, co, sales)
     mine = client.get(
         f"{ADMIN}/reports/sales",
         query_string={"from": local_today().isoformat(), "group_by": "customer"},
-        headers=auth(finance),
+        headers=staff_headers(finance),
     ).get_json()
     assert mine["items"] == [] and mine["totals"]["amount"] == "0.00"
     Customer.update(rep=finance.id).where(Customer.id == co.south_customer.id).execute()
     mine = client.get(
         f"{ADMIN}/reports/sales",
         query_string={"from": local_today().isoformat(), "group_by": "customer"},
-        headers=auth(finance),
+        headers=staff_headers(finance),
     ).get_json()
     assert [(r["name"], r["amount"]) for r in mine["items"]] == [(co.south_customer.name, "100.00")]
 
@@ -167,14 +166,10 @@ def test_targets_against_achievement_and_receipts(client, co, sales):
     assert [r["name"] for r in mine["branches"]] == ["华东分公司"]
 
 
-def signed_in(app, co, key):
-    session = Console(app.test_client())
-    assert session.login(co.staff[key].username).status_code == 302
-    return session
-
-
-def test_the_console_page_shows_the_period_drills_down_sets_targets_and_exports(app, co, sales):
-    admin = signed_in(app, co, "admin")
+def test_the_console_page_shows_the_period_drills_down_sets_targets_and_exports(
+    signed_in, co, sales
+):
+    admin = signed_in("admin")
     page = admin.get("/admin/reports").get_data(as_text=True)
     assert "华东分公司" in page and "450.00" in page and 'id="reports-data"' in page
     charts = json.loads(page.split('id="reports-data">')[1].split("</script>")[0])
@@ -204,8 +199,8 @@ def test_the_console_page_shows_the_period_drills_down_sets_targets_and_exports(
     assert sheet.cell(sheet.max_row, 1).value == "合计"
 
 
-def test_the_console_page_keeps_a_branch_manager_in_their_branch(app, co, sales):
-    manager = signed_in(app, co, "bm_east")
+def test_the_console_page_keeps_a_branch_manager_in_their_branch(signed_in, co, sales):
+    manager = signed_in("bm_east")
     page = manager.get("/admin/reports").get_data(as_text=True)
     branch_table = page.split('id="report-branch"')[1].split("</table>")[0]
     assert "华东分公司" in branch_table and "华南分公司" not in branch_table
@@ -219,7 +214,7 @@ def test_the_console_page_keeps_a_branch_manager_in_their_branch(app, co, sales)
         },
     )
     assert flashes(refused)[0][0] == "error"
-    assert signed_in(app, co, "cs").get("/admin/reports").status_code == 403
+    assert signed_in("cs").get("/admin/reports").status_code == 403
 
 
 def test_far_periods_and_unknown_branches_or_reps_are_refused_in_words(client, co):

@@ -13,24 +13,11 @@ from app.auth import tokens
 from app.core.models import Order
 from app.mall.models import IdempotencyKey, WechatUser
 from devkit.servers import Gunicorn, RedisServer
-from tests.admin.conftest import ADMIN
-from tests.api.conftest import MP
+from devkit.testing.clients import ADMIN, MP
+from devkit.testing.stack import app_env
 
 DEALERS = 6
 ORDERS_EACH = 12
-
-
-def app_env(app, sandbox, **extra) -> dict:
-    return {
-        "APP_ENV": "testing",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "WECHAT_API_BASE_URL": sandbox.url,
-        "RATELIMIT_LOGIN": "100000 per minute",
-        "RATELIMIT_ORDERS": "100000 per minute",
-        "DATABASE_POOL_SIZE": "8",
-        "REDIS_KEY_PREFIX": f"dm-outage-{uuid.uuid4().hex[:8]}",
-        **extra,
-    }
 
 
 def dealer_tokens(shop) -> list[str]:

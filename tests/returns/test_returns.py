@@ -1,6 +1,5 @@
 """Returns (退货): the dealer asks, staff review, the warehouse receives; stock and money put right."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,20 +16,10 @@ from app.core.models import (
     Stock,
     StockMovement,
 )
-from app.mall import accounts
 from app.notify.models import InboxMessage, Notification
 from app.timeutil import local_today
-from tests.admin.conftest import ADMIN
-from tests.api.conftest import MP, bearer, login
-
-
-def dealer_of(client, customer, code: str) -> dict:
-    token = login(client, code)["token"]
-    invitation = accounts.create_invitation("dealer", customer_id=customer.id)
-    bound = client.post(
-        f"{MP}/auth/bind", json={"invite_code": invitation.code}, headers=bearer(token)
-    )
-    return bearer(bound.get_json()["token"])
+from devkit.testing.clients import ADMIN, MP, Console, bind_dealer, flashes
+from devkit.testing.concurrency import all_at_once
 
 
 def shipped_order(co, customer, qty=10) -> Order:
@@ -51,7 +40,7 @@ def ask(client, headers, order, qty, reason="包装破损"):
 
 
 def test_a_return_is_asked_reviewed_received_and_puts_stock_and_money_right(client, co):
-    dealer = dealer_of(client, co.east_customer, "ret-dealer")
+    dealer = bind_dealer(client, co.east_customer, "ret-dealer")
     order = shipped_order(co, co.east_customer)  # 10 × 45.00 = 450.00 owed
     stock_before = Stock.get((Stock.warehouse == co.sh.id) & (Stock.product == co.tea.id)).on_hand
     asked = ask(client, dealer, order, 4)
@@ -127,14 +116,14 @@ def test_a_prepaid_customer_gets_the_credit_as_balance_where_nothing_is_owed(cli
 
 
 def test_returns_of_an_order_not_shipped_are_refused(client, co):
-    dealer = dealer_of(client, co.east_customer, "ret-early")
+    dealer = bind_dealer(client, co.east_customer, "ret-early")
     order = co.order(co.east_customer, (co.tea, 10))
     r = ask(client, dealer, order, 1)
     assert (r.status_code, r.get_json()["error"]["code"]) == (409, "invalid_state")
 
 
 def test_never_more_than_shipped_minus_what_is_already_asked(client, co):
-    dealer = dealer_of(client, co.east_customer, "ret-more")
+    dealer = bind_dealer(client, co.east_customer, "ret-more")
     order = shipped_order(co, co.east_customer, qty=5)
     assert ask(client, dealer, order, 3).status_code == 201
     over = ask(client, dealer, order, 3)
@@ -171,8 +160,8 @@ def test_receiving_twice_never_credits_twice(client, co):
 
 
 def test_scoping_for_dealers_and_staff(client, co):
-    east = dealer_of(client, co.east_customer, "ret-east")
-    south = dealer_of(client, co.south_customer, "ret-south")
+    east = bind_dealer(client, co.east_customer, "ret-east")
+    south = bind_dealer(client, co.south_customer, "ret-south")
     order = shipped_order(co, co.east_customer)
     created = ask(client, east, order, 1).get_json()
     assert client.get(f"{MP}/returns/{created['id']}", headers=south).status_code == 404
@@ -198,7 +187,7 @@ def test_scoping_for_dealers_and_staff(client, co):
 
 
 def test_an_approval_rule_adds_a_step_for_big_returns(client, co):
-    dealer = dealer_of(client, co.east_customer, "ret-big")
+    dealer = bind_dealer(client, co.east_customer, "ret-big")
     order = shipped_order(co, co.east_customer, qty=150)  # 6,750.00: over the 5,000 rule
     created = ask(client, dealer, order, 150).get_json()
     first = client.post(
@@ -220,24 +209,19 @@ def test_an_approval_rule_adds_a_step_for_big_returns(client, co):
 @pytest.mark.slow
 def test_eight_racing_requests_never_return_more_than_shipped(gunicorn, client, co):
     order = shipped_order(co, co.east_customer, qty=10)
-    tokens = [dealer_of(client, co.east_customer, f"racer-{i}") for i in range(8)]
-    statuses, barrier = [], threading.Barrier(8)
+    tokens = [bind_dealer(client, co.east_customer, f"racer-{i}") for i in range(8)]
 
     def race(headers):
-        barrier.wait()
-        r = requests.post(
-            f"{gunicorn.url}{MP}/orders/{order.id}/returns",
-            json={"lines": [{"order_line_id": order.lines[0].id, "qty": 3}], "reason": "抢"},
-            headers=headers,
-            timeout=30,
+        return lambda: (
+            requests.post(
+                f"{gunicorn.url}{MP}/orders/{order.id}/returns",
+                json={"lines": [{"order_line_id": order.lines[0].id, "qty": 3}], "reason": "抢"},
+                headers=headers,
+                timeout=30,
+            ).status_code
         )
-        statuses.append(r.status_code)
 
-    threads = [threading.Thread(target=race, args=(h,)) for h in tokens]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = all_at_once([race(h) for h in tokens])
     assert sorted(statuses) == [201, 201, 201, 409, 409, 409, 409, 409]  # 3 × 3 ≤ 10 < 4 × 3
     line = OrderLine.get_by_id(order.lines[0].id)
     asked = sum(r.lines[0].qty for r in ReturnRequest.select())
@@ -246,9 +230,8 @@ def test_eight_racing_requests_never_return_more_than_shipped(gunicorn, client, 
 
 def test_the_console_queue_page_export_and_actions(client, co):
     from admin.console.blueprint import bp  # noqa: F401 - the console is registered
-    from tests.console.conftest import Console, flashes
 
-    dealer = dealer_of(client, co.east_customer, "ret-console")
+    dealer = bind_dealer(client, co.east_customer, "ret-console")
     order = shipped_order(co, co.east_customer)
     created = ask(client, dealer, order, 2).get_json()
     cs = Console(client.application.test_client())

@@ -1,4 +1,4 @@
-"""Browser fixtures (a pytest plugin the root conftest names): Debian's Chromium driven by
+"""Plugin: browser fixtures — Debian's Chromium driven by
 Playwright against the app under gunicorn, as the people who use each page see it — a phone
 in WeChat's browser at 375 px, the console on an office screen at 1366 px. Screenshots go to
 test-artifacts/screenshots/ (the phone's to h5/) to be looked at."""
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from devkit.servers import ROOT
+from devkit.testing.clients import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
@@ -22,7 +23,6 @@ WECHAT_UA = (
 )
 PHONE = {"width": 375, "height": 812}
 DESK = {"width": 1366, "height": 900}
-PASSWORD = "correct-horse-1"  # devkit.factories.make_staff's default
 
 
 @pytest.fixture(scope="session")

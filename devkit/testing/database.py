@@ -1,0 +1,59 @@
+"""Plugin: one real database per test session (a SQLite file by default, PostgreSQL when
+TEST_DATABASE_URL names one), migrated once by the `app` fixture and emptied after every test."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.db import db
+from app.mall import catalogue_cache
+from app.models import MODELS
+from config.settings import TestingConfig
+from devkit.databases import close_connections, create_database, drop_database, is_postgres
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = TestingConfig.DATABASE_URL
+    url = create_database(base, tmp_path_factory.mktemp("db"))
+    yield url
+    close_connections()
+    drop_database(base, url)
+
+
+def empty_tables(database_url: str) -> None:
+    """Every table emptied, the migrated schema kept (and on PostgreSQL the ids restarted)."""
+    tables = [m._meta.table_name for m in reversed(MODELS)]
+    if is_postgres(database_url):
+        db.execute_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        db.execute_sql("PRAGMA foreign_keys = OFF")  # outside a transaction, as SQLite requires
+        with db.atomic():
+            for table in tables:
+                db.execute_sql(f'DELETE FROM "{table}"')
+        db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+@pytest.fixture(autouse=True)
+def clean_db(request):
+    """Every test that touches the database starts from empty tables (migrated schema kept)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    # Rate-limit counters of its own: ids restart with every test, so one test's orders or
+    # logins as dealer 1 would otherwise count against the next test's within the minute.
+    shared, _ = application.extensions["rate_limits"]
+    prefix = f"{application.config['RATELIMIT_KEY_PREFIX']}-{uuid.uuid4().hex[:8]}"
+    application.extensions["rate_limits"] = (shared, prefix)
+    db.connect(reuse_if_open=True)
+    yield
+    if not db.is_closed() and db.in_transaction():
+        db.rollback()
+    empty_tables(request.getfixturevalue("database_url"))
+    db.close()
+    # Tables emptied behind the services' back: no catalogue page cached before is right now.
+    catalogue_cache.bump()
+    catalogue_cache.clear()

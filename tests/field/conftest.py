@@ -1,4 +1,0 @@
-"""The field tests use the API's shop and dealers, and the admin API's company."""
-
-from tests.admin.conftest import co  # noqa: F401 - fixtures shared with tests/admin
-from tests.api.conftest import dealer, other_dealer, shop  # noqa: F401 - shared with tests/api
