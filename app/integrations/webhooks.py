@@ -12,16 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 import uuid
-from urllib.parse import urlsplit
-
-import requests
 
 from app import outbox
 from app.auth.scopes import require, require_all_scope
@@ -30,6 +25,7 @@ from app.core.queries import orders_by_id
 from app.db import transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.events import OrderChanged, ReceiptRecorded, ReturnReceived
+from app.integrations import safe_http
 from app.integrations.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -54,7 +50,6 @@ ORDER_EVENTS = {
     "complete": "order.completed",
 }
 TIMEOUT = 10
-METADATA_HOSTS = {"metadata.google.internal", "metadata", "100.100.100.200"}
 
 _settings = {"allow_private": False}
 
@@ -67,28 +62,11 @@ def configure(allow_private: bool) -> None:
 # --- endpoints ----------------------------------------------------------------------------------
 
 
-def check_url(url: str, allow_private: bool | None = None) -> None:
-    """http(s) only; never link-local or cloud metadata; private and loopback only when allowed.
-
-    Raises: ValidationFailed.
-    """
-    allow_private = _settings["allow_private"] if allow_private is None else allow_private
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("回调地址须为 http(s) 网址", url=["须为 http 或 https"])
-    host = parts.hostname.lower()
-    if host in METADATA_HOSTS:
-        raise ValidationFailed("不能使用云服务器元数据地址", url=["地址不安全"])
-    try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise ValidationFailed("回调地址的域名无法解析", url=["无法解析"]) from None
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
-            raise ValidationFailed("回调地址不能指向链路本地或保留地址", url=["地址不安全"])
-        if (ip.is_private or ip.is_loopback) and not allow_private:
-            raise ValidationFailed("回调地址不能指向内网或本机", url=["地址不安全"])
+def check_url(url: str, allow_private: bool | None = None) -> safe_http.Target:
+    """The URL resolved once and every address checked (app/integrations/safe_http.py); private
+    and loopback receivers only where the settings allow them. Raises: ValidationFailed."""
+    allow = _settings["allow_private"] if allow_private is None else allow_private
+    return safe_http.check_url(url, allow)
 
 
 def _require_manager(staff: Staff) -> None:
@@ -228,11 +206,12 @@ def send(d: WebhookDelivery) -> outbox.Sent:
     started = time.monotonic()
     status, error = None, ""
     try:
-        check_url(target.url)  # again at sending: a name may now point somewhere else
-        response = requests.post(
-            target.url,
-            data=body,
-            headers={
+        # Resolved and checked again at sending (a name may now point somewhere else), and sent
+        # to the address that was checked, never resolved a second time.
+        sent = safe_http.post(
+            check_url(target.url),
+            body,
+            {
                 "Content-Type": "application/json",
                 "User-Agent": "DealerMall-Webhooks/1",
                 "X-Dealer-Mall-Event": d.event_type,
@@ -240,15 +219,14 @@ def send(d: WebhookDelivery) -> outbox.Sent:
                 "X-Dealer-Mall-Signature": signature(target.secret, int(time.time()), body),
             },
             timeout=TIMEOUT,
-            allow_redirects=False,
         )
-        status = response.status_code
+        status = sent.status
         if not 200 <= status < 300:
             error = f"HTTP {status}"
     except ValidationFailed as exc:
         error = exc.message
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    except safe_http.SendFailed as exc:
+        error = str(exc)
     took = {"last_status": status, "duration_ms": int((time.monotonic() - started) * 1000)}
     if error:
         raise outbox.Failed(error, **took)

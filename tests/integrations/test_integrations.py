@@ -352,3 +352,45 @@ def test_api_keys_are_rate_limited_per_key(client, co, app):
     finally:
         app.config["RATELIMIT_API_KEYS"] = old
     assert codes == [200, 200, 429]
+
+
+def test_a_branch_scoped_admin_can_neither_add_nor_see_nor_redeliver_webhooks(client, co, receiver):
+    """Webhooks carry every branch's orders: they are a setting for scope `all` only."""
+    from devkit.factories import make_staff
+
+    made = post(
+        client,
+        "/webhooks",
+        co.headers("admin"),
+        {"url": receiver.url, "events": ["order.submitted"]},
+    ).get_json()
+    co.order(co.east_customer, (co.tea, 1))
+    (delivery,) = WebhookDelivery.select()
+    co.staff["branch_admin"] = make_staff("admin", co.east, data_scope="branch")
+    branch_admin = co.headers("branch_admin")
+    attempts = [
+        ("post", "/webhooks", {"url": receiver.url, "events": ["order.submitted"]}),
+        ("get", "/webhooks", None),
+        ("get", f"/webhooks/{made['id']}/deliveries", None),
+        ("post", f"/webhooks/{made['id']}/deliveries/{delivery.id}/redeliver", None),
+    ]
+    for method, path, body in attempts:
+        r = post(client, path, branch_admin, body, method=method)
+        assert r.status_code == 403, (method, path, r.get_json())
+    assert WebhookDelivery.select().count() == 1  # nothing made, nothing sent again
+
+
+def test_the_delivery_log_keeps_the_receivers_status_code_not_what_it_answered(
+    client, co, receiver
+):
+    post(
+        client,
+        "/webhooks",
+        co.headers("admin"),
+        {"url": receiver.url, "events": ["order.submitted"]},
+    )
+    receiver.fail_first = 1  # answers 503 with a body ("busy") that is not ours to keep
+    co.order(co.east_customer, (co.tea, 1))
+    assert outbox.deliver_due(webhooks.WEBHOOKS) == {"retry": 1}
+    (failed,) = WebhookDelivery.select()
+    assert (failed.last_status, failed.last_error) == (503, "HTTP 503")
