@@ -10,8 +10,8 @@ from flask import Flask, Response, current_app, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.adapters.storage import LocalStorage
 from app.errors import AppError
-from app.field.storage import LocalStorage
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import redis as redis_lib
 
-from app.wechat.client import make_client
+from app.adapters.wechat import make_client
 
 
 class RedisHolder:

@@ -58,16 +58,16 @@ def register_db_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import callbacks
     import h5
     import miniprogram_api
     from admin import api as admin_api
     from admin import console
     from app.api import init_api
     from app.health import bp as health_bp
-    from app.wechat.views import bp as wechat_bp
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(wechat_bp)
+    callbacks.register(app)
     api = init_api(app)
     miniprogram_api.register(api)
     admin_api.register(api)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
+from app.adapters.storage import LocalStorage
 from app.errors import ValidationFailed
-from app.field.storage import LocalStorage
 from app.http import photo_upload
 
 # The OpenAPI request body of a photo upload.

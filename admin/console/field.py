@@ -10,12 +10,12 @@ from admin.console.blueprint import bp
 from admin.console.forms import load_form, paging
 from admin.console.session import console_login
 from admin.schemas import ReportQueryIn
+from app.adapters.storage import LocalStorage
 from app.backoffice.queries import reports_query, reps_in_scope
 from app.core.models import Customer, Product
 from app.errors import NotFound
 from app.field import visits as field_visits
 from app.field.models import StockSalesLine, Visit, VisitPhoto
-from app.field.storage import LocalStorage
 from app.timeutil import end_of_local_day_utc, local_today, start_of_local_day_utc
 from app.validation import business_date
 

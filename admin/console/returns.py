@@ -9,13 +9,13 @@ from admin import excel
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login
+from app.adapters.storage import LocalStorage
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
 from app.core import receivables
 from app.core.models import ReturnPhoto
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.errors import NotFound, ValidationFailed
-from app.field.storage import LocalStorage
 from app.mall.returns import with_details
 from app.validation import PageIn
 

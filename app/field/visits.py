@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
+from app.adapters.storage import LocalStorage, checked_image
 from app.core.models import Customer, Staff
 from app.db import db, transaction, utcnow
 from app.errors import InvalidState, NotFound, TooFar, ValidationFailed
 from app.field import reports
 from app.field.models import Visit, VisitPhoto
 from app.field.rules import haversine_m, within_radius
-from app.field.storage import LocalStorage, checked_image
 from app.mall import cart
 from app.timeutil import local_date, local_today
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from peewee import prefetch
 
+from app.adapters.storage import LocalStorage, checked_image
 from app.core import returns
 from app.core.models import Product, ReturnEvent, ReturnLine, ReturnPhoto, ReturnRequest
 from app.db import transaction
 from app.errors import NotFound, ValidationFailed
-from app.field.storage import LocalStorage, checked_image
 
 MAX_PHOTOS = 3
 

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 
 import requests
-from flask import current_app
 from peewee import IntegrityError
 from wechatpy import create_reply, parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -24,14 +23,15 @@ from wechatpy.exceptions import (
 from wechatpy.oauth import WeChatOAuth
 from wechatpy.utils import check_signature
 
+from app.adapters.wechat import rebase_session
 from app.core.models import Order
 from app.core.rules import STATUS_LABELS
 from app.db import db, transaction, utcnow
 from app.errors import Forbidden, InvalidLoginCode, ValidationFailed, WeChatUnavailable
 from app.mall.models import WechatUser
 from app.notify.models import CallbackNonce, InboundMessage
+from app.runtime import wechat
 from app.timeutil import to_local
-from app.wechat.client import rebase_session
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ FRESH_FOR = 300  # seconds
 def verify(signature: str, timestamp: str, nonce: str) -> None:
     """Raises: Forbidden when the request is not signed with our token, or is stale."""
     try:
-        check_signature(current_app.config["WECHAT_OA_TOKEN"], signature, timestamp, nonce)
+        check_signature(wechat.config["WECHAT_OA_TOKEN"], signature, timestamp, nonce)
     except (InvalidSignatureException, TypeError):
         raise Forbidden("签名校验失败") from None
     try:
@@ -59,12 +59,10 @@ def verify(signature: str, timestamp: str, nonce: str) -> None:
 
 
 def _crypto() -> WeChatCrypto | None:
-    key = current_app.config.get("WECHAT_OA_AES_KEY")
+    key = wechat.config.get("WECHAT_OA_AES_KEY")
     if not key:
         return None
-    return WeChatCrypto(
-        current_app.config["WECHAT_OA_TOKEN"], key, current_app.config["WECHAT_OA_APPID"]
-    )
+    return WeChatCrypto(wechat.config["WECHAT_OA_TOKEN"], key, wechat.config["WECHAT_OA_APPID"])
 
 
 def handle(body: bytes, args: dict) -> str:
@@ -163,7 +161,7 @@ def _answer(message):
 
 
 def _welcome() -> str:
-    link = f"{current_app.config['H5_BASE_URL']}/bind"
+    link = f"{wechat.config['H5_BASE_URL']}/bind"
     return f"欢迎关注订货商城！请点击链接用邀请码绑定您的经销商账号，绑定后即可在线订货、查看订单和对账：{link}"
 
 
@@ -182,7 +180,7 @@ def _set_following(oa_openid: str, following: bool) -> None:
 def latest_orders_text(oa_openid: str, limit: int = 5) -> str:
     user = WechatUser.get_or_none(WechatUser.oa_openid == oa_openid)
     if user is None or user.role != "dealer" or user.customer_id is None:
-        return f"您还没有绑定经销商账号，请先绑定：{current_app.config['H5_BASE_URL']}/bind"
+        return f"您还没有绑定经销商账号，请先绑定：{wechat.config['H5_BASE_URL']}/bind"
     recent = (
         Order.select()
         .where(Order.customer == user.customer_id)
@@ -209,7 +207,7 @@ class OAuthIdentity:
 
 def exchange_oauth_code(code: str) -> OAuthIdentity:
     """Raises: InvalidLoginCode, WeChatUnavailable."""
-    cfg = current_app.config
+    cfg = wechat.config
     oauth = WeChatOAuth(cfg["WECHAT_OA_APPID"], cfg["WECHAT_OA_SECRET"], cfg["H5_BASE_URL"])
     rebase_session(oauth._http, cfg.get("WECHAT_API_BASE_URL"))
     try:

@@ -9,13 +9,13 @@ import re
 import time
 from decimal import Decimal
 
+from app.adapters.storage import LocalStorage
 from app.approval.models import ApprovalRule
 from app.auth.services import set_active
 from app.core import orders as core_orders
 from app.core.models import Branch, Customer, Order, Staff, Stock, Warehouse
 from app.db import utcnow
 from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
-from app.field.storage import LocalStorage
 from app.mall.models import Invitation, OrderAudit
 from app.notify.models import Notification
 from devkit.factories import make_customer, put_stock

@@ -10,7 +10,7 @@ import pytest
 import redis as redis_lib
 import requests
 
-from app.wechat.client import make_client
+from app.adapters.wechat import make_client
 from config.settings import TestingConfig
 from devkit.servers import ROOT
 from devkit.testing.concurrency import all_at_once
@@ -49,7 +49,7 @@ PROCESS = textwrap.dedent(
     """
     import sys, time
     import redis
-    from app.wechat.client import make_client
+    from app.adapters.wechat import make_client
 
     appid, redis_url, prefix, base, start_at, rounds = sys.argv[1:7]
     client = make_client(appid, "secret", base, redis.Redis.from_url(redis_url), prefix=prefix)

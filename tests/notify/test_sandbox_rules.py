@@ -5,7 +5,7 @@ import pytest
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from app.wechat.client import make_client
+from app.adapters.wechat import make_client
 
 GOOD_STATUS = {
     "character_string1": {"value": "SO20261127000001"},

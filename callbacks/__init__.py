@@ -1,0 +1,12 @@
+"""The surface for calls that outside systems make to us (WeChat's official-account callback):
+each request is verified before anything is done with it."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from callbacks.wechat import bp as wechat_bp
+
+    app.register_blueprint(wechat_bp)
