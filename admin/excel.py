@@ -25,6 +25,7 @@ from app.backoffice import catalog as staff_catalog
 from app.core.models import Branch, Category, Customer, Product, Staff, Warehouse
 from app.db import db
 from app.errors import AppError, ValidationFailed
+from app.timeutil import BUSINESS_TZ, to_local
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 5000
@@ -73,15 +74,17 @@ def _cell(value):
     """Amounts go in as numbers (Excel sums them); a double shows every two-place amount we store
     (under 10^13) exactly, and the cell is formatted with two places. Text never becomes a formula,
     and control characters a workbook cannot hold (text stored before the boundary refused them)
-    show as U+FFFD instead of failing the whole export."""
+    show as U+FFFD instead of failing the whole export. Times are written in Beijing time, as the
+    pages show them (the headers say so)."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         if value.startswith(FORMULA_STARTS):
             return "'" + value
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
+    if isinstance(value, dt.datetime):  # stored in UTC; staff read Beijing time
+        local = value.astimezone(BUSINESS_TZ) if value.tzinfo else to_local(value)
+        return local.replace(tzinfo=None)
     return value
 
 
@@ -108,6 +111,8 @@ class Column:
     key: str
     required: bool = False
     convert: Callable | None = None  # text → value for the schema, or raises ValueError(message)
+    example: str = ""  # what the template's sample row shows
+    hint: str = ""  # how to fill it, beside the sample
 
 
 def _text(value) -> str | None:
@@ -155,48 +160,74 @@ def _rep(text: str):
 
 
 PRODUCT_COLUMNS = [
-    Column("SKU", "sku", required=True),
-    Column("名称", "name", required=True),
-    Column("分类", "category_id", convert=_lookup(Category, Category.name, label="分类")),
-    Column("单位", "unit"),
-    Column("包装数", "pack_size"),
-    Column("起订量", "min_qty"),
-    Column("订货倍数", "step"),
-    Column("标准价", "list_price", required=True),
-    *[Column(f"{level}级价", f"prices.{level}") for level in range(1, 11)],
-    Column("启用", "active", convert=_yes_no),
+    Column("SKU", "sku", required=True, example="TEA-500", hint="商品编码，已有的编码会被更新"),
+    Column("名称", "name", required=True, example="茉莉绿茶 500ml"),
+    Column(
+        "分类",
+        "category_id",
+        convert=_lookup(Category, Category.name, label="分类"),
+        example="饮料",
+        hint="系统中已有的分类名称",
+    ),
+    Column("单位", "unit", example="箱"),
+    Column("包装数", "pack_size", example="12", hint="每单位含多少件"),
+    Column("起订量", "min_qty", example="2"),
+    Column("订货倍数", "step", example="2", hint="订货数量须为它的整数倍"),
+    Column("标准价", "list_price", required=True, example="48.00", hint="元，两位小数"),
+    *[
+        Column(f"{level}级价", f"prices.{level}", example="45.00" if level == 1 else "")
+        for level in range(1, 11)
+    ],
+    Column("启用", "active", convert=_yes_no, example="是", hint="是 或 否"),
 ]
 
 CUSTOMER_COLUMNS = [
-    Column("编码", "code", required=True),
-    Column("名称", "name", required=True),
+    Column("编码", "code", required=True, example="C0101", hint="已有的编码会被更新"),
+    Column("名称", "name", required=True, example="静安便利店"),
     Column(
         "分支机构",
         "branch_id",
         required=True,
         convert=_lookup(Branch, Branch.code, Branch.name, label="分支机构"),
+        example="华东分公司",
+        hint="分支机构的编码或名称",
     ),
     Column(
         "默认仓库",
         "warehouse_id",
         required=True,
         convert=_lookup(Warehouse, Warehouse.code, Warehouse.name, label="仓库"),
+        example="上海仓",
+        hint="仓库的编码或名称",
     ),
-    Column("价格等级", "price_level"),
-    Column("结算方式", "settlement_method", convert=_settlement),
-    Column("信用额度", "credit_limit"),
-    Column("业务员账号", "rep_id", convert=_rep),
-    Column("联系人", "contact"),
-    Column("电话", "phone"),
-    Column("地址", "address"),
-    Column("纬度", "lat"),
-    Column("经度", "lng"),
-    Column("拜访周期(天)", "visit_every_days"),
+    Column("价格等级", "price_level", example="3", hint="1 到 10"),
+    Column(
+        "结算方式",
+        "settlement_method",
+        convert=_settlement,
+        example="信用赊销",
+        hint="预付款、信用赊销 或 货到付款",
+    ),
+    Column("信用额度", "credit_limit", example="20000.00", hint="元"),
+    Column("业务员账号", "rep_id", convert=_rep, example="rep_zhang", hint="业务员的登录账号"),
+    Column("联系人", "contact", example="王经理"),
+    Column("电话", "phone", example="13800138000"),
+    Column("地址", "address", example="上海市静安区南京西路 1601 号", hint="也作为默认收货地址"),
+    Column("纬度", "lat", example="31.2304", hint="门店位置，用于业务员签到"),
+    Column("经度", "lng", example="121.4737"),
+    Column("拜访周期(天)", "visit_every_days", example="7"),
 ]
 
 
 def template_response(filename: str, columns: list[Column]):
-    return xlsx_response(filename, [("导入", [c.label for c in columns], [])])
+    """The sheet to fill (read on upload), and beside it a sample row with how to fill each
+    column: the sample never gets imported by being left in."""
+    labels = [c.label for c in columns]
+    hints = ["必填" + (f"：{c.hint}" if c.hint else "") if c.required else c.hint for c in columns]
+    return xlsx_response(
+        filename,
+        [("导入", labels, []), ("示例与说明", labels, [[c.example for c in columns], hints])],
+    )
 
 
 # An upload's archive, judged from its directory before openpyxl inflates anything (a 200 KB

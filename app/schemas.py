@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
-from app.core.rules import STATUS_LABELS, OrderStatus
+from app.core.rules import ACTION_LABELS, STATUS_LABELS, OrderStatus
 from app.money import money
 from app.timeutil import to_local
 from app.validation import (
@@ -31,6 +31,16 @@ class OrderLineOut(Schema):
     price = money_field()
     amount = money_field()
     shipped_qty = fields.Integer()
+
+
+# What happened to an order, as its history and the notifications about it name each event:
+# the order's own actions, its returns', a step waiting for a signature, an adjustment.
+EVENT_LABELS = {
+    **ACTION_LABELS,
+    **RETURN_ACTIONS,
+    "approval_step": "待审批",
+    "adjust": "订单调整",
+}
 
 
 class OrderEventOut(Schema):

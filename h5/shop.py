@@ -10,13 +10,14 @@ from marshmallow import Schema, fields, validate
 
 from app.core import receivables
 from app.core.orders import LineRequest
-from app.core.returns import RETURN_ACTIONS, RETURN_LABELS, RETURNABLE
-from app.core.rules import ACTION_LABELS, STATUS_LABELS
+from app.core.returns import RETURN_LABELS, RETURNABLE
+from app.core.rules import STATUS_LABELS
 from app.errors import AppError, ValidationFailed
 from app.field import replenishment
 from app.mall import addresses as customer_addresses
 from app.mall import announcements, cart, catalog, ordering, returns
 from app.notify import inbox
+from app.schemas import EVENT_LABELS
 from app.timeutil import local_today
 from app.validation import business_date
 from h5.blueprint import bp, first_qty
@@ -242,7 +243,7 @@ def order(order_id: int):
         "h5/order.html",
         order=found,
         labels=STATUS_LABELS,
-        actions={**ACTION_LABELS, **RETURN_ACTIONS},
+        actions=EVENT_LABELS,
         returns=order_returns,
         return_labels=RETURN_LABELS,
         can_return=found.status in RETURNABLE

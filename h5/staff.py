@@ -9,8 +9,9 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import orders as staff_orders
-from app.core.rules import ACTION_LABELS, STATUS_LABELS
+from app.core.rules import STATUS_LABELS
 from app.errors import AppError
+from app.schemas import EVENT_LABELS
 from h5.blueprint import bp
 from h5.forms import parse_form
 from h5.session import current_user, h5_login
@@ -51,7 +52,7 @@ def staff_order(order_id: int):
         entry=page.entry,
         order=page.order,
         statuses=STATUS_LABELS,
-        action_labels=ACTION_LABELS,
+        action_labels=EVENT_LABELS,
         roles=ROLE_LABELS,
     )
 

@@ -24,25 +24,18 @@ from app.backoffice import accounts, queries
 from app.backoffice import organisation as settings
 from app.core import receivables
 from app.core.models import Branch, CustomerPrice, Product, Staff, Warehouse
-from app.core.rules import PRICE_LEVELS
+from app.core.rules import PRICE_LEVELS, RECEIPT_METHOD_LABELS
 from app.errors import AppError
 from app.field import replenishment
 from app.field.models import StockSalesReport
 from app.field.rules import METHOD_LABELS
 from app.mall import regions
+from app.notify.templates import SUBSCRIBE_LABELS
 from app.schemas import ADDRESS_LABELS, AddressIn
 from app.timeutil import local_today
 from app.validation import business_date, id_field
 
 PER_PAGE = 20
-RECEIPT_METHODS = {
-    "bank": "银行转账",
-    "cash": "现金",
-    "wechat": "微信",
-    "alipay": "支付宝",
-    "cheque": "支票",
-    "other": "其他",
-}
 
 
 class StatementQueryIn(Schema):
@@ -137,7 +130,8 @@ def _customer_page(customer_id: int, address_form: dict | None = None, error: st
         method_labels=METHOD_LABELS,
         reports=reports,
         reach=accounts.reachability(g.staff, customer_id),
-        receipt_methods=RECEIPT_METHODS,
+        subscribe_labels=SUBSCRIBE_LABELS,
+        receipt_methods=RECEIPT_METHOD_LABELS,
         today=local_today(),
         addresses=accounts.addresses(g.staff, customer_id),
         address_form=address_form,
@@ -308,7 +302,7 @@ def statement_export(customer_id: int):
         (ln.at, STATEMENT_KINDS.get(ln.kind, ln.kind), ln.ref, ln.note, ln.amount, ln.balance)
         for ln in found["items"]
     ]
-    headers = ["时间(UTC)", "类型", "单号", "摘要", "金额", "余额"]
+    headers = ["时间（北京时间）", "类型", "单号", "摘要", "金额", "余额"]
     name = f"对账单-{customer.code}-{date_from}-{date_to}.xlsx"
     return excel.xlsx_response(name, [("对账单", headers, rows)])
 

@@ -112,9 +112,12 @@ def _flatten(messages, labels: Mapping[str, str], prefix: str = "") -> list[str]
 def describe(exc: AppError, labels: Mapping[str, str] | None = None) -> str:
     """The error's message, and for bad input what is wrong with which field (`labels`: the
     form's own names for its fields, over the console's usual ones)."""
-    if isinstance(exc, ValidationFailed) and exc.details:
+    # Only what is wrong with a field (its messages); other details (ids, quantities) are for API
+    # clients, and the message already says them in words.
+    fields = {k: v for k, v in exc.details.items() if isinstance(v, list | tuple | Mapping)}
+    if isinstance(exc, ValidationFailed) and fields:
         labels = {**FIELD_LABELS, **(labels or {})}
-        return f"{exc.message}：" + "；".join(_flatten(exc.details, labels))
+        return f"{exc.message}：" + "；".join(_flatten(fields, labels))
     return exc.message
 
 

@@ -3,12 +3,15 @@ keys (create with scopes, revoke). A secret or key is shown once, right after it
 
 from __future__ import annotations
 
+import json
+
 from flask import g, render_template, request, url_for
 
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, perform
 from admin.console.session import console_login
 from admin.schemas import ApiKeyIn, WebhookIn
+from app.auth.permissions import DATA_SCOPE_LABELS
 from app.integrations import keys, webhooks
 from app.integrations.models import WebhookDelivery
 
@@ -44,14 +47,22 @@ def integrations():
         )
         for e in endpoints
     }
+    api_keys = list(keys.keys_of(g.staff))
     return render_template(
         "console/integrations.html",
         endpoints=endpoints,
         recent=recent,
-        api_keys=list(keys.keys_of(g.staff)),
+        api_keys=api_keys,
+        key_scopes={k.id: _scopes_in_words(k.scopes) for k in api_keys},
+        data_scope_labels=DATA_SCOPE_LABELS,
         event_labels=EVENT_LABELS,
         scope_labels=SCOPE_LABELS,
     )
+
+
+def _scopes_in_words(stored: str) -> str:
+    """A key's scopes (stored as a JSON list) as the checkboxes that granted them read."""
+    return "、".join(SCOPE_LABELS.get(s, "其他权限") for s in json.loads(stored or "[]"))
 
 
 def _back() -> str:

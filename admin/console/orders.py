@@ -20,8 +20,10 @@ from app.auth.permissions import ROLE_LABELS
 from app.backoffice import orders as staff_orders
 from app.backoffice import queries
 from app.core.models import Branch, Order, OrderLine
-from app.core.rules import ACTION_LABELS, STATUS_LABELS
+from app.core.rules import STATUS_LABELS
+from app.db import utcnow
 from app.errors import ValidationFailed
+from app.schemas import EVENT_LABELS
 
 PER_PAGE = 20
 
@@ -65,6 +67,7 @@ def orders_export():
     args = load_form(AdminOrderQueryIn, request.args)
     found = list(queries.orders_query(g.staff, args).limit(20000))
     ids = [o.id for o in found]
+    placed_by = queries.actor_names({o.placed_by for o in found})
     rows = []
     for o in found:
         rows.append(
@@ -75,14 +78,14 @@ def orders_export():
                 o.customer.name,
                 STATUS_LABELS.get(o.status, o.status),
                 o.total,
-                o.placed_by,
+                placed_by[o.placed_by],
                 o.approved_at,
                 o.address,
                 o.remark,
             )
         )
-    headers = ["订单号", "下单时间(UTC)", "客户编码", "客户名称", "状态", "金额", "下单人"]
-    headers += ["审核时间(UTC)", "收货地址", "备注"]
+    headers = ["订单号", "下单时间（北京时间）", "客户编码", "客户名称", "状态", "金额", "下单人"]
+    headers += ["审核时间（北京时间）", "收货地址", "备注"]
     line_rows = [
         (
             ln.order.number,
@@ -119,10 +122,19 @@ def order_detail(order_id: int):
         shipments=page.shipments,
         audits=page.audits,
         names=page.names,
+        actors=page.actors,
         actions=page.actions,
         statuses=STATUS_LABELS,
-        action_labels=ACTION_LABELS,
+        action_labels=EVENT_LABELS,
     )
+
+
+@bp.get("/orders/<int:order_id>/picking-list")
+@console_login("orders.ship")
+def picking_list(order_id: int):
+    """拣货单 to print: what to pick, where it goes, what the dealer asked."""
+    order, lines = staff_orders.picking_list(g.staff, order_id)
+    return render_template("console/picking_list.html", order=order, lines=lines, now=utcnow())
 
 
 def _detail(order_id: int) -> str:

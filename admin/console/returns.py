@@ -73,7 +73,7 @@ def returns_export():
         for r in found
         for ln in r.lines
     ]
-    headers = ["退货单号", "申请时间(UTC)", "客户编码", "客户名称", "订单号", "状态"]
+    headers = ["退货单号", "申请时间（北京时间）", "客户编码", "客户名称", "订单号", "状态"]
     headers += ["退货金额", "已入库金额", "原因"]
     return excel.xlsx_response(
         "退货.xlsx",

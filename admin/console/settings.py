@@ -20,18 +20,17 @@ from admin.schemas import (
     WarehouseIn,
 )
 from app.approval.rules import APPROVER_ROLES
-from app.auth.permissions import DATA_SCOPES, ROLES
+from app.auth.permissions import DATA_SCOPE_LABELS, DATA_SCOPES, ROLES
 from app.backoffice import accounts, catalog
 from app.backoffice import organisation as settings
 from app.backoffice.queries import notifications_query, warehouses_in_scope
 from app.core.models import Branch, Product, Warehouse
-from app.core.rules import ACTION_LABELS
 from app.db import utcnow
 from app.mall.models import Announcement
 from app.notify import delivery
+from app.schemas import EVENT_LABELS
 
 PER_PAGE = 50
-SCOPE_LABELS = {"all": "全部", "branch": "本分支机构", "own": "本人客户"}
 
 
 def _branch_options():
@@ -177,7 +176,7 @@ def staff():
         now=utcnow(),
         roles=ROLES,
         scopes=DATA_SCOPES,
-        scope_labels=SCOPE_LABELS,
+        scope_labels=DATA_SCOPE_LABELS,
         branch_options=_branch_options(),
         branch_names={b.id: b.name for b in Branch.select()},
     )
@@ -256,7 +255,7 @@ def notifications():
         statuses=NOTIFY_STATUS,
         audiences=AUDIENCE_LABELS,
         channels=CHANNEL_LABELS,
-        actions={**ACTION_LABELS, "approval_step": "待审批"},
+        actions=EVENT_LABELS,
     )
 
 

@@ -13,6 +13,7 @@ ROLE_LABELS = {
 }
 ROLES = tuple(ROLE_LABELS)
 DATA_SCOPES = ("all", "branch", "own")
+DATA_SCOPE_LABELS = {"all": "全部", "branch": "本分支机构", "own": "本人客户"}
 
 EVERYONE = frozenset(ROLES)
 ADMINS = frozenset({"admin"})

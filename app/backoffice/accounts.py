@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from app.auth.permissions import may
+from app.auth.permissions import ROLE_LABELS, may
 from app.auth.scopes import (
     actor,
     customer_in_scope,
@@ -89,8 +89,8 @@ def invitation_for(staff: Staff, code: str) -> tuple[Invitation, str]:
         return found, customer_in_scope(staff, found.customer_id).name
     if not may(staff.role, "staff.manage"):
         raise NotFound("邀请码不存在")
-    rep = Staff.get_by_id(found.staff_id)
-    return found, f"业务员 {rep.name or rep.username}"
+    person = Staff.get_by_id(found.staff_id)
+    return found, f"{ROLE_LABELS.get(person.role, '员工')} {person.name or person.username}"
 
 
 def record_receipt(

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from app.approval import services as approvals
 from app.approval.rules import Document, Facts, allowed_actions, next_role
+from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import actor, order_in_scope, require, scoped
 from app.backoffice import queries
 from app.core import credit, stock
@@ -84,6 +85,19 @@ def order_for(staff: Staff, order_id: int) -> Order:
     if not found:
         raise NotFound("订单不存在", order_id=order_id)
     return found[0]
+
+
+SHIPPABLE = (OrderStatus.APPROVED.value, OrderStatus.PARTIALLY_SHIPPED.value)
+
+
+def picking_list(staff: Staff, order_id: int) -> tuple[Order, list]:
+    """拣货单: an approved order's lines still to ship, with where it goes and what the dealer
+    asked. Raises: Forbidden, NotFound (out of scope), InvalidState (not ready to ship)."""
+    require(staff, "orders.ship")
+    order = order_for(staff, order_id)
+    if order.status not in SHIPPABLE:
+        raise InvalidState("订单审核通过后才能拣货", status=order.status)
+    return order, [(ln, ln.qty - ln.shipped_qty) for ln in order.lines if ln.qty > ln.shipped_qty]
 
 
 @dataclass
@@ -177,6 +191,7 @@ class OrderPage:
     shipments: list
     audits: list[dict]
     names: dict[int, str]
+    actors: dict[str, str]  # who placed the order and who did each event, in words
     actions: frozenset[str]
 
     @property
@@ -195,43 +210,75 @@ def order_page(staff: Staff, order_id: int) -> OrderPage:
         s.id: s.name or s.username
         for s in Staff.select(Staff.id, Staff.name, Staff.username).where(Staff.id << list(shown))
     }
+    events = list(OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id))
+    changes = [_changed_lines(a.before) + _changed_lines(a.after) for a in audit_rows]
+    products = _product_names({pid for lines in changes for pid in lines})
     return OrderPage(
         entry=entry,
-        events=list(
-            OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id)
-        ),
+        events=events,
         shipments=list(Shipment.select().where(Shipment.order == order.id).order_by(Shipment.id)),
         audits=[
             {
                 "at": a.created_at,
                 "who": names.get(a.staff_id, ""),
-                "action": AUDIT_LABELS.get(a.action, a.action),
-                "before": _pretty(a.before),
-                "after": _pretty(a.after),
+                "action": AUDIT_LABELS.get(a.action, "修改订单"),
+                "before": _in_words(a.before, products),
+                "after": _in_words(a.after, products),
                 "reason": a.reason,
             }
             for a in audit_rows
         ],
         names=names,
+        actors=queries.actor_names([order.placed_by, *(e.actor for e in events)]),
         actions=allowed_actions(_document(order, entry.steps), staff),
     )
 
 
-def _pretty(text: str) -> str:
-    if not text:
-        return ""
+def _changed_lines(text: str) -> list[int]:
+    value = _parsed(text)
+    if isinstance(value, list):
+        return [v["product_id"] for v in value if isinstance(v, dict) and "product_id" in v]
+    return []
+
+
+def _product_names(ids: set[int]) -> dict[int, str]:
+    query = Product.select(Product.id, Product.name).where(Product.id << list(ids))
+    return {p.id: p.name for p in query}
+
+
+def _parsed(text: str):
     try:
-        value = json.loads(text)
+        return json.loads(text) if text else None
     except ValueError:
         return text
+
+
+def _in_words(text: str, products: dict[int, str]) -> str:
+    """An audit's before or after as people read it: lines by product name, the rule and the
+    roles that sign, never the JSON it is stored as."""
+    value = _parsed(text)
+    if value is None or isinstance(value, str):
+        return value or ""
     if isinstance(value, list):
-        return "；".join(
-            f"{v.get('name') or v.get('product_id')} × {v.get('qty')} @ {v.get('price')}"
-            if isinstance(v, dict)
-            else str(v)
-            for v in value
-        )
-    return json.dumps(value, ensure_ascii=False)
+        return "；".join(_line_in_words(v, products) for v in value)
+    if not isinstance(value, dict):
+        return str(value)
+    parts = []
+    if value.get("rule") is not None:
+        parts.append(f"规则：{value['rule'] or '无需额外审批'}")
+    if "steps" in value:
+        roles = [ROLE_LABELS.get(r, "审批人") for r in value["steps"]]
+        parts.append(f"审批步骤：{' → '.join(roles) or '无'}")
+    if "step" in value:
+        parts.append(f"第 {value['step']} 步（{ROLE_LABELS.get(value.get('role'), '审批人')}）")
+    return "；".join(parts)
+
+
+def _line_in_words(line, products: dict[int, str]) -> str:
+    if not isinstance(line, dict):
+        return str(line)
+    name = line.get("name") or products.get(line.get("product_id"), "已删除的商品")
+    return f"{name} × {line.get('qty')}，单价 ¥{line.get('price')}"
 
 
 def waiting_for(order_id: int) -> str | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from peewee import JOIN, fn
 
+from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import PERMISSIONS, branch_in_scope, scoped
 from app.core import receivables
 from app.core.models import Customer, Order, OrderLine, Product, Staff, Warehouse
@@ -182,3 +184,36 @@ def reports_query(staff: Staff, customer_id: int | None = None):
     if customer_id:
         query = query.where(StockSalesReport.customer == customer_id)
     return query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc())
+
+
+def actor_names(actors: Iterable[str]) -> dict[str, str]:
+    """Who did something, as staff read it, for the actor strings events and orders keep
+    ("wechat:3", "rep:8", "staff:2", "apikey:1"): the dealer and their WeChat user, the rep or
+    staff member by role and name, the API key by its name; anything else is the system."""
+    from app.integrations.models import ApiKey
+    from app.mall.models import WechatUser
+
+    ids: dict[str, set[int]] = {"wechat": set(), "rep": set(), "staff": set(), "apikey": set()}
+    for who in actors:
+        kind, _, number = (who or "").partition(":")
+        if kind in ids and number.isdigit():
+            ids[kind].add(int(number))
+    people = {
+        s.id: f"{ROLE_LABELS.get(s.role, '员工')} {s.name or s.username}"
+        for s in Staff.select().where(Staff.id << list(ids["rep"] | ids["staff"]))
+    }
+    names = {f"staff:{i}": people[i] for i in ids["staff"] if i in people}
+    names |= {f"rep:{i}": people[i] for i in ids["rep"] if i in people}
+    for user in (
+        WechatUser.select(WechatUser, Customer)
+        .join(Customer, JOIN.LEFT_OUTER)
+        .where(WechatUser.id << list(ids["wechat"]))
+    ):
+        nickname = f"（{user.nickname}）" if user.nickname else ""
+        if user.customer_id is not None:
+            names[f"wechat:{user.id}"] = f"经销商 {user.customer.name} 的微信用户{nickname}"
+        else:
+            names[f"wechat:{user.id}"] = f"微信用户{nickname}"
+    for key in ApiKey.select().where(ApiKey.id << list(ids["apikey"])):
+        names[f"apikey:{key.id}"] = f"接口密钥“{key.name}”"
+    return {who: names.get(who, "系统") for who in actors}

@@ -418,10 +418,11 @@ def ship_order(
                 reserved_qty=OrderLine.reserved_qty - qty,
             )
             if current is not None:
+                left = current.qty - current.shipped_qty
                 raise ValidationFailed(
-                    "发货数量超过未发数量",
+                    f"{line.product.name} 本次发货 {qty}，超过未发数量 {left}",
                     order_line_id=line_id,
-                    remaining=current.qty - current.shipped_qty,
+                    remaining=left,
                     requested=qty,
                 )
             amount = line_amount(line.price, qty)

@@ -11,7 +11,13 @@ from peewee import fn
 
 from app.core import credit
 from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
-from app.core.rules import AGING_BUCKETS, age_items, allocate_fifo, statement_period
+from app.core.rules import (
+    AGING_BUCKETS,
+    RECEIPT_METHOD_LABELS,
+    age_items,
+    allocate_fifo,
+    statement_period,
+)
 from app.db import fen, transaction
 from app.errors import NotFound, ValidationFailed
 from app.events import ReceiptRecorded, emit
@@ -66,7 +72,9 @@ def record_receipt(
             kind=entry_kind,
             amount=-amount,
             ref=receipt.number,
-            note=note if note is not None else f"收款（{method}）{reference}".strip(),
+            note=note
+            if note is not None
+            else f"收款（{RECEIPT_METHOD_LABELS.get(method, method)}）{reference}".strip(),
         )
         allocations, _ = allocate_fifo(amount, credit.oldest_open(Receivable, customer_id))
         for receivable_id, take in allocations:

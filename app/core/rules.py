@@ -23,6 +23,17 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# How money came in (a receipt's method), as statements and pages name it.
+RECEIPT_METHOD_LABELS = {
+    "bank": "银行转账",
+    "cash": "现金",
+    "wechat": "微信",
+    "alipay": "支付宝",
+    "cheque": "支票",
+    "other": "其他",
+}
+
+
 class SettlementMethod(StrEnum):
     PREPAID = "prepaid"
     CREDIT = "credit"

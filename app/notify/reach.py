@@ -25,7 +25,7 @@ class Reach:
 
     user: WechatUser
     follows_oa: bool
-    grants: dict[str, int]  # subscribe template id → messages still allowed
+    grants: dict[str, int]  # subscribe template's name (templates.SUBSCRIBE_LABELS) → messages left
 
 
 def reachability(customer: Customer, settings: NotifySettings | None = None) -> dict:
@@ -40,12 +40,11 @@ def reachability(customer: Customer, settings: NotifySettings | None = None) -> 
     grants: dict[int, dict[str, int]] = {u.id: {} for u in users}
     for g in SubscribeGrant.select().where(SubscribeGrant.wechat_user << [u.id for u in users]):
         grants[g.wechat_user_id][g.template_id] = g.remaining
-    wanted = set(settings.subscribe_templates.values())
     reaches = [
         Reach(
             u,
             bool(u.follows_oa and u.oa_openid),
-            {t: grants[u.id].get(t, 0) for t in sorted(wanted)},
+            {name: grants[u.id].get(t, 0) for name, t in settings.subscribe_templates.items()},
         )
         for u in users
     ]

@@ -68,6 +68,8 @@ SUBSCRIBE_TEMPLATES = {
     ],
 }
 SHIPPING = ("ship_part", "ship_all")
+# The subscribe messages as a dealer grants them in the mini-program.
+SUBSCRIBE_LABELS = {"order_status": "订单状态通知", "order_shipped": "发货通知"}
 
 
 def field_type(key: str) -> str:

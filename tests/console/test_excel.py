@@ -63,7 +63,7 @@ def test_orders_export_follows_filters_and_scope(signed_in, co):
     co.order(co.south_customer, (co.tea, 1))
     sheets = read(signed_in("bm_east").get("/admin/orders/export.xlsx"))
     header, *rows = sheets["订单"]
-    assert header[:6] == ("订单号", "下单时间(UTC)", "客户编码", "客户名称", "状态", "金额")
+    assert header[:6] == ("订单号", "下单时间（北京时间）", "客户编码", "客户名称", "状态", "金额")
     assert {r[0] for r in rows} == {east_pending.number, east_shipped.number}  # not the south one
     by_number = {r[0]: r for r in rows}
     assert by_number[east_shipped.number][4] == "已发货"
@@ -80,7 +80,7 @@ def test_statement_and_aging_exports(signed_in, co):
     record_receipt(co.east_customer.id, Decimal("100.00"), "bank", "R1", recorded_by="test")
     fin = signed_in("fin")
     rows = read(fin.get(f"/admin/customers/{co.east_customer.id}/statement.xlsx"))["对账单"]
-    assert rows[0] == ("时间(UTC)", "类型", "单号", "摘要", "金额", "余额")
+    assert rows[0] == ("时间（北京时间）", "类型", "单号", "摘要", "金额", "余额")
     assert rows[1][1:] == ("期初余额", None, None, None, 0.0)
     assert [r[1] for r in rows[2:]] == ["发货", "收款"]
     assert [r[5] for r in rows[2:]] == [450.0, 350.0]

@@ -1,0 +1,62 @@
+"""One order in the console as customer service and the warehouse use it, at 1366 px: where it
+goes and what the dealer asked wherever it is reviewed, signed or shipped, and on the picking
+list."""
+
+from __future__ import annotations
+
+from app.core.orders import LineRequest, approve_order
+from app.mall import addresses, ordering
+
+REMARK = "请周二上午送货，卸货走后门"
+STREET = {
+    "contact": "周店长",
+    "phone": "13811112222",
+    "province": "江苏省",
+    "city": "苏州市",
+    "district": "姑苏区",
+    "address": "人民路 1000 号",
+}
+SENT_TO = "周店长 13811112222 江苏省苏州市姑苏区人民路 1000 号"
+
+
+def dealer_order(co, qty: int = 10):
+    """An order as a dealer sends it: to one of their addresses, with a remark."""
+    address = addresses.add(co.east_customer.id, STREET)
+    placed = ordering.place_order(
+        co.east_customer.id,
+        [LineRequest(co.tea.id, qty)],
+        remark=REMARK,
+        address_id=address.id,
+        placed_by="wechat:1",
+    )
+    return placed.order
+
+
+def test_customer_service_sees_where_the_order_goes_and_what_the_dealer_asked(desk, co):
+    order = dealer_order(co)
+    cs = desk(co.staff["cs"].username)
+    cs.go("/admin/review")
+    assert REMARK in cs.page.locator("table.queue").inner_text()
+    cs.go(f"/admin/orders/{order.id}")
+    delivery = cs.page.locator("#delivery")
+    assert SENT_TO in delivery.inner_text() and REMARK in delivery.inner_text()
+    cs.shot("order-delivery")
+    assert cs.errors == []
+
+
+def test_the_warehouse_ships_and_prints_a_picking_list_with_address_and_remark(desk, co):
+    order = dealer_order(co, qty=12)
+    approve_order(order.id, "staff:1")
+    clerk = desk(co.staff["wh"].username)
+    clerk.go(f"/admin/orders/{order.id}")
+    ship = clerk.page.locator("article", has=clerk.page.locator("#ship-form"))
+    assert SENT_TO in ship.inner_text() and REMARK in ship.inner_text()
+    clerk.page.get_by_role("link", name="打印拣货单").click()
+    clerk.page.wait_for_url(f"**/admin/orders/{order.id}/picking-list")
+    sheet = clerk.page.locator(".picking-list").inner_text()
+    assert order.number in sheet and SENT_TO in sheet and REMARK in sheet
+    assert "茉莉绿茶" in sheet and "12" in sheet
+    clerk.shot("picking-list")
+    clerk.page.emulate_media(media="print")
+    assert not clerk.page.locator(".topbar").is_visible()  # the sheet prints alone
+    assert clerk.errors == []
