@@ -128,7 +128,7 @@ def product(product_id: int):
         "h5/product.html",
         view=view,
         in_cart=in_cart,
-        start_qty=in_cart or first_qty(view.min_qty, view.step),
+        start_qty=first_qty(view.min_qty, view.step),
     )
 
 
@@ -139,22 +139,36 @@ def _cart():
     return cart.view_cart(current_user().id, _customer(), low_threshold())
 
 
+@bp.post("/cart/items/<int:product_id>/add")
+@dealer
+def cart_add(product_id: int):
+    """加入购物车 on a product page, 再订 on the home page: adds to what the cart holds."""
+    back = url_for("h5.home") if request.form.get("back") == "home" else None
+    try:
+        qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
+        product, total = cart.add_item(current_user().id, product_id, qty)
+        flash(f"已加入购物车，购物车中共 {total} {product.unit}", "success")
+    except AppError as exc:
+        flash(exc.message, "error")
+    return redirect(back or url_for("h5.product", product_id=product_id))
+
+
 @bp.post("/cart/items/<int:product_id>")
 @dealer
 def cart_set(product_id: int):
-    """加入购物车 from a product page, or a stepper in the cart: the quantity in the cart."""
-    back = {"cart": url_for("h5.cart_page"), "home": url_for("h5.home")}.get(
-        request.form.get("back", ""), url_for("h5.product", product_id=product_id)
-    )
+    """A stepper in the cart sets the line's quantity. From the page's script (htmx) the answer is
+    the cart itself, swapped in place: the page keeps where the dealer was."""
+    error = None
     try:
         qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
         cart.set_item(current_user().id, product_id, qty)
     except AppError as exc:
-        flash(exc.message, "error")
-        return redirect(back)
-    if request.form.get("back") != "cart":
-        flash("已加入购物车", "success")
-    return redirect(back)
+        error = exc.message
+    if request.headers.get("HX-Request"):
+        return _cart_view(line_error=error)
+    if error:
+        flash(error, "error")
+    return redirect(url_for("h5.cart_page", _anchor=f"line-{product_id}"))
 
 
 @bp.post("/cart/items/<int:product_id>/remove")
@@ -164,9 +178,7 @@ def cart_remove(product_id: int):
     return redirect(url_for("h5.cart_page"))
 
 
-@bp.get("/cart")
-@dealer
-def cart_page(form=None, error=None):
+def _cart_view(form=None, error=None, line_error=None):
     return render_template(
         "h5/cart.html",
         cart=_cart(),
@@ -174,7 +186,14 @@ def cart_page(form=None, error=None):
         # One key per cart page: a double tap or a re-sent form makes one order.
         form=form or {"idempotency_key": uuid.uuid4().hex},
         error=error,
-    ), 422 if error else 200
+        line_error=line_error,
+    )
+
+
+@bp.get("/cart")
+@dealer
+def cart_page():
+    return _cart_view()
 
 
 @bp.post("/orders")
@@ -202,7 +221,7 @@ def submit():
             cart_user_id=user.id,
         )
     except AppError as exc:
-        return cart_page(form=request.form.to_dict(), error=exc.message)
+        return _cart_view(form=request.form.to_dict(), error=exc.message), 422
     if created:
         flash("订单已提交，等待客服审核", "success")
         for warning in getattr(order, "warnings", []):

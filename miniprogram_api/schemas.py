@@ -147,7 +147,7 @@ class CartLineOut(Schema):
     image = fields.Function(lambda ln: ln.view.product.image)
     min_qty = fields.Function(lambda ln: ln.view.product.min_qty)
     step = fields.Function(lambda ln: ln.view.product.step)
-    stock_status = fields.Function(lambda ln: ln.view.stock_status)
+    stock_status = fields.String()  # for the line's quantity: `low` when it may not ship in full
     price = fields.Function(lambda ln: f"{ln.view.price:.2f}")
     qty = fields.Integer()
     amount = money_field()

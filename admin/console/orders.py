@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, load_form, paging, perform
+from admin.console.forms import back_to, describe, load_form, paging, perform
 from admin.console.session import console_login
 from admin.excel import xlsx_response
 from admin.schemas import (
@@ -22,7 +22,7 @@ from app.backoffice import queries
 from app.core.models import Branch, Order, OrderLine
 from app.core.rules import STATUS_LABELS
 from app.db import utcnow
-from app.errors import ValidationFailed
+from app.errors import AppError, ValidationFailed
 from app.schemas import EVENT_LABELS
 
 PER_PAGE = 20
@@ -113,6 +113,12 @@ def orders_export():
 @bp.get("/orders/<int:order_id>")
 @console_login("orders.view")
 def order_detail(order_id: int):
+    return _order_page(order_id)
+
+
+def _order_page(order_id: int, typed: dict | None = None, error: str = ""):
+    """The order's page; `typed` is the adjustment form as it was sent, shown again with the
+    error that stopped it (nothing typed is lost)."""
     page = staff_orders.order_page(g.staff, order_id)
     return render_template(
         "console/order.html",
@@ -126,7 +132,9 @@ def order_detail(order_id: int):
         actions=page.actions,
         statuses=STATUS_LABELS,
         action_labels=EVENT_LABELS,
-    )
+        typed=typed or {},
+        adjust_error=error,
+    ), 422 if error else 200
 
 
 @bp.get("/orders/<int:order_id>/picking-list")
@@ -157,11 +165,17 @@ def adjust(order_id: int):
             }
         )
 
-    def action():
+    try:
         data = load_form(AdjustOrderIn, {"lines": lines, "reason": form.get("reason", "")})
         staff_orders.adjust(g.staff, order_id, data["lines"], data["reason"])
-
-    return perform(action, "订单已调整", _detail(order_id))
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        missing_reason = set(exc.details) == {"reason"}
+        message = "请填写调整原因（经销商会看到）" if missing_reason else describe(exc)
+        return _order_page(order_id, form.to_dict(), message)
+    flash("订单已调整", "success")
+    return redirect(_detail(order_id), code=303)
 
 
 @bp.post("/orders/<int:order_id>/approve")

@@ -5,29 +5,74 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from peewee import EXCLUDED
+
+from app.core import credit
 from app.core.models import Customer, Product
-from app.core.rules import check_quantity, line_amount
+from app.core.rules import SettlementMethod, check_quantity, line_amount
 from app.db import execute, transaction, utcnow
-from app.errors import NotFound
-from app.mall.catalog import ProductView, views_for
+from app.errors import NotFound, ValidationFailed
+from app.mall.catalog import ProductView, stock_status, views_for
 from app.mall.models import CartItem
 from app.money import money
+
+MAX_LINE_QTY = 99999
 
 
 @dataclass(frozen=True)
 class CartLine:
     view: ProductView
     qty: int
+    low_threshold: int = 0
 
     @property
     def amount(self) -> Decimal:
         return line_amount(self.view.price, self.qty)
+
+    @property
+    def stock_status(self) -> str:
+        """As the catalogue says it, and `low` also when this quantity may not ship in full."""
+        return stock_status(self.view.available, self.low_threshold, self.qty)
+
+
+@dataclass(frozen=True)
+class Funds:
+    """The customer's position for an amount, before it is ordered, in words."""
+
+    settlement_method: str
+    available: Decimal | None  # None: cash on delivery, not limited
+    total: Decimal
+
+    @property
+    def short(self) -> Decimal:
+        if self.available is None:
+            return Decimal("0.00")
+        return money(max(self.total - self.available, Decimal("0")))
+
+    @property
+    def message(self) -> str:
+        if self.available is None:
+            return "货到付款：收货时付款，不占用信用额度"
+        if self.settlement_method == SettlementMethod.PREPAID:
+            if self.short:
+                return f"预付款可用余额 ¥{self.available}，本单还差 ¥{self.short}，请及时打款"
+            return f"预付款可用余额 ¥{self.available}，足够支付本单"
+        if self.short:
+            return (
+                f"本单超出可用信用额度 ¥{self.short}（可用 ¥{self.available}），审核时可能需要特批"
+            )
+        return f"可用信用额度 ¥{self.available}，提交后剩余 ¥{money(self.available - self.total)}"
+
+
+def funds_for(customer: Customer, total: Decimal) -> Funds:
+    return Funds(customer.settlement_method, credit.available_to_spend(customer), money(total))
 
 
 @dataclass(frozen=True)
 class Cart:
     lines: list[CartLine]
     skipped: list[dict] = field(default_factory=list)
+    funds: Funds | None = None
 
     @property
     def total(self) -> Decimal:
@@ -46,16 +91,23 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
         .order_by(CartItem.updated_at.desc(), CartItem.id.desc())
     )
     views = views_for(customer, query, low_threshold)
-    return Cart([CartLine(v, v.product.cart_qty) for v in views], skipped or [])
+    lines = [CartLine(v, v.product.cart_qty, low_threshold) for v in views]
+    total = money(sum((ln.amount for ln in lines), Decimal("0")))
+    return Cart(lines, skipped or [], funds_for(customer, total))
+
+
+def _orderable(product_id: int, qty: int) -> Product:
+    product = Product.get_or_none((Product.id == product_id) & Product.active)
+    if product is None:
+        raise NotFound("商品不存在或已下架", product_id=product_id)
+    check_quantity(qty, product.min_qty, product.step, product_id=product.id, name=product.name)
+    return product
 
 
 def set_item(user_id: int, product_id: int, qty: int) -> None:
     """Put a product in the cart at this quantity. Raises: NotFound, BelowMinQty, BadStep."""
     with transaction():
-        product = Product.get_or_none((Product.id == product_id) & Product.active)
-        if product is None:
-            raise NotFound("商品不存在或已下架", product_id=product_id)
-        check_quantity(qty, product.min_qty, product.step, product_id=product.id, name=product.name)
+        _orderable(product_id, qty)
         (
             CartItem.insert(wechat_user=user_id, product=product_id, qty=qty, updated_at=utcnow())
             .on_conflict(
@@ -64,6 +116,33 @@ def set_item(user_id: int, product_id: int, qty: int) -> None:
             )
             .execute()
         )
+
+
+def add_item(user_id: int, product_id: int, qty: int) -> tuple[Product, int]:
+    """加入购物车 / 再订: `qty` more of a product (a valid quantity on its own, so the sum is one
+    too); returns the product and the quantity now in the cart. Raises: NotFound, BelowMinQty,
+    BadStep, ValidationFailed (more than a line may hold)."""
+    with transaction():
+        product = _orderable(product_id, qty)
+        (
+            CartItem.insert(wechat_user=user_id, product=product.id, qty=qty, updated_at=utcnow())
+            .on_conflict(
+                conflict_target=[CartItem.wechat_user, CartItem.product],
+                update={CartItem.qty: CartItem.qty + EXCLUDED.qty, CartItem.updated_at: utcnow()},
+            )
+            .execute()
+        )
+        total = (
+            CartItem.select(CartItem.qty)
+            .where((CartItem.wechat_user == user_id) & (CartItem.product == product.id))
+            .scalar()
+        )
+        if total > MAX_LINE_QTY:
+            raise ValidationFailed(
+                f"{product.name} 购物车中最多 {MAX_LINE_QTY}，请在购物车中修改数量",
+                qty=[f"最多 {MAX_LINE_QTY}"],
+            )
+        return product, total
 
 
 def remove_item(user_id: int, product_id: int) -> None:

@@ -15,15 +15,18 @@ class ProductView:
     product: Product
     price: Decimal
     stock_status: str
+    available: int = 0  # for the server's own judgements (a cart line's status); never shown
 
     def __getattr__(self, name):  # lets schemas read product fields straight through
         return getattr(self.product, name)
 
 
-def stock_status(available: int, low_threshold: int) -> str:
+def stock_status(available: int, low_threshold: int, qty: int = 1) -> str:
+    """有货 / 库存紧张 / 缺货, never a quantity: `out` with nothing available; `low` when little is
+    left, or less than `qty` (a cart line's quantity may not ship in full); else `in_stock`."""
     if available <= 0:
         return "out"
-    return "low" if available <= low_threshold else "in_stock"
+    return "low" if available <= low_threshold or available < qty else "in_stock"
 
 
 def category_tree() -> list[dict]:
@@ -54,7 +57,10 @@ def views_for(customer: Customer, query, low_threshold: int) -> list[ProductView
     """Price and stock status for the products a query selects: one query each."""
     products = catalog.with_customer_prices(query, customer)
     available = stock.availability(customer.warehouse_id, [p.id for p in products])
-    return [ProductView(p, p.price, stock_status(available[p.id], low_threshold)) for p in products]
+    return [
+        ProductView(p, p.price, stock_status(available[p.id], low_threshold), available[p.id])
+        for p in products
+    ]
 
 
 def list_products(

@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
-from app.core import credit, orders, stock
+from app.core import orders, stock
 from app.core.models import Customer, Order, OrderLine, Product
 from app.core.orders import LineRequest
 from app.core.queries import order_detail, orders_with_details
-from app.core.rules import OrderStatus, SettlementMethod
+from app.core.rules import OrderStatus
 from app.db import db, insert_rows, transaction, utcnow
 from app.mall import cart
 from app.mall.catalog import views_for
-from app.mall.models import CartItem, IdempotencyKey
+from app.mall.models import IdempotencyKey
 
 RECENT_DAYS = 90
 
@@ -118,23 +118,21 @@ def precheck(order: Order) -> list[dict]:
     warnings = [
         {
             "code": "insufficient_stock",
-            "message": f"{ln.product.name} 库存紧张，可能无法足量发货",
+            "message": f"{ln.product.name} 缺货，审核后可能无法发货"
+            if available[ln.product_id] <= 0
+            else f"{ln.product.name} 库存不足，可能无法足量发货",
             "product_id": ln.product_id,
         }
         for ln in order.lines
         if available[ln.product_id] < ln.qty
     ]
-    customer = order.customer
-    spendable = credit.available_to_spend(customer)
-    if spendable is not None and order.total > spendable:
-        prepaid = customer.settlement_method == SettlementMethod.PREPAID
+    funds = cart.funds_for(order.customer, order.total)
+    if funds.short:
         warnings.append(
             {
                 "code": "credit_exceeded",
-                "message": "预付款余额不足，请及时打款"
-                if prepaid
-                else "本单金额超出可用信用额度，审核时可能需要特批",
-                "available_credit": str(spendable),
+                "message": funds.message,
+                "available_credit": str(funds.available),
                 "total": str(order.total),
             }
         )
@@ -176,14 +174,13 @@ def confirm_receipt(customer_id: int, order_id: int, actor: str) -> Order:
 
 
 def reorder(user_id: int, customer: Customer, order_id: int, low_threshold: int) -> cart.Cart:
-    """Put an earlier order's lines in the cart at today's prices and rules.
+    """Add an earlier order's lines to the cart at today's prices and rules.
 
     Products no longer on sale are left out and reported; quantities are raised to today's
     minimum and order multiple where they have changed. Raises: NotFound.
     """
     order = customer_order(customer.id, order_id)
     skipped = []
-    now = utcnow()
     with transaction():
         for line in order.lines:
             product = line.product
@@ -191,14 +188,7 @@ def reorder(user_id: int, customer: Customer, order_id: int, low_threshold: int)
                 skipped.append({"product_id": product.id, "name": product.name, "reason": "已下架"})
                 continue
             qty = cart.orderable_qty(line.qty, product.min_qty, product.step)
-            (
-                CartItem.insert(wechat_user=user_id, product=product.id, qty=qty, updated_at=now)
-                .on_conflict(
-                    conflict_target=[CartItem.wechat_user, CartItem.product],
-                    preserve=[CartItem.qty, CartItem.updated_at],
-                )
-                .execute()
-            )
+            cart.add_item(user_id, product.id, qty)  # adds to what the cart already holds
     return cart.view_cart(user_id, customer, low_threshold, skipped)
 
 

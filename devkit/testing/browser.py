@@ -64,9 +64,10 @@ class Screen:
     def go(self, path: str):
         return self.page.goto(f"{self.base}{path}")
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, full_page: bool = True) -> None:
+        """The whole page, or (full_page=False) the screen as the person sees it now."""
         self.shots.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
 
     def button(self, name: str):
         return self.page.get_by_role("button", name=name, exact=True)
@@ -139,3 +140,18 @@ def desk(browser, gunicorn, screenshots):
     yield sign_in
     for each in opened:
         each.context.close()
+
+
+@pytest.fixture
+def dealer_on_phone(wechat, shop):
+    """dealer_on_phone("person"): that person's phone in Chromium, bound as a dealer of the shop's
+    customer through the invitation link; returns (phone, their WeChat user)."""
+    from app.mall import accounts
+    from app.mall.models import WechatUser
+
+    def bind(person: str):
+        phone = wechat(person)
+        phone.bind(accounts.create_invitation("dealer", customer_id=shop.customer.id).code)
+        return phone, WechatUser.get(WechatUser.oa_openid == f"sandbox-oa-{person}")
+
+    return bind

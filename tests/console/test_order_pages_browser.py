@@ -4,6 +4,7 @@ list."""
 
 from __future__ import annotations
 
+from app.core.models import Order
 from app.core.orders import LineRequest, approve_order
 from app.mall import addresses, ordering
 
@@ -60,3 +61,29 @@ def test_the_warehouse_ships_and_prints_a_picking_list_with_address_and_remark(d
     clerk.page.emulate_media(media="print")
     assert not clerk.page.locator(".topbar").is_visible()  # the sheet prints alone
     assert clerk.errors == []
+
+
+def test_an_adjustment_without_a_reason_keeps_what_was_typed_and_says_what_is_missing(desk, co):
+    order = co.order(co.east_customer, (co.tea, 10), (co.oil, 2))
+    cs = desk(co.staff["cs"].username)
+    page = cs.page
+    cs.go(f"/admin/orders/{order.id}")
+    page.get_by_label("茉莉绿茶 数量").fill("15")
+    page.get_by_label("删除 花生油").check()
+    page.get_by_role("button", name="保存调整").click()
+    page.locator("#adjust-error").wait_for()
+    assert "请填写调整原因" in page.locator("#adjust-error").inner_text()
+    assert page.get_by_label("茉莉绿茶 数量").input_value() == "15"
+    assert page.get_by_label("删除 花生油").is_checked()
+    assert [(ln.product_id, ln.qty) for ln in Order.get_by_id(order.id).lines] == [
+        (co.tea.id, 10),
+        (co.oil.id, 2),
+    ]  # nothing saved yet
+    cs.shot("adjust-missing-reason")
+
+    page.get_by_label("调整原因").fill("经销商来电改为 15 箱，花生油不要了")
+    page.get_by_role("button", name="保存调整").click()
+    page.wait_for_selector(".flash-success")
+    assert [(ln.product_id, ln.qty) for ln in Order.get_by_id(order.id).lines] == [(co.tea.id, 15)]
+    cs.errors = [e for e in cs.errors if "422" not in e]  # the refusal was the point
+    assert cs.errors == []

@@ -8,14 +8,11 @@ from decimal import Decimal
 
 from app.core.models import Order
 from app.mall import accounts, cart
-from app.mall.models import WechatUser
 from devkit.factories import make_customer, make_staff
 
 
-def bound_dealer(wechat, shop, person: str):
-    phone = wechat(person)
-    phone.bind(accounts.create_invitation("dealer", customer_id=shop.customer.id).code)
-    user = WechatUser.get(WechatUser.oa_openid == f"sandbox-oa-{person}")
+def bound_dealer(dealer_on_phone, shop, person: str):
+    phone, user = dealer_on_phone(person)
     cart.set_item(user.id, shop.tea.id, 2)
     return phone
 
@@ -30,8 +27,8 @@ def fill_address(page, contact: str, phone: str, region: tuple[str, str, str], s
     page.get_by_label("详细地址").fill(street)
 
 
-def test_a_dealer_adds_a_default_address_and_the_order_goes_there(wechat, shop):
-    dealer = bound_dealer(wechat, shop, "address-dealer")
+def test_a_dealer_adds_a_default_address_and_the_order_goes_there(dealer_on_phone, shop):
+    dealer = bound_dealer(dealer_on_phone, shop, "address-dealer")
     page = dealer.page
     dealer.go("/h5/account")
     page.get_by_role("link", name="收货地址").click()
@@ -65,8 +62,8 @@ def test_a_dealer_adds_a_default_address_and_the_order_goes_there(wechat, shop):
     assert dealer.errors == []
 
 
-def test_a_dealer_picks_another_address_in_the_cart(wechat, shop):
-    dealer = bound_dealer(wechat, shop, "address-picker")
+def test_a_dealer_picks_another_address_in_the_cart(dealer_on_phone, shop):
+    dealer = bound_dealer(dealer_on_phone, shop, "address-picker")
     page = dealer.page
     dealer.go("/h5/cart")
     page.get_by_role("link", name="管理收货地址").click()
@@ -88,8 +85,8 @@ def test_a_dealer_picks_another_address_in_the_cart(wechat, shop):
     assert dealer.errors == []
 
 
-def test_a_wrong_phone_keeps_what_the_dealer_typed_and_says_which_field(wechat, shop):
-    dealer = bound_dealer(wechat, shop, "address-typo")
+def test_a_wrong_phone_keeps_what_the_dealer_typed_and_says_which_field(dealer_on_phone, shop):
+    dealer = bound_dealer(dealer_on_phone, shop, "address-typo")
     page = dealer.page
     dealer.go("/h5/addresses/new")
     fill_address(page, "赵六", "打电话给我", ("浙江省", "杭州市", "西湖区"), "文三路 90 号")
@@ -103,8 +100,10 @@ def test_a_wrong_phone_keeps_what_the_dealer_typed_and_says_which_field(wechat, 
     assert dealer.errors == []
 
 
-def test_what_customer_service_changes_in_the_console_is_what_the_cart_offers(wechat, desk, shop):
-    dealer = bound_dealer(wechat, shop, "address-console")
+def test_what_customer_service_changes_in_the_console_is_what_the_cart_offers(
+    dealer_on_phone, desk, shop
+):
+    dealer = bound_dealer(dealer_on_phone, shop, "address-console")
     admin = desk(make_staff("admin", username="address-admin").username)
     page = admin.page
     admin.go(f"/admin/customers/{shop.customer.id}")

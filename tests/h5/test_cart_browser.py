@@ -1,0 +1,108 @@
+"""The dealer's cart on the phone (375 px, WeChat): adding adds, the stepper keeps the dealer's
+place and the total in view, and the cart says in words what stock and credit will do before the
+order is sent."""
+
+from __future__ import annotations
+
+from app.core.orders import LineRequest, create_order
+from app.mall import cart
+from app.mall.models import CartItem
+from devkit.factories import make_product, put_stock
+
+
+def in_cart(user, product) -> int:
+    return CartItem.get((CartItem.wechat_user == user.id) & (CartItem.product == product.id)).qty
+
+
+def test_adding_adds_to_what_the_cart_already_holds(dealer_on_phone, shop):
+    dealer, user = dealer_on_phone("cart-adds")
+    create_order(shop.customer.id, [LineRequest(shop.tea.id, 10)], placed_by="wechat:1")
+    cart.set_item(user.id, shop.tea.id, 30)
+    page = dealer.page
+
+    dealer.go("/h5/")
+    page.get_by_role("button", name="再订 10 箱 茉莉绿茶").click()  # the last order was 10
+    page.get_by_text("已加入购物车，购物车中共 40 箱").wait_for()
+    assert in_cart(user, shop.tea) == 40
+
+    dealer.go(f"/h5/products/{shop.tea.id}")
+    assert "购物车中已有 40 箱" in page.locator(".in-cart").inner_text()
+    assert page.get_by_label("订购数量").input_value() == "1"  # what to add, not the cart's 40
+    page.get_by_role("button", name="增加数量").click()
+    dealer.button("加入购物车").click()
+    page.get_by_text("已加入购物车，购物车中共 42 箱").wait_for()
+    assert in_cart(user, shop.tea) == 42
+    dealer.shot("product-added")
+
+    dealer.go("/h5/cart")
+    stepper = page.get_by_label("茉莉绿茶 数量")
+    stepper.fill("12")  # the cart page sets
+    stepper.blur()
+    page.locator("#checkout-total", has_text="¥540.00").wait_for()
+    assert in_cart(user, shop.tea) == 12
+    assert dealer.errors == []
+
+
+def test_the_stepper_keeps_the_dealers_place_and_the_total_in_view(dealer_on_phone, shop):
+    dealer, user = dealer_on_phone("cart-stepper")
+    for i in range(12):
+        product = make_product("10.00", name=f"调味品 {i + 1:02d}")
+        put_stock(shop.warehouse, product, 500)
+        cart.set_item(user.id, product.id, 1)
+    page = dealer.page
+    dealer.go("/h5/cart")
+    bar = page.locator("#checkout-total")
+    assert bar.is_visible() and bar.bounding_box()["y"] + bar.bounding_box()["height"] <= 812
+    assert page.get_by_role("button", name="提交订单").is_visible()  # without scrolling
+    dealer.shot("cart-top", full_page=False)
+
+    last = page.locator(".cart-line").last
+    last.scroll_into_view_if_needed()
+    page.evaluate("window.notReloaded = true")
+    before = page.evaluate("window.scrollY")
+    assert before > 200
+    last.get_by_role("button", name="增加数量").click()
+    page.locator("#checkout-total", has_text="¥130.00").wait_for()
+    assert page.evaluate("window.notReloaded") is True  # swapped in place, not a new page
+    assert abs(page.evaluate("window.scrollY") - before) < 5
+    assert bar.is_visible()
+    dealer.shot("cart-after-stepper", full_page=False)
+    assert dealer.errors == []
+
+
+def test_the_cart_says_what_stock_and_credit_will_do_before_the_order_is_sent(
+    dealer_on_phone, shop
+):
+    dealer, user = dealer_on_phone("cart-warnings")
+    cart.set_item(user.id, shop.tea.id, 110)  # 100 in stock
+    cart.set_item(user.id, shop.oil.id, 1)  # 5 in stock: little left
+    cart.set_item(user.id, shop.boxed.id, 6)  # none in stock
+    page = dealer.page
+    dealer.go("/h5/cart")
+    lines = {
+        name: page.locator(".cart-line", has_text=name).locator(".stock").inner_text()
+        for name in ("茉莉绿茶", "花生油", "饼干")
+    }
+    assert lines == {"茉莉绿茶": "库存紧张", "花生油": "库存紧张", "饼干": "缺货"}
+    assert "可能无法足量发货" in page.locator(".cart-line", has_text="茉莉绿茶").inner_text()
+    funds = page.locator("#cart-funds").inner_text()
+    assert funds == "本单超出可用信用额度 ¥180.00（可用 ¥5000.00），审核时可能需要特批"
+    dealer.shot("cart-warnings")
+
+    dealer.button("提交订单").click()
+    page.wait_for_url(f"{dealer.base}/h5/orders/*")
+    flashes = page.locator(".flashes").inner_text()
+    assert "饼干 缺货，审核后可能无法发货" in flashes
+    assert "茉莉绿茶 库存不足，可能无法足量发货" in flashes
+    assert "库存紧张" not in flashes
+    assert dealer.errors == []
+
+
+def test_a_cart_within_credit_says_what_is_left(dealer_on_phone, shop):
+    dealer, user = dealer_on_phone("cart-credit-ok")
+    cart.set_item(user.id, shop.tea.id, 2)
+    dealer.go("/h5/cart")
+    funds = dealer.page.locator("#cart-funds").inner_text()
+    assert funds == "可用信用额度 ¥5000.00，提交后剩余 ¥4910.00"
+    assert dealer.page.locator(".cart-line .stock").inner_text() == "有货"
+    assert dealer.errors == []
