@@ -174,7 +174,7 @@ def adjust(order_id: int):
         missing_reason = set(exc.details) == {"reason"}
         message = "请填写调整原因（经销商会看到）" if missing_reason else describe(exc)
         return _order_page(order_id, form.to_dict(), message)
-    flash("订单已调整", "success")
+    flash("订单已调整，已通知经销商", "success")
     return redirect(_detail(order_id), code=303)
 
 

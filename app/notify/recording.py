@@ -50,6 +50,7 @@ def payload(order: Order, event: OrderEvent) -> dict:
         "status": event.to_status,
         # A return's events leave the order's status alone: their label says what happened.
         "status_label": RETURN_ACTIONS.get(event.action)
+        or {"adjust": "已调整"}.get(event.action)
         or STATUS_LABELS.get(event.to_status, event.to_status),
         "total": str(order.total),
         "note": event.note,

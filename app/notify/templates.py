@@ -145,6 +145,7 @@ def subscribe_data(template: str, message: dict) -> dict:
 # --- what each notification says, to whom -------------------------------------------------------
 
 DEALER_TITLES = {
+    "adjust": "订单已由客服调整",
     "approve": "订单已审核通过",
     "reject": "订单未通过审核",
     "ship_part": "订单部分发货",
@@ -177,6 +178,7 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
             detail += "，请审批"
         return {**payload, "title": title, "detail": detail, "task": task}
     details = {
+        "adjust": payload.get("note", ""),  # what changed, before → after, and why
         "approve": "我们将尽快为您安排发货",
         "reject": f"原因：{payload.get('note', '')}",
         "ship_part": f"{payload.get('carrier', '')} {payload.get('tracking_no', '')}",

@@ -187,7 +187,7 @@ def test_adjust_lines_is_audited_and_needs_a_reason(signed_in, co):
     assert len(Order.get_by_id(order.id).lines) == 2
 
     response = cs.post(f"/admin/orders/{order.id}/adjust", {**lines, "reason": "客户电话要求"})
-    assert ("success", "订单已调整") in flashes(response)
+    assert ("success", "订单已调整，已通知经销商") in flashes(response)
     (line,) = Order.get_by_id(order.id).lines
     assert (line.qty, line.price) == (12, Decimal("44.00"))
     audit = OrderAudit.get(OrderAudit.order == order.id)

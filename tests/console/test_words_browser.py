@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
+from app.backoffice import orders as staff_orders
 from app.core import orders as core_orders
 from app.core.models import Order
 from app.core.receivables import record_receipt
 from app.integrations import keys
-from app.mall import accounts, returns, review
+from app.mall import accounts, returns
 from app.mall.models import WechatUser
 from app.notify import delivery
 
@@ -58,13 +59,13 @@ def test_the_order_page_names_who_placed_it_and_says_the_audit_in_words(desk, co
     user = WechatUser.create(openid="sandbox-words", role="dealer", customer=co.east_customer.id)
     order = co.order(co.east_customer, (co.tea, 10), (co.oil, 2))
     Order.update(placed_by=f"wechat:{user.id}").where(Order.id == order.id).execute()
-    review.adjust_lines(
-        order.id,
+    staff_orders.adjust(
         co.staff["cs"],
+        order.id,
         [{"product_id": co.tea.id, "qty": 15, "price": Decimal("45.00")}],
         "经销商电话改量",
     )
-    review.approve(order.id, co.staff["cs"], "已核实")
+    staff_orders.approve(co.staff["cs"], order.id, "已核实")
     admin = desk(co.staff["admin"].username)
     admin.go(f"/admin/orders/{order.id}")
     head = admin.page.locator("hgroup").inner_text()
