@@ -1,7 +1,6 @@
-"""Plugin: browser fixtures — Debian's Chromium driven by
-Playwright against the app under gunicorn, as the people who use each page see it — a phone
-in WeChat's browser at 375 px, the console on an office screen at 1366 px. Screenshots go to
-test-artifacts/screenshots/ (the phone's to h5/) to be looked at."""
+"""Plugin: Debian's Chromium driven by Playwright against the app under gunicorn, as the people
+who use each page see it — a phone in WeChat's browser at 375 px, the console on an office screen
+at 1366 px. Screenshots go to test-artifacts/screenshots/ (the phone's to h5/) to be looked at."""
 
 from __future__ import annotations
 
