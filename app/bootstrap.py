@@ -21,6 +21,7 @@ from app.events import (
     OrderChanged,
     ReceiptRecorded,
     ReturnReceived,
+    ShopOrderChanged,
     StockChanged,
 )
 from app.integrations import webhooks
@@ -30,6 +31,8 @@ from app.notify.delivery import NOTIFICATIONS
 from app.notify.settings import NotifySettings
 from app.notify.settings import configure as configure_notify
 from app.runtime import redis, wechat
+from app.shops import settings as shop_settings
+from app.shops import stock_sync
 
 HANDLERS: dict[type, list[Callable]] = {
     # Every order status change and timeline entry: the dealer's (and staff's) notifications and
@@ -41,10 +44,21 @@ HANDLERS: dict[type, list[Callable]] = {
     ReturnReceived: [webhooks.return_received],
     # Cached catalogue pages are stale once the change commits.
     CatalogueChanged: [catalogue_cache.catalogue_changed],
-    StockChanged: [catalogue_cache.stock_changed],
+    # Stale catalogue pages, and every online shop selling from that warehouse told its new
+    # sellable quantity (a stock push in the outbox, coalesced per SKU).
+    StockChanged: [catalogue_cache.stock_changed, stock_sync.stock_changed],
+    ShopOrderChanged: [webhooks.shop_order_changed],
 }
 
-SINKS: dict[str, outbox.Sink] = {sink.name: sink for sink in (NOTIFICATIONS, webhooks.WEBHOOKS)}
+SINKS: dict[str, outbox.Sink] = {
+    sink.name: sink
+    for sink in (
+        NOTIFICATIONS,
+        webhooks.WEBHOOKS,
+        stock_sync.STOCK_PUSHES,
+        stock_sync.WRITE_BACKS,
+    )
+}
 
 _lock = threading.RLock()
 
@@ -84,6 +98,7 @@ def bootstrap(config, *, handoff: Callable[[tuple[str, int]], None] | None = Non
         configure_notify(NotifySettings.from_settings(settings))
         webhooks.configure(allow_private=settings.get("WEBHOOK_ALLOW_PRIVATE", False))
         catalogue_cache.configure(settings.get("REDIS_KEY_PREFIX", "dm"))
+        shop_settings.configure(shop_settings.ShopSettings.from_settings(settings))
         outbox.configure(handoff if settings.get("NOTIFY_ENQUEUE", False) else None)
         events.install(HANDLERS)
     return settings

@@ -94,3 +94,9 @@ class AccountLocked(AppError):
     def __init__(self, retry_after: int, **details):
         super().__init__(retry_after=retry_after, **details)
         self.headers = {"Retry-After": str(retry_after)}
+
+
+class PlatformUnavailable(AppError):
+    """An online platform (淘宝, 拼多多, 抖店, 有赞) was down or refused; the message says which."""
+
+    status, code, default_message = 502, "platform_unavailable", "电商平台暂时不可用，请稍后再试"

@@ -64,9 +64,19 @@ class CatalogueChanged:
 
 @dataclass(frozen=True)
 class StockChanged:
-    """Stock in one warehouse changed (on hand or reserved)."""
+    """Stock in one warehouse changed (on hand or reserved): of `product_ids`, or of any
+    product when it names none."""
 
     warehouse_id: int
+    product_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShopOrderChanged:
+    """A shop order was downloaded (`action` "downloaded") or shipped ("shipped")."""
+
+    order_id: int
+    action: str
 
 
 Handler = Callable[[Any], None]

@@ -7,6 +7,7 @@ from app.field.models import MODELS as FIELD_MODELS
 from app.integrations.models import MODELS as INTEGRATION_MODELS
 from app.mall.models import MODELS as MALL_MODELS
 from app.notify.models import MODELS as NOTIFY_MODELS
+from app.shops.models import MODELS as SHOP_MODELS
 
 MODELS = [
     *CORE_MODELS,
@@ -16,4 +17,5 @@ MODELS = [
     *FIELD_MODELS,
     *NOTIFY_MODELS,
     *INTEGRATION_MODELS,
+    *SHOP_MODELS,
 ]

@@ -11,6 +11,7 @@ never the queue's or another sink's, so a dealer's WeChat message never waits be
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -24,6 +25,7 @@ from app import housekeeping, outbox
 from app.bootstrap import SINKS, bootstrap
 from app.db import with_database
 from app.handoff import Handoff
+from app.shops import download as shop_download
 from config import get_config
 
 log = logging.getLogger(__name__)
@@ -134,3 +136,22 @@ def delete_expired() -> dict:
     """Hourly: browser sessions and callback nonces past their time (the embedded default keeps
     them in the database; Redis expires its own)."""
     return with_database(housekeeping.delete_expired)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sync_shops() -> None:
+    """Every minute: each active shop whose last download is SHOP_SYNC_SECONDS old downloads
+    new and changed orders, each shop in a task of its own."""
+    every = dt.timedelta(seconds=_config.SHOP_SYNC_SECONDS)
+    for shop_id in with_database(shop_download.due_shops, every):
+        sync_shop(shop_id)
+
+
+@huey.task()
+def sync_shop(shop_id: int) -> None:
+    """A bounded part of one shop's download; the rest is queued behind other work. Shops
+    downloading more often than once a minute schedule their next turn themselves."""
+    if not with_database(shop_download.run_in_worker, shop_id):
+        sync_shop(shop_id)
+    elif _config.SHOP_SYNC_SECONDS < 60:
+        sync_shop.schedule(args=(shop_id,), delay=_config.SHOP_SYNC_SECONDS)

@@ -104,6 +104,17 @@ class BaseConfig:
     RATELIMIT_API_KEYS = env("RATELIMIT_API_KEYS", "600 per minute")  # per API key
     # Webhook URLs on private or loopback addresses: development and tests only.
     WEBHOOK_ALLOW_PRIVATE = env("WEBHOOK_ALLOW_PRIVATE", "0") == "1"
+    # Online shops: where the platforms' open APIs are (unset: each platform's own gateway;
+    # the sandbox in development and tests), how often orders are downloaded, how soon a change
+    # of stock must reach every shop, and the electronic waybill service (快递鸟-style).
+    SHOP_API_BASE_URL = env("SHOP_API_BASE_URL")
+    SHOP_SYNC_SECONDS = env_int("SHOP_SYNC_SECONDS", 60)
+    STOCK_SYNC_SECONDS = env_int("STOCK_SYNC_SECONDS", 10)
+    WAYBILL_API_BASE_URL = env("WAYBILL_API_BASE_URL", "https://api.kdniao.com")
+    WAYBILL_BUSINESS_ID = env("WAYBILL_BUSINESS_ID")
+    WAYBILL_APP_KEY = env("WAYBILL_APP_KEY")
+    SHOP_SENDER_NAME = env("SHOP_SENDER_NAME", "发货仓")
+    SHOP_SENDER_PHONE = env("SHOP_SENDER_PHONE", "")
     INSTANCE_DIR = str(INSTANCE_DIR)
     # Password of the seeded demo staff; generated once and kept in instance/ when not set.
     DEMO_PASSWORD = env("DEMO_PASSWORD")
@@ -132,6 +143,10 @@ class DevelopmentConfig(BaseConfig):
     WECHAT_OA_APPID = env("WECHAT_OA_APPID", "wxsandboxofficialacct")
     WECHAT_OA_SECRET = env("WECHAT_OA_SECRET", "sandbox-oa-secret")
     WECHAT_OA_TOKEN = env("WECHAT_OA_TOKEN", "sandbox-callback-token")
+    SHOP_API_BASE_URL = env("SHOP_API_BASE_URL", "http://127.0.0.1:5001")
+    WAYBILL_API_BASE_URL = env("WAYBILL_API_BASE_URL", "http://127.0.0.1:5001")
+    WAYBILL_BUSINESS_ID = env("WAYBILL_BUSINESS_ID", "1000001")
+    WAYBILL_APP_KEY = env("WAYBILL_APP_KEY", "key-1000001")  # the sandbox's key for that id
 
     @classmethod
     def validate(cls) -> None:
@@ -160,6 +175,8 @@ class TestingConfig(BaseConfig):
     # A valid 43-character EncodingAESKey, tests only.
     WECHAT_OA_AES_KEY = env("TEST_WECHAT_OA_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
     REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", f"dm-test-{secrets.token_hex(4)}")
+    WAYBILL_BUSINESS_ID = "1000002"
+    WAYBILL_APP_KEY = "key-1000002"
 
 
 class ProductionConfig(BaseConfig):

@@ -13,4 +13,5 @@ pytest_plugins = [
     "devkit.testing.clients",
     "devkit.testing.world",
     "devkit.testing.browser",
+    "devkit.testing.shops",
 ]

@@ -11,6 +11,7 @@ from admin.api import (
     reports,
     returns,
     session,
+    shops,
     stock,
 )
 
@@ -26,6 +27,7 @@ BLUEPRINTS = [
     returns.bp,
     integrations.bp,
     reports.bp,
+    shops.bp,
 ]
 
 

@@ -53,6 +53,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rules.view": MANAGERS | {"customer_service"},
     "field.view": MANAGERS | {"customer_service", "rep"},
     "field.manage": frozenset({"admin", "branch_manager"}),
+    # Online shops: authorising shops and mapping SKUs is an admin's; working the order queue
+    # (merge, split, waybills, ship) is customer service's and the warehouse's.
+    "shops.view": frozenset({"admin", "customer_service", "warehouse", "hq_approver"}),
+    "shops.manage": ADMINS,
+    "shops.work": frozenset({"admin", "customer_service", "warehouse"}),
 }
 
 

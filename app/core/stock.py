@@ -35,7 +35,7 @@ def _totals(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _movements(warehouse_id, totals, kind, ref, actor, on_hand_sign=0, reserved_sign=0):
-    emit(StockChanged(warehouse_id))
+    emit(StockChanged(warehouse_id, tuple(product_id for product_id, _ in totals)))
     StockMovement.insert_many(
         [
             {
@@ -79,7 +79,7 @@ def adjust(
         if not Product.select().where(Product.id == product_id).exists():
             raise NotFound("商品不存在", product_id=product_id)
         _ensure_rows(warehouse_id, [product_id])
-        emit(StockChanged(warehouse_id))
+        emit(StockChanged(warehouse_id, (product_id,)))
         StockMovement.create(
             warehouse=warehouse_id,
             product=product_id,

@@ -24,7 +24,7 @@ from app.core.models import ReturnRequest, Staff
 from app.core.queries import orders_by_id
 from app.db import transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
-from app.events import OrderChanged, ReceiptRecorded, ReturnReceived
+from app.events import OrderChanged, ReceiptRecorded, ReturnReceived, ShopOrderChanged
 from app.integrations import safe_http
 from app.integrations.models import WebhookDelivery, WebhookEndpoint
 
@@ -39,6 +39,8 @@ EVENT_TYPES = (
     "order.completed",
     "receipt.created",
     "return.received",
+    "shop_order.downloaded",
+    "shop_order.shipped",
 )
 ORDER_EVENTS = {
     "submit": "order.submitted",
@@ -187,6 +189,16 @@ def return_received(received: ReturnReceived) -> None:
         return ReturnOut().dump(found[0])
 
     _write("return.received", f"order:{request.order_id}", data)
+
+
+def shop_order_changed(change: ShopOrderChanged) -> None:
+    from app.shops.queries import order_data
+
+    _write(
+        f"shop_order.{change.action}",
+        f"shop_order:{change.order_id}",
+        lambda: order_data(change.order_id),
+    )
 
 
 # --- delivery ---------------------------------------------------------------------------------

@@ -125,7 +125,8 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
 
     @app.before_request
     def faults():
-        if request.path.startswith("/_sandbox"):
+        # The other stand-ins (blueprints) keep their own faults and counts.
+        if request.path.startswith("/_sandbox") or request.blueprint is not None:
             return None
         with state.lock:
             state.calls[request.path] = state.calls.get(request.path, 0) + 1
@@ -433,7 +434,9 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
 def main() -> None:
     from werkzeug.serving import run_simple
 
-    parser = argparse.ArgumentParser(description="WeChat sandbox")
+    from devkit.sandbox import create_sandbox
+
+    parser = argparse.ArgumentParser(description="The sandbox: WeChat, platforms, waybills")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
     args = parser.parse_args()

@@ -35,6 +35,8 @@ def app_config(database_url, tmp_path_factory, sandbox):
         DATABASE_POOL_SIZE = 80
         WECHAT_API_BASE_URL = sandbox.url
         WECHAT_OPEN_BASE_URL = sandbox.url
+        SHOP_API_BASE_URL = sandbox.url
+        WAYBILL_API_BASE_URL = sandbox.url
         # Generous by default; the rate-limit tests tighten them for themselves.
         RATELIMIT_LOGIN = "1000 per minute"
         RATELIMIT_ORDERS = "1000 per minute"
@@ -73,6 +75,8 @@ def app_env(app, sandbox, **settings: str) -> dict[str, str]:
         "SECRET_KEY": app.config["SECRET_KEY"],
         "WECHAT_API_BASE_URL": sandbox.url,
         "WECHAT_OPEN_BASE_URL": sandbox.url,
+        "SHOP_API_BASE_URL": sandbox.url,
+        "WAYBILL_API_BASE_URL": sandbox.url,
         "RATELIMIT_LOGIN": "100000 per minute",
         "RATELIMIT_ORDERS": "100000 per minute",
         "DATABASE_POOL_SIZE": "8",

@@ -1,0 +1,294 @@
+"""Online shops (网店管理): shops, SKU mapping, downloading orders, the shop-order workbench
+(merge, split, waybills, labels, ship) and stock sync."""
+
+from __future__ import annotations
+
+from flask import Response
+from marshmallow import Schema, fields, validate
+
+from admin.security import current_staff, staff_required
+from app.api import Blueprint
+from app.shops import labels, orders, queries, shops
+from app.shops.queries import ShopOrderOut, ShopOut
+from app.shops.rules import CARRIERS, PLATFORMS, STATUS_LABELS
+from app.validation import PageIn, id_field, page_of, page_of_query, qty_field
+
+bp = Blueprint("admin_shops", __name__, url_prefix="/api/admin/v1", description="网店管理")
+
+
+def _text(max_length: int, **kwargs):
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class ShopIn(Schema):
+    name = _text(100, required=True)
+    platform = fields.String(required=True, validate=validate.OneOf(list(PLATFORMS)))
+    app_key = _text(64, required=True)
+    app_secret = _text(128, required=True)
+    access_token = _text(255, required=True)
+    warehouse_id = id_field(required=True)
+    stock_share_pct = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=100, error="须在 0 到 100 之间")
+    )
+    safety_stock = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=9999999, error="不能为负数")
+    )
+    active = fields.Boolean()
+
+
+class ShopPatchIn(Schema):
+    name = _text(100)
+    app_secret = _text(128)
+    access_token = _text(255)
+    warehouse_id = id_field()
+    stock_share_pct = ShopIn._declared_fields["stock_share_pct"]
+    safety_stock = ShopIn._declared_fields["safety_stock"]
+    active = fields.Boolean()
+
+
+class SyncOut(Schema):
+    fetched = fields.Integer()
+    new = fields.Integer()
+    updated = fields.Integer()
+
+
+class SkuMapItemIn(Schema):
+    platform_sku = _text(64, required=True)
+    product_id = id_field(required=True)
+    qty = qty_field(load_default=1)
+
+
+class SkuMapIn(Schema):
+    items = fields.List(
+        fields.Nested(SkuMapItemIn),
+        required=True,
+        validate=validate.Length(max=5000, error="一次最多 5000 项"),
+    )
+
+
+class SkuMapItemOut(Schema):
+    platform_sku = fields.String()
+    product_id = fields.Integer()
+    sku = fields.Function(lambda m: m.product.sku)
+    name = fields.Function(lambda m: m.product.name)
+    qty = fields.Integer()
+    auto = fields.Boolean()
+
+
+class UnmappedOut(Schema):
+    platform_sku = fields.String()
+    orders = fields.Integer()
+
+
+class SkuMapOut(Schema):
+    items = fields.List(fields.Nested(SkuMapItemOut))
+    unmapped = fields.List(fields.Nested(UnmappedOut))
+
+
+class ShopOrderQueryIn(PageIn):
+    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
+    shop_id = id_field(strict=False)
+    q = fields.String(validate=validate.Length(max=64))
+
+
+class IdsIn(Schema):
+    ids = fields.List(
+        id_field(),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="一次 1 到 500 个订单"),
+    )
+
+
+class WaybillsIn(IdsIn):
+    carrier = fields.String(required=True, validate=validate.OneOf(list(CARRIERS)))
+
+
+class SplitLineIn(Schema):
+    line_id = id_field(required=True)
+    qty = qty_field(required=True)
+
+
+class SplitIn(Schema):
+    lines = fields.List(
+        fields.Nested(SplitLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="拆分行数须在 1 到 200 之间"),
+    )
+
+
+class SplitOut(Schema):
+    kept = fields.Nested(ShopOrderOut)
+    split = fields.Nested(ShopOrderOut)
+
+
+class WaybillItemOut(Schema):
+    id = fields.Integer()
+    tracking_no = fields.String()
+
+
+class FailedOut(Schema):
+    id = fields.Integer()
+    error = fields.String()
+
+
+class WaybillsOut(Schema):
+    items = fields.List(fields.Nested(WaybillItemOut))
+    failed = fields.List(fields.Nested(FailedOut))
+
+
+class ShipOut(Schema):
+    shipped = fields.List(fields.Integer())
+    failed = fields.List(fields.Nested(FailedOut))
+
+
+class PushedOut(Schema):
+    pushed = fields.Integer()
+
+
+class MessageOut(Schema):
+    message = fields.String()
+
+
+class LabelsQueryIn(Schema):
+    ids = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{1,10}(,\d{1,10}){0,499}$", error="须为逗号分隔的订单编号"),
+    )
+
+
+def _detail(order_id: int):
+    return queries.with_details(
+        orders.orders_query(current_staff()).where(orders.ShopOrder.id == order_id)
+    )[0]
+
+
+@bp.post("/shops")
+@staff_required("shops.manage")
+@bp.arguments(ShopIn)
+@bp.response(201, ShopOut)
+def create_shop(data):
+    """Authorise a shop; its secret and token are never shown again."""
+    return shops.create_shop(current_staff(), data)
+
+
+@bp.get("/shops")
+@staff_required("shops.view")
+@bp.arguments(PageIn, location="query")
+@bp.response(200, page_of(ShopOut))
+def list_shops(args):
+    return page_of_query(shops.shops_query(current_staff()), args)
+
+
+@bp.patch("/shops/<id:shop_id>")
+@staff_required("shops.manage")
+@bp.arguments(ShopPatchIn)
+@bp.response(200, ShopOut)
+def update_shop(data, shop_id):
+    return shops.update_shop(current_staff(), shop_id, data)
+
+
+@bp.post("/shops/<id:shop_id>/test")
+@staff_required("shops.manage")
+@bp.response(200, MessageOut)
+def test_shop(shop_id):
+    """One authorised call to the platform: 200 with words, or 409 with the platform's refusal."""
+    return {"message": shops.test_connection(current_staff(), shop_id)}
+
+
+@bp.post("/shops/<id:shop_id>/sync")
+@staff_required("shops.work")
+@bp.response(200, SyncOut)
+def sync_shop(shop_id):
+    """Download new and changed orders now; platform_unavailable 502 says what went wrong."""
+    return shops.sync_now(current_staff(), shop_id)
+
+
+@bp.post("/shops/<id:shop_id>/stock-sync")
+@staff_required("shops.work")
+@bp.response(200, PushedOut)
+def push_stock(shop_id):
+    return {"pushed": shops.push_now(current_staff(), shop_id)}
+
+
+@bp.get("/shops/<id:shop_id>/sku-map")
+@staff_required("shops.view")
+@bp.response(200, SkuMapOut)
+def get_sku_map(shop_id):
+    staff = current_staff()
+    return {"items": shops.sku_map(staff, shop_id), "unmapped": shops.unmapped_skus(staff, shop_id)}
+
+
+@bp.put("/shops/<id:shop_id>/sku-map")
+@staff_required("shops.manage")
+@bp.arguments(SkuMapIn)
+@bp.response(200, SkuMapOut)
+def put_sku_map(data, shop_id):
+    staff = current_staff()
+    items = shops.set_sku_map(staff, shop_id, data["items"])
+    return {"items": items, "unmapped": shops.unmapped_skus(staff, shop_id)}
+
+
+@bp.get("/shop-orders")
+@staff_required("shops.view")
+@bp.arguments(ShopOrderQueryIn, location="query")
+@bp.response(200, page_of(ShopOrderOut))
+def list_shop_orders(args):
+    query = queries.search(current_staff(), args.get("status"), args.get("shop_id"), args.get("q"))
+    return page_of_query(query, args, queries.with_details)
+
+
+@bp.get("/shop-orders/labels.pdf")
+@staff_required("shops.work")
+@bp.arguments(LabelsQueryIn, location="query")
+def shop_order_labels(args):
+    """Printable 100×150 mm labels, one page per order, in the order given."""
+    ids = [int(i) for i in args["ids"].split(",")]
+    pdf = labels.labels_pdf(current_staff(), ids)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": "inline; filename=labels.pdf"},
+    )
+
+
+@bp.get("/shop-orders/<id:order_id>")
+@staff_required("shops.view")
+@bp.response(200, ShopOrderOut)
+def get_shop_order(order_id):
+    orders.order_in_scope(current_staff(), order_id)
+    return _detail(order_id)
+
+
+@bp.post("/shop-orders/merge")
+@staff_required("shops.work")
+@bp.arguments(IdsIn)
+@bp.response(200, ShopOrderOut)
+def merge_shop_orders(data):
+    """Same shop, buyer and receiver; else invalid_state 409."""
+    return _detail(orders.merge(current_staff(), data["ids"]).id)
+
+
+@bp.post("/shop-orders/<id:order_id>/split")
+@staff_required("shops.work")
+@bp.arguments(SplitIn)
+@bp.response(200, SplitOut)
+def split_shop_order(data, order_id):
+    """The lines (or parts) named move to a new order; what is there ships first."""
+    kept, moved = orders.split(current_staff(), order_id, data["lines"])
+    return {"kept": _detail(kept.id), "split": _detail(moved.id)}
+
+
+@bp.post("/shop-orders/waybills")
+@staff_required("shops.work")
+@bp.arguments(WaybillsIn)
+@bp.response(200, WaybillsOut)
+def shop_order_waybills(data):
+    return orders.waybills(current_staff(), data["ids"], data["carrier"])
+
+
+@bp.post("/shop-orders/ship")
+@staff_required("shops.work")
+@bp.arguments(IdsIn)
+@bp.response(200, ShipOut)
+def ship_shop_orders(data):
+    return orders.ship(current_staff(), data["ids"])

@@ -1,0 +1,152 @@
+"""Read side of the online shops: shop orders with their lines and platform order ids, the
+schemas every surface (admin API, webhooks) dumps them with, and stock-sync status per shop."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from marshmallow import Schema, fields
+from peewee import fn
+
+from app.core.models import Staff
+from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, StockPush
+from app.shops.orders import orders_query
+from app.shops.rules import PLATFORMS, STATUS_LABELS
+from app.validation import LocalDateTime, money_field
+
+
+def with_details(query) -> list[ShopOrder]:
+    """Orders with `line_items` and `platform_order_ids` loaded in two queries."""
+    found = list(query)
+    if not found:
+        return found
+    ids = [o.id for o in found]
+    lines: dict[int, list] = defaultdict(list)
+    platform_ids: dict[int, list] = defaultdict(list)
+    for line in (
+        ShopOrderLine.select(ShopOrderLine, PlatformOrder)
+        .join(PlatformOrder)
+        .where(ShopOrderLine.order << ids)
+        .order_by(ShopOrderLine.id)
+    ):
+        lines[line.order_id].append(line)
+        if line.platform_order.platform_order_id not in platform_ids[line.order_id]:
+            platform_ids[line.order_id].append(line.platform_order.platform_order_id)
+    for order in found:
+        order.line_items = lines[order.id]
+        order.platform_order_ids = platform_ids[order.id]
+    return found
+
+
+def search(
+    staff: Staff, status: str | None = None, shop_id: int | None = None, q: str | None = None
+):
+    """Shop orders in scope, newest first; `q` is an order number, a tracking number (what a
+    scanner types) or a platform order id."""
+    query = orders_query(staff)
+    if status:
+        query = query.where(ShopOrder.status == status)
+    if shop_id:
+        query = query.where(ShopOrder.shop == shop_id)
+    if q:
+        q = q.strip()
+        holding = (
+            ShopOrderLine.select(ShopOrderLine.order)
+            .join(PlatformOrder)
+            .where(PlatformOrder.platform_order_id == q)
+        )
+        query = query.where(
+            (ShopOrder.number == q) | (ShopOrder.tracking_no == q) | (ShopOrder.id << holding)
+        )
+    return query.order_by(ShopOrder.id.desc())
+
+
+def sync_status(shop_ids: list[int]) -> dict[int, dict]:
+    """Per shop: the last push, pushes waiting, pushes failing (with the last error)."""
+    status = {
+        i: {"last_push_at": None, "waiting": 0, "failing": 0, "last_error": ""} for i in shop_ids
+    }
+    if not shop_ids:
+        return status
+    for row in (
+        StockPush.select(StockPush.shop, fn.MAX(StockPush.pushed_at).alias("last"))
+        .where((StockPush.shop << shop_ids) & (StockPush.status == "delivered"))
+        .group_by(StockPush.shop)
+    ):
+        status[row.shop_id]["last_push_at"] = row.last
+    for row in (
+        StockPush.select()
+        .where((StockPush.shop << shop_ids) & (StockPush.status << ["pending", "dead"]))
+        .order_by(StockPush.id)
+    ):
+        entry = status[row.shop_id]
+        if row.status == "pending" and row.attempts == 0:
+            entry["waiting"] += 1
+        elif row.last_error:
+            entry["failing"] += 1
+            entry["last_error"] = row.last_error
+    return status
+
+
+class ReceiverOut(Schema):
+    name = fields.String(attribute="receiver_name")
+    phone = fields.String(attribute="receiver_phone")
+    province = fields.String()
+    city = fields.String()
+    district = fields.String()
+    address = fields.String()
+
+
+class ShopOrderLineOut(Schema):
+    id = fields.Integer()
+    platform_sku = fields.String()
+    product_id = fields.Integer(allow_none=True)
+    qty = fields.Integer()
+    price = money_field()
+
+
+class ShopOrderOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    shop_id = fields.Integer()
+    platform = fields.Function(lambda o: o.shop.platform)
+    platform_order_ids = fields.List(fields.String())
+    status = fields.String()
+    status_label = fields.Function(lambda o: STATUS_LABELS.get(o.status, o.status))
+    buyer = fields.String()
+    receiver = fields.Function(lambda o: ReceiverOut().dump(o))
+    lines = fields.List(fields.Nested(ShopOrderLineOut), attribute="line_items")
+    total = money_field()
+    paid_at = LocalDateTime(allow_none=True)
+    carrier = fields.String()
+    tracking_no = fields.String()
+    exception = fields.String()
+    merged_into_id = fields.Integer(allow_none=True)
+    written_back = fields.String()
+    shipped_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class ShopOut(Schema):
+    """A shop, never its secret or token."""
+
+    id = fields.Integer()
+    name = fields.String()
+    platform = fields.String()
+    platform_label = fields.Function(lambda s: PLATFORMS.get(s.platform, s.platform))
+    app_key = fields.String()
+    warehouse_id = fields.Integer()
+    stock_share_pct = fields.Integer()
+    safety_stock = fields.Integer()
+    active = fields.Boolean()
+    last_synced_at = LocalDateTime(allow_none=True)
+    sync_error = fields.String()
+    created_at = LocalDateTime()
+
+
+def order_data(order_id: int) -> dict:
+    """One shop order as the admin API shows it (webhooks carry the same)."""
+    found = with_details(
+        ShopOrder.select(ShopOrder, Shop).join(Shop).where(ShopOrder.id == order_id)
+    )
+    return ShopOrderOut().dump(found[0])

@@ -1,0 +1,165 @@
+"""抖店 stand-in: POST /{method with dots as slashes}, the public parameters in the query, the
+business ones as a JSON body (`param_json`), 抖店's signature (md5 or hmac-sha256 over
+app_key…method…param_json…timestamp…v wrapped in the secret), GMT+8 timestamps (10 minutes),
+`code` 10000 for success, pages counted from 0 with `total`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+
+from flask import Blueprint, jsonify, request
+
+from devkit.sandbox.shops import MAX_SKEW, ShopsStore, mask_receiver, secret_of
+
+GMT8 = dt.timezone(dt.timedelta(hours=8))
+MAX_WINDOW = 90 * 86400
+METHOD_PATHS = ("order/searchList", "order/logisticsAdd", "sku/syncStock", "shop/getShopCategory")
+
+
+def _error(code: int, msg: str, sub_code: str, sub_msg: str = ""):
+    return jsonify({"code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg, "data": {}})
+
+
+def _ok(data: dict):
+    return jsonify({"code": 10000, "msg": "success", "sub_code": "", "sub_msg": "", "data": data})
+
+
+def _sign(query: dict, body: str, secret: str) -> str | None:
+    # The body as the platform re-serialises it: keys sorted, no spaces.
+    try:
+        canonical = json.dumps(
+            json.loads(body or "{}"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    except ValueError:
+        return None
+    text = (
+        f"{secret}app_key{query.get('app_key', '')}method{query.get('method', '')}"
+        f"param_json{canonical}timestamp{query.get('timestamp', '')}v{query.get('v', '')}{secret}"
+    ).encode()
+    method = query.get("sign_method", "md5")
+    if method == "md5":
+        return hashlib.md5(text).hexdigest()  # noqa: S324
+    if method == "hmac-sha256":
+        return hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()
+    return None
+
+
+def _order(order: dict) -> dict:
+    receiver = mask_receiver(order["receiver"])
+    return {
+        "order_id": order["id"],
+        "order_status": {"paid": 2, "shipped": 3, "cancelled": 4}[order["status"]],
+        "doudian_open_id": order["buyer"],
+        "post_receiver": receiver.get("name", ""),
+        "post_tel": receiver.get("phone", ""),
+        "post_addr": {
+            "province": {"name": receiver.get("province", "")},
+            "city": {"name": receiver.get("city", "")},
+            "town": {"name": receiver.get("district", "")},
+            "detail": receiver.get("address", ""),
+        },
+        "pay_amount": round(float(order["total"]) * 100),
+        "pay_time": int(order["paid"]),
+        "update_time": int(order["modified"]),
+        "sku_order_list": [
+            {
+                "code": ln["sku"],
+                "item_num": ln["qty"],
+                "goods_price": round(float(ln["price"]) * 100),
+            }
+            for ln in order["lines"]
+        ],
+    }
+
+
+def blueprint(store: ShopsStore) -> Blueprint:
+    bp = Blueprint("sandbox_doudian", __name__)
+
+    def call(path: str):
+        query = request.args.to_dict()
+        app_key = query.get("app_key", "")
+        if not app_key:
+            return _error(30001, "app_key不存在", "isv.app-key-not-exist")
+        if store.is_down("doudian", app_key):
+            return "service unavailable", 503
+        body = request.get_data(as_text=True)
+        if query.get("method", "").replace(".", "/") != path:
+            return _error(30002, "method与路径不符", "isv.method-mismatch")
+        if query.get("sign") != _sign(query, body, secret_of(app_key)):
+            return _error(30002, "签名校验失败", "isv.sign-invalid", "sign不正确")
+        try:
+            stamp = dt.datetime.strptime(query.get("timestamp", ""), "%Y-%m-%d %H:%M:%S")
+            skew = abs(time.time() - stamp.replace(tzinfo=GMT8).timestamp())
+        except ValueError:
+            skew = MAX_SKEW + 1
+        if skew > MAX_SKEW:
+            return _error(
+                30002, "timestamp已过期", "isv.timestamp-expired", "与服务器时间相差超过10分钟"
+            )
+        if not query.get("access_token"):
+            return _error(30005, "access_token不存在", "isv.access-token-no-exist")
+        params = json.loads(body or "{}")
+        return HANDLERS[path](store, app_key, params)
+
+    for path in METHOD_PATHS:
+        bp.add_url_rule(
+            f"/{path}",
+            f"call_{path.replace('/', '_')}",
+            call,
+            methods=["POST"],
+            defaults={"path": path},
+        )
+    return bp
+
+
+def _search(store, app_key, params):
+    try:
+        start, end = int(params["update_time_start"]), int(params["update_time_end"])
+    except (KeyError, ValueError):
+        return _error(40004, "参数错误", "isv.parameter-invalid", "update_time_start/end 必填")
+    if end - start > MAX_WINDOW or end < start:
+        return _error(40004, "参数错误", "isv.parameter-invalid", "查询时间跨度不能超过90天")
+    page, size = int(params.get("page", 0)), min(int(params.get("size", 20)), 100)
+    found = store.changed_between("doudian", app_key, start, end)
+    chunk = found[page * size : (page + 1) * size]
+    return _ok(
+        {
+            "shop_order_list": [_order(o) for o in chunk],
+            "page": page,
+            "size": size,
+            "total": len(found),
+        }
+    )
+
+
+def _logistics(store, app_key, params):
+    if not store.record_shipment(
+        "doudian",
+        app_key,
+        str(params.get("order_id", "")),
+        params.get("company_code", ""),
+        params.get("logistics_code", ""),
+    ):
+        return _error(50002, "订单状态不允许发货", "isv.business-failed")
+    return _ok({})
+
+
+def _stock(store, app_key, params):
+    store.set_stock("doudian", app_key, params.get("code", ""), int(params.get("stock_num", 0)))
+    return _ok({})
+
+
+def _category(store, app_key, params):
+    return _ok([])
+
+
+HANDLERS = {
+    "order/searchList": _search,
+    "order/logisticsAdd": _logistics,
+    "sku/syncStock": _stock,
+    "shop/getShopCategory": _category,
+}

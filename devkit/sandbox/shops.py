@@ -1,0 +1,180 @@
+"""The platforms' shared test double: one store of shops' orders, write-backs and stock per
+platform and app key, and the test controls API.md lists under "Sandbox additions".
+
+Each platform's wire format lives in a module of its own (taobao, pdd, doudian, youzan), which
+reads and writes this store. Any app key is accepted, its secret is "secret-" + app_key, and any
+non-empty access token is valid. Receivers are stored as the buyer gave them and masked when
+listed, as the platforms mask them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import Blueprint, jsonify, request
+
+MAX_SKEW = 600  # seconds: a timestamp further than this from the platform's clock is refused
+PLATFORMS = ("taobao", "pdd", "doudian", "youzan")
+
+
+def secret_of(app_key: str) -> str:
+    return f"secret-{app_key}"
+
+
+def mask_receiver(receiver: dict) -> dict:
+    """张三 → 张*, 13812345678 → 138****5678, the street → ***, as the platforms list them."""
+    name, phone = receiver.get("name", ""), receiver.get("phone", "")
+    return {
+        **receiver,
+        "name": (name[:1] + "*" * max(1, len(name) - 1)) if name else "",
+        "phone": f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 11 else "****",
+        "address": "***",
+    }
+
+
+@dataclass
+class ShopState:
+    orders: dict = field(default_factory=dict)  # platform_order_id → order
+    shipments: list = field(default_factory=list)
+    stock: dict = field(default_factory=dict)  # sku → {"qty", "at"}
+    down_until: float = 0.0
+    calls: int = 0
+
+
+@dataclass
+class ShopsStore:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    shops: dict = field(default_factory=dict)  # (platform, app_key) → ShopState
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    waybills: dict = field(default_factory=dict)  # (business id, order code) → waybill
+
+    def shop(self, platform: str, app_key: str) -> ShopState:
+        return self.shops.setdefault((platform, app_key), ShopState())
+
+    def is_down(self, platform: str, app_key: str) -> bool:
+        with self.lock:
+            state = self.shop(platform, app_key)
+            state.calls += 1
+            return time.time() < state.down_until
+
+    def changed_between(self, platform: str, app_key: str, start: float, end: float) -> list:
+        """Orders changed in [start, end), oldest change first (then by id): pages are stable."""
+        with self.lock:
+            orders = list(self.shop(platform, app_key).orders.values())
+        found = [o for o in orders if start <= o["modified"] < end]
+        return sorted(found, key=lambda o: (o["modified"], o["seq"]))
+
+    def add_order(self, platform: str, app_key: str, body: dict) -> str:
+        now = time.time()
+        with self.lock:
+            seq = next(self.ids)
+            order_id = {
+                "taobao": f"{3000000000000 + seq}",
+                "pdd": f"{time.strftime('%y%m%d')}-{100000000000 + seq}",
+                "doudian": f"{6900000000000000000 + seq}",
+                "youzan": f"E{time.strftime('%Y%m%d')}{seq:012d}",
+            }[platform]
+            lines = [
+                {"sku": ln["sku"], "qty": int(ln["qty"]), "price": str(Decimal(str(ln["price"])))}
+                for ln in body.get("lines") or []
+            ]
+            total = sum(Decimal(ln["price"]) * ln["qty"] for ln in lines)
+            self.shop(platform, app_key).orders[order_id] = {
+                "id": order_id,
+                "seq": seq,
+                "buyer": body.get("buyer", ""),
+                "receiver": dict(body.get("receiver") or {}),
+                "lines": lines,
+                "total": str(total),
+                "status": "paid",
+                "created": now,
+                "paid": now,
+                "modified": now,
+            }
+        return order_id
+
+    def record_shipment(self, platform, app_key, order_id, company_code, tracking_no) -> bool:
+        with self.lock:
+            state = self.shop(platform, app_key)
+            order = state.orders.get(order_id)
+            if order is None or order["status"] == "cancelled":
+                return False
+            order["status"], order["modified"] = "shipped", time.time()
+            state.shipments.append(
+                {
+                    "platform_order_id": order_id,
+                    "company_code": str(company_code),
+                    "tracking_no": tracking_no,
+                }
+            )
+            return True
+
+    def set_stock(self, platform: str, app_key: str, sku: str, qty: int) -> None:
+        with self.lock:
+            self.shop(platform, app_key).stock[sku] = {"qty": int(qty), "at": time.time()}
+
+
+def controls(store: ShopsStore) -> Blueprint:
+    """/_sandbox/shops/{platform}/{app_key}/…: make orders, cancel them, read what was written
+    back and pushed, take a platform down for a while."""
+    bp = Blueprint("sandbox_shops", __name__, url_prefix="/_sandbox/shops")
+
+    def known(platform: str):
+        if platform not in PLATFORMS:
+            return jsonify({"error": f"platform must be one of {', '.join(PLATFORMS)}"}), 404
+        return None
+
+    @bp.post("/<platform>/<app_key>/orders")
+    def add_orders(platform, app_key):
+        """A paid order as the platform lists it; `repeat` makes that many alike (benchmarks)."""
+        refused = known(platform)
+        if refused:
+            return refused
+        body = request.get_json(silent=True) or {}
+        if not body.get("lines"):
+            return jsonify({"error": "lines required"}), 400
+        repeat = max(1, min(int(body.get("repeat", 1)), 100000))
+        ids = [store.add_order(platform, app_key, body) for _ in range(repeat)]
+        return jsonify({"platform_order_id": ids[0], "platform_order_ids": ids}), 201
+
+    @bp.post("/<platform>/<app_key>/orders/<order_id>/cancel")
+    def cancel(platform, app_key, order_id):
+        with store.lock:
+            order = store.shop(platform, app_key).orders.get(order_id)
+            if order is None:
+                return jsonify({"error": "no such order"}), 404
+            if order["status"] == "shipped":
+                return jsonify({"error": "already shipped"}), 409
+            order["status"], order["modified"] = "cancelled", time.time()
+        return jsonify({"platform_order_id": order_id, "status": "cancelled"})
+
+    @bp.get("/<platform>/<app_key>/shipments")
+    def shipments(platform, app_key):
+        with store.lock:
+            items = list(store.shop(platform, app_key).shipments)
+        return jsonify({"items": items})
+
+    @bp.get("/<platform>/<app_key>/stock")
+    def stock(platform, app_key):
+        with store.lock:
+            found = store.shop(platform, app_key).stock
+            items = [{"sku": sku, **entry} for sku, entry in sorted(found.items())]
+        return jsonify({"items": items})
+
+    @bp.post("/<platform>/<app_key>/down")
+    def down(platform, app_key):
+        seconds = float((request.get_json(silent=True) or {}).get("seconds", 0))
+        with store.lock:
+            store.shop(platform, app_key).down_until = time.time() + max(0.0, seconds)
+        return jsonify({"down_for": seconds})
+
+    @bp.get("/<platform>/<app_key>/calls")
+    def calls(platform, app_key):
+        with store.lock:
+            return jsonify({"calls": store.shop(platform, app_key).calls})
+
+    return bp

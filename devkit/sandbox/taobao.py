@@ -1,0 +1,170 @@
+"""淘宝开放平台 (TOP) stand-in: POST /router/rest, `method` names the API, TOP's signature
+(md5, hmac, hmac-sha256), its timestamps (GMT+8, 10 minutes), its error envelope
+(`error_response` with code, msg, sub_code, sub_msg) and its paging (`has_next`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import time
+
+from flask import Blueprint, jsonify, request
+
+from devkit.sandbox.shops import MAX_SKEW, ShopsStore, mask_receiver, secret_of
+
+GMT8 = dt.timezone(dt.timedelta(hours=8))
+MAX_WINDOW = 90 * 86400
+STATUS = {"paid": "WAIT_SELLER_SEND_GOODS", "shipped": "WAIT_BUYER_CONFIRM_GOODS"}
+
+
+def _expected_sign(params: dict, secret: str, method: str) -> str | None:
+    text = "".join(k + v for k, v in sorted(params.items()) if k != "sign" and v)
+    if method == "md5":
+        return hashlib.md5((secret + text + secret).encode()).hexdigest().upper()  # noqa: S324
+    algorithm = {"hmac": hashlib.md5, "hmac-sha256": hashlib.sha256}.get(method)
+    if algorithm is None:
+        return None
+    return hmac.new(secret.encode(), text.encode(), algorithm).hexdigest().upper()
+
+
+def _error(code: int, msg: str, sub_code: str = "", sub_msg: str = ""):
+    return jsonify(
+        {
+            "error_response": {
+                "code": code,
+                "msg": msg,
+                "sub_code": sub_code,
+                "sub_msg": sub_msg,
+                "request_id": "sandbox",
+            }
+        }
+    )
+
+
+def _seconds(text: str) -> float:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=GMT8).timestamp()
+
+
+def _text(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, GMT8).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _trade(order: dict) -> dict:
+    receiver = mask_receiver(order["receiver"])
+    return {
+        "tid": int(order["id"]),
+        "status": STATUS.get(order["status"], "TRADE_CLOSED"),
+        "buyer_nick": order["buyer"],
+        "receiver_name": receiver.get("name", ""),
+        "receiver_mobile": receiver.get("phone", ""),
+        "receiver_state": receiver.get("province", ""),
+        "receiver_city": receiver.get("city", ""),
+        "receiver_district": receiver.get("district", ""),
+        "receiver_address": receiver.get("address", ""),
+        "payment": order["total"],
+        "pay_time": _text(order["paid"]),
+        "modified": _text(order["modified"]),
+        "orders": {
+            "order": [
+                {
+                    "oid": f"{order['id']}{i}",
+                    "outer_sku_id": ln["sku"],
+                    "num": ln["qty"],
+                    "price": ln["price"],
+                }
+                for i, ln in enumerate(order["lines"], 1)
+            ]
+        },
+    }
+
+
+def blueprint(store: ShopsStore) -> Blueprint:
+    bp = Blueprint("sandbox_taobao", __name__)
+
+    @bp.post("/router/rest")
+    def router():
+        params = {**request.args.to_dict(), **request.form.to_dict()}
+        app_key = params.get("app_key", "")
+        if not app_key:
+            return _error(29, "Invalid app Key", "isv.appkey-not-exists")
+        if store.is_down("taobao", app_key):
+            return "service unavailable", 503
+        expected = _expected_sign(params, secret_of(app_key), params.get("sign_method", ""))
+        if expected is None or params.get("sign") != expected:
+            return _error(25, "Invalid signature")
+        try:
+            skew = abs(time.time() - _seconds(params.get("timestamp", "")))
+        except ValueError:
+            skew = MAX_SKEW + 1
+        if skew > MAX_SKEW:
+            return _error(
+                31, "Invalid timestamp", "isv.invalid-timestamp", "时间戳与服务器相差超过10分钟"
+            )
+        if not params.get("session"):
+            return _error(27, "Invalid session", "invalid-sessionkey", "授权已失效，请重新授权")
+        handler = METHODS.get(params.get("method", ""))
+        if handler is None:
+            return _error(22, "Invalid method", "isv.method-not-exists")
+        return handler(store, app_key, params)
+
+    return bp
+
+
+def _sold_increment(store, app_key, params):
+    try:
+        start, end = _seconds(params["start_modified"]), _seconds(params["end_modified"])
+    except (KeyError, ValueError):
+        return _error(40, "Missing required arguments:start_modified,end_modified")
+    if end - start > MAX_WINDOW or end < start:
+        return _error(
+            15, "Remote service error", "isv.invalid-parameter", "查询时间跨度不能超过三个月"
+        )
+    page, size = int(params.get("page_no", 1)), min(int(params.get("page_size", 40)), 100)
+    found = store.changed_between("taobao", app_key, start, end)
+    chunk = found[(page - 1) * size : page * size]
+    return jsonify(
+        {
+            "trades_sold_increment_get_response": {
+                "total_results": len(found),
+                "has_next": page * size < len(found),
+                "trades": {"trade": [_trade(o) for o in chunk]},
+            }
+        }
+    )
+
+
+def _offline_send(store, app_key, params):
+    if not store.record_shipment(
+        "taobao",
+        app_key,
+        params.get("tid", ""),
+        params.get("company_code", ""),
+        params.get("out_sid", ""),
+    ):
+        return _error(
+            15,
+            "Remote service error",
+            "isv.logistics-offline-service-error:B04",
+            "订单状态不允许发货",
+        )
+    return jsonify({"logistics_offline_send_response": {"shipping": {"is_success": True}}})
+
+
+def _quantity_update(store, app_key, params):
+    store.set_stock("taobao", app_key, params.get("outer_id", ""), int(params.get("quantity", 0)))
+    return jsonify(
+        {"item_quantity_update_response": {"item": {"num": int(params.get("quantity", 0))}}}
+    )
+
+
+def _seller(store, app_key, params):
+    return jsonify({"user_seller_get_response": {"user": {"nick": f"sandbox-{app_key}"}}})
+
+
+METHODS = {
+    "taobao.trades.sold.increment.get": _sold_increment,
+    "taobao.logistics.offline.send": _offline_send,
+    "taobao.item.quantity.update": _quantity_update,
+    "taobao.user.seller.get": _seller,
+}

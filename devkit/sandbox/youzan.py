@@ -1,0 +1,127 @@
+"""有赞云 stand-in: POST /api/{method}/{version}?access_token=…, JSON bodies, `gw_err_resp` for
+gateway refusals (a bad token), `success`/`code`/`message` for business ones, update-time
+windows of at most a year, page numbers with `total_results`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, jsonify, request
+
+from devkit.sandbox.shops import ShopsStore, mask_receiver
+
+GMT8 = dt.timezone(dt.timedelta(hours=8))
+MAX_WINDOW = 366 * 86400
+
+
+def _gateway_error(code: int, msg: str):
+    return jsonify({"gw_err_resp": {"err_code": code, "err_msg": msg}})
+
+
+def _error(code: int, message: str):
+    return jsonify({"success": False, "code": code, "message": message, "data": None})
+
+
+def _ok(data):
+    return jsonify({"success": True, "code": 200, "message": "successful", "data": data})
+
+
+def _seconds(text: str) -> float:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=GMT8).timestamp()
+
+
+def _text(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, GMT8).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _full(order: dict) -> dict:
+    receiver = mask_receiver(order["receiver"])
+    status = {"paid": "WAIT_SELLER_SEND_GOODS", "shipped": "WAIT_BUYER_CONFIRM_GOODS"}
+    return {
+        "full_order_info": {
+            "order_info": {
+                "tid": order["id"],
+                "status": status.get(order["status"], "TRADE_CLOSED"),
+                "pay_time": _text(order["paid"]),
+                "update_time": _text(order["modified"]),
+            },
+            "buyer_info": {"yz_open_id": order["buyer"]},
+            "address_info": {
+                "receiver_name": receiver.get("name", ""),
+                "receiver_tel": receiver.get("phone", ""),
+                "delivery_province": receiver.get("province", ""),
+                "delivery_city": receiver.get("city", ""),
+                "delivery_district": receiver.get("district", ""),
+                "delivery_address": receiver.get("address", ""),
+            },
+            "orders": [
+                {"outer_sku_id": ln["sku"], "num": ln["qty"], "price": ln["price"]}
+                for ln in order["lines"]
+            ],
+            "pay_info": {"payment": order["total"]},
+        }
+    }
+
+
+def blueprint(store: ShopsStore) -> Blueprint:
+    bp = Blueprint("sandbox_youzan", __name__)
+
+    @bp.post("/api/<method>/<version>")
+    def call(method, version):
+        token = request.args.get("access_token", "")
+        if not token:
+            return _gateway_error(4203, "access_token不存在或已过期")
+        # 有赞 knows which shop a token belongs to; the sandbox reads it from the app's client_id.
+        app_key = request.args.get("client_id") or token
+        if store.is_down("youzan", app_key):
+            return "service unavailable", 503
+        handler = HANDLERS.get(method)
+        if handler is None:
+            return _gateway_error(4001, "api不存在")
+        return handler(store, app_key, request.get_json(silent=True) or {})
+
+    return bp
+
+
+def _sold(store, app_key, params):
+    try:
+        start, end = _seconds(params["start_update"]), _seconds(params["end_update"])
+    except (KeyError, ValueError):
+        return _error(141500101, "start_update 和 end_update 必填")
+    if end - start > MAX_WINDOW or end < start:
+        return _error(141500102, "查询时间跨度不能超过一年")
+    page, size = int(params.get("page_no", 1)), min(int(params.get("page_size", 20)), 100)
+    found = store.changed_between("youzan", app_key, start, end)
+    chunk = found[(page - 1) * size : page * size]
+    return _ok({"total_results": len(found), "full_order_info_list": [_full(o) for o in chunk]})
+
+
+def _confirm(store, app_key, params):
+    if not store.record_shipment(
+        "youzan",
+        app_key,
+        params.get("tid", ""),
+        params.get("out_stype", ""),
+        params.get("out_sid", ""),
+    ):
+        return _error(101300001, "订单状态不允许发货")
+    return _ok({"is_success": True})
+
+
+def _quantity(store, app_key, params):
+    store.set_stock(
+        "youzan", app_key, params.get("outer_sku_id", ""), int(params.get("quantity", 0))
+    )
+    return _ok({"is_success": True})
+
+
+def _shop(store, app_key, params):
+    return _ok({"name": f"sandbox-{app_key}"})
+
+
+HANDLERS = {
+    "youzan.trades.sold.get": _sold,
+    "youzan.logistics.online.confirm": _confirm,
+    "youzan.item.quantity.update": _quantity,
+    "youzan.shop.get": _shop,
+}

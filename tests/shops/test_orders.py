@@ -1,0 +1,259 @@
+"""The order workbench over HTTP: shared stock, exceptions, split, merge, cancellation,
+waybills, labels, shipping with the tracking number written back through the outbox, and
+stock pushed to every shop after any change."""
+
+import requests
+
+from app.core.models import Stock
+from app.shops.models import ShopOrder
+from devkit.testing.clients import ADMIN
+from devkit.testing.outbox import make_due
+from devkit.testing.shops import send_pushes, send_write_backs
+
+
+def _stock(co, product):
+    return Stock.get((Stock.warehouse == co.sh.id) & (Stock.product == product.id))
+
+
+def test_an_order_short_of_stock_is_an_exception_and_ships_after_a_split(platform_shop, co, client):
+    shop = platform_shop("doudian")
+    shop.sell((co.oil.sku, 14))  # 10 on hand
+    shop.sync()
+    (order,) = shop.orders()
+    assert order["status"] == "exception"
+    assert order["exception"].startswith("缺货")
+    assert _stock(co, co.oil).reserved == 0
+    response = client.post(
+        f"{ADMIN}/shop-orders/{order['id']}/split",
+        json={"lines": [{"line_id": order["lines"][0]["id"], "qty": 4}]},
+        headers=co.headers("cs"),
+    )
+    assert response.status_code == 200, response.get_json()
+    kept, moved = response.get_json()["kept"], response.get_json()["split"]
+    assert (kept["status"], kept["lines"][0]["qty"]) == ("pending", 10)
+    assert (moved["status"], moved["lines"][0]["qty"]) == ("exception", 4)
+    assert _stock(co, co.oil).reserved == 10
+    waybills = client.post(
+        f"{ADMIN}/shop-orders/waybills",
+        json={"ids": [kept["id"]], "carrier": "SF"},
+        headers=co.headers("wh"),
+    ).get_json()
+    assert waybills["failed"] == []
+    shipped = client.post(
+        f"{ADMIN}/shop-orders/ship",
+        json={"ids": [kept["id"], moved["id"]]},
+        headers=co.headers("wh"),
+    )
+    body = shipped.get_json()
+    assert body["shipped"] == [kept["id"]]
+    assert body["failed"][0]["id"] == moved["id"] and "不能发货" in body["failed"][0]["error"]
+    oil = _stock(co, co.oil)
+    assert (oil.on_hand, oil.reserved) == (0, 0)
+
+
+def test_an_unmapped_sku_is_an_exception_until_it_is_mapped(platform_shop, co, client):
+    shop = platform_shop("youzan")
+    shop.sell(("TEA-6PACK", 2))
+    shop.sync()
+    (order,) = shop.orders()
+    assert order["status"] == "exception" and "TEA-6PACK" in order["exception"]
+    mapping = client.get(f"{ADMIN}/shops/{shop.id}/sku-map", headers=co.headers("admin")).get_json()
+    assert mapping["unmapped"] == [{"platform_sku": "TEA-6PACK", "orders": 1}]
+    response = client.put(
+        f"{ADMIN}/shops/{shop.id}/sku-map",
+        json={"items": [{"platform_sku": "TEA-6PACK", "product_id": co.tea.id, "qty": 6}]},
+        headers=co.headers("admin"),
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["unmapped"] == []
+    (order,) = shop.orders()
+    assert order["status"] == "pending"
+    assert _stock(co, co.tea).reserved == 12
+
+
+def test_a_cancellation_before_shipping_releases_the_stock(platform_shop, co):
+    shop = platform_shop("taobao")
+    placed = shop.sell((co.tea.sku, 5))
+    shop.sync()
+    assert _stock(co, co.tea).reserved == 5
+    shop.cancel(placed)
+    assert shop.sync().get_json()["updated"] == 1
+    (order,) = shop.orders()
+    assert order["status"] == "cancelled"
+    assert _stock(co, co.tea).reserved == 0
+
+
+def test_orders_to_the_same_door_are_merged_on_download(platform_shop, co):
+    shop = platform_shop("pdd")
+    first = shop.sell((co.tea.sku, 1))
+    second = shop.sell((co.oil.sku, 2))
+    shop.sell(
+        (co.tea.sku, 1),
+        receiver={
+            "name": "王五",
+            "phone": "13700000000",
+            "province": "上海",
+            "city": "上海市",
+            "district": "浦东新区",
+            "address": "1 号",
+        },
+    )
+    shop.sync()
+    merged = shop.orders(status="pending")
+    assert len(merged) == 2
+    together = next(o for o in merged if len(o["platform_order_ids"]) == 2)
+    assert sorted(together["platform_order_ids"]) == sorted([first, second])
+    assert len(shop.orders(status="merged")) == 1
+
+
+def test_orders_to_different_doors_cannot_be_merged(platform_shop, co, client):
+    shop = platform_shop("taobao")
+    shop.sell((co.tea.sku, 1), buyer="甲")
+    shop.sell((co.tea.sku, 1), buyer="乙")
+    shop.sync()
+    ids = [o["id"] for o in shop.orders()]
+    response = client.post(
+        f"{ADMIN}/shop-orders/merge", json={"ids": ids}, headers=co.headers("cs")
+    )
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "invalid_state"
+
+
+def test_asking_twice_for_a_waybill_gives_the_same_number(platform_shop, co, client, sandbox):
+    shop = platform_shop("doudian")
+    shop.sell((co.tea.sku, 1))
+    shop.sync()
+    (order,) = shop.orders()
+    ask = lambda: client.post(  # noqa: E731
+        f"{ADMIN}/shop-orders/waybills",
+        json={"ids": [order["id"]], "carrier": "ZTO"},
+        headers=co.headers("wh"),
+    ).get_json()
+    first, second = ask(), ask()
+    assert first["items"][0]["tracking_no"] == second["items"][0]["tracking_no"]
+    issued = requests.get(f"{sandbox.url}/_sandbox/waybills", timeout=5).json()["items"]
+    assert [w["tracking_no"] for w in issued if w["order_code"] == shop.orders()[0]["number"]] == [
+        first["items"][0]["tracking_no"]
+    ]
+    labels = client.get(
+        f"{ADMIN}/shop-orders/labels.pdf",
+        query_string={"ids": str(order["id"])},
+        headers=co.headers("wh"),
+    )
+    assert labels.status_code == 200 and labels.data.startswith(b"%PDF")
+
+
+def test_shipping_with_the_platform_down_writes_back_once_it_is_up(platform_shop, co, client):
+    shop = platform_shop("pdd")
+    placed = shop.sell((co.tea.sku, 2))
+    shop.sync()
+    (order,) = shop.orders()
+    client.post(
+        f"{ADMIN}/shop-orders/waybills",
+        json={"ids": [order["id"]], "carrier": "YTO"},
+        headers=co.headers("wh"),
+    )
+    shop.down(60)
+    body = client.post(
+        f"{ADMIN}/shop-orders/ship", json={"ids": [order["id"]]}, headers=co.headers("wh")
+    ).get_json()
+    assert body["shipped"] == [order["id"]]
+    assert send_write_backs() == {"retry": 1}
+    (shipped,) = shop.orders()
+    assert (shipped["status"], shipped["written_back"]) == ("shipped", "pending")
+    shop.down(0)
+    make_due(__import__("app.shops.models", fromlist=["WriteBack"]).WriteBack)
+    assert send_write_backs() == {"delivered": 1}
+    assert shop.orders()[0]["written_back"] == "done"
+    (sent,) = shop.shipments()
+    assert (sent["platform_order_id"], sent["tracking_no"]) == (placed, shipped["tracking_no"])
+    assert _stock(co, co.tea).on_hand == 998
+
+
+def test_stock_is_pushed_after_a_mall_approval_a_receipt_and_a_shop_order(
+    platform_shop, co, client
+):
+    shop = platform_shop("taobao", stock_share_pct=50, safety_stock=100)
+    other = platform_shop("youzan")
+    client.put(
+        f"{ADMIN}/shops/{shop.id}/sku-map",
+        json={
+            "items": [
+                {"platform_sku": "TEA-1", "product_id": co.tea.id},
+                {"platform_sku": "TEA-6", "product_id": co.tea.id, "qty": 6},
+            ]
+        },
+        headers=co.headers("admin"),
+    )
+    client.put(
+        f"{ADMIN}/shops/{other.id}/sku-map",
+        json={"items": [{"platform_sku": "T", "product_id": co.tea.id}]},
+        headers=co.headers("admin"),
+    )
+    send_pushes()
+    assert shop.stock() == {"TEA-1": 450, "TEA-6": 75}  # (1000 − 100) × 50% ; ÷ 6
+    assert other.stock() == {"T": 1000}
+    order = co.order(co.customer, (co.tea, 100))
+    response = client.post(f"{ADMIN}/orders/{order.id}/approve", json={}, headers=co.headers("cs"))
+    assert response.status_code == 200, response.get_json()
+    send_pushes()
+    assert shop.stock()["TEA-1"] == 400 and other.stock()["T"] == 900
+    client.post(
+        f"{ADMIN}/stock/adjustments",
+        json={
+            "warehouse_id": co.sh.id,
+            "product_id": co.tea.id,
+            "qty_delta": 200,
+            "reason": "入库",
+        },
+        headers=co.headers("wh"),
+    )
+    send_pushes()
+    assert other.stock()["T"] == 1100
+    other.sell(("T", 10))
+    other.sync()
+    send_pushes()
+    assert other.stock()["T"] == 1090 and shop.stock()["TEA-1"] == 495
+
+
+def test_a_burst_of_changes_is_one_push_with_the_latest_figure(platform_shop, co, client):
+    shop = platform_shop("doudian")
+    client.put(
+        f"{ADMIN}/shops/{shop.id}/sku-map",
+        json={"items": [{"platform_sku": "T", "product_id": co.tea.id}]},
+        headers=co.headers("admin"),
+    )
+    send_pushes()
+    for _ in range(5):
+        client.post(
+            f"{ADMIN}/stock/adjustments",
+            json={
+                "warehouse_id": co.sh.id,
+                "product_id": co.tea.id,
+                "qty_delta": -1,
+                "reason": "报损",
+            },
+            headers=co.headers("wh"),
+        )
+    assert send_pushes() == {"delivered": 1}
+    assert shop.stock()["T"] == 995
+
+
+def test_stock_pushes_wait_while_the_platform_is_down(platform_shop, co, client):
+    shop = platform_shop("pdd")
+    client.put(
+        f"{ADMIN}/shops/{shop.id}/sku-map",
+        json={"items": [{"platform_sku": "T", "product_id": co.tea.id}]},
+        headers=co.headers("admin"),
+    )
+    shop.down(60)
+    assert send_pushes() == {"retry": 1}
+    shops = client.get(f"{ADMIN}/shops", headers=co.headers("admin")).get_json()["items"]
+    assert shops[0]["id"] == shop.id
+    shop.down(0)
+    from app.shops.models import StockPush
+
+    make_due(StockPush)
+    assert send_pushes() == {"delivered": 1}
+    assert shop.stock() == {"T": 1000}
+    assert ShopOrder.select().count() == 0
