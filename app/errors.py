@@ -96,7 +96,8 @@ class AccountLocked(AppError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-class PlatformUnavailable(AppError):
-    """An online platform (淘宝, 拼多多, 抖店, 有赞) was down or refused; the message says which."""
+class PlatformError(Conflict):
+    """An online platform (淘宝, 拼多多, 抖店, 有赞) was down or refused the call; the message
+    says which and why. A 409, not a 5xx: nothing is wrong here, and nothing was changed."""
 
-    status, code, default_message = 502, "platform_unavailable", "电商平台暂时不可用，请稍后再试"
+    code, default_message = "platform_error", "电商平台暂时无法处理请求，请稍后再试"

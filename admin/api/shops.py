@@ -199,7 +199,7 @@ def test_shop(shop_id):
 @staff_required("shops.work")
 @bp.response(200, SyncOut)
 def sync_shop(shop_id):
-    """Download new and changed orders now; platform_unavailable 502 says what went wrong."""
+    """Download new and changed orders now; platform_error 409 says what went wrong, in words."""
     return shops.sync_now(current_staff(), shop_id)
 
 

@@ -199,8 +199,8 @@ def unmapped_skus(staff: Staff, shop_id: int) -> list[dict]:
 
 
 def sync_now(staff: Staff, shop_id: int):
-    """Download new and changed orders now. Raises: PlatformUnavailable (in words), InvalidState."""
-    from app.errors import PlatformUnavailable
+    """Download new and changed orders now. Raises: PlatformRefused (in words), InvalidState."""
+    from app.errors import PlatformError as PlatformRefused
     from app.shops import download, orders
 
     require(staff, "shops.work")
@@ -208,7 +208,7 @@ def sync_now(staff: Staff, shop_id: int):
     try:
         result = download.sync(shop.id)
     except PlatformError as exc:
-        raise PlatformUnavailable(f"下载订单失败：{exc.message}") from None
+        raise PlatformRefused(f"下载订单失败：{exc.message}") from None
     orders.place_waiting(shop.id)
     return result
 
