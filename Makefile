@@ -23,9 +23,12 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo --if-empty
 
-# The WeChat sandbox and the notification worker run beside the app and stop with it.
+# The sandbox (WeChat, the online platforms, waybills) and the worker run beside the app and
+# stop with it.
 run: seed
 	export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
+	export SHOP_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
+	export WAYBILL_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
 	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM; \
