@@ -24,6 +24,7 @@ from admin.console import (  # noqa: F401
     returns,
     session,
     settings,
+    shops,
     signin,
 )
 from admin.console.blueprint import bp

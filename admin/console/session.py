@@ -34,6 +34,8 @@ MENU = (
     ("console.customers", "客户", "customers.view"),
     ("console.products", "商品与价格", "catalog.view"),
     ("console.stock", "库存", "stock.view"),
+    ("console.shop_orders", "打单发货", "shops.view"),
+    ("console.shops_page", "网店管理", "shops.view"),
     ("console.sales_reports", "报表", "reports.ar"),
     ("console.aging", "应收账龄", "reports.ar"),
     ("console.visits", "拜访", "field.view"),

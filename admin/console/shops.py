@@ -1,0 +1,245 @@
+"""网店管理 in the console: shops (authorise, test the connection, download now, push stock now,
+share and safety stock) with their stock-sync status, the SKU mapping with unmapped SKUs, the
+order workbench (打单发货: filter by shop and status, search by tracking number, select many for
+merge, waybills, labels and ship, batches with a progress bar), the exceptions queue, and one
+order with its split form."""
+
+from __future__ import annotations
+
+from flask import Response, g, jsonify, render_template, request, url_for
+from marshmallow import Schema, fields, validate
+
+from admin.api.shops import ShopIn, ShopPatchIn
+from admin.console.blueprint import bp
+from admin.console.forms import describe, load_form, paging, perform
+from admin.console.session import console_login
+from app.core.models import Product, Warehouse
+from app.errors import AppError, NotFound, ValidationFailed
+from app.shops import labels, orders, queries, shops
+from app.shops.rules import CARRIERS, PLATFORMS, STATUS_LABELS
+from app.validation import PageIn, whole_number
+
+PER_PAGE = 50
+
+
+class WorkbenchQuery(PageIn):
+    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
+    shop_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    q = fields.String(validate=validate.Length(max=64))
+
+
+class MappingForm(Schema):
+    platform_sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    qty = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99999))
+
+
+def _ids(text: str) -> list[int]:
+    ids = [whole_number(part, low=1, what="订单编号") for part in text.split(",") if part.strip()]
+    if not ids:
+        raise ValidationFailed("请先勾选订单")
+    return ids
+
+
+@bp.get("/shops")
+@console_login("shops.view")
+def shops_page():
+    found = list(shops.shops_query(g.staff))
+    return render_template(
+        "console/shops.html",
+        shops=found,
+        status=queries.sync_status([s.id for s in found]),
+        platforms=PLATFORMS,
+        warehouses=[(w.id, w.name) for w in Warehouse.select().order_by(Warehouse.id)],
+    )
+
+
+@bp.post("/shops")
+@console_login("shops.manage")
+def shop_create():
+    def action():
+        shop = shops.create_shop(g.staff, load_form(ShopIn, request.form))
+        return f"店铺“{shop.name}”已授权，订单将自动下载"
+
+    return perform(action, "已授权", url_for("console.shops_page"))
+
+
+@bp.post("/shops/<int:shop_id>")
+@console_login("shops.manage")
+def shop_update(shop_id: int):
+    def action():
+        data = load_form(ShopPatchIn, request.form)
+        data["active"] = request.form.get("active") == "on"
+        shop = shops.update_shop(g.staff, shop_id, data)
+        return f"店铺“{shop.name}”已保存"
+
+    return perform(action, "已保存", url_for("console.shops_page"))
+
+
+@bp.post("/shops/<int:shop_id>/test")
+@console_login("shops.manage")
+def shop_test(shop_id: int):
+    return perform(
+        lambda: shops.test_connection(g.staff, shop_id), "连接正常", url_for("console.shops_page")
+    )
+
+
+@bp.post("/shops/<int:shop_id>/sync")
+@console_login("shops.work")
+def shop_sync(shop_id: int):
+    def action():
+        done = shops.sync_now(g.staff, shop_id)
+        return f"已下载：共 {done.fetched} 单，新订单 {done.new} 单，状态变化 {done.updated} 单"
+
+    return perform(action, "已下载", url_for("console.shops_page"))
+
+
+@bp.post("/shops/<int:shop_id>/stock-sync")
+@console_login("shops.work")
+def shop_push(shop_id: int):
+    def action():
+        return f"已排队推送 {shops.push_now(g.staff, shop_id)} 个 SKU 的库存"
+
+    return perform(action, "已排队", url_for("console.shops_page"))
+
+
+@bp.get("/shops/<int:shop_id>/skus")
+@console_login("shops.view")
+def shop_skus(shop_id: int):
+    shop = shops.shop_in_scope(g.staff, shop_id)
+    return render_template(
+        "console/shop_skus.html",
+        shop=shop,
+        mapping=list(shops.sku_map(g.staff, shop_id)),
+        unmapped=shops.unmapped_skus(g.staff, shop_id),
+        platforms=PLATFORMS,
+    )
+
+
+@bp.post("/shops/<int:shop_id>/skus")
+@console_login("shops.manage")
+def shop_sku_add(shop_id: int):
+    def action():
+        form = load_form(MappingForm, request.form)
+        product = Product.get_or_none(Product.sku == form["sku"])
+        if product is None:
+            raise NotFound(f"没有编码为 {form['sku']} 的商品")
+        current = [
+            {"platform_sku": m.platform_sku, "product_id": m.product_id, "qty": m.qty}
+            for m in shops.sku_map(g.staff, shop_id)
+            if not m.auto and m.platform_sku != form["platform_sku"]
+        ]
+        item = {"platform_sku": form["platform_sku"], "product_id": product.id, "qty": form["qty"]}
+        shops.set_sku_map(g.staff, shop_id, [*current, item])
+        return f"平台 SKU {form['platform_sku']} 已对应到 {product.name}"
+
+    return perform(action, "已保存", url_for("console.shop_skus", shop_id=shop_id))
+
+
+@bp.get("/shop-orders")
+@console_login("shops.view")
+def shop_orders():
+    args = load_form(WorkbenchQuery, request.args)
+    query = queries.search(g.staff, args.get("status"), args.get("shop_id"), args.get("q"))
+    total = query.count()
+    return render_template(
+        "console/shop_orders.html",
+        items=queries.with_details(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        args=args,
+        shop_choices=[(s.id, s.name) for s in shops.shops_query(g.staff)],
+        pager_args={k: v for k, v in args.items() if k in ("status", "shop_id", "q")},
+        statuses=STATUS_LABELS,
+        carriers=CARRIERS,
+        platforms=PLATFORMS,
+    )
+
+
+@bp.get("/shop-orders/<int:order_id>")
+@console_login("shops.view")
+def shop_order(order_id: int):
+    order = orders.order_in_scope(g.staff, order_id)
+    (found,) = queries.with_details(
+        orders.orders_query(g.staff).where(orders.ShopOrder.id == order.id)
+    )
+    names = {
+        p.id: p
+        for p in Product.select().where(
+            Product.id << [ln.product_id for ln in found.line_items if ln.product_id]
+        )
+    }
+    return render_template(
+        "console/shop_order.html",
+        o=found,
+        products=names,
+        statuses=STATUS_LABELS,
+        carriers=CARRIERS,
+        platforms=PLATFORMS,
+    )
+
+
+@bp.post("/shop-orders/<int:order_id>/split")
+@console_login("shops.work")
+def shop_order_split(order_id: int):
+    def action():
+        lines = [
+            {
+                "line_id": int(key.removeprefix("split-")),
+                "qty": whole_number(value, low=1, what="拆分数量"),
+            }
+            for key, value in request.form.items()
+            if key.startswith("split-") and key[6:].isdigit() and value.strip() not in ("", "0")
+        ]
+        if not lines:
+            raise ValidationFailed("请填写要拆出的数量")
+        kept, moved = orders.split(g.staff, order_id, lines)
+        return f"已拆分：{kept.number}（{STATUS_LABELS[kept.status]}）与 {moved.number}（{STATUS_LABELS[moved.status]}）"
+
+    return perform(action, "已拆分", url_for("console.shop_order", order_id=order_id))
+
+
+@bp.post("/shop-orders/merge")
+@console_login("shops.work")
+def shop_orders_merge():
+    def action():
+        merged = orders.merge(g.staff, _ids(request.form.get("ids", "")))
+        return f"已合并为 {merged.number}"
+
+    return perform(action, "已合并", url_for("console.shop_orders"))
+
+
+@bp.post("/shop-orders/batch/<kind>")
+@console_login("shops.work")
+def shop_orders_batch(kind: str):
+    """One chunk of a batch the page sends (waybills or ship): JSON for its progress bar."""
+    try:
+        ids = _ids(request.form.get("ids", ""))
+        if kind == "waybills":
+            done = orders.waybills(g.staff, ids, request.form.get("carrier", ""))
+            ok = [item["id"] for item in done["items"]]
+        elif kind == "ship":
+            done = orders.ship(g.staff, ids)
+            ok = done["shipped"]
+        else:
+            raise NotFound("没有这种批量操作")
+    except AppError as exc:
+        return jsonify({"ok": [], "failed": [{"id": None, "error": describe(exc)}]}), exc.status
+    numbers = {
+        o.id: o.number for o in orders.orders_query(g.staff).where(orders.ShopOrder.id << ids)
+    }
+    failed = [
+        {"id": f["id"], "number": numbers.get(f["id"], ""), "error": f["error"]}
+        for f in done["failed"]
+    ]
+    return jsonify({"ok": ok, "failed": failed})
+
+
+@bp.get("/shop-orders/labels.pdf")
+@console_login("shops.work")
+def shop_orders_labels():
+    pdf = labels.labels_pdf(g.staff, _ids(request.args.get("ids", "")))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": "inline; filename=labels.pdf"},
+    )

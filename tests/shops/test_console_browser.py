@@ -1,0 +1,88 @@
+"""网店管理 in Chromium at 1366 px: authorise a shop, download, map an unmapped SKU, work the
+order queue (取单号 and 发货 for many orders with a progress bar, a failure in words), find an
+order by scanning its tracking number, split an exception. Screenshots in test-artifacts/."""
+
+import time
+
+import requests
+
+from app.shops.models import ShopOrder
+from devkit.testing.shops import RECEIVER
+
+
+def _sell(controls, sku, qty, name):
+    body = {"buyer": name, "receiver": {**RECEIVER, "name": name}, "lines": [{"sku": sku, "qty": qty, "price": "39.90"}]}
+    requests.post(f"{controls}/orders", json=body, timeout=10).raise_for_status()
+
+
+def test_an_operator_works_a_shop_from_authorising_to_shipping(desk, gunicorn, co, sandbox):
+    controls = f"{sandbox.url}/_sandbox/shops/taobao/console-shop"
+    for i, name in enumerate(["赵一", "钱二", "孙三", "李四"]):
+        _sell(controls, co.tea.sku, i + 1, name)
+    _sell(controls, "GIFT-BOX", 1, "周五")  # no product has this code
+    _sell(controls, co.oil.sku, 30, "吴六")  # 10 on hand
+    time.sleep(1.02 - time.time() % 1)
+
+    admin = desk(co.staff["admin"].username)
+    page = admin.page
+    admin.go("/admin/shops")
+    page.get_by_text("授权新店铺").click()
+    page.fill("#shop-form input[name=name]", "茶叶天猫旗舰店")
+    page.select_option("#shop-form select[name=platform]", "taobao")
+    page.select_option("#shop-form select[name=warehouse_id]", str(co.sh.id))
+    page.fill("#shop-form input[name=app_key]", "console-shop")
+    page.fill("#shop-form input[name=app_secret]", "secret-console-shop")
+    page.fill("#shop-form input[name=access_token]", "token")
+    page.fill("#shop-form input[name=stock_share_pct]", "80")
+    page.click("#shop-form button[type=submit]")
+    assert "已授权" in admin.flash()
+    admin.button("测试连接").click()
+    assert "连接正常" in admin.flash()
+    admin.button("立即下载").click()
+    assert "新订单 6 单" in admin.flash()
+    admin.shot("shops")
+
+    page.get_by_role("link", name="SKU 对应").click()
+    assert "GIFT-BOX" in page.locator("#unmapped").inner_text()
+    admin.shot("shop-skus")
+
+    admin.go("/admin/shop-orders?status=exception")
+    exceptions = page.locator("#shop-orders").inner_text()
+    assert "缺货" in exceptions and "GIFT-BOX" in exceptions
+    admin.shot("shop-orders-exceptions")
+
+    admin.go("/admin/shop-orders?status=pending")
+    page.check("#select-all")
+    page.select_option("#carrier", "ZTO")
+    page.click("#do-waybills")
+    page.wait_for_selector("#batch-status:has-text('取单号完成')")
+    assert "成功 4 单" in page.locator("#batch-status").inner_text()
+    admin.go("/admin/shop-orders?status=waybilled")
+    admin.shot("shop-orders-waybilled")
+
+    # One order in the selection is not waybilled: it fails in words, the others ship.
+    exception_order = ShopOrder.get(ShopOrder.status == "exception")
+    admin.go("/admin/shop-orders")
+    page.check("#select-all")
+    page.click("#do-ship")
+    page.wait_for_selector("#batch-status:has-text('发货完成')")
+    assert "成功 4 单" in page.locator("#batch-status").inner_text()
+    failures = page.locator("#batch-failures").inner_text()
+    assert exception_order.number in failures and "不能发货" in failures
+    admin.shot("shop-orders-shipped", full_page=False)
+
+    # A scanner types the tracking number and Enter.
+    shipped = ShopOrder.get(ShopOrder.status == "shipped")
+    admin.go("/admin/shop-orders")
+    page.fill("#scan", shipped.tracking_no)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**q={shipped.tracking_no}**")
+    assert page.locator("#shop-orders tbody tr").count() == 1
+
+    short = ShopOrder.get((ShopOrder.status == "exception") & ShopOrder.exception.startswith("缺货"))
+    admin.go(f"/admin/shop-orders/{short.id}")
+    page.locator("#split-form input[type=number]").first.fill("20")
+    page.click("#split-form button[type=submit]")
+    assert "已拆分" in admin.flash()
+    admin.shot("shop-order-split")
+    assert admin.errors == []
