@@ -3,6 +3,7 @@ order queue (取单号 and 发货 for many orders with a progress bar, a failure
 order by scanning its tracking number, split an exception. Screenshots in test-artifacts/."""
 
 import time
+import uuid
 
 import requests
 
@@ -11,12 +12,17 @@ from devkit.testing.shops import RECEIVER
 
 
 def _sell(controls, sku, qty, name):
-    body = {"buyer": name, "receiver": {**RECEIVER, "name": name}, "lines": [{"sku": sku, "qty": qty, "price": "39.90"}]}
+    body = {
+        "buyer": name,
+        "receiver": {**RECEIVER, "name": name},
+        "lines": [{"sku": sku, "qty": qty, "price": "39.90"}],
+    }
     requests.post(f"{controls}/orders", json=body, timeout=10).raise_for_status()
 
 
 def test_an_operator_works_a_shop_from_authorising_to_shipping(desk, gunicorn, co, sandbox):
-    controls = f"{sandbox.url}/_sandbox/shops/taobao/console-shop"
+    app_key = f"console-{uuid.uuid4().hex[:8]}"
+    controls = f"{sandbox.url}/_sandbox/shops/taobao/{app_key}"
     for i, name in enumerate(["赵一", "钱二", "孙三", "李四"]):
         _sell(controls, co.tea.sku, i + 1, name)
     _sell(controls, "GIFT-BOX", 1, "周五")  # no product has this code
@@ -30,8 +36,8 @@ def test_an_operator_works_a_shop_from_authorising_to_shipping(desk, gunicorn, c
     page.fill("#shop-form input[name=name]", "茶叶天猫旗舰店")
     page.select_option("#shop-form select[name=platform]", "taobao")
     page.select_option("#shop-form select[name=warehouse_id]", str(co.sh.id))
-    page.fill("#shop-form input[name=app_key]", "console-shop")
-    page.fill("#shop-form input[name=app_secret]", "secret-console-shop")
+    page.fill("#shop-form input[name=app_key]", app_key)
+    page.fill("#shop-form input[name=app_secret]", f"secret-{app_key}")
     page.fill("#shop-form input[name=access_token]", "token")
     page.fill("#shop-form input[name=stock_share_pct]", "80")
     page.click("#shop-form button[type=submit]")
@@ -79,7 +85,9 @@ def test_an_operator_works_a_shop_from_authorising_to_shipping(desk, gunicorn, c
     page.wait_for_url(f"**q={shipped.tracking_no}**")
     assert page.locator("#shop-orders tbody tr").count() == 1
 
-    short = ShopOrder.get((ShopOrder.status == "exception") & ShopOrder.exception.startswith("缺货"))
+    short = ShopOrder.get(
+        (ShopOrder.status == "exception") & ShopOrder.exception.startswith("缺货")
+    )
     admin.go(f"/admin/shop-orders/{short.id}")
     page.locator("#split-form input[type=number]").first.fill("20")
     page.click("#split-form button[type=submit]")

@@ -19,13 +19,20 @@ def test_mall_and_shop_orders_racing_for_the_last_units_never_oversell(gunicorn,
     shops = [platform_shop(p) for p in ("taobao", "pdd", "doudian")]
     for shop in shops:
         for i in range(3):
-            shop.sell((scarce.sku, 1), buyer=f"买家{i}", receiver={"name": f"收件人{i}", "phone": f"1390000000{i}"})
+            shop.sell(
+                (scarce.sku, 1),
+                buyer=f"买家{i}",
+                receiver={"name": f"收件人{i}", "phone": f"1390000000{i}"},
+            )
     time.sleep(1.02 - time.time() % 1)  # the platforms list whole seconds: let this one pass
 
     def approve(order_id):
         def call():
             return requests.post(
-                f"{gunicorn.url}{ADMIN}/orders/{order_id}/approve", json={}, headers=co.headers("cs"), timeout=60
+                f"{gunicorn.url}{ADMIN}/orders/{order_id}/approve",
+                json={},
+                headers=co.headers("cs"),
+                timeout=60,
             ).status_code
 
         return call
@@ -41,7 +48,11 @@ def test_mall_and_shop_orders_racing_for_the_last_units_never_oversell(gunicorn,
     results = all_at_once([approve(o.id) for o in mall] + [sync(s.id) for s in shops])
     assert all(status in (200, 409) for status in results), results
     row = Stock.get((Stock.warehouse == co.sh.id) & (Stock.product == scarce.id))
-    approved = Order.select().where((Order.id << [o.id for o in mall]) & (Order.status == "approved")).count()
+    approved = (
+        Order.select()
+        .where((Order.id << [o.id for o in mall]) & (Order.status == "approved"))
+        .count()
+    )
     shop_reserved = (
         ShopOrderLine.select()
         .join(ShopOrder)
