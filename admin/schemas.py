@@ -89,6 +89,23 @@ class PasswordChangeIn(Schema):
 StaffPageOut = page_of(StaffOut)
 
 
+class WechatUserOut(Schema):
+    """A WeChat user bound to a customer (a dealer) or a staff member; unbinding ends it."""
+
+    id = fields.Integer()
+    role = fields.String(allow_none=True)
+    customer_id = fields.Integer(allow_none=True)
+    staff_id = fields.Integer(allow_none=True)
+    nickname = fields.String()
+    follows_oa = fields.Boolean(metadata={"description": "follows the official account"})
+    created_at = LocalDateTime()
+    last_login_at = LocalDateTime()
+
+
+class WechatUserListOut(Schema):
+    items = fields.List(fields.Nested(WechatUserOut))
+
+
 class NamedIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.String(required=True, validate=short_name)

@@ -38,12 +38,14 @@ def staff_required(permission: str | None):
 
 
 def _key_staff(token: str, permission: str | None) -> Staff:
-    """An API key: only the endpoints its scopes allow, rate limited per key."""
+    """An API key: only the endpoints its scopes and its maker's role allow, rate limited per key."""
     key = keys.authenticate(token)
+    staff = keys.acting_staff(key)
     if permission is None or not keys.permits(key, permission):
         raise Forbidden("该 API 密钥无权访问此接口", permission=permission)
+    require(staff, permission)  # and never more than its maker's role may do
     count_against(current_app.config["RATELIMIT_API_KEYS"], "apikey", key.prefix)
-    return keys.acting_staff(key)
+    return staff
 
 
 def current_staff() -> Staff:

@@ -13,6 +13,8 @@ from admin.schemas import (
     InvitationIn,
     InvitationOut,
     ReceiptIn,
+    WechatUserListOut,
+    WechatUserOut,
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
@@ -65,6 +67,24 @@ def create_invitation(data, customer_id):
     invitation = accounts.invite_dealer(current_staff(), customer_id, data["role"])
     invitation.qr_url = None
     return invitation
+
+
+@bp.get("/customers/<id:customer_id>/wechat-users")
+@staff_required("customers.manage")
+@bp.response(200, WechatUserListOut)
+def customer_wechat_users(customer_id):
+    """The WeChat users bound to this customer (its dealers), to unbind a lost phone."""
+    return {"items": accounts.customer_wechat_users(current_staff(), customer_id)}
+
+
+@bp.delete("/wechat-users/<id:wechat_user_id>")
+@staff_required(None)
+@bp.response(200, WechatUserOut)
+def unbind_wechat_user(wechat_user_id):
+    """End a WeChat user's binding to a customer (needs customers.manage) or to a staff member
+    (staff.manage): its tokens and H5 sessions then carry no role; binding again takes a new
+    invitation."""
+    return accounts.unbind_wechat_user(current_staff(), wechat_user_id)
 
 
 @bp.post("/customers/<id:customer_id>/receipts")

@@ -19,6 +19,7 @@ from admin.schemas import (
     StaffPatchIn,
     WarehouseIn,
     WarehouseOut,
+    WechatUserListOut,
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
@@ -82,6 +83,14 @@ def invite_staff(staff_id):
     """A single-use code (7 days) that binds this staff member's WeChat: WeChat messages for new
     orders, approval steps and orders to ship, and review on the phone at /h5/staff/."""
     return accounts.invite_staff(current_staff(), staff_id)
+
+
+@bp.get("/staff/<id:staff_id>/wechat-users")
+@staff_required("staff.manage")
+@bp.response(200, WechatUserListOut)
+def staff_wechat_users(staff_id):
+    """The WeChat users bound to this staff member (DELETE /wechat-users/{id} unbinds one)."""
+    return {"items": accounts.staff_wechat_users(current_staff(), staff_id)}
 
 
 @bp.post("/staff/<id:staff_id>/unlock")

@@ -30,6 +30,7 @@ from app.field import replenishment
 from app.field.models import StockSalesReport
 from app.field.rules import METHOD_LABELS
 from app.mall import regions
+from app.mall.models import WechatUser
 from app.notify.templates import SUBSCRIBE_LABELS
 from app.schemas import ADDRESS_LABELS, AddressIn
 from app.timeutil import local_today
@@ -244,6 +245,21 @@ def invitation_sms(customer_id: int):
         return f"已发送邀请短信到 {invitation.sms_phone}"
 
     return perform(action, "已发送邀请短信", _detail(customer_id))
+
+
+@bp.post("/wechat-users/<int:wechat_user_id>/unbind")
+@console_login(None)
+def unbind_wechat_user(wechat_user_id: int):
+    """解除绑定: a lost phone, or someone who left; back to the customer's or the staff page."""
+    bound = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
+    customer_id = bound.customer_id if bound else None
+    back = _detail(customer_id) if customer_id else url_for("console.staff")
+
+    def action():
+        accounts.unbind_wechat_user(g.staff, wechat_user_id)
+        return f"已解除微信用户 #{wechat_user_id} 的绑定"
+
+    return perform(action, "已解除绑定", back)
 
 
 @bp.get("/invitations/<code>")

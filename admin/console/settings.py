@@ -179,6 +179,7 @@ def staff():
         scope_labels=DATA_SCOPE_LABELS,
         branch_options=_branch_options(),
         branch_names={b.id: b.name for b in Branch.select()},
+        bindings=accounts.staff_bindings(g.staff),
     )
 
 

@@ -161,10 +161,15 @@ def unlock(staff_id: int, by: Staff) -> Staff:
 
 
 def _revoke(staff_id: int, **changes) -> None:
-    """Bump the token version (every older token and session stops working) with `changes`."""
+    """Bump the token version with `changes`: every older API token, console session and API key
+    of the account stops working; its WeChat bindings end too (the rep's mini-program token and
+    H5 pages then carry no role): a new binding takes a new invitation."""
+    from app.mall.accounts import end_bindings
+
     Staff.update(token_version=Staff.token_version + 1, **changes).where(
         Staff.id == staff_id
     ).execute()
+    end_bindings(staff_id=staff_id)
 
 
 def set_active(staff_id: int, active: bool, by: Staff) -> Staff:

@@ -13,14 +13,16 @@ from app.auth.scopes import (
     require_branch,
     require_grant,
     require_warehouse,
+    staff_condition,
     staff_in_scope,
 )
 from app.core import catalog, organisation, receivables
 from app.core.models import Customer, CustomerPrice, Product, Receipt, Staff
+from app.db import db
 from app.errors import NotFound
 from app.mall import accounts
 from app.mall import addresses as customer_addresses
-from app.mall.models import Invitation
+from app.mall.models import Invitation, WechatUser
 from app.notify import reach
 from app.timeutil import local_today
 
@@ -43,11 +45,64 @@ def create_customer(staff: Staff, data: dict) -> Customer:
 
 
 def update_customer(staff: Staff, customer_id: int, data: dict) -> Customer:
-    """Raises: Forbidden, NotFound (also outside the caller's scope), Conflict, ValidationFailed."""
+    """Deactivating a customer also ends its dealers' WeChat bindings (reactivating it does not
+    bring them back: dealers bind again with new invitations).
+
+    Raises: Forbidden, NotFound (also outside the caller's scope), Conflict, ValidationFailed."""
     require(staff, "customers.manage")
     customer_in_scope(staff, customer_id)
     _check_references(staff, data)
-    return organisation.update_customer(customer_id, **data)
+    with db.atomic():
+        customer = organisation.update_customer(customer_id, **data)
+        if data.get("active") is False:
+            accounts.end_bindings(customer_id=customer_id)
+        return customer
+
+
+# --- WeChat users bound to a customer or a staff member: seen and unbound by admins ----------
+
+
+def customer_wechat_users(staff: Staff, customer_id: int) -> list[WechatUser]:
+    """The WeChat users bound to a customer in the caller's scope. Raises: NotFound, Forbidden."""
+    require(staff, "customers.manage")
+    customer_in_scope(staff, customer_id)
+    return list(
+        WechatUser.select().where(WechatUser.customer == customer_id).order_by(WechatUser.id)
+    )
+
+
+def staff_wechat_users(staff: Staff, staff_id: int) -> list[WechatUser]:
+    """The WeChat users bound to a staff member the caller manages. Raises: NotFound, Forbidden."""
+    require(staff, "staff.manage")
+    person = staff_in_scope(staff, staff_id)
+    require_grant(staff, person.role, person.data_scope, person.branch_id)
+    return list(WechatUser.select().where(WechatUser.staff == staff_id).order_by(WechatUser.id))
+
+
+def staff_bindings(staff: Staff) -> dict[int, list[WechatUser]]:
+    """The WeChat users bound to each staff member the caller may see, by staff id."""
+    require(staff, "staff.manage")
+    query = WechatUser.select().join(Staff).order_by(WechatUser.id)
+    condition = staff_condition(staff)
+    bound: dict[int, list[WechatUser]] = {}
+    for user in query if condition is None else query.where(condition):
+        bound.setdefault(user.staff_id, []).append(user)
+    return bound
+
+
+def unbind_wechat_user(staff: Staff, wechat_user_id: int) -> WechatUser:
+    """End one WeChat user's binding (a lost phone, someone who left): only for a customer or a
+    staff member the caller may manage; the WeChat user is no one here until bound again.
+
+    Raises: NotFound (also bound outside the caller's scope), Forbidden."""
+    user = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
+    if user is not None and user.customer_id is not None:
+        customer_wechat_users(staff, user.customer_id)
+    elif user is not None and user.staff_id is not None:
+        staff_wechat_users(staff, user.staff_id)
+    else:
+        raise NotFound("微信用户不存在或未绑定", wechat_user_id=wechat_user_id)
+    return accounts.unbind(wechat_user_id)
 
 
 def set_customer_price(

@@ -68,6 +68,7 @@ def create_key(
             data_scope=data_scope,
             branch=branch_id if data_scope == "branch" else None,
             created_by=staff.id,
+            creator_version=staff.token_version,
         )
     return row, key
 
@@ -109,16 +110,37 @@ def permits(key: ApiKey, permission: str) -> bool:
 
 
 def acting_staff(key: ApiKey) -> Staff:
-    """Who a key acts as for the use cases: its creator's account, with the key's data scope,
-    named in every record it writes as the key (`apikey:<id>`)."""
+    """Who a key acts as for the use cases: its maker, never more than the maker may do now (the
+    maker's role; the narrower of the key's data scope and the maker's), named in every record
+    it writes as the key (`apikey:<id>`).
+
+    Raises: Unauthorized (the maker is gone, disabled, or has been re-enabled or changed their
+    password since: a key ends with its maker's sessions and tokens), Forbidden (the key's
+    branch is no longer in the maker's scope).
+    """
+    maker = Staff.get_or_none(Staff.id == key.created_by_id) if key.created_by_id else None
+    if maker is None or not maker.active or maker.token_version != key.creator_version:
+        raise Unauthorized("API 密钥已失效：创建它的账号已停用、重新启用或修改了密码")
+    data_scope, branch_id = _narrower_scope(maker, key)
     staff = Staff(
-        id=key.created_by_id,
+        id=maker.id,
         username=f"apikey-{key.prefix}",
         name=f"API {key.name}",
-        role="admin",
-        data_scope=key.data_scope,
-        branch=key.branch_id,
+        role=maker.role,
+        data_scope=data_scope,
+        branch=branch_id,
         active=True,
+        token_version=maker.token_version,
     )
     staff.actor_name = f"apikey:{key.id}"
     return staff
+
+
+def _narrower_scope(maker: Staff, key: ApiKey) -> tuple[str, int | None]:
+    if maker.data_scope == "all":
+        return key.data_scope, key.branch_id
+    if maker.data_scope == "own":
+        return "own", maker.branch_id
+    if key.data_scope == "branch" and key.branch_id != maker.branch_id:
+        raise Forbidden("API 密钥的分支机构已不在创建人的数据范围内")
+    return "branch", maker.branch_id

@@ -45,6 +45,8 @@ class ApiKey(BaseModel):
     data_scope = CharField(max_length=16, default="all")
     branch = ForeignKeyField(Branch, null=True, on_delete="RESTRICT")
     created_by = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    # The maker's token version when made: a key ends with its maker's sessions and tokens.
+    creator_version = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)

@@ -110,6 +110,31 @@ def bind(wechat_user_id: int, invite_code: str) -> WechatUser:
         return user
 
 
+def end_bindings(*, customer_id: int | None = None, staff_id: int | None = None) -> int:
+    """Every WeChat user bound to this customer (its dealers) or this staff member loses the
+    binding, in the caller's transaction: their tokens and H5 sessions then carry no role."""
+    if customer_id is not None:
+        bound = WechatUser.customer == customer_id
+    elif staff_id is not None:
+        bound = WechatUser.staff == staff_id
+    else:
+        raise ValueError("end_bindings needs a customer or a staff member")
+    return WechatUser.update(role=None, customer=None, staff=None).where(bound).execute()
+
+
+def unbind(wechat_user_id: int) -> WechatUser:
+    """One WeChat user loses its binding (a lost phone): it can sign in to WeChat, but is no one
+    here until it binds again with a new invitation. Raises: NotFound."""
+    with transaction():
+        user = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
+        if user is None or user.role is None:
+            raise NotFound("微信用户不存在或未绑定", wechat_user_id=wechat_user_id)
+        WechatUser.update(role=None, customer=None, staff=None).where(
+            WechatUser.id == wechat_user_id
+        ).execute()
+        return WechatUser.get_by_id(wechat_user_id)
+
+
 def _why_not(code: str, now) -> InvalidInvitation:
     """Say in words why a code did not bind: unknown, already used, or expired."""
     found = Invitation.get_or_none(Invitation.code == code)

@@ -1,0 +1,51 @@
+"""解除绑定 in the console: an admin unbinds a dealer's WeChat user on the customer page and a
+staff member's on the staff page; roles without the permission cannot."""
+
+from __future__ import annotations
+
+from app.mall import accounts
+from app.mall.models import WechatUser
+
+MP = "/api/mp/v1"
+
+
+def mp_bind(client, code: str, **invitation) -> tuple[dict, int]:
+    token = client.post(f"{MP}/auth/login", json={"code": code}).get_json()["token"]
+    invite = accounts.create_invitation(**invitation)
+    r = client.post(
+        f"{MP}/auth/bind",
+        json={"invite_code": invite.code},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.get_json()
+    user = WechatUser.get(WechatUser.openid.contains(code))
+    return {"Authorization": f"Bearer {r.get_json()['token']}"}, user.id
+
+
+def test_an_admin_unbinds_a_dealers_wechat_user_on_the_customer_page(client, co, signed_in):
+    headers, user_id = mp_bind(
+        client, "console-lost", role="dealer", customer_id=co.east_customer.id
+    )
+    admin = signed_in("admin")
+    page = admin.get(f"/admin/customers/{co.east_customer.id}").get_data(as_text=True)
+    assert f"/admin/wechat-users/{user_id}/unbind" in page
+    response = admin.post(f"/admin/wechat-users/{user_id}/unbind")
+    assert f"已解除微信用户 #{user_id} 的绑定" in response.get_data(as_text=True)
+    assert client.get(f"{MP}/cart", headers=headers).status_code == 403
+
+
+def test_an_admin_unbinds_a_reps_wechat_user_on_the_staff_page(client, co, signed_in):
+    headers, user_id = mp_bind(client, "console-rep", role="rep", staff_id=co.staff["rep"].id)
+    admin = signed_in("admin")
+    assert f"/admin/wechat-users/{user_id}/unbind" in admin.get("/admin/staff").get_data(
+        as_text=True
+    )
+    response = admin.post(f"/admin/wechat-users/{user_id}/unbind")
+    assert "解除" in response.get_data(as_text=True)
+    assert client.get(f"{MP}/rep/customers", headers=headers).status_code == 403
+
+
+def test_customer_service_cannot_unbind_in_the_console(client, co, signed_in):
+    _, user_id = mp_bind(client, "console-cs", role="dealer", customer_id=co.east_customer.id)
+    signed_in("cs").post(f"/admin/wechat-users/{user_id}/unbind")
+    assert WechatUser.get_by_id(user_id).role == "dealer"
