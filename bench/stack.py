@@ -85,6 +85,7 @@ def app_env(url: str, redis_url: str, secret: str, sandbox_url: str) -> dict:
         "WECHAT_OA_SECRET": "bench",
         "WECHAT_OA_TOKEN": "bench",
         "WECHAT_API_BASE_URL": sandbox_url,
+        "PUBLIC_BASE_URL": "https://mall.example.com",
         "SESSION_COOKIE_SECURE": "1",
         # A fair is many dealers, each ordering a few times: the per-dealer limit stays on (its
         # cost is measured) but high enough that a load generator reusing 32 dealers never hits it.

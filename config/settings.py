@@ -61,8 +61,12 @@ class BaseConfig:
     WECHAT_TEMPLATE_STAFF_TASK = env("WECHAT_TEMPLATE_STAFF_TASK", "staff-task")
     WECHAT_SUBSCRIBE_ORDER_STATUS = env("WECHAT_SUBSCRIBE_ORDER_STATUS", "order-status")
     WECHAT_SUBSCRIBE_ORDER_SHIPPED = env("WECHAT_SUBSCRIBE_ORDER_SHIPPED", "order-shipped")
-    # Where dealers open the H5 pages (binding link in the welcome message).
-    H5_BASE_URL = env("H5_BASE_URL", "http://127.0.0.1:5000/h5")
+    # Where people and WeChat reach the app (scheme, host and port, no trailing slash): the one
+    # source of every absolute link sent out (OAuth redirect_uri, invitation links and QR codes,
+    # links in WeChat messages and SMS). Never taken from a request's Host header.
+    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+    # Where the H5 pages are: PUBLIC_BASE_URL/h5 unless set on its own.
+    H5_BASE_URL = env("H5_BASE_URL", f"{PUBLIC_BASE_URL}/h5").rstrip("/")
     # H5 pages: signed out after this many idle minutes (WeChat signs them in again silently).
     H5_IDLE_MINUTES = env_int("H5_IDLE_MINUTES", 120)
     REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "dm")
@@ -190,9 +194,13 @@ class ProductionConfig(BaseConfig):
         "WECHAT_OA_APPID",
         "WECHAT_OA_SECRET",
         "WECHAT_OA_TOKEN",
+        "PUBLIC_BASE_URL",
     )
     SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "1") == "1"
     API_DOCS_PUBLIC = env("API_DOCS_PUBLIC", "0") == "1"
+    # Links sent to people must name the real site, never a default on this machine.
+    PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL") or "").rstrip("/") or None
+    H5_BASE_URL = env("H5_BASE_URL", f"{PUBLIC_BASE_URL}/h5" if PUBLIC_BASE_URL else None)
     # In production the database must be named explicitly, never the embedded default.
     DATABASE_URL = env("DATABASE_URL")
 

@@ -75,6 +75,8 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
+        # Links the app sends out (OAuth's redirect_uri, invitations) name this server.
+        self.env.setdefault("PUBLIC_BASE_URL", self.url)
         self.workers = workers
         self.threads = threads
         self.target = target

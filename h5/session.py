@@ -37,9 +37,11 @@ def _load_user():
         return
     try:
         g.h5_user = accounts.active_user(user_id) if user_id else None
-    except Unauthorized:
+    except Unauthorized as exc:
+        # A disabled account or a deactivated customer: say so, rather than sending the browser
+        # back through WeChat's OAuth, which would sign the same person in again, and again.
         session.pop("h5_user", None)
-        return
+        return render_template("h5/error.html", message=exc.message), exc.status
     session["h5_seen"] = time.time()
 
 
@@ -88,7 +90,8 @@ def oauth_redirect(next_path: str):
     query = urlencode(
         {
             "appid": cfg["WECHAT_OA_APPID"],
-            "redirect_uri": url_for("h5.oauth_callback", _external=True),
+            # From the configured address, never the Host header a request brought.
+            "redirect_uri": f"{cfg['H5_BASE_URL']}/oauth",
             "response_type": "code",
             "scope": "snsapi_base",
             "state": state,
