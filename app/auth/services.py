@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import IntegrityError, fn
+from peewee import Case, IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import tokens
@@ -98,27 +98,29 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def authenticate(username: str, password: str, *, address: str = "", surface: str = "api") -> Staff:
-    """Check a password; every attempt is audited. A locked account is refused before its
-    password is checked, so guessing on learns nothing.
+    """Check a password; every attempt is audited. Each check of an account's password is first
+    claimed by one guarded UPDATE, counted as a failure until it succeeds: racing attempts can
+    never check more than MAX_FAILURES passwords between them before the lock lands, and a
+    locked account is refused before its password is checked, so guessing on learns nothing.
 
     Raises: AccountLocked (429, with how many seconds remain), Unauthorized.
     """
     now = utcnow()
     staff = Staff.get_or_none(Staff.username == username)
-    if staff is not None and staff.locked_until is not None and staff.locked_until > now:
-        _audit(username, staff, address, surface, succeeded=False)
-        raise AccountLocked(int((staff.locked_until - now).total_seconds()) + 1)
     if staff is None or not staff.active:
         check_password_hash(_DUMMY_HASH, password)
         _audit(username, staff, address, surface, succeeded=False)
         raise Unauthorized("用户名或密码错误")
+    if not _claim_attempt(staff.id, now):
+        _audit(username, staff, address, surface, succeeded=False)
+        raise AccountLocked(_seconds_locked(staff.id, now))
     if not check_password_hash(staff.password_hash, password):
         _audit(username, staff, address, surface, succeeded=False)
-        _lock_if_too_many(staff, now)
+        _lock_if_spent(staff.id, now)
         raise Unauthorized("用户名或密码错误")
     with db.atomic():
         _audit(username, staff, address, surface, succeeded=True)
-        Staff.update(failures_reset_at=now).where(Staff.id == staff.id).execute()
+        Staff.update(failed_logins=0, failures_reset_at=now).where(Staff.id == staff.id).execute()
     return staff
 
 
@@ -132,20 +134,43 @@ def _audit(username: str, staff: Staff | None, address: str, surface: str, succe
     )
 
 
-def _lock_if_too_many(staff: Staff, now: dt.datetime) -> None:
-    since = max(now - FAILURE_WINDOW, staff.failures_reset_at or now - FAILURE_WINDOW)
-    failures = (
-        LoginAttempt.select(fn.COUNT(LoginAttempt.id))
-        .where(
-            (LoginAttempt.staff == staff.id) & ~LoginAttempt.succeeded & (LoginAttempt.at > since)
-        )
-        .scalar()
+def _claim_attempt(staff_id: int, now: dt.datetime) -> bool:
+    """Count one password check against the account, unless it is locked or its failures in the
+    window are spent. One guarded UPDATE: concurrent claims are serialised on the row."""
+    window_over = Staff.failures_reset_at.is_null() | (
+        Staff.failures_reset_at <= now - FAILURE_WINDOW
     )
-    if failures >= MAX_FAILURES:
-        # Failures up to now are spent on this lock: after it, counting starts afresh.
-        Staff.update(locked_until=now + LOCKED_FOR, failures_reset_at=now).where(
-            Staff.id == staff.id
-        ).execute()
+    claimed = (
+        Staff.update(
+            failed_logins=Case(None, [(window_over, 1)], Staff.failed_logins + 1),
+            failures_reset_at=Case(None, [(window_over, now)], Staff.failures_reset_at),
+        )
+        .where(
+            (Staff.id == staff_id)
+            & (Staff.locked_until.is_null() | (Staff.locked_until <= now))
+            & (window_over | (Staff.failed_logins < MAX_FAILURES))
+        )
+        .execute()
+    )
+    if not claimed:
+        _lock_if_spent(staff_id, now)
+    return bool(claimed)
+
+
+def _lock_if_spent(staff_id: int, now: dt.datetime) -> None:
+    """The window's failures are spent: lock the account; counting starts afresh after it."""
+    Staff.update(locked_until=now + LOCKED_FOR, failed_logins=0, failures_reset_at=now).where(
+        (Staff.id == staff_id)
+        & (Staff.failed_logins >= MAX_FAILURES)
+        & (Staff.locked_until.is_null() | (Staff.locked_until <= now))
+    ).execute()
+
+
+def _seconds_locked(staff_id: int, now: dt.datetime) -> int:
+    locked_until = Staff.select(Staff.locked_until).where(Staff.id == staff_id).scalar()
+    if locked_until is None or locked_until <= now:
+        return int(LOCKED_FOR.total_seconds())
+    return int((locked_until - now).total_seconds()) + 1
 
 
 def unlock(staff_id: int, by: Staff) -> Staff:
@@ -154,7 +179,7 @@ def unlock(staff_id: int, by: Staff) -> Staff:
     target = staff_in_scope(by, staff_id)
     require_grant(by, target.role, target.data_scope, target.branch_id)
     with db.atomic():
-        Staff.update(locked_until=None, failures_reset_at=utcnow()).where(
+        Staff.update(locked_until=None, failed_logins=0, failures_reset_at=utcnow()).where(
             Staff.id == staff_id
         ).execute()
         return Staff.get_by_id(staff_id)

@@ -44,10 +44,11 @@ class Staff(BaseModel):
     created_at = DateTimeField(default=utcnow)
     # Bumped by disabling, re-enabling or a password change: older tokens and sessions stop working.
     token_version = IntegerField(default=0)
-    # Lockout after repeated failed passwords; failures before `failures_reset_at` (an unlock, a
-    # successful sign-in) no longer count.
+    # Lockout after repeated failed passwords: `failed_logins` counts the attempts claimed since
+    # `failures_reset_at` (the window's start; an unlock or a successful sign-in starts afresh).
     locked_until = DateTimeField(null=True)
     failures_reset_at = DateTimeField(null=True)
+    failed_logins = IntegerField(default=0)
 
 
 class Category(BaseModel):

@@ -65,6 +65,9 @@ def add_photo(
         raise NotFound("退货单不存在", return_id=return_id)
     extension, content_type = checked_image(data, max_bytes)
     with transaction():
+        # Take the return's row first (a write that waits for any other upload's transaction):
+        # counting and adding are then one step, and racing uploads cannot pass the limit.
+        ReturnRequest.update(id=ReturnRequest.id).where(ReturnRequest.id == found.id).execute()
         if ReturnPhoto.select().where(ReturnPhoto.request == found.id).count() >= MAX_PHOTOS:
             raise ValidationFailed(f"每个退货单最多 {MAX_PHOTOS} 张照片", file=["照片已满"])
         key = storage.save(data, "returns", extension)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from app.core.models import Customer, Order, OrderEvent, Staff
 from app.db import BaseModel, utcnow
@@ -70,4 +70,23 @@ class CallbackNonce(BaseModel):
     seen_at = DateTimeField(default=utcnow, index=True)
 
 
-MODELS = [Notification, NotificationDelivery, InboundMessage, InboxMessage, CallbackNonce]
+class SmsQuota(BaseModel):
+    """Invitation SMS sent to one number (E.164) on one business day, counted by one guarded
+    upsert: racing requests can never send more than the limit between them."""
+
+    phone = CharField(max_length=20)
+    day = DateField()
+    sent = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("phone", "day"), True),)
+
+
+MODELS = [
+    Notification,
+    NotificationDelivery,
+    InboundMessage,
+    InboxMessage,
+    CallbackNonce,
+    SmsQuota,
+]

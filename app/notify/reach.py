@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
 
-from peewee import fn
+import phonenumbers
 
 from app.core.models import Customer
 from app.db import transaction, utcnow
@@ -14,9 +12,9 @@ from app.errors import RateLimited, SmsUnavailable, ValidationFailed
 from app.mall import accounts
 from app.mall.models import Invitation, SubscribeGrant, WechatUser
 from app.notify import channels
+from app.notify.models import SmsQuota
 from app.notify.settings import NotifySettings, current
-
-PHONE = re.compile(r"^\+?\d{6,20}$")
+from app.timeutil import local_today
 
 
 @dataclass(frozen=True)
@@ -52,27 +50,61 @@ def reachability(customer: Customer, settings: NotifySettings | None = None) -> 
     return {"users": reaches, "phone": customer.phone, "reachable": wechat or bool(customer.phone)}
 
 
+def mobile_number(text: str) -> str:
+    """A mobile number as E.164 ("+8613912345678"), however it was typed: 139…, +86139…,
+    86139…, 0086139…, +0086139…, with spaces or dashes, in full-width digits. One number is
+    one number, so a limit per number cannot be walked around by spelling it another way.
+
+    Raises: ValidationFailed (not a mobile number)."""
+    text = (text or "").strip()
+    if len(text) > 32:
+        raise ValidationFailed("请填写正确的手机号", phone=["手机号格式不正确"])
+    if text.startswith("+00"):  # "+" and the international prefix typed together
+        text = text[1:]
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValidationFailed("请填写正确的手机号", phone=["手机号格式不正确"]) from None
+    mobile = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in mobile:
+        raise ValidationFailed("请填写正确的手机号", phone=["须为手机号码"])
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _take_sms_quota(phone: str, limit: int) -> bool:
+    """One more invitation SMS to this number today, if today's are not spent: one guarded
+    upsert, so racing requests cannot send more than `limit` between them."""
+    taken = (
+        SmsQuota.insert(phone=phone, day=local_today(), sent=1)
+        .on_conflict(
+            conflict_target=[SmsQuota.phone, SmsQuota.day],
+            update={SmsQuota.sent: SmsQuota.sent + 1},
+            where=SmsQuota.sent < limit,
+        )
+        .as_rowcount()
+        .execute()
+    )
+    return taken == 1
+
+
 def send_invitation_sms(
     customer: Customer, phone: str, created_by: int, settings: NotifySettings | None = None
 ) -> Invitation:
     """A new binding code sent to the dealer's phone as a link; at most
-    `sms_invitations_per_phone_day` to one number in a day.
+    `sms_invitations_per_phone_day` to one number (E.164) in a business day. The quota is taken
+    in the transaction that sends: a send that fails gives it back.
 
     Raises: ValidationFailed (no or bad number), RateLimited, SmsUnavailable.
     """
     settings = settings or current()
-    phone = (phone or customer.phone or "").strip().replace(" ", "")
-    if not PHONE.match(phone):
-        raise ValidationFailed("请填写正确的手机号", phone=["手机号格式不正确"])
-    since = utcnow() - dt.timedelta(days=1)
+    phone = mobile_number(phone or customer.phone)
+    limit = settings.sms_invitations_per_phone_day
     with transaction():
-        sent = (
-            Invitation.select(fn.COUNT(Invitation.id))
-            .where((Invitation.sms_phone == phone) & (Invitation.sms_sent_at > since))
-            .scalar()
-        )
-        if sent >= settings.sms_invitations_per_phone_day:
-            raise RateLimited(f"该手机号今天已发送 {sent} 条邀请短信，请明天再试", phone=phone)
+        if not _take_sms_quota(phone, limit):
+            raise RateLimited(f"该手机号今天已发送 {limit} 条邀请短信，请明天再试", phone=phone)
         invitation = accounts.create_invitation(
             "dealer", customer_id=customer.id, created_by=created_by
         )

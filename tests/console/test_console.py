@@ -560,14 +560,14 @@ def test_the_customer_page_shows_reach_and_sends_invitation_sms_limited_per_numb
             sent = cs.post(
                 f"/admin/customers/{co.east_customer.id}/invitation-sms", {"phone": "13600000001"}
             )
-            assert ("success", "已发送邀请短信到 13600000001") in flashes(sent)
+            assert ("success", "已发送邀请短信到 +8613600000001") in flashes(sent)
         refused = cs.post(
             f"/admin/customers/{co.east_customer.id}/invitation-sms", {"phone": "13600000001"}
         )
         assert any("今天已发送 3 条邀请短信" in text for _, text in flashes(refused))
         texts = sandbox.sms(phone="+8613600000001")
         assert len(texts) == 3 and texts[0]["template_id"] == "1000003"
-        code = Invitation.get(Invitation.sms_phone == "13600000001").code
+        code = Invitation.get(Invitation.sms_phone == "+8613600000001").code
         assert any(t["params"][1].endswith(f"/h5/bind?code={code}") for t in texts)
         other = signed_in("cs_east").post(
             f"/admin/customers/{co.south_customer.id}/invitation-sms", {"phone": "13600000002"}
