@@ -17,6 +17,8 @@ from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from app import outages
+
 
 def rate_limit_key() -> str:
     """Per signed-in user (a verified token's subject) where there is one, else per address.
@@ -68,8 +70,10 @@ def count_against(limit: str, scope: str, key: str) -> None:
     try:
         store, allowed = shared, shared.hit(item, prefix, scope, key)
     except Exception as exc:  # the store is away: a committed order must never hinge on it
-        log.warning("rate limit store unavailable, counting in process: %s", exc)
+        outages.redis.failed("rate limits (counted in process meanwhile)", exc)
         store, allowed = _in_process, _in_process.hit(item, prefix, scope, key)
+    else:
+        outages.redis.ok()
     if allowed:
         return
     refused = RateLimited()

@@ -9,6 +9,7 @@ import logging
 
 from flask import Blueprint
 
+from app import outages
 from app.db import db
 from app.runtime import redis
 
@@ -31,9 +32,10 @@ def _redis() -> str:
         return "not_configured"
     try:
         redis.client.ping()
-    except Exception:
-        log.warning("health: redis unavailable")
+    except Exception as exc:
+        outages.redis.failed("health check", exc)
         return "down"
+    outages.redis.ok()
     return "ok"
 
 

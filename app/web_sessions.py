@@ -14,6 +14,7 @@ import secrets
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from app import outages
 from app.auth.models import WebSession
 from app.db import utcnow
 
@@ -26,6 +27,8 @@ def session_key(sid: str) -> str:
 
 
 class DatabaseStore:
+    outage = outages.of("session database")
+
     def load(self, key: str) -> dict | None:
         row = WebSession.get_or_none((WebSession.key == key) & (WebSession.expires_at > utcnow()))
         return json.loads(row.data) if row else None
@@ -44,6 +47,8 @@ class DatabaseStore:
 
 
 class RedisStore:
+    outage = outages.redis
+
     def __init__(self, client, prefix: str):
         self.client, self.prefix = client, f"{prefix}:session:"
 
@@ -90,9 +95,11 @@ class ServerSessionInterface(SessionInterface):
         if sid and len(sid) <= 128:
             try:
                 data = self.store.load(session_key(sid))
-            except Exception:  # the store is down: serve the page signed out, never fail it
-                log.exception("session store unavailable")
+            except Exception as exc:  # the store is down: serve the page signed out, never fail it
+                self.store.outage.failed("sessions (pages served signed out)", exc)
                 data = None
+            else:
+                self.store.outage.ok()
             if data is not None:
                 return ServerSession(data, sid=sid)
         return ServerSession(new=True)
@@ -114,8 +121,8 @@ class ServerSessionInterface(SessionInterface):
             if not (session.modified or self.should_set_cookie(app, session)):
                 return
             self.store.save(session_key(session.sid), dict(session), app.permanent_session_lifetime)
-        except Exception:  # the page still answers; the session is simply not kept
-            log.exception("session store unavailable")
+        except Exception as exc:  # the page still answers; the session is simply not kept
+            self.store.outage.failed("sessions (not kept)", exc)
             return
         response.set_cookie(
             name,

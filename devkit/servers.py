@@ -70,8 +70,10 @@ class Gunicorn:
         *,
         target: str = "app:create_app()",
         config: str | None = None,
+        log_file: Path | None = None,
     ):
-        """`config`: a gunicorn.conf.py whose settings replace the workers and threads given."""
+        """`config`: a gunicorn.conf.py whose settings replace the workers and threads given;
+        `log_file`: where the server's stderr (the app's log) goes, to read it afterwards."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
@@ -81,6 +83,7 @@ class Gunicorn:
         self.threads = threads
         self.target = target
         self.config = config
+        self.log_file = log_file
         self.process = None
 
     def start(self, timeout: float = 30, ready_codes: tuple[int, ...] = (200,)) -> Gunicorn:
@@ -109,6 +112,7 @@ class Gunicorn:
             ],
             cwd=ROOT,
             env=self.env,
+            stderr=self.log_file.open("ab") if self.log_file else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -23,6 +23,8 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
+from app import outages
+
 log = logging.getLogger(__name__)
 
 WECHAT_ORIGIN = "https://api.weixin.qq.com/"
@@ -65,24 +67,26 @@ class FallbackStorage:
 
     def get(self, key, default=None):
         try:
-            return self.primary.get(key, default)
-        except RedisError:
-            log.warning("redis unavailable: WeChat token read from this process")
+            found = self.primary.get(key, default)
+        except RedisError as exc:
+            outages.redis.failed("WeChat token store (kept in this process meanwhile)", exc)
             return self.fallback.get(key, default)
+        outages.redis.ok()
+        return found
 
     def set(self, key, value, ttl=None):
         self.fallback.set(key, value, ttl)
         try:
             self.primary.set(key, value, ttl)
-        except RedisError:
-            log.warning("redis unavailable: WeChat token kept in this process")
+        except RedisError as exc:
+            outages.redis.failed("WeChat token store (kept in this process meanwhile)", exc)
 
     def delete(self, key):
         self.fallback.delete(key)
         try:
             self.primary.delete(key)
-        except RedisError:
-            log.warning("redis unavailable: WeChat token dropped in this process only")
+        except RedisError as exc:
+            outages.redis.failed("WeChat token store (dropped in this process only)", exc)
 
     def __getitem__(self, key):
         return self.get(key)
@@ -118,8 +122,8 @@ class SharedTokenClient(WeChatClient):
         try:
             lock = self._redis.lock(self._lock_name, timeout=15, blocking_timeout=15)
             lock.acquire()
-        except RedisError:  # Redis away: serialise this process's threads at least
-            log.warning("redis unavailable: WeChat token lock taken in this process only")
+        except RedisError as exc:  # Redis away: serialise this process's threads at least
+            outages.redis.failed("WeChat token lock (taken in this process only)", exc)
             with local:
                 yield
             return
@@ -128,8 +132,8 @@ class SharedTokenClient(WeChatClient):
         finally:
             try:
                 lock.release()
-            except RedisError:
-                log.warning("redis unavailable: WeChat token lock left to expire")
+            except RedisError as exc:
+                outages.redis.failed("WeChat token lock release (left to expire)", exc)
 
     @property
     def access_token(self) -> str:

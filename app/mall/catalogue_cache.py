@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from app import outages
 from app.core.models import Customer, CustomerPrice
 from app.db import db
 from app.events import CatalogueChanged, StockChanged
@@ -84,7 +85,9 @@ def bump(warehouse_id: int | None = None) -> None:
     try:
         redis.client.incr(_key(warehouse_id))
     except RedisError as exc:  # the change is committed; pages expire within MAX_AGE
-        log.warning("catalogue version not bumped (%s): %s", _key(warehouse_id), exc)
+        outages.redis.failed(f"catalogue version bump ({_key(warehouse_id)})", exc)
+    else:
+        outages.redis.ok()
 
 
 def _versions(warehouse_id: int) -> tuple[int, int] | None:
@@ -100,10 +103,15 @@ def _versions(warehouse_id: int) -> tuple[int, int] | None:
                 if value is None:
                     redis.client.set(key, random.randrange(1 << 40), nx=True)
             values = redis.client.mget(keys)
-        return int(values[0]), int(values[1])
-    except (RedisError, TypeError, ValueError) as exc:
-        log.warning("catalogue versions unavailable: %s", exc)
+        versions = int(values[0]), int(values[1])
+    except RedisError as exc:
+        outages.redis.failed("catalogue versions (pages not cached meanwhile)", exc)
         return None
+    except (TypeError, ValueError) as exc:
+        log.warning("catalogue versions unreadable: %s", exc)
+        return None
+    outages.redis.ok()
+    return versions
 
 
 def _has_price_book(customer_id: int, catalogue_version: int) -> bool:
