@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import re
 
 import pytest
 from marshmallow import Schema, fields, validate
@@ -149,14 +148,8 @@ def _unlimited_stored_fields():
             for field_name, field in cls._declared_fields.items():
                 if not isinstance(field, fields.String) or field.dump_only:
                     continue
-                # A pattern such as ^[0-9+]{5,20}$ bounds the length as well as a Length does.
                 limited = any(
-                    isinstance(v, validate.Length | validate.OneOf)
-                    or (
-                        isinstance(v, validate.Regexp)
-                        and re.search(r"\{\d*,\d+\}\$$", v.regex.pattern)
-                    )
-                    for v in field.validators
+                    isinstance(v, validate.Length | validate.OneOf) for v in field.validators
                 )
                 if not limited and isinstance(_column(name, field_name), CharField):
                     yield f"{name}.{field_name}"
