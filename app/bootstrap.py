@@ -22,10 +22,11 @@ from app.events import (
     ReceiptRecorded,
     ReturnReceived,
     ShopOrderChanged,
+    StaffSignedOut,
     StockChanged,
 )
 from app.integrations import webhooks
-from app.mall import catalogue_cache
+from app.mall import accounts, catalogue_cache
 from app.notify import recording as notifications
 from app.notify.delivery import NOTIFICATIONS
 from app.notify.settings import NotifySettings
@@ -48,6 +49,8 @@ HANDLERS: dict[type, list[Callable]] = {
     # sellable quantity (a stock push in the outbox, coalesced per SKU).
     StockChanged: [catalogue_cache.stock_changed, stock_sync.stock_changed],
     ShopOrderChanged: [webhooks.shop_order_changed],
+    # A staff member disabled, re-enabled or with a new password: their WeChat bindings end.
+    StaffSignedOut: [accounts.staff_signed_out],
 }
 
 SINKS: dict[str, outbox.Sink] = {

@@ -79,6 +79,14 @@ class ShopOrderChanged:
     action: str
 
 
+@dataclass(frozen=True)
+class StaffSignedOut:
+    """Every credential of a staff member ended: disabled, re-enabled, or a new password. Tokens,
+    console sessions and API keys end by the account's token version; bindings need a handler."""
+
+    staff_id: int
+
+
 Handler = Callable[[Any], None]
 _handlers: Mapping[type, tuple[Handler, ...]] | None = None
 

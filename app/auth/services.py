@@ -16,6 +16,7 @@ from app.auth.scopes import require, require_grant, staff_in_scope
 from app.core.models import Branch, Staff
 from app.db import db, utcnow
 from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
+from app.events import StaffSignedOut, emit
 
 MIN_PASSWORD_LENGTH = 8
 # After this many failed passwords for one account within the window, from any address, the
@@ -187,14 +188,12 @@ def unlock(staff_id: int, by: Staff) -> Staff:
 
 def _revoke(staff_id: int, **changes) -> None:
     """Bump the token version with `changes`: every older API token, console session and API key
-    of the account stops working; its WeChat bindings end too (the rep's mini-program token and
-    H5 pages then carry no role): a new binding takes a new invitation."""
-    from app.mall.accounts import end_bindings
-
+    of the account stops working; StaffSignedOut ends its WeChat bindings too (the rep's
+    mini-program token and H5 pages then carry no role): a new binding takes a new invitation."""
     Staff.update(token_version=Staff.token_version + 1, **changes).where(
         Staff.id == staff_id
     ).execute()
-    end_bindings(staff_id=staff_id)
+    emit(StaffSignedOut(staff_id))
 
 
 def set_active(staff_id: int, active: bool, by: Staff) -> Staff:

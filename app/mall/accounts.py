@@ -8,6 +8,7 @@ import secrets
 from app.core.models import Customer, Staff
 from app.db import columns_of, execute, from_row, transaction, utcnow
 from app.errors import InvalidInvitation, NotFound, Unauthorized, ValidationFailed
+from app.events import StaffSignedOut
 from app.mall.models import Invitation, WechatUser
 from app.wechat import gateway
 
@@ -120,6 +121,11 @@ def end_bindings(*, customer_id: int | None = None, staff_id: int | None = None)
     else:
         raise ValueError("end_bindings needs a customer or a staff member")
     return WechatUser.update(role=None, customer=None, staff=None).where(bound).execute()
+
+
+def staff_signed_out(event: StaffSignedOut) -> None:
+    """A staff member's credentials ended: so do their WeChat bindings."""
+    end_bindings(staff_id=event.staff_id)
 
 
 def unbind(wechat_user_id: int) -> WechatUser:
