@@ -20,10 +20,11 @@ from app.validation import (
     PageIn,
     business_date,
     id_field,
+    id_qty_line,
+    lines_of,
     money_field,
     money_in,
     page_of,
-    qty_field,
 )
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
@@ -380,18 +381,13 @@ class AdminOrderQueryIn(PageIn):
 AdminOrderPageOut = page_of(AdminOrderOut)
 
 
-class AdjustLineIn(Schema):
-    product_id = id_field(required=True)
-    qty = qty_field(required=True)
-    price = money_in(load_default=None, allow_none=True)
+AdjustLineIn = id_qty_line(
+    "AdjustLineIn", "product_id", price=money_in(load_default=None, allow_none=True)
+)
 
 
 class AdjustOrderIn(Schema):
-    lines = fields.List(
-        fields.Nested(AdjustLineIn),
-        required=True,
-        validate=validate.Length(min=1, max=200, error="商品行数须在 1 到 200 之间"),
-    )
+    lines = lines_of(AdjustLineIn)
     reason = fields.String(
         required=True, validate=validate.Length(min=1, max=500, error="请填写调整原因")
     )
@@ -408,15 +404,11 @@ class RejectIn(Schema):
     )
 
 
-class ShipLineIn(Schema):
-    order_line_id = id_field(required=True)
-    qty = qty_field(required=True)
+ShipLineIn = id_qty_line("ShipLineIn", "order_line_id")
 
 
 class ShipmentIn(Schema):
-    lines = fields.List(
-        fields.Nested(ShipLineIn), required=True, validate=validate.Length(min=1, max=200)
-    )
+    lines = lines_of(ShipLineIn, "发货")
     carrier = fields.String(
         required=True, validate=validate.Length(min=1, max=64, error="请填写承运商")
     )

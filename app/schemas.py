@@ -13,10 +13,10 @@ from app.validation import (
     JsonBoolean,
     LocalDateTime,
     PageIn,
-    id_field,
+    id_qty_line,
+    lines_of,
     money_field,
     page_of,
-    qty_field,
 )
 
 
@@ -187,17 +187,11 @@ class SuggestionsOut(Schema):
 # --- returns (退货) ------------------------------------------------------------------------
 
 
-class ReturnLineIn(Schema):
-    order_line_id = id_field(required=True)
-    qty = qty_field(required=True)
+ReturnLineIn = id_qty_line("ReturnLineIn", "order_line_id")
 
 
 class ReturnRequestIn(Schema):
-    lines = fields.List(
-        fields.Nested(ReturnLineIn),
-        required=True,
-        validate=validate.Length(min=1, max=200, error="退货行数须在 1 到 200 之间"),
-    )
+    lines = lines_of(ReturnLineIn, "退货")
     reason = fields.String(
         required=True, validate=validate.Length(min=1, max=500, error="请填写退货原因")
     )

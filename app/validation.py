@@ -72,6 +72,28 @@ def id_field(strict: bool = True, **kwargs):
     )
 
 
+MAX_LINES = 200
+
+
+def lines_of(line: type[Schema], what: str = "商品") -> fields.List:
+    """A document's lines, 1 to MAX_LINES of `line` (order, shipment, return, receipt …)."""
+    return fields.List(
+        fields.Nested(line),
+        required=True,
+        validate=validate.Length(
+            min=1, max=MAX_LINES, error=f"{what}行数须在 1 到 {MAX_LINES} 之间"
+        ),
+    )
+
+
+def id_qty_line(name: str, id_name: str, **more) -> type[Schema]:
+    """The schema of a line that names one thing by id and a quantity of it ({id_name, qty});
+    `more` adds fields (a price, a unit cost)."""
+    return Schema.from_dict(
+        {id_name: id_field(required=True), "qty": qty_field(required=True), **more}, name=name
+    )
+
+
 def business_date(**kwargs):
     """A calendar date the business can mean (2000-2099): far dates are typos, not requests."""
     import datetime as dt

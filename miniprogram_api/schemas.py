@@ -11,6 +11,8 @@ from app.validation import (
     PageIn,
     business_date,
     id_field,
+    id_qty_line,
+    lines_of,
     money_field,
     page_of,
     qty_field,
@@ -166,17 +168,11 @@ class CartOut(Schema):
     skipped = fields.List(fields.Nested(SkippedOut))
 
 
-class OrderLineIn(Schema):
-    product_id = id_field(required=True)
-    qty = qty_field(required=True)
+OrderLineIn = id_qty_line("OrderLineIn", "product_id")
 
 
 class PlaceOrderIn(Schema):
-    lines = fields.List(
-        fields.Nested(OrderLineIn),
-        required=True,
-        validate=validate.Length(min=1, max=200, error="商品行数须在 1 到 200 之间"),
-    )
+    lines = lines_of(OrderLineIn)
     remark = fields.String(load_default="", validate=validate.Length(max=500, error="备注太长"))
     address_id = id_field(load_default=None, allow_none=True)
 

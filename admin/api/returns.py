@@ -9,7 +9,7 @@ from app.api import Blueprint
 from app.backoffice import returns
 from app.mall.returns import with_details
 from app.schemas import ReturnOut, ReturnPageOut, ReturnQueryIn
-from app.validation import id_field, page_of_query, qty_field
+from app.validation import id_qty_line, lines_of, page_of_query
 
 bp = Blueprint("admin_returns", __name__, url_prefix="/api/admin/v1", description="退货")
 
@@ -24,17 +24,8 @@ class ReturnRejectIn(Schema):
     )
 
 
-class ReceiveLineIn(Schema):
-    return_line_id = id_field(required=True)
-    qty = qty_field(required=True)
-
-
 class ReceiveIn(Schema):
-    lines = fields.List(
-        fields.Nested(ReceiveLineIn),
-        required=True,
-        validate=validate.Length(min=1, max=200, error="入库行数须在 1 到 200 之间"),
-    )
+    lines = lines_of(id_qty_line("ReceiveLineIn", "return_line_id"), "入库")
 
 
 @bp.get("/returns")
