@@ -25,7 +25,7 @@ from peewee import (
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
-from app.money import CENT, to_fen
+from app.money import CENT, COST_PLACE, to_cost_units, to_fen
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,18 @@ class MoneyField(BigIntegerField):
 
     def python_value(self, value):
         return None if value is None else (Decimal(int(value)) / 100).quantize(CENT)
+
+
+class CostField(BigIntegerField):
+    """A unit cost or a stock value: `Decimal` with 4 places in Python, an integer of 0.0001 yuan
+    in the database, so that a stock row's value stays exactly the sum of its movements' values
+    (invariant 9) on both engines."""
+
+    def db_value(self, value):
+        return None if value is None else to_cost_units(value)
+
+    def python_value(self, value):
+        return None if value is None else (Decimal(int(value)) / 10000).quantize(COST_PLACE)
 
 
 def fen(amount) -> Value:

@@ -34,11 +34,12 @@ class OrderChanged:
 @dataclass(frozen=True)
 class ApprovalAwaited:
     """A document now waits for `role` to sign step `seq`. `order` is the order the document
-    belongs to (the order itself, or a return's order): messages link to it."""
+    belongs to (the order itself, or a return's order): messages link to it. Stock documents
+    (transfers, receipts) belong to no order: None."""
 
     document: str
     document_id: int
-    order: Order
+    order: Order | None
     role: str
     seq: int
 

@@ -5,6 +5,7 @@ from app.auth.models import MODELS as AUTH_MODELS
 from app.core.models import MODELS as CORE_MODELS
 from app.field.models import MODELS as FIELD_MODELS
 from app.integrations.models import MODELS as INTEGRATION_MODELS
+from app.inventory.models import MODELS as INVENTORY_MODELS
 from app.mall.models import MODELS as MALL_MODELS
 from app.notify.models import MODELS as NOTIFY_MODELS
 from app.shops.models import MODELS as SHOP_MODELS
@@ -18,4 +19,5 @@ MODELS = [
     *NOTIFY_MODELS,
     *INTEGRATION_MODELS,
     *SHOP_MODELS,
+    *INVENTORY_MODELS,
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+# Unit costs and stock values carry 4 places (API.md: "12.3456"); stored as integers of 0.0001 yuan.
+COST_PLACE = Decimal("0.0001")
 
 
 def money(value) -> Decimal:
@@ -22,3 +24,20 @@ def to_fen(value) -> int:
 def money_from_fen(value) -> Decimal:
     """A SUM() over a MoneyField comes back in raw fen (int, or Decimal on PostgreSQL)."""
     return (Decimal(int(value or 0)) / 100).quantize(CENT)
+
+
+def cost(value) -> Decimal:
+    """A unit cost or a stock value, quantized to 4 places, ROUND_HALF_UP."""
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(COST_PLACE, rounding=ROUND_HALF_UP)
+
+
+def to_cost_units(value) -> int:
+    """A cost as an integer of 0.0001 yuan: how the database keeps it, exactly."""
+    return int(cost(value) * 10000)
+
+
+def cost_from_units(value) -> Decimal:
+    """A SUM() over a CostField comes back in raw units (int, or Decimal on PostgreSQL)."""
+    return (Decimal(int(value or 0)) / 10000).quantize(COST_PLACE)

@@ -69,6 +69,20 @@ DOCUMENTS: dict[str, DocumentRules] = {
             ("receive", PERMISSIONS["orders.ship"], frozenset({"approved", "partially_received"})),
         ),
     ),
+    # Stock documents (app/inventory): the warehouse's submission is their first step; a rule
+    # naming them adds signatures before the goods move, none otherwise.
+    "transfer": DocumentRules(
+        label="调拨单",
+        awaiting="pending",
+        follow_ups=(
+            (
+                "receive",
+                PERMISSIONS["stock.manage"],
+                frozenset({"in_transit", "partially_received"}),
+            ),
+        ),
+    ),
+    "stock_receipt": DocumentRules(label="入库单", awaiting="pending"),
 }
 
 

@@ -173,14 +173,20 @@ class Signature:
 
 
 def sign(
-    document: str, document_id: int, order: Order, facts: Facts, staff: Staff, comment: str = ""
+    document: str,
+    document_id: int,
+    order: Order | None,
+    facts: Facts,
+    staff: Staff,
+    comment: str = "",
 ) -> Signature:
     """Sign the document's next step, in the caller's transaction (the caller has locked the
     document and checked it awaits signatures). The first signature is the review and lays out
     the steps of the first rule for this document type that matches `facts`.
 
     When the signature leaves a step unsigned, the role signing next hears of it (ApprovalAwaited;
-    `order` is the order its message links to); when it was the last, the caller approves the
+    `order` is the order its message links to, None for a document of no order); when it was the
+    last, the caller approves the
     document (`Signature.approved`).
     Raises: Forbidden (not this role's step), InvalidState (signed by someone else meanwhile).
     """
@@ -201,19 +207,39 @@ def _label(document: str) -> str:
     return found.label if found else "单据"
 
 
+def submit(
+    document: str, document_id: int, facts: Facts, staff: Staff, comment: str = ""
+) -> Signature | None:
+    """A document its creator submits for approval (stock transfers and receipts): when a rule for
+    its type matches `facts`, the submission is its first step (seq 0, signed by the creator in
+    their own role) and the rule's roles follow, the first of them hearing of it; when none
+    matches, nothing is laid out and None says the document needs no signature."""
+    rule_name, roles = steps_for(active_rules(document), facts)
+    if not roles:
+        return None
+    steps = _lay_out(document, document_id, rule_name, roles, staff, comment, staff.role)
+    emit(ApprovalAwaited(document, document_id, None, steps[1].role, steps[1].seq))
+    return Signature(steps[0], steps)
+
+
 def _review(
     document: str, document_id: int, facts: Facts, staff: Staff, comment: str
 ) -> list[ApprovalStep]:
     if staff.role not in REVIEW_ROLES:
         raise Forbidden(f"{_label(document)}需先由客服审核")
     rule_name, roles = steps_for(active_rules(document), facts)
+    return _lay_out(document, document_id, rule_name, roles, staff, comment, "customer_service")
+
+
+def _lay_out(document, document_id, rule_name, roles, staff, comment, first_role):
+    """Step 0 signed by `staff` in `first_role`, then one unsigned step per role."""
     try:
         with db.atomic():  # a savepoint: a second reviewer at the same moment loses cleanly
             review = ApprovalStep.create(
                 document=document,
                 document_id=document_id,
                 seq=0,
-                role="customer_service",
+                role=first_role,
                 rule_name=rule_name,
                 signed_by=staff.id,
                 signed_at=utcnow(),

@@ -58,6 +58,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "shops.view": frozenset({"admin", "customer_service", "warehouse", "hq_approver"}),
     "shops.manage": ADMINS,
     "shops.work": frozenset({"admin", "customer_service", "warehouse"}),
+    # Customer fees (进场费, 促销费, 返利, 陈列费): recorded by finance and managers, in scope.
+    "fees.manage": frozenset({"admin", "finance", "branch_manager"}),
 }
 
 

@@ -81,6 +81,14 @@ def require_branch(staff: Staff, branch_id: int | None) -> None:
         raise Forbidden("只能操作本分支机构的数据", branch_id=branch_id)
 
 
+def warehouses_in_scope(staff: Staff):
+    """Warehouse ids a staff member may see and adjust: their branch's, or all for HQ staff."""
+    query = Warehouse.select(Warehouse.id)
+    if staff.data_scope != "all":
+        query = query.where(Warehouse.branch == staff.branch_id)
+    return query
+
+
 def require_warehouse(staff: Staff, warehouse_id: int | None) -> None:
     """A warehouse named in a write must be the caller's branch's (any, for scope `all`)."""
     if staff.data_scope == "all" or warehouse_id is None:

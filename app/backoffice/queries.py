@@ -10,8 +10,9 @@ from peewee import JOIN, fn
 
 from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import PERMISSIONS, branch_in_scope, scoped
+from app.auth.scopes import warehouses_in_scope as warehouses_in_scope  # its callers' import
 from app.core import receivables
-from app.core.models import Customer, Order, OrderLine, Product, Staff, Warehouse
+from app.core.models import Customer, Order, OrderLine, Product, Staff
 from app.core.rules import OrderStatus
 from app.db import utcnow
 from app.money import money, money_from_fen
@@ -144,14 +145,6 @@ def customers_query(staff: Staff, q: str | None = None, branch_id: int | None = 
     if branch_id:
         query = query.where(Customer.branch == branch_id)
     return query.order_by(Customer.code)
-
-
-def warehouses_in_scope(staff: Staff):
-    """Warehouse ids a staff member may see and adjust: their branch's, or all for HQ staff."""
-    query = Warehouse.select(Warehouse.id)
-    if staff.data_scope != "all":
-        query = query.where(Warehouse.branch == staff.branch_id)
-    return query
 
 
 def reps_in_scope(staff: Staff):

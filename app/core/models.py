@@ -13,7 +13,7 @@ from peewee import (
     SmallIntegerField,
 )
 
-from app.db import BaseModel, MoneyField, utcnow
+from app.db import BaseModel, CostField, MoneyField, utcnow
 
 
 class Branch(BaseModel):
@@ -70,6 +70,9 @@ class Product(BaseModel):
     active = BooleanField(default=True, index=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    brand = CharField(max_length=64, default="", index=True)
+    # Available stock below this in a warehouse raises a low_stock alert (0: never).
+    safety_stock = IntegerField(default=0, constraints=[Check("safety_stock >= 0")])
 
 
 class ProductPrice(BaseModel):
@@ -152,17 +155,32 @@ class CustomerPrice(BaseModel):
 
 
 class Stock(BaseModel):
-    """On hand and reserved per warehouse and product; the CHECKs back up invariant 1 in the database."""
+    """On hand and reserved per warehouse and product; the CHECKs back up invariant 1 in the database.
+
+    `value` is what the goods on hand cost, exactly the sum of the values of the row's movements
+    (invariant 9); `unit_cost` is the moving average, value / on_hand to 4 places (the last one
+    while nothing is on hand). `in_transit` is on its way here from another warehouse: never on
+    hand, never available until received."""
 
     warehouse = ForeignKeyField(Warehouse, backref="stock", on_delete="RESTRICT")
     product = ForeignKeyField(Product, backref="stock", on_delete="RESTRICT")
     on_hand = IntegerField(default=0)
     reserved = IntegerField(default=0)
     updated_at = DateTimeField(default=utcnow)
+    in_transit = IntegerField(default=0)
+    value = CostField(default=0)
+    unit_cost = CostField(default=0)
+    location = CharField(max_length=32, default="")  # 库位, printed on picking lists
 
     class Meta:
         indexes = ((("warehouse", "product"), True),)
-        constraints = [Check("reserved >= 0"), Check("reserved <= on_hand")]
+        constraints = [
+            Check("reserved >= 0"),
+            Check("reserved <= on_hand"),
+            Check("in_transit >= 0"),
+            Check("value >= 0"),
+            Check("unit_cost >= 0"),
+        ]
 
     @property
     def available(self) -> int:
@@ -170,20 +188,33 @@ class Stock(BaseModel):
 
 
 class StockMovement(BaseModel):
-    """Append-only stock ledger: the deltas of a stock row sum to its on_hand and reserved."""
+    """Append-only stock ledger: the deltas of a stock row sum to its on_hand and reserved, and
+    the values to its value (invariant 9).
+
+    On-hand movements (`kind` in app.core.stock.ON_HAND_KINDS: receipt, shipment, return,
+    transfer_out, transfer_in, count, adjustment, shop_shipment) record the cost they moved at:
+    `value` exactly, `unit_cost` = value / qty to 4 places. Reservations (reserve, release) move
+    no goods: on_hand_delta 0, no cost, no on_hand_after."""
 
     warehouse = ForeignKeyField(Warehouse, on_delete="RESTRICT")
     product = ForeignKeyField(Product, on_delete="RESTRICT")
-    kind = CharField(max_length=16)  # adjust | reserve | release | ship
+    kind = CharField(max_length=16)
     on_hand_delta = IntegerField(default=0)
     reserved_delta = IntegerField(default=0)
     reason = CharField(max_length=255, default="")
     ref = CharField(max_length=64, default="", index=True)
     actor = CharField(max_length=64, default="")
     created_at = DateTimeField(default=utcnow)
+    unit_cost = CostField(default=0)
+    value = CostField(default=0)  # signed: what left (−) or came (+) at cost
+    on_hand_after = IntegerField(null=True)
 
     class Meta:
-        indexes = ((("warehouse", "product", "id"), False), (("kind", "created_at"), False))
+        indexes = (
+            (("warehouse", "product", "id"), False),
+            (("kind", "created_at"), False),
+            (("warehouse", "created_at"), False),
+        )
 
 
 class Order(BaseModel):
@@ -256,6 +287,7 @@ class Shipment(BaseModel):
     amount = MoneyField()
     shipped_by = CharField(max_length=64, default="")
     shipped_at = DateTimeField(default=utcnow, index=True)
+    cost = CostField(default=0)  # cost of goods: what the shipment's stock movements took
 
 
 class ShipmentLine(BaseModel):
@@ -263,6 +295,7 @@ class ShipmentLine(BaseModel):
     order_line = ForeignKeyField(OrderLine, backref="shipment_lines", on_delete="RESTRICT")
     qty = IntegerField(constraints=[Check("qty > 0")])
     amount = MoneyField()
+    cost = CostField(default=0)
 
 
 class HoldMovement(BaseModel):

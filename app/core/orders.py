@@ -407,9 +407,8 @@ def ship_order(
             amount=Decimal("0"),
             shipped_by=actor,
         )
-        total = Decimal("0.00")
+        amounts = {}
         for line_id, qty in sorted(wanted.items()):
-            line = order_lines[line_id]
             current = guarded_add(
                 OrderLine.shipped_qty,
                 line_id,
@@ -425,10 +424,14 @@ def ship_order(
                     remaining=left,
                     requested=qty,
                 )
-            amount = line_amount(line.price, qty)
-            ShipmentLine.create(shipment=shipment.id, order_line=line_id, qty=qty, amount=amount)
-            total += amount
-        shipment.amount = money(total)
+            amounts[line_id] = line_amount(order_lines[line_id].price, qty)
+        shipment_lines = {
+            lid: ShipmentLine.create(
+                shipment=shipment.id, order_line=lid, qty=wanted[lid], amount=amounts[lid]
+            )
+            for lid in sorted(wanted)
+        }
+        shipment.amount = money(sum(amounts.values(), Decimal("0")))
         shipment.save(only=[Shipment.amount])
         # The order row is locked, so no one else ships it meanwhile: count what remains here.
         remaining = any(
@@ -441,12 +444,18 @@ def ship_order(
             f"{carrier} {tracking_no}（{shipment.number}）",
         )
         credit.post_shipment(shipment, order)
-        stock.ship(
+        # Cost of goods: what the stock took at the moving average, per product (one line each).
+        moved = stock.ship(
             order.warehouse_id,
             [(order_lines[lid].product_id, q) for lid, q in wanted.items()],
             shipment.number,
             actor,
         )
+        for lid, line in shipment_lines.items():
+            line.cost = -moved[order_lines[lid].product_id].value
+            line.save(only=[ShipmentLine.cost])
+        shipment.cost = sum((line.cost for line in shipment_lines.values()), Decimal("0"))
+        shipment.save(only=[Shipment.cost])
         return shipment
 
 

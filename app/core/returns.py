@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from peewee import fn
+
 from app.approval import services as approvals
 from app.approval.rules import Document, Facts, next_role
-from app.core import receivables
+from app.core import costing, receivables, stock
 from app.core.models import (
     Customer,
     Order,
@@ -23,16 +25,15 @@ from app.core.models import (
     ReturnEvent,
     ReturnLine,
     ReturnRequest,
+    ShipmentLine,
     Staff,
-    Stock,
-    StockMovement,
 )
 from app.core.orders import record_event
 from app.core.rules import OrderStatus, line_amount
 from app.db import guarded_add, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
-from app.events import ReturnReceived, StockChanged, emit
-from app.money import money
+from app.events import ReturnReceived, emit
+from app.money import cost_from_units, money
 from app.numbering import create_numbered
 
 RETURNABLE = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
@@ -50,6 +51,21 @@ RETURN_ACTIONS = {
     "return_reject": "退货已驳回",
     "return_receive": "退货已入库",
 }
+
+
+def shipped_cost(order_line_ids: list[int]) -> dict[int, tuple]:
+    """(cost, qty) shipped per order line: what its goods cost when they left."""
+    found = {lid: (Decimal("0"), 0) for lid in order_line_ids}
+    query = (
+        ShipmentLine.select(
+            ShipmentLine.order_line, fn.SUM(ShipmentLine.cost), fn.SUM(ShipmentLine.qty)
+        )
+        .where(ShipmentLine.order_line << order_line_ids)
+        .group_by(ShipmentLine.order_line)
+    )
+    for line_id, total, qty in query.tuples():
+        found[line_id] = (cost_from_units(total), int(qty))
+    return found
 
 
 def _event(request: ReturnRequest, order: Order, action: str, to: str, actor: str, note: str):
@@ -252,25 +268,17 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
                     requested=qty,
                 )
             value += line_amount(mine[line_id].price, qty)
-        totals: dict[int, int] = {}
-        for line_id, qty in wanted.items():
-            totals[mine[line_id].product_id] = totals.get(mine[line_id].product_id, 0) + qty
-        emit(StockChanged(order.warehouse_id))
-        for product_id, qty in sorted(totals.items()):
-            Stock.insert(
-                warehouse=order.warehouse_id, product=product_id
-            ).on_conflict_ignore().execute()
-            StockMovement.create(
-                warehouse=order.warehouse_id,
-                product=product_id,
-                kind="return",
-                on_hand_delta=qty,
-                ref=request.number,
-                actor=actor,
-            )
-            Stock.update(on_hand=Stock.on_hand + qty, updated_at=utcnow()).where(
-                (Stock.warehouse == order.warehouse_id) & (Stock.product == product_id)
-            ).execute()
+        # Back on hand at the cost the goods left with: their order line's shipped cost per unit.
+        shipped = shipped_cost([mine[lid].order_line_id for lid in wanted])
+        stock.take_back(
+            order.warehouse_id,
+            [
+                (mine[lid].product_id, qty, costing.part_of(*shipped[mine[lid].order_line_id], qty))
+                for lid, qty in sorted(wanted.items())
+            ],
+            request.number,
+            actor,
+        )
         value = money(value)
         receivables.record_receipt(
             request.customer_id,

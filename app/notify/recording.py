@@ -112,8 +112,13 @@ def order_changed(change: OrderChanged) -> None:
 
 
 def approval_awaited(awaited: ApprovalAwaited) -> None:
-    """A document now waits for a role's signature: the staff in that role hear of it."""
+    """A document now waits for a role's signature: the staff in that role hear of it.
+
+    Staff messages link to an order's H5 page; a stock document (a transfer, a receipt) has no
+    order and no phone page, so its approvers find it in the console's lists (待我审批) instead."""
     order = awaited.order
+    if order is None:
+        return
     event = (
         OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id.desc()).get()
     )

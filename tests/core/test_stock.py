@@ -17,7 +17,7 @@ def test_adjustment_changes_on_hand_and_writes_a_movement(world):
     result = stock.adjust(world.warehouse.id, world.tea.id, -30, "盘点", actor="staff:1")
     assert (result.on_hand, result.reserved, result.available) == (70, 0, 70)
     last = StockMovement.select().order_by(StockMovement.id.desc()).get()
-    assert (last.kind, last.on_hand_delta, last.reason) == ("adjust", -30, "盘点")
+    assert (last.kind, last.on_hand_delta, last.reason) == ("adjustment", -30, "盘点")
 
 
 def test_adjustment_cannot_take_on_hand_below_reserved(world):

@@ -227,7 +227,7 @@ def test_stock_levels_are_absolute_recorded_and_refused_below_reservations(clien
     assert (tea.on_hand, tea.reserved) == (400, 10)
     assert (
         StockMovement.select()
-        .where((StockMovement.kind == "adjust") & (StockMovement.on_hand_delta == -600))
+        .where((StockMovement.kind == "adjustment") & (StockMovement.on_hand_delta == -600))
         .count()
         == 1
     )
