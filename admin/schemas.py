@@ -14,6 +14,7 @@ from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
 from app.schemas import AdminOrderOut, ShipmentOut
 from app.validation import (
+    Cost,
     Instant,
     JsonBoolean,
     LocalDateTime,
@@ -179,6 +180,8 @@ class ProductIn(Schema):
     prices = _level_prices()
     active = JsonBoolean(load_default=True)
     image = fields.String(load_default="", validate=validate.Length(max=500))
+    brand = fields.String(load_default="", validate=validate.Length(max=64))
+    safety_stock = fields.Integer(load_default=0, validate=validate.Range(min=0, max=99_999_999))
 
 
 class ProductPatchIn(Schema):
@@ -193,6 +196,8 @@ class ProductPatchIn(Schema):
     prices = _level_prices()
     active = JsonBoolean()
     image = fields.String(validate=validate.Length(max=500))
+    brand = fields.String(validate=validate.Length(max=64))
+    safety_stock = fields.Integer(validate=validate.Range(min=0, max=99_999_999))
 
 
 class ProductAdminOut(Schema):
@@ -208,6 +213,8 @@ class ProductAdminOut(Schema):
     prices = fields.Dict(keys=fields.String(), values=money_field())
     active = fields.Boolean()
     image = fields.String()
+    brand = fields.String()
+    safety_stock = fields.Integer()
 
 
 ProductAdminPageOut = page_of(ProductAdminOut)
@@ -352,6 +359,11 @@ class StockOut(Schema):
     on_hand = fields.Integer()
     reserved = fields.Integer()
     available = fields.Integer()
+    # Inventory at cost: the moving average (4 places), on hand × cost, on its way here.
+    unit_cost = Cost()
+    value = money_field()
+    in_transit = fields.Integer()
+    location = fields.String()
 
 
 class StockQueryIn(PageIn):

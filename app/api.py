@@ -11,7 +11,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from app.errors import BadRequest, ValidationFailed
-from app.validation import DecimalString, ErrorOut, Money, reject_unstorable
+from app.validation import Cost, DecimalString, ErrorOut, Money, reject_unstorable
 
 
 def _flatten(messages) -> dict:
@@ -145,5 +145,6 @@ def init_api(app) -> Api:
     )
     api.register_field(Money, "string", "decimal")
     api.register_field(DecimalString, "string", "decimal")
+    api.register_field(Cost, "string", "decimal")
     _docs_for_staff_only(app)
     return api

@@ -54,6 +54,14 @@ class DecimalString(fields.Decimal):
         super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
 
 
+class Cost(fields.Decimal):
+    """A unit cost or an exact stock value in JSON: a string with 4 decimals ("12.3456");
+    documented as a string of format "decimal" like Money."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=4, as_string=True, allow_nan=False, **kwargs)
+
+
 def money_field(**kwargs):
     return Money(**kwargs)
 

@@ -5,6 +5,7 @@ from admin.api import (
     customers,
     field,
     integrations,
+    inventory,
     notifications,
     orders,
     orgs,
@@ -28,6 +29,7 @@ BLUEPRINTS = [
     integrations.bp,
     reports.bp,
     shops.bp,
+    inventory.bp,
 ]
 
 

@@ -17,6 +17,7 @@ from peewee import CharField, TextField
 from app.approval.models import ApprovalRule, ApprovalStep
 from app.core import models as core
 from app.integrations.models import ApiKey, WebhookEndpoint
+from app.inventory import models as inventory
 from app.mall.models import Announcement, OrderAudit
 
 SCHEMA_MODULES = (
@@ -29,6 +30,7 @@ SCHEMA_MODULES = (
     "h5.returns",
     "admin.console.returns",
     "admin.console.reports",
+    "admin.inventory_schemas",
 )
 
 # Schema -> the model whose same-named columns its fields are stored in.
@@ -55,6 +57,11 @@ STORED_IN = {
     "ReturnRequestIn": core.ReturnRequest,
     "AddressIn": core.CustomerAddress,
     "AddressChangeIn": core.CustomerAddress,
+    "StockReceiptIn": inventory.StockReceipt,
+    "TransferIn": inventory.Transfer,
+    "StockCountIn": inventory.StockCount,
+    "FeeIn": inventory.CustomerFee,
+    "LocationIn": core.Stock,
 }
 # (schema, field) -> the column it is stored in, where the names differ or the schema is a
 # command rather than a row.
@@ -70,9 +77,12 @@ STORED_AS = {
     ("RejectIn", "reason"): core.Order.reject_reason,
     ("RejectForm", "reason"): core.Order.reject_reason,
     ("Reason", "reason"): core.ReturnRequest.reject_reason,
+    ("SignIn", "comment"): ApprovalStep.comment,
+    ("RejectDocumentIn", "reason"): inventory.TransferEvent.note,
 }
 # Checked, never stored as typed: credentials, search words, codes looked up, idempotency keys.
 NOT_STORED = {
+    ("DocumentQueryIn", "status"),
     ("StaffLoginIn", "username"),
     ("StaffLoginIn", "password"),
     ("StaffIn", "password"),

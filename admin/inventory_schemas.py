@@ -1,0 +1,342 @@
+"""Request and response schemas of the admin API's inventory at cost (API.md "Inventory at cost"):
+receipts, transfers, counts, the stock ledger, customer fees, the profit report and alerts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from marshmallow import Schema, fields, validate
+
+from app.core.stock import ON_HAND_KINDS
+from app.inventory.rules import FEE_KINDS
+from app.validation import (
+    Cost,
+    LocalDateTime,
+    Money,
+    PageIn,
+    business_date,
+    id_field,
+    money_field,
+    page_of,
+)
+
+STATUS_TEXT = validate.Length(max=24)
+
+
+def cost_in(**kwargs):
+    return Cost(
+        validate=validate.Range(min=0, max=99_999_999, error="成本须在 0 到 99999999 之间"),
+        **kwargs,
+    )
+
+
+def stock_qty(**kwargs):
+    return fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=9_999_999, error="数量须在 1 到 9999999 之间"),
+        **kwargs,
+    )
+
+
+def lines_of(schema):
+    return fields.List(
+        fields.Nested(schema), required=True, validate=validate.Length(min=1, max=500)
+    )
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+
+class ReceiptLineIn(Schema):
+    product_id = id_field(required=True)
+    qty = stock_qty(required=True)
+    unit_cost = cost_in(required=True)
+
+
+class StockReceiptIn(Schema):
+    warehouse_id = id_field(required=True)
+    supplier = fields.String(load_default="", validate=validate.Length(max=100))
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    lines = lines_of(ReceiptLineIn)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ReceiptLineOut(Schema):
+    product_id = fields.Integer()
+    sku = fields.Function(lambda ln: ln.product.sku)
+    name = fields.Function(lambda ln: ln.product.name)
+    qty = fields.Integer()
+    unit_cost = Cost()
+    value = Cost()
+
+
+class StepOut(Schema):
+    seq = fields.Integer()
+    role = fields.String()
+    signed_by_id = fields.Integer(allow_none=True)
+    signed_at = LocalDateTime(allow_none=True)
+    comment = fields.String()
+
+
+class HistoryOut(Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor = fields.String()
+    note = fields.String()
+    created_at = LocalDateTime()
+
+
+class StockReceiptOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    warehouse_id = fields.Integer()
+    supplier = fields.String()
+    reference = fields.String()
+    status = fields.String()
+    lines = fields.List(fields.Nested(ReceiptLineOut))
+    total_cost = money_field()
+    note = fields.String()
+    created_by = fields.String()
+    created_at = LocalDateTime()
+    received_at = LocalDateTime(allow_none=True)
+    steps = fields.Method("_steps")
+    events = fields.List(fields.Nested(HistoryOut))
+
+    def _steps(self, receipt):
+        from app.approval.services import steps_of
+
+        return StepOut(many=True).dump(steps_of("stock_receipt", receipt.id))
+
+
+class DocumentQueryIn(PageIn):
+    status = fields.String(validate=STATUS_TEXT)
+    warehouse_id = id_field(strict=False)
+
+
+StockReceiptPageOut = page_of(StockReceiptOut)
+
+
+class SignIn(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class RejectDocumentIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+# --- transfers --------------------------------------------------------------------------------
+
+
+class TransferLineIn(Schema):
+    product_id = id_field(required=True)
+    qty = stock_qty(required=True)
+
+
+class TransferIn(Schema):
+    from_warehouse_id = id_field(required=True)
+    to_warehouse_id = id_field(required=True)
+    lines = lines_of(TransferLineIn)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class TransferReceiveIn(Schema):
+    lines = lines_of(TransferLineIn)
+
+
+class TransferLineOut(Schema):
+    product_id = fields.Integer()
+    sku = fields.Function(lambda ln: ln.product.sku)
+    name = fields.Function(lambda ln: ln.product.name)
+    qty = fields.Integer()
+    received_qty = fields.Integer()
+    in_transit = fields.Integer()
+    unit_cost = Cost()
+    value = Cost()
+
+
+class TransferOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    from_warehouse_id = fields.Integer()
+    to_warehouse_id = fields.Integer()
+    status = fields.String()
+    note = fields.String()
+    lines = fields.List(fields.Nested(TransferLineOut))
+    created_by = fields.String()
+    created_at = LocalDateTime()
+    sent_at = LocalDateTime(allow_none=True)
+    steps = fields.Method("_steps")
+    events = fields.List(fields.Nested(HistoryOut))
+
+    def _steps(self, transfer):
+        from app.approval.services import steps_of
+
+        return StepOut(many=True).dump(steps_of("transfer", transfer.id))
+
+
+TransferPageOut = page_of(TransferOut)
+
+
+# --- counts -----------------------------------------------------------------------------------
+
+
+class CountLineIn(Schema):
+    product_id = id_field(required=True)
+    counted_qty = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=99_999_999, error="盘点数须在 0 到 99999999 之间"),
+    )
+
+
+class StockCountIn(Schema):
+    warehouse_id = id_field(required=True)
+    lines = lines_of(CountLineIn)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CountLineOut(Schema):
+    product_id = fields.Integer()
+    sku = fields.Function(lambda ln: ln.product.sku)
+    name = fields.Function(lambda ln: ln.product.name)
+    book_qty = fields.Integer()
+    counted_qty = fields.Integer()
+    variance = fields.Integer()
+    unit_cost = Cost()
+    variance_value = money_field()
+
+
+class StockCountOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    warehouse_id = fields.Integer()
+    note = fields.String()
+    counted_by = fields.String()
+    created_at = LocalDateTime()
+    lines = fields.List(fields.Nested(CountLineOut))
+
+
+class CountQueryIn(PageIn):
+    warehouse_id = id_field(strict=False)
+
+
+StockCountPageOut = page_of(StockCountOut)
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+
+class MovementQueryIn(PageIn):
+    warehouse_id = id_field(strict=False)
+    product_id = id_field(strict=False)
+    kind = fields.String(validate=validate.OneOf(ON_HAND_KINDS, error="类型无效"))
+    date_from = business_date(data_key="from")
+    date_to = business_date(data_key="to")
+
+
+class MovementOut(Schema):
+    id = fields.Integer()
+    warehouse_id = fields.Integer()
+    product_id = fields.Integer()
+    sku = fields.Function(lambda m: m.product.sku)
+    kind = fields.String()
+    qty = fields.Integer(attribute="on_hand_delta")
+    unit_cost = Cost()
+    value = Cost()
+    ref = fields.String()
+    reason = fields.String()
+    actor = fields.String()
+    at = LocalDateTime(attribute="created_at")
+    on_hand_after = fields.Integer(allow_none=True)
+
+
+MovementPageOut = page_of(MovementOut)
+
+
+class LocationIn(Schema):
+    warehouse_id = id_field(required=True)
+    product_id = id_field(required=True)
+    location = fields.String(required=True, validate=validate.Length(max=32))
+
+
+# --- customer fees ----------------------------------------------------------------------------
+
+
+class FeeIn(Schema):
+    kind = fields.String(
+        required=True, validate=validate.OneOf(list(FEE_KINDS), error="费用类型无效")
+    )
+    amount = Money(
+        required=True,
+        validate=validate.Range(
+            min=Decimal("0.01"), max=999_999_999, error="金额须在 0.01 到 999999999 之间"
+        ),
+    )
+    date = business_date(required=True)
+    brand = fields.String(load_default="", validate=validate.Length(max=64))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class FeeOut(Schema):
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    kind = fields.String()
+    amount = money_field()
+    date = fields.Date()
+    brand = fields.String()
+    note = fields.String()
+    recorded_by = fields.String()
+    created_at = LocalDateTime()
+
+
+class FeeQueryIn(PageIn):
+    date_from = business_date(data_key="from")
+    date_to = business_date(data_key="to")
+
+
+FeePageOut = page_of(FeeOut)
+
+
+# --- profit report and alerts -----------------------------------------------------------------
+
+
+class ProfitQueryIn(Schema):
+    date_from = business_date(data_key="from")
+    date_to = business_date(data_key="to")
+    group_by = fields.String(
+        load_default="branch",
+        validate=validate.OneOf(["branch", "rep", "customer", "brand"], error="分组方式无效"),
+    )
+    branch_id = id_field(strict=False)
+
+
+class ProfitRowOut(Schema):
+    key = fields.String(allow_none=True)
+    name = fields.String()
+    net_sales = money_field()
+    cost = money_field()
+    gross_profit = money_field()
+    gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
+    fees = money_field()
+    profit = money_field()
+
+
+class ProfitReportOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    group_by = fields.String()
+    items = fields.List(fields.Nested(ProfitRowOut))
+    totals = fields.Nested(ProfitRowOut(exclude=("key", "name")))
+
+
+class AlertOut(Schema):
+    kind = fields.String()
+    title = fields.String()
+    ref = fields.String()
+    since = LocalDateTime(allow_none=True)
+    details = fields.Dict()
+
+
+class AlertsOut(Schema):
+    items = fields.List(fields.Nested(AlertOut))

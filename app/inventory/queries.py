@@ -1,0 +1,174 @@
+"""Inventory read side, always within the caller's warehouses: the stock ledger, receipts,
+transfers (seen from both ends), counts, and documents awaiting the caller's signature."""
+
+from __future__ import annotations
+
+from peewee import fn
+
+from app.approval import services as approvals
+from app.approval.rules import Document, next_role
+from app.auth.scopes import require, warehouses_in_scope
+from app.core.models import Product, Staff, StockMovement, Warehouse
+from app.core.stock import ON_HAND_KINDS
+from app.inventory.models import (
+    StockCount,
+    StockCountLine,
+    StockReceipt,
+    StockReceiptEvent,
+    StockReceiptLine,
+    Transfer,
+    TransferEvent,
+    TransferLine,
+)
+from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
+
+
+def movements_query(staff: Staff, filters: dict):
+    """The on-hand ledger (the contract's kinds; reservations move no goods and are not in it),
+    newest first, in the caller's warehouses; by warehouse, product and Asia/Shanghai days."""
+    require(staff, "stock.view")
+    query = (
+        StockMovement.select(StockMovement, Product, Warehouse)
+        .join(Product)
+        .switch(StockMovement)
+        .join(Warehouse)
+        .where(
+            (StockMovement.warehouse << warehouses_in_scope(staff))
+            & (StockMovement.kind << list(ON_HAND_KINDS))
+        )
+    )
+    if filters.get("warehouse_id"):
+        query = query.where(StockMovement.warehouse == filters["warehouse_id"])
+    if filters.get("product_id"):
+        query = query.where(StockMovement.product == filters["product_id"])
+    if filters.get("kind"):
+        query = query.where(StockMovement.kind == filters["kind"])
+    if filters.get("date_from"):
+        query = query.where(
+            StockMovement.created_at >= start_of_local_day_utc(filters["date_from"])
+        )
+    if filters.get("date_to"):
+        query = query.where(StockMovement.created_at < end_of_local_day_utc(filters["date_to"]))
+    return query.order_by(StockMovement.id.desc())
+
+
+def receipts_query(staff: Staff, filters: dict):
+    require(staff, "stock.view")
+    query = StockReceipt.select().where(StockReceipt.warehouse << warehouses_in_scope(staff))
+    if filters.get("status"):
+        query = query.where(StockReceipt.status == filters["status"])
+    if filters.get("warehouse_id"):
+        query = query.where(StockReceipt.warehouse == filters["warehouse_id"])
+    return query.order_by(StockReceipt.id.desc())
+
+
+def transfers_query(staff: Staff, filters: dict):
+    """Transfers either of whose ends is in the caller's scope; `warehouse_id`: from or to it."""
+    require(staff, "stock.view")
+    scope = warehouses_in_scope(staff)
+    query = Transfer.select().where(
+        (Transfer.from_warehouse << scope) | (Transfer.to_warehouse << scope)
+    )
+    if filters.get("status"):
+        query = query.where(Transfer.status == filters["status"])
+    if filters.get("warehouse_id"):
+        wid = filters["warehouse_id"]
+        query = query.where((Transfer.from_warehouse == wid) | (Transfer.to_warehouse == wid))
+    return query.order_by(Transfer.id.desc())
+
+
+def counts_query(staff: Staff, filters: dict):
+    require(staff, "stock.view")
+    query = StockCount.select().where(StockCount.warehouse << warehouses_in_scope(staff))
+    if filters.get("warehouse_id"):
+        query = query.where(StockCount.warehouse == filters["warehouse_id"])
+    return query.order_by(StockCount.id.desc())
+
+
+def in_transit_out(warehouse_ids: list[int], product_ids: list[int]) -> dict[tuple, int]:
+    """What has left each warehouse and not yet arrived anywhere, per (warehouse, product): the
+    sending side's view of its goods on the way."""
+    if not warehouse_ids or not product_ids:
+        return {}
+    rows = (
+        TransferLine.select(
+            Transfer.from_warehouse,
+            TransferLine.product,
+            fn.SUM(TransferLine.qty - TransferLine.received_qty),
+        )
+        .join(Transfer)
+        .where(
+            (Transfer.status << ["in_transit", "partially_received"])
+            & (Transfer.from_warehouse << warehouse_ids)
+            & (TransferLine.product << product_ids)
+        )
+        .group_by(Transfer.from_warehouse, TransferLine.product)
+        .tuples()
+    )
+    return {(w, p): int(q or 0) for w, p, q in rows}
+
+
+def with_in_transit_out(rows: list) -> list:
+    """Stock rows each given `in_transit_out` (see in_transit_out)."""
+    found = in_transit_out(
+        sorted({r.warehouse_id for r in rows}), sorted({r.product_id for r in rows})
+    )
+    for row in rows:
+        row.in_transit_out = found.get((row.warehouse_id, row.product_id), 0)
+    return rows
+
+
+def waiting_for(document: str, document_id: int, status: str) -> str | None:
+    """The role a stock document's next signature waits for (None: it waits for no one)."""
+    return next_role(Document(document, status, approvals.steps_of(document, document_id)))
+
+
+def warehouse_names() -> dict[int, str]:
+    return {w.id: w.name for w in Warehouse.select(Warehouse.id, Warehouse.name)}
+
+
+def _attach(documents: list, line_model, fk, events=None, event_fk=None) -> list:
+    """Each document given its `lines` (with their products) and `events`, in two queries each."""
+    by_id = {d.id: d for d in documents}
+    for d in documents:
+        d.lines, d.events = [], []
+    if not by_id:
+        return documents
+    lines = (
+        line_model.select(line_model, Product)
+        .join(Product)
+        .where(fk << list(by_id))
+        .order_by(line_model.id)
+    )
+    for line in lines:
+        by_id[getattr(line, fk.name + "_id")].lines.append(line)
+    if events is not None:
+        for event in events.select().where(event_fk << list(by_id)).order_by(events.id):
+            by_id[getattr(event, event_fk.name + "_id")].events.append(event)
+    return documents
+
+
+def receipt_details(receipts) -> list:
+    return _attach(
+        list(receipts),
+        StockReceiptLine,
+        StockReceiptLine.receipt,
+        StockReceiptEvent,
+        StockReceiptEvent.receipt,
+    )
+
+
+def transfer_details(transfers) -> list:
+    """Transfers with lines (each with what is still `in_transit`) and history."""
+    found = _attach(
+        list(transfers), TransferLine, TransferLine.transfer, TransferEvent, TransferEvent.transfer
+    )
+    for transfer in found:
+        moving = transfer.status in ("in_transit", "partially_received")
+        for line in transfer.lines:
+            line.in_transit = line.qty - line.received_qty if moving else 0
+    return found
+
+
+def count_details(counts) -> list:
+    return _attach(list(counts), StockCountLine, StockCountLine.count)
