@@ -83,7 +83,11 @@ def test_a_receipt_without_a_cost_is_refused_in_words(client, co):
         "post",
         "/stock/receipts",
         co.headers("wh"),
-        {"warehouse_id": co.sh.id, "reference": "X", "lines": [{"product_id": co.oil.id, "qty": 1}]},
+        {
+            "warehouse_id": co.sh.id,
+            "reference": "X",
+            "lines": [{"product_id": co.oil.id, "qty": 1}],
+        },
     )
     assert r.status_code == 422
     assert r.get_json()["error"]["details"]["lines"]["0"]["unit_cost"] == ["此项必填"]
@@ -234,7 +238,10 @@ def test_a_transfer_a_rule_names_waits_for_signatures_before_the_goods_move(clie
 
 def test_a_rejected_receipt_puts_nothing_on_hand(client, co):
     approvals.create_rule(
-        "大额入库需总部", {"min_amount": "1000"}, [{"role": "hq_approver"}], document="stock_receipt"
+        "大额入库需总部",
+        {"min_amount": "1000"},
+        [{"role": "hq_approver"}],
+        document="stock_receipt",
     )
     small = receive(client, co, co.sh, [(co.oil, 1, "10.0000")], reference="S").get_json()
     assert small["status"] == "received"  # no rule matches: no signature needed
