@@ -409,6 +409,7 @@ def ship_order(
         )
         amounts = {}
         for line_id, qty in sorted(wanted.items()):
+            line = order_lines[line_id]
             current = guarded_add(
                 OrderLine.shipped_qty,
                 line_id,
@@ -424,7 +425,7 @@ def ship_order(
                     remaining=left,
                     requested=qty,
                 )
-            amounts[line_id] = line_amount(order_lines[line_id].price, qty)
+            amounts[line_id] = line_amount(line.price, qty)
         shipment_lines = {
             lid: ShipmentLine.create(
                 shipment=shipment.id, order_line=lid, qty=wanted[lid], amount=amounts[lid]
@@ -451,10 +452,10 @@ def ship_order(
             shipment.number,
             actor,
         )
-        for lid, line in shipment_lines.items():
-            line.cost = -moved[order_lines[lid].product_id].value
-            line.save(only=[ShipmentLine.cost])
-        shipment.cost = sum((line.cost for line in shipment_lines.values()), Decimal("0"))
+        for lid, shipped in shipment_lines.items():
+            shipped.cost = -moved[order_lines[lid].product_id].value
+            shipped.save(only=[ShipmentLine.cost])
+        shipment.cost = sum((s.cost for s in shipment_lines.values()), Decimal("0"))
         shipment.save(only=[Shipment.cost])
         return shipment
 

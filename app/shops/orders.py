@@ -371,7 +371,9 @@ def ship_one(staff: Staff, order_id: int) -> ShopOrder:
             raise InvalidState(f"订单 {order.number} 没有占用库存，不能发货")
         shop = Shop.get_by_id(order.shop_id)
         lines = _lines(order.id)
-        stock.ship(shop.warehouse_id, _needs(lines), order.number, actor(staff))
+        stock.ship(
+            shop.warehouse_id, _needs(lines), order.number, actor(staff), kind="shop_shipment"
+        )
         now = utcnow()
         ShopOrder.update(
             status="shipped", reserved=False, shipped_at=now, written_back="pending", updated_at=now
