@@ -311,9 +311,7 @@ class ProfitQueryIn(Schema):
     branch_id = id_field(strict=False)
 
 
-class ProfitRowOut(Schema):
-    key = fields.String(allow_none=True)
-    name = fields.String()
+class ProfitTotalsOut(Schema):
     net_sales = money_field()
     cost = money_field()
     gross_profit = money_field()
@@ -322,12 +320,17 @@ class ProfitRowOut(Schema):
     profit = money_field()
 
 
+class ProfitRowOut(ProfitTotalsOut):
+    key = fields.String(allow_none=True)
+    name = fields.String()
+
+
 class ProfitReportOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     group_by = fields.String()
     items = fields.List(fields.Nested(ProfitRowOut))
-    totals = fields.Nested(ProfitRowOut(exclude=("key", "name")))
+    totals = fields.Nested(ProfitTotalsOut)
 
 
 class AlertOut(Schema):

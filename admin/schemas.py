@@ -773,7 +773,8 @@ class SalesQueryIn(Schema):
     group_by = fields.String(
         load_default="branch",
         validate=validate.OneOf(
-            ["branch", "rep", "customer", "product", "category", "day"], error="分组方式无效"
+            ["branch", "rep", "customer", "product", "category", "brand", "channel", "shop", "day"],
+            error="分组方式无效",
         ),
     )
     branch_id = id_field(strict=False)
@@ -788,6 +789,10 @@ class SalesRowOut(Schema):
     shipped_amount = money_field()
     returned_amount = money_field()
     receipts = money_field()
+    # Inventory at cost: goods shipped less goods returned at the cost they moved at.
+    cost = money_field()
+    gross_profit = money_field()
+    gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
 
 
 class SalesTotalsOut(Schema):
@@ -796,6 +801,9 @@ class SalesTotalsOut(Schema):
     shipped_amount = money_field()
     returned_amount = money_field()
     receipts = money_field()
+    cost = money_field()
+    gross_profit = money_field()
+    gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
 
 
 class SalesReportOut(Schema):

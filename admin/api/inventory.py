@@ -4,6 +4,7 @@ locations and customer fees (API.md "Inventory at cost")."""
 from __future__ import annotations
 
 from admin.inventory_schemas import (
+    AlertsOut,
     CountQueryIn,
     DocumentQueryIn,
     FeeIn,
@@ -29,6 +30,7 @@ from admin.inventory_schemas import (
 from admin.schemas import StockOut
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
+from app.backoffice import alerts
 from app.inventory import queries, services
 from app.validation import page_of_query
 
@@ -227,3 +229,16 @@ def list_fees(args, customer_id):
         current_staff(), customer_id, args.get("date_from"), args.get("date_to")
     )
     return page_of_query(query, args)
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+@bp.get("/alerts")
+@staff_required(None)
+@bp.response(200, AlertsOut)
+def list_alerts():
+    """What needs the caller's attention, in their scope: low_stock (available under the
+    product's safety_stock), credit_near_limit (90% or more used), overdue (receivables past 60
+    days), stuck_order (approved and unshipped for 3 days), shop_sync_failed."""
+    return {"items": alerts.alerts_for(current_staff())}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admin.inventory_schemas import ProfitQueryIn, ProfitReportOut
 from admin.schemas import (
     SalesQueryIn,
     SalesReportOut,
@@ -33,6 +34,24 @@ def sales(args):
         args["group_by"],
         args.get("branch_id"),
         args.get("rep_id"),
+    )
+
+
+@bp.get("/reports/profit")
+@staff_required("reports.ar")
+@bp.arguments(ProfitQueryIn, location="query")
+@bp.response(200, ProfitReportOut)
+def profit(args):
+    """独立核算: net sales (shipped less returned), cost of goods, gross profit, customer fees and
+    profit after fees, by branch, rep, customer or brand, in the caller's scope (a branch
+    manager sees their branch's own figures)."""
+    today = local_today()
+    return reports.profit_report(
+        current_staff(),
+        args.get("date_from") or today.replace(day=1),
+        args.get("date_to") or today,
+        args["group_by"],
+        args.get("branch_id"),
     )
 
 

@@ -1,11 +1,18 @@
-"""Sales reports and targets (考核) for HQ and branches: SQL aggregates, never loops over orders,
+"""Sales, profit and targets (考核) for HQ and branches: SQL aggregates, never loops over orders,
 always within the caller's data scope. Days are Asia/Shanghai days.
 
-Per group (branch, rep, customer, product, category or day): `orders` and `amount` — orders
-submitted in the period and not rejected or cancelled (for products and categories: their
-lines' amount); `shipped_amount` — shipments in the period; `returned_amount` — returns received
-in the period; `receipts` — money received in the period (not a return's credit; none per
-product or category).
+Per group (branch, rep, customer, product, category, brand, channel, shop or day): `orders` and
+`amount` — orders submitted in the period and not rejected or cancelled (for products, categories
+and brands: their lines' amount); `shipped_amount` — shipments in the period; `returned_amount` —
+returns received in the period; `receipts` — money received in the period (not a return's credit;
+none per product, category or brand); `cost` — goods shipped less goods returned in the period,
+each at the cost it moved at; `gross_profit` and `gross_margin` (percent of net shipped).
+
+Channels: every order here is the dealer mall's (`mall`); online shops' sales come as
+`shop:<id>` from the shops' own tables once they report them, and by shop likewise.
+
+The profit report (独立核算) nets the same shipped, returned and cost figures with the customer
+fees of the period, by branch, rep, customer or brand.
 """
 
 from __future__ import annotations
@@ -44,10 +51,16 @@ from app.core.models import (
 from app.core.rules import OrderStatus
 from app.db import db, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
-from app.money import money, money_from_fen
+from app.inventory.models import CustomerFee
+from app.inventory.rules import margin_pct
+from app.money import cost_from_units, money, money_from_fen
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
-GROUPS = ("branch", "rep", "customer", "product", "category", "day")
+GROUPS = ("branch", "rep", "customer", "product", "category", "brand", "channel", "shop", "day")
+PROFIT_GROUPS = ("branch", "rep", "customer", "brand")
+LINE_GROUPS = ("product", "category", "brand")
+# Groups every row of the dealer mall falls in as one: its channel, and "no shop".
+MALL_KEYS = {"channel": "mall", "shop": None}
 NOT_SALES = (OrderStatus.REJECTED.value, OrderStatus.CANCELLED.value)
 SOLD = (
     OrderStatus.APPROVED.value,
@@ -72,8 +85,9 @@ def _grouping(group: str, *, customer, product=None, time=None) -> tuple:
     if group in ("branch", "rep"):
         key = Customer.branch if group == "branch" else Customer.rep
         return key, [(Customer, customer == Customer.id)]
-    if group == "category":
-        return Product.category, [(Product, product == Product.id)]
+    if group in ("category", "brand"):
+        key = Product.category if group == "category" else Product.brand
+        return key, [(Product, product == Product.id)]
     if group == "day":
         return _local_day(time), []
     return {"customer": customer, "product": product}[group], []
@@ -98,14 +112,20 @@ def _aggregate(
     """{key: measures} for SELECT key, measures FROM model JOIN joins WHERE where GROUP BY key,
     over the covered customers. `customer_via`: joins that only lead to the customer column,
     left out when neither the key nor the scope needs it (HQ's reports by product or day)."""
-    key, key_joins = _grouping(group, customer=customer, **columns)
+    if group in MALL_KEYS:  # one group for everything: no GROUP BY (PostgreSQL refuses a constant)
+        key, key_joins = None, []
+    else:
+        key, key_joins = _grouping(group, customer=customer, **columns)
     if covered is not None or group in ("branch", "rep", "customer"):
         joins = [*joins, *customer_via]
-    query = model.select(key, *measures)
+    query = model.select(*measures) if key is None else model.select(key, *measures)
     for dest, on in [*joins, *key_joins]:
         query = query.join(dest, on=on)
     if covered is not None:
         where &= customer << covered
+    if key is None:
+        row = query.where(where).tuples().get()
+        return {MALL_KEYS[group]: row} if any(row) else {}
     return _sums(query.where(where).group_by(key))
 
 
@@ -122,6 +142,87 @@ def _sums(query) -> dict:
     return {_text(row[0]): row[1:] for row in query.tuples()}
 
 
+def _period(staff: Staff, date_from: dt.date, date_to: dt.date, group_by: str, groups, branch_id):
+    """Checks shared by the reports: the group, the dates, the branch the caller may see."""
+    require(staff, "reports.ar")
+    if group_by not in groups:
+        raise ValidationFailed("分组方式无效", group_by=[f"须为 {', '.join(groups)} 之一"])
+    if date_from > date_to:
+        raise ValidationFailed("开始日期不能晚于结束日期", date_from=["不能晚于结束日期"])
+    branch_id = branch_in_scope(staff, branch_id)
+    return start_of_local_day_utc(date_from), end_of_local_day_utc(date_to), branch_id
+
+
+def _shipped_and_returned(aggregate, by_line: bool, start, end) -> tuple[dict, dict]:
+    """{key: (amount, cost)} of shipments and {key: (amount, cost)} of returns received in the
+    period: amounts at the orders' prices, costs as the goods moved (raw fen and cost units)."""
+    in_period = (Shipment.shipped_at >= start) & (Shipment.shipped_at < end)
+    if by_line:
+        shipped = aggregate(
+            ShipmentLine,
+            [fn.SUM(ShipmentLine.amount), fn.SUM(ShipmentLine.cost)],
+            [
+                (Shipment, ShipmentLine.shipment == Shipment.id),
+                (OrderLine, ShipmentLine.order_line == OrderLine.id),
+            ],
+            in_period,
+            customer=Order.customer,
+            customer_via=[(Order, Shipment.order == Order.id)],
+            product=OrderLine.product,
+        )
+    else:
+        shipped = aggregate(
+            Shipment,
+            [fn.SUM(Shipment.amount), fn.SUM(Shipment.cost)],
+            [],
+            in_period,
+            customer=Order.customer,
+            customer_via=[(Order, Shipment.order == Order.id)],
+            time=Shipment.shipped_at,
+        )
+    # Returns received in the period: the `return` stock movements, at the return's prices and
+    # at the cost they came back at.
+    returned = aggregate(
+        StockMovement,
+        [fn.SUM(StockMovement.on_hand_delta * ReturnLine.price), fn.SUM(StockMovement.value)],
+        [
+            (ReturnRequest, ReturnRequest.number == StockMovement.ref),
+            (
+                ReturnLine,
+                (ReturnLine.request == ReturnRequest.id)
+                & (ReturnLine.product == StockMovement.product),
+            ),
+        ],
+        (StockMovement.kind == "return")
+        & (StockMovement.created_at >= start)
+        & (StockMovement.created_at < end),
+        customer=ReturnRequest.customer,
+        product=StockMovement.product,
+        time=StockMovement.created_at,
+    )
+    return shipped, returned
+
+
+def _margin_figures(shipped_row, returned_row) -> dict:
+    """shipped, returned, cost (goods shipped less goods returned), gross profit and margin."""
+    shipped_amount, shipped_cost = shipped_row
+    returned_amount, returned_cost = returned_row
+    shipped = money_from_fen(shipped_amount)
+    returned = money_from_fen(returned_amount)
+    cost = money(cost_from_units(shipped_cost) - cost_from_units(returned_cost))
+    gross_profit = shipped - returned - cost
+    return {
+        "shipped_amount": shipped,
+        "returned_amount": returned,
+        "cost": cost,
+        "gross_profit": gross_profit,
+        "gross_margin": margin_pct(gross_profit, shipped - returned),
+    }
+
+
+NO_MOVES = (0, 0)
+
+
 def sales_report(
     staff: Staff,
     date_from: dt.date,
@@ -130,15 +231,10 @@ def sales_report(
     branch_id: int | None = None,
     rep_id: int | None = None,
 ) -> dict:
-    """Rows `key, name, orders, amount, shipped_amount, returned_amount, receipts` and `totals`."""
-    require(staff, "reports.ar")
-    if group_by not in GROUPS:
-        raise ValidationFailed("分组方式无效", group_by=[f"须为 {', '.join(GROUPS)} 之一"])
-    if date_from > date_to:
-        raise ValidationFailed("开始日期不能晚于结束日期", date_from=["不能晚于结束日期"])
-    branch_id = branch_in_scope(staff, branch_id)
-    start, end = start_of_local_day_utc(date_from), end_of_local_day_utc(date_to)
-    by_line = group_by in ("product", "category")
+    """Rows `key, name, orders, amount, shipped_amount, returned_amount, receipts, cost,
+    gross_profit, gross_margin` and `totals`."""
+    start, end, branch_id = _period(staff, date_from, date_to, group_by, GROUPS, branch_id)
+    by_line = group_by in LINE_GROUPS
 
     covered = _customers_in(staff, branch_id, rep_id)
 
@@ -151,7 +247,7 @@ def sales_report(
     )
     if by_line:
         # An order has one line per product (unique index), so a product's lines count its
-        # orders; a category's need DISTINCT.
+        # orders; a category's or a brand's need DISTINCT.
         count = fn.COUNT(SQL("*")) if group_by == "product" else fn.COUNT(fn.DISTINCT(Order.id))
         ordered = aggregate(
             OrderLine,
@@ -171,53 +267,9 @@ def sales_report(
             time=Order.created_at,
         )
 
-    # Shipments in the period.
-    in_period = (Shipment.shipped_at >= start) & (Shipment.shipped_at < end)
-    if by_line:
-        shipped = aggregate(
-            ShipmentLine,
-            [fn.SUM(ShipmentLine.amount)],
-            [
-                (Shipment, ShipmentLine.shipment == Shipment.id),
-                (OrderLine, ShipmentLine.order_line == OrderLine.id),
-            ],
-            in_period,
-            customer=Order.customer,
-            customer_via=[(Order, Shipment.order == Order.id)],
-            product=OrderLine.product,
-        )
-    else:
-        shipped = aggregate(
-            Shipment,
-            [fn.SUM(Shipment.amount)],
-            [],
-            in_period,
-            customer=Order.customer,
-            customer_via=[(Order, Shipment.order == Order.id)],
-            time=Shipment.shipped_at,
-        )
+    shipped, returned = _shipped_and_returned(aggregate, by_line, start, end)
 
-    # Returns received in the period: the `return` stock movements at the return's prices.
-    returned = aggregate(
-        StockMovement,
-        [fn.SUM(StockMovement.on_hand_delta * ReturnLine.price)],
-        [
-            (ReturnRequest, ReturnRequest.number == StockMovement.ref),
-            (
-                ReturnLine,
-                (ReturnLine.request == ReturnRequest.id)
-                & (ReturnLine.product == StockMovement.product),
-            ),
-        ],
-        (StockMovement.kind == "return")
-        & (StockMovement.created_at >= start)
-        & (StockMovement.created_at < end),
-        customer=ReturnRequest.customer,
-        product=StockMovement.product,
-        time=StockMovement.created_at,
-    )
-
-    # Money received in the period (per product or category there is none).
+    # Money received in the period (per product, category or brand there is none).
     received: dict = {}
     if not by_line:
         received = aggregate(
@@ -238,13 +290,12 @@ def sales_report(
         count, amount = ordered.get(k, (0, 0))
         rows.append(
             {
-                "key": k,
-                "name": names.get(k, "未分配" if k is None else k),
+                "key": k or None,
+                "name": names.get(k, _unnamed(group_by, k)),
                 "orders": int(count or 0),
                 "amount": money_from_fen(amount),
-                "shipped_amount": money_from_fen(shipped.get(k, (0,))[0]),
-                "returned_amount": money_from_fen(returned.get(k, (0,))[0]),
                 "receipts": money_from_fen(received.get(k, (0,))[0]),
+                **_margin_figures(shipped.get(k, NO_MOVES), returned.get(k, NO_MOVES)),
             }
         )
     rows.sort(key=lambda r: (r["key"] if group_by == "day" else -r["amount"], str(r["key"])))
@@ -255,12 +306,16 @@ def sales_report(
         ).scalar()
     else:
         order_count = sum(r["orders"] for r in rows)
+    sums = {
+        f: money(sum((r[f] for r in rows), ZERO))
+        for f in ("amount", "shipped_amount", "returned_amount", "receipts", "cost")
+    }
+    gross_profit = sums["shipped_amount"] - sums["returned_amount"] - sums["cost"]
     totals = {
         "orders": order_count,
-        **{
-            f: money(sum((r[f] for r in rows), ZERO))
-            for f in ("amount", "shipped_amount", "returned_amount", "receipts")
-        },
+        **sums,
+        "gross_profit": gross_profit,
+        "gross_margin": margin_pct(gross_profit, sums["shipped_amount"] - sums["returned_amount"]),
     }
     return {
         "date_from": date_from,
@@ -271,12 +326,85 @@ def sales_report(
     }
 
 
+def profit_report(
+    staff: Staff,
+    date_from: dt.date,
+    date_to: dt.date,
+    group_by: str,
+    branch_id: int | None = None,
+) -> dict:
+    """独立核算: rows `key, name, net_sales` (shipped less returned), `cost, gross_profit,
+    gross_margin, fees` (customer fees dated in the period) and `profit` (after fees), with
+    `totals`; by branch, rep, customer or brand, within the caller's scope (a branch manager:
+    their branch's own figures). Per brand, a fee bears on the brand it names (none: 未指定品牌)."""
+    start, end, branch_id = _period(staff, date_from, date_to, group_by, PROFIT_GROUPS, branch_id)
+    covered = _customers_in(staff, branch_id, None)
+
+    def aggregate(model, measures, joins, where, **columns):
+        return _aggregate(model, measures, joins, where, group_by, covered, **columns)
+
+    shipped, returned = _shipped_and_returned(aggregate, group_by == "brand", start, end)
+    in_period = (CustomerFee.date >= date_from) & (CustomerFee.date <= date_to)
+    if group_by == "brand":
+        query = CustomerFee.select(CustomerFee.brand, fn.SUM(CustomerFee.amount)).where(in_period)
+        if covered is not None:
+            query = query.where(CustomerFee.customer << covered)
+        fees = _sums(query.group_by(CustomerFee.brand))
+    else:
+        fees = aggregate(
+            CustomerFee, [fn.SUM(CustomerFee.amount)], [], in_period, customer=CustomerFee.customer
+        )
+    keys = sorted(set(shipped) | set(returned) | set(fees), key=_sort_key)
+    names = _names(group_by, keys)
+    rows = []
+    for k in keys:
+        figures = _margin_figures(shipped.get(k, NO_MOVES), returned.get(k, NO_MOVES))
+        fee = money_from_fen(fees.get(k, (0,))[0])
+        rows.append(
+            {
+                "key": k or None,
+                "name": names.get(k, _unnamed(group_by, k)),
+                "net_sales": figures["shipped_amount"] - figures["returned_amount"],
+                "cost": figures["cost"],
+                "gross_profit": figures["gross_profit"],
+                "gross_margin": figures["gross_margin"],
+                "fees": fee,
+                "profit": figures["gross_profit"] - fee,
+            }
+        )
+    rows.sort(key=lambda r: (-r["profit"], str(r["key"])))
+    totals = {
+        f: money(sum((r[f] for r in rows), ZERO))
+        for f in ("net_sales", "cost", "gross_profit", "fees", "profit")
+    }
+    totals["gross_margin"] = margin_pct(totals["gross_profit"], totals["net_sales"])
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "group_by": group_by,
+        "items": rows,
+        "totals": totals,
+    }
+
+
+def _unnamed(group: str, key) -> str:
+    if group == "brand":
+        return key or "未指定品牌"
+    if group == "channel":
+        return {"mall": "订货商城"}.get(key, key)
+    if group == "shop":
+        return "订货商城（非网店）" if key is None else key
+    return "未分配" if key is None else key
+
+
 def _sort_key(k):
     return (k is None, str(k))
 
 
 def _names(group: str, keys: list) -> dict:
-    ids = [int(k) for k in keys if k is not None and group != "day"]
+    if group not in ("branch", "rep", "customer", "product", "category"):
+        return {}  # days, brands and channels name themselves
+    ids = [int(k) for k in keys if k is not None]
     model = {"branch": Branch, "rep": Staff, "customer": Customer, "product": Product}.get(group)
     if group == "category":
         model = Category

@@ -4,6 +4,7 @@ lines must look like. No I/O."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.errors import ValidationFailed
 
@@ -46,8 +47,6 @@ def one_line_per_product(product_ids: Iterable[int]) -> list[int]:
 
 def margin_pct(gross_profit, net_sales):
     """Gross margin in percent of net sales, 1 decimal; None with no net sales."""
-    from decimal import ROUND_HALF_UP, Decimal
-
     if not net_sales:
         return None
     return (Decimal(gross_profit) * 100 / Decimal(net_sales)).quantize(
