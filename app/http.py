@@ -99,3 +99,12 @@ def photo_upload(upload) -> tuple[bytes, LocalStorage, int]:
     the service can tell it was too big), the storage and the size limit."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
     return upload.read(limit + 1), LocalStorage(current_app.config["UPLOAD_DIR"]), limit
+
+
+def pdf_response(filename: str, data: bytes):
+    """A PDF to view in the browser (and print from there), saved under `filename`."""
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename={filename}"},
+    )

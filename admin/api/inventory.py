@@ -31,7 +31,8 @@ from admin.schemas import StockOut
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import alerts
-from app.inventory import queries, services
+from app.http import pdf_response
+from app.inventory import printing, queries, services
 from app.validation import page_of_query
 
 bp = Blueprint(
@@ -242,3 +243,23 @@ def list_alerts():
     product's safety_stock), credit_near_limit (90% or more used), overdue (receivables past 60
     days), stuck_order (approved and unshipped for 3 days), shop_sync_failed."""
     return {"items": alerts.alerts_for(current_staff())}
+
+
+# --- printed papers ---------------------------------------------------------------------------
+
+
+@bp.get("/orders/<id:order_id>/picking-list.pdf")
+@staff_required("orders.view")
+@bp.doc(responses={200: {"content": {"application/pdf": {}}}})
+def picking_list(order_id):
+    """拣货单 (A4, Chinese): the lines still to ship by bin location — SKU, name, quantity, unit,
+    location — with the order number and each SKU as a Code 128 barcode."""
+    return pdf_response(*printing.picking_list(current_staff(), order_id))
+
+
+@bp.get("/shipments/<id:shipment_id>/delivery-note.pdf")
+@staff_required("orders.view")
+@bp.doc(responses={200: {"content": {"application/pdf": {}}}})
+def delivery_note(shipment_id):
+    """送货单 (A4, Chinese) of one shipment, with its number and each SKU as a barcode."""
+    return pdf_response(*printing.delivery_note(current_staff(), shipment_id))

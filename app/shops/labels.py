@@ -5,14 +5,12 @@ is set in WenQuanYi Micro Hei (Debian's fonts-wqy-microhei)."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from reportlab.graphics.barcode import code128
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from app.adapters.pdf import cjk_font
 from app.core.models import Product, Staff
 from app.errors import InvalidState, ValidationFailed
 from app.shops import settings
@@ -20,15 +18,7 @@ from app.shops.models import Shop, ShopOrderLine
 from app.shops.orders import order_in_scope
 from app.shops.rules import CARRIERS
 
-FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-FONT = "WenQuanYiMicroHei"
 PAGE = (100 * mm, 150 * mm)
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
-    return FONT
 
 
 def labels_pdf(staff: Staff, order_ids: list[int]) -> bytes:
@@ -40,7 +30,7 @@ def labels_pdf(staff: Staff, order_ids: list[int]) -> bytes:
     for order in orders:
         if not order.tracking_no:
             raise InvalidState(f"订单 {order.number} 还没有快递单号，请先取单号")
-    font = _font()
+    font = cjk_font()
     sender = settings.current()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=PAGE)

@@ -39,7 +39,8 @@ def stocked_at_cost(co):
     wh = co.staff["wh"]
     for warehouse in (co.sh, co.gz):
         inventory.create_count(
-            wh, {"warehouse_id": warehouse.id, "lines": [{"product_id": co.tea.id, "counted_qty": 0}]}
+            wh,
+            {"warehouse_id": warehouse.id, "lines": [{"product_id": co.tea.id, "counted_qty": 0}]},
         )
         inventory.create_receipt(
             wh,
@@ -156,9 +157,7 @@ def test_low_stock_against_safety_stock_in_the_callers_warehouses(client, co):
 def test_credit_near_limit_overdue_and_stuck_orders(client, co):
     # 20,000 limit: 18,000 of tea on an approved order is 90% used.
     stuck = sell(co, co.east_customer, co.tea, 400)
-    Order.update(approved_at=utcnow() - dt.timedelta(days=4)).where(
-        Order.id == stuck.id
-    ).execute()
+    Order.update(approved_at=utcnow() - dt.timedelta(days=4)).where(Order.id == stuck.id).execute()
     shipped = sell(co, co.south_customer, co.tea, 2, ship=2)
     Receivable.update(posted_at=utcnow() - dt.timedelta(days=61)).where(
         Receivable.order == shipped.id
