@@ -17,7 +17,7 @@ from decimal import Decimal
 from peewee import IntegrityError
 
 from app.approval import services as approvals
-from app.approval.rules import Facts
+from app.approval.rules import Document, Facts, allowed_actions
 from app.auth.scopes import (
     actor,
     customer_in_scope,
@@ -94,7 +94,7 @@ def _locked(model, document_id: int, statuses, labels: dict, what: str):
 
 
 def _history(model, document, action: str, to: str, staff: Staff, note: str = "", before=None):
-    field = {StockReceiptEvent: "receipt", TransferEvent: "transfer"}[model]
+    field = "receipt" if model is StockReceiptEvent else "transfer"
     model.create(
         **{field: document.id},
         action=action,
@@ -197,9 +197,7 @@ def approve_receipt(staff: Staff, receipt_id: int, comment: str = "") -> StockRe
     with transaction():
         receipt = _locked(StockReceipt, receipt.id, ("pending",), RECEIPT_LABELS, "入库单")
         facts = Facts(receipt.total_cost, receipt.total_cost, None, None)
-        signature = approvals.sign("stock_receipt", receipt.id, None, facts, staff, comment)
-        _history(StockReceiptEvent, receipt, "sign", "pending", staff, comment, "pending")
-        if signature.approved:
+        if _sign(staff, "stock_receipt", receipt, facts, comment):
             _post_receipt(receipt, staff)
         return receipt
 
@@ -209,16 +207,29 @@ def reject_receipt(staff: Staff, receipt_id: int, reason: str) -> StockReceipt:
     receipt = receipt_in_scope(staff, receipt_id)
     with transaction():
         receipt = _locked(StockReceipt, receipt.id, ("pending",), RECEIPT_LABELS, "入库单")
-        _may_reject(staff, "stock_receipt", receipt.id)
-        receipt.status = "rejected"
-        receipt.save(only=[StockReceipt.status])
-        _history(StockReceiptEvent, receipt, "reject", "rejected", staff, reason, "pending")
-        return receipt
+        return _reject(staff, "stock_receipt", receipt, reason)
+
+
+EVENTS = {"stock_receipt": StockReceiptEvent, "transfer": TransferEvent}
+
+
+def _sign(staff: Staff, document: str, row, facts: Facts, comment: str) -> bool:
+    """Sign a locked stock document's next step; True when that was the last signature."""
+    signature = approvals.sign(document, row.id, None, facts, staff, comment)
+    _history(EVENTS[document], row, "sign", "pending", staff, comment, "pending")
+    return signature.approved
+
+
+def _reject(staff: Staff, document: str, row, reason: str):
+    """Refuse a locked stock document awaiting signatures: its goods do not move."""
+    _may_reject(staff, document, row.id)
+    row.status = "rejected"
+    row.save(only=[type(row).status])
+    _history(EVENTS[document], row, "reject", "rejected", staff, reason, "pending")
+    return row
 
 
 def _may_reject(staff: Staff, document: str, document_id: int) -> None:
-    from app.approval.rules import Document, allowed_actions
-
     steps = approvals.steps_of(document, document_id)
     if "reject" not in allowed_actions(Document(document, "pending", steps), staff):
         raise Forbidden("当前角色不能驳回该单据")
@@ -318,10 +329,7 @@ def approve_transfer(staff: Staff, transfer_id: int, comment: str = "") -> Trans
     transfer = transfer_in_scope(staff, transfer_id)
     with transaction():
         transfer = _locked(Transfer, transfer.id, ("pending",), TRANSFER_LABELS, "调拨单")
-        facts = _transfer_facts(transfer)
-        signature = approvals.sign("transfer", transfer.id, None, facts, staff, comment)
-        _history(TransferEvent, transfer, "sign", "pending", staff, comment, "pending")
-        if signature.approved:
+        if _sign(staff, "transfer", transfer, _transfer_facts(transfer), comment):
             _send(transfer, staff)
         return transfer
 
@@ -330,11 +338,7 @@ def reject_transfer(staff: Staff, transfer_id: int, reason: str) -> Transfer:
     transfer = transfer_in_scope(staff, transfer_id)
     with transaction():
         transfer = _locked(Transfer, transfer.id, ("pending",), TRANSFER_LABELS, "调拨单")
-        _may_reject(staff, "transfer", transfer.id)
-        transfer.status = "rejected"
-        transfer.save(only=[Transfer.status])
-        _history(TransferEvent, transfer, "reject", "rejected", staff, reason, "pending")
-        return transfer
+        return _reject(staff, "transfer", transfer, reason)
 
 
 def receive_transfer(staff: Staff, transfer_id: int, lines: list[dict]) -> Transfer:

@@ -76,17 +76,25 @@ def test_a_wrong_sku_is_refused_in_words(co):
 def test_the_barcodes_read_back_as_the_order_number_and_each_sku(client, co, tmp_path):
     """Printed at 200 dpi and read by zbar (poppler-utils and zbar-tools, which .ci/run installs),
     as a scanner reads the paper."""
+    import shutil
     import subprocess
 
     order = approved(co, (co.tea, 10), (co.oil, 3))
     r = client.get(f"{ADMIN}/orders/{order.id}/picking-list.pdf", headers=co.headers("wh"))
     (tmp_path / "list.pdf").write_bytes(r.data)
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "200", str(tmp_path / "list.pdf"), str(tmp_path / "page")],
+        [
+            shutil.which("pdftoppm"),
+            "-png",
+            "-r",
+            "200",
+            str(tmp_path / "list.pdf"),
+            str(tmp_path / "page"),
+        ],
         check=True,
     )
     found = subprocess.run(
-        ["zbarimg", "-q", "--raw", *map(str, sorted(tmp_path.glob("page*.png")))],
+        [shutil.which("zbarimg"), "-q", "--raw", *map(str, sorted(tmp_path.glob("page*.png")))],
         capture_output=True,
         text=True,
         check=True,

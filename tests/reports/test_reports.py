@@ -57,6 +57,10 @@ def test_by_branch_leaves_out_rejected_and_cancelled_and_counts_each_measure(cli
         "shipped_amount": "270.00",
         "returned_amount": "90.00",
         "receipts": "100.00",
+        # Stock that existed before costs were kept moves at cost 0.
+        "cost": "0.00",
+        "gross_profit": "180.00",
+        "gross_margin": "100.0",
     }
     assert (got["华南分公司"]["orders"], got["华南分公司"]["amount"]) == (1, "100.00")
     totals = report(client, co, group_by="branch").get_json()["totals"]
@@ -68,6 +72,9 @@ def test_by_branch_leaves_out_rejected_and_cancelled_and_counts_each_measure(cli
         "shipped_amount": "270.00",
         "returned_amount": "90.00",
         "receipts": "100.00",
+        "cost": "0.00",
+        "gross_profit": "180.00",
+        "gross_margin": "100.0",
     }
 
 
