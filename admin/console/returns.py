@@ -17,7 +17,7 @@ from app.core.models import ReturnPhoto
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.errors import NotFound, ValidationFailed
 from app.mall.returns import with_details
-from app.validation import PageIn
+from app.validation import PageIn, whole_number
 
 PER_PAGE = 20
 
@@ -141,18 +141,20 @@ def return_reject(return_id: int):
 @bp.post("/returns/<int:return_id>/receive")
 @console_login("orders.ship")
 def return_receive(return_id: int):
-    lines = [
-        {"return_line_id": int(key.removeprefix("receive-")), "qty": value}
+    typed = [
+        (key.removeprefix("receive-"), value)
         for key, value in request.form.items()
-        if key.startswith("receive-") and key[8:].isdigit() and value.strip() not in ("", "0")
+        if key.startswith("receive-") and value.strip() not in ("", "0")
     ]
 
     def action():
-        parsed = []
-        for ln in lines:
-            if not str(ln["qty"]).strip().isdigit():
-                raise ValidationFailed("入库数量须为正整数")
-            parsed.append({"return_line_id": ln["return_line_id"], "qty": int(ln["qty"])})
+        parsed = [
+            {
+                "return_line_id": whole_number(line_id, low=1, what="退货行"),
+                "qty": whole_number(qty, low=1, what="入库数量"),
+            }
+            for line_id, qty in typed
+        ]
         if not parsed:
             raise ValidationFailed("请填写入库数量")
         found = returns.receive(g.staff, return_id, parsed)

@@ -29,6 +29,7 @@ from app.db import utcnow
 from app.mall.models import Announcement
 from app.notify import delivery
 from app.schemas import EVENT_LABELS
+from app.validation import whole_number
 
 PER_PAGE = 50
 
@@ -110,7 +111,7 @@ def _rule_form(form) -> dict:
             condition[key] = form[key].strip()
     branch_ids = [b for b in form.getlist("branch_ids") if b]
     if branch_ids:
-        condition["branch_ids"] = [int(b) for b in branch_ids if b.isdigit()]
+        condition["branch_ids"] = [whole_number(b, low=1, what="分支机构") for b in branch_ids]
     if form.get("credit_exceeded"):
         condition["credit_exceeded"] = True
     steps = [{"role": r} for r in form.getlist("step_role") if r]
