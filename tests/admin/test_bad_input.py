@@ -1,10 +1,11 @@
-"""The admin API refuses control characters and line breaks in single-line fields."""
+"""Bad input to the admin API is a 422 in words, never a 500: control characters and line breaks
+in single-line fields, names longer than their column, expiry times with impossible offsets."""
 
 from __future__ import annotations
 
 import pytest
 
-ADMIN = "/api/admin/v1"
+from devkit.testing.clients import ADMIN
 
 
 @pytest.mark.parametrize("text", ["华北\n分公司", "华北\t分公司", "华北\x0b分公司"])

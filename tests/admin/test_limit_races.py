@@ -18,10 +18,7 @@ from app.mall.models import Invitation, WechatUser
 from app.mall.returns import MAX_PHOTOS
 from app.notify import reach
 from devkit.factories import make_staff
-
-ADMIN = "/api/admin/v1"
-MP = "/api/mp/v1"
-PASSWORD = "correct-horse-1"  # devkit.factories.make_staff's default
+from devkit.testing.clients import ADMIN, MP, PASSWORD, png_bytes
 
 
 def race(n: int, call) -> list[int]:
@@ -135,7 +132,7 @@ def test_eight_racing_photo_uploads_store_at_most_the_limit(gunicorn, co):
     asked = request_return(co.east_customer.id, order.id, [(line.id, 1)], "破损", "test")
     user = WechatUser.create(openid="photo-racer", role="dealer", customer=co.east_customer.id)
     headers = {"Authorization": f"Bearer {tokens.issue('mp', user.id, role='dealer')}"}
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = png_bytes()
 
     def upload(i):
         return requests.post(

@@ -12,13 +12,7 @@ from app.core.models import Staff
 from app.mall import accounts
 from app.mall.models import WechatUser
 from devkit.factories import make_staff
-
-ADMIN = "/api/admin/v1"
-MP = "/api/mp/v1"
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
+from devkit.testing.clients import ADMIN, MP, bearer, bind
 
 
 def make_key(client, co, maker: str = "admin", **body) -> dict:
@@ -82,12 +76,8 @@ def test_an_api_key_for_a_branch_its_maker_no_longer_covers_is_refused(client, c
 
 def mp_bind(client, code: str, **invitation) -> tuple[dict, int]:
     """Log in as WeChat user `code` and bind it with a fresh invitation; (token headers, user id)."""
-    r = client.post(f"{MP}/auth/login", json={"code": code})
-    token = r.get_json()["token"]
-    invite = accounts.create_invitation(**invitation)
-    r = client.post(f"{MP}/auth/bind", json={"invite_code": invite.code}, headers=bearer(token))
-    assert r.status_code == 200, r.get_json()
-    return bearer(r.get_json()["token"]), WechatUser.get(WechatUser.role.is_null(False)).id
+    headers = bind(client, code, accounts.create_invitation(**invitation))
+    return headers, WechatUser.get(WechatUser.openid.endswith(code)).id
 
 
 @pytest.mark.parametrize("change", ["disable_and_enable", "password"])

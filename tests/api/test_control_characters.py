@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.models import Order
-
-MP = "/api/mp/v1"
+from devkit.testing.clients import MP
 
 
 @pytest.mark.parametrize("text", ["备注\x0b", "\x01", "a\x1fb", "删除\x7f", "C1\x85", "\x9b31m"])

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from app.mall import accounts
 from app.mall.models import WechatUser
-
-MP = "/api/mp/v1"
+from devkit.testing.clients import MP, bind
 
 
 def mp_bind(client, code: str, **invitation) -> tuple[dict, int]:
-    token = client.post(f"{MP}/auth/login", json={"code": code}).get_json()["token"]
-    invite = accounts.create_invitation(**invitation)
-    r = client.post(
-        f"{MP}/auth/bind",
-        json={"invite_code": invite.code},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert r.status_code == 200, r.get_json()
-    user = WechatUser.get(WechatUser.openid.contains(code))
-    return {"Authorization": f"Bearer {r.get_json()['token']}"}, user.id
+    headers = bind(client, code, accounts.create_invitation(**invitation))
+    return headers, WechatUser.get(WechatUser.openid.endswith(code)).id
 
 
 def test_an_admin_unbinds_a_dealers_wechat_user_on_the_customer_page(client, co, signed_in):

@@ -15,8 +15,7 @@ import requests
 from app.auth import tokens
 from app.mall.models import WechatUser
 from devkit.servers import Gunicorn, RedisServer
-
-MP = "/api/mp/v1"
+from devkit.testing.clients import MP
 
 
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
