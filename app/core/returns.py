@@ -268,17 +268,6 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
                     requested=qty,
                 )
             value += line_amount(mine[line_id].price, qty)
-        # Back on hand at the cost the goods left with: their order line's shipped cost per unit.
-        shipped = shipped_cost([mine[lid].order_line_id for lid in wanted])
-        stock.take_back(
-            order.warehouse_id,
-            [
-                (mine[lid].product_id, qty, costing.part_of(*shipped[mine[lid].order_line_id], qty))
-                for lid, qty in sorted(wanted.items())
-            ],
-            request.number,
-            actor,
-        )
         value = money(value)
         receivables.record_receipt(
             request.customer_id,
@@ -288,6 +277,18 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
             recorded_by=actor,
             entry_kind="return",
             note=f"退货 {request.number}（订单 {order.number}）",
+        )
+        # Back on hand at the cost the goods left with: their order line's shipped cost per
+        # unit. Stock rows last, after the customer's row, as approvals and shipments take them.
+        shipped = shipped_cost([mine[lid].order_line_id for lid in wanted])
+        stock.take_back(
+            order.warehouse_id,
+            [
+                (mine[lid].product_id, qty, costing.part_of(*shipped[mine[lid].order_line_id], qty))
+                for lid, qty in sorted(wanted.items())
+            ],
+            request.number,
+            actor,
         )
         done = all(ln.received_qty + wanted.get(ln.id, 0) >= ln.qty for ln in mine.values())
         to = "received" if done else "partially_received"

@@ -36,6 +36,7 @@ from devkit.factories import (
     place,
     put_stock,
 )
+from devkit.testing.inventory import assert_ledger_explains_every_row
 
 WORKERS = 32
 D = Decimal
@@ -83,6 +84,7 @@ def assert_stock_invariants():
             .scalar()
         )
         assert int(open_reserved or 0) == row.reserved
+    assert_ledger_explains_every_row()  # invariant 9: on hand and value are their movements'
 
 
 def assert_credit_invariants(customer_id):
