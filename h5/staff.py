@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.auth.permissions import ROLE_LABELS
+from app.backoffice import alerts
 from app.backoffice import orders as staff_orders
 from app.core.rules import STATUS_LABELS
 from app.errors import AppError
@@ -38,7 +39,12 @@ def staff_home():
     staff = _staff()
     entries, total = staff_orders.review_queue(staff, 1, 50, mine=True)
     return render_template(
-        "h5/staff_home.html", staff=staff, entries=entries, total=total, roles=ROLE_LABELS
+        "h5/staff_home.html",
+        staff=staff,
+        entries=entries,
+        total=total,
+        roles=ROLE_LABELS,
+        alerts=alerts.alerts_for(staff),
     )
 
 

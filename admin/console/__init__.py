@@ -18,6 +18,7 @@ from admin.console import (  # noqa: F401
     finance,
     imports,
     integrations,
+    inventory,
     orders,
     pages,
     reports,

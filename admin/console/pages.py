@@ -6,7 +6,7 @@ from flask import g, redirect, render_template, url_for
 
 from admin.console.blueprint import bp
 from admin.console.session import console_login
-from app.backoffice import queries
+from app.backoffice import alerts, queries
 
 
 @bp.get("/")
@@ -17,4 +17,8 @@ def index():
 @bp.get("/dashboard")
 @console_login("orders.view")
 def dashboard():
-    return render_template("console/dashboard.html", data=queries.dashboard(g.staff))
+    return render_template(
+        "console/dashboard.html",
+        data=queries.dashboard(g.staff),
+        alerts=alerts.alerts_for(g.staff),
+    )

@@ -32,6 +32,7 @@ TABLES = {
     "customer": "客户",
     "product": "商品",
     "category": "分类",
+    "brand": "品牌",
     "day": "日期",
 }
 
@@ -81,6 +82,7 @@ def sales_reports():
         "day": report("day"),
         "customer": report("customer"),
         "product": report("product"),
+        "brand": report("brand"),
     }
     targets = reports.targets_report(staff, end.strftime("%Y-%m"))
     chart_data = {
@@ -127,21 +129,11 @@ def sales_reports_export():
         g.staff, start, end, args["table"], args.get("branch_id"), args.get("rep_id")
     )
     headers = [TABLES[args["table"]], "订单数", "订货金额", "发货金额", "退货金额", "收款"]
-    rows = [
-        (
-            r["name"],
-            r["orders"],
-            r["amount"],
-            r["shipped_amount"],
-            r["returned_amount"],
-            r["receipts"],
-        )
-        for r in found["items"]
-    ]
-    t = found["totals"]
-    rows.append(
-        ("合计", t["orders"], t["amount"], t["shipped_amount"], t["returned_amount"], t["receipts"])
-    )
+    headers += ["成本", "毛利", "毛利率(%)"]
+    fields = ("orders", "amount", "shipped_amount", "returned_amount", "receipts", "cost")
+    fields += ("gross_profit", "gross_margin")
+    rows = [(r["name"], *(r[f] for f in fields)) for r in found["items"]]
+    rows.append(("合计", *(found["totals"][f] for f in fields)))
     name = f"销售报表-{TABLES[args['table']]}-{start}-{end}.xlsx"
     return excel.xlsx_response(name, [(TABLES[args["table"]], headers, rows)])
 

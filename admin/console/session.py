@@ -32,6 +32,7 @@ MENU = (
     ("console.orders", "订单", "orders.view"),
     ("console.returns_list", "退货", "orders.view"),
     ("console.customers", "客户", "customers.view"),
+    ("console.customer_fees", "客户费用", "customers.view"),
     ("console.products", "商品与价格", "catalog.view"),
     ("console.stock", "库存", "stock.view"),
     ("console.shop_orders", "打单发货", "shops.view"),

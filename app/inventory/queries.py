@@ -7,10 +7,11 @@ from peewee import fn
 
 from app.approval import services as approvals
 from app.approval.rules import Document, next_role
-from app.auth.scopes import require, warehouses_in_scope
-from app.core.models import Product, Staff, StockMovement, Warehouse
+from app.auth.scopes import require, scoped, warehouses_in_scope
+from app.core.models import Customer, Product, Staff, Stock, StockMovement, Warehouse
 from app.core.stock import ON_HAND_KINDS
 from app.inventory.models import (
+    CustomerFee,
     StockCount,
     StockCountLine,
     StockReceipt,
@@ -20,6 +21,7 @@ from app.inventory.models import (
     TransferEvent,
     TransferLine,
 )
+from app.money import money_from_fen
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
 
@@ -172,3 +174,43 @@ def transfer_details(transfers) -> list:
 
 def count_details(counts) -> list:
     return _attach(list(counts), StockCountLine, StockCountLine.count)
+
+
+def count_sheet(staff: Staff, warehouse_id: int | None) -> dict[str, dict]:
+    """What a count's scan box needs of every active product, by SKU: id, name, unit and the
+    book quantity in the warehouse (0 where it has never been stocked)."""
+    require(staff, "stock.view")
+    book = {}
+    if warehouse_id:
+        book = dict(
+            Stock.select(Stock.product, Stock.on_hand)
+            .where(
+                (Stock.warehouse == warehouse_id) & (Stock.warehouse << warehouses_in_scope(staff))
+            )
+            .tuples()
+        )
+    return {
+        p.sku: {"id": p.id, "name": p.name, "unit": p.unit, "book": book.get(p.id, 0)}
+        for p in Product.select().where(Product.active).order_by(Product.sku)
+    }
+
+
+def fees_query(staff: Staff, filters: dict):
+    """Customer fees of customers in the caller's scope, newest first."""
+    require(staff, "customers.view")
+    query = scoped(CustomerFee.select(CustomerFee, Customer).join(Customer), staff)
+    if filters.get("customer_id"):
+        query = query.where(CustomerFee.customer == filters["customer_id"])
+    if filters.get("kind"):
+        query = query.where(CustomerFee.kind == filters["kind"])
+    if filters.get("date_from"):
+        query = query.where(CustomerFee.date >= filters["date_from"])
+    if filters.get("date_to"):
+        query = query.where(CustomerFee.date <= filters["date_to"])
+    return query.order_by(CustomerFee.date.desc(), CustomerFee.id.desc())
+
+
+def fees_total(query):
+    """The sum of a fees query's amounts."""
+    total = query.select(fn.SUM(CustomerFee.amount)).order_by().scalar()
+    return money_from_fen(total)

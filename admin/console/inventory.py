@@ -1,0 +1,437 @@
+"""库存成本 pages: stock receipts (入库), transfers (调拨: send, receive, sign), counts (盘点, with
+a scan-friendly entry), the stock ledger (库存流水) and customer fees (客户费用). Each form goes
+through the admin API's schemas and the same inventory services."""
+
+from __future__ import annotations
+
+import json
+
+from flask import g, render_template, request, url_for
+from marshmallow import fields, validate
+
+from admin import excel
+from admin.console.blueprint import bp
+from admin.console.forms import load_form, paging, perform
+from admin.console.reports import PRESETS, ReportQuery, period
+from admin.console.session import console_login, may
+from admin.inventory_schemas import (
+    CountQueryIn,
+    DocumentQueryIn,
+    FeeIn,
+    LocationIn,
+    MovementQueryIn,
+    RejectDocumentIn,
+    SignIn,
+    StockCountIn,
+    StockReceiptIn,
+    TransferIn,
+    TransferReceiveIn,
+)
+from app.approval.rules import Document, allowed_actions
+from app.approval.services import steps_of
+from app.auth.permissions import ROLE_LABELS
+from app.auth.scopes import warehouses_in_scope
+from app.backoffice import reports
+from app.backoffice.queries import customers_query
+from app.core.models import Branch, Product, Staff, Warehouse
+from app.core.stock import KIND_LABELS, ON_HAND_KINDS
+from app.errors import ValidationFailed
+from app.http import pdf_response
+from app.inventory import printing, queries, services
+from app.inventory.rules import ACTION_LABELS, FEE_KINDS, RECEIPT_LABELS, TRANSFER_LABELS
+from app.timeutil import local_today
+from app.validation import PageIn, business_date, id_field
+
+PER_PAGE = 30
+BLANK_LINES = 8  # empty line rows a new receipt or transfer form offers
+
+
+def _warehouses(scope_only: bool = True):
+    query = Warehouse.select().order_by(Warehouse.code)
+    if scope_only:
+        query = query.where(Warehouse.id << warehouses_in_scope(g.staff))
+    return [(w.id, f"{w.code} {w.name}") for w in query]
+
+
+def _products():
+    return [(p.id, f"{p.sku} {p.name}") for p in Product.select().order_by(Product.sku)]
+
+
+def _lines(*names: str) -> list[dict]:
+    """Line rows of a form (parallel inputs named `names`), the blank ones left out."""
+    columns = [request.form.getlist(name) for name in names]
+    rows = []
+    for values in zip(*columns, strict=False):
+        if any(v.strip() for v in values):
+            rows.append({n: v.strip() for n, v in zip(names, values, strict=True) if v.strip()})
+    return rows
+
+
+def _form(*line_names: str) -> dict:
+    data = {k: v for k, v in request.form.items() if k not in line_names}
+    data["lines"] = _lines(*line_names)
+    return data
+
+
+def _signing(document: str, row) -> dict:
+    """What the page shows of a stock document's signatures and what the caller may do."""
+    steps = steps_of(document, row.id)
+    signers = [s.signed_by_id for s in steps if s.signed_by_id]
+    names = {s.id: s.name or s.username for s in Staff.select().where(Staff.id << signers)}
+    actions = allowed_actions(Document(document, row.status, steps), g.staff)
+    return {"steps": steps, "signers": names, "actions": actions, "roles": ROLE_LABELS}
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+
+@bp.get("/stock/receipts")
+@console_login("stock.view")
+def stock_receipts():
+    args = load_form(DocumentQueryIn, request.args)
+    query = queries.receipts_query(g.staff, args)
+    total = query.count()
+    return render_template(
+        "console/stock_receipts.html",
+        items=queries.receipt_details(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        status=args.get("status", ""),
+        statuses=RECEIPT_LABELS,
+        warehouse_options=_warehouses(),
+        warehouse_names=queries.warehouse_names(),
+        product_options=_products(),
+        blank_lines=range(BLANK_LINES),
+    )
+
+
+@bp.post("/stock/receipts")
+@console_login("stock.manage")
+def create_stock_receipt():
+    def action():
+        data = load_form(StockReceiptIn, _form("product_id", "qty", "unit_cost"))
+        return services.create_receipt(g.staff, data)
+
+    return perform(
+        action,
+        "入库单已保存",
+        url_for("console.stock_receipts"),
+        then=lambda r: url_for("console.stock_receipt", receipt_id=r.id),
+    )
+
+
+@bp.get("/stock/receipts/<int:receipt_id>")
+@console_login("stock.view")
+def stock_receipt(receipt_id: int):
+    receipt = queries.receipt_details([services.receipt_in_scope(g.staff, receipt_id)])[0]
+    return render_template(
+        "console/stock_receipt.html",
+        receipt=receipt,
+        statuses=RECEIPT_LABELS,
+        action_labels=ACTION_LABELS,
+        warehouse_names=queries.warehouse_names(),
+        **_signing("stock_receipt", receipt),
+    )
+
+
+@bp.post("/stock/receipts/<int:receipt_id>/approve")
+@console_login("stock.view")
+def approve_stock_receipt(receipt_id: int):
+    def action():
+        data = load_form(SignIn, request.form)
+        receipt = services.approve_receipt(g.staff, receipt_id, data["comment"])
+        return "已入库" if receipt.status == "received" else "已签字，等待下一步审批"
+
+    return perform(action, "已签字", url_for("console.stock_receipt", receipt_id=receipt_id))
+
+
+@bp.post("/stock/receipts/<int:receipt_id>/reject")
+@console_login("stock.view")
+def reject_stock_receipt(receipt_id: int):
+    def action():
+        data = load_form(RejectDocumentIn, request.form)
+        services.reject_receipt(g.staff, receipt_id, data["reason"])
+
+    return perform(action, "入库单已驳回", url_for("console.stock_receipt", receipt_id=receipt_id))
+
+
+# --- transfers --------------------------------------------------------------------------------
+
+
+@bp.get("/stock/transfers")
+@console_login("stock.view")
+def stock_transfers():
+    args = load_form(DocumentQueryIn, request.args)
+    query = queries.transfers_query(g.staff, args)
+    total = query.count()
+    return render_template(
+        "console/stock_transfers.html",
+        items=queries.transfer_details(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        status=args.get("status", ""),
+        warehouse_id=args.get("warehouse_id", ""),
+        statuses=TRANSFER_LABELS,
+        warehouse_options=_warehouses(),
+        all_warehouse_options=_warehouses(scope_only=False),
+        warehouse_names=queries.warehouse_names(),
+        product_options=_products(),
+        blank_lines=range(BLANK_LINES),
+    )
+
+
+@bp.post("/stock/transfers")
+@console_login("stock.manage")
+def create_stock_transfer():
+    def action():
+        data = load_form(TransferIn, _form("product_id", "qty"))
+        return services.create_transfer(g.staff, data)
+
+    return perform(
+        action,
+        "调拨单已保存",
+        url_for("console.stock_transfers"),
+        then=lambda t: url_for("console.stock_transfer", transfer_id=t.id),
+    )
+
+
+@bp.get("/stock/transfers/<int:transfer_id>")
+@console_login("stock.view")
+def stock_transfer(transfer_id: int):
+    transfer = queries.transfer_details([services.transfer_in_scope(g.staff, transfer_id)])[0]
+    receiving = transfer.to_warehouse_id in {w for w, _ in _warehouses()}
+    return render_template(
+        "console/stock_transfer.html",
+        transfer=transfer,
+        statuses=TRANSFER_LABELS,
+        action_labels=ACTION_LABELS,
+        warehouse_names=queries.warehouse_names(),
+        receiving=receiving and may("stock.manage"),
+        **_signing("transfer", transfer),
+    )
+
+
+@bp.post("/stock/transfers/<int:transfer_id>/receive")
+@console_login("stock.manage")
+def receive_stock_transfer(transfer_id: int):
+    def action():
+        data = load_form(TransferReceiveIn, _form("product_id", "qty"))
+        transfer = services.receive_transfer(g.staff, transfer_id, data["lines"])
+        return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
+
+    return perform(action, "已到货", url_for("console.stock_transfer", transfer_id=transfer_id))
+
+
+@bp.post("/stock/transfers/<int:transfer_id>/approve")
+@console_login("stock.view")
+def approve_stock_transfer(transfer_id: int):
+    def action():
+        data = load_form(SignIn, request.form)
+        transfer = services.approve_transfer(g.staff, transfer_id, data["comment"])
+        return "已发出，在途" if transfer.status == "in_transit" else "已签字，等待下一步审批"
+
+    return perform(action, "已签字", url_for("console.stock_transfer", transfer_id=transfer_id))
+
+
+@bp.post("/stock/transfers/<int:transfer_id>/reject")
+@console_login("stock.view")
+def reject_stock_transfer(transfer_id: int):
+    def action():
+        data = load_form(RejectDocumentIn, request.form)
+        services.reject_transfer(g.staff, transfer_id, data["reason"])
+
+    return perform(
+        action, "调拨单已驳回", url_for("console.stock_transfer", transfer_id=transfer_id)
+    )
+
+
+# --- counts -----------------------------------------------------------------------------------
+
+
+@bp.get("/stock/counts")
+@console_login("stock.view")
+def stock_counts():
+    args = load_form(CountQueryIn, request.args)
+    query = queries.counts_query(g.staff, args)
+    total = query.count()
+    warehouses = _warehouses()
+    chosen = args.get("warehouse_id") or (warehouses[0][0] if warehouses else None)
+    return render_template(
+        "console/stock_counts.html",
+        items=queries.count_details(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        warehouse_options=warehouses,
+        warehouse_id=chosen or "",
+        warehouse_names=queries.warehouse_names(),
+        # The scan box looks SKUs up in the page: sku → id, name, unit and the book quantity.
+        catalogue_json=json.dumps(queries.count_sheet(g.staff, chosen), ensure_ascii=False),
+    )
+
+
+@bp.post("/stock/counts")
+@console_login("stock.manage")
+def create_stock_count():
+    def action():
+        data = load_form(StockCountIn, _form("product_id", "counted_qty"))
+        return services.create_count(g.staff, data)
+
+    return perform(
+        action,
+        "盘点已过账",
+        url_for("console.stock_counts", warehouse_id=request.form.get("warehouse_id") or None),
+        then=lambda c: url_for("console.stock_count", count_id=c.id),
+    )
+
+
+@bp.get("/stock/counts/<int:count_id>")
+@console_login("stock.view")
+def stock_count(count_id: int):
+    count = queries.count_details([services.count_in_scope(g.staff, count_id)])[0]
+    return render_template(
+        "console/stock_count.html", count=count, warehouse_names=queries.warehouse_names()
+    )
+
+
+# --- the ledger and locations -----------------------------------------------------------------
+
+
+@bp.get("/stock/movements")
+@console_login("stock.view")
+def stock_movements():
+    args = load_form(MovementQueryIn, request.args)
+    query = queries.movements_query(g.staff, args)
+    total = query.count()
+    filters = {
+        k: request.args[k]
+        for k in ("warehouse_id", "product_id", "kind", "from", "to")
+        if request.args.get(k)
+    }
+    return render_template(
+        "console/stock_movements.html",
+        items=list(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        filters=filters,
+        kinds=[(k, KIND_LABELS[k]) for k in ON_HAND_KINDS],
+        kind_labels=KIND_LABELS,
+        warehouse_options=_warehouses(),
+        product_options=_products(),
+    )
+
+
+@bp.post("/stock/location")
+@console_login("stock.manage")
+def set_stock_location():
+    def action():
+        data = load_form(LocationIn, request.form)
+        services.set_location(g.staff, data["warehouse_id"], data["product_id"], data["location"])
+
+    return perform(action, "库位已保存", url_for("console.stock", **request.args))
+
+
+# --- customer fees ----------------------------------------------------------------------------
+
+
+class FeeFilter(PageIn):
+    customer_id = id_field(strict=False)
+    kind = fields.String(validate=validate.OneOf(list(FEE_KINDS)))
+    date_from = business_date()
+    date_to = business_date()
+
+
+@bp.get("/fees")
+@console_login("customers.view")
+def customer_fees():
+    args = load_form(FeeFilter, request.args)
+    query = queries.fees_query(g.staff, args)
+    total = query.count()
+    customers = customers_query(g.staff)
+    return render_template(
+        "console/fees.html",
+        items=list(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        args=args,
+        fee_total=queries.fees_total(query),
+        kinds=FEE_KINDS,
+        customer_options=[(c.id, f"{c.code} {c.name}") for c in customers],
+    )
+
+
+@bp.post("/fees")
+@console_login("fees.manage")
+def record_customer_fee():
+    form = request.form.to_dict()
+    customer_id = form.pop("customer_id", "")
+
+    def action():
+        if not customer_id.isdigit():
+            raise ValidationFailed("请选择客户", customer_id=["请选择客户"])
+        services.record_fee(g.staff, int(customer_id), load_form(FeeIn, form))
+        return f"已记录{FEE_KINDS.get(form.get('kind'), '费用')} {form.get('amount')} 元"
+
+    return perform(action, "费用已记录", url_for("console.customer_fees"))
+
+
+# --- profit (利润核算) --------------------------------------------------------------------------
+
+PROFIT_GROUPS = {"branch": "分支机构", "rep": "业务员", "customer": "客户", "brand": "品牌"}
+
+
+class ProfitQuery(ReportQuery):
+    class Meta:
+        exclude = ("rep_id", "table")
+
+    group_by = fields.String(load_default="branch", validate=validate.OneOf(list(PROFIT_GROUPS)))
+
+
+def _profit():
+    args = load_form(ProfitQuery, request.args)
+    start, end = period(args["preset"], local_today(), args.get("date_from"), args.get("date_to"))
+    found = reports.profit_report(g.staff, start, end, args["group_by"], args.get("branch_id"))
+    return args, start, end, found
+
+
+@bp.get("/reports/profit")
+@console_login("reports.ar")
+def profit_report():
+    args, start, end, found = _profit()
+    figures = ("net_sales", "cost", "fees", "profit", "gross_margin")
+    chart = [
+        [r["name"], *(None if r[f] is None else str(r[f]) for f in figures)]
+        for r in found["items"][:20]
+    ]
+    return render_template(
+        "console/profit.html",
+        args=args,
+        start=start,
+        end=end,
+        report=found,
+        groups=PROFIT_GROUPS,
+        presets=PRESETS,
+        branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],
+        chart_json=json.dumps({"rows": chart}, ensure_ascii=False),
+    )
+
+
+@bp.get("/reports/profit.xlsx")
+@console_login("reports.ar")
+def profit_report_export():
+    args, start, end, found = _profit()
+    label = PROFIT_GROUPS[args["group_by"]]
+    headers = [label, "净销售额", "成本", "毛利", "毛利率(%)", "客户费用", "利润"]
+    fields_ = ("net_sales", "cost", "gross_profit", "gross_margin", "fees", "profit")
+    rows = [(r["name"], *(r[f] for f in fields_)) for r in found["items"]]
+    rows.append(("合计", *(found["totals"][f] for f in fields_)))
+    return excel.xlsx_response(f"利润核算-{label}-{start}-{end}.xlsx", [(label, headers, rows)])
+
+
+# --- printed papers ---------------------------------------------------------------------------
+
+
+@bp.get("/orders/<int:order_id>/picking-list.pdf")
+@console_login("orders.view")
+def picking_list_pdf(order_id: int):
+    return pdf_response(*printing.picking_list(g.staff, order_id))
+
+
+@bp.get("/shipments/<int:shipment_id>/delivery-note.pdf")
+@console_login("orders.view")
+def delivery_note_pdf(shipment_id: int):
+    return pdf_response(*printing.delivery_note(g.staff, shipment_id))

@@ -1,0 +1,158 @@
+"""库存成本 in a real browser (Debian's Chromium at 1366 px, the staff phone at 375 px in WeChat's
+user agent), against the app under gunicorn: receive goods at cost, send a transfer and receive
+it at the other end, count by scanning SKUs, read the ledger, record a fee, see margins and profit
+with charts, alerts on the home page; on the phone, check picked SKUs. Screenshots go to
+test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from app.core import orders
+from app.core.models import Product, Stock
+from app.inventory.models import CustomerFee, StockCount, Transfer
+from app.mall import accounts
+
+pytestmark = pytest.mark.slow
+
+
+def stock_of(warehouse, product) -> Stock:
+    return Stock.get((Stock.warehouse == warehouse.id) & (Stock.product == product.id))
+
+
+def test_the_warehouse_receives_transfers_and_counts_in_the_console(desk, gunicorn, co):
+    wh = desk(co.staff["wh"].username)
+    page = wh.page
+    wh.go("/admin/stock/receipts")
+    page.select_option("select[name=warehouse_id]", str(co.sh.id))
+    page.fill("input[name=supplier]", "福建茶厂")
+    page.fill("input[name=reference]", "DN-20261201")
+    page.select_option("select[aria-label='第 1 行商品']", str(co.oil.id))
+    page.fill("input[aria-label='第 1 行数量']", "10")
+    page.fill("input[aria-label='第 1 行单价']", "150.5")
+    wh.shot("inventory/receipt-form")
+    wh.button("入库").click()
+    page.wait_for_selector("#receipt-lines")
+    assert "已入库" in page.inner_text("h2")
+    assert "¥1,505.00" in page.inner_text("#receipt-lines")
+    wh.shot("inventory/receipt")
+    assert stock_of(co.sh, co.oil).on_hand == 20
+
+    wh.go("/admin/stock/transfers")
+    page.select_option("select[name=from_warehouse_id]", str(co.sh.id))
+    page.select_option("select[name=to_warehouse_id]", str(co.gz.id))
+    page.select_option("select[aria-label='第 1 行商品']", str(co.oil.id))
+    page.fill("input[aria-label='第 1 行数量']", "6")
+    wh.button("发出调拨").click()
+    page.wait_for_selector("#transfer-lines")
+    assert "在途" in page.inner_text("h2")
+    assert stock_of(co.gz, co.oil).in_transit == 6
+    page.fill("input[aria-label='花生油 本次到货']", "4")
+    wh.shot("inventory/transfer-in-transit")
+    wh.button("确认到货").click()
+    page.wait_for_selector(".flash-success")
+    assert "已部分到货" in wh.flash()
+    assert (stock_of(co.gz, co.oil).on_hand, stock_of(co.gz, co.oil).in_transit) == (14, 2)
+    wh.shot("inventory/transfer-partly-received")
+
+    # A count by scanner: each scan is the SKU typed and Enter; a wrong code is refused in words.
+    wh.go(f"/admin/stock/counts?warehouse_id={co.sh.id}")
+    scan = page.locator("#scan")
+    for _ in range(3):
+        scan.fill(co.oil.sku)
+        scan.press("Enter")
+    scan.fill("6900000000000")
+    scan.press("Enter")
+    assert "不是本系统的商品编码" in page.inner_text("#scan-message")
+    scan.fill(co.tea.sku)
+    scan.press("Enter")
+    page.fill(f"input[aria-label='{co.tea.name} 实盘数量']", "998")
+    assert page.locator("#count-lines tbody tr").count() == 2
+    assert "-11" in page.inner_text("#count-lines")  # oil: book 14, counted 3
+    page.fill("input[name=note]", "月末盘点")
+    wh.shot("inventory/count-entry")
+    wh.button("过账").click()
+    page.wait_for_selector("#count-result")
+    wh.shot("inventory/count-posted")
+    count = StockCount.get()
+    assert {ln.product_id: ln.counted_qty for ln in count.lines} == {co.oil.id: 3, co.tea.id: 998}
+    assert stock_of(co.sh, co.oil).on_hand == 3
+
+    wh.go(f"/admin/stock/movements?product_id={co.oil.id}")
+    ledger = page.inner_text("#movements")
+    for words in ("采购入库", "调拨出库", "盘点", "150.5000"):
+        assert words in ledger
+    wh.shot("inventory/movements")
+    wh.go("/admin/stock")
+    assert "在途（调入）" in page.inner_text("table")
+    wh.shot("inventory/stock-at-cost")
+    assert wh.errors == []
+    assert Transfer.get().status == "partially_received"
+
+
+def test_margins_profit_fees_and_alerts_in_the_console(desk, gunicorn, co):
+    Product.update(brand="茗香", safety_stock=2000).where(Product.id == co.tea.id).execute()
+    order = co.order(co.east_customer, (co.tea, 10))
+    orders.approve_order(order.id, "staff:1")
+    orders.ship_order(order.id, [(order.lines[0].id, 10)], "顺丰", "SF1", "wh")
+
+    fin = desk(co.staff["fin"].username)
+    page = fin.page
+    fin.go("/admin/fees")
+    page.select_option("#fee-form select[name=customer_id]", str(co.east_customer.id))
+    page.select_option("#fee-form select[name=kind]", "listing")
+    page.fill("#fee-form input[name=amount]", "120")
+    page.fill("#fee-form input[name=date]", order.created_at.strftime("%Y-%m-%d"))
+    page.fill("#fee-form input[name=brand]", "茗香")
+    fin.button("记录").click()
+    page.wait_for_selector(".flash-success")
+    assert "已记录进场费 120" in fin.flash()
+    assert CustomerFee.get().amount == Decimal("120.00")
+    fin.shot("inventory/fees")
+
+    admin = desk(co.staff["admin"].username)
+    page = admin.page
+    assert "低库存" in page.inner_text("#alerts")
+    admin.shot("inventory/dashboard-alerts")
+    admin.go("/admin/reports")
+    assert "毛利率" in page.inner_text("#report-branch")
+    page.wait_for_timeout(1500)
+    admin.shot("inventory/sales-margins")
+    admin.go("/admin/reports/profit?group_by=brand")
+    page.wait_for_selector("#chart-profit canvas")
+    page.wait_for_timeout(1500)  # the bars grow in; the screenshot shows them grown
+    table = page.inner_text("#profit")
+    assert "茗香" in table and "¥120.00" in table
+    admin.shot("inventory/profit")
+    with page.expect_download() as download:
+        page.click("#profit-export")
+    assert download.value.suggested_filename.startswith("利润核算-品牌")
+    admin.go(f"/admin/orders/{order.id}")
+    assert page.locator("text=送货单").count() == 1
+    assert admin.errors == []
+
+
+def test_the_warehouse_checks_picked_skus_on_the_phone(wechat, gunicorn, co):
+    order = co.order(co.east_customer, (co.oil, 2), (co.tea, 1))
+    orders.approve_order(order.id, "staff:1")
+    invitation = accounts.create_invitation("staff", staff_id=co.staff["wh"].id)
+    phone = wechat("keeper-1")
+    phone.bind(invitation.code, lands_on="/h5/staff/?bound=1")
+    page = phone.page
+    phone.go(f"/h5/staff/orders/{order.id}")
+    page.get_by_role("link", name="扫码拣货").click()
+    page.wait_for_selector("#scan-code")
+    for code in (co.oil.sku, "SKU-NOT-HERE", co.oil.sku):
+        page.fill("#scan-code", code)
+        phone.button("核对").click()
+        page.wait_for_selector(".flash")
+        if code == "SKU-NOT-HERE":
+            assert "不是本系统的商品编码" in phone.flash("error")
+    assert "2 / 2" in page.inner_text("#pick-lines")
+    page.fill("#scan-code", co.oil.sku)
+    phone.button("核对").click()
+    assert "已拣够 2" in phone.flash("error")
+    phone.shot("staff-picking", full_page=False)
+    assert phone.errors == []
