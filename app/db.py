@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from peewee import (
+    SQL,
     BigIntegerField,
     DatabaseProxy,
     InterfaceError,
@@ -21,6 +22,7 @@ from peewee import (
     PostgresqlDatabase,
     SqliteDatabase,
     Value,
+    fn,
 )
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
@@ -78,6 +80,16 @@ def transaction():
     on must wrap that call in `db.atomic()` itself.
     """
     return nullcontext() if db.in_transaction() else db.atomic()
+
+
+BUSINESS_OFFSET_HOURS = 8  # Asia/Shanghai has no daylight saving
+
+
+def local_day(field):
+    """The Asia/Shanghai date of a stored (naive UTC) timestamp, in SQL, on either engine."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        return fn.DATE(field + SQL(f"INTERVAL '{BUSINESS_OFFSET_HOURS} hours'"))
+    return fn.DATE(field, f"+{BUSINESS_OFFSET_HOURS} hours")
 
 
 def is_postgres() -> bool:

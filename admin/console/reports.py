@@ -16,6 +16,7 @@ from admin.console.session import console_login, may
 from admin.schemas import TargetIn
 from app.backoffice import queries, reports
 from app.core.models import Branch
+from app.shops import reports as shop_reports
 from app.timeutil import local_today
 from app.validation import business_date, id_field
 
@@ -85,6 +86,13 @@ def sales_reports():
         "brand": report("brand"),
     }
     targets = reports.targets_report(staff, end.strftime("%Y-%m"))
+    channels = reports.sales_report(staff, start, end, "channel", branch, rep)
+    online = {
+        "channels": channels,
+        "platform_days": shop_reports.by_platform_and_day(staff, start, end),
+        "best": shop_reports.best_sellers(staff, start, end),
+        "slow": shop_reports.slow_movers(staff),
+    }
     chart_data = {
         "branches": [(r["name"], str(r["amount"])) for r in data["branch"]["items"]],
         "reps": [(r["name"], str(r["amount"])) for r in data["rep"]["items"][:15]],
@@ -112,6 +120,7 @@ def sales_reports():
         end=end,
         data=data,
         targets=targets,
+        online=online,
         presets=PRESETS,
         tables=TABLES,
         branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],

@@ -8,8 +8,9 @@ returns received in the period; `receipts` — money received in the period (not
 none per product, category or brand); `cost` — goods shipped less goods returned in the period,
 each at the cost it moved at; `gross_profit` and `gross_margin` (percent of net shipped).
 
-Channels: every order here is the dealer mall's (`mall`); online shops' sales come as
-`shop:<id>` from the shops' own tables once they report them, and by shop likewise.
+Channels: the dealer mall's orders are `mall` (by shop: no shop); each online shop's are
+`shop:<id>`, from the shops' own tables (app/shops/reports.py): orders paid, shipped at their
+totals, cost as their shop_shipment movements left the warehouse.
 
 The profit report (独立核算) nets the same shipped, returned and cost figures with the customer
 fees of the period, by branch, rep, customer or brand.
@@ -22,7 +23,7 @@ import operator
 from decimal import Decimal
 from functools import reduce
 
-from peewee import SQL, PostgresqlDatabase, fn
+from peewee import SQL, fn
 
 from app.auth.scopes import (
     branch_in_scope,
@@ -49,11 +50,12 @@ from app.core.models import (
     Target,
 )
 from app.core.rules import OrderStatus
-from app.db import db, transaction, utcnow
+from app.db import local_day, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
 from app.inventory.models import CustomerFee
 from app.inventory.rules import margin_pct
 from app.money import cost_from_units, money, money_from_fen
+from app.shops import reports as shop_reports
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
 GROUPS = ("branch", "rep", "customer", "product", "category", "brand", "channel", "shop", "day")
@@ -72,13 +74,6 @@ ZERO = Decimal("0.00")
 BUSINESS_OFFSET_HOURS = 8  # Asia/Shanghai has no daylight saving
 
 
-def _local_day(field):
-    """The Asia/Shanghai date of a stored (naive UTC) timestamp, in SQL."""
-    if isinstance(db.obj, PostgresqlDatabase):
-        return fn.DATE(field + SQL(f"INTERVAL '{BUSINESS_OFFSET_HOURS} hours'"))
-    return fn.DATE(field, f"+{BUSINESS_OFFSET_HOURS} hours")
-
-
 def _grouping(group: str, *, customer, product=None, time=None) -> tuple:
     """The group's key and the joins it needs, given the query's customer, product and time
     columns: only branch and rep need the customer row, only category the product row."""
@@ -89,7 +84,7 @@ def _grouping(group: str, *, customer, product=None, time=None) -> tuple:
         key = Product.category if group == "category" else Product.brand
         return key, [(Product, product == Product.id)]
     if group == "day":
-        return _local_day(time), []
+        return local_day(time), []
     return {"customer": customer, "product": product}[group], []
 
 
@@ -298,6 +293,18 @@ def sales_report(
                 **_margin_figures(shipped.get(k, NO_MOVES), returned.get(k, NO_MOVES)),
             }
         )
+    if group_by in ("channel", "shop"):  # the online shops' own figures, a row per shop
+        rows += [
+            {
+                "key": f"shop:{shop.id}",
+                "name": shop.label,
+                "orders": shop.orders,
+                "amount": money_from_fen(shop.amount),
+                "receipts": ZERO,
+                **_margin_figures(shop.shipped, NO_MOVES),
+            }
+            for shop in shop_reports.shop_figures(staff, start, end)
+        ]
     rows.sort(key=lambda r: (r["key"] if group_by == "day" else -r["amount"], str(r["key"])))
     if by_line:  # an order with several products or categories is still one order
         counted = Order.select(fn.COUNT(Order.id)).where(submitted)

@@ -93,4 +93,10 @@ def test_an_operator_works_a_shop_from_authorising_to_shipping(desk, gunicorn, c
     page.click("#split-form button[type=submit]")
     assert "已拆分" in admin.flash()
     admin.shot("shop-order-split")
+
+    admin.go("/admin/reports")
+    assert "茶叶天猫旗舰店（淘宝/天猫）" in page.locator("#channels").inner_text()
+    assert "淘宝/天猫" in page.locator("#platform-days").inner_text()
+    page.locator("#channels").scroll_into_view_if_needed()
+    admin.shot("reports-channels", full_page=False)
     assert admin.errors == []

@@ -1,0 +1,45 @@
+"""Shops in the reports: sales by channel and by shop, by platform and day, best sellers and
+slow movers across the mall and the shops."""
+
+from app.shops import reports as shop_reports
+from app.timeutil import local_today
+from devkit.factories import make_product, put_stock
+from devkit.testing.clients import ADMIN
+
+
+def test_sales_by_channel_has_the_mall_and_each_shop(platform_shop, co, client):
+    shop = platform_shop("pdd", name="拼多多店")
+    shop.sell((co.tea.sku, 2, "20.00"))
+    shop.sync()
+    order = co.order(co.east_customer, (co.tea, 10))
+    client.post(f"{ADMIN}/orders/{order.id}/approve", json={}, headers=co.headers("cs"))
+    today = local_today().isoformat()
+    body = client.get(
+        f"{ADMIN}/reports/sales",
+        query_string={"from": today, "to": today, "group_by": "channel"},
+        headers=co.headers("admin"),
+    ).get_json()
+    rows = {r["key"]: r for r in body["items"]}
+    assert rows["mall"]["orders"] == 1 and rows["mall"]["amount"] == "450.00"
+    assert rows[f"shop:{shop.id}"]["amount"] == "40.00"
+    assert rows[f"shop:{shop.id}"]["name"] == "拼多多店（拼多多）"
+    assert body["totals"]["amount"] == "490.00"
+    by_shop = client.get(
+        f"{ADMIN}/reports/sales", query_string={"from": today, "to": today, "group_by": "shop"}, headers=co.headers("admin")
+    ).get_json()
+    assert [r["key"] for r in by_shop["items"]] == [f"shop:{shop.id}"]
+
+
+def test_platform_days_best_sellers_and_slow_movers(platform_shop, co):
+    idle = make_product("5.00", name="无人问津")
+    put_stock(co.sh, idle, 7)
+    shop = platform_shop("youzan")
+    shop.sell((co.oil.sku, 3))
+    shop.sync()
+    today = local_today()
+    admin = co.staff["admin"]
+    (row,) = shop_reports.by_platform_and_day(admin, today, today)
+    assert (row["platform"], row["orders"], row["day"]) == ("youzan", 1, today.isoformat())
+    assert shop_reports.best_sellers(admin, today, today)[0]["product_id"] == co.oil.id
+    slow = {r["product_id"] for r in shop_reports.slow_movers(admin)}
+    assert idle.id in slow and co.oil.id not in slow
