@@ -25,7 +25,9 @@ def test_sales_by_channel_has_the_mall_and_each_shop(platform_shop, co, client):
     assert rows[f"shop:{shop.id}"]["name"] == "拼多多店（拼多多）"
     assert body["totals"]["amount"] == "490.00"
     by_shop = client.get(
-        f"{ADMIN}/reports/sales", query_string={"from": today, "to": today, "group_by": "shop"}, headers=co.headers("admin")
+        f"{ADMIN}/reports/sales",
+        query_string={"from": today, "to": today, "group_by": "shop"},
+        headers=co.headers("admin"),
     ).get_json()
     assert [r["key"] for r in by_shop["items"]] == [f"shop:{shop.id}"]
 
