@@ -366,6 +366,77 @@ def _seed_everything() -> None:
     accounts.create_invitation(
         "rep", staff_id=staff["rep_east"].id, created_by=staff["admin"].id, ttl=DEMO_INVITE_TTL
     )
+    _seed_shops(rng, warehouses["HD"], products, staff["admin"])
+
+
+DEMO_SHOPS = (
+    ("taobao", "好茶天猫旗舰店", 100, 5),
+    ("pdd", "好茶拼多多店", 60, 10),
+    ("doudian", "好茶抖音小店", 50, 10),
+    ("youzan", "好茶有赞微商城", 30, 0),
+)
+DEMO_BUYERS = (
+    ("张伟", "13812345678", "浙江省", "杭州市", "西湖区"),
+    ("王芳", "13922223333", "江苏省", "南京市", "鼓楼区"),
+    ("李娜", "13700001111", "上海市", "上海市", "浦东新区"),
+    ("刘洋", "13655556666", "广东省", "深圳市", "南山区"),
+)
+
+
+def _seed_shops(rng, warehouse, products, admin) -> None:
+    """A shop on each platform (app keys the sandbox knows: its secret is "secret-" + key),
+    each with orders as if downloaded: waiting to ship, merged (two to one door), short of
+    stock, an unmapped SKU, and one refunded before shipping."""
+    from app.adapters.platforms import Line, PlatformOrder
+    from app.adapters.platforms.types import Receiver
+    from app.db import utcnow
+    from app.shops import download
+    from app.shops import shops as shop_service
+
+    stocked = [p for p in products if stock.availability(warehouse.id, [p.id])[p.id] > 0]
+    for n, (platform, name, share, safety) in enumerate(DEMO_SHOPS, 1):
+        shop = shop_service.create_shop(
+            admin,
+            {
+                "name": name,
+                "platform": platform,
+                "app_key": f"demo-{platform}",
+                "app_secret": f"secret-demo-{platform}",
+                "access_token": f"demo-token-{platform}",
+                "warehouse_id": warehouse.id,
+                "stock_share_pct": share,
+                "safety_stock": safety,
+            },
+        )
+
+        def order(seq, lines, buyer_index, status="paid", platform=platform):
+            who = DEMO_BUYERS[buyer_index % len(DEMO_BUYERS)]
+            paid = utcnow() - dt.timedelta(hours=rng.randrange(1, 48))
+            return PlatformOrder(
+                platform_order_id=f"DEMO-{platform}-{seq}",
+                status=status,
+                buyer=f"buyer-{who[0]}",
+                receiver=Receiver(
+                    who[0][0] + "*", who[1][:3] + "****" + who[1][-4:], *who[2:], "***"
+                ),
+                lines=tuple(Line(sku, qty, price) for sku, qty, price in lines),
+                total=sum((price * qty for _, qty, price in lines), Decimal("0")),
+                paid_at=paid,
+                modified_at=paid,
+            )
+
+        picks = rng.sample(stocked, 3)
+        listed = [
+            order(1, [(picks[0].sku, 2, picks[0].list_price)], n),
+            order(2, [(picks[1].sku, 1, picks[1].list_price)], n + 1),
+            order(3, [(picks[2].sku, 1, picks[2].list_price)], n + 1),  # merged with 2
+            order(4, [(picks[0].sku, 9999, picks[0].list_price)], n + 2),  # short of stock
+            order(5, [(f"{platform.upper()}-GIFT", 1, Decimal("9.90"))], n + 3),  # unmapped
+            order(6, [(picks[1].sku, 1, picks[1].list_price)], n + 3),
+        ]
+        download.store_page(shop, listed, download.Downloaded())
+        refunded = order(6, [(picks[1].sku, 1, picks[1].list_price)], n + 3, status="cancelled")
+        download.store_page(shop, [refunded], download.Downloaded())
 
 
 def _seed_orders(rng, customers, products, staff) -> None:

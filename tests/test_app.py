@@ -5,6 +5,7 @@ from werkzeug.security import check_password_hash
 
 from app import create_app
 from app.core.models import Customer, Order, Product, ProductPrice, Staff, Stock
+from app.shops.models import Shop, ShopOrder
 from config.settings import ProductionConfig, get_config
 
 
@@ -84,6 +85,11 @@ def test_seed_demo_builds_a_believable_company_once(app):
     assert 35 <= Product.select().count() <= 45
     assert ProductPrice.select().count() == Product.select().count() * 10
     assert Customer.select().count() == 10
+    shop_orders = {o.status for o in ShopOrder.select()}
+    assert (
+        Shop.select().count() == 4
+        and {"pending", "merged", "exception", "cancelled"} <= shop_orders
+    )
     assert {c.settlement_method for c in Customer.select()} == {"credit", "prepaid", "cod"}
     roles = {s.role for s in Staff.select()}
     assert roles == {

@@ -96,7 +96,7 @@ def sync(shop_id: int, max_pages: int | None = None) -> Downloaded:
                 listed = platform.orders(start, upper, page)  # no transaction while waiting
                 pages += 1
                 with transaction():
-                    _store_page(shop, listed.orders, result)
+                    store_page(shop, listed.orders, result)
                     more = listed.has_next and bool(listed.orders)
                     Shop.update(
                         sync_cursor=start if more else upper,
@@ -123,7 +123,7 @@ def sync(shop_id: int, max_pages: int | None = None) -> Downloaded:
         Shop.update(sync_lease_until=None).where(Shop.id == shop.id).execute()
 
 
-def _store_page(shop: Shop, listed: list[PlatformOrder], result: Downloaded) -> None:
+def store_page(shop: Shop, listed: list[PlatformOrder], result: Downloaded) -> None:
     for platform_order in listed:
         result.fetched += 1
         row = PlatformOrderRow.get_or_none(
