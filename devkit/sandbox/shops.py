@@ -138,7 +138,14 @@ def controls(store: ShopsStore) -> Blueprint:
         if not body.get("lines"):
             return jsonify({"error": "lines required"}), 400
         repeat = max(1, min(int(body.get("repeat", 1)), 100000))
-        ids = [store.add_order(platform, app_key, body) for _ in range(repeat)]
+        if repeat == 1:
+            ids = [store.add_order(platform, app_key, body)]
+        else:  # as many buyers as orders: none of them go to the same door
+            buyer = body.get("buyer", "")
+            ids = [
+                store.add_order(platform, app_key, {**body, "buyer": f"{buyer}{n}"})
+                for n in range(repeat)
+            ]
         return jsonify({"platform_order_id": ids[0], "platform_order_ids": ids}), 201
 
     @bp.post("/<platform>/<app_key>/orders/<order_id>/cancel")

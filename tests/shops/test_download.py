@@ -125,3 +125,31 @@ def test_a_shop_outside_the_callers_branch_is_not_found(platform_shop, co, clien
     co.add_staff("cs_e2", "customer_service", co.east, username="cs_e2", data_scope="branch")
     response = client.post(f"{ADMIN}/shops/{shop.id}/sync", headers=co.headers("cs_e2"))
     assert response.status_code == 404
+
+
+def test_the_worker_downloads_a_few_pages_per_turn_and_resumes(platform_shop, co, monkeypatch):
+    import datetime as dt
+    import time
+
+    from app.shops import download
+
+    shop = platform_shop("taobao")
+    requests.post(
+        f"{shop.controls}/orders",
+        json={
+            "buyer": "b",
+            "receiver": {"name": "李四", "phone": "13900000000"},
+            "lines": [{"sku": co.tea.sku, "qty": 1, "price": "1"}],
+            "repeat": 150,
+        },
+        timeout=30,
+    ).raise_for_status()
+    time.sleep(1.02 - time.time() % 1)
+    assert shop.id in download.due_shops(dt.timedelta(seconds=60))
+    monkeypatch.setattr(download, "PAGES_PER_TASK", 1)
+    assert download.run_in_worker(shop.id) is False  # one page of 100, the rest queued
+    assert Shop.get_by_id(shop.id).sync_page == 2
+    assert ShopOrder.select().where(ShopOrder.shop == shop.id).count() == 100
+    assert download.run_in_worker(shop.id) is True
+    assert ShopOrder.select().where(ShopOrder.shop == shop.id).count() == 150
+    assert shop.id not in download.due_shops(dt.timedelta(seconds=60))
