@@ -60,6 +60,16 @@ class PlatformShop:
         assert answer.status_code == 201, answer.text
         return answer.json()["platform_order_id"]
 
+    def sell_many(self, count: int, sku: str) -> None:
+        """`count` paid orders of one unit of `sku`, each from a buyer of its own."""
+        body = {
+            "buyer": "b",
+            "receiver": {"name": "李四", "phone": "13900000000"},
+            "lines": [{"sku": sku, "qty": 1, "price": "1"}],
+            "repeat": count,
+        }
+        requests.post(f"{self.controls}/orders", json=body, timeout=60).raise_for_status()
+
     def cancel(self, platform_order_id: str) -> None:
         requests.post(
             f"{self.controls}/orders/{platform_order_id}/cancel", timeout=10

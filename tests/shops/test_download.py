@@ -55,16 +55,7 @@ def test_pdd_download_splits_a_long_range_into_24_hour_windows_and_pages(
     platform_shop, co, sandbox
 ):
     shop = platform_shop("pdd")
-    requests.post(
-        f"{shop.controls}/orders",
-        json={
-            "buyer": "b",
-            "receiver": {"name": "李四", "phone": "13900000000"},
-            "lines": [{"sku": co.tea.sku, "qty": 1, "price": "1"}],
-            "repeat": 230,
-        },
-        timeout=30,
-    ).raise_for_status()
+    shop.sell_many(230, co.tea.sku)
     shop.look_back(hours=71)  # three windows of 24 hours at most; the last has three pages
     calls_before = requests.get(f"{shop.controls}/calls", timeout=5).json()["calls"]
     assert shop.sync().get_json()["fetched"] == 230
@@ -134,16 +125,7 @@ def test_the_worker_downloads_a_few_pages_per_turn_and_resumes(platform_shop, co
     from app.shops import download
 
     shop = platform_shop("taobao")
-    requests.post(
-        f"{shop.controls}/orders",
-        json={
-            "buyer": "b",
-            "receiver": {"name": "李四", "phone": "13900000000"},
-            "lines": [{"sku": co.tea.sku, "qty": 1, "price": "1"}],
-            "repeat": 150,
-        },
-        timeout=30,
-    ).raise_for_status()
+    shop.sell_many(150, co.tea.sku)
     time.sleep(1.02 - time.time() % 1)
     assert shop.id in download.due_shops(dt.timedelta(seconds=60))
     monkeypatch.setattr(download, "PAGES_PER_TASK", 1)
