@@ -93,6 +93,12 @@ class Platform(Protocol):
 # --- helpers the clients share ------------------------------------------------------------------
 
 
+def receiver_from(record: dict, keys: tuple[str, str, str, str, str, str]) -> Receiver:
+    """A receiver from a platform's record, given the platform's names for name, phone,
+    province, city, district and street."""
+    return Receiver(*(str(record.get(key) or "") for key in keys))
+
+
 def gmt8_text(moment: dt.datetime) -> str:
     """Naive UTC → "yyyy-MM-dd HH:mm:ss" in GMT+8, the platforms' timestamp format."""
     return moment.replace(tzinfo=dt.UTC).astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S")

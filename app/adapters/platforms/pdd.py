@@ -23,13 +23,15 @@ from app.adapters.platforms import (
     PlatformError,
     PlatformOrder,
     from_unix,
+    receiver_from,
     unix,
     utcnow,
 )
-from app.adapters.platforms.types import Receiver
 
 # The logistics company ids pdd.logistics.online.send takes (pdd.logistics.companies.get).
 LOGISTICS_IDS = {"SF": 44, "ZTO": 115, "YTO": 85, "YD": 121, "STO": 1, "JD": 120, "EMS": 118}
+# The platform's names for a receiver's name, phone, province, city, district and street.
+RECEIVER = ("receiver_name", "receiver_phone", "province", "city", "town", "address")
 RATE_LIMIT_CODES = {"70031", "70032"}  # calls per minute / per day over the app's quota
 
 
@@ -102,14 +104,7 @@ class PddClient(HttpClient):
             status=_status(order),
             # 拼多多 does not give the buyer's id to sellers: the receiver is who the order is for.
             buyer="",
-            receiver=Receiver(
-                order.get("receiver_name", ""),
-                order.get("receiver_phone", ""),
-                order.get("province", ""),
-                order.get("city", ""),
-                order.get("town", ""),
-                order.get("address", ""),
-            ),
+            receiver=receiver_from(order, RECEIVER),
             lines=lines,
             total=Decimal(str(order.get("pay_amount", "0"))),
             paid_at=from_unix(confirmed) if confirmed else None,

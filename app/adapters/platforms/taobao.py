@@ -26,9 +26,9 @@ from app.adapters.platforms import (
     PlatformOrder,
     from_gmt8_text,
     gmt8_text,
+    receiver_from,
     utcnow,
 )
-from app.adapters.platforms.types import Receiver
 
 STATUSES = {
     "WAIT_BUYER_PAY": "unpaid",
@@ -40,6 +40,15 @@ STATUSES = {
     "TRADE_CLOSED": "cancelled",
     "TRADE_CLOSED_BY_TAOBAO": "cancelled",
 }
+# The platform's names for a receiver's name, phone, province, city, district and street.
+RECEIVER = (
+    "receiver_name",
+    "receiver_mobile",
+    "receiver_state",
+    "receiver_city",
+    "receiver_district",
+    "receiver_address",
+)
 RATE_LIMIT_CODES = {"7"}  # App Call Limited
 FIELDS = (
     "tid,status,buyer_nick,receiver_name,receiver_mobile,receiver_state,receiver_city,"
@@ -122,14 +131,7 @@ class TaobaoClient(HttpClient):
             platform_order_id=str(trade["tid"]),
             status=STATUSES.get(trade["status"], "unpaid"),
             buyer=trade.get("buyer_nick", ""),
-            receiver=Receiver(
-                trade.get("receiver_name", ""),
-                trade.get("receiver_mobile", ""),
-                trade.get("receiver_state", ""),
-                trade.get("receiver_city", ""),
-                trade.get("receiver_district", ""),
-                trade.get("receiver_address", ""),
-            ),
+            receiver=receiver_from(trade, RECEIVER),
             lines=lines,
             total=Decimal(trade.get("payment") or "0"),
             paid_at=from_gmt8_text(trade["pay_time"]) if trade.get("pay_time") else None,

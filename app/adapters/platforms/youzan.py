@@ -21,8 +21,8 @@ from app.adapters.platforms import (
     PlatformOrder,
     from_gmt8_text,
     gmt8_text,
+    receiver_from,
 )
-from app.adapters.platforms.types import Receiver
 
 STATUSES = {
     "WAIT_BUYER_PAY": "unpaid",
@@ -31,6 +31,15 @@ STATUSES = {
     "TRADE_SUCCESS": "shipped",
     "TRADE_CLOSED": "cancelled",
 }
+# The platform's names for a receiver's name, phone, province, city, district and street.
+RECEIVER = (
+    "receiver_name",
+    "receiver_tel",
+    "delivery_province",
+    "delivery_city",
+    "delivery_district",
+    "delivery_address",
+)
 RATE_LIMIT_CODES = {"4204", "429"}
 # 有赞's express ids (youzan.logistics.express.get).
 EXPRESS_IDS = {"SF": 7, "ZTO": 2, "YTO": 3, "YD": 4, "STO": 1, "JD": 138, "EMS": 11}
@@ -92,14 +101,7 @@ class YouzanClient(HttpClient):
             platform_order_id=info["tid"],
             status=STATUSES.get(info.get("status", ""), "unpaid"),
             buyer=(full.get("buyer_info") or {}).get("yz_open_id", ""),
-            receiver=Receiver(
-                address.get("receiver_name", ""),
-                address.get("receiver_tel", ""),
-                address.get("delivery_province", ""),
-                address.get("delivery_city", ""),
-                address.get("delivery_district", ""),
-                address.get("delivery_address", ""),
-            ),
+            receiver=receiver_from(address, RECEIVER),
             lines=lines,
             total=Decimal(str((full.get("pay_info") or {}).get("payment", "0"))),
             paid_at=from_gmt8_text(info["pay_time"]) if info.get("pay_time") else None,
