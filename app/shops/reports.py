@@ -75,7 +75,8 @@ def shop_figures(staff: Staff, start: dt.datetime, end: dt.datetime) -> list[Sho
     amounts = _per_shop(fn.SUM(ShopOrder.total), paid)
     shipped = _per_shop(fn.SUM(ShopOrder.total), shipped_in_period)
     costs = dict(
-        ShopOrder.select(ShopOrder.shop, -fn.SUM(StockMovement.value))
+        # What leaves is signed negative in the ledger.
+        ShopOrder.select(ShopOrder.shop, fn.SUM(StockMovement.value) * -1)
         .join(StockMovement, on=(StockMovement.ref == ShopOrder.number))
         .where(shipped_in_period & (StockMovement.kind == "shop_shipment"))
         .group_by(ShopOrder.shop)

@@ -24,12 +24,14 @@ def test_sales_by_channel_has_the_mall_and_each_shop(platform_shop, co, client):
     assert rows[f"shop:{shop.id}"]["amount"] == "40.00"
     assert rows[f"shop:{shop.id}"]["name"] == "拼多多店（拼多多）"
     assert body["totals"]["amount"] == "490.00"
+    assert body["totals"]["orders"] == 2
     by_shop = client.get(
         f"{ADMIN}/reports/sales",
         query_string={"from": today, "to": today, "group_by": "shop"},
         headers=co.headers("admin"),
     ).get_json()
-    assert [r["key"] for r in by_shop["items"]] == [f"shop:{shop.id}"]
+    # The mall's orders are no shop's; each shop has its own row.
+    assert [r["key"] for r in by_shop["items"]] == [None, f"shop:{shop.id}"]
 
 
 def test_platform_days_best_sellers_and_slow_movers(platform_shop, co):
@@ -45,3 +47,37 @@ def test_platform_days_best_sellers_and_slow_movers(platform_shop, co):
     assert shop_reports.best_sellers(admin, today, today)[0]["product_id"] == co.oil.id
     slow = {r["product_id"] for r in shop_reports.slow_movers(admin)}
     assert idle.id in slow and co.oil.id not in slow
+
+
+def test_a_shops_gross_margin_comes_from_the_cost_its_goods_left_at(platform_shop, co, client):
+    costed = make_product("60.00", name="进价茶")
+    received = client.post(
+        f"{ADMIN}/stock/receipts",
+        json={
+            "warehouse_id": co.sh.id,
+            "reference": "PO-1",
+            "lines": [{"product_id": costed.id, "qty": 10, "unit_cost": "35.50"}],
+        },
+        headers=co.headers("admin"),
+    )
+    assert received.status_code == 201, received.get_json()
+    shop = platform_shop("taobao")
+    shop.sell((costed.sku, 4, "60.00"))
+    shop.sync()
+    (order,) = shop.orders()
+    client.post(
+        f"{ADMIN}/shop-orders/waybills",
+        json={"ids": [order["id"]], "carrier": "SF"},
+        headers=co.headers("wh"),
+    )
+    client.post(f"{ADMIN}/shop-orders/ship", json={"ids": [order["id"]]}, headers=co.headers("wh"))
+    today = local_today().isoformat()
+    body = client.get(
+        f"{ADMIN}/reports/sales",
+        query_string={"from": today, "to": today, "group_by": "channel"},
+        headers=co.headers("admin"),
+    ).get_json()
+    (row,) = [r for r in body["items"] if r["key"] == f"shop:{shop.id}"]
+    assert row["shipped_amount"] == "240.00"
+    assert row["cost"] == "142.00"  # 4 at the moving-average cost they left at
+    assert row["gross_profit"] == "98.00"
