@@ -171,7 +171,7 @@ def _new_order(shop: Shop, row: PlatformOrderRow, platform_order: PlatformOrder)
         city=receiver.city[:32],
         district=receiver.district[:32],
         address=receiver.address[:255],
-        merge_key=merge_key(platform_order.buyer, receiver),
+        merge_key=merge_key(platform_order.buyer, receiver, platform_order.address_key),
         total=platform_order.total,
         paid_at=platform_order.paid_at,
         created_at=now,

@@ -78,10 +78,12 @@ def masked(receiver: Receiver) -> Receiver:
     )
 
 
-def merge_key(buyer: str, receiver: Receiver) -> str:
-    """Orders of one shop with the same key go to the same door: same buyer, same receiver."""
+def merge_key(buyer: str, receiver: Receiver, address_key: str = "") -> str:
+    """Orders of one shop with the same key go to the same door: same buyer, same receiver.
+    Receivers come masked (张*, 138****5678), so the platform's opaque address id decides."""
     parts = (
         buyer,
+        address_key,
         receiver.name,
         receiver.phone,
         receiver.province,

@@ -13,7 +13,7 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from devkit.sandbox.shops import MAX_SKEW, ShopsStore, mask_receiver, secret_of
+from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver, secret_of
 
 GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 90 * 86400
@@ -56,6 +56,7 @@ def _order(order: dict) -> dict:
         "doudian_open_id": order["buyer"],
         "post_receiver": receiver.get("name", ""),
         "post_tel": receiver.get("phone", ""),
+        "open_address_id": address_id(order["receiver"]),
         "post_addr": {
             "province": {"name": receiver.get("province", "")},
             "city": {"name": receiver.get("city", "")},

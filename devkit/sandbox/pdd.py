@@ -9,7 +9,7 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from devkit.sandbox.shops import MAX_SKEW, ShopsStore, mask_receiver, secret_of
+from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver, secret_of
 
 MAX_WINDOW = 24 * 3600
 
@@ -40,6 +40,7 @@ def _order(order: dict) -> dict:
         "city": receiver.get("city", ""),
         "town": receiver.get("district", ""),
         "address": receiver.get("address", ""),
+        "open_address_id": address_id(order["receiver"]),
         "pay_amount": float(order["total"]),
         "confirm_time": int(order["paid"]),
         "updated_at": int(order["modified"]),

@@ -9,6 +9,7 @@ listed, as the platforms mask them.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 import time
@@ -23,6 +24,15 @@ PLATFORMS = ("taobao", "pdd", "doudian", "youzan")
 
 def secret_of(app_key: str) -> str:
     return f"secret-{app_key}"
+
+
+def address_id(receiver: dict) -> str:
+    """The platforms' opaque id of a full address (oaid / open_address_id): equal for one door."""
+    text = "|".join(
+        str(receiver.get(k, ""))
+        for k in ("name", "phone", "province", "city", "district", "address")
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def mask_receiver(receiver: dict) -> dict:
@@ -140,10 +150,18 @@ def controls(store: ShopsStore) -> Blueprint:
         repeat = max(1, min(int(body.get("repeat", 1)), 100000))
         if repeat == 1:
             ids = [store.add_order(platform, app_key, body)]
-        else:  # as many buyers as orders: none of them go to the same door
-            buyer = body.get("buyer", "")
+        else:  # as many buyers and receivers as orders: none of them go to the same door
+            buyer, receiver = body.get("buyer", ""), body.get("receiver") or {}
             ids = [
-                store.add_order(platform, app_key, {**body, "buyer": f"{buyer}{n}"})
+                store.add_order(
+                    platform,
+                    app_key,
+                    {
+                        **body,
+                        "buyer": f"{buyer}{n}",
+                        "receiver": {**receiver, "name": f"{receiver.get('name', '')}{n}"},
+                    },
+                )
                 for n in range(repeat)
             ]
         return jsonify({"platform_order_id": ids[0], "platform_order_ids": ids}), 201

@@ -11,7 +11,7 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from devkit.sandbox.shops import MAX_SKEW, ShopsStore, mask_receiver, secret_of
+from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver, secret_of
 
 GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 90 * 86400
@@ -62,6 +62,7 @@ def _trade(order: dict) -> dict:
         "receiver_city": receiver.get("city", ""),
         "receiver_district": receiver.get("district", ""),
         "receiver_address": receiver.get("address", ""),
+        "oaid": address_id(order["receiver"]),
         "payment": order["total"],
         "pay_time": _text(order["paid"]),
         "modified": _text(order["modified"]),

@@ -8,7 +8,7 @@ import datetime as dt
 
 from flask import Blueprint, jsonify, request
 
-from devkit.sandbox.shops import ShopsStore, mask_receiver
+from devkit.sandbox.shops import ShopsStore, address_id, mask_receiver
 
 GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 366 * 86400
@@ -53,6 +53,7 @@ def _full(order: dict) -> dict:
                 "delivery_city": receiver.get("city", ""),
                 "delivery_district": receiver.get("district", ""),
                 "delivery_address": receiver.get("address", ""),
+                "open_address_id": address_id(order["receiver"]),
             },
             "orders": [
                 {"outer_sku_id": ln["sku"], "num": ln["qty"], "price": ln["price"]}

@@ -257,3 +257,33 @@ def test_stock_pushes_wait_while_the_platform_is_down(platform_shop, co, client)
     assert send_pushes() == {"delivered": 1}
     assert shop.stock() == {"T": 1000}
     assert ShopOrder.select().count() == 0
+
+
+def test_receivers_who_look_alike_masked_are_not_merged(platform_shop, co):
+    shop = platform_shop("pdd")  # 拼多多 names no buyer: the receiver decides
+    shop.sell(
+        (co.tea.sku, 1),
+        receiver={
+            "name": "张三",
+            "phone": "13812345678",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "address": "文三路 1 号",
+        },
+    )
+    shop.sell(
+        (co.tea.sku, 1),
+        receiver={
+            "name": "张四",
+            "phone": "13899995678",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "address": "文三路 9 号",
+        },
+    )
+    shop.sync()
+    orders = shop.orders(status="pending")
+    assert len(orders) == 2
+    assert orders[0]["receiver"] == orders[1]["receiver"]  # 张*, 138****5678, … *** for both

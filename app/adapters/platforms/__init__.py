@@ -61,6 +61,9 @@ class PlatformOrder:
     total: Decimal
     paid_at: dt.datetime | None
     modified_at: dt.datetime
+    # The platform's opaque id of the receiver's full address (TOP's oaid, open_address_id on
+    # the others): receivers come masked, so orders to one door are told apart by this.
+    address_key: str = ""
 
 
 @dataclass(frozen=True)

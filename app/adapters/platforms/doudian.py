@@ -152,6 +152,7 @@ class DoudianClient(HttpClient):
             total=Decimal(int(order.get("pay_amount", 0))) / 100,  # fen
             paid_at=from_unix(order["pay_time"]) if order.get("pay_time") else None,
             modified_at=from_unix(order["update_time"]),
+            address_key=order.get("open_address_id", ""),
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:

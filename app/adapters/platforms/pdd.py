@@ -109,6 +109,7 @@ class PddClient(HttpClient):
             total=Decimal(str(order.get("pay_amount", "0"))),
             paid_at=from_unix(confirmed) if confirmed else None,
             modified_at=from_unix(order["updated_at"]),
+            address_key=order.get("open_address_id", ""),
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:

@@ -136,6 +136,7 @@ class TaobaoClient(HttpClient):
             total=Decimal(trade.get("payment") or "0"),
             paid_at=from_gmt8_text(trade["pay_time"]) if trade.get("pay_time") else None,
             modified_at=from_gmt8_text(trade["modified"]),
+            address_key=trade.get("oaid", ""),
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:

@@ -106,6 +106,7 @@ class YouzanClient(HttpClient):
             total=Decimal(str((full.get("pay_info") or {}).get("payment", "0"))),
             paid_at=from_gmt8_text(info["pay_time"]) if info.get("pay_time") else None,
             modified_at=from_gmt8_text(info["update_time"]),
+            address_key=address.get("open_address_id", ""),
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
