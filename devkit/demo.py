@@ -16,6 +16,7 @@ from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import AccountEntry, Customer, ReceiptAllocation, Receivable, Shipment
 from app.core.orders import LineRequest
 from app.db import db
+from app.inventory import services as inventory
 from app.mall import accounts
 from app.money import money
 
@@ -309,11 +310,7 @@ def _seed_everything() -> None:
                     prices=level_price_table(price),
                 )
             )
-    for warehouse in warehouses.values():
-        for product in products:
-            qty = rng.choice([0, 8, 15, 60, 120, 200, 300, 500])
-            if qty:
-                stock.adjust(warehouse.id, product.id, qty, "期初库存", actor="seed")
+    _seed_stock_at_cost(rng, warehouses, products, staff)
 
     customers = []
     for code, name, branch, level, method, limit, lat, lng, contact, address in CUSTOMERS:
@@ -359,6 +356,7 @@ def _seed_everything() -> None:
         document="return",
     )
     _seed_orders(rng, customers, products, staff)
+    _seed_inventory(rng, warehouses, products, customers, staff)
     for customer in (customers[0], customers[5]):
         accounts.create_invitation(
             "dealer", customer_id=customer.id, created_by=staff["admin"].id, ttl=DEMO_INVITE_TTL
@@ -477,3 +475,104 @@ def _backdate(shipment: Shipment, days_ago: int) -> None:
             ReceiptAllocation.receivable
             << Receivable.select(Receivable.id).where(Receivable.shipment == shipment.id)
         ).execute()
+
+
+# --- inventory at cost (issue 25) -------------------------------------------------------------
+
+BRANDS = {"WTR": "山泉", "TEA": "茗香", "JCE": "果园", "BIS": "麦香", "NUT": "坚果铺"}
+BRANDS |= {"SOY": "鲜味", "OIL": "金鼎", "VIN": "老坊"}
+
+
+def _seed_stock_at_cost(rng, warehouses, products, staff) -> None:
+    """Opening stock as a receipt per warehouse at a cost of 55-70% of list price; brands,
+    safety stock on a few products, bin locations for the first aisle."""
+    keeper = staff["warehouse"]
+    for product in products:
+        catalog.update_product(
+            product.id,
+            brand=BRANDS[product.sku[:3]],
+            safety_stock=rng.choice([0, 0, 20, 50]),
+        )
+    for code, warehouse in warehouses.items():
+        lines = []
+        for product in products:
+            qty = rng.choice([0, 8, 15, 60, 120, 200, 300, 500])
+            if qty:
+                unit_cost = money(product.list_price * Decimal(rng.randint(55, 70)) / 100)
+                lines.append({"product_id": product.id, "qty": qty, "unit_cost": unit_cost})
+        inventory.create_receipt(
+            keeper,
+            {
+                "warehouse_id": warehouse.id,
+                "supplier": "期初库存",
+                "reference": f"OPEN-{code}",
+                "lines": lines,
+                "note": "期初库存（按进价）",
+            },
+        )
+        for i, product in enumerate(products[:10]):
+            inventory.set_location(keeper, warehouse.id, product.id, f"A-01-{i + 1:02d}")
+
+
+def _seed_inventory(rng, warehouses, products, customers, staff) -> None:
+    """A newcomer's view of inventory at cost: two more receipts (the average moves), a transfer
+    still in transit from 上海 to 广州, a month-end count with variances, customer fees."""
+    keeper, east, south = staff["warehouse"], warehouses["HD"], warehouses["HN"]
+    for reference, supplier, picks in (
+        ("CG-1101", "顺心饮料厂", products[:5]),
+        ("CG-1102", "金鼎粮油", products[30:35]),
+    ):
+        inventory.create_receipt(
+            keeper,
+            {
+                "warehouse_id": east.id,
+                "supplier": supplier,
+                "reference": reference,
+                "lines": [
+                    {
+                        "product_id": p.id,
+                        "qty": 60,
+                        "unit_cost": money(p.list_price * Decimal("0.62")),
+                    }
+                    for p in picks
+                ],
+            },
+        )
+    available = {
+        s.product_id: s.on_hand - s.reserved
+        for s in stock.Stock.select().where(stock.Stock.warehouse == east.id)
+    }
+    moving = [p for p in products if available.get(p.id, 0) >= 30][:3]
+    inventory.create_transfer(
+        keeper,
+        {
+            "from_warehouse_id": east.id,
+            "to_warehouse_id": south.id,
+            "lines": [{"product_id": p.id, "qty": 20} for p in moving],
+            "note": "华南促销备货",
+        },
+    )
+    counted = [p for p in products if available.get(p.id, 0) >= 60][3:6]
+    inventory.create_count(
+        keeper,
+        {
+            "warehouse_id": east.id,
+            "lines": [
+                {"product_id": p.id, "counted_qty": available[p.id] + delta}
+                for p, delta in zip(counted, (-2, 0, 1), strict=False)
+            ],
+            "note": "月末盘点：1 箱破损报废",
+        },
+    )
+    finance, today = staff["finance"], dt.date.today()
+    for customer, kind, amount, brand in (
+        (customers[0], "listing", "2000.00", "茗香"),
+        (customers[1], "promotion", "800.00", ""),
+        (customers[0], "display", "300.00", "山泉"),
+        (customers[5], "rebate", "1200.00", ""),
+    ):
+        inventory.record_fee(
+            finance,
+            customer.id,
+            {"kind": kind, "amount": Decimal(amount), "date": today, "brand": brand},
+        )

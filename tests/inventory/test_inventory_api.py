@@ -367,3 +367,23 @@ def test_products_carry_brand_and_safety_stock(client, co):
     )
     assert r.status_code == 200, r.get_json()
     assert (r.get_json()["brand"], r.get_json()["safety_stock"]) == ("茗香", 50)
+
+
+def test_an_erps_api_key_posts_receipts_at_cost_and_a_retry_finds_the_first(client, co, app):
+    from app.integrations import keys
+
+    _, key = keys.create_key(co.staff["admin"], "金蝶同步", ["stock.write"])
+    erp = {"Authorization": f"Bearer {key}"}
+    body = {
+        "warehouse_id": co.sh.id,
+        "supplier": "金蝶采购",
+        "reference": "CGRK-000123",
+        "lines": [{"product_id": co.oil.id, "qty": 30, "unit_cost": "88.8800"}],
+    }
+    first = call(client, "post", "/stock/receipts", erp, body)
+    again = call(client, "post", "/stock/receipts", erp, body)  # the ERP's retry after a timeout
+    assert (first.status_code, again.status_code) == (201, 201), first.get_json()
+    assert first.get_json()["id"] == again.get_json()["id"]
+    row = stock_row(client, co, co.sh, co.oil)
+    assert (row["on_hand"], row["value"]) == (40, "2666.40")
+    assert call(client, "get", "/stock/movements", erp).status_code == 200
