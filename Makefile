@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python -m bench.core_approvals
 	$(BIN)/python -m bench.orders
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.profit
 
 bench-stack: install
 	$(BIN)/python -m bench.stack
