@@ -363,6 +363,7 @@ class StockOut(Schema):
     unit_cost = Cost()
     value = money_field()
     in_transit = fields.Integer()
+    in_transit_out = fields.Integer()
     location = fields.String()
 
 

@@ -7,6 +7,7 @@ from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import catalog
 from app.core.models import Stock
+from app.inventory import queries
 from app.validation import page_of_query
 
 bp = Blueprint("admin_stock", __name__, url_prefix="/api/admin/v1", description="库存")
@@ -17,8 +18,13 @@ bp = Blueprint("admin_stock", __name__, url_prefix="/api/admin/v1", description=
 @bp.arguments(StockQueryIn, location="query")
 @bp.response(200, StockPageOut)
 def list_stock(args):
+    """Stock rows in the caller's warehouses: on hand, reserved, available, the moving-average
+    `unit_cost`, `value`, `in_transit` (on its way here) and `in_transit_out` (sent from here,
+    not yet arrived)."""
     query = catalog.stock_query(current_staff(), args)
-    return page_of_query(query.order_by(Stock.warehouse, Stock.product), args)
+    return page_of_query(
+        query.order_by(Stock.warehouse, Stock.product), args, queries.with_in_transit_out
+    )
 
 
 @bp.post("/stock/adjustments")

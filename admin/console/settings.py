@@ -26,6 +26,7 @@ from app.backoffice import organisation as settings
 from app.backoffice.queries import notifications_query, warehouses_in_scope
 from app.core.models import Branch, Product, Warehouse
 from app.db import utcnow
+from app.inventory.queries import with_in_transit_out
 from app.mall.models import Announcement
 from app.notify import delivery
 from app.schemas import EVENT_LABELS
@@ -47,7 +48,9 @@ def stock():
     args = load_form(StockQueryIn, request.args)
     query = catalog.stock_query(g.staff, args)
     total = query.count()
-    rows = list(query.order_by(Warehouse.code, Product.sku).paginate(args["page"], PER_PAGE))
+    rows = with_in_transit_out(
+        query.order_by(Warehouse.code, Product.sku).paginate(args["page"], PER_PAGE)
+    )
     warehouses = (
         Warehouse.select()
         .where(Warehouse.id << warehouses_in_scope(g.staff))

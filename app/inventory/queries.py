@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from peewee import fn
 
-from app.approval import services as approvals
-from app.approval.rules import Document, next_role
 from app.auth.scopes import require, scoped, warehouses_in_scope
 from app.core.models import Customer, Product, Staff, Stock, StockMovement, Warehouse
 from app.core.stock import ON_HAND_KINDS
@@ -110,19 +108,16 @@ def in_transit_out(warehouse_ids: list[int], product_ids: list[int]) -> dict[tup
     return {(w, p): int(q or 0) for w, p, q in rows}
 
 
-def with_in_transit_out(rows: list) -> list:
-    """Stock rows each given `in_transit_out` (see in_transit_out)."""
+def with_in_transit_out(rows) -> list:
+    """Stock rows each given `in_transit_out` (see in_transit_out): both ends see goods on the
+    way, the receiver as `in_transit`, the sender as `in_transit_out`."""
+    rows = list(rows)
     found = in_transit_out(
         sorted({r.warehouse_id for r in rows}), sorted({r.product_id for r in rows})
     )
     for row in rows:
         row.in_transit_out = found.get((row.warehouse_id, row.product_id), 0)
     return rows
-
-
-def waiting_for(document: str, document_id: int, status: str) -> str | None:
-    """The role a stock document's next signature waits for (None: it waits for no one)."""
-    return next_role(Document(document, status, approvals.steps_of(document, document_id)))
 
 
 def warehouse_names() -> dict[int, str]:

@@ -121,8 +121,9 @@ def test_a_transfer_leaves_at_the_senders_cost_and_is_in_transit_until_received(
     }
     sender, receiver = stock_row(client, co, co.sh, co.oil), stock_row(client, co, co.gz, co.oil)
     assert (sender["on_hand"], sender["value"], sender["unit_cost"]) == (12, "600.00", "50.0000")
-    # On its way: visible at the receiver, on hand at neither end, so never available.
+    # On its way: visible at both ends, on hand at neither, so never available.
     assert (receiver["on_hand"], receiver["available"], receiver["in_transit"]) == (10, 10, 8)
+    assert (sender["available"], sender["in_transit_out"]) == (12, 8)
 
     part = call(
         client,

@@ -135,12 +135,17 @@ def test_margins_profit_fees_and_alerts_in_the_console(desk, gunicorn, co):
 
 
 def test_the_warehouse_checks_picked_skus_on_the_phone(wechat, gunicorn, co):
+    Product.update(safety_stock=50).where(Product.id == co.oil.id).execute()
     order = co.order(co.east_customer, (co.oil, 2), (co.tea, 1))
     orders.approve_order(order.id, "staff:1")
     invitation = accounts.create_invitation("staff", staff_id=co.staff["wh"].id)
     phone = wechat("keeper-1")
     phone.bind(invitation.code, lands_on="/h5/staff/?bound=1")
     page = phone.page
+    assert "花生油（" in page.inner_text("#alerts") and "低于安全库存 50" in page.inner_text(
+        "#alerts"
+    )
+    phone.shot("staff-home-alerts", full_page=False)
     phone.go(f"/h5/staff/orders/{order.id}")
     page.get_by_role("link", name="扫码拣货").click()
     page.wait_for_selector("#scan-code")
