@@ -1,0 +1,64 @@
+"""Console forms of inventory at cost, through the console's own forms (CSRF, redirects): the
+product form's brand and safety stock, a fee without a customer refused in words, receipts and
+counts in words, pages in scope."""
+
+from app.core.models import Product
+from app.inventory import services
+from devkit.factories import make_branch, make_staff
+from devkit.testing.clients import flashes
+
+
+def test_the_product_form_sets_brand_and_safety_stock(signed_in, co):
+    admin = signed_in("admin")
+    page = admin.get(f"/admin/products/{co.tea.id}").get_data(as_text=True)
+    assert 'name="brand"' in page and 'name="safety_stock"' in page
+    form = {
+        "sku": co.tea.sku,
+        "name": co.tea.name,
+        "unit": "箱",
+        "list_price": "50.00",
+        "active": "true",
+        "brand": "茗香",
+        "safety_stock": "80",
+    }
+    response = admin.post(f"/admin/products/{co.tea.id}", form)
+    assert ("success", "商品已保存") in flashes(response)
+    tea = Product.get_by_id(co.tea.id)
+    assert (tea.brand, tea.safety_stock) == ("茗香", 80)
+
+
+def test_a_fee_without_a_customer_is_refused_in_words(signed_in, co):
+    response = signed_in("fin").post(
+        "/admin/fees", {"customer_id": "", "kind": "listing", "amount": "10", "date": "2026-11-01"}
+    )
+    assert [kind for kind, text in flashes(response) if "请选择客户" in text] == ["error"]
+
+
+def test_a_receipt_line_with_a_bad_cost_is_refused_in_words(signed_in, co):
+    response = signed_in("wh").post(
+        "/admin/stock/receipts",
+        {
+            "warehouse_id": str(co.sh.id),
+            "reference": "DN-X",
+            "product_id": [str(co.oil.id), ""],
+            "qty": ["3", ""],
+            "unit_cost": ["一百", ""],
+        },
+    )
+    (kind, text), *_ = flashes(response)
+    assert kind == "error" and "须为数字" in text
+
+
+def test_another_branchs_transfer_page_is_not_found(signed_in, co):
+    transfer = services.create_transfer(
+        co.staff["wh"],
+        {
+            "from_warehouse_id": co.sh.id,
+            "to_warehouse_id": co.gz.id,
+            "lines": [{"product_id": co.tea.id, "qty": 1}],
+        },
+    )
+    assert signed_in("bm_south").get(f"/admin/stock/transfers/{transfer.id}").status_code == 200
+    assert signed_in("cs_east").get(f"/admin/stock/transfers/{transfer.id}").status_code == 200
+    co.staff["bm_north"] = make_staff("branch_manager", make_branch("华北"), username="bm_n2")
+    assert signed_in("bm_north").get(f"/admin/stock/transfers/{transfer.id}").status_code == 404
