@@ -17,7 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-migrate: install
+# The sandbox's WeChat Pay keys (merchant's and WeChat Pay's), made once in instance/wechatpay/.
+PAY_KEYS := instance/wechatpay/apiv3_key
+$(PAY_KEYS): | install
+	$(BIN)/python -m devkit.sandbox.wechatpay instance/wechatpay
+
+migrate: install $(PAY_KEYS)
 	$(FLASK) db-upgrade
 
 seed: migrate
@@ -29,6 +34,7 @@ run: seed
 	export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export SHOP_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export WAYBILL_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
+	export WECHATPAY_NOTIFY_URL=http://$(HOST):$(PORT)/api/pay/wechatpay/notify; \
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
 	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM; \
@@ -38,7 +44,7 @@ run: seed
 worker: migrate
 	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread
 
-sandbox: install
+sandbox: install $(PAY_KEYS)
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT)
 
 bench: install

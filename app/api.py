@@ -47,6 +47,12 @@ class Parser(FlaskParser):
         reject_unstorable(data, "_schema")
         return data
 
+    def load_json_or_form(self, req, schema):
+        """A body sent as a form (multipart, with a file) is read as one; anything else as JSON."""
+        if req.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            return self.load_form(req, schema)
+        return self.load_json(req, schema)
+
     def load_querystring(self, req, schema):
         for key, values in req.args.lists():
             reject_unstorable([key, *values], key)

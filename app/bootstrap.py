@@ -12,25 +12,33 @@ import threading
 from collections.abc import Callable, Mapping
 
 from app import events, outbox
+from app.adapters.wechatpay import wechat_pay
 from app.auth import services as staff_accounts
 from app.auth import tokens
 from app.db import db, make_database
 from app.events import (
     ApprovalAwaited,
     CatalogueChanged,
+    InvoiceAnswered,
     OrderChanged,
+    PaymentPaid,
     ReceiptRecorded,
+    ReconciliationMismatch,
+    RefundSettled,
     ReturnReceived,
     ShopOrderChanged,
     StaffSignedOut,
+    StatementAnswered,
     StockChanged,
 )
 from app.integrations import webhooks
 from app.mall import accounts, catalogue_cache
+from app.notify import money as money_notices
 from app.notify import recording as notifications
 from app.notify.delivery import NOTIFICATIONS
 from app.notify.settings import NotifySettings
 from app.notify.settings import configure as configure_notify
+from app.payments import settings as payment_settings
 from app.runtime import redis, wechat
 from app.shops import settings as shop_settings
 from app.shops import stock_sync
@@ -40,7 +48,7 @@ HANDLERS: dict[type, list[Callable]] = {
     # inbox, and the ERP's webhook deliveries — in the transaction that wrote the event.
     OrderChanged: [notifications.order_changed, webhooks.order_changed],
     # A document waits for a role's signature: the staff in that role hear of it.
-    ApprovalAwaited: [notifications.approval_awaited],
+    ApprovalAwaited: [notifications.approval_awaited, money_notices.approval_awaited],
     ReceiptRecorded: [webhooks.receipt_recorded],
     ReturnReceived: [webhooks.return_received],
     # Cached catalogue pages are stale once the change commits.
@@ -51,6 +59,12 @@ HANDLERS: dict[type, list[Callable]] = {
     ShopOrderChanged: [webhooks.shop_order_changed],
     # A staff member disabled, re-enabled or with a new password: their WeChat bindings end.
     StaffSignedOut: [accounts.staff_signed_out],
+    # Money in (WeChat Pay) and what follows it: the dealer's or finance's inbox.
+    PaymentPaid: [money_notices.payment_paid],
+    RefundSettled: [money_notices.refund_settled],
+    InvoiceAnswered: [money_notices.invoice_answered],
+    StatementAnswered: [money_notices.statement_answered],
+    ReconciliationMismatch: [money_notices.reconciliation_mismatch],
 }
 
 SINKS: dict[str, outbox.Sink] = {
@@ -102,6 +116,8 @@ def bootstrap(config, *, handoff: Callable[[tuple[str, int]], None] | None = Non
         webhooks.configure(allow_private=settings.get("WEBHOOK_ALLOW_PRIVATE", False))
         catalogue_cache.configure(settings.get("REDIS_KEY_PREFIX", "dm"))
         shop_settings.configure(shop_settings.ShopSettings.from_settings(settings))
+        wechat_pay.configure(settings)
+        payment_settings.configure(payment_settings.PaymentSettings.from_settings(settings))
         outbox.configure(handoff if settings.get("NOTIFY_ENQUEUE", False) else None)
         events.install(HANDLERS)
     return settings

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from app.core.models import Order, OrderEvent, Receipt, ReturnRequest
+    from app.payments.models import Invoice, Payment, Refund, StatementConfirmation
 
 
 class UnhandledEvent(RuntimeError):
@@ -35,7 +38,8 @@ class OrderChanged:
 class ApprovalAwaited:
     """A document now waits for `role` to sign step `seq`. `order` is the order the document
     belongs to (the order itself, or a return's order): messages link to it. Stock documents
-    (transfers, receipts) belong to no order: None."""
+    (transfers, receipts) and refunds belong to no order: None, and their approvers are told
+    otherwise (the console's lists; a refund's own handler, app/notify/money.py)."""
 
     document: str
     document_id: int
@@ -56,6 +60,43 @@ class ReturnReceived:
     """The warehouse received (part of) a return: stock is back and the customer credited."""
 
     request: ReturnRequest
+
+
+@dataclass(frozen=True)
+class PaymentPaid:
+    """WeChat Pay took a dealer's payment (a top-up or an order's): its receipt is written."""
+
+    payment: Payment
+
+
+@dataclass(frozen=True)
+class RefundSettled:
+    """A refund ended at WeChat Pay: `succeeded`, `failed` (the money is the dealer's again) or
+    `abnormal` (WeChat Pay could not pay it out)."""
+
+    refund: Refund
+
+
+@dataclass(frozen=True)
+class InvoiceAnswered:
+    """Finance issued an invoice a dealer asked for, or turned the request down."""
+
+    invoice: Invoice
+
+
+@dataclass(frozen=True)
+class StatementAnswered:
+    """A dealer confirmed a month's statement or disputed it."""
+
+    confirmation: StatementConfirmation
+
+
+@dataclass(frozen=True)
+class ReconciliationMismatch:
+    """WeChat Pay's trade bill of `day` and our payments disagree: `counts` says how."""
+
+    day: dt.date
+    counts: dict
 
 
 @dataclass(frozen=True)

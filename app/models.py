@@ -8,6 +8,7 @@ from app.integrations.models import MODELS as INTEGRATION_MODELS
 from app.inventory.models import MODELS as INVENTORY_MODELS
 from app.mall.models import MODELS as MALL_MODELS
 from app.notify.models import MODELS as NOTIFY_MODELS
+from app.payments.models import MODELS as PAYMENT_MODELS
 from app.shops.models import MODELS as SHOP_MODELS
 
 MODELS = [
@@ -20,4 +21,5 @@ MODELS = [
     *INTEGRATION_MODELS,
     *SHOP_MODELS,
     *INVENTORY_MODELS,
+    *PAYMENT_MODELS,
 ]

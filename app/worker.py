@@ -25,6 +25,7 @@ from app import housekeeping, outbox
 from app.bootstrap import SINKS, bootstrap
 from app.db import with_database
 from app.handoff import Handoff
+from app.payments import tasks as payment_tasks
 from app.shops import download as shop_download
 from config import get_config
 
@@ -155,3 +156,18 @@ def sync_shop(shop_id: int) -> None:
         sync_shop(shop_id)
     elif _config.SHOP_SYNC_SECONDS < 60:
         sync_shop.schedule(args=(shop_id,), delay=_config.SHOP_SYNC_SECONDS)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def settle_payments() -> dict:
+    """WeChat Pay asked about payments it has not told us of (as it advises) and refunds not
+    finished: paid ones credited once, expired ones closed."""
+    return with_database(payment_tasks.settle_due)
+
+
+# 10:30 to 14:30 Beijing time (huey's crontab is UTC): WeChat Pay makes yesterday's bill from
+# 9:00 and advises fetching it after 10:00; a fetch that failed is tried again the next hour.
+@huey.periodic_task(crontab(minute="30", hour="2-6"))
+def fetch_trade_bill() -> str:
+    """Yesterday's trade bill, its hash checked and reconciled; finance hears of a mismatch."""
+    return with_database(payment_tasks.fetch_yesterday)

@@ -1,5 +1,5 @@
-"""The surface for calls that outside systems make to us (WeChat's official-account callback):
-each request is verified before anything is done with it."""
+"""The surface for calls that outside systems make to us (WeChat's official-account callback,
+WeChat Pay's notifications): each request is verified before anything is done with it."""
 
 from __future__ import annotations
 
@@ -8,5 +8,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from callbacks.wechat import bp as wechat_bp
+    from callbacks.wechatpay import bp as wechatpay_bp
 
     app.register_blueprint(wechat_bp)
+    app.register_blueprint(wechatpay_bp)

@@ -120,6 +120,25 @@ class BaseConfig:
     SHOP_SENDER_NAME = env("SHOP_SENDER_NAME", "发货仓")
     SHOP_SENDER_PHONE = env("SHOP_SENDER_PHONE", "")
     INSTANCE_DIR = str(INSTANCE_DIR)
+    # WeChat Pay (API v3), docs/payments.md: the merchant account, its keys (files, never values
+    # in code), which of WeChat Pay's keys notifications may be signed with, where they come to.
+    WECHATPAY_MCHID = env("WECHATPAY_MCHID")
+    WECHATPAY_PRIVATE_KEY_PATH = env("WECHATPAY_PRIVATE_KEY_PATH")
+    WECHATPAY_CERT_SERIAL_NO = env("WECHATPAY_CERT_SERIAL_NO")
+    WECHATPAY_APIV3_KEY = env("WECHATPAY_APIV3_KEY")
+    WECHATPAY_APIV3_KEY_PATH = env("WECHATPAY_APIV3_KEY_PATH")
+    WECHATPAY_VERIFY_MODE = env("WECHATPAY_VERIFY_MODE", "public_key")
+    WECHATPAY_PUBLIC_KEY_PATH = env("WECHATPAY_PUBLIC_KEY_PATH")
+    WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID")
+    WECHATPAY_CERT_DIR = env("WECHATPAY_CERT_DIR")
+    WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL")
+    WECHATPAY_BASE_URL = env("WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
+    WECHATPAY_TIMEOUT_SECONDS = env_int("WECHATPAY_TIMEOUT_SECONDS", 10)
+    # A payment with no notification after this long is asked about; unpaid after the expiry it
+    # is closed (WeChat Pay's order expires at the same moment).
+    PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 120)
+    PAYMENT_EXPIRE_MINUTES = env_int("PAYMENT_EXPIRE_MINUTES", 30)
+    INVOICE_FILE_MAX_BYTES = env_int("INVOICE_FILE_MAX_BYTES", 5 * 1024 * 1024)
     # Password of the seeded demo staff; generated once and kept in instance/ when not set.
     DEMO_PASSWORD = env("DEMO_PASSWORD")
     REQUIRED: tuple[str, ...] = ()
@@ -151,11 +170,34 @@ class DevelopmentConfig(BaseConfig):
     WAYBILL_API_BASE_URL = env("WAYBILL_API_BASE_URL", "http://127.0.0.1:5001")
     WAYBILL_BUSINESS_ID = env("WAYBILL_BUSINESS_ID", "1000001")
     WAYBILL_APP_KEY = env("WAYBILL_APP_KEY", "key-1000001")  # the sandbox's key for that id
+    # WeChat Pay: the sandbox's merchant, with the keys `make run` makes in instance/wechatpay/
+    # (devkit/sandbox/wechatpay.py names the same merchant, serials and key id).
+    WECHATPAY_MCHID = env("WECHATPAY_MCHID", "1900000109")
+    WECHATPAY_BASE_URL = env("WECHATPAY_BASE_URL", WECHAT_API_BASE_URL)
+    WECHATPAY_PRIVATE_KEY_PATH = env(
+        "WECHATPAY_PRIVATE_KEY_PATH", str(INSTANCE_DIR / "wechatpay" / "apiclient_key.pem")
+    )
+    WECHATPAY_CERT_SERIAL_NO = env("WECHATPAY_CERT_SERIAL_NO", "3775B6A45ACD588826D15E583A95F5DD")
+    WECHATPAY_APIV3_KEY_PATH = env(
+        "WECHATPAY_APIV3_KEY_PATH", str(INSTANCE_DIR / "wechatpay" / "apiv3_key")
+    )
+    WECHATPAY_PUBLIC_KEY_PATH = env(
+        "WECHATPAY_PUBLIC_KEY_PATH", str(INSTANCE_DIR / "wechatpay" / "pub_key.pem")
+    )
+    WECHATPAY_PUBLIC_KEY_ID = env(
+        "WECHATPAY_PUBLIC_KEY_ID", "PUB_KEY_ID_0119000001092024112000000000000"
+    )
+    WECHATPAY_NOTIFY_URL = env(
+        "WECHATPAY_NOTIFY_URL", "http://127.0.0.1:5000/api/pay/wechatpay/notify"
+    )
 
     @classmethod
     def validate(cls) -> None:
         if not cls.SECRET_KEY:
             cls.SECRET_KEY = _local_secret_key()
+        if not env("WECHATPAY_MCHID") and not Path(cls.WECHATPAY_PRIVATE_KEY_PATH).exists():
+            # The sandbox's keys are not made yet (`make run` makes them): WeChat Pay stays off.
+            cls.WECHATPAY_MCHID = None
 
 
 class TestingConfig(BaseConfig):

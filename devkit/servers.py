@@ -15,6 +15,7 @@ import requests
 from werkzeug.serving import make_server
 
 from devkit.sandbox import SandboxState, create_sandbox
+from devkit.sandbox.wechatpay import PayState
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,10 +27,11 @@ def free_port() -> int:
 
 
 class SandboxServer:
-    """The WeChat sandbox served over real HTTP on a free port, in a background thread."""
+    """The WeChat sandbox served over real HTTP on a free port, in a background thread; with
+    `pay_keys` (a directory, where keys are made when missing) it also stands in for WeChat Pay."""
 
-    def __init__(self):
-        self.state = SandboxState()
+    def __init__(self, pay_keys: Path | None = None):
+        self.state = SandboxState(pay=PayState(pay_keys) if pay_keys else None)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = make_server(

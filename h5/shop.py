@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from app.core import receivables
 from app.core.orders import LineRequest
 from app.core.returns import RETURN_LABELS, RETURNABLE
-from app.core.rules import STATUS_LABELS
+from app.core.rules import ENTRY_LABELS, STATUS_LABELS
 from app.errors import AppError, ValidationFailed
 from app.field import replenishment
 from app.mall import addresses as customer_addresses
@@ -325,7 +325,7 @@ def account():
         statement=statement,
         error=error,
         args=request.args,
-        kinds={"shipment": "发货", "receipt": "收款", "return": "退货"},
+        kinds=ENTRY_LABELS,
     ), 422 if error else 200
 
 

@@ -14,4 +14,5 @@ pytest_plugins = [
     "devkit.testing.world",
     "devkit.testing.browser",
     "devkit.testing.shops",
+    "devkit.testing.payments",
 ]

@@ -9,6 +9,7 @@ from admin.api import (
     notifications,
     orders,
     orgs,
+    payments,
     reports,
     returns,
     session,
@@ -30,6 +31,7 @@ BLUEPRINTS = [
     reports.bp,
     shops.bp,
     inventory.bp,
+    payments.bp,
 ]
 
 

@@ -24,7 +24,7 @@ from app.backoffice import accounts, queries
 from app.backoffice import organisation as settings
 from app.core import receivables
 from app.core.models import Branch, CustomerPrice, Product, Staff, Warehouse
-from app.core.rules import PRICE_LEVELS, RECEIPT_METHOD_LABELS
+from app.core.rules import ENTRY_LABELS, PRICE_LEVELS, RECEIPT_METHOD_LABELS
 from app.errors import AppError
 from app.field import replenishment
 from app.field.models import StockSalesReport
@@ -290,9 +290,6 @@ def _statement(customer_id: int):
     return accounts.statement(g.staff, customer_id, args.get("date_from"), args.get("date_to"))
 
 
-STATEMENT_KINDS = {"shipment": "发货", "receipt": "收款", "return": "退货"}
-
-
 @bp.get("/customers/<int:customer_id>/statement")
 @console_login("customers.view")
 def statement(customer_id: int):
@@ -304,7 +301,7 @@ def statement(customer_id: int):
         date_to=found["date_to"],
         opening=found["opening_balance"],
         lines=found["items"],
-        kinds=STATEMENT_KINDS,
+        kinds=ENTRY_LABELS,
     )
 
 
@@ -315,7 +312,7 @@ def statement_export(customer_id: int):
     date_from, date_to = found["date_from"], found["date_to"]
     rows = [(date_from, "期初余额", "", "", None, found["opening_balance"])]
     rows += [
-        (ln.at, STATEMENT_KINDS.get(ln.kind, ln.kind), ln.ref, ln.note, ln.amount, ln.balance)
+        (ln.at, ENTRY_LABELS.get(ln.kind, ln.kind), ln.ref, ln.note, ln.amount, ln.balance)
         for ln in found["items"]
     ]
     headers = ["时间（北京时间）", "类型", "单号", "摘要", "金额", "余额"]

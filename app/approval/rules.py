@@ -83,6 +83,8 @@ DOCUMENTS: dict[str, DocumentRules] = {
         ),
     ),
     "stock_receipt": DocumentRules(label="入库单", awaiting="pending"),
+    # A WeChat Pay refund waits for signatures only when a rule for refunds matches it.
+    "refund": DocumentRules(label="退款单", awaiting="pending_approval"),
 }
 
 

@@ -48,6 +48,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "orders.approve": EVERYONE - {"warehouse", "rep"},
     "customers.view": EVERYONE - {"warehouse"},
     "receipts.create": frozenset({"admin", "finance"}),
+    # WeChat Pay: payments, refunds, reconciliation, invoices, statement confirmations.
+    "payments.view": MANAGERS | {"finance", "customer_service"},
+    **dict.fromkeys(("payments.refund", "invoices.issue"), frozenset({"admin", "finance"})),
     "reports.ar": MANAGERS | {"finance"},
     "stock.view": MANAGERS | {"warehouse", "customer_service"},
     "rules.view": MANAGERS | {"customer_service"},

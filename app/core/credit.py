@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from peewee import JOIN, Case
+
 from app.core.models import (
     AccountEntry,
     Customer,
@@ -20,7 +22,7 @@ from app.core.models import (
     Shipment,
     Staff,
 )
-from app.core.rules import CREDIT_OVERRIDE_ROLES, SettlementMethod, allocate_fifo
+from app.core.rules import CREDIT_OVERRIDE_ROLES, OrderStatus, SettlementMethod, allocate_fifo
 from app.db import fen, transaction, utcnow
 from app.errors import CreditExceeded, Forbidden
 from app.money import money
@@ -72,15 +74,21 @@ def hold(customer_id: int, order_id: int, amount: Decimal, override_by: int | No
         ).where(Order.id == order_id).execute()
         # The guarded UPDATE last: the customer row stays locked only until commit.
         query = Customer.update(held=Customer.held + fen(amount)).where(Customer.id == customer_id)
-        if limit is not None and overridden is None:
-            ceiling = (
-                Customer.credit_limit
-                if customer.settlement_method == SettlementMethod.CREDIT
-                else fen(0)
-            )
-            query = query.where(Customer.ar_balance + Customer.held + fen(amount) <= ceiling)
+        if overridden is None:
+            query = within_limit(query, customer, amount)
         if not query.execute():
             raise _credit_exceeded(customer_id, amount)
+
+
+def within_limit(query, customer: Customer, amount: Decimal):
+    """A customer UPDATE guarded so that `ar_balance + held` grows by `amount` only while it
+    stays within the customer's limit (none for cash on delivery)."""
+    if exposure_limit(customer) is None:
+        return query
+    ceiling = (
+        Customer.credit_limit if customer.settlement_method == SettlementMethod.CREDIT else fen(0)
+    )
+    return query.where(Customer.ar_balance + Customer.held + fen(amount) <= ceiling)
 
 
 def _credit_exceeded(customer_id: int, needed: Decimal) -> CreditExceeded:
@@ -163,7 +171,7 @@ def post_shipment(shipment: Shipment, order: Order) -> Receivable:
             amount=amount,
             open_amount=amount,
         )
-        allocations, _ = allocate_fifo(amount, oldest_open(Receipt, customer_id))
+        allocations, _ = allocate_fifo(amount, oldest_open(Receipt, customer_id, order.id))
         for receipt_id, take in allocations:
             apply(receipt_id, receivable.id, take)
         return receivable
@@ -171,18 +179,33 @@ def post_shipment(shipment: Shipment, order: Order) -> Receivable:
 
 # What is still open on each side of FIFO allocation, and which date orders it.
 _OPEN = {Receipt: ("unapplied", "received_at"), Receivable: ("open_amount", "posted_at")}
+# An order that can ship no more: money paid for it is the customer's to use for other orders.
+FINISHED = (
+    OrderStatus.SHIPPED,
+    OrderStatus.COMPLETED,
+    OrderStatus.CANCELLED,
+    OrderStatus.REJECTED,
+)
 
 
-def oldest_open(model, customer_id: int) -> list[tuple[int, Decimal]]:
+def oldest_open(model, customer_id: int, for_order: int | None = None) -> list[tuple[int, Decimal]]:
     """(id, open amount) of a customer's receipts with money unapplied, or receivables unpaid,
-    oldest first: what FIFO allocation takes from."""
+    oldest first: what FIFO allocation takes from.
+
+    Receipts paid for an order (`Receipt.order`) are kept for that order while it can still
+    ship: they pay `for_order`'s receivables first, and no other order's until it is finished."""
     remaining, dated = (getattr(model, name) for name in _OPEN[model])
-    query = (
-        model.select(model.id, remaining)
-        .where((model.customer == customer_id) & (remaining > 0))
-        .order_by(dated, model.id)
+    query = model.select(model.id, remaining).where(
+        (model.customer == customer_id) & (remaining > 0)
     )
-    return [(row.id, getattr(row, remaining.name)) for row in query]
+    order_by = [dated, model.id]
+    if model is Receipt:
+        free = Receipt.order.is_null() | Order.status.in_([s.value for s in FINISHED])
+        if for_order is not None:
+            free = free | (Receipt.order == for_order)
+            order_by.insert(0, Case(None, [(Receipt.order == for_order, 0)], 1))
+        query = query.join(Order, JOIN.LEFT_OUTER, on=(Receipt.order == Order.id)).where(free)
+    return [(row.id, getattr(row, remaining.name)) for row in query.order_by(*order_by)]
 
 
 def apply(receipt_id: int, receivable_id: int, amount: Decimal) -> None:

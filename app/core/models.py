@@ -313,7 +313,7 @@ class AccountEntry(BaseModel):
     """Append-only customer account ledger: sums to customer.ar_balance; the dealer's statement."""
 
     customer = ForeignKeyField(Customer, backref="account_entries", on_delete="RESTRICT")
-    kind = CharField(max_length=16)  # shipment | receipt
+    kind = CharField(max_length=16)  # shipment | receipt | return | refund | refund_void
     amount = MoneyField()  # + the customer owes more, − the customer paid
     ref = CharField(max_length=64, default="")
     note = CharField(max_length=255, default="")
@@ -339,7 +339,12 @@ class Receivable(BaseModel):
 
 
 class Receipt(BaseModel):
-    """Money received from a customer; `unapplied` is what no receivable has taken yet (prepayment)."""
+    """Money received from a customer; `unapplied` is what no receivable has taken yet (prepayment).
+
+    A receipt with an `order` is a payment for that order (WeChat Pay): it pays that order's
+    receivables, and what it holds unapplied waits for that order's shipments while the order can
+    still ship (credit.oldest_open). Refunds take money back out of it (receivables.reverse_receipt),
+    so `unapplied` plus its allocations is `amount` less what was refunded."""
 
     customer = ForeignKeyField(Customer, backref="receipts", on_delete="RESTRICT")
     number = CharField(max_length=32, unique=True)
@@ -349,6 +354,7 @@ class Receipt(BaseModel):
     reference = CharField(max_length=128, default="")
     recorded_by = CharField(max_length=64, default="")
     received_at = DateTimeField(default=utcnow, index=True)
+    order = ForeignKeyField(Order, null=True, on_delete="RESTRICT")
 
     class Meta:
         constraints = [Check("unapplied >= 0"), Check("unapplied <= amount")]

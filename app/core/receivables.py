@@ -10,16 +10,24 @@ from decimal import Decimal
 from peewee import fn
 
 from app.core import credit
-from app.core.models import AccountEntry, Customer, Receipt, ReceiptAllocation, Receivable
+from app.core.models import (
+    AccountEntry,
+    Customer,
+    Order,
+    Receipt,
+    ReceiptAllocation,
+    Receivable,
+)
 from app.core.rules import (
     AGING_BUCKETS,
     RECEIPT_METHOD_LABELS,
+    SettlementMethod,
     age_items,
     allocate_fifo,
     statement_period,
 )
 from app.db import fen, transaction
-from app.errors import NotFound, ValidationFailed
+from app.errors import CreditExceeded, NotFound, ValidationFailed
 from app.events import ReceiptRecorded, emit
 from app.money import money, money_from_fen
 from app.numbering import create_numbered
@@ -37,11 +45,14 @@ def record_receipt(
     *,
     entry_kind: str = "receipt",
     note: str | None = None,
+    order_id: int | None = None,
 ) -> Receipt:
     """Record money received and apply it to the oldest open receivables first.
 
     What is left stays on the receipt as a prepayment and pays later shipments. A return's credit
     note goes the same way (`entry_kind="return"`), so FIFO allocation and AR aging stay right.
+    A payment for an order (`order_id`) pays that order's receivables instead, and what is left
+    waits for its next shipments while it can still ship (credit.oldest_open).
     Raises: NotFound, ValidationFailed (amount not positive).
     """
     amount = money(amount)
@@ -66,6 +77,7 @@ def record_receipt(
             method=method,
             reference=reference,
             recorded_by=recorded_by,
+            order=order_id,
         )
         AccountEntry.create(
             customer=customer_id,
@@ -76,13 +88,121 @@ def record_receipt(
             if note is not None
             else f"收款（{RECEIPT_METHOD_LABELS.get(method, method)}）{reference}".strip(),
         )
-        allocations, _ = allocate_fifo(amount, credit.oldest_open(Receivable, customer_id))
-        for receivable_id, take in allocations:
-            credit.apply(receipt.id, receivable_id, take)
+        _apply_receipt(receipt, amount)
         receipt = Receipt.get_by_id(receipt.id)
         if entry_kind == "receipt":
             emit(ReceiptRecorded(receipt))
         return receipt
+
+
+def _apply_receipt(receipt: Receipt, amount: Decimal) -> None:
+    """Apply `amount` of a receipt to open receivables: an order's payment to that order's (and,
+    once the order can ship no more, to any), any other receipt FIFO."""
+    open_items = credit.oldest_open(Receivable, receipt.customer_id)
+    if receipt.order_id is not None:
+        of_order = {
+            receivable_id
+            for (receivable_id,) in Receivable.select(Receivable.id)
+            .where(Receivable.order == receipt.order_id)
+            .tuples()
+        }
+        mine = [item for item in open_items if item[0] in of_order]
+        others = [item for item in open_items if item[0] not in of_order]
+        status = Order.select(Order.status).where(Order.id == receipt.order_id).scalar()
+        open_items = mine + (others if status in credit.FINISHED else [])
+    allocations, _ = allocate_fifo(amount, open_items)
+    for receivable_id, take in allocations:
+        credit.apply(receipt.id, receivable_id, take)
+
+
+def reverse_receipt(receipt_id: int, amount: Decimal, *, ref: str, note: str) -> None:
+    """Take `amount` of a receipt back (a refund): the customer owes it again. What the receipt
+    still holds unapplied goes first; the rest comes back from the receivables it paid, the
+    latest first, which are open again. One guarded UPDATE keeps the customer within their
+    limit: a refund never spends a prepaid balance that an approved order holds.
+
+    Raises: CreditExceeded (the refund would take the customer past their limit)."""
+    amount = money(amount)
+    with transaction():
+        receipt = Receipt.get_by_id(receipt_id)
+        customer = Customer.get_by_id(receipt.customer_id)
+        # Customer row first, as every account write takes it.
+        moved = credit.within_limit(
+            Customer.update(ar_balance=Customer.ar_balance + fen(amount)).where(
+                Customer.id == customer.id
+            ),
+            customer,
+            amount,
+        ).execute()
+        if not moved:
+            raise _refund_exceeds(customer, amount)
+        receipt = Receipt.get_by_id(receipt_id)  # as it is now the customer row is held
+        left = amount
+        from_unapplied = min(receipt.unapplied, left)
+        if from_unapplied > 0:
+            Receipt.update(unapplied=Receipt.unapplied - fen(from_unapplied)).where(
+                (Receipt.id == receipt.id) & (Receipt.unapplied >= fen(from_unapplied))
+            ).execute()
+            left -= from_unapplied
+        allocations = receipt.allocations.order_by(
+            ReceiptAllocation.created_at.desc(), ReceiptAllocation.id.desc()
+        )
+        for allocation in allocations:
+            if left <= 0:
+                break
+            take = min(allocation.amount, left)
+            if take == allocation.amount:
+                allocation.delete_instance()
+            else:
+                ReceiptAllocation.update(amount=ReceiptAllocation.amount - fen(take)).where(
+                    ReceiptAllocation.id == allocation.id
+                ).execute()
+            Receivable.update(open_amount=Receivable.open_amount + fen(take)).where(
+                Receivable.id == allocation.receivable_id
+            ).execute()
+            left -= take
+        if left > 0:
+            raise RuntimeError(f"receipt {receipt.number} holds less than {amount}")
+        AccountEntry.create(customer=customer.id, kind="refund", amount=amount, ref=ref, note=note)
+
+
+def _refund_exceeds(customer: Customer, amount: Decimal) -> CreditExceeded:
+    used = customer.ar_balance + customer.held
+    if customer.settlement_method == SettlementMethod.PREPAID:
+        available = max(-used, ZERO)
+        return CreditExceeded(
+            f"预付款可用余额 {available} 元，不足以退款 {amount} 元（已被审核通过的订单占用）",
+            available=str(available),
+            needed=str(amount),
+        )
+    return CreditExceeded(
+        f"退款 {amount} 元后将超出信用额度 {customer.credit_limit} 元",
+        limit=str(customer.credit_limit),
+        used=str(used),
+        needed=str(amount),
+    )
+
+
+def restore_receipt(receipt_id: int, amount: Decimal, *, ref: str, note: str) -> None:
+    """Undo `reverse_receipt` when the refund did not happen: the money is the customer's again
+    and pays their open receivables as the receipt did."""
+    amount = money(amount)
+    with transaction():
+        receipt = Receipt.get_by_id(receipt_id)
+        Customer.update(ar_balance=Customer.ar_balance - fen(amount)).where(
+            Customer.id == receipt.customer_id
+        ).execute()
+        restored = (
+            Receipt.update(unapplied=Receipt.unapplied + fen(amount))
+            .where((Receipt.id == receipt.id) & (Receipt.unapplied + fen(amount) <= Receipt.amount))
+            .execute()
+        )
+        if not restored:
+            raise RuntimeError(f"receipt {receipt.number} cannot take back {amount}")
+        AccountEntry.create(
+            customer=receipt.customer_id, kind="refund_void", amount=-amount, ref=ref, note=note
+        )
+        _apply_receipt(receipt, amount)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,16 @@ ACTION_LABELS = {
     "ship_part": "发货",
     "ship_all": "发货",
     "complete": "确认收货",
+    "pay": "微信支付",
+    "refund": "退款",
+}
+# What a customer's account ledger lines are (AccountEntry.kind), as statements show them.
+ENTRY_LABELS = {
+    "shipment": "发货",
+    "receipt": "收款",
+    "return": "退货",
+    "refund": "退款",
+    "refund_void": "退款撤销",
 }
 
 

@@ -129,7 +129,7 @@ def _staff_recipients(
     return recipients
 
 
-def _staff_in_role(role: str, customer: Customer) -> list[Staff]:
+def staff_in_role(role: str, customer: Customer) -> list[Staff]:
     """Active staff in a role whose data scope covers this customer."""
     return list(
         Staff.select().where(
@@ -153,7 +153,7 @@ def _recipients(n: Notification, customer: Customer, message: dict, settings) ->
         rep = Staff.get_or_none(Staff.id == message.get("rep_id"))
         return [_staff_recipients([rep], n, message, settings, "order_status")] if rep else []
     role = message.get("role") if n.audience == "approver" else n.audience
-    return [_staff_recipients(_staff_in_role(role, customer), n, message, settings, "staff_task")]
+    return [_staff_recipients(staff_in_role(role, customer), n, message, settings, "staff_task")]
 
 
 def _try(n: Notification, recipient: Recipient, done: set[str]) -> str | None:

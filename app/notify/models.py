@@ -64,7 +64,8 @@ class InboxMessage(BaseModel):
 
 
 class CallbackNonce(BaseModel):
-    """Nonces of official-account callbacks seen within the replay window: one use each."""
+    """Nonces of callbacks (the official account's, WeChat Pay's) seen within the replay window:
+    one use each (app/notify/nonces.py)."""
 
     nonce = CharField(max_length=64, unique=True)
     seen_at = DateTimeField(default=utcnow, index=True)

@@ -36,7 +36,11 @@ AUDIENCES = {
     "return_approve": ("dealer", "warehouse"),
     "return_reject": ("dealer",),
     "return_receive": ("dealer",),
+    "pay": ("dealer",),
+    "refund": ("dealer",),
 }
+# What a timeline entry that leaves the order's status alone says happened.
+TIMELINE_LABELS = {**RETURN_ACTIONS, "pay": "已付款", "refund": "已退款"}
 REP_HEARS = {"adjust", "approve", "reject", "ship_part", "ship_all", "cancel"}
 
 
@@ -49,7 +53,7 @@ def payload(order: Order, event: OrderEvent) -> dict:
         "customer_name": customer.name if customer else Customer.get_by_id(order.customer_id).name,
         "status": event.to_status,
         # A return's events leave the order's status alone: their label says what happened.
-        "status_label": RETURN_ACTIONS.get(event.action)
+        "status_label": TIMELINE_LABELS.get(event.action)
         or {"adjust": "已调整"}.get(event.action)
         or STATUS_LABELS.get(event.to_status, event.to_status),
         "total": str(order.total),
@@ -115,7 +119,8 @@ def approval_awaited(awaited: ApprovalAwaited) -> None:
     """A document now waits for a role's signature: the staff in that role hear of it.
 
     Staff messages link to an order's H5 page; a stock document (a transfer, a receipt) has no
-    order and no phone page, so its approvers find it in the console's lists (待我审批) instead."""
+    order and no phone page, so its approvers find it in the console's lists (待我审批) instead;
+    a refund's approvers hear of it from its own handler (app/notify/money.py)."""
     order = awaited.order
     if order is None:
         return

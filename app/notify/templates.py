@@ -154,6 +154,8 @@ DEALER_TITLES = {
     "return_approve": "退货申请已批准",
     "return_reject": "退货申请未通过",
     "return_receive": "退货已入库",
+    "pay": "订单已付款",
+    "refund": "订单款项已退回",
 }
 # Staff to-dos: (title, the to-do in at most 5 characters).
 STAFF_TASKS = {
@@ -187,6 +189,8 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
         "return_approve": "请将商品寄回，仓库收货后为您退款",
         "return_reject": f"原因：{payload.get('note', '')}",
         "return_receive": f"已退回账户：{payload.get('note', '')}",
+        "pay": f"已收到{payload.get('note', '')}",
+        "refund": f"{payload.get('note', '')}，将原路退回微信",
     }
     return {
         **payload,

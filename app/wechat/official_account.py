@@ -29,7 +29,8 @@ from app.core.rules import STATUS_LABELS
 from app.db import db, transaction, utcnow
 from app.errors import Forbidden, InvalidLoginCode, ValidationFailed, WeChatUnavailable
 from app.mall.models import WechatUser
-from app.notify.models import CallbackNonce, InboundMessage
+from app.notify.models import InboundMessage
+from app.notify.nonces import use_once
 from app.runtime import wechat
 from app.timeutil import to_local
 
@@ -92,7 +93,7 @@ def handle(body: bytes, args: dict) -> str:
             raise Forbidden("消息无法解密") from None
     message = _parse(xml)
     with db.atomic():
-        _use_nonce(nonce)
+        use_once(nonce)
         if not _first_time(message):
             return "success"  # WeChat's retry of a message already answered
         reply = _answer(message)
@@ -113,16 +114,6 @@ def _parse(xml):
     if message.type == "text" and not isinstance(getattr(message, "content", None), str):
         raise ValidationFailed("文本消息缺少内容", Content=["必填"])
     return message
-
-
-def _use_nonce(nonce: str) -> None:
-    if not nonce or len(nonce) > 64:
-        raise Forbidden("nonce 无效")
-    try:
-        with db.atomic():
-            CallbackNonce.create(nonce=nonce)
-    except IntegrityError:
-        raise Forbidden("重复的请求") from None
 
 
 def _first_time(message) -> bool:

@@ -18,9 +18,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, jsonify, redirect, request
+
+from devkit.sandbox import wechatpay
 
 TOKEN_TTL = 7200
 FORCE_REFRESH_EVERY = 30  # seconds: WeChat refuses forced stable_token refreshes closer than this
@@ -91,8 +94,11 @@ class SandboxState:
     calls: dict[str, int] = field(default_factory=dict)  # endpoint → calls
     templates: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_TEMPLATES))
     sms_templates: dict = field(default_factory=lambda: dict(DEFAULT_SMS_TEMPLATES))
+    pay: wechatpay.PayState | None = None  # WeChat Pay, when given its keys
 
     def reset(self) -> None:
+        if self.pay is not None:
+            self.pay.reset()
         with self.lock:
             self.tokens.clear()
             self.messages.clear()
@@ -130,6 +136,8 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
             return None
         with state.lock:
             state.calls[request.path] = state.calls.get(request.path, 0) + 1
+        if request.path.startswith("/v3/"):
+            return None  # WeChat Pay fails by its own controls (/_sandbox/pay/settings)
         if state.delay:
             time.sleep(state.delay)
         with state.lock:
@@ -439,8 +447,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="The sandbox: WeChat, platforms, waybills")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
+    parser.add_argument(
+        "--pay-keys",
+        default=str(Path("instance") / "wechatpay"),
+        help="WeChat Pay's and the merchant's keys (made here when missing)",
+    )
     args = parser.parse_args()
-    run_simple(args.host, args.port, create_sandbox(), threaded=True)
+    state = SandboxState(pay=wechatpay.PayState(Path(args.pay_keys)))
+    run_simple(args.host, args.port, create_sandbox(state), threaded=True)
 
 
 if __name__ == "__main__":

@@ -14,22 +14,43 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.notify import settings as notify_settings
 from config.settings import TestingConfig
+from devkit.sandbox import wechatpay
 from devkit.servers import Gunicorn, SandboxServer, free_port
 
 
 @pytest.fixture(scope="session")
-def sandbox():
-    """The WeChat sandbox over real HTTP; reset before each test that uses it."""
-    server = SandboxServer().start()
+def sandbox(tmp_path_factory):
+    """The WeChat sandbox (and WeChat Pay's, with keys made for this session) over real HTTP;
+    reset before each test that uses it."""
+    server = SandboxServer(pay_keys=tmp_path_factory.mktemp("wechatpay")).start()
     yield server
     server.stop()
+
+
+def wechatpay_settings(sandbox, notify_url: str) -> dict[str, str]:
+    """The merchant account the sandbox knows, with its keys, notifications sent to `notify_url`."""
+    keys = sandbox.state.pay.keys
+    return {
+        "WECHATPAY_MCHID": wechatpay.MCHID,
+        "WECHATPAY_BASE_URL": sandbox.url,
+        "WECHATPAY_PRIVATE_KEY_PATH": str(keys / wechatpay.KEY_FILES["merchant_key"]),
+        "WECHATPAY_CERT_SERIAL_NO": wechatpay.MERCHANT_SERIAL,
+        "WECHATPAY_APIV3_KEY_PATH": str(keys / wechatpay.KEY_FILES["apiv3_key"]),
+        "WECHATPAY_VERIFY_MODE": "public_key",
+        "WECHATPAY_PUBLIC_KEY_PATH": str(keys / wechatpay.KEY_FILES["platform_public"]),
+        "WECHATPAY_PUBLIC_KEY_ID": wechatpay.PUBLIC_KEY_ID,
+        "WECHATPAY_NOTIFY_URL": notify_url,
+    }
 
 
 @pytest.fixture(scope="session")
 def app_config(database_url, tmp_path_factory, sandbox):
     instance = tmp_path_factory.mktemp("instance")
+    # Where the app under test is served over HTTP for WeChat Pay's notifications (app_server).
+    notify_port = free_port()
 
     class Config(TestingConfig):
+        NOTIFY_PORT = notify_port
         DATABASE_URL = database_url
         INSTANCE_DIR = str(instance)
         DATABASE_POOL_SIZE = 80
@@ -42,6 +63,9 @@ def app_config(database_url, tmp_path_factory, sandbox):
         RATELIMIT_ORDERS = "1000 per minute"
         RATELIMIT_KEY_PREFIX = f"dm-test-{uuid.uuid4().hex[:8]}"
 
+    notify_url = f"http://127.0.0.1:{notify_port}/api/pay/wechatpay/notify"
+    for key, value in wechatpay_settings(sandbox, notify_url).items():
+        setattr(Config, key, value)
     return Config
 
 
@@ -103,7 +127,9 @@ def gunicorn(app, database_url, sandbox):
         # One key prefix with the tests' app: they share sessions and the WeChat token.
         REDIS_KEY_PREFIX=app.config["REDIS_KEY_PREFIX"],
     )
-    server = Gunicorn(env).start()
+    server = Gunicorn(env)
+    server.env.update(wechatpay_settings(sandbox, f"{server.url}/api/pay/wechatpay/notify"))
+    server.start()
     yield server
     server.stop()
 

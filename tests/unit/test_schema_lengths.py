@@ -19,6 +19,7 @@ from app.core import models as core
 from app.integrations.models import ApiKey, WebhookEndpoint
 from app.inventory import models as inventory
 from app.mall.models import Announcement, OrderAudit
+from app.payments import models as payments
 
 SCHEMA_MODULES = (
     "admin.schemas",
@@ -31,6 +32,7 @@ SCHEMA_MODULES = (
     "admin.console.returns",
     "admin.console.reports",
     "admin.inventory_schemas",
+    "app.payments.schemas",
 )
 
 # Schema -> the model whose same-named columns its fields are stored in.
@@ -62,6 +64,9 @@ STORED_IN = {
     "StockCountIn": inventory.StockCount,
     "FeeIn": inventory.CustomerFee,
     "LocationIn": core.Stock,
+    "RefundIn": payments.Refund,
+    "InvoiceIn": payments.Invoice,
+    "InvoiceIssueIn": payments.Invoice,
 }
 # (schema, field) -> the column it is stored in, where the names differ or the schema is a
 # command rather than a row.
@@ -79,6 +84,10 @@ STORED_AS = {
     ("Reason", "reason"): core.ReturnRequest.reject_reason,
     ("SignIn", "comment"): ApprovalStep.comment,
     ("RejectDocumentIn", "reason"): inventory.TransferEvent.note,
+    ("RefundApproveIn", "comment"): ApprovalStep.comment,
+    ("RefundRejectIn", "reason"): payments.Refund.error,
+    ("InvoiceRejectIn", "reason"): payments.Invoice.reject_reason,
+    ("StatementAnswerIn", "note"): payments.StatementConfirmation.note,
 }
 # Checked, never stored as typed: credentials, search words, codes looked up, idempotency keys.
 NOT_STORED = {

@@ -1,0 +1,264 @@
+"""Request and response schemas of payments, refunds, reconciliation, invoices and statement
+confirmation, shared by the mini-program / H5 API and the admin API (API.md, "Payments,
+invoices, statement confirmation")."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.payments.rules import (
+    CONFIRMATION_LABELS,
+    INVOICE_KINDS,
+    INVOICE_LABELS,
+    PAYMENT_LABELS,
+    REFUND_LABELS,
+)
+from app.validation import (
+    JsonBoolean,
+    LocalDateTime,
+    PageIn,
+    business_date,
+    id_field,
+    money_field,
+    money_in,
+    page_of,
+)
+
+
+class PaymentIn(Schema):
+    purpose = fields.String(
+        required=True,
+        validate=validate.OneOf(["topup", "order"], error="purpose 须为 topup 或 order"),
+    )
+    order_id = id_field(load_default=None)
+    amount = money_in(load_default=None)
+
+    @validates_schema
+    def _order_named(self, data, **kwargs):
+        if data.get("purpose") == "order" and not data.get("order_id"):
+            raise ValidationError("订单付款须指定订单", "order_id")
+
+
+class JsapiOut(Schema):
+    """What WeixinJSBridge.invoke("getBrandWCPayRequest", …) and wx.requestPayment take."""
+
+    appId = fields.String()
+    timeStamp = fields.String()
+    nonceStr = fields.String()
+    package = fields.String()
+    signType = fields.String()
+    paySign = fields.String()
+
+
+class PaymentOut(Schema):
+    id = fields.Integer()
+    out_trade_no = fields.String()
+    purpose = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    amount = money_field()
+    status = fields.String()
+    status_label = fields.Function(lambda p: PAYMENT_LABELS.get(p.status, p.status))
+    refunded_amount = money_field()
+    transaction_id = fields.String(allow_none=True)
+    paid_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime()
+    expires_at = LocalDateTime()
+
+
+class NewPaymentOut(PaymentOut):
+    jsapi = fields.Nested(JsapiOut, allow_none=True)
+
+
+PaymentPageOut = page_of(PaymentOut)
+
+
+class RefundIn(Schema):
+    amount = money_in(required=True)
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200, error="请填写退款原因（200 字以内）"),
+    )
+
+
+class RefundOut(Schema):
+    id = fields.Integer()
+    payment_id = fields.Integer()
+    out_refund_no = fields.String()
+    amount = money_field()
+    reason = fields.String()
+    status = fields.String()
+    status_label = fields.Function(lambda r: REFUND_LABELS.get(r.status, r.status))
+    refund_id = fields.String(allow_none=True)
+    error = fields.String()
+    created_at = LocalDateTime()
+    succeeded_at = LocalDateTime(allow_none=True)
+
+
+RefundPageOut = page_of(RefundOut)
+
+
+class StaffPaymentOut(PaymentOut):
+    customer_id = fields.Integer()
+    customer_name = fields.Function(lambda p: p.customer.name)
+    order_number = fields.Function(lambda p: p.order.number if p.order_id else None)
+    channel = fields.String()
+
+
+StaffPaymentPageOut = page_of(StaffPaymentOut)
+
+
+class PaymentQueryIn(PageIn):
+    status = fields.String(validate=validate.OneOf(list(PAYMENT_LABELS), error="状态无效"))
+    customer_id = id_field(strict=False)
+    date_from = business_date(data_key="from")
+    date_to = business_date(data_key="to")
+
+
+class RefundQueryIn(PageIn):
+    status = fields.String(validate=validate.OneOf(list(REFUND_LABELS), error="状态无效"))
+    payment_id = id_field(strict=False)
+
+
+class RefundApproveIn(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class RefundRejectIn(Schema):
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=200, error="请填写驳回原因")
+    )
+
+
+class ReconciliationQueryIn(Schema):
+    date = business_date(required=True)
+
+
+class ReconciliationItemOut(Schema):
+    kind = fields.String()  # payment | refund
+    out_trade_no = fields.String(allow_none=True)
+    out_refund_no = fields.String(allow_none=True)
+    transaction_id = fields.String(allow_none=True)
+    amount_here = fields.String(allow_none=True)
+    amount_there = fields.String(allow_none=True)
+    customer_id = fields.Integer(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    payment_id = fields.Integer(allow_none=True)
+
+
+class ReconciliationOut(Schema):
+    date = fields.Date()
+    status = fields.String()  # fetched | none (no bill: nothing that day) | failed
+    hash = fields.String()
+    fetched_at = LocalDateTime()
+    error = fields.String()
+    matched = fields.Integer()
+    matched_items = fields.List(fields.Nested(ReconciliationItemOut))
+    missing_here = fields.List(fields.Nested(ReconciliationItemOut))
+    missing_there = fields.List(fields.Nested(ReconciliationItemOut))
+    amount_mismatch = fields.List(fields.Nested(ReconciliationItemOut))
+
+
+class InvoiceIn(Schema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(list(INVOICE_KINDS), error="发票类型须为 normal 或 special"),
+    )
+    title = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100, error="请填写发票抬头（100 字以内）"),
+    )
+    tax_no = fields.String(
+        required=True, validate=validate.Length(min=15, max=20, error="税号须为 15 到 20 位")
+    )
+    order_ids = fields.List(
+        id_field(),
+        required=True,
+        validate=validate.Length(min=1, max=50, error="请选择 1 到 50 个订单"),
+    )
+    email = fields.Email(load_default="", validate=validate.Length(max=100))
+
+
+class InvoiceOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    kind = fields.String()
+    kind_label = fields.Function(lambda i: INVOICE_KINDS.get(i.kind, i.kind))
+    title = fields.String()
+    tax_no = fields.String()
+    email = fields.String()
+    amount = money_field()
+    status = fields.String()
+    status_label = fields.Function(lambda i: INVOICE_LABELS.get(i.status, i.status))
+    invoice_no = fields.String()
+    has_file = fields.Function(lambda i: bool(i.file_key))
+    reject_reason = fields.String()
+    order_ids = fields.List(fields.Integer())
+    order_numbers = fields.List(fields.String())
+    created_at = LocalDateTime()
+    issued_at = LocalDateTime(allow_none=True)
+
+
+InvoicePageOut = page_of(InvoiceOut)
+
+
+class StaffInvoiceOut(InvoiceOut):
+    customer_id = fields.Integer()
+    customer_name = fields.Function(lambda i: i.customer.name)
+
+
+StaffInvoicePageOut = page_of(StaffInvoiceOut)
+
+
+class InvoiceQueryIn(PageIn):
+    status = fields.String(validate=validate.OneOf(list(INVOICE_LABELS), error="状态无效"))
+
+
+class InvoiceIssueIn(Schema):
+    invoice_no = fields.String(
+        required=True, validate=validate.Length(min=8, max=20, error="发票号码须为 8 到 20 位")
+    )
+
+
+class InvoiceRejectIn(Schema):
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=200, error="请填写驳回原因")
+    )
+
+
+class StatementAnswerIn(Schema):
+    agree = JsonBoolean(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ConfirmationOut(Schema):
+    status = fields.String()
+    note = fields.String()
+    answered_at = LocalDateTime()
+    answered_by = fields.Function(
+        lambda c: (c.answered_by.nickname or "经销商（微信）") if c.answered_by_id else None
+    )
+
+
+class PeriodIn(Schema):
+    period = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", error="格式应为 YYYY-MM"),
+    )
+
+
+class ConfirmationRowOut(Schema):
+    customer_id = fields.Integer()
+    customer_code = fields.String()
+    customer_name = fields.String()
+    status = fields.String()
+    status_label = fields.Function(lambda r: CONFIRMATION_LABELS[r["status"]])
+    note = fields.String()
+    closing = money_field(allow_none=True)
+    answered_at = LocalDateTime(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+
+
+class ConfirmationListOut(Schema):
+    period = fields.String()
+    items = fields.List(fields.Nested(ConfirmationRowOut))
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
