@@ -21,6 +21,7 @@ from admin.console import (  # noqa: F401
     inventory,
     orders,
     pages,
+    payments,
     reports,
     returns,
     session,

@@ -1,0 +1,216 @@
+"""收款与发票 in the console: WeChat Pay payments (and refunds from them), refunds waiting for
+signatures, the day's reconciliation against WeChat Pay's trade bill (with an alert when they
+disagree), invoices to issue, and who confirmed last month's statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import g, render_template, request, send_file, url_for
+from marshmallow import Schema, fields, validate
+
+from admin.console.blueprint import bp
+from admin.console.forms import load_form, paging, perform
+from admin.console.session import console_login, may
+from app.auth.permissions import ROLE_LABELS
+from app.core.models import Customer
+from app.errors import ValidationFailed
+from app.payments import invoices, payments, reconciliation, refunds, rules, statements
+from app.payments.schemas import (
+    InvoiceIssueIn,
+    InvoiceRejectIn,
+    PaymentQueryIn,
+    RefundApproveIn,
+    RefundIn,
+    RefundRejectIn,
+)
+from app.timeutil import local_today
+from app.validation import PageIn, business_date
+
+PER_PAGE = 30
+
+
+class RefundQuery(PageIn):
+    status = fields.String(validate=validate.OneOf(list(rules.REFUND_LABELS)))
+
+
+class InvoiceQuery(PageIn):
+    status = fields.String(validate=validate.OneOf(list(rules.INVOICE_LABELS)))
+
+
+class DayQuery(Schema):
+    date = business_date()
+
+
+class PeriodQuery(Schema):
+    period = fields.String(validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$"))
+
+
+def _customers() -> list[tuple[int, str]]:
+    from app.auth.scopes import scoped
+
+    query = scoped(Customer.select().where(Customer.active), g.staff).order_by(Customer.code)
+    return [(c.id, f"{c.code} {c.name}") for c in query]
+
+
+@bp.get("/payments")
+@console_login("payments.view")
+def payments_list():
+    args = load_form(PaymentQueryIn, request.args)
+    query = payments.payments_query(g.staff, args)
+    total = query.count()
+    return render_template(
+        "console/payments.html",
+        items=list(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        args={k: v for k, v in request.args.items() if k != "page"},
+        statuses=rules.PAYMENT_LABELS,
+        purposes=rules.PURPOSE_LABELS,
+        customers=_customers(),
+    )
+
+
+@bp.get("/payments/<int:payment_id>")
+@console_login("payments.view")
+def payment_detail(payment_id: int):
+    found = payments.payment_in_scope(g.staff, payment_id)
+    return render_template(
+        "console/payment.html",
+        p=found,
+        refunds=list(refunds.refunds_query(g.staff, payment_id=found.id)),
+        statuses=rules.PAYMENT_LABELS,
+        purposes=rules.PURPOSE_LABELS,
+        refund_labels=rules.REFUND_LABELS,
+        may_refund=may("payments.refund"),
+    )
+
+
+@bp.post("/payments/<int:payment_id>/refunds")
+@console_login("payments.refund")
+def payment_refund(payment_id: int):
+    def action():
+        form = load_form(RefundIn, request.form)
+        refund = refunds.request(g.staff, payment_id, form["amount"], form["reason"])
+        if refund.status == "pending_approval":
+            return f"退款 {refund.amount} 元已提交，等待审批"
+        return f"退款 {refund.amount} 元已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
+
+    return perform(action, "退款已提交", url_for("console.payment_detail", payment_id=payment_id))
+
+
+@bp.get("/refunds")
+@console_login("payments.view")
+def refunds_list():
+    args = load_form(RefundQuery, request.args)
+    query = refunds.refunds_query(g.staff, args.get("status"))
+    total = query.count()
+    items = list(query.paginate(args["page"], PER_PAGE))
+    return render_template(
+        "console/refunds.html",
+        items=items,
+        actions={r.id: refunds.actions_for(g.staff, r) for r in items},
+        waiting={r.id: refunds.waiting_for(r) for r in items if r.status == "pending_approval"},
+        **paging(total, args["page"], PER_PAGE),
+        status=args.get("status", ""),
+        statuses=rules.REFUND_LABELS,
+        roles=ROLE_LABELS,
+    )
+
+
+@bp.post("/refunds/<int:refund_id>/approve")
+@console_login("orders.approve")
+def refund_approve(refund_id: int):
+    def action():
+        form = load_form(RefundApproveIn, request.form)
+        found = refunds.approve(g.staff, refund_id, form["comment"])
+        if found.status == "pending_approval":
+            return "已签字，等待下一步审批"
+        return f"退款已批准并提交微信支付（{rules.REFUND_LABELS[found.status]}）"
+
+    return perform(action, "已签字", url_for("console.refunds_list"))
+
+
+@bp.post("/refunds/<int:refund_id>/reject")
+@console_login("orders.approve")
+def refund_reject(refund_id: int):
+    def action():
+        refunds.reject(g.staff, refund_id, load_form(RefundRejectIn, request.form)["reason"])
+
+    return perform(action, "退款已驳回", url_for("console.refunds_list"))
+
+
+@bp.get("/reconciliation")
+@console_login("payments.view")
+def reconciliation_page():
+    day = load_form(DayQuery, request.args).get("date") or local_today() - dt.timedelta(days=1)
+    found = reconciliation.report(g.staff, day)
+    mismatched = sum(len(found[k]) for k in ("missing_here", "missing_there", "amount_mismatch"))
+    return render_template("console/reconciliation.html", r=found, day=day, mismatched=mismatched)
+
+
+@bp.post("/reconciliation")
+@console_login("payments.view")
+def reconciliation_refetch():
+    day = load_form(DayQuery, request.form).get("date")
+    if day is None:
+        raise ValidationFailed("请选择日期", date=["必填"])
+    back = url_for("console.reconciliation_page", date=day)
+    return perform(lambda: reconciliation.refetch(g.staff, day), "已重新获取对账单", back)
+
+
+@bp.get("/invoices")
+@console_login("payments.view")
+def invoices_list():
+    args = load_form(InvoiceQuery, request.args)
+    query = invoices.invoices_query(g.staff, args.get("status"))
+    total = query.count()
+    return render_template(
+        "console/invoices.html",
+        items=invoices.with_orders(query.paginate(args["page"], PER_PAGE)),
+        **paging(total, args["page"], PER_PAGE),
+        status=args.get("status", ""),
+        statuses=rules.INVOICE_LABELS,
+        kinds=rules.INVOICE_KINDS,
+        may_issue=may("invoices.issue"),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/issue")
+@console_login("invoices.issue")
+def invoice_issue(invoice_id: int):
+    def action():
+        form = load_form(InvoiceIssueIn, request.form)
+        upload = request.files.get("file")
+        content = upload.read() if upload is not None and upload.filename else None
+        found = invoices.issue(g.staff, invoice_id, form["invoice_no"], content)
+        return f"发票 {found.invoice_no} 已开具，已通知经销商"
+
+    return perform(action, "已开票", url_for("console.invoices_list"))
+
+
+@bp.post("/invoices/<int:invoice_id>/reject")
+@console_login("invoices.issue")
+def invoice_reject(invoice_id: int):
+    def action():
+        invoices.reject(g.staff, invoice_id, load_form(InvoiceRejectIn, request.form)["reason"])
+
+    return perform(action, "已驳回开票申请，已通知经销商", url_for("console.invoices_list"))
+
+
+@bp.get("/invoices/<int:invoice_id>/file")
+@console_login("payments.view")
+def invoice_file(invoice_id: int):
+    content, content_type, name = invoices.file_of(invoices.invoice_in_scope(g.staff, invoice_id))
+    return send_file(io.BytesIO(content), content_type, as_attachment=True, download_name=name)
+
+
+@bp.get("/statement-confirmations")
+@console_login("payments.view")
+def confirmations_page():
+    period = load_form(PeriodQuery, request.args).get("period")
+    if period is None:
+        first = local_today().replace(day=1)
+        period = f"{first - dt.timedelta(days=1):%Y-%m}"
+    found = statements.confirmations(g.staff, period)
+    return render_template("console/confirmations.html", c=found, labels=rules.CONFIRMATION_LABELS)
