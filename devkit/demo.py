@@ -10,15 +10,28 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.adapters.wechatpay import wechat_pay
 from app.approval import services as approvals
 from app.auth.services import create_staff
 from app.core import catalog, orders, organisation, receivables, stock
-from app.core.models import AccountEntry, Customer, ReceiptAllocation, Receivable, Shipment
+from app.core.models import (
+    AccountEntry,
+    Customer,
+    Receipt,
+    ReceiptAllocation,
+    Receivable,
+    Shipment,
+)
 from app.core.orders import LineRequest
 from app.db import db
 from app.inventory import services as inventory
 from app.mall import accounts
-from app.money import money
+from app.mall.models import WechatUser
+from app.money import money, to_fen
+from app.payments import invoices, payments, statements
+from app.payments import rules as payment_rules
+from app.payments import settings as payment_settings
+from app.payments.models import Payment
 
 DEMO_INVITE_TTL = dt.timedelta(days=365)
 
@@ -357,6 +370,7 @@ def _seed_everything() -> None:
     )
     _seed_orders(rng, customers, products, staff)
     _seed_inventory(rng, warehouses, products, customers, staff)
+    _seed_money(customers, products, staff)
     for customer in (customers[0], customers[5]):
         accounts.create_invitation(
             "dealer", customer_id=customer.id, created_by=staff["admin"].id, ttl=DEMO_INVITE_TTL
@@ -576,3 +590,90 @@ def _seed_inventory(rng, warehouses, products, customers, staff) -> None:
             customer.id,
             {"kind": kind, "amount": Decimal(amount), "date": today, "brand": brand},
         )
+
+
+# The demo dealer of the money pages: in development, /_sandbox/as?openid=sandbox-oa-demo-dealer
+# then /h5/account shows their top-up, paid order, invoice and confirmed statement.
+DEMO_PAYER = "sandbox-oa-demo-dealer"
+
+
+def _seed_money(customers, products, staff) -> None:
+    """WeChat Pay for a prepaid dealer: a paid top-up and a paid order (settled as WeChat Pay's
+    notification settles them), an issued invoice, and last month's statement confirmed. Only
+    with WeChat Pay configured (make run makes the sandbox's keys first)."""
+    if not wechat_pay.gateway.configured:
+        return
+    approvals.create_rule(
+        "退款五千元以上：总部审批",
+        {"min_amount": "5000"},
+        [{"role": "hq_approver"}],
+        priority=20,
+        document="refund",
+    )
+    customer = next(c for c in customers if c.settlement_method == "prepaid")
+    user = WechatUser.create(oa_openid=DEMO_PAYER, follows_oa=True, nickname="演示经销商")
+    invitation = accounts.create_invitation("dealer", customer_id=customer.id)
+    user = accounts.bind(user.id, invitation.code)
+    stocked = [p for p in products if p.min_qty == 1][:2]
+    order = orders.create_order(customer.id, [LineRequest(stocked[0].id, 2)], placed_by="seed")
+    _paid(customer, user, "topup", Decimal("5000.00"))
+    _paid(customer, user, "order", payments.order_unpaid(order), order)
+    shipped = orders.create_order(customer.id, [LineRequest(stocked[1].id, 1)], placed_by="seed")
+    orders.approve_order(shipped.id, f"staff:{staff['kefu'].id}")
+    line = shipped.lines[0]
+    orders.ship_order(shipped.id, [(line.id, 1)], "顺丰速运", f"SF{shipped.id:010d}", "seed")
+    invoice = invoices.request(
+        customer.id,
+        {
+            "kind": "special",
+            "title": customer.name,
+            "tax_no": "91310000MA1FL8XQ3K",
+            "order_ids": [shipped.id],
+            "email": "caiwu@example.com",
+        },
+        f"wechat:{user.id}",
+    )
+    invoices.issue(staff["finance"], invoice.id, "26312000000000000001")
+    # The opening prepayment came last month, so last month's statement has a line to confirm.
+    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    opening = (
+        AccountEntry.select().where(AccountEntry.customer == customer.id).order_by(AccountEntry.id)
+    )
+    when = dt.datetime.combine(last_month.replace(day=5), dt.time(2, 0))
+    AccountEntry.update(created_at=when).where(AccountEntry.id == opening.first().id).execute()
+    Receipt.update(received_at=when).where(Receipt.number == opening.first().ref).execute()
+    statements.answer(user, f"{last_month:%Y-%m}", True)
+
+
+def _paid(customer, user, purpose: str, amount: Decimal, order=None) -> None:
+    """A payment placed and paid, settled by what WeChat Pay's notification would say."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    payment = Payment.create(
+        customer=customer.id,
+        wechat_user=user.id,
+        purpose=purpose,
+        order=order.id if order else None,
+        out_trade_no=secrets.token_hex(8),
+        amount=amount,
+        status="pending",
+        channel="h5",
+        appid=payment_settings.current().oa_appid,
+        openid=user.oa_openid,
+        expires_at=now,
+        next_query_at=now + dt.timedelta(days=3650),
+    )
+    payment.out_trade_no = payment_rules.out_number("WP", now, payment.id)
+    payment.save()
+    payments.settle(
+        {
+            "mchid": wechat_pay.gateway.settings.mchid,
+            "appid": payment.appid,
+            "out_trade_no": payment.out_trade_no,
+            "transaction_id": f"42000{now:%Y%m%d}{payment.id:015d}",
+            "trade_state": "SUCCESS",
+            "success_time": now.replace(tzinfo=dt.UTC).isoformat(),
+            "attach": f"customer:{customer.id}",
+            "payer": {"openid": user.oa_openid},
+            "amount": {"total": to_fen(amount), "currency": "CNY"},
+        }
+    )
