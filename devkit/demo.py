@@ -32,6 +32,7 @@ from app.payments import invoices, payments, statements
 from app.payments import rules as payment_rules
 from app.payments import settings as payment_settings
 from app.payments.models import Payment
+from app.timeutil import local_today
 
 DEMO_INVITE_TTL = dt.timedelta(days=365)
 
@@ -635,7 +636,7 @@ def _seed_money(customers, products, staff) -> None:
     )
     invoices.issue(staff["finance"], invoice.id, "26312000000000000001")
     # The opening prepayment came last month, so last month's statement has a line to confirm.
-    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    last_month = local_today().replace(day=1) - dt.timedelta(days=1)
     opening = (
         AccountEntry.select().where(AccountEntry.customer == customer.id).order_by(AccountEntry.id)
     )

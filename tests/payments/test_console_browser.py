@@ -19,7 +19,11 @@ from app.timeutil import local_today
 from devkit.testing.clients import MP, bind_dealer
 
 pytestmark = pytest.mark.slow
-YESTERDAY = local_today() - dt.timedelta(days=1)
+
+
+def yesterday() -> dt.date:
+    """Asked when used: a run that crosses midnight in Beijing has a new yesterday."""
+    return local_today() - dt.timedelta(days=1)
 
 
 def paid_top_up(client, co, pay_sandbox, amount, key, paid_at=None) -> Payment:
@@ -40,9 +44,9 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     approvals.create_rule(
         "退款超过 500 元：总部", {"min_amount": "500"}, [{"role": "hq_approver"}], document="refund"
     )
-    payment = paid_top_up(client, co, pay_sandbox, "800.00", "a", f"{YESTERDAY}T10:00:00+08:00")
-    other = paid_top_up(client, co, pay_sandbox, "120.00", "b", f"{YESTERDAY}T11:00:00+08:00")
-    pay_sandbox.edit_bill(YESTERDAY, amounts={other.out_trade_no: 11000})
+    payment = paid_top_up(client, co, pay_sandbox, "800.00", "a", f"{yesterday()}T10:00:00+08:00")
+    other = paid_top_up(client, co, pay_sandbox, "120.00", "b", f"{yesterday()}T11:00:00+08:00")
+    pay_sandbox.edit_bill(yesterday(), amounts={other.out_trade_no: 11000})
 
     finance = desk("fin1")
     page = finance.page
@@ -62,7 +66,7 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     assert "等待审批" in finance.flash()
     assert Payment.get_by_id(payment.id).refunded_amount == 700
 
-    finance.go(f"/admin/reconciliation?date={YESTERDAY}")
+    finance.go(f"/admin/reconciliation?date={yesterday()}")
     alert = page.locator("#reconciliation-alert")
     assert "金额不符 1 笔" in alert.inner_text()
     finance.shot("reconciliation")

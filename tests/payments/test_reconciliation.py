@@ -14,7 +14,10 @@ from app.payments.models import Payment, Refund, TradeBill
 from app.timeutil import local_today
 from devkit.testing.clients import ADMIN, MP, bind_dealer
 
-YESTERDAY = local_today() - dt.timedelta(days=1)
+
+def yesterday() -> dt.date:
+    """Asked when used: a run that crosses midnight in Beijing has a new yesterday."""
+    return local_today() - dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def yesterdays(client, co, pay_sandbox):
                 json={"purpose": "topup", "amount": amount},
                 headers={**dealer, "Idempotency-Key": f"recon-{i}-{amount}"},
             ).get_json()
-            pay_sandbox.pay(started["out_trade_no"], paid_at=f"{YESTERDAY}T1{i}:00:00+08:00")
+            pay_sandbox.pay(started["out_trade_no"], paid_at=f"{yesterday()}T1{i}:00:00+08:00")
             pay_sandbox.wait_answered(started["out_trade_no"])
             made.append(Payment.get_by_id(started["id"]))
         return made
@@ -38,7 +41,8 @@ def yesterdays(client, co, pay_sandbox):
     return make
 
 
-def report(client, co, day=YESTERDAY, who="fin"):
+def report(client, co, day=None, who="fin"):
+    day = day or yesterday()
     response = client.get(f"{ADMIN}/payments/reconciliation?date={day}", headers=co.headers(who))
     assert response.status_code == 200, response.get_json()
     return response.get_json()
@@ -61,7 +65,7 @@ def test_each_kind_of_disagreement_is_listed_and_finance_is_alerted(
 ):
     dropped, changed, fine = yesterdays("10.00", "20.00", "30.00")
     pay_sandbox.edit_bill(
-        YESTERDAY,
+        yesterday(),
         drop=[dropped.out_trade_no],
         amounts={changed.out_trade_no: 1999},
         extra=[
@@ -98,7 +102,7 @@ def test_refunds_of_the_day_are_reconciled_too(client, co, yesterdays, pay_sandb
         record = pay_sandbox.state.refunds[asked["out_refund_no"]]
         record["created_at"] = record["created_at"] - dt.timedelta(days=1)
     found = client.post(
-        f"{ADMIN}/payments/reconciliation?date={YESTERDAY}", headers=co.headers("fin")
+        f"{ADMIN}/payments/reconciliation?date={yesterday()}", headers=co.headers("fin")
     ).get_json()
     kinds = sorted((i["kind"], i["amount_there"]) for i in found["matched_items"])
     assert kinds == [("payment", "50.00"), ("refund", "5.00")]
@@ -106,11 +110,11 @@ def test_refunds_of_the_day_are_reconciled_too(client, co, yesterdays, pay_sandb
 
 def test_a_bill_that_does_not_match_its_hash_is_not_believed(client, co, yesterdays, pay_sandbox):
     yesterdays("10.00")
-    pay_sandbox.edit_bill(YESTERDAY, corrupt=True)
+    pay_sandbox.edit_bill(yesterday(), corrupt=True)
     found = report(client, co)
     assert found["status"] == "failed" and "摘要" in found["error"]
     assert found["matched"] == 0
-    pay_sandbox.edit_bill(YESTERDAY)  # WeChat Pay serves it right again: the next look fetches
+    pay_sandbox.edit_bill(yesterday())  # WeChat Pay serves it right again: the next look fetches
     assert report(client, co)["matched"] == 1
 
 
@@ -133,7 +137,7 @@ def test_reconciliation_is_for_staff_who_see_every_branch_and_for_past_days(
     client, co, pay_sandbox
 ):
     branch_manager = client.get(
-        f"{ADMIN}/payments/reconciliation?date={YESTERDAY}", headers=co.headers("bm_east")
+        f"{ADMIN}/payments/reconciliation?date={yesterday()}", headers=co.headers("bm_east")
     )
     assert branch_manager.status_code == 403
     today = client.get(
