@@ -143,7 +143,7 @@ def test_a_dealer_asks_for_an_invoice_and_downloads_it_once_issued(
     phone.shot("invoice-new")
     phone.button("提交开票申请").click()
     page.get_by_text("开票申请已提交").wait_for()
-    assert "待开票" in page.content()
+    page.get_by_text("待开票").wait_for()
     invoice = Invoice.get()
     finance = make_staff("finance", username="pay-fin")
     issued = requests.post(
@@ -174,15 +174,17 @@ def test_a_dealer_disputes_last_months_statement_then_confirms_it(
     period = f"{first - dt.timedelta(days=1):%Y-%m}"
     page.goto(f"{base}/h5/account")
     page.get_by_role("link", name="月度对账单").click()
+    page.wait_for_url(f"{base}/h5/statements")
     assert period in page.content() and "未确认" in page.content()
     page.get_by_label("异议说明").fill("上月 20 日的回款未计入")
     phone.shot("statement")
     phone.button("有异议").click()
     page.get_by_text("异议已提交").wait_for()
-    assert "有异议" in page.content()
+    assert page.locator(".confirm-status").inner_text() == "有异议"
     phone.shot("statement-disputed")
     phone.button("确认").click()
     page.get_by_text("已确认对账单").wait_for()
+    assert page.locator(".confirm-status").inner_text() == "已确认"
     answer = StatementConfirmation.get()
     assert (answer.period, answer.status) == (period, "confirmed")
     phone.shot("statement-confirmed")
