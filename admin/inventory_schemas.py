@@ -112,6 +112,9 @@ class StockReceiptOut(Schema):
 class DocumentQueryIn(PageIn):
     status = fields.String(validate=STATUS_TEXT)
     warehouse_id = id_field(strict=False)
+    mine = fields.Boolean(
+        load_default=False, metadata={"description": "only those whose next signature is mine"}
+    )
 
 
 StockReceiptPageOut = page_of(StockReceiptOut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from peewee import fn
 
+from app.approval import services as approvals
 from app.auth.scopes import require, scoped, warehouses_in_scope
 from app.core.models import Customer, Product, Staff, Stock, StockMovement, Warehouse
 from app.core.stock import ON_HAND_KINDS
@@ -52,9 +53,18 @@ def movements_query(staff: Staff, filters: dict):
     return query.order_by(StockMovement.id.desc())
 
 
+def _mine(query, document: str, model, staff: Staff):
+    """Only the documents whose next signature is the caller's (待我审批)."""
+    return query.where(
+        (model.status == "pending") & approvals.awaiting(document, model.id, staff.role)
+    )
+
+
 def receipts_query(staff: Staff, filters: dict):
     require(staff, "stock.view")
     query = StockReceipt.select().where(StockReceipt.warehouse << warehouses_in_scope(staff))
+    if filters.get("mine"):
+        query = _mine(query, "stock_receipt", StockReceipt, staff)
     if filters.get("status"):
         query = query.where(StockReceipt.status == filters["status"])
     if filters.get("warehouse_id"):
@@ -69,6 +79,8 @@ def transfers_query(staff: Staff, filters: dict):
     query = Transfer.select().where(
         (Transfer.from_warehouse << scope) | (Transfer.to_warehouse << scope)
     )
+    if filters.get("mine"):
+        query = _mine(query, "transfer", Transfer, staff)
     if filters.get("status"):
         query = query.where(Transfer.status == filters["status"])
     if filters.get("warehouse_id"):

@@ -2,7 +2,8 @@
 product form's brand and safety stock, a fee without a customer refused in words, receipts and
 counts in words, pages in scope."""
 
-from app.core.models import Product
+from app.approval import services as approvals
+from app.core.models import Product, Stock
 from app.inventory import services
 from devkit.factories import make_branch, make_staff
 from devkit.testing.clients import flashes
@@ -62,3 +63,26 @@ def test_another_branchs_transfer_page_is_not_found(signed_in, co):
     assert signed_in("cs_east").get(f"/admin/stock/transfers/{transfer.id}").status_code == 200
     co.staff["bm_north"] = make_staff("branch_manager", make_branch("华北"), username="bm_n2")
     assert signed_in("bm_north").get(f"/admin/stock/transfers/{transfer.id}").status_code == 404
+
+
+def test_a_branch_manager_signs_a_transfer_in_the_console_and_it_leaves(signed_in, co):
+    approvals.create_rule("调拨需经理", {}, [{"role": "branch_manager"}], document="transfer")
+    transfer = services.create_transfer(
+        co.staff["wh"],
+        {
+            "from_warehouse_id": co.sh.id,
+            "to_warehouse_id": co.gz.id,
+            "lines": [{"product_id": co.oil.id, "qty": 3}],
+        },
+    )
+    manager = signed_in("bm_east")
+    waiting = manager.get("/admin/stock/transfers?mine=1").get_data(as_text=True)
+    assert transfer.number in waiting
+    assert transfer.number not in signed_in("hq").get("/admin/stock/transfers?mine=1").get_data(
+        as_text=True
+    )
+    page = manager.get(f"/admin/stock/transfers/{transfer.id}").get_data(as_text=True)
+    assert "审批通过" in page and "分公司经理：待签" in page
+    response = manager.post(f"/admin/stock/transfers/{transfer.id}/approve", {"comment": "同意"})
+    assert ("success", "已发出，在途") in flashes(response)
+    assert Stock.get((Stock.warehouse == co.gz.id) & (Stock.product == co.oil.id)).in_transit == 3
