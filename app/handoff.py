@@ -14,7 +14,12 @@ import queue
 import threading
 from collections.abc import Callable
 
+from app import outages
+
 log = logging.getLogger(__name__)
+
+# The task queue (Redis, or SQLite in the embedded default): an outage is logged once.
+task_queue = outages.of("the task queue")
 
 BATCH = 100
 
@@ -60,7 +65,9 @@ class Handoff:
                     break
             try:
                 self._send(batch)
-            except Exception:  # the sweep delivers them when due
-                log.exception("could not queue %s %s", self.name, batch)
+            except Exception as exc:  # the sweep delivers them when due
+                task_queue.failed(f"handing {len(batch)} {self.name} to the task queue", exc)
+            else:
+                task_queue.ok()
             if self._items.empty():
                 self._idle.set()

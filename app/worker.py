@@ -24,7 +24,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from app import housekeeping, outbox
 from app.bootstrap import SINKS, bootstrap
 from app.db import with_database
-from app.handoff import Handoff
+from app.handoff import Handoff, task_queue
 from app.payments import tasks as payment_tasks
 from app.shops import download as shop_download
 from config import get_config
@@ -93,8 +93,10 @@ def _deliver(sink: outbox.Sink, item_id: int) -> None:
             # A delay, not an eta: huey rounds an eta down to the second, which could run the
             # retry just before it is due (and then it would only be skipped).
             deliver_batch.schedule(args=(sink.name, [item_id]), delay=wait + 0.5)
-        except Exception:  # the sweep picks it up when due
-            log.exception("could not schedule the retry of %s %s", sink.name, item_id)
+        except Exception as exc:  # the sweep picks it up when due
+            task_queue.failed(f"scheduling the retry of {sink.name} {item_id}", exc)
+        else:
+            task_queue.ok()
 
 
 _sweeping: set[str] = set()  # sinks whose sweep is queued or running in this process

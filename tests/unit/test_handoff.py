@@ -52,3 +52,25 @@ def test_putting_never_waits_on_the_send_and_a_failed_send_is_not_the_end():
     release.set()
     assert handoff.wait_until_sent(5)
     assert calls[0] == [1] and sorted(x for c in calls[1:] for x in c) == list(range(2, 50))
+
+
+def test_a_task_queue_outage_is_logged_once_when_it_begins_and_once_when_it_ends(caplog):
+    failing = threading.Event()
+    failing.set()
+
+    def send(batch):
+        if failing.is_set():
+            raise ConnectionError("redis away")
+
+    handoff = Handoff("test", send)
+    with caplog.at_level("WARNING"):
+        for i in range(20):  # twenty batches, each refused
+            handoff.put(i)
+            assert handoff.wait_until_sent(5)
+        failing.clear()
+        handoff.put(99)
+        assert handoff.wait_until_sent(5)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len([m for m in lines if "outage begins" in m]) == 1, lines
+    assert len([m for m in lines if "outage over" in m]) == 1, lines
+    assert not any(r.exc_info for r in caplog.records)  # no traceback per refused batch
