@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 
-from app import events, outbox
+from app import events, outbox, replica
 from app.adapters.wechatpay import wechat_pay
 from app.auth import services as staff_accounts
 from app.auth import tokens
@@ -32,6 +32,7 @@ from app.events import (
     StockChanged,
 )
 from app.integrations import webhooks
+from app.logs import configure_logging
 from app.mall import accounts, catalogue_cache
 from app.notify import money as money_notices
 from app.notify import recording as notifications
@@ -107,7 +108,13 @@ def bootstrap(config, *, handoff: Callable[[tuple[str, int]], None] | None = Non
     """
     settings = settings_from(config)
     with _lock:
+        configure_logging(settings.get("LOG_FORMAT", ""), settings.get("LOG_LEVEL", "INFO"))
         init_db(settings)
+        replica.configure(
+            settings.get("REPORTS_DATABASE_URL"),
+            settings.get("REPORTS_MAX_LAG_SECONDS", 30),
+            settings.get("DATABASE_POOL_SIZE", 20),
+        )
         redis.configure(settings.get("REDIS_URL"))
         wechat.configure(settings)
         tokens.configure(settings["SECRET_KEY"], settings["TOKEN_TTL_SECONDS"])

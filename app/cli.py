@@ -1,13 +1,15 @@
-"""Flask CLI: db-upgrade, db-status, create-staff, seed-demo."""
+"""Flask CLI: db-upgrade, db-status, backup, restore, create-staff, seed-demo."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 from flask import Flask
 from playhouse.migrations import Runner
 
+from app import backups
 from app.db import db
 from app.errors import AppError
 
@@ -24,6 +26,11 @@ def upgrade_database() -> list[str]:
         return migration_runner().up()
 
 
+def _direct_database_url(app: Flask) -> str:
+    """PostgreSQL itself rather than PgBouncer (pg_dump needs a session of its own)."""
+    return app.config.get("DIRECT_DATABASE_URL") or app.config["DATABASE_URL"]
+
+
 def register_commands(app: Flask) -> None:
     @app.cli.command("db-upgrade")
     def db_upgrade():
@@ -37,6 +44,43 @@ def register_commands(app: Flask) -> None:
         with db.connection_context():
             for m in migration_runner().status():
                 click.echo(f"[{'x' if m.applied else ' '}] {m.name}")
+
+    @app.cli.command("backup")
+    @click.option(
+        "--to",
+        "to",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="file to write (default: instance/backups/<time>.dump or .sqlite3)",
+    )
+    def backup_command(to):
+        """Back up the whole database: pg_dump's custom format, or SQLite's online backup."""
+        url = _direct_database_url(app)
+        if to is None:
+            suffix = "sqlite3" if url.startswith("sqlite") else "dump"
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            to = Path(app.config["INSTANCE_DIR"]) / "backups" / f"dealer_mall-{stamp}.{suffix}"
+        try:
+            written = backups.backup(url, to)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"backup written: {written} ({written.stat().st_size} bytes)")
+
+    @app.cli.command("restore")
+    @click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--into",
+        "into",
+        help="database URL to restore into (default: the configured "
+        "database, DIRECT_DATABASE_URL or DATABASE_URL); it must be empty",
+    )
+    def restore_command(backup_file, into):
+        """Restore a backup made by `flask backup` into an empty database."""
+        url = into or _direct_database_url(app)
+        try:
+            backups.restore(backup_file, url)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"restored {backup_file}")
 
     @app.cli.command("create-staff")
     @click.option("--username", required=True)

@@ -6,8 +6,9 @@ import datetime as dt
 import functools
 import logging
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,6 +16,7 @@ from urllib.parse import urlparse
 from peewee import (
     SQL,
     BigIntegerField,
+    Database,
     DatabaseProxy,
     InterfaceError,
     Model,
@@ -31,7 +33,34 @@ from app.money import CENT, COST_PLACE, to_cost_units, to_fen
 
 log = logging.getLogger(__name__)
 
-db = DatabaseProxy()
+_routed: ContextVar[Database | None] = ContextVar("routed_database", default=None)
+
+
+class RoutingDatabaseProxy(DatabaseProxy):
+    """The database every model uses: the primary bound at start-up, or, inside
+    `reading_from(other)`, `other` for the work this thread (context) does meanwhile. Other
+    threads keep the primary; this is how reports read from a replica (app/replica.py)."""
+
+    __slots__ = DatabaseProxy.__slots__  # the parent's __setattr__ checks the class's own
+
+    def __getattr__(self, attr):
+        target = _routed.get()
+        if target is None:
+            target = self.obj
+        if target is None:
+            raise AttributeError("Cannot use uninitialized Proxy.")
+        return getattr(target, attr)
+
+    @contextmanager
+    def reading_from(self, database: Database) -> Iterator[None]:
+        token = _routed.set(database)
+        try:
+            yield
+        finally:
+            _routed.reset(token)
+
+
+db = RoutingDatabaseProxy()
 
 
 class MoneyField(BigIntegerField):
@@ -207,8 +236,9 @@ class PingWhenIdlePostgresqlDatabase(PooledPostgresqlDatabase):
         return idle >= self.PING_AFTER_IDLE and super()._is_closed(conn)
 
 
-def make_database(url: str, pool_size: int = 20):
-    """Build the database for a URL: SQLite file (WAL) by default, pooled PostgreSQL in production."""
+def make_database(url: str, pool_size: int = 20, **connect_options):
+    """Build the database for a URL: SQLite file (WAL) by default, pooled PostgreSQL in production
+    (`connect_options` go to the driver, e.g. connect_timeout)."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else ":memory:"
@@ -225,6 +255,7 @@ def make_database(url: str, pool_size: int = 20):
             stale_timeout=300,
             timeout=30,
             **kwargs,
+            **connect_options,
         )
     raise ValueError(f"unsupported DATABASE_URL scheme: {scheme!r}")
 

@@ -4,14 +4,15 @@ headers every server-rendered page (console, H5) carries."""
 from __future__ import annotations
 
 import logging
-import uuid
+from urllib.parse import quote
 
 from flask import Flask, Response, current_app, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.adapters.storage import LocalStorage
-from app.errors import AppError
+from app.errors import AppError, NotFound
+from app.logs import current_request_id, new_request_id
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        request_id = uuid.uuid4().hex[:12]
+        request_id = current_request_id() or new_request_id()
         log.exception("unhandled error, request_id=%s", request_id)
         return error_response(
             500, "internal_error", "服务器开小差了，请稍后再试", {"request_id": request_id}
@@ -91,6 +92,43 @@ def page_security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def drain_unread_body(exc=None) -> None:
+    """Read whatever the view left of the request's body: an upload refused before it was read
+    (401, 429, 404). Gunicorn closes a connection whose body is unread, and nginx, still
+    sending that body, then answers 502 in place of the app's own answer."""
+    length = request.content_length
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not length or (limit and length > limit):
+        return  # nothing to read, or too much: the connection closes as before
+    try:
+        while request.stream.read(1 << 16):
+            pass
+    except OSError:  # the client went away meanwhile
+        log.debug("client left while its request body was being drained")
+
+
+def send_upload(storage_key: str, content_type: str, cache_control: str) -> Response:
+    """An uploaded file, once the view has checked the caller may see it. Behind nginx
+    (UPLOADS_ACCEL_PREFIX) nginx sends it from disk (X-Accel-Redirect to its internal location),
+    so a worker thread is not held by a slow phone's download; otherwise the app sends it.
+
+    Raises: NotFound when the file is gone (or its key leads outside the storage)."""
+    storage = LocalStorage(current_app.config["UPLOAD_DIR"])
+    accel = current_app.config["UPLOADS_ACCEL_PREFIX"]
+    try:
+        if accel:
+            storage.path(storage_key)  # refuses a key outside the storage
+            response = Response(mimetype=content_type)
+            response.headers["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{quote(storage_key)}"
+        else:
+            response = Response(storage.read(storage_key), mimetype=content_type)
+    except (OSError, ValueError):
+        raise NotFound("照片文件已丢失") from None
+    response.headers["Cache-Control"] = cache_control
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -1,8 +1,8 @@
 """The outbox engine: what a transaction writes to an outbox table goes out after it commits, at
 least once, retried with backoff and dead-lettered visibly after the last try (invariant 4).
 
-An outbox table has `status` (`pending` until delivered), `attempts`, `next_attempt_at` and
-`last_error`. A **sink** names its table and knows how to send one item and read the answer
+An outbox table has `status` (`pending` until delivered), `attempts`, `next_attempt_at`,
+`last_error` and `created_at`. A **sink** names its table and knows how to send one item and read the answer
 (a WeChat message, a webhook POST, a platform write-back, a stock push); everything else is here:
 
 * claiming: a worker takes an item by pushing `next_attempt_at` forward by the sink's lease in one
@@ -23,6 +23,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from peewee import Case, fn
 
 from app.db import db, utcnow
 
@@ -183,6 +185,31 @@ def seconds_until_due(sink: Sink, item_id: int) -> float | None:
     if item is None:
         return None
     return max((item.next_attempt_at - utcnow()).total_seconds(), 0.0)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What a sink has not delivered (for monitoring): items pending, those among them whose
+    last try failed, dead letters, and how long the oldest pending item has waited."""
+
+    pending: int
+    failing: int
+    dead: int
+    oldest_pending_seconds: float
+
+
+def backlog(sink: Sink) -> Backlog:
+    model = sink.model
+    failed_before = Case(None, [(model.last_error != "", 1)], 0)
+    pending, failing, oldest = (
+        model.select(fn.COUNT(model.id), fn.SUM(failed_before), fn.MIN(model.created_at))
+        .where(model.status == PENDING)
+        .tuples()
+        .get()
+    )
+    dead = model.select(fn.COUNT(model.id)).where(model.status == DEAD).scalar()
+    waited = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+    return Backlog(int(pending), int(failing or 0), int(dead), max(waited, 0.0))
 
 
 def redeliver(sink: Sink, item_id: int, from_statuses: Iterable[str]) -> bool:

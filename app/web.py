@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.bootstrap import bootstrap
 from app.db import db
@@ -28,6 +29,8 @@ def create_app(config=None) -> Flask:
     bootstrap(app.config, handoff=_worker_handoff() if app.config["NOTIFY_ENQUEUE"] else None)
     init_extensions(app)
     init_sessions(app, redis.client)
+    register_proxy(app)
+    register_observability(app)
     register_db_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -37,9 +40,37 @@ def create_app(config=None) -> Flask:
 
 def _worker_handoff():
     """Committed outbox items go to the worker's queue (built from the same settings)."""
-    from app.worker import handoff
+    from app.worker import hand_over
 
-    return handoff.put
+    return hand_over
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT proxies the client's address and scheme come from the last that
+    many X-Forwarded-For/-Proto entries (those the proxies wrote); what a client writes there
+    itself is never believed. Rate limits, the sign-in audit and the logs all read
+    request.remote_addr, so all of them see the real client. A body a view did not read is read
+    after it (app/http.py: drain_unread_body), so the proxy gets the app's answer."""
+    from app.http import drain_unread_body
+
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.teardown_request(drain_unread_body)
+
+
+def register_observability(app: Flask) -> None:
+    """Request ids, request log lines and /metrics; registered before the database hook so that
+    a request the database refuses is logged and counted too."""
+    from app.observability import init_observability
+
+    init_observability(app, task_queue=_task_queue)
+
+
+def _task_queue():
+    from app.worker import huey
+
+    return huey
 
 
 def register_db_hooks(app: Flask) -> None:

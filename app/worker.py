@@ -25,6 +25,7 @@ from app import housekeeping, outbox
 from app.bootstrap import SINKS, bootstrap
 from app.db import with_database
 from app.handoff import Handoff, task_queue
+from app.logs import current_request_id, request_id_bound
 from app.payments import tasks as payment_tasks
 from app.shops import download as shop_download
 from config import get_config
@@ -39,23 +40,32 @@ else:
     huey = SqliteHuey("dealer-mall", filename=str(Path(_config.INSTANCE_DIR) / "tasks.db"))
 
 
-def _enqueue(items: list[tuple[str, int]]) -> None:
-    """Many committed outbox items in one round trip per sink: one task each."""
-    by_sink: dict[str, list[int]] = defaultdict(list)
-    for sink_name, item_id in items:
-        by_sink[sink_name].append(item_id)
-    for sink_name, ids in by_sink.items():
-        deliver_batch(sink_name, ids)
+def _enqueue(items: list[tuple[str, int, str | None]]) -> None:
+    """Many committed outbox items in one round trip per sink: one task each, carrying the id of
+    the request that wrote each item."""
+    by_sink: dict[str, tuple[list[int], list[str | None]]] = defaultdict(lambda: ([], []))
+    for sink_name, item_id, request_id in items:
+        ids, request_ids = by_sink[sink_name]
+        ids.append(item_id)
+        request_ids.append(request_id)
+    for sink_name, (ids, request_ids) in by_sink.items():
+        deliver_batch(sink_name, ids, request_ids)
 
 
 # Committed items reach the queue from a background thread, off the request's path.
 handoff = Handoff("outbox", _enqueue)
 
 
+def hand_over(item: tuple[str, int]) -> None:
+    """Queue a committed outbox item (sink name, id) with the id of the request, or the task,
+    that wrote it: its delivery logs under the same id."""
+    handoff.put((*item, current_request_id()))
+
+
 @huey.on_startup()
 def start_services() -> None:
     """Each worker thread or process runs this before its first task; it is safe to run at once."""
-    bootstrap(_config, handoff=handoff.put)
+    bootstrap(_config, handoff=hand_over)
 
 
 # --- each sink's own threads ----------------------------------------------------------------------
@@ -77,26 +87,29 @@ def _pool(sink: outbox.Sink) -> ThreadPoolExecutor:
         return _pools[sink.name]
 
 
-def _deliver(sink: outbox.Sink, item_id: int) -> None:
-    """Deliver one item; one that failed is queued again for the moment its retry is due, so an
-    outage drains within seconds of its backoff rather than at the next sweep."""
-    try:
-        outcome = with_database(outbox.deliver, sink, item_id)
-        wait = None
-        if outcome == "retry":
-            wait = with_database(outbox.seconds_until_due, sink, item_id)
-    except Exception:
-        log.exception("%s %s: delivery failed; the sweep will retry it", sink.name, item_id)
-        return
-    if wait is not None:
+def _deliver(sink: outbox.Sink, item_id: int, request_id: str | None = None) -> None:
+    """Deliver one item, logging under the id of the request that wrote it; one that failed is
+    queued again for the moment its retry is due, so an outage drains within seconds of its
+    backoff rather than at the next sweep."""
+    with request_id_bound(request_id):
         try:
-            # A delay, not an eta: huey rounds an eta down to the second, which could run the
-            # retry just before it is due (and then it would only be skipped).
-            deliver_batch.schedule(args=(sink.name, [item_id]), delay=wait + 0.5)
-        except Exception as exc:  # the sweep picks it up when due
-            task_queue.failed(f"scheduling the retry of {sink.name} {item_id}", exc)
-        else:
-            task_queue.ok()
+            outcome = with_database(outbox.deliver, sink, item_id)
+            log.info("%s %s: %s", sink.name, item_id, outcome)
+            wait = None
+            if outcome == "retry":
+                wait = with_database(outbox.seconds_until_due, sink, item_id)
+        except Exception:
+            log.exception("%s %s: delivery failed; the sweep will retry it", sink.name, item_id)
+            return
+        if wait is not None:
+            try:
+                # A delay, not an eta: huey rounds an eta down to the second, which could run the
+                # retry just before it is due (and then it would only be skipped).
+                deliver_batch.schedule(args=(sink.name, [item_id], [request_id]), delay=wait + 0.5)
+            except Exception as exc:  # the sweep picks it up when due
+                task_queue.failed(f"scheduling the retry of {sink.name} {item_id}", exc)
+            else:
+                task_queue.ok()
 
 
 _sweeping: set[str] = set()  # sinks whose sweep is queued or running in this process
@@ -117,11 +130,13 @@ def _sweep(sink: outbox.Sink) -> None:
 
 
 @huey.task()
-def deliver_batch(sink_name: str, item_ids: list[int]) -> None:
-    """Hand committed items to their sink's threads, in order."""
+def deliver_batch(
+    sink_name: str, item_ids: list[int], request_ids: list[str | None] | None = None
+) -> None:
+    """Hand committed items to their sink's threads, in order, each with its request's id."""
     sink = SINKS[sink_name]
-    for item_id in item_ids:
-        _pool(sink).submit(_deliver, sink, item_id)
+    for item_id, request_id in zip(item_ids, request_ids or [None] * len(item_ids), strict=True):
+        _pool(sink).submit(_deliver, sink, item_id, request_id)
 
 
 @huey.periodic_task(crontab(minute="*"))

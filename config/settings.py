@@ -119,6 +119,34 @@ class BaseConfig:
     WAYBILL_APP_KEY = env("WAYBILL_APP_KEY")
     SHOP_SENDER_NAME = env("SHOP_SENDER_NAME", "发货仓")
     SHOP_SENDER_PHONE = env("SHOP_SENDER_PHONE", "")
+    # How many reverse proxies (nginx, a cloud load balancer) stand in front of the app: the
+    # client's address and scheme are taken from that many X-Forwarded-For/-Proto entries, counted
+    # from the right (what the proxies wrote). 0: no proxy; the headers are ignored.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    # Log lines: "json" (one object a line, with the request id), "text", or "" to leave logging
+    # as the host process set it up (the tests).
+    LOG_FORMAT = env("LOG_FORMAT", "text")
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")
+    # /metrics (Prometheus): readable with `Authorization: Bearer METRICS_TOKEN`, or from the
+    # comma-separated networks in METRICS_ALLOW_FROM; with neither, it does not exist (404).
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    METRICS_ALLOW_FROM = env("METRICS_ALLOW_FROM", "")
+    # Where gunicorn's worker processes keep their metrics so that /metrics adds them up (set by
+    # the systemd unit; unset: one process's own metrics).
+    PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+    # Reports read from this streaming replica when set, and from the primary while the replica
+    # is down or further behind than REPORTS_MAX_LAG_SECONDS.
+    REPORTS_DATABASE_URL = env("REPORTS_DATABASE_URL")
+    REPORTS_MAX_LAG_SECONDS = env_int("REPORTS_MAX_LAG_SECONDS", 30)
+    # PostgreSQL itself, not PgBouncer: `flask backup` and `flask restore` need a session of their
+    # own (pg_dump sets session parameters). Defaults to DATABASE_URL.
+    DIRECT_DATABASE_URL = env("DIRECT_DATABASE_URL")
+    # WeChat's domain verification files, served at the site's root: "NAME=CONTENT" pairs
+    # separated by spaces, e.g. "MP_verify_AbC123.txt=AbC123" (docs/deploy.md).
+    WECHAT_VERIFY_FILES = env("WECHAT_VERIFY_FILES", "")
+    # When set (nginx), uploaded photos are sent by nginx from this internal location once the
+    # app has checked who may see them (X-Accel-Redirect); unset, the app sends the bytes.
+    UPLOADS_ACCEL_PREFIX = env("UPLOADS_ACCEL_PREFIX", "")
     INSTANCE_DIR = str(INSTANCE_DIR)
     # WeChat Pay (API v3), docs/payments.md: the merchant account, its keys (files, never values
     # in code), which of WeChat Pay's keys notifications may be signed with, where they come to.
@@ -156,6 +184,7 @@ class DevelopmentConfig(BaseConfig):
     WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", "http://127.0.0.1:5001")
     WECHAT_OPEN_BASE_URL = env("WECHAT_OPEN_BASE_URL", WECHAT_API_BASE_URL)
     WEBHOOK_ALLOW_PRIVATE = env("WEBHOOK_ALLOW_PRIVATE", "1") == "1"
+    METRICS_ALLOW_FROM = env("METRICS_ALLOW_FROM", "127.0.0.1/32,::1/128")
     # SMS_PROVIDER=tencent sends through the official SDK to the sandbox's stand-in.
     SMS_ENDPOINT = env("SMS_ENDPOINT", "127.0.0.1:5001")
     SMS_SECRET_ID = env("SMS_SECRET_ID", "sandbox-sms-id")
@@ -208,6 +237,7 @@ class TestingConfig(BaseConfig):
     DATABASE_URL = env("TEST_DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = env("TEST_REDIS_URL")
     NOTIFY_ENQUEUE = env("TEST_NOTIFY_ENQUEUE", "0") == "1"  # on for the outage test
+    LOG_FORMAT = ""  # pytest captures the logs
     WEBHOOK_ALLOW_PRIVATE = True  # the test receivers listen on 127.0.0.1
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method, tests only
     WECHAT_APPID = "wxtestminiprogram"
@@ -243,6 +273,7 @@ class ProductionConfig(BaseConfig):
     # Links sent to people must name the real site, never a default on this machine.
     PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL") or "").rstrip("/") or None
     H5_BASE_URL = env("H5_BASE_URL", f"{PUBLIC_BASE_URL}/h5" if PUBLIC_BASE_URL else None)
+    LOG_FORMAT = env("LOG_FORMAT", "json")
     # In production the database must be named explicitly, never the embedded default.
     DATABASE_URL = env("DATABASE_URL")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, render_template, request
+from flask import current_app, g, render_template, request
 from marshmallow import Schema
 from peewee import prefetch
 
@@ -10,12 +10,12 @@ from admin.console.blueprint import bp
 from admin.console.forms import load_form, paging
 from admin.console.session import console_login
 from admin.schemas import ReportQueryIn
-from app.adapters.storage import LocalStorage
 from app.backoffice.queries import reports_query, reps_in_scope
 from app.core.models import Customer, Product
 from app.errors import NotFound
 from app.field import visits as field_visits
 from app.field.models import StockSalesLine, Visit, VisitPhoto
+from app.http import send_upload
 from app.timeutil import end_of_local_day_utc, local_today, start_of_local_day_utc
 from app.validation import business_date
 
@@ -86,11 +86,4 @@ def visit_photo(photo_id: int):
     photo = VisitPhoto.get_or_none(VisitPhoto.id == photo_id)
     if photo is None or photo.visit.staff_id not in {r.id for r in reps_in_scope(g.staff)}:
         raise NotFound("照片不存在")
-    try:
-        data = LocalStorage(current_app.config["UPLOAD_DIR"]).read(photo.storage_key)
-    except (OSError, ValueError):
-        raise NotFound("照片文件已丢失") from None
-    response = Response(data, mimetype=photo.content_type)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_upload(photo.storage_key, photo.content_type, "private, max-age=86400")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login
-from app.adapters.storage import LocalStorage
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
 from app.core import receivables
 from app.core.models import ReturnPhoto
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.errors import NotFound, ValidationFailed
+from app.http import send_upload
 from app.mall.returns import with_details
 from app.validation import PageIn, whole_number
 
@@ -113,8 +113,7 @@ def return_photo(return_id: int, photo_id: int):
     )
     if photo is None:
         raise NotFound("照片不存在")
-    data = LocalStorage(current_app.config["UPLOAD_DIR"]).read(photo.storage_key)
-    return Response(data, mimetype=photo.content_type, headers={"Cache-Control": "private"})
+    return send_upload(photo.storage_key, photo.content_type, "private")
 
 
 @bp.post("/returns/<int:return_id>/approve")

@@ -19,11 +19,15 @@ class LocalStorage:
         path.write_bytes(data)
         return key
 
-    def read(self, key: str) -> bytes:
+    def path(self, key: str) -> Path:
+        """Where a stored file is. Raises: ValueError for a key that leads outside the storage."""
         path = (self.root / key).resolve()
         if not path.is_relative_to(self.root.resolve()):
             raise ValueError("key outside storage")
-        return path.read_bytes()
+        return path
+
+    def read(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
 
 
 IMAGE_SIGNATURES = (

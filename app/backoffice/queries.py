@@ -16,6 +16,7 @@ from app.core.models import Customer, Order, OrderLine, Product, Staff
 from app.core.rules import OrderStatus
 from app.db import utcnow
 from app.money import money, money_from_fen
+from app.replica import reports_database
 from app.timeutil import BUSINESS_TZ, end_of_local_day_utc, local_today, start_of_local_day_utc
 
 # Orders that count as sales on the dashboard: approved or further along.
@@ -44,6 +45,7 @@ def orders_query(staff: Staff, filters: dict):
     return query.order_by(Order.created_at.desc(), Order.id.desc())
 
 
+@reports_database()
 def aging_for(staff: Staff, as_of: dt.date | None, branch_id: int | None) -> dict:
     """AR aging as the caller may see it: branch staff their branch, reps their customers."""
     as_of = as_of or local_today()

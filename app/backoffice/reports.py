@@ -55,6 +55,7 @@ from app.errors import NotFound, ValidationFailed
 from app.inventory.models import CustomerFee
 from app.inventory.rules import margin_pct
 from app.money import cost_from_units, money, money_from_fen
+from app.replica import reports_database
 from app.shops import reports as shop_reports
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
@@ -218,6 +219,7 @@ def _margin_figures(shipped_row, returned_row) -> dict:
 NO_MOVES = (0, 0)
 
 
+@reports_database()
 def sales_report(
     staff: Staff,
     date_from: dt.date,
@@ -333,6 +335,7 @@ def sales_report(
     }
 
 
+@reports_database()
 def profit_report(
     staff: Staff,
     date_from: dt.date,
@@ -469,6 +472,7 @@ def set_target(
         return Target.create(period=period, branch=branch_id, staff=staff_id, amount=money(amount))
 
 
+@reports_database()
 def targets_report(staff: Staff, period: str) -> dict:
     """Target, achieved (approved orders' amount in the month) and receipts, per branch and per
     rep in the caller's scope, with the percentage achieved."""

@@ -19,9 +19,9 @@ from devkit.testing.stack import app_env, database_and_redis
 # As the app queues them after commit: through the handoff thread, batched into tasks.
 ENQUEUE = """
 import sys
-from app.worker import handoff
+from app.worker import hand_over, handoff
 for notification_id in sys.argv[1:]:
-    handoff.put(("notifications", int(notification_id)))
+    hand_over(("notifications", int(notification_id)))
 assert handoff.wait_until_sent(10), "not handed over"
 """
 
@@ -173,9 +173,9 @@ def test_a_slow_webhook_receiver_never_holds_up_a_dealers_message(
     items = [("webhooks", i) for i in webhook_ids] + [("notifications", ids[0])]
     script = (
         "import sys\n"
-        "from app.worker import handoff\n"
+        "from app.worker import hand_over, handoff\n"
         "for name, item_id in (arg.split(':') for arg in sys.argv[1:]):\n"
-        "    handoff.put((name, int(item_id)))\n"
+        "    hand_over((name, int(item_id)))\n"
         "    assert handoff.wait_until_sent(10)\n"
     )
     args = [f"{name}:{item_id}" for name, item_id in items]
