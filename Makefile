@@ -7,7 +7,7 @@ PORT ?= 5000
 SANDBOX_PORT ?= 5001
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install migrate seed clean sandbox bench bench-stack worker
+.PHONY: run dev test lint format install migrate seed clean sandbox bench bench-stack worker prod-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,15 +30,21 @@ seed: migrate
 
 # The sandbox (WeChat, the online platforms, waybills) and the worker run beside the app and
 # stop with it.
-run: seed
-	export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
+BESIDE_THE_APP = export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export SHOP_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export WAYBILL_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export WECHATPAY_NOTIFY_URL=http://$(HOST):$(PORT)/api/pay/wechatpay/notify; \
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
-	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM; \
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM;
+
+# Served as deployed: gunicorn with gunicorn.conf.py, one worker of a few threads on SQLite (WAL).
+run: seed
+	$(BESIDE_THE_APP) WEB_CONCURRENCY=1 WEB_THREADS=4 BIND=$(HOST):$(PORT) $(BIN)/gunicorn 'app:create_app()'
+
+# For contributors: Flask's development server, reloading on every change.
+dev: seed
+	$(BESIDE_THE_APP) $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 # Delivers notifications (huey consumer): SqliteHuey in instance/, or RedisHuey with REDIS_URL.
 worker: migrate
@@ -59,6 +65,12 @@ bench-stack: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The production recipe (deploy/) on this machine, from Debian's packages: nginx with TLS, two app
+# nodes, PgBouncer, PostgreSQL with a streaming replica, Redis, two task workers; a smoke suite
+# through nginx over HTTPS; everything torn down after (docs/deploy.md).
+prod-check: install
+	$(BIN)/pytest -p no:cacheprovider devkit/prodcheck $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
