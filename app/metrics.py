@@ -6,9 +6,8 @@ sets it, gunicorn.conf.py clears it when a worker exits) each writes its counts 
 and a scrape adds them up; without it a scrape sees its own process.
 
 A gauge read at the scrape is one entry in `SCRAPED`: its name, what it means, and a function
-that returns a number, or numbers by label values, e.g.
-
-    Scraped("dm_shop_sync_lag_seconds", "Seconds since each shop's last download", shops.sync_lag, ("shop",)),
+that returns a number, or numbers by label values (a tuple, one value per label); the shops'
+download lag is one such entry.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from app import outbox
 from app.bootstrap import SINKS
+from app.shops import queries as shop_queries
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,12 @@ SCRAPED: list[Scraped] = [
         "How long the oldest pending outbox item has waited",
         _per_sink("oldest_pending_seconds"),
         ("sink",),
+    ),
+    Scraped(
+        "dm_shop_sync_lag_seconds",
+        "Seconds since each active shop's orders were last downloaded",
+        shop_queries.sync_lag_seconds,
+        ("shop",),
     ),
     Scraped("dm_task_queue_length", "Tasks waiting for a worker", _queue_length),
     Scraped("dm_task_queue_scheduled", "Tasks scheduled for later (retries)", _queue_scheduled),

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from peewee import fn
 
 from app.core.models import Staff
+from app.db import utcnow
 from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, StockPush
 from app.shops.orders import orders_query
 from app.shops.rules import PLATFORMS, STATUS_LABELS
@@ -150,3 +151,13 @@ def order_data(order_id: int) -> dict:
         ShopOrder.select(ShopOrder, Shop).join(Shop).where(ShopOrder.id == order_id)
     )
     return ShopOrderOut().dump(found[0])
+
+
+def sync_lag_seconds() -> dict[tuple[str], float]:
+    """Per active shop (by id), seconds since its orders were last downloaded, or since it was
+    added when never: what monitoring watches to see a platform's downloads stall."""
+    now = utcnow()
+    return {
+        (str(shop.id),): max((now - (shop.last_synced_at or shop.created_at)).total_seconds(), 0.0)
+        for shop in Shop.select(Shop.id, Shop.last_synced_at, Shop.created_at).where(Shop.active)
+    }

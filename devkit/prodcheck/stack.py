@@ -371,7 +371,7 @@ class ProductionStack:
             "SMS_SECRET_ID": "prodcheck-sms-id",
             "SMS_SECRET_KEY": "prodcheck-sms-key",
             "SMS_SDK_APP_ID": "1400000000",
-            "H5_BASE_URL": f"{self.site}/h5",
+            "PUBLIC_BASE_URL": self.site,
             # The check's webhook receiver listens on 127.0.0.1.
             "WEBHOOK_ALLOW_PRIVATE": "1",
             # Low, so that the check reaches it quickly (each test signs in from an address of

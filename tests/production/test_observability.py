@@ -230,6 +230,27 @@ def test_each_sink_reports_its_pending_failing_and_dead_items_and_the_oldest_wai
     assert gauge("dm_outbox_oldest_pending_seconds", "webhooks") == 0
 
 
+def test_each_active_shop_reports_how_long_ago_its_orders_were_downloaded(watched, shop):
+    from app.shops.models import Shop
+
+    def add(name, synced_seconds_ago, active=True):
+        return Shop.create(
+            name=name,
+            platform="taobao",
+            app_key=f"key-{name}",
+            app_secret="secret",
+            access_token="token",
+            warehouse=shop.warehouse.id,
+            active=active,
+            last_synced_at=utcnow() - dt.timedelta(seconds=synced_seconds_ago),
+        )
+
+    late, paused = add("淘宝旗舰店", 600), add("已停用", 9000, active=False)
+    samples = scrape(watched)
+    assert 600 <= samples[("dm_shop_sync_lag_seconds", (("shop", str(late.id)),))] < 700
+    assert ("dm_shop_sync_lag_seconds", (("shop", str(paused.id)),)) not in samples
+
+
 def test_every_sink_is_reported(watched):
     from app.bootstrap import SINKS
 
