@@ -70,7 +70,7 @@ test: install
 # nodes, PgBouncer, PostgreSQL with a streaming replica, Redis, two task workers; a smoke suite
 # through nginx over HTTPS; everything torn down after (docs/deploy.md).
 prod-check: install
-	$(BIN)/pytest -p no:cacheprovider devkit/prodcheck $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -p devkit.testing.stack devkit/prodcheck $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -94,7 +94,9 @@ def _deliver(sink: outbox.Sink, item_id: int, request_id: str | None = None) -> 
     with request_id_bound(request_id):
         try:
             outcome = with_database(outbox.deliver, sink, item_id)
-            log.info("%s %s: %s", sink.name, item_id, outcome)
+            # Skipped (not due, held by another worker, already sent) says little: DEBUG only.
+            log.log(logging.DEBUG if outcome == "skipped" else logging.INFO, "%s %s: %s",
+                    sink.name, item_id, outcome)  # fmt: skip
             wait = None
             if outcome == "retry":
                 wait = with_database(outbox.seconds_until_due, sink, item_id)

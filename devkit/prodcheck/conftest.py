@@ -1,6 +1,7 @@
 """`make prod-check`: the production stack (stack.py) for the session, torn down however the
 session ends (a failure, Ctrl-C, SIGTERM), and the people who use it: staff signed in through
-nginx, and a dealer signed in through WeChat's OAuth (the sandbox) on the H5 pages."""
+nginx, and a dealer signed in through WeChat's OAuth (the sandbox) on the H5 pages. The sandbox
+fixture is the suite's own (`-p devkit.testing.stack`, in the Makefile)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from devkit.prodcheck.stack import ProductionStack, stop_leftovers
-from devkit.servers import SandboxServer
 
 MP = "/api/mp/v1"
 ADMIN = "/api/admin/v1"
@@ -56,13 +56,6 @@ def submit_form(session: requests.Session, url: str, data: dict, **kw) -> reques
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
-
-
-@pytest.fixture(scope="session")
-def sandbox():
-    server = SandboxServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
