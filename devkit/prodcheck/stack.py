@@ -385,7 +385,7 @@ class ProductionStack:
             raise RecipeDrift(f"deploy/dealer-mall.env no longer lists {', '.join(missing)}")
         return {**template, **ours, "DEMO_PASSWORD": self.demo_password}
 
-    def _paths(self) -> dict[str, str]:
+    def paths(self) -> dict[str, str]:
         """The recipe's folders on this machine."""
         return {
             "/srv/dealer-mall/current/.venv/bin/": f"{ROOT}/.venv/bin/",
@@ -417,7 +417,7 @@ class ProductionStack:
         self.flask("seed-demo", "--if-empty")
 
     def start_node(self, node: str) -> None:
-        unit = Unit.read("dealer-mall-web.service", self._paths())
+        unit = Unit.read("dealer-mall-web.service", self.paths())
         env = {**_base_env(), **self.env, **unit.environment}
         env["BIND"] = f"127.0.0.1:{self.port[f'node_{node}']}"
         env["PROMETHEUS_MULTIPROC_DIR"] = str(self.run / f"metrics-{node}")
@@ -435,7 +435,7 @@ class ProductionStack:
             ("scheduler", "dealer-mall-scheduler.service"),
             ("worker-1", "dealer-mall-worker@.service"),
         ):
-            self._spawn(name, Unit.read(unit, self._paths()).command, env)
+            self._spawn(name, Unit.read(unit, self.paths()).command, env)
         wait_for(lambda: "Huey consumer started" in self.log("worker-1"), "the task workers")
 
     def _nginx(self) -> None:
@@ -462,7 +462,7 @@ class ProductionStack:
                 "return 301 https://$host$request_uri;": (
                     f"return 301 https://$host:{https}$request_uri;"
                 ),
-                **{old: new for old, new in self._paths().items() if "venv" not in old},
+                **{old: new for old, new in self.paths().items() if "venv" not in old},
             },
         )
         (folder / "dealer-mall.conf").write_text(site)

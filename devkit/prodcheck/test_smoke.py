@@ -8,9 +8,12 @@ The tests run in this order; the last one kills a node (and starts it again)."""
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import signal
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -32,7 +35,7 @@ from devkit.prodcheck.conftest import (
     browser,
     submit_form,
 )
-from devkit.prodcheck.stack import DB_NAME, DB_USER
+from devkit.prodcheck.stack import DB_NAME, DB_USER, program
 from devkit.servers import ROOT
 from devkit.testing.stack import Receiver
 
@@ -167,6 +170,28 @@ def test_metrics_are_not_public_and_each_node_adds_up_its_workers(stack):
     assert ("dm_outbox_pending", (("sink", "notifications"),)) in samples
     assert ("dm_outbox_oldest_pending_seconds", (("sink", "webhooks"),)) in samples
     assert ("dm_task_queue_length", ()) in samples  # Redis's queue
+
+
+def test_the_systemd_units_are_valid_for_systemd(stack):
+    """`systemd-analyze verify` on the units as this machine would install them (its folders,
+    this user): syntax, directives, and that each command exists."""
+    folder = stack.run / "systemd"
+    folder.mkdir()
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    paths = {**stack.paths(), "/etc/dealer-mall/dealer-mall.env": str(ROOT / "deploy/dealer-mall.env"),
+             "=dealer-mall\n": f"={user}\n"}  # fmt: skip
+    units = []
+    for unit in (ROOT / "deploy" / "systemd").glob("*.service"):
+        text = unit.read_text()
+        for old, new in paths.items():
+            text = text.replace(old, new)
+        name = unit.name.replace("@.", "@1.")  # an instance of the template
+        (folder / name).write_text(text)
+        units.append(str(folder / name))
+    verified = subprocess.run(
+        [program("systemd-analyze"), "verify", *units], capture_output=True, text=True, check=False
+    )
+    assert verified.returncode == 0 and not verified.stderr.strip(), verified.stderr
 
 
 # --- a dealer's order across both nodes ---------------------------------------------------------
