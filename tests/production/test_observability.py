@@ -201,6 +201,26 @@ def test_requests_are_counted_by_endpoint_method_and_status_with_their_latency(w
     assert any(name.endswith("_count") and unmatched in labels for name, labels in scrape(watched))
 
 
+def test_a_refused_wechat_pay_notification_is_counted_by_its_status(watched):
+    """Payment notify failures: what the notify URL answered other than 204 (docs/deploy.md)."""
+
+    def refused() -> float:
+        return sum(
+            value
+            for (name, labels), value in scrape(watched).items()
+            if name == "dm_http_request_duration_seconds_count"
+            and ("endpoint", "/api/pay/wechatpay/notify") in labels
+            and dict(labels)["status"] != "204"
+        )
+
+    before = refused()
+    answer = watched.post(
+        "/api/pay/wechatpay/notify", data=b"{}", headers={"Wechatpay-Serial": "x"}
+    )
+    assert answer.status_code in (403, 404)
+    assert refused() == before + 1
+
+
 def test_each_sink_reports_its_pending_failing_and_dead_items_and_the_oldest_wait(watched, shop):
     notification = _pending_notification(shop)
     waited = utcnow() - dt.timedelta(seconds=300)
