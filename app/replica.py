@@ -15,7 +15,8 @@ replica refuses them.
 How far behind: nothing, when the replica has replayed everything the primary had written a
 moment before (the usual case: streaming keeps up within milliseconds); else the time since the
 last transaction it replayed was committed, which may overstate the lag and so errs towards the
-primary. A server that is not a standby (a promoted replica, a wrong URL) is never read from.
+primary. A server that is not a standby (a promoted replica, a wrong URL) is never read from. The
+replica is PostgreSQL like the primary: the queries are built once for the primary's engine.
 """
 
 from __future__ import annotations

@@ -23,6 +23,15 @@ def database_url(tmp_path_factory):
     drop_database(base, url)
 
 
+@pytest.fixture
+def fresh_database(tmp_path):
+    """The URL of a new, empty database of the suite's engine (no tables); dropped after the
+    test."""
+    url = create_database(TestingConfig.DATABASE_URL, tmp_path)
+    yield url
+    drop_database(TestingConfig.DATABASE_URL, url)
+
+
 def empty_tables(database_url: str) -> None:
     """Every table emptied, the migrated schema kept (and on PostgreSQL the ids restarted)."""
     tables = [m._meta.table_name for m in reversed(MODELS)]

@@ -9,17 +9,8 @@ import pytest
 from app.core.models import AccountEntry, Order, Receipt, Receivable, Stock, StockMovement
 from app.db import db
 from app.models import MODELS
-from config.settings import TestingConfig
-from devkit.databases import create_database, drop_database, open_database
+from devkit.databases import open_database
 from devkit.testing.clients import ADMIN
-
-
-@pytest.fixture
-def fresh_database(tmp_path):
-    """The URL of a new, empty database of the suite's engine; dropped after the test."""
-    url = create_database(TestingConfig.DATABASE_URL, tmp_path)
-    yield url
-    drop_database(TestingConfig.DATABASE_URL, url)
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ def configured_replica(app):
     replica.configure(None, 30, 2)
 
 
-def test_work_routed_to_another_database_stays_in_its_own_thread(app, tmp_path):
-    other = make_database(f"sqlite:///{tmp_path / 'other.db'}")
+def test_work_routed_to_another_database_stays_in_its_own_thread(app, fresh_database):
+    other = make_database(fresh_database, pool_size=2)
     seen_elsewhere = []
     with db.reading_from(other):
         Branch.create_table()
@@ -42,6 +42,8 @@ def test_work_routed_to_another_database_stays_in_its_own_thread(app, tmp_path):
     assert Branch.select().count() == 0  # the primary never saw it
     assert seen_elsewhere == [0]  # nor did another thread meanwhile
     other.close()
+    if hasattr(other, "close_all"):
+        other.close_all()  # before the database is dropped
 
 
 def test_without_a_replica_reports_read_from_the_primary(app, co):
