@@ -12,6 +12,7 @@ import pytest
 
 from app.core import orders
 from app.core.models import Product, Stock
+from app.inventory import services as inventory
 from app.inventory.models import CustomerFee, StockCount, Transfer
 from app.mall import accounts
 
@@ -94,6 +95,13 @@ def test_the_warehouse_receives_transfers_and_counts_in_the_console(desk, gunico
 
 def test_margins_profit_fees_and_alerts_in_the_console(desk, gunicorn, co):
     Product.update(brand="茗香", safety_stock=2000).where(Product.id == co.tea.id).execute()
+    keeper = co.staff["wh"]  # the tea on hand counted out, then received at 28.50 a case
+    tea = [{"product_id": co.tea.id, "counted_qty": 0}]
+    inventory.create_count(keeper, {"warehouse_id": co.sh.id, "lines": tea})
+    received = [{"product_id": co.tea.id, "qty": 100, "unit_cost": Decimal("28.5")}]
+    inventory.create_receipt(
+        keeper, {"warehouse_id": co.sh.id, "reference": "DN-7", "lines": received}
+    )
     order = co.order(co.east_customer, (co.tea, 10))
     orders.approve_order(order.id, "staff:1")
     orders.ship_order(order.id, [(order.lines[0].id, 10)], "顺丰", "SF1", "wh")
@@ -124,7 +132,8 @@ def test_margins_profit_fees_and_alerts_in_the_console(desk, gunicorn, co):
     page.wait_for_selector("#chart-profit canvas")
     page.wait_for_timeout(1500)  # the bars grow in; the screenshot shows them grown
     table = page.inner_text("#profit")
-    assert "茗香" in table and "¥120.00" in table
+    # 10 cases at 45.00 cost 285.00; the listing fee of 120.00 leaves 45.00.
+    assert "茗香" in table and "¥285.00" in table and "¥120.00" in table and "¥45.00" in table
     admin.shot("inventory/profit")
     with page.expect_download() as download:
         page.click("#profit-export")
