@@ -387,6 +387,10 @@ class AdminOrderQueryIn(PageIn):
     )
     branch_id = id_field(strict=False)
     customer_id = id_field(strict=False)
+    q = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "words in the order number, customer name or code, or a product"},
+    )
     date_from = business_date(metadata={"description": "placed on or after (business day)"})
     date_to = business_date(metadata={"description": "placed on or before (business day)"})
 

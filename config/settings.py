@@ -67,6 +67,13 @@ class BaseConfig:
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
     # Where the H5 pages are: PUBLIC_BASE_URL/h5 unless set on its own.
     H5_BASE_URL = env("H5_BASE_URL", f"{PUBLIC_BASE_URL}/h5").rstrip("/")
+    # The official account as people are asked to follow it (messages reach followers only): its
+    # name, and the link its QR code holds (http://weixin.qq.com/r/…, from the WeChat platform);
+    # the pages draw that QR code themselves, as an image WeChat recognises on a long press.
+    WECHAT_OA_NAME = env("WECHAT_OA_NAME", "订货商城")
+    WECHAT_OA_FOLLOW_URL = env("WECHAT_OA_FOLLOW_URL", "")
+    # The customer service line dealers call from the 我的 page (tel: link).
+    SERVICE_PHONE = env("SERVICE_PHONE", "")
     # H5 pages: signed out after this many idle minutes (WeChat signs them in again silently).
     H5_IDLE_MINUTES = env_int("H5_IDLE_MINUTES", 120)
     REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "dm")
@@ -253,6 +260,8 @@ class TestingConfig(BaseConfig):
     REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", f"dm-test-{secrets.token_hex(4)}")
     WAYBILL_BUSINESS_ID = "1000002"
     WAYBILL_APP_KEY = "key-1000002"
+    WECHAT_OA_FOLLOW_URL = env("WECHAT_OA_FOLLOW_URL", "http://weixin.qq.com/r/sandbox-follow")
+    SERVICE_PHONE = env("SERVICE_PHONE", "400-800-1234")
 
 
 class ProductionConfig(BaseConfig):

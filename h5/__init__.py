@@ -6,7 +6,18 @@ from __future__ import annotations
 from flask import Flask
 
 # Every route module, listed: each attaches its routes to bp when imported.
-from h5 import addresses, auth, payments, picking, rep, returns, session, shop, staff  # noqa: F401
+from h5 import (  # noqa: F401
+    addresses,
+    auth,
+    follow,
+    payments,
+    picking,
+    rep,
+    returns,
+    session,
+    shop,
+    staff,
+)
 from h5.blueprint import bp
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.core import receivables
@@ -322,6 +322,8 @@ def account():
         "h5/account.html",
         customer=customer,
         position=receivables.account_position(customer.id),
+        awaiting=ordering.awaiting_review(customer.id),
+        service_phone=current_app.config["SERVICE_PHONE"],
         statement=statement,
         error=error,
         args=request.args,

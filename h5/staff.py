@@ -8,11 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.auth.permissions import ROLE_LABELS
-from app.backoffice import alerts
+from app.backoffice import alerts, todo
 from app.backoffice import orders as staff_orders
 from app.core.rules import STATUS_LABELS
-from app.errors import AppError
+from app.errors import AppError, ValidationFailed
 from app.schemas import EVENT_LABELS
+from app.validation import whole_number
 from h5.blueprint import bp
 from h5.forms import parse_form
 from h5.session import current_user, h5_login
@@ -36,13 +37,12 @@ def _staff():
 @bp.get("/staff/")
 @staff_only
 def staff_home():
+    """待我处理 on the phone: each kind of work this staff member's role does, with its count."""
     staff = _staff()
-    entries, total = staff_orders.review_queue(staff, 1, 50, mine=True)
     return render_template(
         "h5/staff_home.html",
         staff=staff,
-        entries=entries,
-        total=total,
+        todos=todo.todos(staff),
         roles=ROLE_LABELS,
         alerts=alerts.alerts_for(staff),
     )
@@ -50,7 +50,7 @@ def staff_home():
 
 @bp.get("/staff/orders/<int:order_id>")
 @staff_only
-def staff_order(order_id: int):
+def staff_order(order_id: int, typed: dict | None = None, error: str = ""):
     page = staff_orders.order_page(_staff(), order_id)
     return render_template(
         "h5/staff_order.html",
@@ -60,7 +60,62 @@ def staff_order(order_id: int):
         statuses=STATUS_LABELS,
         action_labels=EVENT_LABELS,
         roles=ROLE_LABELS,
-    )
+        carriers=CARRIERS,
+        typed=typed or {},
+        ship_error=error,
+    ), 422 if error else 200
+
+
+# Offered as the carrier is typed; any other name may be written.
+CARRIERS = (
+    "顺丰速运",
+    "京东物流",
+    "中通快递",
+    "圆通速递",
+    "韵达快递",
+    "申通快递",
+    "邮政 EMS",
+    "德邦快递",
+)
+
+
+class ShipForm(Schema):
+    carrier = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    tracking_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+@bp.post("/staff/orders/<int:order_id>/ship")
+@staff_only
+def staff_ship(order_id: int):
+    """发货 on the phone: the quantities this time (full or part), the carrier and the tracking
+    number (typed, or scanned from the waybill's barcode). A mistake keeps what was typed."""
+    form = request.form
+    try:
+        order = staff_orders.order_for(_staff(), order_id)
+        lines = []
+        for line in order.lines:
+            text = form.get(f"ship-{line.id}", "").strip()
+            if text not in ("", "0"):
+                left = line.qty - line.shipped_qty
+                qty = whole_number(text, high=left, what=f"{line.product.name} 发货数量")
+                lines.append({"order_line_id": line.id, "qty": qty})
+        if not lines:
+            raise ValidationFailed("请填写本次发货数量")
+        data = parse_form(ShipForm(), form)
+        shipment = staff_orders.ship(
+            _staff(), order_id, lines, data["carrier"], data["tracking_no"]
+        )
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        message = (
+            "请填写承运商和运单号"
+            if "carrier" in exc.details or "tracking_no" in exc.details
+            else exc.message
+        )
+        return staff_order(order_id, form.to_dict(), message)
+    flash(f"已发货：{shipment.carrier} {shipment.tracking_no}", "success")
+    return redirect(url_for("h5.staff_order", order_id=order_id))
 
 
 @bp.post("/staff/orders/<int:order_id>/approve")

@@ -6,7 +6,7 @@ from flask import g, redirect, render_template, url_for
 
 from admin.console.blueprint import bp
 from admin.console.session import console_login
-from app.backoffice import alerts, queries
+from app.backoffice import alerts, queries, todo
 
 
 @bp.get("/")
@@ -22,3 +22,10 @@ def dashboard():
         data=queries.dashboard(g.staff),
         alerts=alerts.alerts_for(g.staff),
     )
+
+
+@bp.get("/todo")
+@console_login("orders.view")
+def todo_page():
+    """待我处理: what waits for the signed-in staff member, oldest first."""
+    return render_template("console/todo.html", todos=todo.todos(g.staff))

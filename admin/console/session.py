@@ -19,10 +19,12 @@ from flask import (
 from admin.console.blueprint import bp
 from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import PERMISSIONS
+from app.backoffice import todo
 from app.core.models import Staff
 from app.errors import Forbidden
 from app.extensions import csrf
-from app.http import page_security_headers
+from app.http import page_security_headers, qr_data_uri
+from app.notify import reach
 from app.validation import reject_unstorable_form
 
 # Menu entries: (endpoint, label, permission). Each role sees the ones it may use.
@@ -92,11 +94,24 @@ def _console_context():
     menu = [(e, label) for e, label, p in MENU if may(p)] if staff else []
     return {
         "staff": staff,
+        # Called by the top bar only: a partial page (htmx) counts nothing.
+        "todo_count": (lambda: todo.todo_count(staff)) if staff else (lambda: 0),
+        "follow_prompt": lambda: _follow_prompt(staff),
         "menu": menu,
         "may": may,
         "role_label": ROLE_LABELS.get(staff.role, staff.role) if staff else "",
         "role_labels": ROLE_LABELS,
     }
+
+
+def _follow_prompt(staff: Staff | None) -> dict | None:
+    """For a staff member whose bound WeChat does not follow the official account: its name and
+    QR code, since their to-do messages cannot reach them until they follow it."""
+    if staff is None or reach.staff_wechat([staff.id])[staff.id] != "not_following":
+        return None
+    cfg = current_app.config
+    link = cfg.get("WECHAT_OA_FOLLOW_URL")
+    return {"name": cfg["WECHAT_OA_NAME"], "qr": qr_data_uri(link, 4) if link else None}
 
 
 def console_login(permission: str | None):

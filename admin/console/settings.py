@@ -20,7 +20,7 @@ from admin.schemas import (
     WarehouseIn,
 )
 from app.approval.rules import APPROVER_ROLES
-from app.auth.permissions import DATA_SCOPE_LABELS, DATA_SCOPES, ROLES
+from app.auth.permissions import DATA_SCOPE_LABELS, DATA_SCOPES, ROLE_LABELS, ROLES
 from app.backoffice import accounts, catalog
 from app.backoffice import organisation as settings
 from app.backoffice.queries import notifications_query, warehouses_in_scope
@@ -28,7 +28,7 @@ from app.core.models import Branch, Product, Warehouse
 from app.db import utcnow
 from app.inventory.queries import with_in_transit_out
 from app.mall.models import Announcement
-from app.notify import delivery
+from app.notify import delivery, reach
 from app.schemas import EVENT_LABELS
 from app.validation import whole_number
 
@@ -174,9 +174,11 @@ def toggle_rule(rule_id: int):
 @bp.get("/staff")
 @console_login("staff.manage")
 def staff():
+    people = list(settings.staff_list(g.staff))
     return render_template(
         "console/staff.html",
-        people=list(settings.staff_list(g.staff)),
+        people=people,
+        wechat=reach.staff_wechat([p.id for p in people]),
         now=utcnow(),
         roles=ROLES,
         scopes=DATA_SCOPES,
@@ -207,6 +209,33 @@ def toggle_staff(staff_id: int):
         "账号已启用" if active else "账号已停用",
         url_for("console.staff"),
     )
+
+
+@bp.post("/staff/<int:staff_id>/password")
+@console_login("staff.manage")
+def reset_staff_password(staff_id: int):
+    """重置密码: for someone who forgot theirs; they sign in again everywhere."""
+
+    def action():
+        data = load_form(StaffIn, request.form, only=("password",))
+        person = settings.reset_staff_password(g.staff, staff_id, data["password"])
+        return f"已重置 {person.name or person.username} 的密码，其已登录的设备需重新登录"
+
+    return perform(action, "密码已重置", url_for("console.staff"))
+
+
+@bp.post("/staff/<int:staff_id>/role")
+@console_login("staff.manage")
+def change_staff_role(staff_id: int):
+    """修改角色: role, data scope and branch together (never above the admin's own)."""
+
+    def action():
+        data = load_form(StaffIn, request.form, only=("role", "branch_id", "data_scope"))
+        person = settings.change_staff_role(g.staff, staff_id, data)
+        role = ROLE_LABELS.get(person.role, person.role)
+        return f"{person.name or person.username} 现在是{role}，需重新登录后生效"
+
+    return perform(action, "角色已修改", url_for("console.staff"))
 
 
 @bp.post("/staff/<int:staff_id>/unlock")

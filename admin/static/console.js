@@ -111,9 +111,9 @@
     }, d.top_products.length === 0);
     chart("chart-waiting", {
       tooltip: {},
-      xAxis: { type: "category", data: Object.keys(d.waiting_ages) },
+      xAxis: { type: "category", data: d.waiting_ages.map(function (p) { return p[0]; }) },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", data: Object.values(d.waiting_ages) }],
+      series: [{ type: "bar", data: d.waiting_ages.map(function (p) { return p[1]; }) }],
     }, d.waiting_count === 0);
     if (d.aging) {
       chart("chart-aging", {

@@ -48,14 +48,8 @@ def create_staff(
     Raises: ValidationFailed (role, scope, short password), NotFound (branch), Conflict
     (username), Forbidden (a role, scope or branch above the creator's).
     """
-    if role not in ROLES:
-        raise ValidationFailed("角色无效", role=[f"须为 {', '.join(ROLES)} 之一"])
-    scope = data_scope or default_scope(role, branch_id)
-    if scope not in DATA_SCOPES:
-        raise ValidationFailed("数据范围无效", data_scope=["须为 all、branch 或 own"])
+    scope = _checked_scope(role, data_scope, branch_id)
     _check_password(password)
-    if scope == "branch" and branch_id is None:
-        raise ValidationFailed("按分支机构授权的员工须指定分支机构", branch_id=["必填"])
     if by is not None:
         require(by, "staff.manage")
         require_grant(by, role, scope, branch_id)
@@ -75,6 +69,18 @@ def create_staff(
                 )
         except IntegrityError:
             raise Conflict("用户名已存在", username=username) from None
+
+
+def _checked_scope(role: str, data_scope: str | None, branch_id: int | None) -> str:
+    """The data scope a role gets (its default when none is given). Raises: ValidationFailed."""
+    if role not in ROLES:
+        raise ValidationFailed("角色无效", role=[f"须为 {', '.join(ROLES)} 之一"])
+    scope = data_scope or default_scope(role, branch_id)
+    if scope not in DATA_SCOPES:
+        raise ValidationFailed("数据范围无效", data_scope=["须为 all、branch 或 own"])
+    if scope == "branch" and branch_id is None:
+        raise ValidationFailed("按分支机构授权的员工须指定分支机构", branch_id=["必填"])
+    return scope
 
 
 def _check_password(password: str) -> None:
@@ -209,6 +215,48 @@ def set_active(staff_id: int, active: bool, by: Staff) -> Staff:
     require_grant(by, target.role, target.data_scope, target.branch_id)
     with db.atomic():
         _revoke(staff_id, active=active)
+        return Staff.get_by_id(staff_id)
+
+
+def reset_password(staff_id: int, new: str, by: Staff) -> Staff:
+    """An admin sets a new password for a staff member in their scope who forgot theirs: every
+    older token and session of that account stops working, and a lockout is lifted.
+
+    Raises: NotFound (also outside the scope), Forbidden, ValidationFailed (short password).
+    """
+    require(by, "staff.manage")
+    target = staff_in_scope(by, staff_id)
+    require_grant(by, target.role, target.data_scope, target.branch_id)
+    _check_password(new)
+    with db.atomic():
+        _revoke(
+            staff_id,
+            password_hash=generate_password_hash(new, _hash_method()),
+            locked_until=None,
+            failures_reset_at=utcnow(),
+        )
+        return Staff.get_by_id(staff_id)
+
+
+def change_role(
+    staff_id: int, role: str, by: Staff, *, data_scope: str | None, branch_id: int | None
+) -> Staff:
+    """An admin changes a staff member's role, data scope and branch — never to more than their
+    own, never their own account; the old permissions end with every older token and session.
+
+    Raises: NotFound (staff or branch; also outside the scope), Forbidden, ValidationFailed.
+    """
+    require(by, "staff.manage")
+    if staff_id == by.id:
+        raise ValidationFailed("不能修改自己的角色")
+    scope = _checked_scope(role, data_scope, branch_id)
+    target = staff_in_scope(by, staff_id)
+    require_grant(by, target.role, target.data_scope, target.branch_id)
+    require_grant(by, role, scope, branch_id)
+    with db.atomic():
+        if branch_id is not None and Branch.get_or_none(Branch.id == branch_id) is None:
+            raise NotFound("分支机构不存在", branch_id=branch_id)
+        _revoke(staff_id, role=role, data_scope=scope, branch=branch_id)
         return Staff.get_by_id(staff_id)
 
 

@@ -60,6 +60,16 @@ def unlock_staff(staff: Staff, staff_id: int) -> Staff:
     return staff_accounts.unlock(staff_id, staff)
 
 
+def reset_staff_password(staff: Staff, staff_id: int, password: str) -> Staff:
+    return staff_accounts.reset_password(staff_id, password, staff)
+
+
+def change_staff_role(staff: Staff, staff_id: int, data: dict) -> Staff:
+    return staff_accounts.change_role(
+        staff_id, data["role"], staff, data_scope=data["data_scope"], branch_id=data["branch_id"]
+    )
+
+
 def publish_announcement(staff: Staff, data: dict) -> Announcement:
     """To the dealers of the caller's branch; to every dealer only with scope `all`."""
     require(staff, "announcements.manage")

@@ -30,7 +30,7 @@ SOLD = (
 
 def orders_query(staff: Staff, filters: dict):
     """Orders (with their customer) in the caller's scope matching status / branch / customer /
-    local date range, newest first."""
+    words (order number, customer, product) / local date range, newest first."""
     query = scoped(Order.select(Order, Customer).join(Customer), staff)
     if filters.get("status"):
         query = query.where(Order.status == filters["status"])
@@ -38,11 +38,29 @@ def orders_query(staff: Staff, filters: dict):
         query = query.where(Customer.branch == filters["branch_id"])
     if filters.get("customer_id"):
         query = query.where(Order.customer == filters["customer_id"])
+    if filters.get("q"):
+        query = query.where(_matching(filters["q"]))
     if filters.get("date_from"):
         query = query.where(Order.created_at >= start_of_local_day_utc(filters["date_from"]))
     if filters.get("date_to"):
         query = query.where(Order.created_at < end_of_local_day_utc(filters["date_to"]))
     return query.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def _matching(q: str):
+    """An order whose number, customer (name or code) or one of whose products (name or SKU)
+    contains the words searched for."""
+    products = (
+        OrderLine.select(OrderLine.id)
+        .join(Product)
+        .where((OrderLine.order == Order.id) & (Product.name.contains(q) | Product.sku.contains(q)))
+    )
+    return (
+        Order.number.contains(q)
+        | Customer.name.contains(q)
+        | Customer.code.contains(q)
+        | fn.EXISTS(products)
+    )
 
 
 @reports_database()
@@ -128,7 +146,8 @@ def dashboard(staff: Staff, days: int = 14, today: dt.date | None = None) -> dic
             for r in top
         ],
         "waiting_count": sum(age_buckets.values()),
-        "waiting_ages": age_buckets,
+        # Pairs, not an object: a JSON object's keys come back sorted ("1-4小时" before "1小时内").
+        "waiting_ages": list(age_buckets.items()),
         "oldest_waiting_hours": round(oldest_hours, 1),
         "aging": {k: str(v) for k, v in aging.items()} if aging is not None else None,
         "undeliverable": undeliverable,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from app.core import orders, stock
 from app.core.models import Customer, Order, OrderLine, Product
@@ -17,6 +18,7 @@ from app.db import db, insert_rows, transaction, utcnow
 from app.mall import cart
 from app.mall.catalog import views_for
 from app.mall.models import IdempotencyKey
+from app.money import money_from_fen
 
 RECENT_DAYS = 90
 
@@ -155,6 +157,18 @@ def customer_orders(
     total = query.count()
     page_query = query.order_by(Order.created_at.desc(), Order.id.desc()).paginate(page, per_page)
     return orders_with_details(page_query), total
+
+
+def awaiting_review(customer_id: int) -> tuple[int, Decimal]:
+    """How many of this customer's orders wait for review, and their total: they hold no credit
+    yet (在途 counts approved, unshipped orders only), so the dealer is told them apart."""
+    row = (
+        Order.select(fn.COUNT(Order.id), fn.SUM(Order.total))
+        .where((Order.customer == customer_id) & (Order.status == OrderStatus.PENDING_REVIEW.value))
+        .tuples()
+        .first()
+    )
+    return row[0], money_from_fen(row[1])
 
 
 def cancel(customer_id: int, order_id: int, actor: str) -> Order:

@@ -41,7 +41,7 @@ def reachability(customer: Customer, settings: NotifySettings | None = None) -> 
     reaches = [
         Reach(
             u,
-            bool(u.follows_oa and u.oa_openid),
+            follows(u),
             {name: grants[u.id].get(t, 0) for name, t in settings.subscribe_templates.items()},
         )
         for u in users
@@ -118,3 +118,21 @@ def send_invitation_sms(
         ).execute()
         invitation.sms_phone = phone
         return invitation
+
+
+def follows(user: WechatUser) -> bool:
+    """Whether template messages reach this WeChat user: they follow the official account."""
+    return bool(user.follows_oa and user.oa_openid)
+
+
+def staff_wechat(staff_ids: list[int]) -> dict[int, str]:
+    """How each staff member's to-do messages can reach them on WeChat: "following" (a WeChat
+    bound to them follows the official account), "not_following" (bound, but not followed: their
+    messages cannot be delivered there) or "unbound"."""
+    state = dict.fromkeys(staff_ids, "unbound")
+    for user in WechatUser.select().where(WechatUser.staff << staff_ids):
+        if follows(user):
+            state[user.staff_id] = "following"
+        elif state[user.staff_id] == "unbound":
+            state[user.staff_id] = "not_following"
+    return state

@@ -64,6 +64,61 @@
     });
   });
 
+  // 扫码: the waybill's barcode through the camera, where the browser can read barcodes
+  // (BarcodeDetector); elsewhere the button stays hidden and the number is typed.
+  var FORMATS = ["code_128", "code_39", "code_93", "codabar", "ean_13", "itf", "qr_code"];
+  var scanning = null;
+
+  function stopScan() {
+    if (!scanning) { return; }
+    scanning.stream.getTracks().forEach(function (t) { t.stop(); });
+    clearInterval(scanning.timer);
+    scanning.panel.hidden = true;
+    scanning = null;
+  }
+
+  function startScan(button) {
+    var form = button.closest("form");
+    var input = form.elements[button.dataset.scanInto];
+    var panel = form.querySelector(".scanner");
+    var video = panel.querySelector("video");
+    var detector = new window.BarcodeDetector();
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (stream) {
+        video.srcObject = stream;
+        panel.hidden = false;
+        scanning = { stream: stream, panel: panel, timer: null };
+        return video.play().then(function () {
+          scanning.timer = setInterval(function () {
+            detector.detect(video).then(function (codes) {
+              if (!codes.length || !scanning) { return; }
+              input.value = codes[0].rawValue;
+              input.dispatchEvent(new Event("change", { bubbles: true }));
+              stopScan();
+            });
+          }, 250);
+        });
+      })
+      .catch(function () {
+        stopScan();
+        window.alert("无法打开摄像头：请允许使用相机，或直接输入运单号");
+      });
+  }
+
+  // Some browsers have BarcodeDetector but can read no format on this device: ask it.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!("BarcodeDetector" in window) || !navigator.mediaDevices) { return; }
+    window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+      if (!formats.some(function (f) { return FORMATS.indexOf(f) >= 0; })) { return; }
+      document.querySelectorAll("[data-scan-into]").forEach(function (b) { b.hidden = false; });
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-scan-into]")) { startScan(event.target.closest("[data-scan-into]")); }
+    if (event.target.closest(".scan-cancel")) { stopScan(); }
+  });
+
   function locate(form) {
     var status = form.querySelector(".geo-status");
     if (!navigator.geolocation) {

@@ -87,3 +87,36 @@ def test_an_adjustment_without_a_reason_keeps_what_was_typed_and_says_what_is_mi
     assert [(ln.product_id, ln.qty) for ln in Order.get_by_id(order.id).lines] == [(co.tea.id, 15)]
     cs.errors = [e for e in cs.errors if "422" not in e]  # the refusal was the point
     assert cs.errors == []
+
+
+def test_customer_service_finds_an_order_by_number_dealer_or_product(desk, co):
+    tea = co.order(co.east_customer, (co.tea, 3))
+    oil = co.order(co.south_customer, (co.oil, 1))
+    cs = desk(co.staff["cs"].username)
+    page = cs.page
+    cs.go("/admin/orders")
+    for words, found, not_found in (
+        ("花生油", oil, tea),
+        (tea.number[-6:], tea, oil),
+        (co.south_customer.name, oil, tea),
+        (co.east_customer.code, tea, oil),
+    ):
+        page.get_by_label("搜索订单").fill(words)
+        page.get_by_role("button", name="筛选").click()
+        page.wait_for_load_state()
+        listed = page.locator("table[data-keyboard-list]").inner_text()
+        assert found.number in listed and not_found.number not in listed, words
+    cs.shot("orders-search")
+    assert cs.errors == []
+
+
+def test_the_waiting_time_chart_runs_from_the_shortest_wait_to_the_longest(desk, co):
+    co.order(co.east_customer, (co.tea, 1))
+    admin = desk(co.staff["admin"].username)
+    admin.page.wait_for_selector("#chart-waiting canvas")
+    categories = admin.page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-waiting'))"
+        ".getOption().xAxis[0].data"
+    )
+    assert categories == ["1小时内", "1-4小时", "4-24小时", "超过1天"]
+    assert admin.errors == []

@@ -49,6 +49,7 @@ STORED_IN = {
     "CustomerRowIn": core.Customer,
     "ReceiptIn": core.Receipt,
     "ShipmentIn": core.Shipment,
+    "ShipForm": core.Shipment,
     "RuleIn": ApprovalRule,
     "RulePatchIn": ApprovalRule,
     "WebhookIn": WebhookEndpoint,
@@ -92,6 +93,7 @@ STORED_AS = {
 # Checked, never stored as typed: credentials, search words, codes looked up, idempotency keys.
 NOT_STORED = {
     ("DocumentQueryIn", "status"),
+    ("AdminOrderQueryIn", "q"),
     ("StaffLoginIn", "username"),
     ("StaffLoginIn", "password"),
     ("StaffIn", "password"),
