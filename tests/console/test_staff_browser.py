@@ -9,6 +9,17 @@ from app.core.orders import approve_order
 from app.mall.models import WechatUser
 
 
+def staff_edit(admin, person):
+    """The staff page's 修改角色 / 重置密码 for one person, opened."""
+    admin.go("/admin/staff")
+    page = admin.page
+    row = page.locator("tr.staff-edit").filter(
+        has=page.locator(f"form[action$='/staff/{person.id}/role']")
+    )
+    row.locator("summary").click()
+    return row
+
+
 def test_each_staff_member_sees_their_own_to_do_count(desk, co):
     first = co.order(co.east_customer, (co.tea, 2))
     co.order(co.south_customer, (co.tea, 3))
@@ -56,12 +67,7 @@ def test_staff_whose_wechat_does_not_follow_are_asked_to_follow(desk, co):
 def test_an_admin_resets_a_forgotten_password_and_the_old_sessions_end(desk, co):
     cs = desk(co.staff["cs"].username)
     admin = desk(co.staff["admin"].username)
-    page = admin.page
-    admin.go("/admin/staff")
-    row = page.locator("tr.staff-edit").filter(
-        has=page.locator(f"form[action$='/staff/{co.staff['cs'].id}/password']")
-    )
-    row.locator("summary").click()
+    row = staff_edit(admin, co.staff["cs"])
     row.get_by_label("新密码（至少 8 位）").fill("new-horse-2026")
     row.get_by_role("button", name="重置密码").click()
     assert "已重置" in admin.flash()
@@ -80,11 +86,7 @@ def test_an_admin_changes_a_role_and_it_shows_at_once(desk, co):
     rep = co.staff["rep"]
     admin = desk(co.staff["admin"].username)
     page = admin.page
-    admin.go("/admin/staff")
-    row = page.locator("tr.staff-edit").filter(
-        has=page.locator(f"form[action$='/staff/{rep.id}/role']")
-    )
-    row.locator("summary").click()
+    row = staff_edit(admin, rep)
     row.get_by_label("角色", exact=True).select_option(label="分公司经理")
     row.get_by_label("分支机构", exact=True).select_option(label=f"{co.east.code} {co.east.name}")
     row.get_by_label("数据范围", exact=True).select_option(label="本分支机构")
