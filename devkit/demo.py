@@ -17,10 +17,14 @@ from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import (
     AccountEntry,
     Customer,
+    HoldMovement,
+    Order,
+    OrderEvent,
     Receipt,
     ReceiptAllocation,
     Receivable,
     Shipment,
+    StockMovement,
 )
 from app.core.orders import LineRequest
 from app.db import db
@@ -28,6 +32,8 @@ from app.inventory import services as inventory
 from app.mall import accounts
 from app.mall.models import WechatUser
 from app.money import money, to_fen
+from app.notify.models import InboxMessage, Notification
+from app.numbering import document_number
 from app.payments import invoices, payments, statements
 from app.payments import rules as payment_rules
 from app.payments import settings as payment_settings
@@ -471,7 +477,7 @@ def _seed_orders(rng, customers, products, staff) -> None:
         orders.approve_order(order.id, actor)
         ship_lines = [(ln.id, ln.qty) for ln in order.lines]
         shipment = orders.ship_order(order.id, ship_lines, "顺丰速运", f"SF{order.id:010d}", "seed")
-        _backdate(shipment, days_ago)
+        _backdate(order.id, shipment, days_ago)
     for customer in customers[:3]:
         picks = rng.sample(products, 2)
         lines = [LineRequest(p.id, p.min_qty * 2) for p in picks]
@@ -479,14 +485,50 @@ def _seed_orders(rng, customers, products, staff) -> None:
     receivables.record_receipt(east[0].id, Decimal("500"), "bank", "部分回款", "seed")
 
 
-def _backdate(shipment: Shipment, days_ago: int) -> None:
-    """Seed only: move a shipment's postings back in time so the aging report has depth."""
-    when = shipment.shipped_at - dt.timedelta(days=days_ago)
+def _backdate(order_id: int, shipment: Shipment, days_ago: int) -> None:
+    """Seed only: move a shipped order's whole history back in time, so the aging report has depth
+    and every date tells one story: placed two days before it shipped, approved the day before,
+    shipped `days_ago` days ago; its numbers carry those dates, and every posting, movement,
+    event and message moves with it."""
+    shipped = shipment.shipped_at - dt.timedelta(days=days_ago)
+    placed, approved = shipped - dt.timedelta(days=2), shipped - dt.timedelta(days=1)
+    order = Order.get_by_id(order_id)
+    order_no = document_number("SO", placed, order.id)
+    ship_no = document_number("SH", shipped, shipment.id)
+    at = {"submit": placed, "approve": approved}
     with db.atomic():
-        Shipment.update(shipped_at=when).where(Shipment.id == shipment.id).execute()
-        Receivable.update(posted_at=when).where(Receivable.shipment == shipment.id).execute()
-        AccountEntry.update(created_at=when).where(AccountEntry.ref == shipment.number).execute()
-        ReceiptAllocation.update(created_at=when).where(
+        Order.update(
+            created_at=placed, approved_at=approved, updated_at=shipped, number=order_no
+        ).where(Order.id == order.id).execute()
+        for event in OrderEvent.select().where(OrderEvent.order == order.id):
+            when = at.get(event.action, shipped)
+            note = event.note.replace(shipment.number, ship_no)
+            OrderEvent.update(created_at=when, note=note).where(OrderEvent.id == event.id).execute()
+            Notification.update(created_at=when).where(Notification.event == event.id).execute()
+            InboxMessage.update(created_at=when).where(
+                InboxMessage.notification
+                << Notification.select(Notification.id).where(Notification.event == event.id)
+            ).execute()
+        HoldMovement.update(created_at=approved).where(
+            (HoldMovement.order == order.id) & (HoldMovement.kind == "hold")
+        ).execute()
+        HoldMovement.update(created_at=shipped).where(
+            (HoldMovement.order == order.id) & (HoldMovement.kind != "hold")
+        ).execute()
+        StockMovement.update(created_at=approved, ref=order_no).where(
+            StockMovement.ref == order.number
+        ).execute()
+        StockMovement.update(created_at=shipped, ref=ship_no).where(
+            StockMovement.ref == shipment.number
+        ).execute()
+        Shipment.update(shipped_at=shipped, number=ship_no).where(
+            Shipment.id == shipment.id
+        ).execute()
+        Receivable.update(posted_at=shipped).where(Receivable.shipment == shipment.id).execute()
+        AccountEntry.update(created_at=shipped, ref=ship_no).where(
+            AccountEntry.ref == shipment.number
+        ).execute()
+        ReceiptAllocation.update(created_at=shipped).where(
             ReceiptAllocation.receivable
             << Receivable.select(Receivable.id).where(Receivable.shipment == shipment.id)
         ).execute()

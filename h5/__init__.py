@@ -17,6 +17,7 @@ from h5 import (  # noqa: F401
     session,
     shop,
     staff,
+    visit_cart,
 )
 from h5.blueprint import bp
 

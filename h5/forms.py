@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.errors import ValidationFailed
 from app.validation import reject_unstorable
@@ -19,3 +19,15 @@ def parse_form(schema: Schema, data) -> dict:
         return schema.load(cleaned, unknown="exclude")
     except ValidationError as exc:
         raise ValidationFailed("提交的内容不正确", **exc.messages_dict) from None
+
+
+class CatalogQuery(Schema):
+    """The catalogue's search: words, a category, a page."""
+
+    q = fields.String(validate=validate.Length(max=64))
+    category_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+
+
+class QtyForm(Schema):
+    qty = fields.Integer(required=True, validate=validate.Range(min=1, max=99999))

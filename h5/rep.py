@@ -4,19 +4,17 @@ The same field and mall use cases as the mini-program's rep API."""
 
 from __future__ import annotations
 
-import uuid
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.core.models import Product
-from app.core.orders import LineRequest
 from app.errors import AppError, ValidationFailed
-from app.field import replenishment, visits
-from app.field.models import Visit, VisitPhoto
+from app.field import visits
+from app.field.models import Visit
+from app.field.rules import distance_text, visit_minutes
 from app.http import photo_upload
 from app.mall import addresses as customer_addresses
-from app.mall import cart, ordering
+from app.mall import ordering
 from app.validation import whole_number
 from h5.blueprint import bp
 from h5.forms import parse_form
@@ -31,11 +29,6 @@ rep = h5_login("rep")
 class GeoForm(Schema):
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
-
-
-class RepOrderForm(Schema):
-    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
-    remark = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 def _staff():
@@ -95,28 +88,12 @@ def rep_check_in(customer_id: int):
     return redirect(url_for("h5.rep_visit", visit_id=visit.id))
 
 
-def _report_products(customer):
+def report_products(customer):
     """What the report asks about: what this store ordered lately, else the start of the range."""
     recent = [view for view, _, _ in ordering.recent_products(customer, low_threshold(), 30)]
     if recent:
         return [view.product for view in recent]
     return list(Product.select().where(Product.active).order_by(Product.id).limit(20))
-
-
-@bp.get("/rep/visits/<int:visit_id>")
-@rep
-def rep_visit(visit_id: int):
-    visit = visits.own_visit(_staff(), visit_id, must_be_open=False)
-    customer = visit.customer
-    return render_template(
-        "h5/rep_visit.html",
-        visit=visit,
-        customer=customer,
-        photos=list(VisitPhoto.select().where(VisitPhoto.visit == visit.id)),
-        products=_report_products(customer),
-        cart=cart.view_cart(current_user().id, customer, low_threshold()),
-        order_key=uuid.uuid4().hex,
-    )
 
 
 def _back(visit_id: int):
@@ -165,56 +142,36 @@ def rep_report(visit_id: int):
     return _back(visit_id)
 
 
-@bp.post("/rep/visits/<int:visit_id>/cart/suggestions")
-@rep
-def rep_suggestions(visit_id: int):
-    """按建议补货: the store's replenishment suggestions become the visit's cart."""
-    visit = visits.own_visit(_staff(), visit_id)
-    added = replenishment.fill_cart(current_user().id, visit.customer_id, replace=True)
-    flash(f"已按补货建议加入 {added} 种商品" if added else "该门店暂无补货建议", "success")
-    return _back(visit_id)
-
-
-@bp.post("/rep/visits/<int:visit_id>/orders")
-@rep
-def rep_order(visit_id: int):
-    """代客下单: the visit's cart as an order on the dealer's behalf (same rules as theirs)."""
-    user, staff = current_user(), _staff()
-    try:
-        visit = visits.own_visit(staff, visit_id)
-        data = parse_form(RepOrderForm(), request.form)
-        key = f"h5rep:{data['idempotency_key']}"
-        lines = [
-            LineRequest(ln.view.product.id, ln.qty)
-            for ln in cart.view_cart(user.id, visit.customer, low_threshold()).lines
-        ]
-        if not lines:
-            if ordering.order_for_key(visit.customer_id, key):  # this form was sent already
-                return _back(visit_id)
-            raise ValidationFailed("购物车是空的，请先按建议补货或添加商品")
-        order, created = ordering.submit_order(
-            visit.customer_id,
-            lines,
-            idempotency_key=key,
-            remark=data["remark"],
-            placed_by=f"rep:{staff.id}",
-            source="rep",
-            cart_user_id=user.id,
-        )
-        if created:
-            flash(f"已为客户下单 {order.number}，等待客服审核", "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return _back(visit_id)
+class CheckOutForm(GeoForm):
+    far_ok = fields.Boolean(load_default=False)  # the rep saw the warning and checks out anyway
 
 
 @bp.post("/rep/visits/<int:visit_id>/checkout")
 @rep
 def rep_check_out(visit_id: int):
+    """签退 where the phone is. Farther from the store than a check-in may be, the rep is told so
+    first (the console flags such a visit) and checks out only on confirming."""
+    radius = current_app.config["CHECKIN_RADIUS_M"]
     try:
-        where = parse_form(GeoForm(), request.form)
+        where = parse_form(CheckOutForm(), request.form)
+        distance = visits.distance_from_store(_staff(), visit_id, where["lat"], where["lng"])
+        if distance > radius and not where["far_ok"]:
+            flash(
+                f"您现在距离门店 {distance_text(distance)}，超出 {distance_text(radius)}："
+                "在这里签退会被记为异常。请回到门店后签退，或确认仍在此签退。",
+                "warning",
+            )
+            return redirect(
+                url_for(
+                    "h5.rep_visit",
+                    visit_id=visit_id,
+                    far_lat=where["lat"],
+                    far_lng=where["lng"],
+                    _anchor="checkout",
+                )
+            )
         visit = visits.check_out(_staff(), visit_id, where["lat"], where["lng"])
-        flash(f"已签退，本次拜访 {max(visit.duration_s // 60, 1)} 分钟", "success")
+        flash(f"已签退，本次拜访 {visit_minutes(visit.duration_s)} 分钟", "success")
     except AppError as exc:
         flash(exc.message, "error")
         return _back(visit_id)

@@ -3,8 +3,9 @@ photos from the camera), and each return's progress."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
+from app.adapters.storage import LocalStorage
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS, RETURNABLE
 from app.errors import AppError, ValidationFailed
 from app.http import photo_upload
@@ -75,4 +76,15 @@ def return_page(return_id: int):
     found = returns.customer_return(_customer_id(), return_id)
     return render_template(
         "h5/return.html", r=found, statuses=RETURN_LABELS, actions=RETURN_ACTIONS
+    )
+
+
+@bp.get("/returns/<int:return_id>/photos/<int:photo_id>")
+@dealer
+def return_photo(return_id: int, photo_id: int):
+    """A photo the dealer sent with their return: theirs only, kept private by the phone."""
+    storage = LocalStorage(current_app.config["UPLOAD_DIR"])
+    data, content_type = returns.photo(_customer_id(), return_id, photo_id, storage)
+    return Response(
+        data, mimetype=content_type, headers={"Cache-Control": "private, max-age=86400"}
     )

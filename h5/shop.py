@@ -9,10 +9,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from marshmallow import Schema, fields, validate
 
 from app.core import receivables
-from app.core.orders import LineRequest
 from app.core.returns import RETURN_LABELS, RETURNABLE
 from app.core.rules import ENTRY_LABELS, STATUS_LABELS
-from app.errors import AppError, ValidationFailed
+from app.errors import AppError
 from app.field import replenishment
 from app.mall import addresses as customer_addresses
 from app.mall import announcements, cart, catalog, ordering, returns
@@ -21,7 +20,7 @@ from app.schemas import EVENT_LABELS
 from app.timeutil import local_today
 from app.validation import business_date
 from h5.blueprint import bp, first_qty
-from h5.forms import parse_form
+from h5.forms import CatalogQuery, QtyForm, parse_form
 from h5.session import current_user, h5_login, low_threshold
 
 PER_PAGE = 20
@@ -38,16 +37,6 @@ dealer = h5_login("dealer")
 
 def _customer():
     return current_user().customer
-
-
-class CatalogQuery(Schema):
-    q = fields.String(validate=validate.Length(max=64))
-    category_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
-
-
-class QtyForm(Schema):
-    qty = fields.Integer(required=True, validate=validate.Range(min=1, max=99999))
 
 
 class SubmitForm(Schema):
@@ -200,25 +189,18 @@ def cart_page():
 @dealer
 def submit():
     """提交订单: the cart's lines at today's prices, with the form's Idempotency-Key."""
-    user, customer = current_user(), _customer()
+    user = current_user()
     try:
         data = parse_form(SubmitForm(), request.form)
-        key = f"h5:{data['idempotency_key']}"
-        lines = [LineRequest(ln.view.product.id, ln.qty) for ln in _cart().lines]
-        if not lines:
-            # The same form sent again after its order emptied the cart: that order.
-            if done := ordering.order_for_key(customer.id, key):
-                return redirect(url_for("h5.order", order_id=done.id))
-            raise ValidationFailed("购物车是空的，先去挑选商品吧")
-        order, created = ordering.submit_order(
-            customer,
-            lines,
-            idempotency_key=key,
+        order, created = ordering.submit_cart(
+            user.id,
+            _customer(),
+            low_threshold(),
+            f"h5:{data['idempotency_key']}",
             remark=data["remark"],
             address_id=data.get("address_id"),
             placed_by=f"wechat:{user.id}",
             source="mall",
-            cart_user_id=user.id,
         )
     except AppError as exc:
         return _cart_view(form=request.form.to_dict(), error=exc.message), 422

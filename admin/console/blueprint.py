@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint
 
+from app.field.rules import distance_text, visit_minutes
 from app.timeutil import to_local
 
 HERE = Path(__file__).resolve().parent.parent
@@ -34,3 +35,8 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
 @bp.app_template_filter("yuan")
 def yuan(value):
     return "" if value is None else f"¥{value:,.2f}"
+
+
+# A rep's distances and visit lengths, worded as the phone words them.
+bp.add_app_template_filter(distance_text, "distance")
+bp.add_app_template_filter(visit_minutes, "minutes")

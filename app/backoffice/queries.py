@@ -200,6 +200,12 @@ def reports_query(staff: Staff, customer_id: int | None = None):
     return query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc())
 
 
+def _with_role(staff: Staff) -> str:
+    """ "客服 小林": the role, then the name (unless the name already starts with it)."""
+    role, name = ROLE_LABELS.get(staff.role, "员工"), staff.name or staff.username
+    return name if name.startswith(role) else f"{role} {name}"
+
+
 def actor_names(actors: Iterable[str]) -> dict[str, str]:
     """Who did something, as staff read it, for the actor strings events and orders keep
     ("wechat:3", "rep:8", "staff:2", "apikey:1"): the dealer and their WeChat user, the rep or
@@ -213,7 +219,7 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
         if kind in ids and number.isdigit():
             ids[kind].add(int(number))
     people = {
-        s.id: f"{ROLE_LABELS.get(s.role, '员工')} {s.name or s.username}"
+        s.id: _with_role(s)
         for s in Staff.select().where(Staff.id << list(ids["rep"] | ids["staff"]))
     }
     names = {f"staff:{i}": people[i] for i in ids["staff"] if i in people}

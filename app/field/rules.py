@@ -25,6 +25,20 @@ def within_radius(distance_m: float, radius_m: int) -> bool:
     return distance_m <= radius_m
 
 
+def distance_text(metres: float) -> str:
+    """A distance as a rep reads it: metres up to a kilometre (never "500 m away, beyond 500 m":
+    rounded up), then kilometres to one place (172.3 公里, not 172348 米)."""
+    if metres < 1000:
+        return f"{math.ceil(metres)} 米"
+    return f"{metres / 1000:.1f} 公里"
+
+
+def visit_minutes(seconds: int) -> int:
+    """How long a visit took, in whole minutes, as the phone and the console both say it: to the
+    nearest minute, and a visit that happened took at least one."""
+    return max(1, round(seconds / 60))
+
+
 def round_up_to_step(qty: Decimal | int, step: int) -> int:
     """Never negative; a positive need rounds up to the order multiple."""
     qty = Decimal(qty)

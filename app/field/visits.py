@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from app.adapters.storage import LocalStorage, checked_image
-from app.core.models import Customer, Staff
+from app.core.models import Customer, Product, Staff
 from app.db import db, transaction, utcnow
 from app.errors import InvalidState, NotFound, TooFar, ValidationFailed
 from app.field import reports
-from app.field.models import Visit, VisitPhoto
-from app.field.rules import haversine_m, within_radius
+from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
+from app.field.rules import distance_text, haversine_m, within_radius
 from app.mall import cart
 from app.timeutil import local_date, local_today
 
@@ -90,9 +90,10 @@ def check_in(
         raise ValidationFailed("该客户未设置门店位置，请联系管理员", customer_id=customer_id)
     distance = haversine_m(lat, lng, float(customer.lat), float(customer.lng))
     if not within_radius(distance, radius_m):
-        shown = math.ceil(distance)  # never "500 m away, beyond 500 m"
         raise TooFar(
-            f"距离门店 {shown} 米，超出签到范围 {radius_m} 米", distance_m=shown, radius_m=radius_m
+            f"距离门店 {distance_text(distance)}，超出签到范围 {distance_text(radius_m)}",
+            distance_m=math.ceil(distance),  # never "500 m away, beyond 500 m"
+            radius_m=radius_m,
         )
     try:
         with db.atomic():
@@ -147,6 +148,31 @@ def report(staff: Staff, visit_id: int, lines: list[dict]):
         staff_id=staff.id,
         visit_id=visit.id,
     )
+
+
+def last_report(visit_id: int) -> tuple[StockSalesReport, list[StockSalesLine]] | None:
+    """What was last reported in this visit, line by line (the rep's record of what was sent)."""
+    report = (
+        StockSalesReport.select()
+        .where(StockSalesReport.visit == visit_id)
+        .order_by(StockSalesReport.id.desc())
+        .first()
+    )
+    if report is None:
+        return None
+    lines = (
+        StockSalesLine.select(StockSalesLine, Product)
+        .join(Product)
+        .where(StockSalesLine.report == report.id)
+        .order_by(StockSalesLine.id)
+    )
+    return report, list(lines)
+
+
+def distance_from_store(staff: Staff, visit_id: int, lat: float, lng: float) -> float:
+    """How far this point is from the visit's store, in metres (before checking out there)."""
+    customer = own_visit(staff, visit_id).customer
+    return haversine_m(lat, lng, float(customer.lat), float(customer.lng))
 
 
 def check_out(staff: Staff, visit_id: int, lat: float, lng: float) -> Visit:

@@ -15,6 +15,7 @@ from app.core.orders import LineRequest
 from app.core.queries import order_detail, orders_with_details
 from app.core.rules import OrderStatus
 from app.db import db, insert_rows, transaction, utcnow
+from app.errors import ValidationFailed
 from app.mall import cart
 from app.mall.catalog import views_for
 from app.mall.models import IdempotencyKey
@@ -107,6 +108,28 @@ def submit_order(
         return customer_order(placed.order.customer_id, placed.order.id), False
     placed.order.warnings = placed.warnings
     return placed.order, True
+
+
+def submit_cart(
+    user_id: int, customer: Customer, low_threshold: int, idempotency_key: str, **options
+) -> tuple[Order, bool]:
+    """提交订单 from a cart (the dealer's, or a rep's visit cart): its lines at today's prices
+    become an order and leave the cart. The same form sent again after its order emptied the
+    cart gets that order back (not created). `options` as for `place_order`.
+
+    Raises: ValidationFailed (an empty cart), and what `place_order` raises.
+    """
+    lines = [
+        LineRequest(ln.view.product.id, ln.qty)
+        for ln in cart.view_cart(user_id, customer, low_threshold).lines
+    ]
+    if not lines:
+        if done := order_for_key(customer.id, idempotency_key):
+            return done, False
+        raise ValidationFailed("购物车是空的，先去挑选商品吧")
+    return submit_order(
+        customer, lines, idempotency_key=idempotency_key, cart_user_id=user_id, **options
+    )
 
 
 def precheck(order: Order) -> list[dict]:

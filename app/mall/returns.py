@@ -74,3 +74,24 @@ def add_photo(
         return ReturnPhoto.create(
             request=found.id, storage_key=key, content_type=content_type, size=len(data)
         )
+
+
+def photo(customer_id: int, return_id: int, photo_id: int, storage: LocalStorage):
+    """One photo of this customer's return, to show the dealer what they sent: (bytes, type).
+    Raises: NotFound, also for another customer's photo or a file that is gone."""
+    found = (
+        ReturnPhoto.select()
+        .join(ReturnRequest)
+        .where(
+            (ReturnPhoto.id == photo_id)
+            & (ReturnPhoto.request == return_id)
+            & (ReturnRequest.customer == customer_id)
+        )
+        .first()
+    )
+    if found is None:
+        raise NotFound("照片不存在", photo_id=photo_id)
+    try:
+        return storage.read(found.storage_key), found.content_type
+    except (OSError, ValueError):
+        raise NotFound("照片文件已丢失", photo_id=photo_id) from None

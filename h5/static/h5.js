@@ -119,6 +119,15 @@
     if (event.target.closest(".scan-cancel")) { stopScan(); }
   });
 
+  // A photo picker shows what was chosen, in words (the browser's own button is hidden).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var pick = input.closest && input.closest(".file-pick");
+    if (!pick || input.type !== "file") { return; }
+    var n = input.files.length;
+    pick.querySelector(".file-chosen").textContent = n === 1 ? input.files[0].name : "已选择 " + n + " 张照片";
+  });
+
   function locate(form) {
     var status = form.querySelector(".geo-status");
     if (!navigator.geolocation) {

@@ -3,8 +3,13 @@ order's history and the inbox, in words."""
 
 from __future__ import annotations
 
+import re
+import struct
+import zlib
+
 from app.backoffice import orders as staff_orders
 from app.core.orders import LineRequest, create_order
+from app.mall import accounts
 from devkit.factories import make_staff
 
 
@@ -34,4 +39,51 @@ def test_the_dealer_sees_an_adjustment_in_the_timeline_and_the_inbox(dealer_on_p
     inbox = page.locator(".messages").inner_text()
     assert order.number in inbox and "10→15" in inbox
     dealer.shot("messages-adjusted")
+    assert dealer.errors == []
+
+
+def real_png(size: int = 4) -> bytes:
+    """A red square a browser can draw (the photo the dealer took), written out as PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xc8\x1e\x1e" * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_the_dealer_sees_the_photos_they_sent_with_a_return(dealer_on_phone, wechat, shop, app):
+    from app.adapters.storage import LocalStorage
+    from app.core.orders import approve_order, ship_order
+    from app.mall import returns
+
+    dealer, _user = dealer_on_phone("return-photos")
+    order = create_order(shop.customer.id, [LineRequest(shop.tea.id, 4)], placed_by="x")
+    approve_order(order.id, "staff:1")
+    line = order.lines[0]
+    ship_order(order.id, [(line.id, 4)], "顺丰速运", "SF1", "staff:1")
+    asked = returns.request(
+        shop.customer.id, order.id, [{"order_line_id": line.id, "qty": 1}], "瓶身破损", "x"
+    )
+    storage = LocalStorage(app.config["UPLOAD_DIR"])
+    for _ in range(2):
+        returns.add_photo(shop.customer.id, asked.id, real_png(), storage, 5 * 1024 * 1024)
+    page = dealer.page
+    dealer.go(f"/h5/returns/{asked.id}")
+    photos = page.get_by_role("img", name=re.compile("退货照片"))
+    assert photos.count() == 2
+    photos.first.scroll_into_view_if_needed()
+    assert photos.first.evaluate("img => img.complete && img.naturalWidth") == 4
+    dealer.shot("return-photos")
+
+    stranger = wechat("return-photos-stranger")
+    stranger.bind(accounts.create_invitation("dealer", customer_id=shop.other.id).code)
+    assert stranger.go(photos.first.get_attribute("src")).status == 404  # not theirs
     assert dealer.errors == []

@@ -27,6 +27,7 @@ SCHEMA_MODULES = (
     "app.schemas",
     "h5.shop",
     "h5.rep",
+    "h5.visit_cart",
     "h5.staff",
     "h5.returns",
     "admin.console.returns",

@@ -1,0 +1,146 @@
+"""A rep in a store on the phone (375 px, WeChat): a real order from the dealer's catalogue at the
+dealer's prices, with search, categories, steppers and the visit's cart; the stock/sales report
+shows what was sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from app.core.models import Order
+from app.field.models import StockSalesReport, Visit
+from app.mall import accounts
+from devkit.factories import make_customer, make_staff
+
+STORE = {"latitude": 31.2304, "longitude": 121.4737}
+
+
+def rep_in_store(wechat, shop, person: str):
+    """A rep of a new store (no orders yet, so no suggestions), checked in there."""
+    rep = make_staff("rep", shop.branch, username=person, name="业务员小赵")
+    store = make_customer(
+        shop.branch,
+        shop.warehouse,
+        rep_id=rep.id,
+        level=3,
+        lat=Decimal(str(STORE["latitude"])),
+        lng=Decimal(str(STORE["longitude"])),
+        name="新开便利店",
+        contact="孙店长",
+        phone="13500002222",
+        address="上海市静安区新闸路 100 号",
+    )
+    phone = wechat(person, geolocation=STORE, permissions=["geolocation"])
+    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    phone.go(f"/h5/rep/customers/{store.id}")
+    phone.button("签到").click()
+    phone.page.wait_for_url(f"{phone.base}/h5/rep/visits/*")
+    return phone, rep, store
+
+
+def test_a_rep_takes_an_order_at_a_new_store_from_the_dealers_catalogue(wechat, shop):
+    phone, rep, store = rep_in_store(wechat, shop, "rep-catalogue")
+    page = phone.page
+    page.get_by_role("link", name="选商品").click()
+    page.get_by_label("搜索商品").fill("花生油")
+    page.get_by_role("button", name="搜索").click()
+    oil = page.locator(".rep-product", has_text="花生油")
+    assert "¥180.00" in oil.inner_text()  # this dealer's level-3 price, not the list price
+    oil.get_by_role("button", name="增加数量").click()
+    oil.get_by_role("button", name="加入 花生油").click()
+    page.locator("#visit-cart-bar", has_text="¥360.00").wait_for()
+    assert "已加入 2 箱" in oil.inner_text()
+
+    page.get_by_label("搜索商品").fill("")  # the categories keep the words searched for
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("link", name="茶饮料").click()
+    tea = page.locator(".rep-product", has_text="茉莉绿茶")
+    tea.get_by_role("button", name="加入 茉莉绿茶").click()
+    page.locator("#visit-cart-bar", has_text="已选 2 种").wait_for()
+    phone.shot("rep-catalogue")
+
+    page.get_by_role("link", name="去下单").click()
+    stepper = page.get_by_label("茉莉绿茶 数量")
+    stepper.fill("3")
+    stepper.blur()
+    page.locator("#checkout-total", has_text="¥495.00").wait_for()  # 2 × 180 + 3 × 45
+    assert "孙店长 13500002222" in page.locator("fieldset.delivery").inner_text()
+    page.get_by_label("备注").fill("下周一前到货")
+    phone.shot("rep-visit-cart")
+    phone.button("提交订单").click()
+    page.get_by_text("已为客户下单").wait_for()
+    order = Order.get(Order.customer == store.id)
+    assert sorted((ln.product.name, ln.qty, ln.price) for ln in order.lines) == [
+        ("花生油", 2, Decimal("180.00")),
+        ("茉莉绿茶", 3, Decimal("45.00")),
+    ]
+    assert (order.placed_by, order.source, order.remark) == (f"rep:{rep.id}", "rep", "下周一前到货")
+    assert "上海市静安区新闸路 100 号" in order.address
+    assert phone.errors == []
+
+
+def test_the_report_shows_what_was_sent_and_keeps_it_to_correct(wechat, shop):
+    phone, _, store = rep_in_store(wechat, shop, "rep-report")
+    page = phone.page
+    page.get_by_label("茉莉绿茶 库存").fill("12")
+    page.get_by_label("茉莉绿茶 销量").fill("30")
+    phone.button("上报进销存").click()
+    page.get_by_text("已上报 1 种商品的进销存").wait_for()
+    sent = page.locator("#report-sent").inner_text()
+    assert "本次拜访已上报 1 种商品" in sent and "茉莉绿茶\t12\t30" in sent
+    assert page.get_by_label("茉莉绿茶 库存").input_value() == "12"  # kept to correct
+    assert StockSalesReport.select().where(StockSalesReport.customer == store.id).count() == 1
+    phone.shot("rep-report-sent")
+    assert phone.errors == []
+
+
+def test_far_away_is_said_in_kilometres(wechat, shop):
+    rep = make_staff("rep", shop.branch, username="rep-far")
+    store = make_customer(
+        shop.branch,
+        shop.warehouse,
+        rep_id=rep.id,
+        lat=Decimal(str(STORE["latitude"])),
+        lng=Decimal(str(STORE["longitude"])),
+        name="苏州门店",
+    )
+    suzhou = {"latitude": 31.2989, "longitude": 119.9}  # about 155 km west
+    phone = wechat("rep-far", geolocation=suzhou, permissions=["geolocation"])
+    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    phone.go(f"/h5/rep/customers/{store.id}")
+    phone.button("签到").click()
+    message = phone.page.get_by_role("alert").inner_text()
+    assert re.fullmatch(r"距离门店 1\d\d\.\d 公里，超出签到范围 500 米", message), message
+    phone.shot("rep-too-far-km")
+    phone.errors = [e for e in phone.errors if "422" not in e]  # the refusal was the point
+    assert phone.errors == []
+
+
+def test_checking_out_far_from_the_store_warns_first_and_the_console_shows_the_same(
+    wechat, desk, shop
+):
+    phone, _rep, store = rep_in_store(wechat, shop, "rep-leaves-early")
+    visit = Visit.get(Visit.customer == store.id)
+    Visit.update(checkin_at=visit.checkin_at - dt.timedelta(seconds=50)).where(
+        Visit.id == visit.id
+    ).execute()  # under a minute in the store
+    three_km = {"latitude": STORE["latitude"] + 0.027, "longitude": STORE["longitude"]}
+    phone.context.set_geolocation(three_km)
+    page = phone.page
+    phone.button("签退").click()
+    warning = page.locator(".flash-warning").inner_text()
+    assert "您现在距离门店 3.0 公里，超出 500 米" in warning and "记为异常" in warning
+    assert Visit.get_by_id(visit.id).checkout_at is None  # not yet
+    phone.shot("rep-checkout-far-warning")
+    phone.button("仍在此签退（记为异常）").click()
+    page.get_by_text("已签退，本次拜访 1 分钟").wait_for()
+
+    manager = desk(make_staff("admin", username="visits-admin").username)
+    manager.go("/admin/visits")
+    summary = manager.page.locator("#visit-summary").inner_text()
+    assert "1 分钟" in summary and "签退地点离门店过远 3.0 公里" in summary
+    detail = manager.page.locator("main table").last.inner_text()
+    assert "3.0 公里" in detail and "1 分钟" in detail and "0 分钟" not in detail
+    manager.shot("visits-far-checkout")
+    assert phone.errors == [] and manager.errors == []
