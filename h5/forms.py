@@ -31,3 +31,11 @@ class CatalogQuery(Schema):
 
 class QtyForm(Schema):
     qty = fields.Integer(required=True, validate=validate.Range(min=1, max=99999))
+
+
+class SubmitForm(Schema):
+    """提交订单 from a cart: the page's Idempotency-Key, where it goes, the remark."""
+
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    address_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    remark = fields.String(load_default="", validate=validate.Length(max=200))

@@ -20,7 +20,7 @@ from app.schemas import EVENT_LABELS
 from app.timeutil import local_today
 from app.validation import business_date
 from h5.blueprint import bp, first_qty
-from h5.forms import CatalogQuery, QtyForm, parse_form
+from h5.forms import CatalogQuery, QtyForm, SubmitForm, parse_form
 from h5.session import current_user, h5_login, low_threshold
 
 PER_PAGE = 20
@@ -37,12 +37,6 @@ dealer = h5_login("dealer")
 
 def _customer():
     return current_user().customer
-
-
-class SubmitForm(Schema):
-    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
-    address_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    remark = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class StatementForm(Schema):
@@ -147,17 +141,22 @@ def cart_add(product_id: int):
 def cart_set(product_id: int):
     """A stepper in the cart sets the line's quantity. From the page's script (htmx) the answer is
     the cart itself, swapped in place: the page keeps where the dealer was."""
-    error = None
-    try:
-        qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
-        cart.set_item(current_user().id, product_id, qty)
-    except AppError as exc:
-        error = exc.message
+    error = set_cart_line(product_id)
     if request.headers.get("HX-Request"):
         return _cart_view(line_error=error)
     if error:
         flash(error, "error")
     return redirect(url_for("h5.cart_page", _anchor=f"line-{product_id}"))
+
+
+def set_cart_line(product_id: int) -> str | None:
+    """The quantity a cart's stepper sent, set on its line; what was wrong with it, if anything."""
+    try:
+        qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
+        cart.set_item(current_user().id, product_id, qty)
+    except AppError as exc:
+        return exc.message
+    return None
 
 
 @bp.post("/cart/items/<int:product_id>/remove")
@@ -191,24 +190,37 @@ def submit():
     """提交订单: the cart's lines at today's prices, with the form's Idempotency-Key."""
     user = current_user()
     try:
-        data = parse_form(SubmitForm(), request.form)
-        order, created = ordering.submit_cart(
-            user.id,
+        order = order_from_cart(
             _customer(),
-            low_threshold(),
-            f"h5:{data['idempotency_key']}",
-            remark=data["remark"],
-            address_id=data.get("address_id"),
+            key_prefix="h5",
             placed_by=f"wechat:{user.id}",
             source="mall",
+            done="订单已提交，等待客服审核",
         )
     except AppError as exc:
         return _cart_view(form=request.form.to_dict(), error=exc.message), 422
+    return redirect(url_for("h5.order", order_id=order.id))
+
+
+def order_from_cart(customer, *, key_prefix: str, placed_by: str, source: str, done: str):
+    """提交订单 from a cart page (the dealer's, or a rep's visit): the form's address and remark,
+    the cart's lines; says `done` and the order's warnings when the order is new. Raises AppError."""
+    data = parse_form(SubmitForm(), request.form)
+    order, created = ordering.submit_cart(
+        current_user().id,
+        customer,
+        low_threshold(),
+        f"{key_prefix}:{data['idempotency_key']}",
+        remark=data["remark"],
+        address_id=data.get("address_id"),
+        placed_by=placed_by,
+        source=source,
+    )
     if created:
-        flash("订单已提交，等待客服审核", "success")
+        flash(done.format(number=order.number), "success")
         for warning in getattr(order, "warnings", []):
             flash(warning["message"], "warning")
-    return redirect(url_for("h5.order", order_id=order.id))
+    return order
 
 
 # --- orders --------------------------------------------------------------------------------

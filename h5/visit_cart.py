@@ -13,19 +13,14 @@ from app.errors import AppError
 from app.field import replenishment, visits
 from app.field.models import VisitPhoto
 from app.mall import addresses as customer_addresses
-from app.mall import cart, catalog, ordering
+from app.mall import cart, catalog
 from h5.blueprint import bp
 from h5.forms import CatalogQuery, QtyForm, parse_form
 from h5.rep import rep, report_products
 from h5.session import current_user, low_threshold
+from h5.shop import order_from_cart, set_cart_line
 
 PER_PAGE = 20
-
-
-class RepOrderForm(Schema):
-    idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
-    address_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    remark = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class FarForm(Schema):
@@ -142,12 +137,7 @@ def rep_cart_add(visit_id: int, product_id: int):
 def rep_cart_set(visit_id: int, product_id: int):
     """A stepper in the visit's cart sets the quantity (swapped in place from the script)."""
     _visit(visit_id)
-    error = None
-    try:
-        qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
-        cart.set_item(current_user().id, product_id, qty)
-    except AppError as exc:
-        error = exc.message
+    error = set_cart_line(product_id)
     if request.headers.get("HX-Request"):
         return rep_visit(visit_id, line_error=error)[0]
     if error:
@@ -178,26 +168,17 @@ def rep_suggestions(visit_id: int):
 def rep_order(visit_id: int):
     """代客下单: the visit's cart as an order on the dealer's behalf (the same rules as theirs),
     to the address chosen; a mistake keeps what was chosen and typed."""
-    user = current_user()
     try:
         visit = _visit(visit_id)
-        data = parse_form(RepOrderForm(), request.form)
-        order, created = ordering.submit_cart(
-            user.id,
+        order_from_cart(
             visit.customer,
-            low_threshold(),
-            f"h5rep:{data['idempotency_key']}",
-            remark=data["remark"],
-            address_id=data.get("address_id"),
-            placed_by=f"rep:{user.staff_id}",
+            key_prefix="h5rep",
+            placed_by=f"rep:{current_user().staff_id}",
             source="rep",
+            done="已为客户下单 {number}，等待客服审核",
         )
     except AppError as exc:
         if exc.status == 404 and "visit_id" in exc.details:
             raise
         return rep_visit(visit_id, form=request.form.to_dict(), error=exc.message)
-    if created:
-        flash(f"已为客户下单 {order.number}，等待客服审核", "success")
-        for warning in getattr(order, "warnings", []):
-            flash(warning["message"], "warning")
     return _back(visit_id)

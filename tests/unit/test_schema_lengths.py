@@ -26,6 +26,7 @@ SCHEMA_MODULES = (
     "miniprogram_api.schemas",
     "app.schemas",
     "h5.shop",
+    "h5.forms",
     "h5.rep",
     "h5.visit_cart",
     "h5.staff",
@@ -57,7 +58,6 @@ STORED_IN = {
     "ApiKeyIn": ApiKey,
     "PlaceOrderIn": core.Order,
     "SubmitForm": core.Order,
-    "RepOrderForm": core.Order,
     "ReturnRequestIn": core.ReturnRequest,
     "AddressIn": core.CustomerAddress,
     "AddressChangeIn": core.CustomerAddress,
@@ -107,7 +107,6 @@ NOT_STORED = {
     ("BindIn", "invite_code"),
     ("SubscriptionsIn", "template_ids"),
     ("SubmitForm", "idempotency_key"),
-    ("RepOrderForm", "idempotency_key"),
 }
 
 
