@@ -36,10 +36,6 @@ short_name = validate.Length(min=1, max=100, error="长度须在 1 到 100 之�
 API_KEY_SCOPES = list(API_KEY_SCOPE_MAP)
 
 
-def h5_base_url() -> str:
-    return notify_settings().h5_base_url
-
-
 class StaffLoginIn(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
@@ -321,7 +317,7 @@ class StaffInvitationOut(Schema):
     invite_code = fields.String(attribute="code")
     role = fields.String()
     expires_at = LocalDateTime()
-    url = fields.Function(lambda i: f"{h5_base_url()}/bind?code={i.code}")
+    url = fields.Function(lambda i: notify_settings().binding_link(i.code))
 
 
 class InvitationOut(Schema):

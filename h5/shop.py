@@ -13,8 +13,8 @@ from app.core.returns import RETURN_LABELS, RETURNABLE
 from app.core.rules import ENTRY_LABELS, STATUS_LABELS
 from app.errors import AppError
 from app.field import replenishment
+from app.mall import accounts, announcements, cart, catalog, ordering, returns
 from app.mall import addresses as customer_addresses
-from app.mall import announcements, cart, catalog, ordering, returns
 from app.notify import inbox
 from app.schemas import EVENT_LABELS
 from app.timeutil import local_today
@@ -323,6 +323,17 @@ def account():
         args=request.args,
         kinds=ENTRY_LABELS,
     ), 422 if error else 200
+
+
+@bp.post("/account/unbind")
+@dealer
+def unbind():
+    """解除绑定: this WeChat user stops being the customer's dealer (a shared or handed-over
+    phone); binding again takes a new invitation."""
+    name = _customer().name
+    accounts.unbind(current_user().id)
+    flash(f"已解除与“{name}”的绑定。如需再次订货，请向客服索取新的邀请码。", "success")
+    return redirect(url_for("h5.bind"))
 
 
 # A rep's inbox holds the news of orders they placed for their customers.

@@ -4,7 +4,7 @@ statements (with Excel export), replenishment suggestions and settings, Excel im
 from __future__ import annotations
 
 import segno
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema
 
 from admin import excel
@@ -31,6 +31,7 @@ from app.field.models import StockSalesReport
 from app.field.rules import METHOD_LABELS
 from app.mall import regions
 from app.mall.models import WechatUser
+from app.notify.settings import current as notify_settings
 from app.notify.templates import SUBSCRIBE_LABELS
 from app.schemas import ADDRESS_LABELS, AddressIn
 from app.timeutil import local_today
@@ -267,7 +268,7 @@ def unbind_wechat_user(wechat_user_id: int):
 def invitation(code: str):
     """The code and its QR: the dealer scans it in WeChat and lands on the binding page."""
     found, who = accounts.invitation_for(g.staff, code)
-    link = f"{current_app.config['H5_BASE_URL']}/bind?code={found.code}"
+    link = notify_settings().binding_link(found.code)
     qr = segno.make(link, error="m").svg_inline(scale=6, title=f"绑定邀请 {found.code}")
     return render_template("console/invitation.html", invitation=found, who=who, link=link, qr=qr)
 

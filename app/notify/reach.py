@@ -108,7 +108,7 @@ def send_invitation_sms(
         invitation = accounts.create_invitation(
             "dealer", customer_id=customer.id, created_by=created_by
         )
-        link = f"{settings.h5_base_url}/bind?code={invitation.code}"
+        link = settings.binding_link(invitation.code)
         try:
             channels.send_sms(phone, "invitation", [customer.name[:12], link], settings)
         except channels.ChannelError as exc:  # nothing is kept: no code went out

@@ -37,6 +37,11 @@ class NotifySettings:
         }
     )
 
+    def binding_link(self, code: str) -> str:
+        """Where an invitation's QR code, SMS and API answer send a person: the H5 binding page
+        with the code filled in, on the address the app is reached at."""
+        return f"{self.h5_base_url}/bind?code={code}"
+
     @property
     def subscribe_order_status(self) -> str:
         return self.subscribe_templates["order_status"]

@@ -54,3 +54,19 @@ def test_a_dealer_who_does_not_follow_is_asked_to_and_can_put_it_off_on_the_home
     page.reload()
     assert page.locator(".follow-prompt").count() == 0
     assert dealer.errors == []
+
+
+def test_a_dealer_unbinds_their_wechat_from_the_account_page(dealer_on_phone, shop):
+    dealer, user = dealer_on_phone("account-unbind")
+    page = dealer.page
+    dealer.go("/h5/account")
+    page.once("dialog", lambda dialog: dialog.accept())  # 确定解除吗？
+    page.get_by_role("button", name="解除绑定").click()
+    page.wait_for_url(f"{dealer.base}/h5/bind")
+    assert f"已解除与“{shop.customer.name}”的绑定" in page.locator(".flashes").inner_text()
+    unbound = WechatUser.get_by_id(user.id)
+    assert (unbound.role, unbound.customer_id) == (None, None)
+    dealer.go("/h5/orders")
+    page.wait_for_url(f"{dealer.base}/h5/bind")  # no longer anyone's dealer
+    dealer.shot("unbound")
+    assert dealer.errors == []
