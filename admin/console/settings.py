@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 
-from flask import g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import describe, load_form, paging, perform
 from admin.console.session import console_login
 from admin.schemas import (
     AnnouncementIn,
@@ -19,13 +20,14 @@ from admin.schemas import (
     StockQueryIn,
     WarehouseIn,
 )
-from app.approval.rules import APPROVER_ROLES
+from app.approval.rules import APPROVER_ROLES, DOCUMENTS
 from app.auth.permissions import DATA_SCOPE_LABELS, DATA_SCOPES, ROLE_LABELS, ROLES
 from app.backoffice import accounts, catalog
 from app.backoffice import organisation as settings
 from app.backoffice.queries import notifications_query, warehouses_in_scope
-from app.core.models import Branch, Product, Warehouse
+from app.core.models import Branch, Customer, Product, Warehouse
 from app.db import utcnow
+from app.errors import AppError, ValidationFailed
 from app.inventory.queries import with_in_transit_out
 from app.mall.models import Announcement
 from app.notify import delivery, reach
@@ -106,55 +108,123 @@ def publish_announcement():
 # --- approval rules --------------------------------------------------------------
 
 
+# The rule form's number fields, as the form names them.
+RULE_NUMBERS = {
+    "min_amount": "金额大于",
+    "max_amount": "金额不超过",
+    "min_discount_pct": "折扣不少于",
+}
+IDS = ("branch_ids", "customer_ids")
+
+
 def _rule_form(form) -> dict:
-    """The rule form's fields → the API's rule body (condition object, ordered steps)."""
+    """The rule form's fields → the API's rule body (document, condition object, ordered steps).
+    Raises: ValidationFailed naming a number field that is not a number."""
     condition: dict = {}
-    for key in ("min_amount", "max_amount", "min_discount_pct"):
-        if form.get(key, "").strip():
-            condition[key] = form[key].strip()
-    branch_ids = [b for b in form.getlist("branch_ids") if b]
-    if branch_ids:
-        condition["branch_ids"] = [whole_number(b, low=1, what="分支机构") for b in branch_ids]
+    for key, label in RULE_NUMBERS.items():
+        text = form.get(key, "").strip()
+        if text:
+            try:
+                Decimal(text)
+            except InvalidOperation:
+                raise ValidationFailed(f"“{label}”须为数字", **{key: ["须为数字"]}) from None
+            condition[key] = text
+    for key, what in (("branch_ids", "分支机构"), ("customer_ids", "客户")):
+        ids = [whole_number(i, low=1, what=what) for i in form.getlist(key) if i]
+        if ids:
+            condition[key] = ids
     if form.get("credit_exceeded"):
         condition["credit_exceeded"] = True
-    steps = [{"role": r} for r in form.getlist("step_role") if r]
     return {
         "name": form.get("name", ""),
+        "document": form.get("document", "order"),
         "priority": form.get("priority", ""),
         "condition": condition,
-        "steps": steps,
+        "steps": [{"role": r} for r in form.getlist("step_role") if r],
+    }
+
+
+def _rule_values(rule) -> dict:
+    """A stored rule as its edit form shows it."""
+    condition = json.loads(rule.condition)
+    return {
+        "name": rule.name,
+        "document": rule.document,
+        "priority": rule.priority,
+        **{k: condition.get(k, "") for k in RULE_NUMBERS},
+        "branch_ids": condition.get("branch_ids", []),
+        "customer_ids": condition.get("customer_ids", []),
+        "credit_exceeded": condition.get("credit_exceeded", False),
+        "steps": [s["role"] for s in json.loads(rule.steps)],
+    }
+
+
+def _typed_rule(form) -> dict:
+    """The rule form as it was sent, to show again with what stopped it."""
+    return {
+        **{k: form.get(k, "") for k in ("name", "document", "priority", *RULE_NUMBERS)},
+        **{k: [int(i) for i in form.getlist(k) if i.isascii() and i.isdigit()] for k in IDS},
+        "credit_exceeded": bool(form.get("credit_exceeded")),
+        "steps": form.getlist("step_role"),
     }
 
 
 @bp.get("/approval-rules")
 @console_login("rules.view")
-def rules():
-    items = []
-    for rule in settings.approval_rules(g.staff):
-        items.append(
-            {
-                "rule": rule,
-                "condition": json.loads(rule.condition),
-                "steps": [s["role"] for s in json.loads(rule.steps)],
-            }
-        )
+def rules(editing: int | None = None, typed: dict | None = None, error: str = ""):
+    """Approval rules by priority; each can be edited (`editing`: the rule whose form shows
+    `typed` again with `error`, 0 for a new rule)."""
+    found = list(settings.approval_rules(g.staff))
+    customers = {c.id: f"{c.code} {c.name}" for c in Customer.select().order_by(Customer.code)}
     return render_template(
         "console/rules.html",
-        items=items,
+        items=[
+            {"rule": r, "condition": json.loads(r.condition), "values": _rule_values(r)}
+            for r in found
+        ],
+        editing=editing,
+        typed=typed,
+        error=error,
         approver_roles=APPROVER_ROLES,
+        documents=RULE_DOCUMENTS,
         branch_options=_branch_options(),
         branch_names={b.id: b.name for b in Branch.select()},
-    )
+        customer_options=list(customers.items()),
+        customer_names=customers,
+    ), 422 if error else 200
+
+
+# What each kind of document a rule may govern is called (the engine's own labels first).
+RULE_DOCUMENTS = {kind: document.label for kind, document in DOCUMENTS.items()}
+
+
+def _save_rule(rule_id: int | None):
+    try:
+        data = load_form(RuleIn, _rule_form(request.form))
+        if rule_id is None:
+            settings.create_rule(g.staff, data)
+        else:
+            settings.update_rule(g.staff, rule_id, data)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        return rules(rule_id or 0, _typed_rule(request.form), describe(exc))
+    flash("审批规则已添加" if rule_id is None else "审批规则已保存", "success")
+    return redirect(url_for("console.rules"), code=303)
 
 
 @bp.post("/approval-rules")
 @console_login("rules.manage")
 def create_rule():
-    def action():
-        data = load_form(RuleIn, _rule_form(request.form))
-        settings.create_rule(g.staff, data)
+    return _save_rule(None)
 
-    return perform(action, "审批规则已添加", url_for("console.rules"))
+
+@bp.post("/approval-rules/<int:rule_id>")
+@console_login("rules.manage")
+def update_rule(rule_id: int):
+    """修改规则: its name, document, priority, condition and steps; orders already reviewed keep
+    the steps they were given."""
+    return _save_rule(rule_id)
 
 
 @bp.post("/approval-rules/<int:rule_id>/active")

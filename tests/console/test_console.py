@@ -482,7 +482,7 @@ def test_field_pages_show_visits_reports_and_suggestions(signed_in, co, app, tmp
     StockSalesLine.create(report=report.id, product=co.tea.id, stock_qty=3, sales_qty=30)
     manager = signed_in("bm_east")
     page = manager.get("/admin/visits").get_data(as_text=True)
-    assert "签退地点离门店过远" in page and "停留不足 3 分钟" in page and "11100 米" in page
+    assert "签退地点离门店过远" in page and "停留不足 3 分钟" in page and "11.1 公里" in page
     assert f"/admin/visits/photos/{photo.id}" in page
     served = manager.get(f"/admin/visits/photos/{photo.id}")
     assert served.status_code == 200 and served.mimetype == "image/png"

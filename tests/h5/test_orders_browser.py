@@ -79,8 +79,8 @@ def test_the_dealer_sees_the_photos_they_sent_with_a_return(dealer_on_phone, wec
     dealer.go(f"/h5/returns/{asked.id}")
     photos = page.get_by_role("img", name=re.compile("退货照片"))
     assert photos.count() == 2
-    photos.first.scroll_into_view_if_needed()
-    assert photos.first.evaluate("img => img.complete && img.naturalWidth") == 4
+    photos.first.scroll_into_view_if_needed()  # drawn lazily, when it comes into view
+    assert photos.first.evaluate("img => img.decode().then(() => img.naturalWidth)") == 4
     dealer.shot("return-photos")
 
     stranger = wechat("return-photos-stranger")
