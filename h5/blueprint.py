@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint
 
+from app.auth.permissions import ROLE_LABELS
 from app.mall.cart import orderable_qty
 
 HERE = Path(__file__).resolve().parent
@@ -31,3 +32,9 @@ def first_qty(min_qty: int, step: int) -> int:
 @bp.app_template_filter("stock_label")
 def stock_label(status: str) -> str:
     return STOCK_LABELS.get(status, status)
+
+
+@bp.app_template_filter("role_label")
+def role_label(role: str | None) -> str:
+    """A staff role as people call it (a branch manager is 分公司经理, never 业务员)."""
+    return ROLE_LABELS.get(role, "员工")

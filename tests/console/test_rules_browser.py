@@ -50,6 +50,7 @@ def test_a_wrong_amount_keeps_the_rule_as_typed_and_says_which_field(desk, co):
     admin = desk(co.staff["admin"].username)
     admin.go("/admin/approval-rules")
     form = admin.page.locator("#rule-form")
+    assert form.get_by_label("优先级（小的先）").input_value() == "100"  # the usual, filled in
     form.get_by_label("名称").fill("大客户特批")
     form.get_by_label("金额大于").fill("三千")
     form.get_by_label("第 1 步").select_option(label="总部审批人")

@@ -135,3 +135,19 @@ def test_the_invitation_for_a_branch_manager_says_branch_manager(desk, co):
     assert "业务员" not in header
     admin.shot("staff-invitation")
     assert admin.errors == []
+
+
+def test_the_import_template_has_a_sample_row_and_how_to_fill_each_column(desk, co):
+    admin = desk(co.staff["admin"].username)
+    admin.go("/admin/import/customers")
+    with admin.page.expect_download() as download:
+        admin.page.get_by_role("link", name="下载模板").click()
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    assert book.sheetnames == ["导入", "示例与说明"]
+    assert list(book["导入"].iter_rows(min_row=2, values_only=True)) == []  # nothing to import
+    header, sample, hints = [list(r) for r in book["示例与说明"].iter_rows(values_only=True)]
+    row = dict(zip(header, sample, strict=True))
+    assert row["编码"] == "C0101" and row["结算方式"] == "信用赊销"
+    assert dict(zip(header, hints, strict=True))["分支机构"] == "必填：分支机构的编码或名称"
+    readable(" ".join(str(h or "") for h in header + hints))
+    assert admin.errors == []

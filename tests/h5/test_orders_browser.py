@@ -7,6 +7,8 @@ import re
 import struct
 import zlib
 
+from playwright.sync_api import expect
+
 from app.backoffice import orders as staff_orders
 from app.core.orders import LineRequest, create_order
 from app.mall import accounts
@@ -80,7 +82,7 @@ def test_the_dealer_sees_the_photos_they_sent_with_a_return(dealer_on_phone, wec
     photos = page.get_by_role("img", name=re.compile("退货照片"))
     assert photos.count() == 2
     photos.first.scroll_into_view_if_needed()  # drawn lazily, when it comes into view
-    assert photos.first.evaluate("img => img.decode().then(() => img.naturalWidth)") == 4
+    expect(photos.first).to_have_js_property("naturalWidth", 4)  # the picture itself, drawn
     dealer.shot("return-photos")
 
     stranger = wechat("return-photos-stranger")

@@ -128,3 +128,13 @@ def test_without_a_barcode_reader_the_number_is_typed_and_mistakes_keep_it(wecha
     assert page.get_by_label("承运商").input_value() == "中通快递"
     phone.errors = [e for e in phone.errors if "422" not in e]  # the refusal was the point
     assert phone.errors == [] and Shipment.select().count() == 0
+
+
+def test_a_bound_branch_manager_is_named_as_one_on_the_binding_page(wechat, shop):
+    manager = make_staff("branch_manager", shop.branch, username="bind-bm", name="王经理")
+    phone = staff_phone(wechat, manager, "bind-bm")
+    phone.go("/h5/bind")
+    said = phone.page.locator(".weui-form__desc").inner_text()
+    assert "当前已绑定分公司经理“王经理”" in said and "业务员" not in said
+    phone.shot("bind-branch-manager")
+    assert phone.errors == []
