@@ -21,7 +21,6 @@ from app.backoffice import orders as staff_orders
 from app.backoffice import queries
 from app.core.models import Branch, Order, OrderLine
 from app.core.rules import STATUS_LABELS
-from app.db import utcnow
 from app.errors import AppError, ValidationFailed
 from app.schemas import EVENT_LABELS
 
@@ -135,14 +134,6 @@ def _order_page(order_id: int, typed: dict | None = None, error: str = ""):
         typed=typed or {},
         adjust_error=error,
     ), 422 if error else 200
-
-
-@bp.get("/orders/<int:order_id>/picking-list")
-@console_login("orders.ship")
-def picking_list(order_id: int):
-    """拣货单 to print: what to pick, where it goes, what the dealer asked."""
-    order, lines = staff_orders.picking_list(g.staff, order_id)
-    return render_template("console/picking_list.html", order=order, lines=lines, now=utcnow())
 
 
 def _detail(order_id: int) -> str:

@@ -47,10 +47,6 @@
     }
   });
 
-  document.addEventListener("click", function (event) {
-    if (event.target.closest("[data-print]")) window.print();
-  });
-
   // A form that asks first (deleting something): data-confirm is the question.
   document.addEventListener("submit", function (event) {
     const form = event.target;

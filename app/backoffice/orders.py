@@ -87,19 +87,6 @@ def order_for(staff: Staff, order_id: int) -> Order:
     return found[0]
 
 
-SHIPPABLE = (OrderStatus.APPROVED.value, OrderStatus.PARTIALLY_SHIPPED.value)
-
-
-def picking_list(staff: Staff, order_id: int) -> tuple[Order, list]:
-    """拣货单: an approved order's lines still to ship, with where it goes and what the dealer
-    asked. Raises: Forbidden, NotFound (out of scope), InvalidState (not ready to ship)."""
-    require(staff, "orders.ship")
-    order = order_for(staff, order_id)
-    if order.status not in SHIPPABLE:
-        raise InvalidState("订单审核通过后才能拣货", status=order.status)
-    return order, [(ln, ln.qty - ln.shipped_qty) for ln in order.lines if ln.qty > ln.shipped_qty]
-
-
 @dataclass
 class QueueEntry:
     order: Order

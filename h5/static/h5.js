@@ -64,8 +64,9 @@
     });
   });
 
-  // 扫码: the waybill's barcode through the camera, where the browser can read barcodes
-  // (BarcodeDetector); elsewhere the button stays hidden and the number is typed.
+  // 扫码: a barcode (a waybill's, a product's) through the camera into the button's field, where
+  // the browser can read barcodes (BarcodeDetector); elsewhere the button stays hidden and the
+  // code is typed. data-scan-submit sends the form once the code is read.
   var FORMATS = ["code_128", "code_39", "code_93", "codabar", "ean_13", "itf", "qr_code"];
   var scanning = null;
 
@@ -95,6 +96,7 @@
               input.value = codes[0].rawValue;
               input.dispatchEvent(new Event("change", { bubbles: true }));
               stopScan();
+              if (button.hasAttribute("data-scan-submit")) { form.requestSubmit(); }
             });
           }, 250);
         });
