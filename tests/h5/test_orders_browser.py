@@ -82,7 +82,7 @@ def test_the_dealer_sees_the_photos_they_sent_with_a_return(dealer_on_phone, wec
     photos = page.get_by_role("img", name=re.compile("退货照片"))
     assert photos.count() == 2
     photos.first.scroll_into_view_if_needed()  # drawn lazily, when it comes into view
-    expect(photos.first).to_have_js_property("naturalWidth", 4)  # the picture itself, drawn
+    expect(photos.first).to_have_js_property("naturalWidth", 4, timeout=30000)  # drawn
     dealer.shot("return-photos")
 
     stranger = wechat("return-photos-stranger")
