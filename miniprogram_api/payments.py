@@ -9,6 +9,7 @@ from flask import current_app, send_file
 from marshmallow import Schema, fields
 
 from app.api import Blueprint
+from app.extensions import limited
 from app.payments import invoices, payments, statements
 from app.payments.schemas import (
     ConfirmationOut,
@@ -44,6 +45,7 @@ class InvoiceableOrderOut(Schema):
 
 
 @bp.post("/payments")
+@limited("RATELIMIT_ORDERS", "payments")
 @dealer_required
 @bp.arguments(IdempotencyHeaderIn, location="headers")
 @bp.arguments(PaymentIn)

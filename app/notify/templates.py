@@ -189,8 +189,8 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
         "return_approve": "请将商品寄回，仓库收货后为您退款",
         "return_reject": f"原因：{payload.get('note', '')}",
         "return_receive": f"已退回账户：{payload.get('note', '')}",
-        "pay": f"已收到{payload.get('note', '')}",
-        "refund": f"{payload.get('note', '')}，将原路退回微信",
+        "pay": f"已收到微信支付 {payload.get('note', '')}",
+        "refund": f"微信支付退款 {payload.get('note', '')}，原路退回",
     }
     return {
         **payload,

@@ -321,14 +321,8 @@ def settle(t: dict) -> Payment:
         Payment.update(receipt=receipt.id).where(Payment.id == payment.id).execute()
         payment.receipt = receipt
         if order is not None:
-            record_event(
-                order,
-                "pay",
-                order.status,
-                order.status,
-                "wechatpay",
-                f"微信支付 {payment.amount} 元",
-            )
+            note = f"{payment.amount} 元"
+            record_event(order, "pay", order.status, order.status, "wechatpay", note)
         emit(PaymentPaid(payment))
         return payment
 

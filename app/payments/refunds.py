@@ -203,7 +203,7 @@ def _finish(refund: Refund, to: str, refund_id: str | None = None, error: str = 
             )
         elif to == "succeeded" and payment.order_id:
             order = Order.get_by_id(payment.order_id)
-            note = f"微信支付退款 {refund.amount} 元"
+            note = f"{refund.amount} 元"
             record_event(order, "refund", order.status, order.status, "wechatpay", note)
         emit(RefundSettled(refund))
 

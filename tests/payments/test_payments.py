@@ -211,3 +211,33 @@ def test_a_dealer_sees_only_their_own_payments(client, dealer, other_dealer, pay
     assert client.get(f"{MP}/payments/{mine['id']}", headers=other_dealer).status_code == 404
     assert client.get(f"{MP}/payments", headers=other_dealer).get_json()["total"] == 0
     assert client.get(f"{MP}/payments", headers=dealer).get_json()["total"] == 1
+
+
+def test_starting_payments_is_rate_limited_like_ordering(app, client, dealer, pay_sandbox):
+    app.config["RATELIMIT_ORDERS"] = "2 per minute"
+    try:
+        answers = [
+            client.post(
+                f"{MP}/payments",
+                json={"purpose": "topup", "amount": "1.00"},
+                headers={**dealer, "Idempotency-Key": f"limit-{i}"},
+            )
+            for i in range(3)
+        ]
+    finally:
+        app.config["RATELIMIT_ORDERS"] = "1000 per minute"
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[2].get_json()["error"]["code"] == "rate_limited"
+    assert Payment.select().count() == 2
+
+
+def test_an_orders_timeline_says_what_was_paid(client, dealer, shop, pay_sandbox):
+    order = place(shop.customer, (shop.tea, 2))
+    started = pay_order(client, dealer, order).get_json()
+    pay_sandbox.pay(started["out_trade_no"])
+    pay_sandbox.wait_answered(started["out_trade_no"])
+    paid = [e for e in Order.get_by_id(order.id).events if e.action == "pay"]
+    assert [(e.note, e.actor) for e in paid] == [("90.00 元", "wechatpay")]
+    told = InboxMessage.get(InboxMessage.kind == "pay")
+    assert (told.title, told.order_id) == ("订单已付款", order.id)
+    assert "已收到微信支付 90.00 元" in told.body
