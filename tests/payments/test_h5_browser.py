@@ -89,6 +89,19 @@ def test_a_dealer_tops_up_and_the_result_page_waits_for_our_server_not_the_brows
     page.goto(f"{base}/h5/payments")
     assert "已支付" in page.content()
     phone.shot("payments")
+    for width in (320, 430):  # the narrowest and widest phones WeChat runs on
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in (
+            "/h5/pay/topup",
+            f"/h5/pay/{payment.id}/result",
+            "/h5/payments",
+            "/h5/invoices",
+            "/h5/invoices/new",
+            "/h5/statements",
+        ):
+            page.goto(f"{base}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (width, path, overflow)
     assert phone.errors == []
 
 

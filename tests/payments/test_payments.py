@@ -241,3 +241,15 @@ def test_an_orders_timeline_says_what_was_paid(client, dealer, shop, pay_sandbox
     told = InboxMessage.get(InboxMessage.kind == "pay")
     assert (told.title, told.order_id) == ("订单已付款", order.id)
     assert "已收到微信支付 90.00 元" in told.body
+
+
+def test_the_workers_minute_task_credits_a_payment_wechat_pay_never_told_us_of(
+    client, dealer, pay_sandbox
+):
+    from app.worker import settle_payments
+
+    started = top_up(client, dealer, "30.00")
+    pay_sandbox.pay(started["out_trade_no"], notify=False)
+    Payment.update(next_query_at=Payment.created_at).execute()
+    assert settle_payments.call_local() == {"payments": {"paid": 1}, "refunds": {}}
+    assert Payment.get_by_id(started["id"]).status == "paid"
