@@ -18,6 +18,7 @@ def _flatten(messages) -> dict:
     """webargs keys messages by location ({"json": {...}}); clients want the fields."""
     if isinstance(messages, dict) and set(messages) <= {
         "json",
+        "json_or_form",
         "query",
         "headers",
         "form",
@@ -26,8 +27,18 @@ def _flatten(messages) -> dict:
         flat = {}
         for inner in messages.values():
             flat.update(inner if isinstance(inner, dict) else {"_schema": inner})
-        return flat
-    return messages if isinstance(messages, dict) else {"_schema": messages}
+        return _named(flat)
+    return _named(messages if isinstance(messages, dict) else {"_schema": messages})
+
+
+def _named(messages):
+    """Every key a string, as JSON needs: a form part sent without a name is reported under
+    "_unnamed", a list item by its index."""
+    if not isinstance(messages, dict):
+        return messages
+    return {
+        ("_unnamed" if key is None else str(key)): _named(value) for key, value in messages.items()
+    }
 
 
 class Parser(FlaskParser):

@@ -194,3 +194,26 @@ def test_finance_sees_only_customers_in_scope(client, co):
         f"{ADMIN}/statement-confirmations?period={last_month()}", headers=co.headers("bm_south")
     ).get_json()
     assert [r["customer_id"] for r in south["items"]] == [co.south_customer.id]
+
+
+def test_a_form_part_without_a_name_is_refused_in_the_envelope(client, co, east_dealer):
+    invoice = ask(client, east_dealer, [shipped(co).id]).get_json()
+    boundary = "dm-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="invoice_no"\r\n\r\n'
+        "1\r\n"
+        f"--{boundary}\r\n"
+        "Content-Disposition: form-data\r\n\r\n"
+        "nameless\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    answer = client.post(
+        f"{ADMIN}/invoices/{invoice['id']}/issue",
+        data=body,
+        headers=co.headers("fin"),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert answer.status_code == 422
+    details = answer.get_json()["error"]["details"]
+    assert "invoice_no" in details
