@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from app.core.rules import ENTRY_LABELS
 from app.errors import AppError
+from app.pages import perform
 from app.payments import invoices, payments, rules, statements
 from app.timeutil import local_today
 from app.validation import money_in
@@ -109,15 +110,20 @@ def topup():
 @dealer
 def pay_order(order_id: int):
     """去付款 on an order's page: its unpaid amount, the same payment if one is waiting."""
-    try:
+
+    def start():
         form = parse_form(PayOrderForm(), request.form)
-        started = payments.start(
+        return payments.start(
             _payer(), "order", order_id=order_id, idempotency_key=form["idempotency_key"]
         )
-    except AppError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("h5.order", order_id=order_id), code=303)
-    return redirect(url_for("h5.pay_page", payment_id=started.payment.id), code=303)
+
+    return perform(
+        start,
+        "",
+        url_for("h5.order", order_id=order_id),
+        then=lambda started: url_for("h5.pay_page", payment_id=started.payment.id),
+        code=303,
+    )
 
 
 @bp.get("/pay/<int:payment_id>")

@@ -4,14 +4,14 @@ barcodes, or the SKU typed) and the page says whether it belongs to the order, i
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.backoffice import orders as staff_orders
-from app.errors import AppError
 from app.http import pdf_response
 from app.inventory import printing
 from app.inventory import services as inventory
+from app.pages import perform
 from h5.blueprint import bp
 from h5.forms import parse_form
 from h5.session import current_user, h5_login
@@ -40,14 +40,14 @@ def staff_picking(order_id: int):
 @staff_only
 def staff_pick(order_id: int):
     """One scanned SKU: counted on its line, or refused in words (wrong SKU, already enough)."""
-    try:
+
+    def check():
         data = parse_form(ScanForm(), request.form)
         line, picked = inventory.check_pick(current_user().staff, order_id, data["code"])
         left = line.qty - line.shipped_qty
-        flash(f"✓ {line.product.name}：已拣 {picked} / {left} {line.product.unit}", "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return redirect(url_for("h5.staff_picking", order_id=order_id))
+        return f"✓ {line.product.name}：已拣 {picked} / {left} {line.product.unit}"
+
+    return perform(check, "", url_for("h5.staff_picking", order_id=order_id))
 
 
 @bp.get("/staff/orders/<int:order_id>/picking-list.pdf")

@@ -15,6 +15,7 @@ from app.field.rules import distance_text, visit_minutes
 from app.http import photo_upload
 from app.mall import addresses as customer_addresses
 from app.mall import ordering
+from app.pages import perform
 from app.validation import whole_number
 from h5.blueprint import bp
 from h5.forms import parse_form
@@ -105,22 +106,22 @@ def _back(visit_id: int):
 def rep_photo(visit_id: int):
     """A shelf photo from the phone's camera."""
     upload = request.files.get("file")
-    try:
+
+    def add():
         if upload is None or not upload.filename:
             raise ValidationFailed("请先拍照或选择照片")
         visits.add_photo(_staff(), visit_id, *photo_upload(upload))
-        flash("照片已上传", "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return _back(visit_id)
+
+    return perform(add, "照片已上传", url_for("h5.rep_visit", visit_id=visit_id))
 
 
 @bp.post("/rep/visits/<int:visit_id>/report")
 @rep
 def rep_report(visit_id: int):
     """The store's stock and sales per product, counted on the shelf; blank rows are skipped."""
-    lines = []
-    try:
+
+    def report():
+        lines = []
         for key, value in request.form.items():
             if not key.startswith("stock-") or not value.strip():
                 continue
@@ -136,10 +137,9 @@ def rep_report(visit_id: int):
         if not lines:
             raise ValidationFailed("请至少填写一种商品的库存")
         visits.report(_staff(), visit_id, lines)
-        flash(f"已上报 {len(lines)} 种商品的进销存", "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return _back(visit_id)
+        return f"已上报 {len(lines)} 种商品的进销存"
+
+    return perform(report, "", url_for("h5.rep_visit", visit_id=visit_id))
 
 
 class CheckOutForm(GeoForm):

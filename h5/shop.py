@@ -16,6 +16,7 @@ from app.field import replenishment
 from app.mall import accounts, announcements, cart, catalog, ordering, returns
 from app.mall import addresses as customer_addresses
 from app.notify import inbox
+from app.pages import perform
 from app.schemas import EVENT_LABELS
 from app.timeutil import local_today
 from app.validation import business_date
@@ -127,13 +128,13 @@ def _cart():
 def cart_add(product_id: int):
     """加入购物车 on a product page, 再订 on the home page: adds to what the cart holds."""
     back = url_for("h5.home") if request.form.get("back") == "home" else None
-    try:
+
+    def add():
         qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
         product, total = cart.add_item(current_user().id, product_id, qty)
-        flash(f"已加入购物车，购物车中共 {total} {product.unit}", "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return redirect(back or url_for("h5.product", product_id=product_id))
+        return f"已加入购物车，购物车中共 {total} {product.unit}"
+
+    return perform(add, "", back or url_for("h5.product", product_id=product_id))
 
 
 @bp.post("/cart/items/<int:product_id>")
@@ -278,12 +279,11 @@ def confirm_receipt(order_id: int):
 
 def _on_order(order_id: int, action, done: str):
     """A button on the order page: the dealer's action, said how it went, back to the order."""
-    try:
+
+    def act():
         action(_customer().id, order_id, f"wechat:{current_user().id}")
-        flash(done, "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return redirect(url_for("h5.order", order_id=order_id))
+
+    return perform(act, done, url_for("h5.order", order_id=order_id))
 
 
 @bp.post("/orders/<int:order_id>/reorder")

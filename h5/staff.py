@@ -12,6 +12,7 @@ from app.backoffice import alerts, todo
 from app.backoffice import orders as staff_orders
 from app.core.rules import STATUS_LABELS
 from app.errors import AppError, ValidationFailed
+from app.pages import perform
 from app.schemas import EVENT_LABELS
 from app.validation import whole_number
 from h5.blueprint import bp
@@ -122,27 +123,30 @@ def staff_ship(order_id: int):
 @staff_only
 def staff_approve(order_id: int):
     """通过: sign the step this order waits for (the last one approves it into stock and credit)."""
-    try:
+
+    def approve():
         data = parse_form(ApproveForm(), request.form)
         order = staff_orders.approve(_staff(), order_id, data["comment"], data["credit_override"])
         if order.status == "approved":
-            flash("订单已审核通过：库存已预留，信用额度已占用", "success")
-        else:
-            waiting = staff_orders.waiting_for(order_id)
-            flash(f"已签字，等待{ROLE_LABELS.get(waiting, waiting)}审批", "success")
-    except AppError as exc:
-        flash(exc.message, "error")
-    return redirect(url_for("h5.staff_order", order_id=order_id))
+            return "订单已审核通过：库存已预留，信用额度已占用"
+        waiting = staff_orders.waiting_for(order_id)
+        return f"已签字，等待{ROLE_LABELS.get(waiting, waiting)}审批"
+
+    return perform(approve, "", url_for("h5.staff_order", order_id=order_id))
 
 
 @bp.post("/staff/orders/<int:order_id>/reject")
 @staff_only
 def staff_reject(order_id: int):
     """驳回: with a reason the dealer will read."""
-    try:
+
+    def reject():
         data = parse_form(RejectForm(), request.form)
         staff_orders.reject(_staff(), order_id, data["reason"])
-        flash("订单已驳回", "success")
-    except AppError as exc:
-        flash(exc.message if exc.status != 422 else "驳回须填写原因", "error")
-    return redirect(url_for("h5.staff_order", order_id=order_id))
+
+    return perform(
+        reject,
+        "订单已驳回",
+        url_for("h5.staff_order", order_id=order_id),
+        describe=lambda exc: exc.message if exc.status != 422 else "驳回须填写原因",
+    )

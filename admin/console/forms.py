@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from flask import flash, redirect, render_template, request
+from flask import render_template, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from admin.console.blueprint import bp
 from app.errors import AppError, ValidationFailed
+from app.pages import perform as run_form_action
 from app.validation import reject_unstorable, relax
 
 # Field names as staff read them in error messages.
@@ -127,16 +128,10 @@ def perform(
     back: str,
     then: Callable[[object], str] | None = None,
 ):
-    """Run a service call for a form; say how it went on the next page (POST, redirect, GET).
+    """Run a service call for a form; say how it went on the next page (POST, redirect 303, GET).
     The action may return its own success message; `then` gives the page to show after success
     from what the action returned (e.g. the record it created)."""
-    try:
-        result = action()
-    except AppError as exc:
-        flash(describe(exc), "error")
-        return redirect(back, code=303)
-    flash(result if isinstance(result, str) else success, "success")
-    return redirect(then(result) if then else back, code=303)
+    return run_form_action(action, success, back, then, describe=describe, code=303)
 
 
 @bp.errorhandler(AppError)
