@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from flask import Response
@@ -20,12 +21,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from admin.console.forms import relax
 from admin.schemas import CustomerIn, ProductIn
-from app.backoffice import accounts
+from app.backoffice import accounts, choices
 from app.backoffice import catalog as staff_catalog
-from app.core.models import Branch, Category, Customer, Product, Staff, Warehouse
 from app.db import db
 from app.errors import AppError, ValidationFailed
 from app.timeutil import BUSINESS_TZ, to_local
+
+if TYPE_CHECKING:
+    from app.core.models import Staff
+
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 5000
@@ -141,22 +145,19 @@ def _settlement(text: str):
     raise ValueError("须为 预付款、信用赊销 或 货到付款")
 
 
-def _lookup(model, *columns, label: str):
+def _lookup(find, label: str):
+    """A column's converter from a name (or code) to the id `find` gives for it."""
+
     def convert(text: str):
-        for column in columns:
-            found = model.get_or_none(column == text)
-            if found is not None:
-                return found.id
-        raise ValueError(f"{label}“{text}”不存在")
+        found = find(text)
+        if found is None:
+            raise ValueError(f"{label}“{text}”不存在")
+        return found
 
     return convert
 
 
-def _rep(text: str):
-    rep = Staff.get_or_none((Staff.username == text) & (Staff.role == "rep"))
-    if rep is None:
-        raise ValueError(f"业务员账号“{text}”不存在")
-    return rep.id
+_rep = _lookup(choices.rep_id_named, label="业务员账号")
 
 
 PRODUCT_COLUMNS = [
@@ -165,7 +166,7 @@ PRODUCT_COLUMNS = [
     Column(
         "分类",
         "category_id",
-        convert=_lookup(Category, Category.name, label="分类"),
+        convert=_lookup(choices.category_id_named, label="分类"),
         example="饮料",
         hint="系统中已有的分类名称",
     ),
@@ -188,7 +189,7 @@ CUSTOMER_COLUMNS = [
         "分支机构",
         "branch_id",
         required=True,
-        convert=_lookup(Branch, Branch.code, Branch.name, label="分支机构"),
+        convert=_lookup(choices.branch_id_named, label="分支机构"),
         example="华东分公司",
         hint="分支机构的编码或名称",
     ),
@@ -196,7 +197,7 @@ CUSTOMER_COLUMNS = [
         "默认仓库",
         "warehouse_id",
         required=True,
-        convert=_lookup(Warehouse, Warehouse.code, Warehouse.name, label="仓库"),
+        convert=_lookup(choices.warehouse_id_named, label="仓库"),
         example="上海仓",
         hint="仓库的编码或名称",
     ),
@@ -342,14 +343,13 @@ def _row_data(number, raw, columns, schema: Schema, existing: bool, result: Impo
     return (loaded, set(data)) if ok else None
 
 
-def _import(data: bytes, columns, schema_cls, key: str, model, key_field, save) -> ImportResult:
+def _import(data: bytes, columns, schema_cls, key: str, ids_of, save) -> ImportResult:
+    """Rows checked, then all saved in one transaction or none; `ids_of(keys)` gives the ids of
+    the records that exist already (updated, not created)."""
     result = ImportResult()
     schema = relax(schema_cls())
     raw_rows = list(_read_rows(data, columns, result))
-    keys = [raw[key] for _, raw in raw_rows if raw.get(key)]
-    existing = {
-        getattr(m, key): m.id for m in model.select(model.id, key_field).where(key_field << keys)
-    }
+    existing = ids_of([raw[key] for _, raw in raw_rows if raw.get(key)])
     rows = []
     seen: dict[str, int] = {}
     for number, raw in raw_rows:
@@ -399,7 +399,7 @@ def import_products(data: bytes, staff: Staff) -> ImportResult:
         else:
             staff_catalog.update_product(staff, product_id, row)
 
-    return _import(data, PRODUCT_COLUMNS, ProductIn, "sku", Product, Product.sku, save)
+    return _import(data, PRODUCT_COLUMNS, ProductIn, "sku", choices.product_ids_by_sku, save)
 
 
 def import_customers(data: bytes, staff: Staff) -> ImportResult:
@@ -412,4 +412,4 @@ def import_customers(data: bytes, staff: Staff) -> ImportResult:
         else:
             accounts.update_customer(staff, customer_id, row)
 
-    return _import(data, CUSTOMER_COLUMNS, CustomerIn, "code", Customer, Customer.code, save)
+    return _import(data, CUSTOMER_COLUMNS, CustomerIn, "code", choices.customer_ids_by_code, save)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 
 from app.auth.scopes import require
 from app.auth.services import staff_for_token
-from app.core.models import Staff
 from app.errors import Forbidden, Unauthorized
 from app.extensions import count_against
 from app.integrations import keys
+
+if TYPE_CHECKING:
+    from app.core.models import Staff
 
 
 def staff_required(permission: str | None):

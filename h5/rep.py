@@ -7,10 +7,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
-from app.core.models import Product
 from app.errors import AppError, ValidationFailed
 from app.field import visits
-from app.field.models import Visit
 from app.field.rules import distance_text, visit_minutes
 from app.http import photo_upload
 from app.mall import addresses as customer_addresses
@@ -37,7 +35,7 @@ def _staff():
 
 
 def _open_visit():
-    return Visit.get_or_none(Visit.open_for_staff == _staff().id)
+    return visits.open_visit(_staff())
 
 
 @bp.get("/rep/")
@@ -94,7 +92,7 @@ def report_products(customer):
     recent = [view for view, _, _ in ordering.recent_products(customer, low_threshold(), 30)]
     if recent:
         return [view.product for view in recent]
-    return list(Product.select().where(Product.active).order_by(Product.id).limit(20))
+    return visits.first_products(20)
 
 
 def _back(visit_id: int):

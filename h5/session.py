@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import time
 from functools import wraps
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
@@ -16,10 +17,12 @@ from app.errors import AppError, Unauthorized
 from app.extensions import csrf
 from app.http import page_security_headers
 from app.mall import accounts
-from app.mall.models import WechatUser
 from app.notify import inbox
 from app.validation import reject_unstorable_form
 from h5.blueprint import bp
+
+if TYPE_CHECKING:
+    from app.mall.models import WechatUser
 
 
 @bp.before_request

@@ -11,7 +11,6 @@ from marshmallow import Schema, fields, validate
 
 from app.errors import AppError
 from app.field import replenishment, visits
-from app.field.models import VisitPhoto
 from app.mall import addresses as customer_addresses
 from app.mall import cart, catalog
 from h5.blueprint import bp
@@ -57,7 +56,7 @@ def rep_visit(visit_id: int, form=None, error=None, line_error=None):
         "h5/rep_visit.html",
         visit=visit,
         customer=customer,
-        photos=list(VisitPhoto.select().where(VisitPhoto.visit == visit.id)),
+        photos=visits.photos_of(visit.id),
         products=report_products(customer),
         report=report,
         reported={ln.product_id: ln for ln in report[1]} if report else {},

@@ -3,10 +3,11 @@ photos, stock/sales reports, orders on the dealer's behalf, check-out."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, g
 
 from app.api import Blueprint
-from app.core.models import Staff
 from app.core.orders import LineRequest
 from app.extensions import limited
 from app.field import replenishment, visits
@@ -26,6 +27,10 @@ from miniprogram_api.schemas import (
 )
 from miniprogram_api.security import current_user, login_required
 from miniprogram_api.uploads import PHOTO_UPLOAD, uploaded_photo
+
+if TYPE_CHECKING:
+    from app.core.models import Staff
+
 
 bp = Blueprint("mp_rep", __name__, url_prefix="/api/mp/v1/rep", description="业务员拜访")
 rep_required = login_required("rep")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import g, request
 
 from app.auth import tokens
-from app.core.models import Customer
 from app.errors import Forbidden, Unauthorized
 from app.mall import accounts
-from app.mall.models import WechatUser
+
+if TYPE_CHECKING:
+    from app.core.models import Customer
+    from app.mall.models import WechatUser
 
 
 def _authenticate() -> WechatUser:

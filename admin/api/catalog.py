@@ -15,8 +15,7 @@ from admin.schemas import (
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
-from app.backoffice import accounts, catalog
-from app.core.models import Category
+from app.backoffice import accounts, catalog, choices
 from app.validation import page_of_query
 
 bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", description="商品与价格")
@@ -60,7 +59,7 @@ def create_category(data):
 @staff_required("catalog.view")
 @bp.response(200, CategoryAdminOut(many=True))
 def list_categories():
-    return list(Category.select().order_by(Category.sort, Category.id))
+    return choices.categories()
 
 
 @bp.put("/customers/<id:customer_id>/prices/<id:product_id>")

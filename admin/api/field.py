@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from peewee import prefetch
 
 from admin.schemas import (
     ReplenishmentSettingIn,
@@ -17,10 +16,9 @@ from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.scopes import customer_in_scope
 from app.backoffice import organisation as settings
-from app.backoffice.queries import reports_query, reps_in_scope
+from app.backoffice.queries import reports_query, reps_in_scope, with_lines
 from app.errors import Forbidden
 from app.field import replenishment, visits
-from app.field.models import StockSalesLine
 from app.schemas import SuggestionsOut
 from app.timeutil import local_today
 from app.validation import page_of_query
@@ -53,7 +51,7 @@ def visits_daily(args):
 @bp.response(200, StockReportPageOut)
 def latest_reports(args):
     query = reports_query(current_staff(), args.get("customer_id"))
-    return page_of_query(query, args, lambda page: prefetch(page, StockSalesLine.select()))
+    return page_of_query(query, args, with_lines)
 
 
 @bp.get("/customers/<id:customer_id>/suggestions")

@@ -157,9 +157,7 @@ class LabelsQueryIn(Schema):
 
 
 def _detail(order_id: int):
-    return queries.with_details(
-        orders.orders_query(current_staff()).where(orders.ShopOrder.id == order_id)
-    )[0]
+    return queries.order_detail(current_staff(), order_id)
 
 
 @bp.post("/shops")

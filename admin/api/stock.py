@@ -6,7 +6,6 @@ from admin.schemas import StockAdjustmentIn, StockOut, StockPageOut, StockQueryI
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import catalog
-from app.core.models import Stock
 from app.inventory import queries
 from app.validation import page_of_query
 
@@ -22,9 +21,7 @@ def list_stock(args):
     `unit_cost`, `value`, `in_transit` (on its way here) and `in_transit_out` (sent from here,
     not yet arrived)."""
     query = catalog.stock_query(current_staff(), args)
-    return page_of_query(
-        query.order_by(Stock.warehouse, Stock.product), args, queries.with_in_transit_out
-    )
+    return page_of_query(query, args, queries.with_in_transit_out)
 
 
 @bp.post("/stock/adjustments")

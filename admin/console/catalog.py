@@ -9,8 +9,8 @@ from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.backoffice import catalog as staff_catalog
+from app.backoffice import choices
 from app.core import catalog
-from app.core.models import Category, Product
 from app.core.rules import PRICE_LEVELS
 
 PER_PAGE = 30
@@ -30,14 +30,14 @@ def _product_form(form) -> dict:
 
 
 def _categories():
-    return [(c.id, c.name) for c in Category.select().order_by(Category.sort, Category.id)]
+    return choices.category_options()
 
 
 @bp.get("/products")
 @console_login("catalog.view")
 def products():
     args = load_form(ProductQueryIn, request.args)
-    query = staff_catalog.products_query(args, order_by=Product.sku)
+    query = staff_catalog.products_query(args, by_sku=True)
     total = query.count()
     items = list(query.paginate(args["page"], PER_PAGE))
     levels = catalog.level_prices([p.id for p in items])

@@ -20,17 +20,14 @@ from admin.schemas import (
     ReplenishmentSettingIn,
 )
 from app.auth.scopes import customer_in_scope
-from app.backoffice import accounts, queries
+from app.backoffice import accounts, choices, queries
 from app.backoffice import organisation as settings
 from app.core import receivables
-from app.core.models import Branch, CustomerPrice, Product, Staff, Warehouse
 from app.core.rules import ENTRY_LABELS, PRICE_LEVELS, RECEIPT_METHOD_LABELS
 from app.errors import AppError
 from app.field import replenishment
-from app.field.models import StockSalesReport
 from app.field.rules import METHOD_LABELS
 from app.mall import regions
-from app.mall.models import WechatUser
 from app.notify.settings import current as notify_settings
 from app.notify.templates import SUBSCRIBE_LABELS
 from app.schemas import ADDRESS_LABELS, AddressIn
@@ -51,16 +48,9 @@ class PriceEntryIn(CustomerPriceIn):
 
 def _choices() -> dict:
     return {
-        "branch_options": [
-            (b.id, f"{b.code} {b.name}") for b in Branch.select().order_by(Branch.code)
-        ],
-        "warehouse_options": [
-            (w.id, f"{w.code} {w.name}") for w in Warehouse.select().order_by(Warehouse.code)
-        ],
-        "rep_options": [
-            (s.id, s.name or s.username)
-            for s in Staff.select().where((Staff.role == "rep") & Staff.active).order_by(Staff.id)
-        ],
+        "branch_options": choices.branch_options(with_code=True),
+        "warehouse_options": choices.warehouse_options(),
+        "rep_options": choices.rep_options(),
         "level_options": [(level, f"{level} 级") for level in PRICE_LEVELS],
         "settlement_labels": excel.SETTLEMENT_LABELS,
     }
@@ -106,28 +96,18 @@ def _customer_page(customer_id: int, address_form: dict | None = None, error: st
     """The customer's page; `address_form` is an address form to show again as it was typed
     ({"id": the address or None for a new one, "values": ...}) with the error that stopped it."""
     customer = customer_in_scope(g.staff, customer_id)
-    prices = list(
-        CustomerPrice.select(CustomerPrice, Product)
-        .join(Product)
-        .where(CustomerPrice.customer == customer_id)
-        .order_by(Product.sku)
-    )
+    prices = accounts.customer_prices(g.staff, customer_id)
     suggestions = None
     if may("field.view"):
         settings, items = replenishment.suggestions(customer_id)
         suggestions = {"settings": settings, "items": items}
-    reports = list(
-        StockSalesReport.select()
-        .where(StockSalesReport.customer == customer_id)
-        .order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc())
-        .limit(5)
-    )
+    reports = list(queries.reports_query(g.staff, customer_id).limit(5))
     return render_template(
         "console/customer.html",
         customer=customer,
         position=receivables.account_position(customer_id),
         prices=prices,
-        products=[(p.id, f"{p.sku} {p.name}") for p in Product.select().order_by(Product.sku)],
+        products=choices.product_options(),
         suggestions=suggestions,
         method_labels=METHOD_LABELS,
         reports=reports,
@@ -252,8 +232,7 @@ def invitation_sms(customer_id: int):
 @console_login(None)
 def unbind_wechat_user(wechat_user_id: int):
     """解除绑定: a lost phone, or someone who left; back to the customer's or the staff page."""
-    bound = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
-    customer_id = bound.customer_id if bound else None
+    customer_id = accounts.bound_customer_id(wechat_user_id)
     back = _detail(customer_id) if customer_id else url_for("console.staff")
 
     def action():

@@ -9,8 +9,7 @@ from admin.console.blueprint import bp
 from admin.console.forms import load_form
 from admin.console.session import console_login
 from admin.schemas import AgingQueryIn
-from app.backoffice import queries
-from app.core.models import Branch
+from app.backoffice import choices, queries
 from app.core.rules import AGING_BUCKETS
 
 
@@ -28,7 +27,7 @@ def aging():
         report=report,
         buckets=AGING_BUCKETS,
         branch_id=args.get("branch_id", ""),
-        branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],
+        branch_options=choices.branch_options(),
     )
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import g, render_template, request
 
 from admin import excel
 from admin.console.blueprint import bp
 from admin.console.session import console_login, may
-from app.core.models import Staff
 from app.errors import Forbidden, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from app.core.models import Staff
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from admin.console.session import console_login
 from admin.schemas import ApiKeyIn, WebhookIn
 from app.auth.permissions import DATA_SCOPE_LABELS
 from app.integrations import keys, webhooks
-from app.integrations.models import WebhookDelivery
 
 EVENT_LABELS = {
     "order.submitted": "订单提交",
@@ -38,15 +37,7 @@ SCOPE_LABELS = {
 @console_login("integrations.manage")
 def integrations():
     endpoints = list(webhooks.endpoints(g.staff))
-    recent = {
-        e.id: list(
-            WebhookDelivery.select()
-            .where(WebhookDelivery.endpoint == e.id)
-            .order_by(WebhookDelivery.id.desc())
-            .limit(20)
-        )
-        for e in endpoints
-    }
+    recent = {e.id: list(webhooks.deliveries(g.staff, e.id).limit(20)) for e in endpoints}
     api_keys = list(keys.keys_of(g.staff))
     return render_template(
         "console/integrations.html",

@@ -30,10 +30,8 @@ from admin.inventory_schemas import (
 from app.approval.rules import Document, allowed_actions
 from app.approval.services import steps_of
 from app.auth.permissions import ROLE_LABELS
-from app.auth.scopes import warehouses_in_scope
-from app.backoffice import reports
+from app.backoffice import choices, reports
 from app.backoffice.queries import customers_query
-from app.core.models import Branch, Product, Staff, Warehouse
 from app.core.stock import KIND_LABELS, ON_HAND_KINDS
 from app.errors import ValidationFailed
 from app.http import pdf_response
@@ -47,14 +45,11 @@ BLANK_LINES = 8  # empty line rows a new receipt or transfer form offers
 
 
 def _warehouses(scope_only: bool = True):
-    query = Warehouse.select().order_by(Warehouse.code)
-    if scope_only:
-        query = query.where(Warehouse.id << warehouses_in_scope(g.staff))
-    return [(w.id, f"{w.code} {w.name}") for w in query]
+    return choices.warehouse_options(g.staff if scope_only else None)
 
 
 def _products():
-    return [(p.id, f"{p.sku} {p.name}") for p in Product.select().order_by(Product.sku)]
+    return choices.product_options()
 
 
 def _lines(*names: str) -> list[dict]:
@@ -77,7 +72,7 @@ def _signing(document: str, row) -> dict:
     """What the page shows of a stock document's signatures and what the caller may do."""
     steps = steps_of(document, row.id)
     signers = [s.signed_by_id for s in steps if s.signed_by_id]
-    names = {s.id: s.name or s.username for s in Staff.select().where(Staff.id << signers)}
+    names = choices.staff_names(signers)
     actions = allowed_actions(Document(document, row.status, steps), g.staff)
     return {"steps": steps, "signers": names, "actions": actions, "roles": ROLE_LABELS}
 
@@ -407,7 +402,7 @@ def profit_report():
         report=found,
         groups=PROFIT_GROUPS,
         presets=PRESETS,
-        branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],
+        branch_options=choices.branch_options(),
         chart_json=json.dumps({"rows": chart}, ensure_ascii=False),
     )
 

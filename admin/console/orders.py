@@ -17,9 +17,8 @@ from admin.schemas import (
     ShipmentIn,
 )
 from app.auth.permissions import ROLE_LABELS
+from app.backoffice import choices, queries
 from app.backoffice import orders as staff_orders
-from app.backoffice import queries
-from app.core.models import Branch, Order, OrderLine
 from app.core.rules import STATUS_LABELS
 from app.errors import AppError, ValidationFailed
 from app.schemas import EVENT_LABELS
@@ -55,7 +54,7 @@ def orders():
         **paging(total, args["page"], PER_PAGE),
         filters=filters,
         statuses=STATUS_LABELS,
-        branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],
+        branch_options=choices.branch_options(),
         customer_options=[(c.id, f"{c.code} {c.name}") for c in queries.customers_query(g.staff)],
     )
 
@@ -95,10 +94,7 @@ def orders_export():
             ln.amount,
             ln.shipped_qty,
         )
-        for ln in OrderLine.select(OrderLine, Order)
-        .join(Order)
-        .where(OrderLine.order << ids)
-        .order_by(Order.created_at.desc(), OrderLine.id)
+        for ln in queries.lines_of_orders(ids)
     ]
     return xlsx_response(
         "订单.xlsx",

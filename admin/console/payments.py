@@ -14,7 +14,7 @@ from admin.console.blueprint import bp
 from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login, may
 from app.auth.permissions import ROLE_LABELS
-from app.core.models import Customer
+from app.backoffice import choices
 from app.errors import ValidationFailed
 from app.payments import invoices, payments, reconciliation, refunds, rules, statements
 from app.payments.schemas import (
@@ -48,10 +48,7 @@ class PeriodQuery(Schema):
 
 
 def _customers() -> list[tuple[int, str]]:
-    from app.auth.scopes import scoped
-
-    query = scoped(Customer.select().where(Customer.active), g.staff).order_by(Customer.code)
-    return [(c.id, f"{c.code} {c.name}") for c in query]
+    return [(c.id, f"{c.code} {c.name}") for c in choices.active_customers(g.staff)]
 
 
 @bp.get("/payments")

@@ -14,8 +14,7 @@ from admin.console.blueprint import bp
 from admin.console.forms import back_to, load_form, perform
 from admin.console.session import console_login, may
 from admin.schemas import TargetIn
-from app.backoffice import queries, reports
-from app.core.models import Branch
+from app.backoffice import choices, queries, reports
 from app.shops import reports as shop_reports
 from app.timeutil import local_today
 from app.validation import business_date, id_field
@@ -123,7 +122,7 @@ def sales_reports():
         online=online,
         presets=PRESETS,
         tables=TABLES,
-        branch_options=[(b.id, b.name) for b in Branch.select().order_by(Branch.code)],
+        branch_options=choices.branch_options(),
         target_options=_target_options() if may("field.manage") else [],
         chart_json=json.dumps(chart_data, ensure_ascii=False),
     )
@@ -148,10 +147,7 @@ def sales_reports_export():
 
 
 def _target_options() -> list[tuple[str, str]]:
-    branches = Branch.select().order_by(Branch.code)
-    if g.staff.data_scope != "all":
-        branches = branches.where(Branch.id == g.staff.branch_id)
-    return [(f"branch:{b.id}", f"分支机构 {b.name}") for b in branches] + [
+    return [(f"branch:{b.id}", f"分支机构 {b.name}") for b in choices.branches_seen_by(g.staff)] + [
         (f"rep:{s.id}", f"业务员 {s.name or s.username}") for s in queries.reps_in_scope(g.staff)
     ]
 

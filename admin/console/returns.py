@@ -12,7 +12,6 @@ from admin.console.session import console_login
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
 from app.core import receivables
-from app.core.models import ReturnPhoto
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.errors import NotFound, ValidationFailed
 from app.http import send_upload
@@ -108,9 +107,7 @@ def return_detail(return_id: int):
 @console_login("orders.view")
 def return_photo(return_id: int, photo_id: int):
     found = returns.return_in_scope(g.staff, return_id)
-    photo = ReturnPhoto.get_or_none(
-        (ReturnPhoto.id == photo_id) & (ReturnPhoto.request == found.id)
-    )
+    photo = next((p for p in found.photos if p.id == photo_id), None)
     if photo is None:
         raise NotFound("照片不存在")
     return send_upload(photo.storage_key, photo.content_type, "private")

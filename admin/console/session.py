@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import (
     current_app,
@@ -17,15 +18,19 @@ from flask import (
 )
 
 from admin.console.blueprint import bp
+from app.auth import services as staff_services
 from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import PERMISSIONS
 from app.backoffice import todo
-from app.core.models import Staff
 from app.errors import Forbidden
 from app.extensions import csrf
 from app.http import page_security_headers, qr_data_uri
 from app.notify import reach
 from app.validation import reject_unstorable_form
+
+if TYPE_CHECKING:
+    from app.core.models import Staff
+
 
 # Menu entries: (endpoint, label, permission). Each role sees the ones it may use.
 MENU = (
@@ -75,7 +80,7 @@ def _load_staff():
         session.clear()
         flash("登录已过期，请重新登录", "warning")
         return
-    staff = Staff.get_or_none((Staff.id == staff_id) & Staff.active)
+    staff = staff_services.active_staff(staff_id)
     if staff is None or session.get("ver") != staff.token_version:
         session.clear()  # disabled, or signed out everywhere (password changed, re-enabled)
         return

@@ -22,14 +22,12 @@ from admin.schemas import (
 )
 from app.approval.rules import APPROVER_ROLES, DOCUMENTS
 from app.auth.permissions import DATA_SCOPE_LABELS, DATA_SCOPES, ROLE_LABELS, ROLES
-from app.backoffice import accounts, catalog
+from app.backoffice import accounts, catalog, choices
 from app.backoffice import organisation as settings
-from app.backoffice.queries import notifications_query, warehouses_in_scope
-from app.core.models import Branch, Customer, Product, Warehouse
+from app.backoffice.queries import notifications_query
 from app.db import utcnow
 from app.errors import AppError, ValidationFailed
 from app.inventory.queries import with_in_transit_out
-from app.mall.models import Announcement
 from app.notify import delivery, reach
 from app.schemas import EVENT_LABELS
 from app.validation import whole_number
@@ -38,7 +36,7 @@ PER_PAGE = 50
 
 
 def _branch_options():
-    return [(b.id, f"{b.code} {b.name}") for b in Branch.select().order_by(Branch.code)]
+    return choices.branch_options(with_code=True)
 
 
 # --- stock ---------------------------------------------------------------------
@@ -48,25 +46,16 @@ def _branch_options():
 @console_login("stock.view")
 def stock():
     args = load_form(StockQueryIn, request.args)
-    query = catalog.stock_query(g.staff, args)
+    query = catalog.stock_query(g.staff, args, by_code=True)
     total = query.count()
-    rows = with_in_transit_out(
-        query.order_by(Warehouse.code, Product.sku).paginate(args["page"], PER_PAGE)
-    )
-    warehouses = (
-        Warehouse.select()
-        .where(Warehouse.id << warehouses_in_scope(g.staff))
-        .order_by(Warehouse.code)
-    )
+    rows = with_in_transit_out(query.paginate(args["page"], PER_PAGE))
     return render_template(
         "console/stock.html",
         rows=rows,
         **paging(total, args["page"], PER_PAGE),
         warehouse_id=args.get("warehouse_id", ""),
-        warehouse_options=[(w.id, f"{w.code} {w.name}") for w in warehouses],
-        product_options=[
-            (p.id, f"{p.sku} {p.name}") for p in Product.select().order_by(Product.sku)
-        ],
+        warehouse_options=choices.warehouse_options(g.staff),
+        product_options=choices.product_options(),
     )
 
 
@@ -89,9 +78,10 @@ def adjust_stock():
 @bp.get("/announcements")
 @console_login("announcements.manage")
 def announcements():
-    items = Announcement.select().order_by(Announcement.published_at.desc()).limit(100)
     return render_template(
-        "console/announcements.html", items=list(items), branch_options=_branch_options()
+        "console/announcements.html",
+        items=settings.latest_announcements(g.staff),
+        branch_options=_branch_options(),
     )
 
 
@@ -175,7 +165,7 @@ def rules(editing: int | None = None, typed: dict | None = None, error: str = ""
     """Approval rules by priority; each can be edited (`editing`: the rule whose form shows
     `typed` again with `error`, 0 for a new rule)."""
     found = list(settings.approval_rules(g.staff))
-    customers = {c.id: f"{c.code} {c.name}" for c in Customer.select().order_by(Customer.code)}
+    customers = choices.customer_labels()
     return render_template(
         "console/rules.html",
         items=[
@@ -188,7 +178,7 @@ def rules(editing: int | None = None, typed: dict | None = None, error: str = ""
         approver_roles=APPROVER_ROLES,
         documents=RULE_DOCUMENTS,
         branch_options=_branch_options(),
-        branch_names={b.id: b.name for b in Branch.select()},
+        branch_names=choices.branch_names(),
         customer_options=list(customers.items()),
         customer_names=customers,
     ), 422 if error else 200
@@ -254,7 +244,7 @@ def staff():
         scopes=DATA_SCOPES,
         scope_labels=DATA_SCOPE_LABELS,
         branch_options=_branch_options(),
-        branch_names={b.id: b.name for b in Branch.select()},
+        branch_names=choices.branch_names(),
         bindings=accounts.staff_bindings(g.staff),
     )
 
@@ -381,10 +371,10 @@ def retry_notification(notification_id: int):
 def organisation_page():
     return render_template(
         "console/organisation.html",
-        branches=list(Branch.select().order_by(Branch.code)),
-        warehouses=list(Warehouse.select().order_by(Warehouse.code)),
+        branches=choices.branches(),
+        warehouses=choices.warehouses(),
         branch_options=_branch_options(),
-        branch_names={b.id: b.name for b in Branch.select()},
+        branch_names=choices.branch_names(),
     )
 
 

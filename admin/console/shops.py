@@ -13,7 +13,7 @@ from admin.api.shops import ShopIn, ShopPatchIn
 from admin.console.blueprint import bp
 from admin.console.forms import describe, load_form, paging, perform
 from admin.console.session import console_login
-from app.core.models import Product, Warehouse
+from app.backoffice import choices
 from app.errors import AppError, NotFound, ValidationFailed
 from app.shops import labels, orders, queries, shops
 from app.shops.rules import CARRIERS, PLATFORMS, STATUS_LABELS
@@ -50,7 +50,7 @@ def shops_page():
         shops=found,
         status=queries.sync_status([s.id for s in found]),
         platforms=PLATFORMS,
-        warehouses=[(w.id, w.name) for w in Warehouse.select().order_by(Warehouse.id)],
+        warehouses=choices.warehouse_options(with_code=False),
     )
 
 
@@ -121,7 +121,7 @@ def shop_skus(shop_id: int):
 def shop_sku_add(shop_id: int):
     def action():
         form = load_form(MappingForm, request.form)
-        product = Product.get_or_none(Product.sku == form["sku"])
+        product = choices.product_by_sku(form["sku"])
         if product is None:
             raise NotFound(f"没有编码为 {form['sku']} 的商品")
         current = [
@@ -158,16 +158,8 @@ def shop_orders():
 @bp.get("/shop-orders/<int:order_id>")
 @console_login("shops.view")
 def shop_order(order_id: int):
-    order = orders.order_in_scope(g.staff, order_id)
-    (found,) = queries.with_details(
-        orders.orders_query(g.staff).where(orders.ShopOrder.id == order.id)
-    )
-    names = {
-        p.id: p
-        for p in Product.select().where(
-            Product.id << [ln.product_id for ln in found.line_items if ln.product_id]
-        )
-    }
+    found = queries.order_detail(g.staff, order_id)
+    names = choices.products_by_id(ln.product_id for ln in found.line_items)
     return render_template(
         "console/shop_order.html",
         o=found,
@@ -224,9 +216,7 @@ def shop_orders_batch(kind: str):
             raise NotFound("没有这种批量操作")
     except AppError as exc:
         return jsonify({"ok": [], "failed": [{"id": None, "error": describe(exc)}]}), exc.status
-    numbers = {
-        o.id: o.number for o in orders.orders_query(g.staff).where(orders.ShopOrder.id << ids)
-    }
+    numbers = queries.order_numbers(g.staff, ids)
     failed = [
         {"id": f["id"], "number": numbers.get(f["id"], ""), "error": f["error"]}
         for f in done["failed"]

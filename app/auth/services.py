@@ -271,6 +271,11 @@ def change_password(staff: Staff, current: str, new: str) -> Staff:
         return Staff.get_by_id(staff.id)
 
 
+def active_staff(staff_id: int) -> Staff | None:
+    """The staff member with this id, unless disabled."""
+    return Staff.get_or_none((Staff.id == staff_id) & Staff.active)
+
+
 def staff_token(staff: Staff) -> str:
     """A signed, expiring API token for this staff member, bound to their token version."""
     return tokens.issue("staff", staff.id, role=staff.role, ver=staff.token_version)

@@ -90,6 +90,23 @@ def staff_bindings(staff: Staff) -> dict[int, list[WechatUser]]:
     return bound
 
 
+def bound_customer_id(wechat_user_id: int) -> int | None:
+    """The customer a WeChat user is bound to, if it is bound to one."""
+    user = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
+    return user.customer_id if user else None
+
+
+def customer_prices(staff: Staff, customer_id: int) -> list[CustomerPrice]:
+    """A customer's own prices (with their products), by SKU."""
+    customer_in_scope(staff, customer_id)
+    return list(
+        CustomerPrice.select(CustomerPrice, Product)
+        .join(Product)
+        .where(CustomerPrice.customer == customer_id)
+        .order_by(Product.sku)
+    )
+
+
 def unbind_wechat_user(staff: Staff, wechat_user_id: int) -> WechatUser:
     """End one WeChat user's binding (a lost phone, someone who left): only for a customer or a
     staff member the caller may manage; the WeChat user is no one here until bound again.

@@ -17,7 +17,7 @@ def with_level_prices(products: list[Product]) -> list[Product]:
     return products
 
 
-def products_query(filters: dict, order_by=Product.id):
+def products_query(filters: dict, *, by_sku: bool = False):
     query = Product.select()
     if filters.get("q"):
         q = filters["q"]
@@ -26,7 +26,7 @@ def products_query(filters: dict, order_by=Product.id):
         query = query.where(Product.category == filters["category_id"])
     if "active" in filters:
         query = query.where(Product.active == filters["active"])
-    return query.order_by(order_by)
+    return query.order_by(Product.sku if by_sku else Product.id)
 
 
 def product(product_id: int) -> Product:
@@ -61,8 +61,9 @@ def create_category(staff: Staff, name: str, parent_id: int | None, sort: int):
     return catalog.create_category(name, parent_id, sort)
 
 
-def stock_query(staff: Staff, filters: dict):
-    """Stock rows (with product and warehouse) in the warehouses the caller may see."""
+def stock_query(staff: Staff, filters: dict, *, by_code: bool = False):
+    """Stock rows (with product and warehouse) in the warehouses the caller may see, by
+    warehouse and product (their codes and SKUs with `by_code`, else their ids)."""
     require(staff, "stock.view")
     query = (
         Stock.select(Stock, Product, Warehouse)
@@ -75,7 +76,9 @@ def stock_query(staff: Staff, filters: dict):
         query = query.where(Stock.warehouse == filters["warehouse_id"])
     if filters.get("product_id"):
         query = query.where(Stock.product == filters["product_id"])
-    return query
+    if by_code:
+        return query.order_by(Warehouse.code, Product.sku)
+    return query.order_by(Stock.warehouse, Stock.product)
 
 
 def adjust_stock(

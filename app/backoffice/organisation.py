@@ -70,6 +70,12 @@ def change_staff_role(staff: Staff, staff_id: int, data: dict) -> Staff:
     )
 
 
+def latest_announcements(staff: Staff, limit: int = 100) -> list[Announcement]:
+    """The announcements published last, newest first."""
+    require(staff, "announcements.manage")
+    return list(Announcement.select().order_by(Announcement.published_at.desc()).limit(limit))
+
+
 def publish_announcement(staff: Staff, data: dict) -> Announcement:
     """To the dealers of the caller's branch; to every dealer only with scope `all`."""
     require(staff, "announcements.manage")

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from peewee import JOIN, fn
+from peewee import JOIN, fn, prefetch
 
 from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import PERMISSIONS, branch_in_scope, scoped
@@ -45,6 +45,18 @@ def orders_query(staff: Staff, filters: dict):
     if filters.get("date_to"):
         query = query.where(Order.created_at < end_of_local_day_utc(filters["date_to"]))
     return query.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def lines_of_orders(order_ids: list[int]):
+    """The lines (with their order and product) of these orders, newest order first."""
+    return (
+        OrderLine.select(OrderLine, Order, Product)
+        .join(Order)
+        .switch(OrderLine)
+        .join(Product)
+        .where(OrderLine.order << order_ids)
+        .order_by(Order.created_at.desc(), OrderLine.id)
+    )
 
 
 def _matching(q: str):
@@ -198,6 +210,13 @@ def reports_query(staff: Staff, customer_id: int | None = None):
     if customer_id:
         query = query.where(StockSalesReport.customer == customer_id)
     return query.order_by(StockSalesReport.period_end.desc(), StockSalesReport.id.desc())
+
+
+def with_lines(reports) -> list:
+    """Stock/sales reports with their lines and each line's product, in two more queries."""
+    from app.field.models import StockSalesLine
+
+    return prefetch(reports, StockSalesLine.select(StockSalesLine, Product).join(Product))
 
 
 def _with_role(staff: Staff) -> str:

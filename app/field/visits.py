@@ -17,7 +17,12 @@ from app.field import reports
 from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
 from app.field.rules import distance_text, haversine_m, within_radius
 from app.mall import cart
-from app.timeutil import local_date, local_today
+from app.timeutil import (
+    end_of_local_day_utc,
+    local_date,
+    local_today,
+    start_of_local_day_utc,
+)
 
 
 def own_customer(staff: Staff, customer_id: int) -> Customer:
@@ -135,6 +140,49 @@ def add_photo(
         return VisitPhoto.create(
             visit=visit.id, storage_key=key, content_type=content_type, size=len(data)
         )
+
+
+def first_products(limit: int) -> list[Product]:
+    """What a stock report asks about in a store that has not ordered lately."""
+    return list(Product.select().where(Product.active).order_by(Product.id).limit(limit))
+
+
+def photos_of(visit_id: int) -> list[VisitPhoto]:
+    return list(VisitPhoto.select().where(VisitPhoto.visit == visit_id).order_by(VisitPhoto.id))
+
+
+def open_visit(staff: Staff) -> Visit | None:
+    """The visit the rep is in (checked in, not yet out), if any."""
+    return Visit.get_or_none(Visit.open_for_staff == staff.id)
+
+
+def visits_of_day(staff_ids: list[int], day: dt.date) -> tuple[list[Visit], dict[int, list[int]]]:
+    """The day's visits of these reps (with their customers), by rep and time, and the ids of
+    each visit's photos."""
+    found = list(
+        Visit.select(Visit, Customer)
+        .join(Customer)
+        .where(
+            (Visit.staff << staff_ids)
+            & (Visit.checkin_at >= start_of_local_day_utc(day))
+            & (Visit.checkin_at < end_of_local_day_utc(day))
+        )
+        .order_by(Visit.staff, Visit.checkin_at)
+    )
+    photos: dict[int, list[int]] = {}
+    for photo in VisitPhoto.select(VisitPhoto.id, VisitPhoto.visit).where(
+        VisitPhoto.visit << [v.id for v in found]
+    ):
+        photos.setdefault(photo.visit_id, []).append(photo.id)
+    return found, photos
+
+
+def photo_of_reps(photo_id: int, staff_ids: set[int]) -> VisitPhoto:
+    """A shelf photo taken by one of these reps. Raises: NotFound (also anyone else's)."""
+    photo = VisitPhoto.get_or_none(VisitPhoto.id == photo_id)
+    if photo is None or photo.visit.staff_id not in staff_ids:
+        raise NotFound("照片不存在")
+    return photo
 
 
 def report(staff: Staff, visit_id: int, lines: list[dict]):

@@ -10,6 +10,7 @@ from peewee import fn
 
 from app.core.models import Staff
 from app.db import utcnow
+from app.errors import NotFound
 from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, StockPush
 from app.shops.orders import orders_query
 from app.shops.rules import PLATFORMS, STATUS_LABELS
@@ -37,6 +38,20 @@ def with_details(query) -> list[ShopOrder]:
         order.line_items = lines[order.id]
         order.platform_order_ids = platform_ids[order.id]
     return found
+
+
+def order_detail(staff: Staff, order_id: int) -> ShopOrder:
+    """One shop order in the caller's scope with its lines and platform orders.
+    Raises: NotFound."""
+    found = with_details(orders_query(staff).where(ShopOrder.id == order_id))
+    if not found:
+        raise NotFound("网店订单不存在", shop_order_id=order_id)
+    return found[0]
+
+
+def order_numbers(staff: Staff, order_ids: list[int]) -> dict[int, str]:
+    """id → number of these shop orders, those in the caller's scope."""
+    return {o.id: o.number for o in orders_query(staff).where(ShopOrder.id << order_ids)}
 
 
 def search(
