@@ -3,7 +3,6 @@
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 
 import pytest
@@ -48,51 +47,63 @@ def test_threads_of_one_worker_fetch_one_token_and_refresh_it_once(sandbox):
 PROCESS = textwrap.dedent(
     """
     import sys, time
+    from pathlib import Path
     import redis
     from app.adapters.wechat import make_client
 
-    appid, redis_url, prefix, base, start_at, rounds = sys.argv[1:7]
+    appid, redis_url, prefix, base, signals = sys.argv[1:6]
     client = make_client(appid, "secret", base, redis.Redis.from_url(redis_url), prefix=prefix)
-    for i in range(int(rounds)):
-        while time.time() < float(start_at) + i * 1.5:
+    print("ready", flush=True)
+    for round_ in ("1", "2"):
+        go = Path(signals) / f"go-{round_}"
+        deadline = time.monotonic() + 120
+        while not go.exists():  # every process starts the round within a few milliseconds
+            assert time.monotonic() < deadline, f"round {round_} never started"
             time.sleep(0.005)
         client.call(lambda: client.message.send_template("oa-proc", "order-status", {"phrase2": {"value": "v"}}))
-    print("ok", flush=True)
+        print(f"sent {round_}", flush=True)
     """
 )
 
 
+def wait_for_line(procs, line: str) -> None:
+    """Each process has printed `line` (a process that failed ends its output instead)."""
+    for p in procs:
+        got = p.stdout.readline().strip()
+        assert got == line, f"expected {line!r}, got {got!r} (exit code {p.poll()})"
+
+
 @pytest.mark.skipif(not TestingConfig.REDIS_URL, reason="needs Redis (TEST_REDIS_URL), as in CI")
-def test_worker_processes_share_one_token_through_redis(sandbox):
+def test_worker_processes_share_one_token_through_redis(sandbox, tmp_path):
+    """Four processes send at the same moment with no token, then again at the same moment after
+    WeChat expired it: one fetch and one refresh in all. Each round starts when every process is
+    ready (however long a loaded machine takes to start them), not at a fixed time."""
     sandbox.state.reset()
     prefix = f"dm-test-{uuid.uuid4().hex[:8]}"
     appid = f"wx-procs-{uuid.uuid4().hex[:6]}"
-    start_at = time.time() + 2
-    # Round 1 starts together with no token; before round 2 the sandbox expires the token.
+    args = [appid, TestingConfig.REDIS_URL, prefix, sandbox.url, str(tmp_path)]
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                PROCESS,
-                appid,
-                TestingConfig.REDIS_URL,
-                prefix,
-                sandbox.url,
-                str(start_at),
-                "2",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
+            [sys.executable, "-c", PROCESS, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )
         for _ in range(4)
     ]
-    time.sleep(max(0.0, start_at + 0.75 - time.time()))
-    first = stats(sandbox)
-    requests.post(f"{sandbox.url}/_sandbox/expire-tokens", timeout=5)
-    outputs = [p.communicate(timeout=60)[0] for p in procs]
-    assert all(p.returncode == 0 for p in procs) and all("ok" in o for o in outputs)
+    try:
+        wait_for_line(procs, "ready")
+        (tmp_path / "go-1").touch()  # round 1: together, no token anywhere yet
+        wait_for_line(procs, "sent 1")
+        first = stats(sandbox)
+        requests.post(f"{sandbox.url}/_sandbox/expire-tokens", timeout=5)  # 42001 from now on
+        (tmp_path / "go-2").touch()  # round 2: together, each holding the expired token
+        wait_for_line(procs, "sent 2")
+        for p in procs:
+            p.wait(timeout=30)
+    finally:
+        for p in procs:
+            if p.poll() is None:  # only after a failure above
+                p.kill()
+            p.stdout.close()
+    assert all(p.returncode == 0 for p in procs)
     assert first == {"token_fetches": 1, "messages": 4}
     assert stats(sandbox) == {"token_fetches": 2, "messages": 8}
     r = redis_lib.Redis.from_url(TestingConfig.REDIS_URL)
