@@ -23,14 +23,20 @@ from app.payments.schemas import (
     StatementAnswerIn,
 )
 from app.validation import LocalDateTime, PageIn, money_field, paged
-from miniprogram_api.schemas import IdempotencyHeaderIn, StatementOut
+from miniprogram_api.schemas import IdempotencyHeaderIn, StatementLineOut, StatementOut
 from miniprogram_api.security import actor, current_customer, current_user, dealer_required
 
 bp = Blueprint("mp_payments", __name__, url_prefix="/api/mp/v1", description="支付、发票与对账")
 
 
 class MonthStatementOut(StatementOut):
+    """The contract's `opening`, `lines` and `closing` (API.md), besides the names the
+    account statement uses (`opening_balance`, `items`, `closing_balance`)."""
+
     period = fields.String()
+    opening = money_field()
+    lines = fields.List(fields.Nested(StatementLineOut))
+    closing = money_field()
     ended = fields.Boolean()
     status = fields.String()  # confirmed | disputed | pending
     confirmation = fields.Nested(ConfirmationOut, allow_none=True)

@@ -191,6 +191,9 @@ class InvoiceOut(Schema):
     status_label = fields.Function(lambda i: INVOICE_LABELS.get(i.status, i.status))
     invoice_no = fields.String()
     has_file = fields.Function(lambda i: bool(i.file_key))
+    file_url = fields.Function(
+        lambda i: f"/api/mp/v1/invoices/{i.id}/file" if i.file_key else None, allow_none=True
+    )
     reject_reason = fields.String()
     order_ids = fields.List(fields.Integer())
     order_numbers = fields.List(fields.String())
@@ -203,6 +206,9 @@ InvoicePageOut = page_of(InvoiceOut)
 
 class StaffInvoiceOut(InvoiceOut):
     customer_id = fields.Integer()
+    file_url = fields.Function(
+        lambda i: f"/api/admin/v1/invoices/{i.id}/file" if i.file_key else None, allow_none=True
+    )
     customer_name = fields.Function(lambda i: i.customer.name)
 
 

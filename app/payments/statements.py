@@ -40,13 +40,17 @@ def statement(customer_id: int, period: str) -> dict:
         )
         .first()
     )
+    closing = lines[-1].balance if lines else opening
     return {
         "period": period,
         "date_from": first,
         "date_to": last,
         "ended": last < today,
-        "opening_balance": opening,
-        "closing_balance": lines[-1].balance if lines else opening,
+        "opening": opening,
+        "lines": lines,
+        "closing": closing,
+        "opening_balance": opening,  # as the account statement names them
+        "closing_balance": closing,
         "items": lines,
         "status": answer.status if answer else "pending",
         "confirmation": answer,

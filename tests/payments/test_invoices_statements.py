@@ -8,10 +8,10 @@ import io
 import pytest
 
 from app.core import orders, receivables
-from app.core.models import Order
+from app.core.models import AccountEntry, Order
 from app.notify.models import InboxMessage
 from app.payments.models import InvoiceOrder, StatementConfirmation
-from app.timeutil import local_today
+from app.timeutil import local_today, start_of_local_day_utc
 from devkit.testing.clients import ADMIN, MP, bind_dealer
 from devkit.testing.concurrency import all_at_once
 
@@ -57,11 +57,14 @@ def test_a_dealer_asks_for_an_invoice_finance_issues_it_with_a_file_and_the_deal
     )
     assert issued.status_code == 200, issued.get_json()
     assert issued.get_json()["status"] == "issued" and issued.get_json()["has_file"] is True
+    assert issued.get_json()["file_url"] == f"/api/admin/v1/invoices/{invoice['id']}/file"
+    assert invoice["file_url"] is None  # none before it is issued
     told = InboxMessage.get(InboxMessage.kind == "invoice")
     assert told.title == "发票已开具" and "26312000000000012345" in told.body
     listed = client.get(f"{MP}/invoices", headers=east_dealer).get_json()["items"]
     assert listed[0]["invoice_no"] == "26312000000000012345"
-    download = client.get(f"{MP}/invoices/{invoice['id']}/file", headers=east_dealer)
+    assert listed[0]["file_url"] == f"{MP}/invoices/{invoice['id']}/file"
+    download = client.get(listed[0]["file_url"], headers=east_dealer)
     assert download.status_code == 200 and download.data == PDF
     assert download.mimetype == "application/pdf"
 
@@ -134,11 +137,18 @@ def last_month() -> str:
 def test_a_dealer_reads_a_month_disputes_it_finance_is_told_and_then_the_dealer_confirms(
     client, co, east_dealer
 ):
-    receivables.record_receipt(co.east_customer.id, 100, "bank", "R1", recorded_by="test")
+    receipt = receivables.record_receipt(co.east_customer.id, 100, "bank", "R1", recorded_by="test")
     period = last_month()
+    mid_month = start_of_local_day_utc(local_today().replace(day=1) - dt.timedelta(days=15))
+    AccountEntry.update(created_at=mid_month).where(AccountEntry.ref == receipt.number).execute()
     month = client.get(f"{MP}/account/statements/{period}", headers=east_dealer).get_json()
     assert month["status"] == "pending" and month["ended"] is True
     assert {"opening_balance", "closing_balance", "items", "from", "to"} <= month.keys()
+    # The contract's names: opening, lines, closing.
+    assert [line["ref"] for line in month["lines"]] == [receipt.number]
+    assert month["lines"] == month["items"] and month["opening"] == "0.00"
+    assert month["closing"] == month["lines"][-1]["balance"] == month["closing_balance"]
+    assert month["closing"] != month["opening"]
 
     disputed = client.post(
         f"{MP}/account/statements/{period}/confirm",
@@ -154,6 +164,8 @@ def test_a_dealer_reads_a_month_disputes_it_finance_is_told_and_then_the_dealer_
     ).get_json()
     rows = {r["customer_id"]: r for r in finance_view["items"]}
     assert rows[co.east_customer.id]["status"] == "disputed"
+    assert rows[co.east_customer.id]["note"] == "11 月 5 日的货款未计入"
+    assert rows[co.east_customer.id]["closing"] == month["closing"]
     assert rows[co.south_customer.id]["status"] == "pending"
     assert finance_view["counts"] == {"confirmed": 0, "disputed": 1, "pending": 1}
 
@@ -161,6 +173,7 @@ def test_a_dealer_reads_a_month_disputes_it_finance_is_told_and_then_the_dealer_
         f"{MP}/account/statements/{period}/confirm", json={"agree": True}, headers=east_dealer
     ).get_json()
     assert confirmed["status"] == "confirmed" and confirmed["confirmation"]["answered_at"]
+    assert confirmed["confirmation"]["answered_by"]  # who, besides when
     once_more = client.post(
         f"{MP}/account/statements/{period}/confirm",
         json={"agree": False, "note": "x"},
