@@ -4,9 +4,11 @@ dealer's account when WeChat Pay does not refund."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal as D
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.approval import services as approvals
 from app.core import orders, receivables
@@ -15,7 +17,9 @@ from app.notify.models import InboxMessage
 from app.payments import tasks
 from app.payments.models import Payment, Refund
 from devkit.factories import place
+from devkit.sandbox.wechatpay import MCHID
 from devkit.testing.clients import ADMIN, MP, bind_dealer
+from devkit.testing.payments import NOTIFY_PATH
 
 
 @pytest.fixture
@@ -207,3 +211,42 @@ def test_bad_refund_requests_get_a_clear_4xx(client, co, paid):
         ).status_code
         == 404
     )
+
+
+def test_a_refund_notification_counts_once_and_a_forged_one_changes_nothing(
+    client, co, paid, notification
+):
+    payment = paid()
+    balance = receivables.account_position(co.east_customer.id).balance
+    asked = refund(client, co, payment, "30.00").get_json()
+    closed = {
+        "mchid": MCHID,
+        "out_trade_no": payment.out_trade_no,
+        "transaction_id": payment.transaction_id,
+        "out_refund_no": asked["out_refund_no"],
+        "refund_id": asked["refund_id"],
+        "refund_status": "CLOSED",
+        "amount": {"total": 10000, "refund": 3000, "payer_total": 10000, "payer_refund": 3000},
+    }
+
+    def send(resource, **forgery):
+        signed = notification.make(resource, "REFUND.CLOSED", **forgery)
+        return client.post(NOTIFY_PATH, data=signed.body, headers=signed.headers)
+
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert send(closed, key=forger).status_code == 403
+    assert send(closed, timestamp=int(time.time()) - 600).status_code == 403
+    assert send(closed, tamper_ciphertext=True).status_code == 403
+    assert send({**closed, "out_refund_no": "RF20261201999999ZZZZ"}).status_code == 404
+    more = {**closed["amount"], "refund": 9000, "payer_refund": 9000}
+    assert send({**closed, "amount": more}).status_code == 409
+    assert send({**closed, "out_trade_no": "WP2026120199999999ZZ"}).status_code == 409
+    assert Refund.get_by_id(asked["id"]).status == "processing"  # nothing changed
+    assert receivables.account_position(co.east_customer.id).balance == balance - D("30.00")
+
+    for _ in range(3):  # WeChat Pay repeating itself, each time with a new nonce
+        assert send(closed).status_code == 204
+    assert Refund.get_by_id(asked["id"]).status == "failed"
+    assert AccountEntry.select().where(AccountEntry.kind == "refund_void").count() == 1
+    assert receivables.account_position(co.east_customer.id).balance == balance
+    assert Payment.get_by_id(payment.id).refunded_amount == D("0.00")
