@@ -202,11 +202,19 @@ def test_a_month_not_over_cannot_be_confirmed_and_a_dispute_needs_a_note(client,
     assert StatementConfirmation.select().count() == 0
 
 
-def test_finance_sees_only_customers_in_scope(client, co):
+def test_finance_sees_only_customers_in_scope(client, co, east_dealer):
     south = client.get(
         f"{ADMIN}/statement-confirmations?period={last_month()}", headers=co.headers("bm_south")
     ).get_json()
     assert [r["customer_id"] for r in south["items"]] == [co.south_customer.id]
+    east = ask(client, east_dealer, [shipped(co).id]).get_json()
+    for who, seen in (("fin", [east["id"]]), ("bm_south", [])):
+        listed = client.get(f"{ADMIN}/invoices", headers=co.headers(who)).get_json()
+        assert [i["id"] for i in listed["items"]] == seen
+    assert (
+        client.get(f"{ADMIN}/invoices/{east['id']}", headers=co.headers("bm_south")).status_code
+        == 404
+    )
 
 
 def test_a_form_part_without_a_name_is_refused_in_the_envelope(client, co, east_dealer):

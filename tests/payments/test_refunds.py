@@ -4,6 +4,7 @@ dealer's account when WeChat Pay does not refund."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from decimal import Decimal as D
 
@@ -16,6 +17,7 @@ from app.core.models import AccountEntry, Customer, Order, Receivable
 from app.notify.models import InboxMessage
 from app.payments import tasks
 from app.payments.models import Payment, Refund
+from app.timeutil import local_today
 from devkit.factories import place
 from devkit.sandbox.wechatpay import MCHID
 from devkit.testing.clients import ADMIN, MP, bind_dealer
@@ -194,6 +196,38 @@ def test_only_finance_and_admins_refund_and_only_in_their_scope(client, co, paid
     assert response.status_code == 404
     listed = client.get(f"{ADMIN}/payments", headers=staff_headers(south_finance)).get_json()
     assert listed["total"] == 0
+
+
+def test_finance_lists_payments_by_status_customer_and_dates_in_scope(client, co, paid):
+    done = paid()
+    south = bind_dealer(client, co.south_customer, "south-payer")
+    waiting = client.post(
+        f"{MP}/payments",
+        json={"purpose": "topup", "amount": "5.00"},
+        headers={**south, "Idempotency-Key": "south-1"},
+    ).get_json()
+    today = local_today()
+
+    def ids(query, who="fin"):
+        answer = client.get(f"{ADMIN}/payments?{query}", headers=co.headers(who))
+        assert answer.status_code == 200, answer.get_json()
+        return [p["id"] for p in answer.get_json()["items"]]
+
+    assert ids("page=1") == [waiting["id"], done.id]
+    assert ids("status=paid") == [done.id]
+    assert ids("status=pending") == [waiting["id"]]
+    assert ids(f"customer_id={co.south_customer.id}") == [waiting["id"]]
+    assert ids(f"from={today}&to={today}") == [waiting["id"], done.id]
+    assert ids(f"from={today + dt.timedelta(days=1)}") == []
+    assert ids(f"to={today - dt.timedelta(days=1)}") == []
+    from devkit.factories import make_staff
+    from devkit.testing.clients import staff_headers
+
+    south_finance = make_staff("finance", co.south, data_scope="branch", username="fin_s2")
+    listed = client.get(f"{ADMIN}/payments", headers=staff_headers(south_finance)).get_json()
+    assert [p["id"] for p in listed["items"]] == [waiting["id"]]
+    refused = client.get(f"{ADMIN}/payments?status=lost", headers=co.headers("fin"))
+    assert refused.status_code == 422
 
 
 def test_bad_refund_requests_get_a_clear_4xx(client, co, paid):
