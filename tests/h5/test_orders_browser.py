@@ -81,8 +81,16 @@ def test_the_dealer_sees_the_photos_they_sent_with_a_return(dealer_on_phone, wec
     dealer.go(f"/h5/returns/{asked.id}")
     photos = page.get_by_role("img", name=re.compile("退货照片"))
     assert photos.count() == 2
-    photos.first.scroll_into_view_if_needed()  # drawn lazily, when it comes into view
-    expect(photos.first).to_have_js_property("naturalWidth", 4, timeout=30000)  # drawn
+    for photo in photos.all():
+        # The server sends the picture itself to the dealer's browser session.
+        sent = page.request.get(f"{dealer.base}{photo.get_attribute('src')}")
+        assert (sent.status, sent.headers["content-type"]) == (200, "image/png")
+        assert sent.body() == real_png()
+        # Drawn lazily, once in view: bring it wholly into the viewport (a loaded machine may
+        # paint late), then the browser itself has drawn it, at the size it was sent.
+        photo.scroll_into_view_if_needed()
+        expect(photo).to_be_in_viewport(ratio=1)
+        expect(photo).to_have_js_property("naturalWidth", 4, timeout=30000)
     dealer.shot("return-photos")
 
     stranger = wechat("return-photos-stranger")
