@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.core.models import Order
-from app.mall import accounts, cart
+from app.mall import accounts, addresses, cart
 from devkit.factories import make_customer, make_staff
 
 
@@ -150,3 +150,50 @@ def test_a_rep_adds_a_delivery_address_for_their_store(wechat, shop):
     assert "上海市静安区南京西路 1601 号" in page.locator(".address-card").first.inner_text()
     phone.shot("rep-store-addresses")
     assert phone.errors == []
+
+
+def test_a_dealer_edits_deletes_and_picks_the_default_address(dealer_on_phone, shop):
+    dealer = bound_dealer(dealer_on_phone, shop, "address-book")
+    second = {
+        "contact": "赵六",
+        "phone": "13911112222",
+        "province": "浙江省",
+        "city": "杭州市",
+        "district": "西湖区",
+        "address": "文三路 90 号",
+    }
+    addresses.add(shop.customer.id, second)
+    page = dealer.page
+    dealer.go("/h5/addresses")
+    assert page.locator(".address-card").count() == 2
+    assert "文三路 90 号" not in page.locator(".address-card").first.inner_text()
+
+    page.get_by_role("button", name="设为默认 浙江省杭州市西湖区文三路 90 号").click()
+    page.get_by_text("已设为默认收货地址").wait_for()
+    first = page.locator(".address-card").first
+    assert "文三路 90 号" in first.inner_text() and first.locator(".tag-default").count() == 1
+
+    page.get_by_role("link", name="编辑 浙江省杭州市西湖区文三路 90 号").click()
+    assert page.get_by_label("收货人").input_value() == "赵六"  # the address as it is
+    page.get_by_label("详细地址").fill("文三路 100 号 2 楼")
+    dealer.button("保存").click()
+    page.get_by_text("收货地址已保存").wait_for()
+    assert "西湖区文三路 100 号 2 楼" in page.locator(".address-card").first.inner_text()
+    dealer.go("/h5/cart")
+    chosen = page.locator("input[name=address_id]:checked")
+    assert (
+        "文三路 100 号 2 楼"
+        in page.locator(f"label[for={chosen.get_attribute('id')}]").inner_text()
+    )
+
+    dealer.go("/h5/addresses")
+    page.once("dialog", lambda dialog: dialog.accept())  # 确定删除这个收货地址吗？
+    page.get_by_role("button", name="删除 浙江省杭州市西湖区文三路 100 号 2 楼").click()
+    page.get_by_text("已删除收货地址").wait_for()
+    left = page.locator(".address-card")
+    assert left.count() == 1 and "文三路" not in left.inner_text()
+    assert left.locator(".tag-default").count() == 1  # the one left is the default again
+    dealer.shot("addresses-after-delete")
+    dealer.go("/h5/cart")
+    assert "文三路" not in page.locator("fieldset.delivery").inner_text()
+    assert dealer.errors == []
