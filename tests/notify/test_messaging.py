@@ -2,11 +2,13 @@
 truthful undeliverable status, staff hearing of their to-dos, and the invitation SMS."""
 
 from app import outbox
+from app.backoffice import orders as staff_orders
 from app.core import orders
 from app.core.models import Order
 from app.mall.models import SubscribeGrant, WechatUser
 from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import InboxMessage, Notification
+from devkit.factories import make_staff
 from devkit.testing.clients import ADMIN, MP, follow_official_account
 
 
@@ -96,6 +98,27 @@ def test_a_dealer_no_channel_reaches_is_undeliverable_and_can_be_resent_later(
         outbox.deliver_due(NOTIFICATIONS)
     assert Notification.get_by_id(n.id).status == "sent"
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) == 1
+
+
+def test_a_following_dealer_hears_on_wechat_what_customer_service_changed(
+    client, shop, dealer, sandbox, app
+):
+    follow_official_account("dealer-a")
+    order_id = order_for(client, dealer, shop)  # 10 × 茉莉绿茶
+    cs = make_staff("customer_service", username="adjust-notice-cs")
+    staff_orders.adjust(
+        cs, order_id, [{"product_id": shop.tea.id, "qty": 15}], "仓库只剩整箱，按 15 箱发"
+    )
+    with app.app_context():
+        outbox.deliver_due(NOTIFICATIONS)
+    (sent,) = sandbox.messages(touser="sandbox-oa-dealer-a")
+    words = " ".join(str(field["value"]) for field in sent["data"].values())
+    # WeChat's keyword fields are short: the change in full, the reason begun; the link opens
+    # the order, whose page says all of it.
+    assert "已调整" in words and "茉莉绿茶 数量 10→15；原因：仓库" in words
+    assert sent["url"].endswith(f"/h5/orders/{order_id}")
+    n = Notification.get((Notification.kind == "adjust") & (Notification.audience == "dealer"))
+    assert n.status == "sent"
 
 
 def staff_follows(staff, person: str) -> WechatUser:
