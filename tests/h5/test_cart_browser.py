@@ -4,7 +4,13 @@ order is sent."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from app.core.models import Customer
 from app.core.orders import LineRequest, create_order
+from app.core.receivables import record_receipt
 from app.mall import cart
 from app.mall.models import CartItem
 from devkit.factories import make_product, put_stock
@@ -105,4 +111,21 @@ def test_a_cart_within_credit_says_what_is_left(dealer_on_phone, shop):
     funds = dealer.page.locator("#cart-funds").inner_text()
     assert funds == "可用信用额度 ¥5000.00，提交后剩余 ¥4910.00"
     assert dealer.page.locator(".cart-line .stock").inner_text() == "有货"
+    assert dealer.errors == []
+
+
+def test_a_prepaid_cart_says_what_the_balance_covers_and_what_is_short(dealer_on_phone, shop):
+    Customer.update(settlement_method="prepaid").where(Customer.id == shop.customer.id).execute()
+    record_receipt(shop.customer.id, Decimal("100.00"), "bank", "网银预付", recorded_by="t")
+    dealer, user = dealer_on_phone("cart-prepaid")
+    cart.set_item(user.id, shop.tea.id, 2)  # 90.00
+    page = dealer.page
+    dealer.go("/h5/cart")
+    funds = page.locator("#cart-funds")
+    assert funds.inner_text() == "预付款可用余额 ¥100.00，足够支付本单"
+    stepper = page.get_by_label("茉莉绿茶 数量")
+    stepper.fill("3")  # 135.00
+    stepper.blur()
+    expect(funds).to_have_text("预付款可用余额 ¥100.00，本单还差 ¥35.00，请及时打款")
+    dealer.shot("cart-prepaid-short")
     assert dealer.errors == []
