@@ -17,6 +17,9 @@ from app.core.receivables import record_receipt
 from app.integrations import keys
 from app.mall import accounts, returns
 from app.mall.models import WechatUser
+from devkit.servers import Gunicorn
+from devkit.testing.browser import Desk
+from devkit.testing.stack import app_env, database_and_redis
 
 # What must never reach a reader: snake_case keys, "kind:id" actors, JSON, template ids, codes.
 INTERNALS = re.compile(
@@ -151,3 +154,26 @@ def test_the_import_template_has_a_sample_row_and_how_to_fill_each_column(desk, 
     assert dict(zip(header, hints, strict=True))["分支机构"] == "必填：分支机构的编码或名称"
     readable(" ".join(str(h or "") for h in header + hints))
     assert admin.errors == []
+
+
+def test_invitation_links_name_the_port_the_app_is_served_on(
+    app, database_url, sandbox, browser, screenshots, co
+):
+    """Neither PUBLIC_BASE_URL nor H5_BASE_URL set: the links follow PORT, not port 5000."""
+    server = Gunicorn(app_env(app, sandbox, **database_and_redis(app, database_url)), workers=1)
+    for setting in ("PUBLIC_BASE_URL", "H5_BASE_URL"):
+        server.env.pop(setting, None)
+    server.env["PORT"] = str(server.port)
+    invitation = accounts.create_invitation("staff", staff_id=co.staff["bm_east"].id)
+    server.start()
+    try:
+        admin = Desk(browser, server.url, screenshots, co.staff["admin"].username)
+        admin.go(f"/admin/invitations/{invitation.code}")
+        link = admin.page.locator(".invitation small.muted").inner_text()
+        assert link == f"http://127.0.0.1:{server.port}/h5/bind?code={invitation.code}"
+        assert admin.page.locator(".invitation .qr svg").count() == 1  # drawn from that link
+        admin.shot("invitation-port")
+        assert admin.errors == []
+        admin.context.close()
+    finally:
+        server.stop()
