@@ -228,6 +228,17 @@ def invitation_sms(customer_id: int):
     return perform(action, "已发送邀请短信", _detail(customer_id))
 
 
+def _bound_to(user: WechatUser) -> str:
+    """Whose WeChat it is, in words: the dealer's name (and the user's nickname) or the staff
+    member's."""
+    nickname = f"（{user.nickname}）" if user.nickname else ""
+    if user.customer_id:
+        return f"经销商“{user.customer.name}”{nickname}"
+    if user.staff_id:
+        return f"“{user.staff.name or user.staff.username}”{nickname}"
+    return f"微信用户{nickname}"
+
+
 @bp.post("/wechat-users/<int:wechat_user_id>/unbind")
 @console_login(None)
 def unbind_wechat_user(wechat_user_id: int):
@@ -235,9 +246,11 @@ def unbind_wechat_user(wechat_user_id: int):
     customer_id = accounts.bound_customer_id(wechat_user_id)
     back = _detail(customer_id) if customer_id else url_for("console.staff")
 
+    who = _bound_to(bound) if bound else "该微信用户"
+
     def action():
         accounts.unbind_wechat_user(g.staff, wechat_user_id)
-        return f"已解除微信用户 #{wechat_user_id} 的绑定"
+        return f"已解除{who}的微信绑定"
 
     return perform(action, "已解除绑定", back)
 

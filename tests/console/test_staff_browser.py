@@ -48,7 +48,9 @@ def test_each_staff_member_sees_their_own_to_do_count(desk, co):
 
 
 def test_staff_whose_wechat_does_not_follow_are_asked_to_follow(desk, co):
-    WechatUser.create(oa_openid="sandbox-oa-bm-east", role="staff", staff=co.staff["bm_east"].id)
+    user = WechatUser.create(
+        oa_openid="sandbox-oa-bm-east", role="staff", staff=co.staff["bm_east"].id
+    )
     manager = desk(co.staff["bm_east"].username)
     banner = manager.page.locator("#follow-banner")
     assert "请用手机微信关注公众号" in banner.inner_text()
@@ -60,6 +62,8 @@ def test_staff_whose_wechat_does_not_follow_are_asked_to_follow(desk, co):
     admin.go("/admin/staff")
     row = admin.page.locator("tr", has_text=co.staff["bm_east"].username).first
     assert "已绑定，未关注公众号" in row.inner_text()
+    unbind = row.get_by_role("button", name="解除微信绑定")
+    assert unbind.inner_text() == "解除微信绑定" and f"#{user.id}" not in row.inner_text()
     admin.shot("staff-wechat")
     assert manager.errors == [] and admin.errors == []
 

@@ -21,7 +21,9 @@ def test_an_admin_unbinds_a_dealers_wechat_user_on_the_customer_page(client, co,
     page = admin.get(f"/admin/customers/{co.east_customer.id}").get_data(as_text=True)
     assert f"/admin/wechat-users/{user_id}/unbind" in page
     response = admin.post(f"/admin/wechat-users/{user_id}/unbind")
-    assert f"已解除微信用户 #{user_id} 的绑定" in response.get_data(as_text=True)
+    said = response.get_data(as_text=True)
+    assert f"已解除经销商“{co.east_customer.name}”的微信绑定" in said
+    assert f"#{user_id}" not in said  # in words, not the internal id
     assert client.get(f"{MP}/cart", headers=headers).status_code == 403
 
 
@@ -32,7 +34,10 @@ def test_an_admin_unbinds_a_reps_wechat_user_on_the_staff_page(client, co, signe
         as_text=True
     )
     response = admin.post(f"/admin/wechat-users/{user_id}/unbind")
-    assert "解除" in response.get_data(as_text=True)
+    rep = co.staff["rep"]
+    said = response.get_data(as_text=True)
+    assert f"已解除“{rep.name or rep.username}”的微信绑定" in said
+    assert f"#{user_id}" not in said
     assert client.get(f"{MP}/rep/customers", headers=headers).status_code == 403
 
 
