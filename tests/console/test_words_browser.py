@@ -177,3 +177,15 @@ def test_invitation_links_name_the_port_the_app_is_served_on(
         admin.context.close()
     finally:
         server.stop()
+
+
+def test_an_order_a_rep_placed_names_the_rep(desk, co):
+    rep = co.staff["rep"]
+    order = co.order(co.east_customer, (co.tea, 2))
+    Order.update(placed_by=f"rep:{rep.id}", source="rep").where(Order.id == order.id).execute()
+    admin = desk(co.staff["admin"].username)
+    admin.go(f"/admin/orders/{order.id}")
+    head = admin.page.locator("hgroup").inner_text()
+    # The fixture's rep is called "rep_e": what must not show is the "rep:<id>" actor.
+    assert f"下单人 业务员 {rep.name or rep.username}" in head and f"rep:{rep.id}" not in head
+    assert admin.errors == []

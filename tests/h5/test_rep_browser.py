@@ -11,6 +11,7 @@ from decimal import Decimal
 from app.core.models import Order
 from app.field.models import StockSalesReport, Visit
 from app.mall import accounts
+from app.mall.models import WechatUser
 from devkit.factories import make_customer, make_staff
 
 STORE = {"latitude": 31.2304, "longitude": 121.4737}
@@ -144,3 +145,19 @@ def test_checking_out_far_from_the_store_warns_first_and_the_console_shows_the_s
     assert "3.0 公里" in detail and "1 分钟" in detail and "0 分钟" not in detail
     manager.shot("visits-far-checkout")
     assert phone.errors == [] and manager.errors == []
+
+
+def test_a_rep_who_does_not_follow_is_asked_to_on_the_plan(wechat, shop):
+    rep = make_staff("rep", shop.branch, username="rep-follow", name="业务员小钱")
+    phone = wechat("rep-follow")
+    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    prompt = phone.page.locator(".follow-prompt")
+    assert "请关注公众号" in prompt.inner_text()
+    assert prompt.get_by_role("img").evaluate("img => img.naturalWidth") > 0  # the QR code
+    phone.shot("rep-follow-prompt")
+    WechatUser.update(follows_oa=True).where(
+        WechatUser.oa_openid == "sandbox-oa-rep-follow"
+    ).execute()  # the subscribe event, as the callback records it
+    phone.page.reload()
+    assert phone.page.locator(".follow-prompt").count() == 0
+    assert phone.errors == []
