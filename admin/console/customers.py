@@ -3,6 +3,8 @@ statements (with Excel export), replenishment suggestions and settings, Excel im
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import segno
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema
@@ -33,6 +35,10 @@ from app.notify.templates import SUBSCRIBE_LABELS
 from app.schemas import ADDRESS_LABELS, AddressIn
 from app.timeutil import local_today
 from app.validation import business_date, id_field
+
+if TYPE_CHECKING:
+    from app.mall.models import WechatUser
+
 
 PER_PAGE = 20
 
@@ -243,7 +249,8 @@ def _bound_to(user: WechatUser) -> str:
 @console_login(None)
 def unbind_wechat_user(wechat_user_id: int):
     """解除绑定: a lost phone, or someone who left; back to the customer's or the staff page."""
-    customer_id = accounts.bound_customer_id(wechat_user_id)
+    bound = accounts.wechat_user(wechat_user_id)
+    customer_id = bound.customer_id if bound else None
     back = _detail(customer_id) if customer_id else url_for("console.staff")
 
     who = _bound_to(bound) if bound else "该微信用户"

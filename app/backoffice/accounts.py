@@ -90,10 +90,9 @@ def staff_bindings(staff: Staff) -> dict[int, list[WechatUser]]:
     return bound
 
 
-def bound_customer_id(wechat_user_id: int) -> int | None:
-    """The customer a WeChat user is bound to, if it is bound to one."""
-    user = WechatUser.get_or_none(WechatUser.id == wechat_user_id)
-    return user.customer_id if user else None
+def wechat_user(wechat_user_id: int) -> WechatUser | None:
+    """A WeChat user (bound to a customer, to staff, or to no one), if it exists."""
+    return WechatUser.get_or_none(WechatUser.id == wechat_user_id)
 
 
 def customer_prices(staff: Staff, customer_id: int) -> list[CustomerPrice]:
