@@ -6,9 +6,11 @@ test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
 from app.core import orders
 from app.core.models import Product, Stock
@@ -17,6 +19,12 @@ from app.inventory.models import CustomerFee, StockCount, Transfer
 from app.mall import accounts
 
 pytestmark = pytest.mark.slow
+
+
+def text_of(pdf: bytes) -> str:
+    """A PDF's text without whitespace (its text runs break where its lines do)."""
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return "".join(text.split())
 
 
 def stock_of(warehouse, product) -> Stock:
@@ -139,7 +147,10 @@ def test_margins_profit_fees_and_alerts_in_the_console(desk, gunicorn, co):
         page.click("#profit-export")
     assert download.value.suggested_filename.startswith("利润核算-品牌")
     admin.go(f"/admin/orders/{order.id}")
-    assert page.locator("text=送货单").count() == 1
+    note = page.get_by_role("link", name="送货单")
+    pdf = page.request.get(f"{admin.base}{note.get_attribute('href')}")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "送货单" in text_of(pdf.body()) and order.number in text_of(pdf.body())
     assert admin.errors == []
 
 
@@ -156,6 +167,9 @@ def test_the_warehouse_checks_picked_skus_on_the_phone(wechat, gunicorn, co):
     )
     phone.shot("staff-home-alerts", full_page=False)
     phone.go(f"/h5/staff/orders/{order.id}")
+    sheet = page.request.get(f"{phone.base}{page.get_attribute('#picking-list', 'href')}")
+    assert sheet.headers["content-type"] == "application/pdf"
+    assert "拣货单" in text_of(sheet.body()) and order.number in text_of(sheet.body())
     page.get_by_role("link", name="扫码拣货").click()
     page.wait_for_selector("#scan-code")
     for code in (co.oil.sku, "SKU-NOT-HERE", co.oil.sku):

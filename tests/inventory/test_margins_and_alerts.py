@@ -9,6 +9,7 @@ from app.core import orders, receivables, returns
 from app.core.models import Order, Product, Receivable
 from app.db import utcnow
 from app.inventory import services as inventory
+from app.shops.models import Shop
 from app.timeutil import local_today
 from devkit.factories import make_staff
 from devkit.testing.clients import ADMIN
@@ -174,3 +175,28 @@ def test_credit_near_limit_overdue_and_stuck_orders(client, co):
     assert "credit_near_limit" not in kinds(client, co, "wh")
     receivables.record_receipt(co.south_customer.id, D("100.00"), "bank")
     assert "overdue" not in kinds(client, co, "admin")
+
+
+def test_a_shop_whose_download_failed_alerts_those_who_see_its_warehouse(client, co):
+    failed_at = utcnow() - dt.timedelta(minutes=5)
+    shop = Shop.create(
+        name="茗香天猫店",
+        platform="taobao",
+        app_key="k",
+        app_secret="s",
+        access_token="t",
+        warehouse=co.sh.id,
+        sync_error="淘宝接口暂时不可用",
+        sync_failed_at=failed_at,
+    )
+    alerts = {a["kind"]: a for a in get(client, "/alerts", co.headers("admin"))["items"]}
+    failed = alerts["shop_sync_failed"]
+    assert failed["title"] == "网店「茗香天猫店」同步订单失败：淘宝接口暂时不可用"
+    assert failed["ref"] == "茗香天猫店" and failed["details"]["shop_id"] == shop.id
+    assert failed["since"] is not None
+    assert "shop_sync_failed" in kinds(client, co, "cs_east")  # the east's shop
+    co.staff["wh_south"] = make_staff("warehouse", co.south, username="wh_south")
+    assert "shop_sync_failed" not in kinds(client, co, "wh_south")  # not the south's warehouse
+    assert "shop_sync_failed" not in kinds(client, co, "fin")  # finance does not see shops
+    Shop.update(sync_error="", sync_failed_at=None).where(Shop.id == shop.id).execute()
+    assert "shop_sync_failed" not in kinds(client, co, "admin")
