@@ -53,6 +53,7 @@ def app_config(database_url, tmp_path_factory, sandbox):
         NOTIFY_PORT = notify_port
         DATABASE_URL = database_url
         INSTANCE_DIR = str(instance)
+        UPLOAD_DIR = str(instance / "uploads")  # the suite's own, shared with gunicorn
         DATABASE_POOL_SIZE = 80
         WECHAT_API_BASE_URL = sandbox.url
         WECHAT_OPEN_BASE_URL = sandbox.url
@@ -104,6 +105,7 @@ def app_env(app, sandbox, **settings: str) -> dict[str, str]:
         "RATELIMIT_LOGIN": "100000 per minute",
         "RATELIMIT_ORDERS": "100000 per minute",
         "DATABASE_POOL_SIZE": "8",
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
         "REDIS_KEY_PREFIX": f"dm-test-{uuid.uuid4().hex[:8]}",
         **settings,
     }

@@ -453,7 +453,7 @@ def test_bad_input_to_pages_never_breaks_them(signed_in, co):
         assert any(kind == "error" for kind, _ in flashes(response)), path
 
 
-def test_field_pages_show_visits_reports_and_suggestions(signed_in, co, app, tmp_path):
+def test_field_pages_show_visits_reports_and_suggestions(signed_in, co, app, tmp_path, monkeypatch):
     customer = co.east_customer
     Customer.update(lat=31.2, lng=121.5).where(Customer.id == customer.id).execute()
     now = utcnow()
@@ -470,7 +470,7 @@ def test_field_pages_show_visits_reports_and_suggestions(signed_in, co, app, tmp
         checkout_distance_m=11100,
         duration_s=120,
     )
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     png = png_bytes()
     key = LocalStorage(tmp_path).save(png, "visits", "png")
     photo = VisitPhoto.create(

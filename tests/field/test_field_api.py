@@ -90,8 +90,10 @@ def test_one_open_visit_per_rep(field, client, shop):
     assert field.check_in(second_store).status_code == 201
 
 
-def test_a_visit_records_photos_a_report_and_an_order(field, client, shop, app, tmp_path):
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+def test_a_visit_records_photos_a_report_and_an_order(
+    field, client, shop, app, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     visit = field.check_in().get_json()
     photo = client.post(
         f"{MP}/rep/visits/{visit['id']}/photos",
