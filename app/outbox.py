@@ -134,6 +134,13 @@ def deliver(sink: Sink, item_id: int) -> str:
     return status
 
 
+def retry_later(sink: Sink, item, error: str) -> str:
+    """For a sink whose one send carries other items it claimed itself (stock pushes batched
+    per shop): `item`, claimed with its attempt counted, did not go through — due again after
+    the backoff, dead after the last try, as if it had been sent alone."""
+    return _retry_or_bury(sink, item, error, {})
+
+
 def _retry_or_bury(sink: Sink, item, error: str, changes: dict) -> str:
     model = sink.model
     error = error[:500]

@@ -54,6 +54,11 @@ class ShopSku(BaseModel):
     product = ForeignKeyField(Product, on_delete="RESTRICT")
     qty = IntegerField(default=1, constraints=[Check("qty >= 1")])
     auto = BooleanField(default=False)
+    # The platform's ids of the listing (TOP num_iid, 拼多多 goods_id, 抖店 product_id, 有赞
+    # item_id) and of the SKU in it: learnt from downloaded orders or asked of the platform by
+    # the SKU's code before the first push; "" while unknown.
+    platform_item_id = CharField(max_length=32, default="")
+    platform_sku_id = CharField(max_length=32, default="")
     created_at = DateTimeField(default=utcnow)
 
     class Meta:

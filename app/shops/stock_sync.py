@@ -5,9 +5,20 @@ orders, shop orders, receipts, transfers, counts, adjustments and returns) write
 transaction, one pending row per active shop and mapped platform SKU of the changed products —
 unless such a row is already waiting untried, which then carries this change too (coalesced).
 The quantity is computed when the row is sent (rules.sellable_qty), so a burst of changes sends
-the latest figure; a row that finds a newer row of its SKU waiting is `superseded` unsent. A
-send takes its shop's other due rows along (each claimed by one guarded UPDATE), so a receipt
-that touches thousands of SKUs costs one round of queries per batch, not per SKU.
+the latest figure; a row that finds a newer row of its SKU waiting is `superseded` unsent.
+
+A send takes its shop's other due rows along, BATCH at a time (each batch claimed by one
+guarded UPDATE, as the engine claims one row), and keeps taking batches while the shop has due
+rows, for up to half the lease: one receipt touching thousands of SKUs is a few sends, each a
+handful of queries and bulk UPDATEs per batch, and the platform client sends each batch in as
+few calls as the platform's API allows (the SKUs of one listing together where it has a batch
+stock API, several single calls at once where it has not). Only every BATCH-th new row of a
+shop is handed to the task queue; the sweep finds any row no send took along.
+
+A SKU's listing (the platform's item and SKU ids, which the stock APIs address) is asked of
+the platform by the SKU's code the first time it is pushed and kept on the mapping. A SKU the
+platform refuses, or does not know, is retried and dead-lettered on its own row; the rest of
+the batch is delivered.
 
 Write-backs: each shipped platform order's carrier and tracking number, retried with backoff
 until the platform takes it; the shop order then shows `written_back` "done".
@@ -16,9 +27,12 @@ until the platform takes it; the shop order then shows `written_back` "done".
 from __future__ import annotations
 
 import datetime as dt
+import time
+
+from peewee import Case
 
 from app import outbox
-from app.adapters.platforms import PlatformError
+from app.adapters.platforms import Listing, Platform, PlatformError, StockLevel
 from app.core.stock import availability
 from app.db import db, execute, utcnow
 from app.events import StockChanged
@@ -26,7 +40,7 @@ from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopSku, StockPush,
 from app.shops.rules import sellable_qty
 from app.shops.shops import client
 
-BATCH = 200  # due rows of one shop sent together by one send
+BATCH = 200  # due rows of one shop sent together
 
 
 def _queue(where: str, params: list) -> list[int]:
@@ -39,13 +53,17 @@ def _queue(where: str, params: list) -> list[int]:
         f" WHERE s.active AND {where}"
         " AND NOT EXISTS (SELECT 1 FROM stock_push p WHERE p.shop_id = m.shop_id"
         " AND p.platform_sku = m.platform_sku AND p.status = 'pending' AND p.attempts = 0)"
-        " RETURNING id"
+        " RETURNING id, shop_id"
     )
     cursor = execute(sql, [now, now, *params])
-    ids = [row[0] for row in cursor.fetchall()]
-    for item_id in ids:
-        outbox.written(STOCK_PUSHES, item_id)
-    return ids
+    per_shop: dict[int, list[int]] = {}
+    for item_id, shop_id in cursor.fetchall():
+        per_shop.setdefault(shop_id, []).append(item_id)
+    for ids in per_shop.values():
+        # A send takes BATCH of its shop's rows along: one hand-off per BATCH rows is enough.
+        for item_id in sorted(ids)[::BATCH]:
+            outbox.written(STOCK_PUSHES, item_id)
+    return [item_id for ids in per_shop.values() for item_id in ids]
 
 
 def stock_changed(change: StockChanged) -> None:
@@ -64,22 +82,19 @@ def queue_all(shop_id: int) -> int:
     return len(_queue("s.id = %s", [shop_id]))
 
 
-def _claim_batch(shop_id: int, first_id: int) -> list[StockPush]:
-    """The shop's other due rows, taken as the engine takes one (a guarded UPDATE that pushes
-    `next_attempt_at` past the lease), so no other worker sends them meanwhile."""
+def _claim_batch(shop_id: int, size: int, besides: int | None = None) -> list[StockPush]:
+    """Up to `size` of the shop's due rows, taken as the engine takes one (a guarded UPDATE
+    that pushes `next_attempt_at` past the lease and counts the attempt), so no other worker
+    sends them meanwhile."""
     now = utcnow()
-    due = [
-        r.id
-        for r in StockPush.select(StockPush.id)
-        .where(
-            (StockPush.shop == shop_id)
-            & (StockPush.status == "pending")
-            & (StockPush.next_attempt_at <= now)
-            & (StockPush.id != first_id)
-        )
-        .order_by(StockPush.id)
-        .limit(BATCH - 1)
-    ]
+    query = StockPush.select(StockPush.id).where(
+        (StockPush.shop == shop_id)
+        & (StockPush.status == "pending")
+        & (StockPush.next_attempt_at <= now)
+    )
+    if besides is not None:
+        query = query.where(StockPush.id != besides)
+    due = [r.id for r in query.order_by(StockPush.id).limit(size)]
     if not due:
         return []
     lease_end = now + STOCK_PUSHES.lease
@@ -91,14 +106,14 @@ def _claim_batch(shop_id: int, first_id: int) -> list[StockPush]:
     )
 
 
-def _superseded(rows: list[StockPush]) -> set[int]:
+def _superseded(shop_id: int, rows: list[StockPush]) -> set[int]:
     """Rows with a newer pending row of the same shop and SKU: that one sends the figure."""
     if not rows:
         return set()
     newest: dict[str, int] = {}
     skus = list({r.platform_sku for r in rows})
     for found in StockPush.select(StockPush.id, StockPush.platform_sku).where(
-        (StockPush.shop == rows[0].shop_id)
+        (StockPush.shop == shop_id)
         & (StockPush.status == "pending")
         & (StockPush.platform_sku << skus)
     ):
@@ -106,56 +121,106 @@ def _superseded(rows: list[StockPush]) -> set[int]:
     return {r.id for r in rows if newest.get(r.platform_sku, r.id) > r.id}
 
 
+def _listings(platform: Platform, mappings: dict[str, ShopSku]) -> str:
+    """Ask the platform where the SKUs whose listing we do not know yet are, and keep the
+    answer on their mappings; returns why it could not be asked ("" when it could)."""
+    unknown = [sku for sku, m in mappings.items() if not m.platform_item_id]
+    if not unknown:
+        return ""
+    try:
+        found = platform.listings(unknown)
+    except PlatformError as exc:
+        return exc.message
+    with db.atomic():
+        for sku, where in found.items():
+            mapping = mappings[sku]
+            mapping.platform_item_id, mapping.platform_sku_id = where.item_id, where.sku_id
+            ShopSku.update(platform_item_id=where.item_id, platform_sku_id=where.sku_id).where(
+                ShopSku.id == mapping.id
+            ).execute()
+    return ""
+
+
+def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_row: int | None):
+    """Send the figures of claimed rows in one go and settle every row but `engine_row` (the
+    engine settles that one); returns what became of `engine_row`: ("delivered", qty),
+    ("superseded", None) or ("failed", error)."""
+    stale = _superseded(shop.id, rows)
+    mappings = {
+        m.platform_sku: m
+        for m in ShopSku.select().where(
+            (ShopSku.shop == shop.id)
+            & (ShopSku.platform_sku << list({r.platform_sku for r in rows if r.id not in stale}))
+        )
+    }
+    live = [r for r in rows if r.id not in stale and r.platform_sku in mappings]
+    lookup_error = _listings(platform, mappings)
+    available = availability(shop.warehouse_id, list({m.product_id for m in mappings.values()}))
+    figures = {
+        sku: sellable_qty(
+            available.get(m.product_id, 0), shop.safety_stock, shop.stock_share_pct, m.qty
+        )
+        for sku, m in mappings.items()
+    }
+    errors: dict[str, str] = {}
+    levels = []
+    for sku in sorted({r.platform_sku for r in live}):
+        m = mappings[sku]
+        if m.platform_item_id:
+            levels.append(
+                StockLevel(sku, figures[sku], Listing(m.platform_item_id, m.platform_sku_id))
+            )
+        else:
+            errors[sku] = lookup_error or f"平台上找不到商家编码为 {sku} 的商品"
+    errors.update({sku: exc.message for sku, exc in platform.push_stock(levels).items()})
+
+    now = utcnow()
+    settled = [r for r in rows if r.id != engine_row]
+    gone = [r.id for r in settled if r not in live]
+    sent = [r for r in settled if r in live and r.platform_sku not in errors]
+    failed = [r for r in settled if r in live and r.platform_sku in errors]
+    with db.atomic():
+        if gone:
+            StockPush.update(status="superseded", pushed_at=now, last_error="").where(
+                StockPush.id << gone
+            ).execute()
+        if sent:
+            qty = Case(StockPush.id, [(r.id, figures[r.platform_sku]) for r in sent])
+            StockPush.update(status="delivered", qty=qty, pushed_at=now, last_error="").where(
+                StockPush.id << [r.id for r in sent]
+            ).execute()
+        for r in failed:
+            outbox.retry_later(STOCK_PUSHES, r, errors[r.platform_sku])
+    mine = next((r for r in rows if r.id == engine_row), None)
+    if mine is None:
+        return None
+    if mine not in live:
+        return ("superseded", None)
+    if mine.platform_sku in errors:
+        return ("failed", errors[mine.platform_sku])
+    return ("delivered", figures[mine.platform_sku])
+
+
 def send_push(row: StockPush) -> outbox.Sent:
     shop = Shop.get_or_none(Shop.id == row.shop_id)
     if shop is None or not shop.active:
         return outbox.Sent(status="superseded")
-    rows = [row, *_claim_batch(shop.id, row.id)]
-    stale = _superseded(rows)
-    live = [r for r in rows if r.id not in stale]
-    mappings = {
-        m.platform_sku: m
-        for m in ShopSku.select().where(
-            (ShopSku.shop == shop.id) & (ShopSku.platform_sku << [r.platform_sku for r in live])
-        )
-    }
-    live = [r for r in live if r.platform_sku in mappings]
-    available = availability(shop.warehouse_id, list({m.product_id for m in mappings.values()}))
-    figures = {
-        r.platform_sku: sellable_qty(
-            available.get(mappings[r.platform_sku].product_id, 0),
-            shop.safety_stock,
-            shop.stock_share_pct,
-            mappings[r.platform_sku].qty,
-        )
-        for r in live
-    }
-    others = [r.id for r in rows[1:]]
-    try:
-        client(shop).push_stock(sorted(figures.items()))
-    except PlatformError as exc:
-        if others:  # due again with the first row's retry, not at the end of the lease
-            StockPush.update(
-                next_attempt_at=utcnow() + dt.timedelta(seconds=STOCK_PUSHES.backoff[0]),
-                last_error=exc.message[:500],
-            ).where(StockPush.id << others).execute()
-        raise outbox.Failed(exc.message) from None
-    now = utcnow()
-    with db.atomic():
-        for r in rows[1:]:
-            StockPush.update(
-                status="superseded"
-                if r.id in stale or r.platform_sku not in figures
-                else "delivered",
-                qty=figures.get(r.platform_sku),
-                pushed_at=now,
-                last_error="",
-            ).where(StockPush.id == r.id).execute()
-    if row.id in stale or row.platform_sku not in figures:
-        return outbox.Sent(status="superseded")
-    return outbox.Sent(
-        changes={"qty": figures[row.platform_sku], "pushed_at": now, "last_error": ""}
+    platform = client(shop)
+    started = time.monotonic()
+    outcome, figure = _send_batch(
+        shop, platform, [row, *_claim_batch(shop.id, BATCH - 1, row.id)], row.id
     )
+    # The shop's further due rows, batch after batch, while the lease has time to spare.
+    while time.monotonic() - started < STOCK_PUSHES.lease.total_seconds() / 2:
+        rows = _claim_batch(shop.id, BATCH)
+        if not rows:
+            break
+        _send_batch(shop, platform, rows, None)
+    if outcome == "failed":
+        raise outbox.Failed(figure)
+    if outcome == "superseded":
+        return outbox.Sent(status="superseded")
+    return outbox.Sent(changes={"qty": figure, "pushed_at": utcnow(), "last_error": ""})
 
 
 STOCK_PUSHES = outbox.Sink(

@@ -17,7 +17,13 @@ from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver
 
 GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 90 * 86400
-METHOD_PATHS = ("order/searchList", "order/logisticsAdd", "sku/syncStock", "shop/getShopCategory")
+METHOD_PATHS = (
+    "order/searchList",
+    "order/logisticsAdd",
+    "sku/syncStockBatch",
+    "sku/detail",
+    "shop/getShopCategory",
+)
 
 
 def _error(code: int, msg: str, sub_code: str, sub_msg: str = ""):
@@ -68,6 +74,8 @@ def _order(order: dict) -> dict:
         "update_time": int(order["modified"]),
         "sku_order_list": [
             {
+                "product_id": ln["item_id"],
+                "sku_id": int(ln["sku_id"]),
                 "code": ln["sku"],
                 "item_num": ln["qty"],
                 "goods_price": round(float(ln["price"]) * 100),
@@ -149,9 +157,37 @@ def _logistics(store, app_key, params):
     return _ok({})
 
 
-def _stock(store, app_key, params):
-    store.set_stock("doudian", app_key, params.get("code", ""), int(params.get("stock_num", 0)))
+def _stock_batch(store, app_key, params):
+    """sku.syncStockBatch: the SKUs of one product, all or nothing."""
+    product_id, items = params.get("product_id"), params.get("sku_sync_list")
+    if not product_id or not isinstance(items, list) or not items:
+        return _error(40004, "参数错误", "isv.parameter-invalid", "product_id、sku_sync_list 必填")
+    if params.get("incremental"):
+        return _error(40004, "参数错误", "isv.parameter-invalid", "沙箱只支持全量库存")
+    levels = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("stock_num"), int):
+            return _error(40004, "参数错误", "isv.parameter-invalid", "stock_num 须为整数")
+        if item.get("sku_type", 0) != 0:
+            return _error(40004, "参数错误", "isv.parameter-invalid", "沙箱只支持普通库存")
+        levels.append((None, item.get("sku_id"), item["stock_num"]))
+    wrong = store.set_stocks("doudian", app_key, str(product_id), levels)
+    if wrong:
+        return _error(
+            50002,
+            "业务处理失败",
+            "isv.business-failed:sku-not-in-product",
+            f"商品 {product_id} 下没有 SKU {'、'.join(wrong)}，本次库存均未更新",
+        )
     return _ok({})
+
+
+def _sku_detail(store, app_key, params):
+    code = params.get("code")
+    if not code:
+        return _error(40004, "参数错误", "isv.parameter-invalid", "sku_id 或 code 必填")
+    product_id, sku_id = store.listing("doudian", app_key, str(code))
+    return _ok({"id": int(sku_id), "product_id": int(product_id), "code": code})
 
 
 def _category(store, app_key, params):
@@ -161,6 +197,7 @@ def _category(store, app_key, params):
 HANDLERS = {
     "order/searchList": _search,
     "order/logisticsAdd": _logistics,
-    "sku/syncStock": _stock,
+    "sku/syncStockBatch": _stock_batch,
+    "sku/detail": _sku_detail,
     "shop/getShopCategory": _category,
 }

@@ -45,7 +45,13 @@ def _order(order: dict) -> dict:
         "confirm_time": int(order["paid"]),
         "updated_at": int(order["modified"]),
         "item_list": [
-            {"outer_id": ln["sku"], "goods_count": ln["qty"], "goods_price": float(ln["price"])}
+            {
+                "goods_id": int(ln["item_id"]),
+                "sku_id": int(ln["sku_id"]),
+                "outer_id": ln["sku"],
+                "goods_count": ln["qty"],
+                "goods_price": float(ln["price"]),
+            }
             for ln in order["lines"]
         ],
     }
@@ -117,8 +123,33 @@ def _online_send(store, client_id, params):
 
 
 def _quantity(store, client_id, params):
-    store.set_stock("pdd", client_id, params.get("outer_id", ""), int(params.get("quantity", 0)))
+    """pdd.goods.quantity.update: one SKU (sku_id or outer_id) of the goods `goods_id`."""
+    goods_id, quantity = params.get("goods_id", ""), params.get("quantity", "")
+    if not goods_id or not quantity.isascii() or not quantity.lstrip("-").isdigit():
+        return _error(10000, "参数错误", "goods_id 和 quantity 必填")
+    if params.get("update_type", "1") != "1":
+        return _error(10000, "参数错误", "沙箱只支持全量更新")
+    sku_id = params.get("sku_id") or None
+    code = None if sku_id else params.get("outer_id") or None
+    if sku_id is None and code is None:
+        return _error(10000, "参数错误", "sku_id 和 outer_id 必填一个")
+    wrong = store.set_stocks("pdd", client_id, goods_id, [(code, sku_id, int(quantity))])
+    if wrong:
+        return _error(52301, "商品sku不存在", f"商品 {goods_id} 下没有 {wrong[0]}")
     return jsonify({"goods_quantity_update_response": {"is_success": True}})
+
+
+def _goods_list(store, client_id, params):
+    outer_id = params.get("outer_id", "")
+    if not outer_id:
+        return _error(10000, "参数错误", "outer_id、is_onsale、goods_name 三选一")
+    goods_id, sku_id = store.listing("pdd", client_id, outer_id)
+    goods = {
+        "goods_id": int(goods_id),
+        "is_onsale": 1,
+        "sku_list": [{"sku_id": int(sku_id), "outer_id": outer_id, "is_sku_onsale": 1}],
+    }
+    return jsonify({"goods_list_get_response": {"total_count": 1, "goods_list": [goods]}})
 
 
 def _mall(store, client_id, params):
@@ -129,5 +160,6 @@ METHODS = {
     "pdd.order.number.list.increment.get": _increment,
     "pdd.logistics.online.send": _online_send,
     "pdd.goods.quantity.update": _quantity,
+    "pdd.goods.list.get": _goods_list,
     "pdd.mall.info.get": _mall,
 }

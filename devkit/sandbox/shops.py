@@ -5,6 +5,11 @@ Each platform's wire format lives in a module of its own (taobao, pdd, doudian, 
 reads and writes this store. Any app key is accepted, its secret is "secret-" + app_key, and any
 non-empty access token is valid. Receivers are stored as the buyer gave them and masked when
 listed, as the platforms mask them.
+
+Listings: on a platform every SKU (the merchant's code of it) belongs to a listing (item,
+goods, product) and has the platform's id; stock updates address them. The sandbox's merchant
+has listed every code it is asked about — a SKU first seen on an order or in a look-up gets a
+listing of its own — and `POST …/items` lists several codes together as one listing's SKUs.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class ShopState:
     orders: dict = field(default_factory=dict)  # platform_order_id → order
     shipments: list = field(default_factory=list)
     stock: dict = field(default_factory=dict)  # sku → {"qty", "at"}
+    listings: dict = field(default_factory=dict)  # sku code → (item id, sku id)
     down_until: float = 0.0
     calls: int = 0
 
@@ -93,7 +99,10 @@ class ShopsStore:
                 for ln in body.get("lines") or []
             ]
             total = sum(Decimal(ln["price"]) * ln["qty"] for ln in lines)
-            self.shop(platform, app_key).orders[order_id] = {
+            state = self.shop(platform, app_key)
+            for ln in lines:
+                ln["item_id"], ln["sku_id"] = self._listing(state, ln["sku"])
+            state.orders[order_id] = {
                 "id": order_id,
                 "seq": seq,
                 "buyer": body.get("buyer", ""),
@@ -126,6 +135,47 @@ class ShopsStore:
     def set_stock(self, platform: str, app_key: str, sku: str, qty: int) -> None:
         with self.lock:
             self.shop(platform, app_key).stock[sku] = {"qty": int(qty), "at": time.time()}
+
+    def _listing(self, state: ShopState, sku: str) -> tuple[str, str]:
+        """The listing of a code (lock held): one of its own if it has none yet."""
+        if sku not in state.listings:
+            state.listings[sku] = (str(10**11 + next(self.ids)), str(10**12 + next(self.ids)))
+        return state.listings[sku]
+
+    def listing(self, platform: str, app_key: str, sku: str) -> tuple[str, str]:
+        """(item id, sku id) of a SKU code."""
+        with self.lock:
+            return self._listing(self.shop(platform, app_key), sku)
+
+    def list_together(self, platform: str, app_key: str, skus: list[str]) -> str:
+        """List the codes as the SKUs of one new listing; returns its item id."""
+        with self.lock:
+            state = self.shop(platform, app_key)
+            item_id = str(10**11 + next(self.ids))
+            for sku in skus:
+                state.listings[sku] = (item_id, str(10**12 + next(self.ids)))
+            return item_id
+
+    def set_stocks(self, platform: str, app_key: str, item_id: str, levels: list) -> list[str]:
+        """Set the quantity of SKUs of one listing, all or nothing: levels are (sku code or
+        None, platform sku id or None, qty). Returns what is not a SKU of that listing (and
+        sets nothing then)."""
+        with self.lock:
+            state = self.shop(platform, app_key)
+            by_sku_id = {sku_id: code for code, (item, sku_id) in state.listings.items()}
+            codes, wrong = [], []
+            for code, sku_id, qty in levels:
+                if code is None:
+                    code = by_sku_id.get(str(sku_id))
+                if code is None or state.listings.get(code, ("",))[0] != str(item_id) or qty < 0:
+                    wrong.append(str(code if code is not None else sku_id))
+                codes.append((code, qty))
+            if wrong:
+                return wrong
+            now = time.time()
+            for code, qty in codes:
+                state.stock[code] = {"qty": int(qty), "at": now}
+            return []
 
 
 def controls(store: ShopsStore) -> Blueprint:
@@ -165,6 +215,22 @@ def controls(store: ShopsStore) -> Blueprint:
                 for n in range(repeat)
             ]
         return jsonify({"platform_order_id": ids[0], "platform_order_ids": ids}), 201
+
+    @bp.post("/<platform>/<app_key>/items")
+    def list_items(platform, app_key):
+        """`{"items": [{"skus": [code, …]}]}`: each entry one listing with those SKUs."""
+        refused = known(platform)
+        if refused:
+            return refused
+        entries = (request.get_json(silent=True) or {}).get("items") or []
+        answer = []
+        for entry in entries:
+            skus = [str(s) for s in entry.get("skus") or []]
+            if not skus:
+                return jsonify({"error": "skus required"}), 400
+            item_id = store.list_together(platform, app_key, skus)
+            answer.append({"item_id": item_id, "skus": skus})
+        return jsonify({"items": answer}), 201
 
     @bp.post("/<platform>/<app_key>/orders/<order_id>/cancel")
     def cancel(platform, app_key, order_id):

@@ -70,6 +70,8 @@ def _trade(order: dict) -> dict:
             "order": [
                 {
                     "oid": f"{order['id']}{i}",
+                    "num_iid": int(ln["item_id"]),
+                    "sku_id": ln["sku_id"],
                     "outer_sku_id": ln["sku"],
                     "num": ln["qty"],
                     "price": ln["price"],
@@ -152,11 +154,51 @@ def _offline_send(store, app_key, params):
     return jsonify({"logistics_offline_send_response": {"shipping": {"is_success": True}}})
 
 
-def _quantity_update(store, app_key, params):
-    store.set_stock("taobao", app_key, params.get("outer_id", ""), int(params.get("quantity", 0)))
+def _skus_quantity_update(store, app_key, params):
+    """taobao.skus.quantity.update: the SKUs of one item (num_iid), by outer id, at most 20;
+    refused whole when one of them is not a SKU of that item or the list is malformed."""
+    num_iid, text = params.get("num_iid", ""), params.get("outerid_quantities", "")
+    if not num_iid or not text:
+        return _error(40, "Missing required arguments:num_iid,outerid_quantities")
+    if params.get("type", "1") != "1":
+        return _error(15, "Remote service error", "isv.invalid-parameter", "沙箱只支持全量更新")
+    levels = []
+    for part in text.split(";"):
+        code, _, qty = part.rpartition(":")
+        if not code or not qty.isascii() or not qty.isdigit():
+            return _error(41, "Invalid arguments:outerid_quantities", "isv.invalid-parameter")
+        levels.append((code, None, int(qty)))
+    if len(levels) > 20:
+        return _error(
+            15, "Remote service error", "isv.invalid-parameter", "最多支持20个SKU同时修改"
+        )
+    wrong = store.set_stocks("taobao", app_key, num_iid, levels)
+    if wrong:
+        return _error(
+            15,
+            "Remote service error",
+            "isv.item-sku-not-exist",
+            f"商品 {num_iid} 下没有商家编码为 {'、'.join(wrong)} 的SKU",
+        )
     return jsonify(
-        {"item_quantity_update_response": {"item": {"num": int(params.get("quantity", 0))}}}
+        {
+            "skus_quantity_update_response": {
+                "item": {
+                    "num_iid": int(num_iid),
+                    "skus": {"sku": [{"outer_id": code, "quantity": q} for code, _, q in levels]},
+                }
+            }
+        }
     )
+
+
+def _skus_custom(store, app_key, params):
+    outer_id = params.get("outer_id", "")
+    if not outer_id:
+        return _error(40, "Missing required arguments:outer_id")
+    item_id, sku_id = store.listing("taobao", app_key, outer_id)
+    sku = {"sku_id": int(sku_id), "num_iid": int(item_id), "outer_id": outer_id}
+    return jsonify({"skus_custom_get_response": {"skus": {"sku": [sku]}}})
 
 
 def _seller(store, app_key, params):
@@ -166,6 +208,7 @@ def _seller(store, app_key, params):
 METHODS = {
     "taobao.trades.sold.increment.get": _sold_increment,
     "taobao.logistics.offline.send": _offline_send,
-    "taobao.item.quantity.update": _quantity_update,
+    "taobao.skus.quantity.update": _skus_quantity_update,
+    "taobao.skus.custom.get": _skus_custom,
     "taobao.user.seller.get": _seller,
 }

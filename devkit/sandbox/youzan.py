@@ -56,7 +56,13 @@ def _full(order: dict) -> dict:
                 "open_address_id": address_id(order["receiver"]),
             },
             "orders": [
-                {"outer_sku_id": ln["sku"], "num": ln["qty"], "price": ln["price"]}
+                {
+                    "item_id": int(ln["item_id"]),
+                    "sku_id": int(ln["sku_id"]),
+                    "outer_sku_id": ln["sku"],
+                    "num": ln["qty"],
+                    "price": ln["price"],
+                }
                 for ln in order["lines"]
             ],
             "pay_info": {"payment": order["total"]},
@@ -110,10 +116,22 @@ def _confirm(store, app_key, params):
 
 
 def _quantity(store, app_key, params):
-    store.set_stock(
-        "youzan", app_key, params.get("outer_sku_id", ""), int(params.get("quantity", 0))
-    )
-    return _ok({"is_success": True})
+    """youzan.item.quantity.update: one SKU (sku_id) of the item `item_id`, full quantity."""
+    item_id, sku_id, quantity = params.get("item_id"), params.get("sku_id"), params.get("quantity")
+    if not item_id or not isinstance(quantity, int):
+        return _error(141500101, "item_id 和 quantity 必填")
+    wrong = store.set_stocks("youzan", app_key, str(item_id), [(None, str(sku_id), quantity)])
+    if wrong:
+        return _error(141500201, f"商品 {item_id} 下没有 SKU {wrong[0]}")
+    return _ok(True)
+
+
+def _skus_custom(store, app_key, params):
+    outer_id = params.get("outer_id")
+    if not outer_id:
+        return _error(141500101, "outer_id 必填")
+    item_id, sku_id = store.listing("youzan", app_key, str(outer_id))
+    return _ok([{"item_id": int(item_id), "sku_id": int(sku_id), "outer_id": outer_id}])
 
 
 def _shop(store, app_key, params):
@@ -124,5 +142,6 @@ HANDLERS = {
     "youzan.trades.sold.get": _sold,
     "youzan.logistics.online.confirm": _confirm,
     "youzan.item.quantity.update": _quantity,
+    "youzan.skus.custom.get": _skus_custom,
     "youzan.shop.get": _shop,
 }

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -67,6 +68,24 @@ class PlatformOrder:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """Where a SKU (the merchant's code of it) is on the platform: the listing's id (TOP num_iid,
+    拼多多 goods_id, 抖店 product_id, 有赞 item_id) and the platform's id of the SKU in it."""
+
+    item_id: str
+    sku_id: str
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """The sellable quantity to set for one SKU (absolute), and where it is listed."""
+
+    sku: str
+    qty: int
+    listing: Listing
+
+
+@dataclass(frozen=True)
 class Page:
     orders: list[PlatformOrder]
     has_next: bool
@@ -86,8 +105,14 @@ class Platform(Protocol):
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
         """Tell the platform the order has shipped with this carrier and tracking number."""
 
-    def push_stock(self, items: Sequence[tuple[str, int]]) -> None:
-        """Set the sellable quantity of each platform SKU (absolute, not a delta)."""
+    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
+        """Where each SKU code is listed; codes the platform does not know are left out.
+        Raises PlatformError when the platform cannot be asked (down, refusing the app)."""
+
+    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
+        """Set the sellable quantity of each SKU (absolute, not a delta), in as few calls as the
+        platform's API allows; returns the SKUs whose update did not go through, with why
+        (retryable when the platform was down or busy). An empty answer: all were set."""
 
     def check(self) -> None:
         """One cheap authorised call: raises PlatformError when the credentials do not work."""
@@ -131,11 +156,17 @@ class HttpClient:
     label = ""
     # A platform that says "too many calls" is asked again once after this many seconds.
     RATE_LIMIT_PAUSE = 1.0
+    # Stock calls one client sends at once (keep-alive connections of its session): kept well
+    # under the platform's per-app call rate.
+    PARALLEL_CALLS = 4
 
     def __init__(self, credentials: Credentials, base_url: str | None = None):
         self.credentials = credentials
         self.base_url = (base_url or self.DEFAULT_BASE_URL).rstrip("/")
         self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=self.PARALLEL_CALLS)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     DEFAULT_BASE_URL = ""
 
@@ -159,6 +190,32 @@ class HttpClient:
                 True,
             ) from exc
 
+    def in_parallel(self, call: Callable, jobs: Iterable) -> list:
+        """`call(job)` for every job, at most PARALLEL_CALLS at once over the session's
+        keep-alive connections; answers in the jobs' order."""
+        jobs = list(jobs)
+        if len(jobs) <= 1:
+            return [call(job) for job in jobs]
+        workers = min(self.PARALLEL_CALLS, len(jobs))
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-calls") as pool:
+            return list(pool.map(call, jobs))
+
+    def each_group(self, groups: dict[str, list[StockLevel]], send) -> dict[str, PlatformError]:
+        """Send each group of levels (the SKUs of one listing) with `send(levels)`, in
+        parallel; a refusal or outage of one call is the answer for that call's SKUs only."""
+
+        def one(levels):
+            try:
+                send(levels)
+            except PlatformError as exc:
+                return {level.sku: exc for level in levels}
+            return {}
+
+        failed: dict[str, PlatformError] = {}
+        for answer in self.in_parallel(one, list(groups.values())):
+            failed.update(answer)
+        return failed
+
     def _with_rate_limit(self, call):
         """Run `call`; a rate-limit refusal is retried once after a pause, then raised."""
         try:
@@ -168,6 +225,19 @@ class HttpClient:
                 raise
         time.sleep(self.RATE_LIMIT_PAUSE)
         return call()
+
+
+def by_listing(levels: Sequence[StockLevel], most: int) -> dict[str, list[StockLevel]]:
+    """Levels grouped by listing, each group at most `most` SKUs (a batch call's limit; 1 for
+    a platform that updates one SKU a call)."""
+    listed: dict[str, list[StockLevel]] = {}
+    for level in levels:
+        listed.setdefault(level.listing.item_id, []).append(level)
+    groups: dict[str, list[StockLevel]] = {}
+    for item_id, group in listed.items():
+        for n, start in enumerate(range(0, len(group), most)):
+            groups[item_id if n == 0 else f"{item_id}#{n}"] = group[start : start + most]
+    return groups
 
 
 def client_for(platform: str, credentials: Credentials, base_url: str | None = None) -> Platform:

@@ -8,7 +8,10 @@ keyed with the secret (sign_method hmac-sha256), lower-case hex. Timestamps are 
 "yyyy-MM-dd HH:mm:ss", within 10 minutes of the platform's clock. Success is `code` 10000.
 
 Orders come from order.searchList by update time (pages from 0), the tracking number goes back
-with order.logisticsAdd, stock with sku.syncStock (full quantity, by the SKU's merchant code).
+with order.logisticsAdd. Stock goes with sku.syncStockBatch: the SKUs of one product
+(`product_id`) in one call as `sku_sync_list` [{sku_id, sku_type 0, stock_num}], `incremental`
+false = full quantity; all or nothing (one bad SKU and none is updated). Where a SKU is listed
+is asked with sku.detail by its merchant code (`code`).
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from decimal import Decimal
 from app.adapters.platforms import (
     HttpClient,
     Line,
+    Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    StockLevel,
+    by_listing,
     from_unix,
     gmt8_text,
     unix,
@@ -34,6 +40,7 @@ from app.adapters.platforms import (
 from app.adapters.platforms.types import Receiver
 
 OK = 10000
+SKUS_PER_CALL = 50  # sku_sync_list: we send at most this many SKUs of a product a call
 RATE_LIMIT_CODES = {"isv.frequency-limit", "isp.frequency-limit"}
 # 抖店's logistics company codes (order.getServiceList / logistics.listShopNetsite).
 COMPANY_CODES = {
@@ -163,9 +170,31 @@ class DoudianClient(HttpClient):
             logistics_code=tracking_no,
         )
 
-    def push_stock(self, items: Sequence[tuple[str, int]]) -> None:
-        for sku, qty in items:
-            self.call("sku.syncStock", code=sku, stock_num=qty, incremental=False)
+    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
+        def one(sku):
+            try:
+                data = self.call("sku.detail", code=sku)
+            except PlatformError as exc:
+                if exc.retryable:
+                    raise
+                return sku, None  # no SKU with that code in the shop
+            return sku, Listing(str(data["product_id"]), str(data["id"]))
+
+        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+
+    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
+        def send(group: list[StockLevel]) -> None:
+            self.call(
+                "sku.syncStockBatch",
+                product_id=int(group[0].listing.item_id),
+                incremental=False,
+                sku_sync_list=[
+                    {"sku_id": int(level.listing.sku_id), "sku_type": 0, "stock_num": level.qty}
+                    for level in group
+                ],
+            )
+
+        return self.each_group(by_listing(levels, SKUS_PER_CALL), send)
 
     def check(self) -> None:
         self.call("shop.getShopCategory", cid=0)

@@ -5,8 +5,11 @@ name+value, wrapped in the client secret, MD5, upper-case hex — the same recip
 `timestamp` is UNIX seconds within 10 minutes of the platform's clock.
 
 Orders come from pdd.order.number.list.increment.get by update time (24 hours at most per call,
-`has_next`), the tracking number goes back with pdd.logistics.online.send, stock with
-pdd.goods.quantity.update (full quantity, by the SKU's outer id).
+`has_next`), the tracking number goes back with pdd.logistics.online.send. Stock goes with
+pdd.goods.quantity.update — one SKU a call (`goods_id` required, the SKU by `outer_id`,
+`update_type` 1 = full quantity): 拼多多 has no batch stock update, so the calls go out several
+at once over keep-alive connections. Where a SKU is listed is asked with pdd.goods.list.get by
+`outer_id`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from decimal import Decimal
 from app.adapters.platforms import (
     HttpClient,
     Line,
+    Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    StockLevel,
+    by_listing,
     from_unix,
     receiver_from,
     unix,
@@ -122,9 +128,33 @@ class PddClient(HttpClient):
         if not body.get("logistics_online_send_response", {}).get("is_success"):
             raise PlatformError("拼多多未确认发货", "not_confirmed", True)
 
-    def push_stock(self, items: Sequence[tuple[str, int]]) -> None:
-        for sku, qty in items:
-            self.call("pdd.goods.quantity.update", outer_id=sku, quantity=qty, update_type=1)
+    PARALLEL_CALLS = 8
+
+    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
+        def one(sku):
+            body = self.call("pdd.goods.list.get", outer_id=sku, page=1, page_size=100)
+            for goods in body.get("goods_list_get_response", {}).get("goods_list") or []:
+                for found in goods.get("sku_list") or []:
+                    if found.get("outer_id") == sku:
+                        return sku, Listing(str(goods["goods_id"]), str(found["sku_id"]))
+            return sku, None
+
+        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+
+    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
+        def send(group: list[StockLevel]) -> None:
+            (level,) = group
+            body = self.call(
+                "pdd.goods.quantity.update",
+                goods_id=level.listing.item_id,
+                outer_id=level.sku,
+                quantity=level.qty,
+                update_type=1,
+            )
+            if not body.get("goods_quantity_update_response", {}).get("is_success"):
+                raise PlatformError("拼多多未确认库存更新", "not_confirmed", True)
+
+        return self.each_group(by_listing(levels, 1), send)
 
     def check(self) -> None:
         self.call("pdd.mall.info.get")

@@ -6,8 +6,10 @@ key the digest with the secret; the digest in upper-case hex. Timestamps are GMT
 "yyyy-MM-dd HH:mm:ss" and must be within 10 minutes of TOP's clock.
 
 Orders come from taobao.trades.sold.increment.get (by modification time, `use_has_next`), the
-tracking number goes back with taobao.logistics.offline.send, stock with
-taobao.item.quantity.update (full quantity, addressed by the SKU's outer id).
+tracking number goes back with taobao.logistics.offline.send. Stock goes with
+taobao.skus.quantity.update: the SKUs of one item (`num_iid`, required) in one call as
+`outerid_quantities` "outerId:qty;outerId:qty" (at most 20 SKUs a call), `type` 1 = full
+quantity. Where a SKU is listed is asked with taobao.skus.custom.get (one outer id a call).
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from decimal import Decimal
 from app.adapters.platforms import (
     HttpClient,
     Line,
+    Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    StockLevel,
+    by_listing,
     from_gmt8_text,
     gmt8_text,
     receiver_from,
@@ -50,6 +55,7 @@ RECEIVER = (
     "receiver_address",
 )
 RATE_LIMIT_CODES = {"7"}  # App Call Limited
+SKUS_PER_CALL = 20  # taobao.skus.quantity.update: "最多支持20个SKU同时修改"
 FIELDS = (
     "tid,status,buyer_nick,receiver_name,receiver_mobile,receiver_state,receiver_city,"
     "receiver_district,receiver_address,payment,pay_time,modified,orders"
@@ -150,9 +156,26 @@ class TaobaoClient(HttpClient):
         if not shipping.get("is_success"):
             raise PlatformError("淘宝未确认发货", "not_confirmed", True)
 
-    def push_stock(self, items: Sequence[tuple[str, int]]) -> None:
-        for sku, qty in items:
-            self.call("taobao.item.quantity.update", outer_id=sku, quantity=qty, type=1)
+    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
+        def one(sku):
+            body = self.call("taobao.skus.custom.get", outer_id=sku, fields="sku_id,num_iid")
+            found = (body.get("skus_custom_get_response", {}).get("skus") or {}).get("sku") or []
+            if not found:
+                return sku, None
+            return sku, Listing(str(found[0]["num_iid"]), str(found[0]["sku_id"]))
+
+        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+
+    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
+        def send(group: list[StockLevel]) -> None:
+            self.call(
+                "taobao.skus.quantity.update",
+                num_iid=group[0].listing.item_id,
+                outerid_quantities=";".join(f"{level.sku}:{level.qty}" for level in group),
+                type=1,
+            )
+
+        return self.each_group(by_listing(levels, SKUS_PER_CALL), send)
 
     def check(self) -> None:
         self.call("taobao.user.seller.get", fields="nick")

@@ -2,9 +2,12 @@
 (有赞 authenticates the token, which the merchant's authorisation issued).
 
 Orders come from youzan.trades.sold.get by update time (a year at most per call, page numbers,
-`total_results`), the tracking number goes back with youzan.logistics.online.confirm, stock
-with youzan.item.quantity.update (full quantity, by the SKU's outer id). A gateway refusal
-answers `gw_err_resp`; a business one `success: false` with `code` and `message`.
+`total_results`), the tracking number goes back with youzan.logistics.online.confirm. Stock goes
+with youzan.item.quantity.update — one SKU a call (`item_id` and `sku_id`, full quantity): we
+found no batch stock update among 有赞's public APIs, so the calls go out several at once over
+keep-alive connections. Where a SKU is listed is asked with youzan.skus.custom.get by the SKU's
+merchant code. A gateway refusal answers `gw_err_resp`; a business one `success: false` with
+`code` and `message`.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from decimal import Decimal
 from app.adapters.platforms import (
     HttpClient,
     Line,
+    Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    StockLevel,
+    by_listing,
     from_gmt8_text,
     gmt8_text,
     receiver_from,
@@ -118,9 +124,30 @@ class YouzanClient(HttpClient):
             out_sid=tracking_no,
         )
 
-    def push_stock(self, items: Sequence[tuple[str, int]]) -> None:
-        for sku, qty in items:
-            self.call("youzan.item.quantity.update", "3.0.0", outer_sku_id=sku, quantity=qty)
+    PARALLEL_CALLS = 8
+
+    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
+        def one(sku):
+            found = self.call("youzan.skus.custom.get", "3.0.0", outer_id=sku)
+            items = found if isinstance(found, list) else []
+            if not items:
+                return sku, None
+            return sku, Listing(str(items[0]["item_id"]), str(items[0]["sku_id"]))
+
+        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+
+    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
+        def send(group: list[StockLevel]) -> None:
+            (level,) = group
+            self.call(
+                "youzan.item.quantity.update",
+                "3.0.0",
+                item_id=int(level.listing.item_id),
+                sku_id=int(level.listing.sku_id),
+                quantity=level.qty,
+            )
+
+        return self.each_group(by_listing(levels, 1), send)
 
     def check(self) -> None:
         self.call("youzan.shop.get", "3.0.0")
