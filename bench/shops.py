@@ -3,14 +3,18 @@
 1. Download: a shop with 10,000 paid orders (100 pages of 100) downloads them all; prints
    orders per second and the longest single page transaction (the checkpoint moves per page,
    so no transaction spans the download).
-2. Stock sync: 5 shops × 2,000 mapped SKUs; one receipt touching all 2,000 products queues
-   10,000 pushes in its transaction; the sink sends them as the worker does (the sink's own
-   number of threads); prints pushes per second and whether all finished within
-   STOCK_SYNC_SECONDS.
-3. Cost next to plain HTTP: the same number of stock updates sent straight through the
-   platform clients (signed HTTP calls, no database) — A-B-B-A, the ratio printed.
+2. Stock sync: 5 shops (淘宝, 拼多多, 抖店, 有赞, 淘宝) × 2,000 mapped SKUs, listed on each
+   platform as listings of --per-listing SKUs, the listings already known to the mapping (as
+   after the first push); one receipt touching all 2,000 products queues 10,000 pushes in its
+   transaction; the sink sends them as the worker does (the rows handed to the queue, sent by
+   the sink's own number of threads, then the sweep); prints pushes per second, the HTTP calls
+   the platforms answered, and whether all finished within STOCK_SYNC_SECONDS.
+3. Cost next to plain HTTP: the same 10,000 stock updates sent straight to the sandbox as
+   10,000 signed one-SKU calls (what each push cost before batch APIs), by as many threads —
+   A-B-B-A, the ratio printed; and the same batched calls the sync made, with no database.
 
     .venv/bin/python -m bench.shops [--orders 10000] [--skus 2000] [--shops 5]
+        [--per-listing 10] [--no-download]
         [--database-url postgresql://postgres@127.0.0.1:5432/test]
 """
 
@@ -27,10 +31,10 @@ from decimal import Decimal
 import requests
 
 from app import outbox
-from app.adapters.platforms import Credentials, client_for
+from app.adapters.platforms import Credentials, Listing, StockLevel, client_for
 from app.core import stock
 from app.core.models import Product
-from app.db import db, transaction, utcnow, with_database
+from app.db import db, utcnow, with_database
 from app.shops import download
 from app.shops.models import Shop, ShopSku, StockPush
 from app.shops.stock_sync import STOCK_PUSHES
@@ -97,56 +101,124 @@ def bench_download(url: str, warehouse, product, orders: int) -> None:
     )
 
 
-def _drain(threads: int) -> float:
+def _drain(handed: list[tuple[str, int]], threads: int) -> float:
+    """Send as the worker does: each row handed to the queue by the sink's threads, then the
+    sweep for whatever no send took along."""
     started = time.perf_counter()
+    ids = [item_id for name, item_id in handed if name == STOCK_PUSHES.name]
     with ThreadPoolExecutor(threads) as pool:
-        while True:
-            due = outbox.due_ids(STOCK_PUSHES, 10000)
-            if not due:
-                break
-            list(pool.map(lambda i: with_database(outbox.deliver, STOCK_PUSHES, i), due))
+        list(pool.map(lambda i: with_database(outbox.deliver, STOCK_PUSHES, i), ids))
+    outbox.deliver_due(STOCK_PUSHES)
     return time.perf_counter() - started
 
 
-def bench_pushes(url: str, warehouse, products, shops: int, limit: int) -> tuple[float, int]:
+def _calls(url: str, keys: list[tuple[str, str]]) -> int:
+    return sum(
+        requests.get(f"{url}/_sandbox/shops/{p}/{k}/calls", timeout=10).json()["calls"]
+        for p, k in keys
+    )
+
+
+def make_push_shops(url: str, warehouse, products, shops: int, per_listing: int) -> list[Shop]:
+    """Shops with every product mapped, listed on the platform `per_listing` SKUs a listing,
+    and the mapping knowing each SKU's listing (as after the first push)."""
     created = []
     for n in range(shops):
-        shop = make_shop(
-            PLATFORMS[n % len(PLATFORMS)], warehouse, f"bench-push-{n}-{time.time_ns()}"
-        )
+        platform = PLATFORMS[n % len(PLATFORMS)]
+        shop = make_shop(platform, warehouse, f"bench-push-{n}-{time.time_ns()}")
+        skus = [f"P{p.id}" for p in products]
+        groups = [skus[i : i + per_listing] for i in range(0, len(skus), per_listing)]
+        listed = requests.post(
+            f"{url}/_sandbox/shops/{platform}/{shop.app_key}/items",
+            json={"items": [{"skus": g} for g in groups]},
+            timeout=60,
+        ).json()["items"]
+        ids = {
+            entry["sku"]: Listing(g["item_id"], entry["sku_id"])
+            for g in listed
+            for entry in g["skus"]
+        }
         ShopSku.insert_many(
             [
-                {"shop": shop.id, "platform_sku": f"P{p.id}", "product": p.id, "qty": 1}
+                {
+                    "shop": shop.id,
+                    "platform_sku": f"P{p.id}",
+                    "product": p.id,
+                    "qty": 1,
+                    "platform_item_id": ids[f"P{p.id}"].item_id,
+                    "platform_sku_id": ids[f"P{p.id}"].sku_id,
+                }
                 for p in products
             ]
         ).execute()
         created.append(shop)
-    started = time.perf_counter()
-    with transaction():  # one receipt: every product's stock goes up
-        for product in products:
-            stock.adjust(warehouse.id, product.id, 5, "入库", actor="bench")
-    queued = StockPush.select().where(StockPush.status == "pending").count()
-    sending = _drain(STOCK_PUSHES.concurrency)
-    total = time.perf_counter() - started
+    return created
+
+
+def bench_pushes(url: str, created: list[Shop], warehouse, products, limit: int):
+    keys = [(s.platform, s.app_key) for s in created]
+    calls_before = _calls(url, keys)
+    handed: list[tuple[str, int]] = []
+    outbox.configure(handed.append)
+    try:
+        started = time.perf_counter()
+        # One receipt (入库) of every product, as the receipts service posts it.
+        lines = [(product.id, 5, Decimal("4.00")) for product in products]
+        stock.receive(warehouse.id, lines, f"bench-{time.time_ns()}", actor="bench")
+        queued = StockPush.select().where(StockPush.status == "pending").count()
+        sending = _drain(handed, STOCK_PUSHES.concurrency)
+        total = time.perf_counter() - started
+    finally:
+        outbox.configure(None)
+    calls = _calls(url, keys) - calls_before
     delivered = StockPush.select().where(StockPush.status == "delivered").count()
+    pushed = {
+        (s.platform, s.app_key): requests.get(
+            f"{url}/_sandbox/shops/{s.platform}/{s.app_key}/stock", timeout=30
+        ).json()["items"]
+        for s in created
+    }
+    assert all(len(items) == len(products) for items in pushed.values()), "not every SKU pushed"
     print(
         f"stock sync: {queued} pushes queued by one receipt, {delivered} delivered in {total:.1f} s "
-        f"({sending:.1f} s sending) = {delivered / total:.0f} pushes/s; within "
-        f"STOCK_SYNC_SECONDS={limit}: {'yes' if total <= limit else 'NO'}"
+        f"({sending:.1f} s sending, {calls} HTTP calls answered by the platforms) = "
+        f"{delivered / total:.0f} pushes/s; within STOCK_SYNC_SECONDS={limit}: "
+        f"{'yes' if total <= limit else 'NO'}"
     )
+    StockPush.delete().execute()
     return total, delivered
 
 
-def plain_calls(url: str, count: int, threads: int) -> float:
-    """The floor: the same number of stock updates, signed, straight to the sandbox."""
-    per_platform = {}
-    for n, platform in enumerate(PLATFORMS):
-        key = f"plain-{n}"
-        per_platform[n] = client_for(platform, Credentials(key, f"secret-{key}", "t"), url)
-    jobs = [(n, [(f"P{i}", 1)]) for i in range(count // len(PLATFORMS)) for n in per_platform]
+def plain_calls(url: str, created: list[Shop], count: int, threads: int) -> float:
+    """The old floor: `count` stock updates as one-SKU signed calls straight to the sandbox."""
+    jobs = []
+    for shop in created:
+        where = client_for(shop.platform, Credentials(shop.app_key, shop.app_secret, "t"), url)
+        for m in ShopSku.select().where(ShopSku.shop == shop.id).limit(count // len(created)):
+            level = StockLevel(m.platform_sku, 1, Listing(m.platform_item_id, m.platform_sku_id))
+            jobs.append((where, level))
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda job: per_platform[job[0]].push_stock(job[1]), jobs))
+        answers = list(pool.map(lambda job: job[0].push_stock([job[1]]), jobs))
+    assert not any(answers), "a plain call was refused"
+    return time.perf_counter() - started
+
+
+def batched_calls(url: str, created: list[Shop], products) -> float:
+    """The new floor: the same batched calls the sync makes, no database, shops in parallel."""
+
+    def one(shop):
+        where = client_for(shop.platform, Credentials(shop.app_key, shop.app_secret, "t"), url)
+        levels = [
+            StockLevel(m.platform_sku, 2, Listing(m.platform_item_id, m.platform_sku_id))
+            for m in ShopSku.select().where(ShopSku.shop == shop.id)
+        ]
+        return where.push_stock(levels)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(created)) as pool:
+        answers = list(pool.map(one, created))
+    assert not any(answers), "a batched call was refused"
     return time.perf_counter() - started
 
 
@@ -155,6 +227,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10000)
     parser.add_argument("--skus", type=int, default=2000)
     parser.add_argument("--shops", type=int, default=5)
+    parser.add_argument("--per-listing", type=int, default=10, help="SKUs of one listing")
+    parser.add_argument("--no-download", action="store_true", help="only the stock sync")
     parser.add_argument("--database-url", default=TestingConfig.DATABASE_URL)
     args = parser.parse_args()
     sandbox, url = start_sandbox()
@@ -170,18 +244,23 @@ def main() -> None:
                 for i in range(args.skus)
             ]
             stock.adjust(warehouse.id, products[0].id, args.orders + 10, "入库", actor="bench")
-            bench_download(url, warehouse, products[0], args.orders)
+            if not args.no_download:
+                bench_download(url, warehouse, products[0], args.orders)
             limit = app.config["STOCK_SYNC_SECONDS"]
-            sync_a, count = bench_pushes(url, warehouse, products, args.shops, limit)
-            plain_b1 = plain_calls(url, count, STOCK_PUSHES.concurrency)
-            plain_b2 = plain_calls(url, count, STOCK_PUSHES.concurrency)
-            StockPush.delete().execute()
-            Shop.delete().where(Shop.name.startswith("bench bench-push")).execute()
-            sync_a2, _ = bench_pushes(url, warehouse, products, args.shops, limit)
+            created = make_push_shops(url, warehouse, products, args.shops, args.per_listing)
+            threads = STOCK_PUSHES.concurrency
+            sync_a, count = bench_pushes(url, created, warehouse, products, limit)
+            plain_b1 = plain_calls(url, created, count, threads)
+            plain_b2 = plain_calls(url, created, count, threads)
+            sync_a2, _ = bench_pushes(url, created, warehouse, products, limit)
+            batched = batched_calls(url, created, products)
             ratio = (sync_a + sync_a2) / (plain_b1 + plain_b2)
             print(
                 f"A-B-B-A: sync {sync_a:.1f} s, plain {plain_b1:.1f} s, plain {plain_b2:.1f} s, "
-                f"sync {sync_a2:.1f} s: the sync costs {ratio:.2f}× the plain HTTP calls"
+                f"sync {sync_a2:.1f} s: the sync costs {ratio:.2f}× the same {count} updates as "
+                f"one-SKU signed HTTP calls ({count / plain_b1:.0f} and {count / plain_b2:.0f} "
+                f"calls/s); the batched calls alone, with no database, took {batched:.1f} s "
+                f"(the sync {(sync_a + sync_a2) / 2 / batched:.2f}× that)"
             )
     finally:
         sandbox.terminate()

@@ -27,6 +27,7 @@ until the platform takes it; the shop order then shows `written_back` "done".
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 
 from peewee import Case
@@ -59,10 +60,13 @@ def _queue(where: str, params: list) -> list[int]:
     per_shop: dict[int, list[int]] = {}
     for item_id, shop_id in cursor.fetchall():
         per_shop.setdefault(shop_id, []).append(item_id)
-    for ids in per_shop.values():
-        # A send takes BATCH of its shop's rows along: one hand-off per BATCH rows is enough.
-        for item_id in sorted(ids)[::BATCH]:
-            outbox.written(STOCK_PUSHES, item_id)
+    # A send takes BATCH of its shop's rows along, so one hand-off per BATCH rows is enough;
+    # the shops take turns, so the sink's threads work on different shops at once.
+    firsts = [sorted(ids)[::BATCH] for ids in per_shop.values()]
+    for turn in itertools.zip_longest(*firsts):
+        for item_id in turn:
+            if item_id is not None:
+                outbox.written(STOCK_PUSHES, item_id)
     return [item_id for ids in per_shop.values() for item_id in ids]
 
 
@@ -175,10 +179,11 @@ def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_ro
     errors.update({sku: exc.message for sku, exc in platform.push_stock(levels).items()})
 
     now = utcnow()
+    live_ids = {r.id for r in live}
     settled = [r for r in rows if r.id != engine_row]
-    gone = [r.id for r in settled if r not in live]
-    sent = [r for r in settled if r in live and r.platform_sku not in errors]
-    failed = [r for r in settled if r in live and r.platform_sku in errors]
+    gone = [r.id for r in settled if r.id not in live_ids]
+    sent = [r for r in settled if r.id in live_ids and r.platform_sku not in errors]
+    failed = [r for r in settled if r.id in live_ids and r.platform_sku in errors]
     with db.atomic():
         if gone:
             StockPush.update(status="superseded", pushed_at=now, last_error="").where(
@@ -194,7 +199,7 @@ def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_ro
     mine = next((r for r in rows if r.id == engine_row), None)
     if mine is None:
         return None
-    if mine not in live:
+    if mine.id not in live_ids:
         return ("superseded", None)
     if mine.platform_sku in errors:
         return ("failed", errors[mine.platform_sku])

@@ -57,6 +57,7 @@ class ShopState:
     shipments: list = field(default_factory=list)
     stock: dict = field(default_factory=dict)  # sku → {"qty", "at"}
     listings: dict = field(default_factory=dict)  # sku code → (item id, sku id)
+    codes: dict = field(default_factory=dict)  # sku id → sku code
     down_until: float = 0.0
     calls: int = 0
 
@@ -139,22 +140,29 @@ class ShopsStore:
     def _listing(self, state: ShopState, sku: str) -> tuple[str, str]:
         """The listing of a code (lock held): one of its own if it has none yet."""
         if sku not in state.listings:
-            state.listings[sku] = (str(10**11 + next(self.ids)), str(10**12 + next(self.ids)))
+            self._list(state, sku, str(10**11 + next(self.ids)))
         return state.listings[sku]
+
+    def _list(self, state: ShopState, sku: str, item_id: str) -> None:
+        sku_id = str(10**12 + next(self.ids))
+        state.listings[sku] = (item_id, sku_id)
+        state.codes[sku_id] = sku
 
     def listing(self, platform: str, app_key: str, sku: str) -> tuple[str, str]:
         """(item id, sku id) of a SKU code."""
         with self.lock:
             return self._listing(self.shop(platform, app_key), sku)
 
-    def list_together(self, platform: str, app_key: str, skus: list[str]) -> str:
-        """List the codes as the SKUs of one new listing; returns its item id."""
+    def list_together(self, platform: str, app_key: str, skus: list[str]) -> dict:
+        """List the codes as the SKUs of one new listing: {"item_id", "skus": [{"sku",
+        "sku_id"}]}."""
         with self.lock:
             state = self.shop(platform, app_key)
             item_id = str(10**11 + next(self.ids))
             for sku in skus:
-                state.listings[sku] = (item_id, str(10**12 + next(self.ids)))
-            return item_id
+                self._list(state, sku, item_id)
+            listed = [{"sku": sku, "sku_id": state.listings[sku][1]} for sku in skus]
+            return {"item_id": item_id, "skus": listed}
 
     def set_stocks(self, platform: str, app_key: str, item_id: str, levels: list) -> list[str]:
         """Set the quantity of SKUs of one listing, all or nothing: levels are (sku code or
@@ -162,11 +170,10 @@ class ShopsStore:
         sets nothing then)."""
         with self.lock:
             state = self.shop(platform, app_key)
-            by_sku_id = {sku_id: code for code, (item, sku_id) in state.listings.items()}
             codes, wrong = [], []
             for code, sku_id, qty in levels:
                 if code is None:
-                    code = by_sku_id.get(str(sku_id))
+                    code = state.codes.get(str(sku_id))
                 if code is None or state.listings.get(code, ("",))[0] != str(item_id) or qty < 0:
                     wrong.append(str(code if code is not None else sku_id))
                 codes.append((code, qty))
@@ -218,7 +225,8 @@ def controls(store: ShopsStore) -> Blueprint:
 
     @bp.post("/<platform>/<app_key>/items")
     def list_items(platform, app_key):
-        """`{"items": [{"skus": [code, …]}]}`: each entry one listing with those SKUs."""
+        """`{"items": [{"skus": [code, …]}]}`: each entry one listing with those SKUs →
+        `{"items": [{"item_id", "skus": [{"sku", "sku_id"}]}]}`."""
         refused = known(platform)
         if refused:
             return refused
@@ -228,8 +236,7 @@ def controls(store: ShopsStore) -> Blueprint:
             skus = [str(s) for s in entry.get("skus") or []]
             if not skus:
                 return jsonify({"error": "skus required"}), 400
-            item_id = store.list_together(platform, app_key, skus)
-            answer.append({"item_id": item_id, "skus": skus})
+            answer.append(store.list_together(platform, app_key, skus))
         return jsonify({"items": answer}), 201
 
     @bp.post("/<platform>/<app_key>/orders/<order_id>/cancel")

@@ -440,7 +440,7 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
 
 
 def main() -> None:
-    from werkzeug.serving import run_simple
+    from gunicorn.app.base import BaseApplication
 
     from devkit.sandbox import create_sandbox
 
@@ -453,8 +453,25 @@ def main() -> None:
         help="WeChat Pay's and the merchant's keys (made here when missing)",
     )
     args = parser.parse_args()
-    state = SandboxState(pay=wechatpay.PayState(Path(args.pay_keys)))
-    run_simple(args.host, args.port, create_sandbox(state), threaded=True)
+
+    class Sandbox(BaseApplication):
+        """One process (the sandbox keeps its state in memory) with a thread per connection,
+        connections kept open between calls as WeChat's and the platforms' gateways keep them
+        (Werkzeug's development server closes every connection after one answer)."""
+
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 32)
+            self.cfg.set("keepalive", 30)
+            self.cfg.set("timeout", 120)
+
+        def load(self):  # in the worker process, so the sandbox's threads start there
+            state = SandboxState(pay=wechatpay.PayState(Path(args.pay_keys)))
+            return create_sandbox(state)
+
+    Sandbox().run()
 
 
 if __name__ == "__main__":
