@@ -174,13 +174,15 @@ def shop_order(order_id: int):
 @console_login("shops.work")
 def shop_order_split(order_id: int):
     def action():
+        # A line's field is "split-<line id>": the id, like the quantity, read as ASCII digits
+        # within the column's range ("split-²" is a digit to str.isdigit(), not to int()).
         lines = [
             {
-                "line_id": int(key.removeprefix("split-")),
+                "line_id": whole_number(key.removeprefix("split-"), low=1, what="拆分明细"),
                 "qty": whole_number(value, low=1, what="拆分数量"),
             }
             for key, value in request.form.items()
-            if key.startswith("split-") and key[6:].isdigit() and value.strip() not in ("", "0")
+            if key.startswith("split-") and value.strip() not in ("", "0")
         ]
         if not lines:
             raise ValidationFailed("请填写要拆出的数量")

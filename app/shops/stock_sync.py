@@ -16,7 +16,8 @@ stock API, several single calls at once where it has not). Only every BATCH-th n
 shop is handed to the task queue; the sweep finds any row no send took along.
 
 A SKU's listing (the platform's item and SKU ids, which the stock APIs address) is asked of
-the platform by the SKU's code the first time it is pushed and kept on the mapping. A SKU the
+the platform by the SKU's code the first time it is pushed and kept on the mapping (and asked
+again after the platform refuses the SKU, which may have moved to another listing). A SKU the
 platform refuses, or does not know, is retried and dead-lettered on its own row; the rest of
 the batch is delivered.
 
@@ -176,7 +177,10 @@ def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_ro
             )
         else:
             errors[sku] = lookup_error or f"平台上找不到商家编码为 {sku} 的商品"
-    errors.update({sku: exc.message for sku, exc in platform.push_stock(levels).items()})
+    refused = platform.push_stock(levels)
+    errors.update({sku: exc.message for sku, exc in refused.items()})
+    # A refused SKU may have moved to another listing: its listing is asked again next time.
+    forget = [mappings[sku].id for sku, exc in refused.items() if not exc.retryable]
 
     now = utcnow()
     live_ids = {r.id for r in live}
@@ -185,6 +189,10 @@ def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_ro
     sent = [r for r in settled if r.id in live_ids and r.platform_sku not in errors]
     failed = [r for r in settled if r.id in live_ids and r.platform_sku in errors]
     with db.atomic():
+        if forget:
+            ShopSku.update(platform_item_id="", platform_sku_id="").where(
+                ShopSku.id << forget
+            ).execute()
         if gone:
             StockPush.update(status="superseded", pushed_at=now, last_error="").where(
                 StockPush.id << gone

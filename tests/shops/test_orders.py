@@ -287,3 +287,18 @@ def test_receivers_who_look_alike_masked_are_not_merged(platform_shop, co):
     orders = shop.orders(status="pending")
     assert len(orders) == 2
     assert orders[0]["receiver"] == orders[1]["receiver"]  # 张*, 138****5678, … *** for both
+
+
+def test_the_consoles_split_form_refuses_a_line_field_that_is_no_number(
+    platform_shop, co, signed_in
+):
+    shop = platform_shop("pdd")
+    shop.sell((co.oil.sku, 2))
+    shop.sync()
+    (order,) = shop.orders()
+    console = signed_in("cs")
+    for field in ("split-²", "split-99999999999999999999"):
+        response = console.post(f"/admin/shop-orders/{order['id']}/split", {field: "1"})
+        assert response.status_code == 200, response.status_code
+        assert "拆分明细" in response.get_data(as_text=True)
+    assert len(shop.orders()) == 1
