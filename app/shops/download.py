@@ -1,5 +1,6 @@
 """Downloading a shop's orders (下载订单): new and changed orders since the checkpoint, window by
-window (each no wider than the platform allows) and page by page, one transaction per page.
+window (each no wider than the platform allows, and narrowed until one page holds it), one
+transaction per page.
 
 The checkpoint (`sync_cursor` and `sync_page`) moves forward in the same transaction as the
 page it covers, so a download that stops — the platform down, the worker restarted — resumes
@@ -84,29 +85,39 @@ def sync(shop_id: int, max_pages: int | None = None) -> Downloaded:
     result = Downloaded()
     # The platforms count time in whole seconds: orders changed in the current second fall in
     # the next download's first window, which starts where this one ends.
-    end = utcnow()
+    end = utcnow().replace(microsecond=0)
     pages = 0
     try:
-        cursor, page = shop.sync_cursor or shop.created_at, shop.sync_page
+        cursor = (shop.sync_cursor or shop.created_at).replace(microsecond=0)
+        page = shop.sync_page
         for start, upper in windows(cursor, end, platform.max_window):
-            while True:
+            lower, width = start, upper - start
+            while lower < upper:
                 if max_pages is not None and pages >= max_pages:
                     result.done = False
                     return result
-                listed = platform.orders(start, upper, page)  # no transaction while waiting
+                # A window is read whole on one page: an order that changes while the pages
+                # of a window are read leaves it, and the pages after it would shift over
+                # one order unseen. A window with more than a page is halved until one page
+                # holds it; only a single second with more orders than a page is paged.
+                if page > 1:
+                    width = SECOND
+                listed, width = _one_page(platform, lower, min(upper, lower + width), page)
                 pages += 1
-                with transaction():
+                more = listed.has_next and bool(listed.orders)  # only within one second
+                done_to = lower + width if not more else lower
+                with transaction():  # one page, and the checkpoint past it
                     store_page(shop, listed.orders, result)
-                    more = listed.has_next and bool(listed.orders)
                     Shop.update(
-                        sync_cursor=start if more else upper,
+                        sync_cursor=min(done_to, upper),
                         sync_page=page + 1 if more else 1,
                         sync_lease_until=utcnow() + LEASE,
                     ).where(Shop.id == shop.id).execute()
-                if not more:
-                    break
-                page += 1
-            page = 1
+                if more:
+                    page += 1
+                    continue
+                page, lower = 1, min(done_to, upper)
+                width = min(width * 2, upper - lower) if lower < upper else width
         with transaction():
             Shop.update(last_synced_at=utcnow(), sync_error="", sync_failed_at=None).where(
                 Shop.id == shop.id
@@ -121,6 +132,19 @@ def sync(shop_id: int, max_pages: int | None = None) -> Downloaded:
         raise
     finally:
         Shop.update(sync_lease_until=None).where(Shop.id == shop.id).execute()
+
+
+SECOND = dt.timedelta(seconds=1)
+
+
+def _one_page(platform, lower: dt.datetime, upper: dt.datetime, page: int):
+    """Page `page` of [lower, upper), the window first narrowed (from its start) until the
+    platform says one page holds it, or it is one second wide; returns (page, width)."""
+    listed = platform.orders(lower, upper, page)  # no transaction while waiting
+    while page == 1 and listed.has_next and upper - lower > SECOND:
+        upper = lower + max(SECOND, dt.timedelta(seconds=(upper - lower).total_seconds() // 2))
+        listed = platform.orders(lower, upper, 1)
+    return listed, upper - lower
 
 
 def store_page(shop: Shop, listed: list[PlatformOrder], result: Downloaded) -> None:
