@@ -17,6 +17,8 @@ from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver
 
 GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 90 * 86400
+# The logistics company codes the stand-in knows (logistics.listShopNetsite).
+COMPANIES = {"shunfeng", "zhongtong", "yuantong", "yunda", "shentong", "jd", "ems"}
 METHOD_PATHS = (
     "order/searchList",
     "order/logisticsAdd",
@@ -146,6 +148,8 @@ def _search(store, app_key, params):
 
 
 def _logistics(store, app_key, params):
+    if params.get("company_code") not in COMPANIES:
+        return _error(40004, "参数错误", "isv.parameter-invalid", "物流公司编码不存在")
     if not store.record_shipment(
         "doudian",
         app_key,

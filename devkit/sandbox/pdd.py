@@ -12,6 +12,8 @@ from flask import Blueprint, jsonify, request
 from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver, secret_of
 
 MAX_WINDOW = 24 * 3600
+# The logistics company ids the stand-in knows (pdd.logistics.companies.get).
+COMPANIES = {"44", "115", "85", "121", "1", "120", "118"}
 
 
 def _error(code: int, msg: str, sub_msg: str = ""):
@@ -111,6 +113,8 @@ def _increment(store, client_id, params):
 
 
 def _online_send(store, client_id, params):
+    if params.get("logistics_id") not in COMPANIES:
+        return _error(52102, "快递公司不存在", f"logistics_id {params.get('logistics_id')} 无效")
     if not store.record_shipment(
         "pdd",
         client_id,

@@ -15,6 +15,8 @@ from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver
 
 GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 90 * 86400
+# The logistics companies the stand-in knows (taobao.logistics.companies.get codes).
+COMPANIES = {"SF", "ZTO", "YTO", "YUNDA", "STO", "JD", "EMS"}
 STATUS = {"paid": "WAIT_SELLER_SEND_GOODS", "shipped": "WAIT_BUYER_CONFIRM_GOODS"}
 
 
@@ -138,6 +140,10 @@ def _sold_increment(store, app_key, params):
 
 
 def _offline_send(store, app_key, params):
+    if params.get("company_code") not in COMPANIES:
+        return _error(
+            15, "Remote service error", "isv.logistics-company-not-exists", "物流公司编码不存在"
+        )
     if not store.record_shipment(
         "taobao",
         app_key,

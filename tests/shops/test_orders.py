@@ -2,6 +2,7 @@
 waybills, labels, shipping with the tracking number written back through the outbox, and
 stock pushed to every shop after any change."""
 
+import pytest
 import requests
 
 from app.core.models import Stock
@@ -302,3 +303,25 @@ def test_the_consoles_split_form_refuses_a_line_field_that_is_no_number(
         assert response.status_code == 200, response.status_code
         assert "拆分明细" in response.get_data(as_text=True)
     assert len(shop.orders()) == 1
+
+
+@pytest.mark.parametrize(
+    ("platform", "code"),
+    [("taobao", "YUNDA"), ("pdd", "121"), ("doudian", "yunda"), ("youzan", "4")],
+)
+def test_the_carrier_is_written_back_in_each_platforms_own_code(
+    platform_shop, co, client, platform, code
+):
+    shop = platform_shop(platform)
+    shop.sell((co.tea.sku, 1))
+    shop.sync()
+    (order,) = shop.orders()
+    client.post(
+        f"{ADMIN}/shop-orders/waybills",
+        json={"ids": [order["id"]], "carrier": "YD"},
+        headers=co.headers("wh"),
+    )
+    client.post(f"{ADMIN}/shop-orders/ship", json={"ids": [order["id"]]}, headers=co.headers("wh"))
+    assert send_write_backs() == {"delivered": 1}
+    (sent,) = shop.shipments()
+    assert sent["company_code"] == code

@@ -163,10 +163,12 @@ class DoudianClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
+        if carrier not in COMPANY_CODES:
+            raise PlatformError(f"抖店不认识快递公司 {carrier}", "unknown_carrier")
         self.call(
             "order.logisticsAdd",
             order_id=platform_order_id,
-            company_code=COMPANY_CODES.get(carrier, carrier.lower()),
+            company_code=COMPANY_CODES[carrier],
             logistics_code=tracking_no,
         )
 

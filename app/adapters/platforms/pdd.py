@@ -119,10 +119,12 @@ class PddClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
+        if carrier not in LOGISTICS_IDS:
+            raise PlatformError(f"拼多多不认识快递公司 {carrier}", "unknown_carrier")
         body = self.call(
             "pdd.logistics.online.send",
             order_sn=platform_order_id,
-            logistics_id=LOGISTICS_IDS.get(carrier, 0),
+            logistics_id=LOGISTICS_IDS[carrier],
             tracking_number=tracking_no,
         )
         if not body.get("logistics_online_send_response", {}).get("is_success"):

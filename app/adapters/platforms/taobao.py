@@ -55,6 +55,16 @@ RECEIVER = (
     "receiver_address",
 )
 RATE_LIMIT_CODES = {"7"}  # App Call Limited
+# TOP's logistics company codes (taobao.logistics.companies.get) for our carriers: 韵达 is YUNDA.
+COMPANY_CODES = {
+    "SF": "SF",
+    "ZTO": "ZTO",
+    "YTO": "YTO",
+    "YD": "YUNDA",
+    "STO": "STO",
+    "JD": "JD",
+    "EMS": "EMS",
+}
 SKUS_PER_CALL = 20  # taobao.skus.quantity.update: "最多支持20个SKU同时修改"
 FIELDS = (
     "tid,status,buyer_nick,receiver_name,receiver_mobile,receiver_state,receiver_city,"
@@ -146,11 +156,13 @@ class TaobaoClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
+        if carrier not in COMPANY_CODES:
+            raise PlatformError(f"淘宝不认识快递公司 {carrier}", "unknown_carrier")
         body = self.call(
             "taobao.logistics.offline.send",
             tid=platform_order_id,
             out_sid=tracking_no,
-            company_code=carrier,
+            company_code=COMPANY_CODES[carrier],
         )
         shipping = body.get("logistics_offline_send_response", {}).get("shipping", {})
         if not shipping.get("is_success"):

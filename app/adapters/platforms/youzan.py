@@ -116,11 +116,13 @@ class YouzanClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
+        if carrier not in EXPRESS_IDS:
+            raise PlatformError(f"有赞不认识快递公司 {carrier}", "unknown_carrier")
         self.call(
             "youzan.logistics.online.confirm",
             "3.0.0",
             tid=platform_order_id,
-            out_stype=EXPRESS_IDS.get(carrier, 0),
+            out_stype=EXPRESS_IDS[carrier],
             out_sid=tracking_no,
         )
 
