@@ -148,8 +148,9 @@ def _listings(platform: Platform, mappings: dict[str, ShopSku]) -> str:
 
 def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_row: int | None):
     """Send the figures of claimed rows in one go and settle every row but `engine_row` (the
-    engine settles that one); returns what became of `engine_row`: ("delivered", qty),
-    ("superseded", None) or ("failed", error)."""
+    engine settles that one); returns what became of `engine_row` — ("delivered", qty),
+    ("superseded", None), ("failed", error) or None — and whether the platform was down or busy
+    (then no further batch is taken now)."""
     stale = _superseded(shop.id, rows)
     mappings = {
         m.platform_sku: m
@@ -160,6 +161,7 @@ def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_ro
     }
     live = [r for r in rows if r.id not in stale and r.platform_sku in mappings]
     lookup_error = _listings(platform, mappings)
+    trouble = bool(lookup_error)
     available = availability(shop.warehouse_id, list({m.product_id for m in mappings.values()}))
     figures = {
         sku: sellable_qty(
@@ -179,6 +181,7 @@ def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_ro
             errors[sku] = lookup_error or f"平台上找不到商家编码为 {sku} 的商品"
     refused = platform.push_stock(levels)
     errors.update({sku: exc.message for sku, exc in refused.items()})
+    trouble = trouble or any(exc.retryable for exc in refused.values())
     # A refused SKU may have moved to another listing: its listing is asked again next time.
     forget = [mappings[sku].id for sku, exc in refused.items() if not exc.retryable]
 
@@ -206,12 +209,12 @@ def _send_batch(shop: Shop, platform: Platform, rows: list[StockPush], engine_ro
             outbox.retry_later(STOCK_PUSHES, r, errors[r.platform_sku])
     mine = next((r for r in rows if r.id == engine_row), None)
     if mine is None:
-        return None
+        return None, trouble
     if mine.id not in live_ids:
-        return ("superseded", None)
+        return ("superseded", None), trouble
     if mine.platform_sku in errors:
-        return ("failed", errors[mine.platform_sku])
-    return ("delivered", figures[mine.platform_sku])
+        return ("failed", errors[mine.platform_sku]), trouble
+    return ("delivered", figures[mine.platform_sku]), trouble
 
 
 def send_push(row: StockPush) -> outbox.Sent:
@@ -220,15 +223,16 @@ def send_push(row: StockPush) -> outbox.Sent:
         return outbox.Sent(status="superseded")
     platform = client(shop)
     started = time.monotonic()
-    outcome, figure = _send_batch(
+    (outcome, figure), trouble = _send_batch(
         shop, platform, [row, *_claim_batch(shop.id, BATCH - 1, row.id)], row.id
     )
-    # The shop's further due rows, batch after batch, while the lease has time to spare.
-    while time.monotonic() - started < STOCK_PUSHES.lease.total_seconds() / 2:
+    # The shop's further due rows, batch after batch, while the lease has time to spare and
+    # the platform answers (one that is down is asked again after the backoff).
+    while not trouble and time.monotonic() - started < STOCK_PUSHES.lease.total_seconds() / 2:
         rows = _claim_batch(shop.id, BATCH)
         if not rows:
             break
-        _send_batch(shop, platform, rows, None)
+        _, trouble = _send_batch(shop, platform, rows, None)
     if outcome == "failed":
         raise outbox.Failed(figure)
     if outcome == "superseded":

@@ -200,6 +200,20 @@ class HttpClient:
         with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-calls") as pool:
             return list(pool.map(call, jobs))
 
+    def each_listing(self, skus: Sequence[str], find) -> dict[str, Listing]:
+        """`find(sku)` → Listing or None for each SKU, in parallel; a SKU the platform refuses
+        to look up counts as not listed, an outage of the platform is raised."""
+
+        def one(sku):
+            try:
+                return sku, find(sku)
+            except PlatformError as exc:
+                if exc.retryable:
+                    raise
+                return sku, None
+
+        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+
     def each_group(self, groups: dict[str, list[StockLevel]], send) -> dict[str, PlatformError]:
         """Send each group of levels (the SKUs of one listing) with `send(levels)`, in
         parallel; a refusal or outage of one call is the answer for that call's SKUs only."""

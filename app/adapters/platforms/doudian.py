@@ -173,16 +173,11 @@ class DoudianClient(HttpClient):
         )
 
     def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def one(sku):
-            try:
-                data = self.call("sku.detail", code=sku)
-            except PlatformError as exc:
-                if exc.retryable:
-                    raise
-                return sku, None  # no SKU with that code in the shop
-            return sku, Listing(str(data["product_id"]), str(data["id"]))
+        def find(sku):
+            data = self.call("sku.detail", code=sku)  # refused: no SKU with that code
+            return Listing(str(data["product_id"]), str(data["id"]))
 
-        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+        return self.each_listing(skus, find)
 
     def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
         def send(group: list[StockLevel]) -> None:

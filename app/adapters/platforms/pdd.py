@@ -133,15 +133,15 @@ class PddClient(HttpClient):
     PARALLEL_CALLS = 8
 
     def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def one(sku):
+        def find(sku):
             body = self.call("pdd.goods.list.get", outer_id=sku, page=1, page_size=100)
             for goods in body.get("goods_list_get_response", {}).get("goods_list") or []:
                 for found in goods.get("sku_list") or []:
                     if found.get("outer_id") == sku:
-                        return sku, Listing(str(goods["goods_id"]), str(found["sku_id"]))
-            return sku, None
+                        return Listing(str(goods["goods_id"]), str(found["sku_id"]))
+            return None
 
-        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+        return self.each_listing(skus, find)
 
     def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
         def send(group: list[StockLevel]) -> None:

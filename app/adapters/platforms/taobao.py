@@ -169,14 +169,12 @@ class TaobaoClient(HttpClient):
             raise PlatformError("淘宝未确认发货", "not_confirmed", True)
 
     def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def one(sku):
+        def find(sku):
             body = self.call("taobao.skus.custom.get", outer_id=sku, fields="sku_id,num_iid")
             found = (body.get("skus_custom_get_response", {}).get("skus") or {}).get("sku") or []
-            if not found:
-                return sku, None
-            return sku, Listing(str(found[0]["num_iid"]), str(found[0]["sku_id"]))
+            return Listing(str(found[0]["num_iid"]), str(found[0]["sku_id"])) if found else None
 
-        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+        return self.each_listing(skus, find)
 
     def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
         def send(group: list[StockLevel]) -> None:

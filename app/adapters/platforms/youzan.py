@@ -129,14 +129,12 @@ class YouzanClient(HttpClient):
     PARALLEL_CALLS = 8
 
     def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def one(sku):
+        def find(sku):
             found = self.call("youzan.skus.custom.get", "3.0.0", outer_id=sku)
             items = found if isinstance(found, list) else []
-            if not items:
-                return sku, None
-            return sku, Listing(str(items[0]["item_id"]), str(items[0]["sku_id"]))
+            return Listing(str(items[0]["item_id"]), str(items[0]["sku_id"])) if items else None
 
-        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+        return self.each_listing(skus, find)
 
     def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
         def send(group: list[StockLevel]) -> None:
