@@ -90,14 +90,16 @@ def bench_download(url: str, warehouse, product, orders: int) -> None:
             timeout=120,
         ).raise_for_status()
     time.sleep(1.02 - time.time() % 1)
+    calls_before = _calls(url, [("pdd", key)])
     started = time.perf_counter()
     result = download.sync(shop.id)
     took = time.perf_counter() - started
+    calls = _calls(url, [("pdd", key)]) - calls_before
     pages = -(-orders // 100)
     print(
-        f"download: {result.fetched} orders ({result.new} new, {pages} pages, one transaction "
-        f"each) in {took:.1f} s = {result.fetched / took:.0f} orders/s, "
-        f"{took / pages * 1000:.0f} ms per page"
+        f"download: {result.fetched} orders ({result.new} new, {pages} pages of orders, one "
+        f"transaction each; {calls} listing calls with the windows narrowed) in {took:.1f} s = "
+        f"{result.fetched / took:.0f} orders/s, {took / pages * 1000:.0f} ms per page"
     )
 
 
