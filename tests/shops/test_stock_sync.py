@@ -118,3 +118,26 @@ def test_single_sku_platforms_update_each_sku_with_its_listings_ids(platform_sho
         assert shop.stock() == {"X": 1000, "Y": 1000, "Z": 1000}
         kept = {m.platform_item_id for m in ShopSku.select().where(ShopSku.shop == shop.id)}
         assert kept == {item["item_id"]}
+
+
+def test_a_platform_that_is_down_is_not_asked_again_and_again_in_one_send(
+    platform_shop, co, client
+):
+    shop = platform_shop("pdd")
+    skus = [f"T{n:03d}" for n in range(250)]  # two batches of the sink
+    _map(client, co, shop, skus, co.tea)
+    shop.down(60)
+    before = _calls(shop)
+    sends = send_pushes()["retry"]  # the sweep's sends: each claimed what no other had
+    assert sends <= 2
+    # A send's first look-ups answer 503: the rest of its batch is not asked, nor another
+    # batch — at most the calls already under way (8 at once), not 250.
+    assert _calls(shop) - before <= 8 * sends
+    waiting = StockPush.select().where(StockPush.status == "pending")
+    assert waiting.count() == 250
+    assert all("拼多多接口暂时不可用" in r.last_error for r in waiting if r.attempts)
+    shop.down(0)
+    make_due(StockPush)
+    send_pushes()
+    assert shop.stock() == dict.fromkeys(skus, 1000)
+    assert not StockPush.select().where(StockPush.status == "pending").exists()

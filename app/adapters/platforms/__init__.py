@@ -202,26 +202,40 @@ class HttpClient:
 
     def each_listing(self, skus: Sequence[str], find) -> dict[str, Listing]:
         """`find(sku)` → Listing or None for each SKU, in parallel; a SKU the platform refuses
-        to look up counts as not listed, an outage of the platform is raised."""
+        to look up counts as not listed. An outage of the platform is raised, and the SKUs not
+        yet asked are not asked."""
+        down: list[PlatformError] = []
 
         def one(sku):
+            if down:
+                return sku, None
             try:
                 return sku, find(sku)
             except PlatformError as exc:
                 if exc.retryable:
-                    raise
+                    down.append(exc)
                 return sku, None
 
-        return {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+        found = {sku: where for sku, where in self.in_parallel(one, skus) if where is not None}
+        if down:
+            raise down[0]
+        return found
 
     def each_group(self, groups: dict[str, list[StockLevel]], send) -> dict[str, PlatformError]:
         """Send each group of levels (the SKUs of one listing) with `send(levels)`, in
-        parallel; a refusal or outage of one call is the answer for that call's SKUs only."""
+        parallel; a refusal or outage of one call is the answer for that call's SKUs only.
+        Once the platform is down or busy, the groups not yet sent are not sent (they get the
+        same answer)."""
+        down: list[PlatformError] = []
 
         def one(levels):
+            if down:
+                return {level.sku: down[0] for level in levels}
             try:
                 send(levels)
             except PlatformError as exc:
+                if exc.retryable:
+                    down.append(exc)
                 return {level.sku: exc for level in levels}
             return {}
 
