@@ -89,6 +89,8 @@ def sync(shop_id: int, max_pages: int | None = None) -> Downloaded:
     pages = 0
     try:
         cursor = (shop.sync_cursor or shop.created_at).replace(microsecond=0)
+        if platform.max_lookback is not None:  # the platform lists nothing older
+            cursor = max(cursor, end - platform.max_lookback + dt.timedelta(minutes=10))
         page = shop.sync_page
         for start, upper in windows(cursor, end, platform.max_window):
             lower, width = start, upper - start

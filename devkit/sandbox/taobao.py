@@ -14,7 +14,8 @@ from flask import Blueprint, jsonify, request
 from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver, secret_of
 
 GMT8 = dt.timezone(dt.timedelta(hours=8))
-MAX_WINDOW = 90 * 86400
+MAX_WINDOW = 86400  # one call spans a day at most
+MAX_LOOKBACK = 90 * 86400  # nothing older than three months is listed
 # The logistics companies the stand-in knows (taobao.logistics.companies.get codes).
 COMPANIES = {"SF", "ZTO", "YTO", "YUNDA", "STO", "JD", "EMS"}
 STATUS = {"paid": "WAIT_SELLER_SEND_GOODS", "shipped": "WAIT_BUYER_CONFIRM_GOODS"}
@@ -123,10 +124,15 @@ def _sold_increment(store, app_key, params):
         return _error(40, "Missing required arguments:start_modified,end_modified")
     if end - start > MAX_WINDOW or end < start:
         return _error(
-            15, "Remote service error", "isv.invalid-parameter", "查询时间跨度不能超过三个月"
+            15, "Remote service error", "isv.invalid-parameter", "修改时间跨度不能大于一天"
+        )
+    if start < time.time() - MAX_LOOKBACK:
+        return _error(
+            15, "Remote service error", "isv.invalid-parameter", "只能查询三个月以内的交易"
         )
     page, size = int(params.get("page_no", 1)), min(int(params.get("page_size", 40)), 100)
-    found = store.changed_between("taobao", app_key, start, end)
+    # TOP lists the newest change first.
+    found = store.changed_between("taobao", app_key, start, end)[::-1]
     chunk = found[(page - 1) * size : page * size]
     return jsonify(
         {

@@ -147,6 +147,23 @@ def test_a_window_wider_than_the_platform_allows_is_refused(sandbox):
         client.orders(end - dt.timedelta(hours=25), end, 1)
 
 
+def test_top_lists_a_day_at_most_and_nothing_older_than_three_months(sandbox, platform_shop, co):
+    import datetime as dt
+
+    client = client_for("taobao", Credentials("k4", "secret-k4", "t"), sandbox.url)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with pytest.raises(PlatformError, match="一天"):
+        client.orders(now - dt.timedelta(hours=25), now, 1)
+    with pytest.raises(PlatformError, match="三个月"):
+        client.orders(now - dt.timedelta(days=91), now - dt.timedelta(days=90, hours=23), 1)
+    # A shop last downloaded four months ago reads the three months TOP still lists, a day a
+    # call (newest first on TOP), and gets today's order.
+    shop = platform_shop("taobao")
+    shop.sell((co.tea.sku, 1))
+    shop.look_back(days=120)
+    assert shop.sync().get_json()["new"] == 1
+
+
 def test_a_shop_outside_the_callers_branch_is_not_found(platform_shop, co, client):
     shop = platform_shop("taobao", warehouse=co.gz)
     co.add_staff("cs_e2", "customer_service", co.east, username="cs_e2", data_scope="branch")

@@ -97,6 +97,8 @@ class Platform(Protocol):
     name: str
     # The widest time window one listing call may ask for; longer ranges are split.
     max_window: dt.timedelta
+    # How far back the listing reaches at all (None: as far as asked).
+    max_lookback: dt.timedelta | None
     page_size: int
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
@@ -169,6 +171,7 @@ class HttpClient:
         self.session.mount("https://", adapter)
 
     DEFAULT_BASE_URL = ""
+    max_lookback: dt.timedelta | None = None
 
     def _post(self, url: str, **kwargs) -> dict:
         try:

@@ -5,7 +5,8 @@ name+value; md5 wraps that in the app secret (md5(secret + s + secret)), hmac an
 key the digest with the secret; the digest in upper-case hex. Timestamps are GMT+8
 "yyyy-MM-dd HH:mm:ss" and must be within 10 minutes of TOP's clock.
 
-Orders come from taobao.trades.sold.increment.get (by modification time, `use_has_next`), the
+Orders come from taobao.trades.sold.increment.get (by modification time, `use_has_next`; one
+call spans a day at most, and nothing older than three months is listed), the
 tracking number goes back with taobao.logistics.offline.send. Stock goes with
 taobao.skus.quantity.update: the SKUs of one item (`num_iid`, required) in one call as
 `outerid_quantities` "outerId:qty;outerId:qty" (at most 20 SKUs a call), `type` 1 = full
@@ -90,7 +91,8 @@ class TaobaoClient(HttpClient):
     name = "taobao"
     label = "淘宝"
     DEFAULT_BASE_URL = "https://eco.taobao.com"
-    max_window = dt.timedelta(days=90)
+    max_window = dt.timedelta(days=1)  # "end_modified - start_modified <= 1天"
+    max_lookback = dt.timedelta(days=90)  # "只能获取到三个月以内的交易信息"
     page_size = 100
     sign_method = "md5"
 
