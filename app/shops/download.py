@@ -205,6 +205,11 @@ def _new_order(shop: Shop, row: PlatformOrderRow, platform_order: PlatformOrder)
     )
     for line in platform_order.lines:
         mapping = mapping_of(shop.id, line.sku)
+        if mapping is not None and line.item_id and not mapping.platform_item_id:
+            # The order says where the SKU is listed: its stock pushes need not ask.
+            ShopSku.update(
+                platform_item_id=line.item_id[:32], platform_sku_id=line.sku_id[:32]
+            ).where(ShopSku.id == mapping.id).execute()
         ShopOrderLine.create(
             order=order.id,
             platform_order=row.id,

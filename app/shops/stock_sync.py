@@ -15,8 +15,9 @@ few calls as the platform's API allows (the SKUs of one listing together where i
 stock API, several single calls at once where it has not). Only every BATCH-th new row of a
 shop is handed to the task queue; the sweep finds any row no send took along.
 
-A SKU's listing (the platform's item and SKU ids, which the stock APIs address) is asked of
-the platform by the SKU's code the first time it is pushed and kept on the mapping (and asked
+A SKU's listing (the platform's item and SKU ids, which the stock APIs address) is kept on the
+mapping: named by a downloaded order's lines, or else asked of the platform by the SKU's code
+the first time it is pushed (and asked
 again after the platform refuses the SKU, which may have moved to another listing). A SKU the
 platform refuses, or does not know, is retried and dead-lettered on its own row; the rest of
 the batch is delivered.

@@ -3,6 +3,7 @@ it — TOP and 抖店 set the SKUs of one listing in one call, 抖店 all or not
 of a SKU asked of the platform once and kept, and a SKU the platform refuses retried on its
 own row while the rest of the batch is delivered."""
 
+import pytest
 import requests
 
 from app.adapters.platforms import Credentials, Listing, StockLevel, client_for
@@ -141,3 +142,16 @@ def test_a_platform_that_is_down_is_not_asked_again_and_again_in_one_send(
     send_pushes()
     assert shop.stock() == dict.fromkeys(skus, 1000)
     assert not StockPush.select().where(StockPush.status == "pending").exists()
+
+
+@pytest.mark.parametrize("platform", ["taobao", "pdd", "doudian", "youzan"])
+def test_a_downloaded_order_tells_where_its_skus_are_listed(platform_shop, co, platform):
+    shop = platform_shop(platform)
+    shop.sell((co.tea.sku, 1))
+    shop.sync()
+    mapping = ShopSku.get((ShopSku.shop == shop.id) & (ShopSku.platform_sku == co.tea.sku))
+    assert mapping.platform_item_id and mapping.platform_sku_id  # from the order's line
+    before = _calls(shop)
+    send_pushes()
+    assert _calls(shop) - before == 1  # the stock update alone: no look-up
+    assert shop.stock() == {co.tea.sku: 999}  # 1000 on hand, 1 reserved by the order

@@ -47,6 +47,9 @@ class Line:
     sku: str
     qty: int
     price: Decimal
+    # Where the SKU is listed, as the order names it ("" when it does not).
+    item_id: str = ""
+    sku_id: str = ""
 
 
 @dataclass(frozen=True)

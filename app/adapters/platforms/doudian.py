@@ -140,7 +140,13 @@ class DoudianClient(HttpClient):
     def _order(order: dict) -> PlatformOrder:
         address = order.get("post_addr") or {}
         lines = tuple(
-            Line(s.get("code", ""), int(s["item_num"]), Decimal(int(s["goods_price"])) / 100)
+            Line(
+                s.get("code", ""),
+                int(s["item_num"]),
+                Decimal(int(s["goods_price"])) / 100,
+                str(s.get("product_id") or ""),
+                str(s.get("sku_id") or ""),
+            )
             for s in order.get("sku_order_list") or []
         )
         return PlatformOrder(

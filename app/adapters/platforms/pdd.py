@@ -101,7 +101,13 @@ class PddClient(HttpClient):
     @staticmethod
     def _order(order: dict) -> PlatformOrder:
         lines = tuple(
-            Line(i.get("outer_id", ""), int(i["goods_count"]), Decimal(str(i["goods_price"])))
+            Line(
+                i.get("outer_id", ""),
+                int(i["goods_count"]),
+                Decimal(str(i["goods_price"])),
+                str(i.get("goods_id") or ""),
+                str(i.get("sku_id") or ""),
+            )
             for i in order.get("item_list") or []
         )
         confirmed = order.get("confirm_time")

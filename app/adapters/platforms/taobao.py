@@ -142,6 +142,8 @@ class TaobaoClient(HttpClient):
                 o.get("outer_sku_id") or o.get("outer_iid") or "",
                 int(o["num"]),
                 Decimal(o["price"]),
+                str(o.get("num_iid") or ""),
+                str(o.get("sku_id") or ""),
             )
             for o in (trade.get("orders") or {}).get("order") or []
         )

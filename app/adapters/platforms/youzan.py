@@ -100,7 +100,13 @@ class YouzanClient(HttpClient):
     def _order(full: dict) -> PlatformOrder:
         info, address = full.get("order_info", {}), full.get("address_info", {})
         lines = tuple(
-            Line(o.get("outer_sku_id", ""), int(o["num"]), Decimal(str(o["price"])))
+            Line(
+                o.get("outer_sku_id", ""),
+                int(o["num"]),
+                Decimal(str(o["price"])),
+                str(o.get("item_id") or ""),
+                str(o.get("sku_id") or ""),
+            )
             for o in full.get("orders") or []
         )
         return PlatformOrder(
