@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from peewee import prefetch
 
-from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment, ShipmentLine
+from app.core.models import (
+    Customer,
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    Product,
+    Shipment,
+    ShipmentLine,
+)
 from app.errors import NotFound
 
 
 def orders_with_details(query, *, shipment_lines: bool = False) -> list[Order]:
-    """Orders selected by `query`, each with lines, events and shipments; `shipment_lines` also
+    """Orders selected by `query`, each with lines, events, shipments and discounts; `shipment_lines` also
     loads what each shipment carried (one order's page), else shipments carry no lines (lists)."""
     found = prefetch(
         query,
         OrderLine.select(OrderLine, Product).join(Product).order_by(OrderLine.id),
         OrderEvent.select().order_by(OrderEvent.id),
         Shipment.select().order_by(Shipment.id),
+        OrderDiscount.select().order_by(OrderDiscount.id),
     )
     by_shipment: dict[int, list] = {}
     shipment_ids = [s.id for o in found for s in o.shipments]

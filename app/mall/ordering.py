@@ -140,7 +140,8 @@ def precheck(order: Order) -> list[dict]:
     available = getattr(order, "available", None) or stock.availability(
         order.warehouse_id, [ln.product_id for ln in order.lines]
     )
-    warnings = [
+    warnings = list(getattr(order, "promotion_warnings", ()))
+    warnings += [
         {
             "code": "insufficient_stock",
             "message": f"{ln.product.name} 缺货，审核后可能无法发货"
@@ -149,7 +150,7 @@ def precheck(order: Order) -> list[dict]:
             "product_id": ln.product_id,
         }
         for ln in order.lines
-        if available[ln.product_id] < ln.qty
+        if not ln.gift and available[ln.product_id] < ln.qty  # gifts are given only in stock
     ]
     funds = cart.funds_for(order.customer, order.total)
     if funds.short:
