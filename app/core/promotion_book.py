@@ -49,3 +49,11 @@ def open_now(now: dt.datetime | None = None) -> list[Offer]:
         Promotion.active & (Promotion.starts_at <= now) & (Promotion.ends_at > now)
     )
     return [offer_of(row) for row in rows]
+
+
+def not_ended(now: dt.datetime | None = None) -> list[Offer]:
+    """Every active promotion open now or still to come (what a cache may hold while time
+    passes: each one's window is checked again when it is used)."""
+    now = now or utcnow()
+    rows = Promotion.select().where(Promotion.active & (Promotion.ends_at > now))
+    return [offer_of(row) for row in rows]
