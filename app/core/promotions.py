@@ -28,6 +28,7 @@ LINE_KINDS = ("special_price", "tiered_price")
 MAX_ITEMS = 500
 MAX_MONEY = Decimal("99999999.99")
 MAX_QTY = 9_999_999
+MAX_ID = 2**31 - 1
 ZERO = Decimal("0.00")
 
 
@@ -99,18 +100,22 @@ def _money(value, what: str, errors: list[str], *, positive: bool = False) -> De
     return money(amount)
 
 
-def _int(value, what: str, errors: list[str], *, low: int = 1) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_QTY:
-        errors.append(f"{what} 须为 {low} 至 {MAX_QTY} 的整数")
+def _int(value, what: str, errors: list[str], *, low: int = 1, high: int = MAX_QTY) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors.append(f"{what} 须为 {low} 至 {high} 的整数")
         return None
     return value
+
+
+def _id(value, what: str, errors: list[str]) -> int | None:
+    return _int(value, what, errors, high=MAX_ID)
 
 
 def _ids(value, what: str, errors: list[str]) -> list[int] | None:
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
         errors.append(f"{what} 须为整数列表（最多 {MAX_ITEMS} 个）")
         return None
-    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in value):
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in value):
         errors.append(f"{what} 须为整数列表")
         return None
     return sorted(set(value))
@@ -142,7 +147,7 @@ def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
             if not isinstance(item, dict) or set(item) != {"product_id", "price"}:
                 errors.append(f"第 {n} 个商品须有 product_id 和 price")
                 continue
-            pid = _int(item["product_id"], f"第 {n} 个商品的 product_id", errors)
+            pid = _id(item["product_id"], f"第 {n} 个商品的 product_id", errors)
             price = _money(item["price"], f"第 {n} 个商品的特价", errors)
             if pid is not None and price is not None:
                 if pid in prices:
@@ -150,7 +155,7 @@ def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
                 prices[pid] = price
         out["items"] = [{"product_id": p, "price": v} for p, v in sorted(prices.items())]
     elif kind == "tiered_price":
-        out["product_id"] = _int(rules.get("product_id"), "product_id", errors)
+        out["product_id"] = _id(rules.get("product_id"), "product_id", errors)
         tiers = rules.get("tiers")
         if not isinstance(tiers, list) or not 1 <= len(tiers) <= 20:
             errors.append("tiers 须为 1 至 20 档")
@@ -178,10 +183,10 @@ def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
             if rules.get(key) is not None:
                 out[key] = _ids(rules[key], what, errors)
     else:  # gift
-        out["gift_product_id"] = _int(rules.get("gift_product_id"), "gift_product_id", errors)
+        out["gift_product_id"] = _id(rules.get("gift_product_id"), "gift_product_id", errors)
         out["gift_qty"] = _int(rules.get("gift_qty"), "gift_qty（赠送数量）", errors)
         if rules.get("product_id") is not None:
-            out["product_id"] = _int(rules["product_id"], "product_id", errors)
+            out["product_id"] = _id(rules["product_id"], "product_id", errors)
         if rules.get("min_qty") is not None:
             out["min_qty"] = _int(rules["min_qty"], "min_qty", errors)
             if rules.get("product_id") is None:
