@@ -129,7 +129,12 @@ def price_lines(
     if offers is None:
         offers = promotion_book.open_now()
     offers = promotions.open_offers(offers, audience_of(customer), utcnow())
-    gift_ids = {o.rules["gift_product_id"] for o in offers if o.kind == "gift"}
+    # Gifts that could be given: a 买赠 only when its product is ordered.
+    gift_ids = {
+        o.rules["gift_product_id"]
+        for o in offers
+        if o.kind == "gift" and o.rules.get("product_id", next(iter(ids))) in ids
+    }
     wanted = ids | gift_ids
     sql = _PRICED.format(", ".join(["%s"] * len(wanted)))
     params = [customer.id, customer.price_level, customer.warehouse_id, *wanted]

@@ -9,8 +9,13 @@ import threading
 
 from app.core.models import Promotion
 from app.core.promotions import Offer, check_rules
-from app.db import utcnow
+from app.db import execute, utcnow
 
+# Written once: the order's hot path builds no query here.
+_OPEN = (
+    "SELECT id, updated_at FROM promotion"
+    " WHERE active AND starts_at <= %s AND ends_at > %s ORDER BY id"
+)
 _parsed: dict[tuple[int, dt.datetime], Offer] = {}
 _lock = threading.Lock()
 MAX_PARSED = 4096
@@ -43,12 +48,23 @@ def offer_of(row: Promotion) -> Offer:
 
 
 def open_now(now: dt.datetime | None = None) -> list[Offer]:
-    """Every active promotion whose window holds `now` (for anyone: targeting is the engine's)."""
+    """Every active promotion whose window holds `now` (for anyone: targeting is the engine's).
+
+    One small query (ids and versions) on the order's hot path: the rules come from the process's
+    parsed offers, read whole only for a promotion this process has not seen in its version."""
     now = now or utcnow()
-    rows = Promotion.select().where(
-        Promotion.active & (Promotion.starts_at <= now) & (Promotion.ends_at > now)
+    moment = Promotion.starts_at.db_value(now)
+    at = Promotion.updated_at.python_value
+    versions = [(i, at(u)) for i, u in execute(_OPEN, [moment, moment]).fetchall()]
+    unseen = [i for i, at in versions if (i, at) not in _parsed]
+    fresh = (
+        {row.id: offer_of(row) for row in Promotion.select().where(Promotion.id << unseen)}
+        if unseen
+        else {}
     )
-    return [offer_of(row) for row in rows]
+    # A promotion changed between the two reads is taken as read the second time.
+    found = (_parsed.get((i, at)) or fresh.get(i) for i, at in versions)
+    return [offer for offer in found if offer is not None]
 
 
 def not_ended(now: dt.datetime | None = None) -> list[Offer]:

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from functools import cached_property
 
 from app.money import money
 
@@ -60,9 +61,16 @@ class Offer:
             and (not self.customer_ids or audience.customer_id in self.customer_ids)
         )
 
-    @property
+    @cached_property
     def label(self) -> str:
         return label_of(self.kind, self.rules)
+
+    @cached_property
+    def special_prices(self) -> dict[int, Decimal]:
+        """特价 by product id (empty for other kinds)."""
+        if self.kind != "special_price":
+            return {}
+        return {item["product_id"]: item["price"] for item in self.rules["items"]}
 
 
 @dataclass(frozen=True)
@@ -264,7 +272,7 @@ def product_label(
     for offer in offers:
         rules = offer.rules
         if offer.kind == "special_price":
-            special = _special_prices(offer).get(product_id)
+            special = offer.special_prices.get(product_id)
             if special is not None and special < price:
                 return offer.label
         elif offer.kind == "tiered_price":
@@ -309,7 +317,7 @@ class PricedItem:
     price: Decimal  # after line promotions
     offer: Offer | None  # the promotion that set the price, if it is below the customer's own
 
-    @property
+    @cached_property
     def amount(self) -> Decimal:
         return money(self.price * self.item.qty)
 
@@ -365,10 +373,6 @@ class Pricing:
         return money(self.subtotal - self.discount_total)
 
 
-def _special_prices(offer: Offer) -> dict[int, Decimal]:
-    return {item["product_id"]: item["price"] for item in offer.rules["items"]}
-
-
 def _tier_price(offer: Offer, qty: int) -> Decimal | None:
     reached = [t["price"] for t in offer.rules["tiers"] if qty >= t["min_qty"]]
     return min(reached) if reached else None
@@ -390,7 +394,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item]) -> Pricing:
     reductions, gift_offers = [], []
     for offer in offers:
         if offer.kind == "special_price":
-            for pid in _special_prices(offer):
+            for pid in offer.special_prices:
                 line_offers.setdefault(pid, []).append(offer)
         elif offer.kind == "tiered_price":
             line_offers.setdefault(offer.rules["product_id"], []).append(offer)
@@ -404,7 +408,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item]) -> Pricing:
         best, by = money(item.price), None
         for offer in line_offers.get(item.product_id, ()):
             if offer.kind == "special_price":
-                candidate = _special_prices(offer)[item.product_id]
+                candidate = offer.special_prices[item.product_id]
             else:
                 candidate = _tier_price(offer, item.qty)
             if candidate is not None and candidate < best:
