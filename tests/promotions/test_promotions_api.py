@@ -496,3 +496,35 @@ def test_a_new_product_or_customer_is_promoted_as_the_rules_say(client, co):
     newcomer = make_customer(co.east, co.warehouse, level=1)
     headers = bind_dealer(client, newcomer, "promo-new")
     assert put(client, headers, fresh, 1)["discount_total"] == "1.00"
+
+
+def test_adjusting_an_order_keeps_its_gift_and_its_discount_within_its_lines(client, co, dealer):
+    promote(client, co, "full_reduction", {"threshold": "400", "reduction": "40"})
+    promote(
+        client,
+        co,
+        "gift",
+        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.tea.id, "gift_qty": 1},
+    )
+    placed = order(client, dealer, [(co.tea, 10)], "adj-1")  # 450 − 40, one tea given
+    assert placed["total"] == "410.00" and line_of(placed, co.tea, gift=True)["qty"] == 1
+    adjusted = client.patch(
+        f"{ADMIN}/orders/{placed['id']}",
+        json={"lines": [{"product_id": co.tea.id, "qty": 11}], "reason": "客户加一箱"},
+        headers=co.headers("cs"),
+    )
+    assert adjusted.status_code == 200, adjusted.get_json()
+    body = adjusted.get_json()
+    assert line_of(body, co.tea)["qty"] == 11 and line_of(body, co.tea, gift=True)["qty"] == 1
+    assert (body["subtotal"], body["discount_total"], body["total"]) == (
+        "495.00",
+        "40.00",
+        "455.00",
+    )
+    assert line_of(body, co.tea)["discount"] == "40.00"
+    cut = client.patch(
+        f"{ADMIN}/orders/{placed['id']}",
+        json={"lines": [{"product_id": co.tea.id, "qty": 1, "price": "30.00"}], "reason": "改价"},
+        headers=co.headers("cs"),
+    ).get_json()
+    assert (cut["subtotal"], cut["discount_total"], cut["total"]) == ("30.00", "30.00", "0.00")
