@@ -221,6 +221,8 @@ def reorder(user_id: int, customer: Customer, order_id: int, low_threshold: int)
     skipped = []
     with transaction():
         for line in order.lines:
+            if line.gift:  # given by a promotion then; today's promotions give today's gifts
+                continue
             product = line.product
             if not product.active:
                 skipped.append({"product_id": product.id, "name": product.name, "reason": "已下架"})
@@ -240,6 +242,7 @@ def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
             (Order.customer == customer.id)
             & (Order.created_at >= since)
             & (Order.status != OrderStatus.REJECTED.value)
+            & ~OrderLine.gift
         )
         .order_by(Order.created_at.desc(), OrderLine.id.desc())
         .limit(500)

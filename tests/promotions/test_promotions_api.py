@@ -528,3 +528,18 @@ def test_adjusting_an_order_keeps_its_gift_and_its_discount_within_its_lines(cli
         headers=co.headers("cs"),
     ).get_json()
     assert (cut["subtotal"], cut["discount_total"], cut["total"]) == ("30.00", "30.00", "0.00")
+
+
+def test_reordering_leaves_the_gift_to_todays_promotions(client, co, dealer):
+    made = promote(
+        client,
+        co,
+        "gift",
+        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.oil.id, "gift_qty": 1},
+    )
+    placed = order(client, dealer, [(co.tea, 10)], "re-1")
+    client.post(f"{ADMIN}/promotions/{made['id']}/end", headers=co.headers("admin"))
+    again = client.post(f"{MP}/orders/{placed['id']}/reorder", headers=dealer).get_json()
+    assert [(ln["product_id"], ln["gift"]) for ln in again["items"]] == [(co.tea.id, False)]
+    recent = client.get(f"{MP}/orders/recent-products", headers=dealer).get_json()["items"]
+    assert [p["id"] for p in recent] == [co.tea.id]
