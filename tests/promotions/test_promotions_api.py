@@ -5,12 +5,14 @@ shipments, approvals and the catalogue's labels; the admin endpoints' permission
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
 
 from app.approval import services as approvals
 from app.core.models import Customer, Stock
+from app.runtime import redis
 from devkit.factories import make_customer, make_product, make_staff, put_stock
 from devkit.testing.clients import ADMIN, MP, bind_dealer, staff_headers
 
@@ -543,3 +545,39 @@ def test_reordering_leaves_the_gift_to_todays_promotions(client, co, dealer):
     assert [(ln["product_id"], ln["gift"]) for ln in again["items"]] == [(co.tea.id, False)]
     recent = client.get(f"{MP}/orders/recent-products", headers=dealer).get_json()["items"]
     assert [p["id"] for p in recent] == [co.tea.id]
+
+
+def test_a_cached_catalogue_page_shows_a_promotion_once_it_is_made_or_its_window_opens(
+    client, co, dealer
+):
+    if redis.client is None:
+        pytest.skip("needs Redis (TEST_REDIS_URL), as in CI")
+
+    def label(headers):
+        items = client.get(f"{MP}/catalog/products", headers=headers).get_json()["items"]
+        return next(p["promotion"] for p in items if p["id"] == co.tea.id)
+
+    neighbour = bind_dealer(
+        client, make_customer(co.east, co.warehouse, level=3), "promo-neighbour"
+    )
+    assert label(dealer) is None and label(neighbour) is None  # one page, cached
+    promote(
+        client,
+        co,
+        "full_reduction",
+        {"threshold": "100", "reduction": "5"},
+        customer_ids=[co.customer.id],
+    )
+    assert label(dealer) == "满100减5" and label(neighbour) is None
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    promote(
+        client,
+        co,
+        "special_price",
+        {"items": [{"product_id": co.tea.id, "price": "1"}]},
+        starts_at=soon.isoformat(),
+        ends_at=at(1),
+    )
+    assert label(neighbour) is None
+    time.sleep(2.2)  # no write: the window opens
+    assert label(neighbour) == "特价"
