@@ -907,6 +907,18 @@ class PromotionPatchIn(Schema):
     rules = fields.Dict()
 
 
+class PromotionResultsOut(Schema):
+    """What a promotion did, over the orders in the caller's scope (not rejected or cancelled)."""
+
+    orders = fields.Integer(attribute="order_count")
+    sales = money_field()
+    discount = money_field()
+    shipped = money_field()
+    cost = Cost()
+    gross_profit = money_field()
+    gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
+
+
 class PromotionOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -922,6 +934,7 @@ class PromotionOut(Schema):
     price_levels = fields.List(fields.Integer(), attribute="price_level_list")
     customer_ids = fields.List(fields.Integer(), attribute="customer_id_list")
     rules = fields.Dict(attribute="rules_out")
+    results = fields.Nested(PromotionResultsOut)
     created_by = fields.String()
     created_at = LocalDateTime()
     updated_at = LocalDateTime()

@@ -35,6 +35,7 @@ class OrderLineOut(Schema):
     # its price or gave it (null: none), a gift at 0.00, and its share of the order's discounts.
     promotion = fields.Function(lambda ln: ln.promotion_label or None)
     promotion_id = fields.Integer(allow_none=True)
+    original_price = money_field(attribute="base_price")  # the dealer's own price before it
     gift = fields.Boolean()
     discount = money_field()
 
@@ -148,6 +149,7 @@ def new_order_out(order) -> dict:
                 "shipped_qty": line.shipped_qty,
                 "promotion": line.promotion_label or None,
                 "promotion_id": line.promotion_id,
+                "original_price": str(money(line.base_price)),
                 "gift": line.gift,
                 "discount": str(money(line.discount)),
             }

@@ -1,5 +1,5 @@
 """Promotions (特价, 阶梯价, 满减, 满赠/买赠) and what an order keeps of them: each line's promotion,
-gift flag and share of the order's discounts, the order's discounts and their total. A product may
+the customer's own price before it, gift flag and share of the order's discounts, the order's discounts and their total. A product may
 now have a gift line beside its bought line in one order. Written by hand in the shape
 `pwmigrate generate` gives."""
 
@@ -62,6 +62,7 @@ def up(migrator, db):
         migrator.add_column(
             "sales_order_line", "promotion_label", CharField(max_length=40, default="")
         ),
+        migrator.add_column("sales_order_line", "base_price", BigIntegerField(default=0)),
         migrator.add_column("sales_order_line", "gift", BooleanField(default=False)),
         migrator.add_column(
             "sales_order_line",
@@ -71,6 +72,7 @@ def up(migrator, db):
         migrator.drop_index("sales_order_line", "sales_order_line_order_id_product_id"),
         migrator.add_index("sales_order_line", ("order_id", "product_id", "gift"), True),
     )
+    db.execute_sql("UPDATE sales_order_line SET base_price = price")
 
 
 def down(migrator, db):
@@ -81,6 +83,7 @@ def down(migrator, db):
         migrator.add_index("sales_order_line", ("order_id", "product_id"), True),
         migrator.drop_column("sales_order_line", "discount", **legacy),
         migrator.drop_column("sales_order_line", "gift", **legacy),
+        migrator.drop_column("sales_order_line", "base_price", **legacy),
         migrator.drop_column("sales_order_line", "promotion_label", **legacy),
         migrator.drop_column("sales_order_line", "promotion_id", **legacy),
         migrator.drop_column("sales_order", "discount_total", **legacy),

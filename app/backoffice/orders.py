@@ -343,6 +343,7 @@ def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order
                     "amount": line_amount(price, ln["qty"]),
                     "promotion": old[pid].promotion_id if kept else None,
                     "promotion_label": old[pid].promotion_label if kept else "",
+                    "base_price": old[pid].base_price if kept else price,
                     "gift": False,
                     "discount": Decimal("0.00"),
                 }
@@ -364,6 +365,7 @@ def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order
                 "amount": g.amount,
                 "promotion": g.promotion_id,
                 "promotion_label": g.promotion_label,
+                "base_price": g.base_price,
                 "gift": True,
                 "discount": Decimal("0.00"),
             }

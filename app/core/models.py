@@ -283,6 +283,7 @@ class OrderLine(BaseModel):
     # the order's discounts (满减), which its shipments and returns are valued after.
     promotion = ForeignKeyField(Promotion, null=True, on_delete="RESTRICT")
     promotion_label = CharField(max_length=40, default="")
+    base_price = MoneyField(default=0)  # the customer's own price before promotions
     gift = BooleanField(default=False)
     discount = MoneyField(default=0, constraints=[Check("discount >= 0")])
 

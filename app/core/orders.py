@@ -194,7 +194,7 @@ def quote(products: dict[int, Product], pricing: promotions.Pricing) -> Quote:
                 gift.qty,
                 Decimal("0.00"),
                 product.list_price,
-                base_price=Decimal("0.00"),
+                base_price=product.price,  # what the gift would have cost the dealer
                 promotion=gift.offer,
                 gift=True,
             )
@@ -308,6 +308,7 @@ def create_order(
                 "amount": p.amount,
                 "promotion": p.promotion.id if p.promotion else None,
                 "promotion_label": p.promotion.label if p.promotion else "",
+                "base_price": p.base_price if p.base_price is not None else p.price,
                 "gift": p.gift,
                 "discount": p.discount,
             }
@@ -333,6 +334,7 @@ def create_order(
                 **{k: row[k] for k in ("qty", "price", "list_price", "amount")},
                 promotion=row["promotion"],
                 promotion_label=row["promotion_label"],
+                base_price=row["base_price"],
                 gift=row["gift"],
                 discount=row["discount"],
             )

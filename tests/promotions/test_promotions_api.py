@@ -581,3 +581,53 @@ def test_a_cached_catalogue_page_shows_a_promotion_once_it_is_made_or_its_window
     assert label(neighbour) is None
     time.sleep(2.2)  # no write: the window opens
     assert label(neighbour) == "特价"
+
+
+def test_each_promotion_says_what_it_sold_gave_and_earned(client, co, dealer):
+    special = promote(
+        client, co, "special_price", {"items": [{"product_id": co.tea.id, "price": "40.00"}]}
+    )
+    reduction = promote(client, co, "full_reduction", {"threshold": "1000", "reduction": "100"})
+    gift = promote(
+        client,
+        co,
+        "gift",
+        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.oil.id, "gift_qty": 1},
+    )
+    placed = order(client, dealer, [(co.tea, 10), (co.oil, 4)], "res-1")  # 400 + 800 − 100
+    assert placed["total"] == "1100.00"
+    assert line_of(placed, co.tea)["original_price"] == "45.00"
+    order(client, dealer, [(co.tea, 10)], "res-2")  # rejected below: not counted
+    rejected = client.get(f"{MP}/orders", headers=dealer).get_json()["items"][0]
+    client.post(
+        f"{ADMIN}/orders/{rejected['id']}/reject", json={"reason": "重复"}, headers=co.headers("cs")
+    )
+    cs = co.headers("cs")
+    client.post(f"{ADMIN}/orders/{placed['id']}/approve", json={}, headers=cs)
+    client.post(
+        f"{ADMIN}/orders/{placed['id']}/shipments",
+        json={
+            "lines": [{"order_line_id": ln["id"], "qty": ln["qty"]} for ln in placed["lines"]],
+            "carrier": "顺丰",
+            "tracking_no": "SF9",
+        },
+        headers=co.headers("wh"),
+    )
+    listed = client.get(f"{ADMIN}/promotions", headers=co.headers("admin")).get_json()["items"]
+    results = {p["id"]: p["results"] for p in listed}
+    assert results[special["id"]] | {"cost": None, "gross_profit": None, "gross_margin": None} == {
+        "orders": 1,
+        "sales": "400.00",
+        "discount": "50.00",  # 10 × (45 − 40)
+        "shipped": "366.67",  # 400 less its share of the 100 off (400 / 1200 of it)
+        "cost": None,
+        "gross_profit": None,
+        "gross_margin": None,
+    }
+    assert results[reduction["id"]]["sales"] == "1200.00"
+    assert results[reduction["id"]]["discount"] == "100.00"
+    assert results[reduction["id"]]["shipped"] == "1100.00"
+    assert results[gift["id"]]["discount"] == "200.00"  # one oil at the dealer's 200.00
+    assert results[gift["id"]]["orders"] == 1
+    one = client.get(f"{ADMIN}/promotions/{reduction['id']}", headers=co.headers("admin"))
+    assert one.get_json()["results"]["orders"] == 1
