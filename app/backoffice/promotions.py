@@ -242,7 +242,10 @@ def preview(staff: Staff, customer_id: int, lines: list[dict] | None = None) -> 
     quote = None
     if lines:
         quote = core_orders.price_lines(
-            customer, [LineRequest(ln["product_id"], ln["qty"]) for ln in lines], offers
+            customer,
+            [LineRequest(ln["product_id"], ln["qty"]) for ln in lines],
+            offers,
+            words=True,
         )
     return Preview(customer, offers, quote)
 

@@ -111,12 +111,16 @@ def audience_of(customer: Customer) -> Audience:
 
 
 def price_lines(
-    customer: Customer, lines: Iterable[LineRequest], offers: list[Offer] | None = None
+    customer: Customer,
+    lines: Iterable[LineRequest],
+    offers: list[Offer] | None = None,
+    *,
+    words: bool = False,
 ) -> Quote:
     """Resolve each line's price for this customer, apply the promotions open to them (`offers`,
     default: those open now, one query) and check each quantity: the products and any gifts in
     one query; each product also carries `available` in the customer's warehouse (warnings, and
-    whether a gift can be given).
+    whether a gift can be given). `words`: the quote also says what each promotion did.
 
     Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
     """
@@ -157,7 +161,7 @@ def price_lines(
             line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
         )
         items.append(promotions.Item(product.id, line.qty, product.price, product.category_id))
-    return quote(products, promotions.price_basket(offers, items))
+    return quote(products, promotions.price_basket(offers, items, words))
 
 
 def quote(products: dict[int, Product], pricing: promotions.Pricing) -> Quote:

@@ -66,6 +66,29 @@ class Offer:
         return label_of(self.kind, self.rules)
 
     @cached_property
+    def worth(self) -> Decimal:
+        """A full reduction's yuan off per yuan spent (how labels rank them)."""
+        return self.rules["reduction"] / self.rules["threshold"]
+
+    @cached_property
+    def counted(self) -> tuple[frozenset[int] | None, frozenset[int] | None]:
+        """A full reduction's products and categories (None: not narrowed by them)."""
+        products, categories = self.rules.get("product_ids"), self.rules.get("category_ids")
+        return (
+            None if products is None else frozenset(products),
+            None if categories is None else frozenset(categories),
+        )
+
+    def counts(self, product_id: int, category_id: int | None) -> bool:
+        """Whether a full reduction counts this product's line."""
+        products, categories = self.counted
+        if products is None and categories is None:
+            return True
+        return (products is not None and product_id in products) or (
+            categories is not None and category_id in categories
+        )
+
+    @cached_property
     def special_prices(self) -> dict[int, Decimal]:
         """特价 by product id (empty for other kinds)."""
         if self.kind != "special_price":
@@ -261,41 +284,47 @@ def label_of(kind: str, rules: Mapping) -> str:
     return KINDS[kind]
 
 
+class Labeller:
+    """The best promotion open to a dealer on each product of a page, as a label: a lower line
+    price first (特价, then 阶梯价), then the full reduction worth most per yuan spent, then a gift.
+    The offers are sorted out once per page, not once per product."""
+
+    def __init__(self, offers: Sequence[Offer]):
+        self.special: dict[int, list[Offer]] = {}
+        self.tiers: dict[int, Offer] = {}
+        self.gifts: dict[int | None, Offer] = {}
+        reductions = []
+        for offer in offers:
+            if offer.kind == "special_price":
+                for pid in offer.special_prices:
+                    self.special.setdefault(pid, []).append(offer)
+            elif offer.kind == "tiered_price":
+                self.tiers.setdefault(offer.rules["product_id"], offer)
+            elif offer.kind == "full_reduction":
+                reductions.append(offer)
+            else:
+                self.gifts.setdefault(offer.rules.get("product_id"), offer)
+        self.reductions = sorted(reductions, key=lambda o: -o.worth)
+
+    def label(self, product_id: int, category_id: int | None, price: Decimal) -> str | None:
+        for offer in self.special.get(product_id, ()):
+            if offer.special_prices[product_id] < price:
+                return offer.label
+        tier = self.tiers.get(product_id)
+        if tier is not None and any(t["price"] < price for t in tier.rules["tiers"]):
+            return tier.label
+        for offer in self.reductions:
+            if offer.counts(product_id, category_id):
+                return offer.label
+        gift = self.gifts.get(product_id) or self.gifts.get(None)
+        return gift.label if gift else None
+
+
 def product_label(
     offers: Sequence[Offer], product_id: int, category_id: int | None, price: Decimal
 ) -> str | None:
-    """The best promotion open to this dealer on a product, as a label, or None: a lower line price
-    first (特价, then 阶梯价), then the full reduction worth most per yuan spent, then a gift."""
-    best_reduction: tuple[Decimal, Offer] | None = None
-    gift = None
-    tier = None
-    for offer in offers:
-        rules = offer.rules
-        if offer.kind == "special_price":
-            special = offer.special_prices.get(product_id)
-            if special is not None and special < price:
-                return offer.label
-        elif offer.kind == "tiered_price":
-            if rules["product_id"] == product_id and any(
-                t["price"] < price for t in rules["tiers"]
-            ):
-                tier = tier or offer
-        elif offer.kind == "full_reduction":
-            if _qualifies(rules, product_id, category_id):
-                worth = rules["reduction"] / rules["threshold"]
-                if best_reduction is None or worth > best_reduction[0]:
-                    best_reduction = (worth, offer)
-        elif (
-            offer.kind == "gift"
-            and gift is None
-            and rules.get("product_id", product_id) == product_id
-        ):
-            gift = offer
-    if tier:
-        return tier.label
-    if best_reduction:
-        return best_reduction[1].label
-    return gift.label if gift else None
+    """The label `Labeller` gives one product."""
+    return Labeller(offers).label(product_id, category_id, price)
 
 
 # --- pricing ---------------------------------------------------------------------------------
@@ -378,18 +407,10 @@ def _tier_price(offer: Offer, qty: int) -> Decimal | None:
     return min(reached) if reached else None
 
 
-def _qualifies(rules: Mapping, product_id: int, category_id: int | None) -> bool:
-    products, categories = rules.get("product_ids"), rules.get("category_ids")
-    if products is None and categories is None:
-        return True
-    return product_id in (products or ()) or (
-        category_id is not None and category_id in (categories or ())
-    )
-
-
-def price_basket(offers: Sequence[Offer], items: Sequence[Item]) -> Pricing:
+def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = True) -> Pricing:
     """Price a basket with the offers open to its customer (`open_offers`); one pass over the
-    offers for the line prices, then one per full reduction and gift."""
+    offers for the line prices, then one per full reduction and gift. `words`: also say what each
+    full reduction and gift did or is short of (`progress`, for the cart); an order needs none."""
     line_offers: dict[int, list[Offer]] = {}
     reductions, gift_offers = [], []
     for offer in offers:
@@ -419,9 +440,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item]) -> Pricing:
     discount = None
     for offer in reductions:
         rules = offer.rules
-        qualifying = [
-            ln for ln in lines if _qualifies(rules, ln.item.product_id, ln.item.category_id)
-        ]
+        qualifying = [ln for ln in lines if offer.counts(ln.item.product_id, ln.item.category_id)]
         base = money(sum((ln.amount for ln in qualifying), ZERO))
         times = int((base / rules["threshold"]).to_integral_value(ROUND_DOWN))
         if not rules["repeat"]:
@@ -429,7 +448,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item]) -> Pricing:
         amount = min(money(rules["reduction"] * times), base)
         if amount > 0 and (discount is None or amount > discount.amount):
             discount = Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
-        if qualifying:  # nothing in the basket it counts: nothing to say
+        if words and qualifying:  # nothing in the basket it counts: nothing to say
             progress.append(_reduction_progress(offer, base, times, amount))
 
     gifts = []
@@ -439,7 +458,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item]) -> Pricing:
             gifts.append(
                 GiftWant(offer, offer.rules["gift_product_id"], offer.rules["gift_qty"] * times)
             )
-        if short is not None:
+        if words and short is not None:
             progress.append(_gift_progress(offer, times, short))
     return Pricing(lines, discount, gifts, progress)
 

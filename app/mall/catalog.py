@@ -63,13 +63,14 @@ def views_for(
     (those open to this customer), each product's promotion label too."""
     products = catalog.with_customer_prices(query, customer)
     available = stock.availability(customer.warehouse_id, [p.id for p in products])
+    labels = promotions.Labeller(offers) if offers else None
     return [
         ProductView(
             p,
             p.price,
             stock_status(available[p.id], low_threshold),
             available[p.id],
-            promotions.product_label(offers, p.id, p.category_id, p.price) if offers else None,
+            labels.label(p.id, p.category_id, p.price) if labels else None,
         )
         for p in products
     ]
