@@ -118,9 +118,10 @@ def price_lines(
     words: bool = False,
 ) -> Quote:
     """Resolve each line's price for this customer, apply the promotions open to them (`offers`,
-    default: those open now, one query) and check each quantity: the products and any gifts in
-    one query; each product also carries `available` in the customer's warehouse (warnings, and
-    whether a gift can be given). `words`: the quote also says what each promotion did.
+    default: those open now, one query) and check each quantity: the products in one query, each
+    with `available` in the customer's warehouse (warnings, and whether a gift can be given);
+    gifts not ordered are read in one more query when there are any. `words`: the quote also
+    says what each promotion did.
 
     Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
     """
@@ -133,24 +134,7 @@ def price_lines(
     if offers is None:
         offers = promotion_book.open_now()
     offers = promotions.open_offers(offers, audience_of(customer), utcnow())
-    # Gifts that could be given: a 买赠 only when its product is ordered.
-    gift_ids = {
-        o.rules["gift_product_id"]
-        for o in offers
-        if o.kind == "gift" and o.rules.get("product_id", next(iter(ids))) in ids
-    }
-    wanted = ids | gift_ids
-    sql = _PRICED.format(", ".join(["%s"] * len(wanted)))
-    params = [customer.id, customer.price_level, customer.warehouse_id, *wanted]
-    fen = Product.list_price.python_value
-    products = {}
-    for *columns, book, level, available in execute(sql, params).fetchall():
-        p = from_row(Product, columns)
-        levels = {} if level is None else {customer.price_level: fen(level)}
-        book = None if book is None else fen(book)
-        p.price = resolve_price(p.list_price, levels, customer.price_level, book)
-        p.available = available or 0
-        products[p.id] = p
+    products = _priced_products(customer, ids)
     missing = sorted(ids - products.keys())
     if missing:
         raise NotFound("商品不存在或已下架", product_ids=missing)
@@ -161,7 +145,28 @@ def price_lines(
             line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
         )
         items.append(promotions.Item(product.id, line.qty, product.price, product.category_id))
-    return quote(products, promotions.price_basket(offers, items, words))
+    pricing = promotions.price_basket(offers, items, words)
+    # Gifts not among the lines: read only when some are to be given (one query more then).
+    gifts = {g.product_id for g in pricing.gifts} - products.keys()
+    if gifts:
+        products |= _priced_products(customer, gifts)
+    return quote(products, pricing)
+
+
+def _priced_products(customer: Customer, ids: set[int]) -> dict[int, Product]:
+    """Products on sale among `ids`, each with the customer's `price` and `available` stock."""
+    sql = _PRICED.format(", ".join(["%s"] * len(ids)))
+    params = [customer.id, customer.price_level, customer.warehouse_id, *ids]
+    fen = Product.list_price.python_value
+    products = {}
+    for *columns, book, level, available in execute(sql, params).fetchall():
+        p = from_row(Product, columns)
+        levels = {} if level is None else {customer.price_level: fen(level)}
+        book = None if book is None else fen(book)
+        p.price = resolve_price(p.list_price, levels, customer.price_level, book)
+        p.available = available or 0
+        products[p.id] = p
+    return products
 
 
 def quote(products: dict[int, Product], pricing: promotions.Pricing) -> Quote:
