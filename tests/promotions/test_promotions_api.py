@@ -13,6 +13,7 @@ import pytest
 from app.approval import services as approvals
 from app.core.models import Customer, Stock
 from app.runtime import redis
+from app.timeutil import local_today
 from devkit.factories import make_customer, make_product, make_staff, put_stock
 from devkit.testing.clients import ADMIN, MP, bind_dealer, staff_headers
 
@@ -631,3 +632,20 @@ def test_each_promotion_says_what_it_sold_gave_and_earned(client, co, dealer):
     assert results[gift["id"]]["orders"] == 1
     one = client.get(f"{ADMIN}/promotions/{reduction['id']}", headers=co.headers("admin"))
     assert one.get_json()["results"]["orders"] == 1
+
+
+def test_the_sales_report_counts_an_order_once_for_a_product_bought_and_given(client, co, dealer):
+    promote(
+        client,
+        co,
+        "gift",
+        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.tea.id, "gift_qty": 1},
+    )
+    order(client, dealer, [(co.tea, 10)], "rep-1")
+    today = local_today().isoformat()  # the report's days are Beijing's
+    rows = client.get(
+        f"{ADMIN}/reports/sales?from={today}&to={today}&group_by=product",
+        headers=co.headers("admin"),
+    ).get_json()["items"]
+    (tea,) = [r for r in rows if r["key"] == str(co.tea.id)]
+    assert tea["orders"] == 1 and tea["amount"] == "450.00"
