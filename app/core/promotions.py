@@ -25,7 +25,6 @@ KINDS = {
     "full_reduction": "满减",
     "gift": "满赠",
 }
-LINE_KINDS = ("special_price", "tiered_price")
 MAX_ITEMS = 500
 MAX_MONEY = Decimal("99999999.99")
 MAX_QTY = 9_999_999
@@ -212,7 +211,9 @@ def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
         out["repeat"] = _flag(rules.get("repeat", False), "repeat", errors)
         for key, what in (("product_ids", "product_ids"), ("category_ids", "category_ids")):
             if rules.get(key) is not None:
-                out[key] = _ids(rules[key], what, errors)
+                ids = _ids(rules[key], what, errors)
+                if ids:  # an empty list narrows nothing, as an empty target names everyone
+                    out[key] = ids
     else:  # gift
         out["gift_product_id"] = _id(rules.get("gift_product_id"), "gift_product_id", errors)
         out["gift_qty"] = _int(rules.get("gift_qty"), "gift_qty（赠送数量）", errors)
@@ -318,13 +319,6 @@ class Labeller:
                 return offer.label
         gift = self.gifts.get(product_id) or self.gifts.get(None)
         return gift.label if gift else None
-
-
-def product_label(
-    offers: Sequence[Offer], product_id: int, category_id: int | None, price: Decimal
-) -> str | None:
-    """The label `Labeller` gives one product."""
-    return Labeller(offers).label(product_id, category_id, price)
 
 
 # --- pricing ---------------------------------------------------------------------------------
