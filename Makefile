@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python -m bench.orders
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.profit
+	$(BIN)/python -m bench.promotions
 
 bench-stack: install
 	$(BIN)/python -m bench.stack

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.approval.rules import DOCUMENT_TYPES
 from app.auth.permissions import DATA_SCOPES, ROLES
+from app.core.promotions import KINDS as PROMOTION_KINDS
 from app.core.rules import OrderStatus, SettlementMethod
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
 from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
@@ -26,6 +27,7 @@ from app.validation import (
     money_field,
     money_in,
     page_of,
+    qty_field,
 )
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
@@ -857,3 +859,150 @@ class TargetsReportOut(Schema):
     period = fields.String()
     branches = fields.List(fields.Nested(TargetRowOut))
     reps = fields.List(fields.Nested(TargetRowOut))
+
+
+# --- promotions (特价, 阶梯价, 满减, 满赠/买赠) ---------------------------------------------------
+
+
+def _target_ids(**kwargs):
+    return fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+        validate=validate.Length(max=500),
+        allow_none=True,
+        **kwargs,
+    )
+
+
+class PromotionIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(list(PROMOTION_KINDS), error="促销类型无效")
+    )
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
+    active = JsonBoolean(load_default=True)
+    branch_ids = _target_ids(load_default=None)
+    price_levels = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=10)),
+        validate=validate.Length(max=10),
+        allow_none=True,
+        load_default=None,
+    )
+    customer_ids = _target_ids(load_default=None)
+    rules = fields.Dict(required=True)  # checked against the kind by the service
+
+
+class PromotionPatchIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    starts_at = Instant()
+    ends_at = Instant()
+    active = JsonBoolean()
+    branch_ids = _target_ids()
+    price_levels = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=10)),
+        validate=validate.Length(max=10),
+        allow_none=True,
+    )
+    customer_ids = _target_ids()
+    rules = fields.Dict()
+
+
+class PromotionResultsOut(Schema):
+    """What a promotion did, over the orders in the caller's scope (not rejected or cancelled)."""
+
+    orders = fields.Integer(attribute="order_count")
+    sales = money_field()
+    discount = money_field()
+    shipped = money_field()
+    cost = Cost()
+    gross_profit = money_field()
+    gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
+
+
+class PromotionOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    kind_label = fields.String()
+    label = fields.String()  # as dealers see it beside a product: 特价, 满1000减50, 买10赠1
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+    active = fields.Boolean()
+    status = fields.String()  # scheduled | open | ended | inactive
+    status_label = fields.String()
+    branch_ids = fields.List(fields.Integer(), attribute="branch_id_list")
+    price_levels = fields.List(fields.Integer(), attribute="price_level_list")
+    customer_ids = fields.List(fields.Integer(), attribute="customer_id_list")
+    rules = fields.Dict(attribute="rules_out")
+    results = fields.Nested(PromotionResultsOut)
+    created_by = fields.String()
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+
+
+PromotionPageOut = page_of(PromotionOut)
+
+
+class PromotionQueryIn(PageIn):
+    status = fields.String(
+        validate=validate.OneOf(["scheduled", "open", "ended", "inactive"], error="状态无效")
+    )
+    kind = fields.String(validate=validate.OneOf(list(PROMOTION_KINDS), error="促销类型无效"))
+
+
+class PreviewLineIn(Schema):
+    product_id = id_field(required=True)
+    qty = qty_field(required=True)
+
+
+class PromotionPreviewIn(Schema):
+    customer_id = id_field(required=True)
+    lines = fields.List(
+        fields.Nested(PreviewLineIn), load_default=list, validate=validate.Length(max=200)
+    )
+
+
+class OfferOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    label = fields.String()
+
+
+class PreviewLineOut(Schema):
+    product_id = fields.Function(lambda ln: ln.product.id)
+    sku = fields.Function(lambda ln: ln.product.sku)
+    name = fields.Function(lambda ln: ln.product.name)
+    qty = fields.Integer()
+    original_price = fields.Function(lambda ln: f"{ln.base_price:.2f}")
+    price = money_field()
+    amount = money_field()
+    promotion = fields.Function(lambda ln: ln.promotion.label if ln.promotion else None)
+    gift = fields.Boolean()
+    discount = money_field()
+
+
+class PreviewDiscountOut(Schema):
+    promotion_id = fields.Function(lambda d: d.offer.id)
+    name = fields.Function(lambda d: d.offer.name)
+    amount = money_field()
+
+
+class PromotionPreviewOut(Schema):
+    customer_id = fields.Function(lambda p: p.customer.id)
+    offers = fields.List(fields.Nested(OfferOut))
+    lines = fields.Function(
+        lambda p: PreviewLineOut(many=True).dump(p.quote.lines) if p.quote else []
+    )
+    subtotal = fields.Function(lambda p: f"{p.quote.subtotal:.2f}" if p.quote else "0.00")
+    discounts = fields.Function(
+        lambda p: PreviewDiscountOut(many=True).dump(p.quote.discounts) if p.quote else []
+    )
+    discount_total = fields.Function(
+        lambda p: f"{p.quote.discount_total:.2f}" if p.quote else "0.00"
+    )
+    total = fields.Function(lambda p: f"{p.quote.total:.2f}" if p.quote else "0.00")
+    promotions = fields.Function(
+        lambda p: [pr.message for pr in p.quote.progress] if p.quote else []
+    )
+    warnings = fields.Function(lambda p: p.quote.warnings if p.quote else [])

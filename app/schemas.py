@@ -31,6 +31,19 @@ class OrderLineOut(Schema):
     price = money_field()
     amount = money_field()
     shipped_qty = fields.Integer()
+    # What the order's promotions did to the line, as placed: the label of the promotion that set
+    # its price or gave it (null: none), a gift at 0.00, and its share of the order's discounts.
+    promotion = fields.Function(lambda ln: ln.promotion_label or None)
+    promotion_id = fields.Integer(allow_none=True)
+    original_price = money_field(attribute="base_price")  # the dealer's own price before it
+    gift = fields.Boolean()
+    discount = money_field()
+
+
+class DiscountOut(Schema):
+    promotion_id = fields.Integer()
+    name = fields.String()
+    amount = money_field()
 
 
 # What happened to an order, as its history and the notifications about it name each event:
@@ -95,6 +108,9 @@ class OrderOut(Schema):
     status_label = fields.Function(lambda o: STATUS_LABELS.get(o.status, o.status))
     source = fields.String()
     lines = fields.List(fields.Nested(OrderLineOut))
+    subtotal = fields.Function(lambda o: f"{o.total + o.discount_total:.2f}")
+    discounts = fields.List(fields.Nested(DiscountOut))
+    discount_total = money_field()
     total = money_field()
     remark = fields.String()
     address = fields.String()
@@ -131,9 +147,20 @@ def new_order_out(order) -> dict:
                 "price": str(money(line.price)),
                 "amount": str(money(line.amount)),
                 "shipped_qty": line.shipped_qty,
+                "promotion": line.promotion_label or None,
+                "promotion_id": line.promotion_id,
+                "original_price": str(money(line.base_price)),
+                "gift": line.gift,
+                "discount": str(money(line.discount)),
             }
             for line in order.lines
         ],
+        "subtotal": f"{order.total + order.discount_total:.2f}",
+        "discounts": [
+            {"promotion_id": d.promotion_id, "name": d.name, "amount": str(money(d.amount))}
+            for d in order.discounts
+        ],
+        "discount_total": str(money(order.discount_total)),
         "total": str(money(order.total)),
         "remark": order.remark,
         "address": order.address,

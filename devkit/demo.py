@@ -13,6 +13,7 @@ from flask import current_app
 from app.adapters.wechatpay import wechat_pay
 from app.approval import services as approvals
 from app.auth.services import create_staff
+from app.backoffice import promotions as staff_promotions
 from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import (
     AccountEntry,
@@ -27,7 +28,7 @@ from app.core.models import (
     StockMovement,
 )
 from app.core.orders import LineRequest
-from app.db import db
+from app.db import db, utcnow
 from app.inventory import services as inventory
 from app.mall import accounts
 from app.mall.models import WechatUser
@@ -386,6 +387,66 @@ def _seed_everything() -> None:
         "rep", staff_id=staff["rep_east"].id, created_by=staff["admin"].id, ttl=DEMO_INVITE_TTL
     )
     _seed_shops(rng, warehouses["HD"], products, staff["admin"])
+    # After the demo's orders: they were placed at plain prices, as their figures say.
+    _seed_promotions(products, branches, staff["admin"])
+
+
+def _seed_promotions(products, branches, admin) -> None:
+    """A promotion of each kind a dealer meets in the cart: 满减 for everyone, 买赠 on 茉莉绿茶,
+    特价 on 无糖乌龙茶 for 华东, and 阶梯价 on 橙汁 starting next week (scheduled)."""
+    by_sku = {p.sku: p for p in products}
+    now = utcnow()
+    month = {"starts_at": now - dt.timedelta(days=1), "ends_at": now + dt.timedelta(days=30)}
+    oolong = by_sku["TEA-OOL"]
+    for data in (
+        {
+            "name": "订货会满减",
+            "kind": "full_reduction",
+            "rules": {"threshold": "1000.00", "reduction": "50.00", "repeat": True},
+        },
+        {
+            "name": "茉莉绿茶买十赠一",
+            "kind": "gift",
+            "rules": {
+                "product_id": by_sku["TEA-GRN"].id,
+                "min_qty": 10,
+                "gift_product_id": by_sku["TEA-GRN"].id,
+                "gift_qty": 1,
+                "repeat": True,
+            },
+        },
+        {
+            "name": "华东乌龙茶特价",
+            "kind": "special_price",
+            "rules": {
+                "items": [
+                    {
+                        "product_id": oolong.id,
+                        "price": str(money(oolong.list_price * Decimal("0.75"))),
+                    }
+                ]
+            },
+            "branch_ids": [branches["HD"].id],
+        },
+    ):
+        staff_promotions.create_promotion(admin, {**month, **data})
+    juice = by_sku["JCE-ORG"]
+    staff_promotions.create_promotion(
+        admin,
+        {
+            "name": "橙汁阶梯价",
+            "kind": "tiered_price",
+            "rules": {
+                "product_id": juice.id,
+                "tiers": [
+                    {"min_qty": 20, "price": str(money(juice.list_price * Decimal("0.85")))},
+                    {"min_qty": 50, "price": str(money(juice.list_price * Decimal("0.80")))},
+                ],
+            },
+            "starts_at": now + dt.timedelta(days=7),
+            "ends_at": now + dt.timedelta(days=37),
+        },
+    )
 
 
 DEMO_SHOPS = (

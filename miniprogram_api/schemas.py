@@ -132,6 +132,8 @@ class ProductOut(Schema):
     stock_status = fields.String(validate=validate.OneOf(["in_stock", "low", "out"]))
     image = fields.String()
     category_id = fields.Integer(allow_none=True)
+    # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
+    promotion = fields.String(allow_none=True)
 
 
 ProductPageOut = page_of(ProductOut)
@@ -150,7 +152,10 @@ class CartLineOut(Schema):
     min_qty = fields.Function(lambda ln: ln.view.product.min_qty)
     step = fields.Function(lambda ln: ln.view.product.step)
     stock_status = fields.String()  # for the line's quantity: `low` when it may not ship in full
-    price = fields.Function(lambda ln: f"{ln.view.price:.2f}")
+    price = fields.Function(lambda ln: f"{ln.unit_price:.2f}")  # after line promotions
+    original_price = fields.Function(lambda ln: f"{ln.original_price:.2f}")  # before them
+    promotion = fields.String(allow_none=True)  # the label of the promotion that set or gave it
+    gift = fields.Boolean()
     qty = fields.Integer()
     amount = money_field()
 
@@ -161,11 +166,29 @@ class SkippedOut(Schema):
     reason = fields.String()
 
 
+class CartDiscountOut(Schema):
+    promotion_id = fields.Integer()
+    name = fields.String()
+    amount = money_field()
+
+
+class CartWarningOut(Schema):
+    code = fields.String()
+    message = fields.String()
+    product_id = fields.Integer()
+
+
 class CartOut(Schema):
-    items = fields.List(fields.Nested(CartLineOut), attribute="lines")
+    items = fields.List(fields.Nested(CartLineOut))  # the dealer's lines, then gifts at 0.00
+    subtotal = money_field()
+    discounts = fields.List(fields.Nested(CartDiscountOut))
+    discount_total = money_field()
     total = money_field()
     count = fields.Integer()
     skipped = fields.List(fields.Nested(SkippedOut))
+    # What each promotion did for the cart, or what it is short of: "满1000减50：再买 ¥120.00 可减 ¥50.00"
+    promotions = fields.List(fields.String())
+    warnings = fields.List(fields.Nested(CartWarningOut))
 
 
 OrderLineIn = id_qty_line("OrderLineIn", "product_id")

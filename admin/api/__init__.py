@@ -10,6 +10,7 @@ from admin.api import (
     orders,
     orgs,
     payments,
+    promotions,
     reports,
     returns,
     session,
@@ -32,6 +33,7 @@ BLUEPRINTS = [
     shops.bp,
     inventory.bp,
     payments.bp,
+    promotions.bp,
 ]
 
 

@@ -22,6 +22,7 @@ from admin.console import (  # noqa: F401
     orders,
     pages,
     payments,
+    promotions,
     reports,
     returns,
     session,

@@ -61,6 +61,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "shops.view": frozenset({"admin", "customer_service", "warehouse", "hq_approver"}),
     "shops.manage": ADMINS,
     "shops.work": frozenset({"admin", "customer_service", "warehouse"}),
+    # Promotions (特价, 阶梯价, 满减, 满赠): set by whoever sets prices; seen by whoever talks to
+    # dealers or reviews their orders.
+    "promotions.manage": ADMINS,
+    "promotions.view": EVERYONE - {"warehouse"},
     # Customer fees (进场费, 促销费, 返利, 陈列费): recorded by finance and managers, in scope.
     "fees.manage": frozenset({"admin", "finance", "branch_manager"}),
 }

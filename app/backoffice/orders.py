@@ -21,7 +21,17 @@ from app.backoffice import queries
 from app.core import credit, stock
 from app.core import orders as core_orders
 from app.core.catalog import with_customer_prices
-from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment, Staff
+from app.core.models import (
+    Customer,
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    Product,
+    Shipment,
+    Staff,
+)
+from app.core.promotions import allocate
 from app.core.queries import orders_by_id, orders_with_details, shipment_detail
 from app.core.rules import OrderStatus, line_amount
 from app.db import transaction, utcnow
@@ -299,7 +309,9 @@ def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order
         )
         if not locked:
             raise InvalidState("订单已不在待审核状态，不能调整", status=order.status)
-        old = {ln.product_id: ln for ln in order.lines}
+        current = list(order.lines)
+        old = {ln.product_id: ln for ln in current if not ln.gift}
+        gifts = [ln for ln in current if ln.gift]  # what promotions gave stays given
         before = [{"product_id": p, "qty": ln.qty, "price": ln.price} for p, ln in old.items()]
         involved = set(ids) | old.keys()
         products = {p.id: p for p in Product.select().where(Product.id << list(involved))}
@@ -319,6 +331,8 @@ def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order
                 if ln.get("price") is not None
                 else (old[pid].price if pid in old else resolved[pid])
             )
+            # A line keeps the promotion that priced it while its price stays.
+            kept = pid in old and money(old[pid].price) == price and old[pid].promotion_id
             rows.append(
                 {
                     "order": order.id,
@@ -327,19 +341,65 @@ def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order
                     "price": price,
                     "list_price": products[pid].list_price,
                     "amount": line_amount(price, ln["qty"]),
+                    "promotion": old[pid].promotion_id if kept else None,
+                    "promotion_label": old[pid].promotion_label if kept else "",
+                    "base_price": old[pid].base_price if kept else price,
+                    "gift": False,
+                    "discount": Decimal("0.00"),
                 }
             )
             after.append({"product_id": pid, "qty": ln["qty"], "price": price})
+        subtotal = money(sum((r["amount"] for r in rows), Decimal(0)))
+        discount = _keep_discounts(order, subtotal)
+        # The order's discounts (满减) are shared over its lines again, as placing shares them.
+        shares = allocate(discount, [r["amount"] for r in rows])
+        for row, share in zip(rows, shares, strict=True):
+            row["discount"] = share
+        rows += [
+            {
+                "order": order.id,
+                "product": g.product_id,
+                "qty": g.qty,
+                "price": g.price,
+                "list_price": g.list_price,
+                "amount": g.amount,
+                "promotion": g.promotion_id,
+                "promotion_label": g.promotion_label,
+                "base_price": g.base_price,
+                "gift": True,
+                "discount": Decimal("0.00"),
+            }
+            for g in gifts
+        ]
         OrderLine.delete().where(OrderLine.order == order.id).execute()
         OrderLine.insert_many(rows).execute()
-        total = money(sum((r["amount"] for r in rows), Decimal(0)))
-        Order.update(total=total).where(Order.id == order.id).execute()
+        total = money(subtotal - discount)
+        Order.update(total=total, discount_total=discount).where(Order.id == order.id).execute()
         approvals.withdraw("order", order.id)
         _audit(order.id, staff, "adjust_lines", before, after, reason)
         order.total = total
         note = f"{_changes_in_words(before, after, products)}；原因：{reason.strip()}"
         core_orders.record_event(order, "adjust", order.status, order.status, actor(staff), note)
     return orders_by_id([order_id])[0]
+
+
+def _keep_discounts(order: Order, subtotal: Decimal) -> Decimal:
+    """The order keeps the discounts it was placed with (a promotion changed since changes
+    nothing), but never more than its lines now come to: the last ones shrink first."""
+    left = subtotal
+    kept = Decimal("0.00")
+    for d in (
+        OrderDiscount.select().where(OrderDiscount.order == order.id).order_by(OrderDiscount.id)
+    ):
+        amount = min(d.amount, left)
+        if amount <= 0:
+            d.delete_instance()
+            continue
+        if amount != d.amount:
+            OrderDiscount.update(amount=amount).where(OrderDiscount.id == d.id).execute()
+        left -= amount
+        kept += amount
+    return money(kept)
 
 
 def _changes_in_words(before: list[dict], after: list[dict], products: dict) -> str:

@@ -23,7 +23,7 @@ import operator
 from decimal import Decimal
 from functools import reduce
 
-from peewee import SQL, fn
+from peewee import Case, fn
 
 from app.auth.scopes import (
     branch_in_scope,
@@ -243,9 +243,14 @@ def sales_report(
         (Order.created_at >= start) & (Order.created_at < end) & ~(Order.status << NOT_SALES)
     )
     if by_line:
-        # An order has one line per product (unique index), so a product's lines count its
-        # orders; a category's or a brand's need DISTINCT.
-        count = fn.COUNT(SQL("*")) if group_by == "product" else fn.COUNT(fn.DISTINCT(Order.id))
+        # An order has one bought line per product (unique index; a promotion's gift is a line
+        # of its own), so a product's bought lines count its orders; a category's or a brand's
+        # need DISTINCT.
+        count = (
+            fn.SUM(Case(None, [(OrderLine.gift, 0)], 1))
+            if group_by == "product"
+            else fn.COUNT(fn.DISTINCT(Order.id))
+        )
         ordered = aggregate(
             OrderLine,
             [count, fn.SUM(OrderLine.amount)],

@@ -11,6 +11,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     SmallIntegerField,
+    TextField,
 )
 
 from app.db import BaseModel, CostField, MoneyField, utcnow
@@ -217,6 +218,28 @@ class StockMovement(BaseModel):
         )
 
 
+class Promotion(BaseModel):
+    """A promotion (特价, 阶梯价, 满减, 满赠/买赠): its kind's rules, its window and whom it targets
+    (no branch, level or customer named: everyone). Rules and targets are JSON (app.core.promotions
+    reads and checks them)."""
+
+    name = CharField(max_length=100)
+    kind = CharField(max_length=16)
+    starts_at = DateTimeField()
+    ends_at = DateTimeField(index=True)
+    active = BooleanField(default=True)
+    branch_ids = TextField(default="[]")
+    price_levels = TextField(default="[]")
+    customer_ids = TextField(default="[]")
+    rules = TextField()
+    created_by = CharField(max_length=64, default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        constraints = [Check("ends_at > starts_at")]
+
+
 class Order(BaseModel):
     """A sales order, from submission through review to shipping; status follows rules.TRANSITIONS."""
 
@@ -226,7 +249,7 @@ class Order(BaseModel):
     status = CharField(max_length=24, index=True)
     source = CharField(max_length=16, default="mall")  # mall | rep | admin
     placed_by = CharField(max_length=64, default="")
-    total = MoneyField(default=0)
+    total = MoneyField(default=0)  # what the customer pays: the lines' amounts less discount_total
     held_amount = MoneyField(default=0)  # part of customer.held that belongs to this order
     remark = CharField(max_length=500, default="")
     address = CharField(max_length=500, default="")
@@ -235,6 +258,7 @@ class Order(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
     approved_at = DateTimeField(null=True)
     updated_at = DateTimeField(default=utcnow)
+    discount_total = MoneyField(default=0, constraints=[Check("discount_total >= 0")])
 
     class Meta:
         table_name = "sales_order"
@@ -254,11 +278,32 @@ class OrderLine(BaseModel):
     returned_qty = IntegerField(
         default=0, constraints=[Check("returned_qty >= 0"), Check("returned_qty <= shipped_qty")]
     )
+    # What the order's promotions did to this line, as placed (a later change to a promotion never
+    # changes it): the promotion that set its price (or gave it), a gift at 0.00, and its share of
+    # the order's discounts (满减), which its shipments and returns are valued after.
+    promotion = ForeignKeyField(Promotion, null=True, on_delete="RESTRICT")
+    promotion_label = CharField(max_length=40, default="")
+    base_price = MoneyField(default=0)  # the customer's own price before promotions
+    gift = BooleanField(default=False)
+    discount = MoneyField(default=0, constraints=[Check("discount >= 0")])
 
     class Meta:
         table_name = "sales_order_line"
         constraints = [Check("shipped_qty >= 0"), Check("shipped_qty <= qty")]
-        indexes = ((("order", "product"), True),)
+        # One bought line per product, and at most one gift line of it beside.
+        indexes = ((("order", "product", "gift"), True),)
+
+
+class OrderDiscount(BaseModel):
+    """A discount an order was placed with (满减), kept as it was applied."""
+
+    order = ForeignKeyField(Order, backref="discounts", on_delete="CASCADE")
+    promotion = ForeignKeyField(Promotion, on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    amount = MoneyField(constraints=[Check("amount > 0")])
+
+    class Meta:
+        table_name = "sales_order_discount"
 
 
 class DocumentEvent(BaseModel):
@@ -435,8 +480,10 @@ MODELS = [
     CustomerPrice,
     Stock,
     StockMovement,
+    Promotion,
     Order,
     OrderLine,
+    OrderDiscount,
     OrderEvent,
     Shipment,
     ShipmentLine,

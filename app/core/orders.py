@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from app.core import credit, stock
+from app.core import credit, promotion_book, promotions, stock
 from app.core.models import (
     Customer,
     CustomerAddress,
     Order,
+    OrderDiscount,
     OrderEvent,
     OrderLine,
     Product,
     Shipment,
     ShipmentLine,
 )
+from app.core.promotions import Audience, Discount, Offer, line_value
 from app.core.rules import (
     OrderStatus,
     check_quantity,
@@ -58,12 +60,39 @@ class LineRequest:
 class PricedLine:
     product: Product
     qty: int
-    price: Decimal
+    price: Decimal  # after line promotions (0.00 for a gift)
     list_price: Decimal
+    base_price: Decimal | None = None  # the customer's own price, before promotions
+    promotion: Offer | None = None  # the promotion that set the price, or gave the gift
+    gift: bool = False
+    discount: Decimal = Decimal("0.00")  # this line's share of the order's discounts (满减)
 
     @property
     def amount(self) -> Decimal:
         return line_amount(self.price, self.qty)
+
+
+@dataclass
+class Quote:
+    """An order priced, promotions applied: its lines (bought, then gifts), the discount it gets,
+    and the gifts stock could not cover (warnings)."""
+
+    lines: list[PricedLine]
+    discounts: list[Discount] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    progress: list = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return money(sum((ln.amount for ln in self.lines), Decimal("0")))
+
+    @property
+    def discount_total(self) -> Decimal:
+        return money(sum((d.amount for d in self.discounts), Decimal("0")))
+
+    @property
+    def total(self) -> Decimal:
+        return money(max(self.subtotal - self.discount_total, Decimal("0")))
 
 
 # Price book → level price → list price, and what the warehouse has: one statement, written once.
@@ -77,9 +106,22 @@ _PRICED = (
 )
 
 
-def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[PricedLine]:
-    """Resolve each line's price for this customer and check its quantity, in one query; each
-    product also carries `available` in the customer's warehouse (for the warnings).
+def audience_of(customer: Customer) -> Audience:
+    return Audience(customer.id, customer.branch_id, customer.price_level)
+
+
+def price_lines(
+    customer: Customer,
+    lines: Iterable[LineRequest],
+    offers: list[Offer] | None = None,
+    *,
+    words: bool = False,
+) -> Quote:
+    """Resolve each line's price for this customer, apply the promotions open to them (`offers`,
+    default: those open now, one query) and check each quantity: the products in one query, each
+    with `available` in the customer's warehouse (warnings, and whether a gift can be given);
+    gifts not ordered are read in one more query when there are any. `words`: the quote also
+    says what each promotion did.
 
     Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
     """
@@ -89,6 +131,30 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
     ids = {line.product_id for line in lines}
     if len(ids) != len(lines):
         raise ValidationFailed("同一商品请合并为一行", lines=["同一商品请合并为一行"])
+    if offers is None:
+        offers = promotion_book.open_now()
+    offers = promotions.open_offers(offers, audience_of(customer), utcnow())
+    products = _priced_products(customer, ids)
+    missing = sorted(ids - products.keys())
+    if missing:
+        raise NotFound("商品不存在或已下架", product_ids=missing)
+    items = []
+    for line in lines:
+        product = products[line.product_id]
+        check_quantity(
+            line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
+        )
+        items.append(promotions.Item(product.id, line.qty, product.price, product.category_id))
+    pricing = promotions.price_basket(offers, items, words)
+    # Gifts not among the lines: read only when some are to be given (one query more then).
+    gifts = {g.product_id for g in pricing.gifts} - products.keys()
+    if gifts:
+        products |= _priced_products(customer, gifts)
+    return quote(products, pricing)
+
+
+def _priced_products(customer: Customer, ids: set[int]) -> dict[int, Product]:
+    """Products on sale among `ids`, each with the customer's `price` and `available` stock."""
     sql = _PRICED.format(", ".join(["%s"] * len(ids)))
     params = [customer.id, customer.price_level, customer.warehouse_id, *ids]
     fen = Product.list_price.python_value
@@ -100,17 +166,60 @@ def price_lines(customer: Customer, lines: Iterable[LineRequest]) -> list[Priced
         p.price = resolve_price(p.list_price, levels, customer.price_level, book)
         p.available = available or 0
         products[p.id] = p
-    missing = sorted(ids - products.keys())
-    if missing:
-        raise NotFound("商品不存在或已下架", product_ids=missing)
-    priced = []
-    for line in lines:
-        product = products[line.product_id]
-        check_quantity(
-            line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
+    return products
+
+
+def quote(products: dict[int, Product], pricing: promotions.Pricing) -> Quote:
+    """Turn the engine's pricing into order lines: the discount shared over its qualifying
+    lines, and each gift given when stock covers it (else a warning). `products` holds every
+    product bought and every possible gift, each with `available`."""
+    shares: dict[int, Decimal] = {}
+    if pricing.discount:
+        carrying = [
+            ln for ln in pricing.lines if ln.item.product_id in pricing.discount.product_ids
+        ]
+        split = promotions.allocate(pricing.discount.amount, [ln.amount for ln in carrying])
+        shares = {ln.item.product_id: share for ln, share in zip(carrying, split, strict=True)}
+    priced = [
+        PricedLine(
+            products[ln.item.product_id],
+            ln.item.qty,
+            ln.price,
+            products[ln.item.product_id].list_price,
+            base_price=money(ln.item.price),
+            promotion=ln.offer,
+            discount=shares.get(ln.item.product_id, Decimal("0.00")),
         )
-        priced.append(PricedLine(product, line.qty, product.price, product.list_price))
-    return priced
+        for ln in pricing.lines
+    ]
+    available = {pid: p.available for pid, p in products.items() if p.active}
+    bought = {ln.item.product_id: ln.item.qty for ln in pricing.lines}
+    granted, left_out = promotions.grant_gifts(pricing.gifts, available, bought)
+    for gift in granted:
+        product = products[gift.product_id]
+        priced.append(
+            PricedLine(
+                product,
+                gift.qty,
+                Decimal("0.00"),
+                product.list_price,
+                base_price=product.price,  # what the gift would have cost the dealer
+                promotion=gift.offer,
+                gift=True,
+            )
+        )
+    warnings = [
+        {
+            "code": "gift_out_of_stock",
+            "message": f"{want.offer.label}：赠品"
+            f"{products[want.product_id].name if want.product_id in products else ''}"
+            f"库存不足，本单未赠送",
+            "product_id": want.product_id,
+        }
+        for want in left_out
+    ]
+    discounts = [pricing.discount] if pricing.discount else []
+    return Quote(priced, discounts, warnings, pricing.progress)
 
 
 def record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
@@ -180,7 +289,8 @@ def create_order(
             if found is None:
                 raise NotFound("客户不存在", customer_id=customer)
             customer = found
-        priced = price_lines(customer, lines)
+        quoted = price_lines(customer, lines)
+        priced = quoted.lines
         now = utcnow()
         order = Order(
             customer=customer,
@@ -188,7 +298,8 @@ def create_order(
             status=OrderStatus.PENDING_REVIEW.value,
             source=source,
             placed_by=placed_by,
-            total=money(sum((p.amount for p in priced), Decimal("0"))),
+            total=quoted.total,
+            discount_total=quoted.discount_total,
             held_amount=Decimal("0.00"),
             remark=remark,
             reject_reason="",
@@ -204,10 +315,21 @@ def create_order(
                 "price": p.price,
                 "list_price": p.list_price,
                 "amount": p.amount,
+                "promotion": p.promotion.id if p.promotion else None,
+                "promotion_label": p.promotion.label if p.promotion else "",
+                "base_price": p.base_price if p.base_price is not None else p.price,
+                "gift": p.gift,
+                "discount": p.discount,
             }
             for p in priced
         ]
         ids = insert_rows(OrderLine, rows, returning=True)
+        order.discounts = [
+            OrderDiscount(order=order, promotion=d.offer.id, name=d.offer.name, amount=d.amount)
+            for d in quoted.discounts
+        ]
+        if order.discounts:
+            insert_rows(OrderDiscount, [d.__data__ for d in order.discounts])
         event = record_event(order, "submit", None, order.status, placed_by)
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
         order.lines = [
@@ -219,10 +341,16 @@ def create_order(
                 reserved_qty=0,
                 returned_qty=0,
                 **{k: row[k] for k in ("qty", "price", "list_price", "amount")},
+                promotion=row["promotion"],
+                promotion_label=row["promotion_label"],
+                base_price=row["base_price"],
+                gift=row["gift"],
+                discount=row["discount"],
             )
             for line_id, p, row in zip(ids, priced, rows, strict=True)
         ]
         order.available = {p.product.id: p.product.available for p in priced}
+        order.promotion_warnings = quoted.warnings
         order.events = [event]
         order.shipments = []
         return order
@@ -235,6 +363,7 @@ _ORDER_FIELDS = (
     "source",
     "placed_by",
     "total",
+    "discount_total",
     "held_amount",
     "remark",
     "reject_reason",
@@ -242,7 +371,8 @@ _ORDER_FIELDS = (
     "updated_at",
 )
 _ORDER_COLUMNS = (
-    "customer_id, warehouse_id, status, source, placed_by, total, held_amount, remark,"
+    "customer_id, warehouse_id, status, source, placed_by, total, discount_total, held_amount,"
+    " remark,"
     " reject_reason, created_at, updated_at, address"
 )
 _ORDER_VALUES = ", ".join(["%s"] * len(_ORDER_FIELDS))
@@ -425,7 +555,12 @@ def ship_order(
                     remaining=left,
                     requested=qty,
                 )
-            amounts[line_id] = line_amount(line.price, qty)
+            # Valued after the line's share of the order's discounts: an order shipped whole
+            # posts exactly its total, however it is split into shipments.
+            amounts[line_id] = money(
+                line_value(line.price, line.qty, line.discount, line.shipped_qty + qty)
+                - line_value(line.price, line.qty, line.discount, line.shipped_qty)
+            )
         shipment_lines = {
             lid: ShipmentLine.create(
                 shipment=shipment.id, order_line=lid, qty=wanted[lid], amount=amounts[lid]

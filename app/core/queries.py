@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from peewee import prefetch
 
-from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment, ShipmentLine
+from app.core.models import (
+    Customer,
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    Product,
+    Shipment,
+    ShipmentLine,
+)
 from app.errors import NotFound
 
 
 def orders_with_details(query, *, shipment_lines: bool = False) -> list[Order]:
-    """Orders selected by `query`, each with lines, events and shipments; `shipment_lines` also
+    """Orders selected by `query`, each with lines, events, shipments and discounts; `shipment_lines` also
     loads what each shipment carried (one order's page), else shipments carry no lines (lists)."""
     found = prefetch(
         query,
@@ -18,6 +27,18 @@ def orders_with_details(query, *, shipment_lines: bool = False) -> list[Order]:
         OrderEvent.select().order_by(OrderEvent.id),
         Shipment.select().order_by(Shipment.id),
     )
+    # Discounts: one query more, only when an order on the page has any.
+    discounted = [o.id for o in found if o.discount_total]
+    by_order: dict[int, list] = {}
+    if discounted:
+        for d in (
+            OrderDiscount.select()
+            .where(OrderDiscount.order << discounted)
+            .order_by(OrderDiscount.id)
+        ):
+            by_order.setdefault(d.order_id, []).append(d)
+    for order in found:
+        order.discounts = by_order.get(order.id, [])
     by_shipment: dict[int, list] = {}
     shipment_ids = [s.id for o in found for s in o.shipments]
     if shipment_lines and shipment_ids:

@@ -29,7 +29,8 @@ from app.core.models import (
     Staff,
 )
 from app.core.orders import record_event
-from app.core.rules import OrderStatus, line_amount
+from app.core.promotions import line_value
+from app.core.rules import OrderStatus
 from app.db import guarded_add, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.events import ReturnReceived, emit
@@ -118,7 +119,8 @@ def request_return(
                     returnable=line.shipped_qty - line.returned_qty,
                     requested=qty,
                 )
-        amounts = {lid: line_amount(order_lines[lid].price, q) for lid, q in wanted.items()}
+        # Valued after each line's share of the order's discounts, as its shipments were.
+        amounts = {lid: _returned_value(order_lines[lid], q) for lid, q in wanted.items()}
         now = utcnow()
         request = create_numbered(
             ReturnRequest,
@@ -148,6 +150,21 @@ def request_return(
         ).execute()
         _event(request, order, "return_request", "pending", actor, request.reason)
         return request
+
+
+def _returned_value(line: OrderLine, qty: int) -> Decimal:
+    """What `qty` more units of an order line are worth back, after the line's share of the
+    order's discounts (the units already asked back are valued first)."""
+    before = line.returned_qty
+    return money(
+        line_value(line.price, line.qty, line.discount, before + qty)
+        - line_value(line.price, line.qty, line.discount, before)
+    )
+
+
+def part_of(amount: Decimal, qty: int, units: int) -> Decimal:
+    """`units` of a return line worth `amount` for `qty`; parts taken in turn sum to it."""
+    return amount if units >= qty else money(amount * units / qty)
 
 
 def _locked(request_id: int, statuses: tuple[str, ...]) -> ReturnRequest:
@@ -267,7 +284,10 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
                     remaining=line.qty - line.received_qty,
                     requested=qty,
                 )
-            value += line_amount(mine[line_id].price, qty)
+            done = mine[line_id].received_qty
+            value += part_of(mine[line_id].amount, mine[line_id].qty, done + qty) - part_of(
+                mine[line_id].amount, mine[line_id].qty, done
+            )
         value = money(value)
         receivables.record_receipt(
             request.customer_id,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from peewee import EXCLUDED
 
-from app.core import credit
+from app.core import credit, orders, promotion_book, promotions
 from app.core.models import Customer, Product
 from app.core.rules import SettlementMethod, check_quantity, line_amount
 from app.db import execute, transaction, utcnow
@@ -24,10 +24,22 @@ class CartLine:
     view: ProductView
     qty: int
     low_threshold: int = 0
+    price: Decimal | None = None  # after line promotions (None: the dealer's own price)
+    promotion: str | None = None  # the label of the promotion that set the price, or gave it
+    gift: bool = False
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.view.price if self.price is None else self.price
+
+    @property
+    def original_price(self) -> Decimal:
+        """The dealer's own price, before promotions."""
+        return self.view.price
 
     @property
     def amount(self) -> Decimal:
-        return line_amount(self.view.price, self.qty)
+        return line_amount(self.unit_price, self.qty)
 
     @property
     def stock_status(self) -> str:
@@ -69,14 +81,37 @@ def funds_for(customer: Customer, total: Decimal) -> Funds:
 
 
 @dataclass(frozen=True)
+class CartDiscount:
+    promotion_id: int
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Cart:
-    lines: list[CartLine]
+    lines: list[CartLine]  # what the dealer put in (gifts apart: they are not the dealer's to set)
     skipped: list[dict] = field(default_factory=list)
     funds: Funds | None = None
+    gift_lines: list[CartLine] = field(default_factory=list)
+    discounts: list[CartDiscount] = field(default_factory=list)
+    promotions: list[str] = field(default_factory=list)  # what each promotion did or needs
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[CartLine]:
+        return [*self.lines, *self.gift_lines]
+
+    @property
+    def subtotal(self) -> Decimal:
+        return money(sum((ln.amount for ln in self.lines), Decimal("0")))
+
+    @property
+    def discount_total(self) -> Decimal:
+        return money(sum((d.amount for d in self.discounts), Decimal("0")))
 
     @property
     def total(self) -> Decimal:
-        return money(sum((ln.amount for ln in self.lines), Decimal("0")))
+        return money(max(self.subtotal - self.discount_total, Decimal("0")))
 
     @property
     def count(self) -> int:
@@ -84,6 +119,9 @@ class Cart:
 
 
 def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None) -> Cart:
+    """The cart at the dealer's prices with the promotions open to them now, priced as the order
+    would be (app.core.promotions): line prices, the full reduction, gifts stock can cover, and
+    what each promotion did or is short of."""
     query = (
         Product.select(Product, CartItem.qty.alias("cart_qty"))
         .join(CartItem)
@@ -91,9 +129,63 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
         .order_by(CartItem.updated_at.desc(), CartItem.id.desc())
     )
     views = views_for(customer, query, low_threshold)
-    lines = [CartLine(v, v.product.cart_qty, low_threshold) for v in views]
-    total = money(sum((ln.amount for ln in lines), Decimal("0")))
-    return Cart(lines, skipped or [], funds_for(customer, total))
+    if not views:
+        return Cart([], skipped or [], funds_for(customer, Decimal("0.00")))
+    offers = promotions.open_offers(
+        promotion_book.open_now(), orders.audience_of(customer), utcnow()
+    )
+    items = [
+        promotions.Item(v.product.id, v.product.cart_qty, v.price, v.product.category_id)
+        for v in views
+    ]
+    pricing = promotions.price_basket(offers, items)
+    lines = [
+        CartLine(v, v.product.cart_qty, low_threshold, priced.price, priced.label or None)
+        for v, priced in zip(views, pricing.lines, strict=True)
+    ]
+    gift_lines, warnings = _gifts(customer, views, pricing, low_threshold)
+    discounts = [
+        CartDiscount(d.offer.id, d.offer.name, d.amount)
+        for d in ([pricing.discount] if pricing.discount else [])
+    ]
+    cart = Cart(
+        lines,
+        skipped or [],
+        None,
+        gift_lines,
+        discounts,
+        [p.message for p in pricing.progress],
+        warnings,
+    )
+    return replace(cart, funds=funds_for(customer, cart.total))
+
+
+def _gifts(customer: Customer, views, pricing, low_threshold: int):
+    """The gifts stock covers, as cart lines, and a warning for each it does not."""
+    if not pricing.gifts:
+        return [], []
+    known = {v.product.id: v for v in views}
+    wanted = sorted({g.product_id for g in pricing.gifts} - known.keys())
+    if wanted:
+        query = Product.select().where((Product.id << wanted) & Product.active)
+        known |= {v.product.id: v for v in views_for(customer, query, low_threshold)}
+    available = {pid: v.available for pid, v in known.items()}
+    bought = {ln.item.product_id: ln.item.qty for ln in pricing.lines}
+    granted, left_out = promotions.grant_gifts(pricing.gifts, available, bought)
+    lines = [
+        CartLine(known[g.product_id], g.qty, low_threshold, Decimal("0.00"), g.offer.label, True)
+        for g in granted
+    ]
+    warnings = [
+        {
+            "code": "gift_out_of_stock",
+            "message": f"{w.offer.label}：赠品"
+            f"{known[w.product_id].product.name if w.product_id in known else ''}库存不足，暂不赠送",
+            "product_id": w.product_id,
+        }
+        for w in left_out
+    ]
+    return lines, warnings
 
 
 def _orderable(product_id: int, qty: int) -> Product:

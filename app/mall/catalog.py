@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.core import catalog, stock
+from app.core import catalog, orders, promotion_book, promotions, stock
 from app.core.models import Category, Customer, Product
+from app.core.promotions import Offer
+from app.db import utcnow
 from app.errors import NotFound
 
 
@@ -16,6 +18,7 @@ class ProductView:
     price: Decimal
     stock_status: str
     available: int = 0  # for the server's own judgements (a cart line's status); never shown
+    promotion: str | None = None  # the label of the best promotion open to this dealer on it
 
     def __getattr__(self, name):  # lets schemas read product fields straight through
         return getattr(self.product, name)
@@ -53,14 +56,29 @@ def _with_descendants(category_id: int) -> list[int]:
     return found
 
 
-def views_for(customer: Customer, query, low_threshold: int) -> list[ProductView]:
-    """Price and stock status for the products a query selects: one query each."""
+def views_for(
+    customer: Customer, query, low_threshold: int, offers: list[Offer] | None = None
+) -> list[ProductView]:
+    """Price and stock status for the products a query selects: one query each; with `offers`
+    (those open to this customer), each product's promotion label too."""
     products = catalog.with_customer_prices(query, customer)
     available = stock.availability(customer.warehouse_id, [p.id for p in products])
+    labels = promotions.Labeller(offers) if offers else None
     return [
-        ProductView(p, p.price, stock_status(available[p.id], low_threshold), available[p.id])
+        ProductView(
+            p,
+            p.price,
+            stock_status(available[p.id], low_threshold),
+            available[p.id],
+            labels.label(p.id, p.category_id, p.price) if labels else None,
+        )
         for p in products
     ]
+
+
+def offers_for(customer: Customer) -> list[Offer]:
+    """The promotions open to this customer now (one query)."""
+    return promotions.open_offers(promotion_book.open_now(), orders.audience_of(customer), utcnow())
 
 
 def list_products(
@@ -79,12 +97,15 @@ def list_products(
         query = query.where(Product.category << _with_descendants(category_id))
     total = query.count()
     page_query = query.order_by(Product.category, Product.id).paginate(page, per_page)
-    return views_for(customer, page_query, low_threshold), total
+    return views_for(customer, page_query, low_threshold, offers_for(customer)), total
 
 
 def product_view(customer: Customer, product_id: int, low_threshold: int) -> ProductView:
     views = views_for(
-        customer, Product.select().where((Product.id == product_id) & Product.active), low_threshold
+        customer,
+        Product.select().where((Product.id == product_id) & Product.active),
+        low_threshold,
+        offers_for(customer),
     )
     if not views:
         raise NotFound("商品不存在或已下架", product_id=product_id)

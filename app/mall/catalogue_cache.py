@@ -1,12 +1,12 @@
 """Catalogue pages cached per price level (or price book) and warehouse, as the JSON they answer.
 
-A page is the same for every dealer with the same price level, warehouse and query, unless the
-dealer has a price book of their own (then the page is theirs alone). Each process keeps rendered
+A page is the same for every dealer with the same price level, warehouse, open promotions and
+query, unless the dealer has a price book of their own (then the page is theirs alone). Each process keeps rendered
 pages; whether one is still right is decided by two counters in Redis, read together in one
 round trip per request:
 
-* the catalogue version, bumped after each commit that changes products, categories, level prices
-  or price books;
+* the catalogue version, bumped after each commit that changes products, categories, level prices,
+  price books or promotions;
 * the warehouse's stock version, bumped after each commit that changes its stock.
 
 A page rendered under other versions is rendered again. Without Redis (the embedded default, or
@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 from app import outages
+from app.core import orders, promotion_book, promotions
 from app.core.models import Customer, CustomerPrice
-from app.db import db
+from app.core.promotions import Offer
+from app.db import db, utcnow
 from app.events import CatalogueChanged, StockChanged
 from app.runtime import redis
 
@@ -42,6 +44,7 @@ _settings = {"prefix": "dm"}
 _lock = threading.Lock()
 _pages: OrderedDict[tuple, Page] = OrderedDict()
 _book_owners: tuple[int, frozenset[int]] | None = None  # (catalogue version, customer ids)
+_offers: tuple[int, list[Offer]] | None = None  # (catalogue version, promotions not yet ended)
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,11 @@ def configure(prefix: str) -> None:
 
 
 def clear() -> None:
-    global _book_owners
+    global _book_owners, _offers
     with _lock:
         _pages.clear()
         _book_owners = None
+        _offers = None
 
 
 def _key(warehouse_id: int | None) -> str:
@@ -125,6 +129,18 @@ def _has_price_book(customer_id: int, catalogue_version: int) -> bool:
     return customer_id in owners[1]
 
 
+def _open_promotions(customer: Customer, catalogue_version: int) -> tuple[int, ...]:
+    """The ids of the promotions open to this customer now: pages differ by them (a label), and
+    a window opening or closing changes them without any write. Promotions are read once per
+    catalogue version (every promotion change bumps it)."""
+    global _offers
+    offers = _offers
+    if offers is None or offers[0] != catalogue_version:
+        offers = _offers = (catalogue_version, promotion_book.not_ended())
+    open_now = promotions.open_offers(offers[1], orders.audience_of(customer), utcnow())
+    return tuple(o.id for o in open_now)
+
+
 def page(customer: Customer, query: tuple, render: Callable[[], bytes]) -> tuple[bytes, str]:
     """The page `query` asks for, as this customer sees it: (JSON body, ETag).
 
@@ -135,7 +151,8 @@ def page(customer: Customer, query: tuple, render: Callable[[], bytes]) -> tuple
         body = render()
         return body, _etag(body)
     owner = customer.id if _has_price_book(customer.id, versions[0]) else 0
-    key = (customer.price_level, owner, customer.warehouse_id, *query)
+    promoted = _open_promotions(customer, versions[0])
+    key = (customer.price_level, owner, customer.warehouse_id, promoted, *query)
     now = time.monotonic()
     with _lock:
         found = _pages.get(key)

@@ -140,7 +140,8 @@ def precheck(order: Order) -> list[dict]:
     available = getattr(order, "available", None) or stock.availability(
         order.warehouse_id, [ln.product_id for ln in order.lines]
     )
-    warnings = [
+    warnings = list(getattr(order, "promotion_warnings", ()))
+    warnings += [
         {
             "code": "insufficient_stock",
             "message": f"{ln.product.name} 缺货，审核后可能无法发货"
@@ -149,7 +150,7 @@ def precheck(order: Order) -> list[dict]:
             "product_id": ln.product_id,
         }
         for ln in order.lines
-        if available[ln.product_id] < ln.qty
+        if not ln.gift and available[ln.product_id] < ln.qty  # gifts are given only in stock
     ]
     funds = cart.funds_for(order.customer, order.total)
     if funds.short:
@@ -220,6 +221,8 @@ def reorder(user_id: int, customer: Customer, order_id: int, low_threshold: int)
     skipped = []
     with transaction():
         for line in order.lines:
+            if line.gift:  # given by a promotion then; today's promotions give today's gifts
+                continue
             product = line.product
             if not product.active:
                 skipped.append({"product_id": product.id, "name": product.name, "reason": "已下架"})
@@ -239,6 +242,7 @@ def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
             (Order.customer == customer.id)
             & (Order.created_at >= since)
             & (Order.status != OrderStatus.REJECTED.value)
+            & ~OrderLine.gift
         )
         .order_by(Order.created_at.desc(), OrderLine.id.desc())
         .limit(500)

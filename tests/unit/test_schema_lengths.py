@@ -52,6 +52,8 @@ STORED_IN = {
     "ReceiptIn": core.Receipt,
     "ShipmentIn": core.Shipment,
     "ShipForm": core.Shipment,
+    "PromotionIn": core.Promotion,
+    "PromotionPatchIn": core.Promotion,
     "RuleIn": ApprovalRule,
     "RulePatchIn": ApprovalRule,
     "WebhookIn": WebhookEndpoint,

@@ -1,0 +1,75 @@
+"""Promotions as pricing reads them: the ones open now, in one query, each row's JSON parsed once
+per version of it (a process keeps the parsed offers by id and updated_at)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+
+from app.core.models import Promotion
+from app.core.promotions import Offer, check_rules
+from app.db import execute, utcnow
+
+# Written once: the order's hot path builds no query here.
+_OPEN = (
+    "SELECT id, updated_at FROM promotion"
+    " WHERE active AND starts_at <= %s AND ends_at > %s ORDER BY id"
+)
+_parsed: dict[tuple[int, dt.datetime], Offer] = {}
+_lock = threading.Lock()
+MAX_PARSED = 4096
+
+
+def offer_of(row: Promotion) -> Offer:
+    """The engine's view of a promotion row (rules as they were checked when written)."""
+    key = (row.id, row.updated_at)
+    found = _parsed.get(key)
+    if found is not None:
+        return found
+    rules, _ = check_rules(row.kind, json.loads(row.rules))
+    offer = Offer(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        active=row.active,
+        rules=rules,
+        branch_ids=frozenset(json.loads(row.branch_ids)),
+        price_levels=frozenset(json.loads(row.price_levels)),
+        customer_ids=frozenset(json.loads(row.customer_ids)),
+    )
+    with _lock:
+        if len(_parsed) >= MAX_PARSED:
+            _parsed.clear()
+        _parsed[key] = offer
+    return offer
+
+
+def open_now(now: dt.datetime | None = None) -> list[Offer]:
+    """Every active promotion whose window holds `now` (for anyone: targeting is the engine's).
+
+    One small query (ids and versions) on the order's hot path: the rules come from the process's
+    parsed offers, read whole only for a promotion this process has not seen in its version."""
+    now = now or utcnow()
+    moment = Promotion.starts_at.db_value(now)
+    at = Promotion.updated_at.python_value
+    versions = [(i, at(u)) for i, u in execute(_OPEN, [moment, moment]).fetchall()]
+    unseen = [i for i, at in versions if (i, at) not in _parsed]
+    fresh = (
+        {row.id: offer_of(row) for row in Promotion.select().where(Promotion.id << unseen)}
+        if unseen
+        else {}
+    )
+    # A promotion changed between the two reads is taken as read the second time.
+    found = (_parsed.get((i, at)) or fresh.get(i) for i, at in versions)
+    return [offer for offer in found if offer is not None]
+
+
+def not_ended(now: dt.datetime | None = None) -> list[Offer]:
+    """Every active promotion open now or still to come (what a cache may hold while time
+    passes: each one's window is checked again when it is used)."""
+    now = now or utcnow()
+    rows = Promotion.select().where(Promotion.active & (Promotion.ends_at > now))
+    return [offer_of(row) for row in rows]

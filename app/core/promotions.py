@@ -1,0 +1,568 @@
+"""Promotions, pure: what a promotion's rules may say, whom and when it applies to, and how a
+basket is priced with the promotions open to its customer. No I/O.
+
+Pricing order (API.md "Mall commerce"): each line's price is the lowest of the customer's own
+price, an open special price (特价) and the tier its quantity reaches (阶梯价); then the largest
+full reduction (满减) that applies, on its qualifying lines' amount after line prices; then gifts
+(满赠/买赠), each a line at 0.00 — kept only when stock covers it (the caller decides, with
+`grant_gifts`). A promotion counts only inside its window (starts_at ≤ now < ends_at), while
+active, and only for the branches, price levels and customers it names (all when it names none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from functools import cached_property
+
+from app.money import money
+
+KINDS = {
+    "special_price": "特价",
+    "tiered_price": "阶梯价",
+    "full_reduction": "满减",
+    "gift": "满赠",
+}
+MAX_ITEMS = 500
+MAX_MONEY = Decimal("99999999.99")
+MAX_QTY = 9_999_999
+MAX_ID = 2**31 - 1
+ZERO = Decimal("0.00")
+
+
+# --- what a promotion is, as the engine sees it ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A promotion, its rules already checked (`check_rules`)."""
+
+    id: int
+    name: str
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    active: bool
+    rules: Mapping
+    branch_ids: frozenset[int] = frozenset()
+    price_levels: frozenset[int] = frozenset()
+    customer_ids: frozenset[int] = frozenset()
+
+    def open_at(self, now: dt.datetime) -> bool:
+        return self.active and self.starts_at <= now < self.ends_at
+
+    def targets(self, audience: Audience) -> bool:
+        return (
+            (not self.branch_ids or audience.branch_id in self.branch_ids)
+            and (not self.price_levels or audience.price_level in self.price_levels)
+            and (not self.customer_ids or audience.customer_id in self.customer_ids)
+        )
+
+    @cached_property
+    def label(self) -> str:
+        return label_of(self.kind, self.rules)
+
+    @cached_property
+    def worth(self) -> Decimal:
+        """A full reduction's yuan off per yuan spent (how labels rank them)."""
+        return self.rules["reduction"] / self.rules["threshold"]
+
+    @cached_property
+    def counted(self) -> tuple[frozenset[int] | None, frozenset[int] | None]:
+        """A full reduction's products and categories (None: not narrowed by them)."""
+        products, categories = self.rules.get("product_ids"), self.rules.get("category_ids")
+        return (
+            None if products is None else frozenset(products),
+            None if categories is None else frozenset(categories),
+        )
+
+    def counts(self, product_id: int, category_id: int | None) -> bool:
+        """Whether a full reduction counts this product's line."""
+        products, categories = self.counted
+        if products is None and categories is None:
+            return True
+        return (products is not None and product_id in products) or (
+            categories is not None and category_id in categories
+        )
+
+    @cached_property
+    def special_prices(self) -> dict[int, Decimal]:
+        """特价 by product id (empty for other kinds)."""
+        if self.kind != "special_price":
+            return {}
+        return {item["product_id"]: item["price"] for item in self.rules["items"]}
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is buying, as targeting sees them."""
+
+    customer_id: int
+    branch_id: int | None
+    price_level: int
+
+
+def open_offers(offers: Iterable[Offer], audience: Audience, now: dt.datetime) -> list[Offer]:
+    """The offers that apply to this customer now, by id (a stable order for ties)."""
+    return sorted((o for o in offers if o.open_at(now) and o.targets(audience)), key=lambda o: o.id)
+
+
+# --- rules: shape and meaning ----------------------------------------------------------------
+
+
+def _money(value, what: str, errors: list[str], *, positive: bool = False) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors.append(f"{what} 须为金额")
+        return None
+    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
+        errors.append(f"{what} 须为 0 至 {MAX_MONEY} 的金额")
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        errors.append(f"{what} 最多两位小数")
+        return None
+    if positive and amount == 0:
+        errors.append(f"{what} 须大于 0")
+        return None
+    return money(amount)
+
+
+def _int(value, what: str, errors: list[str], *, low: int = 1, high: int = MAX_QTY) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors.append(f"{what} 须为 {low} 至 {high} 的整数")
+        return None
+    return value
+
+
+def _id(value, what: str, errors: list[str]) -> int | None:
+    return _int(value, what, errors, high=MAX_ID)
+
+
+def _ids(value, what: str, errors: list[str]) -> list[int] | None:
+    if not isinstance(value, list) or len(value) > MAX_ITEMS:
+        errors.append(f"{what} 须为整数列表（最多 {MAX_ITEMS} 个）")
+        return None
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in value):
+        errors.append(f"{what} 须为整数列表")
+        return None
+    return sorted(set(value))
+
+
+def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
+    """The rules normalised (money as Decimal, ids sorted), and what is wrong with them in Chinese
+    for the person who wrote them. Unknown keys are refused: a typo must not silently mean "all"."""
+    errors: list[str] = []
+    if kind not in KINDS:
+        return {}, [f"类型须为 {', '.join(KINDS)} 之一"]
+    if not isinstance(rules, dict):
+        return {}, ["rules 须为对象"]
+    allowed = {
+        "special_price": {"items"},
+        "tiered_price": {"product_id", "tiers"},
+        "full_reduction": {"threshold", "reduction", "repeat", "product_ids", "category_ids"},
+        "gift": {"gift_product_id", "gift_qty", "product_id", "min_qty", "threshold", "repeat"},
+    }[kind]
+    errors += [f"未知规则 {key}" for key in rules if key not in allowed]
+    out: dict = {}
+    if kind == "special_price":
+        items = rules.get("items")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
+            errors.append(f"items 须为 1 至 {MAX_ITEMS} 个商品")
+            items = []
+        prices: dict[int, Decimal] = {}
+        for n, item in enumerate(items, 1):
+            if not isinstance(item, dict) or set(item) != {"product_id", "price"}:
+                errors.append(f"第 {n} 个商品须有 product_id 和 price")
+                continue
+            pid = _id(item["product_id"], f"第 {n} 个商品的 product_id", errors)
+            price = _money(item["price"], f"第 {n} 个商品的特价", errors)
+            if pid is not None and price is not None:
+                if pid in prices:
+                    errors.append(f"商品 {pid} 重复")
+                prices[pid] = price
+        out["items"] = [{"product_id": p, "price": v} for p, v in sorted(prices.items())]
+    elif kind == "tiered_price":
+        out["product_id"] = _id(rules.get("product_id"), "product_id", errors)
+        tiers = rules.get("tiers")
+        if not isinstance(tiers, list) or not 1 <= len(tiers) <= 20:
+            errors.append("tiers 须为 1 至 20 档")
+            tiers = []
+        parsed: dict[int, Decimal] = {}
+        for n, tier in enumerate(tiers, 1):
+            if not isinstance(tier, dict) or set(tier) != {"min_qty", "price"}:
+                errors.append(f"第 {n} 档须有 min_qty 和 price")
+                continue
+            qty = _int(tier["min_qty"], f"第 {n} 档的 min_qty", errors)
+            price = _money(tier["price"], f"第 {n} 档的价格", errors)
+            if qty is not None and price is not None:
+                if qty in parsed:
+                    errors.append(f"起订量 {qty} 重复")
+                parsed[qty] = price
+        out["tiers"] = [{"min_qty": q, "price": p} for q, p in sorted(parsed.items())]
+    elif kind == "full_reduction":
+        out["threshold"] = _money(rules.get("threshold"), "threshold（满）", errors, positive=True)
+        out["reduction"] = _money(rules.get("reduction"), "reduction（减）", errors, positive=True)
+        threshold, reduction = out["threshold"], out["reduction"]
+        if threshold is not None and reduction is not None and reduction > threshold:
+            errors.append("减免金额不能大于门槛金额")
+        out["repeat"] = _flag(rules.get("repeat", False), "repeat", errors)
+        for key, what in (("product_ids", "product_ids"), ("category_ids", "category_ids")):
+            if rules.get(key) is not None:
+                ids = _ids(rules[key], what, errors)
+                if ids:  # an empty list narrows nothing, as an empty target names everyone
+                    out[key] = ids
+    else:  # gift
+        out["gift_product_id"] = _id(rules.get("gift_product_id"), "gift_product_id", errors)
+        out["gift_qty"] = _int(rules.get("gift_qty"), "gift_qty（赠送数量）", errors)
+        if rules.get("product_id") is not None:
+            out["product_id"] = _id(rules["product_id"], "product_id", errors)
+        if rules.get("min_qty") is not None:
+            out["min_qty"] = _int(rules["min_qty"], "min_qty", errors)
+            if rules.get("product_id") is None:
+                errors.append("min_qty 须与 product_id 一起使用（买几件该商品）")
+        if rules.get("threshold") is not None:
+            out["threshold"] = _money(rules["threshold"], "threshold（满）", errors, positive=True)
+        if rules.get("product_id") is None and rules.get("threshold") is None:
+            errors.append("买赠须指定 product_id，满赠须指定 threshold")
+        out["repeat"] = _flag(rules.get("repeat", False), "repeat", errors)
+    return out, errors
+
+
+def _flag(value, what: str, errors: list[str]) -> bool:
+    if not isinstance(value, bool):
+        errors.append(f"{what} 须为 true 或 false")
+        return False
+    return value
+
+
+def product_ids_named(kind: str, rules: Mapping) -> set[int]:
+    """Every product a promotion's rules name (to check they exist)."""
+    if kind == "special_price":
+        return {item["product_id"] for item in rules["items"]}
+    if kind == "tiered_price":
+        return {rules["product_id"]}
+    if kind == "full_reduction":
+        return set(rules.get("product_ids") or ())
+    return {rules["gift_product_id"]} | ({rules["product_id"]} if "product_id" in rules else set())
+
+
+def rules_json(rules: Mapping) -> dict:
+    """Rules as JSON holds them (money as strings with 2 decimals)."""
+
+    def plain(value):
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return {k: plain(v) for k, v in rules.items() if v is not None}
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+def yuan(amount: Decimal) -> str:
+    """¥-less amount as people write it: 1000, 12.5, 12.05."""
+    text = f"{money(amount):.2f}"
+    return text.removesuffix(".00") if text.endswith(".00") else text.rstrip("0")
+
+
+def label_of(kind: str, rules: Mapping) -> str:
+    """How a promotion is shown beside a product: 特价, 阶梯价, 满1000减50, 买10赠1, 满500赠2."""
+    if kind == "full_reduction":
+        every = "每" if rules.get("repeat") else ""
+        return f"{every}满{yuan(rules['threshold'])}减{yuan(rules['reduction'])}"
+    if kind == "gift":
+        if "product_id" in rules:
+            return f"买{rules.get('min_qty', 1)}赠{rules['gift_qty']}"
+        return f"满{yuan(rules['threshold'])}赠{rules['gift_qty']}"
+    return KINDS[kind]
+
+
+class Labeller:
+    """The best promotion open to a dealer on each product of a page, as a label: a lower line
+    price first (特价, then 阶梯价), then the full reduction worth most per yuan spent, then a gift.
+    The offers are sorted out once per page, not once per product."""
+
+    def __init__(self, offers: Sequence[Offer]):
+        self.special: dict[int, list[Offer]] = {}
+        self.tiers: dict[int, Offer] = {}
+        self.gifts: dict[int | None, Offer] = {}
+        reductions = []
+        for offer in offers:
+            if offer.kind == "special_price":
+                for pid in offer.special_prices:
+                    self.special.setdefault(pid, []).append(offer)
+            elif offer.kind == "tiered_price":
+                self.tiers.setdefault(offer.rules["product_id"], offer)
+            elif offer.kind == "full_reduction":
+                reductions.append(offer)
+            else:
+                self.gifts.setdefault(offer.rules.get("product_id"), offer)
+        self.reductions = sorted(reductions, key=lambda o: -o.worth)
+
+    def label(self, product_id: int, category_id: int | None, price: Decimal) -> str | None:
+        for offer in self.special.get(product_id, ()):
+            if offer.special_prices[product_id] < price:
+                return offer.label
+        tier = self.tiers.get(product_id)
+        if tier is not None and any(t["price"] < price for t in tier.rules["tiers"]):
+            return tier.label
+        for offer in self.reductions:
+            if offer.counts(product_id, category_id):
+                return offer.label
+        gift = self.gifts.get(product_id) or self.gifts.get(None)
+        return gift.label if gift else None
+
+
+# --- pricing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """A basket line before promotions: the customer's own price for the product."""
+
+    product_id: int
+    qty: int
+    price: Decimal
+    category_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PricedItem:
+    item: Item
+    price: Decimal  # after line promotions
+    offer: Offer | None  # the promotion that set the price, if it is below the customer's own
+
+    @cached_property
+    def amount(self) -> Decimal:
+        return money(self.price * self.item.qty)
+
+    @property
+    def label(self) -> str:
+        return self.offer.label if self.offer else ""
+
+
+@dataclass(frozen=True)
+class Discount:
+    offer: Offer
+    amount: Decimal
+    product_ids: tuple[int, ...]  # the qualifying lines, which carry the discount
+
+
+@dataclass(frozen=True)
+class GiftWant:
+    """A gift a promotion gives this basket, before stock decides whether it can be given."""
+
+    offer: Offer
+    product_id: int
+    qty: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a full reduction or gift does for the basket, and what it is short of for the next
+    step: "已减 ¥50", "再买 ¥120 可减 ¥50"."""
+
+    offer: Offer
+    applied: bool
+    message: str
+    short: Decimal | None = None
+
+
+@dataclass
+class Pricing:
+    lines: list[PricedItem]
+    discount: Discount | None
+    gifts: list[GiftWant]
+    progress: list[Progress] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return money(sum((ln.amount for ln in self.lines), ZERO))
+
+    @property
+    def discount_total(self) -> Decimal:
+        return self.discount.amount if self.discount else ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return money(self.subtotal - self.discount_total)
+
+
+def _tier_price(offer: Offer, qty: int) -> Decimal | None:
+    reached = [t["price"] for t in offer.rules["tiers"] if qty >= t["min_qty"]]
+    return min(reached) if reached else None
+
+
+def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = True) -> Pricing:
+    """Price a basket with the offers open to its customer (`open_offers`); one pass over the
+    offers for the line prices, then one per full reduction and gift. `words`: also say what each
+    full reduction and gift did or is short of (`progress`, for the cart); an order needs none."""
+    line_offers: dict[int, list[Offer]] = {}
+    reductions, gift_offers = [], []
+    for offer in offers:
+        if offer.kind == "special_price":
+            for pid in offer.special_prices:
+                line_offers.setdefault(pid, []).append(offer)
+        elif offer.kind == "tiered_price":
+            line_offers.setdefault(offer.rules["product_id"], []).append(offer)
+        elif offer.kind == "full_reduction":
+            reductions.append(offer)
+        elif offer.kind == "gift":
+            gift_offers.append(offer)
+
+    lines = []
+    for item in items:
+        best, by = money(item.price), None
+        for offer in line_offers.get(item.product_id, ()):
+            if offer.kind == "special_price":
+                candidate = offer.special_prices[item.product_id]
+            else:
+                candidate = _tier_price(offer, item.qty)
+            if candidate is not None and candidate < best:
+                best, by = candidate, offer
+        lines.append(PricedItem(item, best, by))
+
+    progress: list[Progress] = []
+    discount = None
+    for offer in reductions:
+        rules = offer.rules
+        qualifying = [ln for ln in lines if offer.counts(ln.item.product_id, ln.item.category_id)]
+        base = money(sum((ln.amount for ln in qualifying), ZERO))
+        times = int((base / rules["threshold"]).to_integral_value(ROUND_DOWN))
+        if not rules["repeat"]:
+            times = min(times, 1)
+        amount = min(money(rules["reduction"] * times), base)
+        if amount > 0 and (discount is None or amount > discount.amount):
+            discount = Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
+        if words and qualifying:  # nothing in the basket it counts: nothing to say
+            progress.append(_reduction_progress(offer, base, times, amount))
+
+    gifts = []
+    for offer in gift_offers:
+        times, short = _gift_times(offer, lines)
+        if times:
+            gifts.append(
+                GiftWant(offer, offer.rules["gift_product_id"], offer.rules["gift_qty"] * times)
+            )
+        if words and short is not None:
+            progress.append(_gift_progress(offer, times, short))
+    return Pricing(lines, discount, gifts, progress)
+
+
+def _reduction_progress(offer: Offer, base: Decimal, times: int, amount: Decimal) -> Progress:
+    rules = offer.rules
+    if times and not rules["repeat"]:
+        return Progress(offer, True, f"{offer.label}：已减 ¥{amount:.2f}")
+    short = money(rules["threshold"] * (times + 1) - base)
+    more = money(rules["reduction"] * (times + 1))
+    if times:
+        return Progress(
+            offer,
+            True,
+            f"{offer.label}：已减 ¥{amount:.2f}，再买 ¥{short:.2f} 可减 ¥{more:.2f}",
+            short,
+        )
+    return Progress(offer, False, f"{offer.label}：再买 ¥{short:.2f} 可减 ¥{more:.2f}", short)
+
+
+def _gift_times(offer: Offer, lines: Sequence[PricedItem]) -> tuple[int, str | None]:
+    """How many times a gift's conditions are met, and what is short of the next time in words
+    (None when the basket holds nothing it counts)."""
+    rules = offer.rules
+    counted = [
+        ln for ln in lines if rules.get("product_id", ln.item.product_id) == ln.item.product_id
+    ]
+    if not counted:
+        return 0, None
+    times: list[int] = []
+    short = ""
+    if "product_id" in rules:
+        need = rules.get("min_qty", 1)
+        have = sum(ln.item.qty for ln in counted)
+        times.append(have // need)
+        short = f"再买 {need * (have // need + 1) - have} 件"
+    if "threshold" in rules:
+        base = money(sum((ln.amount for ln in counted), ZERO))
+        n = int((base / rules["threshold"]).to_integral_value(ROUND_DOWN))
+        times.append(n)
+        gap = money(rules["threshold"] * (n + 1) - base)
+        if not short or n < times[0]:
+            short = f"再买 ¥{gap:.2f}"
+    reached = min(times)
+    if not rules["repeat"]:
+        reached = min(reached, 1)
+    return reached, short
+
+
+def _gift_progress(offer: Offer, times: int, short: str) -> Progress:
+    each = offer.rules["gift_qty"]
+    if times and not offer.rules["repeat"]:
+        return Progress(offer, True, f"{offer.label}：已赠 {each * times} 件")
+    if times:
+        return Progress(
+            offer, True, f"{offer.label}：已赠 {each * times} 件，{short}可再赠 {each} 件"
+        )
+    return Progress(offer, False, f"{offer.label}：{short}可赠 {each} 件")
+
+
+@dataclass(frozen=True)
+class Granted:
+    product_id: int
+    qty: int
+    offer: Offer
+
+
+def grant_gifts(
+    wants: Sequence[GiftWant], available: Mapping[int, int], bought: Mapping[int, int]
+) -> tuple[list[Granted], list[GiftWant]]:
+    """Which gifts stock covers: a gift is given whole when what is available of its product,
+    less what the basket buys of it and the gifts given before it, covers it; else it is left out
+    (the caller warns). Several gifts of one product become one line."""
+    used = dict(bought)
+    given: dict[int, Granted] = {}
+    left_out = []
+    for want in wants:
+        if available.get(want.product_id, 0) - used.get(want.product_id, 0) < want.qty:
+            left_out.append(want)
+            continue
+        used[want.product_id] = used.get(want.product_id, 0) + want.qty
+        before = given.get(want.product_id)
+        given[want.product_id] = Granted(
+            want.product_id,
+            want.qty + (before.qty if before else 0),
+            before.offer if before else want.offer,
+        )
+    return list(given.values()), left_out
+
+
+def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split a discount over lines in proportion to their amounts, to the cent, summing exactly
+    (largest remainders take the odd cents), never more than a line's own amount when the
+    discount is at most their sum."""
+    cents = [int(money(w) * 100) for w in weights]
+    total, wanted = sum(cents), int(money(amount) * 100)
+    if wanted <= 0 or total <= 0:
+        return [ZERO for _ in weights]
+    wanted = min(wanted, total)
+    floors = [c * wanted // total for c in cents]
+    order = sorted(range(len(cents)), key=lambda i: (-(cents[i] * wanted % total), i))
+    for i in order[: wanted - sum(floors)]:
+        floors[i] += 1
+    return [Decimal(f) / 100 for f in floors]
+
+
+def line_value(price: Decimal, qty: int, discount: Decimal, units: int) -> Decimal:
+    """What `units` of a line are worth after its share of the order's discounts: the whole line
+    is exactly price × qty − discount, and values of parts taken one after another sum to it
+    (value(a + b) − value(a) for the next b)."""
+    if units >= qty:
+        return money(price * qty - discount)
+    return money(price * units - discount * units / qty)

@@ -1,0 +1,77 @@
+"""The dealer's cart with promotions on the phone (375 px, WeChat): a 满减 says what the dealer is
+short of and then what it took off, a 买赠 puts its gift in the cart at 0.00, and the order keeps
+both."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.backoffice import promotions
+from app.db import utcnow
+from app.mall import cart
+from devkit.factories import make_staff
+
+
+def test_a_cart_with_a_full_reduction_and_a_gift(dealer_on_phone, shop):
+    admin = make_staff("admin", username="promo_admin")
+    window = {
+        "starts_at": utcnow() - dt.timedelta(hours=1),
+        "ends_at": utcnow() + dt.timedelta(days=3),
+    }
+    promotions.create_promotion(
+        admin,
+        {
+            "name": "订货会满减",
+            "kind": "full_reduction",
+            "rules": {"threshold": "500", "reduction": "30"},
+            **window,
+        },
+    )
+    promotions.create_promotion(
+        admin,
+        {
+            "name": "绿茶买十赠油",
+            "kind": "gift",
+            "rules": {
+                "product_id": shop.tea.id,
+                "min_qty": 10,
+                "gift_product_id": shop.oil.id,
+                "gift_qty": 1,
+            },
+            **window,
+        },
+    )
+    dealer, user = dealer_on_phone("promo-cart")
+    cart.set_item(user.id, shop.tea.id, 10)  # 450.00 at the dealer's level price
+    page = dealer.page
+
+    dealer.go("/h5/products")
+    tea = page.locator(".product-item", has_text="茉莉绿茶")
+    assert "满500减30" in tea.inner_text()
+
+    dealer.go("/h5/cart")
+    promos = page.locator("#cart-promotions")
+    assert "满500减30：再买 ¥50.00 可减 ¥30.00" in promos.inner_text()
+    gift = page.locator(".gift-line")
+    assert "赠品" in gift.inner_text() and "花生油" in gift.inner_text()
+    assert "¥0.00" in gift.inner_text()
+    assert page.get_by_label("花生油 数量").count() == 0  # a gift has no stepper
+    assert "¥450.00" in page.locator("#checkout-total").inner_text()
+
+    stepper = page.get_by_label("茉莉绿茶 数量")
+    stepper.fill("12")
+    stepper.blur()
+    page.locator("#checkout-total", has_text="¥510.00").wait_for()  # 540 − 30
+    assert "已优惠 ¥30.00" in page.locator("#checkout-total").inner_text()
+    assert "订货会满减：已优惠 ¥30.00" in page.locator("#cart-promotions").inner_text()
+    bar = page.locator("#checkout-total").bounding_box()
+    assert bar["y"] + bar["height"] <= 812 and bar["width"] <= 375
+    dealer.shot("cart-promotions", full_page=False)
+    dealer.shot("cart-promotions-full")
+
+    dealer.button("提交订单").click()
+    page.get_by_text("订货会满减").first.wait_for()
+    body = page.locator("main, body").first.inner_text()
+    assert "赠品" in body and "−¥30.00" in body and "¥510.00" in body
+    dealer.shot("order-with-promotions")
+    assert dealer.errors == []
