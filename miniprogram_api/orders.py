@@ -57,8 +57,9 @@ def create_order(headers, data):
 @bp.arguments(OrderQueryIn, location="query")
 @bp.response(200, OrderPageOut)
 def list_orders(args):
+    """This dealer's orders, newest first; `q` finds them by order number, product name or SKU."""
     items, total = ordering.customer_orders(
-        current_customer().id, args.get("status"), args["page"], args["per_page"]
+        current_customer().id, args.get("status"), args["page"], args["per_page"], args.get("q")
     )
     return paged(items, args["page"], args["per_page"], total)
 

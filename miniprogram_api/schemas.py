@@ -132,9 +132,11 @@ class ProductOut(Schema):
     stock_status = fields.String(validate=validate.OneOf(["in_stock", "low", "out"]))
     image = fields.String()
     category_id = fields.Integer(allow_none=True)
+    favourite = fields.Boolean(dump_default=False)  # in this customer's 收藏
 
 
 ProductPageOut = page_of(ProductOut)
+FavouritePageOut = ProductPageOut  # the favourites are catalogue items
 
 
 class CartItemIn(Schema):
@@ -168,6 +170,49 @@ class CartOut(Schema):
     skipped = fields.List(fields.Nested(SkippedOut))
 
 
+class BulkItemIn(Schema):
+    sku = fields.String(
+        required=True, validate=validate.Length(min=1, max=64, error="商品编码须为 1-64 个字符")
+    )
+    qty = qty_field(required=True)
+    unit = fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符"))
+
+
+class BulkCartIn(Schema):
+    items = lines_of(BulkItemIn)
+
+
+class BulkAddedOut(Schema):
+    sku = fields.String()
+    product_id = fields.Integer()
+    name = fields.String()
+    qty = fields.Integer()
+    unit = fields.String()
+
+
+class BulkAdjustedOut(Schema):
+    sku = fields.String()
+    product_id = fields.Integer()
+    name = fields.String()
+    requested = fields.Integer()
+    qty = fields.Integer()
+    reason = fields.String()
+
+
+class BulkRefusedOut(Schema):
+    sku = fields.String()
+    reason = fields.String()
+
+
+class BulkCartOut(CartOut):
+    """The cart after a quick order, with what happened to each line of the list."""
+
+    added = fields.List(fields.Nested(BulkAddedOut))
+    not_found = fields.List(fields.String())
+    adjusted = fields.List(fields.Nested(BulkAdjustedOut))
+    refused = fields.List(fields.Nested(BulkRefusedOut))
+
+
 OrderLineIn = id_qty_line("OrderLineIn", "product_id")
 
 
@@ -193,6 +238,7 @@ class OrderQueryIn(PageIn):
     status = fields.String(
         validate=validate.OneOf([s.value for s in OrderStatus], error="订单状态无效")
     )
+    q = fields.String(validate=validate.Length(max=64, error="搜索词太长"))
 
 
 class RecentProductOut(ProductOut):
