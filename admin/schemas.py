@@ -417,6 +417,27 @@ class RejectIn(Schema):
     )
 
 
+StaffOrderLineIn = id_qty_line("StaffOrderLineIn", "product_id")
+
+
+class StaffOrderIn(Schema):
+    """代下单: an order for a dealer, at that dealer's prices."""
+
+    customer_id = id_field(required=True)
+    lines = lines_of(StaffOrderLineIn)
+    remark = fields.String(load_default="", validate=validate.Length(max=500, error="备注太长"))
+    address_id = id_field(load_default=None, allow_none=True)
+
+
+class StaffIdempotencyHeaderIn(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Regexp(
+            r"^[\x21-\x7e]{1,120}$", error="Idempotency-Key 须为 1-120 个可见 ASCII 字符"
+        ),
+    )
+
+
 ShipLineIn = id_qty_line("ShipLineIn", "order_line_id")
 
 

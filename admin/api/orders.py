@@ -12,10 +12,13 @@ from admin.schemas import (
     ReviewQueueQueryIn,
     ShipmentAdminOut,
     ShipmentIn,
+    StaffIdempotencyHeaderIn,
+    StaffOrderIn,
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import orders
+from app.extensions import limited
 from app.schemas import AdminOrderOut
 from app.validation import paged
 
@@ -30,6 +33,29 @@ def list_orders(args):
     """Orders in the caller's data scope, newest first."""
     items, total = orders.orders_page(current_staff(), args, args["page"], args["per_page"])
     return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.post("/orders")
+@limited("RATELIMIT_ORDERS", "orders")
+@staff_required("orders.place")
+@bp.arguments(StaffIdempotencyHeaderIn, location="headers")
+@bp.arguments(StaffOrderIn)
+@bp.response(201, AdminOrderOut)
+@bp.alt_response(
+    200, schema=AdminOrderOut, description="同一 Idempotency-Key 的重复提交：返回首次创建的订单"
+)
+def place_order(headers, data):
+    """代下单: an order for a dealer in the caller's scope, at that dealer's prices, awaiting
+    review like any other (`source: "staff"`); the dealer is told in the inbox."""
+    order, created = orders.place_for_dealer(
+        current_staff(),
+        data["customer_id"],
+        data["lines"],
+        idempotency_key=headers.get("idempotency_key"),
+        remark=data["remark"],
+        address_id=data["address_id"],
+    )
+    return order, 201 if created else 200
 
 
 @bp.get("/review-queue")

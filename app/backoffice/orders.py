@@ -16,16 +16,19 @@ from decimal import Decimal
 from app.approval import services as approvals
 from app.approval.rules import Document, Facts, allowed_actions, next_role
 from app.auth.permissions import ROLE_LABELS
-from app.auth.scopes import actor, order_in_scope, require, scoped
+from app.auth.scopes import actor, customer_in_scope, order_in_scope, require, scoped
 from app.backoffice import queries
 from app.core import credit, stock
 from app.core import orders as core_orders
 from app.core.catalog import with_customer_prices
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Shipment, Staff
+from app.core.orders import LineRequest
 from app.core.queries import orders_by_id, orders_with_details, shipment_detail
 from app.core.rules import OrderStatus, line_amount
 from app.db import transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.mall import catalog as dealer_catalog
+from app.mall import ordering
 from app.mall.models import OrderAudit
 from app.money import money
 
@@ -422,3 +425,60 @@ def ship(
         actor(staff),
     )
     return shipment_detail(shipment.id)
+
+
+# --- 代下单: an order placed by staff for a dealer ------------------------------------------------
+
+STAFF_KEY_PREFIX = "staff:"  # a staff member's key never finds an order the dealer's own key made
+
+
+def dealer_for_order(staff: Staff, customer_id: int) -> Customer:
+    """A customer in the caller's scope that can be ordered for. Raises: Forbidden, NotFound,
+    InvalidState (a disabled customer)."""
+    require(staff, "orders.place")
+    customer = customer_in_scope(staff, customer_id)
+    if not customer.active:
+        raise InvalidState(f"客户“{customer.name}”已停用，不能下单", customer_id=customer_id)
+    return customer
+
+
+def dealer_products(staff: Staff, customer_id: int, q: str, low_threshold: int, limit: int = 20):
+    """Products on sale matching `q` (SKU or name) at this dealer's prices, with what their
+    warehouse has available (staff see quantities). Raises: as dealer_for_order."""
+    customer = dealer_for_order(staff, customer_id)
+    query = Product.select().where(Product.active)
+    if q.strip():
+        words = q.strip()
+        query = query.where(Product.sku.contains(words) | Product.name.contains(words))
+    query = query.order_by(Product.sku).limit(limit)
+    return customer, dealer_catalog.views_for(customer, query, low_threshold)
+
+
+def place_for_dealer(
+    staff: Staff,
+    customer_id: int,
+    lines: list[dict],
+    *,
+    idempotency_key: str | None = None,
+    remark: str = "",
+    address_id: int | None = None,
+) -> tuple[Order, bool]:
+    """代下单: an order awaiting review for a dealer in the caller's scope, at that dealer's prices
+    and rules, `source` "staff", placed by the caller; the dealer hears of it in the inbox (and
+    WeChat) through the order's submit event. The same Idempotency-Key for the same dealer gives
+    back the first order, also when two requests race (invariant 3).
+
+    Raises: Forbidden, NotFound (customer, product or address), InvalidState, BelowMinQty,
+    BadStep, ValidationFailed.
+    """
+    customer = dealer_for_order(staff, customer_id)
+    key = f"{STAFF_KEY_PREFIX}{idempotency_key}" if idempotency_key else None
+    return ordering.submit_order(
+        customer,
+        [LineRequest(ln["product_id"], ln["qty"]) for ln in lines],
+        idempotency_key=key,
+        remark=remark,
+        address_id=address_id,
+        placed_by=actor(staff),
+        source="staff",
+    )
