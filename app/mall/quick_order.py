@@ -241,7 +241,7 @@ def parse_text(text: str) -> tuple[list[WantedItem], list[LineError]]:
     semicolons, tabs (cells copied from a spreadsheet) or spaces."""
     lines = text.splitlines()
     if len(lines) > MAX_LINES * 2:
-        raise ValidationFailed(f"一次最多 {MAX_LINES} 行，请分几次下单", text=["行数太多"])
+        raise ValidationFailed(f"一次最多 {MAX_LINES} 行，请分几次下单", skus=["行数太多"])
     return parse_rows([(n, SEPARATORS.split(line.strip())) for n, line in enumerate(lines, 1)])
 
 
