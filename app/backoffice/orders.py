@@ -27,6 +27,8 @@ from app.core.queries import orders_by_id, orders_with_details, shipment_detail
 from app.core.rules import OrderStatus, line_amount
 from app.db import transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.mall import addresses as customer_addresses
+from app.mall import cart as dealer_cart
 from app.mall import catalog as dealer_catalog
 from app.mall import ordering
 from app.mall.models import OrderAudit
@@ -442,16 +444,52 @@ def dealer_for_order(staff: Staff, customer_id: int) -> Customer:
     return customer
 
 
-def dealer_products(staff: Staff, customer_id: int, q: str, low_threshold: int, limit: int = 20):
-    """Products on sale matching `q` (SKU or name) at this dealer's prices, with what their
-    warehouse has available (staff see quantities). Raises: as dealer_for_order."""
+def dealer_products(
+    staff: Staff,
+    customer_id: int,
+    low_threshold: int,
+    *,
+    q: str = "",
+    product_ids: list[int] | None = None,
+    limit: int = 20,
+):
+    """Products on sale at this dealer's prices with what their warehouse has available (staff
+    see quantities): those matching `q` (SKU or name), or those named by id (a form's lines, in
+    the order given). Raises: as dealer_for_order."""
     customer = dealer_for_order(staff, customer_id)
     query = Product.select().where(Product.active)
-    if q.strip():
+    if product_ids is not None:
+        query = query.where(Product.id << (product_ids or [0]))
+    elif q.strip():
         words = q.strip()
         query = query.where(Product.sku.contains(words) | Product.name.contains(words))
-    query = query.order_by(Product.sku).limit(limit)
-    return customer, dealer_catalog.views_for(customer, query, low_threshold)
+    views = dealer_catalog.views_for(
+        customer, query.order_by(Product.sku).limit(limit), low_threshold
+    )
+    if product_ids is not None:
+        views.sort(key=lambda v: product_ids.index(v.product.id))
+    return customer, views
+
+
+@dataclass
+class OrderDesk:
+    """What the 代客下单 page shows of the dealer: who, at which prices, their funds, addresses."""
+
+    customer: Customer
+    branch_name: str
+    funds: object  # app.mall.cart.Funds: available credit or prepaid balance, in words
+    addresses: list
+
+
+def order_desk(staff: Staff, customer_id: int) -> OrderDesk:
+    """The dealer an order is being placed for. Raises: as dealer_for_order."""
+    customer = dealer_for_order(staff, customer_id)
+    return OrderDesk(
+        customer,
+        customer.branch.name if customer.branch_id else "",
+        dealer_cart.funds_for(customer, Decimal("0")),
+        customer_addresses.addresses_of(customer.id),
+    )
 
 
 def place_for_dealer(
