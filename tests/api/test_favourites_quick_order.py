@@ -34,6 +34,13 @@ def test_a_favourite_is_listed_and_marked_on_the_catalogue(client, shop, dealer)
     assert other["favourite"] is False
 
 
+def test_recently_ordered_products_carry_their_heart(client, shop, dealer):
+    ordering.place_order(shop.customer, [LineRequest(shop.tea.id, 10), LineRequest(shop.oil.id, 1)])
+    favourites.add(shop.customer.id, shop.oil.id)
+    items = client.get(f"{MP}/orders/recent-products", headers=dealer).get_json()["items"]
+    assert {i["id"]: i["favourite"] for i in items} == {shop.tea.id: False, shop.oil.id: True}
+
+
 def test_putting_twice_is_one_favourite_and_deleting_twice_is_harmless(client, shop, dealer):
     client.put(f"{MP}/favourites/{shop.tea.id}", headers=dealer)
     again = client.put(f"{MP}/favourites/{shop.tea.id}", headers=dealer).get_json()

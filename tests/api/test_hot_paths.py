@@ -67,7 +67,7 @@ def test_a_cached_page_costs_the_sign_in_and_the_favourites(client, shop, dealer
         page(client, dealer)
     # The bound check and the dealer's favourites; the page itself came from the cache.
     assert len(ran) == 2, ran
-    assert "favourite" in ran[1]
+    assert "FROM favourite" in ran[1]
 
 
 def test_dealers_of_one_level_share_a_page_but_a_price_book_is_its_owners(
