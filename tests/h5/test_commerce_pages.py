@@ -136,3 +136,11 @@ def test_orders_are_searched_by_number_product_or_sku(dealer_phone, shop):
     page = dealer_phone.open("/h5/orders?q=没有的东西").get_data(as_text=True)
     assert "没有找到与“没有的东西”相关的订单" in page
     assert dealer_phone.open("/h5/orders?q=" + "x" * 65).status_code == 422
+
+
+def test_a_bad_heart_form_is_refused_in_words(dealer_phone, shop):
+    for data in ({}, {"on": "maybe"}, {"on": "1", "back": "elsewhere"}):
+        r = dealer_phone.post(f"/h5/favourites/{shop.tea.id}", data, from_page="/h5/products")
+        assert r.status_code == 422, data
+        assert "提交的内容不正确" in r.get_data(as_text=True)
+    assert Favourite.select().count() == 0
