@@ -245,7 +245,8 @@ def parse_text(text: str) -> tuple[list[WantedItem], list[LineError]]:
     return parse_rows([(n, SEPARATORS.split(line.strip())) for n, line in enumerate(lines, 1)])
 
 
-MAX_FILE_ROWS = MAX_LINES * 2
+MAX_FILE_ROWS = MAX_LINES * 2  # lines with something in them, a header and bad lines too
+MAX_SHEET_ROWS = 2000  # rows of a sheet read at most
 
 
 def parse_file(filename: str, data: bytes) -> tuple[list[WantedItem], list[LineError]]:
@@ -263,19 +264,20 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
     check_archive(data)  # before openpyxl inflates anything (zip bombs)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        rows = []
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
-            if number > MAX_FILE_ROWS:
-                raise ValidationFailed(
-                    f"文件最多 {MAX_LINES} 行商品，请分几次下单", file=["行数太多"]
-                )
-            rows.append((number, [_cell_text(v) for v in values[:4]]))
+        sheet = workbook.worksheets[0]
+        # Only the columns and rows a list can use: a sheet as wide or long as Excel allows is
+        # never read whole (blank rows between the lines are passed over, up to a point).
+        cells = sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=4, values_only=True)
+        rows = [(n, [_cell_text(v) for v in values]) for n, values in enumerate(cells, 1)]
         workbook.close()
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
         raise ValidationFailed(
             "文件不是有效的 Excel (.xlsx) 文件", file=["请上传 .xlsx 文件"]
         ) from None
-    return rows
+    filled = [row for row in rows if any(cell.strip() for cell in row[1])]
+    if len(filled) > MAX_FILE_ROWS or (filled and filled[-1][0] > MAX_SHEET_ROWS):
+        raise ValidationFailed(f"文件最多 {MAX_LINES} 行商品，请分几次下单", file=["行数太多"])
+    return filled
 
 
 def _cell_text(value) -> str:
@@ -296,7 +298,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
     else:
         raise ValidationFailed("CSV 文件的编码无法识别，请另存为 UTF-8", file=["编码无法识别"])
     lines = text.splitlines()
-    if len(lines) > MAX_FILE_ROWS:
+    if sum(1 for line in lines if line.strip(" ,;\t")) > MAX_FILE_ROWS:
         raise ValidationFailed(f"文件最多 {MAX_LINES} 行商品，请分几次下单", file=["行数太多"])
     try:
         return [(n, row) for n, row in enumerate(csv.reader(lines), 1)]

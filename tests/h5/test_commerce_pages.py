@@ -86,6 +86,15 @@ def test_an_excel_file_goes_into_the_cart(dealer_phone, shop):
     assert cart_of(shop) == {shop.tea.id: 20, shop.oil.id: 1}
 
 
+def test_blank_rows_are_passed_over_and_a_long_file_refused(dealer_phone, shop):
+    rows = [["编码", "数量"], [shop.tea.sku, 5], *([[None, None]] * 30), [shop.oil.sku, 1]]
+    r = quick(dealer_phone, file=(io.BytesIO(_xlsx(rows)), "gaps.xlsx"))
+    assert r.status_code == 200 and cart_of(shop) == {shop.tea.id: 5, shop.oil.id: 1}
+    long = _xlsx([[f"S{i}", 1] for i in range(401)])
+    r = quick(dealer_phone, file=(io.BytesIO(long), "long.xlsx"))
+    assert r.status_code == 422 and "文件最多 200 行商品" in r.get_data(as_text=True)
+
+
 def test_a_csv_saved_by_excel_in_china_goes_into_the_cart(dealer_phone, shop):
     data = f"编码,数量\r\n{shop.tea.sku},5\r\n".encode("gb18030")
     r = quick(dealer_phone, file=(io.BytesIO(data), "list.csv"))
