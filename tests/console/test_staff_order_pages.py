@@ -26,7 +26,7 @@ def test_customer_service_picks_a_dealer_and_sees_their_prices(signed_in, co):
     page = cs.get("/admin/orders/new").get_data(as_text=True)
     assert "选择经销商" in page and co.east_customer.name in page and co.south_customer.name in page
     desk = cs.get(f"/admin/orders/new?customer_id={co.east_customer.id}").get_data(as_text=True)
-    assert "价格等级 3" in desk and "可用信用额度" in desk
+    assert "价格等级 3" in desk and "可用信用额度 ¥20000.00（超出时审核需特批）" in desk
     found = cs.get(f"/admin/orders/new/products?customer_id={co.east_customer.id}&q=绿茶").get_data(
         as_text=True
     )
