@@ -198,6 +198,7 @@ def _why(product: Product, qty: int) -> str:
 # --- a pasted list, a CSV or an Excel file ---------------------------------------------------------
 
 SEPARATORS = re.compile(r"[,，;；\t]+|\s+")
+QTY = re.compile(r"\d{1,6}(\.0+)?")
 HEADER_WORDS = {"sku", "编码", "商品编码", "数量", "单位", "qty", "unit"}
 
 
@@ -211,7 +212,10 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> tuple[list[WantedItem], lis
         if not cells:
             continue
         text = ", ".join(cells)
-        header, first = first and cells[0].lower() in HEADER_WORDS, False
+        # A header names its columns (a SKU may be spelt like one: "SKU, 10" is an order line).
+        named = cells[0].lower() in HEADER_WORDS
+        header = first and named and not (len(cells) > 1 and QTY.fullmatch(cells[1]))
+        first = False
         if header:
             continue
         if len(cells) < 2:
@@ -221,7 +225,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> tuple[list[WantedItem], lis
             errors.append(LineError(number, text, "多余的内容：每行写 编码, 数量[, 单位]"))
             continue
         sku, qty_text = cells[0], cells[1]
-        qty = int(qty_text.split(".")[0]) if re.fullmatch(r"\d{1,6}(\.0+)?", qty_text) else None
+        qty = int(qty_text.split(".")[0]) if QTY.fullmatch(qty_text) else None
         if qty is None or not 1 <= qty <= MAX_QTY:
             errors.append(LineError(number, text, f"数量“{qty_text}”须为 1 到 {MAX_QTY} 的整数"))
             continue
