@@ -429,6 +429,28 @@ class StaffOrderIn(Schema):
     address_id = id_field(load_default=None, allow_none=True)
 
 
+class DealerProductQueryIn(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=64, error="搜索词太长"))
+
+
+class DealerProductOut(Schema):
+    """A product as an order for this dealer would price it (staff also see what is available)."""
+
+    id = fields.Function(lambda v: v.product.id)
+    sku = fields.Function(lambda v: v.product.sku)
+    name = fields.Function(lambda v: v.product.name)
+    unit = fields.Function(lambda v: v.product.unit)
+    min_qty = fields.Function(lambda v: v.product.min_qty)
+    step = fields.Function(lambda v: v.product.step)
+    price = fields.Function(lambda v: f"{v.price:.2f}")
+    available = fields.Integer()
+    stock_status = fields.String()
+
+
+class DealerProductsOut(Schema):
+    items = fields.List(fields.Nested(DealerProductOut))
+
+
 class StaffIdempotencyHeaderIn(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",

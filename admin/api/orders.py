@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from admin.schemas import (
     AdjustOrderIn,
     AdminOrderPageOut,
     AdminOrderQueryIn,
     ApproveIn,
+    DealerProductQueryIn,
+    DealerProductsOut,
     QueuePageOut,
     RejectIn,
     ReviewQueueQueryIn,
@@ -56,6 +60,19 @@ def place_order(headers, data):
         address_id=data["address_id"],
     )
     return order, 201 if created else 200
+
+
+@bp.get("/customers/<id:customer_id>/products")
+@staff_required("orders.place")
+@bp.arguments(DealerProductQueryIn, location="query")
+@bp.response(200, DealerProductsOut)
+def dealer_products(args, customer_id):
+    """Products on sale matching `q` (SKU or name), at most 20, at this dealer's prices, with
+    what their warehouse has available: what POST /orders would charge them."""
+    _, views = orders.dealer_products(
+        current_staff(), customer_id, current_app.config["LOW_STOCK_THRESHOLD"], q=args["q"]
+    )
+    return {"items": views}
 
 
 @bp.get("/review-queue")

@@ -41,6 +41,22 @@ def test_customer_service_orders_for_a_dealer_at_the_dealers_prices(client, co):
     assert order["placed_by"] == f"staff:{co.staff['cs'].id}"
 
 
+def test_staff_see_what_an_order_for_the_dealer_would_charge(client, co):
+    r = client.get(
+        f"{ADMIN}/customers/{co.east_customer.id}/products",
+        headers=co.headers("cs"),
+        query_string={"q": "绿茶"},
+    )
+    assert r.status_code == 200, r.get_json()
+    (tea,) = r.get_json()["items"]
+    assert (tea["id"], tea["price"], tea["available"]) == (co.tea.id, "45.00", 1000)
+    south = f"{ADMIN}/customers/{co.south_customer.id}/products"
+    assert client.get(south, headers=co.headers("cs_east")).status_code == 404
+    assert client.get(south, headers=co.headers("wh")).status_code == 403
+    r = client.get(south, headers=co.headers("cs"), query_string={"q": "x" * 65})
+    assert r.status_code == 422
+
+
 def test_the_dealer_is_told_in_the_inbox(client, co):
     dealer = bind_dealer(client, co.east_customer, "phone-dealer")
     order_id = place(client, co.headers("cs"), tea_order(co), key="k-2").get_json()["id"]
