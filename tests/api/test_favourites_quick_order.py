@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import requests
+
 from app.core.orders import LineRequest
 from app.mall import favourites, ordering
+from app.mall.models import Favourite
 from devkit.databases import statements
 from devkit.factories import make_product
-from devkit.testing.clients import MP
+from devkit.testing.clients import MP, HttpClient, bind_dealer
+from devkit.testing.concurrency import all_at_once
 
 
 def catalogue(client, headers, **query) -> dict[int, dict]:
@@ -205,3 +209,16 @@ def test_orders_are_found_by_number_product_name_or_sku(client, shop, dealer, ot
 def test_a_search_word_too_long_is_refused(client, shop, dealer):
     r = client.get(f"{MP}/orders", headers=dealer, query_string={"q": "x" * 65})
     assert r.status_code == 422 and r.get_json()["error"]["message"]
+
+
+def test_racing_hearts_make_one_favourite(gunicorn, shop):
+    headers = bind_dealer(HttpClient(gunicorn.url), shop.customer, "racing-heart")
+
+    def put():
+        r = requests.put(
+            f"{gunicorn.url}{MP}/favourites/{shop.tea.id}", headers=headers, timeout=30
+        )
+        return r.status_code, r.json()["total"]
+
+    assert all_at_once([put] * 8) == [(200, 1)] * 8
+    assert Favourite.select().count() == 1
