@@ -56,12 +56,12 @@ def marked(customer_id: int, product_ids=None) -> set[int]:
     if product_ids is None:
         rows = execute("SELECT product_id FROM favourite WHERE customer_id = %s", [customer_id])
         return {row[0] for row in rows.fetchall()}
-    query = Favourite.select(Favourite.product).where(Favourite.customer == customer_id)
-    if product_ids is not None:
-        ids = list(product_ids)
-        if not ids:
-            return set()
-        query = query.where(Favourite.product << ids)
+    ids = list(product_ids)
+    if not ids:
+        return set()
+    query = Favourite.select(Favourite.product).where(
+        (Favourite.customer == customer_id) & (Favourite.product << ids)
+    )
     return {row.product_id for row in query}
 
 

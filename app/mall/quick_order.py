@@ -23,7 +23,7 @@ from app.mall.models import CartItem
 from app.spreadsheets import check_archive
 from app.validation import MAX_LINES
 
-MAX_QTY = 99999
+MAX_QTY = cart.MAX_LINE_QTY  # a cart line's most, and a line's most in a list
 
 
 @dataclass(frozen=True)
