@@ -117,6 +117,7 @@ NOT_STORED = {
     ("FavouriteForm", "q"),
     ("QuickOrderForm", "skus"),
     ("ProductSearchIn", "q"),
+    ("DealerProductQueryIn", "q"),
 }
 
 
