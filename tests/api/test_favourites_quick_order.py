@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import requests
 
 from app.core.orders import LineRequest
@@ -86,6 +88,28 @@ def test_marking_a_catalogue_page_is_one_query_whatever_its_length(client, shop,
         marked = catalogue(client, dealer, per_page=40)
     assert sum(p["favourite"] for p in marked.values()) == 15
     assert len(many) == len(few), many
+
+
+def test_flags_are_set_in_the_cached_bytes_or_else_the_slow_way(app, shop):
+    from miniprogram_api.catalog import _with_favourites
+
+    favourites.add(shop.customer.id, shop.tea.id)
+    items = [
+        {"id": shop.oil.id, "name": '"favourite":false,"id":1', "favourite": False},
+        {"id": shop.tea.id, "name": "茶", "favourite": False},
+    ]
+    layouts = [
+        json.dumps({"items": items}, sort_keys=True, separators=(",", ":")).encode(),  # the usual
+        json.dumps({"items": items}, indent=2, ensure_ascii=False).encode(),  # another
+    ]
+    with app.test_request_context():
+        for body in layouts:
+            marked, etag = _with_favourites(shop.customer.id, body, '"cached"')
+            page = json.loads(marked)
+            assert [i["favourite"] for i in page["items"]] == [False, True]
+            assert page["items"][0]["name"] == '"favourite":false,"id":1' and etag != '"cached"'
+        untouched = json.dumps({"items": items[:1]}, sort_keys=True).encode()
+        assert _with_favourites(shop.customer.id, untouched, '"cached"') == (untouched, '"cached"')
 
 
 def test_the_favourites_page_is_bounded(client, shop, dealer):
