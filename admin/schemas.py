@@ -419,6 +419,49 @@ class RejectIn(Schema):
     )
 
 
+StaffOrderLineIn = id_qty_line("StaffOrderLineIn", "product_id")
+
+
+class StaffOrderIn(Schema):
+    """代下单: an order for a dealer, at that dealer's prices."""
+
+    customer_id = id_field(required=True)
+    lines = lines_of(StaffOrderLineIn)
+    remark = fields.String(load_default="", validate=validate.Length(max=500, error="备注太长"))
+    address_id = id_field(load_default=None, allow_none=True)
+
+
+class DealerProductQueryIn(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=64, error="搜索词太长"))
+
+
+class DealerProductOut(Schema):
+    """A product as an order for this dealer would price it (staff also see what is available)."""
+
+    id = fields.Function(lambda v: v.product.id)
+    sku = fields.Function(lambda v: v.product.sku)
+    name = fields.Function(lambda v: v.product.name)
+    unit = fields.Function(lambda v: v.product.unit)
+    min_qty = fields.Function(lambda v: v.product.min_qty)
+    step = fields.Function(lambda v: v.product.step)
+    price = fields.Function(lambda v: f"{v.price:.2f}")
+    available = fields.Integer()
+    stock_status = fields.String()
+
+
+class DealerProductsOut(Schema):
+    items = fields.List(fields.Nested(DealerProductOut))
+
+
+class StaffIdempotencyHeaderIn(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Regexp(
+            r"^[\x21-\x7e]{1,120}$", error="Idempotency-Key 须为 1-120 个可见 ASCII 字符"
+        ),
+    )
+
+
 ShipLineIn = id_qty_line("ShipLineIn", "order_line_id")
 
 

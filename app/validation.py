@@ -216,7 +216,8 @@ class LocalDateTime(fields.DateTime):
 
 # Fields whose text may run over several lines (a remark, a reason, an address): \t, \n and \r
 # are allowed in these and nowhere else. Named once here, for every surface, by the field's name.
-MULTILINE_FIELDS = frozenset({"remark", "reason", "comment", "body", "address", "note"})
+# `skus`: the H5 quick order's pasted list, one SKU a line (cells copied from a sheet keep tabs).
+MULTILINE_FIELDS = frozenset({"remark", "reason", "comment", "body", "address", "note", "skus"})
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls. They break exports (a
 # workbook cannot hold them), terminals and other systems, and no one types them on purpose.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -13,6 +13,7 @@ from flask import current_app
 from app.adapters.wechatpay import wechat_pay
 from app.approval import services as approvals
 from app.auth.services import create_staff
+from app.backoffice import orders as staff_orders
 from app.backoffice import promotions as staff_promotions
 from app.core import catalog, orders, organisation, receivables, stock
 from app.core.models import (
@@ -30,7 +31,7 @@ from app.core.models import (
 from app.core.orders import LineRequest
 from app.db import db, utcnow
 from app.inventory import services as inventory
-from app.mall import accounts
+from app.mall import accounts, favourites
 from app.mall.models import WechatUser
 from app.money import money, to_fen
 from app.notify.models import InboxMessage, Notification
@@ -379,6 +380,7 @@ def _seed_everything() -> None:
     _seed_orders(rng, customers, products, staff)
     _seed_inventory(rng, warehouses, products, customers, staff)
     _seed_money(customers, products, staff)
+    _seed_commerce(customers, products, staff)
     for customer in (customers[0], customers[5]):
         accounts.create_invitation(
             "dealer", customer_id=customer.id, created_by=staff["admin"].id, ttl=DEMO_INVITE_TTL
@@ -446,6 +448,23 @@ def _seed_promotions(products, branches, admin) -> None:
             "starts_at": now + dt.timedelta(days=7),
             "ends_at": now + dt.timedelta(days=37),
         },
+    )
+
+
+def _seed_commerce(customers, products, staff) -> None:
+    """收藏 for the two dealers with demo invitations, and an order customer service took on the
+    phone for another dealer (代下单), so that dealer's inbox says so."""
+    picker = random.Random(27)  # its own: the seeds after this one keep their numbers
+    for customer in (customers[0], customers[5]):
+        for product in picker.sample(products, 4):
+            favourites.add(customer.id, product.id)
+    product = products[0]
+    staff_orders.place_for_dealer(
+        staff["kefu"],
+        customers[1].id,
+        [{"product_id": product.id, "qty": max(product.min_qty, 10 - 10 % product.step)}],
+        idempotency_key="demo-phone-order",
+        remark="电话订货（客服代下单）",
     )
 
 

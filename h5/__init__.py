@@ -9,6 +9,7 @@ from flask import Flask
 from h5 import (  # noqa: F401
     addresses,
     auth,
+    commerce,
     follow,
     payments,
     picking,

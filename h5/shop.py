@@ -13,7 +13,7 @@ from app.core.returns import RETURN_LABELS, RETURNABLE
 from app.core.rules import ENTRY_LABELS, STATUS_LABELS
 from app.errors import AppError
 from app.field import replenishment
-from app.mall import accounts, announcements, cart, catalog, ordering, returns
+from app.mall import accounts, announcements, cart, catalog, favourites, ordering, returns
 from app.mall import addresses as customer_addresses
 from app.notify import inbox
 from app.pages import perform
@@ -47,6 +47,7 @@ class StatementForm(Schema):
 
 class OrderListQuery(Schema):
     status = fields.String(validate=validate.OneOf([s for s, _ in ORDER_TABS if s]))
+    q = fields.String(validate=validate.Length(max=64, error="搜索词太长"))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
 
 
@@ -100,6 +101,7 @@ def products():
         args=args,
         categories=catalog.category_tree(),
         next_page=args["page"] + 1 if more else None,
+        marked=favourites.marked(_customer().id, [v.product.id for v in items]),
     )
 
 
@@ -113,6 +115,7 @@ def product(product_id: int):
         view=view,
         in_cart=in_cart,
         start_qty=first_qty(view.min_qty, view.step),
+        marked=favourites.marked(_customer().id, [product_id]),
     )
 
 
@@ -235,13 +238,16 @@ def orders():
     statuses = (
         ["partially_shipped", "shipped"] if status == "shipped" else [status] if status else None
     )
-    found, total = ordering.customer_orders(_customer().id, statuses, args["page"], PER_PAGE)
+    found, total = ordering.customer_orders(
+        _customer().id, statuses, args["page"], PER_PAGE, args.get("q")
+    )
     return render_template(
         "h5/orders.html",
         orders=found,
         total=total,
         tabs=ORDER_TABS,
         status=status or "",
+        q=args.get("q", ""),
         page=args["page"],
         more=args["page"] * PER_PAGE < total,
         labels=STATUS_LABELS,

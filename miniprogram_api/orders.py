@@ -7,7 +7,7 @@ from flask import current_app
 from app.api import Blueprint
 from app.core.orders import LineRequest
 from app.extensions import limited
-from app.mall import ordering
+from app.mall import favourites, ordering
 from app.schemas import OrderOut, new_order_out
 from app.validation import paged
 from miniprogram_api.schemas import (
@@ -57,8 +57,9 @@ def create_order(headers, data):
 @bp.arguments(OrderQueryIn, location="query")
 @bp.response(200, OrderPageOut)
 def list_orders(args):
+    """This dealer's orders, newest first; `q` finds them by order number, product name or SKU."""
     items, total = ordering.customer_orders(
-        current_customer().id, args.get("status"), args["page"], args["per_page"]
+        current_customer().id, args.get("status"), args["page"], args["per_page"], args.get("q")
     )
     return paged(items, args["page"], args["per_page"], total)
 
@@ -68,7 +69,9 @@ def list_orders(args):
 @bp.response(200, RecentProductsOut)
 def recent_products():
     """What this dealer ordered in the last 90 days, for quick reordering."""
-    rows = ordering.recent_products(current_customer(), current_app.config["LOW_STOCK_THRESHOLD"])
+    customer = current_customer()
+    rows = ordering.recent_products(customer, current_app.config["LOW_STOCK_THRESHOLD"])
+    marked = favourites.marked(customer.id, [view.product.id for view, _, _ in rows])
     items = []
     for view, qty, at in rows:
         items.append(
@@ -81,6 +84,7 @@ def recent_products():
                 "stock_status": view.stock_status,
                 "last_qty": qty,
                 "last_ordered_at": at,
+                "favourite": view.product.id in marked,
             }
         )
     return {"items": items}

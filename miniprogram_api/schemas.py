@@ -134,9 +134,11 @@ class ProductOut(Schema):
     category_id = fields.Integer(allow_none=True)
     # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
     promotion = fields.String(allow_none=True)
+    favourite = fields.Boolean(dump_default=False)  # in this customer's 收藏
 
 
 ProductPageOut = page_of(ProductOut)
+FavouritePageOut = ProductPageOut  # the favourites are catalogue items
 
 
 class CartItemIn(Schema):
@@ -191,6 +193,49 @@ class CartOut(Schema):
     warnings = fields.List(fields.Nested(CartWarningOut))
 
 
+class BulkItemIn(Schema):
+    sku = fields.String(
+        required=True, validate=validate.Length(min=1, max=64, error="商品编码须为 1-64 个字符")
+    )
+    qty = qty_field(required=True)
+    unit = fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符"))
+
+
+class BulkCartIn(Schema):
+    items = lines_of(BulkItemIn)
+
+
+class BulkAddedOut(Schema):
+    sku = fields.String()
+    product_id = fields.Integer()
+    name = fields.String()
+    qty = fields.Integer()
+    unit = fields.String()
+
+
+class BulkAdjustedOut(Schema):
+    sku = fields.String()
+    product_id = fields.Integer()
+    name = fields.String()
+    requested = fields.Integer()
+    qty = fields.Integer()
+    reason = fields.String()
+
+
+class BulkRefusedOut(Schema):
+    sku = fields.String()
+    reason = fields.String()
+
+
+class BulkCartOut(CartOut):
+    """The cart after a quick order, with what happened to each line of the list."""
+
+    added = fields.List(fields.Nested(BulkAddedOut))
+    not_found = fields.List(fields.String())
+    adjusted = fields.List(fields.Nested(BulkAdjustedOut))
+    refused = fields.List(fields.Nested(BulkRefusedOut))
+
+
 OrderLineIn = id_qty_line("OrderLineIn", "product_id")
 
 
@@ -216,6 +261,7 @@ class OrderQueryIn(PageIn):
     status = fields.String(
         validate=validate.OneOf([s.value for s in OrderStatus], error="订单状态无效")
     )
+    q = fields.String(validate=validate.Length(max=64, error="搜索词太长"))
 
 
 class RecentProductOut(ProductOut):

@@ -104,6 +104,12 @@ def test_seed_demo_builds_a_believable_company_once(app):
     assert Stock.select().where(Stock.on_hand > 0).count() > 40
     assert {o.status for o in Order.select()} >= {"pending_review", "shipped"}
     from app.approval.models import ApprovalRule
+    from app.mall.models import Favourite
+    from app.notify.models import InboxMessage
+
+    assert Favourite.select().count() == 8  # 收藏 of the two dealers with demo invitations
+    (phoned,) = Order.select().where(Order.source == "staff")  # 代下单 by customer service
+    assert InboxMessage.select().where(InboxMessage.order == phoned.id).count() == 1
 
     order_rules = ApprovalRule.select().where(ApprovalRule.document == "order")
     assert [r.priority for r in order_rules.order_by(ApprovalRule.priority)] == [10, 20]

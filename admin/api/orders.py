@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from admin.schemas import (
     AdjustOrderIn,
     AdminOrderPageOut,
     AdminOrderQueryIn,
     ApproveIn,
+    DealerProductQueryIn,
+    DealerProductsOut,
     QueuePageOut,
     RejectIn,
     ReviewQueueQueryIn,
     ShipmentAdminOut,
     ShipmentIn,
+    StaffIdempotencyHeaderIn,
+    StaffOrderIn,
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import orders
+from app.extensions import limited
 from app.schemas import AdminOrderOut
 from app.validation import paged
 
@@ -30,6 +37,42 @@ def list_orders(args):
     """Orders in the caller's data scope, newest first."""
     items, total = orders.orders_page(current_staff(), args, args["page"], args["per_page"])
     return paged(items, args["page"], args["per_page"], total)
+
+
+@bp.post("/orders")
+@limited("RATELIMIT_ORDERS", "orders")
+@staff_required("orders.place")
+@bp.arguments(StaffIdempotencyHeaderIn, location="headers")
+@bp.arguments(StaffOrderIn)
+@bp.response(201, AdminOrderOut)
+@bp.alt_response(
+    200, schema=AdminOrderOut, description="同一 Idempotency-Key 的重复提交：返回首次创建的订单"
+)
+def place_order(headers, data):
+    """代下单: an order for a dealer in the caller's scope, at that dealer's prices, awaiting
+    review like any other (`source: "staff"`); the dealer is told in the inbox."""
+    order, created = orders.place_for_dealer(
+        current_staff(),
+        data["customer_id"],
+        data["lines"],
+        idempotency_key=headers.get("idempotency_key"),
+        remark=data["remark"],
+        address_id=data["address_id"],
+    )
+    return order, 201 if created else 200
+
+
+@bp.get("/customers/<id:customer_id>/products")
+@staff_required("orders.place")
+@bp.arguments(DealerProductQueryIn, location="query")
+@bp.response(200, DealerProductsOut)
+def dealer_products(args, customer_id):
+    """Products on sale matching `q` (SKU or name), at most 20, at this dealer's prices, with
+    what their warehouse has available: what POST /orders would charge them."""
+    _, views = orders.dealer_products(
+        current_staff(), customer_id, current_app.config["LOW_STOCK_THRESHOLD"], q=args["q"]
+    )
+    return {"items": views}
 
 
 @bp.get("/review-queue")

@@ -29,6 +29,7 @@ from admin.console import (  # noqa: F401
     settings,
     shops,
     signin,
+    staff_orders,
 )
 from admin.console.blueprint import bp
 

@@ -37,6 +37,7 @@ MENU = (
     ("console.dashboard", "概览", "orders.view"),
     ("console.review_queue", "待审订单", "orders.view"),
     ("console.orders", "订单", "orders.view"),
+    ("console.new_order", "代客下单", "orders.place"),
     ("console.returns_list", "退货", "orders.view"),
     ("console.customers", "客户", "customers.view"),
     ("console.customer_fees", "客户费用", "customers.view"),

@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     **dict.fromkeys(("orders.ship", "stock.manage"), frozenset({"admin", "warehouse"})),
     "orders.approve": EVERYONE - {"warehouse", "rep"},
+    # 代下单: customer service (and reps, for their own customers) order for a dealer.
+    "orders.place": SERVICE | {"rep"},
     "customers.view": EVERYONE - {"warehouse"},
     "receipts.create": frozenset({"admin", "finance"}),
     # WeChat Pay: payments, refunds, reconciliation, invoices, statement confirmations.

@@ -16,7 +16,7 @@ from decimal import Decimal
 from app.approval import services as approvals
 from app.approval.rules import Document, Facts, allowed_actions, next_role
 from app.auth.permissions import ROLE_LABELS
-from app.auth.scopes import actor, order_in_scope, require, scoped
+from app.auth.scopes import actor, customer_in_scope, order_in_scope, require, scoped
 from app.backoffice import queries
 from app.core import credit, stock
 from app.core import orders as core_orders
@@ -31,11 +31,16 @@ from app.core.models import (
     Shipment,
     Staff,
 )
+from app.core.orders import LineRequest
 from app.core.promotions import allocate
 from app.core.queries import orders_by_id, orders_with_details, shipment_detail
 from app.core.rules import OrderStatus, line_amount
 from app.db import transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from app.mall import addresses as customer_addresses
+from app.mall import cart as dealer_cart
+from app.mall import catalog as dealer_catalog
+from app.mall import ordering
 from app.mall.models import OrderAudit
 from app.money import money
 
@@ -482,3 +487,96 @@ def ship(
         actor(staff),
     )
     return shipment_detail(shipment.id)
+
+
+# --- 代下单: an order placed by staff for a dealer ------------------------------------------------
+
+STAFF_KEY_PREFIX = "staff:"  # a staff member's key never finds an order the dealer's own key made
+
+
+def dealer_for_order(staff: Staff, customer_id: int) -> Customer:
+    """A customer in the caller's scope that can be ordered for. Raises: Forbidden, NotFound,
+    InvalidState (a disabled customer)."""
+    require(staff, "orders.place")
+    customer = customer_in_scope(staff, customer_id)
+    if not customer.active:
+        raise InvalidState(f"客户“{customer.name}”已停用，不能下单", customer_id=customer_id)
+    return customer
+
+
+def dealer_products(
+    staff: Staff,
+    customer_id: int,
+    low_threshold: int,
+    *,
+    q: str = "",
+    product_ids: list[int] | None = None,
+    limit: int = 20,
+):
+    """Products on sale at this dealer's prices with what their warehouse has available (staff
+    see quantities): those matching `q` (SKU or name), or those named by id (a form's lines, in
+    the order given). Raises: as dealer_for_order."""
+    customer = dealer_for_order(staff, customer_id)
+    query = Product.select().where(Product.active)
+    if product_ids is not None:
+        query = query.where(Product.id << (product_ids or [0]))
+    elif q.strip():
+        words = q.strip()
+        query = query.where(Product.sku.contains(words) | Product.name.contains(words))
+    views = dealer_catalog.views_for(
+        customer, query.order_by(Product.sku).limit(limit), low_threshold
+    )
+    if product_ids is not None:
+        views.sort(key=lambda v: product_ids.index(v.product.id))
+    return customer, views
+
+
+@dataclass
+class OrderDesk:
+    """What the 代客下单 page shows of the dealer: who, at which prices, their funds, addresses."""
+
+    customer: Customer
+    branch_name: str
+    funds: object  # app.mall.cart.Funds: available credit or prepaid balance, in words
+    addresses: list
+
+
+def order_desk(staff: Staff, customer_id: int) -> OrderDesk:
+    """The dealer an order is being placed for. Raises: as dealer_for_order."""
+    customer = dealer_for_order(staff, customer_id)
+    return OrderDesk(
+        customer,
+        customer.branch.name if customer.branch_id else "",
+        dealer_cart.funds_for(customer, Decimal("0")),
+        customer_addresses.addresses_of(customer.id),
+    )
+
+
+def place_for_dealer(
+    staff: Staff,
+    customer_id: int,
+    lines: list[dict],
+    *,
+    idempotency_key: str | None = None,
+    remark: str = "",
+    address_id: int | None = None,
+) -> tuple[Order, bool]:
+    """代下单: an order awaiting review for a dealer in the caller's scope, at that dealer's prices
+    and rules, `source` "staff", placed by the caller; the dealer hears of it in the inbox (and
+    WeChat) through the order's submit event. The same Idempotency-Key for the same dealer gives
+    back the first order, also when two requests race (invariant 3).
+
+    Raises: Forbidden, NotFound (customer, product or address), InvalidState, BelowMinQty,
+    BadStep, ValidationFailed.
+    """
+    customer = dealer_for_order(staff, customer_id)
+    key = f"{STAFF_KEY_PREFIX}{idempotency_key}" if idempotency_key else None
+    return ordering.submit_order(
+        customer,
+        [LineRequest(ln["product_id"], ln["qty"]) for ln in lines],
+        idempotency_key=key,
+        remark=remark,
+        address_id=address_id,
+        placed_by=actor(staff),
+        source="staff",
+    )

@@ -166,7 +166,9 @@ def dashboard(staff: Staff, days: int = 14, today: dt.date | None = None) -> dic
     }
 
 
-def customers_query(staff: Staff, q: str | None = None, branch_id: int | None = None):
+def customers_query(
+    staff: Staff, q: str | None = None, branch_id: int | None = None, active: bool | None = None
+):
     query = scoped(
         Customer.select(Customer, Staff).join(
             Staff, JOIN.LEFT_OUTER, on=(Customer.rep == Staff.id)
@@ -177,6 +179,8 @@ def customers_query(staff: Staff, q: str | None = None, branch_id: int | None = 
         query = query.where(Customer.name.contains(q) | Customer.code.contains(q))
     if branch_id:
         query = query.where(Customer.branch == branch_id)
+    if active is not None:
+        query = query.where(Customer.active == active)
     return query.order_by(Customer.code)
 
 

@@ -149,7 +149,7 @@ def page(customer: Customer, query: tuple, render: Callable[[], bytes]) -> tuple
     versions = _versions(customer.warehouse_id)
     if versions is None:
         body = render()
-        return body, _etag(body)
+        return body, etag_of(body)
     owner = customer.id if _has_price_book(customer.id, versions[0]) else 0
     promoted = _open_promotions(customer, versions[0])
     key = (customer.price_level, owner, customer.warehouse_id, promoted, *query)
@@ -160,7 +160,7 @@ def page(customer: Customer, query: tuple, render: Callable[[], bytes]) -> tuple
             _pages.move_to_end(key)
             return found.body, found.etag
     body = render()
-    etag = _etag(body)
+    etag = etag_of(body)
     with _lock:
         _pages[key] = Page(versions, etag, body, now)
         _pages.move_to_end(key)
@@ -169,5 +169,5 @@ def page(customer: Customer, query: tuple, render: Callable[[], bytes]) -> tuple
     return body, etag
 
 
-def _etag(body: bytes) -> str:
+def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'

@@ -1,4 +1,5 @@
-"""Mall tables: WeChat users and their bindings, invitations, carts, idempotency keys, announcements."""
+"""Mall tables: WeChat users and their bindings, invitations, carts, idempotency keys, announcements,
+favourites."""
 
 from __future__ import annotations
 
@@ -108,4 +109,15 @@ class OrderAudit(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-MODELS = [*MODELS, OrderAudit]
+class Favourite(BaseModel):
+    """收藏: a product the dealer keeps at hand; shared by everyone ordering for that customer."""
+
+    customer = ForeignKeyField(Customer, backref="favourites", on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("customer", "product"), True),)
+
+
+MODELS = [*MODELS, OrderAudit, Favourite]

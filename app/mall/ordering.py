@@ -171,13 +171,25 @@ def customer_order(customer_id: int, order_id: int) -> Order:
 
 
 def customer_orders(
-    customer_id: int, status: str | list[str] | None, page: int, per_page: int
+    customer_id: int,
+    status: str | list[str] | None,
+    page: int,
+    per_page: int,
+    q: str | None = None,
 ) -> tuple[list[Order], int]:
     """This customer's orders (in one status, or any of several), newest first: a few queries
-    for a whole page."""
+    for a whole page. `q` finds orders by number, or by the name or SKU of a product on them."""
     query = Order.select().where(Order.customer == customer_id)
     if status:
         query = query.where(Order.status << ([status] if isinstance(status, str) else status))
+    if q and q.strip():
+        words = q.strip()
+        on_lines = (
+            OrderLine.select(OrderLine.order)
+            .join(Product)
+            .where(Product.name.contains(words) | Product.sku.contains(words))
+        )
+        query = query.where(Order.number.contains(words) | (Order.id << on_lines))
     total = query.count()
     page_query = query.order_by(Order.created_at.desc(), Order.id.desc()).paginate(page, per_page)
     return orders_with_details(page_query), total

@@ -42,6 +42,8 @@ AUDIENCES = {
 # What a timeline entry that leaves the order's status alone says happened.
 TIMELINE_LABELS = {**RETURN_ACTIONS, "pay": "已付款", "refund": "已退款"}
 REP_HEARS = {"adjust", "approve", "reject", "ship_part", "ship_all", "cancel"}
+# An order staff placed for a dealer (代下单): the dealer hears of it as soon as it is placed.
+STAFF_PLACED = "staff"
 
 
 def payload(order: Order, event: OrderEvent) -> dict:
@@ -99,10 +101,12 @@ def _write(order: Order, event: OrderEvent, kind: str, audience: str, data: dict
 
 
 def order_changed(change: OrderChanged) -> None:
-    """Whoever hears of this action (AUDIENCES) gets a notification, dealers and reps also an
-    inbox message."""
+    """Whoever hears of this action (AUDIENCES; the dealer also of an order staff placed for
+    them) gets a notification, dealers and reps also an inbox message."""
     order, event = change.order, change.event
     audiences = list(AUDIENCES.get(event.action, ()))
+    if event.action == "submit" and order.source == STAFF_PLACED:
+        audiences.append("dealer")
     rep_id = _rep_of(order)
     if rep_id is not None and event.action in REP_HEARS:
         audiences.append("rep")

@@ -145,6 +145,7 @@ def subscribe_data(template: str, message: dict) -> dict:
 # --- what each notification says, to whom -------------------------------------------------------
 
 DEALER_TITLES = {
+    "submit": "客服已为您代下单",  # only an order staff placed (代下单) tells the dealer of its submit
     "adjust": "订单已由客服调整",
     "approve": "订单已审核通过",
     "reject": "订单未通过审核",
@@ -180,6 +181,7 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
             detail += "，请审批"
         return {**payload, "title": title, "detail": detail, "task": task}
     details = {
+        "submit": "请核对商品和数量，如有不符请联系客服",
         "adjust": payload.get("note", ""),  # what changed, before → after, and why
         "approve": "我们将尽快为您安排发货",
         "reject": f"原因：{payload.get('note', '')}",

@@ -61,11 +61,13 @@ def test_a_client_revalidates_its_page_with_the_etag(client, shop, dealer):
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
-def test_a_cached_page_costs_the_sign_in_alone(client, shop, dealer, cache_on):
+def test_a_cached_page_costs_the_sign_in_and_the_favourites(client, shop, dealer, cache_on):
     page(client, dealer)
     with statements() as ran:
         page(client, dealer)
-    assert len(ran) == 1, ran  # the bound check; the page itself came from the cache
+    # The bound check and the dealer's favourites; the page itself came from the cache.
+    assert len(ran) == 2, ran
+    assert "FROM favourite" in ran[1]
 
 
 def test_dealers_of_one_level_share_a_page_but_a_price_book_is_its_owners(
@@ -77,7 +79,7 @@ def test_dealers_of_one_level_share_a_page_but_a_price_book_is_its_owners(
     booked = prices(client, dealer)  # shop.customer is level 3 with a price book
     with statements() as ran:
         theirs = prices(client, neighbour)
-    assert len(ran) == 1
+    assert len(ran) == 2  # the sign-in and the favourites
     assert booked[shop.oil.id] == "170.00" and theirs[shop.oil.id] == "180.00"
     assert booked[shop.tea.id] == theirs[shop.tea.id] == "45.00"
 

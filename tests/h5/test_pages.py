@@ -133,7 +133,16 @@ def test_account_shows_position_and_a_statement_over_a_chosen_range(dealer_phone
     assert bad.status_code == 422 and "开始日期不能晚于结束日期" in bad.get_data(as_text=True)
 
 
-PAGES = ["/h5/", "/h5/products", "/h5/cart", "/h5/orders", "/h5/account", "/h5/messages"]
+PAGES = [
+    "/h5/",
+    "/h5/products",
+    "/h5/cart",
+    "/h5/orders",
+    "/h5/account",
+    "/h5/messages",
+    "/h5/favourites",
+    "/h5/quick-order",
+]
 
 
 @pytest.mark.parametrize("path", [*PAGES, "order", "product"])

@@ -31,6 +31,8 @@ SCHEMA_MODULES = (
     "h5.visit_cart",
     "h5.staff",
     "h5.returns",
+    "h5.commerce",
+    "admin.console.staff_orders",
     "admin.console.returns",
     "admin.console.reports",
     "admin.inventory_schemas",
@@ -59,6 +61,7 @@ STORED_IN = {
     "WebhookIn": WebhookEndpoint,
     "ApiKeyIn": ApiKey,
     "PlaceOrderIn": core.Order,
+    "StaffOrderIn": core.Order,
     "SubmitForm": core.Order,
     "ReturnRequestIn": core.ReturnRequest,
     "AddressIn": core.CustomerAddress,
@@ -109,6 +112,14 @@ NOT_STORED = {
     ("BindIn", "invite_code"),
     ("SubscriptionsIn", "template_ids"),
     ("SubmitForm", "idempotency_key"),
+    ("OrderQueryIn", "q"),
+    ("OrderListQuery", "q"),
+    ("BulkItemIn", "sku"),
+    ("BulkItemIn", "unit"),
+    ("FavouriteForm", "q"),
+    ("QuickOrderForm", "skus"),
+    ("ProductSearchIn", "q"),
+    ("DealerProductQueryIn", "q"),
 }
 
 
