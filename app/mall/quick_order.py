@@ -50,26 +50,12 @@ class BulkResult:
     adjusted: list[dict] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
 
-    # The cart's own fields, so that the answer is the cart plus what happened to the list.
-    @property
-    def lines(self):
-        return self.cart.lines
-
-    @property
-    def total(self):
-        return self.cart.total
-
-    @property
-    def count(self):
-        return self.cart.count
-
-    @property
-    def skipped(self):
-        return self.cart.skipped
-
-    @property
-    def funds(self):
-        return self.cart.funds
+    def __getattr__(self, name: str):
+        """The cart's own fields (lines, gifts, discounts, totals, funds): the answer is the cart
+        plus what happened to the list."""
+        if name == "cart":  # not yet set (copying): no cart to ask
+            raise AttributeError(name)
+        return getattr(self.cart, name)
 
 
 def _find(skus: list[str]) -> dict[str, Product]:
