@@ -167,3 +167,21 @@ def test_racing_requests_with_one_key_make_one_order(gunicorn, co):
     assert len({order_id for _, order_id in answers}) == 1
     assert Order.select().where(Order.customer == co.east_customer.id).count() == 1
     assert Notification.select().where(Notification.audience == "dealer").count() == 1
+
+
+def test_the_dealer_gets_the_wechat_message_too(client, co, sandbox, app):
+    from app import outbox
+    from app.notify.delivery import NOTIFICATIONS
+    from devkit.testing.clients import follow_official_account
+
+    bind_dealer(client, co.east_customer, "oa-dealer")
+    follow_official_account("oa-dealer")
+    order_id = place(client, co.headers("cs"), tea_order(co), key="wx-1").get_json()["id"]
+    with app.app_context():
+        outbox.deliver_due(NOTIFICATIONS)
+    (message,) = sandbox.messages(touser="sandbox-oa-oa-dealer")
+    assert message["kind"] == "template"  # WeChat's rules held: nothing refused
+    assert message["data"]["character_string1"]["value"] == Order.get_by_id(order_id).number
+    assert message["data"]["phrase2"]["value"] == "待审核"
+    assert message["data"]["thing5"]["value"] == "请核对商品和数量，如有不符请联系客服"
+    assert message["url"].endswith(f"/orders/{order_id}")
