@@ -4,11 +4,12 @@ dealer pays for a product now."""
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import describe, load_form, paging, perform
 from admin.console.session import console_login
 from admin.schemas import PromotionIn, PromotionQueryIn
 from app.backoffice import choices
@@ -124,7 +125,9 @@ def _preview(args):
 
 @bp.get("/promotions")
 @console_login("promotions.view")
-def promotions():
+def promotions(typed=None, form_error: str = ""):
+    """The list, the create form (with what was typed and what is wrong, after a refused
+    submission), and the preview."""
     wanted = ("page", "per_page", "status", "kind")
     args = load_form(PromotionQueryIn, {k: v for k, v in request.args.items() if k in wanted})
     items, total = staff_promotions.promotions_page(g.staff, args, args["page"], PER_PAGE)
@@ -146,17 +149,23 @@ def promotions():
         preview=preview,
         preview_error=preview_error,
         preview_args=request.args,
+        typed=typed if typed is not None else MultiDict(),
+        form_error=form_error,
     )
 
 
 @bp.post("/promotions")
 @console_login("promotions.manage")
 def create_promotion():
-    def action():
+    """A refused promotion comes back with what was typed and what is wrong with it."""
+    try:
         made = staff_promotions.create_promotion(g.staff, _promotion_form(request.form))
-        return f"促销“{made.name}”已创建（{made.label}，{made.status_label}）"
-
-    return perform(action, "促销已创建", url_for("console.promotions"))
+    except AppError as exc:
+        if exc.status == 403:
+            raise
+        return promotions(request.form, describe(exc, FIELD_LABELS))
+    flash(f"促销“{made.name}”已创建（{made.label}，{made.status_label}）", "success")
+    return redirect(url_for("console.promotions"), code=303)
 
 
 @bp.post("/promotions/<int:promotion_id>/end")

@@ -113,6 +113,9 @@ def open_offers(offers: Iterable[Offer], audience: Audience, now: dt.datetime) -
 
 
 def _money(value, what: str, errors: list[str], *, positive: bool = False) -> Decimal | None:
+    if value is None or value == "":
+        errors.append(f"请填写{what}")
+        return None
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -131,6 +134,9 @@ def _money(value, what: str, errors: list[str], *, positive: bool = False) -> De
 
 
 def _int(value, what: str, errors: list[str], *, low: int = 1, high: int = MAX_QTY) -> int | None:
+    if value is None:
+        errors.append(f"请填写{what}")
+        return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         errors.append(f"{what} 须为 {low} 至 {high} 的整数")
         return None
@@ -156,46 +162,46 @@ def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
     for the person who wrote them. Unknown keys are refused: a typo must not silently mean "all"."""
     errors: list[str] = []
     if kind not in KINDS:
-        return {}, [f"类型须为 {', '.join(KINDS)} 之一"]
+        return {}, ["促销类型无效：须为特价、阶梯价、满减或满赠"]
     if not isinstance(rules, dict):
-        return {}, ["rules 须为对象"]
+        return {}, ["促销规则格式不正确"]
     allowed = {
         "special_price": {"items"},
         "tiered_price": {"product_id", "tiers"},
         "full_reduction": {"threshold", "reduction", "repeat", "product_ids", "category_ids"},
         "gift": {"gift_product_id", "gift_qty", "product_id", "min_qty", "threshold", "repeat"},
     }[kind]
-    errors += [f"未知规则 {key}" for key in rules if key not in allowed]
+    errors += [f"无法识别的规则项“{key}”" for key in rules if key not in allowed]
     out: dict = {}
     if kind == "special_price":
         items = rules.get("items")
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
-            errors.append(f"items 须为 1 至 {MAX_ITEMS} 个商品")
+            errors.append(f"特价须有 1 至 {MAX_ITEMS} 个商品")
             items = []
         prices: dict[int, Decimal] = {}
         for n, item in enumerate(items, 1):
             if not isinstance(item, dict) or set(item) != {"product_id", "price"}:
-                errors.append(f"第 {n} 个商品须有 product_id 和 price")
+                errors.append(f"第 {n} 个特价商品须有商品和特价")
                 continue
-            pid = _id(item["product_id"], f"第 {n} 个商品的 product_id", errors)
+            pid = _id(item["product_id"], f"第 {n} 个特价商品", errors)
             price = _money(item["price"], f"第 {n} 个商品的特价", errors)
             if pid is not None and price is not None:
                 if pid in prices:
-                    errors.append(f"商品 {pid} 重复")
+                    errors.append(f"第 {n} 个特价商品与前面的重复")
                 prices[pid] = price
         out["items"] = [{"product_id": p, "price": v} for p, v in sorted(prices.items())]
     elif kind == "tiered_price":
-        out["product_id"] = _id(rules.get("product_id"), "product_id", errors)
+        out["product_id"] = _id(rules.get("product_id"), "阶梯价商品", errors)
         tiers = rules.get("tiers")
         if not isinstance(tiers, list) or not 1 <= len(tiers) <= 20:
-            errors.append("tiers 须为 1 至 20 档")
+            errors.append("阶梯价须有 1 至 20 档")
             tiers = []
         parsed: dict[int, Decimal] = {}
         for n, tier in enumerate(tiers, 1):
             if not isinstance(tier, dict) or set(tier) != {"min_qty", "price"}:
-                errors.append(f"第 {n} 档须有 min_qty 和 price")
+                errors.append(f"第 {n} 档须有起订量和单价")
                 continue
-            qty = _int(tier["min_qty"], f"第 {n} 档的 min_qty", errors)
+            qty = _int(tier["min_qty"], f"第 {n} 档的起订量", errors)
             price = _money(tier["price"], f"第 {n} 档的价格", errors)
             if qty is not None and price is not None:
                 if qty in parsed:
@@ -203,37 +209,37 @@ def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
                 parsed[qty] = price
         out["tiers"] = [{"min_qty": q, "price": p} for q, p in sorted(parsed.items())]
     elif kind == "full_reduction":
-        out["threshold"] = _money(rules.get("threshold"), "threshold（满）", errors, positive=True)
-        out["reduction"] = _money(rules.get("reduction"), "reduction（减）", errors, positive=True)
+        out["threshold"] = _money(rules.get("threshold"), "满减门槛", errors, positive=True)
+        out["reduction"] = _money(rules.get("reduction"), "减免金额", errors, positive=True)
         threshold, reduction = out["threshold"], out["reduction"]
         if threshold is not None and reduction is not None and reduction > threshold:
             errors.append("减免金额不能大于门槛金额")
-        out["repeat"] = _flag(rules.get("repeat", False), "repeat", errors)
-        for key, what in (("product_ids", "product_ids"), ("category_ids", "category_ids")):
+        out["repeat"] = _flag(rules.get("repeat", False), "每满", errors)
+        for key, what in (("product_ids", "满减商品"), ("category_ids", "满减分类")):
             if rules.get(key) is not None:
                 ids = _ids(rules[key], what, errors)
                 if ids:  # an empty list narrows nothing, as an empty target names everyone
                     out[key] = ids
     else:  # gift
-        out["gift_product_id"] = _id(rules.get("gift_product_id"), "gift_product_id", errors)
-        out["gift_qty"] = _int(rules.get("gift_qty"), "gift_qty（赠送数量）", errors)
+        out["gift_product_id"] = _id(rules.get("gift_product_id"), "赠品", errors)
+        out["gift_qty"] = _int(rules.get("gift_qty"), "赠送数量", errors)
         if rules.get("product_id") is not None:
-            out["product_id"] = _id(rules["product_id"], "product_id", errors)
+            out["product_id"] = _id(rules["product_id"], "购买商品", errors)
         if rules.get("min_qty") is not None:
-            out["min_qty"] = _int(rules["min_qty"], "min_qty", errors)
+            out["min_qty"] = _int(rules["min_qty"], "购买数量", errors)
             if rules.get("product_id") is None:
-                errors.append("min_qty 须与 product_id 一起使用（买几件该商品）")
+                errors.append("购买数量须与购买商品一起填写（买几件该商品）")
         if rules.get("threshold") is not None:
-            out["threshold"] = _money(rules["threshold"], "threshold（满）", errors, positive=True)
+            out["threshold"] = _money(rules["threshold"], "满赠门槛", errors, positive=True)
         if rules.get("product_id") is None and rules.get("threshold") is None:
-            errors.append("买赠须指定 product_id，满赠须指定 threshold")
-        out["repeat"] = _flag(rules.get("repeat", False), "repeat", errors)
+            errors.append("买赠须选择购买商品，满赠须填写满赠门槛")
+        out["repeat"] = _flag(rules.get("repeat", False), "每满", errors)
     return out, errors
 
 
 def _flag(value, what: str, errors: list[str]) -> bool:
     if not isinstance(value, bool):
-        errors.append(f"{what} 须为 true 或 false")
+        errors.append(f"{what}须为是或否")
         return False
     return value
 

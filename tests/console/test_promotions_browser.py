@@ -64,8 +64,16 @@ def test_a_rule_left_out_is_refused_in_words(desk, co):
     form.get_by_label("类型").select_option(label="满赠 / 买赠")
     form.get_by_label("开始时间").fill(local_input(utcnow()))
     form.get_by_label("结束时间").fill(local_input(utcnow() + dt.timedelta(days=1)))
+    form.get_by_label("赠送数量").fill("2")
     form.get_by_role("button", name="创建促销").click()
-    error = admin.flash("error")
-    assert "促销规则不正确" in error or "规则" in error, error
+    error = page.locator("#promotion-error").inner_text()
+    assert "促销规则不正确" in error and "买赠须选择购买商品，满赠须填写满赠门槛" in error
+    assert "请填写赠品" in error  # what is wrong, in words: no gift chosen
+    assert "_id" not in error and "threshold" not in error  # no internal names
+    form = page.locator("#promotion-form")  # the form comes back open, as it was typed
+    assert form.get_by_label("名称").input_value() == "少填了"
+    assert form.get_by_label("类型").input_value() == "gift"
+    assert form.get_by_label("赠送数量").input_value() == "2"
     assert Promotion.select().count() == 0
+    admin.shot("promotions-refused")
     assert admin.errors == []
