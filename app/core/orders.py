@@ -72,15 +72,12 @@ class PricedLine:
         return line_amount(self.price, self.qty)
 
 
-@dataclass
-class Quote:
-    """An order priced, promotions applied: its lines (bought, then gifts), the discount it gets,
-    and the gifts stock could not cover (warnings)."""
+class Totalled:
+    """The sums of something priced (a quote, a cart): its `lines`' amounts, its `discounts`, and
+    what is left to pay, never below zero."""
 
-    lines: list[PricedLine]
-    discounts: list[Discount] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
-    progress: list = field(default_factory=list)
+    lines: list
+    discounts: list
 
     @property
     def subtotal(self) -> Decimal:
@@ -93,6 +90,17 @@ class Quote:
     @property
     def total(self) -> Decimal:
         return money(max(self.subtotal - self.discount_total, Decimal("0")))
+
+
+@dataclass
+class Quote(Totalled):
+    """An order priced, promotions applied: its lines (bought, then gifts), the discount it gets,
+    and the gifts stock could not cover (warnings)."""
+
+    lines: list[PricedLine]
+    discounts: list[Discount] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    progress: list = field(default_factory=list)
 
 
 # Price book → level price → list price, and what the warehouse has: one statement, written once.

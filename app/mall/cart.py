@@ -88,7 +88,7 @@ class CartDiscount:
 
 
 @dataclass(frozen=True)
-class Cart:
+class Cart(orders.Totalled):
     lines: list[CartLine]  # what the dealer put in (gifts apart: they are not the dealer's to set)
     skipped: list[dict] = field(default_factory=list)
     funds: Funds | None = None
@@ -100,18 +100,6 @@ class Cart:
     @property
     def items(self) -> list[CartLine]:
         return [*self.lines, *self.gift_lines]
-
-    @property
-    def subtotal(self) -> Decimal:
-        return money(sum((ln.amount for ln in self.lines), Decimal("0")))
-
-    @property
-    def discount_total(self) -> Decimal:
-        return money(sum((d.amount for d in self.discounts), Decimal("0")))
-
-    @property
-    def total(self) -> Decimal:
-        return money(max(self.subtotal - self.discount_total, Decimal("0")))
 
     @property
     def count(self) -> int:

@@ -66,6 +66,21 @@ def bind_dealer(client, customer, code: str) -> dict:
     return bind(client, code, accounts.create_invitation("dealer", customer_id=customer.id))
 
 
+def dealer_token_over_http(base_url: str, customer_id: int, code: str) -> str:
+    """A dealer's mini-program token from a server running beside the tests (gunicorn): a WeChat
+    login, then bound to the customer with a new invitation, both over HTTP."""
+    token = requests.post(f"{base_url}{MP}/auth/login", json={"code": code}, timeout=10).json()[
+        "token"
+    ]
+    invite = accounts.create_invitation("dealer", customer_id=customer_id)
+    return requests.post(
+        f"{base_url}{MP}/auth/bind",
+        json={"invite_code": invite.code},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()["token"]
+
+
 def follow_official_account(code: str):
     """The WeChat user who logged in with `code` follows the official account (its OA openid is
     sandbox-oa-<code>), as the subscribe event records it."""

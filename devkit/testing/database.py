@@ -11,7 +11,13 @@ from app.db import db
 from app.mall import catalogue_cache
 from app.models import MODELS
 from config.settings import TestingConfig
-from devkit.databases import close_connections, create_database, drop_database, is_postgres
+from devkit.databases import (
+    close_connections,
+    create_database,
+    drop_database,
+    is_postgres,
+    open_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +36,23 @@ def fresh_database(tmp_path):
     url = create_database(TestingConfig.DATABASE_URL, tmp_path)
     yield url
     drop_database(TestingConfig.DATABASE_URL, url)
+
+
+@pytest.fixture
+def scratch_migrations(fresh_database):
+    """(database, migration runner) on a database of its own, for a test that migrates rows
+    written under an older schema; closed and dropped after the test."""
+    from playhouse.migrations import Runner
+
+    from app.cli import MIGRATIONS_DIR
+
+    scratch = open_database(fresh_database)
+    try:
+        with scratch.connection_context():
+            yield scratch, Runner(scratch, directory=str(MIGRATIONS_DIR))
+    finally:
+        if hasattr(scratch, "close_all"):
+            scratch.close_all()
 
 
 def empty_tables(database_url: str) -> None:

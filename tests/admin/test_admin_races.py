@@ -4,9 +4,8 @@ import requests
 
 from app.core import orders
 from app.core.models import HoldMovement, Order, OrderEvent, Stock, StockMovement
-from app.mall import accounts
 from app.notify.models import Notification
-from devkit.testing.clients import ADMIN, MP
+from devkit.testing.clients import ADMIN, MP, dealer_token_over_http
 from devkit.testing.concurrency import all_at_once
 
 
@@ -56,16 +55,7 @@ def test_two_approvers_at_once_push_the_order_into_core_exactly_once(gunicorn, c
 
 
 def test_approval_racing_the_dealers_cancel_has_one_clean_winner(gunicorn, co):
-    token = requests.post(
-        f"{gunicorn.url}{MP}/auth/login", json={"code": "racing-dealer"}, timeout=10
-    ).json()["token"]
-    invite = accounts.create_invitation("dealer", customer_id=co.east_customer.id)
-    dealer = requests.post(
-        f"{gunicorn.url}{MP}/auth/bind",
-        json={"invite_code": invite.code},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    ).json()["token"]
+    dealer = dealer_token_over_http(gunicorn.url, co.east_customer.id, "racing-dealer")
     outcomes = set()
     for _ in range(6):
         order = co.order(co.east_customer, (co.tea, 5))

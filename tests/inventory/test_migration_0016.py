@@ -4,68 +4,51 @@ gets an opening adjustment at cost 0, and invariant 9 holds for the existing row
 
 import datetime as dt
 
-from playhouse.migrations import Runner
-
-from app.cli import MIGRATIONS_DIR
-from config.settings import TestingConfig
-from devkit.databases import create_database, drop_database, open_database
-
 NOW = dt.datetime(2026, 11, 1, 8, 0)
 
 
-def test_existing_stock_keeps_invariant_nine_at_cost_zero(app, tmp_path):
-    base = TestingConfig.DATABASE_URL
-    url = create_database(base, tmp_path)
-    scratch = open_database(url)
-    try:
-        with scratch.connection_context():
-            runner = Runner(scratch, directory=str(MIGRATIONS_DIR))
-            runner.up("0015b_receipt_notes_in_words")
-            sql = scratch.execute_sql
-            p = scratch.param
-            sql(
-                f"INSERT INTO warehouse (code, name, address, created_at) VALUES ('W1', '仓', '', {p})",
-                (NOW,),
-            )
-            for sku in ("A", "B"):
-                sql(
-                    "INSERT INTO product (sku, name, unit, pack_size, min_qty, step, list_price,"
-                    f" image, active, created_at, updated_at) VALUES ({p}, {p}, '箱', 1, 1, 1,"
-                    f" 1000, '', {p}, {p}, {p})",
-                    (sku, sku, True, NOW, NOW),
-                )
-            # A: its ledger explains it (in 10, reserve 4, ship 4); B: on hand with no ledger.
-            sql(
-                f"INSERT INTO stock (warehouse_id, product_id, on_hand, reserved, updated_at) VALUES (1, 1, 6, 0, {p})",
-                (NOW,),
-            )
-            sql(
-                f"INSERT INTO stock (warehouse_id, product_id, on_hand, reserved, updated_at) VALUES (1, 2, 7, 0, {p})",
-                (NOW,),
-            )
-            for kind, on_hand, reserved in (("adjust", 10, 0), ("reserve", 0, 4), ("ship", -4, -4)):
-                sql(
-                    "INSERT INTO stock_movement (warehouse_id, product_id, kind, on_hand_delta,"
-                    f" reserved_delta, reason, ref, actor, created_at) VALUES (1, 1, {p}, {p}, {p},"
-                    f" '', '', 'seed', {p})",
-                    (kind, on_hand, reserved, NOW),
-                )
-            runner.up("0016_inventory_at_cost")
-            rows = sql(
-                "SELECT product_id, kind, on_hand_delta, on_hand_after, value, unit_cost"
-                " FROM stock_movement ORDER BY id"
-            ).fetchall()
-            assert rows == [
-                (1, "adjustment", 10, 10, 0, 0),
-                (1, "reserve", 0, None, 0, 0),
-                (1, "shipment", -4, 6, 0, 0),
-                (2, "adjustment", 7, 7, 0, 0),  # the opening adjustment, at cost 0
-            ]
-            stock = sql(
-                "SELECT on_hand, value, unit_cost, in_transit FROM stock ORDER BY id"
-            ).fetchall()
-            assert stock == [(6, 0, 0, 0), (7, 0, 0, 0)]
-    finally:
-        if hasattr(scratch, "close_all"):
-            scratch.close_all()
-        drop_database(base, url)
+def test_existing_stock_keeps_invariant_nine_at_cost_zero(app, scratch_migrations):
+    scratch, runner = scratch_migrations
+    runner.up("0015b_receipt_notes_in_words")
+    sql = scratch.execute_sql
+    p = scratch.param
+    sql(
+        f"INSERT INTO warehouse (code, name, address, created_at) VALUES ('W1', '仓', '', {p})",
+        (NOW,),
+    )
+    for sku in ("A", "B"):
+        sql(
+            "INSERT INTO product (sku, name, unit, pack_size, min_qty, step, list_price,"
+            f" image, active, created_at, updated_at) VALUES ({p}, {p}, '箱', 1, 1, 1,"
+            f" 1000, '', {p}, {p}, {p})",
+            (sku, sku, True, NOW, NOW),
+        )
+    # A: its ledger explains it (in 10, reserve 4, ship 4); B: on hand with no ledger.
+    sql(
+        f"INSERT INTO stock (warehouse_id, product_id, on_hand, reserved, updated_at) VALUES (1, 1, 6, 0, {p})",
+        (NOW,),
+    )
+    sql(
+        f"INSERT INTO stock (warehouse_id, product_id, on_hand, reserved, updated_at) VALUES (1, 2, 7, 0, {p})",
+        (NOW,),
+    )
+    for kind, on_hand, reserved in (("adjust", 10, 0), ("reserve", 0, 4), ("ship", -4, -4)):
+        sql(
+            "INSERT INTO stock_movement (warehouse_id, product_id, kind, on_hand_delta,"
+            f" reserved_delta, reason, ref, actor, created_at) VALUES (1, 1, {p}, {p}, {p},"
+            f" '', '', 'seed', {p})",
+            (kind, on_hand, reserved, NOW),
+        )
+    runner.up("0016_inventory_at_cost")
+    rows = sql(
+        "SELECT product_id, kind, on_hand_delta, on_hand_after, value, unit_cost"
+        " FROM stock_movement ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        (1, "adjustment", 10, 10, 0, 0),
+        (1, "reserve", 0, None, 0, 0),
+        (1, "shipment", -4, 6, 0, 0),
+        (2, "adjustment", 7, 7, 0, 0),  # the opening adjustment, at cost 0
+    ]
+    stock = sql("SELECT on_hand, value, unit_cost, in_transit FROM stock ORDER BY id").fetchall()
+    assert stock == [(6, 0, 0, 0), (7, 0, 0, 0)]

@@ -4,76 +4,61 @@ leaves the old schema (one line per product)."""
 
 import datetime as dt
 
-from playhouse.migrations import Runner
-
-from app.cli import MIGRATIONS_DIR
-from config.settings import TestingConfig
-from devkit.databases import create_database, drop_database, open_database
-
 NOW = dt.datetime(2026, 11, 1, 8, 0)
 
 
-def test_existing_orders_keep_their_prices_as_their_own_and_down_goes_back(app, tmp_path):
-    base = TestingConfig.DATABASE_URL
-    url = create_database(base, tmp_path)
-    scratch = open_database(url)
-    try:
-        with scratch.connection_context():
-            runner = Runner(scratch, directory=str(MIGRATIONS_DIR))
-            runner.up("0019_payments")
-            sql = scratch.execute_sql
-            p = scratch.param
-            sql(f"INSERT INTO branch (code, name, created_at) VALUES ('B1', '华东', {p})", (NOW,))
-            sql(
-                "INSERT INTO warehouse (code, name, branch_id, address, created_at)"
-                f" VALUES ('W1', '仓', 1, '', {p})",
-                (NOW,),
-            )
-            sql(
-                "INSERT INTO product (sku, name, unit, pack_size, min_qty, step, list_price, image,"
-                f" active, created_at, updated_at, brand, safety_stock) VALUES ('A', '茶', '箱', 1,"
-                f" 1, 1, 5000, '', {p}, {p}, {p}, '', 0)",
-                (True, NOW, NOW),
-            )
-            sql(
-                "INSERT INTO customer (code, name, branch_id, price_level, settlement_method,"
-                " credit_limit, ar_balance, held, warehouse_id, contact, phone, address,"
-                " visit_every_days, active, created_at) VALUES ('C1', '经销商', 1, 3, 'credit',"
-                f" 100000, 0, 0, 1, '', '', '', 7, {p}, {p})",
-                (True, NOW),
-            )
-            sql(
-                "INSERT INTO sales_order (number, customer_id, warehouse_id, status, source,"
-                " placed_by, total, held_amount, remark, address, reject_reason, created_at,"
-                " updated_at) VALUES ('SO1', 1, 1, 'pending_review', 'mall', '', 9000, 0, '', '',"
-                f" '', {p}, {p})",
-                (NOW, NOW),
-            )
-            sql(
-                "INSERT INTO sales_order_line (order_id, product_id, qty, price, list_price,"
-                " amount, shipped_qty, reserved_qty, returned_qty) VALUES (1, 1, 2, 4500, 5000,"
-                " 9000, 0, 0, 0)"
-            )
-            runner.up("0020_promotions")
-            line = sql(
-                "SELECT price, base_price, discount, gift, promotion_id, promotion_label"
-                " FROM sales_order_line"
-            ).fetchone()
-            assert line[:3] == (4500, 4500, 0) and not line[3] and line[4:] == (None, "")
-            assert sql("SELECT discount_total FROM sales_order").fetchone() == (0,)
-            # A gift beside the bought line is allowed now, and goes with the way down.
-            sql(
-                "INSERT INTO sales_order_line (order_id, product_id, qty, price, list_price,"
-                " amount, shipped_qty, reserved_qty, returned_qty, base_price, gift, discount,"
-                f" promotion_label) VALUES (1, 1, 1, 0, 5000, 0, 0, 0, 0, 4500, {p}, 0, '买2赠1')",
-                (True,),
-            )
-            runner.down("0020_promotions")
-            assert sql("SELECT COUNT(*) FROM sales_order_line").fetchone() == (1,)
-            columns = [c.name for c in scratch.get_columns("sales_order_line")]
-            assert "gift" not in columns and "base_price" not in columns
-            assert "promotion" not in scratch.get_tables()
-    finally:
-        if hasattr(scratch, "close_all"):
-            scratch.close_all()
-        drop_database(base, url)
+def test_existing_orders_keep_their_prices_as_their_own_and_down_goes_back(app, scratch_migrations):
+    scratch, runner = scratch_migrations
+    runner.up("0019_payments")
+    sql = scratch.execute_sql
+    p = scratch.param
+    sql(f"INSERT INTO branch (code, name, created_at) VALUES ('B1', '华东', {p})", (NOW,))
+    sql(
+        "INSERT INTO warehouse (code, name, branch_id, address, created_at)"
+        f" VALUES ('W1', '仓', 1, '', {p})",
+        (NOW,),
+    )
+    sql(
+        "INSERT INTO product (sku, name, unit, pack_size, min_qty, step, list_price, image,"
+        f" active, created_at, updated_at, brand, safety_stock) VALUES ('A', '茶', '箱', 1,"
+        f" 1, 1, 5000, '', {p}, {p}, {p}, '', 0)",
+        (True, NOW, NOW),
+    )
+    sql(
+        "INSERT INTO customer (code, name, branch_id, price_level, settlement_method,"
+        " credit_limit, ar_balance, held, warehouse_id, contact, phone, address,"
+        " visit_every_days, active, created_at) VALUES ('C1', '经销商', 1, 3, 'credit',"
+        f" 100000, 0, 0, 1, '', '', '', 7, {p}, {p})",
+        (True, NOW),
+    )
+    sql(
+        "INSERT INTO sales_order (number, customer_id, warehouse_id, status, source,"
+        " placed_by, total, held_amount, remark, address, reject_reason, created_at,"
+        " updated_at) VALUES ('SO1', 1, 1, 'pending_review', 'mall', '', 9000, 0, '', '',"
+        f" '', {p}, {p})",
+        (NOW, NOW),
+    )
+    sql(
+        "INSERT INTO sales_order_line (order_id, product_id, qty, price, list_price,"
+        " amount, shipped_qty, reserved_qty, returned_qty) VALUES (1, 1, 2, 4500, 5000,"
+        " 9000, 0, 0, 0)"
+    )
+    runner.up("0020_promotions")
+    line = sql(
+        "SELECT price, base_price, discount, gift, promotion_id, promotion_label"
+        " FROM sales_order_line"
+    ).fetchone()
+    assert line[:3] == (4500, 4500, 0) and not line[3] and line[4:] == (None, "")
+    assert sql("SELECT discount_total FROM sales_order").fetchone() == (0,)
+    # A gift beside the bought line is allowed now, and goes with the way down.
+    sql(
+        "INSERT INTO sales_order_line (order_id, product_id, qty, price, list_price,"
+        " amount, shipped_qty, reserved_qty, returned_qty, base_price, gift, discount,"
+        f" promotion_label) VALUES (1, 1, 1, 0, 5000, 0, 0, 0, 0, 4500, {p}, 0, '买2赠1')",
+        (True,),
+    )
+    runner.down("0020_promotions")
+    assert sql("SELECT COUNT(*) FROM sales_order_line").fetchone() == (1,)
+    columns = [c.name for c in scratch.get_columns("sales_order_line")]
+    assert "gift" not in columns and "base_price" not in columns
+    assert "promotion" not in scratch.get_tables()

@@ -10,8 +10,7 @@ import requests
 from app.backoffice import promotions
 from app.core.models import Order, OrderDiscount, OrderLine
 from app.db import utcnow
-from app.mall import accounts
-from devkit.testing.clients import MP
+from devkit.testing.clients import MP, dealer_token_over_http
 from devkit.testing.concurrency import all_at_once
 
 
@@ -44,16 +43,7 @@ def test_the_same_key_sent_at_once_makes_one_order_with_one_discount_and_one_gif
             **window,
         },
     )
-    token = requests.post(
-        f"{gunicorn.url}{MP}/auth/login", json={"code": "promo-racer"}, timeout=10
-    ).json()["token"]
-    invite = accounts.create_invitation("dealer", customer_id=co.east_customer.id)
-    dealer = requests.post(
-        f"{gunicorn.url}{MP}/auth/bind",
-        json={"invite_code": invite.code},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    ).json()["token"]
+    dealer = dealer_token_over_http(gunicorn.url, co.east_customer.id, "promo-racer")
 
     def submit():
         r = requests.post(
