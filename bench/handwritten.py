@@ -45,9 +45,9 @@ PRICES = (
 INSERT_ORDER = (
     "WITH n AS (SELECT nextval(pg_get_serial_sequence('sales_order', 'id')) AS id)"
     " INSERT INTO sales_order (id, number, customer_id, warehouse_id, status, source, placed_by,"
-    " total, held_amount, remark, address, reject_reason, created_at, updated_at)"
+    " total, discount_total, held_amount, remark, address, reject_reason, created_at, updated_at)"
     " SELECT n.id, 'SO' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(n.id::text, 6, '0'),"
-    " %s, %s, 'pending_review', 'mall', %s, %s, 0, %s,"
+    " %s, %s, 'pending_review', 'mall', %s, %s, 0, 0, %s,"
     " COALESCE((SELECT a.contact || ' ' || a.phone || ' ' || a.province"
     " || CASE WHEN a.city = a.province THEN '' ELSE a.city END || a.district || a.address"
     "  FROM customer_address a WHERE a.customer_id = %s ORDER BY a.is_default DESC, a.id LIMIT 1), ''),"
@@ -334,15 +334,18 @@ def create_app() -> Flask:
                     ),
                 )
                 order_id, number, address, created_at = cur.fetchone()
-                values = ",".join(["(%s, %s, %s, %s, %s, %s, 0, 0, 0)"] * len(priced))
+                values = ",".join(
+                    ["(%s, %s, %s, %s, %s, %s, %s, 0, 0, 0, '', false, 0)"] * len(priced)
+                )
                 cur.execute(
-                    "INSERT INTO sales_order_line (order_id, product_id, qty, price, list_price,"
-                    f" amount, shipped_qty, reserved_qty, returned_qty) VALUES {values}"
+                    "INSERT INTO sales_order_line (order_id, product_id, qty, price, base_price,"
+                    " list_price, amount, shipped_qty, reserved_qty, returned_qty,"
+                    f" promotion_label, gift, discount) VALUES {values}"
                     " RETURNING id",
                     [
                         v
                         for p, qty, price, amount in priced
-                        for v in (order_id, p[0], qty, price, p[7], amount)
+                        for v in (order_id, p[0], qty, price, price, p[7], amount)
                     ],
                 )
                 line_ids = [r[0] for r in cur.fetchall()]
