@@ -13,7 +13,12 @@ from app.core.rules import OrderStatus, SettlementMethod
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
 from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
-from app.schemas import AdminOrderOut, ShipmentOut
+from app.schemas import (
+    AdminOrderOut,
+    MediaUrl,
+    ShipmentOut,
+    product_images_field,
+)
 from app.validation import (
     Cost,
     Instant,
@@ -210,7 +215,8 @@ class ProductAdminOut(Schema):
     list_price = money_field()
     prices = fields.Dict(keys=fields.String(), values=money_field())
     active = fields.Boolean()
-    image = fields.String()
+    image = MediaUrl()
+    images = product_images_field()
     brand = fields.String()
     safety_stock = fields.Integer()
 

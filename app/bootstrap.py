@@ -15,6 +15,7 @@ from app import events, outbox, replica
 from app.adapters.wechatpay import wechat_pay
 from app.auth import services as staff_accounts
 from app.auth import tokens
+from app.core import product_images
 from app.db import db, make_database
 from app.events import (
     ApprovalAwaited,
@@ -122,6 +123,7 @@ def bootstrap(config, *, handoff: Callable[[tuple[str, int]], None] | None = Non
         configure_notify(NotifySettings.from_settings(settings))
         webhooks.configure(allow_private=settings.get("WEBHOOK_ALLOW_PRIVATE", False))
         catalogue_cache.configure(settings.get("REDIS_KEY_PREFIX", "dm"))
+        product_images.configure(settings)
         shop_settings.configure(shop_settings.ShopSettings.from_settings(settings))
         wechat_pay.configure(settings)
         payment_settings.configure(payment_settings.PaymentSettings.from_settings(settings))

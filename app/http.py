@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import segno
 from flask import Flask, Response, current_app, jsonify, request
@@ -89,12 +89,23 @@ PAGE_CONTENT_SECURITY_POLICY = (
 
 
 def page_security_headers(response):
-    """Set the page headers a view has not set itself."""
-    response.headers.setdefault("Content-Security-Policy", PAGE_CONTENT_SECURITY_POLICY)
+    """Set the page headers a view has not set itself. Product images from MEDIA_BASE_URL (a CDN
+    or a public bucket) are allowed as images too."""
+    policy = PAGE_CONTENT_SECURITY_POLICY
+    media = media_origin(current_app.config.get("MEDIA_BASE_URL") or "")
+    if media:
+        policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {media}", 1)
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def media_origin(url: str) -> str:
+    """scheme://host[:port] of an absolute URL, else ''."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def drain_unread_body(exc=None) -> None:
@@ -119,7 +130,13 @@ def send_upload(storage_key: str, content_type: str, cache_control: str) -> Resp
 
     Raises: NotFound when the file is gone (or its key leads outside the storage)."""
     storage = LocalStorage(current_app.config["UPLOAD_DIR"])
-    accel = current_app.config["UPLOADS_ACCEL_PREFIX"]
+    return send_stored(storage, storage_key, content_type, cache_control)
+
+
+def send_stored(storage, storage_key: str, content_type: str, cache_control: str) -> Response:
+    """A file from a store (app/adapters/storage.py): as send_upload for the local one; read
+    from the bucket for S3. Raises: NotFound when the file is gone."""
+    accel = current_app.config["UPLOADS_ACCEL_PREFIX"] if storage.kind == "local" else ""
     try:
         if accel:
             storage.path(storage_key)  # refuses a key outside the storage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.core import product_images
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.core.rules import ACTION_LABELS, STATUS_LABELS, OrderStatus
 from app.money import money
@@ -20,13 +21,43 @@ from app.validation import (
 )
 
 
+class MediaUrl(fields.String):
+    """A product's `image` as the APIs answer it: an absolute URL (or "")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return product_images.absolute(value or "")
+
+
+class MediaKey(fields.String):
+    """A stored picture's key, answered as its absolute URL."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return product_images.absolute(product_images.url_of(value)) if value else None
+
+
+class ProductImageOut(Schema):
+    """A product's picture: `url` of the picture, `thumb_url` of its thumbnail (absolute URLs)."""
+
+    id = fields.Integer()
+    url = MediaKey(attribute="storage_key")
+    thumb_url = MediaKey(attribute="thumb_key")
+    width = fields.Integer()
+    height = fields.Integer()
+    position = fields.Integer()
+
+
+def product_images_field():
+    """A product's pictures, first first (set on products by product_images.with_images)."""
+    return fields.List(fields.Nested(ProductImageOut), dump_default=[])
+
+
 class OrderLineOut(Schema):
     id = fields.Integer()
     product_id = fields.Integer()
     sku = fields.Function(lambda ln: ln.product.sku)
     name = fields.Function(lambda ln: ln.product.name)
     unit = fields.Function(lambda ln: ln.product.unit)
-    image = fields.Function(lambda ln: ln.product.image)
+    image = MediaUrl(attribute="product.image")
     qty = fields.Integer()
     price = money_field()
     amount = money_field()
@@ -142,7 +173,7 @@ def new_order_out(order) -> dict:
                 "sku": line.product.sku,
                 "name": line.product.name,
                 "unit": line.product.unit,
-                "image": line.product.image,
+                "image": product_images.absolute(line.product.image),
                 "qty": line.qty,
                 "price": str(money(line.price)),
                 "amount": str(money(line.amount)),

@@ -96,8 +96,10 @@ def register_blueprints(app: Flask) -> None:
     from admin import console
     from app.api import init_api
     from app.health import bp as health_bp
+    from app.media import bp as media_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(media_bp)
     callbacks.register(app)
     api = init_api(app)
     miniprogram_api.register(api)

@@ -154,6 +154,19 @@ class BaseConfig:
     # When set (nginx), uploaded photos are sent by nginx from this internal location once the
     # app has checked who may see them (X-Accel-Redirect); unset, the app sends the bytes.
     UPLOADS_ACCEL_PREFIX = env("UPLOADS_ACCEL_PREFIX", "")
+    # Product images (docs/deploy.md): JPEG, PNG or WebP up to PRODUCT_IMAGE_MAX_BYTES, at most
+    # PRODUCT_IMAGES_MAX per product. Kept under UPLOAD_DIR, or with STORAGE_BACKEND=s3 in an
+    # S3-compatible bucket (S3_*). Browsers fetch them from MEDIA_BASE_URL (a CDN, the public
+    # bucket) when set, else from the app at /media/.
+    PRODUCT_IMAGE_MAX_BYTES = env_int("PRODUCT_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+    PRODUCT_IMAGES_MAX = env_int("PRODUCT_IMAGES_MAX", 9)
+    STORAGE_BACKEND = env("STORAGE_BACKEND", "local")  # local | s3
+    S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")  # unset: AWS itself
+    S3_BUCKET = env("S3_BUCKET")
+    S3_REGION = env("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY")
+    MEDIA_BASE_URL = (env("MEDIA_BASE_URL", "") or "").rstrip("/")
     INSTANCE_DIR = str(INSTANCE_DIR)
     # WeChat Pay (API v3), docs/payments.md: the merchant account, its keys (files, never values
     # in code), which of WeChat Pay's keys notifications may be signed with, where they come to.
@@ -181,6 +194,8 @@ class BaseConfig:
     @classmethod
     def validate(cls) -> None:
         missing = [k for k in cls.REQUIRED if not getattr(cls, k)]
+        if cls.STORAGE_BACKEND == "s3" and not cls.S3_BUCKET:
+            missing.append("S3_BUCKET")
         if missing:
             raise RuntimeError(f"missing config: {', '.join(missing)}")
 

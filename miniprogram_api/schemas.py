@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core.rules import OrderStatus
-from app.schemas import AddressOut, OrderOut
+from app.schemas import AddressOut, MediaUrl, OrderOut, product_images_field
 from app.validation import (
     LocalDateTime,
     PageIn,
@@ -130,7 +130,8 @@ class ProductOut(Schema):
     step = fields.Integer()
     price = money_field()
     stock_status = fields.String(validate=validate.OneOf(["in_stock", "low", "out"]))
-    image = fields.String()
+    image = MediaUrl()  # the first of `images`
+    images = product_images_field()
     category_id = fields.Integer(allow_none=True)
     # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
     promotion = fields.String(allow_none=True)
@@ -150,7 +151,7 @@ class CartLineOut(Schema):
     sku = fields.Function(lambda ln: ln.view.product.sku)
     name = fields.Function(lambda ln: ln.view.product.name)
     unit = fields.Function(lambda ln: ln.view.product.unit)
-    image = fields.Function(lambda ln: ln.view.product.image)
+    image = MediaUrl(attribute="view.product.image")
     min_qty = fields.Function(lambda ln: ln.view.product.min_qty)
     step = fields.Function(lambda ln: ln.view.product.step)
     stock_status = fields.String()  # for the line's quantity: `low` when it may not ship in full

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import request
+
 from admin.schemas import (
     CategoryAdminOut,
     CategoryIn,
@@ -16,7 +18,11 @@ from admin.schemas import (
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.backoffice import accounts, catalog, choices
+from app.core import product_images
+from app.errors import ValidationFailed
+from app.schemas import ProductImageOut
 from app.validation import page_of_query
+from miniprogram_api.uploads import PHOTO_UPLOAD
 
 bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", description="商品与价格")
 
@@ -27,7 +33,9 @@ bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", descriptio
 @bp.response(200, ProductAdminPageOut)
 def list_products(args):
     return page_of_query(
-        catalog.products_query(args), args, lambda page: catalog.with_level_prices(list(page))
+        catalog.products_query(args),
+        args,
+        lambda page: product_images.with_images(catalog.with_level_prices(list(page))),
     )
 
 
@@ -45,6 +53,31 @@ def create_product(data):
 @bp.response(200, ProductAdminOut)
 def update_product(data, product_id):
     return catalog.update_product(current_staff(), product_id, data)
+
+
+@bp.post("/products/<id:product_id>/images")
+@staff_required("catalog.manage")
+@bp.response(201, ProductImageOut)
+@bp.doc(**PHOTO_UPLOAD)
+def upload_product_image(product_id):
+    """A picture of the product: multipart `file`, JPEG, PNG or WebP, at most
+    PRODUCT_IMAGE_MAX_BYTES (5 MB). Stored without its metadata (EXIF, GPS) and with a thumbnail;
+    the product's first picture is its `image`. 422 when it is not such an image, too large,
+    corrupt, or the product has PRODUCT_IMAGES_MAX (9) pictures already."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("请以 multipart 表单字段 file 上传图片", file=["必填"])
+    data = upload.read(product_images.max_bytes() + 1)
+    return catalog.add_product_image(current_staff(), product_id, data)
+
+
+@bp.delete("/products/<id:product_id>/images/<id:image_id>")
+@staff_required("catalog.manage")
+@bp.response(200, ProductImageOut)
+def delete_product_image(product_id, image_id):
+    """The picture as it was, deleted with its files; the next one becomes the product's
+    `image` (or it has none)."""
+    return catalog.remove_product_image(current_staff(), product_id, image_id)
 
 
 @bp.post("/categories")

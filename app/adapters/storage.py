@@ -1,23 +1,36 @@
-"""Where uploaded files live: one small interface, local disk by default (object storage later)."""
+"""Where uploaded files live: one small interface — local disk by default, or an S3-compatible
+object store (product images, when STORAGE_BACKEND=s3)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 
+def new_key(folder: str, extension: str) -> str:
+    """A fresh key: folder/YYYY/MM/<32 hex>.<extension>."""
+    today = dt.date.today()
+    return f"{folder}/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
 class LocalStorage:
+    kind = "local"
+
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
     def save(self, data: bytes, folder: str, extension: str) -> str:
-        today = dt.date.today()
-        key = f"{folder}/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
-        path = self.root / key
+        key = new_key(folder, extension)
+        self.put(key, data, "")
+        return key
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store `data` under `key` (the content type is told by the key's extension here)."""
+        path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        return key
 
     def path(self, key: str) -> Path:
         """Where a stored file is. Raises: ValueError for a key that leads outside the storage."""
@@ -28,6 +41,83 @@ class LocalStorage:
 
     def read(self, key: str) -> bytes:
         return self.path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file (one already gone: nothing happens)."""
+        self.path(key).unlink(missing_ok=True)
+
+
+class S3Storage:
+    """An S3-compatible bucket (AWS S3, MinIO, Tencent COS, Aliyun OSS) through boto3."""
+
+    kind = "s3"
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        timeout: int = 10,
+    ):
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url or None,
+            region_name=region or None,
+            aws_access_key_id=access_key or None,
+            aws_secret_access_key=secret_key or None,
+            config=Config(
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"max_attempts": 2},
+                s3={"addressing_style": "path"},
+            ),
+        )
+
+    def save(self, data: bytes, folder: str, extension: str) -> str:
+        key = new_key(folder, extension)
+        self.put(key, data, "application/octet-stream")
+        return key
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type or "application/octet-stream",
+            CacheControl="public, max-age=31536000, immutable",
+        )
+
+    def read(self, key: str) -> bytes:
+        """Raises: OSError when the object is not there or the store cannot be reached."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except (ClientError, BotoCoreError) as exc:
+            raise OSError(f"s3 read {key}: {exc}") from exc
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+
+def storage_from(settings: Mapping):
+    """The store product images go to: S3Storage with STORAGE_BACKEND=s3, else UPLOAD_DIR."""
+    if (settings.get("STORAGE_BACKEND") or "local") == "s3":
+        return S3Storage(
+            settings["S3_BUCKET"],
+            endpoint_url=settings.get("S3_ENDPOINT_URL"),
+            region=settings.get("S3_REGION"),
+            access_key=settings.get("S3_ACCESS_KEY_ID"),
+            secret_key=settings.get("S3_SECRET_ACCESS_KEY"),
+        )
+    return LocalStorage(settings.get("UPLOAD_DIR") or "instance/uploads")
 
 
 IMAGE_SIGNATURES = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.auth.scopes import actor, require, require_all_scope
 from app.backoffice.queries import warehouses_in_scope
-from app.core import catalog, stock
+from app.core import catalog, product_images, stock
 from app.core.models import Product, Staff, Stock, Warehouse
 from app.errors import Forbidden, NotFound
 
@@ -33,7 +33,7 @@ def product(product_id: int) -> Product:
     found = Product.get_or_none(Product.id == product_id)
     if found is None:
         raise NotFound("商品不存在", product_id=product_id)
-    return with_level_prices([found])[0]
+    return product_images.with_images(with_level_prices([found]))[0]
 
 
 def _level_prices(data: dict) -> dict[int, object]:
@@ -45,14 +45,36 @@ def create_product(staff: Staff, data: dict) -> Product:
     require(staff, "catalog.manage")
     require_all_scope(staff)  # the catalogue and its level prices apply to every branch
     prices = _level_prices(data)
-    return with_level_prices([catalog.create_product(prices=prices, **data)])[0]
+    created = catalog.create_product(prices=prices, **data)
+    return product_images.with_images(with_level_prices([created]))[0]
 
 
 def update_product(staff: Staff, product_id: int, data: dict) -> Product:
     require(staff, "catalog.manage")
     require_all_scope(staff)
     prices = _level_prices(data)
-    return with_level_prices([catalog.update_product(product_id, prices=prices, **data)])[0]
+    updated = catalog.update_product(product_id, prices=prices, **data)
+    return product_images.with_images(with_level_prices([updated]))[0]
+
+
+def add_product_image(staff: Staff, product_id: int, data: bytes):
+    """A picture of a product, by staff who may edit products (the catalogue is every
+    branch's). Raises: Forbidden, NotFound, ValidationFailed."""
+    require(staff, "catalog.manage")
+    require_all_scope(staff)
+    return product_images.add(product_id, data)
+
+
+def remove_product_image(staff: Staff, product_id: int, image_id: int):
+    require(staff, "catalog.manage")
+    require_all_scope(staff)
+    return product_images.remove(product_id, image_id)
+
+
+def make_first_product_image(staff: Staff, product_id: int, image_id: int) -> None:
+    require(staff, "catalog.manage")
+    require_all_scope(staff)
+    product_images.make_first(product_id, image_id)
 
 
 def create_category(staff: Staff, name: str, parent_id: int | None, sort: int):

@@ -468,6 +468,24 @@ class Target(BaseModel):
         indexes = ((("period", "branch", "staff"), True),)
 
 
+class ProductImage(BaseModel):
+    """A picture of a product (and its thumbnail) in the file store; the lowest `position` is
+    the product's first picture, whose URL is Product.image."""
+
+    product = ForeignKeyField(Product, backref="+", on_delete="CASCADE")
+    storage_key = CharField(max_length=255)
+    thumb_key = CharField(max_length=255)
+    content_type = CharField(max_length=32)
+    size = IntegerField()
+    width = IntegerField()
+    height = IntegerField()
+    position = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("product", "position"), False),)
+
+
 MODELS = [
     Branch,
     Warehouse,
@@ -497,4 +515,5 @@ MODELS = [
     ReturnEvent,
     ReturnPhoto,
     Target,
+    ProductImage,
 ]

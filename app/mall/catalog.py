@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.core import catalog, orders, promotion_book, promotions, stock
+from app.core import catalog, orders, product_images, promotion_book, promotions, stock
 from app.core.models import Category, Customer, Product
 from app.core.promotions import Offer
 from app.db import utcnow
@@ -97,7 +97,8 @@ def list_products(
         query = query.where(Product.category << _with_descendants(category_id))
     total = query.count()
     page_query = query.order_by(Product.category, Product.id).paginate(page, per_page)
-    return views_for(customer, page_query, low_threshold, offers_for(customer)), total
+    views = views_for(customer, page_query, low_threshold, offers_for(customer))
+    return product_images.with_images(views), total
 
 
 def product_view(customer: Customer, product_id: int, low_threshold: int) -> ProductView:
@@ -109,4 +110,4 @@ def product_view(customer: Customer, product_id: int, low_threshold: int) -> Pro
     )
     if not views:
         raise NotFound("商品不存在或已下架", product_id=product_id)
-    return views[0]
+    return product_images.with_images(views)[0]

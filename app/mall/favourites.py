@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from peewee import IntegrityError
 
+from app.core import product_images
 from app.core.models import Customer, Product
 from app.db import db, execute, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
@@ -87,4 +88,4 @@ def favourites_of(
     views = views_for(customer, query.paginate(page, per_page), low_threshold)
     for view in views:
         view.product.favourite = True
-    return views, total
+    return product_images.with_images(views), total
