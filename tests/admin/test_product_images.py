@@ -57,7 +57,11 @@ def admin(co):
 
 @pytest.mark.parametrize(
     "fmt, name, content_type",
-    [("JPEG", "a.jpg", "image/jpeg"), ("PNG", "a.png", "image/png"), ("WEBP", "a.webp", "image/webp")],
+    [
+        ("JPEG", "a.jpg", "image/jpeg"),
+        ("PNG", "a.png", "image/png"),
+        ("WEBP", "a.webp", "image/webp"),
+    ],
 )
 def test_a_jpeg_png_or_webp_is_stored_with_a_small_thumbnail(
     client, co, admin, fmt, name, content_type
@@ -123,9 +127,7 @@ def test_a_decompression_bomb_is_refused(client, co, admin):
     assert r.status_code == 422 and "像素过多" in r.get_json()["error"]["message"]
 
 
-def test_deleting_the_first_promotes_the_next_and_the_last_clears_the_image(
-    client, co, admin, app
-):
+def test_deleting_the_first_promotes_the_next_and_the_last_clears_the_image(client, co, admin, app):
     first = upload(client, co.tea.id, picture(colour=(255, 0, 0)), admin).get_json()
     second = upload(client, co.tea.id, picture(colour=(0, 255, 0)), admin).get_json()
     stored = ProductImage.get_by_id(first["id"])
@@ -146,20 +148,14 @@ def test_deleting_the_first_promotes_the_next_and_the_last_clears_the_image(
     assert again.status_code == 404
 
 
-def test_a_product_has_at_most_the_configured_number_of_pictures(client, co, admin, app):
-    app.config["PRODUCT_IMAGES_MAX"] = 2  # read at bootstrap: set it on the module for this test
+def test_a_product_has_at_most_the_configured_number_of_pictures(client, co, admin, monkeypatch):
     from app.core import product_images
 
-    saved = product_images._settings.max_images
-    product_images._settings.max_images = 2
-    try:
-        for _ in range(2):
-            assert upload(client, co.tea.id, picture(size=(40, 40)), admin).status_code == 201
-        third = upload(client, co.tea.id, picture(size=(40, 40)), admin)
-        assert third.status_code == 422 and "最多 2 张图片" in third.get_json()["error"]["message"]
-    finally:
-        product_images._settings.max_images = saved
-        app.config["PRODUCT_IMAGES_MAX"] = 9
+    monkeypatch.setattr(product_images._settings, "max_images", 2)  # PRODUCT_IMAGES_MAX
+    for _ in range(2):
+        assert upload(client, co.tea.id, picture(size=(40, 40)), admin).status_code == 201
+    third = upload(client, co.tea.id, picture(size=(40, 40)), admin)
+    assert third.status_code == 422 and "最多 2 张图片" in third.get_json()["error"]["message"]
     assert ProductImage.select().count() == 2
 
 
@@ -197,7 +193,7 @@ def test_the_mini_program_catalogue_and_product_carry_the_pictures(client, shop,
     item = next(i for i in page["items"] if i["id"] == product.id)
     base = app.config["PUBLIC_BASE_URL"]
     assert item["image"] == f"{base}/media/{first.storage_key}"
-    assert [i["url"] for i in item["images"]][0] == item["image"]
+    assert item["images"][0]["url"] == item["image"]
     assert item["images"][0]["thumb_url"] == f"{base}/media/{first.thumb_key}"
     assert len(item["images"]) == 2
     others = [i for i in page["items"] if i["id"] != product.id]
