@@ -22,3 +22,15 @@ def media(key: str):
     if content_type is None:
         raise NotFound("图片不存在")
     return send_stored(product_images.storage(), key, content_type, CACHE_CONTROL)
+
+
+@bp.app_template_filter("thumb")
+def thumb(image_url: str) -> str:
+    """A product's `image` → its thumbnail's URL, for every page (no query: the name follows)."""
+    return product_images.thumb_of(image_url or "")
+
+
+@bp.app_template_filter("media_url")
+def media_url(key: str) -> str:
+    """A stored picture's key → its URL on the pages (the site's own, or MEDIA_BASE_URL's)."""
+    return product_images.url_of(key)

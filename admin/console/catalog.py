@@ -10,8 +10,9 @@ from admin.console.session import console_login
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.backoffice import catalog as staff_catalog
 from app.backoffice import choices
-from app.core import catalog
+from app.core import catalog, product_images
 from app.core.rules import PRICE_LEVELS
+from app.errors import ValidationFailed
 
 PER_PAGE = 30
 
@@ -76,6 +77,9 @@ def product(product_id: int):
     return render_template(
         "console/product.html",
         product=found,
+        images=[product_images.described(i, absolute_urls=False) for i in found.images],
+        image_limit=product_images.max_images(),
+        image_max_mb=product_images.max_bytes() // (1024 * 1024),
         prices={int(level): price for level, price in found.prices.items()},
         level_numbers=PRICE_LEVELS,
         category_options=_categories(),
@@ -93,6 +97,43 @@ def update_product(product_id: int):
         staff_catalog.update_product(g.staff, product_id, data)
 
     return perform(action, "商品已保存", url_for("console.product", product_id=product_id))
+
+
+@bp.post("/products/<int:product_id>/images")
+@console_login("catalog.manage")
+def upload_product_images(product_id: int):
+    """上传图片: one or several pictures from the product page's image section."""
+
+    def action():
+        uploads = [f for f in request.files.getlist("file") if f.filename]
+        if not uploads:
+            raise ValidationFailed("请选择要上传的图片", file=["必填"])
+        for upload in uploads:
+            data = upload.read(product_images.max_bytes() + 1)
+            staff_catalog.add_product_image(g.staff, product_id, data)
+        return f"已上传 {len(uploads)} 张图片"
+
+    return perform(action, "", url_for("console.product", product_id=product_id, _anchor="images"))
+
+
+@bp.post("/products/<int:product_id>/images/<int:image_id>/delete")
+@console_login("catalog.manage")
+def delete_product_image(product_id: int, image_id: int):
+    return perform(
+        lambda: staff_catalog.remove_product_image(g.staff, product_id, image_id),
+        "图片已删除",
+        url_for("console.product", product_id=product_id, _anchor="images"),
+    )
+
+
+@bp.post("/products/<int:product_id>/images/<int:image_id>/first")
+@console_login("catalog.manage")
+def first_product_image(product_id: int, image_id: int):
+    return perform(
+        lambda: staff_catalog.make_first_product_image(g.staff, product_id, image_id),
+        "已设为首图",
+        url_for("console.product", product_id=product_id, _anchor="images"),
+    )
 
 
 @bp.post("/categories")

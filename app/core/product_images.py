@@ -66,6 +66,10 @@ def max_bytes() -> int:
     return _settings.max_bytes
 
 
+def max_images() -> int:
+    return _settings.max_images
+
+
 def url_of(key: str) -> str:
     return f"{_settings.media_base}/{key}"
 
