@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import secrets
 from decimal import Decimal
@@ -15,7 +16,7 @@ from app.approval import services as approvals
 from app.auth.services import create_staff
 from app.backoffice import orders as staff_orders
 from app.backoffice import promotions as staff_promotions
-from app.core import catalog, orders, organisation, receivables, stock
+from app.core import catalog, orders, organisation, product_images, receivables, stock
 from app.core.models import (
     AccountEntry,
     Customer,
@@ -284,6 +285,48 @@ def level_price_table(list_price: Decimal) -> dict[int, Decimal]:
     return {level: money(list_price * (1 - Decimal("0.02") * level)) for level in range(1, 11)}
 
 
+DEMO_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian's fonts-wqy-microhei
+TILE_COLOURS = [
+    (46, 125, 50),
+    (2, 119, 189),
+    (198, 40, 40),
+    (239, 108, 0),
+    (106, 27, 154),
+    (0, 121, 107),
+    (93, 64, 55),
+    (69, 90, 100),
+]
+
+
+def demo_picture(name: str, colour: tuple[int, int, int], side: int = 600) -> bytes:
+    """A product's picture for the demo: a coloured tile with the name's first characters on it
+    (the tile alone where the CJK font is not installed)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    tile = Image.new("RGB", (side, side), colour)
+    draw = ImageDraw.Draw(tile)
+    label = name.split(" ")[0][:4]
+    try:
+        font = ImageFont.truetype(str(DEMO_FONT), side // (len(label) + 1), index=0)
+    except OSError:
+        font = None
+    if font is not None:
+        draw.text((side / 2, side / 2), label, fill=(255, 255, 255), font=font, anchor="mm")
+    out = io.BytesIO()
+    tile.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _seed_pictures(products) -> None:
+    """One picture per product, coloured by category, so the catalogue shows pictures at once."""
+    colours: dict[int, tuple[int, int, int]] = {}
+    for product in products:
+        colour = colours.setdefault(
+            product.category_id, TILE_COLOURS[len(colours) % len(TILE_COLOURS)]
+        )
+        product_images.add(product.id, demo_picture(product.name, colour))
+
+
 def seed_demo(if_empty: bool = False) -> bool:
     if if_empty and Customer.select().exists():
         return False
@@ -332,6 +375,7 @@ def _seed_everything() -> None:
                     prices=level_price_table(price),
                 )
             )
+    _seed_pictures(products)
     _seed_stock_at_cost(rng, warehouses, products, staff)
 
     customers = []

@@ -113,6 +113,10 @@ def test_seed_demo_builds_a_believable_company_once(app):
 
     order_rules = ApprovalRule.select().where(ApprovalRule.document == "order")
     assert [r.priority for r in order_rules.order_by(ApprovalRule.priority)] == [10, 20]
+    # A picture for every product, its name's first characters on a tile, served at /media/.
+    assert all(p.image.startswith("/media/products/") for p in Product.select())
+    tile = app.test_client().get(Product.select().first().image)
+    assert tile.status_code == 200 and tile.headers["Content-Type"] == "image/jpeg"
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "seed skipped" in again.output
     assert Customer.select().count() == 10
