@@ -123,6 +123,22 @@ def drain_unread_body(exc=None) -> None:
         log.debug("client left while its request body was being drained")
 
 
+# The OpenAPI request body of an upload: one multipart field `file` (a photo, a picture).
+FILE_UPLOAD = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        }
+    }
+}
+
+
 def send_upload(storage_key: str, content_type: str, cache_control: str) -> Response:
     """An uploaded file, once the view has checked the caller may see it. Behind nginx
     (UPLOADS_ACCEL_PREFIX) nginx sends it from disk (X-Accel-Redirect to its internal location),

@@ -6,22 +6,10 @@ from flask import request
 
 from app.adapters.storage import LocalStorage
 from app.errors import ValidationFailed
-from app.http import photo_upload
+from app.http import FILE_UPLOAD, photo_upload
 
 # The OpenAPI request body of a photo upload.
-PHOTO_UPLOAD = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            }
-        }
-    }
-}
+PHOTO_UPLOAD = FILE_UPLOAD
 
 
 def uploaded_photo() -> tuple[bytes, LocalStorage, int]:

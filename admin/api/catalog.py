@@ -20,9 +20,9 @@ from app.api import Blueprint
 from app.backoffice import accounts, catalog, choices
 from app.core import product_images
 from app.errors import ValidationFailed
+from app.http import FILE_UPLOAD
 from app.schemas import ProductImageOut
 from app.validation import page_of_query
-from miniprogram_api.uploads import PHOTO_UPLOAD
 
 bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", description="商品与价格")
 
@@ -58,7 +58,7 @@ def update_product(data, product_id):
 @bp.post("/products/<id:product_id>/images")
 @staff_required("catalog.manage")
 @bp.response(201, ProductImageOut)
-@bp.doc(**PHOTO_UPLOAD)
+@bp.doc(**FILE_UPLOAD)
 def upload_product_image(product_id):
     """A picture of the product: multipart `file`, JPEG, PNG or WebP, at most
     PRODUCT_IMAGE_MAX_BYTES (5 MB). Stored without its metadata (EXIF, GPS) and with a thumbnail;
