@@ -5,6 +5,7 @@ thumbnail beside them."""
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -92,11 +93,20 @@ def prepared(data: bytes, max_bytes: int) -> Picture:
     Raises: ValidationFailed (empty, larger than max_bytes, not such an image, corrupt, too many
     pixels)."""
     extension, content_type = checked_image(data, max_bytes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on corrupt EXIF
+        return _prepared(data, extension, content_type)
+
+
+def _prepared(data: bytes, extension: str, content_type: str) -> Picture:
     image = _decoded(data)
     if getattr(image, "is_animated", False):
         image.seek(0)  # an animated WebP or PNG: its first frame
-    upright = ImageOps.exif_transpose(image)  # a new image: no EXIF, no other metadata
-    upright.info.clear()
+    try:
+        upright = ImageOps.exif_transpose(image)  # a new image
+    except (SyntaxError, TypeError, ValueError, KeyError, IndexError, OSError, struct.error):
+        upright = image.copy()  # EXIF too broken to say which way is up: as stored
+    upright.info.clear()  # no EXIF, ICC, XMP or comments are written again
     if max(upright.size) > LONGEST_SIDE:
         upright.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
     thumb = _flattened(upright)

@@ -208,3 +208,47 @@ def test_the_mini_program_catalogue_and_product_carry_the_pictures(client, shop,
     client.put(f"{MP}/cart/items/{product.id}", json={"qty": product.min_qty}, headers=dealer)
     cart = client.get(f"{MP}/cart", headers=dealer).get_json()
     assert cart["items"][0]["image"] == again["image"]
+
+
+def test_a_cdn_names_the_pictures_and_the_pages_allow_it(client, co, admin, app, monkeypatch):
+    from app.core import product_images
+
+    monkeypatch.setitem(app.config, "MEDIA_BASE_URL", "https://img.example.com")
+    monkeypatch.setattr(product_images._settings, "media_base", "https://img.example.com")
+    body = upload(client, co.tea.id, picture(size=(40, 40)), admin).get_json()
+    assert body["url"].startswith("https://img.example.com/products/")
+    assert Product.get_by_id(co.tea.id).image == body["url"]
+    assert product_images.thumb_of(body["url"]) == body["thumb_url"]
+    policy = client.get("/admin/login").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://img.example.com;" in policy
+
+
+def test_mangled_pictures_are_refused_or_kept_clean_never_a_crash():
+    """Bytes flipped and files cut short in JPEG, PNG and WebP files with EXIF (broken EXIF made
+    Pillow's exif_transpose raise SyntaxError and TypeError): each is refused in words or stored
+    without any EXIF."""
+    import random
+
+    from app.adapters import images
+    from app.errors import ValidationFailed
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N"}
+    bases = [picture(fmt, (64, 48), exif=exif) for fmt in ("JPEG", "PNG", "WEBP")]
+    rng = random.Random(20261201)
+    kept = refused = 0
+    for _ in range(1500):
+        data = bytearray(rng.choice(bases))
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            data = data[: rng.randrange(len(data))]
+        try:
+            made = images.prepared(bytes(data), 5 * 1024 * 1024)
+        except ValidationFailed:
+            refused += 1
+            continue
+        kept += 1
+        assert b"Exif" not in made.data and b"Exif" not in made.thumb
+    assert kept > 100 and refused > 100
