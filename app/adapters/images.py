@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import struct
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
@@ -43,22 +42,19 @@ def _refused(message: str, why: str):
 
 def _decoded(data: bytes) -> Image.Image:
     """The picture, fully decoded. Raises: ValidationFailed (corrupt, truncated, too many
-    pixels)."""
+    pixels). Its size is checked from the header, before any pixel is decoded."""
+    too_many = _refused(f"图片像素过多（最多 {MAX_PIXELS // 1_000_000} 百万像素）", "像素过多")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                probe.verify()  # the file's structure and checksums
-            image = Image.open(io.BytesIO(data))
-            image.load()  # every pixel: a truncated file fails here
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refused(
-            f"图片像素过多（最多 {MAX_PIXELS // 1_000_000} 百万像素）", "像素过多"
-        ) from None
-    except (OSError, SyntaxError, ValueError, EOFError):
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise too_many
+            probe.verify()  # the file's structure and checksums
+        image = Image.open(io.BytesIO(data))
+        image.load()  # every pixel: a truncated file fails here
+    except Image.DecompressionBombError:
+        raise too_many from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
         raise _refused("图片文件已损坏，无法打开", "图片损坏") from None
-    if image.width * image.height > MAX_PIXELS:
-        raise _refused(f"图片像素过多（最多 {MAX_PIXELS // 1_000_000} 百万像素）", "像素过多")
     return image
 
 
@@ -93,12 +89,6 @@ def prepared(data: bytes, max_bytes: int) -> Picture:
     Raises: ValidationFailed (empty, larger than max_bytes, not such an image, corrupt, too many
     pixels)."""
     extension, content_type = checked_image(data, max_bytes)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on corrupt EXIF
-        return _prepared(data, extension, content_type)
-
-
-def _prepared(data: bytes, extension: str, content_type: str) -> Picture:
     image = _decoded(data)
     if getattr(image, "is_animated", False):
         image.seek(0)  # an animated WebP or PNG: its first frame

@@ -125,6 +125,11 @@ def test_a_decompression_bomb_is_refused(client, co, admin):
     assert len(bomb.getvalue()) < 100_000
     r = upload(client, co.tea.id, bomb.getvalue(), admin, "bomb.png")
     assert r.status_code == 422 and "像素过多" in r.get_json()["error"]["message"]
+    # Over the 40 megapixels allowed, under twice that (where Pillow only warns): refused too.
+    big = io.BytesIO()
+    Image.new("1", (7_000, 7_000)).save(big, "PNG", optimize=True)
+    r = upload(client, co.tea.id, big.getvalue(), admin, "big.png")
+    assert r.status_code == 422 and "像素过多" in r.get_json()["error"]["message"]
 
 
 def test_deleting_the_first_promotes_the_next_and_the_last_clears_the_image(client, co, admin, app):
