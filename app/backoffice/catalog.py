@@ -142,3 +142,14 @@ def generate_skus(staff: Staff, group_id: int, data: dict):
             prices = {int(k): v for k, v in data.get("prices", {}).items()}
             catalog.create_product(prices=prices, **body)
     return product_group(group_id)
+
+
+def attach_sku(staff: Staff, group_id: int, sku: str, spec: dict):
+    """An existing product (by SKU code) made the style's SKU for `spec`."""
+    product_id = styles.attach_by_sku(sku).id
+    update_product(staff, product_id, {"group_id": group_id, "spec": spec})
+    return product_group(group_id)
+
+
+def groups_by_code(codes: list[str]) -> dict:
+    return styles.groups_by_code(codes)

@@ -319,3 +319,42 @@ def generated_products(
         }
         for sku, name, spec in sku_plan(g, sku_prefix)
     ]
+
+
+def specs_text(specs: Sequence[Mapping]) -> str:
+    """A style's dimensions as staff type them on one line: 颜色: 红, 蓝; 尺码: M, L."""
+    return "; ".join(f"{d['name']}: {', '.join(d['values'])}" for d in specs)
+
+
+def parse_specs_text(text: str) -> list[dict]:
+    """颜色: 红, 蓝; 尺码: M, L (dimensions split by semicolons or lines; values by commas, 、 or
+    spaces) as specs. Raises: ValidationFailed naming the part."""
+    specs = []
+    parts = text.replace("：", ":").replace("；", ";").replace("\n", ";").split(";")
+    for number, line in enumerate(parts, start=1):
+        if not line.strip():
+            continue
+        name, sep, rest = line.partition(":")
+        values = [
+            v for v in rest.replace("，", ",").replace("、", ",").replace(" ", ",").split(",")
+        ]
+        values = [v.strip() for v in values if v.strip()]
+        if not sep or not name.strip() or not values:
+            problem = f"第 {number} 个规格“{line.strip()}”须写成 规格名: 值1, 值2，如 颜色: 红, 蓝"
+            raise ValidationFailed(problem, specs=[problem])
+        specs.append({"name": name.strip(), "values": values})
+    return specs
+
+
+def groups_by_code(codes: list[str]) -> dict[str, ProductGroup]:
+    if not codes:
+        return {}
+    return {g.code: g for g in ProductGroup.select().where(ProductGroup.code << codes)}
+
+
+def attach_by_sku(sku: str) -> Product:
+    """The product with this SKU code. Raises: NotFound."""
+    found = Product.get_or_none(Product.sku == sku)
+    if found is None:
+        raise NotFound(f"SKU“{sku}”不存在", sku=sku)
+    return found
