@@ -8,7 +8,7 @@ from decimal import Decimal
 from peewee import fn
 
 from app.core import catalog, orders, promotion_book, promotions, stock
-from app.core.models import Category, Customer, Product
+from app.core.models import Category, Customer, Product, ProductGroup
 from app.core.promotions import Offer
 from app.db import utcnow
 from app.errors import NotFound
@@ -106,7 +106,11 @@ def list_products(
             .where(Product.group.is_null(False))
             .group_by(Product.group)
         )
-        query = query.where(Product.group.is_null() | (Product.id << firsts))
+        # An inactive style's SKUs show one by one, as products outside any style.
+        inactive = ProductGroup.select(ProductGroup.id).where(~ProductGroup.active)
+        query = query.where(
+            Product.group.is_null() | (Product.group << inactive) | (Product.id << firsts)
+        )
     total = query.count()
     page_query = query.order_by(Product.category, Product.id).paginate(page, per_page)
     return views_for(customer, page_query, low_threshold, offers_for(customer)), total

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from app.core import styles as core_styles
 from app.mall import styles as mall_styles
 from app.mall.models import CartItem
 from devkit.factories import make_style
@@ -79,6 +80,10 @@ def test_the_catalogue_shows_the_style_once_from_its_lowest_price(dealer_phone, 
     assert shop.tea.name in page  # products outside styles as before
     found = dealer_phone.open("/h5/products?q=GB-04").get_data(as_text=True)
     assert "茶礼盒" in found
+    # A style taken off sale falls apart into its SKUs, each a product of its own.
+    core_styles.update_group(giftbox[0].id, active=False)
+    page = dealer_phone.open("/h5/products").get_data(as_text=True)
+    assert "¥12.00 起" not in page and all(f"GB-0{i}" in page for i in range(1, 6))
 
 
 def test_the_style_page_adds_the_chosen_sku_to_the_cart(dealer_phone, shop, giftbox):
