@@ -34,6 +34,7 @@ from h5.forms import CatalogQuery, QtyForm, SubmitForm, parse_form
 from h5.session import current_user, h5_login, low_threshold
 
 PER_PAGE = 20
+SPEC_ARG = "s-"  # a spec picker's choice in the query string: s-颜色=红
 ORDER_TABS = [
     ("", "全部"),
     ("pending_review", "待审核"),
@@ -127,10 +128,8 @@ def product(product_id: int):
         in_cart=in_cart,
         start_qty=first_qty(view.min_qty, view.step),
         marked=favourites.marked(_customer().id, [product_id]),
+        style_args={SPEC_ARG + k: v for k, v in view.product.spec_values.items()},
     )
-
-
-SPEC_ARG = "s-"  # a picker's choice in the query string: s-颜色=红
 
 
 @bp.get("/styles/<int:group_id>")

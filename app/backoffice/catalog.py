@@ -7,7 +7,7 @@ from app.backoffice.queries import warehouses_in_scope
 from app.core import catalog, stock, styles
 from app.core.models import Product, Staff, Stock, Warehouse
 from app.db import db
-from app.errors import Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 
 
 def with_level_prices(products: list[Product]) -> list[Product]:
@@ -135,12 +135,17 @@ def generate_skus(staff: Staff, group_id: int, data: dict):
     NotFound, Conflict (a SKU code taken), Forbidden."""
     require(staff, "catalog.manage")
     require_all_scope(staff)
+    prices = {int(k): v for k, v in data.get("prices", {}).items()}
     with db.atomic():
         for body in styles.generated_products(
             group_id, data["sku_prefix"], data["list_price"], data.get("unit") or "件"
         ):
-            prices = {int(k): v for k, v in data.get("prices", {}).items()}
-            catalog.create_product(prices=prices, **body)
+            try:
+                catalog.create_product(prices=dict(prices), **body)
+            except Conflict:
+                raise Conflict(
+                    f"SKU {body['sku']} 已被其他商品使用，请换一个前缀", sku=body["sku"]
+                ) from None
     return product_group(group_id)
 
 

@@ -164,6 +164,21 @@ def test_missing_skus_are_generated_with_a_prefix_and_price(client, co, tee):
         headers=h,
     )
     assert again.status_code == 200 and len(again.get_json()["skus"]) == 4
+    # A prefix whose codes another product holds: nothing is made, and the code is named.
+    grown = [{"name": "颜色", "values": ["红", "蓝", "白"]}, SPECS[1]]
+    client.patch(f"{ADMIN}/product-groups/{tee['id']}", json={"specs": grown}, headers=h)
+    client.post(
+        f"{ADMIN}/products", json={"sku": "TEE-06", "name": "别的", "list_price": "1.00"}, headers=h
+    )
+    taken = client.post(
+        f"{ADMIN}/product-groups/{tee['id']}/skus",
+        json={"sku_prefix": "TEE", "list_price": "35.00"},
+        headers=h,
+    )
+    assert taken.status_code == 409
+    assert taken.get_json()["error"]["message"] == "SKU TEE-06 已被其他商品使用，请换一个前缀"
+    style = client.get(f"{ADMIN}/product-groups/{tee['id']}", headers=h).get_json()
+    assert len(style["skus"]) == 4 and len(style["missing"]) == 2
 
 
 def test_styles_are_listed_in_pages(client, co, tee):

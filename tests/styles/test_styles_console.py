@@ -66,6 +66,8 @@ def test_a_style_is_created_then_its_skus_generated_and_attached(signed_in, co):
     )
     assert ("success", "已将 OLD-GREY-L 加入该款式") in flashes(attached)
     assert Product.get_by_id(loose.id).spec_values == {"颜色": "灰", "尺码": "L"}
+    product_page = admin.get(f"/admin/products/{loose.id}").get_data(as_text=True)
+    assert "卫衣</a> · 规格" in product_page and f"/admin/styles/{group.id}" in product_page
     wrong = admin.post(
         f"/admin/styles/{group.id}/attach", {"sku": "NOPE", "spec": "颜色:灰;尺码:M"}
     )

@@ -100,6 +100,9 @@ def test_the_style_page_adds_the_chosen_sku_to_the_cart(dealer_phone, shop, gift
     )
     assert done.status_code == 302 and f"/h5/styles/{group.id}?" in done.location
     assert {c.product_id: c.qty for c in CartItem.select()} == {made[("乌龙", "大盒")].id: 2}
+    sku_page = dealer_phone.open(f"/h5/products/{made[('普洱', '小盒')].id}").get_data(as_text=True)
+    assert "普洱 / 小盒 · 选择其他规格" in sku_page
+    assert f"/h5/styles/{group.id}?s-" in sku_page
     unknown = dealer_phone.open("/h5/styles/999999")
     assert unknown.status_code == 404
 
