@@ -13,7 +13,7 @@ from app.core.rules import OrderStatus, SettlementMethod
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
 from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
-from app.schemas import AdminOrderOut, ShipmentOut
+from app.schemas import AdminOrderOut, ShipmentOut, UnitsOut
 from app.validation import (
     Cost,
     Instant,
@@ -166,6 +166,27 @@ def _level_prices():
     )
 
 
+class UnitIn(Schema):
+    """A named unit of a product besides its base one: `factor` base units in one."""
+
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=16, error="单位名称须为 1-16 个字")
+    )
+    factor = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=2, max=10_000, error="换算数须在 2 到 10000 之间"),
+    )
+
+
+def _units(**kwargs):
+    return fields.List(
+        fields.Nested(UnitIn),
+        validate=validate.Length(max=5, error="最多设置 5 个单位"),
+        **kwargs,
+    )
+
+
 class ProductIn(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=text)
@@ -180,6 +201,7 @@ class ProductIn(Schema):
     image = fields.String(load_default="", validate=validate.Length(max=500))
     brand = fields.String(load_default="", validate=validate.Length(max=64))
     safety_stock = fields.Integer(load_default=0, validate=validate.Range(min=0, max=99_999_999))
+    units = _units(load_default=list)  # besides the base unit `unit`
 
 
 class ProductPatchIn(Schema):
@@ -196,6 +218,7 @@ class ProductPatchIn(Schema):
     image = fields.String(validate=validate.Length(max=500))
     brand = fields.String(validate=validate.Length(max=64))
     safety_stock = fields.Integer(validate=validate.Range(min=0, max=99_999_999))
+    units = _units()
 
 
 class ProductAdminOut(Schema):
@@ -213,6 +236,8 @@ class ProductAdminOut(Schema):
     image = fields.String()
     brand = fields.String()
     safety_stock = fields.Integer()
+    # The named units besides the base unit `unit` (factor 1), as they are set.
+    units = UnitsOut()
 
 
 ProductAdminPageOut = page_of(ProductAdminOut)
@@ -419,7 +444,11 @@ class RejectIn(Schema):
     )
 
 
-StaffOrderLineIn = id_qty_line("StaffOrderLineIn", "product_id")
+StaffOrderLineIn = id_qty_line(
+    "StaffOrderLineIn",
+    "product_id",
+    unit=fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符")),
+)
 
 
 class StaffOrderIn(Schema):

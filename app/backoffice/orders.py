@@ -573,7 +573,7 @@ def place_for_dealer(
     key = f"{STAFF_KEY_PREFIX}{idempotency_key}" if idempotency_key else None
     return ordering.submit_order(
         customer,
-        [LineRequest(ln["product_id"], ln["qty"]) for ln in lines],
+        [LineRequest(ln["product_id"], ln["qty"], ln.get("unit")) for ln in lines],
         idempotency_key=key,
         remark=remark,
         address_id=address_id,

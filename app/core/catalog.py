@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from peewee import JOIN, IntegrityError
 
+from app.core import units as product_units
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
 from app.core.rules import PRICE_LEVELS, resolve_price
 from app.db import db, utcnow
@@ -48,10 +49,14 @@ def _set_level_prices(product_id: int, prices: Mapping[int, Decimal]) -> None:
 def create_product(
     *, prices: Mapping[int, Decimal] | None = None, active: bool = True, **fields
 ) -> Product:
-    """Create a product with its level prices. Raises: Conflict (duplicate sku), ValidationFailed."""
+    """Create a product with its level prices and its units (`units`: [{"name", "factor"}]).
+    Raises: Conflict (duplicate sku), ValidationFailed."""
     with db.atomic():
         emit(CatalogueChanged())
         category_id = fields.pop("category_id", None)
+        if "units" in fields:
+            checked = product_units.checked(fields.get("unit", "件"), fields["units"])
+            fields["units"] = product_units.as_json(checked)
         try:
             with db.atomic():
                 product = Product.create(
@@ -77,8 +82,12 @@ def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = No
             fields["category"] = fields.pop("category_id")
         if "list_price" in fields:
             fields["list_price"] = money(fields["list_price"])
+        units = fields.pop("units", None)
         for key, value in fields.items():
             setattr(product, key, value)
+        if units is not None or "unit" in fields:  # a new base unit is checked against them too
+            rows = product_units.units_of(product) if units is None else units
+            product.units = product_units.as_json(product_units.checked(product.unit, rows))
         product.updated_at = utcnow()
         try:
             with db.atomic():
