@@ -123,10 +123,10 @@ def check_quantity(
         message = f"{name} 最少订 {say(min_qty)}" if say else f"{name} 最少订购 {min_qty}"
         raise BelowMinQty(message, product_id=product_id, qty=qty, min_qty=min_qty)
     if step > 1 and qty % step:
-        amount = say(step) if say else step
-        raise BadStep(
-            f"{name} 须按 {amount} 的整数倍订购", product_id=product_id, qty=qty, step=step
+        message = (
+            f"{name} 须按 {say(step)}的整数倍订购" if say else f"{name} 须按 {step} 的整数倍订购"
         )
+        raise BadStep(message, product_id=product_id, qty=qty, step=step)
 
 
 def line_amount(price: Decimal, qty: int) -> Decimal:

@@ -129,3 +129,20 @@ def stepping(product, unit: str | None) -> tuple[int, int]:
     step = product.step // gcd(product.step, factor)
     first = max(1, -(-product.min_qty // factor))
     return first + (-first % step), step
+
+
+def line_words(line) -> str:
+    """An order line's quantity as the dealer ordered it: "2 箱（24 件）", or "24 件"."""
+    return words(line.qty, line.unit, line.unit_qty, line.product.unit)
+
+
+def choices(product) -> list[dict]:
+    """What a unit picker offers: each unit with its first orderable count and multiple."""
+    rows = []
+    for u in all_units(product):
+        first, step = stepping(product, u.name)
+        label = u.name if u.factor == 1 else f"{u.name}（{u.factor}{product.unit}）"
+        rows.append(
+            {"name": u.name, "factor": u.factor, "first": first, "step": step, "label": label}
+        )
+    return rows

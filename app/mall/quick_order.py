@@ -190,7 +190,7 @@ def _why(product: Product, qty: int, unit: str | None = None) -> str:
     if qty < product.min_qty:
         return f"起订量 {units.amount_words(product, product.min_qty, unit)}"
     if unit and unit != product.unit:
-        return f"须按 {units.amount_words(product, product.step, unit)} 的整数倍订购"
+        return f"须按 {units.amount_words(product, product.step, unit)}的整数倍订购"
     return f"须按 {product.step} 的整数倍订购"
 
 
