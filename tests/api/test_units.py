@@ -159,7 +159,7 @@ def test_the_cart_submits_in_its_units_and_reorder_keeps_them(client, shop, deal
 def test_adding_in_another_unit_says_the_sum_in_a_unit_it_fills(shop, dealer, water):
     user = WechatUser.get(WechatUser.customer == shop.customer.id)
     cart.add_item(user.id, water.id, 2, "箱")
-    product, total = cart.add_item(user.id, water.id, 30)  # 24 + 30 件: no whole 箱
+    _, total = cart.add_item(user.id, water.id, 30)  # 24 + 30 件: no whole 箱
     assert total == 54
     row = CartItem.get()
     assert (row.unit, row.unit_qty) == ("件", 54)
