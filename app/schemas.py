@@ -34,7 +34,7 @@ class UnitsOut(fields.List):
         super().__init__(fields.Nested(UnitOut), **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return product_units.dumped(obj)
+        return [{"name": u.name, "factor": u.factor} for u in product_units.parsed(value)]
 
 
 class OrderLineOut(Schema):

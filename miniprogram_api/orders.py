@@ -78,7 +78,8 @@ def recent_products():
             {
                 **{k: getattr(view.product, k) for k in ("id", "sku", "name", "unit", "pack_size")},
                 **{
-                    k: getattr(view.product, k) for k in ("min_qty", "step", "image", "category_id")
+                    k: getattr(view.product, k)
+                    for k in ("min_qty", "step", "image", "category_id", "units")
                 },
                 "price": view.price,
                 "stock_status": view.stock_status,

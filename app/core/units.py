@@ -26,9 +26,13 @@ class Unit:
 
 def units_of(product) -> list[Unit]:
     """The product's extra units (not the base one), as stored (`Product.units`, JSON)."""
-    raw = getattr(product, "units", None) or "[]"
+    return parsed(getattr(product, "units", None))
+
+
+def parsed(raw) -> list[Unit]:
+    """Stored units (JSON text, or rows already read) as Unit rows."""
     try:
-        rows = json.loads(raw) if isinstance(raw, str) else raw
+        rows = json.loads(raw or "[]") if isinstance(raw, str | None) else raw
         return [Unit(str(r["name"]), int(r["factor"])) for r in rows]
     except (ValueError, TypeError, KeyError):
         return []
