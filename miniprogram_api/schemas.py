@@ -223,6 +223,7 @@ class BulkAddedOut(Schema):
     qty = fields.Integer()  # base units
     unit = fields.String()  # what `unit_qty` counts
     unit_qty = fields.Integer()
+    base_unit = fields.String()
 
 
 class BulkAdjustedOut(Schema):

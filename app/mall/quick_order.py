@@ -152,6 +152,7 @@ def add_skus(
                     "qty": orderable,
                     "unit": name,
                     "unit_qty": count,
+                    "base_unit": product.unit,
                 }
             )
             # The line as it will be: what the cart held plus this, in a unit the sum fills.
