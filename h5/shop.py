@@ -129,8 +129,18 @@ def _cart():
 @bp.post("/cart/items/<int:product_id>/add")
 @dealer
 def cart_add(product_id: int):
-    """加入购物车 on a product page, 再订 on the home page: adds to what the cart holds."""
-    back = url_for("h5.home") if request.form.get("back") == "home" else None
+    """加入购物车 on a product page, 再订 on the home page, 加入 on a catalogue row (a product sold
+    in several units): adds to what the cart holds."""
+    back = {
+        "home": lambda: url_for("h5.home"),
+        "favourites": lambda: url_for("h5.favourite_list", _anchor=f"product-{product_id}"),
+        "products": lambda: url_for(
+            "h5.products",
+            q=request.form.get("q") or None,
+            category_id=request.form.get("category_id") or None,
+            _anchor=f"product-{product_id}",
+        ),
+    }.get(request.form.get("back", ""), lambda: None)()
 
     def add():
         qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
