@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from app.core import catalog
 from app.core.models import OrderLine
+from app.mall import accounts
 from app.mall.models import CartItem
-from devkit.factories import put_stock
+from devkit.factories import make_customer, make_staff, put_stock
 
 
 def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
@@ -71,3 +72,44 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
     assert (stored.qty, stored.unit, stored.unit_qty) == (72, "箱", 6)
     dealer.shot("units-order")
     assert dealer.errors == []
+
+
+def test_a_rep_adds_cases_from_the_visit_catalogue(wechat, shop):
+    water = catalog.create_product(
+        sku="WTR-12",
+        name="矿泉水 550ml",
+        unit="件",
+        min_qty=24,
+        list_price=Decimal("2.00"),
+        units=[{"name": "箱", "factor": 12}],
+    )
+    put_stock(shop.warehouse, water, 1000)
+    store_at = {"latitude": 31.2304, "longitude": 121.4737}
+    rep = make_staff("rep", shop.branch, username="rep-units", name="业务员小赵")
+    store = make_customer(
+        shop.branch,
+        shop.warehouse,
+        rep_id=rep.id,
+        lat=Decimal("31.2304"),
+        lng=Decimal("121.4737"),
+        name="新开便利店",
+    )
+    phone = wechat("rep-units", geolocation=store_at, permissions=["geolocation"])
+    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    phone.go(f"/h5/rep/customers/{store.id}")
+    phone.button("签到").click()
+    page = phone.page
+    page.wait_for_url(f"{phone.base}/h5/rep/visits/*")
+    page.get_by_role("link", name="选商品").click()
+    page.get_by_label("搜索商品").fill("矿泉水")
+    page.get_by_role("button", name="搜索").click()
+    row = page.locator(".rep-product", has_text="矿泉水")
+    row.get_by_text("箱", exact=True).click()
+    assert row.get_by_label("矿泉水 550ml 数量").input_value() == "2"
+    row.get_by_role("button", name="加入 矿泉水 550ml").click()
+    page.locator("#visit-cart-bar", has_text="¥48.00").wait_for()
+    assert "已加入 2 箱（24 件）" in row.inner_text()
+    phone.shot("units-rep-catalogue")
+    item = CartItem.get(CartItem.product == water.id)
+    assert (item.qty, item.unit, item.unit_qty) == (24, "箱", 2)
+    assert phone.errors == []
