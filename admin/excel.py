@@ -23,6 +23,7 @@ from admin.console.forms import relax
 from admin.schemas import CustomerIn, ProductIn
 from app.backoffice import accounts, choices
 from app.backoffice import catalog as staff_catalog
+from app.core import styles
 from app.db import db
 from app.errors import AppError, ValidationFailed
 from app.spreadsheets import check_archive
@@ -378,3 +379,186 @@ def import_customers(data: bytes, staff: Staff) -> ImportResult:
             accounts.update_customer(staff, customer_id, row)
 
     return _import(data, CUSTOMER_COLUMNS, CustomerIn, "code", choices.customer_ids_by_code, save)
+
+
+# --- styles (款) with their SKUs: one row per SKU ----------------------------------------------
+
+STYLE_GROUP_COLUMNS = [
+    Column("款号", "group_code", required=True, example="TS-2026", hint="同一款号的行属于同一款式"),
+    Column("款名", "group_name", example="纯棉T恤", hint="新款式必填"),
+    Column("品牌", "group_brand", example="棉语"),
+    Column(
+        "规格", "spec", required=True, example="颜色:红;尺码:L", hint="规格名:值，多个用 ; 分隔"
+    ),
+]
+STYLE_COLUMNS = [*STYLE_GROUP_COLUMNS, *PRODUCT_COLUMNS]
+
+
+def _style_rows(raw_rows, result: ImportResult):
+    """The rows' style parts checked: (number, code, name, brand, spec) for the good ones."""
+    checked = []
+    for number, raw in raw_rows:
+        code, spec_text = raw.get("group_code"), raw.get("spec")
+        if code is None:
+            result.errors.append(RowError(number, "款号", "必填"))
+            continue
+        if len(code) > 64:
+            result.errors.append(RowError(number, "款号", "长度须在 1 到 64 之间"))
+            continue
+        if spec_text is None:
+            result.errors.append(RowError(number, "规格", "必填，如 颜色:红;尺码:L"))
+            continue
+        try:
+            spec = styles.parse_spec_label(spec_text)
+        except ValueError as exc:
+            result.errors.append(RowError(number, "规格", str(exc)))
+            continue
+        if not spec:
+            result.errors.append(RowError(number, "规格", "必填，如 颜色:红;尺码:L"))
+            continue
+        checked.append((number, code, raw.get("group_name"), raw.get("group_brand"), spec))
+    return checked
+
+
+def _planned_specs(existing, rows) -> list[dict]:
+    """A style's dimensions after the import: those it has, with the values the rows bring
+    appended in the order they come (a new style: the first row's dimensions)."""
+    specs = [dict(d, values=list(d["values"])) for d in (existing.spec_list if existing else [])]
+    if not specs:
+        specs = [{"name": name, "values": []} for name in rows[0][4]]
+    for _, _, _, _, spec in rows:
+        for d in specs:
+            if spec.get(d["name"]) is not None and spec[d["name"]] not in d["values"]:
+                d["values"].append(spec[d["name"]])
+    return specs
+
+
+def import_styles(data: bytes, staff: Staff) -> ImportResult:
+    """Styles with their SKUs, one row per SKU: new 款号 are created with the dimensions and
+    values their rows name, known ones gain the values they lack; SKUs are created or updated
+    (the columns filled in) and put on their combination. Every row is checked first; with any
+    error nothing is saved."""
+    result = ImportResult()
+    schema = relax(ProductIn())
+    raw_rows = list(_read_rows(data, STYLE_COLUMNS, result))
+    existing_products = choices.product_ids_by_sku([r["sku"] for _, r in raw_rows if r.get("sku")])
+    style_rows = {number: row for number, *row in _style_rows(raw_rows, result)}
+    groups = staff_catalog.groups_by_code(sorted({row[0] for row in style_rows.values()}))
+    by_code: dict[str, list] = {}
+    seen_sku: dict[str, int] = {}
+    seen_spec: dict[tuple, int] = {}
+    plans = []
+    for number, raw in raw_rows:
+        checked = _row_data(
+            number, raw, PRODUCT_COLUMNS, schema, raw.get("sku") in existing_products, result
+        )
+        if checked is None or number not in style_rows:
+            continue
+        loaded, given = checked
+        code, name, brand, spec = style_rows[number]
+        if loaded["sku"] in seen_sku:
+            result.errors.append(
+                RowError(number, "SKU", f"与第 {seen_sku[loaded['sku']]} 行重复：{loaded['sku']}")
+            )
+            continue
+        seen_sku[loaded["sku"]] = number
+        first = by_code.setdefault(code, [])
+        known = groups.get(code)
+        dims = (
+            [d["name"] for d in known.spec_list] if known else list(first[0][4]) if first else None
+        )
+        if dims is not None and sorted(dims) != sorted(spec):
+            result.errors.append(
+                RowError(number, "规格", f"款号 {code} 的规格须为 {'、'.join(dims)}，每个一个值")
+            )
+            continue
+        if known is None and not first and not name:
+            result.errors.append(RowError(number, "款名", f"新款式 {code} 须填写款名"))
+            continue
+        combo = (code, styles.spec_key(spec))
+        if combo in seen_spec:
+            result.errors.append(
+                RowError(number, "规格", f"与第 {seen_spec[combo]} 行规格相同：{spec_text(spec)}")
+            )
+            continue
+        seen_spec[combo] = number
+        first.append((number, code, name, brand, spec))
+        plans.append((number, code, loaded, given, spec))
+    if not plans and not result.errors:
+        result.errors.append(RowError(2, "", "文件中没有数据行"))
+    if result.errors:
+        return result
+    try:
+        with db.atomic():
+            group_ids = {}
+            for code, rows in by_code.items():
+                number = rows[0][0]
+                known = groups.get(code)
+                specs = _planned_specs(known, rows)
+                name = next((r[2] for r in rows if r[2]), None)
+                brand = next((r[3] for r in rows if r[3]), None)
+                try:
+                    if known is None:
+                        body = {"code": code, "name": name, "specs": specs, "brand": brand or ""}
+                        category = next(
+                            (p[2].get("category_id") for p in plans if p[1] == code), None
+                        )
+                        if category:
+                            body["category_id"] = category
+                        group_ids[code] = staff_catalog.create_group(staff, body).id
+                    else:
+                        changes = {"specs": specs}
+                        changes |= {"name": name} if name else {}
+                        changes |= {"brand": brand} if brand else {}
+                        group_ids[code] = staff_catalog.update_group(staff, known.id, changes).id
+                except AppError as exc:
+                    result.errors.append(RowError(number, "款号", exc.message))
+                    raise
+            for number, code, loaded, given, spec in plans:
+                row = {"group_id": group_ids[code], "spec": spec}
+                try:
+                    if loaded["sku"] in existing_products:
+                        row |= {k: v for k, v in loaded.items() if k in given}
+                        staff_catalog.update_product(staff, existing_products[loaded["sku"]], row)
+                        result.updated += 1
+                    else:
+                        staff_catalog.create_product(staff, {**loaded, **row})
+                        result.created += 1
+                except AppError as exc:
+                    result.errors.append(RowError(number, "", exc.message))
+                    raise
+    except AppError:
+        result.created = result.updated = 0
+    return result
+
+
+def spec_text(spec: dict) -> str:
+    return styles.spec_label(spec)
+
+
+def styles_export(groups_query):
+    """The styles' SKUs, a row each, in the style import's columns (so it reads back)."""
+    groups = staff_catalog.with_skus(list(groups_query))
+    categories = dict(choices.category_options())
+    rows = []
+    for g in groups:
+        for p in g.skus:
+            rows.append(
+                [
+                    g.code,
+                    g.name,
+                    g.brand,
+                    styles.spec_label(p.spec_values, g.spec_list),
+                    p.sku,
+                    p.name,
+                    categories.get(p.category_id, ""),
+                    p.unit,
+                    p.pack_size,
+                    p.min_qty,
+                    p.step,
+                    p.list_price,
+                    *[p.prices.get(str(level), "") for level in range(1, 11)],
+                    "是" if p.active else "否",
+                ]
+            )
+    return xlsx_response("款式与SKU.xlsx", [("款式", [c.label for c in STYLE_COLUMNS], rows)])

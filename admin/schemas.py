@@ -187,6 +187,19 @@ def _units(**kwargs):
     )
 
 
+spec_name = validate.Length(min=1, max=20, error="规格名长度须在 1 到 20 之间")
+spec_value = validate.Length(min=1, max=40, error="规格值长度须在 1 到 40 之间")
+
+
+def _spec():
+    """A SKU's values, one per dimension of its style: {"颜色": "红", "尺码": "L"}."""
+    return fields.Dict(
+        keys=fields.String(validate=spec_name),
+        values=fields.String(validate=spec_value),
+        validate=validate.Length(max=4, error="规格最多 4 个"),
+    )
+
+
 class ProductIn(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=text)
@@ -202,6 +215,8 @@ class ProductIn(Schema):
     brand = fields.String(load_default="", validate=validate.Length(max=64))
     safety_stock = fields.Integer(load_default=0, validate=validate.Range(min=0, max=99_999_999))
     units = _units(load_default=list)  # besides the base unit `unit`
+    group_id = id_field(load_default=None, allow_none=True)  # the style (款) it is a SKU of
+    spec = _spec()
 
 
 class ProductPatchIn(Schema):
@@ -219,6 +234,8 @@ class ProductPatchIn(Schema):
     brand = fields.String(validate=validate.Length(max=64))
     safety_stock = fields.Integer(validate=validate.Range(min=0, max=99_999_999))
     units = _units()
+    group_id = id_field(allow_none=True)
+    spec = _spec()
 
 
 class ProductAdminOut(Schema):
@@ -238,9 +255,91 @@ class ProductAdminOut(Schema):
     safety_stock = fields.Integer()
     # The named units besides the base unit `unit` (factor 1), as they are set.
     units = UnitsOut()
+    group_id = fields.Integer(allow_none=True)
+    spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
 
 
 ProductAdminPageOut = page_of(ProductAdminOut)
+
+
+class SpecDimensionIn(Schema):
+    name = fields.String(required=True, validate=spec_name)
+    values = fields.List(
+        fields.String(validate=spec_value),
+        required=True,
+        validate=validate.Length(min=1, max=50, error="每个规格须有 1 到 50 个值"),
+    )
+
+
+def _specs(**kwargs):
+    return fields.List(
+        fields.Nested(SpecDimensionIn),
+        validate=validate.Length(min=1, max=4, error="规格须有 1 到 4 个"),
+        **kwargs,
+    )
+
+
+class ProductGroupIn(Schema):
+    """A style (款): its SKUs are products, one per combination of the spec values."""
+
+    code = fields.String(validate=validate.Length(min=1, max=64))  # 款号; K000001 … when left out
+    name = fields.String(required=True, validate=text)
+    category_id = id_field(required=True)
+    brand = fields.String(load_default="", validate=validate.Length(max=64))
+    specs = _specs(required=True)
+    active = JsonBoolean(load_default=True)
+
+
+class ProductGroupPatchIn(Schema):
+    code = fields.String(validate=validate.Length(min=1, max=64))
+    name = fields.String(validate=text)
+    category_id = id_field()
+    brand = fields.String(validate=validate.Length(max=64))
+    specs = _specs()
+    active = JsonBoolean()
+
+
+class SpecDimensionOut(Schema):
+    name = fields.String()
+    values = fields.List(fields.String())
+
+
+class ProductGroupOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    category_id = fields.Integer(allow_none=True)
+    brand = fields.String()
+    specs = fields.List(fields.Nested(SpecDimensionOut), attribute="spec_list")
+    active = fields.Boolean()
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+    skus = fields.List(fields.Nested(ProductAdminOut))
+    # Combinations of the spec values without a product yet.
+    missing = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
+
+
+ProductGroupPageOut = page_of(ProductGroupOut)
+
+
+class ProductGroupQueryIn(PageIn):
+    q = fields.String(validate=validate.Length(max=64))
+    category_id = id_field(strict=False)
+    active = fields.Boolean()
+
+
+class SkuGenerateIn(Schema):
+    """A product for every combination of the style without one: SKU `sku_prefix`-01 …"""
+
+    sku_prefix = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9_.-]{1,40}$", error="SKU 前缀须为 1 到 40 个字母、数字、- _ ."
+        ),
+    )
+    list_price = money_in(required=True)
+    prices = _level_prices()
+    unit = fields.String(load_default="件", validate=validate.Length(min=1, max=16))
 
 
 class ProductQueryIn(PageIn):

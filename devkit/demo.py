@@ -15,7 +15,7 @@ from app.approval import services as approvals
 from app.auth.services import create_staff
 from app.backoffice import orders as staff_orders
 from app.backoffice import promotions as staff_promotions
-from app.core import catalog, orders, organisation, receivables, stock
+from app.core import catalog, orders, organisation, receivables, stock, styles
 from app.core.models import (
     AccountEntry,
     Customer,
@@ -340,7 +340,7 @@ def _seed_everything() -> None:
                     units=UNITS.get(sku, []),
                 )
             )
-    _seed_stock_at_cost(rng, warehouses, products, staff)
+    _seed_stock_at_cost(rng, warehouses, products, staff, _seed_styles())
 
     customers = []
     for code, name, branch, level, method, limit, lat, lng, contact, address in CUSTOMERS:
@@ -399,6 +399,56 @@ def _seed_everything() -> None:
     _seed_shops(rng, warehouses["HD"], products, staff["admin"])
     # After the demo's orders: they were placed at plain prices, as their figures say.
     _seed_promotions(products, branches, staff["admin"])
+
+
+# Styles (款) with their SKUs: values → (SKU, list price, opening stock per warehouse); a
+# combination left out has no SKU, a stock of 0 is out of stock: the H5 picker greys both out.
+DEMO_STYLES = (
+    (
+        "GB-TEA",
+        "茗香茶礼盒",
+        "茗香",
+        [
+            {"name": "口味", "values": ["茉莉花茶", "铁观音", "普洱"]},
+            {"name": "规格", "values": ["250g", "500g"]},
+        ],
+        {
+            ("茉莉花茶", "250g"): ("GB-TEA-01", "68.00", 40),
+            ("茉莉花茶", "500g"): ("GB-TEA-02", "128.00", 25),
+            ("铁观音", "250g"): ("GB-TEA-03", "88.00", 0),
+            ("铁观音", "500g"): ("GB-TEA-04", "168.00", 12),
+            ("普洱", "250g"): ("GB-TEA-05", "98.00", 30),
+        },
+    ),
+)
+
+
+def _seed_styles() -> list[dict]:
+    """A gift-box style in a 礼盒 category, with a missing and an out-of-stock SKU; returns the
+    opening stock lines of its SKUs (the opening receipts take them)."""
+    category = catalog.create_category("礼盒", sort=99)
+    lines = []
+    for code, name, brand, specs, skus in DEMO_STYLES:
+        group = styles.create_group(
+            code=code, name=name, brand=brand, specs=specs, category_id=category.id
+        )
+        names = [d["name"] for d in specs]
+        for values, (sku, price, qty) in skus.items():
+            product = catalog.create_product(
+                sku=sku,
+                name=f"{name} {' '.join(values)}",
+                category_id=category.id,
+                brand=brand,
+                unit="盒",
+                list_price=Decimal(price),
+                prices=level_price_table(Decimal(price)),
+                group_id=group.id,
+                spec=dict(zip(names, values, strict=True)),
+            )
+            if qty:
+                cost = money(Decimal(price) * Decimal("0.6"))
+                lines.append({"product_id": product.id, "qty": qty, "unit_cost": cost})
+    return lines
 
 
 def _seed_promotions(products, branches, admin) -> None:
@@ -632,9 +682,10 @@ BRANDS = {"WTR": "山泉", "TEA": "茗香", "JCE": "果园", "BIS": "麦香", "N
 BRANDS |= {"SOY": "鲜味", "OIL": "金鼎", "VIN": "老坊"}
 
 
-def _seed_stock_at_cost(rng, warehouses, products, staff) -> None:
-    """Opening stock as a receipt per warehouse at a cost of 55-70% of list price; brands,
-    safety stock on a few products, bin locations for the first aisle."""
+def _seed_stock_at_cost(rng, warehouses, products, staff, extra_lines=()) -> None:
+    """Opening stock as a receipt per warehouse at a cost of 55-70% of list price (and
+    `extra_lines` as given); brands, safety stock on a few products, bin locations for the
+    first aisle."""
     keeper = staff["warehouse"]
     for product in products:
         catalog.update_product(
@@ -649,6 +700,7 @@ def _seed_stock_at_cost(rng, warehouses, products, staff) -> None:
             if qty:
                 unit_cost = money(product.list_price * Decimal(rng.randint(55, 70)) / 100)
                 lines.append({"product_id": product.id, "qty": qty, "unit_cost": unit_cost})
+        lines.extend(extra_lines)
         inventory.create_receipt(
             keeper,
             {

@@ -6,7 +6,7 @@ import itertools
 from decimal import Decimal
 
 from app.auth.services import create_staff
-from app.core import catalog, organisation, stock
+from app.core import catalog, organisation, stock, styles
 from app.core.orders import LineRequest, create_order
 
 _seq = itertools.count(1)
@@ -37,6 +37,26 @@ def make_product(list_price="100.00", prices=None, min_qty=1, step=1, **fields):
         prices={k: Decimal(v) for k, v in (prices or {}).items()},
         **fields,
     )
+
+
+def make_style(name: str, specs: list[dict], skus: dict, *, warehouse=None, category_id=None):
+    """A style and its SKUs: `skus` maps a tuple of values (in the order of `specs`) to
+    (sku, list price, stock in `warehouse`). Returns (group, {values: product})."""
+    group = styles.create_group(name=name, specs=specs, category_id=category_id)
+    names = [d["name"] for d in specs]
+    made = {}
+    for values, (sku, price, qty) in skus.items():
+        made[values] = catalog.create_product(
+            sku=sku,
+            name=f"{name} {' '.join(values)}",
+            list_price=Decimal(price),
+            category_id=category_id,
+            group_id=group.id,
+            spec=dict(zip(names, values, strict=True)),
+        )
+        if warehouse is not None and qty:
+            put_stock(warehouse, made[values], qty)
+    return group, made
 
 
 def make_customer(branch, warehouse, *, method="credit", limit="10000.00", level=1, **fields):

@@ -13,7 +13,16 @@ from app.core.returns import RETURN_LABELS, RETURNABLE
 from app.core.rules import ENTRY_LABELS, STATUS_LABELS
 from app.errors import AppError
 from app.field import replenishment
-from app.mall import accounts, announcements, cart, catalog, favourites, ordering, returns
+from app.mall import (
+    accounts,
+    announcements,
+    cart,
+    catalog,
+    favourites,
+    ordering,
+    returns,
+    styles,
+)
 from app.mall import addresses as customer_addresses
 from app.notify import inbox
 from app.pages import perform
@@ -25,6 +34,7 @@ from h5.forms import CatalogQuery, QtyForm, SubmitForm, parse_form
 from h5.session import current_user, h5_login, low_threshold
 
 PER_PAGE = 20
+SPEC_ARG = "s-"  # a spec picker's choice in the query string: s-颜色=红
 ORDER_TABS = [
     ("", "全部"),
     ("pending_review", "待审核"),
@@ -91,12 +101,14 @@ def products():
         page=args["page"],
         per_page=PER_PAGE,
         low_threshold=low_threshold(),
+        one_per_style=True,
     )
     more = args["page"] * PER_PAGE < total
     template = "h5/_product_items.html" if request.headers.get("HX-Request") else "h5/products.html"
     return render_template(
         template,
         items=items,
+        style_cards=styles.style_cards(_customer(), items, low_threshold()),
         total=total,
         args=args,
         categories=catalog.category_tree(),
@@ -116,7 +128,36 @@ def product(product_id: int):
         in_cart=in_cart,
         start_qty=first_qty(view.min_qty, view.step),
         marked=favourites.marked(_customer().id, [product_id]),
+        style_args={SPEC_ARG + k: v for k, v in view.product.spec_values.items()},
     )
+
+
+@bp.get("/styles/<int:group_id>")
+@dealer
+def style(group_id: int):
+    """A style (款) with its spec picker: the dealer taps a value per dimension; values no SKU
+    in stock has with the other choices are greyed out; the chosen SKU's price and stock show,
+    and it goes into the cart."""
+    view = styles.style_view(_customer(), group_id, low_threshold())
+    chosen = {
+        k.removeprefix(SPEC_ARG): v for k, v in request.args.items() if k.startswith(SPEC_ARG)
+    }
+    picked = styles.picker(view, chosen)
+    in_cart = None
+    if picked.sku:
+        in_cart = {line.view.product.id: line.qty for line in _cart().lines}.get(
+            picked.sku.product.id
+        )
+    hrefs = {
+        (name, c.value): url_for(
+            "h5.style",
+            group_id=group_id,
+            **{SPEC_ARG + k: v for k, v in c.chosen_next.items()},
+        )
+        for name, choices in picked.dimensions
+        for c in choices
+    }
+    return render_template("h5/style.html", style=view, picker=picked, hrefs=hrefs, in_cart=in_cart)
 
 
 # --- cart and ordering ---------------------------------------------------------------------
@@ -130,9 +171,10 @@ def _cart():
 @dealer
 def cart_add(product_id: int):
     """加入购物车 on a product page, 再订 on the home page, 加入 on a catalogue row (a product sold
-    in several units): adds to what the cart holds."""
+    in several units), the style's spec picker: adds to what the cart holds."""
     back = {
         "home": lambda: url_for("h5.home"),
+        "style": lambda: _style_back(product_id),  # the spec picker: the style, SKU chosen
         "favourites": lambda: url_for("h5.favourite_list", _anchor=f"product-{product_id}"),
         "products": lambda: url_for(
             "h5.products",
@@ -149,6 +191,17 @@ def cart_add(product_id: int):
         return f"已加入购物车，购物车中共 {units.amount_words(product, total, unit)}"
 
     return perform(add, "", back or url_for("h5.product", product_id=product_id))
+
+
+def _style_back(product_id: int) -> str | None:
+    try:
+        view = catalog.product_view(_customer(), product_id, low_threshold())
+    except AppError:
+        return None
+    if not view.product.group_id:
+        return None
+    spec = {SPEC_ARG + k: v for k, v in view.product.spec_values.items()}
+    return url_for("h5.style", group_id=view.product.group_id, **spec)
 
 
 @bp.post("/cart/items/<int:product_id>")

@@ -9,7 +9,7 @@ from flask import current_app
 
 from app.api import Blueprint
 from app.http import json_with_etag
-from app.mall import cart, catalog, catalogue_cache, favourites, quick_order
+from app.mall import cart, catalog, catalogue_cache, favourites, quick_order, styles
 from app.validation import PageIn, paged
 from miniprogram_api.schemas import (
     BulkCartIn,
@@ -18,6 +18,7 @@ from miniprogram_api.schemas import (
     CartOut,
     CategoryTreeOut,
     FavouritePageOut,
+    GroupOut,
     ProductOut,
     ProductPageOut,
     ProductQueryIn,
@@ -106,6 +107,18 @@ def product(product_id):
     customer = current_customer()
     view = catalog.product_view(customer, product_id, _low())
     return favourites.mark(customer.id, [view])[0]
+
+
+@bp.get("/catalog/groups/<id:group_id>")
+@dealer_required
+@bp.response(200, GroupOut)
+def group(group_id):
+    """A style (款) with its SKUs on sale: each SKU's `spec`, this dealer's price and its
+    `stock_status`; `price_min`/`price_max` over them. not_found 404 when none is on sale."""
+    customer = current_customer()
+    view = styles.style_view(customer, group_id, _low())
+    favourites.mark(customer.id, view.skus)
+    return view
 
 
 def _favourites_page(args):

@@ -137,9 +137,34 @@ class ProductOut(Schema):
     # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
     promotion = fields.String(allow_none=True)
     favourite = fields.Boolean(dump_default=False)  # in this customer's 收藏
+    # A SKU of a style (款): the style's id and this SKU's values, {"颜色": "红"}; else null, {}.
+    group_id = fields.Integer(allow_none=True)
+    spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
 
 
 ProductPageOut = page_of(ProductOut)
+
+
+class GroupSpecOut(Schema):
+    name = fields.String()
+    values = fields.List(fields.String())
+
+
+class GroupOut(Schema):
+    """A style (款) with its SKUs on sale at this dealer's prices."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    brand = fields.String()
+    category_id = fields.Integer(allow_none=True)
+    specs = fields.List(fields.Nested(GroupSpecOut))
+    price_min = money_field()
+    price_max = money_field()
+    stock_status = fields.String(validate=validate.OneOf(["in_stock", "low", "out"]))
+    skus = fields.List(fields.Nested(ProductOut))
+
+
 FavouritePageOut = ProductPageOut  # the favourites are catalogue items
 
 

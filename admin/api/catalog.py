@@ -9,9 +9,15 @@ from admin.schemas import (
     CustomerPriceOut,
     ProductAdminOut,
     ProductAdminPageOut,
+    ProductGroupIn,
+    ProductGroupOut,
+    ProductGroupPageOut,
+    ProductGroupPatchIn,
+    ProductGroupQueryIn,
     ProductIn,
     ProductPatchIn,
     ProductQueryIn,
+    SkuGenerateIn,
 )
 from admin.security import current_staff, staff_required
 from app.api import Blueprint
@@ -45,6 +51,53 @@ def create_product(data):
 @bp.response(200, ProductAdminOut)
 def update_product(data, product_id):
     return catalog.update_product(current_staff(), product_id, data)
+
+
+@bp.get("/product-groups")
+@staff_required("catalog.view")
+@bp.arguments(ProductGroupQueryIn, location="query")
+@bp.response(200, ProductGroupPageOut)
+def list_groups(args):
+    """Styles (款), newest first, each with its SKUs."""
+    return page_of_query(
+        catalog.groups_query(args), args, lambda page: catalog.with_skus(list(page))
+    )
+
+
+@bp.post("/product-groups")
+@staff_required("catalog.manage")
+@bp.arguments(ProductGroupIn)
+@bp.response(201, ProductGroupOut)
+def create_group(data):
+    """A style (款) with its spec dimensions; its products (SKUs) come with `group_id` and
+    `spec` on POST /products, or all at once from POST /product-groups/{id}/skus."""
+    return catalog.create_group(current_staff(), data)
+
+
+@bp.get("/product-groups/<id:group_id>")
+@staff_required("catalog.view")
+@bp.response(200, ProductGroupOut)
+def get_group(group_id):
+    return catalog.product_group(group_id)
+
+
+@bp.patch("/product-groups/<id:group_id>")
+@staff_required("catalog.manage")
+@bp.arguments(ProductGroupPatchIn)
+@bp.response(200, ProductGroupOut)
+def update_group(data, group_id):
+    """Values and dimensions may be added; one a SKU still uses cannot go (conflict 409)."""
+    return catalog.update_group(current_staff(), group_id, data)
+
+
+@bp.post("/product-groups/<id:group_id>/skus")
+@staff_required("catalog.manage")
+@bp.arguments(SkuGenerateIn)
+@bp.response(200, ProductGroupOut)
+def generate_skus(data, group_id):
+    """Creates a product for every combination of the style's values that has none: SKU
+    `sku_prefix`-01, -02 … (by the combination's place), named after the style and its values."""
+    return catalog.generate_skus(current_staff(), group_id, data)
 
 
 @bp.post("/categories")

@@ -30,6 +30,7 @@ from admin.console import (  # noqa: F401
     shops,
     signin,
     staff_orders,
+    styles,
 )
 from admin.console.blueprint import bp
 

@@ -34,6 +34,13 @@ IMPORTS = {
         excel.import_products,
         "商品导入模板.xlsx",
     ),
+    "styles": Import(
+        "导入款式与SKU",
+        "catalog.manage",
+        excel.STYLE_COLUMNS,
+        excel.import_styles,
+        "款式导入模板.xlsx",
+    ),
     "customers": Import(
         "导入客户",
         "customers.manage",

@@ -42,6 +42,7 @@ MENU = (
     ("console.customers", "客户", "customers.view"),
     ("console.customer_fees", "客户费用", "customers.view"),
     ("console.products", "商品与价格", "catalog.view"),
+    ("console.styles_page", "款式", "catalog.view"),
     ("console.promotions", "促销", "promotions.view"),
     ("console.stock", "库存", "stock.view"),
     ("console.shop_orders", "打单发货", "shops.view"),

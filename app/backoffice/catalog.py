@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from app.auth.scopes import actor, require, require_all_scope
 from app.backoffice.queries import warehouses_in_scope
-from app.core import catalog, stock
+from app.core import catalog, stock, styles
 from app.core.models import Product, Staff, Stock, Warehouse
-from app.errors import Forbidden, NotFound
+from app.db import db
+from app.errors import Conflict, Forbidden, NotFound
 
 
 def with_level_prices(products: list[Product]) -> list[Product]:
@@ -92,3 +93,68 @@ def adjust_stock(
     if not warehouses_in_scope(staff).where(Warehouse.id == warehouse_id).exists():
         raise Forbidden("无权调整该仓库库存", warehouse_id=warehouse_id)
     return stock.adjust(warehouse_id, product_id, qty_delta, reason, actor(staff))
+
+
+# --- styles (款) and their SKUs ----------------------------------------------------------
+
+
+def with_skus(groups: list) -> list:
+    """Each style gets `skus` (its products in the order of its combinations, with their level
+    prices) and `missing` (the combinations without a product)."""
+    found = styles.skus_of([g.id for g in groups])
+    for g in groups:
+        g.skus = with_level_prices(styles.sorted_skus(g, found[g.id]))
+        taken = {p.spec for p in g.skus}
+        g.missing = [c for c in styles.combinations(g.spec_list) if styles.spec_key(c) not in taken]
+    return groups
+
+
+def groups_query(filters: dict):
+    return styles.groups_query(filters.get("q"), filters.get("category_id"), filters.get("active"))
+
+
+def product_group(group_id: int):
+    return with_skus([styles.group(group_id)])[0]
+
+
+def create_group(staff: Staff, data: dict):
+    require(staff, "catalog.manage")
+    require_all_scope(staff)  # styles, like the catalogue, apply to every branch
+    return with_skus([styles.create_group(**data)])[0]
+
+
+def update_group(staff: Staff, group_id: int, data: dict):
+    require(staff, "catalog.manage")
+    require_all_scope(staff)
+    return with_skus([styles.update_group(group_id, **data)])[0]
+
+
+def generate_skus(staff: Staff, group_id: int, data: dict):
+    """A product for every combination of a style that has none yet: SKU prefix-01 …, named after
+    the style and the values, at one list price (and level prices when given). Raises:
+    NotFound, Conflict (a SKU code taken), Forbidden."""
+    require(staff, "catalog.manage")
+    require_all_scope(staff)
+    prices = {int(k): v for k, v in data.get("prices", {}).items()}
+    with db.atomic():
+        for body in styles.generated_products(
+            group_id, data["sku_prefix"], data["list_price"], data.get("unit") or "件"
+        ):
+            try:
+                catalog.create_product(prices=dict(prices), **body)
+            except Conflict:
+                raise Conflict(
+                    f"SKU {body['sku']} 已被其他商品使用，请换一个前缀", sku=body["sku"]
+                ) from None
+    return product_group(group_id)
+
+
+def attach_sku(staff: Staff, group_id: int, sku: str, spec: dict):
+    """An existing product (by SKU code) made the style's SKU for `spec`."""
+    product_id = styles.attach_by_sku(sku).id
+    update_product(staff, product_id, {"group_id": group_id, "spec": spec})
+    return product_group(group_id)
+
+
+def groups_by_code(codes: list[str]) -> dict:
+    return styles.groups_by_code(codes)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from peewee import JOIN, IntegrityError
 
+from app.core import styles
 from app.core import units as product_units
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
 from app.core.rules import PRICE_LEVELS, resolve_price
@@ -57,18 +58,28 @@ def create_product(
         if "units" in fields:
             checked = product_units.checked(fields.get("unit", "件"), fields["units"])
             fields["units"] = product_units.as_json(checked)
+        group_id, spec = styles.placement(fields.pop("group_id", None), fields.pop("spec", None))
         try:
             with db.atomic():
                 product = Product.create(
                     category=category_id,
                     active=active,
                     list_price=money(fields.pop("list_price")),
+                    group=group_id,
+                    spec=spec,
                     **fields,
                 )
         except IntegrityError:
-            raise Conflict("商品编码已存在", sku=fields.get("sku")) from None
+            _refuse_duplicate(group_id, spec, None, fields.get("sku"))
         _set_level_prices(product.id, prices or {})
         return product
+
+
+def _refuse_duplicate(group_id, spec: str, product_id: int | None, sku: str | None):
+    """An insert or update the unique indexes refused: which one, in words. Raises: Conflict."""
+    if styles.is_combination_conflict(group_id, spec, product_id):
+        raise Conflict("该款式中这一规格组合已有商品", group_id=group_id) from None
+    raise Conflict("商品编码已存在", sku=sku) from None
 
 
 def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = None, **fields):
@@ -83,6 +94,13 @@ def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = No
         if "list_price" in fields:
             fields["list_price"] = money(fields["list_price"])
         units = fields.pop("units", None)
+        if "group_id" in fields or "spec" in fields:
+            group_id = fields.pop("group_id", product.group_id)
+            if "spec" in fields:
+                spec = fields.pop("spec")
+            else:
+                spec = product.spec_values if group_id is not None else None
+            product.group, product.spec = styles.placement(group_id, spec, product_id=product.id)
         for key, value in fields.items():
             setattr(product, key, value)
         if units is not None or "unit" in fields:  # a new base unit is checked against them too
@@ -93,7 +111,7 @@ def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = No
             with db.atomic():
                 product.save()
         except IntegrityError:
-            raise Conflict("商品编码已存在", sku=product.sku) from None
+            _refuse_duplicate(product.group_id, product.spec, product.id, product.sku)
         _set_level_prices(product.id, prices or {})
         return product
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from peewee import (
     BooleanField,
     CharField,
@@ -58,6 +60,24 @@ class Category(BaseModel):
     sort = IntegerField(default=0)
 
 
+class ProductGroup(BaseModel):
+    """A style (款): products that differ only by spec values (颜色, 尺码, 口味…) are its SKUs.
+    `specs` is JSON, the dimensions in order: [{"name": "颜色", "values": ["红", "蓝"]}, ...]."""
+
+    code = CharField(max_length=64, unique=True)  # 款号
+    name = CharField(max_length=200, index=True)
+    category = ForeignKeyField(Category, null=True, backref="groups", on_delete="RESTRICT")
+    brand = CharField(max_length=64, default="")
+    specs = TextField(default="[]")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    @property
+    def spec_list(self) -> list[dict]:
+        return json.loads(self.specs or "[]")
+
+
 class Product(BaseModel):
     sku = CharField(max_length=64, unique=True)
     name = CharField(max_length=200, index=True)
@@ -76,6 +96,17 @@ class Product(BaseModel):
     safety_stock = IntegerField(default=0, constraints=[Check("safety_stock >= 0")])
     # Named units besides the base one, JSON [{"name": "箱", "factor": 12}] (app.core.units).
     units = TextField(default="[]")
+    # A SKU of a style: its spec values as canonical JSON (keys sorted), "" without a group;
+    # one product per combination of a style's values.
+    group = ForeignKeyField(ProductGroup, null=True, backref="products", on_delete="RESTRICT")
+    spec = CharField(max_length=500, default="")
+
+    class Meta:
+        indexes = ((("group", "spec"), True),)
+
+    @property
+    def spec_values(self) -> dict[str, str]:
+        return json.loads(self.spec) if self.spec else {}
 
 
 class ProductPrice(BaseModel):
@@ -479,6 +510,7 @@ MODELS = [
     Warehouse,
     Staff,
     Category,
+    ProductGroup,
     Product,
     ProductPrice,
     Customer,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from peewee import fn
+
 from app.core import catalog, orders, promotion_book, promotions, stock
-from app.core.models import Category, Customer, Product
+from app.core.models import Category, Customer, Product, ProductGroup
 from app.core.promotions import Offer
 from app.db import utcnow
 from app.errors import NotFound
@@ -89,12 +91,26 @@ def list_products(
     page: int,
     per_page: int,
     low_threshold: int,
+    one_per_style: bool = False,
 ) -> tuple[list[ProductView], int]:
+    """Products on sale at this customer's prices; with `one_per_style`, a style's SKUs count
+    once, by the first of them the filters select (the H5 catalogue shows the style there)."""
     query = Product.select().where(Product.active)
     if q:
         query = query.where(Product.name.contains(q) | Product.sku.contains(q))
     if category_id is not None:
         query = query.where(Product.category << _with_descendants(category_id))
+    if one_per_style:
+        firsts = (
+            query.select(fn.MIN(Product.id))
+            .where(Product.group.is_null(False))
+            .group_by(Product.group)
+        )
+        # An inactive style's SKUs show one by one, as products outside any style.
+        inactive = ProductGroup.select(ProductGroup.id).where(~ProductGroup.active)
+        query = query.where(
+            Product.group.is_null() | (Product.group << inactive) | (Product.id << firsts)
+        )
     total = query.count()
     page_query = query.order_by(Product.category, Product.id).paginate(page, per_page)
     return views_for(customer, page_query, low_threshold, offers_for(customer)), total
