@@ -17,6 +17,7 @@ from app.schemas import (
     AdminOrderOut,
     MediaUrl,
     ShipmentOut,
+    UnitsOut,
     product_images_field,
 )
 from app.validation import (
@@ -171,6 +172,27 @@ def _level_prices():
     )
 
 
+class UnitIn(Schema):
+    """A named unit of a product besides its base one: `factor` base units in one."""
+
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=16, error="单位名称须为 1-16 个字")
+    )
+    factor = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=2, max=10_000, error="换算数须在 2 到 10000 之间"),
+    )
+
+
+def _units(**kwargs):
+    return fields.List(
+        fields.Nested(UnitIn),
+        validate=validate.Length(max=5, error="最多设置 5 个单位"),
+        **kwargs,
+    )
+
+
 spec_name = validate.Length(min=1, max=20, error="规格名长度须在 1 到 20 之间")
 spec_value = validate.Length(min=1, max=40, error="规格值长度须在 1 到 40 之间")
 
@@ -198,6 +220,7 @@ class ProductIn(Schema):
     image = fields.String(load_default="", validate=validate.Length(max=500))
     brand = fields.String(load_default="", validate=validate.Length(max=64))
     safety_stock = fields.Integer(load_default=0, validate=validate.Range(min=0, max=99_999_999))
+    units = _units(load_default=list)  # besides the base unit `unit`
     group_id = id_field(load_default=None, allow_none=True)  # the style (款) it is a SKU of
     spec = _spec()
 
@@ -216,6 +239,7 @@ class ProductPatchIn(Schema):
     image = fields.String(validate=validate.Length(max=500))
     brand = fields.String(validate=validate.Length(max=64))
     safety_stock = fields.Integer(validate=validate.Range(min=0, max=99_999_999))
+    units = _units()
     group_id = id_field(allow_none=True)
     spec = _spec()
 
@@ -236,6 +260,8 @@ class ProductAdminOut(Schema):
     images = product_images_field()
     brand = fields.String()
     safety_stock = fields.Integer()
+    # The named units besides the base unit `unit` (factor 1), as they are set.
+    units = UnitsOut()
     group_id = fields.Integer(allow_none=True)
     spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
 
@@ -524,7 +550,11 @@ class RejectIn(Schema):
     )
 
 
-StaffOrderLineIn = id_qty_line("StaffOrderLineIn", "product_id")
+StaffOrderLineIn = id_qty_line(
+    "StaffOrderLineIn",
+    "product_id",
+    unit=fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符")),
+)
 
 
 class StaffOrderIn(Schema):

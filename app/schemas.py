@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.core import product_images
+from app.core import units as product_units
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.core.rules import ACTION_LABELS, STATUS_LABELS, OrderStatus
 from app.money import money
@@ -51,12 +52,31 @@ def product_images_field():
     return fields.List(fields.Nested(ProductImageOut), dump_default=[])
 
 
+class UnitOut(Schema):
+    name = fields.String()
+    factor = fields.Integer()  # base units in one
+
+
+class UnitsOut(fields.List):
+    """A product's named units besides its base unit `unit` (factor 1), as they are set:
+    [{"name": "箱", "factor": 12}]."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(UnitOut), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return [{"name": u.name, "factor": u.factor} for u in product_units.parsed(value)]
+
+
 class OrderLineOut(Schema):
     id = fields.Integer()
     product_id = fields.Integer()
     sku = fields.Function(lambda ln: ln.product.sku)
     name = fields.Function(lambda ln: ln.product.name)
-    unit = fields.Function(lambda ln: ln.product.unit)
+    # The unit the dealer ordered in and how many of it; `qty` counts base units (`base_unit`).
+    unit = fields.Function(lambda ln: ln.unit or ln.product.unit)
+    unit_qty = fields.Function(lambda ln: ln.qty if ln.unit_qty is None else ln.unit_qty)
+    base_unit = fields.Function(lambda ln: ln.product.unit)
     image = MediaUrl(attribute="product.image")
     qty = fields.Integer()
     price = money_field()
@@ -172,7 +192,9 @@ def new_order_out(order) -> dict:
                 "product_id": line.product_id,
                 "sku": line.product.sku,
                 "name": line.product.name,
-                "unit": line.product.unit,
+                "unit": line.unit or line.product.unit,
+                "unit_qty": line.qty if line.unit_qty is None else line.unit_qty,
+                "base_unit": line.product.unit,
                 "image": product_images.absolute(line.product.image),
                 "qty": line.qty,
                 "price": str(money(line.price)),

@@ -69,8 +69,8 @@ CATALOGUE = {
         ("JCE-COC", "椰子汁 245ml×24", "箱", 24, Decimal("72.00")),
     ],
     ("休闲食品", "饼干"): [
-        ("BIS-SOD", "苏打饼干 400g×10", "箱", 10, Decimal("85.00")),
-        ("BIS-WAF", "威化饼干 200g×20", "箱", 20, Decimal("96.00")),
+        ("BIS-SOD", "苏打饼干 400g", "袋", 1, Decimal("8.50")),
+        ("BIS-WAF", "威化饼干 200g", "袋", 1, Decimal("4.80")),
         ("BIS-CRK", "全麦消化饼 300g×12", "箱", 12, Decimal("78.00")),
         ("BIS-SND", "夹心饼干 380g×12", "箱", 12, Decimal("82.80")),
         ("BIS-EGG", "鸡蛋卷 250g×16", "箱", 16, Decimal("112.00")),
@@ -103,6 +103,13 @@ CATALOGUE = {
         ("VIN-DMP", "饺子醋 400ml×12", "箱", 12, Decimal("46.80")),
         ("VIN-APL", "苹果醋饮 300ml×15", "箱", 15, Decimal("67.50")),
     ],
+}
+
+# Units besides the base one (箱 = 10 袋): dealers order these in bags or in cases.
+UNITS = {
+    "BIS-SOD": [{"name": "箱", "factor": 10}],
+    "BIS-WAF": [{"name": "箱", "factor": 20}],
+    "NUT-MIX": [{"name": "箱", "factor": 12}],
 }
 
 # code, name, branch, level, method, credit limit, lat, lng, contact, address
@@ -374,6 +381,7 @@ def _seed_everything() -> None:
                     step=step,
                     list_price=price,
                     prices=level_price_table(price),
+                    units=UNITS.get(sku, []),
                 )
             )
     style_lines = _seed_styles()
@@ -658,6 +666,10 @@ def _seed_orders(rng, customers, products, staff) -> None:
         picks = rng.sample(products, 2)
         lines = [LineRequest(p.id, p.min_qty * 2) for p in picks]
         orders.create_order(customer.id, lines, placed_by="seed", remark="请尽快安排发货")
+    cases = [p for p in products if p.sku in UNITS]  # ordered by the case (箱)
+    orders.create_order(
+        customers[0].id, [LineRequest(p.id, 2, "箱") for p in cases], placed_by="seed"
+    )
     receivables.record_receipt(east[0].id, Decimal("500"), "bank", "部分回款", "seed")
 
 

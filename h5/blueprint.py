@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint
 
 from app.auth.permissions import ROLE_LABELS
+from app.core import units
 from app.mall.cart import orderable_qty
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +28,14 @@ STOCK_LABELS = {"in_stock": "有货", "low": "库存紧张", "out": "缺货"}
 def first_qty(min_qty: int, step: int) -> int:
     """The smallest quantity that meets both the minimum and the order multiple."""
     return orderable_qty(min_qty, min_qty, step)
+
+
+# Units (箱 = 12 件): a product's price in each of its units, the units a picker offers, and an
+# order line's quantity as ordered ("2 箱（24 件）").
+bp.add_app_template_global(units.price_words, "unit_prices")
+bp.add_app_template_global(units.choices, "unit_choices")
+bp.add_app_template_global(units.stepping, "unit_stepping")
+bp.add_app_template_filter(units.line_words, "in_units")
 
 
 @bp.app_template_filter("stock_label")

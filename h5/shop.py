@@ -8,7 +8,7 @@ import uuid
 from flask import current_app, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
-from app.core import receivables
+from app.core import receivables, units
 from app.core.returns import RETURN_LABELS, RETURNABLE
 from app.core.rules import ENTRY_LABELS, STATUS_LABELS
 from app.errors import AppError
@@ -121,7 +121,7 @@ def products():
 @dealer
 def product(product_id: int):
     view = catalog.product_view(_customer(), product_id, low_threshold())
-    in_cart = {line.view.product.id: line.qty for line in _cart().lines}.get(product_id)
+    in_cart = {line.view.product.id: line.qty_words for line in _cart().lines}.get(product_id)
     return render_template(
         "h5/product.html",
         view=view,
@@ -170,15 +170,25 @@ def _cart():
 @bp.post("/cart/items/<int:product_id>/add")
 @dealer
 def cart_add(product_id: int):
-    """加入购物车 on a product page, 再订 on the home page: adds to what the cart holds."""
-    back = url_for("h5.home") if request.form.get("back") == "home" else None
-    if request.form.get("back") == "style":  # the spec picker: back to the style, SKU chosen
-        back = _style_back(product_id)
+    """加入购物车 on a product page, 再订 on the home page, 加入 on a catalogue row (a product sold
+    in several units), the style's spec picker: adds to what the cart holds."""
+    back = {
+        "home": lambda: url_for("h5.home"),
+        "style": lambda: _style_back(product_id),  # the spec picker: the style, SKU chosen
+        "favourites": lambda: url_for("h5.favourite_list", _anchor=f"product-{product_id}"),
+        "products": lambda: url_for(
+            "h5.products",
+            q=request.form.get("q") or None,
+            category_id=request.form.get("category_id") or None,
+            _anchor=f"product-{product_id}",
+        ),
+    }.get(request.form.get("back", ""), lambda: None)()
 
     def add():
         qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
-        product, total = cart.add_item(current_user().id, product_id, qty)
-        return f"已加入购物车，购物车中共 {total} {product.unit}"
+        unit = request.form.get("unit") or None
+        product, total = cart.add_item(current_user().id, product_id, qty, unit)
+        return f"已加入购物车，购物车中共 {units.amount_words(product, total, unit)}"
 
     return perform(add, "", back or url_for("h5.product", product_id=product_id))
 
@@ -211,7 +221,7 @@ def set_cart_line(product_id: int) -> str | None:
     """The quantity a cart's stepper sent, set on its line; what was wrong with it, if anything."""
     try:
         qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
-        cart.set_item(current_user().id, product_id, qty)
+        cart.set_item(current_user().id, product_id, qty, request.form.get("unit") or None)
     except AppError as exc:
         return exc.message
     return None

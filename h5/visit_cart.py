@@ -9,6 +9,7 @@ import uuid
 from flask import flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
+from app.core import units
 from app.errors import AppError
 from app.field import replenishment, visits
 from app.mall import addresses as customer_addresses
@@ -105,10 +106,11 @@ def rep_cart_add(visit_id: int, product_id: int):
     """加入 from the catalogue: adds to the visit's cart. From the page's script the answer is the
     cart bar and this product's "已加入" note, swapped in place: the rep keeps picking."""
     visit = _visit(visit_id)
-    error, product, total = None, None, 0
+    error, product, total, unit = None, None, 0, None
     try:
         qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
-        product, total = cart.add_item(current_user().id, product_id, qty)
+        unit = request.form.get("unit") or None  # 件 or 箱, for a product sold in both
+        product, total = cart.add_item(current_user().id, product_id, qty, unit)
     except AppError as exc:
         error = exc.message
     if request.headers.get("HX-Request"):
@@ -119,12 +121,13 @@ def rep_cart_add(visit_id: int, product_id: int):
             product_id=product_id,
             product=product,
             total=total,
+            words=units.amount_words(product, total, unit) if product else "",
             error=error,
         )
     if error:
         flash(error, "error")
     else:
-        flash(f"已加入 {product.name}，共 {total} {product.unit}", "success")
+        flash(f"已加入 {product.name}，共 {units.amount_words(product, total, unit)}", "success")
     query = {k: v for k, v in request.form.items() if k in ("q", "category_id", "page") and v}
     return redirect(
         url_for("h5.rep_products", visit_id=visit.id, _anchor=f"p-{product_id}", **query)

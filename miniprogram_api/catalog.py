@@ -170,8 +170,9 @@ def get_cart():
 @bp.arguments(CartItemIn)
 @bp.response(200, CartOut)
 def put_cart_item(data, product_id):
-    """Set a product's quantity in the cart (checked against min qty and order multiple)."""
-    cart.set_item(current_user().id, product_id, data["qty"])
+    """Set a product's quantity in the cart (checked against min qty and order multiple): `qty`
+    of `unit`, one of the product's `units` (default: its base unit `unit`)."""
+    cart.set_item(current_user().id, product_id, data["qty"], data.get("unit"))
     return cart.view_cart(current_user().id, current_customer(), _low())
 
 
@@ -190,6 +191,7 @@ def delete_cart_item(product_id):
 def bulk_cart(data):
     """快速下单: many SKUs into the cart at once, adding to what it holds. Unknown SKUs come back
     in `not_found`, quantities raised to the minimum or the order multiple in `adjusted`, lines
-    that cannot be ordered (another unit) in `refused`, with the reason in words."""
+    that cannot be ordered (a unit the product has not) in `refused`, with the reason in words.
+    `qty` counts `unit` (one of the product's units; default its base unit)."""
     items = [quick_order.WantedItem(i["sku"], i["qty"], i.get("unit")) for i in data["items"]]
     return quick_order.add_skus(current_user().id, current_customer(), items, _low())

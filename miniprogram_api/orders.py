@@ -41,7 +41,7 @@ def create_order(headers, data):
     """Submit an order for review; prices come from the server, warnings are not holds."""
     order, created = ordering.submit_order(
         current_customer(),  # read and checked active by dealer_required
-        [LineRequest(ln["product_id"], ln["qty"]) for ln in data["lines"]],
+        [LineRequest(ln["product_id"], ln["qty"], ln.get("unit")) for ln in data["lines"]],
         idempotency_key=headers.get("idempotency_key"),
         remark=data["remark"],
         address_id=data["address_id"],
@@ -78,7 +78,8 @@ def recent_products():
             {
                 **{k: getattr(view.product, k) for k in ("id", "sku", "name", "unit", "pack_size")},
                 **{
-                    k: getattr(view.product, k) for k in ("min_qty", "step", "image", "category_id")
+                    k: getattr(view.product, k)
+                    for k in ("min_qty", "step", "image", "category_id", "units")
                 },
                 "price": view.price,
                 "stock_status": view.stock_status,

@@ -117,7 +117,7 @@ def order_for_dealer(headers, data, visit_id):
     visit = visits.own_visit(current_rep(), visit_id)
     order, created = ordering.submit_order(
         visit.customer_id,
-        [LineRequest(ln["product_id"], ln["qty"]) for ln in data["lines"]],
+        [LineRequest(ln["product_id"], ln["qty"], ln.get("unit")) for ln in data["lines"]],
         idempotency_key=headers.get("idempotency_key"),
         remark=data["remark"],
         address_id=data["address_id"],

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.core import units as product_units
 from app.core.rules import OrderStatus
-from app.schemas import AddressOut, MediaUrl, OrderOut, product_images_field
+from app.schemas import AddressOut, MediaUrl, OrderOut, UnitsOut, product_images_field
 from app.validation import (
     LocalDateTime,
     PageIn,
@@ -133,6 +134,7 @@ class ProductOut(Schema):
     image = MediaUrl()  # the first of `images`
     images = product_images_field()
     category_id = fields.Integer(allow_none=True)
+    units = UnitsOut()  # named units besides the base unit `unit`: [{"name": "箱", "factor": 12}]
     # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
     promotion = fields.String(allow_none=True)
     favourite = fields.Boolean(dump_default=False)  # in this customer's 收藏
@@ -167,15 +169,24 @@ class GroupOut(Schema):
 FavouritePageOut = ProductPageOut  # the favourites are catalogue items
 
 
+def unit_field():
+    """The unit `qty` counts (one of the product's `units`, or its base unit; default the base)."""
+    return fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符"))
+
+
 class CartItemIn(Schema):
     qty = qty_field(required=True)
+    unit = unit_field()
 
 
 class CartLineOut(Schema):
     product_id = fields.Function(lambda ln: ln.view.product.id)
     sku = fields.Function(lambda ln: ln.view.product.sku)
     name = fields.Function(lambda ln: ln.view.product.name)
-    unit = fields.Function(lambda ln: ln.view.product.unit)
+    unit = fields.String()  # the unit the dealer picked, `unit_qty` of it; `qty`: base units
+    unit_qty = fields.Integer()
+    base_unit = fields.Function(lambda ln: ln.view.product.unit)
+    units = fields.Function(lambda ln: product_units.dumped(ln.view.product))
     image = MediaUrl(attribute="view.product.image")
     min_qty = fields.Function(lambda ln: ln.view.product.min_qty)
     step = fields.Function(lambda ln: ln.view.product.step)
@@ -235,8 +246,10 @@ class BulkAddedOut(Schema):
     sku = fields.String()
     product_id = fields.Integer()
     name = fields.String()
-    qty = fields.Integer()
-    unit = fields.String()
+    qty = fields.Integer()  # base units
+    unit = fields.String()  # what `unit_qty` counts
+    unit_qty = fields.Integer()
+    base_unit = fields.String()
 
 
 class BulkAdjustedOut(Schema):
@@ -262,7 +275,7 @@ class BulkCartOut(CartOut):
     refused = fields.List(fields.Nested(BulkRefusedOut))
 
 
-OrderLineIn = id_qty_line("OrderLineIn", "product_id")
+OrderLineIn = id_qty_line("OrderLineIn", "product_id", unit=unit_field())
 
 
 class PlaceOrderIn(Schema):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint
 
+from app.core import units
 from app.field.rules import distance_text, visit_minutes
 from app.timeutil import to_local
 
@@ -36,6 +37,10 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
 def yuan(value):
     return "" if value is None else f"¥{value:,.2f}"
 
+
+# An order line's quantity in the unit it was ordered in: "2 箱（24 件）".
+bp.add_app_template_filter(units.line_words, "in_units")
+bp.add_app_template_filter(units.dumped, "unit_rows")  # a product's named units, as set
 
 # A rep's distances and visit lengths, worded as the phone words them.
 bp.add_app_template_filter(distance_text, "distance")

@@ -15,6 +15,7 @@ from app.core.rules import PRICE_LEVELS
 from app.errors import ValidationFailed
 
 PER_PAGE = 30
+UNIT_ROWS = 5  # a product's most named units (app.core.units.MAX_UNITS)
 
 
 def _product_form(form) -> dict:
@@ -27,6 +28,15 @@ def _product_form(form) -> dict:
     }
     if prices:
         data["prices"] = prices
+    # 多单位: rows of (name, factor); a form that has them sets them all (none left: no units).
+    data = {k: v for k, v in data.items() if not k.startswith("unit-")}
+    if "unit-name-1" in form:
+        data["units"] = [
+            {"name": name, "factor": form.get(f"unit-factor-{n}", "").strip()}
+            for n in range(1, UNIT_ROWS + 1)
+            if (name := form.get(f"unit-name-{n}", "").strip())
+            or form.get(f"unit-factor-{n}", "").strip()
+        ]
     return data
 
 

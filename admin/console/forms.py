@@ -32,6 +32,8 @@ FIELD_LABELS = {
     "sku": "SKU",
     "category_id": "分类",
     "unit": "单位",
+    "units": "多单位",
+    "factor": "换算数",
     "pack_size": "包装数",
     "min_qty": "起订量",
     "step": "订货倍数",

@@ -18,7 +18,7 @@ from app.approval.rules import Document, Facts, allowed_actions, next_role
 from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import actor, customer_in_scope, order_in_scope, require, scoped
 from app.backoffice import queries
-from app.core import credit, stock
+from app.core import credit, stock, units
 from app.core import orders as core_orders
 from app.core.catalog import with_customer_prices
 from app.core.models import (
@@ -351,6 +351,16 @@ def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order
                     "base_price": old[pid].base_price if kept else price,
                     "gift": False,
                     "discount": Decimal("0.00"),
+                    # In the unit the dealer ordered in while the quantity fills it.
+                    **dict(
+                        zip(
+                            ("unit", "unit_qty"),
+                            units.in_unit(
+                                products[pid], ln["qty"], old[pid].unit if pid in old else None
+                            ),
+                            strict=True,
+                        )
+                    ),
                 }
             )
             after.append({"product_id": pid, "qty": ln["qty"], "price": price})
@@ -373,6 +383,8 @@ def adjust(staff: Staff, order_id: int, lines: list[dict], reason: str) -> Order
                 "base_price": g.base_price,
                 "gift": True,
                 "discount": Decimal("0.00"),
+                "unit": g.unit,
+                "unit_qty": g.unit_qty,
             }
             for g in gifts
         ]
@@ -573,7 +585,7 @@ def place_for_dealer(
     key = f"{STAFF_KEY_PREFIX}{idempotency_key}" if idempotency_key else None
     return ordering.submit_order(
         customer,
-        [LineRequest(ln["product_id"], ln["qty"]) for ln in lines],
+        [LineRequest(ln["product_id"], ln["qty"], ln.get("unit")) for ln in lines],
         idempotency_key=key,
         remark=remark,
         address_id=address_id,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from peewee import JOIN, IntegrityError
 
 from app.core import styles
+from app.core import units as product_units
 from app.core.models import Category, Customer, CustomerPrice, Product, ProductPrice
 from app.core.rules import PRICE_LEVELS, resolve_price
 from app.db import db, utcnow
@@ -49,10 +50,14 @@ def _set_level_prices(product_id: int, prices: Mapping[int, Decimal]) -> None:
 def create_product(
     *, prices: Mapping[int, Decimal] | None = None, active: bool = True, **fields
 ) -> Product:
-    """Create a product with its level prices. Raises: Conflict (duplicate sku), ValidationFailed."""
+    """Create a product with its level prices and its units (`units`: [{"name", "factor"}]).
+    Raises: Conflict (duplicate sku), ValidationFailed."""
     with db.atomic():
         emit(CatalogueChanged())
         category_id = fields.pop("category_id", None)
+        if "units" in fields:
+            checked = product_units.checked(fields.get("unit", "件"), fields["units"])
+            fields["units"] = product_units.as_json(checked)
         group_id, spec = styles.placement(fields.pop("group_id", None), fields.pop("spec", None))
         try:
             with db.atomic():
@@ -88,6 +93,7 @@ def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = No
             fields["category"] = fields.pop("category_id")
         if "list_price" in fields:
             fields["list_price"] = money(fields["list_price"])
+        units = fields.pop("units", None)
         if "group_id" in fields or "spec" in fields:
             group_id = fields.pop("group_id", product.group_id)
             if "spec" in fields:
@@ -97,6 +103,9 @@ def update_product(product_id: int, *, prices: Mapping[int, Decimal] | None = No
             product.group, product.spec = styles.placement(group_id, spec, product_id=product.id)
         for key, value in fields.items():
             setattr(product, key, value)
+        if units is not None or "unit" in fields:  # a new base unit is checked against them too
+            rows = product_units.units_of(product) if units is None else units
+            product.units = product_units.as_json(product_units.checked(product.unit, rows))
         product.updated_at = utcnow()
         try:
             with db.atomic():

@@ -94,6 +94,8 @@ class Product(BaseModel):
     brand = CharField(max_length=64, default="", index=True)
     # Available stock below this in a warehouse raises a low_stock alert (0: never).
     safety_stock = IntegerField(default=0, constraints=[Check("safety_stock >= 0")])
+    # Named units besides the base one, JSON [{"name": "箱", "factor": 12}] (app.core.units).
+    units = TextField(default="[]")
     # A SKU of a style: its spec values as canonical JSON (keys sorted), "" without a group;
     # one product per combination of a style's values.
     group = ForeignKeyField(ProductGroup, null=True, backref="products", on_delete="RESTRICT")
@@ -317,6 +319,10 @@ class OrderLine(BaseModel):
     base_price = MoneyField(default=0)  # the customer's own price before promotions
     gift = BooleanField(default=False)
     discount = MoneyField(default=0, constraints=[Check("discount >= 0")])
+    # The unit the dealer ordered in and how many of it (`qty` is always in base units);
+    # null on lines written without one: the product's base unit, `qty` of it.
+    unit = CharField(max_length=16, null=True)
+    unit_qty = IntegerField(null=True)
 
     class Meta:
         table_name = "sales_order_line"

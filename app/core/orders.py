@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from app.core import credit, promotion_book, promotions, stock
+from app.core import credit, promotion_book, promotions, stock, units
 from app.core.models import (
     Customer,
     CustomerAddress,
@@ -49,11 +49,14 @@ from app.events import OrderChanged, emit
 from app.money import money
 from app.numbering import create_numbered, document_number
 
+MAX_LINE_QTY = 99999  # base units on one line, whatever unit it was asked in
+
 
 @dataclass(frozen=True)
 class LineRequest:
     product_id: int
-    qty: int
+    qty: int  # of `unit`: one of the product's units, or (None) its base unit
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class PricedLine:
     promotion: Offer | None = None  # the promotion that set the price, or gave the gift
     gift: bool = False
     discount: Decimal = Decimal("0.00")  # this line's share of the order's discounts (满减)
+    unit: str | None = None  # the unit it was ordered in, `unit_qty` of it (`qty`: base units)
+    unit_qty: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -147,18 +152,38 @@ def price_lines(
     if missing:
         raise NotFound("商品不存在或已下架", product_ids=missing)
     items = []
+    ordered_in: dict[int, tuple[str, int]] = {}  # product id → (unit, count of it)
     for line in lines:
         product = products[line.product_id]
+        qty = line.qty * units.factor_of(product, line.unit)
         check_quantity(
-            line.qty, product.min_qty, product.step, product_id=product.id, name=product.name
+            qty,
+            product.min_qty,
+            product.step,
+            product_id=product.id,
+            name=product.name,
+            say=_in_unit_words(product, line.unit),
         )
-        items.append(promotions.Item(product.id, line.qty, product.price, product.category_id))
+        if qty > MAX_LINE_QTY:
+            raise ValidationFailed(
+                f"{product.name} 一次最多订 {MAX_LINE_QTY} {product.unit}",
+                qty=[f"最多 {MAX_LINE_QTY} {product.unit}"],
+            )
+        ordered_in[product.id] = (line.unit or product.unit, line.qty)
+        items.append(promotions.Item(product.id, qty, product.price, product.category_id))
     pricing = promotions.price_basket(offers, items, words)
     # Gifts not among the lines: read only when some are to be given (one query more then).
     gifts = {g.product_id for g in pricing.gifts} - products.keys()
     if gifts:
         products |= _priced_products(customer, gifts)
-    return quote(products, pricing)
+    return quote(products, pricing, ordered_in)
+
+
+def _in_unit_words(product: Product, unit: str | None):
+    """How a quantity rule is said to a dealer ordering in `unit` (None: in base units)."""
+    if not unit or unit == product.unit:
+        return None
+    return lambda qty: units.amount_words(product, qty, unit)
 
 
 def _priced_products(customer: Customer, ids: set[int]) -> dict[int, Product]:
@@ -177,10 +202,16 @@ def _priced_products(customer: Customer, ids: set[int]) -> dict[int, Product]:
     return products
 
 
-def quote(products: dict[int, Product], pricing: promotions.Pricing) -> Quote:
+def quote(
+    products: dict[int, Product],
+    pricing: promotions.Pricing,
+    ordered_in: dict[int, tuple[str, int]] | None = None,
+) -> Quote:
     """Turn the engine's pricing into order lines: the discount shared over its qualifying
     lines, and each gift given when stock covers it (else a warning). `products` holds every
-    product bought and every possible gift, each with `available`."""
+    product bought and every possible gift, each with `available`; `ordered_in` the unit each
+    bought line was asked in and its count (default: base units)."""
+    ordered_in = ordered_in or {}
     shares: dict[int, Decimal] = {}
     if pricing.discount:
         carrying = [
@@ -197,6 +228,8 @@ def quote(products: dict[int, Product], pricing: promotions.Pricing) -> Quote:
             base_price=money(ln.item.price),
             promotion=ln.offer,
             discount=shares.get(ln.item.product_id, Decimal("0.00")),
+            unit=ordered_in.get(ln.item.product_id, (None, None))[0],
+            unit_qty=ordered_in.get(ln.item.product_id, (None, None))[1],
         )
         for ln in pricing.lines
     ]
@@ -328,6 +361,8 @@ def create_order(
                 "base_price": p.base_price if p.base_price is not None else p.price,
                 "gift": p.gift,
                 "discount": p.discount,
+                "unit": p.unit or p.product.unit,
+                "unit_qty": p.qty if p.unit_qty is None else p.unit_qty,
             }
             for p in priced
         ]
@@ -354,6 +389,8 @@ def create_order(
                 base_price=row["base_price"],
                 gift=row["gift"],
                 discount=row["discount"],
+                unit=row["unit"],
+                unit_qty=row["unit_qty"],
             )
             for line_id, p, row in zip(ids, priced, rows, strict=True)
         ]

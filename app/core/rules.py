@@ -113,14 +113,20 @@ def resolve_price(
     return money(list_price)
 
 
-def check_quantity(qty: int, min_qty: int, step: int, *, product_id: int, name: str) -> None:
-    """Raises: BelowMinQty, BadStep."""
+def check_quantity(
+    qty: int, min_qty: int, step: int, *, product_id: int, name: str, say=None
+) -> None:
+    """`qty` in base units. `say` words a base quantity in the unit the dealer picked (app.core.
+    units.amount_words): the messages then give the minimum and multiple in it. Raises:
+    BelowMinQty, BadStep."""
     if qty < min_qty:
-        raise BelowMinQty(
-            f"{name} 最少订购 {min_qty}", product_id=product_id, qty=qty, min_qty=min_qty
-        )
+        message = f"{name} 最少订 {say(min_qty)}" if say else f"{name} 最少订购 {min_qty}"
+        raise BelowMinQty(message, product_id=product_id, qty=qty, min_qty=min_qty)
     if step > 1 and qty % step:
-        raise BadStep(f"{name} 须按 {step} 的整数倍订购", product_id=product_id, qty=qty, step=step)
+        message = (
+            f"{name} 须按 {say(step)}的整数倍订购" if say else f"{name} 须按 {step} 的整数倍订购"
+        )
+        raise BadStep(message, product_id=product_id, qty=qty, step=step)
 
 
 def line_amount(price: Decimal, qty: int) -> Decimal:

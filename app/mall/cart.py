@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from peewee import EXCLUDED
 
-from app.core import credit, orders, promotion_book, promotions
+from app.core import credit, orders, promotion_book, promotions, units
 from app.core.models import Customer, Product
 from app.core.rules import SettlementMethod, check_quantity, line_amount
 from app.db import execute, transaction, utcnow
@@ -27,6 +27,22 @@ class CartLine:
     price: Decimal | None = None  # after line promotions (None: the dealer's own price)
     promotion: str | None = None  # the label of the promotion that set the price, or gave it
     gift: bool = False
+    asked_unit: str | None = None  # the unit the dealer picked (None: the base unit)
+
+    @property
+    def unit(self) -> str:
+        """The unit the line is shown in: the one picked while the quantity is a whole number of
+        it, else the base unit."""
+        return units.in_unit(self.view.product, self.qty, self.asked_unit)[0]
+
+    @property
+    def unit_qty(self) -> int:
+        return units.in_unit(self.view.product, self.qty, self.asked_unit)[1]
+
+    @property
+    def qty_words(self) -> str:
+        """ "2 箱（24 件）", or "24 件"."""
+        return units.words(self.qty, self.unit, self.unit_qty, self.view.product.unit)
 
     @property
     def unit_price(self) -> Decimal:
@@ -111,7 +127,7 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
     would be (app.core.promotions): line prices, the full reduction, gifts stock can cover, and
     what each promotion did or is short of."""
     query = (
-        Product.select(Product, CartItem.qty.alias("cart_qty"))
+        Product.select(Product, CartItem.qty.alias("cart_qty"), CartItem.unit.alias("cart_unit"))
         .join(CartItem)
         .where((CartItem.wechat_user == user_id) & Product.active)
         .order_by(CartItem.updated_at.desc(), CartItem.id.desc())
@@ -128,7 +144,14 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
     ]
     pricing = promotions.price_basket(offers, items)
     lines = [
-        CartLine(v, v.product.cart_qty, low_threshold, priced.price, priced.label or None)
+        CartLine(
+            v,
+            v.product.cart_qty,
+            low_threshold,
+            priced.price,
+            priced.label or None,
+            asked_unit=v.product.cart_unit,
+        )
         for v, priced in zip(views, pricing.lines, strict=True)
     ]
     gift_lines, warnings = _gifts(customer, views, pricing, low_threshold)
@@ -176,52 +199,91 @@ def _gifts(customer: Customer, views, pricing, low_threshold: int):
     return lines, warnings
 
 
-def _orderable(product_id: int, qty: int) -> Product:
+def _orderable(product_id: int, qty: int, unit: str | None = None) -> tuple[Product, int]:
+    """The product on sale and `qty` of `unit` in base units, checked against its minimum and
+    multiple (said in `unit`). Raises: NotFound, ValidationFailed (unknown unit, too many),
+    BelowMinQty, BadStep."""
     product = Product.get_or_none((Product.id == product_id) & Product.active)
     if product is None:
         raise NotFound("商品不存在或已下架", product_id=product_id)
-    check_quantity(qty, product.min_qty, product.step, product_id=product.id, name=product.name)
-    return product
+    base = qty * units.factor_of(product, unit)
+    say = (
+        None
+        if not unit or unit == product.unit
+        else (lambda n: units.amount_words(product, n, unit))
+    )
+    check_quantity(
+        base, product.min_qty, product.step, product_id=product.id, name=product.name, say=say
+    )
+    if base > MAX_LINE_QTY:
+        raise ValidationFailed(
+            f"{product.name} 购物车中最多 {MAX_LINE_QTY} {product.unit}",
+            qty=[f"最多 {MAX_LINE_QTY} {product.unit}"],
+        )
+    return product, base
 
 
-def set_item(user_id: int, product_id: int, qty: int) -> None:
-    """Put a product in the cart at this quantity. Raises: NotFound, BelowMinQty, BadStep."""
+def set_item(user_id: int, product_id: int, qty: int, unit: str | None = None) -> None:
+    """Put a product in the cart at `qty` of `unit` (default: the base unit). Raises: NotFound,
+    ValidationFailed (unknown unit), BelowMinQty, BadStep."""
     with transaction():
-        _orderable(product_id, qty)
+        product, base = _orderable(product_id, qty, unit)
+        name, count = units.in_unit(product, base, unit)
         (
-            CartItem.insert(wechat_user=user_id, product=product_id, qty=qty, updated_at=utcnow())
+            CartItem.insert(
+                wechat_user=user_id,
+                product=product_id,
+                qty=base,
+                unit=name,
+                unit_qty=count,
+                updated_at=utcnow(),
+            )
             .on_conflict(
                 conflict_target=[CartItem.wechat_user, CartItem.product],
-                preserve=[CartItem.qty, CartItem.updated_at],
+                preserve=[CartItem.qty, CartItem.unit, CartItem.unit_qty, CartItem.updated_at],
             )
             .execute()
         )
 
 
-def add_item(user_id: int, product_id: int, qty: int) -> tuple[Product, int]:
-    """加入购物车 / 再订: `qty` more of a product (a valid quantity on its own, so the sum is one
-    too); returns the product and the quantity now in the cart. Raises: NotFound, BelowMinQty,
-    BadStep, ValidationFailed (more than a line may hold)."""
+def add_item(
+    user_id: int, product_id: int, qty: int, unit: str | None = None
+) -> tuple[Product, int]:
+    """加入购物车 / 再订: `qty` more of a product, counted in `unit` (a valid quantity on its own,
+    so the sum is one too); returns the product and the base quantity now in the cart. The line
+    is shown in the unit just picked if the sum is a whole number of it, else in the one it had,
+    else in base units. Raises: NotFound, ValidationFailed (unknown unit, more than a line may
+    hold), BelowMinQty, BadStep."""
     with transaction():
-        product = _orderable(product_id, qty)
+        product, base = _orderable(product_id, qty, unit)
+        name, count = units.in_unit(product, base, unit)
         (
-            CartItem.insert(wechat_user=user_id, product=product.id, qty=qty, updated_at=utcnow())
+            CartItem.insert(
+                wechat_user=user_id,
+                product=product.id,
+                qty=base,
+                unit=name,
+                unit_qty=count,
+                updated_at=utcnow(),
+            )
             .on_conflict(
                 conflict_target=[CartItem.wechat_user, CartItem.product],
                 update={CartItem.qty: CartItem.qty + EXCLUDED.qty, CartItem.updated_at: utcnow()},
             )
             .execute()
         )
-        total = (
-            CartItem.select(CartItem.qty)
-            .where((CartItem.wechat_user == user_id) & (CartItem.product == product.id))
-            .scalar()
-        )
+        mine = (CartItem.wechat_user == user_id) & (CartItem.product == product.id)
+        total, had = CartItem.select(CartItem.qty, CartItem.unit).where(mine).tuples().get()
         if total > MAX_LINE_QTY:
             raise ValidationFailed(
-                f"{product.name} 购物车中最多 {MAX_LINE_QTY}，请在购物车中修改数量",
+                f"{product.name} 购物车中最多 {MAX_LINE_QTY} {product.unit}，请在购物车中修改数量",
                 qty=[f"最多 {MAX_LINE_QTY}"],
             )
+        if total != base:  # added to a line already there: say the sum in a unit it fills
+            shown = units.in_unit(product, total, name)
+            if shown[0] != name:
+                shown = units.in_unit(product, total, had)
+            CartItem.update(unit=shown[0], unit_qty=shown[1]).where(mine).execute()
         return product, total
 
 

@@ -65,8 +65,11 @@ class Invitation(BaseModel):
 class CartItem(BaseModel):
     wechat_user = ForeignKeyField(WechatUser, backref="cart_items", on_delete="CASCADE")
     product = ForeignKeyField(Product, on_delete="CASCADE")
-    qty = IntegerField(constraints=[Check("qty > 0")])
+    qty = IntegerField(constraints=[Check("qty > 0")])  # base units
     updated_at = DateTimeField(default=utcnow)
+    # The unit the dealer picked and how many of it (null: the base unit).
+    unit = CharField(max_length=16, null=True)
+    unit_qty = IntegerField(null=True)
 
     class Meta:
         indexes = ((("wechat_user", "product"), True),)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
-from app.core import orders, stock
+from app.core import orders, stock, units
 from app.core.models import Customer, Order, OrderLine, Product
 from app.core.orders import LineRequest
 from app.core.queries import order_detail, orders_with_details
@@ -120,7 +120,7 @@ def submit_cart(
     Raises: ValidationFailed (an empty cart), and what `place_order` raises.
     """
     lines = [
-        LineRequest(ln.view.product.id, ln.qty)
+        LineRequest(ln.view.product.id, ln.unit_qty, ln.unit)
         for ln in cart.view_cart(user_id, customer, low_threshold).lines
     ]
     if not lines:
@@ -240,7 +240,8 @@ def reorder(user_id: int, customer: Customer, order_id: int, low_threshold: int)
                 skipped.append({"product_id": product.id, "name": product.name, "reason": "已下架"})
                 continue
             qty = cart.orderable_qty(line.qty, product.min_qty, product.step)
-            cart.add_item(user_id, product.id, qty)  # adds to what the cart already holds
+            unit, count = units.in_unit(product, qty, line.unit)  # as ordered, while it fits
+            cart.add_item(user_id, product.id, count, unit)  # adds to what the cart holds
     return cart.view_cart(user_id, customer, low_threshold, skipped)
 
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from peewee import EXCLUDED, fn
 
+from app.core import units
 from app.core.models import Customer, Product
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
@@ -78,8 +79,9 @@ def add_skus(
 ) -> BulkResult:
     """Put each wanted SKU into this user's cart, adding to what it holds.
 
-    The same SKU twice counts once with the quantities summed. A unit other than the product's
-    own is refused in words (products have one unit each); so is a line the cart could not hold.
+    A line's quantity counts its unit (one of the product's units; none: the base unit). The same
+    SKU twice counts once with the base quantities summed. A unit the product has not is refused
+    in words; so is a line the cart could not hold.
     Raises: ValidationFailed (no items, or more than MAX_LINES).
     """
     if not items:
@@ -91,22 +93,21 @@ def add_skus(
     refused: list[dict] = []
     wanted: dict[int, int] = {}  # product id → base units, in the order first listed
     asked: dict[int, str] = {}
+    unit_of: dict[int, str] = {}  # the unit last asked in
     for item in items:
         product = products.get(item.sku)
         if product is None:
             if item.sku not in not_found:
                 not_found.append(item.sku)
             continue
-        if item.unit and item.unit != product.unit:
-            refused.append(
-                {
-                    "sku": item.sku,
-                    "reason": f"{product.name} 按“{product.unit}”订购，没有单位“{item.unit}”",
-                }
-            )
+        try:
+            factor = units.factor_of(product, item.unit)
+        except ValidationFailed as exc:
+            refused.append({"sku": item.sku, "reason": exc.message})
             continue
-        wanted[product.id] = wanted.get(product.id, 0) + item.qty
+        wanted[product.id] = wanted.get(product.id, 0) + item.qty * factor
         asked.setdefault(product.id, item.sku)
+        unit_of[product.id] = item.unit or product.unit
     by_id = {p.id: p for p in products.values()}
     with transaction():
         in_cart = (
@@ -122,6 +123,7 @@ def add_skus(
         for product_id, qty in wanted.items():
             product = by_id[product_id]
             orderable = cart.orderable_qty(qty, product.min_qty, product.step)
+            unit = unit_of[product_id]
             if in_cart.get(product_id, 0) + orderable > MAX_QTY:
                 refused.append(
                     {
@@ -138,23 +140,30 @@ def add_skus(
                         "name": product.name,
                         "requested": qty,
                         "qty": orderable,
-                        "reason": _why(product, qty),
+                        "reason": _why(product, qty, unit),
                     }
                 )
+            name, count = units.in_unit(product, orderable, unit)
             added.append(
                 {
                     "sku": product.sku,
                     "product_id": product.id,
                     "name": product.name,
                     "qty": orderable,
-                    "unit": product.unit,
+                    "unit": name,
+                    "unit_qty": count,
+                    "base_unit": product.unit,
                 }
             )
+            # The line as it will be: what the cart held plus this, in a unit the sum fills.
+            shown = units.in_unit(product, in_cart.get(product_id, 0) + orderable, unit)
             rows.append(
                 {
                     "wechat_user": user_id,
                     "product": product_id,
                     "qty": orderable,
+                    "unit": shown[0],
+                    "unit_qty": shown[1],
                     "updated_at": utcnow(),
                 }
             )
@@ -165,6 +174,8 @@ def add_skus(
                     conflict_target=[CartItem.wechat_user, CartItem.product],
                     update={
                         CartItem.qty: CartItem.qty + EXCLUDED.qty,
+                        CartItem.unit: EXCLUDED.unit,
+                        CartItem.unit_qty: EXCLUDED.unit_qty,
                         CartItem.updated_at: EXCLUDED.updated_at,
                     },
                 )
@@ -175,9 +186,12 @@ def add_skus(
     )
 
 
-def _why(product: Product, qty: int) -> str:
+def _why(product: Product, qty: int, unit: str | None = None) -> str:
+    """Why a quantity was raised, said in the unit asked in where it divides exactly."""
     if qty < product.min_qty:
-        return f"起订量 {product.min_qty} {product.unit}"
+        return f"起订量 {units.amount_words(product, product.min_qty, unit)}"
+    if unit and unit != product.unit:
+        return f"须按 {units.amount_words(product, product.step, unit)}的整数倍订购"
     return f"须按 {product.step} 的整数倍订购"
 
 

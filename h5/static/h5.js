@@ -31,6 +31,21 @@
     if (form) { form.requestSubmit(); }
   });
 
+  // A unit picker (按件 / 按箱) beside a stepper: the stepper then counts that unit, from its first
+  // orderable count by its multiple.
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (!radio.closest || !radio.closest(".unit-picker")) { return; }
+    var stepper = radio.form && radio.form.querySelector(".stepper");
+    if (!stepper) { return; }
+    var input = stepper.querySelector("input");
+    input.min = radio.dataset.first;
+    input.step = radio.dataset.step;
+    input.value = radio.dataset.first;
+    stepper.dataset.min = radio.dataset.first;
+    stepper.dataset.step = radio.dataset.step;
+  });
+
   // 省/市/区: picking a province offers its cities, a city its districts. The page comes with the
   // options of what is chosen; the rest are fetched once, when the first choice changes.
   var regions = null;
