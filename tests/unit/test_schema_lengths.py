@@ -18,7 +18,7 @@ from app.approval.models import ApprovalRule, ApprovalStep
 from app.core import models as core
 from app.integrations.models import ApiKey, WebhookEndpoint
 from app.inventory import models as inventory
-from app.mall.models import Announcement, OrderAudit
+from app.mall.models import Announcement, CartItem, OrderAudit
 from app.payments import models as payments
 
 SCHEMA_MODULES = (
@@ -48,6 +48,8 @@ STORED_IN = {
     "AnnouncementIn": Announcement,
     "ProductIn": core.Product,
     "ProductPatchIn": core.Product,
+    "ProductGroupIn": core.ProductGroup,
+    "ProductGroupPatchIn": core.ProductGroup,
     "CustomerIn": core.Customer,
     "CustomerPatchIn": core.Customer,
     "CustomerRowIn": core.Customer,
@@ -95,6 +97,11 @@ STORED_AS = {
     ("RefundRejectIn", "reason"): payments.Refund.error,
     ("InvoiceRejectIn", "reason"): payments.Invoice.reject_reason,
     ("StatementAnswerIn", "note"): payments.StatementConfirmation.note,
+    ("CartItemIn", "unit"): CartItem.unit,
+    ("SkuGenerateIn", "unit"): core.Product.unit,
+    ("SpecDimensionIn", "name"): core.ProductGroup.specs,
+    ("SpecDimensionIn", "values"): core.ProductGroup.specs,
+    ("UnitIn", "name"): core.Product.units,
 }
 # Checked, never stored as typed: credentials, search words, codes looked up, idempotency keys.
 NOT_STORED = {
@@ -106,6 +113,7 @@ NOT_STORED = {
     ("PasswordChangeIn", "current_password"),
     ("PasswordChangeIn", "new_password"),
     ("ProductQueryIn", "q"),
+    ("ProductGroupQueryIn", "q"),
     ("CustomerQueryIn", "q"),
     ("CatalogQuery", "q"),
     ("LoginIn", "code"),
