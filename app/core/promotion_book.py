@@ -19,6 +19,10 @@ _OPEN = (
 _parsed: dict[tuple[int, dt.datetime], Offer] = {}
 _lock = threading.Lock()
 MAX_PARSED = 4096
+# The open offers by the rows (ids and versions) the query answered: the same answer, the same
+# Offer objects, so what the engine works out from a set of offers is reused (promotions._memo).
+_lists: dict[tuple, tuple[Offer, ...]] = {}
+MAX_LISTS = 64
 
 
 def offer_of(row: Promotion) -> Offer:
@@ -54,8 +58,12 @@ def open_now(now: dt.datetime | None = None) -> list[Offer]:
     parsed offers, read whole only for a promotion this process has not seen in its version."""
     now = now or utcnow()
     moment = Promotion.starts_at.db_value(now)
+    rows = tuple(map(tuple, execute(_OPEN, [moment, moment]).fetchall()))
+    known = _lists.get(rows)
+    if known is not None:  # the same versions as a call before: the same offers, as they were
+        return list(known)
     at = Promotion.updated_at.python_value
-    versions = [(i, at(u)) for i, u in execute(_OPEN, [moment, moment]).fetchall()]
+    versions = [(i, at(u)) for i, u in rows]
     unseen = [i for i, at in versions if (i, at) not in _parsed]
     fresh = (
         {row.id: offer_of(row) for row in Promotion.select().where(Promotion.id << unseen)}
@@ -64,7 +72,13 @@ def open_now(now: dt.datetime | None = None) -> list[Offer]:
     )
     # A promotion changed between the two reads is taken as read the second time.
     found = (_parsed.get((i, at)) or fresh.get(i) for i, at in versions)
-    return [offer for offer in found if offer is not None]
+    offers = [offer for offer in found if offer is not None]
+    if not unseen:  # every offer in the version the rows name: the next call may take the list
+        with _lock:
+            if len(_lists) >= MAX_LISTS:
+                _lists.clear()
+            _lists[rows] = tuple(offers)
+    return offers
 
 
 def not_ended(now: dt.datetime | None = None) -> list[Offer]:

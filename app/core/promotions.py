@@ -105,8 +105,45 @@ class Audience:
 
 
 def open_offers(offers: Iterable[Offer], audience: Audience, now: dt.datetime) -> list[Offer]:
-    """The offers that apply to this customer now, by id (a stable order for ties)."""
-    return sorted((o for o in offers if o.open_at(now) and o.targets(audience)), key=lambda o: o.id)
+    """The offers that apply to this customer now, by id (a stable order for ties).
+
+    The same offers for the same audience are sorted out once (`_memo`); only their windows are
+    checked against `now` on each call, and not even those while all of them are open."""
+    offers = tuple(offers)
+    targeted, latest_start, earliest_end = _memo(
+        ("targeted", audience), offers, lambda: _targeted(offers, audience)
+    )
+    if latest_start <= now < earliest_end:
+        return list(targeted)
+    return [o for o in targeted if o.open_at(now)]
+
+
+def _targeted(offers: Sequence[Offer], audience: Audience):
+    chosen = sorted((o for o in offers if o.active and o.targets(audience)), key=lambda o: o.id)
+    return (
+        chosen,
+        max((o.starts_at for o in chosen), default=dt.datetime.min),
+        min((o.ends_at for o in chosen), default=dt.datetime.max),
+    )
+
+
+# What is worked out from a set of offers (who they target, how they are indexed for pricing and
+# labels), kept per set: a process sees the same open promotions call after call. Keyed by the
+# offers' identities; the entry holds the offers, so an identity cannot be reused while it is kept.
+_memos: dict[tuple, tuple[tuple[Offer, ...], object]] = {}
+MAX_MEMOS = 1024
+
+
+def _memo(kind, offers: Sequence[Offer], build):
+    key = (kind, *map(id, offers))
+    found = _memos.get(key)
+    if found is not None:
+        return found[1]
+    value = build()
+    if len(_memos) >= MAX_MEMOS:
+        _memos.clear()
+    _memos[key] = (tuple(offers), value)
+    return value
 
 
 # --- rules: shape and meaning ----------------------------------------------------------------
@@ -294,7 +331,12 @@ def label_of(kind: str, rules: Mapping) -> str:
 class Labeller:
     """The best promotion open to a dealer on each product of a page, as a label: a lower line
     price first (特价, then 阶梯价), then the full reduction worth most per yuan spent, then a gift.
-    The offers are sorted out once per page, not once per product."""
+    The offers are sorted out once per set of offers (`Labeller.of`), not once per product."""
+
+    @classmethod
+    def of(cls, offers: Sequence[Offer]) -> Labeller:
+        """The labeller of these offers, built once for them."""
+        return _memo("labeller", offers, lambda: cls(offers))
 
     def __init__(self, offers: Sequence[Offer]):
         self.special: dict[int, list[Offer]] = {}
@@ -402,15 +444,13 @@ class Pricing:
         return money(self.subtotal - self.discount_total)
 
 
-def _tier_price(offer: Offer, qty: int) -> Decimal | None:
-    reached = [t["price"] for t in offer.rules["tiers"] if qty >= t["min_qty"]]
-    return min(reached) if reached else None
+def _shelved(offers: Sequence[Offer]):
+    """The offers as pricing takes them, sorted out once per set of offers: line offers (特价,
+    阶梯价) by product id, full reductions, gifts."""
+    return _memo("shelved", offers, lambda: _shelve(offers))
 
 
-def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = True) -> Pricing:
-    """Price a basket with the offers open to its customer (`open_offers`); one pass over the
-    offers for the line prices, then one per full reduction and gift. `words`: also say what each
-    full reduction and gift did or is short of (`progress`, for the cart); an order needs none."""
+def _shelve(offers: Sequence[Offer]):
     line_offers: dict[int, list[Offer]] = {}
     reductions, gift_offers = [], []
     for offer in offers:
@@ -423,7 +463,31 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
             reductions.append(offer)
         elif offer.kind == "gift":
             gift_offers.append(offer)
+    return line_offers, reductions, gift_offers
 
+
+def possible_gifts(offers: Sequence[Offer], product_ids: Iterable[int]) -> set[int]:
+    """The products the gifts among `offers` could give a basket of `product_ids`: a 买赠's when
+    its product is in the basket, a 满赠's whatever the basket holds (its threshold is not known
+    before pricing). Lets a caller read them with the basket's own products."""
+    ids = set(product_ids)
+    return {
+        o.rules["gift_product_id"]
+        for o in _shelved(offers)[2]
+        if "product_id" not in o.rules or o.rules["product_id"] in ids
+    }
+
+
+def _tier_price(offer: Offer, qty: int) -> Decimal | None:
+    reached = [t["price"] for t in offer.rules["tiers"] if qty >= t["min_qty"]]
+    return min(reached) if reached else None
+
+
+def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = True) -> Pricing:
+    """Price a basket with the offers open to its customer (`open_offers`); one pass over the
+    offers for the line prices, then one per full reduction and gift. `words`: also say what each
+    full reduction and gift did or is short of (`progress`, for the cart); an order needs none."""
+    line_offers, reductions, gift_offers = _shelved(offers)
     lines = []
     for item in items:
         best, by = money(item.price), None
