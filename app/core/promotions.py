@@ -502,21 +502,42 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
 
     progress: list[Progress] = []
     discount = None
+    whole = None  # every line and their amount: what a reduction narrowed by nothing counts
     for offer in reductions:
         rules = offer.rules
-        qualifying = [ln for ln in lines if offer.counts(ln.item.product_id, ln.item.category_id)]
-        base = money(sum((ln.amount for ln in qualifying), ZERO))
-        times = int((base / rules["threshold"]).to_integral_value(ROUND_DOWN))
-        if not rules["repeat"]:
-            times = min(times, 1)
-        amount = min(money(rules["reduction"] * times), base)
+        products, categories = offer.counted
+        if products is None and categories is None:
+            if whole is None:
+                whole = lines, money(sum((ln.amount for ln in lines), ZERO))
+            qualifying, base = whole
+        else:
+            qualifying = [
+                ln
+                for ln in lines
+                if (products is not None and ln.item.product_id in products)
+                or (categories is not None and ln.item.category_id in categories)
+            ]
+            if not qualifying:  # nothing in the basket it counts: no discount, nothing to say
+                continue
+            base = money(sum((ln.amount for ln in qualifying), ZERO))
+        if base < rules["threshold"]:
+            times, amount = 0, ZERO
+        else:
+            times = int((base / rules["threshold"]).to_integral_value(ROUND_DOWN))
+            if not rules["repeat"]:
+                times = 1
+            amount = min(money(rules["reduction"] * times), base)
         if amount > 0 and (discount is None or amount > discount.amount):
             discount = Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
         if words and qualifying:  # nothing in the basket it counts: nothing to say
             progress.append(_reduction_progress(offer, base, times, amount))
 
     gifts = []
+    basket = {ln.item.product_id for ln in lines}
     for offer in gift_offers:
+        bought = offer.rules.get("product_id")
+        if bought is not None and bought not in basket:
+            continue  # a 买赠 whose product is not bought: nothing given, nothing to say
         times, short = _gift_times(offer, lines)
         if times:
             gifts.append(
