@@ -108,23 +108,42 @@ def open_offers(offers: Iterable[Offer], audience: Audience, now: dt.datetime) -
     """The offers that apply to this customer now, by id (a stable order for ties).
 
     The same offers for the same audience are sorted out once (`_memo`); only their windows are
-    checked against `now` on each call, and not even those while all of them are open."""
+    checked against `now` on each call, and not even those while all of them are open. The list
+    carries what pricing and labels work out from it, worked out once (`OpenOffers`)."""
     offers = tuple(offers)
-    targeted, latest_start, earliest_end = _memo(
-        ("targeted", audience), offers, lambda: _targeted(offers, audience)
-    )
-    if latest_start <= now < earliest_end:
-        return list(targeted)
-    return [o for o in targeted if o.open_at(now)]
+    targeted = _memo(("targeted", audience), offers, lambda: Targeted(offers, audience))
+    if targeted.latest_start <= now < targeted.earliest_end:
+        return OpenOffers(targeted.offers, targeted)
+    return OpenOffers(o for o in targeted.offers if o.open_at(now))
 
 
-def _targeted(offers: Sequence[Offer], audience: Audience):
-    chosen = sorted((o for o in offers if o.active and o.targets(audience)), key=lambda o: o.id)
-    return (
-        chosen,
-        max((o.starts_at for o in chosen), default=dt.datetime.min),
-        min((o.ends_at for o in chosen), default=dt.datetime.max),
-    )
+class Targeted:
+    """The offers among a set that target one audience, by id, with what pricing (`shelf`) and
+    labels (`labeller`) work out from them, each once."""
+
+    def __init__(self, offers: Sequence[Offer], audience: Audience):
+        self.offers = sorted(
+            (o for o in offers if o.active and o.targets(audience)), key=lambda o: o.id
+        )
+        self.latest_start = max((o.starts_at for o in self.offers), default=dt.datetime.min)
+        self.earliest_end = min((o.ends_at for o in self.offers), default=dt.datetime.max)
+
+    @cached_property
+    def shelf(self):
+        return _shelve(self.offers)
+
+    @cached_property
+    def labeller(self) -> Labeller:
+        return Labeller(self.offers)
+
+
+class OpenOffers(list):
+    """What `open_offers` answers: a list of offers, with the `Targeted` it is (all of them,
+    none out of its window), if it is one."""
+
+    def __init__(self, offers: Iterable[Offer] = (), targeted: Targeted | None = None):
+        super().__init__(offers)
+        self.targeted = targeted
 
 
 # What is worked out from a set of offers (who they target, how they are indexed for pricing and
@@ -336,6 +355,9 @@ class Labeller:
     @classmethod
     def of(cls, offers: Sequence[Offer]) -> Labeller:
         """The labeller of these offers, built once for them."""
+        targeted = getattr(offers, "targeted", None)
+        if targeted is not None:
+            return targeted.labeller
         return _memo("labeller", offers, lambda: cls(offers))
 
     def __init__(self, offers: Sequence[Offer]):
@@ -446,7 +468,11 @@ class Pricing:
 
 def _shelved(offers: Sequence[Offer]):
     """The offers as pricing takes them, sorted out once per set of offers: line offers (特价,
-    阶梯价) by product id, full reductions, gifts."""
+    阶梯价) by product id, full reductions (each with its products, categories, threshold,
+    reduction and whether it repeats), gifts, and the gift products a basket may get."""
+    targeted = getattr(offers, "targeted", None)
+    if targeted is not None:
+        return targeted.shelf
     return _memo("shelved", offers, lambda: _shelve(offers))
 
 
@@ -460,22 +486,33 @@ def _shelve(offers: Sequence[Offer]):
         elif offer.kind == "tiered_price":
             line_offers.setdefault(offer.rules["product_id"], []).append(offer)
         elif offer.kind == "full_reduction":
-            reductions.append(offer)
+            rules = offer.rules
+            reductions.append(
+                (offer, *offer.counted, rules["threshold"], rules["reduction"], rules["repeat"])
+            )
         elif offer.kind == "gift":
             gift_offers.append(offer)
-    return line_offers, reductions, gift_offers
+    # The gift products a basket may get: whatever it holds (满赠), for a product it holds (买赠).
+    always, by_product = set(), {}
+    for offer in gift_offers:
+        if "product_id" in offer.rules:
+            by_product.setdefault(offer.rules["product_id"], set()).add(
+                offer.rules["gift_product_id"]
+            )
+        else:
+            always.add(offer.rules["gift_product_id"])
+    return line_offers, reductions, gift_offers, (always, by_product)
 
 
 def possible_gifts(offers: Sequence[Offer], product_ids: Iterable[int]) -> set[int]:
     """The products the gifts among `offers` could give a basket of `product_ids`: a 买赠's when
     its product is in the basket, a 满赠's whatever the basket holds (its threshold is not known
     before pricing). Lets a caller read them with the basket's own products."""
-    ids = set(product_ids)
-    return {
-        o.rules["gift_product_id"]
-        for o in _shelved(offers)[2]
-        if "product_id" not in o.rules or o.rules["product_id"] in ids
-    }
+    always, by_product = _shelved(offers)[3]
+    found = set(always)
+    for pid in product_ids:
+        found.update(by_product.get(pid, ()))
+    return found
 
 
 def _tier_price(offer: Offer, qty: int) -> Decimal | None:
@@ -487,7 +524,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
     """Price a basket with the offers open to its customer (`open_offers`); one pass over the
     offers for the line prices, then one per full reduction and gift. `words`: also say what each
     full reduction and gift did or is short of (`progress`, for the cart); an order needs none."""
-    line_offers, reductions, gift_offers = _shelved(offers)
+    line_offers, reductions, gift_offers, _ = _shelved(offers)
     lines = []
     for item in items:
         best, by = money(item.price), None
@@ -501,11 +538,9 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
         lines.append(PricedItem(item, best, by))
 
     progress: list[Progress] = []
-    discount = None
+    best: tuple | None = None  # the largest reduction so far: (amount, offer, qualifying lines)
     whole = None  # every line and their amount: what a reduction narrowed by nothing counts
-    for offer in reductions:
-        rules = offer.rules
-        products, categories = offer.counted
+    for offer, products, categories, threshold, reduction, repeat in reductions:
         if products is None and categories is None:
             if whole is None:
                 whole = lines, money(sum((ln.amount for ln in lines), ZERO))
@@ -520,17 +555,19 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
             if not qualifying:  # nothing in the basket it counts: no discount, nothing to say
                 continue
             base = money(sum((ln.amount for ln in qualifying), ZERO))
-        if base < rules["threshold"]:
+        if base < threshold:
             times, amount = 0, ZERO
         else:
-            times = int((base / rules["threshold"]).to_integral_value(ROUND_DOWN))
-            if not rules["repeat"]:
-                times = 1
-            amount = min(money(rules["reduction"] * times), base)
-        if amount > 0 and (discount is None or amount > discount.amount):
-            discount = Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
-        if words and qualifying:  # nothing in the basket it counts: nothing to say
+            times = int((base / threshold).to_integral_value(ROUND_DOWN)) if repeat else 1
+            amount = min(reduction if times == 1 else money(reduction * times), base)
+            if amount > 0 and (best is None or amount > best[0]):
+                best = amount, offer, qualifying
+        if words:
             progress.append(_reduction_progress(offer, base, times, amount))
+    discount = None
+    if best is not None:
+        amount, offer, qualifying = best
+        discount = Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
 
     gifts = []
     basket = {ln.item.product_id for ln in lines}
