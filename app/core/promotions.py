@@ -130,7 +130,7 @@ class Targeted:
 
     @cached_property
     def shelf(self):
-        return _shelve(self.offers)
+        return Shelf(self.offers)
 
     @cached_property
     def labeller(self) -> Labeller:
@@ -466,52 +466,69 @@ class Pricing:
         return money(self.subtotal - self.discount_total)
 
 
-def _shelved(offers: Sequence[Offer]):
-    """The offers as pricing takes them, sorted out once per set of offers: line offers (特价,
-    阶梯价) by product id, full reductions (each with its products, categories, threshold,
-    reduction and whether it repeats), gifts, and the gift products a basket may get."""
+def _shelved(offers: Sequence[Offer]) -> Shelf:
+    """The offers as pricing takes them (`Shelf`), sorted out once per set of offers."""
     targeted = getattr(offers, "targeted", None)
     if targeted is not None:
         return targeted.shelf
-    return _memo("shelved", offers, lambda: _shelve(offers))
+    return _memo("shelved", offers, lambda: Shelf(offers))
 
 
-def _shelve(offers: Sequence[Offer]):
-    line_offers: dict[int, list[Offer]] = {}
-    reductions, gift_offers = [], []
-    for offer in offers:
-        if offer.kind == "special_price":
-            for pid in offer.special_prices:
-                line_offers.setdefault(pid, []).append(offer)
-        elif offer.kind == "tiered_price":
-            line_offers.setdefault(offer.rules["product_id"], []).append(offer)
-        elif offer.kind == "full_reduction":
-            rules = offer.rules
-            reductions.append(
-                (offer, *offer.counted, rules["threshold"], rules["reduction"], rules["repeat"])
-            )
-        elif offer.kind == "gift":
-            gift_offers.append(offer)
-    # The gift products a basket may get: whatever it holds (满赠), for a product it holds (买赠).
-    always, by_product = set(), {}
-    for offer in gift_offers:
-        if "product_id" in offer.rules:
-            by_product.setdefault(offer.rules["product_id"], set()).add(
-                offer.rules["gift_product_id"]
-            )
-        else:
-            always.add(offer.rules["gift_product_id"])
-    return line_offers, reductions, gift_offers, (always, by_product)
+class Shelf:
+    """A set of offers sorted out for pricing: line offers (特价, 阶梯价) by product id; full
+    reductions in id order, each with its products, categories, threshold, reduction and whether
+    it repeats; the same split for finding the best one alone (those narrowed by nothing by
+    threshold, the others with the products they name together); gifts; and the gift products a
+    basket may get (`always`: a 满赠's; `by_product`: a 买赠's, by the product to buy)."""
+
+    def __init__(self, offers: Sequence[Offer]):
+        self.line_offers: dict[int, list[Offer]] = {}
+        self.reductions: list[tuple] = []
+        self.gift_offers: list[Offer] = []
+        for offer in offers:
+            if offer.kind == "special_price":
+                for pid in offer.special_prices:
+                    self.line_offers.setdefault(pid, []).append(offer)
+            elif offer.kind == "tiered_price":
+                self.line_offers.setdefault(offer.rules["product_id"], []).append(offer)
+            elif offer.kind == "full_reduction":
+                rules = offer.rules
+                self.reductions.append(
+                    (offer, *offer.counted, rules["threshold"], rules["reduction"], rules["repeat"])
+                )
+            elif offer.kind == "gift":
+                self.gift_offers.append(offer)
+        # (threshold, place in id order, the rest) for those narrowed by nothing, lowest first
+        self.unnarrowed = sorted(
+            (r[3], n, r) for n, r in enumerate(self.reductions) if r[1] is None and r[2] is None
+        )
+        self.narrowed = [
+            (n, r) for n, r in enumerate(self.reductions) if r[1] is not None or r[2] is not None
+        ]
+        named = [r[1] for _, r in self.narrowed]
+        # every product the narrowed ones name, when none is narrowed by category (else None)
+        self.narrowed_products = (
+            frozenset().union(*named) if all(r[2] is None for _, r in self.narrowed) else None
+        )
+        self.always: set[int] = set()
+        self.by_product: dict[int, set[int]] = {}
+        for offer in self.gift_offers:
+            if "product_id" in offer.rules:
+                self.by_product.setdefault(offer.rules["product_id"], set()).add(
+                    offer.rules["gift_product_id"]
+                )
+            else:
+                self.always.add(offer.rules["gift_product_id"])
 
 
 def possible_gifts(offers: Sequence[Offer], product_ids: Iterable[int]) -> set[int]:
     """The products the gifts among `offers` could give a basket of `product_ids`: a 买赠's when
     its product is in the basket, a 满赠's whatever the basket holds (its threshold is not known
     before pricing). Lets a caller read them with the basket's own products."""
-    always, by_product = _shelved(offers)[3]
-    found = set(always)
+    shelf = _shelved(offers)
+    found = set(shelf.always)
     for pid in product_ids:
-        found.update(by_product.get(pid, ()))
+        found.update(shelf.by_product.get(pid, ()))
     return found
 
 
@@ -524,11 +541,11 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
     """Price a basket with the offers open to its customer (`open_offers`); one pass over the
     offers for the line prices, then one per full reduction and gift. `words`: also say what each
     full reduction and gift did or is short of (`progress`, for the cart); an order needs none."""
-    line_offers, reductions, gift_offers, _ = _shelved(offers)
+    shelf = _shelved(offers)
     lines = []
     for item in items:
         best, by = money(item.price), None
-        for offer in line_offers.get(item.product_id, ()):
+        for offer in shelf.line_offers.get(item.product_id, ()):
             if offer.kind == "special_price":
                 candidate = offer.special_prices[item.product_id]
             else:
@@ -537,44 +554,21 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
                 best, by = candidate, offer
         lines.append(PricedItem(item, best, by))
 
+    whole = money(sum((ln.amount for ln in lines), ZERO)) if lines else ZERO
+    basket = {ln.item.product_id for ln in lines}
     progress: list[Progress] = []
-    best: tuple | None = None  # the largest reduction so far: (amount, offer, qualifying lines)
-    whole = None  # every line and their amount: what a reduction narrowed by nothing counts
-    for offer, products, categories, threshold, reduction, repeat in reductions:
-        if products is None and categories is None:
-            if whole is None:
-                whole = lines, money(sum((ln.amount for ln in lines), ZERO))
-            qualifying, base = whole
-        else:
-            qualifying = [
-                ln
-                for ln in lines
-                if (products is not None and ln.item.product_id in products)
-                or (categories is not None and ln.item.category_id in categories)
-            ]
-            if not qualifying:  # nothing in the basket it counts: no discount, nothing to say
-                continue
-            base = money(sum((ln.amount for ln in qualifying), ZERO))
-        if base < threshold:
-            times, amount = 0, ZERO
-        else:
-            times = int((base / threshold).to_integral_value(ROUND_DOWN)) if repeat else 1
-            amount = min(reduction if times == 1 else money(reduction * times), base)
-            if amount > 0 and (best is None or amount > best[0]):
-                best = amount, offer, qualifying
-        if words:
-            progress.append(_reduction_progress(offer, base, times, amount))
-    discount = None
-    if best is not None:
-        amount, offer, qualifying = best
-        discount = Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
+    if words:
+        discount = _reductions_in_words(shelf, lines, whole, progress)
+    else:
+        discount = _best_reduction(shelf, lines, whole, basket)
 
     gifts = []
-    basket = {ln.item.product_id for ln in lines}
-    for offer in gift_offers:
+    for offer in shelf.gift_offers:
         bought = offer.rules.get("product_id")
         if bought is not None and bought not in basket:
             continue  # a 买赠 whose product is not bought: nothing given, nothing to say
+        if not words and bought is None and whole < offer.rules["threshold"]:
+            continue  # a 满赠 the basket does not reach, and no words wanted
         times, short = _gift_times(offer, lines)
         if times:
             gifts.append(
@@ -583,6 +577,75 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
         if words and short is not None:
             progress.append(_gift_progress(offer, times, short))
     return Pricing(lines, discount, gifts, progress)
+
+
+def _reduction(base: Decimal, threshold: Decimal, reduction: Decimal, repeat: bool):
+    """How many times a full reduction applies to `base`, and what it takes off."""
+    if base < threshold:
+        return 0, ZERO
+    times = int((base / threshold).to_integral_value(ROUND_DOWN)) if repeat else 1
+    return times, min(reduction if times == 1 else money(reduction * times), base)
+
+
+def _qualifying(lines: Sequence[PricedItem], products, categories) -> list[PricedItem]:
+    return [
+        ln
+        for ln in lines
+        if (products is not None and ln.item.product_id in products)
+        or (categories is not None and ln.item.category_id in categories)
+    ]
+
+
+def _reductions_in_words(
+    shelf: Shelf, lines: Sequence[PricedItem], whole: Decimal, progress: list[Progress]
+) -> Discount | None:
+    """The largest full reduction (the first in id order of equals), each one's progress said."""
+    best: tuple | None = None  # (amount, offer, qualifying lines)
+    for offer, products, categories, threshold, reduction, repeat in shelf.reductions:
+        if products is None and categories is None:
+            qualifying, base = lines, whole
+        else:
+            qualifying = _qualifying(lines, products, categories)
+            if not qualifying:  # nothing in the basket it counts: no discount, nothing to say
+                continue
+            base = money(sum((ln.amount for ln in qualifying), ZERO))
+        times, amount = _reduction(base, threshold, reduction, repeat)
+        if amount > 0 and (best is None or amount > best[0]):
+            best = amount, offer, qualifying
+        progress.append(_reduction_progress(offer, base, times, amount))
+    if best is None:
+        return None
+    amount, offer, qualifying = best
+    return Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
+
+
+def _best_reduction(
+    shelf: Shelf, lines: Sequence[PricedItem], whole: Decimal, basket: set[int]
+) -> Discount | None:
+    """The same discount as `_reductions_in_words` without the words: those narrowed by nothing
+    only up to the first threshold the basket does not reach, the others only when the basket
+    holds something they name."""
+    best: tuple | None = None  # (amount, -place in id order, offer, qualifying lines)
+    for threshold, place, (offer, _, _, _, reduction, repeat) in shelf.unnarrowed:
+        if whole < threshold:
+            break
+        _, amount = _reduction(whole, threshold, reduction, repeat)
+        if amount > 0 and (best is None or (amount, -place) > best[:2]):
+            best = amount, -place, offer, lines
+    named = shelf.narrowed_products
+    if shelf.narrowed and (named is None or not basket.isdisjoint(named)):
+        for place, (offer, products, categories, threshold, reduction, repeat) in shelf.narrowed:
+            qualifying = _qualifying(lines, products, categories)
+            if not qualifying:
+                continue
+            base = money(sum((ln.amount for ln in qualifying), ZERO))
+            _, amount = _reduction(base, threshold, reduction, repeat)
+            if amount > 0 and (best is None or (amount, -place) > best[:2]):
+                best = amount, -place, offer, qualifying
+    if best is None:
+        return None
+    amount, _, offer, qualifying = best
+    return Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
 
 
 def _reduction_progress(offer: Offer, base: Decimal, times: int, amount: Decimal) -> Progress:
