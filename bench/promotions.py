@@ -28,7 +28,7 @@ from app.backoffice import promotions
 from app.core import catalog, organisation
 from app.core.models import Order, OrderDiscount, OrderLine, Product, Promotion, Stock
 from app.core.orders import LineRequest
-from app.db import db, utcnow
+from app.db import db, is_postgres, utcnow
 from app.mall import catalog as mall_catalog
 from app.mall import ordering
 from bench.common import migrated_app, percentile
@@ -258,7 +258,7 @@ def main() -> None:
         orders, discounts, gifts, most = made["order submission"]
         print(
             f"{args.skus} SKUs, {args.promotions} promotions ({mix}), {args.repeat} calls per"
-            f" phase, {db.obj.__class__.__name__}; with promotions {discounts / orders:.0%} of"
+            f" phase, {'PostgreSQL' if is_postgres() else 'SQLite'}; with promotions {discounts / orders:.0%} of"
             f" orders got a 满减, {gifts / orders:.2f} gift lines an order (at most {most})"
         )
 
