@@ -150,10 +150,27 @@ def _insert_sql(model, columns: tuple[str, ...], rows: int, returning: bool) -> 
     )
 
 
-def insert_rows(model, rows: list[dict], *, returning: bool = False) -> list[int]:
+def insert_rows(
+    model, rows: list[dict], *, returning: bool = False, beside: tuple | None = None
+) -> list[int]:
     """Insert rows as `Model.insert_many` would (field defaults filled, values converted by their
     fields), with the SQL text built once per shape: on the hot paths, building SQL in the ORM
-    costs more than the database does. With `returning`, the new ids in row order."""
+    costs more than the database does. With `returning`, the new ids in row order.
+
+    `beside`: (another model, its rows), inserted too, in the same statement on PostgreSQL (a
+    data-modifying WITH: one round trip less), just before on SQLite."""
+    sql, params = _insert_statement(model, rows, returning)
+    if beside is not None and beside[1]:
+        other, other_params = _insert_statement(*beside, False)
+        if is_postgres():
+            sql, params = f"WITH beside AS ({other}) {sql}", [*other_params, *params]
+        else:
+            execute(other, other_params)
+    cursor = execute(sql, params)
+    return [r[0] for r in cursor.fetchall()] if returning else []
+
+
+def _insert_statement(model, rows: list[dict], returning: bool) -> tuple[str, list]:
     meta = model._meta
     given = tuple(rows[0])
     defaulted = tuple(
@@ -168,8 +185,7 @@ def insert_rows(model, rows: list[dict], *, returning: bool = False) -> list[int
     for row in rows:
         values = [row[c] for c in given] + [d() if callable(d) else d for d in defaults]
         params.extend(f.db_value(v) for f, v in zip(fields, values, strict=True))
-    cursor = execute(_insert_sql(model, columns, len(rows), returning), params)
-    return [r[0] for r in cursor.fetchall()] if returning else []
+    return _insert_sql(model, columns, len(rows), returning), params
 
 
 def columns_of(model, alias: str) -> str:

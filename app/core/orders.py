@@ -132,9 +132,9 @@ def price_lines(
 ) -> Quote:
     """Resolve each line's price for this customer, apply the promotions open to them (`offers`,
     default: those open now, one query) and check each quantity: the products in one query, each
-    with `available` in the customer's warehouse (warnings, and whether a gift can be given);
-    gifts not ordered are read in one more query when there are any. `words`: the quote also
-    says what each promotion did.
+    with `available` in the customer's warehouse (warnings, and whether a gift can be given),
+    with the gifts the offers could give them when there are at most GIFTS_READ_WITH_LINES (else
+    those to be given in one more query). `words`: the quote also says what each promotion did.
 
     Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
     """
@@ -147,7 +147,12 @@ def price_lines(
     if offers is None:
         offers = promotion_book.open_now()
     offers = promotions.open_offers(offers, audience_of(customer), utcnow())
-    products = _priced_products(customer, ids)
+    # The gifts the offers could give this basket are read with its products when they are few
+    # (a gift product off sale is then simply not found, as in a read of its own).
+    read = promotions.possible_gifts(offers, ids) - ids if offers else set()
+    if len(read) > GIFTS_READ_WITH_LINES:
+        read = set()
+    products = _priced_products(customer, ids | read)
     missing = sorted(ids - products.keys())
     if missing:
         raise NotFound("商品不存在或已下架", product_ids=missing)
@@ -172,8 +177,8 @@ def price_lines(
         ordered_in[product.id] = (line.unit or product.unit, line.qty)
         items.append(promotions.Item(product.id, qty, product.price, product.category_id))
     pricing = promotions.price_basket(offers, items, words)
-    # Gifts not among the lines: read only when some are to be given (one query more then).
-    gifts = {g.product_id for g in pricing.gifts} - products.keys()
+    # Gifts not read yet (too many possible ones): read only those to be given (one query more).
+    gifts = {g.product_id for g in pricing.gifts} - products.keys() - read
     if gifts:
         products |= _priced_products(customer, gifts)
     return quote(products, pricing, ordered_in)
@@ -184,6 +189,11 @@ def _in_unit_words(product: Product, unit: str | None):
     if not unit or unit == product.unit:
         return None
     return lambda qty: units.amount_words(product, qty, unit)
+
+
+# At most this many possible gifts not ordered are read with an order's products; with more,
+# only those to be given are read, in a query of their own.
+GIFTS_READ_WITH_LINES = 10
 
 
 def _priced_products(customer: Customer, ids: set[int]) -> dict[int, Product]:
@@ -366,13 +376,13 @@ def create_order(
             }
             for p in priced
         ]
-        ids = insert_rows(OrderLine, rows, returning=True)
         order.discounts = [
             OrderDiscount(order=order, promotion=d.offer.id, name=d.offer.name, amount=d.amount)
             for d in quoted.discounts
         ]
-        if order.discounts:
-            insert_rows(OrderDiscount, [d.__data__ for d in order.discounts])
+        # The discounts go in with the lines (one statement on PostgreSQL).
+        discounts = (OrderDiscount, [d.__data__ for d in order.discounts])
+        ids = insert_rows(OrderLine, rows, returning=True, beside=discounts)
         event = record_event(order, "submit", None, order.status, placed_by)
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
         order.lines = [

@@ -105,8 +105,64 @@ class Audience:
 
 
 def open_offers(offers: Iterable[Offer], audience: Audience, now: dt.datetime) -> list[Offer]:
-    """The offers that apply to this customer now, by id (a stable order for ties)."""
-    return sorted((o for o in offers if o.open_at(now) and o.targets(audience)), key=lambda o: o.id)
+    """The offers that apply to this customer now, by id (a stable order for ties).
+
+    The same offers for the same audience are sorted out once (`_memo`); only their windows are
+    checked against `now` on each call, and not even those while all of them are open. The list
+    carries what pricing and labels work out from it, worked out once (`OpenOffers`)."""
+    offers = tuple(offers)
+    targeted = _memo(("targeted", audience), offers, lambda: Targeted(offers, audience))
+    if targeted.latest_start <= now < targeted.earliest_end:
+        return OpenOffers(targeted.offers, targeted)
+    return OpenOffers(o for o in targeted.offers if o.open_at(now))
+
+
+class Targeted:
+    """The offers among a set that target one audience, by id, with what pricing (`shelf`) and
+    labels (`labeller`) work out from them, each once."""
+
+    def __init__(self, offers: Sequence[Offer], audience: Audience):
+        self.offers = sorted(
+            (o for o in offers if o.active and o.targets(audience)), key=lambda o: o.id
+        )
+        self.latest_start = max((o.starts_at for o in self.offers), default=dt.datetime.min)
+        self.earliest_end = min((o.ends_at for o in self.offers), default=dt.datetime.max)
+
+    @cached_property
+    def shelf(self):
+        return Shelf(self.offers)
+
+    @cached_property
+    def labeller(self) -> Labeller:
+        return Labeller(self.offers)
+
+
+class OpenOffers(list):
+    """What `open_offers` answers: a list of offers, with the `Targeted` it is (all of them,
+    none out of its window), if it is one."""
+
+    def __init__(self, offers: Iterable[Offer] = (), targeted: Targeted | None = None):
+        super().__init__(offers)
+        self.targeted = targeted
+
+
+# What is worked out from a set of offers (who they target, how they are indexed for pricing and
+# labels), kept per set: a process sees the same open promotions call after call. Keyed by the
+# offers' identities; the entry holds the offers, so an identity cannot be reused while it is kept.
+_memos: dict[tuple, tuple[tuple[Offer, ...], object]] = {}
+MAX_MEMOS = 1024
+
+
+def _memo(kind, offers: Sequence[Offer], build):
+    key = (kind, *map(id, offers))
+    found = _memos.get(key)
+    if found is not None:
+        return found[1]
+    value = build()
+    if len(_memos) >= MAX_MEMOS:
+        _memos.clear()
+    _memos[key] = (tuple(offers), value)
+    return value
 
 
 # --- rules: shape and meaning ----------------------------------------------------------------
@@ -294,7 +350,15 @@ def label_of(kind: str, rules: Mapping) -> str:
 class Labeller:
     """The best promotion open to a dealer on each product of a page, as a label: a lower line
     price first (特价, then 阶梯价), then the full reduction worth most per yuan spent, then a gift.
-    The offers are sorted out once per page, not once per product."""
+    The offers are sorted out once per set of offers (`Labeller.of`), not once per product."""
+
+    @classmethod
+    def of(cls, offers: Sequence[Offer]) -> Labeller:
+        """The labeller of these offers, built once for them."""
+        targeted = getattr(offers, "targeted", None)
+        if targeted is not None:
+            return targeted.labeller
+        return _memo("labeller", offers, lambda: cls(offers))
 
     def __init__(self, offers: Sequence[Offer]):
         self.special: dict[int, list[Offer]] = {}
@@ -402,6 +466,72 @@ class Pricing:
         return money(self.subtotal - self.discount_total)
 
 
+def _shelved(offers: Sequence[Offer]) -> Shelf:
+    """The offers as pricing takes them (`Shelf`), sorted out once per set of offers."""
+    targeted = getattr(offers, "targeted", None)
+    if targeted is not None:
+        return targeted.shelf
+    return _memo("shelved", offers, lambda: Shelf(offers))
+
+
+class Shelf:
+    """A set of offers sorted out for pricing: line offers (特价, 阶梯价) by product id; full
+    reductions in id order, each with its products, categories, threshold, reduction and whether
+    it repeats; the same split for finding the best one alone (those narrowed by nothing by
+    threshold, the others with the products they name together); gifts; and the gift products a
+    basket may get (`always`: a 满赠's; `by_product`: a 买赠's, by the product to buy)."""
+
+    def __init__(self, offers: Sequence[Offer]):
+        self.line_offers: dict[int, list[Offer]] = {}
+        self.reductions: list[tuple] = []
+        self.gift_offers: list[Offer] = []
+        for offer in offers:
+            if offer.kind == "special_price":
+                for pid in offer.special_prices:
+                    self.line_offers.setdefault(pid, []).append(offer)
+            elif offer.kind == "tiered_price":
+                self.line_offers.setdefault(offer.rules["product_id"], []).append(offer)
+            elif offer.kind == "full_reduction":
+                rules = offer.rules
+                self.reductions.append(
+                    (offer, *offer.counted, rules["threshold"], rules["reduction"], rules["repeat"])
+                )
+            elif offer.kind == "gift":
+                self.gift_offers.append(offer)
+        # (threshold, place in id order, the rest) for those narrowed by nothing, lowest first
+        self.unnarrowed = sorted(
+            (r[3], n, r) for n, r in enumerate(self.reductions) if r[1] is None and r[2] is None
+        )
+        self.narrowed = [
+            (n, r) for n, r in enumerate(self.reductions) if r[1] is not None or r[2] is not None
+        ]
+        named = [r[1] for _, r in self.narrowed]
+        # every product the narrowed ones name, when none is narrowed by category (else None)
+        self.narrowed_products = (
+            frozenset().union(*named) if all(r[2] is None for _, r in self.narrowed) else None
+        )
+        self.always: set[int] = set()
+        self.by_product: dict[int, set[int]] = {}
+        for offer in self.gift_offers:
+            if "product_id" in offer.rules:
+                self.by_product.setdefault(offer.rules["product_id"], set()).add(
+                    offer.rules["gift_product_id"]
+                )
+            else:
+                self.always.add(offer.rules["gift_product_id"])
+
+
+def possible_gifts(offers: Sequence[Offer], product_ids: Iterable[int]) -> set[int]:
+    """The products the gifts among `offers` could give a basket of `product_ids`: a 买赠's when
+    its product is in the basket, a 满赠's whatever the basket holds (its threshold is not known
+    before pricing). Lets a caller read them with the basket's own products."""
+    shelf = _shelved(offers)
+    found = set(shelf.always)
+    for pid in product_ids:
+        found.update(shelf.by_product.get(pid, ()))
+    return found
+
+
 def _tier_price(offer: Offer, qty: int) -> Decimal | None:
     reached = [t["price"] for t in offer.rules["tiers"] if qty >= t["min_qty"]]
     return min(reached) if reached else None
@@ -411,23 +541,11 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
     """Price a basket with the offers open to its customer (`open_offers`); one pass over the
     offers for the line prices, then one per full reduction and gift. `words`: also say what each
     full reduction and gift did or is short of (`progress`, for the cart); an order needs none."""
-    line_offers: dict[int, list[Offer]] = {}
-    reductions, gift_offers = [], []
-    for offer in offers:
-        if offer.kind == "special_price":
-            for pid in offer.special_prices:
-                line_offers.setdefault(pid, []).append(offer)
-        elif offer.kind == "tiered_price":
-            line_offers.setdefault(offer.rules["product_id"], []).append(offer)
-        elif offer.kind == "full_reduction":
-            reductions.append(offer)
-        elif offer.kind == "gift":
-            gift_offers.append(offer)
-
+    shelf = _shelved(offers)
     lines = []
     for item in items:
         best, by = money(item.price), None
-        for offer in line_offers.get(item.product_id, ()):
+        for offer in shelf.line_offers.get(item.product_id, ()):
             if offer.kind == "special_price":
                 candidate = offer.special_prices[item.product_id]
             else:
@@ -436,23 +554,21 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
                 best, by = candidate, offer
         lines.append(PricedItem(item, best, by))
 
+    whole = money(sum((ln.amount for ln in lines), ZERO)) if lines else ZERO
+    basket = {ln.item.product_id for ln in lines}
     progress: list[Progress] = []
-    discount = None
-    for offer in reductions:
-        rules = offer.rules
-        qualifying = [ln for ln in lines if offer.counts(ln.item.product_id, ln.item.category_id)]
-        base = money(sum((ln.amount for ln in qualifying), ZERO))
-        times = int((base / rules["threshold"]).to_integral_value(ROUND_DOWN))
-        if not rules["repeat"]:
-            times = min(times, 1)
-        amount = min(money(rules["reduction"] * times), base)
-        if amount > 0 and (discount is None or amount > discount.amount):
-            discount = Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
-        if words and qualifying:  # nothing in the basket it counts: nothing to say
-            progress.append(_reduction_progress(offer, base, times, amount))
+    if words:
+        discount = _reductions_in_words(shelf, lines, whole, progress)
+    else:
+        discount = _best_reduction(shelf, lines, whole, basket)
 
     gifts = []
-    for offer in gift_offers:
+    for offer in shelf.gift_offers:
+        bought = offer.rules.get("product_id")
+        if bought is not None and bought not in basket:
+            continue  # a 买赠 whose product is not bought: nothing given, nothing to say
+        if not words and bought is None and whole < offer.rules["threshold"]:
+            continue  # a 满赠 the basket does not reach, and no words wanted
         times, short = _gift_times(offer, lines)
         if times:
             gifts.append(
@@ -461,6 +577,75 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
         if words and short is not None:
             progress.append(_gift_progress(offer, times, short))
     return Pricing(lines, discount, gifts, progress)
+
+
+def _reduction(base: Decimal, threshold: Decimal, reduction: Decimal, repeat: bool):
+    """How many times a full reduction applies to `base`, and what it takes off."""
+    if base < threshold:
+        return 0, ZERO
+    times = int((base / threshold).to_integral_value(ROUND_DOWN)) if repeat else 1
+    return times, min(reduction if times == 1 else money(reduction * times), base)
+
+
+def _qualifying(lines: Sequence[PricedItem], products, categories) -> list[PricedItem]:
+    return [
+        ln
+        for ln in lines
+        if (products is not None and ln.item.product_id in products)
+        or (categories is not None and ln.item.category_id in categories)
+    ]
+
+
+def _reductions_in_words(
+    shelf: Shelf, lines: Sequence[PricedItem], whole: Decimal, progress: list[Progress]
+) -> Discount | None:
+    """The largest full reduction (the first in id order of equals), each one's progress said."""
+    best: tuple | None = None  # (amount, offer, qualifying lines)
+    for offer, products, categories, threshold, reduction, repeat in shelf.reductions:
+        if products is None and categories is None:
+            qualifying, base = lines, whole
+        else:
+            qualifying = _qualifying(lines, products, categories)
+            if not qualifying:  # nothing in the basket it counts: no discount, nothing to say
+                continue
+            base = money(sum((ln.amount for ln in qualifying), ZERO))
+        times, amount = _reduction(base, threshold, reduction, repeat)
+        if amount > 0 and (best is None or amount > best[0]):
+            best = amount, offer, qualifying
+        progress.append(_reduction_progress(offer, base, times, amount))
+    if best is None:
+        return None
+    amount, offer, qualifying = best
+    return Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
+
+
+def _best_reduction(
+    shelf: Shelf, lines: Sequence[PricedItem], whole: Decimal, basket: set[int]
+) -> Discount | None:
+    """The same discount as `_reductions_in_words` without the words: those narrowed by nothing
+    only up to the first threshold the basket does not reach, the others only when the basket
+    holds something they name."""
+    best: tuple | None = None  # (amount, -place in id order, offer, qualifying lines)
+    for threshold, place, (offer, _, _, _, reduction, repeat) in shelf.unnarrowed:
+        if whole < threshold:
+            break
+        _, amount = _reduction(whole, threshold, reduction, repeat)
+        if amount > 0 and (best is None or (amount, -place) > best[:2]):
+            best = amount, -place, offer, lines
+    named = shelf.narrowed_products
+    if shelf.narrowed and (named is None or not basket.isdisjoint(named)):
+        for place, (offer, products, categories, threshold, reduction, repeat) in shelf.narrowed:
+            qualifying = _qualifying(lines, products, categories)
+            if not qualifying:
+                continue
+            base = money(sum((ln.amount for ln in qualifying), ZERO))
+            _, amount = _reduction(base, threshold, reduction, repeat)
+            if amount > 0 and (best is None or (amount, -place) > best[:2]):
+                best = amount, -place, offer, qualifying
+    if best is None:
+        return None
+    amount, _, offer, qualifying = best
+    return Discount(offer, amount, tuple(ln.item.product_id for ln in qualifying))
 
 
 def _reduction_progress(offer: Offer, base: Decimal, times: int, amount: Decimal) -> Progress:

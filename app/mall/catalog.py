@@ -65,7 +65,7 @@ def views_for(
     (those open to this customer), each product's promotion label too."""
     products = catalog.with_customer_prices(query, customer)
     available = stock.availability(customer.warehouse_id, [p.id for p in products])
-    labels = promotions.Labeller(offers) if offers else None
+    labels = promotions.Labeller.of(offers) if offers else None
     return [
         ProductView(
             p,

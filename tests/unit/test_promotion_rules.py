@@ -4,6 +4,7 @@ outside its window or its targets; discounts shared over lines and parts of a li
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -125,6 +126,48 @@ def test_a_basket_totals_its_lines_less_its_discounts_from_open_targeted_promoti
         assert all(0 <= s <= ln.amount for s, ln in zip(shares, carrying, strict=True))
     for gift in pricing.gifts:
         assert gift.offer.id in allowed and gift.qty > 0
+
+
+def _open_to_all(offer: P.Offer) -> P.Offer:
+    return dataclasses.replace(
+        offer,
+        starts_at=NOW - dt.timedelta(hours=1),
+        ends_at=NOW + dt.timedelta(hours=1),
+        active=True,
+        branch_ids=frozenset(),
+        price_levels=frozenset(),
+        customer_ids=frozenset(),
+    )
+
+
+# Many promotions, all open to ME, so that several full reductions and gifts meet in a basket.
+many_offers = st.integers(4, 20).flatmap(
+    lambda n: st.tuples(*(offers(i + 1).map(_open_to_all) for i in range(n)))
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(all_offers=many_offers, items=baskets, listed=st.booleans())
+def test_an_order_is_priced_as_its_cart_and_its_gifts_are_among_those_read_with_its_products(
+    all_offers, items, listed
+):
+    """An order's pricing (no words: the best reduction found without trying them all) gives
+    the same lines, discount and gifts as the cart's (every promotion tried, in words), whether
+    the offers come from open_offers or as a plain list; every gift is among `possible_gifts`."""
+    eligible = P.open_offers(all_offers, ME, NOW)
+    if listed:
+        eligible = list(eligible)
+    cart = P.price_basket(eligible, items, words=True)
+    order = P.price_basket(eligible, items, words=False)
+
+    assert [(ln.item, ln.price, ln.offer) for ln in order.lines] == [
+        (ln.item, ln.price, ln.offer) for ln in cart.lines
+    ]
+    assert order.discount == cart.discount
+    assert order.gifts == cart.gifts
+    assert order.progress == []
+    possible = P.possible_gifts(eligible, [i.product_id for i in items])
+    assert {g.product_id for g in order.gifts} <= possible
 
 
 @given(
