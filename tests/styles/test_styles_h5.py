@@ -4,15 +4,18 @@ the chosen SKU in the cart. Through the test client, and on a 375 px phone in Ch
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
+from app.backoffice import catalog as staff_catalog
 from app.core import styles as core_styles
 from app.mall import styles as mall_styles
 from app.mall.models import CartItem
-from devkit.factories import make_style
+from devkit.factories import make_staff, make_style
 
 SPECS = [
     {"name": "口味", "values": ["茉莉", "乌龙", "普洱"]},
@@ -36,6 +39,12 @@ def giftbox(shop):
         warehouse=shop.warehouse,
         category_id=shop.tea_cat.id,
     )
+
+
+def jpeg(colour) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (600, 600), colour).save(out, "JPEG")
+    return out.getvalue()
 
 
 def state(picker) -> dict[str, dict[str, str]]:
@@ -103,12 +112,23 @@ def test_the_style_page_adds_the_chosen_sku_to_the_cart(dealer_phone, shop, gift
     sku_page = dealer_phone.open(f"/h5/products/{made[('普洱', '小盒')].id}").get_data(as_text=True)
     assert "普洱 / 小盒 · 选择其他规格" in sku_page
     assert f"/h5/styles/{group.id}?s-" in sku_page
+    # The chosen SKU's picture shows; without a choice, the first picture any SKU has.
+    admin = make_staff("admin", username="style-pictures")
+    first = staff_catalog.add_product_image(admin, made[("茉莉", "大盒")].id, jpeg((200, 40, 40)))
+    chosen = staff_catalog.add_product_image(admin, made[("乌龙", "大盒")].id, jpeg((40, 40, 200)))
+    assert f'id="style-picture" src="/media/{chosen.thumb_key}"' in dealer_phone.open(url).get_data(
+        as_text=True
+    )
+    unchosen = dealer_phone.open(f"/h5/styles/{group.id}").get_data(as_text=True)
+    assert f'id="style-picture" src="/media/{first.thumb_key}"' in unchosen
     unknown = dealer_phone.open("/h5/styles/999999")
     assert unknown.status_code == 404
 
 
 def test_a_dealer_picks_a_spec_on_the_phone(dealer_on_phone, shop, giftbox, screenshots):
     group, made = giftbox
+    admin = make_staff("admin", username="picker-pictures")
+    staff_catalog.add_product_image(admin, made[("乌龙", "大盒")].id, jpeg((40, 90, 160)))
     dealer, user = dealer_on_phone("picker")
     page = dealer.page
     dealer.go("/h5/products")
@@ -126,6 +146,7 @@ def test_a_dealer_picks_a_spec_on_the_phone(dealer_on_phone, shop, giftbox, scre
     page.get_by_role("link", name="大盒").click()
     expect(page.locator("#style-price")).to_contain_text("¥24.00")
     expect(page.locator("#chosen-stock")).to_have_text("库存紧张")
+    expect(page.locator("#style-picture")).to_have_attribute("width", "240")
     dealer.shot("style-picker-chosen", full_page=False)
     dealer.button("加入购物车").click()
     page.get_by_text("已加入购物车").wait_for()
