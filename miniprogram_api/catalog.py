@@ -49,13 +49,20 @@ def products(args):
     Answered from a page cached per price level (or price book) and warehouse, with an ETag:
     a client sending it back in If-None-Match gets 304 while the page is unchanged."""
     customer = current_customer()
-    query = (args.get("q"), args.get("category_id"), args["page"], args["per_page"])
+    query = (
+        args.get("q"),
+        args.get("category_id"),
+        args.get("brand"),
+        args["page"],
+        args["per_page"],
+    )
 
     def render() -> bytes:
         items, total = catalog.list_products(
             customer,
             q=args.get("q"),
             category_id=args.get("category_id"),
+            brand=args.get("brand"),
             page=args["page"],
             per_page=args["per_page"],
             low_threshold=_low(),

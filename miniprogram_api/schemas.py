@@ -119,6 +119,7 @@ class CategoryTreeOut(Schema):
 class ProductQueryIn(PageIn):
     q = fields.String(validate=validate.Length(max=64, error="搜索词太长"))
     category_id = id_field(strict=False)
+    brand = fields.String(validate=validate.Length(min=1, max=64, error="品牌名太长"))  # exact
 
 
 class ProductOut(Schema):
@@ -134,6 +135,7 @@ class ProductOut(Schema):
     image = MediaUrl()  # the first of `images`
     images = product_images_field()
     category_id = fields.Integer(allow_none=True)
+    brand = fields.String()
     units = UnitsOut()  # named units besides the base unit `unit`: [{"name": "箱", "factor": 12}]
     # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
     promotion = fields.String(allow_none=True)

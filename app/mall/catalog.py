@@ -92,14 +92,18 @@ def list_products(
     per_page: int,
     low_threshold: int,
     one_per_style: bool = False,
+    brand: str | None = None,
 ) -> tuple[list[ProductView], int]:
-    """Products on sale at this customer's prices; with `one_per_style`, a style's SKUs count
-    once, by the first of them the filters select (the H5 catalogue shows the style there)."""
+    """Products on sale at this customer's prices, of one `brand` when named; with
+    `one_per_style`, a style's SKUs count once, by the first of them the filters select (the
+    H5 catalogue shows the style there)."""
     query = Product.select().where(Product.active)
     if q:
         query = query.where(Product.name.contains(q) | Product.sku.contains(q))
     if category_id is not None:
         query = query.where(Product.category << _with_descendants(category_id))
+    if brand:
+        query = query.where(Product.brand == brand)
     if one_per_style:
         firsts = (
             query.select(fn.MIN(Product.id))
