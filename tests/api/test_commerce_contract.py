@@ -146,7 +146,11 @@ def test_a_style_sku_in_cases_with_a_picture_and_promotions_answers_as_the_contr
         False,
     )
     assert line["promotion"]
-    assert (cart["subtotal"], cart["discount_total"], cart["total"]) == ("216.00", "10.00", "206.00")
+    assert (cart["subtotal"], cart["discount_total"], cart["total"]) == (
+        "216.00",
+        "10.00",
+        "206.00",
+    )
     assert [(d["promotion_id"], d["name"], d["amount"]) for d in cart["discounts"]] == [
         (reduction["id"], "满100减10", "10.00")
     ]
