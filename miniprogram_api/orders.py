@@ -79,8 +79,10 @@ def recent_products():
                 **{k: getattr(view.product, k) for k in ("id", "sku", "name", "unit", "pack_size")},
                 **{
                     k: getattr(view.product, k)
-                    for k in ("min_qty", "step", "image", "category_id", "units")
+                    for k in ("min_qty", "step", "image", "images", "category_id", "units")
                 },
+                **{k: getattr(view.product, k) for k in ("brand", "group_id", "spec_values")},
+                "promotion": view.promotion,
                 "price": view.price,
                 "stock_status": view.stock_status,
                 "last_qty": qty,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
-from app.core import orders, stock, units
+from app.core import orders, product_images, stock, units
 from app.core.models import Customer, Order, OrderLine, Product
 from app.core.orders import LineRequest
 from app.core.queries import order_detail, orders_with_details
@@ -17,7 +17,7 @@ from app.core.rules import OrderStatus
 from app.db import db, insert_rows, transaction, utcnow
 from app.errors import ValidationFailed
 from app.mall import cart
-from app.mall.catalog import views_for
+from app.mall.catalog import offers_for, views_for
 from app.mall.models import IdempotencyKey
 from app.money import money_from_fen
 
@@ -265,7 +265,11 @@ def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
         last.setdefault(row.product_id, (row.qty, row.order.created_at))
     ids = list(last)[:limit]
     views = views_for(
-        customer, Product.select().where((Product.id << ids) & Product.active), low_threshold
+        customer,
+        Product.select().where((Product.id << ids) & Product.active),
+        low_threshold,
+        offers_for(customer),
     )
+    views = product_images.with_images(views)
     views.sort(key=lambda v: ids.index(v.product.id))
     return [(v, *last[v.product.id]) for v in views]

@@ -175,3 +175,19 @@ def test_a_style_sku_in_cases_with_a_picture_and_promotions_answers_as_the_contr
     )
     assert [d["promotion_id"] for d in placed["discounts"]] == [reduction["id"]]
     assert special["id"] != reduction["id"]
+
+    # Quick reorder lists it as the catalogue does: picture, label, brand, style, units.
+    recent = client.get(f"{MP}/orders/recent-products", headers=dealer).get_json()
+    (again,) = recent["items"]
+    assert [i["url"] for i in again["images"]] == [picture["url"]]
+    assert (again["promotion"], again["brand"], again["group_id"], again["spec"]) == (
+        "特价",
+        "棉田",
+        style["id"],
+        {"颜色": "白"},
+    )
+    assert (again["units"], again["favourite"], again["last_qty"]) == (
+        [{"name": "箱", "factor": 12}],
+        True,
+        24,
+    )
