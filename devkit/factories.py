@@ -59,6 +59,22 @@ def make_style(name: str, specs: list[dict], skus: dict, *, warehouse=None, cate
     return group, made
 
 
+def make_cased_water(warehouse, *, name: str = "矿泉水", step: int = 1, on_hand: int = 1000):
+    """Water at ¥2.00 a bottle (件) at every level, also sold by the case (箱 = 12 件), at least
+    24 bottles a line; `on_hand` bottles in `warehouse`."""
+    product = catalog.create_product(
+        sku="WTR-12",
+        name=name,
+        unit="件",
+        min_qty=24,
+        step=step,
+        list_price=Decimal("2.00"),
+        units=[{"name": "箱", "factor": 12}],
+    )
+    put_stock(warehouse, product, on_hand)
+    return product
+
+
 def make_customer(branch, warehouse, *, method="credit", limit="10000.00", level=1, **fields):
     i = n()
     return organisation.create_customer(

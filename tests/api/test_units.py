@@ -9,24 +9,14 @@ from app.core import catalog
 from app.core.models import OrderLine
 from app.mall import cart, ordering
 from app.mall.models import CartItem, WechatUser
-from devkit.factories import put_stock
+from devkit.factories import make_cased_water
 from devkit.testing.clients import MP
 
 
 @pytest.fixture
 def water(shop):
     """¥2.00 a bottle (件) at every level, 箱 = 12 件; at least 24, by 6."""
-    product = catalog.create_product(
-        sku="WTR-12",
-        name="矿泉水",
-        unit="件",
-        min_qty=24,
-        step=6,
-        list_price=Decimal("2.00"),
-        units=[{"name": "箱", "factor": 12}],
-    )
-    put_stock(shop.warehouse, product, 1000)
-    return product
+    return make_cased_water(shop.warehouse, step=6)
 
 
 def put(client, headers, product_id, **body):

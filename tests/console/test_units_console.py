@@ -8,7 +8,7 @@ from decimal import Decimal
 from app.core import catalog, units
 from app.core.models import Product
 from app.core.orders import LineRequest, create_order
-from devkit.factories import put_stock
+from devkit.factories import make_cased_water
 
 
 def product_form(**fields) -> dict:
@@ -60,15 +60,7 @@ def test_staff_set_units_on_the_product_form(signed_in, co):
 
 
 def test_the_order_page_shows_the_unit_the_dealer_ordered_in(signed_in, co):
-    water = catalog.create_product(
-        sku="WTR-12",
-        name="矿泉水",
-        unit="件",
-        min_qty=24,
-        list_price=Decimal("2.00"),
-        units=[{"name": "箱", "factor": 12}],
-    )
-    put_stock(co.sh, water, 500)
+    water = make_cased_water(co.sh, on_hand=500)
     order = create_order(co.east_customer.id, [LineRequest(water.id, 2, "箱")], placed_by="x")
     page = signed_in("admin").get(f"/admin/orders/{order.id}").get_data(as_text=True)
     assert "客户订 2 箱（24 件）" in page  # beside the quantity staff may adjust (in 件)

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.core import catalog
 from app.core.models import OrderLine
 from app.mall import accounts
 from app.mall.models import CartItem
-from devkit.factories import make_customer, make_staff, put_stock
+from devkit.factories import make_cased_water, make_customer, make_staff
 
 
 def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
-    water = catalog.create_product(
-        sku="WTR-12",
-        name="矿泉水 550ml",
-        unit="件",
-        min_qty=24,
-        step=6,
-        list_price=Decimal("2.00"),
-        units=[{"name": "箱", "factor": 12}],
-    )
-    put_stock(shop.warehouse, water, 1000)
+    water = make_cased_water(shop.warehouse, name="矿泉水 550ml", step=6)
     dealer, user = dealer_on_phone("units")
     page = dealer.page
 
@@ -75,15 +65,7 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
 
 
 def test_a_rep_adds_cases_from_the_visit_catalogue(wechat, shop):
-    water = catalog.create_product(
-        sku="WTR-12",
-        name="矿泉水 550ml",
-        unit="件",
-        min_qty=24,
-        list_price=Decimal("2.00"),
-        units=[{"name": "箱", "factor": 12}],
-    )
-    put_stock(shop.warehouse, water, 1000)
+    water = make_cased_water(shop.warehouse, name="矿泉水 550ml")
     store_at = {"latitude": 31.2304, "longitude": 121.4737}
     rep = make_staff("rep", shop.branch, username="rep-units", name="业务员小赵")
     store = make_customer(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 import pytest
 
-from app.core import catalog
 from app.mall.models import CartItem
-from devkit.factories import put_stock
+from devkit.factories import make_cased_water
 
 
 def quick(dealer_phone, **data):
@@ -20,16 +18,7 @@ def quick(dealer_phone, **data):
 
 @pytest.fixture
 def water(shop):
-    product = catalog.create_product(
-        sku="WTR-12",
-        name="矿泉水",
-        unit="件",
-        min_qty=24,
-        list_price=Decimal("2.00"),
-        units=[{"name": "箱", "factor": 12}],
-    )
-    put_stock(shop.warehouse, product, 1000)
-    return product
+    return make_cased_water(shop.warehouse)
 
 
 def test_a_pasted_list_orders_in_the_unit_column(dealer_phone, shop, water):
