@@ -23,7 +23,7 @@ from admin.console.forms import relax
 from admin.schemas import CustomerIn, ProductIn
 from app.backoffice import accounts, choices
 from app.backoffice import catalog as staff_catalog
-from app.core import styles
+from app.core import styles, units
 from app.db import db
 from app.errors import AppError, ValidationFailed
 from app.spreadsheets import check_archive
@@ -161,6 +161,30 @@ def _lookup(find, label: str):
 
 _rep = _lookup(choices.rep_id_named, label="业务员账号")
 
+UNIT_SEPARATORS = str.maketrans({"；": ";", ",": ";", "，": ";", "、": ";", "＝": "="})
+
+
+def _units_cell(text: str) -> list[dict]:
+    """单位换算 "箱=12; 袋=6" → [{"name": "箱", "factor": 12}, ...]; "无" is none."""
+    if text == "无":
+        return []
+    rows = []
+    for piece in (p.strip() for p in text.translate(UNIT_SEPARATORS).split(";")):
+        if not piece:
+            continue
+        name, sep, factor = (x.strip() for x in piece.partition("="))
+        if not sep or not name:
+            raise ValueError(f"“{piece}”须写成 单位=换算数，如 箱=12")
+        if not factor.isdigit():
+            raise ValueError(f"单位“{name}”的换算数须为整数")
+        rows.append({"name": name, "factor": int(factor)})
+    return rows
+
+
+def units_cell(product) -> str:
+    """A product's named units as the 单位换算 column writes them: "箱=12; 袋=6" ("" for none)."""
+    return "; ".join(f"{u.name}={u.factor}" for u in units.units_of(product))
+
 
 PRODUCT_COLUMNS = [
     Column("SKU", "sku", required=True, example="TEA-500", hint="商品编码，已有的编码会被更新"),
@@ -182,6 +206,13 @@ PRODUCT_COLUMNS = [
         for level in range(1, 11)
     ],
     Column("启用", "active", convert=_yes_no, example="是", hint="是 或 否"),
+    Column(
+        "单位换算",
+        "units",
+        convert=_units_cell,
+        example="板=20",
+        hint="其他订货单位=含几个基本单位，多个用 ; 分隔（如 箱=12; 袋=6）；留空不变，填 无 清除",
+    ),
 ]
 
 CUSTOMER_COLUMNS = [
@@ -306,6 +337,12 @@ def _row_data(number, raw, columns, schema: Schema, existing: bool, result: Impo
                 label = labels.get(key, key)
                 result.errors.append(RowError(number, label, "；".join(_leaves(messages))))
         return None
+    if ok and "units" in data and "unit" in loaded:  # else the base unit is the stored one
+        try:
+            units.checked(loaded["unit"], loaded["units"])
+        except ValidationFailed as exc:
+            result.errors.append(RowError(number, labels["units"], exc.message))
+            return None
     return (loaded, set(data)) if ok else None
 
 
@@ -536,6 +573,31 @@ def spec_text(spec: dict) -> str:
     return styles.spec_label(spec)
 
 
+def _product_cells(p, categories: dict) -> list:
+    """A product (with its level prices) in PRODUCT_COLUMNS' order."""
+    return [
+        p.sku,
+        p.name,
+        categories.get(p.category_id, ""),
+        p.unit,
+        p.pack_size,
+        p.min_qty,
+        p.step,
+        p.list_price,
+        *[p.prices.get(str(level), "") for level in range(1, 11)],
+        "是" if p.active else "否",
+        units_cell(p),
+    ]
+
+
+def products_export(products_query):
+    """The products, a row each, in the columns the product import reads back."""
+    categories = dict(choices.category_options())
+    products = staff_catalog.with_level_prices(list(products_query))
+    rows = [_product_cells(p, categories) for p in products]
+    return xlsx_response("商品.xlsx", [("商品", [c.label for c in PRODUCT_COLUMNS], rows)])
+
+
 def styles_export(groups_query):
     """The styles' SKUs, a row each, in the style import's columns (so it reads back)."""
     groups = staff_catalog.with_skus(list(groups_query))
@@ -549,16 +611,7 @@ def styles_export(groups_query):
                     g.name,
                     g.brand,
                     styles.spec_label(p.spec_values, g.spec_list),
-                    p.sku,
-                    p.name,
-                    categories.get(p.category_id, ""),
-                    p.unit,
-                    p.pack_size,
-                    p.min_qty,
-                    p.step,
-                    p.list_price,
-                    *[p.prices.get(str(level), "") for level in range(1, 11)],
-                    "是" if p.active else "否",
+                    *_product_cells(p, categories),
                 ]
             )
     return xlsx_response("款式与SKU.xlsx", [("款式", [c.label for c in STYLE_COLUMNS], rows)])

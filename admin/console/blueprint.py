@@ -41,6 +41,9 @@ def yuan(value):
 # An order line's quantity in the unit it was ordered in: "2 箱（24 件）".
 bp.add_app_template_filter(units.line_words, "in_units")
 bp.add_app_template_filter(units.dumped, "unit_rows")  # a product's named units, as set
+# A unit picker's rows and the price in each unit ("¥12.00/件 · ¥144.00/箱").
+bp.add_app_template_global(units.choices, "unit_choices")
+bp.add_app_template_global(units.price_words, "unit_prices")
 
 # A rep's distances and visit lengths, worded as the phone words them.
 bp.add_app_template_filter(distance_text, "distance")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, render_template, request, url_for
 
+from admin import excel
 from admin.console.blueprint import bp
 from admin.console.forms import load_form, paging, perform
 from admin.console.session import console_login
@@ -62,6 +63,14 @@ def products():
         category_id=args.get("category_id", ""),
         category_options=_categories(),
     )
+
+
+@bp.get("/products/export.xlsx")
+@console_login("catalog.view")
+def export_products():
+    """The products the list's filters find, in the columns the product import reads back."""
+    args = load_form(ProductQueryIn, request.args)
+    return excel.products_export(staff_catalog.products_query(args, by_sku=True))
 
 
 @bp.post("/products")

@@ -5,6 +5,7 @@ the dealer hears of it in their inbox."""
 from __future__ import annotations
 
 import uuid
+from itertools import zip_longest
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
@@ -42,13 +43,20 @@ def _low() -> int:
 
 
 def _typed_lines() -> list[dict]:
-    """The order's line rows as the form sent them (product and quantity), blank ones left out."""
+    """The order's line rows as the form sent them (product, quantity and the unit it counts),
+    blank ones left out; no unit is the product's base unit."""
     rows = []
-    for product_id, qty in zip(
-        request.form.getlist("product_id"), request.form.getlist("qty"), strict=False
+    for product_id, qty, unit in zip_longest(
+        request.form.getlist("product_id"),
+        request.form.getlist("qty"),
+        request.form.getlist("unit"),
+        fillvalue="",
     ):
         if product_id.strip() or qty.strip():
-            rows.append({"product_id": product_id.strip(), "qty": qty.strip()})
+            row = {"product_id": product_id.strip(), "qty": qty.strip()}
+            if unit.strip():
+                row["unit"] = unit.strip()
+            rows.append(row)
     return rows
 
 
@@ -60,7 +68,7 @@ def _desk_page(customer_id: int | None, typed: list[dict] | None = None, error: 
         _, views = staff_orders.dealer_products(g.staff, customer_id, _low(), product_ids=ids)
         by_id = {v.product.id: v for v in views}
         lines = [
-            {"view": by_id[int(t["product_id"])], "qty": t["qty"]}
+            {"view": by_id[int(t["product_id"])], "qty": t["qty"], "unit": t.get("unit", "")}
             for t in typed
             if t["product_id"].isdigit() and int(t["product_id"]) in by_id
         ]

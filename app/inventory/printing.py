@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from app.adapters.pdf import barcode, cjk_font
 from app.auth.scopes import order_in_scope, require
+from app.core import units
 from app.core.models import Customer, OrderLine, Product, Shipment, ShipmentLine, Staff, Stock
 from app.core.models import Warehouse as WarehouseRow
 from app.errors import NotFound
@@ -29,8 +31,16 @@ class Line:
     sku: str
     name: str
     unit: str
-    qty: int
+    qty: str  # in the unit the line was ordered in where it divides: "2 箱（24 件）", else "24"
     note: str = ""
+
+
+def _qty(product, qty: int, ordered_in: str | None) -> str:
+    """A base quantity as the paper prints it: "2 箱（24 件）" when the line was ordered in
+    another unit and the quantity is a whole number of it, else the bare number (the unit column
+    says which)."""
+    name, _ = units.in_unit(product, qty, ordered_in)
+    return str(qty) if name == product.unit else units.amount_words(product, qty, ordered_in)
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,10 @@ def picking_list(staff: Staff, order_id: int) -> tuple[str, bytes]:
                 ln.product.sku,
                 ln.product.name,
                 ln.product.unit,
-                ln.qty - ln.shipped_qty,
-                f"订 {ln.qty}，已发 {ln.shipped_qty}" if ln.shipped_qty else "",
+                _qty(ln.product, ln.qty - ln.shipped_qty, ln.unit),
+                f"订 {_qty(ln.product, ln.qty, ln.unit)}，已发 {ln.shipped_qty}"
+                if ln.shipped_qty
+                else "",
             )
             for ln in lines
             if ln.qty > ln.shipped_qty
@@ -135,7 +147,7 @@ def delivery_note(staff: Staff, shipment_id: int) -> tuple[str, bytes]:
                 ln.order_line.product.sku,
                 ln.order_line.product.name,
                 ln.order_line.product.unit,
-                ln.qty,
+                _qty(ln.order_line.product, ln.qty, ln.order_line.unit),
             )
             for ln in lines
         ],
@@ -146,7 +158,8 @@ def delivery_note(staff: Staff, shipment_id: int) -> tuple[str, bytes]:
 
 def render(paper: Paper) -> bytes:
     """The paper as an A4 PDF: heading with the number's barcode, facts, then one row per line
-    (location, SKU barcode and text, name, unit, quantity), continued over pages."""
+    (location, SKU barcode and text, name, base unit, quantity — in the unit ordered in, with the
+    base quantity, where the line was ordered in another), continued over pages."""
     font = cjk_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
@@ -200,8 +213,11 @@ def render(paper: Paper) -> bytes:
             pdf.drawString(MARGIN + 80 * mm, top + 3 * mm, line.note)
         pdf.setFont(font, 10)
         pdf.drawString(MARGIN + 140 * mm, top + 6 * mm, line.unit)
-        pdf.setFont(font, 14)
-        pdf.drawString(MARGIN + 155 * mm, top + 6 * mm, str(line.qty))
+        size = 14  # smaller for "2 箱（24 件）" so it stays inside the page's margin
+        while size > 8 and stringWidth(line.qty, font, size) > WIDTH - 2 * MARGIN - 155 * mm:
+            size -= 1
+        pdf.setFont(font, size)
+        pdf.drawString(MARGIN + 155 * mm, top + 6 * mm, line.qty)
         pdf.line(MARGIN, top, WIDTH - MARGIN, top)
         y = top
     if not paper.lines:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 
-from app.core import catalog
+from app.core import catalog, units
 from app.core import orders as core_orders
 from app.core.models import Customer, Order, Product, ProductPrice
 from app.core.receivables import record_receipt
@@ -113,6 +113,67 @@ def test_product_import_creates_and_updates(signed_in, co):
     assert Product.get(Product.sku == "IMP-2").list_price == Decimal("35.50")
     tea = Product.get_by_id(co.tea.id)
     assert (tea.list_price, tea.name, tea.unit) == (Decimal("52.00"), co.tea.name, co.tea.unit)
+
+
+def test_product_units_go_out_and_come_back_in_the_unit_column(signed_in, co):
+    catalog.update_product(co.tea.id, unit="盒", units=[{"name": "箱", "factor": 12}])
+    catalog.update_product(co.oil.id, unit="件", units=[])
+    admin = signed_in("admin")
+    (header, *rows) = read(admin.get("/admin/products/export.xlsx"))["商品"]
+    at = header.index("单位换算")
+    by_sku = {r[0]: list(r) for r in rows}
+    tea = by_sku[co.tea.sku]
+    assert (tea[header.index("单位")], tea[at]) == ("盒", "箱=12")
+    assert by_sku[co.oil.sku][at] is None  # none: left empty
+    assert "导出 Excel" in admin.get("/admin/products").get_data(as_text=True)
+
+    by_sku[co.tea.sku][at] = "箱=12； 袋=6"  # either semicolon
+    by_sku[co.oil.sku][at] = "桶=4"
+    new = [*by_sku[co.oil.sku]]
+    new[0], new[at] = "NEW-1", "箱=24"
+    response = upload(admin, "/admin/import/products", [header, *by_sku.values(), new])
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+    saved = {
+        p.sku: (p.unit, units.units_of(p))
+        for p in Product.select().where(Product.sku << [co.tea.sku, co.oil.sku, "NEW-1"])
+    }
+    assert saved == {
+        co.tea.sku: ("盒", [units.Unit("箱", 12), units.Unit("袋", 6)]),
+        co.oil.sku: ("件", [units.Unit("桶", 4)]),
+        "NEW-1": ("件", [units.Unit("箱", 24)]),
+    }
+    # Read back as written; 无 clears, an empty cell leaves them.
+    (_, *again) = read(admin.get("/admin/products/export.xlsx"))["商品"]
+    assert {r[0]: r[at] for r in again}[co.tea.sku] == "箱=12; 袋=6"
+    short = ["SKU", "名称", "标准价", "单位换算"]
+    rows = [short, [co.tea.sku, None, None, "无"], [co.oil.sku, None, 9, None]]
+    assert upload(admin, "/admin/import/products", rows).status_code == 200
+    assert units.units_of(Product.get_by_id(co.tea.id)) == []
+    assert units.units_of(Product.get_by_id(co.oil.id)) == [units.Unit("桶", 4)]
+
+
+def test_a_bad_unit_cell_names_the_row_and_saves_nothing(signed_in, co):
+    rows = [
+        ["SKU", "名称", "单位", "单位换算", "标准价"],
+        ["U-1", "好的", "件", "箱=12", 10],
+        ["U-2", "没写数", "件", "箱", 10],
+        ["U-3", "不是整数", "件", "箱=1.5", 10],
+        ["U-4", "与基本单位相同", "件", "件=12", 10],
+        ["U-5", "太小", "件", "箱=1", 10],
+        ["U-6", "重复", "件", "箱=12; 箱=24", 10],
+    ]
+    response = upload(signed_in("admin"), "/admin/import/products", rows)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True).replace("\n", "")
+    for row, message in (
+        (3, "“箱”须写成 单位=换算数，如 箱=12"),
+        (4, "单位“箱”的换算数须为整数"),
+        (5, "单位“件”就是基本单位，不用再加"),
+        (6, "换算数须在 2 到 10000 之间"),
+        (7, "单位“箱”重复了"),
+    ):
+        assert f"<td>{row}</td><td>单位换算</td><td>{message}" in page, row
+    assert Product.select().where(Product.sku.startswith("U-")).count() == 0
 
 
 def test_product_import_with_errors_imports_nothing_and_lists_each_row(signed_in, co):

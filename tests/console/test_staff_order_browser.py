@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from app.core.models import Order
+from app.core import catalog
+from app.core.models import Order, OrderLine
 from app.notify.models import InboxMessage
 
 
@@ -51,3 +52,30 @@ def test_a_mistake_comes_back_in_words_with_the_lines_kept(desk, co):
     expect(page.get_by_label(f"{co.tea.name} 数量")).to_have_value("0")
     cs.shot("staff-order-error")
     assert Order.select().count() == 0
+
+
+def test_a_line_is_ordered_in_another_unit_of_the_product(desk, co):
+    catalog.update_product(co.tea.id, unit="盒", units=[{"name": "箱", "factor": 12}])
+    cs = desk("cs1")
+    page = cs.page
+    cs.go(f"/admin/orders/new?customer_id={co.east_customer.id}")
+    page.get_by_label("查找商品").fill("绿茶")
+    results = page.locator("#product-results")
+    expect(results).to_contain_text("¥45.00/盒 · ¥540.00/箱")  # the dealer's price in each unit
+    page.get_by_role("button", name=f"添加 {co.tea.name}").click()
+    unit = page.get_by_label(f"{co.tea.name} 单位")
+    expect(unit).to_have_value("盒")  # the base unit first
+    unit.select_option("箱")
+    page.get_by_label(f"{co.tea.name} 数量").fill("2")
+    line = page.locator("#order-lines tbody tr").first
+    expect(line.locator(".unit-price")).to_have_text("¥540.00/箱")
+    expect(page.locator("#order-total")).to_have_text("¥1080.00")  # 2 箱 × 12 盒 × 45
+    cs.shot("staff-order-units")
+    page.get_by_role("button", name="提交订单").click()
+    page.wait_for_url("**/admin/orders/*")
+    expect(page.locator("main")).to_contain_text("2 箱（24 盒）")
+    cs.shot("staff-order-units-placed")
+    (ln,) = OrderLine.select()
+    assert (ln.qty, ln.unit, ln.unit_qty) == (24, "箱", 2)
+    assert str(ln.order.total) == "1080.00"
+    assert cs.errors == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from app.core.models import Order
+from app.core import catalog
+from app.core.models import Order, OrderLine
 from app.notify.models import InboxMessage
 from devkit.testing.clients import flashes
 
@@ -65,6 +66,30 @@ def test_an_error_keeps_what_was_typed_and_says_why(signed_in, co):
     r = cs.post("/admin/orders/new", order_form(co, lines=()))
     assert r.status_code == 422 and "商品行" in r.get_data(as_text=True)
     assert Order.select().count() == 0
+
+
+def test_a_line_in_another_unit_is_placed_in_it_and_kept_on_an_error(signed_in, co):
+    catalog.update_product(co.tea.id, unit="盒", units=[{"name": "箱", "factor": 12}])
+    cs = signed_in("cs")
+    found = cs.get(f"/admin/orders/new/products?customer_id={co.east_customer.id}&q=绿茶")
+    assert "¥45.00/盒 · ¥540.00/箱" in found.get_data(as_text=True)
+    form = order_form(co, lines=((co.tea, "2"), (co.oil, "0")))
+    form["unit"] = ["箱", co.oil.unit]
+    r = cs.post("/admin/orders/new", form)
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert '<option value="箱" selected>箱（12盒）</option>' in page
+    form["unit"] = ["瓶", co.oil.unit]
+    form["qty"] = ["2", "1"]
+    r = cs.post("/admin/orders/new", form)
+    assert r.status_code == 422 and f"{co.tea.name} 没有单位“瓶”，可选：盒、箱" in r.get_data(
+        as_text=True
+    )
+    form["unit"] = ["箱", co.oil.unit]
+    assert cs.post("/admin/orders/new", form).status_code == 200
+    tea = OrderLine.get(OrderLine.product == co.tea.id)
+    assert (tea.qty, tea.unit, tea.unit_qty) == (24, "箱", 2)
+    assert OrderLine.get(OrderLine.product == co.oil.id).qty == 1
 
 
 def test_only_dealers_in_scope(signed_in, co):

@@ -6,8 +6,9 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from app.core import orders
+from app.core import catalog, orders
 from app.core.models import Order
+from app.core.orders import LineRequest
 from app.errors import InvalidState, ValidationFailed
 from app.inventory import services as inventory
 from devkit.testing.clients import ADMIN
@@ -46,6 +47,35 @@ def test_the_delivery_note_lists_the_shipment_for_the_receivers_signature(client
     text = text_of(r.data)
     assert "送货单" in text and shipment.number in text and "德邦 DB77" in text
     assert "收货人签字" in text and co.tea.sku in text
+
+
+def test_papers_say_a_line_in_the_unit_it_was_ordered_in(client, co):
+    catalog.update_product(co.tea.id, unit="盒", units=[{"name": "箱", "factor": 12}])
+    placed = orders.create_order(
+        co.east_customer.id, [LineRequest(co.tea.id, 3, "箱"), LineRequest(co.oil.id, 2)]
+    )
+    orders.approve_order(placed.id, "staff:1")
+    order = Order.get_by_id(placed.id)
+    tea_line = next(ln for ln in order.lines if ln.product_id == co.tea.id)
+    assert (tea_line.qty, tea_line.unit, tea_line.unit_qty) == (36, "箱", 3)
+    shipment = orders.ship_order(order.id, [(tea_line.id, 12)], "顺丰", "SF2", "wh")
+    picking = text_of(
+        client.get(f"{ADMIN}/orders/{order.id}/picking-list.pdf", headers=co.headers("wh")).data
+    )
+    assert "2 箱（24 盒）" in picking  # what is left, in 箱
+    assert "订 3 箱（36 盒），已发 12" in picking
+    note = text_of(
+        client.get(
+            f"{ADMIN}/shipments/{shipment.id}/delivery-note.pdf", headers=co.headers("cs")
+        ).data
+    )
+    assert "1 箱（12 盒）" in note and "箱（" not in note.replace("1 箱（12 盒）", "")
+    # Not a whole number of 箱 left: said in the base unit.
+    orders.ship_order(order.id, [(tea_line.id, 5)], "顺丰", "SF3", "wh")
+    left = text_of(
+        client.get(f"{ADMIN}/orders/{order.id}/picking-list.pdf", headers=co.headers("wh")).data
+    )
+    assert "19" in left and "箱（" not in left.replace("订 3 箱（36 盒）", "")
 
 
 def test_papers_of_another_branchs_orders_are_not_found(client, co):
