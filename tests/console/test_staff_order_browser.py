@@ -19,6 +19,7 @@ def test_customer_service_places_an_order_for_a_dealer(desk, co):
     )
     page.get_by_role("button", name="开始下单").click()
     expect(page.locator("#dealer-card")).to_contain_text("价格等级 3")
+    page.wait_for_load_state()  # htmx (deferred) listens for the search box only once it has run
     page.get_by_label("查找商品").fill("绿茶")
     results = page.locator("#product-results")
     expect(results).to_contain_text("¥45.00")  # level 3, not the list price
