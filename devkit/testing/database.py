@@ -4,9 +4,12 @@ TEST_DATABASE_URL names one), migrated once by the `app` fixture and emptied aft
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
+from app.bootstrap import bootstrap
+from app.core import product_images
 from app.db import db
 from app.mall import catalogue_cache
 from app.models import MODELS
@@ -89,3 +92,14 @@ def clean_db(request):
     # Tables emptied behind the services' back: no catalogue page cached before is right now.
     catalogue_cache.bump()
     catalogue_cache.clear()
+    _restore_process_services(application)
+
+
+def _restore_process_services(application) -> None:
+    """A test that built an app of its own (other settings) set the process-wide services from
+    it; the next test gets the suite's back. Told by the product pictures' store, the one such
+    service whose setting (UPLOAD_DIR) those tests change: a picture stored by a test is served
+    by gunicorn from the suite's folder."""
+    store = product_images.storage()
+    if getattr(store, "root", None) != Path(application.config["UPLOAD_DIR"]):
+        bootstrap(application.config)

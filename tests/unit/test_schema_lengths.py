@@ -113,6 +113,7 @@ NOT_STORED = {
     ("PasswordChangeIn", "current_password"),
     ("PasswordChangeIn", "new_password"),
     ("ProductQueryIn", "q"),
+    ("ProductQueryIn", "brand"),
     ("ProductGroupQueryIn", "q"),
     ("CustomerQueryIn", "q"),
     ("CatalogQuery", "q"),
