@@ -10,6 +10,7 @@ orders (see add_promotions); the basket is 5 lines, 2 of them from products with
 
     .venv/bin/python -m bench.promotions [--skus 5000] [--promotions 50] [--repeat 200]
         [--mix typical|gift-heavy|idle] [--database-url postgresql://...|sqlite://]
+        [--orders-via service|endpoint]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from decimal import Decimal
 
 from peewee import fn
 
+from app.auth import tokens
 from app.auth.services import create_staff
 from app.backoffice import promotions
 from app.core import catalog, organisation
@@ -31,6 +33,7 @@ from app.core.orders import LineRequest
 from app.db import db, is_postgres, utcnow
 from app.mall import catalog as mall_catalog
 from app.mall import ordering
+from app.mall.models import WechatUser
 from bench.common import migrated_app, percentile
 
 
@@ -184,11 +187,19 @@ def main() -> None:
         " lines an order (stress); idle: promotions the orders never trigger",
     )
     parser.add_argument("--idle", action="store_true", help="the same as --mix idle")
+    parser.add_argument(
+        "--orders-via",
+        choices=("service", "endpoint"),
+        default="service",
+        help="service: what the endpoint calls (the default); endpoint: POST /api/mp/v1/orders"
+        " through the app in process (token, schema, JSON answer), as a client's submission",
+    )
     args = parser.parse_args()
     mix = "idle" if args.idle else args.mix
     rng = random.Random(27)
 
-    with migrated_app(args.database_url) as (app, _), app.app_context():
+    settings = {"RATELIMIT_ORDERS": "100000000 per minute"}
+    with migrated_app(args.database_url, **settings) as (app, _), app.app_context():
         admin = create_staff("bench-admin", "correct-horse-1", "admin")
         branch, customer, ids = seed(rng, args.skus)
         idle = mix == "idle"
@@ -203,8 +214,20 @@ def main() -> None:
             chosen = r.sample(others, 5) if idle else r.sample(line_priced, 2) + r.sample(others, 3)
             return [LineRequest(p, r.randint(1, 10)) for p in chosen]
 
+        client = app.test_client()
+        dealer = WechatUser.create(openid="bench-dealer", role="dealer", customer=customer.id)
+        token = {"Authorization": f"Bearer {tokens.issue('mp', dealer.id, role='dealer')}"}
+
         def submit(lines: list[LineRequest]) -> None:
-            ordering.submit_order(customer, lines, idempotency_key=f"k{next(keys)}")
+            key = f"k{next(keys)}"
+            if args.orders_via == "service":
+                ordering.submit_order(customer, lines, idempotency_key=key)
+                return
+            body = {"lines": [{"product_id": ln.product_id, "qty": ln.qty} for ln in lines]}
+            answer = client.post(
+                "/api/mp/v1/orders", json=body, headers={**token, "Idempotency-Key": key}
+            )
+            assert answer.status_code == 201, answer.get_json()
 
         def page(number: int) -> None:
             mall_catalog.list_products(
@@ -258,7 +281,8 @@ def main() -> None:
         orders, discounts, gifts, most = made["order submission"]
         print(
             f"{args.skus} SKUs, {args.promotions} promotions ({mix}), {args.repeat} calls per"
-            f" phase, {'PostgreSQL' if is_postgres() else 'SQLite'}; with promotions {discounts / orders:.0%} of"
+            f" phase, orders via the {args.orders_via},"
+            f" {'PostgreSQL' if is_postgres() else 'SQLite'}; with promotions {discounts / orders:.0%} of"
             f" orders got a 满减, {gifts / orders:.2f} gift lines an order (at most {most})"
         )
 
