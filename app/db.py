@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from decimal import Decimal
@@ -30,6 +30,7 @@ from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
 from app.money import CENT, COST_PLACE, to_cost_units, to_fen
+from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,25 @@ def local_day(field):
     if isinstance(db.obj, PostgresqlDatabase):
         return fn.DATE(field + SQL(f"INTERVAL '{BUSINESS_OFFSET_HOURS} hours'"))
     return fn.DATE(field, f"+{BUSINESS_OFFSET_HOURS} hours")
+
+
+def where_given(query, filters: Mapping, **columns):
+    """`query` narrowed to `column == filters[name]` for each `name=column` that `filters` gives a
+    value (a missing, empty or zero filter narrows nothing): a list's optional filters."""
+    for name, column in columns.items():
+        if filters.get(name):
+            query = query.where(column == filters[name])
+    return query
+
+
+def within_local_days(query, column, date_from: dt.date | None, date_to: dt.date | None):
+    """`query` narrowed to the rows whose stored (naive UTC) timestamp `column` falls on the
+    Asia/Shanghai days from `date_from` through `date_to`, either end left open when not given."""
+    if date_from:
+        query = query.where(column >= start_of_local_day_utc(date_from))
+    if date_to:
+        query = query.where(column < end_of_local_day_utc(date_to))
+    return query
 
 
 def is_postgres() -> bool:

@@ -8,6 +8,7 @@ from app.core import catalog, product_images, stock, styles
 from app.core.models import Product, Staff, Stock, Warehouse
 from app.db import db
 from app.errors import Conflict, Forbidden, NotFound
+from app.inventory.queries import in_warehouses_seen
 
 
 def with_level_prices(products: list[Product]) -> list[Product]:
@@ -87,18 +88,7 @@ def create_category(staff: Staff, name: str, parent_id: int | None, sort: int):
 def stock_query(staff: Staff, filters: dict, *, by_code: bool = False):
     """Stock rows (with product and warehouse) in the warehouses the caller may see, by
     warehouse and product (their codes and SKUs with `by_code`, else their ids)."""
-    require(staff, "stock.view")
-    query = (
-        Stock.select(Stock, Product, Warehouse)
-        .join(Product)
-        .switch(Stock)
-        .join(Warehouse)
-        .where(Stock.warehouse << warehouses_in_scope(staff))
-    )
-    if filters.get("warehouse_id"):
-        query = query.where(Stock.warehouse == filters["warehouse_id"])
-    if filters.get("product_id"):
-        query = query.where(Stock.product == filters["product_id"])
+    query = in_warehouses_seen(staff, Stock, filters)
     if by_code:
         return query.order_by(Warehouse.code, Product.sku)
     return query.order_by(Stock.warehouse, Stock.product)

@@ -14,10 +14,10 @@ from app.auth.scopes import warehouses_in_scope as warehouses_in_scope  # its ca
 from app.core import receivables
 from app.core.models import Customer, Order, OrderLine, Product, Staff
 from app.core.rules import OrderStatus
-from app.db import utcnow
+from app.db import utcnow, where_given, within_local_days
 from app.money import money, money_from_fen
 from app.replica import reports_database
-from app.timeutil import BUSINESS_TZ, end_of_local_day_utc, local_today, start_of_local_day_utc
+from app.timeutil import BUSINESS_TZ, local_today, start_of_local_day_utc
 
 # Orders that count as sales on the dashboard: approved or further along.
 SOLD = (
@@ -32,18 +32,18 @@ def orders_query(staff: Staff, filters: dict):
     """Orders (with their customer) in the caller's scope matching status / branch / customer /
     words (order number, customer, product) / local date range, newest first."""
     query = scoped(Order.select(Order, Customer).join(Customer), staff)
-    if filters.get("status"):
-        query = query.where(Order.status == filters["status"])
-    if filters.get("branch_id"):
-        query = query.where(Customer.branch == filters["branch_id"])
-    if filters.get("customer_id"):
-        query = query.where(Order.customer == filters["customer_id"])
+    query = where_given(
+        query,
+        filters,
+        status=Order.status,
+        branch_id=Customer.branch,
+        customer_id=Order.customer,
+    )
     if filters.get("q"):
         query = query.where(_matching(filters["q"]))
-    if filters.get("date_from"):
-        query = query.where(Order.created_at >= start_of_local_day_utc(filters["date_from"]))
-    if filters.get("date_to"):
-        query = query.where(Order.created_at < end_of_local_day_utc(filters["date_to"]))
+    query = within_local_days(
+        query, Order.created_at, filters.get("date_from"), filters.get("date_to")
+    )
     return query.order_by(Order.created_at.desc(), Order.id.desc())
 
 
@@ -199,10 +199,7 @@ def notifications_query(staff: Staff, filters: dict):
     from app.notify.models import Notification
 
     query = scoped(Notification.select(Notification, Order).join(Order).join(Customer), staff)
-    if filters.get("status"):
-        query = query.where(Notification.status == filters["status"])
-    if filters.get("order_id"):
-        query = query.where(Notification.order == filters["order_id"])
+    query = where_given(query, filters, status=Notification.status, order_id=Notification.order)
     return query.order_by(Notification.id.desc())
 
 

@@ -9,6 +9,7 @@ from app.approval import services as approvals
 from app.auth.scopes import require, scoped, warehouses_in_scope
 from app.core.models import Customer, Product, Staff, Stock, StockMovement, Warehouse
 from app.core.stock import ON_HAND_KINDS
+from app.db import where_given, within_local_days
 from app.inventory.models import (
     CustomerFee,
     StockCount,
@@ -21,35 +22,32 @@ from app.inventory.models import (
     TransferLine,
 )
 from app.money import money_from_fen
-from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
+
+
+def in_warehouses_seen(staff: Staff, model, filters: dict):
+    """Rows of `model` (stock rows or movements: a warehouse's product) with their product and
+    warehouse, in the warehouses the caller may see; by warehouse and product."""
+    require(staff, "stock.view")
+    query = (
+        model.select(model, Product, Warehouse)
+        .join(Product)
+        .switch(model)
+        .join(Warehouse)
+        .where(model.warehouse << warehouses_in_scope(staff))
+    )
+    return where_given(query, filters, warehouse_id=model.warehouse, product_id=model.product)
 
 
 def movements_query(staff: Staff, filters: dict):
     """The on-hand ledger (the contract's kinds; reservations move no goods and are not in it),
     newest first, in the caller's warehouses; by warehouse, product and Asia/Shanghai days."""
-    require(staff, "stock.view")
-    query = (
-        StockMovement.select(StockMovement, Product, Warehouse)
-        .join(Product)
-        .switch(StockMovement)
-        .join(Warehouse)
-        .where(
-            (StockMovement.warehouse << warehouses_in_scope(staff))
-            & (StockMovement.kind << list(ON_HAND_KINDS))
-        )
+    query = in_warehouses_seen(staff, StockMovement, filters).where(
+        StockMovement.kind << list(ON_HAND_KINDS)
     )
-    if filters.get("warehouse_id"):
-        query = query.where(StockMovement.warehouse == filters["warehouse_id"])
-    if filters.get("product_id"):
-        query = query.where(StockMovement.product == filters["product_id"])
-    if filters.get("kind"):
-        query = query.where(StockMovement.kind == filters["kind"])
-    if filters.get("date_from"):
-        query = query.where(
-            StockMovement.created_at >= start_of_local_day_utc(filters["date_from"])
-        )
-    if filters.get("date_to"):
-        query = query.where(StockMovement.created_at < end_of_local_day_utc(filters["date_to"]))
+    query = where_given(query, filters, kind=StockMovement.kind)
+    query = within_local_days(
+        query, StockMovement.created_at, filters.get("date_from"), filters.get("date_to")
+    )
     return query.order_by(StockMovement.id.desc())
 
 
@@ -65,10 +63,9 @@ def receipts_query(staff: Staff, filters: dict):
     query = StockReceipt.select().where(StockReceipt.warehouse << warehouses_in_scope(staff))
     if filters.get("mine"):
         query = _mine(query, "stock_receipt", StockReceipt, staff)
-    if filters.get("status"):
-        query = query.where(StockReceipt.status == filters["status"])
-    if filters.get("warehouse_id"):
-        query = query.where(StockReceipt.warehouse == filters["warehouse_id"])
+    query = where_given(
+        query, filters, status=StockReceipt.status, warehouse_id=StockReceipt.warehouse
+    )
     return query.order_by(StockReceipt.id.desc())
 
 
@@ -81,8 +78,7 @@ def transfers_query(staff: Staff, filters: dict):
     )
     if filters.get("mine"):
         query = _mine(query, "transfer", Transfer, staff)
-    if filters.get("status"):
-        query = query.where(Transfer.status == filters["status"])
+    query = where_given(query, filters, status=Transfer.status)
     if filters.get("warehouse_id"):
         wid = filters["warehouse_id"]
         query = query.where((Transfer.from_warehouse == wid) | (Transfer.to_warehouse == wid))
@@ -92,8 +88,7 @@ def transfers_query(staff: Staff, filters: dict):
 def counts_query(staff: Staff, filters: dict):
     require(staff, "stock.view")
     query = StockCount.select().where(StockCount.warehouse << warehouses_in_scope(staff))
-    if filters.get("warehouse_id"):
-        query = query.where(StockCount.warehouse == filters["warehouse_id"])
+    query = where_given(query, filters, warehouse_id=StockCount.warehouse)
     return query.order_by(StockCount.id.desc())
 
 
@@ -206,10 +201,7 @@ def fees_query(staff: Staff, filters: dict):
     """Customer fees of customers in the caller's scope, newest first."""
     require(staff, "customers.view")
     query = scoped(CustomerFee.select(CustomerFee, Customer).join(Customer), staff)
-    if filters.get("customer_id"):
-        query = query.where(CustomerFee.customer == filters["customer_id"])
-    if filters.get("kind"):
-        query = query.where(CustomerFee.kind == filters["kind"])
+    query = where_given(query, filters, customer_id=CustomerFee.customer, kind=CustomerFee.kind)
     if filters.get("date_from"):
         query = query.where(CustomerFee.date >= filters["date_from"])
     if filters.get("date_to"):

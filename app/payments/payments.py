@@ -21,7 +21,7 @@ from app.auth.scopes import require, scoped
 from app.core import receivables
 from app.core.models import Customer, Order, Receipt, Receivable, Staff
 from app.core.orders import record_event
-from app.db import db, transaction, utcnow
+from app.db import db, transaction, utcnow, where_given, within_local_days
 from app.errors import AppError, Forbidden, InvalidState, NotFound
 from app.events import PaymentPaid, emit
 from app.mall.models import WechatUser
@@ -29,7 +29,6 @@ from app.money import money_from_fen, to_fen
 from app.payments import rules
 from app.payments.models import Payment
 from app.payments.settings import current
-from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
 log = logging.getLogger(__name__)
 
@@ -437,14 +436,10 @@ def payments_query(staff: Staff, filters: dict):
         .join(Order, JOIN.LEFT_OUTER),
         staff,
     )
-    if filters.get("status"):
-        query = query.where(Payment.status == filters["status"])
-    if filters.get("customer_id"):
-        query = query.where(Payment.customer == filters["customer_id"])
-    if filters.get("date_from"):
-        query = query.where(Payment.created_at >= start_of_local_day_utc(filters["date_from"]))
-    if filters.get("date_to"):
-        query = query.where(Payment.created_at < end_of_local_day_utc(filters["date_to"]))
+    query = where_given(query, filters, status=Payment.status, customer_id=Payment.customer)
+    query = within_local_days(
+        query, Payment.created_at, filters.get("date_from"), filters.get("date_to")
+    )
     return query.order_by(Payment.id.desc())
 
 
