@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from typing import Generic, TypeVar
 
 import redis as redis_lib
 
 from app.adapters.wechat import make_client
+
+T = TypeVar("T")
 
 
 class RedisHolder:
@@ -70,6 +73,20 @@ class WeChatHolder:
     @property
     def official_account(self):
         return self._client("oa", "WECHAT_OA_APPID", "WECHAT_OA_SECRET")
+
+
+class SettingsHolder(Generic[T]):
+    """A context's settings (a frozen dataclass) for this process: `default` until app.bootstrap
+    sets them from the app's configuration."""
+
+    def __init__(self, default: T):
+        self._settings = default
+
+    def configure(self, settings: T) -> None:
+        self._settings = settings
+
+    def current(self) -> T:
+        return self._settings
 
 
 redis = RedisHolder()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.runtime import SettingsHolder
+
 
 @dataclass(frozen=True)
 class PaymentSettings:
@@ -27,13 +29,6 @@ class PaymentSettings:
         )
 
 
-_current = PaymentSettings()
-
-
-def configure(settings: PaymentSettings) -> None:
-    global _current
-    _current = settings
-
-
-def current() -> PaymentSettings:
-    return _current
+_holder = SettingsHolder(PaymentSettings())
+configure = _holder.configure
+current = _holder.current

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.runtime import SettingsHolder
+
 
 @dataclass(frozen=True)
 class ShopSettings:
@@ -31,13 +33,6 @@ class ShopSettings:
         )
 
 
-_current = ShopSettings()
-
-
-def configure(settings: ShopSettings) -> None:
-    global _current
-    _current = settings
-
-
-def current() -> ShopSettings:
-    return _current
+_holder = SettingsHolder(ShopSettings())
+configure = _holder.configure
+current = _holder.current
