@@ -25,7 +25,7 @@ from app.numbering import create_numbered
 from app.shops import settings
 from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, WriteBack
 from app.shops.rules import CARRIERS, OPEN, STATUS_LABELS, split_lines
-from app.shops.shops import scope_condition
+from app.shops.shops import one_of, seen_by
 
 SHOP_ACTOR = "shop-sync"
 
@@ -119,16 +119,11 @@ def _map_lines(shop_id: int, order_id: int) -> None:
 
 def orders_query(staff: Staff):
     require(staff, "shops.view")
-    query = ShopOrder.select(ShopOrder, Shop).join(Shop)
-    condition = scope_condition(staff)
-    return query if condition is None else query.where(condition)
+    return seen_by(staff, ShopOrder.select(ShopOrder, Shop).join(Shop))
 
 
 def order_in_scope(staff: Staff, order_id: int) -> ShopOrder:
-    found = orders_query(staff).where(ShopOrder.id == order_id).first()
-    if found is None:
-        raise NotFound("网店订单不存在", shop_order_id=order_id)
-    return found
+    return one_of(orders_query(staff), order_id, "网店订单不存在", shop_order_id=order_id)
 
 
 def _locked(staff: Staff, order_id: int, statuses: tuple[str, ...], doing: str) -> ShopOrder:

@@ -19,7 +19,7 @@ from app.db import local_day, utcnow
 from app.money import money_from_fen
 from app.shops.models import Shop, ShopOrder, ShopOrderLine
 from app.shops.rules import PLATFORMS
-from app.shops.shops import scope_condition
+from app.shops.shops import seen_by
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
 
 COUNTED = ("pending", "exception", "waybilled", "shipped")
@@ -27,9 +27,7 @@ MALL_SOLD = ("approved", "partially_shipped", "shipped", "completed")
 
 
 def _shops(staff: Staff):
-    query = Shop.select()
-    condition = scope_condition(staff)
-    return query if condition is None else query.where(condition)
+    return seen_by(staff, Shop.select())
 
 
 def _per_shop(select, where, lines: bool = False) -> dict:
@@ -116,9 +114,7 @@ def by_platform_and_day(staff: Staff, date_from: dt.date, date_to: dt.date) -> l
         .group_by(day, Shop.platform)
         .order_by(day, Shop.platform)
     )
-    condition = scope_condition(staff)
-    if condition is not None:
-        query = query.where(condition)
+    query = seen_by(staff, query)
     return [
         {
             "day": str(found_day)[:10],

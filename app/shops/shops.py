@@ -40,19 +40,29 @@ def scope_condition(staff: Staff):
     return Shop.warehouse << branch_warehouses
 
 
-def shops_query(staff: Staff):
-    require(staff, "shops.view")
-    query = Shop.select().order_by(Shop.id)
+def seen_by(staff: Staff, query):
+    """`query` (of shops, or joined to them) kept to the shops the caller may see."""
     condition = scope_condition(staff)
     return query if condition is None else query.where(condition)
 
 
+def one_of(query, row_id: int, message: str, **details):
+    """The row `row_id` of `query`. Raises: NotFound (`message`, `details`), also for a row the
+    query leaves out (outside the caller's scope)."""
+    found = query.where(query.model.id == row_id).first()
+    if found is None:
+        raise NotFound(message, **details)
+    return found
+
+
+def shops_query(staff: Staff):
+    require(staff, "shops.view")
+    return seen_by(staff, Shop.select().order_by(Shop.id))
+
+
 def shop_in_scope(staff: Staff, shop_id: int) -> Shop:
     """Raises: NotFound, also for a shop outside the caller's scope."""
-    found = shops_query(staff).where(Shop.id == shop_id).first()
-    if found is None:
-        raise NotFound("店铺不存在", shop_id=shop_id)
-    return found
+    return one_of(shops_query(staff), shop_id, "店铺不存在", shop_id=shop_id)
 
 
 def _warehouse_in_scope(staff: Staff, warehouse_id: int) -> None:
