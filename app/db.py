@@ -11,6 +11,7 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 from peewee import (
@@ -29,8 +30,11 @@ from peewee import (
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
+from app.errors import NotFound
 from app.money import CENT, COST_PLACE, to_cost_units, to_fen
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +298,14 @@ def make_database(url: str, pool_size: int = 20, **connect_options):
             **connect_options,
         )
     raise ValueError(f"unsupported DATABASE_URL scheme: {scheme!r}")
+
+
+def or_not_found(found: T | None, message: str, **details) -> T:
+    """`found` (the row a `get_or_none` or `.first()` looked up), or NotFound(`message`,
+    `details`) raised when there is none."""
+    if found is None:
+        raise NotFound(message, **details)
+    return found
 
 
 def guarded_add(column, row_id: int, qty: int, ceiling, **also):

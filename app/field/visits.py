@@ -11,7 +11,7 @@ from peewee import IntegrityError, fn
 
 from app.adapters.storage import LocalStorage, checked_image
 from app.core.models import Customer, Product, Staff
-from app.db import db, transaction, utcnow
+from app.db import db, or_not_found, transaction, utcnow
 from app.errors import InvalidState, NotFound, TooFar, ValidationFailed
 from app.field import reports
 from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
@@ -29,9 +29,7 @@ def own_customer(staff: Staff, customer_id: int) -> Customer:
     customer = Customer.get_or_none(
         (Customer.id == customer_id) & (Customer.rep == staff.id) & Customer.active
     )
-    if customer is None:
-        raise NotFound("客户不存在", customer_id=customer_id)
-    return customer
+    return or_not_found(customer, "客户不存在", customer_id=customer_id)
 
 
 @dataclass

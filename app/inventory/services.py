@@ -28,7 +28,7 @@ from app.auth.scopes import (
 from app.core import costing, stock
 from app.core.models import OrderLine, Product, Staff, Stock, Warehouse
 from app.core.rules import OrderStatus
-from app.db import db, guarded_add, transaction, utcnow
+from app.db import db, guarded_add, or_not_found, transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from app.inventory.models import (
     CustomerFee,
@@ -60,9 +60,7 @@ def warehouse_in_scope(staff: Staff, warehouse_id: int) -> Warehouse:
     found = Warehouse.get_or_none(
         (Warehouse.id == warehouse_id) & (Warehouse.id << warehouses_in_scope(staff))
     )
-    if found is None:
-        raise NotFound("仓库不存在", warehouse_id=warehouse_id)
-    return found
+    return or_not_found(found, "仓库不存在", warehouse_id=warehouse_id)
 
 
 def _products(product_ids: Iterable[int]) -> dict[int, Product]:
@@ -239,9 +237,7 @@ def receipt_in_scope(staff: Staff, receipt_id: int) -> StockReceipt:
     found = StockReceipt.get_or_none(
         (StockReceipt.id == receipt_id) & (StockReceipt.warehouse << warehouses_in_scope(staff))
     )
-    if found is None:
-        raise NotFound("入库单不存在", receipt_id=receipt_id)
-    return found
+    return or_not_found(found, "入库单不存在", receipt_id=receipt_id)
 
 
 # --- transfers (调拨) -------------------------------------------------------------------------
@@ -396,9 +392,7 @@ def transfer_in_scope(staff: Staff, transfer_id: int) -> Transfer:
         (Transfer.id == transfer_id)
         & ((Transfer.from_warehouse << scope) | (Transfer.to_warehouse << scope))
     )
-    if found is None:
-        raise NotFound("调拨单不存在", transfer_id=transfer_id)
-    return found
+    return or_not_found(found, "调拨单不存在", transfer_id=transfer_id)
 
 
 def set_location(staff: Staff, warehouse_id: int, product_id: int, location: str) -> Stock:
@@ -459,9 +453,7 @@ def count_in_scope(staff: Staff, count_id: int) -> StockCount:
     found = StockCount.get_or_none(
         (StockCount.id == count_id) & (StockCount.warehouse << warehouses_in_scope(staff))
     )
-    if found is None:
-        raise NotFound("盘点单不存在", count_id=count_id)
-    return found
+    return or_not_found(found, "盘点单不存在", count_id=count_id)
 
 
 # --- customer fees (客户费用) -------------------------------------------------------------------

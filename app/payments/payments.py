@@ -21,7 +21,7 @@ from app.auth.scopes import require, scoped
 from app.core import receivables
 from app.core.models import Customer, Order, Receipt, Receivable, Staff
 from app.core.orders import record_event
-from app.db import db, transaction, utcnow, where_given, within_local_days
+from app.db import db, or_not_found, transaction, utcnow, where_given, within_local_days
 from app.errors import AppError, Forbidden, InvalidState, NotFound
 from app.events import PaymentPaid, emit
 from app.mall.models import WechatUser
@@ -446,6 +446,4 @@ def payments_query(staff: Staff, filters: dict):
 def payment_in_scope(staff: Staff, payment_id: int) -> Payment:
     """Raises: NotFound, also for another scope's payment."""
     found = payments_query(staff, {}).where(Payment.id == payment_id).first()
-    if found is None:
-        raise NotFound("支付单不存在", payment_id=payment_id)
-    return found
+    return or_not_found(found, "支付单不存在", payment_id=payment_id)

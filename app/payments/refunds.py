@@ -25,7 +25,7 @@ from app.auth.scopes import actor, require, scoped
 from app.core import receivables
 from app.core.models import Customer, Order, Staff
 from app.core.orders import record_event
-from app.db import guarded_add, transaction, utcnow
+from app.db import guarded_add, or_not_found, transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from app.events import ApprovalAwaited, RefundSettled, emit
 from app.money import money, to_fen
@@ -282,9 +282,7 @@ def refunds_query(staff: Staff, status: str | None = None, payment_id: int | Non
 
 def refund_in_scope(staff: Staff, refund_id: int) -> Refund:
     found = refunds_query(staff).where(Refund.id == refund_id).first()
-    if found is None:
-        raise NotFound("退款单不存在", refund_id=refund_id)
-    return found
+    return or_not_found(found, "退款单不存在", refund_id=refund_id)
 
 
 def document(refund: Refund) -> Document:

@@ -17,7 +17,7 @@ from app.adapters.waybills import Party, WaybillClient, WaybillError
 from app.auth.scopes import actor, require
 from app.core import stock
 from app.core.models import Product, Staff
-from app.db import db, transaction, utcnow
+from app.db import db, or_not_found, transaction, utcnow
 from app.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from app.events import ShopOrderChanged, emit
 from app.money import money
@@ -25,7 +25,7 @@ from app.numbering import create_numbered
 from app.shops import settings
 from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, WriteBack
 from app.shops.rules import CARRIERS, OPEN, STATUS_LABELS, split_lines
-from app.shops.shops import one_of, seen_by
+from app.shops.shops import seen_by
 
 SHOP_ACTOR = "shop-sync"
 
@@ -123,7 +123,8 @@ def orders_query(staff: Staff):
 
 
 def order_in_scope(staff: Staff, order_id: int) -> ShopOrder:
-    return one_of(orders_query(staff), order_id, "网店订单不存在", shop_order_id=order_id)
+    found = orders_query(staff).where(ShopOrder.id == order_id).first()
+    return or_not_found(found, "网店订单不存在", shop_order_id=order_id)
 
 
 def _locked(staff: Staff, order_id: int, statuses: tuple[str, ...], doing: str) -> ShopOrder:

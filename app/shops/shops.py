@@ -8,7 +8,7 @@ import datetime as dt
 from app.adapters.platforms import Credentials, Platform, PlatformError, client_for
 from app.auth.scopes import require
 from app.core.models import Product, Staff, Warehouse
-from app.db import transaction, utcnow
+from app.db import or_not_found, transaction, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.shops import settings
 from app.shops.models import Shop, ShopSku
@@ -46,15 +46,6 @@ def seen_by(staff: Staff, query):
     return query if condition is None else query.where(condition)
 
 
-def one_of(query, row_id: int, message: str, **details):
-    """The row `row_id` of `query`. Raises: NotFound (`message`, `details`), also for a row the
-    query leaves out (outside the caller's scope)."""
-    found = query.where(query.model.id == row_id).first()
-    if found is None:
-        raise NotFound(message, **details)
-    return found
-
-
 def shops_query(staff: Staff):
     require(staff, "shops.view")
     return seen_by(staff, Shop.select().order_by(Shop.id))
@@ -62,7 +53,8 @@ def shops_query(staff: Staff):
 
 def shop_in_scope(staff: Staff, shop_id: int) -> Shop:
     """Raises: NotFound, also for a shop outside the caller's scope."""
-    return one_of(shops_query(staff), shop_id, "店铺不存在", shop_id=shop_id)
+    found = shops_query(staff).where(Shop.id == shop_id).first()
+    return or_not_found(found, "店铺不存在", shop_id=shop_id)
 
 
 def _warehouse_in_scope(staff: Staff, warehouse_id: int) -> None:
