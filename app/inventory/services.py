@@ -11,7 +11,9 @@ Documents are locked first (a guarded UPDATE on their status), stock rows last.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
 from peewee import IntegrityError
@@ -191,40 +193,60 @@ def _post_receipt(receipt: StockReceipt, staff: Staff) -> None:
 def approve_receipt(staff: Staff, receipt_id: int, comment: str = "") -> StockReceipt:
     """Sign the receipt's next step; the last signature puts the goods on hand.
     Raises: Forbidden (not this role's step), NotFound, InvalidState."""
-    receipt = receipt_in_scope(staff, receipt_id)
-    with transaction():
-        receipt = _locked(StockReceipt, receipt.id, ("pending",), RECEIPT_LABELS, "入库单")
-        facts = Facts(receipt.total_cost, receipt.total_cost, None, None)
-        if _sign(staff, "stock_receipt", receipt, facts, comment):
-            _post_receipt(receipt, staff)
-        return receipt
+    return _approve(staff, "stock_receipt", receipt_id, comment)
 
 
 def reject_receipt(staff: Staff, receipt_id: int, reason: str) -> StockReceipt:
     """Refuse a receipt awaiting signatures: nothing goes on hand."""
-    receipt = receipt_in_scope(staff, receipt_id)
-    with transaction():
-        receipt = _locked(StockReceipt, receipt.id, ("pending",), RECEIPT_LABELS, "入库单")
-        return _reject(staff, "stock_receipt", receipt, reason)
+    return _refuse(staff, "stock_receipt", receipt_id, reason)
 
 
 EVENTS = {"stock_receipt": StockReceiptEvent, "transfer": TransferEvent}
 
 
-def _sign(staff: Staff, document: str, row, facts: Facts, comment: str) -> bool:
-    """Sign a locked stock document's next step; True when that was the last signature."""
-    signature = approvals.sign(document, row.id, None, facts, staff, comment)
-    _history(EVENTS[document], row, "sign", "pending", staff, comment, "pending")
-    return signature.approved
+@dataclass(frozen=True)
+class Signed:
+    """A stock document signed through the approval engine: its table, its status labels and
+    name, how the caller finds it, the facts its rules look at, and what the last signature does
+    (the goods move)."""
+
+    model: type
+    labels: dict
+    what: str
+    in_scope: Callable
+    facts: Callable
+    approved: Callable
 
 
-def _reject(staff: Staff, document: str, row, reason: str):
-    """Refuse a locked stock document awaiting signatures: its goods do not move."""
-    _may_reject(staff, document, row.id)
-    row.status = "rejected"
-    row.save(only=[type(row).status])
-    _history(EVENTS[document], row, "reject", "rejected", staff, reason, "pending")
-    return row
+@contextmanager
+def _pending(staff: Staff, document: str, document_id: int) -> Iterator:
+    """The document in the caller's scope, then, in one transaction with the caller's block,
+    locked while it awaits signatures. Raises: NotFound, InvalidState (no longer pending)."""
+    signed = SIGNED[document]
+    found = signed.in_scope(staff, document_id)
+    with transaction():
+        yield _locked(signed.model, found.id, ("pending",), signed.labels, signed.what)
+
+
+def _approve(staff: Staff, document: str, document_id: int, comment: str):
+    """Sign a stock document's next step; the last signature moves its goods."""
+    with _pending(staff, document, document_id) as row:
+        facts = SIGNED[document].facts(row)
+        signature = approvals.sign(document, row.id, None, facts, staff, comment)
+        _history(EVENTS[document], row, "sign", "pending", staff, comment, "pending")
+        if signature.approved:
+            SIGNED[document].approved(row, staff)
+        return row
+
+
+def _refuse(staff: Staff, document: str, document_id: int, reason: str):
+    """Refuse a stock document awaiting signatures: its goods do not move."""
+    with _pending(staff, document, document_id) as row:
+        _may_reject(staff, document, row.id)
+        row.status = "rejected"
+        row.save(only=[type(row).status])
+        _history(EVENTS[document], row, "reject", "rejected", staff, reason, "pending")
+        return row
 
 
 def _may_reject(staff: Staff, document: str, document_id: int) -> None:
@@ -322,19 +344,11 @@ def _send(transfer: Transfer, staff: Staff) -> None:
 def approve_transfer(staff: Staff, transfer_id: int, comment: str = "") -> Transfer:
     """Sign the transfer's next step; the last signature sends the goods.
     Raises: Forbidden, NotFound, InvalidState, InsufficientStock."""
-    transfer = transfer_in_scope(staff, transfer_id)
-    with transaction():
-        transfer = _locked(Transfer, transfer.id, ("pending",), TRANSFER_LABELS, "调拨单")
-        if _sign(staff, "transfer", transfer, _transfer_facts(transfer), comment):
-            _send(transfer, staff)
-        return transfer
+    return _approve(staff, "transfer", transfer_id, comment)
 
 
 def reject_transfer(staff: Staff, transfer_id: int, reason: str) -> Transfer:
-    transfer = transfer_in_scope(staff, transfer_id)
-    with transaction():
-        transfer = _locked(Transfer, transfer.id, ("pending",), TRANSFER_LABELS, "调拨单")
-        return _reject(staff, "transfer", transfer, reason)
+    return _refuse(staff, "transfer", transfer_id, reason)
 
 
 def receive_transfer(staff: Staff, transfer_id: int, lines: list[dict]) -> Transfer:
@@ -393,6 +407,22 @@ def transfer_in_scope(staff: Staff, transfer_id: int) -> Transfer:
         & ((Transfer.from_warehouse << scope) | (Transfer.to_warehouse << scope))
     )
     return or_not_found(found, "调拨单不存在", transfer_id=transfer_id)
+
+
+# The stock documents signed through the approval engine, by their approval document type.
+SIGNED = {
+    "stock_receipt": Signed(
+        StockReceipt,
+        RECEIPT_LABELS,
+        "入库单",
+        receipt_in_scope,
+        lambda receipt: Facts(receipt.total_cost, receipt.total_cost, None, None),
+        _post_receipt,
+    ),
+    "transfer": Signed(
+        Transfer, TRANSFER_LABELS, "调拨单", transfer_in_scope, _transfer_facts, _send
+    ),
+}
 
 
 def set_location(staff: Staff, warehouse_id: int, product_id: int, location: str) -> Stock:
