@@ -7,6 +7,7 @@ dealer_phone."""
 from __future__ import annotations
 
 import contextvars
+import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,6 +40,19 @@ def staff_headers(staff) -> dict:
 def png_bytes() -> bytes:
     """A photo as a client uploads it: PNG's signature, then nothing worth decoding."""
     return b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def xlsx_file(rows: list[list]) -> io.BytesIO:
+    """A workbook as a client uploads it: one sheet holding `rows`, read from its start."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return buffer
 
 
 # The mini-program API
