@@ -30,6 +30,12 @@ def created(response) -> dict:
     return response.get_json()
 
 
+def promotion(client, admin: dict, name: str, kind: str, rules: dict) -> dict:
+    """An active promotion of `kind` from yesterday to a week ahead, created through the admin API."""
+    body = {"name": name, "kind": kind, "starts_at": at(-1), "ends_at": at(7), "active": True}
+    return created(client.post(f"{ADMIN}/promotions", json={**body, "rules": rules}, headers=admin))
+
+
 def test_a_style_sku_in_cases_with_a_picture_and_promotions_answers_as_the_contract_says(
     client, shop, dealer
 ):
@@ -81,33 +87,11 @@ def test_a_style_sku_in_cases_with_a_picture_and_promotions_answers_as_the_contr
         )
     )
     assert set(picture) >= {"id", "url", "thumb_url"}
-    special = created(
-        client.post(
-            f"{ADMIN}/promotions",
-            json={
-                "name": "T恤特价",
-                "kind": "special_price",
-                "starts_at": at(-1),
-                "ends_at": at(7),
-                "active": True,
-                "rules": {"items": [{"product_id": pid, "price": "9.00"}]},
-            },
-            headers=admin,
-        )
+    special = promotion(
+        client, admin, "T恤特价", "special_price", {"items": [{"product_id": pid, "price": "9.00"}]}
     )
-    reduction = created(
-        client.post(
-            f"{ADMIN}/promotions",
-            json={
-                "name": "满100减10",
-                "kind": "full_reduction",
-                "starts_at": at(-1),
-                "ends_at": at(7),
-                "active": True,
-                "rules": {"threshold": "100.00", "reduction": "10.00"},
-            },
-            headers=admin,
-        )
+    reduction = promotion(
+        client, admin, "满100减10", "full_reduction", {"threshold": "100.00", "reduction": "10.00"}
     )
     assert client.put(f"{MP}/favourites/{pid}", headers=dealer).status_code in (200, 201, 204)
 
