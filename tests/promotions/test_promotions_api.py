@@ -15,7 +15,7 @@ from app.core.models import Customer, Stock
 from app.runtime import redis
 from app.timeutil import local_today
 from devkit.factories import make_customer, make_product, make_staff, put_stock
-from devkit.testing.clients import ADMIN, MP, bind_dealer, staff_headers
+from devkit.testing.clients import ADMIN, MP, bind_dealer, create_promotion, staff_headers
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -25,11 +25,7 @@ def at(days: float = 0) -> str:
 
 
 def promote(client, co, kind, rules, *, who="admin", expect=201, **fields):
-    body = {"name": fields.pop("name", f"{kind} 测试"), "kind": kind, "rules": rules}
-    body |= {"starts_at": at(-1), "ends_at": at(7), **fields}
-    response = client.post(f"{ADMIN}/promotions", json=body, headers=co.headers(who))
-    assert response.status_code == expect, response.get_json()
-    return response.get_json()
+    return create_promotion(client, co.headers(who), kind, rules, expect=expect, **fields)
 
 
 @pytest.fixture
