@@ -10,19 +10,17 @@ calls, so that a drift of the machine during the run weighs on both alike.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import random
 import time
 
-from app.auth.services import create_staff
 from app.backoffice import reports
 from app.core.models import Customer, Order, Product
 from app.db import db
 from app.inventory.models import CustomerFee
 from app.timeutil import local_today
-from bench.common import migrated_app, percentile
-from bench.reports import generate, insert, seed_master_data, timed
+from bench.common import percentile
+from bench.reports import insert, parse_options, timed, year_of_orders
 
 BRANDS = ("茗香", "金龙", "康师", "统一", "农夫", "百岁", "海天", "李锦", "鲁花", "福临")
 FEES = 5000
@@ -65,18 +63,8 @@ def add_costs_and_fees(rng: random.Random) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
-    rng = random.Random(25)
-
-    with migrated_app(args.database_url) as (app, _), app.app_context():
-        admin = create_staff("bench-admin", "correct-horse-1", "admin")
-        started = time.perf_counter()
-        customers, products = seed_master_data(rng)
-        generate(args.orders, customers, products, rng)
+    args = parse_options(__doc__)
+    with year_of_orders(args, seed=25) as (admin, rng, started):
         add_costs_and_fees(rng)
         print(
             f"generated {Order.select().count()} orders with costs and {FEES} customer fees"

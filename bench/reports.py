@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import random
 import time
+from contextlib import contextmanager
 
 from app.auth.services import create_staff
 from app.backoffice import reports
@@ -223,19 +224,32 @@ def timed(call, repeat: int) -> list[float]:
     return samples
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_options(doc: str) -> argparse.Namespace:
+    """--orders, --repeat and --database-url: this benchmark's and those on its data."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
-    rng = random.Random(17)
+    return parser.parse_args()
 
+
+@contextmanager
+def year_of_orders(args: argparse.Namespace, seed: int):
+    """The app on a scratch database, its context pushed, an admin, and `args.orders` orders of a
+    year generated from random.Random(seed). Yields (admin, that generator to go on with, when the
+    generation started)."""
+    rng = random.Random(seed)
     with migrated_app(args.database_url) as (app, _), app.app_context():
         admin = create_staff("bench-admin", "correct-horse-1", "admin")
         started = time.perf_counter()
         customers, products = seed_master_data(rng)
         generate(args.orders, customers, products, rng)
+        yield admin, rng, started
+
+
+def main() -> None:
+    args = parse_options(__doc__)
+    with year_of_orders(args, seed=17) as (admin, _, started):
         print(
             f"generated {Order.select().count()} orders, {OrderLine.select().count()} lines, "
             f"{Shipment.select().count()} shipments, {Receipt.select().count()} receipts, "

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from app.auth.services import create_staff
 from app.core import catalog, organisation, stock, styles
-from app.core.orders import LineRequest, create_order
+from app.core.models import Order
+from app.core.orders import LineRequest, approve_order, create_order, ship_order
 
 _seq = itertools.count(1)
 
@@ -89,6 +90,17 @@ def make_customer(branch, warehouse, *, method="credit", limit="10000.00", level
     )
 
 
+# Where a rep's store stands unless a test says otherwise (静安, Shanghai), as a phone's
+# geolocation gives it.
+STORE_AT = {"latitude": 31.2304, "longitude": 121.4737}
+
+
+def make_store(branch, warehouse, rep, name: str, at=STORE_AT, **fields):
+    """A customer of `rep`'s, a store standing at `at` (latitude and longitude)."""
+    lat, lng = (Decimal(str(at[k])) for k in ("latitude", "longitude"))
+    return make_customer(branch, warehouse, rep_id=rep.id, lat=lat, lng=lng, name=name, **fields)
+
+
 def make_staff(role="customer_service", branch=None, **kwargs):
     return create_staff(
         kwargs.pop("username", f"user{n()}"),
@@ -101,6 +113,14 @@ def make_staff(role="customer_service", branch=None, **kwargs):
 
 def put_stock(warehouse, product, qty: int):
     return stock.adjust(warehouse.id, product.id, qty, "入库", actor="test")
+
+
+def approve_and_ship(order, carrier: str, tracking_no: str, actor: str):
+    """`order` approved by `actor`, then shipped whole (every unit of every line)."""
+    approve_order(order.id, actor)
+    lines = [(line.id, line.qty) for line in Order.get_by_id(order.id).lines]
+    ship_order(order.id, lines, carrier, tracking_no, actor)
+    return order
 
 
 def place(customer, *lines, **kwargs):

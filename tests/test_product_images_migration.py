@@ -1,23 +1,17 @@
 """Migration 0025 on an existing catalogue: products keep their `image`, pictures can be added,
 go with their product, and down drops the table and leaves the products as they were."""
 
-import datetime as dt
-
-NOW = dt.datetime(2026, 11, 1, 8, 0)
+from devkit.testing.database import OLD_ROWS_AT as NOW
 
 
-def test_product_images_come_and_go_with_the_migration(app, scratch_migrations):
-    scratch, runner = scratch_migrations
-    runner.up("0022_shop_sku_platform_ids")
-    sql, p = scratch.execute_sql, scratch.param
-    sql(
-        "INSERT INTO product (sku, name, unit, pack_size, min_qty, step, list_price, image,"
-        " active, created_at, updated_at, brand, safety_stock) VALUES ('A', 'A', '箱', 1, 1, 1,"
-        f" 1000, {p}, {p}, {p}, {p}, '', 0)",
-        ("https://img.example.com/a.jpg", True, NOW, NOW),
+def test_product_images_come_and_go_with_the_migration(app, scratch_db):
+    scratch_db.up("0022_shop_sku_platform_ids")
+    sql, p = scratch_db.sql, scratch_db.param
+    scratch_db.insert_product(
+        "A", "A", 1000, image="https://img.example.com/a.jpg", brand="", safety_stock=0
     )
-    runner.up("0025_product_images")
-    assert "product_image" in scratch.get_tables()
+    scratch_db.up("0025_product_images")
+    assert "product_image" in scratch_db.tables()
     sql(
         "INSERT INTO product_image (product_id, storage_key, thumb_key, content_type, size,"
         f" width, height, position, created_at) VALUES (1, 'k.jpg', 'k.thumb.jpg', 'image/jpeg',"
@@ -25,8 +19,8 @@ def test_product_images_come_and_go_with_the_migration(app, scratch_migrations):
         (NOW,),
     )
     assert sql("SELECT image FROM product").fetchall() == [("https://img.example.com/a.jpg",)]
-    runner.down("0025_product_images")
-    assert "product_image" not in scratch.get_tables()
+    scratch_db.down("0025_product_images")
+    assert "product_image" not in scratch_db.tables()
     assert sql("SELECT sku, image FROM product").fetchall() == [
         ("A", "https://img.example.com/a.jpg")
     ]

@@ -6,14 +6,8 @@ HTMX=2.0.8
 ECHARTS=6.1.0
 PICO=2.1.1
 
-dest="$(cd "$(dirname "$0")/.." && pwd)/admin/static/vendor"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-npm pack --silent "htmx.org@$HTMX" "echarts@$ECHARTS" "@picocss/pico@$PICO" >/dev/null
-for tgz in *.tgz; do mkdir "${tgz%.tgz}" && tar xzf "$tgz" -C "${tgz%.tgz}"; done
-
-rm -rf "$dest" && mkdir -p "$dest"
+source "$(dirname "$0")/npm_vendor.sh"
+npm_unpack admin/static/vendor "htmx.org@$HTMX" "echarts@$ECHARTS" "@picocss/pico@$PICO"
 cp "htmx.org-$HTMX/package/dist/htmx.min.js" "$dest/htmx.min.js"
 cp "htmx.org-$HTMX/package/LICENSE" "$dest/htmx.LICENSE"
 cp "echarts-$ECHARTS/package/dist/echarts.common.min.js" "$dest/echarts.common.min.js"
@@ -21,9 +15,8 @@ cp "echarts-$ECHARTS/package/LICENSE" "$dest/echarts.LICENSE"
 cp "echarts-$ECHARTS/package/NOTICE" "$dest/echarts.NOTICE"
 cp "picocss-pico-$PICO/package/css/pico.min.css" "$dest/pico.min.css"
 cp "picocss-pico-$PICO/package/LICENSE.md" "$dest/pico.LICENSE.md"
-cat >"$dest/VERSIONS" <<END
+npm_versions <<END
 htmx.org $HTMX (BSD-2-Clause)
 echarts $ECHARTS (Apache-2.0)
 @picocss/pico $PICO (MIT)
 END
-echo "vendored into $dest:" && cat "$dest/VERSIONS"

@@ -5,20 +5,13 @@ set -euo pipefail
 WEUI=2.6.26
 HTMX=2.0.8
 
-dest="$(cd "$(dirname "$0")/.." && pwd)/h5/static/vendor"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-npm pack --silent "weui@$WEUI" "htmx.org@$HTMX" >/dev/null
-for tgz in *.tgz; do mkdir "${tgz%.tgz}" && tar xzf "$tgz" -C "${tgz%.tgz}"; done
-
-rm -rf "$dest" && mkdir -p "$dest"
+source "$(dirname "$0")/npm_vendor.sh"
+npm_unpack h5/static/vendor "weui@$WEUI" "htmx.org@$HTMX"
 cp "weui-$WEUI/package/dist/style/weui.min.css" "$dest/weui.min.css"
 cp "weui-$WEUI/package/LICENSE.txt" "$dest/weui.LICENSE.txt"
 cp "htmx.org-$HTMX/package/dist/htmx.min.js" "$dest/htmx.min.js"
 cp "htmx.org-$HTMX/package/LICENSE" "$dest/htmx.LICENSE"
-cat >"$dest/VERSIONS" <<END
+npm_versions <<END
 weui $WEUI (MIT)
 htmx.org $HTMX (BSD-2-Clause)
 END
-echo "vendored into $dest:" && cat "$dest/VERSIONS"

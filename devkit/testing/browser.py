@@ -97,8 +97,9 @@ class WeChatPhone(Screen):
             has_touch=True,
             **options,
         )
+        self.oa_openid = f"sandbox-oa-{person}"
         self.context.add_cookies(
-            [{"name": "sandbox_openid", "value": f"sandbox-oa-{person}", "url": sandbox.url}]
+            [{"name": "sandbox_openid", "value": self.oa_openid, "url": sandbox.url}]
         )
 
     def bind(self, code: str, lands_on: str = "/h5/?bound=1") -> None:
@@ -106,6 +107,22 @@ class WeChatPhone(Screen):
         self.go(f"/h5/bind?code={code}")
         self.button("绑定").click()
         self.page.wait_for_url(f"{self.base}{lands_on}")
+
+    def bind_staff(self, staff, kind: str = "rep") -> None:
+        """Bind as that staff member through an invitation of theirs: a "rep" invitation lands
+        on the rep's pages (/h5/rep/), a "staff" one on the other staff's (/h5/staff/)."""
+        from app.mall import accounts
+
+        code = accounts.create_invitation(kind, staff_id=staff.id).code
+        self.bind(code, f"/h5/{kind}/?bound=1")
+
+    def follow_official_account(self) -> None:
+        """They follow the official account (the subscribe event, as the callback records it)
+        and reload the page they are on."""
+        from app.mall.models import WechatUser
+
+        WechatUser.update(follows_oa=True).where(WechatUser.oa_openid == self.oa_openid).execute()
+        self.page.reload()
 
 
 class Desk(Screen):

@@ -7,6 +7,8 @@ dealer_phone."""
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
+import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,6 +41,32 @@ def staff_headers(staff) -> dict:
 def png_bytes() -> bytes:
     """A photo as a client uploads it: PNG's signature, then nothing worth decoding."""
     return b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def create_promotion(client, headers: dict, kind: str, rules: dict, *, expect=201, **fields):
+    """POST /promotions with `headers`: a promotion of `kind` with `rules`, named "<kind> 测试"
+    and running from a day ago to a week ahead unless `fields` say otherwise; the answer, its
+    status asserted to be `expect`."""
+    now = dt.datetime.now(dt.UTC)
+    starts, ends = ((now + dt.timedelta(days=d)).isoformat(timespec="seconds") for d in (-1, 7))
+    body = {"name": f"{kind} 测试", "kind": kind, "rules": rules}
+    body |= {"starts_at": starts, "ends_at": ends, **fields}
+    response = client.post(f"{ADMIN}/promotions", json=body, headers=headers)
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def xlsx_file(rows: list[list]) -> io.BytesIO:
+    """A workbook as a client uploads it: one sheet holding `rows`, read from its start."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return buffer
 
 
 # The mini-program API

@@ -3,6 +3,7 @@ TEST_DATABASE_URL names one), migrated once by the `app` fixture and emptied aft
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -56,6 +57,58 @@ def scratch_migrations(fresh_database):
     finally:
         if hasattr(scratch, "close_all"):
             scratch.close_all()
+
+
+# When the rows a migration test writes under an older schema were written.
+OLD_ROWS_AT = dt.datetime(2026, 11, 1, 8, 0)
+
+
+class ScratchDatabase:
+    """A database of its own for a migration test: taken `up` and `down` by migration name, rows
+    written as an older schema had them with `insert`, read back with `sql`."""
+
+    def __init__(self, database, runner):
+        self.db, self.runner = database, runner
+
+    def up(self, name: str) -> None:
+        self.runner.up(name)
+
+    def down(self, name: str) -> None:
+        self.runner.down(name)
+
+    def sql(self, query: str, params=()):
+        return self.db.execute_sql(query, params)
+
+    @property
+    def param(self) -> str:
+        """The engine's placeholder for a bound value in `sql` (? or %s)."""
+        return self.db.param
+
+    def insert(self, table: str, **values) -> None:
+        """One row, every value bound as a parameter."""
+        marks = ", ".join([self.db.param] * len(values))
+        query = f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks})"
+        self.sql(query, tuple(values.values()))
+
+    def insert_product(self, sku: str, name: str, list_price: int, **columns) -> None:
+        """A product with the columns every schema since 0001 has (sold by the 箱, no minimum,
+        active, no picture), with `columns` over them (those a later schema added)."""
+        row = dict(sku=sku, name=name, unit="箱", pack_size=1, min_qty=1, step=1)
+        row.update(list_price=list_price, image="", active=True)
+        row.update(created_at=OLD_ROWS_AT, updated_at=OLD_ROWS_AT)
+        self.insert("product", **{**row, **columns})
+
+    def columns(self, table: str) -> list[str]:
+        return [c.name for c in self.db.get_columns(table)]
+
+    def tables(self) -> list[str]:
+        return self.db.get_tables()
+
+
+@pytest.fixture
+def scratch_db(scratch_migrations):
+    """A ScratchDatabase on the scratch_migrations database: what a migration test uses."""
+    return ScratchDatabase(*scratch_migrations)
 
 
 def empty_tables(database_url: str) -> None:

@@ -102,6 +102,16 @@ class PlatformShop:
         assert response.status_code == 200, response.get_json()
         return response.get_json()["items"]
 
+    def map_skus(self, *items):
+        """The shop's SKU map set (PUT, as its admin): items as (platform SKU, product[, qty])."""
+        rows = []
+        for platform_sku, product, *qty in items:
+            row = {"platform_sku": platform_sku, "product_id": product.id}
+            rows.append({**row, "qty": qty[0]} if qty else row)
+        return self.client.put(
+            f"{ADMIN}/shops/{self.id}/sku-map", json={"items": rows}, headers=self.headers
+        )
+
     def look_back(self, **delta) -> None:
         """The next download starts this far back (as if authorised that long ago)."""
         Shop.update(sync_cursor=utcnow() - dt.timedelta(**delta), sync_page=1).where(
@@ -120,6 +130,17 @@ def platform_shop(client, co, sandbox):
         )
 
     return make
+
+
+def ask_waybills(client, headers, ids: list[int], carrier: str):
+    """POST /shop-orders/waybills: waybills of `carrier` for those shop orders."""
+    body = {"ids": ids, "carrier": carrier}
+    return client.post(f"{ADMIN}/shop-orders/waybills", json=body, headers=headers)
+
+
+def ship_shop_orders(client, headers, ids: list[int]):
+    """POST /shop-orders/ship: those shop orders shipped on their waybills."""
+    return client.post(f"{ADMIN}/shop-orders/ship", json={"ids": ids}, headers=headers)
 
 
 def send_pushes() -> dict:

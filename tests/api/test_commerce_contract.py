@@ -4,7 +4,6 @@ the catalogue, the style, the cart and the order answering with every field the 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 
@@ -12,11 +11,7 @@ from PIL import Image
 
 from app.core.models import Product
 from devkit.factories import make_staff, put_stock
-from devkit.testing.clients import ADMIN, MP, staff_headers
-
-
-def at(days: float) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat(timespec="seconds")
+from devkit.testing.clients import ADMIN, MP, create_promotion, staff_headers
 
 
 def jpeg() -> bytes:
@@ -81,33 +76,13 @@ def test_a_style_sku_in_cases_with_a_picture_and_promotions_answers_as_the_contr
         )
     )
     assert set(picture) >= {"id", "url", "thumb_url"}
-    special = created(
-        client.post(
-            f"{ADMIN}/promotions",
-            json={
-                "name": "T恤特价",
-                "kind": "special_price",
-                "starts_at": at(-1),
-                "ends_at": at(7),
-                "active": True,
-                "rules": {"items": [{"product_id": pid, "price": "9.00"}]},
-            },
-            headers=admin,
-        )
+    special_price = {"items": [{"product_id": pid, "price": "9.00"}]}
+    special = create_promotion(
+        client, admin, "special_price", special_price, name="T恤特价", active=True
     )
-    reduction = created(
-        client.post(
-            f"{ADMIN}/promotions",
-            json={
-                "name": "满100减10",
-                "kind": "full_reduction",
-                "starts_at": at(-1),
-                "ends_at": at(7),
-                "active": True,
-                "rules": {"threshold": "100.00", "reduction": "10.00"},
-            },
-            headers=admin,
-        )
+    reduction_rules = {"threshold": "100.00", "reduction": "10.00"}
+    reduction = create_promotion(
+        client, admin, "full_reduction", reduction_rules, name="满100减10", active=True
     )
     assert client.put(f"{MP}/favourites/{pid}", headers=dealer).status_code in (200, 201, 204)
 

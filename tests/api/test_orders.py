@@ -2,13 +2,11 @@
 
 import uuid
 
-import requests
-
 from app.core import orders, receivables
 from app.core.models import Order, OrderEvent
 from app.mall.models import CartItem
 from devkit.testing.clients import MP, HttpClient, bind_dealer
-from devkit.testing.concurrency import all_at_once
+from devkit.testing.concurrency import retries_with_one_key
 
 
 def submit(client, headers, lines, key=None, **extra):
@@ -73,22 +71,8 @@ def test_the_same_key_from_another_dealer_is_another_order(client, shop, dealer,
 
 def test_racing_retries_against_gunicorn_create_exactly_one_order(gunicorn, shop):
     headers = bind_dealer(HttpClient(gunicorn.url), shop.customer, "racer")
-    key = str(uuid.uuid4())
     body = {"lines": [{"product_id": shop.tea.id, "qty": 10}]}
-
-    def post():
-        r = requests.post(
-            f"{gunicorn.url}{MP}/orders",
-            json=body,
-            headers={**headers, "Idempotency-Key": key},
-            timeout=30,
-        )
-        return r.status_code, r.json().get("id")
-
-    answers = all_at_once([post] * 16)
-    statuses = sorted(s for s, _ in answers)
-    assert statuses.count(201) == 1 and statuses.count(200) == 15, statuses
-    assert len({order_id for _, order_id in answers}) == 1
+    retries_with_one_key(f"{gunicorn.url}{MP}/orders", body, headers, 16)
     assert Order.select().where(Order.customer == shop.customer.id).count() == 1
 
 

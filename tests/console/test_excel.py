@@ -5,14 +5,13 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.core import catalog, units
-from app.core import orders as core_orders
-from app.core.models import Customer, Order, Product, ProductPrice
+from app.core.models import Customer, Product, ProductPrice
 from app.core.receivables import record_receipt
-from devkit.factories import make_staff, place
-from devkit.testing.clients import Console, flashes
+from devkit.factories import approve_and_ship, make_staff, place
+from devkit.testing.clients import Console, flashes, xlsx_file
 
 CUSTOMER_COLUMNS = [
     "编码",
@@ -33,28 +32,14 @@ def read(response) -> dict[str, list[tuple]]:
     return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
 
 
-def xlsx(rows: list[list]) -> io.BytesIO:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    return buffer
-
-
 def upload(session, path: str, rows: list[list]):
     return session.post(
-        path, {"file": (xlsx(rows), "导入.xlsx")}, content_type="multipart/form-data"
+        path, {"file": (xlsx_file(rows), "导入.xlsx")}, content_type="multipart/form-data"
     )
 
 
 def shipped(co, customer, qty: int):
-    order = co.order(customer, (co.tea, qty))
-    core_orders.approve_order(order.id, "test")
-    line = Order.get_by_id(order.id).lines[0]
-    core_orders.ship_order(order.id, [(line.id, qty)], "顺丰", "SF9", "test")
-    return order
+    return approve_and_ship(co.order(customer, (co.tea, qty)), "顺丰", "SF9", "test")
 
 
 def test_orders_export_follows_filters_and_scope(signed_in, co):

@@ -15,16 +15,25 @@ def local_input(moment: dt.datetime) -> str:
     return to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def new_promotion(admin, name: str, kind: str, starts: dt.timedelta, ends: dt.timedelta):
+    """The console's 新建促销 form opened, with its name, its kind (as the select shows it) and
+    its period (from now) filled in; returns the form."""
+    admin.go("/admin/promotions")
+    admin.page.locator("summary", has_text="新建促销").click()
+    form = admin.page.locator("#promotion-form")
+    form.get_by_label("名称").fill(name)
+    form.get_by_label("类型").select_option(label=kind)
+    form.get_by_label("开始时间").fill(local_input(utcnow() + starts))
+    form.get_by_label("结束时间").fill(local_input(utcnow() + ends))
+    return form
+
+
 def test_an_admin_creates_targets_previews_and_ends_a_promotion(desk, co):
     admin = desk(co.staff["admin"].username)
     page = admin.page
-    admin.go("/admin/promotions")
-    page.locator("summary", has_text="新建促销").click()
-    form = page.locator("#promotion-form")
-    form.get_by_label("名称").fill("华东满千减五十")
-    form.get_by_label("类型").select_option(label="满减")
-    form.get_by_label("开始时间").fill(local_input(utcnow() - dt.timedelta(hours=1)))
-    form.get_by_label("结束时间").fill(local_input(utcnow() + dt.timedelta(days=7)))
+    form = new_promotion(
+        admin, "华东满千减五十", "满减", -dt.timedelta(hours=1), dt.timedelta(days=7)
+    )
     form.get_by_label("分支机构").select_option(label=co.east.name)
     form.get_by_label("满减门槛").fill("1000")
     form.get_by_label("减免金额").fill("50")
@@ -57,13 +66,7 @@ def test_an_admin_creates_targets_previews_and_ends_a_promotion(desk, co):
 def test_a_rule_left_out_is_refused_in_words(desk, co):
     admin = desk(co.staff["admin"].username)
     page = admin.page
-    admin.go("/admin/promotions")
-    page.locator("summary", has_text="新建促销").click()
-    form = page.locator("#promotion-form")
-    form.get_by_label("名称").fill("少填了")
-    form.get_by_label("类型").select_option(label="满赠 / 买赠")
-    form.get_by_label("开始时间").fill(local_input(utcnow()))
-    form.get_by_label("结束时间").fill(local_input(utcnow() + dt.timedelta(days=1)))
+    form = new_promotion(admin, "少填了", "满赠 / 买赠", dt.timedelta(0), dt.timedelta(days=1))
     form.get_by_label("赠送数量").fill("2")
     form.get_by_role("button", name="创建促销").click()
     error = page.locator("#promotion-error").inner_text()

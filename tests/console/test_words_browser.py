@@ -17,6 +17,7 @@ from app.core.receivables import record_receipt
 from app.integrations import keys
 from app.mall import accounts, returns
 from app.mall.models import WechatUser
+from devkit.factories import approve_and_ship
 from devkit.servers import Gunicorn
 from devkit.testing.browser import Desk
 from devkit.testing.stack import app_env, database_and_redis
@@ -36,10 +37,7 @@ def readable(text: str) -> str:
 
 def shipped_order(co, qty: int = 10):
     order = co.order(co.east_customer, (co.tea, qty))
-    core_orders.approve_order(order.id, "staff:1")
-    line = Order.get_by_id(order.id).lines[0]
-    core_orders.ship_order(order.id, [(line.id, qty)], "顺丰速运", "SF100", "staff:1")
-    return order
+    return approve_and_ship(order, "顺丰速运", "SF100", "staff:1")
 
 
 def test_shipping_more_than_is_left_says_so_with_the_products_name(desk, co):

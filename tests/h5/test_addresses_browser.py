@@ -4,11 +4,9 @@ keeps a store's addresses."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from app.core.models import Order
-from app.mall import accounts, addresses, cart
-from devkit.factories import make_customer, make_staff
+from app.mall import addresses, cart
+from devkit.factories import make_staff, make_store
 
 
 def bound_dealer(dealer_on_phone, shop, person: str):
@@ -27,14 +25,29 @@ def fill_address(page, contact: str, phone: str, region: tuple[str, str, str], s
     page.get_by_label("详细地址").fill(street)
 
 
+def new_address(phone, start: str, link: str, *address):
+    """From the page at `start`, through `link` to the address book, and its new address form
+    filled in (fill_address's arguments)."""
+    phone.go(start)
+    phone.page.get_by_role("link", name=link).click()
+    phone.page.get_by_role("link", name="新增收货地址").click()
+    fill_address(phone.page, *address)
+
+
+def submit_the_cart_to(dealer, shop, address: str) -> None:
+    """The dealer submits the cart; the order goes to `address`."""
+    dealer.button("提交订单").click()
+    dealer.page.wait_for_url(f"{dealer.base}/h5/orders/*")
+    assert Order.get(Order.customer == shop.customer.id).address == address
+
+
 def test_a_dealer_adds_a_default_address_and_the_order_goes_there(dealer_on_phone, shop):
     dealer = bound_dealer(dealer_on_phone, shop, "address-dealer")
     page = dealer.page
-    dealer.go("/h5/account")
-    page.get_by_role("link", name="收货地址").click()
-    page.get_by_role("link", name="新增收货地址").click()
-    fill_address(
-        page,
+    new_address(
+        dealer,
+        "/h5/account",
+        "收货地址",
         "李店长",
         "13912345678",
         ("广东省", "广州市", "天河区"),
@@ -54,10 +67,9 @@ def test_a_dealer_adds_a_default_address_and_the_order_goes_there(dealer_on_phon
     chosen = page.locator("input[name=address_id]:checked")
     assert "李店长" in page.locator(f"label[for={chosen.get_attribute('id')}]").inner_text()
     dealer.shot("cart-addresses")
-    dealer.button("提交订单").click()
-    page.wait_for_url(f"{dealer.base}/h5/orders/*")
-    order = Order.get(Order.customer == shop.customer.id)
-    assert order.address == "李店长 13912345678 广东省广州市天河区体育西路 191 号中石化大厦 B 座"
+    submit_the_cart_to(
+        dealer, shop, "李店长 13912345678 广东省广州市天河区体育西路 191 号中石化大厦 B 座"
+    )
     assert "体育西路 191 号" in page.content()
     assert dealer.errors == []
 
@@ -65,11 +77,10 @@ def test_a_dealer_adds_a_default_address_and_the_order_goes_there(dealer_on_phon
 def test_a_dealer_picks_another_address_in_the_cart(dealer_on_phone, shop):
     dealer = bound_dealer(dealer_on_phone, shop, "address-picker")
     page = dealer.page
-    dealer.go("/h5/cart")
-    page.get_by_role("link", name="管理收货地址").click()
-    page.get_by_role("link", name="新增收货地址").click()
-    fill_address(
-        page,
+    new_address(
+        dealer,
+        "/h5/cart",
+        "管理收货地址",
         "仓库收货",
         "021-5888 6666",
         ("上海市", "上海市", "嘉定区"),
@@ -78,10 +89,7 @@ def test_a_dealer_picks_another_address_in_the_cart(dealer_on_phone, shop):
     dealer.button("保存").click()
     page.wait_for_url(f"{dealer.base}/h5/cart")  # back where the dealer came from
     page.get_by_text("仓库收货").click()  # the radio's label
-    dealer.button("提交订单").click()
-    page.wait_for_url(f"{dealer.base}/h5/orders/*")
-    order = Order.get(Order.customer == shop.customer.id)
-    assert order.address == "仓库收货 021-5888 6666 上海市嘉定区嘉定工业区叶城路 1118 号"
+    submit_the_cart_to(dealer, shop, "仓库收货 021-5888 6666 上海市嘉定区嘉定工业区叶城路 1118 号")
     assert dealer.errors == []
 
 
@@ -128,22 +136,18 @@ def test_what_customer_service_changes_in_the_console_is_what_the_cart_offers(
 
 def test_a_rep_adds_a_delivery_address_for_their_store(wechat, shop):
     rep = make_staff("rep", shop.branch, username="address-rep", name="业务员小陈")
-    store = make_customer(
-        shop.branch,
-        shop.warehouse,
-        rep_id=rep.id,
-        lat=Decimal("31.2304"),
-        lng=Decimal("121.4737"),
-        name="静安便利店",
-    )
+    store = make_store(shop.branch, shop.warehouse, rep, "静安便利店")
     phone = wechat("address-rep")
-    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    phone.bind_staff(rep)
     page = phone.page
-    phone.go(f"/h5/rep/customers/{store.id}")
-    page.get_by_role("link", name="收货地址").click()
-    page.get_by_role("link", name="新增收货地址").click()
-    fill_address(
-        page, "静安店收货", "13700000000", ("上海市", "上海市", "静安区"), "南京西路 1601 号"
+    new_address(
+        phone,
+        f"/h5/rep/customers/{store.id}",
+        "收货地址",
+        "静安店收货",
+        "13700000000",
+        ("上海市", "上海市", "静安区"),
+        "南京西路 1601 号",
     )
     phone.button("保存").click()
     page.get_by_text("收货地址已保存").wait_for()

@@ -21,7 +21,7 @@ from app.core.orders import approve_order
 from app.field import reports
 from app.field.models import StockSalesReport, Visit, VisitPhoto
 from app.mall import accounts
-from devkit.factories import make_customer, make_staff
+from devkit.factories import make_staff, make_store
 from devkit.testing.clients import ADMIN, png_bytes, staff_headers
 
 STORE = {"latitude": 31.2304, "longitude": 121.4737}
@@ -166,15 +166,7 @@ def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
 ):
     base = gunicorn.url
     rep = make_staff("rep", shop.branch, username="h5-rep", name="业务员张三")
-    store = make_customer(
-        shop.branch,
-        shop.warehouse,
-        rep_id=rep.id,
-        level=3,
-        lat=Decimal(str(STORE["latitude"])),
-        lng=Decimal(str(STORE["longitude"])),
-        name="静安便利店",
-    )
+    store = make_store(shop.branch, shop.warehouse, rep, "静安便利店", level=3)
     two_weeks_ago = dt.date.today() - dt.timedelta(days=14)
     reports.submit_report(
         store.id,

@@ -6,11 +6,10 @@ import io
 import time
 import zipfile
 
-from openpyxl import Workbook
-
 from app.core.orders import LineRequest
 from app.mall import favourites, ordering
 from app.mall.models import CartItem, Favourite
+from devkit.testing.clients import xlsx_file
 
 
 def cart_of(shop) -> dict[int, int]:
@@ -70,28 +69,21 @@ def test_a_pasted_list_goes_into_the_cart_and_says_what_happened(dealer_phone, s
     assert "第 7 行" in page and "数量“两”须为 1 到 99999 的整数" in page
 
 
-def _xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def test_an_excel_file_goes_into_the_cart(dealer_phone, shop):
-    data = _xlsx([["编码", "数量", "单位"], [shop.tea.sku, 20, "箱"], [shop.oil.sku, 1.0, None]])
-    r = quick(dealer_phone, file=(io.BytesIO(data), "清单.xlsx"))
+    data = xlsx_file(
+        [["编码", "数量", "单位"], [shop.tea.sku, 20, "箱"], [shop.oil.sku, 1.0, None]]
+    )
+    r = quick(dealer_phone, file=(data, "清单.xlsx"))
     assert r.status_code == 200, r.get_data(as_text=True)[:500]
     assert cart_of(shop) == {shop.tea.id: 20, shop.oil.id: 1}
 
 
 def test_blank_rows_are_passed_over_and_a_long_file_refused(dealer_phone, shop):
     rows = [["编码", "数量"], [shop.tea.sku, 5], *([[None, None]] * 30), [shop.oil.sku, 1]]
-    r = quick(dealer_phone, file=(io.BytesIO(_xlsx(rows)), "gaps.xlsx"))
+    r = quick(dealer_phone, file=(xlsx_file(rows), "gaps.xlsx"))
     assert r.status_code == 200 and cart_of(shop) == {shop.tea.id: 5, shop.oil.id: 1}
-    long = _xlsx([[f"S{i}", 1] for i in range(401)])
-    r = quick(dealer_phone, file=(io.BytesIO(long), "long.xlsx"))
+    long = xlsx_file([[f"S{i}", 1] for i in range(401)])
+    r = quick(dealer_phone, file=(long, "long.xlsx"))
     assert r.status_code == 422 and "文件最多 200 行商品" in r.get_data(as_text=True)
 
 
@@ -102,7 +94,7 @@ def test_a_csv_saved_by_excel_in_china_goes_into_the_cart(dealer_phone, shop):
 
 
 def test_a_zip_bomb_is_refused_before_it_is_inflated(dealer_phone, shop):
-    wb = io.BytesIO(_xlsx([["编码", "数量"]]))
+    wb = xlsx_file([["编码", "数量"]])
     out = io.BytesIO()
     with zipfile.ZipFile(wb) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

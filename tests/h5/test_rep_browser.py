@@ -10,30 +10,24 @@ from decimal import Decimal
 
 from app.core.models import Order
 from app.field.models import StockSalesReport, Visit
-from app.mall import accounts
-from app.mall.models import WechatUser
-from devkit.factories import make_customer, make_staff
-
-STORE = {"latitude": 31.2304, "longitude": 121.4737}
+from devkit.factories import STORE_AT, make_staff, make_store
 
 
 def rep_in_store(wechat, shop, person: str):
     """A rep of a new store (no orders yet, so no suggestions), checked in there."""
     rep = make_staff("rep", shop.branch, username=person, name="业务员小赵")
-    store = make_customer(
+    store = make_store(
         shop.branch,
         shop.warehouse,
-        rep_id=rep.id,
+        rep,
+        "新开便利店",
         level=3,
-        lat=Decimal(str(STORE["latitude"])),
-        lng=Decimal(str(STORE["longitude"])),
-        name="新开便利店",
         contact="孙店长",
         phone="13500002222",
         address="上海市静安区新闸路 100 号",
     )
-    phone = wechat(person, geolocation=STORE, permissions=["geolocation"])
-    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    phone = wechat(person, geolocation=STORE_AT, permissions=["geolocation"])
+    phone.bind_staff(rep)
     phone.go(f"/h5/rep/customers/{store.id}")
     phone.button("签到").click()
     phone.page.wait_for_url(f"{phone.base}/h5/rep/visits/*")
@@ -98,17 +92,10 @@ def test_the_report_shows_what_was_sent_and_keeps_it_to_correct(wechat, shop):
 
 def test_far_away_is_said_in_kilometres(wechat, shop):
     rep = make_staff("rep", shop.branch, username="rep-far")
-    store = make_customer(
-        shop.branch,
-        shop.warehouse,
-        rep_id=rep.id,
-        lat=Decimal(str(STORE["latitude"])),
-        lng=Decimal(str(STORE["longitude"])),
-        name="苏州门店",
-    )
+    store = make_store(shop.branch, shop.warehouse, rep, "苏州门店")
     suzhou = {"latitude": 31.2989, "longitude": 119.9}  # about 155 km west
     phone = wechat("rep-far", geolocation=suzhou, permissions=["geolocation"])
-    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    phone.bind_staff(rep)
     phone.go(f"/h5/rep/customers/{store.id}")
     phone.button("签到").click()
     message = phone.page.get_by_role("alert").inner_text()
@@ -126,7 +113,7 @@ def test_checking_out_far_from_the_store_warns_first_and_the_console_shows_the_s
     Visit.update(checkin_at=visit.checkin_at - dt.timedelta(seconds=50)).where(
         Visit.id == visit.id
     ).execute()  # under a minute in the store
-    three_km = {"latitude": STORE["latitude"] + 0.027, "longitude": STORE["longitude"]}
+    three_km = {"latitude": STORE_AT["latitude"] + 0.027, "longitude": STORE_AT["longitude"]}
     phone.context.set_geolocation(three_km)
     page = phone.page
     phone.button("签退").click()
@@ -150,14 +137,11 @@ def test_checking_out_far_from_the_store_warns_first_and_the_console_shows_the_s
 def test_a_rep_who_does_not_follow_is_asked_to_on_the_plan(wechat, shop):
     rep = make_staff("rep", shop.branch, username="rep-follow", name="业务员小钱")
     phone = wechat("rep-follow")
-    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    phone.bind_staff(rep)
     prompt = phone.page.locator(".follow-prompt")
     assert "请关注公众号" in prompt.inner_text()
     assert prompt.get_by_role("img").evaluate("img => img.naturalWidth") > 0  # the QR code
     phone.shot("rep-follow-prompt")
-    WechatUser.update(follows_oa=True).where(
-        WechatUser.oa_openid == "sandbox-oa-rep-follow"
-    ).execute()  # the subscribe event, as the callback records it
-    phone.page.reload()
+    phone.follow_official_account()
     assert phone.page.locator(".follow-prompt").count() == 0
     assert phone.errors == []

@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 
 from app.core.models import Order, Shipment
 from app.core.orders import LineRequest, approve_order, create_order
-from app.mall import accounts, addresses
-from app.mall.models import WechatUser
+from app.mall import addresses
 from devkit.factories import make_staff
 
 # What Chromium's BarcodeDetector would read off the waybill: the browser's own API, faked here
@@ -24,7 +23,7 @@ window.BarcodeDetector = class {
 
 def staff_phone(wechat, staff, person: str, **options):
     phone = wechat(person, **options)
-    phone.bind(accounts.create_invitation("staff", staff_id=staff.id).code, "/h5/staff/?bound=1")
+    phone.bind_staff(staff, "staff")
     return phone
 
 
@@ -38,10 +37,7 @@ def test_a_bound_staff_member_is_asked_to_follow_until_they_do(wechat, shop):
     assert qr.evaluate("img => img.naturalWidth") > 0  # a real image, long-pressable
     phone.shot("staff-follow-prompt")
 
-    WechatUser.update(follows_oa=True).where(
-        WechatUser.oa_openid == "sandbox-oa-follow-wh"
-    ).execute()  # the subscribe event, as the callback records it
-    phone.page.reload()
+    phone.follow_official_account()
     assert phone.page.locator(".follow-prompt").count() == 0
     assert phone.errors == []
 

@@ -3,12 +3,9 @@ in each, the catalogue adds in cases too, the cart and the order say "6 箱（72
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from app.core.models import OrderLine
-from app.mall import accounts
 from app.mall.models import CartItem
-from devkit.factories import make_cased_water, make_customer, make_staff
+from devkit.factories import STORE_AT, make_cased_water, make_staff, make_store
 
 
 def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
@@ -66,18 +63,10 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
 
 def test_a_rep_adds_cases_from_the_visit_catalogue(wechat, shop):
     water = make_cased_water(shop.warehouse, name="矿泉水 550ml")
-    store_at = {"latitude": 31.2304, "longitude": 121.4737}
     rep = make_staff("rep", shop.branch, username="rep-units", name="业务员小赵")
-    store = make_customer(
-        shop.branch,
-        shop.warehouse,
-        rep_id=rep.id,
-        lat=Decimal("31.2304"),
-        lng=Decimal("121.4737"),
-        name="新开便利店",
-    )
-    phone = wechat("rep-units", geolocation=store_at, permissions=["geolocation"])
-    phone.bind(accounts.create_invitation("rep", staff_id=rep.id).code, "/h5/rep/?bound=1")
+    store = make_store(shop.branch, shop.warehouse, rep, "新开便利店")
+    phone = wechat("rep-units", geolocation=STORE_AT, permissions=["geolocation"])
+    phone.bind_staff(rep)
     phone.go(f"/h5/rep/customers/{store.id}")
     phone.button("签到").click()
     page = phone.page

@@ -18,6 +18,16 @@ def post(client, path, headers, body=None, method="post"):
     return getattr(client, method)(f"{ADMIN}{path}", json=body, headers=headers)
 
 
+def add_webhook(client, co, url: str, events=("order.submitted",), who="admin"):
+    """POST /webhooks as `who`: `url` told of `events`."""
+    return post(client, "/webhooks", co.headers(who), {"url": url, "events": list(events)})
+
+
+def create_api_key(client, co, name: str, scopes: list[str], who="admin", **fields):
+    """POST /api-keys as `who`: a key named `name` with `scopes` (and data_scope, branch_id…)."""
+    return post(client, "/api-keys", co.headers(who), {"name": name, "scopes": scopes, **fields})
+
+
 def verify(secret: str, header: str, body: bytes) -> bool:
     """How a receiver checks X-Dealer-Mall-Signature (docs/integrations.md's example does the same)."""
     parts = dict(p.split("=", 1) for p in header.split(","))
@@ -28,15 +38,8 @@ def verify(secret: str, header: str, body: bytes) -> bool:
 def test_deliveries_are_signed_retried_with_the_same_id_and_in_order_per_order(
     client, co, receiver
 ):
-    made = post(
-        client,
-        "/webhooks",
-        co.headers("admin"),
-        {
-            "url": receiver.url,
-            "events": ["order.submitted", "order.approved", "order.shipped", "receipt.created"],
-        },
-    )
+    events = ["order.submitted", "order.approved", "order.shipped", "receipt.created"]
+    made = add_webhook(client, co, receiver.url, events)
     assert made.status_code == 201
     secret = made.get_json()["secret"]
     assert (
@@ -81,12 +84,7 @@ def test_deliveries_are_signed_retried_with_the_same_id_and_in_order_per_order(
 
 
 def test_after_the_last_try_a_delivery_is_dead_and_can_be_redelivered(client, co, receiver):
-    made = post(
-        client,
-        "/webhooks",
-        co.headers("admin"),
-        {"url": receiver.url, "events": ["order.submitted"]},
-    ).get_json()
+    made = add_webhook(client, co, receiver.url).get_json()
     receiver.fail_first = 100
     co.order(co.east_customer, (co.tea, 1))
     for _ in range(webhooks.WEBHOOKS.max_attempts):
@@ -116,9 +114,7 @@ def test_unsafe_urls_are_refused(client, co):
         "http://[fe80::1]/hook",
         "file:///etc/passwd",
     ):
-        r = post(
-            client, "/webhooks", co.headers("admin"), {"url": url, "events": ["order.submitted"]}
-        )
+        r = add_webhook(client, co, url)
         assert r.status_code == 422, url
     webhooks.check_url("http://127.0.0.1:9/hook", allow_private=True)
     try:
@@ -127,24 +123,11 @@ def test_unsafe_urls_are_refused(client, co):
         assert "内网" in str(getattr(exc, "message", exc))
     else:
         raise AssertionError("a private address must be refused when not allowed")
-    assert (
-        post(
-            client,
-            "/webhooks",
-            co.headers("cs"),
-            {"url": "http://127.0.0.1/x", "events": ["order.submitted"]},
-        ).status_code
-        == 403
-    )
+    assert add_webhook(client, co, "http://127.0.0.1/x", who="cs").status_code == 403
 
 
 def test_api_keys_act_within_their_scopes_and_stop_when_revoked(client, co):
-    made = post(
-        client,
-        "/api-keys",
-        co.headers("admin"),
-        {"name": "金蝶同步", "scopes": ["stock.write", "orders.read"]},
-    )
+    made = create_api_key(client, co, "金蝶同步", ["stock.write", "orders.read"])
     assert made.status_code == 201
     body = made.get_json()
     key = {"Authorization": f"Bearer {body['key']}"}
@@ -182,34 +165,18 @@ def test_api_keys_act_within_their_scopes_and_stop_when_revoked(client, co):
 
 
 def test_a_branch_keys_data_scope_and_no_scope_above_the_creators(client, co):
-    east = post(
-        client,
-        "/api-keys",
-        co.headers("admin"),
-        {
-            "name": "华东",
-            "scopes": ["orders.read"],
-            "data_scope": "branch",
-            "branch_id": co.east.id,
-        },
+    east = create_api_key(
+        client, co, "华东", ["orders.read"], data_scope="branch", branch_id=co.east.id
     ).get_json()
     co.order(co.south_customer, (co.tea, 1))
     seen = client.get(
         f"{ADMIN}/orders", headers={"Authorization": f"Bearer {east['key']}"}
     ).get_json()
     assert seen["items"] == []  # only the east branch's orders
-    assert (
-        post(
-            client, "/api-keys", co.headers("cs"), {"name": "x", "scopes": ["orders.read"]}
-        ).status_code
-        == 403
-    )
+    assert create_api_key(client, co, "x", ["orders.read"], who="cs").status_code == 403
     for branch, status in ((999999, 404), (None, 422)):
-        refused = post(
-            client,
-            "/api-keys",
-            co.headers("admin"),
-            {"name": "x", "scopes": ["orders.read"], "data_scope": "branch", "branch_id": branch},
+        refused = create_api_key(
+            client, co, "x", ["orders.read"], data_scope="branch", branch_id=branch
         )
         assert refused.status_code == status, refused.get_json()
 
@@ -358,12 +325,7 @@ def test_a_branch_scoped_admin_can_neither_add_nor_see_nor_redeliver_webhooks(cl
     """Webhooks carry every branch's orders: they are a setting for scope `all` only."""
     from devkit.factories import make_staff
 
-    made = post(
-        client,
-        "/webhooks",
-        co.headers("admin"),
-        {"url": receiver.url, "events": ["order.submitted"]},
-    ).get_json()
+    made = add_webhook(client, co, receiver.url).get_json()
     co.order(co.east_customer, (co.tea, 1))
     (delivery,) = WebhookDelivery.select()
     co.staff["branch_admin"] = make_staff("admin", co.east, data_scope="branch")
@@ -383,12 +345,7 @@ def test_a_branch_scoped_admin_can_neither_add_nor_see_nor_redeliver_webhooks(cl
 def test_the_delivery_log_keeps_the_receivers_status_code_not_what_it_answered(
     client, co, receiver
 ):
-    post(
-        client,
-        "/webhooks",
-        co.headers("admin"),
-        {"url": receiver.url, "events": ["order.submitted"]},
-    )
+    add_webhook(client, co, receiver.url)
     receiver.fail_first = 1  # answers 503 with a body ("busy") that is not ours to keep
     co.order(co.east_customer, (co.tea, 1))
     assert outbox.deliver_due(webhooks.WEBHOOKS) == {"retry": 1}

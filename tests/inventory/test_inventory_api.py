@@ -103,6 +103,12 @@ def transfer(client, co, lines, who="wh", src=None, dst=None):
     return call(client, "post", "/stock/transfers", co.headers(who), body)
 
 
+def receive_transfer(client, co, transfer_id: int, lines, who="wh"):
+    """The receiving end takes in lines as (product, qty) of the transfer."""
+    body = {"lines": [{"product_id": p.id, "qty": q} for p, q in lines]}
+    return call(client, "post", f"/stock/transfers/{transfer_id}/receive", co.headers(who), body)
+
+
 def test_a_transfer_leaves_at_the_senders_cost_and_is_in_transit_until_received(client, co):
     receive(client, co, co.sh, [(co.oil, 10, "100.0000")])  # sh: 20 oil worth 1000, cost 50
     sent = transfer(client, co, [(co.oil, 8)])
@@ -125,26 +131,14 @@ def test_a_transfer_leaves_at_the_senders_cost_and_is_in_transit_until_received(
     assert (receiver["on_hand"], receiver["available"], receiver["in_transit"]) == (10, 10, 8)
     assert (sender["available"], sender["in_transit_out"]) == (12, 8)
 
-    part = call(
-        client,
-        "post",
-        f"/stock/transfers/{body['id']}/receive",
-        co.headers("wh"),
-        {"lines": [{"product_id": co.oil.id, "qty": 3}]},
-    )
+    part = receive_transfer(client, co, body["id"], [(co.oil, 3)])
     assert part.status_code == 200, part.get_json()
     assert part.get_json()["status"] == "partially_received"
     receiver = stock_row(client, co, co.gz, co.oil)
     # 10 at cost 0 and 3 at 50: value 150, average 150 / 13.
     assert (receiver["on_hand"], receiver["in_transit"], receiver["value"]) == (13, 5, "150.00")
     assert receiver["unit_cost"] == "11.5385"
-    rest = call(
-        client,
-        "post",
-        f"/stock/transfers/{body['id']}/receive",
-        co.headers("wh"),
-        {"lines": [{"product_id": co.oil.id, "qty": 5}]},
-    )
+    rest = receive_transfer(client, co, body["id"], [(co.oil, 5)])
     assert rest.get_json()["status"] == "received"
     receiver = stock_row(client, co, co.gz, co.oil)
     assert (receiver["on_hand"], receiver["in_transit"], receiver["value"]) == (18, 0, "400.00")
@@ -153,13 +147,7 @@ def test_a_transfer_leaves_at_the_senders_cost_and_is_in_transit_until_received(
 
 def test_receiving_more_than_is_on_its_way_is_refused(client, co):
     sent = transfer(client, co, [(co.oil, 2)]).get_json()
-    r = call(
-        client,
-        "post",
-        f"/stock/transfers/{sent['id']}/receive",
-        co.headers("wh"),
-        {"lines": [{"product_id": co.oil.id, "qty": 3}]},
-    )
+    r = receive_transfer(client, co, sent["id"], [(co.oil, 3)])
     assert r.status_code == 409
     assert r.get_json()["error"]["code"] == "invalid_state"
     assert stock_row(client, co, co.gz, co.oil)["in_transit"] == 2
@@ -207,13 +195,7 @@ def test_only_the_receiving_end_receives(client, co):
     keeper = make_staff("warehouse", co.east, username="wh_e")
     co.staff["wh_east"] = keeper
     sent = transfer(client, co, [(co.tea, 5)]).get_json()
-    r = call(
-        client,
-        "post",
-        f"/stock/transfers/{sent['id']}/receive",
-        co.headers("wh_east"),
-        {"lines": [{"product_id": co.tea.id, "qty": 5}]},
-    )
+    r = receive_transfer(client, co, sent["id"], [(co.tea, 5)], who="wh_east")
     assert r.status_code == 404
     assert stock_row(client, co, co.gz, co.tea)["in_transit"] == 5
 

@@ -2,27 +2,18 @@
 the contract's, every on-hand movement gets its on hand after it, a row the ledger did not explain
 gets an opening adjustment at cost 0, and invariant 9 holds for the existing rows."""
 
-import datetime as dt
-
-NOW = dt.datetime(2026, 11, 1, 8, 0)
+from devkit.testing.database import OLD_ROWS_AT as NOW
 
 
-def test_existing_stock_keeps_invariant_nine_at_cost_zero(app, scratch_migrations):
-    scratch, runner = scratch_migrations
-    runner.up("0015b_receipt_notes_in_words")
-    sql = scratch.execute_sql
-    p = scratch.param
+def test_existing_stock_keeps_invariant_nine_at_cost_zero(app, scratch_db):
+    scratch_db.up("0015b_receipt_notes_in_words")
+    sql, p = scratch_db.sql, scratch_db.param
     sql(
         f"INSERT INTO warehouse (code, name, address, created_at) VALUES ('W1', '仓', '', {p})",
         (NOW,),
     )
     for sku in ("A", "B"):
-        sql(
-            "INSERT INTO product (sku, name, unit, pack_size, min_qty, step, list_price,"
-            f" image, active, created_at, updated_at) VALUES ({p}, {p}, '箱', 1, 1, 1,"
-            f" 1000, '', {p}, {p}, {p})",
-            (sku, sku, True, NOW, NOW),
-        )
+        scratch_db.insert_product(sku, sku, 1000)
     # A: its ledger explains it (in 10, reserve 4, ship 4); B: on hand with no ledger.
     sql(
         f"INSERT INTO stock (warehouse_id, product_id, on_hand, reserved, updated_at) VALUES (1, 1, 6, 0, {p})",
@@ -39,7 +30,7 @@ def test_existing_stock_keeps_invariant_nine_at_cost_zero(app, scratch_migration
             f" '', '', 'seed', {p})",
             (kind, on_hand, reserved, NOW),
         )
-    runner.up("0016_inventory_at_cost")
+    scratch_db.up("0016_inventory_at_cost")
     rows = sql(
         "SELECT product_id, kind, on_hand_delta, on_hand_after, value, unit_cost"
         " FROM stock_movement ORDER BY id"

@@ -16,7 +16,7 @@ from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import Notification, NotificationDelivery
 from devkit.servers import ROOT
 from devkit.testing.clients import ADMIN, MP, follow_official_account
-from devkit.testing.outbox import make_due
+from devkit.testing.outbox import make_due, retry_notification
 
 
 def approved_order_for_a_follower(client, shop, dealer) -> int:
@@ -174,11 +174,7 @@ def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
     assert [d["id"] for d in dead.get_json()["items"]] == [n.id]
     assert "503" in dead.get_json()["items"][0]["last_error"]
     sandbox.faults()
-    retried = client.post(f"{ADMIN}/notifications/{n.id}/retry", headers=co.headers("cs"))
-    assert retried.get_json()["status"] == "pending"
-    with app.app_context():
-        outbox.deliver_due(NOTIFICATIONS)
-    assert Notification.get_by_id(n.id).status == "sent"
+    retry_notification(client, app, co.headers("cs"), n.id)
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) == 1
 
 

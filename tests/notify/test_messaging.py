@@ -10,6 +10,7 @@ from app.notify.delivery import NOTIFICATIONS
 from app.notify.models import InboxMessage, Notification
 from devkit.factories import make_staff
 from devkit.testing.clients import ADMIN, MP, follow_official_account
+from devkit.testing.outbox import retry_notification
 
 
 def order_for(client, headers, shop, qty=10) -> int:
@@ -92,11 +93,7 @@ def test_a_dealer_no_channel_reaches_is_undeliverable_and_can_be_resent_later(
     ).get_json()
     assert n.id in [i["id"] for i in listed["items"]]
     follow_official_account("dealer-a")  # the dealer follows later
-    retried = client.post(f"{ADMIN}/notifications/{n.id}/retry", headers=co.headers("admin"))
-    assert retried.get_json()["status"] == "pending"
-    with app.app_context():
-        outbox.deliver_due(NOTIFICATIONS)
-    assert Notification.get_by_id(n.id).status == "sent"
+    retry_notification(client, app, co.headers("admin"), n.id)
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) == 1
 
 

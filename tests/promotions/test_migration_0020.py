@@ -2,28 +2,19 @@
 the dealer's own (`base_price`), no discount and no gift; the order no discount; and down again
 leaves the old schema (one line per product)."""
 
-import datetime as dt
-
-NOW = dt.datetime(2026, 11, 1, 8, 0)
+from devkit.testing.database import OLD_ROWS_AT as NOW
 
 
-def test_existing_orders_keep_their_prices_as_their_own_and_down_goes_back(app, scratch_migrations):
-    scratch, runner = scratch_migrations
-    runner.up("0019_payments")
-    sql = scratch.execute_sql
-    p = scratch.param
+def test_existing_orders_keep_their_prices_as_their_own_and_down_goes_back(app, scratch_db):
+    scratch_db.up("0019_payments")
+    sql, p = scratch_db.sql, scratch_db.param
     sql(f"INSERT INTO branch (code, name, created_at) VALUES ('B1', '华东', {p})", (NOW,))
     sql(
         "INSERT INTO warehouse (code, name, branch_id, address, created_at)"
         f" VALUES ('W1', '仓', 1, '', {p})",
         (NOW,),
     )
-    sql(
-        "INSERT INTO product (sku, name, unit, pack_size, min_qty, step, list_price, image,"
-        f" active, created_at, updated_at, brand, safety_stock) VALUES ('A', '茶', '箱', 1,"
-        f" 1, 1, 5000, '', {p}, {p}, {p}, '', 0)",
-        (True, NOW, NOW),
-    )
+    scratch_db.insert_product("A", "茶", 5000, brand="", safety_stock=0)
     sql(
         "INSERT INTO customer (code, name, branch_id, price_level, settlement_method,"
         " credit_limit, ar_balance, held, warehouse_id, contact, phone, address,"
@@ -43,7 +34,7 @@ def test_existing_orders_keep_their_prices_as_their_own_and_down_goes_back(app, 
         " amount, shipped_qty, reserved_qty, returned_qty) VALUES (1, 1, 2, 4500, 5000,"
         " 9000, 0, 0, 0)"
     )
-    runner.up("0020_promotions")
+    scratch_db.up("0020_promotions")
     line = sql(
         "SELECT price, base_price, discount, gift, promotion_id, promotion_label"
         " FROM sales_order_line"
@@ -57,8 +48,8 @@ def test_existing_orders_keep_their_prices_as_their_own_and_down_goes_back(app, 
         f" promotion_label) VALUES (1, 1, 1, 0, 5000, 0, 0, 0, 0, 4500, {p}, 0, '买2赠1')",
         (True,),
     )
-    runner.down("0020_promotions")
+    scratch_db.down("0020_promotions")
     assert sql("SELECT COUNT(*) FROM sales_order_line").fetchone() == (1,)
-    columns = [c.name for c in scratch.get_columns("sales_order_line")]
+    columns = scratch_db.columns("sales_order_line")
     assert "gift" not in columns and "base_price" not in columns
-    assert "promotion" not in scratch.get_tables()
+    assert "promotion" not in scratch_db.tables()

@@ -15,7 +15,7 @@ from app.core.models import Customer, Stock
 from app.runtime import redis
 from app.timeutil import local_today
 from devkit.factories import make_customer, make_product, make_staff, put_stock
-from devkit.testing.clients import ADMIN, MP, bind_dealer, staff_headers
+from devkit.testing.clients import ADMIN, MP, bind_dealer, create_promotion, staff_headers
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -25,11 +25,13 @@ def at(days: float = 0) -> str:
 
 
 def promote(client, co, kind, rules, *, who="admin", expect=201, **fields):
-    body = {"name": fields.pop("name", f"{kind} 测试"), "kind": kind, "rules": rules}
-    body |= {"starts_at": at(-1), "ends_at": at(7), **fields}
-    response = client.post(f"{ADMIN}/promotions", json=body, headers=co.headers(who))
-    assert response.status_code == expect, response.get_json()
-    return response.get_json()
+    return create_promotion(client, co.headers(who), kind, rules, expect=expect, **fields)
+
+
+def ten_teas_get_one(client, co, gift, **fields):
+    """The gift promotion several tests take: 10 tea bought, one `gift` given."""
+    rules = {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": gift.id, "gift_qty": 1}
+    return promote(client, co, "gift", rules, **fields)
 
 
 @pytest.fixture
@@ -155,13 +157,7 @@ def test_a_repeated_reduction_counts_every_threshold_and_a_narrow_one_only_its_l
 
 
 def test_a_gift_is_a_free_line_that_reserves_stock_on_approval(client, co, dealer):
-    promote(
-        client,
-        co,
-        "gift",
-        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.oil.id, "gift_qty": 1},
-        name="买十赠油",
-    )
+    ten_teas_get_one(client, co, co.oil, name="买十赠油")
     body = put(client, dealer, co.tea, 9)
     assert not any(ln["gift"] for ln in body["items"])
     assert "买10赠1：再买 1 件可赠 1 件" in body["promotions"]
@@ -334,12 +330,7 @@ def test_a_discount_counts_towards_the_min_discount_rule(client, co, dealer):
 
 
 def test_the_catalogue_shows_the_best_label_each_dealer_may_have(client, co, dealer):
-    promote(
-        client,
-        co,
-        "gift",
-        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.tea.id, "gift_qty": 1},
-    )
+    ten_teas_get_one(client, co, co.tea)
     promote(client, co, "full_reduction", {"threshold": "1000", "reduction": "50"})
     promote(
         client,
@@ -503,12 +494,7 @@ def test_a_new_product_or_customer_is_promoted_as_the_rules_say(client, co):
 
 def test_adjusting_an_order_keeps_its_gift_and_its_discount_within_its_lines(client, co, dealer):
     promote(client, co, "full_reduction", {"threshold": "400", "reduction": "40"})
-    promote(
-        client,
-        co,
-        "gift",
-        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.tea.id, "gift_qty": 1},
-    )
+    ten_teas_get_one(client, co, co.tea)
     placed = order(client, dealer, [(co.tea, 10)], "adj-1")  # 450 − 40, one tea given
     assert placed["total"] == "410.00" and line_of(placed, co.tea, gift=True)["qty"] == 1
     adjusted = client.patch(
@@ -534,12 +520,7 @@ def test_adjusting_an_order_keeps_its_gift_and_its_discount_within_its_lines(cli
 
 
 def test_reordering_leaves_the_gift_to_todays_promotions(client, co, dealer):
-    made = promote(
-        client,
-        co,
-        "gift",
-        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.oil.id, "gift_qty": 1},
-    )
+    made = ten_teas_get_one(client, co, co.oil)
     placed = order(client, dealer, [(co.tea, 10)], "re-1")
     client.post(f"{ADMIN}/promotions/{made['id']}/end", headers=co.headers("admin"))
     again = client.post(f"{MP}/orders/{placed['id']}/reorder", headers=dealer).get_json()
@@ -589,12 +570,7 @@ def test_each_promotion_says_what_it_sold_gave_and_earned(client, co, dealer):
         client, co, "special_price", {"items": [{"product_id": co.tea.id, "price": "40.00"}]}
     )
     reduction = promote(client, co, "full_reduction", {"threshold": "1000", "reduction": "100"})
-    gift = promote(
-        client,
-        co,
-        "gift",
-        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.oil.id, "gift_qty": 1},
-    )
+    gift = ten_teas_get_one(client, co, co.oil)
     placed = order(client, dealer, [(co.tea, 10), (co.oil, 4)], "res-1")  # 400 + 800 − 100
     assert placed["total"] == "1100.00"
     assert line_of(placed, co.tea)["original_price"] == "45.00"
@@ -635,12 +611,7 @@ def test_each_promotion_says_what_it_sold_gave_and_earned(client, co, dealer):
 
 
 def test_the_sales_report_counts_an_order_once_for_a_product_bought_and_given(client, co, dealer):
-    promote(
-        client,
-        co,
-        "gift",
-        {"product_id": co.tea.id, "min_qty": 10, "gift_product_id": co.tea.id, "gift_qty": 1},
-    )
+    ten_teas_get_one(client, co, co.tea)
     order(client, dealer, [(co.tea, 10)], "rep-1")
     today = local_today().isoformat()  # the report's days are Beijing's
     rows = client.get(

@@ -9,11 +9,36 @@ from app.core.models import Stock
 from app.shops.models import ShopOrder
 from devkit.testing.clients import ADMIN
 from devkit.testing.outbox import make_due
-from devkit.testing.shops import send_pushes, send_write_backs
+from devkit.testing.shops import ask_waybills, send_pushes, send_write_backs, ship_shop_orders
+
+RECEIVER_FIELDS = ("name", "phone", "province", "city", "district", "address")
 
 
 def _stock(co, product):
     return Stock.get((Stock.warehouse == co.sh.id) & (Stock.product == product.id))
+
+
+def _assert_the_one_order(shop, co, status: str, tea_reserved: int) -> None:
+    """The shop has one order, in `status`, and `tea_reserved` of the tea is reserved."""
+    (order,) = shop.orders()
+    assert order["status"] == status
+    assert _stock(co, co.tea).reserved == tea_reserved
+
+
+def _adjust_tea(client, co, qty_delta: int, reason: str) -> None:
+    """The warehouse clerk adjusts the tea in co.sh by `qty_delta`."""
+    adjustment = {"warehouse_id": co.sh.id, "product_id": co.tea.id, "qty_delta": qty_delta}
+    client.post(
+        f"{ADMIN}/stock/adjustments",
+        json={**adjustment, "reason": reason},
+        headers=co.headers("wh"),
+    )
+
+
+def _sell_a_tea_to(shop, co, *receiver: str) -> None:
+    """One tea sold on the platform to that receiver: name, phone, province, city, district and
+    address."""
+    shop.sell((co.tea.sku, 1), receiver=dict(zip(RECEIVER_FIELDS, receiver, strict=True)))
 
 
 def test_an_order_short_of_stock_is_an_exception_and_ships_after_a_split(platform_shop, co, client):
@@ -34,17 +59,9 @@ def test_an_order_short_of_stock_is_an_exception_and_ships_after_a_split(platfor
     assert (kept["status"], kept["lines"][0]["qty"]) == ("pending", 10)
     assert (moved["status"], moved["lines"][0]["qty"]) == ("exception", 4)
     assert _stock(co, co.oil).reserved == 10
-    waybills = client.post(
-        f"{ADMIN}/shop-orders/waybills",
-        json={"ids": [kept["id"]], "carrier": "SF"},
-        headers=co.headers("wh"),
-    ).get_json()
+    waybills = ask_waybills(client, co.headers("wh"), [kept["id"]], "SF").get_json()
     assert waybills["failed"] == []
-    shipped = client.post(
-        f"{ADMIN}/shop-orders/ship",
-        json={"ids": [kept["id"], moved["id"]]},
-        headers=co.headers("wh"),
-    )
+    shipped = ship_shop_orders(client, co.headers("wh"), [kept["id"], moved["id"]])
     body = shipped.get_json()
     assert body["shipped"] == [kept["id"]]
     assert body["failed"][0]["id"] == moved["id"] and "不能发货" in body["failed"][0]["error"]
@@ -60,16 +77,10 @@ def test_an_unmapped_sku_is_an_exception_until_it_is_mapped(platform_shop, co, c
     assert order["status"] == "exception" and "TEA-6PACK" in order["exception"]
     mapping = client.get(f"{ADMIN}/shops/{shop.id}/sku-map", headers=co.headers("admin")).get_json()
     assert mapping["unmapped"] == [{"platform_sku": "TEA-6PACK", "orders": 1}]
-    response = client.put(
-        f"{ADMIN}/shops/{shop.id}/sku-map",
-        json={"items": [{"platform_sku": "TEA-6PACK", "product_id": co.tea.id, "qty": 6}]},
-        headers=co.headers("admin"),
-    )
+    response = shop.map_skus(("TEA-6PACK", co.tea, 6))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["unmapped"] == []
-    (order,) = shop.orders()
-    assert order["status"] == "pending"
-    assert _stock(co, co.tea).reserved == 12
+    _assert_the_one_order(shop, co, "pending", tea_reserved=12)
 
 
 def test_a_cancellation_before_shipping_releases_the_stock(platform_shop, co):
@@ -79,26 +90,14 @@ def test_a_cancellation_before_shipping_releases_the_stock(platform_shop, co):
     assert _stock(co, co.tea).reserved == 5
     shop.cancel(placed)
     assert shop.sync().get_json()["updated"] == 1
-    (order,) = shop.orders()
-    assert order["status"] == "cancelled"
-    assert _stock(co, co.tea).reserved == 0
+    _assert_the_one_order(shop, co, "cancelled", tea_reserved=0)
 
 
 def test_orders_to_the_same_door_are_merged_on_download(platform_shop, co):
     shop = platform_shop("pdd")
     first = shop.sell((co.tea.sku, 1))
     second = shop.sell((co.oil.sku, 2))
-    shop.sell(
-        (co.tea.sku, 1),
-        receiver={
-            "name": "王五",
-            "phone": "13700000000",
-            "province": "上海",
-            "city": "上海市",
-            "district": "浦东新区",
-            "address": "1 号",
-        },
-    )
+    _sell_a_tea_to(shop, co, "王五", "13700000000", "上海", "上海市", "浦东新区", "1 号")
     shop.sync()
     merged = shop.orders(status="pending")
     assert len(merged) == 2
@@ -125,11 +124,10 @@ def test_asking_twice_for_a_waybill_gives_the_same_number(platform_shop, co, cli
     shop.sell((co.tea.sku, 1))
     shop.sync()
     (order,) = shop.orders()
-    ask = lambda: client.post(  # noqa: E731
-        f"{ADMIN}/shop-orders/waybills",
-        json={"ids": [order["id"]], "carrier": "ZTO"},
-        headers=co.headers("wh"),
-    ).get_json()
+
+    def ask():
+        return ask_waybills(client, co.headers("wh"), [order["id"]], "ZTO").get_json()
+
     first, second = ask(), ask()
     assert first["items"][0]["tracking_no"] == second["items"][0]["tracking_no"]
     issued = requests.get(f"{sandbox.url}/_sandbox/waybills", timeout=5).json()["items"]
@@ -149,15 +147,9 @@ def test_shipping_with_the_platform_down_writes_back_once_it_is_up(platform_shop
     placed = shop.sell((co.tea.sku, 2))
     shop.sync()
     (order,) = shop.orders()
-    client.post(
-        f"{ADMIN}/shop-orders/waybills",
-        json={"ids": [order["id"]], "carrier": "YTO"},
-        headers=co.headers("wh"),
-    )
+    ask_waybills(client, co.headers("wh"), [order["id"]], "YTO")
     shop.down(60)
-    body = client.post(
-        f"{ADMIN}/shop-orders/ship", json={"ids": [order["id"]]}, headers=co.headers("wh")
-    ).get_json()
+    body = ship_shop_orders(client, co.headers("wh"), [order["id"]]).get_json()
     assert body["shipped"] == [order["id"]]
     assert send_write_backs() == {"retry": 1}
     (shipped,) = shop.orders()
@@ -176,21 +168,8 @@ def test_stock_is_pushed_after_a_mall_approval_a_receipt_and_a_shop_order(
 ):
     shop = platform_shop("taobao", stock_share_pct=50, safety_stock=100)
     other = platform_shop("youzan")
-    client.put(
-        f"{ADMIN}/shops/{shop.id}/sku-map",
-        json={
-            "items": [
-                {"platform_sku": "TEA-1", "product_id": co.tea.id},
-                {"platform_sku": "TEA-6", "product_id": co.tea.id, "qty": 6},
-            ]
-        },
-        headers=co.headers("admin"),
-    )
-    client.put(
-        f"{ADMIN}/shops/{other.id}/sku-map",
-        json={"items": [{"platform_sku": "T", "product_id": co.tea.id}]},
-        headers=co.headers("admin"),
-    )
+    shop.map_skus(("TEA-1", co.tea), ("TEA-6", co.tea, 6))
+    other.map_skus(("T", co.tea))
     send_pushes()
     assert shop.stock() == {"TEA-1": 450, "TEA-6": 75}  # (1000 − 100) × 50% ; ÷ 6
     assert other.stock() == {"T": 1000}
@@ -199,16 +178,7 @@ def test_stock_is_pushed_after_a_mall_approval_a_receipt_and_a_shop_order(
     assert response.status_code == 200, response.get_json()
     send_pushes()
     assert shop.stock()["TEA-1"] == 400 and other.stock()["T"] == 900
-    client.post(
-        f"{ADMIN}/stock/adjustments",
-        json={
-            "warehouse_id": co.sh.id,
-            "product_id": co.tea.id,
-            "qty_delta": 200,
-            "reason": "入库",
-        },
-        headers=co.headers("wh"),
-    )
+    _adjust_tea(client, co, 200, "入库")
     send_pushes()
     assert other.stock()["T"] == 1100
     other.sell(("T", 10))
@@ -219,34 +189,17 @@ def test_stock_is_pushed_after_a_mall_approval_a_receipt_and_a_shop_order(
 
 def test_a_burst_of_changes_is_one_push_with_the_latest_figure(platform_shop, co, client):
     shop = platform_shop("doudian")
-    client.put(
-        f"{ADMIN}/shops/{shop.id}/sku-map",
-        json={"items": [{"platform_sku": "T", "product_id": co.tea.id}]},
-        headers=co.headers("admin"),
-    )
+    shop.map_skus(("T", co.tea))
     send_pushes()
     for _ in range(5):
-        client.post(
-            f"{ADMIN}/stock/adjustments",
-            json={
-                "warehouse_id": co.sh.id,
-                "product_id": co.tea.id,
-                "qty_delta": -1,
-                "reason": "报损",
-            },
-            headers=co.headers("wh"),
-        )
+        _adjust_tea(client, co, -1, "报损")
     assert send_pushes() == {"delivered": 1}
     assert shop.stock()["T"] == 995
 
 
 def test_stock_pushes_wait_while_the_platform_is_down(platform_shop, co, client):
     shop = platform_shop("pdd")
-    client.put(
-        f"{ADMIN}/shops/{shop.id}/sku-map",
-        json={"items": [{"platform_sku": "T", "product_id": co.tea.id}]},
-        headers=co.headers("admin"),
-    )
+    shop.map_skus(("T", co.tea))
     shop.down(60)
     assert send_pushes() == {"retry": 1}
     shops = client.get(f"{ADMIN}/shops", headers=co.headers("admin")).get_json()["items"]
@@ -262,28 +215,8 @@ def test_stock_pushes_wait_while_the_platform_is_down(platform_shop, co, client)
 
 def test_receivers_who_look_alike_masked_are_not_merged(platform_shop, co):
     shop = platform_shop("pdd")  # 拼多多 names no buyer: the receiver decides
-    shop.sell(
-        (co.tea.sku, 1),
-        receiver={
-            "name": "张三",
-            "phone": "13812345678",
-            "province": "浙江省",
-            "city": "杭州市",
-            "district": "西湖区",
-            "address": "文三路 1 号",
-        },
-    )
-    shop.sell(
-        (co.tea.sku, 1),
-        receiver={
-            "name": "张四",
-            "phone": "13899995678",
-            "province": "浙江省",
-            "city": "杭州市",
-            "district": "西湖区",
-            "address": "文三路 9 号",
-        },
-    )
+    _sell_a_tea_to(shop, co, "张三", "13812345678", "浙江省", "杭州市", "西湖区", "文三路 1 号")
+    _sell_a_tea_to(shop, co, "张四", "13899995678", "浙江省", "杭州市", "西湖区", "文三路 9 号")
     shop.sync()
     orders = shop.orders(status="pending")
     assert len(orders) == 2
@@ -316,12 +249,8 @@ def test_the_carrier_is_written_back_in_each_platforms_own_code(
     shop.sell((co.tea.sku, 1))
     shop.sync()
     (order,) = shop.orders()
-    client.post(
-        f"{ADMIN}/shop-orders/waybills",
-        json={"ids": [order["id"]], "carrier": "YD"},
-        headers=co.headers("wh"),
-    )
-    client.post(f"{ADMIN}/shop-orders/ship", json={"ids": [order["id"]]}, headers=co.headers("wh"))
+    ask_waybills(client, co.headers("wh"), [order["id"]], "YD")
+    ship_shop_orders(client, co.headers("wh"), [order["id"]])
     assert send_write_backs() == {"delivered": 1}
     (sent,) = shop.shipments()
     assert sent["company_code"] == code

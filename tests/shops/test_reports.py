@@ -5,6 +5,17 @@ from app.shops import reports as shop_reports
 from app.timeutil import local_today
 from devkit.factories import make_product, put_stock
 from devkit.testing.clients import ADMIN
+from devkit.testing.shops import ask_waybills, ship_shop_orders
+
+
+def sales_today(client, co, group_by: str) -> dict:
+    """GET /reports/sales for today, grouped by `group_by`, as the admin."""
+    today = local_today().isoformat()
+    return client.get(
+        f"{ADMIN}/reports/sales",
+        query_string={"from": today, "to": today, "group_by": group_by},
+        headers=co.headers("admin"),
+    ).get_json()
 
 
 def test_sales_by_channel_has_the_mall_and_each_shop(platform_shop, co, client):
@@ -13,23 +24,14 @@ def test_sales_by_channel_has_the_mall_and_each_shop(platform_shop, co, client):
     shop.sync()
     order = co.order(co.east_customer, (co.tea, 10))
     client.post(f"{ADMIN}/orders/{order.id}/approve", json={}, headers=co.headers("cs"))
-    today = local_today().isoformat()
-    body = client.get(
-        f"{ADMIN}/reports/sales",
-        query_string={"from": today, "to": today, "group_by": "channel"},
-        headers=co.headers("admin"),
-    ).get_json()
+    body = sales_today(client, co, "channel")
     rows = {r["key"]: r for r in body["items"]}
     assert rows["mall"]["orders"] == 1 and rows["mall"]["amount"] == "450.00"
     assert rows[f"shop:{shop.id}"]["amount"] == "40.00"
     assert rows[f"shop:{shop.id}"]["name"] == "拼多多店（拼多多）"
     assert body["totals"]["amount"] == "490.00"
     assert body["totals"]["orders"] == 2
-    by_shop = client.get(
-        f"{ADMIN}/reports/sales",
-        query_string={"from": today, "to": today, "group_by": "shop"},
-        headers=co.headers("admin"),
-    ).get_json()
+    by_shop = sales_today(client, co, "shop")
     # The mall's orders are no shop's; each shop has its own row.
     assert [r["key"] for r in by_shop["items"]] == [None, f"shop:{shop.id}"]
 
@@ -65,18 +67,9 @@ def test_a_shops_gross_margin_comes_from_the_cost_its_goods_left_at(platform_sho
     shop.sell((costed.sku, 4, "60.00"))
     shop.sync()
     (order,) = shop.orders()
-    client.post(
-        f"{ADMIN}/shop-orders/waybills",
-        json={"ids": [order["id"]], "carrier": "SF"},
-        headers=co.headers("wh"),
-    )
-    client.post(f"{ADMIN}/shop-orders/ship", json={"ids": [order["id"]]}, headers=co.headers("wh"))
-    today = local_today().isoformat()
-    body = client.get(
-        f"{ADMIN}/reports/sales",
-        query_string={"from": today, "to": today, "group_by": "channel"},
-        headers=co.headers("admin"),
-    ).get_json()
+    ask_waybills(client, co.headers("wh"), [order["id"]], "SF")
+    ship_shop_orders(client, co.headers("wh"), [order["id"]])
+    body = sales_today(client, co, "channel")
     (row,) = [r for r in body["items"] if r["key"] == f"shop:{shop.id}"]
     assert row["shipped_amount"] == "240.00"
     assert row["cost"] == "142.00"  # 4 at the moving-average cost they left at

@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.core import catalog, styles
 from app.core.models import Product, ProductGroup
 from devkit.factories import make_product, make_style
-from devkit.testing.clients import flashes
-
-
-def xlsx(rows: list[list]) -> io.BytesIO:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    return buffer
+from devkit.testing.clients import flashes, xlsx_file
 
 
 def upload(session, rows: list[list]):
     return session.post(
         "/admin/import/styles",
-        {"file": (xlsx(rows), "款式.xlsx")},
+        {"file": (xlsx_file(rows), "款式.xlsx")},
         content_type="multipart/form-data",
     )
 
