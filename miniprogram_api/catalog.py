@@ -7,7 +7,7 @@ import re
 
 from flask import current_app
 
-from app.api import Blueprint
+from app.api import Blueprint, page_from
 from app.http import json_with_etag
 from app.mall import cart, catalog, catalogue_cache, favourites, quick_order, styles
 from app.validation import PageIn, paged
@@ -129,10 +129,7 @@ def group(group_id):
 
 
 def _favourites_page(args):
-    items, total = favourites.favourites_of(
-        current_customer(), _low(), args["page"], args["per_page"]
-    )
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(favourites.favourites_of, args, current_customer(), _low())
 
 
 @bp.get("/favourites")

@@ -8,7 +8,7 @@ import io
 from flask import current_app, send_file
 from marshmallow import Schema, fields
 
-from app.api import Blueprint
+from app.api import Blueprint, page_from
 from app.extensions import limited
 from app.payments import invoices, payments, statements
 from app.payments.schemas import (
@@ -22,7 +22,7 @@ from app.payments.schemas import (
     PaymentPageOut,
     StatementAnswerIn,
 )
-from app.validation import LocalDateTime, PageIn, money_field, paged
+from app.validation import LocalDateTime, PageIn, money_field
 from miniprogram_api.schemas import IdempotencyHeaderIn, StatementLineOut, StatementOut
 from miniprogram_api.security import actor, current_customer, current_user, dealer_required
 
@@ -53,10 +53,9 @@ class InvoiceableOrderOut(Schema):
 @bp.post("/payments")
 @limited("RATELIMIT_ORDERS", "payments")
 @dealer_required
-@bp.arguments(IdempotencyHeaderIn, location="headers")
-@bp.arguments(PaymentIn)
-@bp.response(201, NewPaymentOut)
-@bp.alt_response(200, schema=NewPaymentOut, description="同一 Idempotency-Key 或同一订单的待支付单")
+@bp.idempotent(
+    IdempotencyHeaderIn, PaymentIn, NewPaymentOut, "同一 Idempotency-Key 或同一订单的待支付单"
+)
 def create_payment(headers, data):
     """A WeChat Pay (JSAPI) payment: a top-up (`amount`) or an order's unpaid amount; `jsapi` is
     what the mini-program passes to wx.requestPayment. Paid only once WeChat Pay tells us."""
@@ -77,8 +76,7 @@ def create_payment(headers, data):
 @bp.arguments(PageIn, location="query")
 @bp.response(200, PaymentPageOut)
 def list_payments(args):
-    items, total = payments.dealer_payments(current_customer().id, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(payments.dealer_payments, args, current_customer().id)
 
 
 @bp.get("/payments/<id:payment_id>")
@@ -104,8 +102,7 @@ def request_invoice(data):
 @bp.arguments(PageIn, location="query")
 @bp.response(200, InvoicePageOut)
 def list_invoices(args):
-    items, total = invoices.dealer_invoices(current_customer().id, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(invoices.dealer_invoices, args, current_customer().id)
 
 
 @bp.get("/invoices/invoiceable-orders")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.api import Blueprint
+from app.api import Blueprint, page_from
 from app.mall import returns
 from app.schemas import ReturnOut, ReturnPageOut, ReturnRequestIn
-from app.validation import PageIn, paged
+from app.validation import PageIn
 from miniprogram_api.schemas import PhotoOut
 from miniprogram_api.security import actor, current_customer, dealer_required
 from miniprogram_api.uploads import PHOTO_UPLOAD, uploaded_photo
@@ -28,8 +28,7 @@ def request_return(data, order_id):
 @bp.arguments(PageIn, location="query")
 @bp.response(200, ReturnPageOut)
 def list_returns(args):
-    items, total = returns.customer_returns(current_customer().id, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(returns.customer_returns, args, current_customer().id)
 
 
 @bp.get("/returns/<id:return_id>")
