@@ -113,6 +113,18 @@ class Blueprint(SmorestBlueprint):
         return decorator
 
 
+def named(name: str, doc: str | None = None):
+    """Name a view built by a function (its endpoint is the name) and give it the words the API
+    documents, before the route and the schemas wrap it."""
+
+    def name_it(view):
+        view.__name__ = view.__qualname__ = name
+        view.__doc__ = doc
+        return view
+
+    return name_it
+
+
 def page_from(fetch, args: dict, *params, **named) -> dict:
     """The page `args` asks for (`page`, `per_page`) of a list that a service answers as
     `(items, total)`, given its own `params` and then the page and its size."""

@@ -9,6 +9,7 @@ from app.core.orders import LineRequest
 from app.extensions import limited
 from app.mall import favourites, ordering
 from app.schemas import OrderOut, new_order_out
+from miniprogram_api.listing import dealer_record
 from miniprogram_api.schemas import (
     CartOut,
     IdempotencyHeaderIn,
@@ -86,11 +87,7 @@ def recent_products():
     return {"items": items}
 
 
-@bp.get("/orders/<id:order_id>")
-@dealer_required
-@bp.response(200, OrderOut)
-def get_order(order_id):
-    return ordering.customer_order(current_customer().id, order_id)
+dealer_record(bp, "get_order", "/orders/<id:order_id>", OrderOut, ordering.customer_order)
 
 
 @bp.post("/orders/<id:order_id>/cancel")

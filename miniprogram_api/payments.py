@@ -8,7 +8,7 @@ import io
 from flask import current_app, send_file
 from marshmallow import Schema, fields
 
-from app.api import Blueprint, page_from
+from app.api import Blueprint
 from app.extensions import limited
 from app.payments import invoices, payments, statements
 from app.payments.schemas import (
@@ -22,7 +22,8 @@ from app.payments.schemas import (
     PaymentPageOut,
     StatementAnswerIn,
 )
-from app.validation import LocalDateTime, PageIn, money_field
+from app.validation import LocalDateTime, money_field
+from miniprogram_api.listing import dealer_page, dealer_record
 from miniprogram_api.schemas import IdempotencyHeaderIn, StatementLineOut, StatementOut
 from miniprogram_api.security import actor, current_customer, current_user, dealer_required
 
@@ -71,12 +72,7 @@ def create_payment(headers, data):
     return current_app.json.response(body), 201 if started.created else 200
 
 
-@bp.get("/payments")
-@dealer_required
-@bp.arguments(PageIn, location="query")
-@bp.response(200, PaymentPageOut)
-def list_payments(args):
-    return page_from(payments.dealer_payments, args, current_customer().id)
+dealer_page(bp, "list_payments", "/payments", PaymentPageOut, payments.dealer_payments)
 
 
 @bp.get("/payments/<id:payment_id>")
@@ -97,12 +93,7 @@ def request_invoice(data):
     return invoices.dealer_invoice(current_customer().id, invoice.id)
 
 
-@bp.get("/invoices")
-@dealer_required
-@bp.arguments(PageIn, location="query")
-@bp.response(200, InvoicePageOut)
-def list_invoices(args):
-    return page_from(invoices.dealer_invoices, args, current_customer().id)
+dealer_page(bp, "list_invoices", "/invoices", InvoicePageOut, invoices.dealer_invoices)
 
 
 @bp.get("/invoices/invoiceable-orders")
@@ -113,11 +104,7 @@ def invoiceable_orders():
     return invoices.invoiceable_orders(current_customer().id)
 
 
-@bp.get("/invoices/<id:invoice_id>")
-@dealer_required
-@bp.response(200, InvoiceOut)
-def get_invoice(invoice_id):
-    return invoices.dealer_invoice(current_customer().id, invoice_id)
+dealer_record(bp, "get_invoice", "/invoices/<id:invoice_id>", InvoiceOut, invoices.dealer_invoice)
 
 
 @bp.get("/invoices/<id:invoice_id>/file")

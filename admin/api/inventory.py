@@ -29,7 +29,7 @@ from admin.inventory_schemas import (
 )
 from admin.schemas import StockOut
 from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from app.api import Blueprint, named
 from app.backoffice import alerts
 from app.http import pdf_response
 from app.inventory import printing, queries, services
@@ -64,15 +64,7 @@ _DOCS = {
 
 
 def _named(name: str):
-    """Name the view (its endpoint) and give it the words the API documents, before the route and
-    the schemas wrap it."""
-
-    def name_it(view):
-        view.__name__ = view.__qualname__ = name
-        view.__doc__ = _DOCS.get(name)
-        return view
-
-    return name_it
+    return named(name, _DOCS.get(name))
 
 
 def _document_endpoints(noun: str, path: str, schemas: tuple, *, signed: bool = False) -> None:
