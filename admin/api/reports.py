@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from admin.inventory_schemas import ProfitQueryIn, ProfitReportOut
 from admin.schemas import (
     SalesQueryIn,
@@ -19,7 +21,7 @@ from app.timeutil import local_today
 bp = Blueprint("admin_reports", __name__, url_prefix="/api/admin/v1", description="销售报表与考核")
 
 
-def _period(args) -> tuple:
+def _period(args) -> tuple[date, date]:
     """The report's first and last day: those asked for, else from the first of this month
     (Asia/Shanghai) to today."""
     today = local_today()
