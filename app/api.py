@@ -11,7 +11,11 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from app.errors import BadRequest, ValidationFailed
-from app.validation import Cost, DecimalString, ErrorOut, Money, reject_unstorable
+from app.extensions import client_address, limited
+from app.validation import Cost, DecimalString, ErrorOut, Money, paged, reject_unstorable
+
+# What a repeated order submission answers (200) instead of a new order (201).
+REPEATED_ORDER = "同一 Idempotency-Key 的重复提交：返回首次创建的订单"
 
 
 def _flatten(messages) -> dict:
@@ -83,6 +87,49 @@ class Blueprint(SmorestBlueprint):
         # One schema object per route rather than one per request: building a marshmallow schema
         # deep-copies its fields, a cost every order would pay again (docs/performance.md).
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
+    def sign_in(self, rule: str, scope: str, body_in, out):
+        """A sign-in endpoint (POST `rule`): limited by RATELIMIT_LOGIN per client address under
+        `scope`, as there is no caller yet; the body parsed by `body_in`, the token and who it is
+        for answered by `out`; public in the API document, as this is how a token is obtained."""
+
+        def decorator(view):
+            view = self.arguments(body_in)(self.response(200, out)(self.doc(security=[])(view)))
+            return self.post(rule)(limited("RATELIMIT_LOGIN", scope, key=client_address)(view))
+
+        return decorator
+
+    def idempotent(self, headers_in, body_in, out, repeated: str):
+        """A creation a client may send again with the same Idempotency-Key: the headers and the
+        body parsed by their schemas (passed to the view in that order); 201 with the new `out`,
+        or 200 with what the first submission made (`repeated` says what). The view answers
+        `(body, 201 if created else 200)`."""
+
+        def decorator(view):
+            view = self.alt_response(200, schema=out, description=repeated)(view)
+            view = self.arguments(body_in)(self.response(201, out)(view))
+            return self.arguments(headers_in, location="headers")(view)
+
+        return decorator
+
+
+def named(name: str, doc: str | None = None):
+    """Name a view built by a function (its endpoint is the name) and give it the words the API
+    documents, before the route and the schemas wrap it."""
+
+    def name_it(view):
+        view.__name__ = view.__qualname__ = name
+        view.__doc__ = doc
+        return view
+
+    return name_it
+
+
+def page_from(fetch, args: dict, *params, **named) -> dict:
+    """The page `args` asks for (`page`, `per_page`) of a list that a service answers as
+    `(items, total)`, given its own `params` and then the page and its size."""
+    items, total = fetch(*params, args["page"], args["per_page"], **named)
+    return paged(items, args["page"], args["per_page"], total)
 
 
 class IdConverter(IntegerConverter):

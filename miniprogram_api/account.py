@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.api import Blueprint
+from app.api import Blueprint, page_from
 from app.core import receivables
 from app.field import replenishment, reports
 from app.mall import addresses as customer_addresses
 from app.mall import announcements, cart
 from app.schemas import AddressChangeIn, AddressIn, AddressOut, SuggestionsOut
 from app.timeutil import local_today
-from app.validation import PageIn, paged
+from app.validation import PageIn
 from miniprogram_api.schemas import (
     AccountOut,
     AddressListOut,
@@ -52,10 +52,7 @@ def statement(args):
 @bp.arguments(PageIn, location="query")
 @bp.response(200, AnnouncementPageOut)
 def list_announcements(args):
-    items, total = announcements.for_branch(
-        current_customer().branch_id, args["page"], args["per_page"]
-    )
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(announcements.for_branch, args, current_customer().branch_id)
 
 
 @bp.get("/addresses")

@@ -30,21 +30,13 @@ def _signed_in(user) -> dict:
     }
 
 
-@bp.post("/auth/login")
-@limited("RATELIMIT_LOGIN", "mp-login", key=client_address)
-@bp.arguments(LoginIn)
-@bp.response(200, LoginOut)
-@bp.doc(security=[])  # public: this is how a token is obtained
+@bp.sign_in("/auth/login", "mp-login", LoginIn, LoginOut)
 def login(data):
     """Exchange a wx.login code for our token (session_key never leaves the server)."""
     return _signed_in(accounts.login(data["code"]))
 
 
-@bp.post("/auth/oauth")
-@limited("RATELIMIT_LOGIN", "mp-oauth", key=client_address)
-@bp.arguments(LoginIn)
-@bp.response(200, LoginOut)
-@bp.doc(security=[])
+@bp.sign_in("/auth/oauth", "mp-oauth", LoginIn, LoginOut)
 def oauth_login(data):
     """H5 pages: exchange the official account's OAuth code for our token. The same person as in
     the mini-program (same unionid) gets the same account and binding."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from functools import wraps
 
 from flask import current_app
 
-from app.api import Blueprint
+from app.api import Blueprint, page_from
 from app.http import json_with_etag
 from app.mall import cart, catalog, catalogue_cache, favourites, quick_order, styles
 from app.validation import PageIn, paged
@@ -129,10 +130,7 @@ def group(group_id):
 
 
 def _favourites_page(args):
-    items, total = favourites.favourites_of(
-        current_customer(), _low(), args["page"], args["per_page"]
-    )
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(favourites.favourites_of, args, current_customer(), _low())
 
 
 @bp.get("/favourites")
@@ -144,25 +142,37 @@ def list_favourites(args):
     return _favourites_page(args)
 
 
-@bp.put("/favourites/<id:product_id>")
-@dealer_required
-@bp.arguments(PageIn, location="query")
-@bp.response(200, FavouritePageOut)
-def put_favourite(args, product_id):
+def _favourite_change(method: str):
+    """PUT or DELETE /favourites/{product_id}: the decorated `change(customer_id, product_id)`,
+    then the favourites as GET answers them (the same page query). The view takes the change's
+    name and words."""
+
+    def decorator(change):
+        @bp.route("/favourites/<id:product_id>", methods=[method])
+        @dealer_required
+        @bp.arguments(PageIn, location="query")
+        @bp.response(200, FavouritePageOut)
+        @wraps(change)
+        def view(args, product_id):
+            change(current_customer().id, product_id)
+            return _favourites_page(args)
+
+        return view
+
+    return decorator
+
+
+@_favourite_change("PUT")
+def put_favourite(customer_id, product_id):
     """收藏 a product on sale (again: nothing changes); answers the favourites as GET does.
     not_found 404 for a product not on sale."""
-    favourites.add(current_customer().id, product_id)
-    return _favourites_page(args)
+    favourites.add(customer_id, product_id)
 
 
-@bp.delete("/favourites/<id:product_id>")
-@dealer_required
-@bp.arguments(PageIn, location="query")
-@bp.response(200, FavouritePageOut)
-def delete_favourite(args, product_id):
+@_favourite_change("DELETE")
+def delete_favourite(customer_id, product_id):
     """取消收藏 (one not among the favourites: nothing changes); answers the favourites."""
-    favourites.remove(current_customer().id, product_id)
-    return _favourites_page(args)
+    favourites.remove(customer_id, product_id)
 
 
 @bp.get("/cart")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.api import Blueprint
+from app.api import REPEATED_ORDER, Blueprint, page_from
 from app.core.orders import LineRequest
 from app.extensions import limited
 from app.mall import favourites, ordering
 from app.schemas import OrderOut, new_order_out
-from app.validation import paged
+from miniprogram_api.listing import dealer_record
 from miniprogram_api.schemas import (
     CartOut,
     IdempotencyHeaderIn,
@@ -31,12 +31,7 @@ bp = Blueprint("mp_orders", __name__, url_prefix="/api/mp/v1", description="订�
 @bp.post("/orders")
 @limited("RATELIMIT_ORDERS", "orders")
 @dealer_required
-@bp.arguments(IdempotencyHeaderIn, location="headers")
-@bp.arguments(PlaceOrderIn)
-@bp.response(201, OrderOut)
-@bp.alt_response(
-    200, schema=OrderOut, description="同一 Idempotency-Key 的重复提交：返回首次创建的订单"
-)
+@bp.idempotent(IdempotencyHeaderIn, PlaceOrderIn, OrderOut, REPEATED_ORDER)
 def create_order(headers, data):
     """Submit an order for review; prices come from the server, warnings are not holds."""
     order, created = ordering.submit_order(
@@ -58,10 +53,9 @@ def create_order(headers, data):
 @bp.response(200, OrderPageOut)
 def list_orders(args):
     """This dealer's orders, newest first; `q` finds them by order number, product name or SKU."""
-    items, total = ordering.customer_orders(
-        current_customer().id, args.get("status"), args["page"], args["per_page"], args.get("q")
+    return page_from(
+        ordering.customer_orders, args, current_customer().id, args.get("status"), q=args.get("q")
     )
-    return paged(items, args["page"], args["per_page"], total)
 
 
 @bp.get("/orders/recent-products")
@@ -93,11 +87,7 @@ def recent_products():
     return {"items": items}
 
 
-@bp.get("/orders/<id:order_id>")
-@dealer_required
-@bp.response(200, OrderOut)
-def get_order(order_id):
-    return ordering.customer_order(current_customer().id, order_id)
+dealer_record(bp, "get_order", "/orders/<id:order_id>", OrderOut, ordering.customer_order)
 
 
 @bp.post("/orders/<id:order_id>/cancel")

@@ -22,7 +22,8 @@ from app.payments.schemas import (
     PaymentPageOut,
     StatementAnswerIn,
 )
-from app.validation import LocalDateTime, PageIn, money_field, paged
+from app.validation import LocalDateTime, money_field
+from miniprogram_api.listing import dealer_page, dealer_record
 from miniprogram_api.schemas import IdempotencyHeaderIn, StatementLineOut, StatementOut
 from miniprogram_api.security import actor, current_customer, current_user, dealer_required
 
@@ -53,10 +54,9 @@ class InvoiceableOrderOut(Schema):
 @bp.post("/payments")
 @limited("RATELIMIT_ORDERS", "payments")
 @dealer_required
-@bp.arguments(IdempotencyHeaderIn, location="headers")
-@bp.arguments(PaymentIn)
-@bp.response(201, NewPaymentOut)
-@bp.alt_response(200, schema=NewPaymentOut, description="同一 Idempotency-Key 或同一订单的待支付单")
+@bp.idempotent(
+    IdempotencyHeaderIn, PaymentIn, NewPaymentOut, "同一 Idempotency-Key 或同一订单的待支付单"
+)
 def create_payment(headers, data):
     """A WeChat Pay (JSAPI) payment: a top-up (`amount`) or an order's unpaid amount; `jsapi` is
     what the mini-program passes to wx.requestPayment. Paid only once WeChat Pay tells us."""
@@ -72,13 +72,7 @@ def create_payment(headers, data):
     return current_app.json.response(body), 201 if started.created else 200
 
 
-@bp.get("/payments")
-@dealer_required
-@bp.arguments(PageIn, location="query")
-@bp.response(200, PaymentPageOut)
-def list_payments(args):
-    items, total = payments.dealer_payments(current_customer().id, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+dealer_page(bp, "list_payments", "/payments", PaymentPageOut, payments.dealer_payments)
 
 
 @bp.get("/payments/<id:payment_id>")
@@ -99,13 +93,7 @@ def request_invoice(data):
     return invoices.dealer_invoice(current_customer().id, invoice.id)
 
 
-@bp.get("/invoices")
-@dealer_required
-@bp.arguments(PageIn, location="query")
-@bp.response(200, InvoicePageOut)
-def list_invoices(args):
-    items, total = invoices.dealer_invoices(current_customer().id, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+dealer_page(bp, "list_invoices", "/invoices", InvoicePageOut, invoices.dealer_invoices)
 
 
 @bp.get("/invoices/invoiceable-orders")
@@ -116,11 +104,7 @@ def invoiceable_orders():
     return invoices.invoiceable_orders(current_customer().id)
 
 
-@bp.get("/invoices/<id:invoice_id>")
-@dealer_required
-@bp.response(200, InvoiceOut)
-def get_invoice(invoice_id):
-    return invoices.dealer_invoice(current_customer().id, invoice_id)
+dealer_record(bp, "get_invoice", "/invoices/<id:invoice_id>", InvoiceOut, invoices.dealer_invoice)
 
 
 @bp.get("/invoices/<id:invoice_id>/file")

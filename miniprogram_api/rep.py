@@ -108,10 +108,7 @@ def check_out(data, visit_id):
 @bp.post("/visits/<id:visit_id>/orders")
 @limited("RATELIMIT_ORDERS", "orders")
 @rep_required
-@bp.arguments(IdempotencyHeaderIn, location="headers")
-@bp.arguments(PlaceOrderIn)
-@bp.response(201, OrderOut)
-@bp.alt_response(200, schema=OrderOut, description="同一 Idempotency-Key 的重复提交")
+@bp.idempotent(IdempotencyHeaderIn, PlaceOrderIn, OrderOut, "同一 Idempotency-Key 的重复提交")
 def order_for_dealer(headers, data, visit_id):
     """Order on the dealer's behalf during a visit: same rules as a dealer order, placed by the rep."""
     visit = visits.own_visit(current_rep(), visit_id)

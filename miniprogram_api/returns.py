@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.api import Blueprint
 from app.mall import returns
 from app.schemas import ReturnOut, ReturnPageOut, ReturnRequestIn
-from app.validation import PageIn, paged
+from miniprogram_api.listing import dealer_page, dealer_record
 from miniprogram_api.schemas import PhotoOut
 from miniprogram_api.security import actor, current_customer, dealer_required
 from miniprogram_api.uploads import PHOTO_UPLOAD, uploaded_photo
@@ -23,20 +23,10 @@ def request_return(data, order_id):
     return returns.request(current_customer().id, order_id, data["lines"], data["reason"], actor())
 
 
-@bp.get("/returns")
-@dealer_required
-@bp.arguments(PageIn, location="query")
-@bp.response(200, ReturnPageOut)
-def list_returns(args):
-    items, total = returns.customer_returns(current_customer().id, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+dealer_page(bp, "list_returns", "/returns", ReturnPageOut, returns.customer_returns)
 
 
-@bp.get("/returns/<id:return_id>")
-@dealer_required
-@bp.response(200, ReturnOut)
-def get_return(return_id):
-    return returns.customer_return(current_customer().id, return_id)
+dealer_record(bp, "get_return", "/returns/<id:return_id>", ReturnOut, returns.customer_return)
 
 
 @bp.post("/returns/<id:return_id>/photos")

@@ -29,7 +29,7 @@ from admin.inventory_schemas import (
 )
 from admin.schemas import StockOut
 from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from app.api import Blueprint, named
 from app.backoffice import alerts
 from app.http import pdf_response
 from app.inventory import printing, queries, services
@@ -47,86 +47,96 @@ def _one(details, document):
     return details([document])[0]
 
 
-# --- receipts ---------------------------------------------------------------------------------
-
-
-@bp.post("/stock/receipts")
-@staff_required("stock.manage")
-@bp.arguments(StockReceiptIn)
-@bp.response(201, StockReceiptOut)
-def create_receipt(data):
-    """Goods from a supplier at a unit cost per line: on hand up, the moving average recomputed
+# What the API says of each document endpoint, by the endpoint's name.
+_DOCS = {
+    "create_receipt": """Goods from a supplier at a unit cost per line: on hand up, the moving average recomputed
     (after the signatures an approval rule for `stock_receipt` asks for, if one matches). The same
-    warehouse, supplier and reference answers with the receipt already made."""
-    return _one(queries.receipt_details, services.create_receipt(current_staff(), data))
-
-
-@bp.get("/stock/receipts")
-@staff_required("stock.view")
-@bp.arguments(DocumentQueryIn, location="query")
-@bp.response(200, StockReceiptPageOut)
-def list_receipts(args):
-    return page_of_query(
-        queries.receipts_query(current_staff(), args), args, queries.receipt_details
-    )
-
-
-@bp.get("/stock/receipts/<id:receipt_id>")
-@staff_required("stock.view")
-@bp.response(200, StockReceiptOut)
-def get_receipt(receipt_id):
-    return _one(queries.receipt_details, services.receipt_in_scope(current_staff(), receipt_id))
-
-
-@bp.post("/stock/receipts/<id:receipt_id>/approve")
-@staff_required("stock.view")
-@bp.arguments(SignIn)
-@bp.response(200, StockReceiptOut)
-def approve_receipt(data, receipt_id):
-    """Sign the receipt's next step; the last signature puts the goods on hand."""
-    receipt = services.approve_receipt(current_staff(), receipt_id, data["comment"])
-    return _one(queries.receipt_details, receipt)
-
-
-@bp.post("/stock/receipts/<id:receipt_id>/reject")
-@staff_required("stock.view")
-@bp.arguments(RejectDocumentIn)
-@bp.response(200, StockReceiptOut)
-def reject_receipt(data, receipt_id):
-    receipt = services.reject_receipt(current_staff(), receipt_id, data["reason"])
-    return _one(queries.receipt_details, receipt)
-
-
-# --- transfers --------------------------------------------------------------------------------
-
-
-@bp.post("/stock/transfers")
-@staff_required("stock.manage")
-@bp.arguments(TransferIn)
-@bp.response(201, TransferOut)
-def create_transfer(data):
-    """Goods leave `from` at once at its moving average and are `in_transit` to `to` (or
+    warehouse, supplier and reference answers with the receipt already made.""",
+    "approve_receipt": "Sign the receipt's next step; the last signature puts the goods on hand.",
+    "create_transfer": """Goods leave `from` at once at its moving average and are `in_transit` to `to` (or
     `pending` while an approval rule for `transfer` waits for signatures); `insufficient_stock`
-    409 when `from`'s available does not cover them."""
-    return _one(queries.transfer_details, services.create_transfer(current_staff(), data))
+    409 when `from`'s available does not cover them.""",
+    "list_transfers": "Transfers from or to the caller's warehouses (`warehouse_id`: from or to it).",
+    "approve_transfer": "Sign the transfer's next step; the last signature sends the goods.",
+    "create_count": """Counted quantities against the book; each variance posted at cost; a count below what is
+    reserved is refused (`invalid_state` 409) and nothing is posted.""",
+}
 
 
-@bp.get("/stock/transfers")
-@staff_required("stock.view")
-@bp.arguments(DocumentQueryIn, location="query")
-@bp.response(200, TransferPageOut)
-def list_transfers(args):
-    """Transfers from or to the caller's warehouses (`warehouse_id`: from or to it)."""
-    return page_of_query(
-        queries.transfers_query(current_staff(), args), args, queries.transfer_details
-    )
+def _named(name: str):
+    return named(name, _DOCS.get(name))
 
 
-@bp.get("/stock/transfers/<id:transfer_id>")
-@staff_required("stock.view")
-@bp.response(200, TransferOut)
-def get_transfer(transfer_id):
-    return _one(queries.transfer_details, services.transfer_in_scope(current_staff(), transfer_id))
+def _document_endpoints(noun: str, path: str, schemas: tuple, *, signed: bool = False) -> None:
+    """A stock document's endpoints, the same for receipts, transfers and counts: create it
+    (stock.manage), list and read those in the caller's scope (stock.view) and, for the documents
+    an approval rule may hold (`signed`), sign or reject its next step. `schemas` are the
+    document's (In, Out, PageOut, QueryIn); the services and queries are found by the names the
+    inventory context gives them for every document: `create_<noun>`, `<noun>_in_scope`,
+    `approve_<noun>`, `reject_<noun>`, `<noun>s_query`, `<noun>_details`."""
+    document_in, document_out, page_out, query_in = schemas
+    create, in_scope = getattr(services, f"create_{noun}"), getattr(services, f"{noun}_in_scope")
+    search, details = getattr(queries, f"{noun}s_query"), getattr(queries, f"{noun}_details")
+    item = f"{path}/<id:{noun}_id>"
+
+    def document_id(ids: dict) -> int:
+        return ids[f"{noun}_id"]
+
+    @bp.post(path)
+    @staff_required("stock.manage")
+    @bp.arguments(document_in)
+    @bp.response(201, document_out)
+    @_named(f"create_{noun}")
+    def create_document(data):
+        return _one(details, create(current_staff(), data))
+
+    @bp.get(path)
+    @staff_required("stock.view")
+    @bp.arguments(query_in, location="query")
+    @bp.response(200, page_out)
+    @_named(f"list_{noun}s")
+    def list_documents(args):
+        return page_of_query(search(current_staff(), args), args, details)
+
+    @bp.get(item)
+    @staff_required("stock.view")
+    @bp.response(200, document_out)
+    @_named(f"get_{noun}")
+    def get_document(**ids):
+        return _one(details, in_scope(current_staff(), document_id(ids)))
+
+    def answer_endpoint(verb: str, answer_in, field: str) -> None:
+        """Approve (with a comment) or reject (with a reason) the document's next step."""
+        answer = getattr(services, f"{verb}_{noun}")
+
+        @bp.post(f"{item}/{verb}")
+        @staff_required("stock.view")
+        @bp.arguments(answer_in)
+        @bp.response(200, document_out)
+        @_named(f"{verb}_{noun}")
+        def answer_document(data, **ids):
+            return _one(details, answer(current_staff(), document_id(ids), data[field]))
+
+    if signed:
+        answer_endpoint("approve", SignIn, "comment")
+        answer_endpoint("reject", RejectDocumentIn, "reason")
+
+
+# --- receipts, transfers, counts --------------------------------------------------------------
+
+
+_document_endpoints(
+    "receipt",
+    "/stock/receipts",
+    (StockReceiptIn, StockReceiptOut, StockReceiptPageOut, DocumentQueryIn),
+    signed=True,
+)
+_document_endpoints(
+    "transfer",
+    "/stock/transfers",
+    (TransferIn, TransferOut, TransferPageOut, DocumentQueryIn),
+    signed=True,
+)
 
 
 @bp.post("/stock/transfers/<id:transfer_id>/receive")
@@ -139,51 +149,12 @@ def receive_transfer(data, transfer_id):
     return _one(queries.transfer_details, transfer)
 
 
-@bp.post("/stock/transfers/<id:transfer_id>/approve")
-@staff_required("stock.view")
-@bp.arguments(SignIn)
-@bp.response(200, TransferOut)
-def approve_transfer(data, transfer_id):
-    """Sign the transfer's next step; the last signature sends the goods."""
-    transfer = services.approve_transfer(current_staff(), transfer_id, data["comment"])
-    return _one(queries.transfer_details, transfer)
-
-
-@bp.post("/stock/transfers/<id:transfer_id>/reject")
-@staff_required("stock.view")
-@bp.arguments(RejectDocumentIn)
-@bp.response(200, TransferOut)
-def reject_transfer(data, transfer_id):
-    transfer = services.reject_transfer(current_staff(), transfer_id, data["reason"])
-    return _one(queries.transfer_details, transfer)
-
-
 # --- counts, the ledger, locations ------------------------------------------------------------
 
 
-@bp.post("/stock/counts")
-@staff_required("stock.manage")
-@bp.arguments(StockCountIn)
-@bp.response(201, StockCountOut)
-def create_count(data):
-    """Counted quantities against the book; each variance posted at cost; a count below what is
-    reserved is refused (`invalid_state` 409) and nothing is posted."""
-    return _one(queries.count_details, services.create_count(current_staff(), data))
-
-
-@bp.get("/stock/counts")
-@staff_required("stock.view")
-@bp.arguments(CountQueryIn, location="query")
-@bp.response(200, StockCountPageOut)
-def list_counts(args):
-    return page_of_query(queries.counts_query(current_staff(), args), args, queries.count_details)
-
-
-@bp.get("/stock/counts/<id:count_id>")
-@staff_required("stock.view")
-@bp.response(200, StockCountOut)
-def get_count(count_id):
-    return _one(queries.count_details, services.count_in_scope(current_staff(), count_id))
+_document_endpoints(
+    "count", "/stock/counts", (StockCountIn, StockCountOut, StockCountPageOut, CountQueryIn)
+)
 
 
 @bp.get("/stock/movements")

@@ -20,11 +20,10 @@ from admin.schemas import (
     StaffOrderIn,
 )
 from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from app.api import REPEATED_ORDER, Blueprint, page_from
 from app.backoffice import orders
 from app.extensions import limited
 from app.schemas import AdminOrderOut
-from app.validation import paged
 
 bp = Blueprint("admin_orders", __name__, url_prefix="/api/admin/v1", description="订单审核与发货")
 
@@ -35,19 +34,13 @@ bp = Blueprint("admin_orders", __name__, url_prefix="/api/admin/v1", description
 @bp.response(200, AdminOrderPageOut)
 def list_orders(args):
     """Orders in the caller's data scope, newest first."""
-    items, total = orders.orders_page(current_staff(), args, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(orders.orders_page, args, current_staff(), args)
 
 
 @bp.post("/orders")
 @limited("RATELIMIT_ORDERS", "orders")
 @staff_required("orders.place")
-@bp.arguments(StaffIdempotencyHeaderIn, location="headers")
-@bp.arguments(StaffOrderIn)
-@bp.response(201, AdminOrderOut)
-@bp.alt_response(
-    200, schema=AdminOrderOut, description="同一 Idempotency-Key 的重复提交：返回首次创建的订单"
-)
+@bp.idempotent(StaffIdempotencyHeaderIn, StaffOrderIn, AdminOrderOut, REPEATED_ORDER)
 def place_order(headers, data):
     """代下单: an order for a dealer in the caller's scope, at that dealer's prices, awaiting
     review like any other (`source: "staff"`); the dealer is told in the inbox."""
@@ -81,10 +74,7 @@ def dealer_products(args, customer_id):
 @bp.response(200, QueuePageOut)
 def review_queue(args):
     """Orders waiting for review or a signature, oldest first, with credit and stock per line."""
-    entries, total = orders.review_queue(
-        current_staff(), args["page"], args["per_page"], mine=args["mine"]
-    )
-    return paged(entries, args["page"], args["per_page"], total)
+    return page_from(orders.review_queue, args, current_staff(), mine=args["mine"])
 
 
 @bp.get("/orders/<id:order_id>")

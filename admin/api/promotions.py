@@ -12,9 +12,8 @@ from admin.schemas import (
     PromotionQueryIn,
 )
 from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from app.api import Blueprint, page_from
 from app.backoffice import promotions
-from app.validation import paged
 
 bp = Blueprint("admin_promotions", __name__, url_prefix="/api/admin/v1", description="促销")
 
@@ -33,8 +32,7 @@ def create_promotion(data):
 @bp.arguments(PromotionQueryIn, location="query")
 @bp.response(200, PromotionPageOut)
 def list_promotions(args):
-    items, total = promotions.promotions_page(current_staff(), args, args["page"], args["per_page"])
-    return paged(items, args["page"], args["per_page"], total)
+    return page_from(promotions.promotions_page, args, current_staff(), args)
 
 
 @bp.get("/promotions/<id:promotion_id>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from admin.inventory_schemas import ProfitQueryIn, ProfitReportOut
 from admin.schemas import (
     SalesQueryIn,
@@ -19,6 +21,13 @@ from app.timeutil import local_today
 bp = Blueprint("admin_reports", __name__, url_prefix="/api/admin/v1", description="销售报表与考核")
 
 
+def _period(args) -> tuple[date, date]:
+    """The report's first and last day: those asked for, else from the first of this month
+    (Asia/Shanghai) to today."""
+    today = local_today()
+    return args.get("date_from") or today.replace(day=1), args.get("date_to") or today
+
+
 @bp.get("/reports/sales")
 @staff_required("reports.ar")
 @bp.arguments(SalesQueryIn, location="query")
@@ -26,11 +35,9 @@ bp = Blueprint("admin_reports", __name__, url_prefix="/api/admin/v1", descriptio
 def sales(args):
     """Orders and amount submitted (not rejected or cancelled), shipped, returned and received in
     the period (Asia/Shanghai days), grouped, with totals; within the caller's data scope."""
-    today = local_today()
     return reports.sales_report(
         current_staff(),
-        args.get("date_from") or today.replace(day=1),
-        args.get("date_to") or today,
+        *_period(args),
         args["group_by"],
         args.get("branch_id"),
         args.get("rep_id"),
@@ -45,11 +52,9 @@ def profit(args):
     """独立核算: net sales (shipped less returned), cost of goods, gross profit, customer fees and
     profit after fees, by branch, rep, customer or brand, in the caller's scope (a branch
     manager sees their branch's own figures)."""
-    today = local_today()
     return reports.profit_report(
         current_staff(),
-        args.get("date_from") or today.replace(day=1),
-        args.get("date_to") or today,
+        *_period(args),
         args["group_by"],
         args.get("branch_id"),
     )

@@ -9,16 +9,11 @@ from admin.security import current_staff, staff_required
 from app.api import Blueprint
 from app.auth.services import authenticate, staff_token
 from app.auth.services import change_password as change_own_password
-from app.extensions import client_address, limited
 
 bp = Blueprint("admin_session", __name__, url_prefix="/api/admin/v1", description="员工登录")
 
 
-@bp.post("/auth/login")
-@limited("RATELIMIT_LOGIN", "staff-login", key=client_address)
-@bp.arguments(StaffLoginIn)
-@bp.response(200, StaffLoginOut)
-@bp.doc(security=[])  # public: this is how a token is obtained
+@bp.sign_in("/auth/login", "staff-login", StaffLoginIn, StaffLoginOut)
 def login(data):
     """A staff token; after 10 failed passwords in 15 minutes the account is locked for 15
     minutes (`account_locked` 429 with Retry-After), console and API alike."""

@@ -121,24 +121,32 @@ class SplitOut(Schema):
     split = fields.Nested(ShopOrderOut)
 
 
-class WaybillItemOut(Schema):
+class _ShopOrderResultOut(Schema):
+    """What became of one shop order in a batch, by its id."""
+
     id = fields.Integer()
+
+
+class WaybillItemOut(_ShopOrderResultOut):
     tracking_no = fields.String()
 
 
-class FailedOut(Schema):
-    id = fields.Integer()
+class FailedOut(_ShopOrderResultOut):
     error = fields.String()
 
 
-class WaybillsOut(Schema):
+class _BatchOut(Schema):
+    """A batch over shop orders: those it could not do, each with the reason."""
+
+    failed = fields.List(fields.Nested(FailedOut))
+
+
+class WaybillsOut(_BatchOut):
     items = fields.List(fields.Nested(WaybillItemOut))
-    failed = fields.List(fields.Nested(FailedOut))
 
 
-class ShipOut(Schema):
+class ShipOut(_BatchOut):
     shipped = fields.List(fields.Integer())
-    failed = fields.List(fields.Nested(FailedOut))
 
 
 class PushedOut(Schema):
