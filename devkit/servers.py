@@ -88,7 +88,7 @@ class Gunicorn:
         self.log_file = log_file
         self.process = None
 
-    def start(self, timeout: float = 30, ready_codes: tuple[int, ...] = (200,)) -> Gunicorn:
+    def start(self, timeout: float = 90, ready_codes: tuple[int, ...] = (200,)) -> Gunicorn:
         """Start and wait until /healthz answers one of `ready_codes` (503: database down)."""
         if self.config:
             sizing = ["--config", self.config]
