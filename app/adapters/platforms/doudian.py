@@ -30,6 +30,7 @@ from app.adapters.platforms import (
     Page,
     PlatformError,
     PlatformOrder,
+    Refusal,
     StockLevel,
     by_listing,
     from_unix,
@@ -41,7 +42,6 @@ from app.adapters.platforms.types import Receiver
 
 OK = 10000
 SKUS_PER_CALL = 50  # sku_sync_list: we send at most this many SKUs of a product a call
-RATE_LIMIT_CODES = {"isv.frequency-limit", "isp.frequency-limit"}
 # 抖店's logistics company codes (order.getServiceList / logistics.listShopNetsite).
 COMPANY_CODES = {
     "SF": "shunfeng",
@@ -86,9 +86,11 @@ class DoudianClient(HttpClient):
     max_window = dt.timedelta(days=90)
     page_size = 100
     sign_method = "hmac-sha256"
+    RATE_LIMIT_CODES = frozenset({"isv.frequency-limit", "isp.frequency-limit"})
+    CARRIERS = COMPANY_CODES
 
     def call(self, method: str, **business) -> dict:
-        def once():
+        def send():
             params = param_json(business)
             timestamp = gmt8_text(utcnow())
             query = {
@@ -107,21 +109,16 @@ class DoudianClient(HttpClient):
                     self.sign_method,
                 ),
             }
-            body = self._post(
-                f"{self.base_url}/{method.replace('.', '/')}",
-                params=query,
-                data=params.encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            if body.get("code") != OK:
-                sub = body.get("sub_code", "")
-                text = body.get("sub_msg") or body.get("msg") or "未知错误"
-                if sub in RATE_LIMIT_CODES:
-                    raise PlatformError(f"抖店接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"抖店拒绝了请求：{text}（错误码 {body.get('code')}）", sub)
-            return body.get("data") or {}
+            return self._post(f"/{method.replace('.', '/')}", query=query, body=params.encode())
 
-        return self._with_rate_limit(once)
+        return self._answered(send).get("data") or {}
+
+    @staticmethod
+    def _refusal(answer: dict) -> Refusal | None:
+        if answer.get("code") == OK:
+            return None
+        text = answer.get("sub_msg") or answer.get("msg") or "未知错误"
+        return Refusal(answer.get("sub_code", ""), text, str(answer.get("code")))
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         data = self.call(
@@ -169,12 +166,10 @@ class DoudianClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in COMPANY_CODES:
-            raise PlatformError(f"抖店不认识快递公司 {carrier}", "unknown_carrier")
         self.call(
             "order.logisticsAdd",
             order_id=platform_order_id,
-            company_code=COMPANY_CODES[carrier],
+            company_code=self.carrier_code(carrier),
             logistics_code=tracking_no,
         )
 

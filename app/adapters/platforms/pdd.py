@@ -26,6 +26,7 @@ from app.adapters.platforms import (
     Page,
     PlatformError,
     PlatformOrder,
+    Refusal,
     StockLevel,
     by_listing,
     from_unix,
@@ -38,7 +39,6 @@ from app.adapters.platforms import (
 LOGISTICS_IDS = {"SF": 44, "ZTO": 115, "YTO": 85, "YD": 121, "STO": 1, "JD": 120, "EMS": 118}
 # The platform's names for a receiver's name, phone, province, city, district and street.
 RECEIVER = ("receiver_name", "receiver_phone", "province", "city", "town", "address")
-RATE_LIMIT_CODES = {"70031", "70032"}  # calls per minute / per day over the app's quota
 
 
 def sign(params: Mapping[str, str], secret: str) -> str:
@@ -58,9 +58,12 @@ class PddClient(HttpClient):
     DEFAULT_BASE_URL = "https://gw-api.pinduoduo.com"
     max_window = dt.timedelta(hours=24)
     page_size = 100
+    # Calls per minute / per day over the app's quota.
+    RATE_LIMIT_CODES = frozenset({"70031", "70032"})
+    CARRIERS = LOGISTICS_IDS
 
     def call(self, api: str, **business) -> dict:
-        def once():
+        def send():
             params = {
                 "type": api,
                 "client_id": self.credentials.app_key,
@@ -70,17 +73,17 @@ class PddClient(HttpClient):
                 **{k: str(v) for k, v in business.items()},
             }
             params["sign"] = sign(params, self.credentials.app_secret)
-            body = self._post(f"{self.base_url}/api/router", data=params)
-            error = body.get("error_response")
-            if error is not None:
-                code = str(error.get("error_code", ""))
-                text = error.get("sub_msg") or error.get("error_msg") or "未知错误"
-                if code in RATE_LIMIT_CODES:
-                    raise PlatformError(f"拼多多接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"拼多多拒绝了请求：{text}（错误码 {code}）", code)
-            return body
+            return self._post("/api/router", form=params)
 
-        return self._with_rate_limit(once)
+        return self._answered(send)
+
+    @staticmethod
+    def _refusal(answer: dict) -> Refusal | None:
+        error = answer.get("error_response")
+        if error is None:
+            return None
+        text = error.get("sub_msg") or error.get("error_msg") or "未知错误"
+        return Refusal(str(error.get("error_code", "")), text)
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         body = self.call(
@@ -125,12 +128,10 @@ class PddClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in LOGISTICS_IDS:
-            raise PlatformError(f"拼多多不认识快递公司 {carrier}", "unknown_carrier")
         body = self.call(
             "pdd.logistics.online.send",
             order_sn=platform_order_id,
-            logistics_id=LOGISTICS_IDS[carrier],
+            logistics_id=self.carrier_code(carrier),
             tracking_number=tracking_no,
         )
         if not body.get("logistics_online_send_response", {}).get("is_success"):

@@ -28,6 +28,7 @@ from app.adapters.platforms import (
     Page,
     PlatformError,
     PlatformOrder,
+    Refusal,
     StockLevel,
     by_listing,
     from_gmt8_text,
@@ -55,7 +56,6 @@ RECEIVER = (
     "receiver_district",
     "receiver_address",
 )
-RATE_LIMIT_CODES = {"7"}  # App Call Limited
 # TOP's logistics company codes (taobao.logistics.companies.get) for our carriers: 韵达 is YUNDA.
 COMPANY_CODES = {
     "SF": "SF",
@@ -95,9 +95,11 @@ class TaobaoClient(HttpClient):
     max_lookback = dt.timedelta(days=90)  # "只能获取到三个月以内的交易信息"
     page_size = 100
     sign_method = "md5"
+    RATE_LIMIT_CODES = frozenset({"7"})  # App Call Limited
+    CARRIERS = COMPANY_CODES
 
     def call(self, api: str, **business) -> dict:
-        def once():
+        def send():
             params = {
                 "method": api,
                 "app_key": self.credentials.app_key,
@@ -109,17 +111,18 @@ class TaobaoClient(HttpClient):
                 **{k: str(v) for k, v in business.items()},
             }
             params["sign"] = sign(params, self.credentials.app_secret, self.sign_method)
-            body = self._post(f"{self.base_url}/router/rest", data=params)
-            error = body.get("error_response")
-            if error is not None:
-                code = str(error.get("code", ""))
-                text = error.get("sub_msg") or error.get("msg") or "未知错误"
-                if code in RATE_LIMIT_CODES:
-                    raise PlatformError(f"淘宝接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"淘宝拒绝了请求：{text}（错误码 {code}）", code)
-            return body
+            return self._post("/router/rest", form=params)
 
-        return self._with_rate_limit(once)
+        return self._answered(send)
+
+    @staticmethod
+    def _refusal(answer: dict) -> Refusal | None:
+        error = answer.get("error_response")
+        if error is None:
+            return None
+        return Refusal(
+            str(error.get("code", "")), error.get("sub_msg") or error.get("msg") or "未知错误"
+        )
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         body = self.call(
@@ -160,13 +163,11 @@ class TaobaoClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in COMPANY_CODES:
-            raise PlatformError(f"淘宝不认识快递公司 {carrier}", "unknown_carrier")
         body = self.call(
             "taobao.logistics.offline.send",
             tid=platform_order_id,
             out_sid=tracking_no,
-            company_code=COMPANY_CODES[carrier],
+            company_code=self.carrier_code(carrier),
         )
         shipping = body.get("logistics_offline_send_response", {}).get("shipping", {})
         if not shipping.get("is_success"):

@@ -13,6 +13,7 @@ merchant code. A gateway refusal answers `gw_err_resp`; a business one `success:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from app.adapters.platforms import (
     Page,
     PlatformError,
     PlatformOrder,
+    Refusal,
     StockLevel,
     by_listing,
     from_gmt8_text,
@@ -46,7 +48,6 @@ RECEIVER = (
     "delivery_district",
     "delivery_address",
 )
-RATE_LIMIT_CODES = {"4204", "429"}
 # 有赞's express ids (youzan.logistics.express.get).
 EXPRESS_IDS = {"SF": 7, "ZTO": 2, "YTO": 3, "YD": 4, "STO": 1, "JD": 138, "EMS": 11}
 
@@ -57,32 +58,32 @@ class YouzanClient(HttpClient):
     DEFAULT_BASE_URL = "https://open.youzanyun.com"
     max_window = dt.timedelta(days=365)
     page_size = 100
+    RATE_LIMIT_CODES = frozenset({"4204", "429"})
+    CARRIERS = EXPRESS_IDS
 
     def call(self, api: str, version: str, **business) -> dict:
-        def once():
-            body = self._post(
-                f"{self.base_url}/api/{api}/{version}",
+        def send():
+            return self._post(
+                f"/api/{api}/{version}",
                 # client_id names the app the token was issued to (有赞 ignores it on calls).
-                params={
+                query={
                     "access_token": self.credentials.access_token,
                     "client_id": self.credentials.app_key,
                 },
-                json=business,
+                body=json.dumps(business).encode(),
             )
-            gateway = body.get("gw_err_resp")
-            if gateway is not None:
-                code = str(gateway.get("err_code", ""))
-                text = gateway.get("err_msg") or "未知错误"
-                if code in RATE_LIMIT_CODES:
-                    raise PlatformError(f"有赞接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"有赞拒绝了请求：{text}（错误码 {code}）", code)
-            if not body.get("success"):
-                code = str(body.get("code", ""))
-                text = body.get("message") or "未知错误"
-                raise PlatformError(f"有赞拒绝了请求：{text}（错误码 {code}）", code)
-            return body.get("data") or {}
 
-        return self._with_rate_limit(once)
+        return self._answered(send).get("data") or {}
+
+    @staticmethod
+    def _refusal(answer: dict) -> Refusal | None:
+        """A gateway refusal (`gw_err_resp`) or a business one (`success` false)."""
+        gateway = answer.get("gw_err_resp")
+        if gateway is not None:
+            return Refusal(str(gateway.get("err_code", "")), gateway.get("err_msg") or "未知错误")
+        if not answer.get("success"):
+            return Refusal(str(answer.get("code", "")), answer.get("message") or "未知错误")
+        return None
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         data = self.call(
@@ -122,13 +123,11 @@ class YouzanClient(HttpClient):
         )
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in EXPRESS_IDS:
-            raise PlatformError(f"有赞不认识快递公司 {carrier}", "unknown_carrier")
         self.call(
             "youzan.logistics.online.confirm",
             "3.0.0",
             tid=platform_order_id,
-            out_stype=EXPRESS_IDS[carrier],
+            out_stype=self.carrier_code(carrier),
             out_sid=tracking_no,
         )
 
