@@ -55,8 +55,12 @@ COMPANY_CODES = {
 
 
 def param_json(business: dict) -> str:
-    """The business parameters as 抖店 signs them: keys sorted, no spaces, UTF-8 kept."""
-    return json.dumps(business, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The business parameters as 抖店's SDKs serialise them to sign: keys sorted (nested ones
+    too), no spaces, non-ASCII, "/" and & < > as they are, U+2028 and U+2029 escaped (the
+    official PHP SDK's SignUtil::marshal, json_encode with JSON_UNESCAPED_UNICODE |
+    JSON_UNESCAPED_SLASHES)."""
+    text = json.dumps(business, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def sign_string(app_key: str, method: str, params: str, timestamp: str, secret: str) -> str:
