@@ -146,6 +146,28 @@ def receiver_from(record: dict, keys: tuple[str, str, str, str, str, str]) -> Re
     return Receiver(*(str(record.get(key) or "") for key in keys))
 
 
+def lines_from(
+    records: Iterable[dict],
+    keys: tuple[str | tuple[str, ...], str, str, str, str],
+    in_fen: bool = False,
+) -> tuple[Line, ...]:
+    """An order's lines from the platform's records of them, given the platform's names for the
+    SKU's merchant code (or the names to try in turn), quantity, price, listing id and SKU id;
+    `in_fen`: the platform gives prices in fen."""
+    codes, qty, price, item_id, sku_id = keys
+    codes = (codes,) if isinstance(codes, str) else codes
+    return tuple(
+        Line(
+            next((str(r[code]) for code in codes if r.get(code)), ""),
+            int(r[qty]),
+            Decimal(int(r[price])) / 100 if in_fen else Decimal(str(r[price])),
+            str(r.get(item_id) or ""),
+            str(r.get(sku_id) or ""),
+        )
+        for r in records
+    )
+
+
 def gmt8_text(moment: dt.datetime) -> str:
     """Naive UTC → "yyyy-MM-dd HH:mm:ss" in GMT+8, the platforms' timestamp format."""
     return moment.replace(tzinfo=dt.UTC).astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S")
@@ -195,6 +217,8 @@ class HttpClient:
     # Stock calls one client sends at once (keep-alive connections of its pool): kept well
     # under the platform's per-app call rate.
     PARALLEL_CALLS = 4
+    # Orders a listing call asks for a page: the most each of the platforms allows.
+    page_size = 100
     RATE_LIMIT_CODES: frozenset[str] = frozenset()
     CARRIERS: ClassVar[Mapping[str, object]] = {}
 
@@ -327,6 +351,39 @@ class HttpClient:
         for answer in self.in_parallel(one, list(groups.values())):
             failed.update(answer)
         return failed
+
+
+class RouterClient(HttpClient):
+    """A gateway of TOP's design, which 拼多多's follows: one router URL (ROUTER), the API named
+    in a parameter, the public and the business parameters (as text) one signed form, and
+    refusals in `error_response` under the platform's names for the code and its message
+    (ERROR_FIELDS; a `sub_msg`, when given, says more)."""
+
+    ROUTER = ""
+    ERROR_FIELDS = ("code", "msg")
+
+    def _public(self, api: str) -> dict:
+        """The public parameters of a call of `api`, with a fresh timestamp."""
+        raise NotImplementedError
+
+    def _sign(self, params: dict) -> str:
+        raise NotImplementedError
+
+    def call(self, api: str, **business) -> dict:
+        def send():
+            params = {**self._public(api), **{k: str(v) for k, v in business.items()}}
+            params["sign"] = self._sign(params)
+            return self._post(self.ROUTER, form=params)
+
+        return self._answered(send)
+
+    def _refusal(self, answer: dict) -> Refusal | None:
+        error = answer.get("error_response")
+        if error is None:
+            return None
+        code, message = self.ERROR_FIELDS
+        text = error.get("sub_msg") or error.get(message) or "未知错误"
+        return Refusal(str(error.get(code, "")), text)
 
 
 def by_listing(levels: Sequence[StockLevel], most: int) -> dict[str, list[StockLevel]]:

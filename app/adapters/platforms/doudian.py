@@ -25,7 +25,6 @@ from decimal import Decimal
 
 from app.adapters.platforms import (
     HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
@@ -35,11 +34,14 @@ from app.adapters.platforms import (
     by_listing,
     from_unix,
     gmt8_text,
+    lines_from,
     unix,
     utcnow,
 )
 from app.adapters.platforms.types import Receiver
 
+# The platform's names for a line's SKU code, quantity, price (fen), listing id and SKU id.
+LINE = ("code", "item_num", "goods_price", "product_id", "sku_id")
 OK = 10000
 SKUS_PER_CALL = 50  # sku_sync_list: we send at most this many SKUs of a product a call
 # 抖店's logistics company codes (order.getServiceList / logistics.listShopNetsite).
@@ -88,10 +90,7 @@ class DoudianClient(HttpClient):
     label = "抖店"
     DEFAULT_BASE_URL = "https://openapi-fxg.jinritemai.com"
     max_window = dt.timedelta(days=90)
-    page_size = 100
     sign_method = "hmac-sha256"
-    RATE_LIMIT_CODES = frozenset({"isv.frequency-limit", "isp.frequency-limit"})
-    CARRIERS = COMPANY_CODES
 
     def call(self, method: str, **business) -> dict:
         def send():
@@ -117,6 +116,8 @@ class DoudianClient(HttpClient):
 
         return self._answered(send).get("data") or {}
 
+    RATE_LIMIT_CODES = frozenset({"isv.frequency-limit", "isp.frequency-limit"})
+
     @staticmethod
     def _refusal(answer: dict) -> Refusal | None:
         if answer.get("code") == OK:
@@ -140,16 +141,7 @@ class DoudianClient(HttpClient):
     @staticmethod
     def _order(order: dict) -> PlatformOrder:
         address = order.get("post_addr") or {}
-        lines = tuple(
-            Line(
-                s.get("code", ""),
-                int(s["item_num"]),
-                Decimal(int(s["goods_price"])) / 100,
-                str(s.get("product_id") or ""),
-                str(s.get("sku_id") or ""),
-            )
-            for s in order.get("sku_order_list") or []
-        )
+        lines = lines_from(order.get("sku_order_list") or [], LINE, in_fen=True)
         return PlatformOrder(
             platform_order_id=str(order["order_id"]),
             status=_status(order),
@@ -168,6 +160,8 @@ class DoudianClient(HttpClient):
             modified_at=from_unix(order["update_time"]),
             address_key=order.get("open_address_id", ""),
         )
+
+    CARRIERS = COMPANY_CODES
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
         self.call(

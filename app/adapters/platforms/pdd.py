@@ -20,16 +20,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from app.adapters.platforms import (
-    HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
     PlatformOrder,
-    Refusal,
+    RouterClient,
     StockLevel,
     by_listing,
     from_unix,
+    lines_from,
     receiver_from,
     unix,
     utcnow,
@@ -37,6 +36,8 @@ from app.adapters.platforms import (
 
 # The logistics company ids pdd.logistics.online.send takes (pdd.logistics.companies.get).
 LOGISTICS_IDS = {"SF": 44, "ZTO": 115, "YTO": 85, "YD": 121, "STO": 1, "JD": 120, "EMS": 118}
+# The platform's names for a line's SKU code, quantity, price, listing id and SKU id.
+LINE = ("outer_id", "goods_count", "goods_price", "goods_id", "sku_id")
 # The platform's names for a receiver's name, phone, province, city, district and street.
 RECEIVER = ("receiver_name", "receiver_phone", "province", "city", "town", "address")
 
@@ -52,38 +53,27 @@ def _status(order: dict) -> str:
     return {1: "paid", 2: "shipped", 3: "shipped"}.get(int(order.get("order_status", 0)), "unpaid")
 
 
-class PddClient(HttpClient):
+class PddClient(RouterClient):
     name = "pdd"
     label = "拼多多"
     DEFAULT_BASE_URL = "https://gw-api.pinduoduo.com"
     max_window = dt.timedelta(hours=24)
-    page_size = 100
+    ROUTER = "/api/router"
+    ERROR_FIELDS = ("error_code", "error_msg")
     # Calls per minute / per day over the app's quota.
     RATE_LIMIT_CODES = frozenset({"70031", "70032"})
-    CARRIERS = LOGISTICS_IDS
 
-    def call(self, api: str, **business) -> dict:
-        def send():
-            params = {
-                "type": api,
-                "client_id": self.credentials.app_key,
-                "access_token": self.credentials.access_token,
-                "timestamp": str(unix(utcnow())),
-                "data_type": "JSON",
-                **{k: str(v) for k, v in business.items()},
-            }
-            params["sign"] = sign(params, self.credentials.app_secret)
-            return self._post("/api/router", form=params)
+    def _public(self, api: str) -> dict:
+        return {
+            "type": api,
+            "client_id": self.credentials.app_key,
+            "access_token": self.credentials.access_token,
+            "timestamp": str(unix(utcnow())),
+            "data_type": "JSON",
+        }
 
-        return self._answered(send)
-
-    @staticmethod
-    def _refusal(answer: dict) -> Refusal | None:
-        error = answer.get("error_response")
-        if error is None:
-            return None
-        text = error.get("sub_msg") or error.get("error_msg") or "未知错误"
-        return Refusal(str(error.get("error_code", "")), text)
+    def _sign(self, params: dict) -> str:
+        return sign(params, self.credentials.app_secret)
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         body = self.call(
@@ -103,16 +93,7 @@ class PddClient(HttpClient):
 
     @staticmethod
     def _order(order: dict) -> PlatformOrder:
-        lines = tuple(
-            Line(
-                i.get("outer_id", ""),
-                int(i["goods_count"]),
-                Decimal(str(i["goods_price"])),
-                str(i.get("goods_id") or ""),
-                str(i.get("sku_id") or ""),
-            )
-            for i in order.get("item_list") or []
-        )
+        lines = lines_from(order.get("item_list") or [], LINE)
         confirmed = order.get("confirm_time")
         return PlatformOrder(
             platform_order_id=order["order_sn"],
@@ -126,6 +107,8 @@ class PddClient(HttpClient):
             modified_at=from_unix(order["updated_at"]),
             address_key=order.get("open_address_id", ""),
         )
+
+    CARRIERS = LOGISTICS_IDS
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
         body = self.call(

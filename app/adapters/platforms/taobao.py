@@ -22,17 +22,16 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from app.adapters.platforms import (
-    HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
     PlatformOrder,
-    Refusal,
+    RouterClient,
     StockLevel,
     by_listing,
     from_gmt8_text,
     gmt8_text,
+    lines_from,
     receiver_from,
     utcnow,
 )
@@ -47,6 +46,9 @@ STATUSES = {
     "TRADE_CLOSED": "cancelled",
     "TRADE_CLOSED_BY_TAOBAO": "cancelled",
 }
+# The platform's names for a line's SKU code (the item's own code when it has no SKUs), quantity,
+# price, listing id and SKU id.
+LINE = (("outer_sku_id", "outer_iid"), "num", "price", "num_iid", "sku_id")
 # The platform's names for a receiver's name, phone, province, city, district and street.
 RECEIVER = (
     "receiver_name",
@@ -87,42 +89,29 @@ def sign(params: Mapping[str, str], secret: str, method: str = "md5") -> str:
     return digest.upper()
 
 
-class TaobaoClient(HttpClient):
+class TaobaoClient(RouterClient):
     name = "taobao"
     label = "淘宝"
     DEFAULT_BASE_URL = "https://eco.taobao.com"
     max_window = dt.timedelta(days=1)  # "end_modified - start_modified <= 1天"
     max_lookback = dt.timedelta(days=90)  # "只能获取到三个月以内的交易信息"
-    page_size = 100
     sign_method = "md5"
+    ROUTER = "/router/rest"
     RATE_LIMIT_CODES = frozenset({"7"})  # App Call Limited
-    CARRIERS = COMPANY_CODES
 
-    def call(self, api: str, **business) -> dict:
-        def send():
-            params = {
-                "method": api,
-                "app_key": self.credentials.app_key,
-                "session": self.credentials.access_token,
-                "timestamp": gmt8_text(utcnow()),
-                "format": "json",
-                "v": "2.0",
-                "sign_method": self.sign_method,
-                **{k: str(v) for k, v in business.items()},
-            }
-            params["sign"] = sign(params, self.credentials.app_secret, self.sign_method)
-            return self._post("/router/rest", form=params)
+    def _public(self, api: str) -> dict:
+        return {
+            "method": api,
+            "app_key": self.credentials.app_key,
+            "session": self.credentials.access_token,
+            "timestamp": gmt8_text(utcnow()),
+            "format": "json",
+            "v": "2.0",
+            "sign_method": self.sign_method,
+        }
 
-        return self._answered(send)
-
-    @staticmethod
-    def _refusal(answer: dict) -> Refusal | None:
-        error = answer.get("error_response")
-        if error is None:
-            return None
-        return Refusal(
-            str(error.get("code", "")), error.get("sub_msg") or error.get("msg") or "未知错误"
-        )
+    def _sign(self, params: dict) -> str:
+        return sign(params, self.credentials.app_secret, self.sign_method)
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         body = self.call(
@@ -140,16 +129,7 @@ class TaobaoClient(HttpClient):
 
     @staticmethod
     def _order(trade: dict) -> PlatformOrder:
-        lines = tuple(
-            Line(
-                o.get("outer_sku_id") or o.get("outer_iid") or "",
-                int(o["num"]),
-                Decimal(o["price"]),
-                str(o.get("num_iid") or ""),
-                str(o.get("sku_id") or ""),
-            )
-            for o in (trade.get("orders") or {}).get("order") or []
-        )
+        lines = lines_from((trade.get("orders") or {}).get("order") or [], LINE)
         return PlatformOrder(
             platform_order_id=str(trade["tid"]),
             status=STATUSES.get(trade["status"], "unpaid"),
@@ -161,6 +141,8 @@ class TaobaoClient(HttpClient):
             modified_at=from_gmt8_text(trade["modified"]),
             address_key=trade.get("oaid", ""),
         )
+
+    CARRIERS = COMPANY_CODES
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
         body = self.call(

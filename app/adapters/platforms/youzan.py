@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from app.adapters.platforms import (
     HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
@@ -29,6 +28,7 @@ from app.adapters.platforms import (
     by_listing,
     from_gmt8_text,
     gmt8_text,
+    lines_from,
     receiver_from,
 )
 
@@ -39,6 +39,8 @@ STATUSES = {
     "TRADE_SUCCESS": "shipped",
     "TRADE_CLOSED": "cancelled",
 }
+# The platform's names for a line's SKU code, quantity, price, listing id and SKU id.
+LINE = ("outer_sku_id", "num", "price", "item_id", "sku_id")
 # The platform's names for a receiver's name, phone, province, city, district and street.
 RECEIVER = (
     "receiver_name",
@@ -57,9 +59,6 @@ class YouzanClient(HttpClient):
     label = "有赞"
     DEFAULT_BASE_URL = "https://open.youzanyun.com"
     max_window = dt.timedelta(days=365)
-    page_size = 100
-    RATE_LIMIT_CODES = frozenset({"4204", "429"})
-    CARRIERS = EXPRESS_IDS
 
     def call(self, api: str, version: str, **business) -> dict:
         def send():
@@ -74,6 +73,8 @@ class YouzanClient(HttpClient):
             )
 
         return self._answered(send).get("data") or {}
+
+    RATE_LIMIT_CODES = frozenset({"4204", "429"})
 
     @staticmethod
     def _refusal(answer: dict) -> Refusal | None:
@@ -100,16 +101,7 @@ class YouzanClient(HttpClient):
     @staticmethod
     def _order(full: dict) -> PlatformOrder:
         info, address = full.get("order_info", {}), full.get("address_info", {})
-        lines = tuple(
-            Line(
-                o.get("outer_sku_id", ""),
-                int(o["num"]),
-                Decimal(str(o["price"])),
-                str(o.get("item_id") or ""),
-                str(o.get("sku_id") or ""),
-            )
-            for o in full.get("orders") or []
-        )
+        lines = lines_from(full.get("orders") or [], LINE)
         return PlatformOrder(
             platform_order_id=info["tid"],
             status=STATUSES.get(info.get("status", ""), "unpaid"),
@@ -121,6 +113,8 @@ class YouzanClient(HttpClient):
             modified_at=from_gmt8_text(info["update_time"]),
             address_key=address.get("open_address_id", ""),
         )
+
+    CARRIERS = EXPRESS_IDS
 
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
         self.call(
