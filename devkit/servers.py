@@ -26,6 +26,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def children_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the child processes of `pid` have used so far: the live ones
+    and those it has reaped (a gunicorn master's workers, a restarted one included)."""
+
+    def stat(process) -> list[str]:
+        return Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+
+    master = stat(pid)
+    total = int(master[13]) + int(master[14])  # cutime, cstime: reaped children
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        fields = stat(child)
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class SandboxServer:
     """The WeChat sandbox served over real HTTP on a free port, in a background thread; with
     `pay_keys` (a directory, where keys are made when missing) it also stands in for WeChat Pay."""
@@ -135,16 +150,7 @@ class Gunicorn:
     def worker_cpu_seconds(self) -> float:
         """CPU time (user + system) the worker processes have used so far, those a restart
         (max_requests) ended included: the master holds their time once it has reaped them."""
-
-        def stat(pid) -> list[str]:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-        master = stat(self.process.pid)
-        total = int(master[13]) + int(master[14])  # cutime, cstime: reaped workers
-        for pid in self._worker_pids():
-            fields = stat(pid)
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / os.sysconf("SC_CLK_TCK")
+        return children_cpu_seconds(self.process.pid)
 
     def worker_rss_mib(self) -> list[float]:
         """Resident memory of each worker process (the master's children), in MiB."""

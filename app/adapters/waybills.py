@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import requests
 
+from app.adapters.contacts import Contact
+
 TIMEOUT = 10
 
 
@@ -30,14 +32,7 @@ def data_sign(request_data: str, app_key: str) -> str:
 
 
 @dataclass(frozen=True)
-class Party:
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str
-    address: str
-
+class Party(Contact):
     def as_kdn(self) -> dict:
         return {
             "Name": self.name,

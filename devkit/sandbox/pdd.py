@@ -5,11 +5,10 @@ windows of at most 24 hours and `has_next` paging."""
 from __future__ import annotations
 
 import hashlib
-import time
 
 from flask import Blueprint, jsonify, request
 
-from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver, secret_of
+from devkit.sandbox.shops import ShopsStore, address_id, is_stale, mask_receiver, secret_of
 
 MAX_WINDOW = 24 * 3600
 # The logistics company ids the stand-in knows (pdd.logistics.companies.get).
@@ -75,11 +74,7 @@ def blueprint(store: ShopsStore) -> Blueprint:
         expected = hashlib.md5((secret + text + secret).encode()).hexdigest().upper()  # noqa: S324
         if params.get("sign") != expected:
             return _error(10016, "签名错误", "sign check fail")
-        try:
-            skew = abs(time.time() - int(params.get("timestamp", "")))
-        except ValueError:
-            skew = MAX_SKEW + 1
-        if skew > MAX_SKEW:
+        if is_stale(params.get("timestamp", ""), int):
             return _error(10003, "timestamp已过期", "时间戳与服务器时间相差超过10分钟")
         if not params.get("access_token"):
             return _error(10019, "access_token已过期", "请重新授权")

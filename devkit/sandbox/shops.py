@@ -14,10 +14,12 @@ listing of its own — and `POST …/items` lists several codes together as one 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,6 +27,25 @@ from flask import Blueprint, jsonify, request
 
 MAX_SKEW = 600  # seconds: a timestamp further than this from the platform's clock is refused
 PLATFORMS = ("taobao", "pdd", "doudian", "youzan")
+GMT8 = dt.timezone(dt.timedelta(hours=8))  # the platforms' clocks
+
+
+def gmt8_seconds(text: str) -> float:
+    """ "yyyy-MM-dd HH:mm:ss" on the platforms' clock → UNIX seconds (ValueError if malformed)."""
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=GMT8).timestamp()
+
+
+def gmt8_text(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, GMT8).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def is_stale(timestamp: str, parse: Callable[[str], float]) -> bool:
+    """Whether a request's timestamp, read by `parse`, is further than MAX_SKEW from the
+    platform's clock; one `parse` cannot read counts as stale."""
+    try:
+        return abs(time.time() - parse(timestamp)) > MAX_SKEW
+    except ValueError:
+        return True
 
 
 def secret_of(app_key: str) -> str:

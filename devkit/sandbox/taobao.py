@@ -4,16 +4,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import time
 
 from flask import Blueprint, jsonify, request
 
-from devkit.sandbox.shops import MAX_SKEW, ShopsStore, address_id, mask_receiver, secret_of
+from devkit.sandbox.shops import (
+    ShopsStore,
+    address_id,
+    gmt8_seconds,
+    gmt8_text,
+    is_stale,
+    mask_receiver,
+    secret_of,
+)
 
-GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 86400  # one call spans a day at most
 MAX_LOOKBACK = 90 * 86400  # nothing older than three months is listed
 # The logistics companies the stand-in knows (taobao.logistics.companies.get codes).
@@ -45,14 +51,6 @@ def _error(code: int, msg: str, sub_code: str = "", sub_msg: str = ""):
     )
 
 
-def _seconds(text: str) -> float:
-    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=GMT8).timestamp()
-
-
-def _text(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, GMT8).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _trade(order: dict) -> dict:
     receiver = mask_receiver(order["receiver"])
     return {
@@ -67,8 +65,8 @@ def _trade(order: dict) -> dict:
         "receiver_address": receiver.get("address", ""),
         "oaid": address_id(order["receiver"]),
         "payment": order["total"],
-        "pay_time": _text(order["paid"]),
-        "modified": _text(order["modified"]),
+        "pay_time": gmt8_text(order["paid"]),
+        "modified": gmt8_text(order["modified"]),
         "orders": {
             "order": [
                 {
@@ -99,11 +97,7 @@ def blueprint(store: ShopsStore) -> Blueprint:
         expected = _expected_sign(params, secret_of(app_key), params.get("sign_method", ""))
         if expected is None or params.get("sign") != expected:
             return _error(25, "Invalid signature")
-        try:
-            skew = abs(time.time() - _seconds(params.get("timestamp", "")))
-        except ValueError:
-            skew = MAX_SKEW + 1
-        if skew > MAX_SKEW:
+        if is_stale(params.get("timestamp", ""), gmt8_seconds):
             return _error(
                 31, "Invalid timestamp", "isv.invalid-timestamp", "时间戳与服务器相差超过10分钟"
             )
@@ -119,7 +113,7 @@ def blueprint(store: ShopsStore) -> Blueprint:
 
 def _sold_increment(store, app_key, params):
     try:
-        start, end = _seconds(params["start_modified"]), _seconds(params["end_modified"])
+        start, end = gmt8_seconds(params["start_modified"]), gmt8_seconds(params["end_modified"])
     except (KeyError, ValueError):
         return _error(40, "Missing required arguments:start_modified,end_modified")
     if end - start > MAX_WINDOW or end < start:

@@ -351,12 +351,17 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
                 )
         return jsonify({"Response": {"SendStatusSet": statuses, "RequestId": request_id}})
 
+    def listed(kind: str, field: str):
+        """`{"items", "total"}`: what the sandbox holds of `kind` (state.sms, state.messages),
+        only those whose `field` is the query's `field` when it names one."""
+        wanted = request.args.get(field)
+        with state.lock:
+            items = [m for m in getattr(state, kind) if not wanted or m[field] == wanted]
+        return jsonify({"items": items, "total": len(items)})
+
     @app.get("/_sandbox/sms")
     def sms_sent():
-        phone = request.args.get("phone")
-        with state.lock:
-            items = [m for m in state.sms if not phone or m["phone"] == phone]
-        return jsonify({"items": items, "total": len(items)})
+        return listed("sms", "phone")
 
     @app.post("/_sandbox/templates")
     def add_template():
@@ -384,10 +389,7 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
 
     @app.get("/_sandbox/messages")
     def messages():
-        touser = request.args.get("touser")
-        with state.lock:
-            items = [m for m in state.messages if not touser or m["touser"] == touser]
-        return jsonify({"items": items, "total": len(items)})
+        return listed("messages", "touser")
 
     @app.get("/_sandbox/stats")
     def stats():

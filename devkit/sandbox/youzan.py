@@ -4,13 +4,10 @@ windows of at most a year, page numbers with `total_results`."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, jsonify, request
 
-from devkit.sandbox.shops import ShopsStore, address_id, mask_receiver
+from devkit.sandbox.shops import ShopsStore, address_id, gmt8_seconds, gmt8_text, mask_receiver
 
-GMT8 = dt.timezone(dt.timedelta(hours=8))
 MAX_WINDOW = 366 * 86400
 # The express ids the stand-in knows (youzan.logistics.express.get).
 COMPANIES = {7, 2, 3, 4, 1, 138, 11}
@@ -28,14 +25,6 @@ def _ok(data):
     return jsonify({"success": True, "code": 200, "message": "successful", "data": data})
 
 
-def _seconds(text: str) -> float:
-    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=GMT8).timestamp()
-
-
-def _text(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, GMT8).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _full(order: dict) -> dict:
     receiver = mask_receiver(order["receiver"])
     status = {"paid": "WAIT_SELLER_SEND_GOODS", "shipped": "WAIT_BUYER_CONFIRM_GOODS"}
@@ -44,8 +33,8 @@ def _full(order: dict) -> dict:
             "order_info": {
                 "tid": order["id"],
                 "status": status.get(order["status"], "TRADE_CLOSED"),
-                "pay_time": _text(order["paid"]),
-                "update_time": _text(order["modified"]),
+                "pay_time": gmt8_text(order["paid"]),
+                "update_time": gmt8_text(order["modified"]),
             },
             "buyer_info": {"yz_open_id": order["buyer"]},
             "address_info": {
@@ -94,7 +83,7 @@ def blueprint(store: ShopsStore) -> Blueprint:
 
 def _sold(store, app_key, params):
     try:
-        start, end = _seconds(params["start_update"]), _seconds(params["end_update"])
+        start, end = gmt8_seconds(params["start_update"]), gmt8_seconds(params["end_update"])
     except (KeyError, ValueError):
         return _error(141500101, "start_update 和 end_update 必填")
     if end - start > MAX_WINDOW or end < start:

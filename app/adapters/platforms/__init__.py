@@ -9,14 +9,18 @@ back `PlatformOrder`s. `base_url` points every client at the sandbox in developm
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import ClassVar, Protocol
+from urllib.parse import urlencode, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
-import requests
+import certifi
+import urllib3
 
 from app.adapters.platforms.types import Receiver
 
@@ -33,6 +37,16 @@ class PlatformError(Exception):
         self.message = message
         self.code = code
         self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A platform's "no" as its error envelope says it: the code callers match on, the
+    platform's words, and the number shown to people when the platform shows another."""
+
+    code: str
+    text: str
+    shown: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,28 @@ def receiver_from(record: dict, keys: tuple[str, str, str, str, str, str]) -> Re
     return Receiver(*(str(record.get(key) or "") for key in keys))
 
 
+def lines_from(
+    records: Iterable[dict],
+    keys: tuple[str | tuple[str, ...], str, str, str, str],
+    in_fen: bool = False,
+) -> tuple[Line, ...]:
+    """An order's lines from the platform's records of them, given the platform's names for the
+    SKU's merchant code (or the names to try in turn), quantity, price, listing id and SKU id;
+    `in_fen`: the platform gives prices in fen."""
+    codes, qty, price, item_id, sku_id = keys
+    codes = (codes,) if isinstance(codes, str) else codes
+    return tuple(
+        Line(
+            next((str(r[code]) for code in codes if r.get(code)), ""),
+            int(r[qty]),
+            Decimal(int(r[price])) / 100 if in_fen else Decimal(str(r[price])),
+            str(r.get(item_id) or ""),
+            str(r.get(sku_id) or ""),
+        )
+        for r in records
+    )
+
+
 def gmt8_text(moment: dt.datetime) -> str:
     """Naive UTC → "yyyy-MM-dd HH:mm:ss" in GMT+8, the platforms' timestamp format."""
     return moment.replace(tzinfo=dt.UTC).astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S")
@@ -154,50 +190,116 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def _connections(base_url: str, size: int) -> urllib3.PoolManager:
+    """Keep-alive connections to the gateway, at most `size` of them, TLS verified against
+    certifi's authorities and through the proxy the environment names for it (HTTPS_PROXY,
+    NO_PROXY), as requests does."""
+    where = urlsplit(base_url)
+    proxy = None if proxy_bypass(where.hostname or "") else getproxies().get(where.scheme)
+    options = {"maxsize": size, "retries": False, "ca_certs": certifi.where()}
+    if proxy:
+        return urllib3.ProxyManager(proxy, **options)
+    return urllib3.PoolManager(**options)
+
+
 class HttpClient:
-    """One keep-alive session per client; transport failures become retryable PlatformErrors
-    named after the platform, in words."""
+    """Keep-alive connections per client (urllib3 straight, no requests session: a stock push is
+    thousands of small calls, and requests' per-call work — merging environment settings,
+    hooks, cookies — cost more than the call's own signing and parsing); transport failures
+    become retryable PlatformErrors named after the platform, in words. A subclass says where
+    its gateway is, which carriers it knows (CARRIERS: ours → the platform's code), which of its
+    error codes mean "too many calls" (RATE_LIMIT_CODES), and how to read a refusal out of an
+    answer (`_refusal`)."""
 
     label = ""
     # A platform that says "too many calls" is asked again once after this many seconds.
     RATE_LIMIT_PAUSE = 1.0
-    # Stock calls one client sends at once (keep-alive connections of its session): kept well
+    # Stock calls one client sends at once (keep-alive connections of its pool): kept well
     # under the platform's per-app call rate.
     PARALLEL_CALLS = 4
+    # Orders a listing call asks for a page: the most each of the platforms allows.
+    page_size = 100
+    RATE_LIMIT_CODES: frozenset[str] = frozenset()
+    CARRIERS: ClassVar[Mapping[str, object]] = {}
 
     def __init__(self, credentials: Credentials, base_url: str | None = None):
         self.credentials = credentials
         self.base_url = (base_url or self.DEFAULT_BASE_URL).rstrip("/")
-        self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_maxsize=self.PARALLEL_CALLS)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.pool = _connections(self.base_url, self.PARALLEL_CALLS)
 
     DEFAULT_BASE_URL = ""
     max_lookback: dt.timedelta | None = None
 
-    def _post(self, url: str, **kwargs) -> dict:
+    def _post(
+        self, path: str, *, query: dict | None = None, form: dict | None = None, body: bytes = b""
+    ) -> dict:
+        """POST to the gateway's `path`: `form` as a urlencoded form, else `body` as JSON; the
+        answer's JSON."""
+        url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
+        if form is not None:
+            body, kind = urlencode(form).encode(), "application/x-www-form-urlencoded"
+        else:
+            kind = "application/json"
         try:
-            response = self.session.post(url, timeout=TIMEOUT, **kwargs)
-        except requests.RequestException as exc:
+            response = self.pool.request(
+                "POST", url, body=body, headers={"Content-Type": kind}, timeout=TIMEOUT
+            )
+        except urllib3.exceptions.HTTPError as exc:
             raise PlatformError(
                 f"{self.label}接口无法连接（{type(exc).__name__}）", "unreachable", True
             ) from exc
-        if response.status_code >= 500:
+        if response.status >= 500:
             raise PlatformError(
-                f"{self.label}接口暂时不可用（HTTP {response.status_code}）", "unavailable", True
+                f"{self.label}接口暂时不可用（HTTP {response.status}）", "unavailable", True
             )
         try:
-            return response.json()
+            return json.loads(response.data)
         except ValueError as exc:
             raise PlatformError(
-                f"{self.label}接口返回了无法识别的内容（HTTP {response.status_code}）",
+                f"{self.label}接口返回了无法识别的内容（HTTP {response.status}）",
                 "bad_response",
                 True,
             ) from exc
 
+    def _refusal(self, answer: dict) -> Refusal | None:
+        """The platform's refusal in `answer` (its error envelope), or None when it agreed."""
+        raise NotImplementedError
+
+    def _answered(self, send: Callable[[], dict]) -> dict:
+        """`send()` (which signs afresh, so a call asked again has a new timestamp) and its
+        answer; a refusal is raised as a PlatformError, and a rate-limit refusal is asked again
+        once after a pause, then raised."""
+
+        def once():
+            answer = send()
+            refusal = self._refusal(answer)
+            if refusal is None:
+                return answer
+            if refusal.code in self.RATE_LIMIT_CODES:
+                raise PlatformError(
+                    f"{self.label}接口调用太频繁：{refusal.text}", "rate_limited", True
+                )
+            shown = refusal.shown or refusal.code
+            raise PlatformError(
+                f"{self.label}拒绝了请求：{refusal.text}（错误码 {shown}）", refusal.code
+            )
+
+        try:
+            return once()
+        except PlatformError as exc:
+            if exc.code != "rate_limited":
+                raise
+        time.sleep(self.RATE_LIMIT_PAUSE)
+        return once()
+
+    def carrier_code(self, carrier: str):
+        """The platform's code of our carrier (SF, ZTO, …); refused when it does not know it."""
+        if carrier not in self.CARRIERS:
+            raise PlatformError(f"{self.label}不认识快递公司 {carrier}", "unknown_carrier")
+        return self.CARRIERS[carrier]
+
     def in_parallel(self, call: Callable, jobs: Iterable) -> list:
-        """`call(job)` for every job, at most PARALLEL_CALLS at once over the session's
+        """`call(job)` for every job, at most PARALLEL_CALLS at once over the pool's
         keep-alive connections; answers in the jobs' order."""
         jobs = list(jobs)
         if len(jobs) <= 1:
@@ -250,15 +352,38 @@ class HttpClient:
             failed.update(answer)
         return failed
 
-    def _with_rate_limit(self, call):
-        """Run `call`; a rate-limit refusal is retried once after a pause, then raised."""
-        try:
-            return call()
-        except PlatformError as exc:
-            if exc.code != "rate_limited":
-                raise
-        time.sleep(self.RATE_LIMIT_PAUSE)
-        return call()
+
+class RouterClient(HttpClient):
+    """A gateway of TOP's design, which 拼多多's follows: one router URL (ROUTER), the API named
+    in a parameter, the public and the business parameters (as text) one signed form, and
+    refusals in `error_response` under the platform's names for the code and its message
+    (ERROR_FIELDS; a `sub_msg`, when given, says more)."""
+
+    ROUTER = ""
+    ERROR_FIELDS = ("code", "msg")
+
+    def _public(self, api: str) -> dict:
+        """The public parameters of a call of `api`, with a fresh timestamp."""
+        raise NotImplementedError
+
+    def _sign(self, params: dict) -> str:
+        raise NotImplementedError
+
+    def call(self, api: str, **business) -> dict:
+        def send():
+            params = {**self._public(api), **{k: str(v) for k, v in business.items()}}
+            params["sign"] = self._sign(params)
+            return self._post(self.ROUTER, form=params)
+
+        return self._answered(send)
+
+    def _refusal(self, answer: dict) -> Refusal | None:
+        error = answer.get("error_response")
+        if error is None:
+            return None
+        code, message = self.ERROR_FIELDS
+        text = error.get("sub_msg") or error.get(message) or "未知错误"
+        return Refusal(str(error.get(code, "")), text)
 
 
 def by_listing(levels: Sequence[StockLevel], most: int) -> dict[str, list[StockLevel]]:

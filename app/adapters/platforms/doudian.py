@@ -25,23 +25,25 @@ from decimal import Decimal
 
 from app.adapters.platforms import (
     HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    Refusal,
     StockLevel,
     by_listing,
     from_unix,
     gmt8_text,
+    lines_from,
     unix,
     utcnow,
 )
 from app.adapters.platforms.types import Receiver
 
+# The platform's names for a line's SKU code, quantity, price (fen), listing id and SKU id.
+LINE = ("code", "item_num", "goods_price", "product_id", "sku_id")
 OK = 10000
 SKUS_PER_CALL = 50  # sku_sync_list: we send at most this many SKUs of a product a call
-RATE_LIMIT_CODES = {"isv.frequency-limit", "isp.frequency-limit"}
 # 抖店's logistics company codes (order.getServiceList / logistics.listShopNetsite).
 COMPANY_CODES = {
     "SF": "shunfeng",
@@ -55,8 +57,12 @@ COMPANY_CODES = {
 
 
 def param_json(business: dict) -> str:
-    """The business parameters as 抖店 signs them: keys sorted, no spaces, UTF-8 kept."""
-    return json.dumps(business, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The business parameters as 抖店's SDKs serialise them to sign: keys sorted (nested ones
+    too), no spaces, non-ASCII, "/" and & < > as they are, U+2028 and U+2029 escaped (the
+    official PHP SDK's SignUtil::marshal, json_encode with JSON_UNESCAPED_UNICODE |
+    JSON_UNESCAPED_SLASHES)."""
+    text = json.dumps(business, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def sign_string(app_key: str, method: str, params: str, timestamp: str, secret: str) -> str:
@@ -84,11 +90,10 @@ class DoudianClient(HttpClient):
     label = "抖店"
     DEFAULT_BASE_URL = "https://openapi-fxg.jinritemai.com"
     max_window = dt.timedelta(days=90)
-    page_size = 100
     sign_method = "hmac-sha256"
 
     def call(self, method: str, **business) -> dict:
-        def once():
+        def send():
             params = param_json(business)
             timestamp = gmt8_text(utcnow())
             query = {
@@ -107,21 +112,18 @@ class DoudianClient(HttpClient):
                     self.sign_method,
                 ),
             }
-            body = self._post(
-                f"{self.base_url}/{method.replace('.', '/')}",
-                params=query,
-                data=params.encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            if body.get("code") != OK:
-                sub = body.get("sub_code", "")
-                text = body.get("sub_msg") or body.get("msg") or "未知错误"
-                if sub in RATE_LIMIT_CODES:
-                    raise PlatformError(f"抖店接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"抖店拒绝了请求：{text}（错误码 {body.get('code')}）", sub)
-            return body.get("data") or {}
+            return self._post(f"/{method.replace('.', '/')}", query=query, body=params.encode())
 
-        return self._with_rate_limit(once)
+        return self._answered(send).get("data") or {}
+
+    RATE_LIMIT_CODES = frozenset({"isv.frequency-limit", "isp.frequency-limit"})
+
+    @staticmethod
+    def _refusal(answer: dict) -> Refusal | None:
+        if answer.get("code") == OK:
+            return None
+        text = answer.get("sub_msg") or answer.get("msg") or "未知错误"
+        return Refusal(answer.get("sub_code", ""), text, str(answer.get("code")))
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         data = self.call(
@@ -139,16 +141,7 @@ class DoudianClient(HttpClient):
     @staticmethod
     def _order(order: dict) -> PlatformOrder:
         address = order.get("post_addr") or {}
-        lines = tuple(
-            Line(
-                s.get("code", ""),
-                int(s["item_num"]),
-                Decimal(int(s["goods_price"])) / 100,
-                str(s.get("product_id") or ""),
-                str(s.get("sku_id") or ""),
-            )
-            for s in order.get("sku_order_list") or []
-        )
+        lines = lines_from(order.get("sku_order_list") or [], LINE, in_fen=True)
         return PlatformOrder(
             platform_order_id=str(order["order_id"]),
             status=_status(order),
@@ -168,13 +161,13 @@ class DoudianClient(HttpClient):
             address_key=order.get("open_address_id", ""),
         )
 
+    CARRIERS = COMPANY_CODES
+
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in COMPANY_CODES:
-            raise PlatformError(f"抖店不认识快递公司 {carrier}", "unknown_carrier")
         self.call(
             "order.logisticsAdd",
             order_id=platform_order_id,
-            company_code=COMPANY_CODES[carrier],
+            company_code=self.carrier_code(carrier),
             logistics_code=tracking_no,
         )
 

@@ -20,15 +20,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from app.adapters.platforms import (
-    HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    RouterClient,
     StockLevel,
     by_listing,
     from_unix,
+    lines_from,
     receiver_from,
     unix,
     utcnow,
@@ -36,9 +36,10 @@ from app.adapters.platforms import (
 
 # The logistics company ids pdd.logistics.online.send takes (pdd.logistics.companies.get).
 LOGISTICS_IDS = {"SF": 44, "ZTO": 115, "YTO": 85, "YD": 121, "STO": 1, "JD": 120, "EMS": 118}
+# The platform's names for a line's SKU code, quantity, price, listing id and SKU id.
+LINE = ("outer_id", "goods_count", "goods_price", "goods_id", "sku_id")
 # The platform's names for a receiver's name, phone, province, city, district and street.
 RECEIVER = ("receiver_name", "receiver_phone", "province", "city", "town", "address")
-RATE_LIMIT_CODES = {"70031", "70032"}  # calls per minute / per day over the app's quota
 
 
 def sign(params: Mapping[str, str], secret: str) -> str:
@@ -52,35 +53,27 @@ def _status(order: dict) -> str:
     return {1: "paid", 2: "shipped", 3: "shipped"}.get(int(order.get("order_status", 0)), "unpaid")
 
 
-class PddClient(HttpClient):
+class PddClient(RouterClient):
     name = "pdd"
     label = "拼多多"
     DEFAULT_BASE_URL = "https://gw-api.pinduoduo.com"
     max_window = dt.timedelta(hours=24)
-    page_size = 100
+    ROUTER = "/api/router"
+    ERROR_FIELDS = ("error_code", "error_msg")
+    # Calls per minute / per day over the app's quota.
+    RATE_LIMIT_CODES = frozenset({"70031", "70032"})
 
-    def call(self, api: str, **business) -> dict:
-        def once():
-            params = {
-                "type": api,
-                "client_id": self.credentials.app_key,
-                "access_token": self.credentials.access_token,
-                "timestamp": str(unix(utcnow())),
-                "data_type": "JSON",
-                **{k: str(v) for k, v in business.items()},
-            }
-            params["sign"] = sign(params, self.credentials.app_secret)
-            body = self._post(f"{self.base_url}/api/router", data=params)
-            error = body.get("error_response")
-            if error is not None:
-                code = str(error.get("error_code", ""))
-                text = error.get("sub_msg") or error.get("error_msg") or "未知错误"
-                if code in RATE_LIMIT_CODES:
-                    raise PlatformError(f"拼多多接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"拼多多拒绝了请求：{text}（错误码 {code}）", code)
-            return body
+    def _public(self, api: str) -> dict:
+        return {
+            "type": api,
+            "client_id": self.credentials.app_key,
+            "access_token": self.credentials.access_token,
+            "timestamp": str(unix(utcnow())),
+            "data_type": "JSON",
+        }
 
-        return self._with_rate_limit(once)
+    def _sign(self, params: dict) -> str:
+        return sign(params, self.credentials.app_secret)
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         body = self.call(
@@ -100,16 +93,7 @@ class PddClient(HttpClient):
 
     @staticmethod
     def _order(order: dict) -> PlatformOrder:
-        lines = tuple(
-            Line(
-                i.get("outer_id", ""),
-                int(i["goods_count"]),
-                Decimal(str(i["goods_price"])),
-                str(i.get("goods_id") or ""),
-                str(i.get("sku_id") or ""),
-            )
-            for i in order.get("item_list") or []
-        )
+        lines = lines_from(order.get("item_list") or [], LINE)
         confirmed = order.get("confirm_time")
         return PlatformOrder(
             platform_order_id=order["order_sn"],
@@ -124,13 +108,13 @@ class PddClient(HttpClient):
             address_key=order.get("open_address_id", ""),
         )
 
+    CARRIERS = LOGISTICS_IDS
+
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in LOGISTICS_IDS:
-            raise PlatformError(f"拼多多不认识快递公司 {carrier}", "unknown_carrier")
         body = self.call(
             "pdd.logistics.online.send",
             order_sn=platform_order_id,
-            logistics_id=LOGISTICS_IDS[carrier],
+            logistics_id=self.carrier_code(carrier),
             tracking_number=tracking_no,
         )
         if not body.get("logistics_online_send_response", {}).get("is_success"):

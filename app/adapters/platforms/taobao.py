@@ -22,16 +22,16 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from app.adapters.platforms import (
-    HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    RouterClient,
     StockLevel,
     by_listing,
     from_gmt8_text,
     gmt8_text,
+    lines_from,
     receiver_from,
     utcnow,
 )
@@ -46,6 +46,9 @@ STATUSES = {
     "TRADE_CLOSED": "cancelled",
     "TRADE_CLOSED_BY_TAOBAO": "cancelled",
 }
+# The platform's names for a line's SKU code (the item's own code when it has no SKUs), quantity,
+# price, listing id and SKU id.
+LINE = (("outer_sku_id", "outer_iid"), "num", "price", "num_iid", "sku_id")
 # The platform's names for a receiver's name, phone, province, city, district and street.
 RECEIVER = (
     "receiver_name",
@@ -55,7 +58,6 @@ RECEIVER = (
     "receiver_district",
     "receiver_address",
 )
-RATE_LIMIT_CODES = {"7"}  # App Call Limited
 # TOP's logistics company codes (taobao.logistics.companies.get) for our carriers: 韵达 is YUNDA.
 COMPANY_CODES = {
     "SF": "SF",
@@ -87,39 +89,29 @@ def sign(params: Mapping[str, str], secret: str, method: str = "md5") -> str:
     return digest.upper()
 
 
-class TaobaoClient(HttpClient):
+class TaobaoClient(RouterClient):
     name = "taobao"
     label = "淘宝"
     DEFAULT_BASE_URL = "https://eco.taobao.com"
     max_window = dt.timedelta(days=1)  # "end_modified - start_modified <= 1天"
     max_lookback = dt.timedelta(days=90)  # "只能获取到三个月以内的交易信息"
-    page_size = 100
     sign_method = "md5"
+    ROUTER = "/router/rest"
+    RATE_LIMIT_CODES = frozenset({"7"})  # App Call Limited
 
-    def call(self, api: str, **business) -> dict:
-        def once():
-            params = {
-                "method": api,
-                "app_key": self.credentials.app_key,
-                "session": self.credentials.access_token,
-                "timestamp": gmt8_text(utcnow()),
-                "format": "json",
-                "v": "2.0",
-                "sign_method": self.sign_method,
-                **{k: str(v) for k, v in business.items()},
-            }
-            params["sign"] = sign(params, self.credentials.app_secret, self.sign_method)
-            body = self._post(f"{self.base_url}/router/rest", data=params)
-            error = body.get("error_response")
-            if error is not None:
-                code = str(error.get("code", ""))
-                text = error.get("sub_msg") or error.get("msg") or "未知错误"
-                if code in RATE_LIMIT_CODES:
-                    raise PlatformError(f"淘宝接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"淘宝拒绝了请求：{text}（错误码 {code}）", code)
-            return body
+    def _public(self, api: str) -> dict:
+        return {
+            "method": api,
+            "app_key": self.credentials.app_key,
+            "session": self.credentials.access_token,
+            "timestamp": gmt8_text(utcnow()),
+            "format": "json",
+            "v": "2.0",
+            "sign_method": self.sign_method,
+        }
 
-        return self._with_rate_limit(once)
+    def _sign(self, params: dict) -> str:
+        return sign(params, self.credentials.app_secret, self.sign_method)
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         body = self.call(
@@ -137,16 +129,7 @@ class TaobaoClient(HttpClient):
 
     @staticmethod
     def _order(trade: dict) -> PlatformOrder:
-        lines = tuple(
-            Line(
-                o.get("outer_sku_id") or o.get("outer_iid") or "",
-                int(o["num"]),
-                Decimal(o["price"]),
-                str(o.get("num_iid") or ""),
-                str(o.get("sku_id") or ""),
-            )
-            for o in (trade.get("orders") or {}).get("order") or []
-        )
+        lines = lines_from((trade.get("orders") or {}).get("order") or [], LINE)
         return PlatformOrder(
             platform_order_id=str(trade["tid"]),
             status=STATUSES.get(trade["status"], "unpaid"),
@@ -159,14 +142,14 @@ class TaobaoClient(HttpClient):
             address_key=trade.get("oaid", ""),
         )
 
+    CARRIERS = COMPANY_CODES
+
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in COMPANY_CODES:
-            raise PlatformError(f"淘宝不认识快递公司 {carrier}", "unknown_carrier")
         body = self.call(
             "taobao.logistics.offline.send",
             tid=platform_order_id,
             out_sid=tracking_no,
-            company_code=COMPANY_CODES[carrier],
+            company_code=self.carrier_code(carrier),
         )
         shipping = body.get("logistics_offline_send_response", {}).get("shipping", {})
         if not shipping.get("is_success"):

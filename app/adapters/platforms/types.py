@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from app.adapters.contacts import Contact
+
 
 @dataclass(frozen=True)
-class Receiver:
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str
-    address: str
-
+class Receiver(Contact):
     def as_dict(self) -> dict:
         return asdict(self)

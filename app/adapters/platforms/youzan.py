@@ -13,20 +13,22 @@ merchant code. A gateway refusal answers `gw_err_resp`; a business one `success:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 
 from app.adapters.platforms import (
     HttpClient,
-    Line,
     Listing,
     Page,
     PlatformError,
     PlatformOrder,
+    Refusal,
     StockLevel,
     by_listing,
     from_gmt8_text,
     gmt8_text,
+    lines_from,
     receiver_from,
 )
 
@@ -37,6 +39,8 @@ STATUSES = {
     "TRADE_SUCCESS": "shipped",
     "TRADE_CLOSED": "cancelled",
 }
+# The platform's names for a line's SKU code, quantity, price, listing id and SKU id.
+LINE = ("outer_sku_id", "num", "price", "item_id", "sku_id")
 # The platform's names for a receiver's name, phone, province, city, district and street.
 RECEIVER = (
     "receiver_name",
@@ -46,7 +50,6 @@ RECEIVER = (
     "delivery_district",
     "delivery_address",
 )
-RATE_LIMIT_CODES = {"4204", "429"}
 # 有赞's express ids (youzan.logistics.express.get).
 EXPRESS_IDS = {"SF": 7, "ZTO": 2, "YTO": 3, "YD": 4, "STO": 1, "JD": 138, "EMS": 11}
 
@@ -56,33 +59,32 @@ class YouzanClient(HttpClient):
     label = "有赞"
     DEFAULT_BASE_URL = "https://open.youzanyun.com"
     max_window = dt.timedelta(days=365)
-    page_size = 100
 
     def call(self, api: str, version: str, **business) -> dict:
-        def once():
-            body = self._post(
-                f"{self.base_url}/api/{api}/{version}",
+        def send():
+            return self._post(
+                f"/api/{api}/{version}",
                 # client_id names the app the token was issued to (有赞 ignores it on calls).
-                params={
+                query={
                     "access_token": self.credentials.access_token,
                     "client_id": self.credentials.app_key,
                 },
-                json=business,
+                body=json.dumps(business).encode(),
             )
-            gateway = body.get("gw_err_resp")
-            if gateway is not None:
-                code = str(gateway.get("err_code", ""))
-                text = gateway.get("err_msg") or "未知错误"
-                if code in RATE_LIMIT_CODES:
-                    raise PlatformError(f"有赞接口调用太频繁：{text}", "rate_limited", True)
-                raise PlatformError(f"有赞拒绝了请求：{text}（错误码 {code}）", code)
-            if not body.get("success"):
-                code = str(body.get("code", ""))
-                text = body.get("message") or "未知错误"
-                raise PlatformError(f"有赞拒绝了请求：{text}（错误码 {code}）", code)
-            return body.get("data") or {}
 
-        return self._with_rate_limit(once)
+        return self._answered(send).get("data") or {}
+
+    RATE_LIMIT_CODES = frozenset({"4204", "429"})
+
+    @staticmethod
+    def _refusal(answer: dict) -> Refusal | None:
+        """A gateway refusal (`gw_err_resp`) or a business one (`success` false)."""
+        gateway = answer.get("gw_err_resp")
+        if gateway is not None:
+            return Refusal(str(gateway.get("err_code", "")), gateway.get("err_msg") or "未知错误")
+        if not answer.get("success"):
+            return Refusal(str(answer.get("code", "")), answer.get("message") or "未知错误")
+        return None
 
     def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
         data = self.call(
@@ -99,16 +101,7 @@ class YouzanClient(HttpClient):
     @staticmethod
     def _order(full: dict) -> PlatformOrder:
         info, address = full.get("order_info", {}), full.get("address_info", {})
-        lines = tuple(
-            Line(
-                o.get("outer_sku_id", ""),
-                int(o["num"]),
-                Decimal(str(o["price"])),
-                str(o.get("item_id") or ""),
-                str(o.get("sku_id") or ""),
-            )
-            for o in full.get("orders") or []
-        )
+        lines = lines_from(full.get("orders") or [], LINE)
         return PlatformOrder(
             platform_order_id=info["tid"],
             status=STATUSES.get(info.get("status", ""), "unpaid"),
@@ -121,14 +114,14 @@ class YouzanClient(HttpClient):
             address_key=address.get("open_address_id", ""),
         )
 
+    CARRIERS = EXPRESS_IDS
+
     def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        if carrier not in EXPRESS_IDS:
-            raise PlatformError(f"有赞不认识快递公司 {carrier}", "unknown_carrier")
         self.call(
             "youzan.logistics.online.confirm",
             "3.0.0",
             tid=platform_order_id,
-            out_stype=EXPRESS_IDS[carrier],
+            out_stype=self.carrier_code(carrier),
             out_sid=tracking_no,
         )
 
