@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from app.core.stock import ON_HAND_KINDS
 from app.inventory.rules import FEE_KINDS
+from app.schemas import CommentIn, DateRangeIn, DateRangeOut, DocumentOut
 from app.validation import (
     Cost,
     LocalDateTime,
@@ -61,10 +62,15 @@ class StockReceiptIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class ReceiptLineOut(Schema):
+class ProductLineOut(Schema):
+    """A stock document's line: the product, by id, SKU and name."""
+
     product_id = fields.Integer()
     sku = fields.Function(lambda ln: ln.product.sku)
     name = fields.Function(lambda ln: ln.product.name)
+
+
+class ReceiptLineOut(ProductLineOut):
     qty = fields.Integer()
     unit_cost = Cost()
     value = Cost()
@@ -87,9 +93,23 @@ class HistoryOut(Schema):
     created_at = LocalDateTime()
 
 
-class StockReceiptOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class SignedDocumentOut(DocumentOut):
+    """A stock document that goes through approval: its signatures (`steps`) and history."""
+
+    document_type: str  # as app.approval names it
+
+    steps = fields.Method("_steps")
+    events = fields.List(fields.Nested(HistoryOut))
+
+    def _steps(self, document):
+        from app.approval.services import steps_of
+
+        return StepOut(many=True).dump(steps_of(self.document_type, document.id))
+
+
+class StockReceiptOut(SignedDocumentOut):
+    document_type = "stock_receipt"
+
     warehouse_id = fields.Integer()
     supplier = fields.String()
     reference = fields.String()
@@ -100,13 +120,6 @@ class StockReceiptOut(Schema):
     created_by = fields.String()
     created_at = LocalDateTime()
     received_at = LocalDateTime(allow_none=True)
-    steps = fields.Method("_steps")
-    events = fields.List(fields.Nested(HistoryOut))
-
-    def _steps(self, receipt):
-        from app.approval.services import steps_of
-
-        return StepOut(many=True).dump(steps_of("stock_receipt", receipt.id))
 
 
 class DocumentQueryIn(PageIn):
@@ -120,8 +133,8 @@ class DocumentQueryIn(PageIn):
 StockReceiptPageOut = page_of(StockReceiptOut)
 
 
-class SignIn(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+class SignIn(CommentIn):
+    """A signature on a stock document, with an optional comment."""
 
 
 class RejectDocumentIn(Schema):
@@ -147,10 +160,7 @@ class TransferReceiveIn(Schema):
     lines = lines_of(TransferLineIn)
 
 
-class TransferLineOut(Schema):
-    product_id = fields.Integer()
-    sku = fields.Function(lambda ln: ln.product.sku)
-    name = fields.Function(lambda ln: ln.product.name)
+class TransferLineOut(ProductLineOut):
     qty = fields.Integer()
     received_qty = fields.Integer()
     in_transit = fields.Integer()
@@ -158,9 +168,9 @@ class TransferLineOut(Schema):
     value = Cost()
 
 
-class TransferOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class TransferOut(SignedDocumentOut):
+    document_type = "transfer"
+
     from_warehouse_id = fields.Integer()
     to_warehouse_id = fields.Integer()
     status = fields.String()
@@ -169,13 +179,6 @@ class TransferOut(Schema):
     created_by = fields.String()
     created_at = LocalDateTime()
     sent_at = LocalDateTime(allow_none=True)
-    steps = fields.Method("_steps")
-    events = fields.List(fields.Nested(HistoryOut))
-
-    def _steps(self, transfer):
-        from app.approval.services import steps_of
-
-        return StepOut(many=True).dump(steps_of("transfer", transfer.id))
 
 
 TransferPageOut = page_of(TransferOut)
@@ -199,10 +202,7 @@ class StockCountIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class CountLineOut(Schema):
-    product_id = fields.Integer()
-    sku = fields.Function(lambda ln: ln.product.sku)
-    name = fields.Function(lambda ln: ln.product.name)
+class CountLineOut(ProductLineOut):
     book_qty = fields.Integer()
     counted_qty = fields.Integer()
     variance = fields.Integer()
@@ -210,9 +210,7 @@ class CountLineOut(Schema):
     variance_value = money_field()
 
 
-class StockCountOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class StockCountOut(DocumentOut):
     warehouse_id = fields.Integer()
     note = fields.String()
     counted_by = fields.String()
@@ -230,12 +228,10 @@ StockCountPageOut = page_of(StockCountOut)
 # --- the ledger -------------------------------------------------------------------------------
 
 
-class MovementQueryIn(PageIn):
+class MovementQueryIn(PageIn, DateRangeIn):
     warehouse_id = id_field(strict=False)
     product_id = id_field(strict=False)
     kind = fields.String(validate=validate.OneOf(ON_HAND_KINDS, error="类型无效"))
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
 
 
 class MovementOut(Schema):
@@ -293,9 +289,8 @@ class FeeOut(Schema):
     created_at = LocalDateTime()
 
 
-class FeeQueryIn(PageIn):
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
+class FeeQueryIn(PageIn, DateRangeIn):
+    """One page of a customer's fees, of the days asked for."""
 
 
 FeePageOut = page_of(FeeOut)
@@ -304,9 +299,7 @@ FeePageOut = page_of(FeeOut)
 # --- profit report and alerts -----------------------------------------------------------------
 
 
-class ProfitQueryIn(Schema):
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
+class ProfitQueryIn(DateRangeIn):
     group_by = fields.String(
         load_default="branch",
         validate=validate.OneOf(["branch", "rep", "customer", "brand"], error="分组方式无效"),
@@ -328,9 +321,7 @@ class ProfitRowOut(ProfitTotalsOut):
     name = fields.String()
 
 
-class ProfitReportOut(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+class ProfitReportOut(DateRangeOut):
     group_by = fields.String()
     items = fields.List(fields.Nested(ProfitRowOut))
     totals = fields.Nested(ProfitTotalsOut)

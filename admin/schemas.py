@@ -15,8 +15,11 @@ from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
+    CommentIn,
+    DateRangeOut,
     MediaUrl,
     ShipmentOut,
+    StockSalesReportOut,
     UnitsOut,
     product_images_field,
 )
@@ -329,10 +332,14 @@ class ProductGroupOut(Schema):
 ProductGroupPageOut = page_of(ProductGroupOut)
 
 
-class ProductGroupQueryIn(PageIn):
+class ProductQueryIn(PageIn):
     q = fields.String(validate=validate.Length(max=64))
     category_id = id_field(strict=False)
     active = fields.Boolean()
+
+
+class ProductGroupQueryIn(ProductQueryIn):
+    """Styles are searched as products are: words, a category, active or not."""
 
 
 class SkuGenerateIn(Schema):
@@ -347,12 +354,6 @@ class SkuGenerateIn(Schema):
     list_price = money_in(required=True)
     prices = _level_prices()
     unit = fields.String(load_default="件", validate=validate.Length(min=1, max=16))
-
-
-class ProductQueryIn(PageIn):
-    q = fields.String(validate=validate.Length(max=64))
-    category_id = id_field(strict=False)
-    active = fields.Boolean()
 
 
 class CustomerIn(Schema):
@@ -446,17 +447,19 @@ class InvitationIn(Schema):
     )
 
 
-class StaffInvitationOut(Schema):
+class InviteCodeOut(Schema):
+    """An invitation: its code, the role it binds to, until when it holds."""
+
     invite_code = fields.String(attribute="code")
     role = fields.String()
     expires_at = LocalDateTime()
+
+
+class StaffInvitationOut(InviteCodeOut):
     url = fields.Function(lambda i: notify_settings().binding_link(i.code))
 
 
-class InvitationOut(Schema):
-    invite_code = fields.String(attribute="code")
-    role = fields.String()
-    expires_at = LocalDateTime()
+class InvitationOut(InviteCodeOut):
     qr_url = fields.String(allow_none=True)
 
 
@@ -539,8 +542,7 @@ class AdjustOrderIn(Schema):
     )
 
 
-class ApproveIn(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+class ApproveIn(CommentIn):
     credit_override = JsonBoolean(load_default=False)
 
 
@@ -772,21 +774,10 @@ class ReportQueryIn(PageIn):
     customer_id = id_field(strict=False)
 
 
-class ReportLineOut(Schema):
-    product_id = fields.Integer()
-    stock_qty = fields.Integer()
-    sales_qty = fields.Integer()
-
-
-class StockReportOut(Schema):
-    id = fields.Integer()
+class StockReportOut(StockSalesReportOut):
     customer_id = fields.Integer()
-    period_end = fields.Date()
-    source = fields.String()
     reported_by_staff_id = fields.Integer(allow_none=True)
     visit_id = fields.Integer(allow_none=True)
-    created_at = LocalDateTime()
-    lines = fields.List(fields.Nested(ReportLineOut))
 
 
 StockReportPageOut = page_of(StockReportOut)
@@ -962,9 +953,7 @@ class SalesQueryIn(Schema):
     rep_id = id_field(strict=False)
 
 
-class SalesRowOut(Schema):
-    key = fields.String(allow_none=True)
-    name = fields.String()
+class SalesTotalsOut(Schema):
     orders = fields.Integer()
     amount = money_field()
     shipped_amount = money_field()
@@ -976,20 +965,12 @@ class SalesRowOut(Schema):
     gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
 
 
-class SalesTotalsOut(Schema):
-    orders = fields.Integer()
-    amount = money_field()
-    shipped_amount = money_field()
-    returned_amount = money_field()
-    receipts = money_field()
-    cost = money_field()
-    gross_profit = money_field()
-    gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
+class SalesRowOut(SalesTotalsOut):
+    key = fields.String(allow_none=True)
+    name = fields.String()
 
 
-class SalesReportOut(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+class SalesReportOut(DateRangeOut):
     group_by = fields.String()
     items = fields.List(fields.Nested(SalesRowOut))
     totals = fields.Nested(SalesTotalsOut)
