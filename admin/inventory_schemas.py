@@ -62,17 +62,17 @@ class StockReceiptIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class ProductLineOut(Schema):
-    """A stock document's line: the product, by id, SKU and name."""
+class StockLineOut(Schema):
+    """A stock document's line: the product, by id, SKU and name, and its unit cost (4 places)."""
 
     product_id = fields.Integer()
     sku = fields.Function(lambda ln: ln.product.sku)
     name = fields.Function(lambda ln: ln.product.name)
-
-
-class ReceiptLineOut(ProductLineOut):
-    qty = fields.Integer()
     unit_cost = Cost()
+
+
+class ReceiptLineOut(StockLineOut):
+    qty = fields.Integer()
     value = Cost()
 
 
@@ -160,11 +160,10 @@ class TransferReceiveIn(Schema):
     lines = lines_of(TransferLineIn)
 
 
-class TransferLineOut(ProductLineOut):
+class TransferLineOut(StockLineOut):
     qty = fields.Integer()
     received_qty = fields.Integer()
     in_transit = fields.Integer()
-    unit_cost = Cost()
     value = Cost()
 
 
@@ -202,11 +201,10 @@ class StockCountIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class CountLineOut(ProductLineOut):
+class CountLineOut(StockLineOut):
     book_qty = fields.Integer()
     counted_qty = fields.Integer()
     variance = fields.Integer()
-    unit_cost = Cost()
     variance_value = money_field()
 
 

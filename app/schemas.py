@@ -1,4 +1,5 @@
-"""Schemas every surface shares: the order read model, replenishment suggestions and returns."""
+"""Schemas every surface shares: the order read model, replenishment suggestions and the stock and
+sales reports they are made from, returns, and the field groups of many bodies."""
 
 from __future__ import annotations
 
@@ -185,18 +186,10 @@ class ReceiptOut(DocumentOut):
     received_at = LocalDateTime()
 
 
-class ProductWarningOut(Schema):
-    """A warning that does not stop the dealer: a code to switch on, what to say, and the product
-    it is about (if one)."""
-
+class WarningOut(Schema):
     code = fields.String()
     message = fields.String()
     product_id = fields.Integer()
-
-
-class WarningOut(ProductWarningOut):
-    """An order's warnings: the credit ones say the credit left and the order's total."""
-
     available_credit = fields.String()
     total = fields.String()
 
@@ -311,6 +304,22 @@ class SuggestionsOut(Schema):
     items = fields.List(fields.Nested(SuggestionOut))
 
 
+class StockSalesLineOut(Schema):
+    product_id = fields.Integer()
+    stock_qty = fields.Integer()
+    sales_qty = fields.Integer()
+
+
+class StockSalesReportOut(Schema):
+    """A dealer's stock and sales at a period's end, as a dealer or a rep reported it."""
+
+    id = fields.Integer()
+    period_end = fields.Date()
+    source = fields.String()
+    created_at = LocalDateTime()
+    lines = fields.List(fields.Nested(StockSalesLineOut))
+
+
 # --- returns (退货) ------------------------------------------------------------------------
 
 
@@ -410,22 +419,3 @@ class AddressOut(PostalAddressOut):
     phone = fields.String()
     default = fields.Function(lambda a: a.is_default)
     is_default = fields.Boolean()
-
-
-# --- stock and sales reports (进销存上报) ------------------------------------------------------
-
-
-class StockSalesLineOut(Schema):
-    product_id = fields.Integer()
-    stock_qty = fields.Integer()
-    sales_qty = fields.Integer()
-
-
-class StockSalesReportOut(Schema):
-    """A dealer's stock and sales at a period's end, as a dealer or a rep reported it."""
-
-    id = fields.Integer()
-    period_end = fields.Date()
-    source = fields.String()
-    created_at = LocalDateTime()
-    lines = fields.List(fields.Nested(StockSalesLineOut))

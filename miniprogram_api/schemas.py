@@ -13,8 +13,8 @@ from app.schemas import (
     DiscountOut,
     MediaUrl,
     OrderOut,
-    ProductWarningOut,
     UnitsOut,
+    WarningOut,
     product_images_field,
 )
 from app.schemas import StockSalesReportOut as StockSalesReportOut  # reported by dealers and reps
@@ -222,8 +222,12 @@ class CartDiscountOut(DiscountOut):
     """What one promotion takes off the cart, as an order placed from it would say."""
 
 
-class CartWarningOut(ProductWarningOut):
-    """A product of the cart that may not ship in full, or another warning about the cart."""
+class CartWarningOut(WarningOut):
+    """An order's warnings as a cart has them (a gift out of stock): never the credit ones, which
+    only an order placed has."""
+
+    class Meta:
+        exclude = ("available_credit", "total")
 
 
 class CartOut(Schema):
