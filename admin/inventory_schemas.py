@@ -9,7 +9,14 @@ from marshmallow import Schema, fields, validate
 
 from app.core.stock import ON_HAND_KINDS
 from app.inventory.rules import FEE_KINDS
-from app.schemas import CommentIn, DateRangeIn, DateRangeOut, DocumentOut
+from app.schemas import (
+    ApprovalStepOut,
+    CommentIn,
+    DateRangeIn,
+    DocumentOut,
+    GroupedReportOut,
+    GroupRowOut,
+)
 from app.validation import (
     Cost,
     LocalDateTime,
@@ -76,12 +83,8 @@ class ReceiptLineOut(StockLineOut):
     value = Cost()
 
 
-class StepOut(Schema):
-    seq = fields.Integer()
-    role = fields.String()
-    signed_by_id = fields.Integer(allow_none=True)
-    signed_at = LocalDateTime(allow_none=True)
-    comment = fields.String()
+class StepOut(ApprovalStepOut):
+    """A stock document's approval step."""
 
 
 class HistoryOut(Schema):
@@ -314,13 +317,11 @@ class ProfitTotalsOut(Schema):
     profit = money_field()
 
 
-class ProfitRowOut(ProfitTotalsOut):
-    key = fields.String(allow_none=True)
-    name = fields.String()
+class ProfitRowOut(GroupRowOut, ProfitTotalsOut):
+    """One group's profit."""
 
 
-class ProfitReportOut(DateRangeOut):
-    group_by = fields.String()
+class ProfitReportOut(GroupedReportOut):
     items = fields.List(fields.Nested(ProfitRowOut))
     totals = fields.Nested(ProfitTotalsOut)
 

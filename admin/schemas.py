@@ -15,8 +15,10 @@ from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
+    ApprovalStepOut,
     CommentIn,
-    DateRangeOut,
+    GroupedReportOut,
+    GroupRowOut,
     MediaUrl,
     ShipmentOut,
     StockSalesReportOut,
@@ -617,13 +619,8 @@ class ShipmentAdminOut(ShipmentOut):
     order_status = fields.Function(lambda s: s.order.status)
 
 
-class StepOut(Schema):
-    seq = fields.Integer()
-    role = fields.String()
+class StepOut(ApprovalStepOut):
     rule_name = fields.String()
-    signed_by_id = fields.Integer(allow_none=True)
-    signed_at = LocalDateTime(allow_none=True)
-    comment = fields.String()
 
 
 class QueueLineOut(Schema):
@@ -965,13 +962,11 @@ class SalesTotalsOut(Schema):
     gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
 
 
-class SalesRowOut(SalesTotalsOut):
-    key = fields.String(allow_none=True)
-    name = fields.String()
+class SalesRowOut(GroupRowOut, SalesTotalsOut):
+    """One group's sales."""
 
 
-class SalesReportOut(DateRangeOut):
-    group_by = fields.String()
+class SalesReportOut(GroupedReportOut):
     items = fields.List(fields.Nested(SalesRowOut))
     totals = fields.Nested(SalesTotalsOut)
 

@@ -53,6 +53,30 @@ class DateRangeOut(Schema):
     date_to = fields.Date(data_key="to")
 
 
+class GroupedReportOut(DateRangeOut):
+    """A report over days in groups (`group_by`: branch, rep, customer …): a row for each group
+    and the totals."""
+
+    group_by = fields.String()
+
+
+class GroupRowOut(Schema):
+    """The group a row of a grouped report is about: its key (null: none) and its name."""
+
+    key = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class ApprovalStepOut(Schema):
+    """A step of a document's approval: its place, the role that signs it, and the signature."""
+
+    seq = fields.Integer()
+    role = fields.String()
+    signed_by_id = fields.Integer(allow_none=True)
+    signed_at = LocalDateTime(allow_none=True)
+    comment = fields.String()
+
+
 class CommentIn(Schema):
     """A signature's optional comment (an approval step's, ApprovalStep.comment)."""
 
