@@ -97,10 +97,15 @@ class HistoryOut(Schema):
 
 
 class SignedDocumentOut(DocumentOut):
-    """A stock document that goes through approval: its signatures (`steps`) and history."""
+    """A stock document that goes through approval: its status, note, who made it and when, its
+    signatures (`steps`) and history."""
 
     document_type: str  # as app.approval names it
 
+    status = fields.String()
+    note = fields.String()
+    created_by = fields.String()
+    created_at = LocalDateTime()
     steps = fields.Method("_steps")
     events = fields.List(fields.Nested(HistoryOut))
 
@@ -116,12 +121,8 @@ class StockReceiptOut(SignedDocumentOut):
     warehouse_id = fields.Integer()
     supplier = fields.String()
     reference = fields.String()
-    status = fields.String()
     lines = fields.List(fields.Nested(ReceiptLineOut))
     total_cost = money_field()
-    note = fields.String()
-    created_by = fields.String()
-    created_at = LocalDateTime()
     received_at = LocalDateTime(allow_none=True)
 
 
@@ -175,11 +176,7 @@ class TransferOut(SignedDocumentOut):
 
     from_warehouse_id = fields.Integer()
     to_warehouse_id = fields.Integer()
-    status = fields.String()
-    note = fields.String()
     lines = fields.List(fields.Nested(TransferLineOut))
-    created_by = fields.String()
-    created_at = LocalDateTime()
     sent_at = LocalDateTime(allow_none=True)
 
 
