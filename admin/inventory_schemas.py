@@ -226,7 +226,7 @@ StockCountPageOut = page_of(StockCountOut)
 # --- the ledger -------------------------------------------------------------------------------
 
 
-class MovementQueryIn(PageIn, DateRangeIn):
+class MovementQueryIn(DateRangeIn, PageIn):
     warehouse_id = id_field(strict=False)
     product_id = id_field(strict=False)
     kind = fields.String(validate=validate.OneOf(ON_HAND_KINDS, error="类型无效"))
@@ -287,7 +287,7 @@ class FeeOut(Schema):
     created_at = LocalDateTime()
 
 
-class FeeQueryIn(PageIn, DateRangeIn):
+class FeeQueryIn(DateRangeIn, PageIn):
     """One page of a customer's fees, of the days asked for."""
 
 

@@ -108,7 +108,7 @@ class StaffPaymentOut(PaymentOut):
 StaffPaymentPageOut = page_of(StaffPaymentOut)
 
 
-class PaymentQueryIn(PageIn, DateRangeIn):
+class PaymentQueryIn(DateRangeIn, PageIn):
     status = fields.String(validate=validate.OneOf(list(PAYMENT_LABELS), error="状态无效"))
     customer_id = id_field(strict=False)
 
