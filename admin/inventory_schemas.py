@@ -9,6 +9,14 @@ from marshmallow import Schema, fields, validate
 
 from app.core.stock import ON_HAND_KINDS
 from app.inventory.rules import FEE_KINDS
+from app.schemas import (
+    ApprovalStepOut,
+    CommentIn,
+    DateRangeIn,
+    DocumentOut,
+    GroupedReportOut,
+    GroupRowOut,
+)
 from app.validation import (
     Cost,
     LocalDateTime,
@@ -61,21 +69,22 @@ class StockReceiptIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class ReceiptLineOut(Schema):
+class StockLineOut(Schema):
+    """A stock document's line: the product, by id, SKU and name, and its unit cost (4 places)."""
+
     product_id = fields.Integer()
     sku = fields.Function(lambda ln: ln.product.sku)
     name = fields.Function(lambda ln: ln.product.name)
-    qty = fields.Integer()
     unit_cost = Cost()
+
+
+class ReceiptLineOut(StockLineOut):
+    qty = fields.Integer()
     value = Cost()
 
 
-class StepOut(Schema):
-    seq = fields.Integer()
-    role = fields.String()
-    signed_by_id = fields.Integer(allow_none=True)
-    signed_at = LocalDateTime(allow_none=True)
-    comment = fields.String()
+class StepOut(ApprovalStepOut):
+    """A stock document's approval step."""
 
 
 class HistoryOut(Schema):
@@ -87,26 +96,34 @@ class HistoryOut(Schema):
     created_at = LocalDateTime()
 
 
-class StockReceiptOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
-    warehouse_id = fields.Integer()
-    supplier = fields.String()
-    reference = fields.String()
+class SignedDocumentOut(DocumentOut):
+    """A stock document that goes through approval: its status, note, who made it and when, its
+    signatures (`steps`) and history."""
+
+    document_type: str  # as app.approval names it
+
     status = fields.String()
-    lines = fields.List(fields.Nested(ReceiptLineOut))
-    total_cost = money_field()
     note = fields.String()
     created_by = fields.String()
     created_at = LocalDateTime()
-    received_at = LocalDateTime(allow_none=True)
     steps = fields.Method("_steps")
     events = fields.List(fields.Nested(HistoryOut))
 
-    def _steps(self, receipt):
+    def _steps(self, document):
         from app.approval.services import steps_of
 
-        return StepOut(many=True).dump(steps_of("stock_receipt", receipt.id))
+        return StepOut(many=True).dump(steps_of(self.document_type, document.id))
+
+
+class StockReceiptOut(SignedDocumentOut):
+    document_type = "stock_receipt"
+
+    warehouse_id = fields.Integer()
+    supplier = fields.String()
+    reference = fields.String()
+    lines = fields.List(fields.Nested(ReceiptLineOut))
+    total_cost = money_field()
+    received_at = LocalDateTime(allow_none=True)
 
 
 class DocumentQueryIn(PageIn):
@@ -120,8 +137,8 @@ class DocumentQueryIn(PageIn):
 StockReceiptPageOut = page_of(StockReceiptOut)
 
 
-class SignIn(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+class SignIn(CommentIn):
+    """A signature on a stock document, with an optional comment."""
 
 
 class RejectDocumentIn(Schema):
@@ -147,35 +164,20 @@ class TransferReceiveIn(Schema):
     lines = lines_of(TransferLineIn)
 
 
-class TransferLineOut(Schema):
-    product_id = fields.Integer()
-    sku = fields.Function(lambda ln: ln.product.sku)
-    name = fields.Function(lambda ln: ln.product.name)
+class TransferLineOut(StockLineOut):
     qty = fields.Integer()
     received_qty = fields.Integer()
     in_transit = fields.Integer()
-    unit_cost = Cost()
     value = Cost()
 
 
-class TransferOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class TransferOut(SignedDocumentOut):
+    document_type = "transfer"
+
     from_warehouse_id = fields.Integer()
     to_warehouse_id = fields.Integer()
-    status = fields.String()
-    note = fields.String()
     lines = fields.List(fields.Nested(TransferLineOut))
-    created_by = fields.String()
-    created_at = LocalDateTime()
     sent_at = LocalDateTime(allow_none=True)
-    steps = fields.Method("_steps")
-    events = fields.List(fields.Nested(HistoryOut))
-
-    def _steps(self, transfer):
-        from app.approval.services import steps_of
-
-        return StepOut(many=True).dump(steps_of("transfer", transfer.id))
 
 
 TransferPageOut = page_of(TransferOut)
@@ -199,20 +201,14 @@ class StockCountIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class CountLineOut(Schema):
-    product_id = fields.Integer()
-    sku = fields.Function(lambda ln: ln.product.sku)
-    name = fields.Function(lambda ln: ln.product.name)
+class CountLineOut(StockLineOut):
     book_qty = fields.Integer()
     counted_qty = fields.Integer()
     variance = fields.Integer()
-    unit_cost = Cost()
     variance_value = money_field()
 
 
-class StockCountOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class StockCountOut(DocumentOut):
     warehouse_id = fields.Integer()
     note = fields.String()
     counted_by = fields.String()
@@ -230,12 +226,10 @@ StockCountPageOut = page_of(StockCountOut)
 # --- the ledger -------------------------------------------------------------------------------
 
 
-class MovementQueryIn(PageIn):
+class MovementQueryIn(DateRangeIn, PageIn):
     warehouse_id = id_field(strict=False)
     product_id = id_field(strict=False)
     kind = fields.String(validate=validate.OneOf(ON_HAND_KINDS, error="类型无效"))
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
 
 
 class MovementOut(Schema):
@@ -293,9 +287,8 @@ class FeeOut(Schema):
     created_at = LocalDateTime()
 
 
-class FeeQueryIn(PageIn):
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
+class FeeQueryIn(DateRangeIn, PageIn):
+    """One page of a customer's fees, of the days asked for."""
 
 
 FeePageOut = page_of(FeeOut)
@@ -304,9 +297,7 @@ FeePageOut = page_of(FeeOut)
 # --- profit report and alerts -----------------------------------------------------------------
 
 
-class ProfitQueryIn(Schema):
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
+class ProfitQueryIn(DateRangeIn):
     group_by = fields.String(
         load_default="branch",
         validate=validate.OneOf(["branch", "rep", "customer", "brand"], error="分组方式无效"),
@@ -323,15 +314,11 @@ class ProfitTotalsOut(Schema):
     profit = money_field()
 
 
-class ProfitRowOut(ProfitTotalsOut):
-    key = fields.String(allow_none=True)
-    name = fields.String()
+class ProfitRowOut(GroupRowOut, ProfitTotalsOut):
+    """One group's profit."""
 
 
-class ProfitReportOut(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
-    group_by = fields.String()
+class ProfitReportOut(GroupedReportOut):
     items = fields.List(fields.Nested(ProfitRowOut))
     totals = fields.Nested(ProfitTotalsOut)
 

@@ -15,8 +15,13 @@ from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
+    ApprovalStepOut,
+    CommentIn,
+    GroupedReportOut,
+    GroupRowOut,
     MediaUrl,
     ShipmentOut,
+    StockSalesReportOut,
     UnitsOut,
     product_images_field,
 )
@@ -329,10 +334,14 @@ class ProductGroupOut(Schema):
 ProductGroupPageOut = page_of(ProductGroupOut)
 
 
-class ProductGroupQueryIn(PageIn):
+class ProductQueryIn(PageIn):
     q = fields.String(validate=validate.Length(max=64))
     category_id = id_field(strict=False)
     active = fields.Boolean()
+
+
+class ProductGroupQueryIn(ProductQueryIn):
+    """Styles are searched as products are: words, a category, active or not."""
 
 
 class SkuGenerateIn(Schema):
@@ -347,12 +356,6 @@ class SkuGenerateIn(Schema):
     list_price = money_in(required=True)
     prices = _level_prices()
     unit = fields.String(load_default="件", validate=validate.Length(min=1, max=16))
-
-
-class ProductQueryIn(PageIn):
-    q = fields.String(validate=validate.Length(max=64))
-    category_id = id_field(strict=False)
-    active = fields.Boolean()
 
 
 class CustomerIn(Schema):
@@ -446,17 +449,19 @@ class InvitationIn(Schema):
     )
 
 
-class StaffInvitationOut(Schema):
+class InviteCodeOut(Schema):
+    """An invitation: its code, the role it binds to, until when it holds."""
+
     invite_code = fields.String(attribute="code")
     role = fields.String()
     expires_at = LocalDateTime()
+
+
+class StaffInvitationOut(InviteCodeOut):
     url = fields.Function(lambda i: notify_settings().binding_link(i.code))
 
 
-class InvitationOut(Schema):
-    invite_code = fields.String(attribute="code")
-    role = fields.String()
-    expires_at = LocalDateTime()
+class InvitationOut(InviteCodeOut):
     qr_url = fields.String(allow_none=True)
 
 
@@ -539,8 +544,7 @@ class AdjustOrderIn(Schema):
     )
 
 
-class ApproveIn(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+class ApproveIn(CommentIn):
     credit_override = JsonBoolean(load_default=False)
 
 
@@ -615,13 +619,8 @@ class ShipmentAdminOut(ShipmentOut):
     order_status = fields.Function(lambda s: s.order.status)
 
 
-class StepOut(Schema):
-    seq = fields.Integer()
-    role = fields.String()
+class StepOut(ApprovalStepOut):
     rule_name = fields.String()
-    signed_by_id = fields.Integer(allow_none=True)
-    signed_at = LocalDateTime(allow_none=True)
-    comment = fields.String()
 
 
 class QueueLineOut(Schema):
@@ -772,21 +771,10 @@ class ReportQueryIn(PageIn):
     customer_id = id_field(strict=False)
 
 
-class ReportLineOut(Schema):
-    product_id = fields.Integer()
-    stock_qty = fields.Integer()
-    sales_qty = fields.Integer()
-
-
-class StockReportOut(Schema):
-    id = fields.Integer()
+class StockReportOut(StockSalesReportOut):
     customer_id = fields.Integer()
-    period_end = fields.Date()
-    source = fields.String()
     reported_by_staff_id = fields.Integer(allow_none=True)
     visit_id = fields.Integer(allow_none=True)
-    created_at = LocalDateTime()
-    lines = fields.List(fields.Nested(ReportLineOut))
 
 
 StockReportPageOut = page_of(StockReportOut)
@@ -962,9 +950,7 @@ class SalesQueryIn(Schema):
     rep_id = id_field(strict=False)
 
 
-class SalesRowOut(Schema):
-    key = fields.String(allow_none=True)
-    name = fields.String()
+class SalesTotalsOut(Schema):
     orders = fields.Integer()
     amount = money_field()
     shipped_amount = money_field()
@@ -976,21 +962,11 @@ class SalesRowOut(Schema):
     gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
 
 
-class SalesTotalsOut(Schema):
-    orders = fields.Integer()
-    amount = money_field()
-    shipped_amount = money_field()
-    returned_amount = money_field()
-    receipts = money_field()
-    cost = money_field()
-    gross_profit = money_field()
-    gross_margin = fields.Decimal(places=1, as_string=True, allow_none=True)
+class SalesRowOut(GroupRowOut, SalesTotalsOut):
+    """One group's sales."""
 
 
-class SalesReportOut(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
-    group_by = fields.String()
+class SalesReportOut(GroupedReportOut):
     items = fields.List(fields.Nested(SalesRowOut))
     totals = fields.Nested(SalesTotalsOut)
 

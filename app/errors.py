@@ -16,8 +16,18 @@ class AppError(Exception):
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
-class ValidationFailed(AppError):
-    status, code, default_message = 422, "validation_error", "提交的数据不正确"
+def _error(
+    name: str, code: str, message: str, *, status: int | None = None, base: type = AppError
+) -> type[AppError]:
+    """One class of the hierarchy, one row each below: its code and default message, and its
+    status where it is not its base's."""
+    attrs = {"code": code, "default_message": message, "__module__": __name__}
+    if status is not None:
+        attrs["status"] = status
+    return type(name, (base,), attrs)
+
+
+ValidationFailed = _error("ValidationFailed", "validation_error", "提交的数据不正确", status=422)
 
 
 class BadRequest(ValidationFailed):
@@ -27,64 +37,25 @@ class BadRequest(ValidationFailed):
     default_message = "请求格式不正确"
 
 
-class Unauthorized(AppError):
-    status, code, default_message = 401, "unauthorized", "请先登录"
-
-
-class Forbidden(AppError):
-    status, code, default_message = 403, "forbidden", "没有权限执行此操作"
-
-
-class NotFound(AppError):
-    status, code, default_message = 404, "not_found", "未找到相应记录"
-
-
-class Conflict(AppError):
-    status, code, default_message = 409, "conflict", "数据冲突，请刷新后重试"
-
-
-class InvalidState(Conflict):
-    code, default_message = "invalid_state", "当前状态下不能执行此操作"
-
-
-class InsufficientStock(Conflict):
-    code, default_message = "insufficient_stock", "库存不足"
-
-
-class CreditExceeded(Conflict):
-    code, default_message = "credit_exceeded", "超出信用额度"
-
-
-class BelowMinQty(AppError):
-    status, code, default_message = 422, "below_min_qty", "低于最小起订量"
-
-
-class BadStep(AppError):
-    status, code, default_message = 422, "bad_step", "订货数量须为订货倍数的整数倍"
-
-
-class RateLimited(AppError):
-    status, code, default_message = 429, "rate_limited", "操作太频繁，请稍后再试"
-
-
-class InvalidInvitation(AppError):
-    status, code, default_message = 400, "invalid_invitation", "邀请码无效或已过期"
-
-
-class InvalidLoginCode(AppError):
-    status, code, default_message = 400, "invalid_code", "微信登录凭证无效或已过期，请重新登录"
-
-
-class WeChatUnavailable(AppError):
-    status, code, default_message = 502, "wechat_unavailable", "微信服务暂时不可用，请稍后再试"
-
-
-class SmsUnavailable(AppError):
-    status, code, default_message = 502, "sms_unavailable", "短信发送失败，请稍后再试"
-
-
-class TooFar(AppError):
-    status, code, default_message = 422, "too_far", "距离门店太远，无法签到"
+Unauthorized = _error("Unauthorized", "unauthorized", "请先登录", status=401)
+Forbidden = _error("Forbidden", "forbidden", "没有权限执行此操作", status=403)
+NotFound = _error("NotFound", "not_found", "未找到相应记录", status=404)
+Conflict = _error("Conflict", "conflict", "数据冲突，请刷新后重试", status=409)
+InvalidState = _error("InvalidState", "invalid_state", "当前状态下不能执行此操作", base=Conflict)
+InsufficientStock = _error("InsufficientStock", "insufficient_stock", "库存不足", base=Conflict)
+CreditExceeded = _error("CreditExceeded", "credit_exceeded", "超出信用额度", base=Conflict)
+BelowMinQty = _error("BelowMinQty", "below_min_qty", "低于最小起订量", status=422)
+BadStep = _error("BadStep", "bad_step", "订货数量须为订货倍数的整数倍", status=422)
+RateLimited = _error("RateLimited", "rate_limited", "操作太频繁，请稍后再试", status=429)
+InvalidInvitation = _error("InvalidInvitation", "invalid_invitation", "邀请码无效或已过期")
+InvalidLoginCode = _error(
+    "InvalidLoginCode", "invalid_code", "微信登录凭证无效或已过期，请重新登录"
+)
+WeChatUnavailable = _error(
+    "WeChatUnavailable", "wechat_unavailable", "微信服务暂时不可用，请稍后再试", status=502
+)
+SmsUnavailable = _error("SmsUnavailable", "sms_unavailable", "短信发送失败，请稍后再试", status=502)
+TooFar = _error("TooFar", "too_far", "距离门店太远，无法签到", status=422)
 
 
 class AccountLocked(AppError):

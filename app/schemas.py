@@ -1,4 +1,5 @@
-"""Schemas every surface shares: the order read model, replenishment suggestions and returns."""
+"""Schemas every surface shares: the order read model, replenishment suggestions and the stock and
+sales reports they are made from, returns, and the field groups of many bodies."""
 
 from __future__ import annotations
 
@@ -15,11 +16,80 @@ from app.validation import (
     JsonBoolean,
     LocalDateTime,
     PageIn,
+    business_date,
     id_qty_line,
     lines_of,
     money_field,
     page_of,
 )
+
+# --- field groups the bodies of every surface share ------------------------------------------
+
+
+class DocumentOut(Schema):
+    """A numbered document (order, shipment, receipt, return, invoice, stock document, shop
+    order): its id and its number (app.numbering), first in its body."""
+
+    id = fields.Integer()
+    number = fields.String()
+
+
+def label_of(labels: dict[str, str], key: str = "status"):
+    """The Chinese label of a row's `key` (its status, by default), the value itself if unknown."""
+    return fields.Function(lambda row: labels.get(getattr(row, key), getattr(row, key)))
+
+
+class DateRangeIn(Schema):
+    """A query's business days, both ends included: `from` and `to` (YYYY-MM-DD)."""
+
+    date_from = business_date(data_key="from")
+    date_to = business_date(data_key="to")
+
+
+class DateRangeOut(Schema):
+    """The days a report or statement covers, as its query named them."""
+
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+
+class GroupedReportOut(DateRangeOut):
+    """A report over days in groups (`group_by`: branch, rep, customer …): a row for each group
+    and the totals."""
+
+    group_by = fields.String()
+
+
+class GroupRowOut(Schema):
+    """The group a row of a grouped report is about: its key (null: none) and its name."""
+
+    key = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class ApprovalStepOut(Schema):
+    """A step of a document's approval: its place, the role that signs it, and the signature."""
+
+    seq = fields.Integer()
+    role = fields.String()
+    signed_by_id = fields.Integer(allow_none=True)
+    signed_at = LocalDateTime(allow_none=True)
+    comment = fields.String()
+
+
+class CommentIn(Schema):
+    """A signature's optional comment (an approval step's, ApprovalStep.comment)."""
+
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class PostalAddressOut(Schema):
+    """Where goods go: the region and the street address."""
+
+    province = fields.String()
+    city = fields.String()
+    district = fields.String()
+    address = fields.String()
 
 
 class MediaUrl(fields.String):
@@ -111,7 +181,7 @@ class OrderEventOut(Schema):
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
-    label = fields.Function(lambda e: STATUS_LABELS.get(e.to_status, e.to_status))
+    label = label_of(STATUS_LABELS, "to_status")
     note = fields.String()
     at = LocalDateTime(attribute="created_at")
 
@@ -123,9 +193,7 @@ class ShipmentLineOut(Schema):
     qty = fields.Integer()
 
 
-class ShipmentOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class ShipmentOut(DocumentOut):
     carrier = fields.String()
     tracking_no = fields.String()
     amount = money_field()
@@ -133,9 +201,7 @@ class ShipmentOut(Schema):
     lines = fields.List(fields.Nested(ShipmentLineOut), attribute="line_items")
 
 
-class ReceiptOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class ReceiptOut(DocumentOut):
     customer_id = fields.Integer()
     amount = money_field()
     unapplied = money_field()
@@ -152,11 +218,9 @@ class WarningOut(Schema):
     total = fields.String()
 
 
-class OrderOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class OrderOut(DocumentOut):
     status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
-    status_label = fields.Function(lambda o: STATUS_LABELS.get(o.status, o.status))
+    status_label = label_of(STATUS_LABELS)
     source = fields.String()
     lines = fields.List(fields.Nested(OrderLineOut))
     subtotal = fields.Function(lambda o: f"{o.total + o.discount_total:.2f}")
@@ -264,6 +328,22 @@ class SuggestionsOut(Schema):
     items = fields.List(fields.Nested(SuggestionOut))
 
 
+class StockSalesLineOut(Schema):
+    product_id = fields.Integer()
+    stock_qty = fields.Integer()
+    sales_qty = fields.Integer()
+
+
+class StockSalesReportOut(Schema):
+    """A dealer's stock and sales at a period's end, as a dealer or a rep reported it."""
+
+    id = fields.Integer()
+    period_end = fields.Date()
+    source = fields.String()
+    created_at = LocalDateTime()
+    lines = fields.List(fields.Nested(StockSalesLineOut))
+
+
 # --- returns (退货) ------------------------------------------------------------------------
 
 
@@ -290,20 +370,18 @@ class ReturnLineOut(Schema):
 
 class ReturnEventOut(Schema):
     action = fields.String()
-    label = fields.Function(lambda e: RETURN_ACTIONS.get(e.action, e.action))
+    label = label_of(RETURN_ACTIONS, "action")
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     note = fields.String()
     at = LocalDateTime(attribute="created_at")
 
 
-class ReturnOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class ReturnOut(DocumentOut):
     order_id = fields.Integer()
     customer_id = fields.Integer()
     status = fields.String()
-    status_label = fields.Function(lambda r: RETURN_LABELS.get(r.status, r.status))
+    status_label = label_of(RETURN_LABELS)
     lines = fields.List(fields.Nested(ReturnLineOut))
     amount = money_field()
     received_amount = money_field()
@@ -359,13 +437,9 @@ class AddressChangeIn(AddressIn):
     """Some fields of an address (loaded with partial=True): its own name in the API document."""
 
 
-class AddressOut(Schema):
+class AddressOut(PostalAddressOut):
     id = fields.Integer()
     contact = fields.String()
     phone = fields.String()
-    province = fields.String()
-    city = fields.String()
-    district = fields.String()
-    address = fields.String()
     default = fields.Function(lambda a: a.is_default)
     is_default = fields.Boolean()

@@ -6,7 +6,18 @@ from marshmallow import Schema, fields, validate
 
 from app.core import units as product_units
 from app.core.rules import OrderStatus
-from app.schemas import AddressOut, MediaUrl, OrderOut, UnitsOut, product_images_field
+from app.schemas import (
+    AddressOut,
+    DateRangeIn,
+    DateRangeOut,
+    DiscountOut,
+    MediaUrl,
+    OrderOut,
+    UnitsOut,
+    WarningOut,
+    product_images_field,
+)
+from app.schemas import StockSalesReportOut as StockSalesReportOut  # reported by dealers and reps
 from app.validation import (
     LocalDateTime,
     PageIn,
@@ -207,16 +218,16 @@ class SkippedOut(Schema):
     reason = fields.String()
 
 
-class CartDiscountOut(Schema):
-    promotion_id = fields.Integer()
-    name = fields.String()
-    amount = money_field()
+class CartDiscountOut(DiscountOut):
+    """What one promotion takes off the cart, as an order placed from it would say."""
 
 
-class CartWarningOut(Schema):
-    code = fields.String()
-    message = fields.String()
-    product_id = fields.Integer()
+class CartWarningOut(WarningOut):
+    """An order's warnings as a cart has them (a gift out of stock): never the credit ones, which
+    only an order placed has."""
+
+    class Meta:
+        exclude = ("available_credit", "total")
 
 
 class CartOut(Schema):
@@ -334,9 +345,8 @@ class AccountOut(Schema):
     balance = money_field()
 
 
-class StatementQueryIn(Schema):
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
+class StatementQueryIn(DateRangeIn):
+    """The days of a statement (default: this month so far)."""
 
 
 class StatementLineOut(Schema):
@@ -348,9 +358,7 @@ class StatementLineOut(Schema):
     balance = money_field()
 
 
-class StatementOut(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+class StatementOut(DateRangeOut):
     opening_balance = money_field()
     closing_balance = money_field()
     items = fields.List(fields.Nested(StatementLineOut))
@@ -379,20 +387,6 @@ class StockSalesIn(Schema):
         required=True,
         validate=validate.Length(min=1, max=500, error="商品行数须在 1 到 500 之间"),
     )
-
-
-class StockSalesLineOut(Schema):
-    product_id = fields.Integer()
-    stock_qty = fields.Integer()
-    sales_qty = fields.Integer()
-
-
-class StockSalesReportOut(Schema):
-    id = fields.Integer()
-    period_end = fields.Date()
-    source = fields.String()
-    created_at = LocalDateTime()
-    lines = fields.List(fields.Nested(StockSalesLineOut))
 
 
 class SubscriptionsIn(Schema):

@@ -13,6 +13,7 @@ from app.payments.rules import (
     PAYMENT_LABELS,
     REFUND_LABELS,
 )
+from app.schemas import CommentIn, DateRangeIn, DocumentOut, label_of
 from app.validation import (
     JsonBoolean,
     LocalDateTime,
@@ -57,7 +58,7 @@ class PaymentOut(Schema):
     order_id = fields.Integer(allow_none=True)
     amount = money_field()
     status = fields.String()
-    status_label = fields.Function(lambda p: PAYMENT_LABELS.get(p.status, p.status))
+    status_label = label_of(PAYMENT_LABELS)
     refunded_amount = money_field()
     transaction_id = fields.String(allow_none=True)
     paid_at = LocalDateTime(allow_none=True)
@@ -87,7 +88,7 @@ class RefundOut(Schema):
     amount = money_field()
     reason = fields.String()
     status = fields.String()
-    status_label = fields.Function(lambda r: REFUND_LABELS.get(r.status, r.status))
+    status_label = label_of(REFUND_LABELS)
     refund_id = fields.String(allow_none=True)
     error = fields.String()
     created_at = LocalDateTime()
@@ -107,11 +108,9 @@ class StaffPaymentOut(PaymentOut):
 StaffPaymentPageOut = page_of(StaffPaymentOut)
 
 
-class PaymentQueryIn(PageIn):
+class PaymentQueryIn(DateRangeIn, PageIn):
     status = fields.String(validate=validate.OneOf(list(PAYMENT_LABELS), error="状态无效"))
     customer_id = id_field(strict=False)
-    date_from = business_date(data_key="from")
-    date_to = business_date(data_key="to")
 
 
 class RefundQueryIn(PageIn):
@@ -119,8 +118,8 @@ class RefundQueryIn(PageIn):
     payment_id = id_field(strict=False)
 
 
-class RefundApproveIn(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+class RefundApproveIn(CommentIn):
+    """Finance signs a refund, with an optional comment."""
 
 
 class RefundRejectIn(Schema):
@@ -178,17 +177,15 @@ class InvoiceIn(Schema):
     email = fields.Email(load_default="", validate=validate.Length(max=100))
 
 
-class InvoiceOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class InvoiceOut(DocumentOut):
     kind = fields.String()
-    kind_label = fields.Function(lambda i: INVOICE_KINDS.get(i.kind, i.kind))
+    kind_label = label_of(INVOICE_KINDS, "kind")
     title = fields.String()
     tax_no = fields.String()
     email = fields.String()
     amount = money_field()
     status = fields.String()
-    status_label = fields.Function(lambda i: INVOICE_LABELS.get(i.status, i.status))
+    status_label = label_of(INVOICE_LABELS)
     invoice_no = fields.String()
     has_file = fields.Function(lambda i: bool(i.file_key))
     file_url = fields.Function(

@@ -11,6 +11,7 @@ from peewee import fn
 from app.core.models import Staff
 from app.db import utcnow
 from app.errors import NotFound
+from app.schemas import DocumentOut, PostalAddressOut, label_of
 from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, StockPush
 from app.shops.orders import orders_query
 from app.shops.rules import PLATFORMS, STATUS_LABELS
@@ -104,13 +105,9 @@ def sync_status(shop_ids: list[int]) -> dict[int, dict]:
     return status
 
 
-class ReceiverOut(Schema):
+class ReceiverOut(PostalAddressOut):
     name = fields.String(attribute="receiver_name")
     phone = fields.String(attribute="receiver_phone")
-    province = fields.String()
-    city = fields.String()
-    district = fields.String()
-    address = fields.String()
 
 
 class ShopOrderLineOut(Schema):
@@ -121,14 +118,12 @@ class ShopOrderLineOut(Schema):
     price = money_field()
 
 
-class ShopOrderOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
+class ShopOrderOut(DocumentOut):
     shop_id = fields.Integer()
     platform = fields.Function(lambda o: o.shop.platform)
     platform_order_ids = fields.List(fields.String())
     status = fields.String()
-    status_label = fields.Function(lambda o: STATUS_LABELS.get(o.status, o.status))
+    status_label = label_of(STATUS_LABELS)
     buyer = fields.String()
     receiver = fields.Function(lambda o: ReceiverOut().dump(o))
     lines = fields.List(fields.Nested(ShopOrderLineOut), attribute="line_items")
@@ -149,7 +144,7 @@ class ShopOut(Schema):
     id = fields.Integer()
     name = fields.String()
     platform = fields.String()
-    platform_label = fields.Function(lambda s: PLATFORMS.get(s.platform, s.platform))
+    platform_label = label_of(PLATFORMS, "platform")
     app_key = fields.String()
     warehouse_id = fields.Integer()
     stock_share_pct = fields.Integer()

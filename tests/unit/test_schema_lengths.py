@@ -85,6 +85,7 @@ STORED_AS = {
     ("StockLevelIn", "sku"): core.Product.sku,
     ("PriceRowIn", "sku"): core.Product.sku,
     ("AdjustOrderIn", "reason"): OrderAudit.reason,
+    ("CommentIn", "comment"): ApprovalStep.comment,
     ("ApproveIn", "comment"): ApprovalStep.comment,
     ("ApproveForm", "comment"): ApprovalStep.comment,
     ("Comment", "comment"): ApprovalStep.comment,
