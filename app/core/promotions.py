@@ -453,8 +453,10 @@ class Discount:
 
 
 @dataclass(frozen=True)
-class GiftWant:
-    """A gift a promotion gives this basket, before stock decides whether it can be given."""
+class Gift:
+    """A gift a promotion gives this basket: wanted (`Pricing.gifts`, before stock decides
+    whether it can be given) or granted (`grant_gifts`: several of one product as one line, under
+    the first one's promotion)."""
 
     offer: Offer
     product_id: int
@@ -476,7 +478,7 @@ class Progress:
 class Pricing:
     lines: list[PricedItem]
     discount: Discount | None
-    gifts: list[GiftWant]
+    gifts: list[Gift]
     progress: list[Progress] = field(default_factory=list)
 
     @property
@@ -598,7 +600,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
         times, short = _gift_times(offer, lines)
         if times:
             gifts.append(
-                GiftWant(offer, offer.rules["gift_product_id"], offer.rules["gift_qty"] * times)
+                Gift(offer, offer.rules["gift_product_id"], offer.rules["gift_qty"] * times)
             )
         if words and short is not None:
             progress.append(_gift_progress(offer, times, short))
@@ -730,21 +732,14 @@ def _gift_progress(offer: Offer, times: int, short: str) -> Progress:
     return Progress(offer, False, f"{offer.label}：{short}可赠 {each} 件")
 
 
-@dataclass(frozen=True)
-class Granted:
-    product_id: int
-    qty: int
-    offer: Offer
-
-
 def grant_gifts(
-    wants: Sequence[GiftWant], available: Mapping[int, int], bought: Mapping[int, int]
-) -> tuple[list[Granted], list[GiftWant]]:
+    wants: Sequence[Gift], available: Mapping[int, int], bought: Mapping[int, int]
+) -> tuple[list[Gift], list[Gift]]:
     """Which gifts stock covers: a gift is given whole when what is available of its product,
     less what the basket buys of it and the gifts given before it, covers it; else it is left out
     (the caller warns). Several gifts of one product become one line."""
     used = dict(bought)
-    given: dict[int, Granted] = {}
+    given: dict[int, Gift] = {}
     left_out = []
     for want in wants:
         if available.get(want.product_id, 0) - used.get(want.product_id, 0) < want.qty:
@@ -752,10 +747,10 @@ def grant_gifts(
             continue
         used[want.product_id] = used.get(want.product_id, 0) + want.qty
         before = given.get(want.product_id)
-        given[want.product_id] = Granted(
+        given[want.product_id] = Gift(
+            before.offer if before else want.offer,
             want.product_id,
             want.qty + (before.qty if before else 0),
-            before.offer if before else want.offer,
         )
     return list(given.values()), left_out
 
