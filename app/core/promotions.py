@@ -12,7 +12,7 @@ active, and only for the branches, price levels and customers it names (all when
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import cached_property
@@ -213,6 +213,62 @@ def _ids(value, what: str, errors: list[str]) -> list[int] | None:
     return sorted(set(value))
 
 
+@dataclass(frozen=True)
+class _PriceList:
+    """A rule's list of {key: …, "price": …} rows, one price per key, and how its errors read
+    (`{n}` the row's number, `{key}` its key)."""
+
+    key: str
+    read_key: Callable[[object, str, list[str]], int | None]
+    most: int
+    bad_list: str
+    bad_row: str
+    key_name: str
+    price_name: str
+    repeated: str
+
+
+_SPECIAL_PRICES = _PriceList(
+    "product_id",
+    _id,
+    MAX_ITEMS,
+    f"特价须有 1 至 {MAX_ITEMS} 个商品",
+    "第 {n} 个特价商品须有商品和特价",
+    "第 {n} 个特价商品",
+    "第 {n} 个商品的特价",
+    "第 {n} 个特价商品与前面的重复",
+)
+_TIERS = _PriceList(
+    "min_qty",
+    _int,
+    20,
+    "阶梯价须有 1 至 20 档",
+    "第 {n} 档须有起订量和单价",
+    "第 {n} 档的起订量",
+    "第 {n} 档的价格",
+    "起订量 {key} 重复",
+)
+
+
+def _price_list(rows, spec: _PriceList, errors: list[str]) -> list[dict]:
+    """The rows checked and sorted by key (the last price of a repeated key kept)."""
+    if not isinstance(rows, list) or not 1 <= len(rows) <= spec.most:
+        errors.append(spec.bad_list)
+        rows = []
+    prices: dict[int, Decimal] = {}
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or set(row) != {spec.key, "price"}:
+            errors.append(spec.bad_row.format(n=n))
+            continue
+        key = spec.read_key(row[spec.key], spec.key_name.format(n=n), errors)
+        price = _money(row["price"], spec.price_name.format(n=n), errors)
+        if key is not None and price is not None:
+            if key in prices:
+                errors.append(spec.repeated.format(n=n, key=key))
+            prices[key] = price
+    return [{spec.key: k, "price": v} for k, v in sorted(prices.items())]
+
+
 def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
     """The rules normalised (money as Decimal, ids sorted), and what is wrong with them in Chinese
     for the person who wrote them. Unknown keys are refused: a typo must not silently mean "all"."""
@@ -230,40 +286,10 @@ def check_rules(kind: str, rules) -> tuple[dict, list[str]]:
     errors += [f"无法识别的规则项“{key}”" for key in rules if key not in allowed]
     out: dict = {}
     if kind == "special_price":
-        items = rules.get("items")
-        if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
-            errors.append(f"特价须有 1 至 {MAX_ITEMS} 个商品")
-            items = []
-        prices: dict[int, Decimal] = {}
-        for n, item in enumerate(items, 1):
-            if not isinstance(item, dict) or set(item) != {"product_id", "price"}:
-                errors.append(f"第 {n} 个特价商品须有商品和特价")
-                continue
-            pid = _id(item["product_id"], f"第 {n} 个特价商品", errors)
-            price = _money(item["price"], f"第 {n} 个商品的特价", errors)
-            if pid is not None and price is not None:
-                if pid in prices:
-                    errors.append(f"第 {n} 个特价商品与前面的重复")
-                prices[pid] = price
-        out["items"] = [{"product_id": p, "price": v} for p, v in sorted(prices.items())]
+        out["items"] = _price_list(rules.get("items"), _SPECIAL_PRICES, errors)
     elif kind == "tiered_price":
         out["product_id"] = _id(rules.get("product_id"), "阶梯价商品", errors)
-        tiers = rules.get("tiers")
-        if not isinstance(tiers, list) or not 1 <= len(tiers) <= 20:
-            errors.append("阶梯价须有 1 至 20 档")
-            tiers = []
-        parsed: dict[int, Decimal] = {}
-        for n, tier in enumerate(tiers, 1):
-            if not isinstance(tier, dict) or set(tier) != {"min_qty", "price"}:
-                errors.append(f"第 {n} 档须有起订量和单价")
-                continue
-            qty = _int(tier["min_qty"], f"第 {n} 档的起订量", errors)
-            price = _money(tier["price"], f"第 {n} 档的价格", errors)
-            if qty is not None and price is not None:
-                if qty in parsed:
-                    errors.append(f"起订量 {qty} 重复")
-                parsed[qty] = price
-        out["tiers"] = [{"min_qty": q, "price": p} for q, p in sorted(parsed.items())]
+        out["tiers"] = _price_list(rules.get("tiers"), _TIERS, errors)
     elif kind == "full_reduction":
         out["threshold"] = _money(rules.get("threshold"), "满减门槛", errors, positive=True)
         out["reduction"] = _money(rules.get("reduction"), "减免金额", errors, positive=True)
@@ -427,8 +453,10 @@ class Discount:
 
 
 @dataclass(frozen=True)
-class GiftWant:
-    """A gift a promotion gives this basket, before stock decides whether it can be given."""
+class Gift:
+    """A gift a promotion gives this basket: wanted (`Pricing.gifts`, before stock decides
+    whether it can be given) or granted (`grant_gifts`: several of one product as one line, under
+    the first one's promotion)."""
 
     offer: Offer
     product_id: int
@@ -450,7 +478,7 @@ class Progress:
 class Pricing:
     lines: list[PricedItem]
     discount: Discount | None
-    gifts: list[GiftWant]
+    gifts: list[Gift]
     progress: list[Progress] = field(default_factory=list)
 
     @property
@@ -572,7 +600,7 @@ def price_basket(offers: Sequence[Offer], items: Sequence[Item], words: bool = T
         times, short = _gift_times(offer, lines)
         if times:
             gifts.append(
-                GiftWant(offer, offer.rules["gift_product_id"], offer.rules["gift_qty"] * times)
+                Gift(offer, offer.rules["gift_product_id"], offer.rules["gift_qty"] * times)
             )
         if words and short is not None:
             progress.append(_gift_progress(offer, times, short))
@@ -704,21 +732,14 @@ def _gift_progress(offer: Offer, times: int, short: str) -> Progress:
     return Progress(offer, False, f"{offer.label}：{short}可赠 {each} 件")
 
 
-@dataclass(frozen=True)
-class Granted:
-    product_id: int
-    qty: int
-    offer: Offer
-
-
 def grant_gifts(
-    wants: Sequence[GiftWant], available: Mapping[int, int], bought: Mapping[int, int]
-) -> tuple[list[Granted], list[GiftWant]]:
+    wants: Sequence[Gift], available: Mapping[int, int], bought: Mapping[int, int]
+) -> tuple[list[Gift], list[Gift]]:
     """Which gifts stock covers: a gift is given whole when what is available of its product,
     less what the basket buys of it and the gifts given before it, covers it; else it is left out
     (the caller warns). Several gifts of one product become one line."""
     used = dict(bought)
-    given: dict[int, Granted] = {}
+    given: dict[int, Gift] = {}
     left_out = []
     for want in wants:
         if available.get(want.product_id, 0) - used.get(want.product_id, 0) < want.qty:
@@ -726,10 +747,10 @@ def grant_gifts(
             continue
         used[want.product_id] = used.get(want.product_id, 0) + want.qty
         before = given.get(want.product_id)
-        given[want.product_id] = Granted(
+        given[want.product_id] = Gift(
+            before.offer if before else want.offer,
             want.product_id,
             want.qty + (before.qty if before else 0),
-            before.offer if before else want.offer,
         )
     return list(given.values()), left_out
 

@@ -83,6 +83,30 @@ def _event(request: ReturnRequest, order: Order, action: str, to: str, actor: st
     record_event(order, action, order.status, order.status, actor, f"{request.number} {note}"[:255])
 
 
+def _quantities(lines: Iterable[tuple[int, int]], not_positive: str, empty: str) -> dict[int, int]:
+    """(line id, qty) pairs summed per line id. Raises: ValidationFailed (`not_positive` for a
+    quantity not above 0, `empty` for no lines)."""
+    wanted: dict[int, int] = {}
+    for line_id, qty in lines:
+        if qty <= 0:
+            raise ValidationFailed(not_positive, lines=[not_positive])
+        wanted[line_id] = wanted.get(line_id, 0) + qty
+    if not wanted:
+        raise ValidationFailed(empty, lines=["至少一行"])
+    return wanted
+
+
+def _hold(column, ceiling, line_id: int, qty: int, refusal: tuple[str, str, str]) -> None:
+    """`column += qty` on one line by one guarded UPDATE, within `ceiling` (a column of the same
+    line). Raises: InvalidState, worded by `refusal` (message, the key naming the line, the key
+    saying what is left), with what was asked."""
+    line = guarded_add(column, line_id, qty, ceiling)
+    if line is not None:
+        message, line_key, left_key = refusal
+        left = getattr(line, ceiling.name) - getattr(line, column.name)
+        raise InvalidState(message, **{line_key: line_id, left_key: left}, requested=qty)
+
+
 def request_return(
     customer_id: int, order_id: int, lines: Iterable[tuple[int, int]], reason: str, actor: str
 ) -> ReturnRequest:
@@ -91,13 +115,7 @@ def request_return(
     Raises: NotFound (order or line not this customer's), InvalidState (not shipped yet, or more
     than shipped minus what is already asked for, approved or received), ValidationFailed.
     """
-    wanted: dict[int, int] = {}
-    for line_id, qty in lines:
-        if qty <= 0:
-            raise ValidationFailed("退货数量必须大于 0", lines=["退货数量必须大于 0"])
-        wanted[line_id] = wanted.get(line_id, 0) + qty
-    if not wanted:
-        raise ValidationFailed("请选择要退的商品", lines=["至少一行"])
+    wanted = _quantities(lines, "退货数量必须大于 0", "请选择要退的商品")
     if not reason or not reason.strip():
         raise ValidationFailed("请填写退货原因", reason=["必填"])
     with transaction():
@@ -111,14 +129,13 @@ def request_return(
         if unknown:
             raise NotFound("退货行不属于该订单", order_line_ids=unknown)
         for line_id, qty in sorted(wanted.items()):  # the fixed order every writer takes
-            line = guarded_add(OrderLine.returned_qty, line_id, qty, OrderLine.shipped_qty)
-            if line is not None:
-                raise InvalidState(
-                    "退货数量超过可退数量",
-                    order_line_id=line_id,
-                    returnable=line.shipped_qty - line.returned_qty,
-                    requested=qty,
-                )
+            _hold(
+                OrderLine.returned_qty,
+                OrderLine.shipped_qty,
+                line_id,
+                qty,
+                ("退货数量超过可退数量", "order_line_id", "returnable"),
+            )
         # Valued after each line's share of the order's discounts, as its shipments were.
         amounts = {lid: _returned_value(order_lines[lid], q) for lid, q in wanted.items()}
         now = utcnow()
@@ -260,13 +277,7 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
 
     Raises: InvalidState (not approved, or more than was approved), NotFound, ValidationFailed.
     """
-    wanted: dict[int, int] = {}
-    for line_id, qty in lines:
-        if qty <= 0:
-            raise ValidationFailed("入库数量必须大于 0", lines=["入库数量必须大于 0"])
-        wanted[line_id] = wanted.get(line_id, 0) + qty
-    if not wanted:
-        raise ValidationFailed("请填写入库数量", lines=["至少一行"])
+    wanted = _quantities(lines, "入库数量必须大于 0", "请填写入库数量")
     with transaction():
         request = _locked(request_id, ("approved", "partially_received"))
         order = Order.get_by_id(request.order_id)
@@ -276,14 +287,13 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
             raise NotFound("入库行不属于该退货单", return_line_ids=unknown)
         value = Decimal("0.00")
         for line_id, qty in sorted(wanted.items()):
-            line = guarded_add(ReturnLine.received_qty, line_id, qty, ReturnLine.qty)
-            if line is not None:
-                raise InvalidState(
-                    "入库数量超过退货数量",
-                    return_line_id=line_id,
-                    remaining=line.qty - line.received_qty,
-                    requested=qty,
-                )
+            _hold(
+                ReturnLine.received_qty,
+                ReturnLine.qty,
+                line_id,
+                qty,
+                ("入库数量超过退货数量", "return_line_id", "remaining"),
+            )
             done = mine[line_id].received_qty
             value += part_of(mine[line_id].amount, mine[line_id].qty, done + qty) - part_of(
                 mine[line_id].amount, mine[line_id].qty, done

@@ -188,13 +188,12 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Locked:
+class Locked(costing.Row):
+    """A stock row as read under its lock: what costing sees, and its id, reserved and in transit."""
+
     id: int
-    on_hand: int
     reserved: int
     in_transit: int
-    value: Decimal
-    unit_cost: Decimal
 
 
 _LOCK = (
@@ -217,7 +216,14 @@ def lock(warehouse_id: int, product_ids: Iterable[int]) -> dict[int, Locked]:
     sql = _LOCK.format(", ".join(["%s"] * len(ids))) + (" FOR UPDATE" if is_postgres() else "")
     value = Stock.value.python_value
     return {
-        pid: Locked(rid, on_hand, reserved, in_transit, value(v), value(c))
+        pid: Locked(
+            id=rid,
+            on_hand=on_hand,
+            reserved=reserved,
+            in_transit=in_transit,
+            value=value(v),
+            unit_cost=value(c),
+        )
         for rid, pid, on_hand, reserved, in_transit, v, c in execute(
             sql, [warehouse_id, *ids]
         ).fetchall()
@@ -244,7 +250,7 @@ def _post(
     for change in changes:
         row = rows[change.product_id]
         qty = change.qty if change.counted is None else change.counted - row.on_hand
-        moved = costing.move(costing.Row(row.on_hand, row.value, row.unit_cost), qty, change.value)
+        moved = costing.move(row, qty, change.value)
         if (
             moved.on_hand_after < row.reserved + change.reserved
             or row.reserved + change.reserved < 0

@@ -223,26 +223,39 @@ def _orderable(product_id: int, qty: int, unit: str | None = None) -> tuple[Prod
     return product, base
 
 
+def _put_line(
+    user_id: int, product_id: int, qty: int, unit: str | None, **on_conflict
+) -> tuple[Product, int, str]:
+    """Check `qty` of `unit` for the product and write it as the user's cart line, or, where
+    they have one, do to it what `on_conflict` says (peewee's `preserve=` or `update=`). Returns
+    the product, the base quantity and the unit's name."""
+    product, base = _orderable(product_id, qty, unit)
+    name, count = units.in_unit(product, base, unit)
+    (
+        CartItem.insert(
+            wechat_user=user_id,
+            product=product.id,
+            qty=base,
+            unit=name,
+            unit_qty=count,
+            updated_at=utcnow(),
+        )
+        .on_conflict(conflict_target=[CartItem.wechat_user, CartItem.product], **on_conflict)
+        .execute()
+    )
+    return product, base, name
+
+
 def set_item(user_id: int, product_id: int, qty: int, unit: str | None = None) -> None:
     """Put a product in the cart at `qty` of `unit` (default: the base unit). Raises: NotFound,
     ValidationFailed (unknown unit), BelowMinQty, BadStep."""
     with transaction():
-        product, base = _orderable(product_id, qty, unit)
-        name, count = units.in_unit(product, base, unit)
-        (
-            CartItem.insert(
-                wechat_user=user_id,
-                product=product_id,
-                qty=base,
-                unit=name,
-                unit_qty=count,
-                updated_at=utcnow(),
-            )
-            .on_conflict(
-                conflict_target=[CartItem.wechat_user, CartItem.product],
-                preserve=[CartItem.qty, CartItem.unit, CartItem.unit_qty, CartItem.updated_at],
-            )
-            .execute()
+        _put_line(
+            user_id,
+            product_id,
+            qty,
+            unit,
+            preserve=[CartItem.qty, CartItem.unit, CartItem.unit_qty, CartItem.updated_at],
         )
 
 
@@ -255,22 +268,12 @@ def add_item(
     else in base units. Raises: NotFound, ValidationFailed (unknown unit, more than a line may
     hold), BelowMinQty, BadStep."""
     with transaction():
-        product, base = _orderable(product_id, qty, unit)
-        name, count = units.in_unit(product, base, unit)
-        (
-            CartItem.insert(
-                wechat_user=user_id,
-                product=product.id,
-                qty=base,
-                unit=name,
-                unit_qty=count,
-                updated_at=utcnow(),
-            )
-            .on_conflict(
-                conflict_target=[CartItem.wechat_user, CartItem.product],
-                update={CartItem.qty: CartItem.qty + EXCLUDED.qty, CartItem.updated_at: utcnow()},
-            )
-            .execute()
+        product, base, name = _put_line(
+            user_id,
+            product_id,
+            qty,
+            unit,
+            update={CartItem.qty: CartItem.qty + EXCLUDED.qty, CartItem.updated_at: utcnow()},
         )
         mine = (CartItem.wechat_user == user_id) & (CartItem.product == product.id)
         total, had = CartItem.select(CartItem.qty, CartItem.unit).where(mine).tuples().get()

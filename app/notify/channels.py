@@ -6,6 +6,7 @@ subscription refused), in which case the next channel is tried."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import requests
 from tencentcloud.common import credential
@@ -45,28 +46,21 @@ def _wechat_call(client, fn):
         raise ChannelError(f"wechat unreachable: {exc}", retryable=True) from None
 
 
-def send_template(
-    oa_openid: str, template: str, data: dict, url: str, settings: NotifySettings
+def send_wechat(
+    channel: str, openid: str, template: str, data: dict, link: str, settings: NotifySettings
 ) -> str:
-    """An official-account template message (keywords only; `data` already fitted)."""
-    client = wechat.official_account
-    template_id = settings.oa_templates[template]
-    result = _wechat_call(
-        client, lambda: client.message.send_template(oa_openid, template_id, data, url=url)
-    )
-    return str(result.get("msgid", ""))
-
-
-def send_subscribe(
-    openid: str, template: str, data: dict, page: str, settings: NotifySettings
-) -> str:
-    """A mini-program subscribe message (typed fields; `data` already fitted)."""
-    client = wechat.miniprogram
-    template_id = settings.subscribe_templates[template]
-    result = _wechat_call(
-        client, lambda: client.wxa.send_subscribe_message(openid, template_id, data, page=page)
-    )
-    return str(result.get("msgid", ""))
+    """A WeChat message, `data` already fitted; WeChat's msgid. By "template": an official-account
+    template message (keywords only) to `link`, a URL; by "subscribe": a mini-program subscribe
+    message (typed fields) opening `link`, a page."""
+    if channel == "template":
+        client = wechat.official_account
+        template_id = settings.oa_templates[template]
+        send = partial(client.message.send_template, openid, template_id, data, url=link)
+    else:
+        client = wechat.miniprogram
+        template_id = settings.subscribe_templates[template]
+        send = partial(client.wxa.send_subscribe_message, openid, template_id, data, page=link)
+    return str(_wechat_call(client, send).get("msgid", ""))
 
 
 # Tencent Cloud answers that mean "not to this number, not with this content" (no retry helps).

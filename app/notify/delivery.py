@@ -49,7 +49,7 @@ def _followers_attempt(user: WechatUser, n: Notification, message: dict, setting
     url = f"{settings.h5_base_url}/{link}"
     return (
         "template",
-        lambda: channels.send_template(user.oa_openid, template, data, url, settings),
+        lambda: channels.send_wechat("template", user.oa_openid, template, data, url, settings),
     )
 
 
@@ -92,7 +92,7 @@ def _send_subscribe(user: WechatUser, subscribe: str, message: dict, settings) -
     template_id = settings.subscribe_templates[subscribe]
     data = templates.subscribe_data(subscribe, message)
     page = f"pages/order/detail?id={message['order_id']}"
-    reference = channels.send_subscribe(user.openid, subscribe, data, page, settings)
+    reference = channels.send_wechat("subscribe", user.openid, subscribe, data, page, settings)
     # One grant is one message: spend it only once WeChat took the message.
     SubscribeGrant.update(remaining=SubscribeGrant.remaining - 1).where(
         (SubscribeGrant.wechat_user == user.id)
