@@ -1,6 +1,6 @@
 """Who is using the H5 pages: a WeChat user signed in through the official account's OAuth
-(snsapi_base), kept in the server-side session with idle expiry; CSRF on every POST (the blueprint's); a strict
-Content-Security-Policy; errors shown as pages in words."""
+(snsapi_base), kept in the server-side session with idle expiry; CSRF on every POST (checked by
+the blueprint); a strict Content-Security-Policy; errors shown as pages in words."""
 
 from __future__ import annotations
 
