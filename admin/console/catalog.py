@@ -6,7 +6,7 @@ from flask import g, render_template, request, url_for
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import load_form, page_of, perform
 from admin.console.session import console_login
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.backoffice import catalog as staff_catalog
@@ -49,16 +49,15 @@ def _categories():
 @console_login("catalog.view")
 def products():
     args = load_form(ProductQueryIn, request.args)
-    query = staff_catalog.products_query(args, by_sku=True)
-    total = query.count()
-    items = list(query.paginate(args["page"], PER_PAGE))
+    found, pager = page_of(staff_catalog.products_query(args, by_sku=True), args["page"], PER_PAGE)
+    items = list(found)
     levels = catalog.level_prices([p.id for p in items])
     return render_template(
         "console/products.html",
         products=items,
         levels=levels,
         level_numbers=PRICE_LEVELS,
-        **paging(total, args["page"], PER_PAGE),
+        **pager,
         q=args.get("q", ""),
         category_id=args.get("category_id", ""),
         category_options=_categories(),

@@ -11,7 +11,7 @@ from marshmallow import Schema
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import describe, load_form, paging, perform
+from admin.console.forms import describe, list_page, load_form, perform
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -70,12 +70,12 @@ def _detail(customer_id: int) -> str:
 @console_login("customers.view")
 def customers():
     args = load_form(CustomerQueryIn, request.args)
-    query = queries.customers_query(g.staff, args.get("q"), args.get("branch_id"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/customers.html",
-        customers=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.customers_query(g.staff, args.get("q"), args.get("branch_id")),
+        args["page"],
+        PER_PAGE,
+        name="customers",
         q=args.get("q", ""),
         **_choices(),
     )

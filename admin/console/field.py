@@ -6,7 +6,7 @@ from flask import current_app, g, render_template, request
 from marshmallow import Schema
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging
+from admin.console.forms import list_page, load_form
 from admin.console.session import console_login
 from admin.schemas import ReportQueryIn
 from app.backoffice.queries import reports_query, reps_in_scope, with_lines
@@ -50,14 +50,13 @@ def visits():
 @console_login("field.view")
 def field_reports():
     args = load_form(ReportQueryIn, request.args)
-    query = reports_query(g.staff, args.get("customer_id"))
-    total = query.count()
-    page = query.paginate(args["page"], PER_PAGE)
-    reports = with_lines(page)
-    return render_template(
+    return list_page(
         "console/field_reports.html",
-        reports=reports,
-        **paging(total, args["page"], PER_PAGE),
+        reports_query(g.staff, args.get("customer_id")),
+        args["page"],
+        PER_PAGE,
+        rows=with_lines,
+        name="reports",
     )
 
 

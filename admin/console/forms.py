@@ -74,6 +74,28 @@ def paging(total: int, page: int, per_page: int) -> dict:
     return {"total": total, "page": page, "pages": page_count(total, per_page)}
 
 
+def page_of(query, page: int, per_page: int) -> tuple[object, dict]:
+    """One page of a list's query, and what the page's pager needs (the rows counted first)."""
+    total = query.count()
+    return query.paginate(page, per_page), paging(total, page, per_page)
+
+
+def list_page(
+    template: str,
+    query,
+    page: int,
+    per_page: int,
+    *,
+    rows: Callable[[object], object] = list,
+    name: str = "items",
+    **context,
+):
+    """A list page: page `page` of `query`, its rows through `rows` (e.g. adding each row's
+    details) shown as `name`, with the pager and the page's own `context`."""
+    found, pager = page_of(query, page, per_page)
+    return render_template(template, **{name: rows(found)}, **pager, **context)
+
+
 def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | None = None):
     """Validate form data with an API schema; blank fields count as not given.
 

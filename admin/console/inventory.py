@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import list_page, load_form, perform
 from admin.console.reports import PRESETS, ReportQuery, period
 from admin.console.session import console_login, may
 from admin.inventory_schemas import (
@@ -84,12 +84,12 @@ def _signing(document: str, row) -> dict:
 @console_login("stock.view")
 def stock_receipts():
     args = load_form(DocumentQueryIn, request.args)
-    query = queries.receipts_query(g.staff, args)
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/stock_receipts.html",
-        items=queries.receipt_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.receipts_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
+        rows=queries.receipt_details,
         status=args.get("status", ""),
         mine=args["mine"],
         statuses=RECEIPT_LABELS,
@@ -157,12 +157,12 @@ def reject_stock_receipt(receipt_id: int):
 @console_login("stock.view")
 def stock_transfers():
     args = load_form(DocumentQueryIn, request.args)
-    query = queries.transfers_query(g.staff, args)
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/stock_transfers.html",
-        items=queries.transfer_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.transfers_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
+        rows=queries.transfer_details,
         status=args.get("status", ""),
         mine=args["mine"],
         warehouse_id=args.get("warehouse_id", ""),
@@ -247,14 +247,14 @@ def reject_stock_transfer(transfer_id: int):
 @console_login("stock.view")
 def stock_counts():
     args = load_form(CountQueryIn, request.args)
-    query = queries.counts_query(g.staff, args)
-    total = query.count()
     warehouses = _warehouses()
     chosen = args.get("warehouse_id") or (warehouses[0][0] if warehouses else None)
-    return render_template(
+    return list_page(
         "console/stock_counts.html",
-        items=queries.count_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.counts_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
+        rows=queries.count_details,
         warehouse_options=warehouses,
         warehouse_id=chosen or "",
         warehouse_names=queries.warehouse_names(),
@@ -294,17 +294,16 @@ def stock_count(count_id: int):
 @console_login("stock.view")
 def stock_movements():
     args = load_form(MovementQueryIn, request.args)
-    query = queries.movements_query(g.staff, args)
-    total = query.count()
     filters = {
         k: request.args[k]
         for k in ("warehouse_id", "product_id", "kind", "from", "to")
         if request.args.get(k)
     }
-    return render_template(
+    return list_page(
         "console/stock_movements.html",
-        items=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.movements_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
         filters=filters,
         kinds=[(k, KIND_LABELS[k]) for k in ON_HAND_KINDS],
         kind_labels=KIND_LABELS,
@@ -338,12 +337,12 @@ class FeeFilter(PageIn):
 def customer_fees():
     args = load_form(FeeFilter, request.args)
     query = queries.fees_query(g.staff, args)
-    total = query.count()
     customers = customers_query(g.staff)
-    return render_template(
+    return list_page(
         "console/fees.html",
-        items=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        query,
+        args["page"],
+        PER_PAGE,
         args=args,
         fee_total=queries.fees_total(query),
         kinds=FEE_KINDS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, describe, load_form, paging, perform
+from admin.console.forms import back_to, describe, list_page, load_form, paging, perform
 from admin.console.session import console_login
 from admin.excel import xlsx_response
 from admin.schemas import (
@@ -45,13 +45,13 @@ def review_queue():
 @console_login("orders.view")
 def orders():
     args = load_form(AdminOrderQueryIn, request.args)
-    query = queries.orders_query(g.staff, args)
-    total = query.count()
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template(
+    return list_page(
         "console/orders.html",
-        orders=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.orders_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
+        name="orders",
         filters=filters,
         statuses=STATUS_LABELS,
         branch_options=choices.branch_options(),

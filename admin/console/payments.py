@@ -11,7 +11,7 @@ from flask import g, render_template, request, send_file, url_for
 from marshmallow import Schema, fields, validate
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import list_page, load_form, page_of, perform
 from admin.console.session import console_login, may
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import choices
@@ -55,12 +55,11 @@ def _customers() -> list[tuple[int, str]]:
 @console_login("payments.view")
 def payments_list():
     args = load_form(PaymentQueryIn, request.args)
-    query = payments.payments_query(g.staff, args)
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/payments.html",
-        items=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        payments.payments_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
         args={k: v for k, v in request.args.items() if k != "page"},
         statuses=rules.PAYMENT_LABELS,
         purposes=rules.PURPOSE_LABELS,
@@ -100,15 +99,16 @@ def payment_refund(payment_id: int):
 @console_login("payments.view")
 def refunds_list():
     args = load_form(RefundQuery, request.args)
-    query = refunds.refunds_query(g.staff, args.get("status"))
-    total = query.count()
-    items = list(query.paginate(args["page"], PER_PAGE))
+    found, pager = page_of(
+        refunds.refunds_query(g.staff, args.get("status")), args["page"], PER_PAGE
+    )
+    items = list(found)
     return render_template(
         "console/refunds.html",
         items=items,
         actions={r.id: refunds.actions_for(g.staff, r) for r in items},
         waiting={r.id: refunds.waiting_for(r) for r in items if r.status == "pending_approval"},
-        **paging(total, args["page"], PER_PAGE),
+        **pager,
         status=args.get("status", ""),
         statuses=rules.REFUND_LABELS,
         roles=ROLE_LABELS,
@@ -160,12 +160,12 @@ def reconciliation_refetch():
 @console_login("payments.view")
 def invoices_list():
     args = load_form(InvoiceQuery, request.args)
-    query = invoices.invoices_query(g.staff, args.get("status"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/invoices.html",
-        items=invoices.with_orders(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        invoices.invoices_query(g.staff, args.get("status")),
+        args["page"],
+        PER_PAGE,
+        rows=invoices.with_orders,
         status=args.get("status", ""),
         statuses=rules.INVOICE_LABELS,
         kinds=rules.INVOICE_KINDS,

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import list_page, load_form, perform
 from admin.console.session import console_login
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
@@ -37,12 +37,12 @@ class Reason(Schema):
 @console_login("orders.view")
 def returns_list():
     args = load_form(ReturnQuery, request.args)
-    query = returns.returns_query(g.staff, args.get("status"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/returns.html",
-        items=with_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        returns.returns_query(g.staff, args.get("status")),
+        args["page"],
+        PER_PAGE,
+        rows=with_details,
         status=args.get("status", ""),
         statuses=RETURN_LABELS,
     )

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import describe, load_form, paging, perform
+from admin.console.forms import describe, list_page, load_form, perform
 from admin.console.session import console_login
 from admin.schemas import (
     AnnouncementIn,
@@ -46,13 +46,13 @@ def _branch_options():
 @console_login("stock.view")
 def stock():
     args = load_form(StockQueryIn, request.args)
-    query = catalog.stock_query(g.staff, args, by_code=True)
-    total = query.count()
-    rows = with_in_transit_out(query.paginate(args["page"], PER_PAGE))
-    return render_template(
+    return list_page(
         "console/stock.html",
-        rows=rows,
-        **paging(total, args["page"], PER_PAGE),
+        catalog.stock_query(g.staff, args, by_code=True),
+        args["page"],
+        PER_PAGE,
+        rows=with_in_transit_out,
+        name="rows",
         warehouse_id=args.get("warehouse_id", ""),
         warehouse_options=choices.warehouse_options(g.staff),
         product_options=choices.product_options(),
@@ -338,13 +338,11 @@ CHANNEL_LABELS = {"template": "公众号模板消息", "subscribe": "小程序�
 def notifications():
     """What went out to dealers and customer service, by which channel; dead letters to retry."""
     args = load_form(NotificationQueryIn, request.args)
-    query = notifications_query(g.staff, args)
-    total = query.count()
-    items = list(query.paginate(args["page"], PER_PAGE))
-    return render_template(
+    return list_page(
         "console/notifications.html",
-        items=items,
-        **paging(total, args["page"], PER_PAGE),
+        notifications_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
         status=args.get("status", ""),
         statuses=NOTIFY_STATUS,
         audiences=AUDIENCE_LABELS,

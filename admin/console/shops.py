@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from admin.api.shops import ShopIn, ShopPatchIn
 from admin.console.blueprint import bp
-from admin.console.forms import describe, load_form, paging, perform
+from admin.console.forms import describe, list_page, load_form, perform
 from admin.console.session import console_login
 from app.backoffice import choices
 from app.errors import AppError, NotFound, ValidationFailed
@@ -140,12 +140,12 @@ def shop_sku_add(shop_id: int):
 @console_login("shops.view")
 def shop_orders():
     args = load_form(WorkbenchQuery, request.args)
-    query = queries.search(g.staff, args.get("status"), args.get("shop_id"), args.get("q"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/shop_orders.html",
-        items=queries.with_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.search(g.staff, args.get("status"), args.get("shop_id"), args.get("q")),
+        args["page"],
+        PER_PAGE,
+        rows=queries.with_details,
         args=args,
         shop_choices=[(s.id, s.name) for s in shops.shops_query(g.staff)],
         pager_args={k: v for k, v in args.items() if k in ("status", "shop_id", "q")},

@@ -7,7 +7,7 @@ from flask import g, render_template, request, url_for
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import list_page, load_form, perform
 from admin.console.session import console_login
 from admin.schemas import (
     ProductGroupIn,
@@ -35,13 +35,13 @@ def _group_form(form) -> dict:
 @console_login("catalog.view")
 def styles_page():
     args = load_form(ProductGroupQueryIn, request.args)
-    query = staff_catalog.groups_query(args)
-    total = query.count()
-    groups = staff_catalog.with_skus(list(query.paginate(args["page"], PER_PAGE)))
-    return render_template(
+    return list_page(
         "console/styles.html",
-        groups=groups,
-        **paging(total, args["page"], PER_PAGE),
+        staff_catalog.groups_query(args),
+        args["page"],
+        PER_PAGE,
+        rows=lambda found: staff_catalog.with_skus(list(found)),
+        name="groups",
         q=args.get("q", ""),
         category_options=choices.category_options(),
         category_names=dict(choices.category_options()),
