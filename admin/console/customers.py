@@ -11,7 +11,7 @@ from marshmallow import Schema
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import describe, list_page, load_form, perform
+from admin.console.forms import describe, form_post, list_page, load_form, perform
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -66,6 +66,11 @@ def _detail(customer_id: int) -> str:
     return url_for("console.customer_detail", customer_id=customer_id)
 
 
+def _addresses(customer_id: int, **_) -> str:
+    """The customer's page at its addresses (after an action on one of them)."""
+    return _detail(customer_id) + "#addresses"
+
+
 @bp.get("/customers")
 @console_login("customers.view")
 def customers():
@@ -81,15 +86,15 @@ def customers():
     )
 
 
-@bp.post("/customers")
-@console_login("customers.manage")
+@form_post(
+    "/customers",
+    "customers.manage",
+    "已创建客户",
+    "console.customers",
+    then=lambda customer: _detail(customer.id),
+)
 def create_customer():
-    return perform(
-        lambda: accounts.create_customer(g.staff, load_form(CustomerIn, request.form)),
-        "已创建客户",
-        url_for("console.customers"),
-        then=lambda customer: _detail(customer.id),
-    )
+    return accounts.create_customer(g.staff, load_form(CustomerIn, request.form))
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -129,17 +134,18 @@ def _customer_page(customer_id: int, address_form: dict | None = None, error: st
     ), 422 if error else 200
 
 
-@bp.post("/customers/<int:customer_id>")
-@console_login("customers.manage")
+@form_post(
+    "/customers/<int:customer_id>",
+    "customers.manage",
+    "客户资料已保存",
+    "console.customer_detail",
+)
 def update_customer(customer_id: int):
-    def action():
-        data = load_form(CustomerPatchIn, request.form)
-        if "rep_id" not in data:  # an emptied select means "no rep"
-            data["rep_id"] = None
-        data.setdefault("active", False)  # an unticked checkbox sends nothing
-        accounts.update_customer(g.staff, customer_id, data)
-
-    return perform(action, "客户资料已保存", _detail(customer_id))
+    data = load_form(CustomerPatchIn, request.form)
+    if "rep_id" not in data:  # an emptied select means "no rep"
+        data["rep_id"] = None
+    data.setdefault("active", False)  # an unticked checkbox sends nothing
+    accounts.update_customer(g.staff, customer_id, data)
 
 
 def _save_address(customer_id: int, address_id: int | None):
@@ -158,7 +164,7 @@ def _save_address(customer_id: int, address_id: int | None):
         form = {"id": address_id, "values": typed}
         return _customer_page(customer_id, form, describe(exc, ADDRESS_LABELS))
     flash("收货地址已保存", "success")
-    return redirect(_detail(customer_id) + "#addresses", code=303)
+    return redirect(_addresses(customer_id), code=303)
 
 
 @bp.post("/customers/<int:customer_id>/addresses")
@@ -173,24 +179,25 @@ def update_address(customer_id: int, address_id: int):
     return _save_address(customer_id, address_id)
 
 
-@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/default")
-@console_login("customers.manage")
+@form_post(
+    "/customers/<int:customer_id>/addresses/<int:address_id>/default",
+    "customers.manage",
+    "已设为默认收货地址",
+    _addresses,
+)
 def default_address(customer_id: int, address_id: int):
-    return perform(
-        lambda: accounts.update_address(g.staff, customer_id, address_id, {"is_default": True}),
-        "已设为默认收货地址",
-        _detail(customer_id) + "#addresses",
-    )
+    return accounts.update_address(g.staff, customer_id, address_id, {"is_default": True})
 
 
-@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/delete")
-@console_login("customers.manage")
+@form_post(
+    "/customers/<int:customer_id>/addresses/<int:address_id>/delete",
+    "customers.manage",
+    "已删除收货地址",
+    _addresses,
+)
 def delete_address(customer_id: int, address_id: int):
-    def action():
-        removed = accounts.delete_address(g.staff, customer_id, address_id)
-        return f"已删除收货地址：{removed.place_text()}"
-
-    return perform(action, "已删除收货地址", _detail(customer_id) + "#addresses")
+    removed = accounts.delete_address(g.staff, customer_id, address_id)
+    return f"已删除收货地址：{removed.place_text()}"
 
 
 @bp.get("/regions.json")
@@ -204,15 +211,16 @@ def region_data():
     )
 
 
-@bp.post("/customers/<int:customer_id>/prices")
-@console_login("catalog.manage")
+@form_post(
+    "/customers/<int:customer_id>/prices",
+    "catalog.manage",
+    "已设置客户价",
+    "console.customer_detail",
+)
 def set_price(customer_id: int):
-    def action():
-        data = load_form(PriceEntryIn, request.form)
-        entry = accounts.set_customer_price(g.staff, customer_id, data["product_id"], data["price"])
-        return f"已设置客户价 {entry.price}"
-
-    return perform(action, "已设置客户价", _detail(customer_id))
+    data = load_form(PriceEntryIn, request.form)
+    entry = accounts.set_customer_price(g.staff, customer_id, data["product_id"], data["price"])
+    return f"已设置客户价 {entry.price}"
 
 
 @bp.post("/customers/<int:customer_id>/invitations")
@@ -222,16 +230,16 @@ def create_invitation(customer_id: int):
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
 
 
-@bp.post("/customers/<int:customer_id>/invitation-sms")
-@console_login("invitations.create")
+@form_post(
+    "/customers/<int:customer_id>/invitation-sms",
+    "invitations.create",
+    "已发送邀请短信",
+    "console.customer_detail",
+)
 def invitation_sms(customer_id: int):
     """邀请短信: the dealer gets their binding link on their phone."""
-
-    def action():
-        invitation = accounts.send_invitation_sms(g.staff, customer_id, request.form.get("phone"))
-        return f"已发送邀请短信到 {invitation.sms_phone}"
-
-    return perform(action, "已发送邀请短信", _detail(customer_id))
+    invitation = accounts.send_invitation_sms(g.staff, customer_id, request.form.get("phone"))
+    return f"已发送邀请短信到 {invitation.sms_phone}"
 
 
 def _bound_to(user: WechatUser) -> str:
@@ -272,17 +280,18 @@ def invitation(code: str):
     return render_template("console/invitation.html", invitation=found, who=who, link=link, qr=qr)
 
 
-@bp.post("/customers/<int:customer_id>/receipts")
-@console_login("receipts.create")
+@form_post(
+    "/customers/<int:customer_id>/receipts",
+    "receipts.create",
+    "已登记收款",
+    "console.customer_detail",
+)
 def record_receipt(customer_id: int):
-    def action():
-        data = load_form(ReceiptIn, request.form)
-        receipt = accounts.record_receipt(
-            g.staff, customer_id, data["amount"], data["method"], data["reference"]
-        )
-        return f"已登记收款 {receipt.number}：{receipt.amount}"
-
-    return perform(action, "已登记收款", _detail(customer_id))
+    data = load_form(ReceiptIn, request.form)
+    receipt = accounts.record_receipt(
+        g.staff, customer_id, data["amount"], data["method"], data["reference"]
+    )
+    return f"已登记收款 {receipt.number}：{receipt.amount}"
 
 
 def _statement(customer_id: int):
@@ -320,12 +329,13 @@ def statement_export(customer_id: int):
     return excel.xlsx_response(name, [("对账单", headers, rows)])
 
 
-@bp.post("/customers/<int:customer_id>/replenishment")
-@console_login("field.manage")
+@form_post(
+    "/customers/<int:customer_id>/replenishment",
+    "field.manage",
+    "补货参数已保存",
+    "console.customer_detail",
+)
 def replenishment_settings(customer_id: int):
-    def action():
-        data = load_form(ReplenishmentSettingIn, request.form)
-        data.pop("customer_id", None)
-        settings.save_replenishment(g.staff, customer_id, data)
-
-    return perform(action, "补货参数已保存", _detail(customer_id))
+    data = load_form(ReplenishmentSettingIn, request.form)
+    data.pop("customer_id", None)
+    settings.save_replenishment(g.staff, customer_id, data)

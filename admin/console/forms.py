@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import wraps
 
-from flask import render_template, request
+from flask import current_app, render_template, request, url_for
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from admin.console.blueprint import bp
+from admin.console.session import console_login
 from app.errors import AppError, ValidationFailed
 from app.pages import perform as run_form_action
 from app.validation import reject_unstorable, relax
@@ -156,6 +158,36 @@ def perform(
     The action may return its own success message; `then` gives the page to show after success
     from what the action returned (e.g. the record it created)."""
     return run_form_action(action, success, back, then, describe=describe, code=303)
+
+
+def form_post(
+    rule: str,
+    permission: str,
+    success: str,
+    back: str | Callable[..., str],
+    then: Callable[[object], str] | None = None,
+):
+    """A console form's POST view, whose body is only its service call: signed in with
+    `permission`, the call run through `perform`, the outcome said on `back` — a console page's
+    endpoint, given those of the view's arguments its address takes (a record's page after an
+    action on that record), or a function of the view's arguments giving the address."""
+
+    def decorator(view):
+        @bp.post(rule)
+        @console_login(permission)
+        @wraps(view)
+        def post(**view_args):
+            address = back(**view_args) if callable(back) else _address(back, view_args)
+            return perform(lambda: view(**view_args), success, address, then)
+
+        return post
+
+    return decorator
+
+
+def _address(endpoint: str, view_args: Mapping) -> str:
+    rule = next(current_app.url_map.iter_rules(endpoint))
+    return url_for(endpoint, **{k: v for k, v in view_args.items() if k in rule.arguments})
 
 
 @bp.errorhandler(AppError)

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import list_page, load_form, perform
+from admin.console.forms import form_post, list_page, load_form, perform
 from admin.console.reports import PRESETS, ReportQuery, period
 from admin.console.session import console_login, may
 from admin.inventory_schemas import (
@@ -100,19 +100,16 @@ def stock_receipts():
     )
 
 
-@bp.post("/stock/receipts")
-@console_login("stock.manage")
+@form_post(
+    "/stock/receipts",
+    "stock.manage",
+    "入库单已保存",
+    "console.stock_receipts",
+    then=lambda r: url_for("console.stock_receipt", receipt_id=r.id),
+)
 def create_stock_receipt():
-    def action():
-        data = load_form(StockReceiptIn, _form("product_id", "qty", "unit_cost"))
-        return services.create_receipt(g.staff, data)
-
-    return perform(
-        action,
-        "入库单已保存",
-        url_for("console.stock_receipts"),
-        then=lambda r: url_for("console.stock_receipt", receipt_id=r.id),
-    )
+    data = load_form(StockReceiptIn, _form("product_id", "qty", "unit_cost"))
+    return services.create_receipt(g.staff, data)
 
 
 @bp.get("/stock/receipts/<int:receipt_id>")
@@ -129,25 +126,21 @@ def stock_receipt(receipt_id: int):
     )
 
 
-@bp.post("/stock/receipts/<int:receipt_id>/approve")
-@console_login("stock.view")
+@form_post(
+    "/stock/receipts/<int:receipt_id>/approve", "stock.view", "已签字", "console.stock_receipt"
+)
 def approve_stock_receipt(receipt_id: int):
-    def action():
-        data = load_form(SignIn, request.form)
-        receipt = services.approve_receipt(g.staff, receipt_id, data["comment"])
-        return "已入库" if receipt.status == "received" else "已签字，等待下一步审批"
-
-    return perform(action, "已签字", url_for("console.stock_receipt", receipt_id=receipt_id))
+    data = load_form(SignIn, request.form)
+    receipt = services.approve_receipt(g.staff, receipt_id, data["comment"])
+    return "已入库" if receipt.status == "received" else "已签字，等待下一步审批"
 
 
-@bp.post("/stock/receipts/<int:receipt_id>/reject")
-@console_login("stock.view")
+@form_post(
+    "/stock/receipts/<int:receipt_id>/reject", "stock.view", "入库单已驳回", "console.stock_receipt"
+)
 def reject_stock_receipt(receipt_id: int):
-    def action():
-        data = load_form(RejectDocumentIn, request.form)
-        services.reject_receipt(g.staff, receipt_id, data["reason"])
-
-    return perform(action, "入库单已驳回", url_for("console.stock_receipt", receipt_id=receipt_id))
+    data = load_form(RejectDocumentIn, request.form)
+    services.reject_receipt(g.staff, receipt_id, data["reason"])
 
 
 # --- transfers --------------------------------------------------------------------------------
@@ -175,19 +168,16 @@ def stock_transfers():
     )
 
 
-@bp.post("/stock/transfers")
-@console_login("stock.manage")
+@form_post(
+    "/stock/transfers",
+    "stock.manage",
+    "调拨单已保存",
+    "console.stock_transfers",
+    then=lambda t: url_for("console.stock_transfer", transfer_id=t.id),
+)
 def create_stock_transfer():
-    def action():
-        data = load_form(TransferIn, _form("product_id", "qty"))
-        return services.create_transfer(g.staff, data)
-
-    return perform(
-        action,
-        "调拨单已保存",
-        url_for("console.stock_transfers"),
-        then=lambda t: url_for("console.stock_transfer", transfer_id=t.id),
-    )
+    data = load_form(TransferIn, _form("product_id", "qty"))
+    return services.create_transfer(g.staff, data)
 
 
 @bp.get("/stock/transfers/<int:transfer_id>")
@@ -206,38 +196,33 @@ def stock_transfer(transfer_id: int):
     )
 
 
-@bp.post("/stock/transfers/<int:transfer_id>/receive")
-@console_login("stock.manage")
+@form_post(
+    "/stock/transfers/<int:transfer_id>/receive", "stock.manage", "已到货", "console.stock_transfer"
+)
 def receive_stock_transfer(transfer_id: int):
-    def action():
-        data = load_form(TransferReceiveIn, _form("product_id", "qty"))
-        transfer = services.receive_transfer(g.staff, transfer_id, data["lines"])
-        return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
-
-    return perform(action, "已到货", url_for("console.stock_transfer", transfer_id=transfer_id))
+    data = load_form(TransferReceiveIn, _form("product_id", "qty"))
+    transfer = services.receive_transfer(g.staff, transfer_id, data["lines"])
+    return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
 
 
-@bp.post("/stock/transfers/<int:transfer_id>/approve")
-@console_login("stock.view")
+@form_post(
+    "/stock/transfers/<int:transfer_id>/approve", "stock.view", "已签字", "console.stock_transfer"
+)
 def approve_stock_transfer(transfer_id: int):
-    def action():
-        data = load_form(SignIn, request.form)
-        transfer = services.approve_transfer(g.staff, transfer_id, data["comment"])
-        return "已发出，在途" if transfer.status == "in_transit" else "已签字，等待下一步审批"
-
-    return perform(action, "已签字", url_for("console.stock_transfer", transfer_id=transfer_id))
+    data = load_form(SignIn, request.form)
+    transfer = services.approve_transfer(g.staff, transfer_id, data["comment"])
+    return "已发出，在途" if transfer.status == "in_transit" else "已签字，等待下一步审批"
 
 
-@bp.post("/stock/transfers/<int:transfer_id>/reject")
-@console_login("stock.view")
+@form_post(
+    "/stock/transfers/<int:transfer_id>/reject",
+    "stock.view",
+    "调拨单已驳回",
+    "console.stock_transfer",
+)
 def reject_stock_transfer(transfer_id: int):
-    def action():
-        data = load_form(RejectDocumentIn, request.form)
-        services.reject_transfer(g.staff, transfer_id, data["reason"])
-
-    return perform(
-        action, "调拨单已驳回", url_for("console.stock_transfer", transfer_id=transfer_id)
-    )
+    data = load_form(RejectDocumentIn, request.form)
+    services.reject_transfer(g.staff, transfer_id, data["reason"])
 
 
 # --- counts -----------------------------------------------------------------------------------
@@ -263,19 +248,16 @@ def stock_counts():
     )
 
 
-@bp.post("/stock/counts")
-@console_login("stock.manage")
+@form_post(
+    "/stock/counts",
+    "stock.manage",
+    "盘点已过账",
+    lambda: url_for("console.stock_counts", warehouse_id=request.form.get("warehouse_id") or None),
+    then=lambda c: url_for("console.stock_count", count_id=c.id),
+)
 def create_stock_count():
-    def action():
-        data = load_form(StockCountIn, _form("product_id", "counted_qty"))
-        return services.create_count(g.staff, data)
-
-    return perform(
-        action,
-        "盘点已过账",
-        url_for("console.stock_counts", warehouse_id=request.form.get("warehouse_id") or None),
-        then=lambda c: url_for("console.stock_count", count_id=c.id),
-    )
+    data = load_form(StockCountIn, _form("product_id", "counted_qty"))
+    return services.create_count(g.staff, data)
 
 
 @bp.get("/stock/counts/<int:count_id>")
@@ -312,14 +294,15 @@ def stock_movements():
     )
 
 
-@bp.post("/stock/location")
-@console_login("stock.manage")
+@form_post(
+    "/stock/location",
+    "stock.manage",
+    "库位已保存",
+    lambda: url_for("console.stock", **request.args),
+)
 def set_stock_location():
-    def action():
-        data = load_form(LocationIn, request.form)
-        services.set_location(g.staff, data["warehouse_id"], data["product_id"], data["location"])
-
-    return perform(action, "库位已保存", url_for("console.stock", **request.args))
+    data = load_form(LocationIn, request.form)
+    services.set_location(g.staff, data["warehouse_id"], data["product_id"], data["location"])
 
 
 # --- customer fees ----------------------------------------------------------------------------

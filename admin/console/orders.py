@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, describe, list_page, load_form, paging, perform
+from admin.console.forms import back_to, describe, form_post, list_page, load_form, paging, perform
 from admin.console.session import console_login
 from admin.excel import xlsx_response
 from admin.schemas import (
@@ -165,28 +165,25 @@ def adjust(order_id: int):
     return redirect(_detail(order_id), code=303)
 
 
-@bp.post("/orders/<int:order_id>/approve")
-@console_login("orders.approve")
+@form_post("/orders/<int:order_id>/approve", "orders.approve", "已签字", "console.order_detail")
 def approve(order_id: int):
-    def action():
-        data = load_form(ApproveIn, request.form)
-        order = staff_orders.approve(g.staff, order_id, data["comment"], data["credit_override"])
-        if order.status == "approved":
-            return "订单已审核通过：库存已预留，信用额度已占用"
-        nxt = staff_orders.waiting_for(order_id)
-        return f"已签字，等待{ROLE_LABELS.get(nxt, nxt)}审批"
-
-    return perform(action, "已签字", _detail(order_id))
+    data = load_form(ApproveIn, request.form)
+    order = staff_orders.approve(g.staff, order_id, data["comment"], data["credit_override"])
+    if order.status == "approved":
+        return "订单已审核通过：库存已预留，信用额度已占用"
+    nxt = staff_orders.waiting_for(order_id)
+    return f"已签字，等待{ROLE_LABELS.get(nxt, nxt)}审批"
 
 
-@bp.post("/orders/<int:order_id>/reject")
-@console_login("orders.approve")
+@form_post(
+    "/orders/<int:order_id>/reject",
+    "orders.approve",
+    "订单已驳回",
+    "console.order_detail",
+)
 def reject(order_id: int):
-    def action():
-        data = load_form(RejectIn, request.form)
-        staff_orders.reject(g.staff, order_id, data["reason"])
-
-    return perform(action, "订单已驳回", _detail(order_id))
+    data = load_form(RejectIn, request.form)
+    staff_orders.reject(g.staff, order_id, data["reason"])
 
 
 @bp.post("/orders/<int:order_id>/ship")

@@ -11,7 +11,7 @@ from flask import g, render_template, request, send_file, url_for
 from marshmallow import Schema, fields, validate
 
 from admin.console.blueprint import bp
-from admin.console.forms import list_page, load_form, page_of, perform
+from admin.console.forms import form_post, list_page, load_form, page_of, perform
 from admin.console.session import console_login, may
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import choices
@@ -82,17 +82,15 @@ def payment_detail(payment_id: int):
     )
 
 
-@bp.post("/payments/<int:payment_id>/refunds")
-@console_login("payments.refund")
+@form_post(
+    "/payments/<int:payment_id>/refunds", "payments.refund", "退款已提交", "console.payment_detail"
+)
 def payment_refund(payment_id: int):
-    def action():
-        form = load_form(RefundIn, request.form)
-        refund = refunds.request(g.staff, payment_id, form["amount"], form["reason"])
-        if refund.status == "pending_approval":
-            return f"退款 {refund.amount} 元已提交，等待审批"
-        return f"退款 {refund.amount} 元已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
-
-    return perform(action, "退款已提交", url_for("console.payment_detail", payment_id=payment_id))
+    form = load_form(RefundIn, request.form)
+    refund = refunds.request(g.staff, payment_id, form["amount"], form["reason"])
+    if refund.status == "pending_approval":
+        return f"退款 {refund.amount} 元已提交，等待审批"
+    return f"退款 {refund.amount} 元已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
 
 
 @bp.get("/refunds")
@@ -115,26 +113,20 @@ def refunds_list():
     )
 
 
-@bp.post("/refunds/<int:refund_id>/approve")
-@console_login("orders.approve")
+@form_post("/refunds/<int:refund_id>/approve", "orders.approve", "已签字", "console.refunds_list")
 def refund_approve(refund_id: int):
-    def action():
-        form = load_form(RefundApproveIn, request.form)
-        found = refunds.approve(g.staff, refund_id, form["comment"])
-        if found.status == "pending_approval":
-            return "已签字，等待下一步审批"
-        return f"退款已批准并提交微信支付（{rules.REFUND_LABELS[found.status]}）"
-
-    return perform(action, "已签字", url_for("console.refunds_list"))
+    form = load_form(RefundApproveIn, request.form)
+    found = refunds.approve(g.staff, refund_id, form["comment"])
+    if found.status == "pending_approval":
+        return "已签字，等待下一步审批"
+    return f"退款已批准并提交微信支付（{rules.REFUND_LABELS[found.status]}）"
 
 
-@bp.post("/refunds/<int:refund_id>/reject")
-@console_login("orders.approve")
+@form_post(
+    "/refunds/<int:refund_id>/reject", "orders.approve", "退款已驳回", "console.refunds_list"
+)
 def refund_reject(refund_id: int):
-    def action():
-        refunds.reject(g.staff, refund_id, load_form(RefundRejectIn, request.form)["reason"])
-
-    return perform(action, "退款已驳回", url_for("console.refunds_list"))
+    refunds.reject(g.staff, refund_id, load_form(RefundRejectIn, request.form)["reason"])
 
 
 @bp.get("/reconciliation")
@@ -173,26 +165,23 @@ def invoices_list():
     )
 
 
-@bp.post("/invoices/<int:invoice_id>/issue")
-@console_login("invoices.issue")
+@form_post("/invoices/<int:invoice_id>/issue", "invoices.issue", "已开票", "console.invoices_list")
 def invoice_issue(invoice_id: int):
-    def action():
-        form = load_form(InvoiceIssueIn, request.form)
-        upload = request.files.get("file")
-        content = upload.read() if upload is not None and upload.filename else None
-        found = invoices.issue(g.staff, invoice_id, form["invoice_no"], content)
-        return f"发票 {found.invoice_no} 已开具，已通知经销商"
-
-    return perform(action, "已开票", url_for("console.invoices_list"))
+    form = load_form(InvoiceIssueIn, request.form)
+    upload = request.files.get("file")
+    content = upload.read() if upload is not None and upload.filename else None
+    found = invoices.issue(g.staff, invoice_id, form["invoice_no"], content)
+    return f"发票 {found.invoice_no} 已开具，已通知经销商"
 
 
-@bp.post("/invoices/<int:invoice_id>/reject")
-@console_login("invoices.issue")
+@form_post(
+    "/invoices/<int:invoice_id>/reject",
+    "invoices.issue",
+    "已驳回开票申请，已通知经销商",
+    "console.invoices_list",
+)
 def invoice_reject(invoice_id: int):
-    def action():
-        invoices.reject(g.staff, invoice_id, load_form(InvoiceRejectIn, request.form)["reason"])
-
-    return perform(action, "已驳回开票申请，已通知经销商", url_for("console.invoices_list"))
+    invoices.reject(g.staff, invoice_id, load_form(InvoiceRejectIn, request.form)["reason"])
 
 
 @bp.get("/invoices/<int:invoice_id>/file")

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import list_page, load_form, perform
+from admin.console.forms import form_post, list_page, load_form, perform
 from admin.console.session import console_login
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
@@ -113,25 +113,25 @@ def return_photo(return_id: int, photo_id: int):
     return send_upload(photo.storage_key, photo.content_type, "private")
 
 
-@bp.post("/returns/<int:return_id>/approve")
-@console_login("orders.approve")
+@form_post(
+    "/returns/<int:return_id>/approve",
+    "orders.approve",
+    "已签字",
+    "console.return_detail",
+)
 def return_approve(return_id: int):
-    def action():
-        found = returns.approve(g.staff, return_id, load_form(Comment, request.form)["comment"])
-        return (
-            "退货已批准，等待仓库入库" if found.status == "approved" else "已签字，等待下一步审批"
-        )
-
-    return perform(action, "已签字", _detail(return_id))
+    found = returns.approve(g.staff, return_id, load_form(Comment, request.form)["comment"])
+    return "退货已批准，等待仓库入库" if found.status == "approved" else "已签字，等待下一步审批"
 
 
-@bp.post("/returns/<int:return_id>/reject")
-@console_login("orders.approve")
+@form_post(
+    "/returns/<int:return_id>/reject",
+    "orders.approve",
+    "退货已驳回",
+    "console.return_detail",
+)
 def return_reject(return_id: int):
-    def action():
-        returns.reject(g.staff, return_id, load_form(Reason, request.form)["reason"])
-
-    return perform(action, "退货已驳回", _detail(return_id))
+    returns.reject(g.staff, return_id, load_form(Reason, request.form)["reason"])
 
 
 @bp.post("/returns/<int:return_id>/receive")
