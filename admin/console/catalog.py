@@ -113,12 +113,7 @@ def update_product(product_id: int):
     staff_catalog.update_product(g.staff, product_id, data)
 
 
-@form_post(
-    "/products/<int:product_id>/images",
-    "catalog.manage",
-    "",
-    _images,
-)
+@form_post("/products/<int:product_id>/images", "catalog.manage", "", _images)
 def upload_product_images(product_id: int):
     """上传图片: one or several pictures from the product page's image section."""
     uploads = [f for f in request.files.getlist("file") if f.filename]

@@ -3,6 +3,7 @@ statements (with Excel export), replenishment suggestions and settings, Excel im
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import segno
@@ -64,6 +65,10 @@ def _choices() -> dict:
 
 def _detail(customer_id: int) -> str:
     return url_for("console.customer_detail", customer_id=customer_id)
+
+
+# A form on a customer's page, which it comes back to.
+customer_form = partial(form_post, back="console.customer_detail")
 
 
 def _addresses(customer_id: int, **_) -> str:
@@ -134,12 +139,7 @@ def _customer_page(customer_id: int, address_form: dict | None = None, error: st
     ), 422 if error else 200
 
 
-@form_post(
-    "/customers/<int:customer_id>",
-    "customers.manage",
-    "客户资料已保存",
-    "console.customer_detail",
-)
+@customer_form("/customers/<int:customer_id>", "customers.manage", "客户资料已保存")
 def update_customer(customer_id: int):
     data = load_form(CustomerPatchIn, request.form)
     if "rep_id" not in data:  # an emptied select means "no rep"
@@ -211,12 +211,7 @@ def region_data():
     )
 
 
-@form_post(
-    "/customers/<int:customer_id>/prices",
-    "catalog.manage",
-    "已设置客户价",
-    "console.customer_detail",
-)
+@customer_form("/customers/<int:customer_id>/prices", "catalog.manage", "已设置客户价")
 def set_price(customer_id: int):
     data = load_form(PriceEntryIn, request.form)
     entry = accounts.set_customer_price(g.staff, customer_id, data["product_id"], data["price"])
@@ -230,11 +225,8 @@ def create_invitation(customer_id: int):
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
 
 
-@form_post(
-    "/customers/<int:customer_id>/invitation-sms",
-    "invitations.create",
-    "已发送邀请短信",
-    "console.customer_detail",
+@customer_form(
+    "/customers/<int:customer_id>/invitation-sms", "invitations.create", "已发送邀请短信"
 )
 def invitation_sms(customer_id: int):
     """邀请短信: the dealer gets their binding link on their phone."""
@@ -280,12 +272,7 @@ def invitation(code: str):
     return render_template("console/invitation.html", invitation=found, who=who, link=link, qr=qr)
 
 
-@form_post(
-    "/customers/<int:customer_id>/receipts",
-    "receipts.create",
-    "已登记收款",
-    "console.customer_detail",
-)
+@customer_form("/customers/<int:customer_id>/receipts", "receipts.create", "已登记收款")
 def record_receipt(customer_id: int):
     data = load_form(ReceiptIn, request.form)
     receipt = accounts.record_receipt(
@@ -329,12 +316,7 @@ def statement_export(customer_id: int):
     return excel.xlsx_response(name, [("对账单", headers, rows)])
 
 
-@form_post(
-    "/customers/<int:customer_id>/replenishment",
-    "field.manage",
-    "补货参数已保存",
-    "console.customer_detail",
-)
+@customer_form("/customers/<int:customer_id>/replenishment", "field.manage", "补货参数已保存")
 def replenishment_settings(customer_id: int):
     data = load_form(ReplenishmentSettingIn, request.form)
     data.pop("customer_id", None)

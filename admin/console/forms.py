@@ -185,6 +185,18 @@ def form_post(
     return decorator
 
 
+def filtered(endpoint: str) -> Callable[..., str]:
+    """`back` for a form on a filtered list (posted with the list's query string): the list
+    again, as it was filtered."""
+    return lambda **_: url_for(endpoint, **request.args)
+
+
+def record_page(endpoint: str, record_id: int) -> str:
+    """The address of a record's page: `endpoint`'s one argument (its id) given `record_id`."""
+    (name,) = next(current_app.url_map.iter_rules(endpoint)).arguments
+    return url_for(endpoint, **{name: record_id})
+
+
 def _address(endpoint: str, view_args: Mapping) -> str:
     rule = next(current_app.url_map.iter_rules(endpoint))
     return url_for(endpoint, **{k: v for k, v in view_args.items() if k in rule.arguments})

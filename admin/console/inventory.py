@@ -5,13 +5,15 @@ through the admin API's schemas and the same inventory services."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import g, render_template, request, url_for
 from marshmallow import fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import form_post, list_page, load_form, perform
+from admin.console.forms import filtered, form_post, list_page, load_form, perform, record_page
 from admin.console.reports import PRESETS, ReportQuery, period
 from admin.console.session import console_login, may
 from admin.inventory_schemas import (
@@ -77,6 +79,38 @@ def _signing(document: str, row) -> dict:
     return {"steps": steps, "signers": names, "actions": actions, "roles": ROLE_LABELS}
 
 
+def _document_page(template: str, document: str, row, labels: dict, **context):
+    """A receipt's or a transfer's page: its status, history and signatures."""
+    return render_template(
+        template,
+        statuses=labels,
+        action_labels=ACTION_LABELS,
+        warehouse_names=queries.warehouse_names(),
+        **_signing(document, row),
+        **context,
+    )
+
+
+def _documents_page(template: str, query, rows, args: dict, labels: dict, **context):
+    """The receipts' or the transfers' list, filtered by status (or mine), with the form for a
+    new one."""
+    return list_page(
+        template,
+        query,
+        args["page"],
+        PER_PAGE,
+        rows=rows,
+        status=args.get("status", ""),
+        mine=args["mine"],
+        statuses=labels,
+        warehouse_options=_warehouses(),
+        warehouse_names=queries.warehouse_names(),
+        product_options=_products(),
+        blank_lines=range(BLANK_LINES),
+        **context,
+    )
+
+
 # --- receipts ---------------------------------------------------------------------------------
 
 
@@ -84,19 +118,9 @@ def _signing(document: str, row) -> dict:
 @console_login("stock.view")
 def stock_receipts():
     args = load_form(DocumentQueryIn, request.args)
-    return list_page(
-        "console/stock_receipts.html",
-        queries.receipts_query(g.staff, args),
-        args["page"],
-        PER_PAGE,
-        rows=queries.receipt_details,
-        status=args.get("status", ""),
-        mine=args["mine"],
-        statuses=RECEIPT_LABELS,
-        warehouse_options=_warehouses(),
-        warehouse_names=queries.warehouse_names(),
-        product_options=_products(),
-        blank_lines=range(BLANK_LINES),
+    query = queries.receipts_query(g.staff, args)
+    return _documents_page(
+        "console/stock_receipts.html", query, queries.receipt_details, args, RECEIPT_LABELS
     )
 
 
@@ -105,7 +129,7 @@ def stock_receipts():
     "stock.manage",
     "入库单已保存",
     "console.stock_receipts",
-    then=lambda r: url_for("console.stock_receipt", receipt_id=r.id),
+    then=lambda r: record_page("console.stock_receipt", r.id),
 )
 def create_stock_receipt():
     data = load_form(StockReceiptIn, _form("product_id", "qty", "unit_cost"))
@@ -116,31 +140,9 @@ def create_stock_receipt():
 @console_login("stock.view")
 def stock_receipt(receipt_id: int):
     receipt = queries.receipt_details([services.receipt_in_scope(g.staff, receipt_id)])[0]
-    return render_template(
-        "console/stock_receipt.html",
-        receipt=receipt,
-        statuses=RECEIPT_LABELS,
-        action_labels=ACTION_LABELS,
-        warehouse_names=queries.warehouse_names(),
-        **_signing("stock_receipt", receipt),
+    return _document_page(
+        "console/stock_receipt.html", "stock_receipt", receipt, RECEIPT_LABELS, receipt=receipt
     )
-
-
-@form_post(
-    "/stock/receipts/<int:receipt_id>/approve", "stock.view", "已签字", "console.stock_receipt"
-)
-def approve_stock_receipt(receipt_id: int):
-    data = load_form(SignIn, request.form)
-    receipt = services.approve_receipt(g.staff, receipt_id, data["comment"])
-    return "已入库" if receipt.status == "received" else "已签字，等待下一步审批"
-
-
-@form_post(
-    "/stock/receipts/<int:receipt_id>/reject", "stock.view", "入库单已驳回", "console.stock_receipt"
-)
-def reject_stock_receipt(receipt_id: int):
-    data = load_form(RejectDocumentIn, request.form)
-    services.reject_receipt(g.staff, receipt_id, data["reason"])
 
 
 # --- transfers --------------------------------------------------------------------------------
@@ -150,21 +152,14 @@ def reject_stock_receipt(receipt_id: int):
 @console_login("stock.view")
 def stock_transfers():
     args = load_form(DocumentQueryIn, request.args)
-    return list_page(
+    return _documents_page(
         "console/stock_transfers.html",
         queries.transfers_query(g.staff, args),
-        args["page"],
-        PER_PAGE,
-        rows=queries.transfer_details,
-        status=args.get("status", ""),
-        mine=args["mine"],
+        queries.transfer_details,
+        args,
+        TRANSFER_LABELS,
         warehouse_id=args.get("warehouse_id", ""),
-        statuses=TRANSFER_LABELS,
-        warehouse_options=_warehouses(),
         all_warehouse_options=_warehouses(scope_only=False),
-        warehouse_names=queries.warehouse_names(),
-        product_options=_products(),
-        blank_lines=range(BLANK_LINES),
     )
 
 
@@ -173,7 +168,7 @@ def stock_transfers():
     "stock.manage",
     "调拨单已保存",
     "console.stock_transfers",
-    then=lambda t: url_for("console.stock_transfer", transfer_id=t.id),
+    then=lambda t: record_page("console.stock_transfer", t.id),
 )
 def create_stock_transfer():
     data = load_form(TransferIn, _form("product_id", "qty"))
@@ -185,14 +180,13 @@ def create_stock_transfer():
 def stock_transfer(transfer_id: int):
     transfer = queries.transfer_details([services.transfer_in_scope(g.staff, transfer_id)])[0]
     receiving = transfer.to_warehouse_id in {w for w, _ in _warehouses()}
-    return render_template(
+    return _document_page(
         "console/stock_transfer.html",
+        "transfer",
+        transfer,
+        TRANSFER_LABELS,
         transfer=transfer,
-        statuses=TRANSFER_LABELS,
-        action_labels=ACTION_LABELS,
-        warehouse_names=queries.warehouse_names(),
         receiving=receiving and may("stock.manage"),
-        **_signing("transfer", transfer),
     )
 
 
@@ -205,24 +199,55 @@ def receive_stock_transfer(transfer_id: int):
     return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
 
 
-@form_post(
-    "/stock/transfers/<int:transfer_id>/approve", "stock.view", "已签字", "console.stock_transfer"
-)
-def approve_stock_transfer(transfer_id: int):
-    data = load_form(SignIn, request.form)
-    transfer = services.approve_transfer(g.staff, transfer_id, data["comment"])
-    return "已发出，在途" if transfer.status == "in_transit" else "已签字，等待下一步审批"
+# --- signing a receipt or a transfer ----------------------------------------------------------
 
 
-@form_post(
-    "/stock/transfers/<int:transfer_id>/reject",
-    "stock.view",
-    "调拨单已驳回",
-    "console.stock_transfer",
-)
-def reject_stock_transfer(transfer_id: int):
-    data = load_form(RejectDocumentIn, request.form)
-    services.reject_transfer(g.staff, transfer_id, data["reason"])
+@dataclass(frozen=True)
+class Signed:
+    """A stock document staff sign on its page (审批): the page, the services that sign and
+    refuse one, and what the page says of the statuses that end the signing."""
+
+    page: str
+    approve: Callable
+    reject: Callable
+    said: dict[str, str]
+
+
+SIGNED = {
+    "receipts": Signed(
+        "console.stock_receipt",
+        services.approve_receipt,
+        services.reject_receipt,
+        {"received": "已入库", "rejected": "入库单已驳回"},
+    ),
+    "transfers": Signed(
+        "console.stock_transfer",
+        services.approve_transfer,
+        services.reject_transfer,
+        {"in_transit": "已发出，在途", "rejected": "调拨单已驳回"},
+    ),
+}
+SIGNED_RULE = "/stock/<any(receipts, transfers):kind>/<int:document_id>"
+
+
+def _signed_page(kind: str, document_id: int) -> str:
+    return record_page(SIGNED[kind].page, document_id)
+
+
+@form_post(f"{SIGNED_RULE}/approve", "stock.view", "已签字", _signed_page)
+def approve_stock_document(kind: str, document_id: int):
+    signed = SIGNED[kind]
+    document = signed.approve(g.staff, document_id, load_form(SignIn, request.form)["comment"])
+    return signed.said.get(document.status, "已签字，等待下一步审批")
+
+
+@form_post(f"{SIGNED_RULE}/reject", "stock.view", "", _signed_page)
+def reject_stock_document(kind: str, document_id: int):
+    signed = SIGNED[kind]
+    document = signed.reject(
+        g.staff, document_id, load_form(RejectDocumentIn, request.form)["reason"]
+    )
+    return signed.said[document.status]
 
 
 # --- counts -----------------------------------------------------------------------------------
@@ -298,7 +323,7 @@ def stock_movements():
     "/stock/location",
     "stock.manage",
     "库位已保存",
-    lambda: url_for("console.stock", **request.args),
+    filtered("console.stock"),
 )
 def set_stock_location():
     data = load_form(LocationIn, request.form)

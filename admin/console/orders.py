@@ -175,12 +175,7 @@ def approve(order_id: int):
     return f"已签字，等待{ROLE_LABELS.get(nxt, nxt)}审批"
 
 
-@form_post(
-    "/orders/<int:order_id>/reject",
-    "orders.approve",
-    "订单已驳回",
-    "console.order_detail",
-)
+@form_post("/orders/<int:order_id>/reject", "orders.approve", "订单已驳回", "console.order_detail")
 def reject(order_id: int):
     data = load_form(RejectIn, request.form)
     staff_orders.reject(g.staff, order_id, data["reason"])

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from admin.console.blueprint import bp
-from admin.console.forms import describe, form_post, load_form, paging
+from admin.console.forms import describe, filtered, form_post, load_form, paging
 from admin.console.session import console_login
 from admin.schemas import PromotionIn, PromotionQueryIn
 from app.backoffice import choices
@@ -172,7 +172,7 @@ def create_promotion():
     "/promotions/<int:promotion_id>/end",
     "promotions.manage",
     "促销已结束",
-    lambda **_: url_for("console.promotions", **request.args),
+    filtered("console.promotions"),
 )
 def end_promotion(promotion_id: int):
     ended = staff_promotions.end_promotion(g.staff, promotion_id)

@@ -113,22 +113,14 @@ def return_photo(return_id: int, photo_id: int):
     return send_upload(photo.storage_key, photo.content_type, "private")
 
 
-@form_post(
-    "/returns/<int:return_id>/approve",
-    "orders.approve",
-    "已签字",
-    "console.return_detail",
-)
+@form_post("/returns/<int:return_id>/approve", "orders.approve", "已签字", "console.return_detail")
 def return_approve(return_id: int):
     found = returns.approve(g.staff, return_id, load_form(Comment, request.form)["comment"])
     return "退货已批准，等待仓库入库" if found.status == "approved" else "已签字，等待下一步审批"
 
 
 @form_post(
-    "/returns/<int:return_id>/reject",
-    "orders.approve",
-    "退货已驳回",
-    "console.return_detail",
+    "/returns/<int:return_id>/reject", "orders.approve", "退货已驳回", "console.return_detail"
 )
 def return_reject(return_id: int):
     returns.reject(g.staff, return_id, load_form(Reason, request.form)["reason"])

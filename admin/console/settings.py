@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import describe, form_post, list_page, load_form
+from admin.console.forms import describe, filtered, form_post, list_page, load_form
 from admin.console.session import console_login
 from admin.schemas import (
     AnnouncementIn,
@@ -63,7 +63,7 @@ def stock():
     "/stock/adjustments",
     "stock.manage",
     "库存已调整",
-    lambda: url_for("console.stock", **request.args),
+    filtered("console.stock"),
 )
 def adjust_stock():
     data = load_form(StockAdjustmentIn, request.form)
