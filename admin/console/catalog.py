@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 
 from admin import excel
-from admin.console.blueprint import bp
-from admin.console.forms import form_post, load_form, page_of
-from admin.console.session import console_login
+from admin.console.forms import console_page, form_post, load_form, page_of
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.backoffice import catalog as staff_catalog
 from app.backoffice import choices
@@ -50,8 +48,7 @@ def _categories():
     return choices.category_options()
 
 
-@bp.get("/products")
-@console_login("catalog.view")
+@console_page("/products", "catalog.view")
 def products():
     args = load_form(ProductQueryIn, request.args)
     found, pager = page_of(staff_catalog.products_query(args, by_sku=True), args["page"], PER_PAGE)
@@ -69,27 +66,19 @@ def products():
     )
 
 
-@bp.get("/products/export.xlsx")
-@console_login("catalog.view")
+@console_page("/products/export.xlsx", "catalog.view")
 def export_products():
     """The products the list's filters find, in the columns the product import reads back."""
     args = load_form(ProductQueryIn, request.args)
     return excel.products_export(staff_catalog.products_query(args, by_sku=True))
 
 
-@form_post(
-    "/products",
-    "catalog.manage",
-    "已创建商品",
-    "console.products",
-    then=lambda product: url_for("console.product", product_id=product.id),
-)
+@form_post("/products", "catalog.manage", "已创建商品", "console.products", then="console.product")
 def create_product():
     return staff_catalog.create_product(g.staff, load_form(ProductIn, _product_form(request.form)))
 
 
-@bp.get("/products/<int:product_id>")
-@console_login("catalog.view")
+@console_page("/products/<int:product_id>", "catalog.view")
 def product(product_id: int):
     found = staff_catalog.product(product_id)
     return render_template(

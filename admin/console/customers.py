@@ -12,7 +12,7 @@ from marshmallow import Schema
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import describe, form_post, list_page, load_form, perform
+from admin.console.forms import console_page, describe, form_post, list_page, load_form, perform
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -76,8 +76,7 @@ def _addresses(customer_id: int, **_) -> str:
     return _detail(customer_id) + "#addresses"
 
 
-@bp.get("/customers")
-@console_login("customers.view")
+@console_page("/customers", "customers.view")
 def customers():
     args = load_form(CustomerQueryIn, request.args)
     return list_page(
@@ -96,14 +95,13 @@ def customers():
     "customers.manage",
     "已创建客户",
     "console.customers",
-    then=lambda customer: _detail(customer.id),
+    then="console.customer_detail",
 )
 def create_customer():
     return accounts.create_customer(g.staff, load_form(CustomerIn, request.form))
 
 
-@bp.get("/customers/<int:customer_id>")
-@console_login("customers.view")
+@console_page("/customers/<int:customer_id>", "customers.view")
 def customer_detail(customer_id: int):
     return _customer_page(customer_id)
 
@@ -200,8 +198,7 @@ def delete_address(customer_id: int, address_id: int):
     return f"已删除收货地址：{removed.place_text()}"
 
 
-@bp.get("/regions.json")
-@console_login("customers.view")
+@console_page("/regions.json", "customers.view")
 def region_data():
     """省/市/区 for the address picker, in the official order (the file as vendored)."""
     return Response(
@@ -262,8 +259,7 @@ def unbind_wechat_user(wechat_user_id: int):
     return perform(action, "已解除绑定", back)
 
 
-@bp.get("/invitations/<code>")
-@console_login("invitations.create")
+@console_page("/invitations/<code>", "invitations.create")
 def invitation(code: str):
     """The code and its QR: the dealer scans it in WeChat and lands on the binding page."""
     found, who = accounts.invitation_for(g.staff, code)
@@ -286,8 +282,7 @@ def _statement(customer_id: int):
     return accounts.statement(g.staff, customer_id, args.get("date_from"), args.get("date_to"))
 
 
-@bp.get("/customers/<int:customer_id>/statement")
-@console_login("customers.view")
+@console_page("/customers/<int:customer_id>/statement", "customers.view")
 def statement(customer_id: int):
     customer, found = _statement(customer_id)
     return render_template(
@@ -301,8 +296,7 @@ def statement(customer_id: int):
     )
 
 
-@bp.get("/customers/<int:customer_id>/statement.xlsx")
-@console_login("customers.view")
+@console_page("/customers/<int:customer_id>/statement.xlsx", "customers.view")
 def statement_export(customer_id: int):
     customer, found = _statement(customer_id)
     date_from, date_to = found["date_from"], found["date_to"]

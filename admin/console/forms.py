@@ -160,17 +160,28 @@ def perform(
     return run_form_action(action, success, back, then, describe=describe, code=303)
 
 
+def console_page(rule: str, permission: str | None):
+    """A console page (GET): signed in, and in a role with `permission` (None: the view checks
+    it itself)."""
+
+    def decorator(view):
+        return bp.get(rule)(console_login(permission)(view))
+
+    return decorator
+
+
 def form_post(
     rule: str,
     permission: str,
     success: str,
     back: str | Callable[..., str],
-    then: Callable[[object], str] | None = None,
+    then: str | None = None,
 ):
     """A console form's POST view, whose body is only its service call: signed in with
     `permission`, the call run through `perform`, the outcome said on `back` — a console page's
     endpoint, given those of the view's arguments its address takes (a record's page after an
-    action on that record), or a function of the view's arguments giving the address."""
+    action on that record), or a function of the view's arguments giving the address. `then`:
+    the endpoint of the page of the record the call created, to go to instead."""
 
     def decorator(view):
         @bp.post(rule)
@@ -178,7 +189,8 @@ def form_post(
         @wraps(view)
         def post(**view_args):
             address = back(**view_args) if callable(back) else _address(back, view_args)
-            return perform(lambda: view(**view_args), success, address, then)
+            created = (lambda record: record_page(then, record.id)) if then else None
+            return perform(lambda: view(**view_args), success, address, created)
 
         return post
 

@@ -7,9 +7,7 @@ import json
 
 from flask import g, render_template, request
 
-from admin.console.blueprint import bp
-from admin.console.forms import form_post, load_form
-from admin.console.session import console_login
+from admin.console.forms import console_page, form_post, load_form
 from admin.schemas import ApiKeyIn, WebhookIn
 from app.auth.permissions import DATA_SCOPE_LABELS
 from app.integrations import keys, webhooks
@@ -33,8 +31,7 @@ SCOPE_LABELS = {
 }
 
 
-@bp.get("/integrations")
-@console_login("integrations.manage")
+@console_page("/integrations", "integrations.manage")
 def integrations():
     endpoints = list(webhooks.endpoints(g.staff))
     recent = {e.id: list(webhooks.deliveries(g.staff, e.id).limit(20)) for e in endpoints}

@@ -13,8 +13,16 @@ from marshmallow import fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import filtered, form_post, list_page, load_form, perform, record_page
-from admin.console.reports import PRESETS, ReportQuery, period
+from admin.console.forms import (
+    console_page,
+    filtered,
+    form_post,
+    list_page,
+    load_form,
+    perform,
+    record_page,
+)
+from admin.console.reports import PRESETS, ReportQuery, report_window
 from admin.console.session import console_login, may
 from admin.inventory_schemas import (
     CountQueryIn,
@@ -39,7 +47,6 @@ from app.errors import ValidationFailed
 from app.http import pdf_response
 from app.inventory import printing, queries, services
 from app.inventory.rules import ACTION_LABELS, FEE_KINDS, RECEIPT_LABELS, TRANSFER_LABELS
-from app.timeutil import local_today
 from app.validation import PageIn, business_date, id_field
 
 PER_PAGE = 30
@@ -64,10 +71,16 @@ def _lines(*names: str) -> list[dict]:
     return rows
 
 
-def _form(*line_names: str) -> dict:
+def _lines_form(schema, *line_names: str) -> dict:
+    """A stock document's form (its fields, and line rows of `line_names`) through `schema`."""
     data = {k: v for k, v in request.form.items() if k not in line_names}
     data["lines"] = _lines(*line_names)
-    return data
+    return load_form(schema, data)
+
+
+def _shown(details, in_scope, document_id: int):
+    """One stock document in the caller's scope, with what its page shows (`details`)."""
+    return details([in_scope(g.staff, document_id)])[0]
 
 
 def _signing(document: str, row) -> dict:
@@ -114,8 +127,7 @@ def _documents_page(template: str, query, rows, args: dict, labels: dict, **cont
 # --- receipts ---------------------------------------------------------------------------------
 
 
-@bp.get("/stock/receipts")
-@console_login("stock.view")
+@console_page("/stock/receipts", "stock.view")
 def stock_receipts():
     args = load_form(DocumentQueryIn, request.args)
     query = queries.receipts_query(g.staff, args)
@@ -129,17 +141,17 @@ def stock_receipts():
     "stock.manage",
     "入库单已保存",
     "console.stock_receipts",
-    then=lambda r: record_page("console.stock_receipt", r.id),
+    then="console.stock_receipt",
 )
 def create_stock_receipt():
-    data = load_form(StockReceiptIn, _form("product_id", "qty", "unit_cost"))
-    return services.create_receipt(g.staff, data)
+    return services.create_receipt(
+        g.staff, _lines_form(StockReceiptIn, "product_id", "qty", "unit_cost")
+    )
 
 
-@bp.get("/stock/receipts/<int:receipt_id>")
-@console_login("stock.view")
+@console_page("/stock/receipts/<int:receipt_id>", "stock.view")
 def stock_receipt(receipt_id: int):
-    receipt = queries.receipt_details([services.receipt_in_scope(g.staff, receipt_id)])[0]
+    receipt = _shown(queries.receipt_details, services.receipt_in_scope, receipt_id)
     return _document_page(
         "console/stock_receipt.html", "stock_receipt", receipt, RECEIPT_LABELS, receipt=receipt
     )
@@ -148,8 +160,7 @@ def stock_receipt(receipt_id: int):
 # --- transfers --------------------------------------------------------------------------------
 
 
-@bp.get("/stock/transfers")
-@console_login("stock.view")
+@console_page("/stock/transfers", "stock.view")
 def stock_transfers():
     args = load_form(DocumentQueryIn, request.args)
     return _documents_page(
@@ -168,17 +179,15 @@ def stock_transfers():
     "stock.manage",
     "调拨单已保存",
     "console.stock_transfers",
-    then=lambda t: record_page("console.stock_transfer", t.id),
+    then="console.stock_transfer",
 )
 def create_stock_transfer():
-    data = load_form(TransferIn, _form("product_id", "qty"))
-    return services.create_transfer(g.staff, data)
+    return services.create_transfer(g.staff, _lines_form(TransferIn, "product_id", "qty"))
 
 
-@bp.get("/stock/transfers/<int:transfer_id>")
-@console_login("stock.view")
+@console_page("/stock/transfers/<int:transfer_id>", "stock.view")
 def stock_transfer(transfer_id: int):
-    transfer = queries.transfer_details([services.transfer_in_scope(g.staff, transfer_id)])[0]
+    transfer = _shown(queries.transfer_details, services.transfer_in_scope, transfer_id)
     receiving = transfer.to_warehouse_id in {w for w, _ in _warehouses()}
     return _document_page(
         "console/stock_transfer.html",
@@ -194,7 +203,7 @@ def stock_transfer(transfer_id: int):
     "/stock/transfers/<int:transfer_id>/receive", "stock.manage", "已到货", "console.stock_transfer"
 )
 def receive_stock_transfer(transfer_id: int):
-    data = load_form(TransferReceiveIn, _form("product_id", "qty"))
+    data = _lines_form(TransferReceiveIn, "product_id", "qty")
     transfer = services.receive_transfer(g.staff, transfer_id, data["lines"])
     return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
 
@@ -253,8 +262,7 @@ def reject_stock_document(kind: str, document_id: int):
 # --- counts -----------------------------------------------------------------------------------
 
 
-@bp.get("/stock/counts")
-@console_login("stock.view")
+@console_page("/stock/counts", "stock.view")
 def stock_counts():
     args = load_form(CountQueryIn, request.args)
     warehouses = _warehouses()
@@ -278,17 +286,15 @@ def stock_counts():
     "stock.manage",
     "盘点已过账",
     lambda: url_for("console.stock_counts", warehouse_id=request.form.get("warehouse_id") or None),
-    then=lambda c: url_for("console.stock_count", count_id=c.id),
+    then="console.stock_count",
 )
 def create_stock_count():
-    data = load_form(StockCountIn, _form("product_id", "counted_qty"))
-    return services.create_count(g.staff, data)
+    return services.create_count(g.staff, _lines_form(StockCountIn, "product_id", "counted_qty"))
 
 
-@bp.get("/stock/counts/<int:count_id>")
-@console_login("stock.view")
+@console_page("/stock/counts/<int:count_id>", "stock.view")
 def stock_count(count_id: int):
-    count = queries.count_details([services.count_in_scope(g.staff, count_id)])[0]
+    count = _shown(queries.count_details, services.count_in_scope, count_id)
     return render_template(
         "console/stock_count.html", count=count, warehouse_names=queries.warehouse_names()
     )
@@ -297,8 +303,7 @@ def stock_count(count_id: int):
 # --- the ledger and locations -----------------------------------------------------------------
 
 
-@bp.get("/stock/movements")
-@console_login("stock.view")
+@console_page("/stock/movements", "stock.view")
 def stock_movements():
     args = load_form(MovementQueryIn, request.args)
     filters = {
@@ -319,12 +324,7 @@ def stock_movements():
     )
 
 
-@form_post(
-    "/stock/location",
-    "stock.manage",
-    "库位已保存",
-    filtered("console.stock"),
-)
+@form_post("/stock/location", "stock.manage", "库位已保存", filtered("console.stock"))
 def set_stock_location():
     data = load_form(LocationIn, request.form)
     services.set_location(g.staff, data["warehouse_id"], data["product_id"], data["location"])
@@ -340,8 +340,7 @@ class FeeFilter(PageIn):
     date_to = business_date()
 
 
-@bp.get("/fees")
-@console_login("customers.view")
+@console_page("/fees", "customers.view")
 def customer_fees():
     args = load_form(FeeFilter, request.args)
     query = queries.fees_query(g.staff, args)
@@ -386,14 +385,12 @@ class ProfitQuery(ReportQuery):
 
 
 def _profit():
-    args = load_form(ProfitQuery, request.args)
-    start, end = period(args["preset"], local_today(), args.get("date_from"), args.get("date_to"))
+    args, start, end = report_window(ProfitQuery)
     found = reports.profit_report(g.staff, start, end, args["group_by"], args.get("branch_id"))
     return args, start, end, found
 
 
-@bp.get("/reports/profit")
-@console_login("reports.ar")
+@console_page("/reports/profit", "reports.ar")
 def profit_report():
     args, start, end, found = _profit()
     figures = ("net_sales", "cost", "fees", "profit", "gross_margin")
@@ -414,8 +411,7 @@ def profit_report():
     )
 
 
-@bp.get("/reports/profit.xlsx")
-@console_login("reports.ar")
+@console_page("/reports/profit.xlsx", "reports.ar")
 def profit_report_export():
     args, start, end, found = _profit()
     label = PROFIT_GROUPS[args["group_by"]]
@@ -429,13 +425,11 @@ def profit_report_export():
 # --- printed papers ---------------------------------------------------------------------------
 
 
-@bp.get("/orders/<int:order_id>/picking-list.pdf")
-@console_login("orders.view")
+@console_page("/orders/<int:order_id>/picking-list.pdf", "orders.view")
 def picking_list_pdf(order_id: int):
     return pdf_response(*printing.picking_list(g.staff, order_id))
 
 
-@bp.get("/shipments/<int:shipment_id>/delivery-note.pdf")
-@console_login("orders.view")
+@console_page("/shipments/<int:shipment_id>/delivery-note.pdf", "orders.view")
 def delivery_note_pdf(shipment_id: int):
     return pdf_response(*printing.delivery_note(g.staff, shipment_id))

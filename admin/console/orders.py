@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, describe, form_post, list_page, load_form, paging, perform
+from admin.console.forms import (
+    back_to,
+    console_page,
+    describe,
+    form_post,
+    list_page,
+    load_form,
+    paging,
+    perform,
+)
 from admin.console.session import console_login
 from admin.excel import xlsx_response
 from admin.schemas import (
@@ -26,8 +35,7 @@ from app.schemas import EVENT_LABELS
 PER_PAGE = 20
 
 
-@bp.get("/review")
-@console_login("orders.view")
+@console_page("/review", "orders.view")
 def review_queue():
     """Customer service's page: pending orders oldest first, credit position and stock per line."""
     args = load_form(ReviewQueueQueryIn, request.args)
@@ -41,8 +49,7 @@ def review_queue():
     )
 
 
-@bp.get("/orders")
-@console_login("orders.view")
+@console_page("/orders", "orders.view")
 def orders():
     args = load_form(AdminOrderQueryIn, request.args)
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -59,8 +66,7 @@ def orders():
     )
 
 
-@bp.get("/orders/export.xlsx")
-@console_login("orders.view")
+@console_page("/orders/export.xlsx", "orders.view")
 def orders_export():
     args = load_form(AdminOrderQueryIn, request.args)
     found = list(queries.orders_query(g.staff, args).limit(20000))
@@ -105,8 +111,7 @@ def orders_export():
     )
 
 
-@bp.get("/orders/<int:order_id>")
-@console_login("orders.view")
+@console_page("/orders/<int:order_id>", "orders.view")
 def order_detail(order_id: int):
     return _order_page(order_id)
 

@@ -11,7 +11,7 @@ from flask import g, render_template, request, send_file, url_for
 from marshmallow import Schema, fields, validate
 
 from admin.console.blueprint import bp
-from admin.console.forms import form_post, list_page, load_form, page_of, perform
+from admin.console.forms import console_page, form_post, list_page, load_form, page_of, perform
 from admin.console.session import console_login, may
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import choices
@@ -51,8 +51,7 @@ def _customers() -> list[tuple[int, str]]:
     return [(c.id, f"{c.code} {c.name}") for c in choices.active_customers(g.staff)]
 
 
-@bp.get("/payments")
-@console_login("payments.view")
+@console_page("/payments", "payments.view")
 def payments_list():
     args = load_form(PaymentQueryIn, request.args)
     return list_page(
@@ -67,8 +66,7 @@ def payments_list():
     )
 
 
-@bp.get("/payments/<int:payment_id>")
-@console_login("payments.view")
+@console_page("/payments/<int:payment_id>", "payments.view")
 def payment_detail(payment_id: int):
     found = payments.payment_in_scope(g.staff, payment_id)
     return render_template(
@@ -93,8 +91,7 @@ def payment_refund(payment_id: int):
     return f"退款 {refund.amount} 元已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
 
 
-@bp.get("/refunds")
-@console_login("payments.view")
+@console_page("/refunds", "payments.view")
 def refunds_list():
     args = load_form(RefundQuery, request.args)
     found, pager = page_of(
@@ -129,8 +126,7 @@ def refund_reject(refund_id: int):
     refunds.reject(g.staff, refund_id, load_form(RefundRejectIn, request.form)["reason"])
 
 
-@bp.get("/reconciliation")
-@console_login("payments.view")
+@console_page("/reconciliation", "payments.view")
 def reconciliation_page():
     day = load_form(DayQuery, request.args).get("date") or local_today() - dt.timedelta(days=1)
     found = reconciliation.report(g.staff, day)
@@ -148,8 +144,7 @@ def reconciliation_refetch():
     return perform(lambda: reconciliation.refetch(g.staff, day), "已重新获取对账单", back)
 
 
-@bp.get("/invoices")
-@console_login("payments.view")
+@console_page("/invoices", "payments.view")
 def invoices_list():
     args = load_form(InvoiceQuery, request.args)
     return list_page(
@@ -184,15 +179,13 @@ def invoice_reject(invoice_id: int):
     invoices.reject(g.staff, invoice_id, load_form(InvoiceRejectIn, request.form)["reason"])
 
 
-@bp.get("/invoices/<int:invoice_id>/file")
-@console_login("payments.view")
+@console_page("/invoices/<int:invoice_id>/file", "payments.view")
 def invoice_file(invoice_id: int):
     content, content_type, name = invoices.file_of(invoices.invoice_in_scope(g.staff, invoice_id))
     return send_file(io.BytesIO(content), content_type, as_attachment=True, download_name=name)
 
 
-@bp.get("/statement-confirmations")
-@console_login("payments.view")
+@console_page("/statement-confirmations", "payments.view")
 def confirmations_page():
     period = load_form(PeriodQuery, request.args).get("period")
     if period is None:

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from admin.console.blueprint import bp
-from admin.console.forms import describe, filtered, form_post, load_form, paging
+from admin.console.forms import console_page, describe, filtered, form_post, load_form, paging
 from admin.console.session import console_login
 from admin.schemas import PromotionIn, PromotionQueryIn
 from app.backoffice import choices
@@ -123,8 +123,7 @@ def _preview(args):
         return None, exc.message
 
 
-@bp.get("/promotions")
-@console_login("promotions.view")
+@console_page("/promotions", "promotions.view")
 def promotions(typed=None, form_error: str = ""):
     """The list, the create form (with what was typed and what is wrong, after a refused
     submission), and the preview."""

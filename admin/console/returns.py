@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import form_post, list_page, load_form, perform
+from admin.console.forms import console_page, form_post, list_page, load_form, perform
 from admin.console.session import console_login
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
@@ -33,8 +33,7 @@ class Reason(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-@bp.get("/returns")
-@console_login("orders.view")
+@console_page("/returns", "orders.view")
 def returns_list():
     args = load_form(ReturnQuery, request.args)
     return list_page(
@@ -48,8 +47,7 @@ def returns_list():
     )
 
 
-@bp.get("/returns.xlsx")
-@console_login("orders.view")
+@console_page("/returns.xlsx", "orders.view")
 def returns_export():
     args = load_form(ReturnQuery, request.args)
     found = with_details(returns.returns_query(g.staff, args.get("status")).limit(20000))
@@ -87,8 +85,7 @@ def _detail(return_id: int) -> str:
     return url_for("console.return_detail", return_id=return_id)
 
 
-@bp.get("/returns/<int:return_id>")
-@console_login("orders.view")
+@console_page("/returns/<int:return_id>", "orders.view")
 def return_detail(return_id: int):
     found = returns.return_in_scope(g.staff, return_id)
     return render_template(
@@ -103,8 +100,7 @@ def return_detail(return_id: int):
     )
 
 
-@bp.get("/returns/<int:return_id>/photos/<int:photo_id>")
-@console_login("orders.view")
+@console_page("/returns/<int:return_id>/photos/<int:photo_id>", "orders.view")
 def return_photo(return_id: int, photo_id: int):
     found = returns.return_in_scope(g.staff, return_id)
     photo = next((p for p in found.photos if p.id == photo_id), None)

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import describe, filtered, form_post, list_page, load_form
+from admin.console.forms import console_page, describe, filtered, form_post, list_page, load_form
 from admin.console.session import console_login
 from admin.schemas import (
     AnnouncementIn,
@@ -42,8 +42,7 @@ def _branch_options():
 # --- stock ---------------------------------------------------------------------
 
 
-@bp.get("/stock")
-@console_login("stock.view")
+@console_page("/stock", "stock.view")
 def stock():
     args = load_form(StockQueryIn, request.args)
     return list_page(
@@ -59,12 +58,7 @@ def stock():
     )
 
 
-@form_post(
-    "/stock/adjustments",
-    "stock.manage",
-    "库存已调整",
-    filtered("console.stock"),
-)
+@form_post("/stock/adjustments", "stock.manage", "库存已调整", filtered("console.stock"))
 def adjust_stock():
     data = load_form(StockAdjustmentIn, request.form)
     row = catalog.adjust_stock(
@@ -76,8 +70,7 @@ def adjust_stock():
 # --- announcements ---------------------------------------------------------------
 
 
-@bp.get("/announcements")
-@console_login("announcements.manage")
+@console_page("/announcements", "announcements.manage")
 def announcements():
     return render_template(
         "console/announcements.html",
@@ -156,8 +149,7 @@ def _typed_rule(form) -> dict:
     }
 
 
-@bp.get("/approval-rules")
-@console_login("rules.view")
+@console_page("/approval-rules", "rules.view")
 def rules(editing: int | None = None, typed: dict | None = None, error: str = ""):
     """Approval rules by priority; each can be edited (`editing`: the rule whose form shows
     `typed` again with `error`, 0 for a new rule)."""
@@ -224,8 +216,7 @@ def toggle_rule(rule_id: int):
 # --- staff -----------------------------------------------------------------------
 
 
-@bp.get("/staff")
-@console_login("staff.manage")
+@console_page("/staff", "staff.manage")
 def staff():
     people = list(settings.staff_list(g.staff))
     return render_template(
@@ -305,8 +296,7 @@ AUDIENCE_LABELS = {
 CHANNEL_LABELS = {"template": "公众号模板消息", "subscribe": "小程序订阅消息", "sms": "短信"}
 
 
-@bp.get("/notifications")
-@console_login("notifications.view")
+@console_page("/notifications", "notifications.view")
 def notifications():
     """What went out to dealers and customer service, by which channel; dead letters to retry."""
     args = load_form(NotificationQueryIn, request.args)
@@ -336,8 +326,7 @@ def retry_notification(notification_id: int):
 # --- branches and warehouses --------------------------------------------------------
 
 
-@bp.get("/organisation")
-@console_login("org.manage")
+@console_page("/organisation", "org.manage")
 def organisation_page():
     return render_template(
         "console/organisation.html",

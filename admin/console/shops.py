@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from admin.api.shops import ShopIn, ShopPatchIn
 from admin.console.blueprint import bp
-from admin.console.forms import describe, form_post, list_page, load_form
+from admin.console.forms import console_page, describe, form_post, list_page, load_form
 from admin.console.session import console_login
 from app.backoffice import choices
 from app.errors import AppError, NotFound, ValidationFailed
@@ -41,8 +41,7 @@ def _ids(text: str) -> list[int]:
     return ids
 
 
-@bp.get("/shops")
-@console_login("shops.view")
+@console_page("/shops", "shops.view")
 def shops_page():
     found = list(shops.shops_query(g.staff))
     return render_template(
@@ -84,8 +83,7 @@ def shop_push(shop_id: int):
     return f"已排队推送 {shops.push_now(g.staff, shop_id)} 个 SKU 的库存"
 
 
-@bp.get("/shops/<int:shop_id>/skus")
-@console_login("shops.view")
+@console_page("/shops/<int:shop_id>/skus", "shops.view")
 def shop_skus(shop_id: int):
     shop = shops.shop_in_scope(g.staff, shop_id)
     return render_template(
@@ -113,8 +111,7 @@ def shop_sku_add(shop_id: int):
     return f"平台 SKU {form['platform_sku']} 已对应到 {product.name}"
 
 
-@bp.get("/shop-orders")
-@console_login("shops.view")
+@console_page("/shop-orders", "shops.view")
 def shop_orders():
     args = load_form(WorkbenchQuery, request.args)
     return list_page(
@@ -132,8 +129,7 @@ def shop_orders():
     )
 
 
-@bp.get("/shop-orders/<int:order_id>")
-@console_login("shops.view")
+@console_page("/shop-orders/<int:order_id>", "shops.view")
 def shop_order(order_id: int):
     found = queries.order_detail(g.staff, order_id)
     names = choices.products_by_id(ln.product_id for ln in found.line_items)
@@ -195,8 +191,7 @@ def shop_orders_batch(kind: str):
     return jsonify({"ok": ok, "failed": failed})
 
 
-@bp.get("/shop-orders/labels.pdf")
-@console_login("shops.work")
+@console_page("/shop-orders/labels.pdf", "shops.work")
 def shop_orders_labels():
     pdf = labels.labels_pdf(g.staff, _ids(request.args.get("ids", "")))
     return Response(

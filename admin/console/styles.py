@@ -3,12 +3,10 @@ the combinations still missing, generating or attaching SKUs), and its Excel exp
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+from flask import g, render_template, request
 
 from admin import excel
-from admin.console.blueprint import bp
-from admin.console.forms import form_post, list_page, load_form
-from admin.console.session import console_login
+from admin.console.forms import console_page, form_post, list_page, load_form
 from admin.schemas import (
     ProductGroupIn,
     ProductGroupPatchIn,
@@ -31,8 +29,7 @@ def _group_form(form) -> dict:
     return data
 
 
-@bp.get("/styles")
-@console_login("catalog.view")
+@console_page("/styles", "catalog.view")
 def styles_page():
     args = load_form(ProductGroupQueryIn, request.args)
     return list_page(
@@ -50,18 +47,13 @@ def styles_page():
 
 
 @form_post(
-    "/styles",
-    "catalog.manage",
-    "已创建款式",
-    "console.styles_page",
-    then=lambda group: url_for("console.style_page", group_id=group.id),
+    "/styles", "catalog.manage", "已创建款式", "console.styles_page", then="console.style_page"
 )
 def create_style():
     return staff_catalog.create_group(g.staff, load_form(ProductGroupIn, _group_form(request.form)))
 
 
-@bp.get("/styles/<int:group_id>")
-@console_login("catalog.view")
+@console_page("/styles/<int:group_id>", "catalog.view")
 def style_page(group_id: int):
     group = staff_catalog.product_group(group_id)
     return render_template(
@@ -101,8 +93,7 @@ def attach_style_sku(group_id: int):
     return f"已将 {sku} 加入该款式"
 
 
-@bp.get("/styles/export.xlsx")
-@console_login("catalog.view")
+@console_page("/styles/export.xlsx", "catalog.view")
 def export_styles():
     """Every style's SKUs, a row each, in the columns the style import reads back."""
     args = load_form(ProductGroupQueryIn, request.args)
