@@ -7,8 +7,10 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -161,6 +163,20 @@ def _lookup(find, label: str):
 
 _rep = _lookup(choices.rep_id_named, label="业务员账号")
 
+
+def _named(label: str, key: str, find, what: str, example: str) -> Column:
+    """A required column naming a record (`what`: a branch, a warehouse) by its code or name,
+    read as the id `find` gives for it."""
+    return Column(
+        label,
+        key,
+        required=True,
+        convert=_lookup(find, label=what),
+        example=example,
+        hint=f"{what}的编码或名称",
+    )
+
+
 UNIT_SEPARATORS = str.maketrans({"；": ";", ",": ";", "，": ";", "、": ";", "＝": "="})
 
 
@@ -218,22 +234,8 @@ PRODUCT_COLUMNS = [
 CUSTOMER_COLUMNS = [
     Column("编码", "code", required=True, example="C0101", hint="已有的编码会被更新"),
     Column("名称", "name", required=True, example="静安便利店"),
-    Column(
-        "分支机构",
-        "branch_id",
-        required=True,
-        convert=_lookup(choices.branch_id_named, label="分支机构"),
-        example="华东分公司",
-        hint="分支机构的编码或名称",
-    ),
-    Column(
-        "默认仓库",
-        "warehouse_id",
-        required=True,
-        convert=_lookup(choices.warehouse_id_named, label="仓库"),
-        example="上海仓",
-        hint="仓库的编码或名称",
-    ),
+    _named("分支机构", "branch_id", choices.branch_id_named, "分支机构", "华东分公司"),
+    _named("默认仓库", "warehouse_id", choices.warehouse_id_named, "仓库", "上海仓"),
     Column("价格等级", "price_level", example="3", hint="1 到 10"),
     Column(
         "结算方式",
@@ -346,9 +348,47 @@ def _row_data(number, raw, columns, schema: Schema, existing: bool, result: Impo
     return (loaded, set(data)) if ok else None
 
 
-def _import(data: bytes, columns, schema_cls, key: str, ids_of, save) -> ImportResult:
+def _repeated(result: ImportResult, seen: dict, value, number: int, column: str) -> bool:
+    """Whether an earlier row of the file had `value` (in `column`, which names a record): then
+    that is row `number`'s error; else `seen` keeps which row had it."""
+    if value in seen:
+        result.errors.append(RowError(number, column, f"与第 {seen[value]} 行重复：{value}"))
+        return True
+    seen[value] = number
+    return False
+
+
+def _nothing_to_save(result: ImportResult, rows: list) -> bool:
+    """Whether the import stops before writing anything: a row is wrong, or there is no row."""
+    if not rows and not result.errors:
+        result.errors.append(RowError(2, "", "文件中没有数据行"))
+    return bool(result.errors)
+
+
+@contextmanager
+def _row_saving(result: ImportResult, number: int, column: str = ""):
+    """One row's writes: a refusal is that row's error, and stops the import (`_all_or_none`)."""
+    try:
+        yield
+    except AppError as exc:
+        result.errors.append(RowError(number, column, exc.message))
+        raise
+
+
+def _all_or_none(result: ImportResult, save_rows: Callable[[], None]) -> ImportResult:
+    """The import's writes in one transaction: the first failure rolls every row back, and
+    nothing counts as created or updated."""
+    try:
+        with db.atomic():
+            save_rows()
+    except AppError:
+        result.created = result.updated = 0
+    return result
+
+
+def _import(data: bytes, columns, schema_cls, key: str, ids_of, create, update) -> ImportResult:
     """Rows checked, then all saved in one transaction or none; `ids_of(keys)` gives the ids of
-    the records that exist already (updated, not created)."""
+    the records that exist already (`update(id, changes)`), the others are `create(row)`d."""
     result = ImportResult()
     schema = relax(schema_cls())
     raw_rows = list(_read_rows(data, columns, result))
@@ -360,62 +400,53 @@ def _import(data: bytes, columns, schema_cls, key: str, ids_of, save) -> ImportR
         if checked is None:
             continue
         loaded, given = checked
-        if loaded[key] in seen:
-            label = next(c.label for c in columns if c.key == key)
-            result.errors.append(
-                RowError(number, label, f"与第 {seen[loaded[key]]} 行重复：{loaded[key]}")
-            )
+        label = next(c.label for c in columns if c.key == key)
+        if _repeated(result, seen, loaded[key], number, label):
             continue
-        seen[loaded[key]] = number
         rows.append((number, loaded, given))
-    if not rows and not result.errors:
-        result.errors.append(RowError(2, "", "文件中没有数据行"))
-    if result.errors:
+    if _nothing_to_save(result, rows):
         return result
-    # All rows or none: one transaction; the first failure rolls every row back.
-    try:
-        with db.atomic():
-            for number, row, given in rows:
-                try:
-                    if row[key] in existing:
-                        # An update changes only the columns the row filled in.
-                        save(existing[row[key]], {k: v for k, v in row.items() if k in given})
-                        result.updated += 1
-                    else:
-                        save(None, row)
-                        result.created += 1
-                except AppError as exc:
-                    result.errors.append(RowError(number, "", exc.message))
-                    raise
-    except AppError:
-        result.created = result.updated = 0
-    return result
+
+    def save_rows():
+        for number, row, given in rows:
+            with _row_saving(result, number):
+                if row[key] in existing:
+                    # An update changes only the columns the row filled in.
+                    update(existing[row[key]], {k: v for k, v in row.items() if k in given})
+                    result.updated += 1
+                else:
+                    create(row)
+                    result.created += 1
+
+    return _all_or_none(result, save_rows)
 
 
 def import_products(data: bytes, staff: Staff) -> ImportResult:
     """Products by SKU: new SKUs are created, known ones updated (with the level prices given),
     by the same use cases and rules as one product at a time."""
-
-    def save(product_id, row):
-        if product_id is None:
-            staff_catalog.create_product(staff, row)
-        else:
-            staff_catalog.update_product(staff, product_id, row)
-
-    return _import(data, PRODUCT_COLUMNS, ProductIn, "sku", choices.product_ids_by_sku, save)
+    return _import(
+        data,
+        PRODUCT_COLUMNS,
+        ProductIn,
+        "sku",
+        choices.product_ids_by_sku,
+        partial(staff_catalog.create_product, staff),
+        partial(staff_catalog.update_product, staff),
+    )
 
 
 def import_customers(data: bytes, staff: Staff) -> ImportResult:
     """Customers by code: new codes are created, known ones updated; every row within the
     caller's data scope (branch, warehouse, rep, and the customer itself when it exists)."""
-
-    def save(customer_id, row):
-        if customer_id is None:
-            accounts.create_customer(staff, row)
-        else:
-            accounts.update_customer(staff, customer_id, row)
-
-    return _import(data, CUSTOMER_COLUMNS, CustomerIn, "code", choices.customer_ids_by_code, save)
+    return _import(
+        data,
+        CUSTOMER_COLUMNS,
+        CustomerIn,
+        "code",
+        choices.customer_ids_by_code,
+        partial(accounts.create_customer, staff),
+        partial(accounts.update_customer, staff),
+    )
 
 
 # --- styles (款) with their SKUs: one row per SKU ----------------------------------------------
@@ -493,12 +524,8 @@ def import_styles(data: bytes, staff: Staff) -> ImportResult:
             continue
         loaded, given = checked
         code, name, brand, spec = style_rows[number]
-        if loaded["sku"] in seen_sku:
-            result.errors.append(
-                RowError(number, "SKU", f"与第 {seen_sku[loaded['sku']]} 行重复：{loaded['sku']}")
-            )
+        if _repeated(result, seen_sku, loaded["sku"], number, "SKU"):
             continue
-        seen_sku[loaded["sku"]] = number
         first = by_code.setdefault(code, [])
         known = groups.get(code)
         dims = (
@@ -521,52 +548,41 @@ def import_styles(data: bytes, staff: Staff) -> ImportResult:
         seen_spec[combo] = number
         first.append((number, code, name, brand, spec))
         plans.append((number, code, loaded, given, spec))
-    if not plans and not result.errors:
-        result.errors.append(RowError(2, "", "文件中没有数据行"))
-    if result.errors:
+    if _nothing_to_save(result, plans):
         return result
-    try:
-        with db.atomic():
-            group_ids = {}
-            for code, rows in by_code.items():
-                number = rows[0][0]
-                known = groups.get(code)
-                specs = _planned_specs(known, rows)
-                name = next((r[2] for r in rows if r[2]), None)
-                brand = next((r[3] for r in rows if r[3]), None)
-                try:
-                    if known is None:
-                        body = {"code": code, "name": name, "specs": specs, "brand": brand or ""}
-                        category = next(
-                            (p[2].get("category_id") for p in plans if p[1] == code), None
-                        )
-                        if category:
-                            body["category_id"] = category
-                        group_ids[code] = staff_catalog.create_group(staff, body).id
-                    else:
-                        changes = {"specs": specs}
-                        changes |= {"name": name} if name else {}
-                        changes |= {"brand": brand} if brand else {}
-                        group_ids[code] = staff_catalog.update_group(staff, known.id, changes).id
-                except AppError as exc:
-                    result.errors.append(RowError(number, "款号", exc.message))
-                    raise
-            for number, code, loaded, given, spec in plans:
-                row = {"group_id": group_ids[code], "spec": spec}
-                try:
-                    if loaded["sku"] in existing_products:
-                        row |= {k: v for k, v in loaded.items() if k in given}
-                        staff_catalog.update_product(staff, existing_products[loaded["sku"]], row)
-                        result.updated += 1
-                    else:
-                        staff_catalog.create_product(staff, {**loaded, **row})
-                        result.created += 1
-                except AppError as exc:
-                    result.errors.append(RowError(number, "", exc.message))
-                    raise
-    except AppError:
-        result.created = result.updated = 0
-    return result
+
+    def save_rows():
+        group_ids = {}
+        for code, rows in by_code.items():
+            number = rows[0][0]
+            known = groups.get(code)
+            specs = _planned_specs(known, rows)
+            name = next((r[2] for r in rows if r[2]), None)
+            brand = next((r[3] for r in rows if r[3]), None)
+            with _row_saving(result, number, "款号"):
+                if known is None:
+                    body = {"code": code, "name": name, "specs": specs, "brand": brand or ""}
+                    category = next((p[2].get("category_id") for p in plans if p[1] == code), None)
+                    if category:
+                        body["category_id"] = category
+                    group_ids[code] = staff_catalog.create_group(staff, body).id
+                else:
+                    changes = {"specs": specs}
+                    changes |= {"name": name} if name else {}
+                    changes |= {"brand": brand} if brand else {}
+                    group_ids[code] = staff_catalog.update_group(staff, known.id, changes).id
+        for number, code, loaded, given, spec in plans:
+            row = {"group_id": group_ids[code], "spec": spec}
+            with _row_saving(result, number):
+                if loaded["sku"] in existing_products:
+                    row |= {k: v for k, v in loaded.items() if k in given}
+                    staff_catalog.update_product(staff, existing_products[loaded["sku"]], row)
+                    result.updated += 1
+                else:
+                    staff_catalog.create_product(staff, {**loaded, **row})
+                    result.created += 1
+
+    return _all_or_none(result, save_rows)
 
 
 def spec_text(spec: dict) -> str:

@@ -4,10 +4,37 @@ redirect to a page that says how it went (a flash message), whether it worked or
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from flask import flash, redirect
+from flask import Blueprint, flash, redirect, request
 
 from app.errors import AppError
+from app.extensions import csrf
+from app.validation import reject_unstorable_form
+
+
+def page_blueprint(name: str, import_name: str, url_prefix: str, root: Path) -> Blueprint:
+    """A surface of pages: its templates and static files in `root`, the static ones served
+    under the surface's own prefix; every request checked by `check_form_request` before the
+    surface's own `before_request` functions run."""
+    bp = Blueprint(
+        name,
+        import_name,
+        url_prefix=url_prefix,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+        static_url_path="/static",
+    )
+    bp.before_request(check_form_request)
+    return bp
+
+
+def check_form_request() -> None:
+    """Before any page view runs: CSRF on every unsafe method, and no value in the form or the
+    query string that the database could not store."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    reject_unstorable_form(request.args, request.form)
 
 
 def perform(

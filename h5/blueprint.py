@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint
-
 from app.auth.permissions import ROLE_LABELS
 from app.core import units
 from app.mall.cart import orderable_qty
+from app.pages import page_blueprint
 
 HERE = Path(__file__).resolve().parent
 
-bp = Blueprint(
-    "h5",
-    __name__,
-    url_prefix="/h5",
-    template_folder=str(HERE / "templates"),
-    static_folder=str(HERE / "static"),
-    static_url_path="/static",
-)
+bp = page_blueprint("h5", __name__, "/h5", HERE)
 
 STOCK_LABELS = {"in_stock": "有货", "low": "库存紧张", "out": "缺货"}
 

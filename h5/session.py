@@ -1,6 +1,6 @@
 """Who is using the H5 pages: a WeChat user signed in through the official account's OAuth
-(snsapi_base), kept in the server-side session with idle expiry; CSRF on every POST; a strict
-Content-Security-Policy; errors shown as pages in words."""
+(snsapi_base), kept in the server-side session with idle expiry; CSRF on every POST (checked by
+the blueprint); a strict Content-Security-Policy; errors shown as pages in words."""
 
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, Unauthorized
-from app.extensions import csrf
 from app.http import page_security_headers
 from app.mall import accounts
 from app.notify import inbox
-from app.validation import reject_unstorable_form
 from h5.blueprint import bp
 
 if TYPE_CHECKING:
@@ -27,9 +25,6 @@ if TYPE_CHECKING:
 
 @bp.before_request
 def _load_user():
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
-    reject_unstorable_form(request.args, request.form)
     g.h5_user = None
     user_id = session.get("h5_user")
     if user_id is None:

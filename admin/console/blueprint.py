@@ -5,22 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint
-
 from app.core import units
 from app.field.rules import distance_text, visit_minutes
+from app.pages import page_blueprint
 from app.timeutil import to_local
 
 HERE = Path(__file__).resolve().parent.parent
 
-bp = Blueprint(
-    "console",
-    __name__,
-    url_prefix="/admin",
-    template_folder=str(HERE / "templates"),
-    static_folder=str(HERE / "static"),
-    static_url_path="/static",
-)
+bp = page_blueprint("console", __name__, "/admin", HERE)
 
 
 @bp.app_template_filter("local")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 
 from admin import excel
-from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
-from admin.console.session import console_login
+from admin.console.forms import console_page, form_post, load_form, page_of
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.backoffice import catalog as staff_catalog
 from app.backoffice import choices
@@ -41,56 +39,46 @@ def _product_form(form) -> dict:
     return data
 
 
+def _images(product_id: int, **_) -> str:
+    """The product's page at its pictures (after an action on them)."""
+    return url_for("console.product", product_id=product_id, _anchor="images")
+
+
 def _categories():
     return choices.category_options()
 
 
-@bp.get("/products")
-@console_login("catalog.view")
+@console_page("/products", "catalog.view")
 def products():
     args = load_form(ProductQueryIn, request.args)
-    query = staff_catalog.products_query(args, by_sku=True)
-    total = query.count()
-    items = list(query.paginate(args["page"], PER_PAGE))
+    found, pager = page_of(staff_catalog.products_query(args, by_sku=True), args["page"], PER_PAGE)
+    items = list(found)
     levels = catalog.level_prices([p.id for p in items])
     return render_template(
         "console/products.html",
         products=items,
         levels=levels,
         level_numbers=PRICE_LEVELS,
-        **paging(total, args["page"], PER_PAGE),
+        **pager,
         q=args.get("q", ""),
         category_id=args.get("category_id", ""),
         category_options=_categories(),
     )
 
 
-@bp.get("/products/export.xlsx")
-@console_login("catalog.view")
+@console_page("/products/export.xlsx", "catalog.view")
 def export_products():
     """The products the list's filters find, in the columns the product import reads back."""
     args = load_form(ProductQueryIn, request.args)
     return excel.products_export(staff_catalog.products_query(args, by_sku=True))
 
 
-@bp.post("/products")
-@console_login("catalog.manage")
+@form_post("/products", "catalog.manage", "已创建商品", "console.products", then="console.product")
 def create_product():
-    def action():
-        return staff_catalog.create_product(
-            g.staff, load_form(ProductIn, _product_form(request.form))
-        )
-
-    return perform(
-        action,
-        "已创建商品",
-        url_for("console.products"),
-        then=lambda product: url_for("console.product", product_id=product.id),
-    )
+    return staff_catalog.create_product(g.staff, load_form(ProductIn, _product_form(request.form)))
 
 
-@bp.get("/products/<int:product_id>")
-@console_login("catalog.view")
+@console_page("/products/<int:product_id>", "catalog.view")
 def product(product_id: int):
     found = staff_catalog.product(product_id)
     return render_template(
@@ -105,61 +93,48 @@ def product(product_id: int):
     )
 
 
-@bp.post("/products/<int:product_id>")
-@console_login("catalog.manage")
+@form_post("/products/<int:product_id>", "catalog.manage", "商品已保存", "console.product")
 def update_product(product_id: int):
-    def action():
-        data = load_form(ProductPatchIn, _product_form(request.form))
-        data.setdefault("active", False)  # an unticked checkbox sends nothing
-        if not request.form.get("category_id"):
-            data["category_id"] = None
-        staff_catalog.update_product(g.staff, product_id, data)
-
-    return perform(action, "商品已保存", url_for("console.product", product_id=product_id))
+    data = load_form(ProductPatchIn, _product_form(request.form))
+    data.setdefault("active", False)  # an unticked checkbox sends nothing
+    if not request.form.get("category_id"):
+        data["category_id"] = None
+    staff_catalog.update_product(g.staff, product_id, data)
 
 
-@bp.post("/products/<int:product_id>/images")
-@console_login("catalog.manage")
+@form_post("/products/<int:product_id>/images", "catalog.manage", "", _images)
 def upload_product_images(product_id: int):
     """上传图片: one or several pictures from the product page's image section."""
-
-    def action():
-        uploads = [f for f in request.files.getlist("file") if f.filename]
-        if not uploads:
-            raise ValidationFailed("请选择要上传的图片", file=["必填"])
-        for upload in uploads:
-            data = upload.read(product_images.max_bytes() + 1)
-            staff_catalog.add_product_image(g.staff, product_id, data)
-        return f"已上传 {len(uploads)} 张图片"
-
-    return perform(action, "", url_for("console.product", product_id=product_id, _anchor="images"))
+    uploads = [f for f in request.files.getlist("file") if f.filename]
+    if not uploads:
+        raise ValidationFailed("请选择要上传的图片", file=["必填"])
+    for upload in uploads:
+        data = upload.read(product_images.max_bytes() + 1)
+        staff_catalog.add_product_image(g.staff, product_id, data)
+    return f"已上传 {len(uploads)} 张图片"
 
 
-@bp.post("/products/<int:product_id>/images/<int:image_id>/delete")
-@console_login("catalog.manage")
+@form_post(
+    "/products/<int:product_id>/images/<int:image_id>/delete",
+    "catalog.manage",
+    "图片已删除",
+    _images,
+)
 def delete_product_image(product_id: int, image_id: int):
-    return perform(
-        lambda: staff_catalog.remove_product_image(g.staff, product_id, image_id),
-        "图片已删除",
-        url_for("console.product", product_id=product_id, _anchor="images"),
-    )
+    return staff_catalog.remove_product_image(g.staff, product_id, image_id)
 
 
-@bp.post("/products/<int:product_id>/images/<int:image_id>/first")
-@console_login("catalog.manage")
+@form_post(
+    "/products/<int:product_id>/images/<int:image_id>/first",
+    "catalog.manage",
+    "已设为首图",
+    _images,
+)
 def first_product_image(product_id: int, image_id: int):
-    return perform(
-        lambda: staff_catalog.make_first_product_image(g.staff, product_id, image_id),
-        "已设为首图",
-        url_for("console.product", product_id=product_id, _anchor="images"),
-    )
+    return staff_catalog.make_first_product_image(g.staff, product_id, image_id)
 
 
-@bp.post("/categories")
-@console_login("catalog.manage")
+@form_post("/categories", "catalog.manage", "已添加分类", "console.products")
 def create_category():
-    def action():
-        data = load_form(CategoryIn, request.form)
-        staff_catalog.create_category(g.staff, data["name"], data["parent_id"], data["sort"])
-
-    return perform(action, "已添加分类", url_for("console.products"))
+    data = load_form(CategoryIn, request.form)
+    staff_catalog.create_category(g.staff, data["name"], data["parent_id"], data["sort"])

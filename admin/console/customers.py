@@ -3,6 +3,7 @@ statements (with Excel export), replenishment suggestions and settings, Excel im
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import segno
@@ -11,7 +12,7 @@ from marshmallow import Schema
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import describe, load_form, paging, perform
+from admin.console.forms import console_page, describe, form_post, list_page, load_form, perform
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -66,34 +67,41 @@ def _detail(customer_id: int) -> str:
     return url_for("console.customer_detail", customer_id=customer_id)
 
 
-@bp.get("/customers")
-@console_login("customers.view")
+# A form on a customer's page, which it comes back to.
+customer_form = partial(form_post, back="console.customer_detail")
+
+
+def _addresses(customer_id: int, **_) -> str:
+    """The customer's page at its addresses (after an action on one of them)."""
+    return _detail(customer_id) + "#addresses"
+
+
+@console_page("/customers", "customers.view")
 def customers():
     args = load_form(CustomerQueryIn, request.args)
-    query = queries.customers_query(g.staff, args.get("q"), args.get("branch_id"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/customers.html",
-        customers=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.customers_query(g.staff, args.get("q"), args.get("branch_id")),
+        args["page"],
+        PER_PAGE,
+        name="customers",
         q=args.get("q", ""),
         **_choices(),
     )
 
 
-@bp.post("/customers")
-@console_login("customers.manage")
+@form_post(
+    "/customers",
+    "customers.manage",
+    "已创建客户",
+    "console.customers",
+    then="console.customer_detail",
+)
 def create_customer():
-    return perform(
-        lambda: accounts.create_customer(g.staff, load_form(CustomerIn, request.form)),
-        "已创建客户",
-        url_for("console.customers"),
-        then=lambda customer: _detail(customer.id),
-    )
+    return accounts.create_customer(g.staff, load_form(CustomerIn, request.form))
 
 
-@bp.get("/customers/<int:customer_id>")
-@console_login("customers.view")
+@console_page("/customers/<int:customer_id>", "customers.view")
 def customer_detail(customer_id: int):
     return _customer_page(customer_id)
 
@@ -129,17 +137,13 @@ def _customer_page(customer_id: int, address_form: dict | None = None, error: st
     ), 422 if error else 200
 
 
-@bp.post("/customers/<int:customer_id>")
-@console_login("customers.manage")
+@customer_form("/customers/<int:customer_id>", "customers.manage", "客户资料已保存")
 def update_customer(customer_id: int):
-    def action():
-        data = load_form(CustomerPatchIn, request.form)
-        if "rep_id" not in data:  # an emptied select means "no rep"
-            data["rep_id"] = None
-        data.setdefault("active", False)  # an unticked checkbox sends nothing
-        accounts.update_customer(g.staff, customer_id, data)
-
-    return perform(action, "客户资料已保存", _detail(customer_id))
+    data = load_form(CustomerPatchIn, request.form)
+    if "rep_id" not in data:  # an emptied select means "no rep"
+        data["rep_id"] = None
+    data.setdefault("active", False)  # an unticked checkbox sends nothing
+    accounts.update_customer(g.staff, customer_id, data)
 
 
 def _save_address(customer_id: int, address_id: int | None):
@@ -158,7 +162,7 @@ def _save_address(customer_id: int, address_id: int | None):
         form = {"id": address_id, "values": typed}
         return _customer_page(customer_id, form, describe(exc, ADDRESS_LABELS))
     flash("收货地址已保存", "success")
-    return redirect(_detail(customer_id) + "#addresses", code=303)
+    return redirect(_addresses(customer_id), code=303)
 
 
 @bp.post("/customers/<int:customer_id>/addresses")
@@ -173,28 +177,28 @@ def update_address(customer_id: int, address_id: int):
     return _save_address(customer_id, address_id)
 
 
-@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/default")
-@console_login("customers.manage")
+@form_post(
+    "/customers/<int:customer_id>/addresses/<int:address_id>/default",
+    "customers.manage",
+    "已设为默认收货地址",
+    _addresses,
+)
 def default_address(customer_id: int, address_id: int):
-    return perform(
-        lambda: accounts.update_address(g.staff, customer_id, address_id, {"is_default": True}),
-        "已设为默认收货地址",
-        _detail(customer_id) + "#addresses",
-    )
+    return accounts.update_address(g.staff, customer_id, address_id, {"is_default": True})
 
 
-@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/delete")
-@console_login("customers.manage")
+@form_post(
+    "/customers/<int:customer_id>/addresses/<int:address_id>/delete",
+    "customers.manage",
+    "已删除收货地址",
+    _addresses,
+)
 def delete_address(customer_id: int, address_id: int):
-    def action():
-        removed = accounts.delete_address(g.staff, customer_id, address_id)
-        return f"已删除收货地址：{removed.place_text()}"
-
-    return perform(action, "已删除收货地址", _detail(customer_id) + "#addresses")
+    removed = accounts.delete_address(g.staff, customer_id, address_id)
+    return f"已删除收货地址：{removed.place_text()}"
 
 
-@bp.get("/regions.json")
-@console_login("customers.view")
+@console_page("/regions.json", "customers.view")
 def region_data():
     """省/市/区 for the address picker, in the official order (the file as vendored)."""
     return Response(
@@ -204,15 +208,11 @@ def region_data():
     )
 
 
-@bp.post("/customers/<int:customer_id>/prices")
-@console_login("catalog.manage")
+@customer_form("/customers/<int:customer_id>/prices", "catalog.manage", "已设置客户价")
 def set_price(customer_id: int):
-    def action():
-        data = load_form(PriceEntryIn, request.form)
-        entry = accounts.set_customer_price(g.staff, customer_id, data["product_id"], data["price"])
-        return f"已设置客户价 {entry.price}"
-
-    return perform(action, "已设置客户价", _detail(customer_id))
+    data = load_form(PriceEntryIn, request.form)
+    entry = accounts.set_customer_price(g.staff, customer_id, data["product_id"], data["price"])
+    return f"已设置客户价 {entry.price}"
 
 
 @bp.post("/customers/<int:customer_id>/invitations")
@@ -222,16 +222,13 @@ def create_invitation(customer_id: int):
     return redirect(url_for("console.invitation", code=invitation.code), code=303)
 
 
-@bp.post("/customers/<int:customer_id>/invitation-sms")
-@console_login("invitations.create")
+@customer_form(
+    "/customers/<int:customer_id>/invitation-sms", "invitations.create", "已发送邀请短信"
+)
 def invitation_sms(customer_id: int):
     """邀请短信: the dealer gets their binding link on their phone."""
-
-    def action():
-        invitation = accounts.send_invitation_sms(g.staff, customer_id, request.form.get("phone"))
-        return f"已发送邀请短信到 {invitation.sms_phone}"
-
-    return perform(action, "已发送邀请短信", _detail(customer_id))
+    invitation = accounts.send_invitation_sms(g.staff, customer_id, request.form.get("phone"))
+    return f"已发送邀请短信到 {invitation.sms_phone}"
 
 
 def _bound_to(user: WechatUser) -> str:
@@ -262,8 +259,7 @@ def unbind_wechat_user(wechat_user_id: int):
     return perform(action, "已解除绑定", back)
 
 
-@bp.get("/invitations/<code>")
-@console_login("invitations.create")
+@console_page("/invitations/<code>", "invitations.create")
 def invitation(code: str):
     """The code and its QR: the dealer scans it in WeChat and lands on the binding page."""
     found, who = accounts.invitation_for(g.staff, code)
@@ -272,17 +268,13 @@ def invitation(code: str):
     return render_template("console/invitation.html", invitation=found, who=who, link=link, qr=qr)
 
 
-@bp.post("/customers/<int:customer_id>/receipts")
-@console_login("receipts.create")
+@customer_form("/customers/<int:customer_id>/receipts", "receipts.create", "已登记收款")
 def record_receipt(customer_id: int):
-    def action():
-        data = load_form(ReceiptIn, request.form)
-        receipt = accounts.record_receipt(
-            g.staff, customer_id, data["amount"], data["method"], data["reference"]
-        )
-        return f"已登记收款 {receipt.number}：{receipt.amount}"
-
-    return perform(action, "已登记收款", _detail(customer_id))
+    data = load_form(ReceiptIn, request.form)
+    receipt = accounts.record_receipt(
+        g.staff, customer_id, data["amount"], data["method"], data["reference"]
+    )
+    return f"已登记收款 {receipt.number}：{receipt.amount}"
 
 
 def _statement(customer_id: int):
@@ -290,8 +282,7 @@ def _statement(customer_id: int):
     return accounts.statement(g.staff, customer_id, args.get("date_from"), args.get("date_to"))
 
 
-@bp.get("/customers/<int:customer_id>/statement")
-@console_login("customers.view")
+@console_page("/customers/<int:customer_id>/statement", "customers.view")
 def statement(customer_id: int):
     customer, found = _statement(customer_id)
     return render_template(
@@ -305,8 +296,7 @@ def statement(customer_id: int):
     )
 
 
-@bp.get("/customers/<int:customer_id>/statement.xlsx")
-@console_login("customers.view")
+@console_page("/customers/<int:customer_id>/statement.xlsx", "customers.view")
 def statement_export(customer_id: int):
     customer, found = _statement(customer_id)
     date_from, date_to = found["date_from"], found["date_to"]
@@ -320,12 +310,8 @@ def statement_export(customer_id: int):
     return excel.xlsx_response(name, [("对账单", headers, rows)])
 
 
-@bp.post("/customers/<int:customer_id>/replenishment")
-@console_login("field.manage")
+@customer_form("/customers/<int:customer_id>/replenishment", "field.manage", "补货参数已保存")
 def replenishment_settings(customer_id: int):
-    def action():
-        data = load_form(ReplenishmentSettingIn, request.form)
-        data.pop("customer_id", None)
-        settings.save_replenishment(g.staff, customer_id, data)
-
-    return perform(action, "补货参数已保存", _detail(customer_id))
+    data = load_form(ReplenishmentSettingIn, request.form)
+    data.pop("customer_id", None)
+    settings.save_replenishment(g.staff, customer_id, data)

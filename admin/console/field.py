@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, render_template, request
 from marshmallow import Schema
 
-from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging
-from admin.console.session import console_login
+from admin.console.forms import console_page, list_page, load_form
 from admin.schemas import ReportQueryIn
 from app.backoffice.queries import reports_query, reps_in_scope, with_lines
 from app.field import visits as field_visits
@@ -27,8 +25,7 @@ class DayIn(Schema):
     day = business_date()
 
 
-@bp.get("/visits")
-@console_login("field.view")
+@console_page("/visits", "field.view")
 def visits():
     day = load_form(DayIn, request.args).get("day") or local_today()
     reps = {r.id: r for r in reps_in_scope(g.staff)}
@@ -46,23 +43,20 @@ def visits():
     )
 
 
-@bp.get("/field-reports")
-@console_login("field.view")
+@console_page("/field-reports", "field.view")
 def field_reports():
     args = load_form(ReportQueryIn, request.args)
-    query = reports_query(g.staff, args.get("customer_id"))
-    total = query.count()
-    page = query.paginate(args["page"], PER_PAGE)
-    reports = with_lines(page)
-    return render_template(
+    return list_page(
         "console/field_reports.html",
-        reports=reports,
-        **paging(total, args["page"], PER_PAGE),
+        reports_query(g.staff, args.get("customer_id")),
+        args["page"],
+        PER_PAGE,
+        rows=with_lines,
+        name="reports",
     )
 
 
-@bp.get("/visits/photos/<int:photo_id>")
-@console_login("field.view")
+@console_page("/visits/photos/<int:photo_id>", "field.view")
 def visit_photo(photo_id: int):
     """A shelf photo, to staff who may see the visit's rep; private, cached by the browser."""
     photo = field_visits.photo_of_reps(photo_id, {r.id for r in reps_in_scope(g.staff)})

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from admin import excel
-from admin.console.blueprint import bp
-from admin.console.forms import load_form
-from admin.console.session import console_login
+from admin.console.forms import console_page, load_form
 from admin.schemas import AgingQueryIn
 from app.backoffice import choices, queries
 from app.core.rules import AGING_BUCKETS
@@ -18,8 +16,7 @@ def _aging():
     return args, queries.aging_for(g.staff, args.get("as_of"), args.get("branch_id"))
 
 
-@bp.get("/ar-aging")
-@console_login("reports.ar")
+@console_page("/ar-aging", "reports.ar")
 def aging():
     args, report = _aging()
     return render_template(
@@ -31,8 +28,7 @@ def aging():
     )
 
 
-@bp.get("/ar-aging.xlsx")
-@console_login("reports.ar")
+@console_page("/ar-aging.xlsx", "reports.ar")
 def aging_export():
     _, report = _aging()
     headers = ["客户编码", "客户名称", *[f"{b} 天" for b in AGING_BUCKETS], "合计"]

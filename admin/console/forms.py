@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import wraps
 
-from flask import render_template, request
+from flask import current_app, render_template, request, url_for
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from admin.console.blueprint import bp
+from admin.console.session import console_login
 from app.errors import AppError, ValidationFailed
 from app.pages import perform as run_form_action
 from app.validation import reject_unstorable, relax
@@ -74,6 +76,28 @@ def paging(total: int, page: int, per_page: int) -> dict:
     return {"total": total, "page": page, "pages": page_count(total, per_page)}
 
 
+def page_of(query, page: int, per_page: int) -> tuple[object, dict]:
+    """One page of a list's query, and what the page's pager needs (the rows counted first)."""
+    total = query.count()
+    return query.paginate(page, per_page), paging(total, page, per_page)
+
+
+def list_page(
+    template: str,
+    query,
+    page: int,
+    per_page: int,
+    *,
+    rows: Callable[[object], object] = list,
+    name: str = "items",
+    **context,
+):
+    """A list page: page `page` of `query`, its rows through `rows` (e.g. adding each row's
+    details) shown as `name`, with the pager and the page's own `context`."""
+    found, pager = page_of(query, page, per_page)
+    return render_template(template, **{name: rows(found)}, **pager, **context)
+
+
 def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | None = None):
     """Validate form data with an API schema; blank fields count as not given.
 
@@ -134,6 +158,60 @@ def perform(
     The action may return its own success message; `then` gives the page to show after success
     from what the action returned (e.g. the record it created)."""
     return run_form_action(action, success, back, then, describe=describe, code=303)
+
+
+def console_page(rule: str, permission: str | None):
+    """A console page (GET): signed in, and in a role with `permission` (None: the view checks
+    it itself)."""
+
+    def decorator(view):
+        return bp.get(rule)(console_login(permission)(view))
+
+    return decorator
+
+
+def form_post(
+    rule: str,
+    permission: str,
+    success: str,
+    back: str | Callable[..., str],
+    then: str | None = None,
+):
+    """A console form's POST view, whose body is only its service call: signed in with
+    `permission`, the call run through `perform`, the outcome said on `back` — a console page's
+    endpoint, given those of the view's arguments its address takes (a record's page after an
+    action on that record), or a function of the view's arguments giving the address. `then`:
+    the endpoint of the page of the record the call created, to go to instead."""
+
+    def decorator(view):
+        @bp.post(rule)
+        @console_login(permission)
+        @wraps(view)
+        def post(**view_args):
+            address = back(**view_args) if callable(back) else _address(back, view_args)
+            created = (lambda record: record_page(then, record.id)) if then else None
+            return perform(lambda: view(**view_args), success, address, created)
+
+        return post
+
+    return decorator
+
+
+def filtered(endpoint: str) -> Callable[..., str]:
+    """`back` for a form on a filtered list (posted with the list's query string): the list
+    again, as it was filtered."""
+    return lambda **_: url_for(endpoint, **request.args)
+
+
+def record_page(endpoint: str, record_id: int) -> str:
+    """The address of a record's page: `endpoint`'s one argument (its id) given `record_id`."""
+    (name,) = next(current_app.url_map.iter_rules(endpoint)).arguments
+    return url_for(endpoint, **{name: record_id})
+
+
+def _address(endpoint: str, view_args: Mapping) -> str:
+    rule = next(current_app.url_map.iter_rules(endpoint))
+    return url_for(endpoint, **{k: v for k, v in view_args.items() if k in rule.arguments})
 
 
 @bp.errorhandler(AppError)

@@ -10,6 +10,7 @@ from flask import g, render_template, request
 
 from admin import excel
 from admin.console.blueprint import bp
+from admin.console.forms import console_page
 from admin.console.session import console_login, may
 from app.errors import Forbidden, NotFound, ValidationFailed
 
@@ -60,14 +61,12 @@ def _spec(kind: str) -> Import:
     return spec
 
 
-@bp.get("/import/<kind>")
-@console_login(None)
+@console_page("/import/<kind>", None)
 def import_form(kind: str):
     return render_template("console/import.html", kind=kind, spec=_spec(kind), result=None)
 
 
-@bp.get("/import/<kind>/template.xlsx")
-@console_login(None)
+@console_page("/import/<kind>/template.xlsx", None)
 def import_template(kind: str):
     spec = _spec(kind)
     return excel.template_response(spec.template_name, spec.columns)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 
-from flask import g, render_template, request, url_for
+from flask import g, render_template, request
 
-from admin.console.blueprint import bp
-from admin.console.forms import load_form, perform
-from admin.console.session import console_login
+from admin.console.forms import console_page, form_post, load_form
 from admin.schemas import ApiKeyIn, WebhookIn
 from app.auth.permissions import DATA_SCOPE_LABELS
 from app.integrations import keys, webhooks
@@ -33,8 +31,7 @@ SCOPE_LABELS = {
 }
 
 
-@bp.get("/integrations")
-@console_login("integrations.manage")
+@console_page("/integrations", "integrations.manage")
 def integrations():
     endpoints = list(webhooks.endpoints(g.staff))
     recent = {e.id: list(webhooks.deliveries(g.staff, e.id).limit(20)) for e in endpoints}
@@ -56,54 +53,48 @@ def _scopes_in_words(stored: str) -> str:
     return "、".join(SCOPE_LABELS.get(s, "其他权限") for s in json.loads(stored or "[]"))
 
 
-def _back() -> str:
-    return url_for("console.integrations")
-
-
-@bp.post("/integrations/webhooks")
-@console_login("integrations.manage")
+@form_post("/integrations/webhooks", "integrations.manage", "已添加", "console.integrations")
 def add_webhook():
-    def action():
-        data = load_form(
-            WebhookIn,
-            {"url": request.form.get("url", ""), "events": request.form.getlist("events")},
-        )
-        endpoint = webhooks.register(g.staff, data["url"], data["events"])
-        return f"已添加回调地址。签名密钥（只显示这一次，请妥善保存）：{endpoint.secret}"
-
-    return perform(action, "已添加", _back())
-
-
-@bp.post("/integrations/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver")
-@console_login("integrations.manage")
-def redeliver_webhook(webhook_id: int, delivery_id: int):
-    return perform(
-        lambda: webhooks.redeliver(g.staff, webhook_id, delivery_id), "已重新排队投递", _back()
+    data = load_form(
+        WebhookIn,
+        {"url": request.form.get("url", ""), "events": request.form.getlist("events")},
     )
+    endpoint = webhooks.register(g.staff, data["url"], data["events"])
+    return f"已添加回调地址。签名密钥（只显示这一次，请妥善保存）：{endpoint.secret}"
 
 
-@bp.post("/integrations/api-keys")
-@console_login("integrations.manage")
+@form_post(
+    "/integrations/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver",
+    "integrations.manage",
+    "已重新排队投递",
+    "console.integrations",
+)
+def redeliver_webhook(webhook_id: int, delivery_id: int):
+    return webhooks.redeliver(g.staff, webhook_id, delivery_id)
+
+
+@form_post("/integrations/api-keys", "integrations.manage", "已创建", "console.integrations")
 def add_api_key():
-    def action():
-        data = load_form(
-            ApiKeyIn,
-            {
-                "name": request.form.get("name", ""),
-                "scopes": request.form.getlist("scopes"),
-                "data_scope": request.form.get("data_scope") or "all",
-                "branch_id": request.form.get("branch_id") or None,
-            },
-        )
-        _, key = keys.create_key(
-            g.staff, data["name"], data["scopes"], data["data_scope"], data["branch_id"]
-        )
-        return f"已创建 API 密钥（只显示这一次，请妥善保存）：{key}"
-
-    return perform(action, "已创建", _back())
+    data = load_form(
+        ApiKeyIn,
+        {
+            "name": request.form.get("name", ""),
+            "scopes": request.form.getlist("scopes"),
+            "data_scope": request.form.get("data_scope") or "all",
+            "branch_id": request.form.get("branch_id") or None,
+        },
+    )
+    _, key = keys.create_key(
+        g.staff, data["name"], data["scopes"], data["data_scope"], data["branch_id"]
+    )
+    return f"已创建 API 密钥（只显示这一次，请妥善保存）：{key}"
 
 
-@bp.post("/integrations/api-keys/<int:key_id>/revoke")
-@console_login("integrations.manage")
+@form_post(
+    "/integrations/api-keys/<int:key_id>/revoke",
+    "integrations.manage",
+    "API 密钥已吊销",
+    "console.integrations",
+)
 def revoke_api_key(key_id: int):
-    return perform(lambda: keys.revoke(g.staff, key_id), "API 密钥已吊销", _back())
+    return keys.revoke(g.staff, key_id)

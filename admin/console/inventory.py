@@ -5,14 +5,24 @@ through the admin API's schemas and the same inventory services."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import g, render_template, request, url_for
 from marshmallow import fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
-from admin.console.reports import PRESETS, ReportQuery, period
+from admin.console.forms import (
+    console_page,
+    filtered,
+    form_post,
+    list_page,
+    load_form,
+    perform,
+    record_page,
+)
+from admin.console.reports import PRESETS, ReportQuery, report_window
 from admin.console.session import console_login, may
 from admin.inventory_schemas import (
     CountQueryIn,
@@ -37,7 +47,6 @@ from app.errors import ValidationFailed
 from app.http import pdf_response
 from app.inventory import printing, queries, services
 from app.inventory.rules import ACTION_LABELS, FEE_KINDS, RECEIPT_LABELS, TRANSFER_LABELS
-from app.timeutil import local_today
 from app.validation import PageIn, business_date, id_field
 
 PER_PAGE = 30
@@ -62,10 +71,16 @@ def _lines(*names: str) -> list[dict]:
     return rows
 
 
-def _form(*line_names: str) -> dict:
+def _lines_form(schema, *line_names: str) -> dict:
+    """A stock document's form (its fields, and line rows of `line_names`) through `schema`."""
     data = {k: v for k, v in request.form.items() if k not in line_names}
     data["lines"] = _lines(*line_names)
-    return data
+    return load_form(schema, data)
+
+
+def _shown(details, in_scope, document_id: int):
+    """One stock document in the caller's scope, with what its page shows (`details`)."""
+    return details([in_scope(g.staff, document_id)])[0]
 
 
 def _signing(document: str, row) -> dict:
@@ -77,184 +92,187 @@ def _signing(document: str, row) -> dict:
     return {"steps": steps, "signers": names, "actions": actions, "roles": ROLE_LABELS}
 
 
-# --- receipts ---------------------------------------------------------------------------------
-
-
-@bp.get("/stock/receipts")
-@console_login("stock.view")
-def stock_receipts():
-    args = load_form(DocumentQueryIn, request.args)
-    query = queries.receipts_query(g.staff, args)
-    total = query.count()
+def _document_page(template: str, document: str, row, labels: dict, **context):
+    """A receipt's or a transfer's page: its status, history and signatures."""
     return render_template(
-        "console/stock_receipts.html",
-        items=queries.receipt_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        template,
+        statuses=labels,
+        action_labels=ACTION_LABELS,
+        warehouse_names=queries.warehouse_names(),
+        **_signing(document, row),
+        **context,
+    )
+
+
+def _documents_page(template: str, query, rows, args: dict, labels: dict, **context):
+    """The receipts' or the transfers' list, filtered by status (or mine), with the form for a
+    new one."""
+    return list_page(
+        template,
+        query,
+        args["page"],
+        PER_PAGE,
+        rows=rows,
         status=args.get("status", ""),
         mine=args["mine"],
-        statuses=RECEIPT_LABELS,
+        statuses=labels,
         warehouse_options=_warehouses(),
         warehouse_names=queries.warehouse_names(),
         product_options=_products(),
         blank_lines=range(BLANK_LINES),
+        **context,
     )
 
 
-@bp.post("/stock/receipts")
-@console_login("stock.manage")
+# --- receipts ---------------------------------------------------------------------------------
+
+
+@console_page("/stock/receipts", "stock.view")
+def stock_receipts():
+    args = load_form(DocumentQueryIn, request.args)
+    query = queries.receipts_query(g.staff, args)
+    return _documents_page(
+        "console/stock_receipts.html", query, queries.receipt_details, args, RECEIPT_LABELS
+    )
+
+
+@form_post(
+    "/stock/receipts",
+    "stock.manage",
+    "入库单已保存",
+    "console.stock_receipts",
+    then="console.stock_receipt",
+)
 def create_stock_receipt():
-    def action():
-        data = load_form(StockReceiptIn, _form("product_id", "qty", "unit_cost"))
-        return services.create_receipt(g.staff, data)
-
-    return perform(
-        action,
-        "入库单已保存",
-        url_for("console.stock_receipts"),
-        then=lambda r: url_for("console.stock_receipt", receipt_id=r.id),
+    return services.create_receipt(
+        g.staff, _lines_form(StockReceiptIn, "product_id", "qty", "unit_cost")
     )
 
 
-@bp.get("/stock/receipts/<int:receipt_id>")
-@console_login("stock.view")
+@console_page("/stock/receipts/<int:receipt_id>", "stock.view")
 def stock_receipt(receipt_id: int):
-    receipt = queries.receipt_details([services.receipt_in_scope(g.staff, receipt_id)])[0]
-    return render_template(
-        "console/stock_receipt.html",
-        receipt=receipt,
-        statuses=RECEIPT_LABELS,
-        action_labels=ACTION_LABELS,
-        warehouse_names=queries.warehouse_names(),
-        **_signing("stock_receipt", receipt),
+    receipt = _shown(queries.receipt_details, services.receipt_in_scope, receipt_id)
+    return _document_page(
+        "console/stock_receipt.html", "stock_receipt", receipt, RECEIPT_LABELS, receipt=receipt
     )
-
-
-@bp.post("/stock/receipts/<int:receipt_id>/approve")
-@console_login("stock.view")
-def approve_stock_receipt(receipt_id: int):
-    def action():
-        data = load_form(SignIn, request.form)
-        receipt = services.approve_receipt(g.staff, receipt_id, data["comment"])
-        return "已入库" if receipt.status == "received" else "已签字，等待下一步审批"
-
-    return perform(action, "已签字", url_for("console.stock_receipt", receipt_id=receipt_id))
-
-
-@bp.post("/stock/receipts/<int:receipt_id>/reject")
-@console_login("stock.view")
-def reject_stock_receipt(receipt_id: int):
-    def action():
-        data = load_form(RejectDocumentIn, request.form)
-        services.reject_receipt(g.staff, receipt_id, data["reason"])
-
-    return perform(action, "入库单已驳回", url_for("console.stock_receipt", receipt_id=receipt_id))
 
 
 # --- transfers --------------------------------------------------------------------------------
 
 
-@bp.get("/stock/transfers")
-@console_login("stock.view")
+@console_page("/stock/transfers", "stock.view")
 def stock_transfers():
     args = load_form(DocumentQueryIn, request.args)
-    query = queries.transfers_query(g.staff, args)
-    total = query.count()
-    return render_template(
+    return _documents_page(
         "console/stock_transfers.html",
-        items=queries.transfer_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
-        status=args.get("status", ""),
-        mine=args["mine"],
+        queries.transfers_query(g.staff, args),
+        queries.transfer_details,
+        args,
+        TRANSFER_LABELS,
         warehouse_id=args.get("warehouse_id", ""),
-        statuses=TRANSFER_LABELS,
-        warehouse_options=_warehouses(),
         all_warehouse_options=_warehouses(scope_only=False),
-        warehouse_names=queries.warehouse_names(),
-        product_options=_products(),
-        blank_lines=range(BLANK_LINES),
     )
 
 
-@bp.post("/stock/transfers")
-@console_login("stock.manage")
+@form_post(
+    "/stock/transfers",
+    "stock.manage",
+    "调拨单已保存",
+    "console.stock_transfers",
+    then="console.stock_transfer",
+)
 def create_stock_transfer():
-    def action():
-        data = load_form(TransferIn, _form("product_id", "qty"))
-        return services.create_transfer(g.staff, data)
-
-    return perform(
-        action,
-        "调拨单已保存",
-        url_for("console.stock_transfers"),
-        then=lambda t: url_for("console.stock_transfer", transfer_id=t.id),
-    )
+    return services.create_transfer(g.staff, _lines_form(TransferIn, "product_id", "qty"))
 
 
-@bp.get("/stock/transfers/<int:transfer_id>")
-@console_login("stock.view")
+@console_page("/stock/transfers/<int:transfer_id>", "stock.view")
 def stock_transfer(transfer_id: int):
-    transfer = queries.transfer_details([services.transfer_in_scope(g.staff, transfer_id)])[0]
+    transfer = _shown(queries.transfer_details, services.transfer_in_scope, transfer_id)
     receiving = transfer.to_warehouse_id in {w for w, _ in _warehouses()}
-    return render_template(
+    return _document_page(
         "console/stock_transfer.html",
+        "transfer",
+        transfer,
+        TRANSFER_LABELS,
         transfer=transfer,
-        statuses=TRANSFER_LABELS,
-        action_labels=ACTION_LABELS,
-        warehouse_names=queries.warehouse_names(),
         receiving=receiving and may("stock.manage"),
-        **_signing("transfer", transfer),
     )
 
 
-@bp.post("/stock/transfers/<int:transfer_id>/receive")
-@console_login("stock.manage")
+@form_post(
+    "/stock/transfers/<int:transfer_id>/receive", "stock.manage", "已到货", "console.stock_transfer"
+)
 def receive_stock_transfer(transfer_id: int):
-    def action():
-        data = load_form(TransferReceiveIn, _form("product_id", "qty"))
-        transfer = services.receive_transfer(g.staff, transfer_id, data["lines"])
-        return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
-
-    return perform(action, "已到货", url_for("console.stock_transfer", transfer_id=transfer_id))
+    data = _lines_form(TransferReceiveIn, "product_id", "qty")
+    transfer = services.receive_transfer(g.staff, transfer_id, data["lines"])
+    return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
 
 
-@bp.post("/stock/transfers/<int:transfer_id>/approve")
-@console_login("stock.view")
-def approve_stock_transfer(transfer_id: int):
-    def action():
-        data = load_form(SignIn, request.form)
-        transfer = services.approve_transfer(g.staff, transfer_id, data["comment"])
-        return "已发出，在途" if transfer.status == "in_transit" else "已签字，等待下一步审批"
-
-    return perform(action, "已签字", url_for("console.stock_transfer", transfer_id=transfer_id))
+# --- signing a receipt or a transfer ----------------------------------------------------------
 
 
-@bp.post("/stock/transfers/<int:transfer_id>/reject")
-@console_login("stock.view")
-def reject_stock_transfer(transfer_id: int):
-    def action():
-        data = load_form(RejectDocumentIn, request.form)
-        services.reject_transfer(g.staff, transfer_id, data["reason"])
+@dataclass(frozen=True)
+class Signed:
+    """A stock document staff sign on its page (审批): the page, the services that sign and
+    refuse one, and what the page says of the statuses that end the signing."""
 
-    return perform(
-        action, "调拨单已驳回", url_for("console.stock_transfer", transfer_id=transfer_id)
+    page: str
+    approve: Callable
+    reject: Callable
+    said: dict[str, str]
+
+
+SIGNED = {
+    "receipts": Signed(
+        "console.stock_receipt",
+        services.approve_receipt,
+        services.reject_receipt,
+        {"received": "已入库", "rejected": "入库单已驳回"},
+    ),
+    "transfers": Signed(
+        "console.stock_transfer",
+        services.approve_transfer,
+        services.reject_transfer,
+        {"in_transit": "已发出，在途", "rejected": "调拨单已驳回"},
+    ),
+}
+SIGNED_RULE = "/stock/<any(receipts, transfers):kind>/<int:document_id>"
+
+
+def _signed_page(kind: str, document_id: int) -> str:
+    return record_page(SIGNED[kind].page, document_id)
+
+
+@form_post(f"{SIGNED_RULE}/approve", "stock.view", "已签字", _signed_page)
+def approve_stock_document(kind: str, document_id: int):
+    signed = SIGNED[kind]
+    document = signed.approve(g.staff, document_id, load_form(SignIn, request.form)["comment"])
+    return signed.said.get(document.status, "已签字，等待下一步审批")
+
+
+@form_post(f"{SIGNED_RULE}/reject", "stock.view", "", _signed_page)
+def reject_stock_document(kind: str, document_id: int):
+    signed = SIGNED[kind]
+    document = signed.reject(
+        g.staff, document_id, load_form(RejectDocumentIn, request.form)["reason"]
     )
+    return signed.said[document.status]
 
 
 # --- counts -----------------------------------------------------------------------------------
 
 
-@bp.get("/stock/counts")
-@console_login("stock.view")
+@console_page("/stock/counts", "stock.view")
 def stock_counts():
     args = load_form(CountQueryIn, request.args)
-    query = queries.counts_query(g.staff, args)
-    total = query.count()
     warehouses = _warehouses()
     chosen = args.get("warehouse_id") or (warehouses[0][0] if warehouses else None)
-    return render_template(
+    return list_page(
         "console/stock_counts.html",
-        items=queries.count_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.counts_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
+        rows=queries.count_details,
         warehouse_options=warehouses,
         warehouse_id=chosen or "",
         warehouse_names=queries.warehouse_names(),
@@ -263,25 +281,20 @@ def stock_counts():
     )
 
 
-@bp.post("/stock/counts")
-@console_login("stock.manage")
+@form_post(
+    "/stock/counts",
+    "stock.manage",
+    "盘点已过账",
+    lambda: url_for("console.stock_counts", warehouse_id=request.form.get("warehouse_id") or None),
+    then="console.stock_count",
+)
 def create_stock_count():
-    def action():
-        data = load_form(StockCountIn, _form("product_id", "counted_qty"))
-        return services.create_count(g.staff, data)
-
-    return perform(
-        action,
-        "盘点已过账",
-        url_for("console.stock_counts", warehouse_id=request.form.get("warehouse_id") or None),
-        then=lambda c: url_for("console.stock_count", count_id=c.id),
-    )
+    return services.create_count(g.staff, _lines_form(StockCountIn, "product_id", "counted_qty"))
 
 
-@bp.get("/stock/counts/<int:count_id>")
-@console_login("stock.view")
+@console_page("/stock/counts/<int:count_id>", "stock.view")
 def stock_count(count_id: int):
-    count = queries.count_details([services.count_in_scope(g.staff, count_id)])[0]
+    count = _shown(queries.count_details, services.count_in_scope, count_id)
     return render_template(
         "console/stock_count.html", count=count, warehouse_names=queries.warehouse_names()
     )
@@ -290,21 +303,19 @@ def stock_count(count_id: int):
 # --- the ledger and locations -----------------------------------------------------------------
 
 
-@bp.get("/stock/movements")
-@console_login("stock.view")
+@console_page("/stock/movements", "stock.view")
 def stock_movements():
     args = load_form(MovementQueryIn, request.args)
-    query = queries.movements_query(g.staff, args)
-    total = query.count()
     filters = {
         k: request.args[k]
         for k in ("warehouse_id", "product_id", "kind", "from", "to")
         if request.args.get(k)
     }
-    return render_template(
+    return list_page(
         "console/stock_movements.html",
-        items=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.movements_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
         filters=filters,
         kinds=[(k, KIND_LABELS[k]) for k in ON_HAND_KINDS],
         kind_labels=KIND_LABELS,
@@ -313,14 +324,10 @@ def stock_movements():
     )
 
 
-@bp.post("/stock/location")
-@console_login("stock.manage")
+@form_post("/stock/location", "stock.manage", "库位已保存", filtered("console.stock"))
 def set_stock_location():
-    def action():
-        data = load_form(LocationIn, request.form)
-        services.set_location(g.staff, data["warehouse_id"], data["product_id"], data["location"])
-
-    return perform(action, "库位已保存", url_for("console.stock", **request.args))
+    data = load_form(LocationIn, request.form)
+    services.set_location(g.staff, data["warehouse_id"], data["product_id"], data["location"])
 
 
 # --- customer fees ----------------------------------------------------------------------------
@@ -333,17 +340,16 @@ class FeeFilter(PageIn):
     date_to = business_date()
 
 
-@bp.get("/fees")
-@console_login("customers.view")
+@console_page("/fees", "customers.view")
 def customer_fees():
     args = load_form(FeeFilter, request.args)
     query = queries.fees_query(g.staff, args)
-    total = query.count()
     customers = customers_query(g.staff)
-    return render_template(
+    return list_page(
         "console/fees.html",
-        items=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        query,
+        args["page"],
+        PER_PAGE,
         args=args,
         fee_total=queries.fees_total(query),
         kinds=FEE_KINDS,
@@ -379,14 +385,12 @@ class ProfitQuery(ReportQuery):
 
 
 def _profit():
-    args = load_form(ProfitQuery, request.args)
-    start, end = period(args["preset"], local_today(), args.get("date_from"), args.get("date_to"))
+    args, start, end = report_window(ProfitQuery)
     found = reports.profit_report(g.staff, start, end, args["group_by"], args.get("branch_id"))
     return args, start, end, found
 
 
-@bp.get("/reports/profit")
-@console_login("reports.ar")
+@console_page("/reports/profit", "reports.ar")
 def profit_report():
     args, start, end, found = _profit()
     figures = ("net_sales", "cost", "fees", "profit", "gross_margin")
@@ -407,8 +411,7 @@ def profit_report():
     )
 
 
-@bp.get("/reports/profit.xlsx")
-@console_login("reports.ar")
+@console_page("/reports/profit.xlsx", "reports.ar")
 def profit_report_export():
     args, start, end, found = _profit()
     label = PROFIT_GROUPS[args["group_by"]]
@@ -422,13 +425,11 @@ def profit_report_export():
 # --- printed papers ---------------------------------------------------------------------------
 
 
-@bp.get("/orders/<int:order_id>/picking-list.pdf")
-@console_login("orders.view")
+@console_page("/orders/<int:order_id>/picking-list.pdf", "orders.view")
 def picking_list_pdf(order_id: int):
     return pdf_response(*printing.picking_list(g.staff, order_id))
 
 
-@bp.get("/shipments/<int:shipment_id>/delivery-note.pdf")
-@console_login("orders.view")
+@console_page("/shipments/<int:shipment_id>/delivery-note.pdf", "orders.view")
 def delivery_note_pdf(shipment_id: int):
     return pdf_response(*printing.delivery_note(g.staff, shipment_id))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, describe, load_form, paging, perform
+from admin.console.forms import (
+    back_to,
+    console_page,
+    describe,
+    form_post,
+    list_page,
+    load_form,
+    paging,
+    perform,
+)
 from admin.console.session import console_login
 from admin.excel import xlsx_response
 from admin.schemas import (
@@ -26,8 +35,7 @@ from app.schemas import EVENT_LABELS
 PER_PAGE = 20
 
 
-@bp.get("/review")
-@console_login("orders.view")
+@console_page("/review", "orders.view")
 def review_queue():
     """Customer service's page: pending orders oldest first, credit position and stock per line."""
     args = load_form(ReviewQueueQueryIn, request.args)
@@ -41,17 +49,16 @@ def review_queue():
     )
 
 
-@bp.get("/orders")
-@console_login("orders.view")
+@console_page("/orders", "orders.view")
 def orders():
     args = load_form(AdminOrderQueryIn, request.args)
-    query = queries.orders_query(g.staff, args)
-    total = query.count()
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template(
+    return list_page(
         "console/orders.html",
-        orders=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.orders_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
+        name="orders",
         filters=filters,
         statuses=STATUS_LABELS,
         branch_options=choices.branch_options(),
@@ -59,8 +66,7 @@ def orders():
     )
 
 
-@bp.get("/orders/export.xlsx")
-@console_login("orders.view")
+@console_page("/orders/export.xlsx", "orders.view")
 def orders_export():
     args = load_form(AdminOrderQueryIn, request.args)
     found = list(queries.orders_query(g.staff, args).limit(20000))
@@ -105,8 +111,7 @@ def orders_export():
     )
 
 
-@bp.get("/orders/<int:order_id>")
-@console_login("orders.view")
+@console_page("/orders/<int:order_id>", "orders.view")
 def order_detail(order_id: int):
     return _order_page(order_id)
 
@@ -165,28 +170,20 @@ def adjust(order_id: int):
     return redirect(_detail(order_id), code=303)
 
 
-@bp.post("/orders/<int:order_id>/approve")
-@console_login("orders.approve")
+@form_post("/orders/<int:order_id>/approve", "orders.approve", "已签字", "console.order_detail")
 def approve(order_id: int):
-    def action():
-        data = load_form(ApproveIn, request.form)
-        order = staff_orders.approve(g.staff, order_id, data["comment"], data["credit_override"])
-        if order.status == "approved":
-            return "订单已审核通过：库存已预留，信用额度已占用"
-        nxt = staff_orders.waiting_for(order_id)
-        return f"已签字，等待{ROLE_LABELS.get(nxt, nxt)}审批"
-
-    return perform(action, "已签字", _detail(order_id))
+    data = load_form(ApproveIn, request.form)
+    order = staff_orders.approve(g.staff, order_id, data["comment"], data["credit_override"])
+    if order.status == "approved":
+        return "订单已审核通过：库存已预留，信用额度已占用"
+    nxt = staff_orders.waiting_for(order_id)
+    return f"已签字，等待{ROLE_LABELS.get(nxt, nxt)}审批"
 
 
-@bp.post("/orders/<int:order_id>/reject")
-@console_login("orders.approve")
+@form_post("/orders/<int:order_id>/reject", "orders.approve", "订单已驳回", "console.order_detail")
 def reject(order_id: int):
-    def action():
-        data = load_form(RejectIn, request.form)
-        staff_orders.reject(g.staff, order_id, data["reason"])
-
-    return perform(action, "订单已驳回", _detail(order_id))
+    data = load_form(RejectIn, request.form)
+    staff_orders.reject(g.staff, order_id, data["reason"])
 
 
 @bp.post("/orders/<int:order_id>/ship")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, url_for
 
 from admin.console.blueprint import bp
-from admin.console.session import console_login
+from admin.console.forms import console_page
 from app.backoffice import alerts, queries, todo
 
 
@@ -14,8 +14,7 @@ def index():
     return redirect(url_for("console.dashboard"))
 
 
-@bp.get("/dashboard")
-@console_login("orders.view")
+@console_page("/dashboard", "orders.view")
 def dashboard():
     return render_template(
         "console/dashboard.html",
@@ -24,8 +23,7 @@ def dashboard():
     )
 
 
-@bp.get("/todo")
-@console_login("orders.view")
+@console_page("/todo", "orders.view")
 def todo_page():
     """待我处理: what waits for the signed-in staff member, oldest first."""
     return render_template("console/todo.html", todos=todo.todos(g.staff))

@@ -11,7 +11,7 @@ from flask import g, render_template, request, send_file, url_for
 from marshmallow import Schema, fields, validate
 
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import console_page, form_post, list_page, load_form, page_of, perform
 from admin.console.session import console_login, may
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import choices
@@ -51,16 +51,14 @@ def _customers() -> list[tuple[int, str]]:
     return [(c.id, f"{c.code} {c.name}") for c in choices.active_customers(g.staff)]
 
 
-@bp.get("/payments")
-@console_login("payments.view")
+@console_page("/payments", "payments.view")
 def payments_list():
     args = load_form(PaymentQueryIn, request.args)
-    query = payments.payments_query(g.staff, args)
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/payments.html",
-        items=list(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        payments.payments_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
         args={k: v for k, v in request.args.items() if k != "page"},
         statuses=rules.PAYMENT_LABELS,
         purposes=rules.PURPOSE_LABELS,
@@ -68,8 +66,7 @@ def payments_list():
     )
 
 
-@bp.get("/payments/<int:payment_id>")
-@console_login("payments.view")
+@console_page("/payments/<int:payment_id>", "payments.view")
 def payment_detail(payment_id: int):
     found = payments.payment_in_scope(g.staff, payment_id)
     return render_template(
@@ -83,62 +80,53 @@ def payment_detail(payment_id: int):
     )
 
 
-@bp.post("/payments/<int:payment_id>/refunds")
-@console_login("payments.refund")
+@form_post(
+    "/payments/<int:payment_id>/refunds", "payments.refund", "退款已提交", "console.payment_detail"
+)
 def payment_refund(payment_id: int):
-    def action():
-        form = load_form(RefundIn, request.form)
-        refund = refunds.request(g.staff, payment_id, form["amount"], form["reason"])
-        if refund.status == "pending_approval":
-            return f"退款 {refund.amount} 元已提交，等待审批"
-        return f"退款 {refund.amount} 元已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
-
-    return perform(action, "退款已提交", url_for("console.payment_detail", payment_id=payment_id))
+    form = load_form(RefundIn, request.form)
+    refund = refunds.request(g.staff, payment_id, form["amount"], form["reason"])
+    if refund.status == "pending_approval":
+        return f"退款 {refund.amount} 元已提交，等待审批"
+    return f"退款 {refund.amount} 元已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
 
 
-@bp.get("/refunds")
-@console_login("payments.view")
+@console_page("/refunds", "payments.view")
 def refunds_list():
     args = load_form(RefundQuery, request.args)
-    query = refunds.refunds_query(g.staff, args.get("status"))
-    total = query.count()
-    items = list(query.paginate(args["page"], PER_PAGE))
+    found, pager = page_of(
+        refunds.refunds_query(g.staff, args.get("status")), args["page"], PER_PAGE
+    )
+    items = list(found)
     return render_template(
         "console/refunds.html",
         items=items,
         actions={r.id: refunds.actions_for(g.staff, r) for r in items},
         waiting={r.id: refunds.waiting_for(r) for r in items if r.status == "pending_approval"},
-        **paging(total, args["page"], PER_PAGE),
+        **pager,
         status=args.get("status", ""),
         statuses=rules.REFUND_LABELS,
         roles=ROLE_LABELS,
     )
 
 
-@bp.post("/refunds/<int:refund_id>/approve")
-@console_login("orders.approve")
+@form_post("/refunds/<int:refund_id>/approve", "orders.approve", "已签字", "console.refunds_list")
 def refund_approve(refund_id: int):
-    def action():
-        form = load_form(RefundApproveIn, request.form)
-        found = refunds.approve(g.staff, refund_id, form["comment"])
-        if found.status == "pending_approval":
-            return "已签字，等待下一步审批"
-        return f"退款已批准并提交微信支付（{rules.REFUND_LABELS[found.status]}）"
-
-    return perform(action, "已签字", url_for("console.refunds_list"))
+    form = load_form(RefundApproveIn, request.form)
+    found = refunds.approve(g.staff, refund_id, form["comment"])
+    if found.status == "pending_approval":
+        return "已签字，等待下一步审批"
+    return f"退款已批准并提交微信支付（{rules.REFUND_LABELS[found.status]}）"
 
 
-@bp.post("/refunds/<int:refund_id>/reject")
-@console_login("orders.approve")
+@form_post(
+    "/refunds/<int:refund_id>/reject", "orders.approve", "退款已驳回", "console.refunds_list"
+)
 def refund_reject(refund_id: int):
-    def action():
-        refunds.reject(g.staff, refund_id, load_form(RefundRejectIn, request.form)["reason"])
-
-    return perform(action, "退款已驳回", url_for("console.refunds_list"))
+    refunds.reject(g.staff, refund_id, load_form(RefundRejectIn, request.form)["reason"])
 
 
-@bp.get("/reconciliation")
-@console_login("payments.view")
+@console_page("/reconciliation", "payments.view")
 def reconciliation_page():
     day = load_form(DayQuery, request.args).get("date") or local_today() - dt.timedelta(days=1)
     found = reconciliation.report(g.staff, day)
@@ -156,16 +144,15 @@ def reconciliation_refetch():
     return perform(lambda: reconciliation.refetch(g.staff, day), "已重新获取对账单", back)
 
 
-@bp.get("/invoices")
-@console_login("payments.view")
+@console_page("/invoices", "payments.view")
 def invoices_list():
     args = load_form(InvoiceQuery, request.args)
-    query = invoices.invoices_query(g.staff, args.get("status"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/invoices.html",
-        items=invoices.with_orders(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        invoices.invoices_query(g.staff, args.get("status")),
+        args["page"],
+        PER_PAGE,
+        rows=invoices.with_orders,
         status=args.get("status", ""),
         statuses=rules.INVOICE_LABELS,
         kinds=rules.INVOICE_KINDS,
@@ -173,37 +160,32 @@ def invoices_list():
     )
 
 
-@bp.post("/invoices/<int:invoice_id>/issue")
-@console_login("invoices.issue")
+@form_post("/invoices/<int:invoice_id>/issue", "invoices.issue", "已开票", "console.invoices_list")
 def invoice_issue(invoice_id: int):
-    def action():
-        form = load_form(InvoiceIssueIn, request.form)
-        upload = request.files.get("file")
-        content = upload.read() if upload is not None and upload.filename else None
-        found = invoices.issue(g.staff, invoice_id, form["invoice_no"], content)
-        return f"发票 {found.invoice_no} 已开具，已通知经销商"
-
-    return perform(action, "已开票", url_for("console.invoices_list"))
+    form = load_form(InvoiceIssueIn, request.form)
+    upload = request.files.get("file")
+    content = upload.read() if upload is not None and upload.filename else None
+    found = invoices.issue(g.staff, invoice_id, form["invoice_no"], content)
+    return f"发票 {found.invoice_no} 已开具，已通知经销商"
 
 
-@bp.post("/invoices/<int:invoice_id>/reject")
-@console_login("invoices.issue")
+@form_post(
+    "/invoices/<int:invoice_id>/reject",
+    "invoices.issue",
+    "已驳回开票申请，已通知经销商",
+    "console.invoices_list",
+)
 def invoice_reject(invoice_id: int):
-    def action():
-        invoices.reject(g.staff, invoice_id, load_form(InvoiceRejectIn, request.form)["reason"])
-
-    return perform(action, "已驳回开票申请，已通知经销商", url_for("console.invoices_list"))
+    invoices.reject(g.staff, invoice_id, load_form(InvoiceRejectIn, request.form)["reason"])
 
 
-@bp.get("/invoices/<int:invoice_id>/file")
-@console_login("payments.view")
+@console_page("/invoices/<int:invoice_id>/file", "payments.view")
 def invoice_file(invoice_id: int):
     content, content_type, name = invoices.file_of(invoices.invoice_in_scope(g.staff, invoice_id))
     return send_file(io.BytesIO(content), content_type, as_attachment=True, download_name=name)
 
 
-@bp.get("/statement-confirmations")
-@console_login("payments.view")
+@console_page("/statement-confirmations", "payments.view")
 def confirmations_page():
     period = load_form(PeriodQuery, request.args).get("period")
     if period is None:

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from admin.console.blueprint import bp
-from admin.console.forms import describe, load_form, paging, perform
+from admin.console.forms import console_page, describe, filtered, form_post, load_form, paging
 from admin.console.session import console_login
 from admin.schemas import PromotionIn, PromotionQueryIn
 from app.backoffice import choices
@@ -123,8 +123,7 @@ def _preview(args):
         return None, exc.message
 
 
-@bp.get("/promotions")
-@console_login("promotions.view")
+@console_page("/promotions", "promotions.view")
 def promotions(typed=None, form_error: str = ""):
     """The list, the create form (with what was typed and what is wrong, after a refused
     submission), and the preview."""
@@ -168,11 +167,12 @@ def create_promotion():
     return redirect(url_for("console.promotions"), code=303)
 
 
-@bp.post("/promotions/<int:promotion_id>/end")
-@console_login("promotions.manage")
+@form_post(
+    "/promotions/<int:promotion_id>/end",
+    "promotions.manage",
+    "促销已结束",
+    filtered("console.promotions"),
+)
 def end_promotion(promotion_id: int):
-    def action():
-        ended = staff_promotions.end_promotion(g.staff, promotion_id)
-        return f"促销“{ended.name}”已{ended.status_label}"
-
-    return perform(action, "促销已结束", url_for("console.promotions", **request.args))
+    ended = staff_promotions.end_promotion(g.staff, promotion_id)
+    return f"促销“{ended.name}”已{ended.status_label}"

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, load_form, perform
+from admin.console.forms import back_to, console_page, load_form, perform
 from admin.console.session import console_login, may
 from admin.schemas import TargetIn
 from app.backoffice import choices, queries, reports
@@ -61,16 +61,16 @@ def period(preset: str, today: dt.date, date_from=None, date_to=None) -> tuple[d
     return month_start, today
 
 
-def _args():
-    args = load_form(ReportQuery, request.args)
+def report_window(schema: type[ReportQuery] = ReportQuery):
+    """A report page's filters, and the period (start, end) they choose."""
+    args = load_form(schema, request.args)
     start, end = period(args["preset"], local_today(), args.get("date_from"), args.get("date_to"))
     return args, start, end
 
 
-@bp.get("/reports")
-@console_login("reports.ar")
+@console_page("/reports", "reports.ar")
 def sales_reports():
-    args, start, end = _args()
+    args, start, end = report_window()
     staff, branch, rep = g.staff, args.get("branch_id"), args.get("rep_id")
 
     def report(group):
@@ -128,11 +128,10 @@ def sales_reports():
     )
 
 
-@bp.get("/reports.xlsx")
-@console_login("reports.ar")
+@console_page("/reports.xlsx", "reports.ar")
 def sales_reports_export():
     """One table (by `table`) of the report on screen, as Excel."""
-    args, start, end = _args()
+    args, start, end = report_window()
     found = reports.sales_report(
         g.staff, start, end, args["table"], args.get("branch_id"), args.get("rep_id")
     )

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
+from admin.console.forms import console_page, form_post, list_page, load_form, perform
 from admin.console.session import console_login
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
@@ -33,23 +33,21 @@ class Reason(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-@bp.get("/returns")
-@console_login("orders.view")
+@console_page("/returns", "orders.view")
 def returns_list():
     args = load_form(ReturnQuery, request.args)
-    query = returns.returns_query(g.staff, args.get("status"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/returns.html",
-        items=with_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        returns.returns_query(g.staff, args.get("status")),
+        args["page"],
+        PER_PAGE,
+        rows=with_details,
         status=args.get("status", ""),
         statuses=RETURN_LABELS,
     )
 
 
-@bp.get("/returns.xlsx")
-@console_login("orders.view")
+@console_page("/returns.xlsx", "orders.view")
 def returns_export():
     args = load_form(ReturnQuery, request.args)
     found = with_details(returns.returns_query(g.staff, args.get("status")).limit(20000))
@@ -87,8 +85,7 @@ def _detail(return_id: int) -> str:
     return url_for("console.return_detail", return_id=return_id)
 
 
-@bp.get("/returns/<int:return_id>")
-@console_login("orders.view")
+@console_page("/returns/<int:return_id>", "orders.view")
 def return_detail(return_id: int):
     found = returns.return_in_scope(g.staff, return_id)
     return render_template(
@@ -103,8 +100,7 @@ def return_detail(return_id: int):
     )
 
 
-@bp.get("/returns/<int:return_id>/photos/<int:photo_id>")
-@console_login("orders.view")
+@console_page("/returns/<int:return_id>/photos/<int:photo_id>", "orders.view")
 def return_photo(return_id: int, photo_id: int):
     found = returns.return_in_scope(g.staff, return_id)
     photo = next((p for p in found.photos if p.id == photo_id), None)
@@ -113,25 +109,17 @@ def return_photo(return_id: int, photo_id: int):
     return send_upload(photo.storage_key, photo.content_type, "private")
 
 
-@bp.post("/returns/<int:return_id>/approve")
-@console_login("orders.approve")
+@form_post("/returns/<int:return_id>/approve", "orders.approve", "已签字", "console.return_detail")
 def return_approve(return_id: int):
-    def action():
-        found = returns.approve(g.staff, return_id, load_form(Comment, request.form)["comment"])
-        return (
-            "退货已批准，等待仓库入库" if found.status == "approved" else "已签字，等待下一步审批"
-        )
-
-    return perform(action, "已签字", _detail(return_id))
+    found = returns.approve(g.staff, return_id, load_form(Comment, request.form)["comment"])
+    return "退货已批准，等待仓库入库" if found.status == "approved" else "已签字，等待下一步审批"
 
 
-@bp.post("/returns/<int:return_id>/reject")
-@console_login("orders.approve")
+@form_post(
+    "/returns/<int:return_id>/reject", "orders.approve", "退货已驳回", "console.return_detail"
+)
 def return_reject(return_id: int):
-    def action():
-        returns.reject(g.staff, return_id, load_form(Reason, request.form)["reason"])
-
-    return perform(action, "退货已驳回", _detail(return_id))
+    returns.reject(g.staff, return_id, load_form(Reason, request.form)["reason"])
 
 
 @bp.post("/returns/<int:return_id>/receive")

@@ -23,10 +23,8 @@ from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import PERMISSIONS
 from app.backoffice import todo
 from app.errors import Forbidden
-from app.extensions import csrf
 from app.http import page_security_headers, qr_data_uri
 from app.notify import reach
-from app.validation import reject_unstorable_form
 
 if TYPE_CHECKING:
     from app.core.models import Staff
@@ -68,10 +66,8 @@ def may(permission: str) -> bool:
 
 @bp.before_request
 def _load_staff():
-    """Check CSRF on every unsafe method, then who is signed in and whether the session is stale."""
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
-    reject_unstorable_form(request.args, request.form)
+    """Who is signed in and whether the session is stale (CSRF and the form's values are checked
+    before this, by the blueprint: app.pages.page_blueprint)."""
     g.staff = None
     staff_id = session.get("staff_id")
     if staff_id is None:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import describe, load_form, paging, perform
+from admin.console.forms import console_page, describe, filtered, form_post, list_page, load_form
 from admin.console.session import console_login
 from admin.schemas import (
     AnnouncementIn,
@@ -42,41 +42,35 @@ def _branch_options():
 # --- stock ---------------------------------------------------------------------
 
 
-@bp.get("/stock")
-@console_login("stock.view")
+@console_page("/stock", "stock.view")
 def stock():
     args = load_form(StockQueryIn, request.args)
-    query = catalog.stock_query(g.staff, args, by_code=True)
-    total = query.count()
-    rows = with_in_transit_out(query.paginate(args["page"], PER_PAGE))
-    return render_template(
+    return list_page(
         "console/stock.html",
-        rows=rows,
-        **paging(total, args["page"], PER_PAGE),
+        catalog.stock_query(g.staff, args, by_code=True),
+        args["page"],
+        PER_PAGE,
+        rows=with_in_transit_out,
+        name="rows",
         warehouse_id=args.get("warehouse_id", ""),
         warehouse_options=choices.warehouse_options(g.staff),
         product_options=choices.product_options(),
     )
 
 
-@bp.post("/stock/adjustments")
-@console_login("stock.manage")
+@form_post("/stock/adjustments", "stock.manage", "库存已调整", filtered("console.stock"))
 def adjust_stock():
-    def action():
-        data = load_form(StockAdjustmentIn, request.form)
-        row = catalog.adjust_stock(
-            g.staff, data["warehouse_id"], data["product_id"], data["qty_delta"], data["reason"]
-        )
-        return f"库存已调整：现有 {row.on_hand}，已预留 {row.reserved}，可用 {row.available}"
-
-    return perform(action, "库存已调整", url_for("console.stock", **request.args))
+    data = load_form(StockAdjustmentIn, request.form)
+    row = catalog.adjust_stock(
+        g.staff, data["warehouse_id"], data["product_id"], data["qty_delta"], data["reason"]
+    )
+    return f"库存已调整：现有 {row.on_hand}，已预留 {row.reserved}，可用 {row.available}"
 
 
 # --- announcements ---------------------------------------------------------------
 
 
-@bp.get("/announcements")
-@console_login("announcements.manage")
+@console_page("/announcements", "announcements.manage")
 def announcements():
     return render_template(
         "console/announcements.html",
@@ -85,14 +79,10 @@ def announcements():
     )
 
 
-@bp.post("/announcements")
-@console_login("announcements.manage")
+@form_post("/announcements", "announcements.manage", "公告已发布", "console.announcements")
 def publish_announcement():
-    def action():
-        data = load_form(AnnouncementIn, request.form)  # business time, stored as naive UTC
-        settings.publish_announcement(g.staff, data)
-
-    return perform(action, "公告已发布", url_for("console.announcements"))
+    data = load_form(AnnouncementIn, request.form)  # business time, stored as naive UTC
+    settings.publish_announcement(g.staff, data)
 
 
 # --- approval rules --------------------------------------------------------------
@@ -159,8 +149,7 @@ def _typed_rule(form) -> dict:
     }
 
 
-@bp.get("/approval-rules")
-@console_login("rules.view")
+@console_page("/approval-rules", "rules.view")
 def rules(editing: int | None = None, typed: dict | None = None, error: str = ""):
     """Approval rules by priority; each can be edited (`editing`: the rule whose form shows
     `typed` again with `error`, 0 for a new rule)."""
@@ -217,22 +206,17 @@ def update_rule(rule_id: int):
     return _save_rule(rule_id)
 
 
-@bp.post("/approval-rules/<int:rule_id>/active")
-@console_login("rules.manage")
+@form_post("/approval-rules/<int:rule_id>/active", "rules.manage", "", "console.rules")
 def toggle_rule(rule_id: int):
     active = request.form.get("active") == "1"
-    return perform(
-        lambda: settings.set_rule_active(g.staff, rule_id, active),
-        "规则已启用" if active else "规则已停用",
-        url_for("console.rules"),
-    )
+    settings.set_rule_active(g.staff, rule_id, active)
+    return "规则已启用" if active else "规则已停用"
 
 
 # --- staff -----------------------------------------------------------------------
 
 
-@bp.get("/staff")
-@console_login("staff.manage")
+@console_page("/staff", "staff.manage")
 def staff():
     people = list(settings.staff_list(g.staff))
     return render_template(
@@ -249,61 +233,40 @@ def staff():
     )
 
 
-@bp.post("/staff")
-@console_login("staff.manage")
+@form_post("/staff", "staff.manage", "已添加员工", "console.staff")
 def create_staff():
-    def action():
-        data = load_form(StaffIn, request.form)
-        person = settings.create_staff(g.staff, data)
-        return f"已添加员工 {person.username}"
-
-    return perform(action, "已添加员工", url_for("console.staff"))
+    data = load_form(StaffIn, request.form)
+    person = settings.create_staff(g.staff, data)
+    return f"已添加员工 {person.username}"
 
 
-@bp.post("/staff/<int:staff_id>/active")
-@console_login("staff.manage")
+@form_post("/staff/<int:staff_id>/active", "staff.manage", "", "console.staff")
 def toggle_staff(staff_id: int):
     active = request.form.get("active") == "1"
-    return perform(
-        lambda: settings.set_staff_active(g.staff, staff_id, active),
-        "账号已启用" if active else "账号已停用",
-        url_for("console.staff"),
-    )
+    settings.set_staff_active(g.staff, staff_id, active)
+    return "账号已启用" if active else "账号已停用"
 
 
-@bp.post("/staff/<int:staff_id>/password")
-@console_login("staff.manage")
+@form_post("/staff/<int:staff_id>/password", "staff.manage", "密码已重置", "console.staff")
 def reset_staff_password(staff_id: int):
     """重置密码: for someone who forgot theirs; they sign in again everywhere."""
-
-    def action():
-        data = load_form(StaffIn, request.form, only=("password",))
-        person = settings.reset_staff_password(g.staff, staff_id, data["password"])
-        return f"已重置 {person.name or person.username} 的密码，其已登录的设备需重新登录"
-
-    return perform(action, "密码已重置", url_for("console.staff"))
+    data = load_form(StaffIn, request.form, only=("password",))
+    person = settings.reset_staff_password(g.staff, staff_id, data["password"])
+    return f"已重置 {person.name or person.username} 的密码，其已登录的设备需重新登录"
 
 
-@bp.post("/staff/<int:staff_id>/role")
-@console_login("staff.manage")
+@form_post("/staff/<int:staff_id>/role", "staff.manage", "角色已修改", "console.staff")
 def change_staff_role(staff_id: int):
     """修改角色: role, data scope and branch together (never above the admin's own)."""
-
-    def action():
-        data = load_form(StaffIn, request.form, only=("role", "branch_id", "data_scope"))
-        person = settings.change_staff_role(g.staff, staff_id, data)
-        role = ROLE_LABELS.get(person.role, person.role)
-        return f"{person.name or person.username} 现在是{role}，需重新登录后生效"
-
-    return perform(action, "角色已修改", url_for("console.staff"))
+    data = load_form(StaffIn, request.form, only=("role", "branch_id", "data_scope"))
+    person = settings.change_staff_role(g.staff, staff_id, data)
+    role = ROLE_LABELS.get(person.role, person.role)
+    return f"{person.name or person.username} 现在是{role}，需重新登录后生效"
 
 
-@bp.post("/staff/<int:staff_id>/unlock")
-@console_login("staff.manage")
+@form_post("/staff/<int:staff_id>/unlock", "staff.manage", "账号已解锁", "console.staff")
 def unlock_staff(staff_id: int):
-    return perform(
-        lambda: settings.unlock_staff(g.staff, staff_id), "账号已解锁", url_for("console.staff")
-    )
+    return settings.unlock_staff(g.staff, staff_id)
 
 
 @bp.post("/staff/<int:staff_id>/invitations")
@@ -333,18 +296,15 @@ AUDIENCE_LABELS = {
 CHANNEL_LABELS = {"template": "公众号模板消息", "subscribe": "小程序订阅消息", "sms": "短信"}
 
 
-@bp.get("/notifications")
-@console_login("notifications.view")
+@console_page("/notifications", "notifications.view")
 def notifications():
     """What went out to dealers and customer service, by which channel; dead letters to retry."""
     args = load_form(NotificationQueryIn, request.args)
-    query = notifications_query(g.staff, args)
-    total = query.count()
-    items = list(query.paginate(args["page"], PER_PAGE))
-    return render_template(
+    return list_page(
         "console/notifications.html",
-        items=items,
-        **paging(total, args["page"], PER_PAGE),
+        notifications_query(g.staff, args),
+        args["page"],
+        PER_PAGE,
         status=args.get("status", ""),
         statuses=NOTIFY_STATUS,
         audiences=AUDIENCE_LABELS,
@@ -353,21 +313,20 @@ def notifications():
     )
 
 
-@bp.post("/notifications/<int:notification_id>/retry")
-@console_login("notifications.manage")
+@form_post(
+    "/notifications/<int:notification_id>/retry",
+    "notifications.manage",
+    "已重新排队发送",
+    lambda **_: url_for("console.notifications", status="dead"),
+)
 def retry_notification(notification_id: int):
-    return perform(
-        lambda: delivery.retry_dead(notification_id, g.staff),
-        "已重新排队发送",
-        url_for("console.notifications", status="dead"),
-    )
+    return delivery.retry_dead(notification_id, g.staff)
 
 
 # --- branches and warehouses --------------------------------------------------------
 
 
-@bp.get("/organisation")
-@console_login("org.manage")
+@console_page("/organisation", "org.manage")
 def organisation_page():
     return render_template(
         "console/organisation.html",
@@ -378,23 +337,15 @@ def organisation_page():
     )
 
 
-@bp.post("/branches")
-@console_login("org.manage")
+@form_post("/branches", "org.manage", "已添加分支机构", "console.organisation_page")
 def create_branch():
-    def action():
-        data = load_form(NamedIn, request.form)
-        settings.create_branch(g.staff, data["code"], data["name"])
-
-    return perform(action, "已添加分支机构", url_for("console.organisation_page"))
+    data = load_form(NamedIn, request.form)
+    settings.create_branch(g.staff, data["code"], data["name"])
 
 
-@bp.post("/warehouses")
-@console_login("org.manage")
+@form_post("/warehouses", "org.manage", "已添加仓库", "console.organisation_page")
 def create_warehouse():
-    def action():
-        data = load_form(WarehouseIn, request.form)
-        settings.create_warehouse(
-            g.staff, data["code"], data["name"], data["branch_id"], data["address"]
-        )
-
-    return perform(action, "已添加仓库", url_for("console.organisation_page"))
+    data = load_form(WarehouseIn, request.form)
+    settings.create_warehouse(
+        g.staff, data["code"], data["name"], data["branch_id"], data["address"]
+    )

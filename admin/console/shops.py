@@ -6,12 +6,12 @@ order with its split form."""
 
 from __future__ import annotations
 
-from flask import Response, g, jsonify, render_template, request, url_for
+from flask import Response, g, jsonify, render_template, request
 from marshmallow import Schema, fields, validate
 
 from admin.api.shops import ShopIn, ShopPatchIn
 from admin.console.blueprint import bp
-from admin.console.forms import describe, load_form, paging, perform
+from admin.console.forms import console_page, describe, form_post, list_page, load_form
 from admin.console.session import console_login
 from app.backoffice import choices
 from app.errors import AppError, NotFound, ValidationFailed
@@ -41,8 +41,7 @@ def _ids(text: str) -> list[int]:
     return ids
 
 
-@bp.get("/shops")
-@console_login("shops.view")
+@console_page("/shops", "shops.view")
 def shops_page():
     found = list(shops.shops_query(g.staff))
     return render_template(
@@ -54,57 +53,37 @@ def shops_page():
     )
 
 
-@bp.post("/shops")
-@console_login("shops.manage")
+@form_post("/shops", "shops.manage", "已授权", "console.shops_page")
 def shop_create():
-    def action():
-        shop = shops.create_shop(g.staff, load_form(ShopIn, request.form))
-        return f"店铺“{shop.name}”已授权，订单将自动下载"
-
-    return perform(action, "已授权", url_for("console.shops_page"))
+    shop = shops.create_shop(g.staff, load_form(ShopIn, request.form))
+    return f"店铺“{shop.name}”已授权，订单将自动下载"
 
 
-@bp.post("/shops/<int:shop_id>")
-@console_login("shops.manage")
+@form_post("/shops/<int:shop_id>", "shops.manage", "已保存", "console.shops_page")
 def shop_update(shop_id: int):
-    def action():
-        data = load_form(ShopPatchIn, request.form)
-        data["active"] = request.form.get("active") == "on"
-        shop = shops.update_shop(g.staff, shop_id, data)
-        return f"店铺“{shop.name}”已保存"
-
-    return perform(action, "已保存", url_for("console.shops_page"))
+    data = load_form(ShopPatchIn, request.form)
+    data["active"] = request.form.get("active") == "on"
+    shop = shops.update_shop(g.staff, shop_id, data)
+    return f"店铺“{shop.name}”已保存"
 
 
-@bp.post("/shops/<int:shop_id>/test")
-@console_login("shops.manage")
+@form_post("/shops/<int:shop_id>/test", "shops.manage", "连接正常", "console.shops_page")
 def shop_test(shop_id: int):
-    return perform(
-        lambda: shops.test_connection(g.staff, shop_id), "连接正常", url_for("console.shops_page")
-    )
+    return shops.test_connection(g.staff, shop_id)
 
 
-@bp.post("/shops/<int:shop_id>/sync")
-@console_login("shops.work")
+@form_post("/shops/<int:shop_id>/sync", "shops.work", "已下载", "console.shops_page")
 def shop_sync(shop_id: int):
-    def action():
-        done = shops.sync_now(g.staff, shop_id)
-        return f"已下载：共 {done.fetched} 单，新订单 {done.new} 单，状态变化 {done.updated} 单"
-
-    return perform(action, "已下载", url_for("console.shops_page"))
+    done = shops.sync_now(g.staff, shop_id)
+    return f"已下载：共 {done.fetched} 单，新订单 {done.new} 单，状态变化 {done.updated} 单"
 
 
-@bp.post("/shops/<int:shop_id>/stock-sync")
-@console_login("shops.work")
+@form_post("/shops/<int:shop_id>/stock-sync", "shops.work", "已排队", "console.shops_page")
 def shop_push(shop_id: int):
-    def action():
-        return f"已排队推送 {shops.push_now(g.staff, shop_id)} 个 SKU 的库存"
-
-    return perform(action, "已排队", url_for("console.shops_page"))
+    return f"已排队推送 {shops.push_now(g.staff, shop_id)} 个 SKU 的库存"
 
 
-@bp.get("/shops/<int:shop_id>/skus")
-@console_login("shops.view")
+@console_page("/shops/<int:shop_id>/skus", "shops.view")
 def shop_skus(shop_id: int):
     shop = shops.shop_in_scope(g.staff, shop_id)
     return render_template(
@@ -116,36 +95,31 @@ def shop_skus(shop_id: int):
     )
 
 
-@bp.post("/shops/<int:shop_id>/skus")
-@console_login("shops.manage")
+@form_post("/shops/<int:shop_id>/skus", "shops.manage", "已保存", "console.shop_skus")
 def shop_sku_add(shop_id: int):
-    def action():
-        form = load_form(MappingForm, request.form)
-        product = choices.product_by_sku(form["sku"])
-        if product is None:
-            raise NotFound(f"没有编码为 {form['sku']} 的商品")
-        current = [
-            {"platform_sku": m.platform_sku, "product_id": m.product_id, "qty": m.qty}
-            for m in shops.sku_map(g.staff, shop_id)
-            if not m.auto and m.platform_sku != form["platform_sku"]
-        ]
-        item = {"platform_sku": form["platform_sku"], "product_id": product.id, "qty": form["qty"]}
-        shops.set_sku_map(g.staff, shop_id, [*current, item])
-        return f"平台 SKU {form['platform_sku']} 已对应到 {product.name}"
-
-    return perform(action, "已保存", url_for("console.shop_skus", shop_id=shop_id))
+    form = load_form(MappingForm, request.form)
+    product = choices.product_by_sku(form["sku"])
+    if product is None:
+        raise NotFound(f"没有编码为 {form['sku']} 的商品")
+    current = [
+        {"platform_sku": m.platform_sku, "product_id": m.product_id, "qty": m.qty}
+        for m in shops.sku_map(g.staff, shop_id)
+        if not m.auto and m.platform_sku != form["platform_sku"]
+    ]
+    item = {"platform_sku": form["platform_sku"], "product_id": product.id, "qty": form["qty"]}
+    shops.set_sku_map(g.staff, shop_id, [*current, item])
+    return f"平台 SKU {form['platform_sku']} 已对应到 {product.name}"
 
 
-@bp.get("/shop-orders")
-@console_login("shops.view")
+@console_page("/shop-orders", "shops.view")
 def shop_orders():
     args = load_form(WorkbenchQuery, request.args)
-    query = queries.search(g.staff, args.get("status"), args.get("shop_id"), args.get("q"))
-    total = query.count()
-    return render_template(
+    return list_page(
         "console/shop_orders.html",
-        items=queries.with_details(query.paginate(args["page"], PER_PAGE)),
-        **paging(total, args["page"], PER_PAGE),
+        queries.search(g.staff, args.get("status"), args.get("shop_id"), args.get("q")),
+        args["page"],
+        PER_PAGE,
+        rows=queries.with_details,
         args=args,
         shop_choices=[(s.id, s.name) for s in shops.shops_query(g.staff)],
         pager_args={k: v for k, v in args.items() if k in ("status", "shop_id", "q")},
@@ -155,8 +129,7 @@ def shop_orders():
     )
 
 
-@bp.get("/shop-orders/<int:order_id>")
-@console_login("shops.view")
+@console_page("/shop-orders/<int:order_id>", "shops.view")
 def shop_order(order_id: int):
     found = queries.order_detail(g.staff, order_id)
     names = choices.products_by_id(ln.product_id for ln in found.line_items)
@@ -170,36 +143,28 @@ def shop_order(order_id: int):
     )
 
 
-@bp.post("/shop-orders/<int:order_id>/split")
-@console_login("shops.work")
+@form_post("/shop-orders/<int:order_id>/split", "shops.work", "已拆分", "console.shop_order")
 def shop_order_split(order_id: int):
-    def action():
-        # A line's field is "split-<line id>": the id, like the quantity, read as ASCII digits
-        # within the column's range ("split-²" is a digit to str.isdigit(), not to int()).
-        lines = [
-            {
-                "line_id": whole_number(key.removeprefix("split-"), low=1, what="拆分明细"),
-                "qty": whole_number(value, low=1, what="拆分数量"),
-            }
-            for key, value in request.form.items()
-            if key.startswith("split-") and value.strip() not in ("", "0")
-        ]
-        if not lines:
-            raise ValidationFailed("请填写要拆出的数量")
-        kept, moved = orders.split(g.staff, order_id, lines)
-        return f"已拆分：{kept.number}（{STATUS_LABELS[kept.status]}）与 {moved.number}（{STATUS_LABELS[moved.status]}）"
-
-    return perform(action, "已拆分", url_for("console.shop_order", order_id=order_id))
+    # A line's field is "split-<line id>": the id, like the quantity, read as ASCII digits
+    # within the column's range ("split-²" is a digit to str.isdigit(), not to int()).
+    lines = [
+        {
+            "line_id": whole_number(key.removeprefix("split-"), low=1, what="拆分明细"),
+            "qty": whole_number(value, low=1, what="拆分数量"),
+        }
+        for key, value in request.form.items()
+        if key.startswith("split-") and value.strip() not in ("", "0")
+    ]
+    if not lines:
+        raise ValidationFailed("请填写要拆出的数量")
+    kept, moved = orders.split(g.staff, order_id, lines)
+    return f"已拆分：{kept.number}（{STATUS_LABELS[kept.status]}）与 {moved.number}（{STATUS_LABELS[moved.status]}）"
 
 
-@bp.post("/shop-orders/merge")
-@console_login("shops.work")
+@form_post("/shop-orders/merge", "shops.work", "已合并", "console.shop_orders")
 def shop_orders_merge():
-    def action():
-        merged = orders.merge(g.staff, _ids(request.form.get("ids", "")))
-        return f"已合并为 {merged.number}"
-
-    return perform(action, "已合并", url_for("console.shop_orders"))
+    merged = orders.merge(g.staff, _ids(request.form.get("ids", "")))
+    return f"已合并为 {merged.number}"
 
 
 @bp.post("/shop-orders/batch/<kind>")
@@ -226,8 +191,7 @@ def shop_orders_batch(kind: str):
     return jsonify({"ok": ok, "failed": failed})
 
 
-@bp.get("/shop-orders/labels.pdf")
-@console_login("shops.work")
+@console_page("/shop-orders/labels.pdf", "shops.work")
 def shop_orders_labels():
     pdf = labels.labels_pdf(g.staff, _ids(request.args.get("ids", "")))
     return Response(

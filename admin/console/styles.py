@@ -3,12 +3,10 @@ the combinations still missing, generating or attaching SKUs), and its Excel exp
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+from flask import g, render_template, request
 
 from admin import excel
-from admin.console.blueprint import bp
-from admin.console.forms import load_form, paging, perform
-from admin.console.session import console_login
+from admin.console.forms import console_page, form_post, list_page, load_form
 from admin.schemas import (
     ProductGroupIn,
     ProductGroupPatchIn,
@@ -31,17 +29,16 @@ def _group_form(form) -> dict:
     return data
 
 
-@bp.get("/styles")
-@console_login("catalog.view")
+@console_page("/styles", "catalog.view")
 def styles_page():
     args = load_form(ProductGroupQueryIn, request.args)
-    query = staff_catalog.groups_query(args)
-    total = query.count()
-    groups = staff_catalog.with_skus(list(query.paginate(args["page"], PER_PAGE)))
-    return render_template(
+    return list_page(
         "console/styles.html",
-        groups=groups,
-        **paging(total, args["page"], PER_PAGE),
+        staff_catalog.groups_query(args),
+        args["page"],
+        PER_PAGE,
+        rows=lambda found: staff_catalog.with_skus(list(found)),
+        name="groups",
         q=args.get("q", ""),
         category_options=choices.category_options(),
         category_names=dict(choices.category_options()),
@@ -49,24 +46,14 @@ def styles_page():
     )
 
 
-@bp.post("/styles")
-@console_login("catalog.manage")
+@form_post(
+    "/styles", "catalog.manage", "已创建款式", "console.styles_page", then="console.style_page"
+)
 def create_style():
-    def action():
-        return staff_catalog.create_group(
-            g.staff, load_form(ProductGroupIn, _group_form(request.form))
-        )
-
-    return perform(
-        action,
-        "已创建款式",
-        url_for("console.styles_page"),
-        then=lambda group: url_for("console.style_page", group_id=group.id),
-    )
+    return staff_catalog.create_group(g.staff, load_form(ProductGroupIn, _group_form(request.form)))
 
 
-@bp.get("/styles/<int:group_id>")
-@console_login("catalog.view")
+@console_page("/styles/<int:group_id>", "catalog.view")
 def style_page(group_id: int):
     group = staff_catalog.product_group(group_id)
     return render_template(
@@ -78,48 +65,35 @@ def style_page(group_id: int):
     )
 
 
-@bp.post("/styles/<int:group_id>")
-@console_login("catalog.manage")
+@form_post("/styles/<int:group_id>", "catalog.manage", "款式已保存", "console.style_page")
 def update_style(group_id: int):
-    def action():
-        data = load_form(ProductGroupPatchIn, _group_form(request.form))
-        data.setdefault("active", False)  # an unticked checkbox sends nothing
-        staff_catalog.update_group(g.staff, group_id, data)
-
-    return perform(action, "款式已保存", url_for("console.style_page", group_id=group_id))
+    data = load_form(ProductGroupPatchIn, _group_form(request.form))
+    data.setdefault("active", False)  # an unticked checkbox sends nothing
+    staff_catalog.update_group(g.staff, group_id, data)
 
 
-@bp.post("/styles/<int:group_id>/skus")
-@console_login("catalog.manage")
+@form_post("/styles/<int:group_id>/skus", "catalog.manage", "", "console.style_page")
 def generate_style_skus(group_id: int):
-    def action():
-        data = load_form(SkuGenerateIn, request.form)
-        before = len(staff_catalog.product_group(group_id).skus)
-        after = len(staff_catalog.generate_skus(g.staff, group_id, data).skus)
-        return f"已生成 {after - before} 个 SKU"
-
-    return perform(action, "", url_for("console.style_page", group_id=group_id))
+    data = load_form(SkuGenerateIn, request.form)
+    before = len(staff_catalog.product_group(group_id).skus)
+    after = len(staff_catalog.generate_skus(g.staff, group_id, data).skus)
+    return f"已生成 {after - before} 个 SKU"
 
 
-@bp.post("/styles/<int:group_id>/attach")
-@console_login("catalog.manage")
+@form_post("/styles/<int:group_id>/attach", "catalog.manage", "", "console.style_page")
 def attach_style_sku(group_id: int):
-    def action():
-        sku = (request.form.get("sku") or "").strip()
-        if not sku:
-            raise ValidationFailed("请填写要加入的商品 SKU", sku=["必填"])
-        try:
-            spec = styles.parse_spec_label(request.form.get("spec") or "")
-        except ValueError as exc:
-            raise ValidationFailed(str(exc), spec=[str(exc)]) from None
-        staff_catalog.attach_sku(g.staff, group_id, sku, spec)
-        return f"已将 {sku} 加入该款式"
-
-    return perform(action, "", url_for("console.style_page", group_id=group_id))
+    sku = (request.form.get("sku") or "").strip()
+    if not sku:
+        raise ValidationFailed("请填写要加入的商品 SKU", sku=["必填"])
+    try:
+        spec = styles.parse_spec_label(request.form.get("spec") or "")
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), spec=[str(exc)]) from None
+    staff_catalog.attach_sku(g.staff, group_id, sku, spec)
+    return f"已将 {sku} 加入该款式"
 
 
-@bp.get("/styles/export.xlsx")
-@console_login("catalog.view")
+@console_page("/styles/export.xlsx", "catalog.view")
 def export_styles():
     """Every style's SKUs, a row each, in the columns the style import reads back."""
     args = load_form(ProductGroupQueryIn, request.args)
