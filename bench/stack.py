@@ -45,7 +45,8 @@ PRODUCTS = 5000
 CATEGORIES = 50
 LINES_PER_ORDER = 3
 CATALOGUE_PAGES = 5
-ORDERED_PRODUCTS = 200  # orders pick among the first products
+ORDERED_PRODUCTS = 200
+START_TIMEOUT = 180  # seconds for a server to answer /healthz: a shared machine starts slowly  # orders pick among the first products
 # Product names: a word and a number, so that a search finds a tenth of the catalogue.
 WORDS = ["可乐", "雪碧", "矿泉水", "果汁", "绿茶", "咖啡", "牛奶", "啤酒", "饼干", "薯片"]
 SEARCHES = ["果汁", "牛奶", "SKU-1"]
@@ -279,7 +280,7 @@ def main():
         if args.only:
             running = {k: v for k, v in running.items() if k in ("hand-written", *args.only)}
         for server in running.values():
-            server.start()
+            server.start(timeout=START_TIMEOUT)
         results: dict[str, dict[str, dict]] = {name: {} for name in running}
         try:
             names = list(running)
