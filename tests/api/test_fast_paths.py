@@ -18,6 +18,7 @@ from app.numbering import document_number
 from app.schemas import OrderOut
 from devkit.databases import statements
 from devkit.testing.clients import MP
+from devkit.testing.concurrency import all_at_once
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "WITH")
 
@@ -41,6 +42,24 @@ def test_a_replayed_key_is_answered_from_the_stored_order_writing_nothing(client
     # Other lines under the same key are the same retry: the first order, nothing new.
     other = _submit(client, dealer, "fast-1", [{"product_id": shop.tea.id, "qty": 9}])
     assert (other.status_code, other.get_json()) == (200, whole)
+
+
+def test_a_key_sent_at_once_from_several_threads_makes_one_order(app, client, shop, dealer):
+    """The look-up first finds nothing for any of them: the unique row still decides, and the
+    losers (their key and cart statement refused) answer with the winner's order."""
+    lines = [{"product_id": shop.tea.id, "qty": 1}]
+
+    def post():
+        response = app.test_client().post(
+            f"{MP}/orders", json={"lines": lines}, headers={**dealer, "Idempotency-Key": "race"}
+        )
+        return response.status_code, response.get_json()["id"]
+
+    answers = all_at_once([post] * 6)
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] * 5 + [201], answers
+    assert len({order_id for _, order_id in answers}) == 1
+    assert IdempotencyKey.select().where(IdempotencyKey.key == "race").count() == 1
 
 
 def test_the_stored_order_read_is_the_whole_read(app, shop):
