@@ -4,12 +4,13 @@ the extensions, the blueprints of every surface, error handlers and commands."""
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.bootstrap import bootstrap
-from app.db import db
+from app.db import db, is_postgres
 from app.extensions import init_extensions
 from app.runtime import redis
 from app.web_sessions import init_sessions
@@ -74,18 +75,43 @@ def _task_queue():
 
 
 def register_db_hooks(app: Flask) -> None:
+    """A request's database connection. PostgreSQL: one from the pool, handed back when the
+    request ends. SQLite: each thread keeps its own connection from one request to the next
+    (opening one runs the pragmas, and costs more than most requests' queries); WAL lets the
+    threads' connections read beside one writer, busy_timeout queues writers, and a connection
+    holds no snapshot between transactions, so keeping it open blocks no checkpoint. A request
+    that ends with a transaction still open (it never should) rolls it back and closes."""
     in_memory = app.config["DATABASE_URL"].endswith(":memory:")
+    keep = not in_memory and not is_postgres()
+    process = os.getpid()
 
     @app.before_request
     def _connect():
         # The health check opens its own connection, so it can report a database that is down.
-        if not in_memory and request.endpoint != "health.healthz":
-            db.connect(reuse_if_open=True)
+        if in_memory or request.endpoint == "health.healthz":
+            return
+        if keep and os.getpid() != process:
+            _forget_inherited_connection()
+        db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):
-        if not in_memory and not db.is_closed():
-            db.close()
+        if in_memory or db.is_closed():
+            return
+        if keep and not db.in_transaction():
+            return
+        if db.in_transaction():
+            db.rollback()
+        db.close()
+
+
+def _forget_inherited_connection() -> None:
+    """In a forked worker, a connection this thread's state names was opened by the parent:
+    never used or closed here (SQLite forbids sharing one across a fork), only forgotten."""
+    state = db.obj._state
+    if state.conn is not None and getattr(state, "pid", None) != os.getpid():
+        state.reset()
+    state.pid = os.getpid()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -118,7 +118,7 @@ def wrk(url: str, script: str, *, connections: int, seconds: float, threads: int
             text=True,
             check=True,
         ).stdout
-    found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    found = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     if len(found) < 2:
         raise RuntimeError(f"wrk printed no latency distribution for {url}:\n{out}")
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))

@@ -21,7 +21,7 @@ import time
 import requests
 
 from bench.common import add_service_options, percentile
-from bench.stack import CATALOGUE_PAGES, fair_database, servers
+from bench.stack import CATALOGUE_PAGES, START_TIMEOUT, fair_database, servers
 
 STEPS = 7  # login, home, 3 catalogue pages, cart, order
 MIN_SPAN = 5  # seconds: faster arrivals of N dealers are a burst, not a rate
@@ -117,7 +117,7 @@ def main():
         best: dict[str, dict | None] = {}
         memory = {}
         for name, server in running.items():
-            server.start()
+            server.start(timeout=START_TIMEOUT)
             try:
                 best[name], rate, round_no = None, args.start, 0
                 while True:

@@ -9,7 +9,6 @@ until commit.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -440,14 +439,22 @@ _DEFAULT_ADDRESS = (
     " WHERE a.customer_id = %s ORDER BY a.is_default DESC, a.id LIMIT 1), %s)"
 )
 # PostgreSQL numbers the order in the insert itself: SO + date + the id, at least 6 digits.
+# The id's sequence is named, not looked up in every insert (a test holds the name to
+# pg_get_serial_sequence's answer).
+ORDER_ID_SEQUENCE = "sales_order_id_seq"
 _INSERT_ORDER_POSTGRES = (
-    "WITH n AS (SELECT nextval(pg_get_serial_sequence('sales_order', 'id')) AS id)"
+    f"WITH n AS (SELECT nextval('{ORDER_ID_SEQUENCE}') AS id)"
     f" INSERT INTO sales_order (id, number, {_ORDER_COLUMNS})"
     " SELECT n.id, %s || lpad(n.id::text, greatest(6, length(n.id::text)), '0'),"
     f" {_ORDER_VALUES}, {{address}} FROM n RETURNING id, number, address"
 )
+# SQLite numbers it in the insert too: the id is the one SQLite itself would give (the largest
+# plus one: the table has no AUTOINCREMENT), read under the write lock the transaction took at
+# BEGIN IMMEDIATE, so no other writer can take it meanwhile.
 _INSERT_ORDER = (
-    f"INSERT INTO sales_order (number, {_ORDER_COLUMNS}) VALUES (%s, {_ORDER_VALUES}, {{address}})"
+    f"INSERT INTO sales_order (id, number, {_ORDER_COLUMNS})"
+    " SELECT n.id, %s || printf('%06d', n.id),"
+    f" {_ORDER_VALUES}, {{address}} FROM (SELECT COALESCE(MAX(id), 0) + 1 AS id FROM sales_order) n"
     " RETURNING id, number, address"
 )
 
@@ -459,17 +466,14 @@ def _insert_order(order: Order, customer: Customer, address_id: int | None) -> N
     else:
         address_sql, address_params = "%s", [_chosen_address(customer, address_id)]
     values = [getattr(Order, name).db_value(order.__data__[name]) for name in _ORDER_FIELDS]
+    # The same rule as document_number, in the insert itself: SO, the date, the id.
+    prefix = document_number("SO", order.created_at, 0).removesuffix("000000")
     if is_postgres():
-        # The same rule as document_number, in the insert itself: SO, the date, the id.
-        prefix = document_number("SO", order.created_at, 0).removesuffix("000000")
         sql = _INSERT_ORDER_POSTGRES.format(address=address_sql)
         row = execute(sql, [prefix, *values, *address_params]).fetchone()
-    else:  # SQLite: the id is known only after the insert
+    else:
         sql = _INSERT_ORDER.format(address=address_sql)
-        row = execute(sql, [uuid.uuid4().hex, *values, *address_params]).fetchone()
-        number = document_number("SO", order.created_at, row[0])
-        execute("UPDATE sales_order SET number = %s WHERE id = %s", [number, row[0]])
-        row = (row[0], number, row[2])
+        row = execute(sql, [prefix, *values, *address_params]).fetchone()
     order.id, order.number, order.address = row
 
 

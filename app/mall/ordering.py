@@ -10,11 +10,20 @@ from decimal import Decimal
 from peewee import IntegrityError, fn
 
 from app.core import orders, product_images, stock, units
-from app.core.models import Customer, Order, OrderLine, Product
+from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
 from app.core.queries import order_detail, orders_with_details
 from app.core.rules import OrderStatus
-from app.db import db, insert_rows, transaction, utcnow
+from app.db import (
+    columns_of,
+    db,
+    execute,
+    from_row,
+    insert_rows,
+    is_postgres,
+    transaction,
+    utcnow,
+)
 from app.errors import ValidationFailed
 from app.mall import cart
 from app.mall.catalog import offers_for, views_for
@@ -31,14 +40,55 @@ class Placed:
     warnings: list[dict] = field(default_factory=list)
 
 
+_KEY_ORDER = "SELECT order_id FROM idempotency_key WHERE customer_id = %s AND key = %s"
+# A stored order as a retry gets it back, in SQL written once: the order with its customer (and
+# whether it has shipments yet), its lines with their products, its events.
+_STORED_ORDER = (
+    f"SELECT {columns_of(Order, 'o')}, {columns_of(Customer, 'c')},"
+    " EXISTS (SELECT 1 FROM shipment s WHERE s.order_id = o.id)"
+    " FROM sales_order o JOIN customer c ON c.id = o.customer_id"
+    " WHERE o.id = %s AND o.customer_id = %s"
+)
+_STORED_LINES = (
+    f"SELECT {columns_of(OrderLine, 'l')}, {columns_of(Product, 'p')}"
+    " FROM sales_order_line l JOIN product p ON p.id = l.product_id"
+    " WHERE l.order_id = %s ORDER BY l.id"
+)
+_STORED_EVENTS = (
+    f"SELECT {columns_of(OrderEvent, 'e')} FROM order_event e WHERE e.order_id = %s ORDER BY e.id"
+)
+
+
 def _by_key(customer_id: int, key: str) -> Order | None:
-    row = (
-        IdempotencyKey.select(IdempotencyKey, Order)
-        .join(Order)
-        .where((IdempotencyKey.customer == customer_id) & (IdempotencyKey.key == key))
-        .first()
-    )
-    return row.order if row else None
+    """The order this customer's key made, whole (lines, events, shipments), if any."""
+    row = execute(_KEY_ORDER, [customer_id, key]).fetchone()
+    return None if row is None else stored_order(row[0], customer_id)
+
+
+def stored_order(order_id: int, customer_id: int) -> Order:
+    """`customer_order` for the order a retried submission gets back: the same order, whole,
+    from three statements written once rather than the ORM's prefetch (which builds its SQL on
+    every call). An order with shipments or discounts is read by `customer_order` itself.
+
+    Raises: NotFound."""
+    row = execute(_STORED_ORDER, [order_id, customer_id]).fetchone()
+    split = len(Order._meta.sorted_fields)
+    if row is None or row[-1]:  # not this customer's (NotFound), or shipped: the whole read
+        return customer_order(customer_id, order_id)
+    order = from_row(Order, row[:split])
+    if order.discount_total:
+        return customer_order(customer_id, order_id)
+    order.customer = from_row(Customer, row[split:-1])
+    width = len(OrderLine._meta.sorted_fields)
+    order.lines = []
+    for values in execute(_STORED_LINES, [order_id]).fetchall():
+        line = from_row(OrderLine, values[:width])
+        line.product = from_row(Product, values[width:])
+        order.lines.append(line)
+    order.events = [from_row(OrderEvent, v) for v in execute(_STORED_EVENTS, [order_id]).fetchall()]
+    order.shipments = []
+    order.discounts = []
+    return order
 
 
 def place_order(
@@ -57,11 +107,15 @@ def place_order(
     unique (customer, key) row is written in the order's own transaction, so the loser rolls back
     and reads the winner's order.
 
+    A key already used is looked up first (one indexed read): a retry, the common case of a
+    repeated key, is answered from the stored order without pricing or writing anything. Two
+    requests with a new key at the same moment are still decided by the unique row.
+
     Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
     """
     customer_id = customer.id if isinstance(customer, Customer) else customer
-    # No look-up first: the unique (customer, key) row decides, so a new order costs no extra
-    # query and a retry finds the first order after its own insert is refused.
+    if idempotency_key and (existing := _by_key(customer_id, idempotency_key)):
+        return Placed(existing, created=False)
     try:
         with db.atomic():
             order = orders.create_order(
@@ -72,25 +126,41 @@ def place_order(
                 remark=remark,
                 address_id=address_id,
             )
-            if idempotency_key:
-                insert_rows(
-                    IdempotencyKey,
-                    [
-                        {
-                            "customer": customer_id,
-                            "key": idempotency_key,
-                            "order": order.id,
-                            "created_at": order.created_at,
-                        }
-                    ],
-                )
-            if cart_user_id is not None:
-                cart.remove_products(cart_user_id, [ln.product_id for ln in lines])
+            ordered = [ln.product_id for ln in lines]
+            if idempotency_key and cart_user_id is not None and is_postgres():
+                # The key in and the ordered products out of the cart: one statement.
+                _keep_key_and_clear_cart(customer_id, idempotency_key, order, cart_user_id, ordered)
+            else:
+                if idempotency_key:
+                    _keep_key(customer_id, idempotency_key, order)
+                if cart_user_id is not None:
+                    cart.remove_products(cart_user_id, ordered)
     except IntegrityError:
         if idempotency_key and (existing := _by_key(customer_id, idempotency_key)):
             return Placed(existing, created=False)
         raise
     return Placed(order, created=True, warnings=precheck(order))
+
+
+def _keep_key(customer_id: int, key: str, order: Order) -> None:
+    row = {"customer": customer_id, "key": key, "order": order.id, "created_at": order.created_at}
+    insert_rows(IdempotencyKey, [row])
+
+
+_KEY_AND_CART = (
+    "WITH gone AS (DELETE FROM cart_item WHERE wechat_user_id = %s AND product_id IN ({}))"
+    " INSERT INTO idempotency_key (customer_id, key, order_id, created_at) VALUES (%s, %s, %s, %s)"
+)
+
+
+def _keep_key_and_clear_cart(
+    customer_id: int, key: str, order: Order, user_id: int, product_ids: list[int]
+) -> None:
+    """`_keep_key` and `cart.remove_products` in one statement (PostgreSQL: a data-modifying
+    WITH), for the order path; a test holds it equal to the two."""
+    sql = _KEY_AND_CART.format(", ".join(["%s"] * len(product_ids)))
+    created_at = IdempotencyKey.created_at.db_value(order.created_at)
+    execute(sql, [user_id, *product_ids, customer_id, key, order.id, created_at])
 
 
 def order_for_key(customer_id: int, key: str) -> Order | None:
@@ -104,8 +174,8 @@ def submit_order(
     """`place_order` as a client sees it: the new order with its warnings, or, for a repeated
     Idempotency-Key, the first order whole; and whether this call created it."""
     placed = place_order(customer, lines, **options)
-    if not placed.created:
-        return customer_order(placed.order.customer_id, placed.order.id), False
+    if not placed.created:  # read whole by the key's look-up
+        return placed.order, False
     placed.order.warnings = placed.warnings
     return placed.order, True
 

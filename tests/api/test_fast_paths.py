@@ -1,0 +1,167 @@
+"""The order path's fast paths, each held equal to the plain one: a replayed Idempotency-Key
+answered from the stored order (read in SQL written once), the key and the cart in one statement
+on PostgreSQL, the order numbered in its insert on both engines, and SQLite's connection kept by
+each thread from one request to the next."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.core import orders
+from app.core.orders import LineRequest
+from app.db import db, execute, is_postgres
+from app.mall import ordering
+from app.mall.models import CartItem, IdempotencyKey, WechatUser
+from app.numbering import document_number
+from app.schemas import OrderOut
+from devkit.databases import statements
+from devkit.testing.clients import MP
+from devkit.testing.concurrency import all_at_once
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "WITH")
+
+
+def _submit(client, headers, key, lines):
+    return client.post(
+        f"{MP}/orders", json={"lines": lines}, headers={**headers, "Idempotency-Key": key}
+    )
+
+
+def test_a_replayed_key_is_answered_from_the_stored_order_writing_nothing(client, shop, dealer):
+    lines = [{"product_id": shop.tea.id, "qty": 2}, {"product_id": shop.oil.id, "qty": 1}]
+    first = _submit(client, dealer, "fast-1", lines)
+    assert first.status_code == 201, first.get_json()
+    with statements() as ran:
+        again = _submit(client, dealer, "fast-1", lines)
+    assert again.status_code == 200
+    assert not [sql for sql in ran if sql.lstrip().upper().startswith(WRITES)], ran
+    whole = OrderOut().dump(ordering.customer_order(shop.customer.id, first.get_json()["id"]))
+    assert again.get_json() == whole
+    # Other lines under the same key are the same retry: the first order, nothing new.
+    other = _submit(client, dealer, "fast-1", [{"product_id": shop.tea.id, "qty": 9}])
+    assert (other.status_code, other.get_json()) == (200, whole)
+
+
+def test_a_key_sent_at_once_from_several_threads_makes_one_order(app, client, shop, dealer):
+    """The look-up first finds nothing for any of them: the unique row still decides, and the
+    losers (their key and cart statement refused) answer with the winner's order."""
+    lines = [{"product_id": shop.tea.id, "qty": 1}]
+
+    def post():
+        response = app.test_client().post(
+            f"{MP}/orders", json={"lines": lines}, headers={**dealer, "Idempotency-Key": "race"}
+        )
+        return response.status_code, response.get_json()["id"]
+
+    answers = all_at_once([post] * 6)
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] * 5 + [201], answers
+    assert len({order_id for _, order_id in answers}) == 1
+    assert IdempotencyKey.select().where(IdempotencyKey.key == "race").count() == 1
+
+
+def test_the_stored_order_read_is_the_whole_read(app, shop):
+    order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, 3)], placed_by="t")
+    fast = ordering.stored_order(order.id, shop.customer.id)
+    assert OrderOut().dump(fast) == OrderOut().dump(
+        ordering.customer_order(shop.customer.id, order.id)
+    )
+    assert fast.customer.id == shop.customer.id
+    # An order further along (two events) reads the same way too.
+    orders.approve_order(order.id, "staff:1")
+    assert OrderOut().dump(ordering.stored_order(order.id, shop.customer.id)) == OrderOut().dump(
+        ordering.customer_order(shop.customer.id, order.id)
+    )
+    # Another customer's order is not found, as by the whole read.
+    with pytest.raises(Exception) as fast_error:
+        ordering.stored_order(order.id, shop.other.id)
+    with pytest.raises(Exception) as whole_error:
+        ordering.customer_order(shop.other.id, order.id)
+    assert type(fast_error.value) is type(whole_error.value)
+
+
+def test_the_order_is_numbered_in_its_insert_as_document_number_says(app, shop):
+    for qty in (1, 2):
+        order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, qty)])
+        assert order.number == document_number("SO", order.created_at, order.id)
+        stored = execute("SELECT number FROM sales_order WHERE id = %s", [order.id]).fetchone()
+        assert stored[0] == order.number
+
+
+def test_the_named_order_sequence_is_the_one_postgresql_gives(app):
+    if not is_postgres():
+        pytest.skip("PostgreSQL only")
+    (name,) = execute("SELECT pg_get_serial_sequence('sales_order', 'id')").fetchone()
+    assert name.split(".")[-1] == orders.ORDER_ID_SEQUENCE
+
+
+def test_the_key_and_the_cart_in_one_statement_are_the_two(app, shop):
+    if not is_postgres():
+        pytest.skip("a data-modifying WITH: PostgreSQL only")
+
+    def state(user):
+        keys = list(
+            IdempotencyKey.select(
+                IdempotencyKey.customer, IdempotencyKey.key, IdempotencyKey.created_at
+            )
+            .where(IdempotencyKey.key.startswith(f"k{user.id}-"))
+            .tuples()
+        )
+        cart = sorted(
+            CartItem.select(CartItem.product, CartItem.qty).where(CartItem.wechat_user == user.id)
+        )
+        return [(c, k.split("-", 1)[1], at) for c, k, at in keys], [
+            (i.product_id, i.qty) for i in cart
+        ]
+
+    outcomes = []
+    for one_statement in (False, True):
+        user = WechatUser.create(
+            openid=f"fast-{one_statement}", role="dealer", customer=shop.customer
+        )
+        for product in (shop.tea, shop.oil):
+            CartItem.create(wechat_user=user, product=product, qty=2)
+        order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, 1)])
+        with db.atomic():
+            if one_statement:
+                ordering._keep_key_and_clear_cart(
+                    shop.customer.id, f"k{user.id}-a", order, user.id, [shop.tea.id]
+                )
+            else:
+                ordering._keep_key(shop.customer.id, f"k{user.id}-a", order)
+                ordering.cart.remove_products(user.id, [shop.tea.id])
+        keys, cart = state(user)
+        outcomes.append(([(c, k) for c, k, _ in keys], cart))
+        assert [at for *_, at in keys] == [order.created_at]
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] == ([(shop.customer.id, "a")], [(shop.oil.id, 2)])
+
+
+def test_sqlite_keeps_each_threads_connection_between_requests(app, client, shop, dealer):
+    if is_postgres():
+        pytest.skip("PostgreSQL hands its connection back to the pool")
+    if app.config["DATABASE_URL"].endswith(":memory:"):
+        pytest.skip("an in-memory database has one connection anyway")
+    seen = []
+
+    def remember(response):
+        seen.append(db.connection())
+        return response
+
+    app.after_request_funcs.setdefault(None, []).append(remember)
+    try:
+        for _ in range(2):
+            assert client.get(f"{MP}/catalog/products", headers=dealer).status_code == 200
+        other = threading.Thread(
+            target=lambda: client.get(f"{MP}/catalog/products", headers=dealer)
+        )
+        other.start()
+        other.join()
+    finally:
+        app.after_request_funcs[None].remove(remember)
+    assert len(seen) == 3
+    assert seen[0] is seen[1]  # kept by this thread
+    assert seen[2] is not seen[0]  # another thread has its own
+    assert not db.in_transaction()
