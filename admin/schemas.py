@@ -141,7 +141,9 @@ class WarehouseOut(BranchOut):
 class CategoryIn(Schema):
     name = fields.String(required=True, validate=short_name)
     parent_id = id_field(load_default=None, allow_none=True)
-    sort = fields.Integer(load_default=0, validate=validate.Range(min=-10000, max=10000))
+    sort = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=-10000, max=10000)
+    )
 
 
 class CategoryAdminOut(Schema):
@@ -216,15 +218,19 @@ class ProductIn(Schema):
     name = fields.String(required=True, validate=text)
     category_id = id_field(load_default=None, allow_none=True)
     unit = fields.String(load_default="件", validate=validate.Length(min=1, max=16))
-    pack_size = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    min_qty = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99999))
-    step = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99999))
+    pack_size = fields.Integer(
+        strict=True, load_default=1, validate=validate.Range(min=1, max=100000)
+    )
+    min_qty = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=99999))
+    step = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=99999))
     list_price = money_in(required=True)
     prices = _level_prices()
     active = JsonBoolean(load_default=True)
     image = fields.String(load_default="", validate=validate.Length(max=500))
     brand = fields.String(load_default="", validate=validate.Length(max=64))
-    safety_stock = fields.Integer(load_default=0, validate=validate.Range(min=0, max=99_999_999))
+    safety_stock = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=0, max=99_999_999)
+    )
     units = _units(load_default=list)  # besides the base unit `unit`
     group_id = id_field(load_default=None, allow_none=True)  # the style (款) it is a SKU of
     spec = _spec()
@@ -235,15 +241,15 @@ class ProductPatchIn(Schema):
     name = fields.String(validate=text)
     category_id = id_field(allow_none=True)
     unit = fields.String(validate=validate.Length(min=1, max=16))
-    pack_size = fields.Integer(validate=validate.Range(min=1, max=100000))
-    min_qty = fields.Integer(validate=validate.Range(min=1, max=99999))
-    step = fields.Integer(validate=validate.Range(min=1, max=99999))
+    pack_size = fields.Integer(strict=True, validate=validate.Range(min=1, max=100000))
+    min_qty = fields.Integer(strict=True, validate=validate.Range(min=1, max=99999))
+    step = fields.Integer(strict=True, validate=validate.Range(min=1, max=99999))
     list_price = money_in()
     prices = _level_prices()
     active = JsonBoolean()
     image = fields.String(validate=validate.Length(max=500))
     brand = fields.String(validate=validate.Length(max=64))
-    safety_stock = fields.Integer(validate=validate.Range(min=0, max=99_999_999))
+    safety_stock = fields.Integer(strict=True, validate=validate.Range(min=0, max=99_999_999))
     units = _units()
     group_id = id_field(allow_none=True)
     spec = _spec()
@@ -388,7 +394,9 @@ class CustomerPatchIn(Schema):
     code = fields.String(validate=validate.Length(min=1, max=32))
     name = fields.String(validate=text)
     branch_id = id_field()
-    price_level = fields.Integer(validate=validate.Range(min=1, max=10, error="价格等级须为 1-10"))
+    price_level = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=10, error="价格等级须为 1-10")
+    )
     settlement_method = fields.String(validate=validate.OneOf([m.value for m in SettlementMethod]))
     credit_limit = money_in()
     rep_id = id_field(allow_none=True)
@@ -693,7 +701,9 @@ class RuleIn(Schema):
     )
     condition = fields.Dict(load_default=dict)
     steps = fields.List(fields.Nested(RuleStepIn), required=True, validate=validate.Length(max=10))
-    priority = fields.Integer(load_default=100, validate=validate.Range(min=0, max=100000))
+    priority = fields.Integer(
+        strict=True, load_default=100, validate=validate.Range(min=0, max=100000)
+    )
 
 
 class RulePatchIn(Schema):
@@ -703,7 +713,7 @@ class RulePatchIn(Schema):
     document = fields.String(validate=validate.OneOf(DOCUMENT_TYPES, error="单据类型无效"))
     condition = fields.Dict()
     steps = fields.List(fields.Nested(RuleStepIn), validate=validate.Length(max=10))
-    priority = fields.Integer(validate=validate.Range(min=0, max=100000))
+    priority = fields.Integer(strict=True, validate=validate.Range(min=0, max=100000))
     active = fields.Boolean()
 
 
@@ -786,9 +796,13 @@ class ReplenishmentSettingIn(Schema):
         required=True,
         validate=validate.OneOf(["sell_one", "stock_gap", "turnover"], error="补货方式无效"),
     )
-    window_days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
-    turnover_days = fields.Integer(load_default=14, validate=validate.Range(min=0, max=365))
-    lead_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
+    window_days = fields.Integer(
+        strict=True, load_default=30, validate=validate.Range(min=1, max=365)
+    )
+    turnover_days = fields.Integer(
+        strict=True, load_default=14, validate=validate.Range(min=0, max=365)
+    )
+    lead_days = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=0, max=365))
 
 
 class ReplenishmentSettingOut(Schema):

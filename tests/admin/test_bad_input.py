@@ -58,3 +58,26 @@ def test_an_announcement_expiry_is_stored_in_utc_whatever_offset_it_was_given_in
         assert r.status_code == 201, r.get_json()
     stored = {a.expires_at.isoformat() for a in Announcement.select()}
     assert stored == {"2027-01-01T00:00:00"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        (
+            "put",
+            "/replenishment-settings",
+            {"method": "stock_gap", "window_days": 1.5},
+            "window_days",
+        ),
+        ("post", "/categories", {"name": "茶叶", "sort": 2.5}, "sort"),
+        ("post", "/products", {"sku": "T-1", "name": "茶", "pack_size": 2.5}, "pack_size"),
+        ("post", "/approval-rules", {"name": "大单", "priority": 0.5}, "priority"),
+    ],
+)
+def test_a_fraction_where_a_whole_number_belongs_is_refused_not_rounded(
+    client, co, method, path, body, field
+):
+    r = getattr(client, method)(f"{ADMIN}{path}", json=body, headers=co.headers("admin"))
+    assert r.status_code == 422, r.get_json()
+    assert field in r.get_json()["error"]["details"]
+    assert r.get_json()["error"]["details"][field] == ["须为整数"]
