@@ -41,7 +41,7 @@ from app.approval.rules import Document, allowed_actions
 from app.approval.services import steps_of
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import choices, reports
-from app.backoffice.queries import customers_query
+from app.backoffice.queries import actor_names, customers_query
 from app.core.stock import KIND_LABELS, ON_HAND_KINDS
 from app.errors import ValidationFailed
 from app.http import pdf_response
@@ -93,12 +93,15 @@ def _signing(document: str, row) -> dict:
 
 
 def _document_page(template: str, document: str, row, labels: dict, **context):
-    """A receipt's or a transfer's page: its status, history and signatures."""
+    """A receipt's or a transfer's page: its status, history and signatures, people named."""
+    people = actor_names({row.created_by, *(event.actor for event in row.events)})
     return render_template(
         template,
         statuses=labels,
         action_labels=ACTION_LABELS,
         warehouse_names=queries.warehouse_names(),
+        made_by=people[row.created_by],
+        actors=people,
         **_signing(document, row),
         **context,
     )
@@ -303,6 +306,15 @@ def stock_count(count_id: int):
 # --- the ledger and locations -----------------------------------------------------------------
 
 
+def _with_actor_names(movements) -> list:
+    """Movements, each with `actor_name`: who moved the stock, as staff read it."""
+    rows = list(movements)
+    names = actor_names({m.actor for m in rows})
+    for m in rows:
+        m.actor_name = names[m.actor]
+    return rows
+
+
 @console_page("/stock/movements", "stock.view")
 def stock_movements():
     args = load_form(MovementQueryIn, request.args)
@@ -316,6 +328,7 @@ def stock_movements():
         queries.movements_query(g.staff, args),
         args["page"],
         PER_PAGE,
+        rows=_with_actor_names,
         filters=filters,
         kinds=[(k, KIND_LABELS[k]) for k in ON_HAND_KINDS],
         kind_labels=KIND_LABELS,

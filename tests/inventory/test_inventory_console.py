@@ -86,3 +86,32 @@ def test_a_branch_manager_signs_a_transfer_in_the_console_and_it_leaves(signed_i
     response = manager.post(f"/admin/stock/transfers/{transfer.id}/approve", {"comment": "同意"})
     assert ("success", "已发出，在途") in flashes(response)
     assert Stock.get((Stock.warehouse == co.gz.id) & (Stock.product == co.oil.id)).in_transit == 3
+
+
+def test_a_stock_documents_page_names_who_made_it_not_their_key(signed_in, co):
+    maker = co.staff["wh"]
+    receipt = services.create_receipt(
+        maker,
+        {
+            "warehouse_id": co.sh.id,
+            "reference": "DN-1",
+            "lines": [{"product_id": co.tea.id, "qty": 2, "unit_cost": "10.00"}],
+        },
+    )
+    transfer = services.create_transfer(
+        maker,
+        {
+            "from_warehouse_id": co.sh.id,
+            "to_warehouse_id": co.gz.id,
+            "lines": [{"product_id": co.tea.id, "qty": 1}],
+        },
+    )
+    pages = (
+        f"/admin/stock/receipts/{receipt.id}",
+        f"/admin/stock/transfers/{transfer.id}",
+        "/admin/stock/movements",
+    )
+    for path in pages:
+        page = signed_in("hq").get(path).get_data(as_text=True)
+        assert maker.name in page, path
+        assert f"staff:{maker.id}" not in page, path
