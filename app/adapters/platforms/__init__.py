@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -202,7 +203,7 @@ def _connections(base_url: str, size: int) -> urllib3.PoolManager:
     return urllib3.PoolManager(**options)
 
 
-class HttpClient:
+class HttpClient(ABC):
     """Keep-alive connections per client (urllib3 straight, no requests session: a stock push is
     thousands of small calls, and requests' per-call work — merging environment settings,
     hooks, cookies — cost more than the call's own signing and parsing); transport failures
@@ -261,9 +262,9 @@ class HttpClient:
                 True,
             ) from exc
 
+    @abstractmethod
     def _refusal(self, answer: dict) -> Refusal | None:
         """The platform's refusal in `answer` (its error envelope), or None when it agreed."""
-        raise NotImplementedError
 
     def _answered(self, send: Callable[[], dict]) -> dict:
         """`send()` (which signs afresh, so a call asked again has a new timestamp) and its
@@ -362,12 +363,13 @@ class RouterClient(HttpClient):
     ROUTER = ""
     ERROR_FIELDS = ("code", "msg")
 
+    @abstractmethod
     def _public(self, api: str) -> dict:
         """The public parameters of a call of `api`, with a fresh timestamp."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _sign(self, params: dict) -> str:
-        raise NotImplementedError
+        """The signature of `params`, as the platform computes it."""
 
     def call(self, api: str, **business) -> dict:
         def send():
