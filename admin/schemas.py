@@ -38,12 +38,14 @@ from app.validation import (
     money_field,
     money_in,
     page_of,
+    patch_of,
     qty_field,
 )
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
 # Names of branches, warehouses, categories and rules: their columns hold 100 characters.
 short_name = validate.Length(min=1, max=100, error="长度须在 1 到 100 之间")
+price_level = validate.Range(min=1, max=10, error="价格等级须为 1-10")
 
 
 API_KEY_SCOPES = list(API_KEY_SCOPE_MAP)
@@ -236,23 +238,7 @@ class ProductIn(Schema):
     spec = _spec()
 
 
-class ProductPatchIn(Schema):
-    sku = fields.String(validate=validate.Length(min=1, max=64))
-    name = fields.String(validate=text)
-    category_id = id_field(allow_none=True)
-    unit = fields.String(validate=validate.Length(min=1, max=16))
-    pack_size = fields.Integer(strict=True, validate=validate.Range(min=1, max=100000))
-    min_qty = fields.Integer(strict=True, validate=validate.Range(min=1, max=99999))
-    step = fields.Integer(strict=True, validate=validate.Range(min=1, max=99999))
-    list_price = money_in()
-    prices = _level_prices()
-    active = JsonBoolean()
-    image = fields.String(validate=validate.Length(max=500))
-    brand = fields.String(validate=validate.Length(max=64))
-    safety_stock = fields.Integer(strict=True, validate=validate.Range(min=0, max=99_999_999))
-    units = _units()
-    group_id = id_field(allow_none=True)
-    spec = _spec()
+ProductPatchIn = patch_of(ProductIn, "ProductPatchIn")
 
 
 class ProductAdminOut(Schema):
@@ -308,13 +294,7 @@ class ProductGroupIn(Schema):
     active = JsonBoolean(load_default=True)
 
 
-class ProductGroupPatchIn(Schema):
-    code = fields.String(validate=validate.Length(min=1, max=64))
-    name = fields.String(validate=text)
-    category_id = id_field()
-    brand = fields.String(validate=validate.Length(max=64))
-    specs = _specs()
-    active = JsonBoolean()
+ProductGroupPatchIn = patch_of(ProductGroupIn, "ProductGroupPatchIn")
 
 
 class SpecDimensionOut(Schema):
@@ -368,9 +348,7 @@ class CustomerIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.String(required=True, validate=text)
     branch_id = id_field(required=True)
-    price_level = fields.Integer(
-        load_default=1, validate=validate.Range(min=1, max=10, error="价格等级须为 1-10")
-    )
+    price_level = fields.Integer(load_default=1, validate=price_level)
     settlement_method = fields.String(
         load_default="credit", validate=validate.OneOf([m.value for m in SettlementMethod])
     )
@@ -390,26 +368,12 @@ class CustomerIn(Schema):
     )
 
 
-class CustomerPatchIn(Schema):
-    code = fields.String(validate=validate.Length(min=1, max=32))
-    name = fields.String(validate=text)
-    branch_id = id_field()
-    price_level = fields.Integer(
-        strict=True, validate=validate.Range(min=1, max=10, error="价格等级须为 1-10")
-    )
-    settlement_method = fields.String(validate=validate.OneOf([m.value for m in SettlementMethod]))
-    credit_limit = money_in()
-    rep_id = id_field(allow_none=True)
-    lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    lng = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
-    warehouse_id = id_field()
-    contact = fields.String(validate=validate.Length(max=64))
-    phone = fields.String(validate=validate.Length(max=32))
-    address = fields.String(validate=validate.Length(max=255))
-    visit_every_days = fields.Integer(
-        validate=validate.Range(min=1, max=365, error="拜访周期须在 1 到 365 天之间")
-    )
-    active = JsonBoolean()
+CustomerPatchIn = patch_of(
+    CustomerIn,
+    "CustomerPatchIn",
+    price_level=fields.Integer(strict=True, validate=price_level),
+    active=JsonBoolean(),
+)
 
 
 class CustomerOut(Schema):
@@ -706,15 +670,8 @@ class RuleIn(Schema):
     )
 
 
-class RulePatchIn(Schema):
-    """Any of a rule's fields; what is left out stays as it is."""
-
-    name = fields.String(validate=short_name)
-    document = fields.String(validate=validate.OneOf(DOCUMENT_TYPES, error="单据类型无效"))
-    condition = fields.Dict()
-    steps = fields.List(fields.Nested(RuleStepIn), validate=validate.Length(max=10))
-    priority = fields.Integer(strict=True, validate=validate.Range(min=0, max=100000))
-    active = fields.Boolean()
+# Any of a rule's fields; what is left out stays as it is.
+RulePatchIn = patch_of(RuleIn, "RulePatchIn", active=fields.Boolean())
 
 
 class RuleQueryIn(Schema):
@@ -1060,19 +1017,8 @@ class PromotionIn(Schema):
     rules = fields.Dict(required=True)  # checked against the kind by the service
 
 
-class PromotionPatchIn(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=100))
-    starts_at = Instant()
-    ends_at = Instant()
-    active = JsonBoolean()
-    branch_ids = _target_ids()
-    price_levels = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1, max=10)),
-        validate=validate.Length(max=10),
-        allow_none=True,
-    )
-    customer_ids = _target_ids()
-    rules = fields.Dict()
+# A promotion's kind is set when it is made: a change may touch any other field.
+PromotionPatchIn = patch_of(PromotionIn, "PromotionPatchIn", exclude=("kind",))
 
 
 class PromotionResultsOut(Schema):

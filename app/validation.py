@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import ClassVar
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, missing, validate
 
 from app.errors import ValidationFailed
 
@@ -100,6 +101,23 @@ def id_qty_line(name: str, id_name: str, **more) -> type[Schema]:
     return Schema.from_dict(
         {id_name: id_field(required=True), "qty": qty_field(required=True), **more}, name=name
     )
+
+
+def patch_of(
+    schema: type[Schema], name: str, exclude: tuple[str, ...] = (), **more
+) -> type[Schema]:
+    """The schema of a change to some of `schema`'s fields: each as it checks them, none required
+    and none defaulted, so what is left out stays as it is; `exclude` names the fields a change
+    may not touch, `more` adds or replaces fields."""
+    changed = {}
+    for field_name, field in schema._declared_fields.items():
+        if field_name in exclude:
+            continue
+        changed[field_name] = copy.deepcopy(field)
+        changed[field_name].required = False
+        changed[field_name].load_default = missing
+    # Made here, it belongs where `schema` is (the module its API document and tests walk).
+    return type(name, (Schema,), {**changed, **more, "__module__": schema.__module__})
 
 
 def business_date(**kwargs):
