@@ -97,11 +97,9 @@ class InboxMessageOut(Schema):
     read = fields.Function(lambda m: m.read_at is not None)
 
 
-class InboxPageOut(Schema):
-    items = fields.List(fields.Nested(InboxMessageOut))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+class InboxPageOut(page_of(InboxMessageOut)):
+    """A page of the inbox, and how many of its messages are unread."""
+
     unread = fields.Integer()
 
 
@@ -255,20 +253,22 @@ class BulkCartIn(Schema):
     items = lines_of(BulkItemIn)
 
 
-class BulkAddedOut(Schema):
+class BulkLineOut(Schema):
+    """A line of a quick order's list: its SKU as sent, and the product it named."""
+
     sku = fields.String()
     product_id = fields.Integer()
     name = fields.String()
+
+
+class BulkAddedOut(BulkLineOut):
     qty = fields.Integer()  # base units
     unit = fields.String()  # what `unit_qty` counts
     unit_qty = fields.Integer()
     base_unit = fields.String()
 
 
-class BulkAdjustedOut(Schema):
-    sku = fields.String()
-    product_id = fields.Integer()
-    name = fields.String()
+class BulkAdjustedOut(BulkLineOut):
     requested = fields.Integer()
     qty = fields.Integer()
     reason = fields.String()
