@@ -16,6 +16,7 @@ from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
     ApprovalStepOut,
+    CodedOut,
     CommentIn,
     GroupedReportOut,
     GroupRowOut,
@@ -124,10 +125,8 @@ class NamedIn(Schema):
     name = fields.String(required=True, validate=short_name)
 
 
-class BranchOut(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+class BranchOut(CodedOut):
+    """A branch: its id, code and name."""
 
 
 class WarehouseIn(NamedIn):
@@ -302,10 +301,7 @@ class SpecDimensionOut(Schema):
     values = fields.List(fields.String())
 
 
-class ProductGroupOut(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+class ProductGroupOut(CodedOut):
     category_id = fields.Integer(allow_none=True)
     brand = fields.String()
     specs = fields.List(fields.Nested(SpecDimensionOut), attribute="spec_list")
@@ -376,10 +372,7 @@ CustomerPatchIn = patch_of(
 )
 
 
-class CustomerOut(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+class CustomerOut(CodedOut):
     branch_id = fields.Integer()
     price_level = fields.Integer()
     settlement_method = fields.String()

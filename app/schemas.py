@@ -34,6 +34,15 @@ class DocumentOut(Schema):
     number = fields.String()
 
 
+class CodedOut(Schema):
+    """A thing people call by a code as well as a name (a branch, warehouse, customer, style):
+    its id, code and name, first in its body."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
 def label_of(labels: dict[str, str], key: str = "status"):
     """The Chinese label of a row's `key` (its status, by default), the value itself if unknown."""
     return fields.Function(lambda row: labels.get(getattr(row, key), getattr(row, key)))

@@ -8,6 +8,7 @@ from app.core import units as product_units
 from app.core.rules import OrderStatus
 from app.schemas import (
     AddressOut,
+    CodedOut,
     DateRangeIn,
     DateRangeOut,
     DiscountOut,
@@ -37,10 +38,8 @@ class LoginIn(Schema):
     )
 
 
-class CustomerBriefOut(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+class CustomerBriefOut(CodedOut):
+    """The dealer a WeChat user is bound to."""
 
 
 class LoginOut(Schema):
@@ -162,12 +161,9 @@ class GroupSpecOut(Schema):
     values = fields.List(fields.String())
 
 
-class GroupOut(Schema):
+class GroupOut(CodedOut):
     """A style (款) with its SKUs on sale at this dealer's prices."""
 
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
     brand = fields.String()
     category_id = fields.Integer(allow_none=True)
     specs = fields.List(fields.Nested(GroupSpecOut))
