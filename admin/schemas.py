@@ -21,6 +21,7 @@ from app.schemas import (
     GroupedReportOut,
     GroupRowOut,
     MediaUrl,
+    ReplenishmentMethodOut,
     ShipmentOut,
     StockSalesReportOut,
     UnitsOut,
@@ -41,6 +42,8 @@ from app.validation import (
     page_of,
     patch_of,
     qty_field,
+    required_text,
+    unit_field,
 )
 
 text = validate.Length(min=1, max=200, error="长度须在 1 到 200 之间")
@@ -75,9 +78,7 @@ class StaffLoginOut(Schema):
 
 class StaffIn(Schema):
     username = fields.String(required=True, validate=validate.Length(min=2, max=64))
-    password = fields.String(
-        required=True, validate=validate.Length(min=8, max=128, error="密码至少 8 位")
-    )
+    password = required_text(128, "密码至少 8 位", min=8)
     name = fields.String(load_default="", validate=validate.Length(max=100))
     role = fields.String(required=True, validate=validate.OneOf(ROLES, error="角色无效"))
     branch_id = id_field(load_default=None, allow_none=True)
@@ -95,9 +96,7 @@ class StaffPatchIn(Schema):
 
 class PasswordChangeIn(Schema):
     current_password = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    new_password = fields.String(
-        required=True, validate=validate.Length(min=8, max=128, error="密码至少 8 位")
-    )
+    new_password = required_text(128, "密码至少 8 位", min=8)
 
 
 StaffPageOut = page_of(StaffOut)
@@ -183,9 +182,7 @@ def _level_prices():
 class UnitIn(Schema):
     """A named unit of a product besides its base one: `factor` base units in one."""
 
-    name = fields.String(
-        required=True, validate=validate.Length(min=1, max=16, error="单位名称须为 1-16 个字")
-    )
+    name = required_text(16, "单位名称须为 1-16 个字")
     factor = fields.Integer(
         required=True,
         strict=True,
@@ -447,9 +444,7 @@ class StockAdjustmentIn(Schema):
     qty_delta = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=-9_999_999, max=9_999_999)
     )
-    reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=255, error="请填写原因")
-    )
+    reason = required_text(255, "请填写原因")
 
 
 class StockOut(Schema):
@@ -504,9 +499,7 @@ AdjustLineIn = id_qty_line(
 
 class AdjustOrderIn(Schema):
     lines = lines_of(AdjustLineIn)
-    reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=500, error="请填写调整原因")
-    )
+    reason = required_text(500, "请填写调整原因")
 
 
 class ApproveIn(CommentIn):
@@ -514,15 +507,13 @@ class ApproveIn(CommentIn):
 
 
 class RejectIn(Schema):
-    reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=500, error="请填写驳回原因")
-    )
+    reason = required_text(500, "请填写驳回原因")
 
 
 StaffOrderLineIn = id_qty_line(
     "StaffOrderLineIn",
     "product_id",
-    unit=fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符")),
+    unit=unit_field(),
 )
 
 
@@ -571,12 +562,8 @@ ShipLineIn = id_qty_line("ShipLineIn", "order_line_id")
 
 class ShipmentIn(Schema):
     lines = lines_of(ShipLineIn, "发货")
-    carrier = fields.String(
-        required=True, validate=validate.Length(min=1, max=64, error="请填写承运商")
-    )
-    tracking_no = fields.String(
-        required=True, validate=validate.Length(min=1, max=64, error="请填写运单号")
-    )
+    carrier = required_text(64, "请填写承运商")
+    tracking_no = required_text(64, "请填写运单号")
 
 
 class ShipmentAdminOut(ShipmentOut):
@@ -755,12 +742,8 @@ class ReplenishmentSettingIn(Schema):
     lead_days = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=0, max=365))
 
 
-class ReplenishmentSettingOut(Schema):
-    customer_id = fields.Integer(allow_none=True)
-    method = fields.String()
-    window_days = fields.Integer()
-    turnover_days = fields.Integer()
-    lead_days = fields.Integer()
+class ReplenishmentSettingOut(ReplenishmentMethodOut):
+    customer_id = fields.Integer(allow_none=True)  # null: the setting for every customer
 
 
 # --- integrations: webhooks, API keys, ERP sync ----------------------------------------------

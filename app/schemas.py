@@ -21,6 +21,7 @@ from app.validation import (
     lines_of,
     money_field,
     page_of,
+    required_text,
 )
 
 # --- field groups the bodies of every surface share ------------------------------------------
@@ -328,12 +329,18 @@ class SuggestionOut(Schema):
     avg_daily_sales = DecimalString()
 
 
-class SuggestionsOut(Schema):
+class ReplenishmentMethodOut(Schema):
+    """How replenishment is worked out (app.field.replenishment.Settings): the method and the days
+    it looks back over, keeps stock for and waits for delivery."""
+
     method = fields.String()
-    method_label = fields.String()
     window_days = fields.Integer()
     turnover_days = fields.Integer()
     lead_days = fields.Integer()
+
+
+class SuggestionsOut(ReplenishmentMethodOut):
+    method_label = fields.String()
     items = fields.List(fields.Nested(SuggestionOut))
 
 
@@ -361,9 +368,7 @@ ReturnLineIn = id_qty_line("ReturnLineIn", "order_line_id")
 
 class ReturnRequestIn(Schema):
     lines = lines_of(ReturnLineIn, "退货")
-    reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=500, error="请填写退货原因")
-    )
+    reason = required_text(500, "请填写退货原因")
 
 
 class ReturnLineOut(Schema):

@@ -103,6 +103,19 @@ def id_qty_line(name: str, id_name: str, **more) -> type[Schema]:
     )
 
 
+def required_text(max: int, error: str, min: int = 1, **kwargs) -> fields.String:
+    """A text a body must carry, `min` to `max` characters; `error` says what a wrong one lacks."""
+    return fields.String(
+        required=True, validate=validate.Length(min=min, max=max, error=error), **kwargs
+    )
+
+
+def unit_field():
+    """The unit a line's `qty` counts (one of the product's `units`, or its base unit; default
+    the base)."""
+    return fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符"))
+
+
 def patch_of(
     schema: type[Schema], name: str, exclude: tuple[str, ...] = (), **more
 ) -> type[Schema]:

@@ -29,13 +29,13 @@ from app.validation import (
     money_field,
     page_of,
     qty_field,
+    required_text,
+    unit_field,
 )
 
 
 class LoginIn(Schema):
-    code = fields.String(
-        required=True, validate=validate.Length(min=1, max=128, error="登录凭证无效")
-    )
+    code = required_text(128, "登录凭证无效")
 
 
 class CustomerBriefOut(CodedOut):
@@ -50,9 +50,7 @@ class LoginOut(Schema):
 
 
 class BindIn(Schema):
-    invite_code = fields.String(
-        required=True, validate=validate.Length(min=4, max=32, error="邀请码长度不正确")
-    )
+    invite_code = required_text(32, "邀请码长度不正确", min=4)
 
 
 class StaffBriefOut(Schema):
@@ -176,11 +174,6 @@ class GroupOut(CodedOut):
 FavouritePageOut = ProductPageOut  # the favourites are catalogue items
 
 
-def unit_field():
-    """The unit `qty` counts (one of the product's `units`, or its base unit; default the base)."""
-    return fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符"))
-
-
 class CartItemIn(Schema):
     qty = qty_field(required=True)
     unit = unit_field()
@@ -238,11 +231,9 @@ class CartOut(Schema):
 
 
 class BulkItemIn(Schema):
-    sku = fields.String(
-        required=True, validate=validate.Length(min=1, max=64, error="商品编码须为 1-64 个字符")
-    )
+    sku = required_text(64, "商品编码须为 1-64 个字符")
     qty = qty_field(required=True)
-    unit = fields.String(validate=validate.Length(min=1, max=16, error="单位须为 1-16 个字符"))
+    unit = unit_field()
 
 
 class BulkCartIn(Schema):
@@ -376,13 +367,18 @@ class StockSalesLineIn(Schema):
     )
 
 
-class StockSalesIn(Schema):
-    period_end = business_date(required=True)
-    lines = fields.List(
+def stock_sales_lines():
+    """A report's lines: 1 to 500 products, each with its stock and sales."""
+    return fields.List(
         fields.Nested(StockSalesLineIn),
         required=True,
         validate=validate.Length(min=1, max=500, error="商品行数须在 1 到 500 之间"),
     )
+
+
+class StockSalesIn(Schema):
+    period_end = business_date(required=True)
+    lines = stock_sales_lines()
 
 
 class SubscriptionsIn(Schema):
@@ -450,8 +446,4 @@ class PhotoOut(Schema):
 
 
 class ReportLinesIn(Schema):
-    lines = fields.List(
-        fields.Nested(StockSalesLineIn),
-        required=True,
-        validate=validate.Length(min=1, max=500, error="商品行数须在 1 到 500 之间"),
-    )
+    lines = stock_sales_lines()

@@ -23,6 +23,7 @@ from app.validation import (
     money_field,
     money_in,
     page_of,
+    required_text,
 )
 
 
@@ -75,10 +76,7 @@ PaymentPageOut = page_of(PaymentOut)
 
 class RefundIn(Schema):
     amount = money_in(required=True)
-    reason = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=200, error="请填写退款原因（200 字以内）"),
-    )
+    reason = required_text(200, "请填写退款原因（200 字以内）")
 
 
 class RefundOut(Schema):
@@ -123,9 +121,7 @@ class RefundApproveIn(CommentIn):
 
 
 class RefundRejectIn(Schema):
-    reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=200, error="请填写驳回原因")
-    )
+    reason = required_text(200, "请填写驳回原因")
 
 
 class ReconciliationQueryIn(Schema):
@@ -162,13 +158,8 @@ class InvoiceIn(Schema):
         required=True,
         validate=validate.OneOf(list(INVOICE_KINDS), error="发票类型须为 normal 或 special"),
     )
-    title = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100, error="请填写发票抬头（100 字以内）"),
-    )
-    tax_no = fields.String(
-        required=True, validate=validate.Length(min=15, max=20, error="税号须为 15 到 20 位")
-    )
+    title = required_text(100, "请填写发票抬头（100 字以内）")
+    tax_no = required_text(20, "税号须为 15 到 20 位", min=15)
     order_ids = fields.List(
         id_field(),
         required=True,
@@ -217,15 +208,11 @@ class InvoiceQueryIn(PageIn):
 
 
 class InvoiceIssueIn(Schema):
-    invoice_no = fields.String(
-        required=True, validate=validate.Length(min=8, max=20, error="发票号码须为 8 到 20 位")
-    )
+    invoice_no = required_text(20, "发票号码须为 8 到 20 位", min=8)
 
 
 class InvoiceRejectIn(Schema):
-    reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=200, error="请填写驳回原因")
-    )
+    reason = required_text(200, "请填写驳回原因")
 
 
 class StatementAnswerIn(Schema):
