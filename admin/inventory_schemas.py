@@ -25,6 +25,7 @@ from app.validation import (
     business_date,
     id_field,
     money_field,
+    optional_text,
     page_of,
 )
 
@@ -63,10 +64,10 @@ class ReceiptLineIn(Schema):
 
 class StockReceiptIn(Schema):
     warehouse_id = id_field(required=True)
-    supplier = fields.String(load_default="", validate=validate.Length(max=100))
+    supplier = optional_text(100)
     reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
     lines = lines_of(ReceiptLineIn)
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = optional_text(500)
 
 
 class StockLineOut(Schema):
@@ -157,7 +158,7 @@ class TransferIn(Schema):
     from_warehouse_id = id_field(required=True)
     to_warehouse_id = id_field(required=True)
     lines = lines_of(TransferLineIn)
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = optional_text(500)
 
 
 class TransferReceiveIn(Schema):
@@ -198,7 +199,7 @@ class CountLineIn(Schema):
 class StockCountIn(Schema):
     warehouse_id = id_field(required=True)
     lines = lines_of(CountLineIn)
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = optional_text(500)
 
 
 class CountLineOut(StockLineOut):
@@ -271,8 +272,8 @@ class FeeIn(Schema):
         ),
     )
     date = business_date(required=True)
-    brand = fields.String(load_default="", validate=validate.Length(max=64))
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    brand = optional_text(64)
+    note = optional_text(500)
 
 
 class FeeOut(Schema):

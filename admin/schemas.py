@@ -39,6 +39,7 @@ from app.validation import (
     lines_of,
     money_field,
     money_in,
+    optional_text,
     page_of,
     patch_of,
     qty_field,
@@ -79,7 +80,7 @@ class StaffLoginOut(Schema):
 class StaffIn(Schema):
     username = fields.String(required=True, validate=validate.Length(min=2, max=64))
     password = required_text(128, "密码至少 8 位", min=8)
-    name = fields.String(load_default="", validate=validate.Length(max=100))
+    name = optional_text(100)
     role = fields.String(required=True, validate=validate.OneOf(ROLES, error="角色无效"))
     branch_id = id_field(load_default=None, allow_none=True)
     data_scope = fields.String(
@@ -87,7 +88,7 @@ class StaffIn(Schema):
         allow_none=True,
         validate=validate.OneOf(DATA_SCOPES, error="数据范围无效"),
     )
-    phone = fields.String(load_default="", validate=validate.Length(max=32))
+    phone = optional_text(32)
 
 
 class StaffPatchIn(Schema):
@@ -130,7 +131,7 @@ class BranchOut(CodedOut):
 
 class WarehouseIn(NamedIn):
     branch_id = id_field(load_default=None, allow_none=True)
-    address = fields.String(load_default="", validate=validate.Length(max=255))
+    address = optional_text(255)
 
 
 class WarehouseOut(BranchOut):
@@ -224,8 +225,8 @@ class ProductIn(Schema):
     list_price = money_in(required=True)
     prices = _level_prices()
     active = JsonBoolean(load_default=True)
-    image = fields.String(load_default="", validate=validate.Length(max=500))
-    brand = fields.String(load_default="", validate=validate.Length(max=64))
+    image = optional_text(500)
+    brand = optional_text(64)
     safety_stock = fields.Integer(
         strict=True, load_default=0, validate=validate.Range(min=0, max=99_999_999)
     )
@@ -285,7 +286,7 @@ class ProductGroupIn(Schema):
     code = fields.String(validate=validate.Length(min=1, max=64))  # 款号; K000001 … when left out
     name = fields.String(required=True, validate=text)
     category_id = id_field(required=True)
-    brand = fields.String(load_default="", validate=validate.Length(max=64))
+    brand = optional_text(64)
     specs = _specs(required=True)
     active = JsonBoolean(load_default=True)
 
@@ -352,9 +353,9 @@ class CustomerIn(Schema):
         load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180)
     )
     warehouse_id = id_field(required=True)
-    contact = fields.String(load_default="", validate=validate.Length(max=64))
-    phone = fields.String(load_default="", validate=validate.Length(max=32))
-    address = fields.String(load_default="", validate=validate.Length(max=255))
+    contact = optional_text(64)
+    phone = optional_text(32)
+    address = optional_text(255)
     visit_every_days = fields.Integer(
         load_default=7,
         validate=validate.Range(min=1, max=365, error="拜访周期须在 1 到 365 天之间"),
@@ -435,7 +436,7 @@ class ReceiptIn(Schema):
             ["bank", "cash", "wechat", "alipay", "cheque", "other"], error="收款方式无效"
         ),
     )
-    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    reference = optional_text(128)
 
 
 class StockAdjustmentIn(Schema):
@@ -522,12 +523,12 @@ class StaffOrderIn(Schema):
 
     customer_id = id_field(required=True)
     lines = lines_of(StaffOrderLineIn)
-    remark = fields.String(load_default="", validate=validate.Length(max=500, error="备注太长"))
+    remark = optional_text(500, error="备注太长")
     address_id = id_field(load_default=None, allow_none=True)
 
 
 class DealerProductQueryIn(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=64, error="搜索词太长"))
+    q = optional_text(64, error="搜索词太长")
 
 
 class DealerProductOut(Schema):

@@ -20,6 +20,7 @@ from app.validation import (
     id_qty_line,
     lines_of,
     money_field,
+    optional_text,
     page_of,
     required_text,
 )
@@ -90,7 +91,7 @@ class ApprovalStepOut(Schema):
 class CommentIn(Schema):
     """A signature's optional comment (an approval step's, ApprovalStep.comment)."""
 
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    comment = optional_text(500)
 
 
 class PostalAddressOut(Schema):

@@ -110,6 +110,11 @@ def required_text(max: int, error: str, min: int = 1, **kwargs) -> fields.String
     )
 
 
+def optional_text(max: int, error: str | None = None) -> fields.String:
+    """A text a body may leave out (it is then ""), at most `max` characters."""
+    return fields.String(load_default="", validate=validate.Length(max=max, error=error))
+
+
 def unit_field():
     """The unit a line's `qty` counts (one of the product's `units`, or its base unit; default
     the base)."""

@@ -27,6 +27,7 @@ from app.validation import (
     id_qty_line,
     lines_of,
     money_field,
+    optional_text,
     page_of,
     qty_field,
     required_text,
@@ -280,7 +281,7 @@ OrderLineIn = id_qty_line("OrderLineIn", "product_id", unit=unit_field())
 
 class PlaceOrderIn(Schema):
     lines = lines_of(OrderLineIn)
-    remark = fields.String(load_default="", validate=validate.Length(max=500, error="备注太长"))
+    remark = optional_text(500, error="备注太长")
     address_id = id_field(load_default=None, allow_none=True)
 
 

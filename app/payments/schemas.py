@@ -22,6 +22,7 @@ from app.validation import (
     id_field,
     money_field,
     money_in,
+    optional_text,
     page_of,
     required_text,
 )
@@ -217,7 +218,7 @@ class InvoiceRejectIn(Schema):
 
 class StatementAnswerIn(Schema):
     agree = JsonBoolean(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = optional_text(500)
 
 
 class ConfirmationOut(Schema):
