@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import g, render_template, request, url_for
 from marshmallow import fields, validate
@@ -306,12 +307,13 @@ def stock_count(count_id: int):
 # --- the ledger and locations -----------------------------------------------------------------
 
 
-def _with_actor_names(movements) -> list:
-    """Movements, each with `actor_name`: who moved the stock, as staff read it."""
-    rows = list(movements)
-    names = actor_names({m.actor for m in rows})
-    for m in rows:
-        m.actor_name = names[m.actor]
+def _with_actor_names(found, key: str = "actor") -> list:
+    """Rows (movements, fees), each with `actor_name`: who moved the stock or recorded the fee
+    (the actor key in the row's `key` field), as staff read it."""
+    rows = list(found)
+    names = actor_names({getattr(row, key) for row in rows})
+    for row in rows:
+        row.actor_name = names[getattr(row, key)]
     return rows
 
 
@@ -363,6 +365,7 @@ def customer_fees():
         query,
         args["page"],
         PER_PAGE,
+        rows=partial(_with_actor_names, key="recorded_by"),
         args=args,
         fee_total=queries.fees_total(query),
         kinds=FEE_KINDS,
