@@ -108,16 +108,18 @@ def _document_page(template: str, document: str, row, labels: dict, **context):
     )
 
 
-def _documents_page(template: str, query, rows, args: dict, labels: dict, **context):
-    """The receipts' or the transfers' list, filtered by status (or mine), with the form for a
-    new one."""
+def _documents_page(template: str, query, rows, labels: dict, **context):
+    """The receipts' or the transfers' list (`query(staff, filters)`), filtered by status,
+    warehouse or mine, with the form for a new one."""
+    args = load_form(DocumentQueryIn, request.args)
     return list_page(
         template,
-        query,
+        query(g.staff, args),
         args["page"],
         PER_PAGE,
         rows=rows,
         status=args.get("status", ""),
+        warehouse_id=args.get("warehouse_id", ""),
         mine=args["mine"],
         statuses=labels,
         warehouse_options=_warehouses(),
@@ -133,10 +135,11 @@ def _documents_page(template: str, query, rows, args: dict, labels: dict, **cont
 
 @console_page("/stock/receipts", "stock.view")
 def stock_receipts():
-    args = load_form(DocumentQueryIn, request.args)
-    query = queries.receipts_query(g.staff, args)
     return _documents_page(
-        "console/stock_receipts.html", query, queries.receipt_details, args, RECEIPT_LABELS
+        "console/stock_receipts.html",
+        queries.receipts_query,
+        queries.receipt_details,
+        RECEIPT_LABELS,
     )
 
 
@@ -166,14 +169,11 @@ def stock_receipt(receipt_id: int):
 
 @console_page("/stock/transfers", "stock.view")
 def stock_transfers():
-    args = load_form(DocumentQueryIn, request.args)
     return _documents_page(
         "console/stock_transfers.html",
-        queries.transfers_query(g.staff, args),
+        queries.transfers_query,
         queries.transfer_details,
-        args,
         TRANSFER_LABELS,
-        warehouse_id=args.get("warehouse_id", ""),
         all_warehouse_options=_warehouses(scope_only=False),
     )
 
