@@ -220,13 +220,20 @@ def toggle_rule(rule_id: int):
 # --- staff -----------------------------------------------------------------------
 
 
+def _with_wechat_state(found) -> list:
+    """Staff, each with `wechat_state`: how their to-do messages reach them on WeChat."""
+    people = list(found)
+    state = reach.staff_wechat([p.id for p in people])
+    for person in people:
+        person.wechat_state = state[person.id]
+    return people
+
+
 @console_page("/staff", "staff.manage")
 def staff():
-    people = list(settings.staff_list(g.staff))
     return render_template(
         "console/staff.html",
-        people=people,
-        wechat=reach.staff_wechat([p.id for p in people]),
+        people=_with_wechat_state(settings.staff_list(g.staff)),
         now=utcnow(),
         roles=ROLES,
         scopes=DATA_SCOPES,
