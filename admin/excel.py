@@ -386,13 +386,34 @@ def _all_or_none(result: ImportResult, save_rows: Callable[[], None]) -> ImportR
     return result
 
 
-def _import(data: bytes, columns, schema_cls, key: str, ids_of, create, update) -> ImportResult:
-    """Rows checked, then all saved in one transaction or none; `ids_of(keys)` gives the ids of
-    the records that exist already (`update(id, changes)`), the others are `create(row)`d."""
+@dataclass(frozen=True)
+class Keyed:
+    """Records an import finds by a key column: `ids_of(keys)` gives the ids of those that exist
+    already, which are `update(staff, id, changes)`d; the others are `create(staff, row)`d."""
+
+    key: str
+    ids_of: Callable[[list[str]], dict[str, int]]
+    create: Callable
+    update: Callable
+
+
+PRODUCTS_BY_SKU = Keyed(
+    "sku", choices.product_ids_by_sku, staff_catalog.create_product, staff_catalog.update_product
+)
+CUSTOMERS_BY_CODE = Keyed(
+    "code", choices.customer_ids_by_code, accounts.create_customer, accounts.update_customer
+)
+
+
+def _import(data: bytes, staff: Staff, columns, schema_cls, records: Keyed) -> ImportResult:
+    """Rows checked, then all saved in one transaction or none: each creates or updates one of
+    the `records`, by the staff member."""
+    key = records.key
+    create, update = partial(records.create, staff), partial(records.update, staff)
     result = ImportResult()
     schema = relax(schema_cls())
     raw_rows = list(_read_rows(data, columns, result))
-    existing = ids_of([raw[key] for _, raw in raw_rows if raw.get(key)])
+    existing = records.ids_of([raw[key] for _, raw in raw_rows if raw.get(key)])
     rows = []
     seen: dict[str, int] = {}
     for number, raw in raw_rows:
@@ -424,29 +445,13 @@ def _import(data: bytes, columns, schema_cls, key: str, ids_of, create, update) 
 def import_products(data: bytes, staff: Staff) -> ImportResult:
     """Products by SKU: new SKUs are created, known ones updated (with the level prices given),
     by the same use cases and rules as one product at a time."""
-    return _import(
-        data,
-        PRODUCT_COLUMNS,
-        ProductIn,
-        "sku",
-        choices.product_ids_by_sku,
-        partial(staff_catalog.create_product, staff),
-        partial(staff_catalog.update_product, staff),
-    )
+    return _import(data, staff, PRODUCT_COLUMNS, ProductIn, PRODUCTS_BY_SKU)
 
 
 def import_customers(data: bytes, staff: Staff) -> ImportResult:
     """Customers by code: new codes are created, known ones updated; every row within the
     caller's data scope (branch, warehouse, rep, and the customer itself when it exists)."""
-    return _import(
-        data,
-        CUSTOMER_COLUMNS,
-        CustomerIn,
-        "code",
-        choices.customer_ids_by_code,
-        partial(accounts.create_customer, staff),
-        partial(accounts.update_customer, staff),
-    )
+    return _import(data, staff, CUSTOMER_COLUMNS, CustomerIn, CUSTOMERS_BY_CODE)
 
 
 # --- styles (款) with their SKUs: one row per SKU ----------------------------------------------

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import wraps
+from functools import cache, wraps
 
 from flask import current_app, render_template, request, url_for
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
 from admin.console.blueprint import bp
 from admin.console.session import console_login
 from app.errors import AppError, ValidationFailed
 from app.pages import perform as run_form_action
-from app.validation import reject_unstorable, relax
+from app.validation import PageIn, reject_unstorable, relax
 
 # Field names as staff read them in error messages.
 FIELD_LABELS = {
@@ -96,6 +96,33 @@ def list_page(
     details) shown as `name`, with the pager and the page's own `context`."""
     found, pager = page_of(query, page, per_page)
     return render_template(template, **{name: rows(found)}, **pager, **context)
+
+
+def status_query(statuses: Mapping[str, str]) -> type[Schema]:
+    """The query string of a list filtered by status: the page, and one of `statuses` (none: all)."""
+    return _status_query(tuple(statuses))
+
+
+@cache
+def _status_query(statuses: tuple[str, ...]) -> type[Schema]:
+    status = fields.String(validate=validate.OneOf(list(statuses)))
+    return PageIn.from_dict({"status": status}, name="StatusQuery")
+
+
+def status_list(template: str, statuses: Mapping[str, str], query, per_page: int, **context):
+    """A list page filtered by status: page of `query(status)`, the status (one of `statuses`,
+    None for all) from the query string, shown with `statuses` to choose from; `context` as
+    `list_page`'s (e.g. `rows`)."""
+    args = load_form(status_query(statuses), request.args)
+    return list_page(
+        template,
+        query(args.get("status")),
+        args["page"],
+        per_page,
+        status=args.get("status", ""),
+        statuses=statuses,
+        **context,
+    )
 
 
 def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | None = None):

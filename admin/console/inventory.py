@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import g, render_template, request, url_for
 from marshmallow import fields, validate
@@ -107,16 +108,18 @@ def _document_page(template: str, document: str, row, labels: dict, **context):
     )
 
 
-def _documents_page(template: str, query, rows, args: dict, labels: dict, **context):
-    """The receipts' or the transfers' list, filtered by status (or mine), with the form for a
-    new one."""
+def _documents_page(template: str, query, rows, labels: dict, **context):
+    """The receipts' or the transfers' list (`query(staff, filters)`), filtered by status,
+    warehouse or mine, with the form for a new one."""
+    args = load_form(DocumentQueryIn, request.args)
     return list_page(
         template,
-        query,
+        query(g.staff, args),
         args["page"],
         PER_PAGE,
         rows=rows,
         status=args.get("status", ""),
+        warehouse_id=args.get("warehouse_id", ""),
         mine=args["mine"],
         statuses=labels,
         warehouse_options=_warehouses(),
@@ -132,10 +135,11 @@ def _documents_page(template: str, query, rows, args: dict, labels: dict, **cont
 
 @console_page("/stock/receipts", "stock.view")
 def stock_receipts():
-    args = load_form(DocumentQueryIn, request.args)
-    query = queries.receipts_query(g.staff, args)
     return _documents_page(
-        "console/stock_receipts.html", query, queries.receipt_details, args, RECEIPT_LABELS
+        "console/stock_receipts.html",
+        queries.receipts_query,
+        queries.receipt_details,
+        RECEIPT_LABELS,
     )
 
 
@@ -165,14 +169,11 @@ def stock_receipt(receipt_id: int):
 
 @console_page("/stock/transfers", "stock.view")
 def stock_transfers():
-    args = load_form(DocumentQueryIn, request.args)
     return _documents_page(
         "console/stock_transfers.html",
-        queries.transfers_query(g.staff, args),
+        queries.transfers_query,
         queries.transfer_details,
-        args,
         TRANSFER_LABELS,
-        warehouse_id=args.get("warehouse_id", ""),
         all_warehouse_options=_warehouses(scope_only=False),
     )
 
@@ -306,12 +307,13 @@ def stock_count(count_id: int):
 # --- the ledger and locations -----------------------------------------------------------------
 
 
-def _with_actor_names(movements) -> list:
-    """Movements, each with `actor_name`: who moved the stock, as staff read it."""
-    rows = list(movements)
-    names = actor_names({m.actor for m in rows})
-    for m in rows:
-        m.actor_name = names[m.actor]
+def _with_actor_names(found, key: str = "actor") -> list:
+    """Rows (movements, fees), each with `actor_name`: who moved the stock or recorded the fee
+    (the actor key in the row's `key` field), as staff read it."""
+    rows = list(found)
+    names = actor_names({getattr(row, key) for row in rows})
+    for row in rows:
+        row.actor_name = names[getattr(row, key)]
     return rows
 
 
@@ -363,6 +365,7 @@ def customer_fees():
         query,
         args["page"],
         PER_PAGE,
+        rows=partial(_with_actor_names, key="recorded_by"),
         args=args,
         fee_total=queries.fees_total(query),
         kinds=FEE_KINDS,

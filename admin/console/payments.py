@@ -11,7 +11,16 @@ from flask import g, render_template, request, send_file, url_for
 from marshmallow import Schema, fields, validate
 
 from admin.console.blueprint import bp
-from admin.console.forms import console_page, form_post, list_page, load_form, page_of, perform
+from admin.console.forms import (
+    console_page,
+    form_post,
+    list_page,
+    load_form,
+    page_of,
+    perform,
+    status_list,
+    status_query,
+)
 from admin.console.session import console_login, may
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import choices
@@ -26,17 +35,12 @@ from app.payments.schemas import (
     RefundRejectIn,
 )
 from app.timeutil import local_today
-from app.validation import PageIn, business_date
+from app.validation import business_date
 
 PER_PAGE = 30
 
 
-class RefundQuery(PageIn):
-    status = fields.String(validate=validate.OneOf(list(rules.REFUND_LABELS)))
-
-
-class InvoiceQuery(PageIn):
-    status = fields.String(validate=validate.OneOf(list(rules.INVOICE_LABELS)))
+RefundQuery = status_query(rules.REFUND_LABELS)
 
 
 class DayQuery(Schema):
@@ -146,15 +150,12 @@ def reconciliation_refetch():
 
 @console_page("/invoices", "payments.view")
 def invoices_list():
-    args = load_form(InvoiceQuery, request.args)
-    return list_page(
+    return status_list(
         "console/invoices.html",
-        invoices.invoices_query(g.staff, args.get("status")),
-        args["page"],
+        rules.INVOICE_LABELS,
+        lambda status: invoices.invoices_query(g.staff, status),
         PER_PAGE,
         rows=invoices.with_orders,
-        status=args.get("status", ""),
-        statuses=rules.INVOICE_LABELS,
         kinds=rules.INVOICE_KINDS,
         may_issue=may("invoices.issue"),
     )

@@ -7,7 +7,14 @@ from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import console_page, form_post, list_page, load_form, perform
+from admin.console.forms import (
+    console_page,
+    form_post,
+    load_form,
+    perform,
+    status_list,
+    status_query,
+)
 from admin.console.session import console_login
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import returns
@@ -16,13 +23,12 @@ from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.errors import NotFound, ValidationFailed
 from app.http import send_upload
 from app.mall.returns import with_details
-from app.validation import PageIn, whole_number
+from app.validation import whole_number
 
 PER_PAGE = 20
 
 
-class ReturnQuery(PageIn):
-    status = fields.String(validate=validate.OneOf(list(RETURN_LABELS)))
+ReturnQuery = status_query(RETURN_LABELS)
 
 
 class Comment(Schema):
@@ -35,15 +41,12 @@ class Reason(Schema):
 
 @console_page("/returns", "orders.view")
 def returns_list():
-    args = load_form(ReturnQuery, request.args)
-    return list_page(
+    return status_list(
         "console/returns.html",
-        returns.returns_query(g.staff, args.get("status")),
-        args["page"],
+        RETURN_LABELS,
+        lambda status: returns.returns_query(g.staff, status),
         PER_PAGE,
         rows=with_details,
-        status=args.get("status", ""),
-        statuses=RETURN_LABELS,
     )
 
 

@@ -39,6 +39,11 @@ def _branch_options():
     return choices.branch_options(with_code=True)
 
 
+def _branches() -> dict:
+    """The branches a page's forms offer (with their codes), and their names by id for its rows."""
+    return {"branch_options": _branch_options(), "branch_names": choices.branch_names()}
+
+
 # --- stock ---------------------------------------------------------------------
 
 
@@ -166,8 +171,7 @@ def rules(editing: int | None = None, typed: dict | None = None, error: str = ""
         error=error,
         approver_roles=APPROVER_ROLES,
         documents=RULE_DOCUMENTS,
-        branch_options=_branch_options(),
-        branch_names=choices.branch_names(),
+        **_branches(),
         customer_options=list(customers.items()),
         customer_names=customers,
     ), 422 if error else 200
@@ -216,19 +220,25 @@ def toggle_rule(rule_id: int):
 # --- staff -----------------------------------------------------------------------
 
 
+def _with_wechat_state(found) -> list:
+    """Staff, each with `wechat_state`: how their to-do messages reach them on WeChat."""
+    people = list(found)
+    state = reach.staff_wechat([p.id for p in people])
+    for person in people:
+        person.wechat_state = state[person.id]
+    return people
+
+
 @console_page("/staff", "staff.manage")
 def staff():
-    people = list(settings.staff_list(g.staff))
     return render_template(
         "console/staff.html",
-        people=people,
-        wechat=reach.staff_wechat([p.id for p in people]),
+        people=_with_wechat_state(settings.staff_list(g.staff)),
         now=utcnow(),
         roles=ROLES,
         scopes=DATA_SCOPES,
         scope_labels=DATA_SCOPE_LABELS,
-        branch_options=_branch_options(),
-        branch_names=choices.branch_names(),
+        **_branches(),
         bindings=accounts.staff_bindings(g.staff),
     )
 
@@ -332,8 +342,7 @@ def organisation_page():
         "console/organisation.html",
         branches=choices.branches(),
         warehouses=choices.warehouses(),
-        branch_options=_branch_options(),
-        branch_names=choices.branch_names(),
+        **_branches(),
     )
 
 

@@ -55,12 +55,11 @@ def create_style():
 
 @console_page("/styles/<int:group_id>", "catalog.view")
 def style_page(group_id: int):
-    group = staff_catalog.product_group(group_id)
     return render_template(
         "console/style.html",
-        group=group,
+        group=staff_catalog.product_group(group_id),
         category_options=choices.category_options(),
-        specs_text=styles.specs_text(group.spec_list),
+        specs_text=styles.specs_text,
         spec_label=styles.spec_label,
     )
 

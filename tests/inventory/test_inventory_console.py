@@ -1,6 +1,6 @@
 """Console forms of inventory at cost, through the console's own forms (CSRF, redirects): the
 product form's brand and safety stock, a fee without a customer refused in words, receipts and
-counts in words, pages in scope."""
+counts in words, pages in scope, people named on the pages."""
 
 from app.approval import services as approvals
 from app.core.models import Product, Stock
@@ -115,3 +115,12 @@ def test_a_stock_documents_page_names_who_made_it_not_their_key(signed_in, co):
         page = signed_in("hq").get(path).get_data(as_text=True)
         assert maker.name in page, path
         assert f"staff:{maker.id}" not in page, path
+
+
+def test_the_fees_list_names_who_recorded_a_fee_not_their_key(signed_in, co):
+    recorder = co.staff["fin"]
+    data = {"kind": "listing", "amount": "10.00", "date": "2026-11-01"}
+    services.record_fee(recorder, co.east_customer.id, data)
+    page = signed_in("admin").get("/admin/fees").get_data(as_text=True)
+    assert recorder.name in page
+    assert f"staff:{recorder.id}" not in page
