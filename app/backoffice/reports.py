@@ -54,7 +54,7 @@ from app.db import local_day, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
 from app.inventory.models import CustomerFee
 from app.inventory.rules import margin_pct
-from app.money import cost_from_units, money, money_from_fen
+from app.money import ZERO, cost_from_units, money, money_from_fen
 from app.replica import reports_database
 from app.shops import reports as shop_reports
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
@@ -71,7 +71,6 @@ SOLD = (
     OrderStatus.SHIPPED.value,
     OrderStatus.COMPLETED.value,
 )
-ZERO = Decimal("0.00")
 BUSINESS_OFFSET_HOURS = 8  # Asia/Shanghai has no daylight saving
 
 
