@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import operator
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -132,6 +133,14 @@ def where_given(query, filters: Mapping, **columns):
     for name, column in columns.items():
         if filters.get(name):
             query = query.where(column == filters[name])
+    return query
+
+
+def matching(query, q: str | None, *columns):
+    """`query` narrowed to the rows where any of `columns` contains `q` (none given: narrows
+    nothing): a list's search box, e.g. a name or a code."""
+    if q:
+        query = query.where(functools.reduce(operator.or_, (c.contains(q) for c in columns)))
     return query
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 # Unit costs and stock values carry 4 places (API.md: "12.3456"); stored as integers of 0.0001 yuan.
 COST_PLACE = Decimal("0.0001")
 

@@ -46,6 +46,8 @@ from app.timeutil import local_today
 
 DEMO_INVITE_TTL = dt.timedelta(days=365)
 
+# The catalogue's products as (sku, name, unit, pack_size, list_price), by (category, subcategory).
+PRODUCT_COLUMNS = ("sku", "name", "unit", "pack_size", "list_price")
 CATALOGUE = {
     ("饮料", "矿泉水"): [
         ("WTR-550", "山泉水 550ml×24", "箱", 24, Decimal("28.80")),
@@ -368,20 +370,18 @@ def _seed_everything() -> None:
         if parent_name not in parents:
             parents[parent_name] = catalog.create_category(parent_name, sort=len(parents))
         child = catalog.create_category(child_name, parents[parent_name].id)
-        for sku, name, unit, pack, price in items:
+        for item in items:
+            fields = dict(zip(PRODUCT_COLUMNS, item, strict=True))
+            price = fields["list_price"]
             min_qty, step = (5, 5) if price < 50 else (1, 1)
             products.append(
                 catalog.create_product(
-                    sku=sku,
-                    name=name,
                     category_id=child.id,
-                    unit=unit,
-                    pack_size=pack,
                     min_qty=min_qty,
                     step=step,
-                    list_price=price,
                     prices=level_price_table(price),
-                    units=UNITS.get(sku, []),
+                    units=UNITS.get(fields["sku"], []),
+                    **fields,
                 )
             )
     style_lines = _seed_styles()

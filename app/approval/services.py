@@ -34,9 +34,9 @@ from app.events import ApprovalAwaited, emit
 # --- rules ----------------------------------------------------------------------------------------
 
 
-def _checked(condition: dict, steps: list[dict], document: str) -> tuple[str, str]:
-    """Raises: ValidationFailed (unknown document or condition keys, bad values, steps by roles
-    that do not approve)."""
+def _checked(condition: dict, steps: list[dict], document: str) -> dict:
+    """A rule's document type, condition and steps as stored. Raises: ValidationFailed (unknown
+    document or condition keys, bad values, steps by roles that do not approve)."""
     if document not in DOCUMENT_TYPES:
         raise ValidationFailed("单据类型无效", document=[f"须为 {', '.join(DOCUMENT_TYPES)} 之一"])
     errors = condition_errors(condition)
@@ -46,22 +46,20 @@ def _checked(condition: dict, steps: list[dict], document: str) -> tuple[str, st
     bad = [ROLE_LABELS.get(r, r) for r in roles if r not in APPROVER_ROLES]
     if bad:
         raise ValidationFailed("审批角色无效", steps=[f"{r} 不能审批" for r in bad])
-    return json.dumps(condition), json.dumps([{"role": r} for r in roles])
+    return {
+        "document": document,
+        "condition": json.dumps(condition),
+        "steps": json.dumps([{"role": r} for r in roles]),
+    }
 
 
 def create_rule(
     name: str, condition: dict, steps: list[dict], priority: int = 100, document: str = "order"
 ) -> ApprovalRule:
     """A rule for one document type. Raises: ValidationFailed."""
-    condition_json, steps_json = _checked(condition, steps, document)
+    checked = _checked(condition, steps, document)
     with transaction():
-        return ApprovalRule.create(
-            name=name,
-            document=document,
-            condition=condition_json,
-            steps=steps_json,
-            priority=priority,
-        )
+        return ApprovalRule.create(name=name, priority=priority, **checked)
 
 
 def update_rule(rule_id: int, **changes) -> ApprovalRule:
@@ -74,8 +72,8 @@ def update_rule(rule_id: int, **changes) -> ApprovalRule:
         condition = changes.get("condition", json.loads(rule.condition))
         steps = changes.get("steps", json.loads(rule.steps))
         document = changes.get("document", rule.document)
-        rule.condition, rule.steps = _checked(condition, steps, document)
-        rule.document = document
+        for key, value in _checked(condition, steps, document).items():
+            setattr(rule, key, value)
         for key in ("name", "priority", "active"):
             if key in changes:
                 setattr(rule, key, changes[key])

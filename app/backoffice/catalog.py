@@ -6,7 +6,7 @@ from app.auth.scopes import actor, require, require_all_scope
 from app.backoffice.queries import warehouses_in_scope
 from app.core import catalog, product_images, stock, styles
 from app.core.models import Product, Staff, Stock, Warehouse
-from app.db import db
+from app.db import db, matching
 from app.errors import Conflict, Forbidden, NotFound
 from app.inventory.queries import in_warehouses_seen
 
@@ -20,10 +20,7 @@ def with_level_prices(products: list[Product]) -> list[Product]:
 
 
 def products_query(filters: dict, *, by_sku: bool = False):
-    query = Product.select()
-    if filters.get("q"):
-        q = filters["q"]
-        query = query.where(Product.name.contains(q) | Product.sku.contains(q))
+    query = matching(Product.select(), filters.get("q"), Product.name, Product.sku)
     if filters.get("category_id"):
         query = query.where(Product.category == filters["category_id"])
     if "active" in filters:

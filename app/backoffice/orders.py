@@ -25,7 +25,6 @@ from app.core.models import (
     Customer,
     Order,
     OrderDiscount,
-    OrderEvent,
     OrderLine,
     Product,
     Shipment,
@@ -33,7 +32,13 @@ from app.core.models import (
 )
 from app.core.orders import LineRequest
 from app.core.promotions import allocate
-from app.core.queries import orders_by_id, orders_with_details, shipment_detail
+from app.core.queries import (
+    events_and_shipments,
+    lines_by_order,
+    orders_by_id,
+    orders_with_details,
+    shipment_detail,
+)
 from app.core.rules import OrderStatus, line_amount
 from app.db import transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
@@ -140,20 +145,11 @@ def review_entry(staff: Staff, order_id: int) -> QueueEntry:
 
 def _entries(page_orders: list[Order]) -> list[QueueEntry]:
     ids = [o.id for o in page_orders]
-    lines_by_order: dict[int, list] = {i: [] for i in ids}
-    for ln in (
-        OrderLine.select(OrderLine, Product)
-        .join(Product)
-        .where(OrderLine.order << ids)
-        .order_by(OrderLine.id)
-    ):
-        lines_by_order[ln.order_id].append(ln)
+    lines = lines_by_order(ids)
     steps_by_order = approvals.steps_by_document("order", ids)
     by_warehouse: dict[int, set] = {}
     for o in page_orders:
-        by_warehouse.setdefault(o.warehouse_id, set()).update(
-            ln.product_id for ln in lines_by_order[o.id]
-        )
+        by_warehouse.setdefault(o.warehouse_id, set()).update(ln.product_id for ln in lines[o.id])
     available = {w: stock.availability(w, list(p)) for w, p in by_warehouse.items()}
     entries = []
     for o in page_orders:
@@ -174,7 +170,7 @@ def _entries(page_orders: list[Order]) -> list[QueueEntry]:
                 },
                 lines=[
                     {"line": ln, "available": available[o.warehouse_id][ln.product_id]}
-                    for ln in lines_by_order[o.id]
+                    for ln in lines[o.id]
                 ],
                 steps=steps,
                 next_role=next_role(_document(o, steps)),
@@ -212,13 +208,13 @@ def order_page(staff: Staff, order_id: int) -> OrderPage:
         s.id: s.name or s.username
         for s in Staff.select(Staff.id, Staff.name, Staff.username).where(Staff.id << list(shown))
     }
-    events = list(OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id))
+    events, shipments = events_and_shipments(order.id)
     changes = [_changed_lines(a.before) + _changed_lines(a.after) for a in audit_rows]
     products = _product_names({pid for lines in changes for pid in lines})
     return OrderPage(
         entry=entry,
         events=events,
-        shipments=list(Shipment.select().where(Shipment.order == order.id).order_by(Shipment.id)),
+        shipments=shipments,
         audits=[
             {
                 "at": a.created_at,

@@ -14,7 +14,7 @@ from app.auth.scopes import warehouses_in_scope as warehouses_in_scope  # its ca
 from app.core import receivables
 from app.core.models import Customer, Order, OrderLine, Product, Staff
 from app.core.rules import OrderStatus
-from app.db import utcnow, where_given, within_local_days
+from app.db import matching, utcnow, where_given, within_local_days
 from app.money import money, money_from_fen
 from app.replica import reports_database
 from app.timeutil import BUSINESS_TZ, local_today, start_of_local_day_utc
@@ -175,8 +175,7 @@ def customers_query(
         ),
         staff,
     )
-    if q:
-        query = query.where(Customer.name.contains(q) | Customer.code.contains(q))
+    query = matching(query, q, Customer.name, Customer.code)
     if branch_id:
         query = query.where(Customer.branch == branch_id)
     if active is not None:

@@ -54,7 +54,7 @@ from app.db import local_day, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
 from app.inventory.models import CustomerFee
 from app.inventory.rules import margin_pct
-from app.money import cost_from_units, money, money_from_fen
+from app.money import ZERO, cost_from_units, money, money_from_fen
 from app.replica import reports_database
 from app.shops import reports as shop_reports
 from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
@@ -71,7 +71,6 @@ SOLD = (
     OrderStatus.SHIPPED.value,
     OrderStatus.COMPLETED.value,
 )
-ZERO = Decimal("0.00")
 BUSINESS_OFFSET_HOURS = 8  # Asia/Shanghai has no daylight saving
 
 
@@ -153,29 +152,19 @@ def _shipped_and_returned(aggregate, by_line: bool, start, end) -> tuple[dict, d
     """{key: (amount, cost)} of shipments and {key: (amount, cost)} of returns received in the
     period: amounts at the orders' prices, costs as the goods moved (raw fen and cost units)."""
     in_period = (Shipment.shipped_at >= start) & (Shipment.shipped_at < end)
+    of_order = {"customer": Order.customer, "customer_via": [(Order, Shipment.order == Order.id)]}
     if by_line:
+        to_lines = [
+            (Shipment, ShipmentLine.shipment == Shipment.id),
+            (OrderLine, ShipmentLine.order_line == OrderLine.id),
+        ]
+        measures = [fn.SUM(ShipmentLine.amount), fn.SUM(ShipmentLine.cost)]
         shipped = aggregate(
-            ShipmentLine,
-            [fn.SUM(ShipmentLine.amount), fn.SUM(ShipmentLine.cost)],
-            [
-                (Shipment, ShipmentLine.shipment == Shipment.id),
-                (OrderLine, ShipmentLine.order_line == OrderLine.id),
-            ],
-            in_period,
-            customer=Order.customer,
-            customer_via=[(Order, Shipment.order == Order.id)],
-            product=OrderLine.product,
+            ShipmentLine, measures, to_lines, in_period, product=OrderLine.product, **of_order
         )
     else:
-        shipped = aggregate(
-            Shipment,
-            [fn.SUM(Shipment.amount), fn.SUM(Shipment.cost)],
-            [],
-            in_period,
-            customer=Order.customer,
-            customer_via=[(Order, Shipment.order == Order.id)],
-            time=Shipment.shipped_at,
-        )
+        measures = [fn.SUM(Shipment.amount), fn.SUM(Shipment.cost)]
+        shipped = aggregate(Shipment, measures, [], in_period, time=Shipment.shipped_at, **of_order)
     # Returns received in the period: the `return` stock movements, at the return's prices and
     # at the cost they came back at.
     returned = aggregate(
@@ -213,6 +202,22 @@ def _margin_figures(shipped_row, returned_row) -> dict:
         "cost": cost,
         "gross_profit": gross_profit,
         "gross_margin": margin_pct(gross_profit, shipped - returned),
+    }
+
+
+def _money_sums(rows: list[dict], fields) -> dict:
+    """Each of `fields` summed over the rows, as money: a report's totals."""
+    return {f: money(sum((r[f] for r in rows), ZERO)) for f in fields}
+
+
+def _report(date_from: dt.date, date_to: dt.date, group_by: str, rows: list, totals: dict) -> dict:
+    """A report as it is answered: its period and grouping, its rows (`items`) and `totals`."""
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "group_by": group_by,
+        "items": rows,
+        "totals": totals,
     }
 
 
@@ -320,10 +325,7 @@ def sales_report(
         ).scalar()
     else:
         order_count = sum(r["orders"] for r in rows)
-    sums = {
-        f: money(sum((r[f] for r in rows), ZERO))
-        for f in ("amount", "shipped_amount", "returned_amount", "receipts", "cost")
-    }
+    sums = _money_sums(rows, ("amount", "shipped_amount", "returned_amount", "receipts", "cost"))
     gross_profit = sums["shipped_amount"] - sums["returned_amount"] - sums["cost"]
     totals = {
         "orders": order_count,
@@ -331,13 +333,7 @@ def sales_report(
         "gross_profit": gross_profit,
         "gross_margin": margin_pct(gross_profit, sums["shipped_amount"] - sums["returned_amount"]),
     }
-    return {
-        "date_from": date_from,
-        "date_to": date_to,
-        "group_by": group_by,
-        "items": rows,
-        "totals": totals,
-    }
+    return _report(date_from, date_to, group_by, rows, totals)
 
 
 @reports_database()
@@ -388,18 +384,9 @@ def profit_report(
             }
         )
     rows.sort(key=lambda r: (-r["profit"], str(r["key"])))
-    totals = {
-        f: money(sum((r[f] for r in rows), ZERO))
-        for f in ("net_sales", "cost", "gross_profit", "fees", "profit")
-    }
+    totals = _money_sums(rows, ("net_sales", "cost", "gross_profit", "fees", "profit"))
     totals["gross_margin"] = margin_pct(totals["gross_profit"], totals["net_sales"])
-    return {
-        "date_from": date_from,
-        "date_to": date_to,
-        "group_by": group_by,
-        "items": rows,
-        "totals": totals,
-    }
+    return _report(date_from, date_to, group_by, rows, totals)
 
 
 def _unnamed(group: str, key) -> str:

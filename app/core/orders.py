@@ -386,20 +386,11 @@ def create_order(
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
         order.lines = [
             OrderLine(
+                **{**row, "order": order, "product": p.product},  # the rows, not their ids
                 id=line_id,
-                order=order,
-                product=p.product,
                 shipped_qty=0,
                 reserved_qty=0,
                 returned_qty=0,
-                **{k: row[k] for k in ("qty", "price", "list_price", "amount")},
-                promotion=row["promotion"],
-                promotion_label=row["promotion_label"],
-                base_price=row["base_price"],
-                gift=row["gift"],
-                discount=row["discount"],
-                unit=row["unit"],
-                unit_qty=row["unit_qty"],
             )
             for line_id, p, row in zip(ids, priced, rows, strict=True)
         ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import cached_property
 
-from app.money import money
+from app.money import ZERO, money
 
 KINDS = {
     "special_price": "特价",
@@ -29,7 +29,6 @@ MAX_ITEMS = 500
 MAX_MONEY = Decimal("99999999.99")
 MAX_QTY = 9_999_999
 MAX_ID = 2**31 - 1
-ZERO = Decimal("0.00")
 
 
 # --- what a promotion is, as the engine sees it ----------------------------------------------

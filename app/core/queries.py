@@ -18,12 +18,25 @@ from app.core.models import (
 from app.errors import NotFound
 
 
+def _lines():
+    """Order lines with their products, in the order they were written."""
+    return OrderLine.select(OrderLine, Product).join(Product).order_by(OrderLine.id)
+
+
+def lines_by_order(order_ids: list[int]) -> dict[int, list[OrderLine]]:
+    """The lines of these orders, with their products, by order id (every id is a key)."""
+    found: dict[int, list[OrderLine]] = {i: [] for i in order_ids}
+    for line in _lines().where(OrderLine.order << order_ids):
+        found[line.order_id].append(line)
+    return found
+
+
 def orders_with_details(query, *, shipment_lines: bool = False) -> list[Order]:
     """Orders selected by `query`, each with lines, events, shipments and discounts; `shipment_lines` also
     loads what each shipment carried (one order's page), else shipments carry no lines (lists)."""
     found = prefetch(
         query,
-        OrderLine.select(OrderLine, Product).join(Product).order_by(OrderLine.id),
+        _lines(),
         OrderEvent.select().order_by(OrderEvent.id),
         Shipment.select().order_by(Shipment.id),
     )
@@ -72,6 +85,13 @@ def order_detail(order_id: int, customer_id: int | None = None) -> Order:
     if not found:
         raise NotFound("订单不存在", order_id=order_id)
     return found[0]
+
+
+def events_and_shipments(order_id: int) -> tuple[list[OrderEvent], list[Shipment]]:
+    """One order's status events and shipments (without their lines), oldest first."""
+    events = OrderEvent.select().where(OrderEvent.order == order_id).order_by(OrderEvent.id)
+    shipments = Shipment.select().where(Shipment.order == order_id).order_by(Shipment.id)
+    return list(events), list(shipments)
 
 
 def shipment_detail(shipment_id: int) -> Shipment:

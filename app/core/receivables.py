@@ -29,11 +29,9 @@ from app.core.rules import (
 from app.db import fen, transaction
 from app.errors import CreditExceeded, NotFound, ValidationFailed
 from app.events import ReceiptRecorded, emit
-from app.money import money, money_from_fen
+from app.money import ZERO, money, money_from_fen
 from app.numbering import create_numbered
 from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
-
-ZERO = Decimal("0.00")
 
 
 def record_receipt(

@@ -26,18 +26,7 @@ from app.db import execute, insert_rows, is_postgres, transaction, utcnow
 from app.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from app.events import StockChanged, emit
 
-# The on-hand ledger's kinds (GET /stock/movements); reservations are kept apart from them.
-ON_HAND_KINDS = (
-    "receipt",
-    "shipment",
-    "return",
-    "transfer_out",
-    "transfer_in",
-    "count",
-    "adjustment",
-    "shop_shipment",
-)
-RESERVATION_KINDS = ("reserve", "release")
+# Every movement kind, in words.
 KIND_LABELS = {
     "receipt": "采购入库",
     "shipment": "销售出库",
@@ -50,6 +39,9 @@ KIND_LABELS = {
     "reserve": "预留",
     "release": "释放预留",
 }
+RESERVATION_KINDS = ("reserve", "release")
+# The on-hand ledger's kinds (GET /stock/movements); reservations are kept apart from them.
+ON_HAND_KINDS = tuple(k for k in KIND_LABELS if k not in RESERVATION_KINDS)
 
 
 def _ensure_rows(warehouse_id: int, product_ids: Iterable[int]) -> None:

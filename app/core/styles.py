@@ -13,7 +13,7 @@ from decimal import Decimal
 from peewee import IntegrityError
 
 from app.core.models import Category, Product, ProductGroup
-from app.db import db, utcnow
+from app.db import db, matching, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.events import CatalogueChanged, emit
 
@@ -130,9 +130,7 @@ def group(group_id: int) -> ProductGroup:
 
 
 def groups_query(q: str | None = None, category_id: int | None = None, active: bool | None = None):
-    query = ProductGroup.select()
-    if q:
-        query = query.where(ProductGroup.name.contains(q) | ProductGroup.code.contains(q))
+    query = matching(ProductGroup.select(), q, ProductGroup.name, ProductGroup.code)
     if category_id:
         query = query.where(ProductGroup.category == category_id)
     if active is not None:

@@ -11,18 +11,13 @@ from peewee import IntegrityError, fn
 
 from app.adapters.storage import LocalStorage, checked_image
 from app.core.models import Customer, Product, Staff
-from app.db import db, or_not_found, transaction, utcnow
+from app.db import db, or_not_found, transaction, utcnow, within_local_days
 from app.errors import InvalidState, NotFound, TooFar, ValidationFailed
 from app.field import reports
 from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
 from app.field.rules import distance_text, haversine_m, within_radius
 from app.mall import cart
-from app.timeutil import (
-    end_of_local_day_utc,
-    local_date,
-    local_today,
-    start_of_local_day_utc,
-)
+from app.timeutil import local_date, local_today
 
 
 def own_customer(staff: Staff, customer_id: int) -> Customer:
@@ -157,15 +152,9 @@ def open_visit(staff: Staff) -> Visit | None:
 def visits_of_day(staff_ids: list[int], day: dt.date) -> tuple[list[Visit], dict[int, list[int]]]:
     """The day's visits of these reps (with their customers), by rep and time, and the ids of
     each visit's photos."""
+    query = Visit.select(Visit, Customer).join(Customer).where(Visit.staff << staff_ids)
     found = list(
-        Visit.select(Visit, Customer)
-        .join(Customer)
-        .where(
-            (Visit.staff << staff_ids)
-            & (Visit.checkin_at >= start_of_local_day_utc(day))
-            & (Visit.checkin_at < end_of_local_day_utc(day))
-        )
-        .order_by(Visit.staff, Visit.checkin_at)
+        within_local_days(query, Visit.checkin_at, day, day).order_by(Visit.staff, Visit.checkin_at)
     )
     photos: dict[int, list[int]] = {}
     for photo in VisitPhoto.select(VisitPhoto.id, VisitPhoto.visit).where(
@@ -247,14 +236,11 @@ def check_out(staff: Staff, visit_id: int, lat: float, lng: float) -> Visit:
 def visits_by_day(staff_ids: list[int], day: dt.date, radius_m: int) -> list[dict]:
     """Per rep for one business day: visits, time spent, and the visits that look wrong
     (checked out far from the store, or shorter than 3 minutes)."""
-    from app.timeutil import end_of_local_day_utc, start_of_local_day_utc
-
-    start, end = start_of_local_day_utc(day), end_of_local_day_utc(day)
     rows = {
         sid: {"staff_id": sid, "visits": 0, "duration_s": 0, "anomalies": []} for sid in staff_ids
     }
-    query = Visit.select().where(
-        (Visit.staff << staff_ids) & (Visit.checkin_at >= start) & (Visit.checkin_at < end)
+    query = within_local_days(
+        Visit.select().where(Visit.staff << staff_ids), Visit.checkin_at, day, day
     )
     for v in query.order_by(Visit.checkin_at):
         row = rows[v.staff_id]

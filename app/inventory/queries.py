@@ -10,17 +10,7 @@ from app.auth.scopes import require, scoped, warehouses_in_scope
 from app.core.models import Customer, Product, Staff, Stock, StockMovement, Warehouse
 from app.core.stock import ON_HAND_KINDS
 from app.db import where_given, within_local_days
-from app.inventory.models import (
-    CustomerFee,
-    StockCount,
-    StockCountLine,
-    StockReceipt,
-    StockReceiptEvent,
-    StockReceiptLine,
-    Transfer,
-    TransferEvent,
-    TransferLine,
-)
+from app.inventory.models import CustomerFee, StockCount, StockReceipt, Transfer, TransferLine
 from app.money import money_from_fen
 
 
@@ -131,8 +121,12 @@ def warehouse_names() -> dict[int, str]:
     return {w.id: w.name for w in Warehouse.select(Warehouse.id, Warehouse.name)}
 
 
-def _attach(documents: list, line_model, fk, events=None, event_fk=None) -> list:
-    """Each document given its `lines` (with their products) and `events`, in two queries each."""
+def _attach(documents: list, model) -> list:
+    """Each document (rows of `model`: receipts, transfers or counts) given its `lines` (with
+    their products) and, where the model keeps them, its `events`: one query each, found through
+    the model's backrefs."""
+    fk = model.lines.field
+    line_model = fk.model
     by_id = {d.id: d for d in documents}
     for d in documents:
         d.lines, d.events = [], []
@@ -146,27 +140,21 @@ def _attach(documents: list, line_model, fk, events=None, event_fk=None) -> list
     )
     for line in lines:
         by_id[getattr(line, fk.name + "_id")].lines.append(line)
-    if events is not None:
+    if hasattr(model, "events"):
+        event_fk = model.events.field
+        events = event_fk.model
         for event in events.select().where(event_fk << list(by_id)).order_by(events.id):
             by_id[getattr(event, event_fk.name + "_id")].events.append(event)
     return documents
 
 
 def receipt_details(receipts) -> list:
-    return _attach(
-        list(receipts),
-        StockReceiptLine,
-        StockReceiptLine.receipt,
-        StockReceiptEvent,
-        StockReceiptEvent.receipt,
-    )
+    return _attach(list(receipts), StockReceipt)
 
 
 def transfer_details(transfers) -> list:
     """Transfers with lines (each with what is still `in_transit`) and history."""
-    found = _attach(
-        list(transfers), TransferLine, TransferLine.transfer, TransferEvent, TransferEvent.transfer
-    )
+    found = _attach(list(transfers), Transfer)
     for transfer in found:
         moving = transfer.status in ("in_transit", "partially_received")
         for line in transfer.lines:
@@ -175,7 +163,7 @@ def transfer_details(transfers) -> list:
 
 
 def count_details(counts) -> list:
-    return _attach(list(counts), StockCountLine, StockCountLine.count)
+    return _attach(list(counts), StockCount)
 
 
 def count_sheet(staff: Staff, warehouse_id: int | None) -> dict[str, dict]:

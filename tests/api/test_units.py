@@ -23,6 +23,14 @@ def put(client, headers, product_id, **body):
     return client.put(f"{MP}/cart/items/{product_id}", json=body, headers=headers)
 
 
+def order(client, headers, *lines):
+    return client.post(f"{MP}/orders", json={"lines": list(lines)}, headers=headers)
+
+
+def bulk(client, headers, *items):
+    return client.post(f"{MP}/cart/bulk", json={"items": list(items)}, headers=headers)
+
+
 def error_of(response) -> tuple[int, str, str]:
     error = response.get_json()["error"]
     return response.status_code, error["code"], error["message"]
@@ -90,25 +98,17 @@ def test_an_unknown_unit_is_422_naming_the_product_and_the_unit(client, shop, de
     status, code, message = error_of(put(client, dealer, water.id, qty=2, unit="托"))
     assert (status, code) == (422, "validation_error")
     assert message == "矿泉水 没有单位“托”，可选：件、箱"
-    r = client.post(
-        f"{MP}/orders",
-        json={"lines": [{"product_id": shop.tea.id, "qty": 1, "unit": "瓶"}]},
-        headers=dealer,
-    )
+    r = order(client, dealer, {"product_id": shop.tea.id, "qty": 1, "unit": "瓶"})
     assert error_of(r) == (422, "validation_error", "茉莉绿茶 没有单位“瓶”，可选：箱")
     assert OrderLine.select().count() == 0
 
 
 def test_an_order_in_cases_stores_base_units_and_keeps_the_unit(client, shop, dealer, water):
-    r = client.post(
-        f"{MP}/orders",
-        json={
-            "lines": [
-                {"product_id": water.id, "qty": 3, "unit": "箱"},
-                {"product_id": shop.tea.id, "qty": 2},
-            ]
-        },
-        headers={**dealer, "Idempotency-Key": "units-1"},
+    r = order(
+        client,
+        {**dealer, "Idempotency-Key": "units-1"},
+        {"product_id": water.id, "qty": 3, "unit": "箱"},
+        {"product_id": shop.tea.id, "qty": 2},
     )
     assert r.status_code == 201, r.get_json()
     lines = {ln["product_id"]: ln for ln in r.get_json()["lines"]}
@@ -126,11 +126,7 @@ def test_an_order_in_cases_stores_base_units_and_keeps_the_unit(client, shop, de
         water.id: 3,
         shop.tea.id: 2,
     }
-    too_many = client.post(
-        f"{MP}/orders",
-        json={"lines": [{"product_id": water.id, "qty": 9000, "unit": "箱"}]},
-        headers=dealer,
-    )
+    too_many = order(client, dealer, {"product_id": water.id, "qty": 9000, "unit": "箱"})
     assert error_of(too_many)[:2] == (422, "validation_error")
 
 
@@ -162,16 +158,12 @@ def test_adding_in_another_unit_says_the_sum_in_a_unit_it_fills(shop, dealer, wa
 
 
 def test_bulk_honours_the_unit_column(client, shop, dealer, water):
-    r = client.post(
-        f"{MP}/cart/bulk",
-        json={
-            "items": [
-                {"sku": water.sku, "qty": 1, "unit": "箱"},
-                {"sku": shop.tea.sku, "qty": 3, "unit": "箱"},
-                {"sku": shop.oil.sku, "qty": 1, "unit": "桶"},
-            ]
-        },
-        headers=dealer,
+    r = bulk(
+        client,
+        dealer,
+        {"sku": water.sku, "qty": 1, "unit": "箱"},
+        {"sku": shop.tea.sku, "qty": 3, "unit": "箱"},
+        {"sku": shop.oil.sku, "qty": 1, "unit": "桶"},
     )
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
@@ -191,10 +183,8 @@ def test_bulk_honours_the_unit_column(client, shop, dealer, water):
     lines = {ln["product_id"]: (ln["qty"], ln["unit"], ln["unit_qty"]) for ln in body["items"]}
     assert lines[water.id] == (24, "箱", 2)
     # 5 箱 and 6 件 of one SKU: 66 件, no whole 箱, added to the 24 already there.
-    r = client.post(
-        f"{MP}/cart/bulk",
-        json={"items": [{"sku": water.sku, "qty": 5, "unit": "箱"}, {"sku": water.sku, "qty": 6}]},
-        headers=dealer,
+    r = bulk(
+        client, dealer, {"sku": water.sku, "qty": 5, "unit": "箱"}, {"sku": water.sku, "qty": 6}
     )
     lines = {
         ln["product_id"]: (ln["qty"], ln["unit"], ln["unit_qty"]) for ln in r.get_json()["items"]

@@ -31,16 +31,32 @@ def stock_of(warehouse, product) -> Stock:
     return Stock.get((Stock.warehouse == warehouse.id) & (Stock.product == product.id))
 
 
+def fill_in(form, fields: dict[str, str]) -> None:
+    """In `form` (a page, or a locator of one of its forms), type each value into the field its
+    selector names, or pick it there when that field is a <select>."""
+    for selector, value in fields.items():
+        field = form.locator(selector)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
 def test_the_warehouse_receives_transfers_and_counts_in_the_console(desk, gunicorn, co):
     wh = desk(co.staff["wh"].username)
     page = wh.page
     wh.go("/admin/stock/receipts")
-    page.select_option("select[name=warehouse_id]", str(co.sh.id))
-    page.fill("input[name=supplier]", "福建茶厂")
-    page.fill("input[name=reference]", "DN-20261201")
-    page.select_option("select[aria-label='第 1 行商品']", str(co.oil.id))
-    page.fill("input[aria-label='第 1 行数量']", "10")
-    page.fill("input[aria-label='第 1 行单价']", "150.5")
+    fill_in(
+        page,
+        {
+            "select[name=warehouse_id]": str(co.sh.id),
+            "input[name=supplier]": "福建茶厂",
+            "input[name=reference]": "DN-20261201",
+            "select[aria-label='第 1 行商品']": str(co.oil.id),
+            "input[aria-label='第 1 行数量']": "10",
+            "input[aria-label='第 1 行单价']": "150.5",
+        },
+    )
     wh.shot("inventory/receipt-form")
     wh.button("入库").click()
     page.wait_for_selector("#receipt-lines")
@@ -50,10 +66,15 @@ def test_the_warehouse_receives_transfers_and_counts_in_the_console(desk, gunico
     assert stock_of(co.sh, co.oil).on_hand == 20
 
     wh.go("/admin/stock/transfers")
-    page.select_option("select[name=from_warehouse_id]", str(co.sh.id))
-    page.select_option("select[name=to_warehouse_id]", str(co.gz.id))
-    page.select_option("select[aria-label='第 1 行商品']", str(co.oil.id))
-    page.fill("input[aria-label='第 1 行数量']", "6")
+    fill_in(
+        page,
+        {
+            "select[name=from_warehouse_id]": str(co.sh.id),
+            "select[name=to_warehouse_id]": str(co.gz.id),
+            "select[aria-label='第 1 行商品']": str(co.oil.id),
+            "input[aria-label='第 1 行数量']": "6",
+        },
+    )
     wh.button("发出调拨").click()
     page.wait_for_selector("#transfer-lines")
     assert "在途" in page.inner_text("h2")
@@ -117,11 +138,16 @@ def test_margins_profit_fees_and_alerts_in_the_console(desk, gunicorn, co):
     fin = desk(co.staff["fin"].username)
     page = fin.page
     fin.go("/admin/fees")
-    page.select_option("#fee-form select[name=customer_id]", str(co.east_customer.id))
-    page.select_option("#fee-form select[name=kind]", "listing")
-    page.fill("#fee-form input[name=amount]", "120")
-    page.fill("#fee-form input[name=date]", order.created_at.strftime("%Y-%m-%d"))
-    page.fill("#fee-form input[name=brand]", "茗香")
+    fill_in(
+        page.locator("#fee-form"),
+        {
+            "select[name=customer_id]": str(co.east_customer.id),
+            "select[name=kind]": "listing",
+            "input[name=amount]": "120",
+            "input[name=date]": order.created_at.strftime("%Y-%m-%d"),
+            "input[name=brand]": "茗香",
+        },
+    )
     fin.button("记录").click()
     page.wait_for_selector(".flash-success")
     assert "已记录进场费 120" in fin.flash()
