@@ -8,14 +8,21 @@ from app.errors import NotFound
 from app.mall.models import Announcement
 
 
-def publish(title: str, body: str, *, branch_id: int | None = None, **options) -> Announcement:
-    """To every dealer, or to one branch's. `options`: the announcement's other fields (`pinned`,
-    `expires_at`, `created_by`), as the model defaults them when left out. Raises: NotFound
-    (branch)."""
+def publish(
+    title: str, body: str, *, branch_id=None, pinned=False, expires_at=None, created_by=None
+):
+    """Raises: NotFound (branch)."""
     with transaction():
         if branch_id is not None and not Branch.select().where(Branch.id == branch_id).exists():
             raise NotFound("分支机构不存在", branch_id=branch_id)
-        return Announcement.create(title=title, body=body, branch=branch_id, **options)
+        return Announcement.create(
+            title=title,
+            body=body,
+            branch=branch_id,
+            pinned=pinned,
+            expires_at=expires_at,
+            created_by=created_by,
+        )
 
 
 def for_branch(branch_id: int, page: int, per_page: int) -> tuple[list[Announcement], int]:
