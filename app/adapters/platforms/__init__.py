@@ -14,7 +14,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Protocol
 from urllib.parse import urlencode, urlsplit
@@ -52,9 +52,12 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Credentials:
+    """A shop's authorisation of our app; the secret and the token are kept out of its repr, so
+    a log line or a traceback that shows a client's credentials does not give them away."""
+
     app_key: str
-    app_secret: str
-    access_token: str
+    app_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
 
 
 @dataclass(frozen=True)
