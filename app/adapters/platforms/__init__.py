@@ -220,8 +220,8 @@ class HttpClient(ABC):
     become retryable PlatformErrors named after the platform, in words. A subclass says where
     its gateway is, which carriers it knows (CARRIERS: ours → the platform's code), which API
     takes a shipment back (SHIPPED), which of its error codes mean "too many calls"
-    (RATE_LIMIT_CODES), how to read a refusal out of an answer (`_refusal`), how to find one SKU
-    (`_listing`) and how to set the stock of one group of SKUs (`_set_stock`, SKUS_PER_CALL of one
+    (RATE_LIMIT_CODES), how to read a refusal out of an answer (`_refusal`), how to list a page of
+    orders (`_records`) and read one (`_order`), how to find one SKU (`_listing`) and how to set the stock of one group of SKUs (`_set_stock`, SKUS_PER_CALL of one
     listing at a time)."""
 
     label = ""
@@ -347,9 +347,22 @@ class HttpClient(ABC):
         if self.SHIPPED_FLAG and not says_yes(answer, self.SHIPPED_FLAG):
             raise PlatformError(f"{self.label}未确认发货", "not_confirmed", True)
 
-    def _page_of(self, orders: list[PlatformOrder], page: int, total: int) -> Page:
-        """Page `page` (from 1) of a listing of `total` orders in all."""
-        return Page(orders, page * self.page_size < total)
+    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+        records, has_next = self._records(start, end, page)
+        return Page([self._order(record) for record in records], has_next)
+
+    @abstractmethod
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
+        """The platform's records of the orders created or changed in [start, end) (naive UTC),
+        page `page` (from 1) of them, and whether another page follows; one call."""
+
+    @abstractmethod
+    def _order(self, record: dict) -> PlatformOrder:
+        """One order from the platform's record of it."""
+
+    def _more_than(self, page: int, total: int) -> bool:
+        """Whether orders are left after page `page` (from 1) of `total` in all."""
+        return page * self.page_size < total
 
     @abstractmethod
     def _listing(self, sku: str) -> Listing | None:

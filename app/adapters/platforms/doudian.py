@@ -25,7 +25,6 @@ from decimal import Decimal
 from app.adapters.platforms import (
     HttpClient,
     Listing,
-    Page,
     PlatformOrder,
     Refusal,
     StockLevel,
@@ -121,7 +120,7 @@ class DoudianClient(HttpClient):
         text = answer.get("sub_msg") or answer.get("msg") or "未知错误"
         return Refusal(answer.get("sub_code", ""), text, str(answer.get("code")))
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         data = self.call(
             "order.searchList",
             update_time_start=unix(start),
@@ -131,8 +130,8 @@ class DoudianClient(HttpClient):
             order_by="update_time",
             order_asc=True,
         )
-        orders = [self._order(o) for o in data.get("shop_order_list") or []]
-        return self._page_of(orders, page, int(data.get("total", 0)))
+        records = data.get("shop_order_list") or []
+        return records, self._more_than(page, int(data.get("total", 0)))
 
     @staticmethod
     def _order(order: dict) -> PlatformOrder:

@@ -21,7 +21,6 @@ from decimal import Decimal
 
 from app.adapters.platforms import (
     Listing,
-    Page,
     PlatformError,
     PlatformOrder,
     RouterClient,
@@ -75,7 +74,7 @@ class PddClient(RouterClient):
     def _sign(self, params: dict) -> str:
         return sign(params, self.credentials.app_secret)
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         body = self.call(
             "pdd.order.number.list.increment.get",
             is_lucky_flag=0,
@@ -88,8 +87,7 @@ class PddClient(RouterClient):
             use_has_next="true",
         )
         answer = body.get("order_sn_increment_get_response", {})
-        orders = [self._order(o) for o in answer.get("order_sn_list") or []]
-        return Page(orders, bool(answer.get("has_next")))
+        return answer.get("order_sn_list") or [], bool(answer.get("has_next"))
 
     @staticmethod
     def _order(order: dict) -> PlatformOrder:

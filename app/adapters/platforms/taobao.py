@@ -23,7 +23,6 @@ from decimal import Decimal
 
 from app.adapters.platforms import (
     Listing,
-    Page,
     PlatformOrder,
     RouterClient,
     StockLevel,
@@ -110,7 +109,7 @@ class TaobaoClient(RouterClient):
     def _sign(self, params: dict) -> str:
         return sign(params, self.credentials.app_secret, self.sign_method)
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         body = self.call(
             "taobao.trades.sold.increment.get",
             fields=FIELDS,
@@ -122,7 +121,7 @@ class TaobaoClient(RouterClient):
         )
         answer = body.get("trades_sold_increment_get_response", {})
         trades = (answer.get("trades") or {}).get("trade") or []
-        return Page([self._order(t) for t in trades], bool(answer.get("has_next")))
+        return trades, bool(answer.get("has_next"))
 
     @staticmethod
     def _order(trade: dict) -> PlatformOrder:

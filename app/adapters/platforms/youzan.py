@@ -19,7 +19,6 @@ from decimal import Decimal
 from app.adapters.platforms import (
     HttpClient,
     Listing,
-    Page,
     PlatformOrder,
     Refusal,
     StockLevel,
@@ -85,7 +84,7 @@ class YouzanClient(HttpClient):
             return Refusal(str(answer.get("code", "")), answer.get("message") or "未知错误")
         return None
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         data = self.call(
             "youzan.trades.sold.get",
             start_update=gmt8_text(start),
@@ -93,8 +92,8 @@ class YouzanClient(HttpClient):
             page_no=page,
             page_size=self.page_size,
         )
-        orders = [self._order(o["full_order_info"]) for o in data.get("full_order_info_list") or []]
-        return self._page_of(orders, page, int(data.get("total_results", 0)))
+        records = [o["full_order_info"] for o in data.get("full_order_info_list") or []]
+        return records, self._more_than(page, int(data.get("total_results", 0)))
 
     @staticmethod
     def _order(full: dict) -> PlatformOrder:
