@@ -26,12 +26,6 @@ FOLDER = "products"
 THUMB_SUFFIX = ".thumb.jpg"
 _KEY = re.compile(r"^products/\d{4}/\d{2}/[0-9a-f]{32}(?P<ext>\.thumb\.jpg|\.jpg|\.png|\.webp)$")
 _IMAGE_URL = re.compile(r"^(?P<stem>.*/products/\d{4}/\d{2}/[0-9a-f]{32})\.(jpg|png|webp)$")
-_TYPES = {
-    ".thumb.jpg": "image/jpeg",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-}
 
 
 @dataclass
@@ -90,7 +84,11 @@ def thumb_of(image_url: str) -> str:
 def content_type_of(key: str) -> str | None:
     """The content type of a stored product image or thumbnail; None for any other key."""
     found = _KEY.match(key)
-    return _TYPES[found["ext"]] if found else None
+    if not found:
+        return None
+    # A thumbnail is always a JPEG; a picture is kept in the format it came in.
+    extension = "jpg" if found["ext"] == THUMB_SUFFIX else found["ext"].lstrip(".")
+    return images.CONTENT_TYPES[extension]
 
 
 def _thumb_key(key: str) -> str:

@@ -446,9 +446,20 @@ class PricedItem:
 
 @dataclass(frozen=True)
 class Discount:
+    """What a promotion takes off a basket; it reads as an order's discount row does
+    (`promotion_id`, `name`, `amount`)."""
+
     offer: Offer
     amount: Decimal
     product_ids: tuple[int, ...]  # the qualifying lines, which carry the discount
+
+    @property
+    def promotion_id(self) -> int:
+        return self.offer.id
+
+    @property
+    def name(self) -> str:
+        return self.offer.name
 
 
 @dataclass(frozen=True)

@@ -97,19 +97,12 @@ def funds_for(customer: Customer, total: Decimal) -> Funds:
 
 
 @dataclass(frozen=True)
-class CartDiscount:
-    promotion_id: int
-    name: str
-    amount: Decimal
-
-
-@dataclass(frozen=True)
 class Cart(orders.Totalled):
     lines: list[CartLine]  # what the dealer put in (gifts apart: they are not the dealer's to set)
     skipped: list[dict] = field(default_factory=list)
     funds: Funds | None = None
     gift_lines: list[CartLine] = field(default_factory=list)
-    discounts: list[CartDiscount] = field(default_factory=list)
+    discounts: list[promotions.Discount] = field(default_factory=list)
     promotions: list[str] = field(default_factory=list)  # what each promotion did or needs
     warnings: list[dict] = field(default_factory=list)
 
@@ -155,16 +148,12 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
         for v, priced in zip(views, pricing.lines, strict=True)
     ]
     gift_lines, warnings = _gifts(customer, views, pricing, low_threshold)
-    discounts = [
-        CartDiscount(d.offer.id, d.offer.name, d.amount)
-        for d in ([pricing.discount] if pricing.discount else [])
-    ]
     cart = Cart(
         lines,
         skipped or [],
         None,
         gift_lines,
-        discounts,
+        [pricing.discount] if pricing.discount else [],
         [p.message for p in pricing.progress],
         warnings,
     )

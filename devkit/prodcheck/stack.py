@@ -160,6 +160,15 @@ def program(name: str) -> str:
 PACKAGES = {"redis-server": "redis-server", "runuser": "util-linux"}
 
 
+def output(command: list[str], failure: str, **kwargs) -> str:
+    """What a command that must work prints; when it fails, a RuntimeError that says `failure`
+    and all the command said."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
+    if result.returncode != 0:
+        raise RuntimeError(f"{failure}:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
 def as_postgres(command: list[str]) -> list[str]:
     """PostgreSQL and PgBouncer refuse to run as root: as root, run them as `postgres`."""
     return [program("runuser"), "-u", "postgres", "--", *command] if IS_ROOT else command
@@ -395,17 +404,12 @@ class ProductionStack:
 
     def flask(self, *args: str) -> str:
         """A `flask` command as docs/deploy.md runs it: the service's environment."""
-        result = subprocess.run(
+        return output(
             [f"{ROOT}/.venv/bin/flask", "--app", "app", *args],
+            f"flask {' '.join(args)} failed",
             cwd=ROOT,
             env={**_base_env(), **self.env},
-            capture_output=True,
-            text=True,
-            check=False,
         )
-        if result.returncode != 0:
-            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-        return result.stdout
 
     def _first_start(self) -> None:
         (self.run / "uploads").mkdir(mode=0o755)
@@ -482,13 +486,11 @@ class ProductionStack:
             + f"  include {folder}/dealer-mall.conf;\n  include {folder}/nodes.conf;\n"
             "}\n"
         )
-        test = subprocess.run(
+        output(
             [program("nginx"), "-t", "-p", str(folder), "-e", str(self.logs / "nginx-error.log"),
              "-c", str(folder / "nginx.conf")],
-            capture_output=True, text=True, check=False,
+            "nginx -t refused the site",
         )  # fmt: skip
-        if test.returncode != 0:
-            raise RuntimeError(f"nginx -t refused the site:\n{test.stderr}")
         self._spawn(
             "nginx",
             [program("nginx"), "-p", str(folder), "-e", str(self.logs / "nginx-error.log"),

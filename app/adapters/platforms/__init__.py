@@ -14,7 +14,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Protocol
 from urllib.parse import urlencode, urlsplit
@@ -52,9 +52,12 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Credentials:
+    """A shop's authorisation of our app; the secret and the token are kept out of its repr, so
+    a log line or a traceback that shows a client's credentials does not give them away."""
+
     app_key: str
-    app_secret: str
-    access_token: str
+    app_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,13 @@ def from_unix(seconds) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(seconds), dt.UTC).replace(tzinfo=None)
 
 
+def says_yes(answer: dict, path: Sequence[str]) -> bool:
+    """Whether the flag at `path` (keys in turn) of a platform's answer is set."""
+    for key in path[:-1]:
+        answer = answer.get(key) or {}
+    return bool(answer.get(path[-1]))
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -208,9 +218,11 @@ class HttpClient(ABC):
     thousands of small calls, and requests' per-call work — merging environment settings,
     hooks, cookies — cost more than the call's own signing and parsing); transport failures
     become retryable PlatformErrors named after the platform, in words. A subclass says where
-    its gateway is, which carriers it knows (CARRIERS: ours → the platform's code), which of its
-    error codes mean "too many calls" (RATE_LIMIT_CODES), and how to read a refusal out of an
-    answer (`_refusal`)."""
+    its gateway is, which carriers it knows (CARRIERS: ours → the platform's code), which API
+    takes a shipment back (SHIPPED), which of its error codes mean "too many calls"
+    (RATE_LIMIT_CODES), how to read a refusal out of an answer (`_refusal`), how to list a page of
+    orders (`_records`) and read one (`_order`), how to find one SKU (`_listing`) and how to set the stock of one group of SKUs (`_set_stock`, SKUS_PER_CALL of one
+    listing at a time)."""
 
     label = ""
     # A platform that says "too many calls" is asked again once after this many seconds.
@@ -222,6 +234,14 @@ class HttpClient(ABC):
     page_size = 100
     RATE_LIMIT_CODES: frozenset[str] = frozenset()
     CARRIERS: ClassVar[Mapping[str, object]] = {}
+    # The API that tells the platform an order has shipped, and its names for the order's id,
+    # the carrier's code and the tracking number.
+    SHIPPED: ClassVar[tuple[str, str, str, str]]
+    # Where the answer to it says the platform took it (keys in turn); () when a refusal in the
+    # platform's error envelope is the only "no".
+    SHIPPED_FLAG: ClassVar[tuple[str, ...]] = ()
+    # The SKUs of one listing a stock call may set (1: the platform sets one SKU a call).
+    SKUS_PER_CALL = 1
 
     def __init__(self, credentials: Credentials, base_url: str | None = None):
         self.credentials = credentials
@@ -309,17 +329,56 @@ class HttpClient(ABC):
         with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-calls") as pool:
             return list(pool.map(call, jobs))
 
-    def each_listing(self, skus: Sequence[str], find) -> dict[str, Listing]:
-        """`find(sku)` → Listing or None for each SKU, in parallel; a SKU the platform refuses
-        to look up counts as not listed. An outage of the platform is raised, and the SKUs not
-        yet asked are not asked."""
+    @abstractmethod
+    def call(self, api: str, **business) -> dict:
+        """The answer to a call of `api` with these business parameters, signed and sent as the
+        platform wants; a refusal raised as a PlatformError."""
+
+    def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
+        api, order, company, tracking = self.SHIPPED
+        answer = self.call(
+            api,
+            **{
+                order: platform_order_id,
+                company: self.carrier_code(carrier),
+                tracking: tracking_no,
+            },
+        )
+        if self.SHIPPED_FLAG and not says_yes(answer, self.SHIPPED_FLAG):
+            raise PlatformError(f"{self.label}未确认发货", "not_confirmed", True)
+
+    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+        records, has_next = self._records(start, end, page)
+        return Page([self._order(record) for record in records], has_next)
+
+    @abstractmethod
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
+        """The platform's records of the orders created or changed in [start, end) (naive UTC),
+        page `page` (from 1) of them, and whether another page follows; one call."""
+
+    @abstractmethod
+    def _order(self, record: dict) -> PlatformOrder:
+        """One order from the platform's record of it."""
+
+    def _more_than(self, page: int, total: int) -> bool:
+        """Whether orders are left after page `page` (from 1) of `total` in all."""
+        return page * self.page_size < total
+
+    @abstractmethod
+    def _listing(self, sku: str) -> Listing | None:
+        """Where the SKU with this merchant code is listed, or None (not found); one call."""
+
+    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
+        """`_listing(sku)` for each SKU, in parallel; a SKU the platform refuses to look up
+        counts as not listed. An outage of the platform is raised, and the SKUs not yet asked
+        are not asked."""
         down: list[PlatformError] = []
 
         def one(sku):
             if down:
                 return sku, None
             try:
-                return sku, find(sku)
+                return sku, self._listing(sku)
             except PlatformError as exc:
                 if exc.retryable:
                     down.append(exc)
@@ -330,8 +389,12 @@ class HttpClient(ABC):
             raise down[0]
         return found
 
-    def each_group(self, groups: dict[str, list[StockLevel]], send) -> dict[str, PlatformError]:
-        """Send each group of levels (the SKUs of one listing) with `send(levels)`, in
+    @abstractmethod
+    def _set_stock(self, group: list[StockLevel]) -> None:
+        """Set the stock of these SKUs of one listing (at most SKUS_PER_CALL) in one call."""
+
+    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
+        """The levels grouped by listing (`by_listing`), each group set with `_set_stock`, in
         parallel; a refusal or outage of one call is the answer for that call's SKUs only.
         Once the platform is down or busy, the groups not yet sent are not sent (they get the
         same answer)."""
@@ -341,7 +404,7 @@ class HttpClient(ABC):
             if down:
                 return {level.sku: down[0] for level in levels}
             try:
-                send(levels)
+                self._set_stock(levels)
             except PlatformError as exc:
                 if exc.retryable:
                     down.append(exc)
@@ -349,6 +412,7 @@ class HttpClient(ABC):
             return {}
 
         failed: dict[str, PlatformError] = {}
+        groups = by_listing(levels, self.SKUS_PER_CALL)
         for answer in self.in_parallel(one, list(groups.values())):
             failed.update(answer)
         return failed

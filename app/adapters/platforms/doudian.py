@@ -20,18 +20,14 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
 from decimal import Decimal
 
 from app.adapters.platforms import (
     HttpClient,
     Listing,
-    Page,
-    PlatformError,
     PlatformOrder,
     Refusal,
     StockLevel,
-    by_listing,
     from_unix,
     gmt8_text,
     lines_from,
@@ -43,7 +39,6 @@ from app.adapters.platforms.types import Receiver
 # The platform's names for a line's SKU code, quantity, price (fen), listing id and SKU id.
 LINE = ("code", "item_num", "goods_price", "product_id", "sku_id")
 OK = 10000
-SKUS_PER_CALL = 50  # sku_sync_list: we send at most this many SKUs of a product a call
 # 抖店's logistics company codes (order.getServiceList / logistics.listShopNetsite).
 COMPANY_CODES = {
     "SF": "shunfeng",
@@ -125,7 +120,7 @@ class DoudianClient(HttpClient):
         text = answer.get("sub_msg") or answer.get("msg") or "未知错误"
         return Refusal(answer.get("sub_code", ""), text, str(answer.get("code")))
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         data = self.call(
             "order.searchList",
             update_time_start=unix(start),
@@ -135,8 +130,8 @@ class DoudianClient(HttpClient):
             order_by="update_time",
             order_asc=True,
         )
-        orders = [self._order(o) for o in data.get("shop_order_list") or []]
-        return Page(orders, page * self.page_size < int(data.get("total", 0)))
+        records = data.get("shop_order_list") or []
+        return records, self._more_than(page, int(data.get("total", 0)))
 
     @staticmethod
     def _order(order: dict) -> PlatformOrder:
@@ -162,35 +157,24 @@ class DoudianClient(HttpClient):
         )
 
     CARRIERS = COMPANY_CODES
+    SHIPPED = ("order.logisticsAdd", "order_id", "company_code", "logistics_code")
 
-    def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
+    def _listing(self, sku: str) -> Listing:
+        data = self.call("sku.detail", code=sku)  # refused: no SKU with that code
+        return Listing(str(data["product_id"]), str(data["id"]))
+
+    SKUS_PER_CALL = 50  # sku_sync_list: we send at most this many SKUs of a product a call
+
+    def _set_stock(self, group: list[StockLevel]) -> None:
         self.call(
-            "order.logisticsAdd",
-            order_id=platform_order_id,
-            company_code=self.carrier_code(carrier),
-            logistics_code=tracking_no,
+            "sku.syncStockBatch",
+            product_id=int(group[0].listing.item_id),
+            incremental=False,
+            sku_sync_list=[
+                {"sku_id": int(level.listing.sku_id), "sku_type": 0, "stock_num": level.qty}
+                for level in group
+            ],
         )
-
-    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def find(sku):
-            data = self.call("sku.detail", code=sku)  # refused: no SKU with that code
-            return Listing(str(data["product_id"]), str(data["id"]))
-
-        return self.each_listing(skus, find)
-
-    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
-        def send(group: list[StockLevel]) -> None:
-            self.call(
-                "sku.syncStockBatch",
-                product_id=int(group[0].listing.item_id),
-                incremental=False,
-                sku_sync_list=[
-                    {"sku_id": int(level.listing.sku_id), "sku_type": 0, "stock_num": level.qty}
-                    for level in group
-                ],
-            )
-
-        return self.each_group(by_listing(levels, SKUS_PER_CALL), send)
 
     def check(self) -> None:
         self.call("shop.getShopCategory", cid=0)

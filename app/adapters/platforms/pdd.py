@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 
 from app.adapters.platforms import (
     Listing,
-    Page,
     PlatformError,
     PlatformOrder,
     RouterClient,
     StockLevel,
-    by_listing,
     from_unix,
     lines_from,
     receiver_from,
+    says_yes,
     unix,
     utcnow,
 )
@@ -75,7 +74,7 @@ class PddClient(RouterClient):
     def _sign(self, params: dict) -> str:
         return sign(params, self.credentials.app_secret)
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         body = self.call(
             "pdd.order.number.list.increment.get",
             is_lucky_flag=0,
@@ -88,8 +87,7 @@ class PddClient(RouterClient):
             use_has_next="true",
         )
         answer = body.get("order_sn_increment_get_response", {})
-        orders = [self._order(o) for o in answer.get("order_sn_list") or []]
-        return Page(orders, bool(answer.get("has_next")))
+        return answer.get("order_sn_list") or [], bool(answer.get("has_next"))
 
     @staticmethod
     def _order(order: dict) -> PlatformOrder:
@@ -109,44 +107,30 @@ class PddClient(RouterClient):
         )
 
     CARRIERS = LOGISTICS_IDS
-
-    def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        body = self.call(
-            "pdd.logistics.online.send",
-            order_sn=platform_order_id,
-            logistics_id=self.carrier_code(carrier),
-            tracking_number=tracking_no,
-        )
-        if not body.get("logistics_online_send_response", {}).get("is_success"):
-            raise PlatformError("拼多多未确认发货", "not_confirmed", True)
+    SHIPPED = ("pdd.logistics.online.send", "order_sn", "logistics_id", "tracking_number")
+    SHIPPED_FLAG = ("logistics_online_send_response", "is_success")
 
     PARALLEL_CALLS = 8
 
-    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def find(sku):
-            body = self.call("pdd.goods.list.get", outer_id=sku, page=1, page_size=100)
-            for goods in body.get("goods_list_get_response", {}).get("goods_list") or []:
-                for found in goods.get("sku_list") or []:
-                    if found.get("outer_id") == sku:
-                        return Listing(str(goods["goods_id"]), str(found["sku_id"]))
-            return None
+    def _listing(self, sku: str) -> Listing | None:
+        body = self.call("pdd.goods.list.get", outer_id=sku, page=1, page_size=100)
+        for goods in body.get("goods_list_get_response", {}).get("goods_list") or []:
+            for found in goods.get("sku_list") or []:
+                if found.get("outer_id") == sku:
+                    return Listing(str(goods["goods_id"]), str(found["sku_id"]))
+        return None
 
-        return self.each_listing(skus, find)
-
-    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
-        def send(group: list[StockLevel]) -> None:
-            (level,) = group
-            body = self.call(
-                "pdd.goods.quantity.update",
-                goods_id=level.listing.item_id,
-                outer_id=level.sku,
-                quantity=level.qty,
-                update_type=1,
-            )
-            if not body.get("goods_quantity_update_response", {}).get("is_success"):
-                raise PlatformError("拼多多未确认库存更新", "not_confirmed", True)
-
-        return self.each_group(by_listing(levels, 1), send)
+    def _set_stock(self, group: list[StockLevel]) -> None:
+        (level,) = group
+        body = self.call(
+            "pdd.goods.quantity.update",
+            goods_id=level.listing.item_id,
+            outer_id=level.sku,
+            quantity=level.qty,
+            update_type=1,
+        )
+        if not says_yes(body, ("goods_quantity_update_response", "is_success")):
+            raise PlatformError("拼多多未确认库存更新", "not_confirmed", True)
 
     def check(self) -> None:
         self.call("pdd.mall.info.get")

@@ -18,17 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 
 from app.adapters.platforms import (
     Listing,
-    Page,
-    PlatformError,
     PlatformOrder,
     RouterClient,
     StockLevel,
-    by_listing,
     from_gmt8_text,
     gmt8_text,
     lines_from,
@@ -68,7 +65,6 @@ COMPANY_CODES = {
     "JD": "JD",
     "EMS": "EMS",
 }
-SKUS_PER_CALL = 20  # taobao.skus.quantity.update: "最多支持20个SKU同时修改"
 FIELDS = (
     "tid,status,buyer_nick,receiver_name,receiver_mobile,receiver_state,receiver_city,"
     "receiver_district,receiver_address,payment,pay_time,modified,orders"
@@ -113,7 +109,7 @@ class TaobaoClient(RouterClient):
     def _sign(self, params: dict) -> str:
         return sign(params, self.credentials.app_secret, self.sign_method)
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         body = self.call(
             "taobao.trades.sold.increment.get",
             fields=FIELDS,
@@ -125,7 +121,7 @@ class TaobaoClient(RouterClient):
         )
         answer = body.get("trades_sold_increment_get_response", {})
         trades = (answer.get("trades") or {}).get("trade") or []
-        return Page([self._order(t) for t in trades], bool(answer.get("has_next")))
+        return trades, bool(answer.get("has_next"))
 
     @staticmethod
     def _order(trade: dict) -> PlatformOrder:
@@ -143,36 +139,23 @@ class TaobaoClient(RouterClient):
         )
 
     CARRIERS = COMPANY_CODES
+    SHIPPED = ("taobao.logistics.offline.send", "tid", "company_code", "out_sid")
+    SHIPPED_FLAG = ("logistics_offline_send_response", "shipping", "is_success")
 
-    def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        body = self.call(
-            "taobao.logistics.offline.send",
-            tid=platform_order_id,
-            out_sid=tracking_no,
-            company_code=self.carrier_code(carrier),
+    def _listing(self, sku: str) -> Listing | None:
+        body = self.call("taobao.skus.custom.get", outer_id=sku, fields="sku_id,num_iid")
+        found = (body.get("skus_custom_get_response", {}).get("skus") or {}).get("sku") or []
+        return Listing(str(found[0]["num_iid"]), str(found[0]["sku_id"])) if found else None
+
+    SKUS_PER_CALL = 20  # taobao.skus.quantity.update: "最多支持20个SKU同时修改"
+
+    def _set_stock(self, group: list[StockLevel]) -> None:
+        self.call(
+            "taobao.skus.quantity.update",
+            num_iid=group[0].listing.item_id,
+            outerid_quantities=";".join(f"{level.sku}:{level.qty}" for level in group),
+            type=1,
         )
-        shipping = body.get("logistics_offline_send_response", {}).get("shipping", {})
-        if not shipping.get("is_success"):
-            raise PlatformError("淘宝未确认发货", "not_confirmed", True)
-
-    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def find(sku):
-            body = self.call("taobao.skus.custom.get", outer_id=sku, fields="sku_id,num_iid")
-            found = (body.get("skus_custom_get_response", {}).get("skus") or {}).get("sku") or []
-            return Listing(str(found[0]["num_iid"]), str(found[0]["sku_id"])) if found else None
-
-        return self.each_listing(skus, find)
-
-    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
-        def send(group: list[StockLevel]) -> None:
-            self.call(
-                "taobao.skus.quantity.update",
-                num_iid=group[0].listing.item_id,
-                outerid_quantities=";".join(f"{level.sku}:{level.qty}" for level in group),
-                type=1,
-            )
-
-        return self.each_group(by_listing(levels, SKUS_PER_CALL), send)
 
     def check(self) -> None:
         self.call("taobao.user.seller.get", fields="nick")

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from decimal import Decimal
 
 from app.adapters.platforms import (
     HttpClient,
     Listing,
-    Page,
-    PlatformError,
     PlatformOrder,
     Refusal,
     StockLevel,
-    by_listing,
     from_gmt8_text,
     gmt8_text,
     lines_from,
@@ -50,6 +46,8 @@ RECEIVER = (
     "delivery_district",
     "delivery_address",
 )
+# The version of each API we call, when not 3.0.0.
+VERSIONS = {"youzan.trades.sold.get": "4.0.4"}
 # 有赞's express ids (youzan.logistics.express.get).
 EXPRESS_IDS = {"SF": 7, "ZTO": 2, "YTO": 3, "YD": 4, "STO": 1, "JD": 138, "EMS": 11}
 
@@ -60,10 +58,10 @@ class YouzanClient(HttpClient):
     DEFAULT_BASE_URL = "https://open.youzanyun.com"
     max_window = dt.timedelta(days=365)
 
-    def call(self, api: str, version: str, **business) -> dict:
+    def call(self, api: str, **business) -> dict:
         def send():
             return self._post(
-                f"/api/{api}/{version}",
+                f"/api/{api}/{VERSIONS.get(api, '3.0.0')}",
                 # client_id names the app the token was issued to (有赞 ignores it on calls).
                 query={
                     "access_token": self.credentials.access_token,
@@ -86,17 +84,16 @@ class YouzanClient(HttpClient):
             return Refusal(str(answer.get("code", "")), answer.get("message") or "未知错误")
         return None
 
-    def orders(self, start: dt.datetime, end: dt.datetime, page: int) -> Page:
+    def _records(self, start: dt.datetime, end: dt.datetime, page: int) -> tuple[list[dict], bool]:
         data = self.call(
             "youzan.trades.sold.get",
-            "4.0.4",
             start_update=gmt8_text(start),
             end_update=gmt8_text(end),
             page_no=page,
             page_size=self.page_size,
         )
-        orders = [self._order(o["full_order_info"]) for o in data.get("full_order_info_list") or []]
-        return Page(orders, page * self.page_size < int(data.get("total_results", 0)))
+        records = [o["full_order_info"] for o in data.get("full_order_info_list") or []]
+        return records, self._more_than(page, int(data.get("total_results", 0)))
 
     @staticmethod
     def _order(full: dict) -> PlatformOrder:
@@ -115,38 +112,22 @@ class YouzanClient(HttpClient):
         )
 
     CARRIERS = EXPRESS_IDS
-
-    def write_back(self, platform_order_id: str, carrier: str, tracking_no: str) -> None:
-        self.call(
-            "youzan.logistics.online.confirm",
-            "3.0.0",
-            tid=platform_order_id,
-            out_stype=self.carrier_code(carrier),
-            out_sid=tracking_no,
-        )
-
+    SHIPPED = ("youzan.logistics.online.confirm", "tid", "out_stype", "out_sid")
     PARALLEL_CALLS = 8
 
-    def listings(self, skus: Sequence[str]) -> dict[str, Listing]:
-        def find(sku):
-            found = self.call("youzan.skus.custom.get", "3.0.0", outer_id=sku)
-            items = found if isinstance(found, list) else []
-            return Listing(str(items[0]["item_id"]), str(items[0]["sku_id"])) if items else None
+    def _listing(self, sku: str) -> Listing | None:
+        found = self.call("youzan.skus.custom.get", outer_id=sku)
+        items = found if isinstance(found, list) else []
+        return Listing(str(items[0]["item_id"]), str(items[0]["sku_id"])) if items else None
 
-        return self.each_listing(skus, find)
-
-    def push_stock(self, levels: Sequence[StockLevel]) -> dict[str, PlatformError]:
-        def send(group: list[StockLevel]) -> None:
-            (level,) = group
-            self.call(
-                "youzan.item.quantity.update",
-                "3.0.0",
-                item_id=int(level.listing.item_id),
-                sku_id=int(level.listing.sku_id),
-                quantity=level.qty,
-            )
-
-        return self.each_group(by_listing(levels, 1), send)
+    def _set_stock(self, group: list[StockLevel]) -> None:
+        (level,) = group
+        self.call(
+            "youzan.item.quantity.update",
+            item_id=int(level.listing.item_id),
+            sku_id=int(level.listing.sku_id),
+            quantity=level.qty,
+        )
 
     def check(self) -> None:
-        self.call("youzan.shop.get", "3.0.0")
+        self.call("youzan.shop.get")
