@@ -147,7 +147,17 @@ class Customer(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class CustomerAddress(BaseModel):
+class Region:
+    """省市区 of an address (`province`, `city`, `district` fields), as an address is written."""
+
+    @property
+    def region(self) -> str:
+        """A municipality is named once (上海市浦东新区)."""
+        city = "" if self.city == self.province else self.city
+        return f"{self.province}{city}{self.district}"
+
+
+class CustomerAddress(Region, BaseModel):
     """A delivery address of a customer; orders keep a copy of the one they were sent to.
 
     `address` is the street and number; province, city and district are blank only on addresses
@@ -162,12 +172,6 @@ class CustomerAddress(BaseModel):
     address = CharField(max_length=255)
     is_default = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
-
-    @property
-    def region(self) -> str:
-        """省市区 as an address is written: a municipality is named once (上海市浦东新区)."""
-        city = "" if self.city == self.province else self.city
-        return f"{self.province}{city}{self.district}"
 
     def place_text(self) -> str:
         return f"{self.region}{self.address}"

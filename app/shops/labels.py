@@ -52,10 +52,7 @@ def labels_pdf(staff: Staff, order_ids: list[int]) -> bytes:
         pdf.setFont(font, 13)
         pdf.drawString(6 * mm, height - 57 * mm, f"{order.receiver_name}  {order.receiver_phone}")
         pdf.setFont(font, 10)
-        place = (
-            f"{order.province}{'' if order.city == order.province else order.city}{order.district}"
-        )
-        pdf.drawString(6 * mm, height - 64 * mm, f"{place}{order.address}"[:40])
+        pdf.drawString(6 * mm, height - 64 * mm, f"{order.region}{order.address}"[:40])
         pdf.line(4 * mm, height - 68 * mm, width - 4 * mm, height - 68 * mm)
         pdf.setFont(font, 9)
         pdf.drawString(6 * mm, height - 74 * mm, "寄件人")

@@ -13,7 +13,7 @@ from peewee import (
     IntegerField,
 )
 
-from app.core.models import Product, Warehouse
+from app.core.models import Product, Region, Warehouse
 from app.db import BaseModel, MoneyField, utcnow
 
 
@@ -78,7 +78,7 @@ class PlatformOrder(BaseModel):
         indexes = ((("shop", "platform_order_id"), True),)
 
 
-class ShopOrder(BaseModel):
+class ShopOrder(Region, BaseModel):
     """What the warehouse works on: one platform order, several merged, or part of one split.
     Receivers are kept as the platform gave them (masked)."""
 
