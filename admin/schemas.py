@@ -18,6 +18,7 @@ from app.schemas import (
     ApprovalStepOut,
     CodedOut,
     CommentIn,
+    DiscountOut,
     GroupedReportOut,
     GroupRowOut,
     MediaUrl,
@@ -1073,12 +1074,6 @@ class PreviewLineOut(Schema):
     discount = money_field()
 
 
-class PreviewDiscountOut(Schema):
-    promotion_id = fields.Function(lambda d: d.offer.id)
-    name = fields.Function(lambda d: d.offer.name)
-    amount = money_field()
-
-
 class PromotionPreviewOut(Schema):
     customer_id = fields.Function(lambda p: p.customer.id)
     offers = fields.List(fields.Nested(OfferOut))
@@ -1087,7 +1082,7 @@ class PromotionPreviewOut(Schema):
     )
     subtotal = fields.Function(lambda p: f"{p.quote.subtotal:.2f}" if p.quote else "0.00")
     discounts = fields.Function(
-        lambda p: PreviewDiscountOut(many=True).dump(p.quote.discounts) if p.quote else []
+        lambda p: DiscountOut(many=True).dump(p.quote.discounts) if p.quote else []
     )
     discount_total = fields.Function(
         lambda p: f"{p.quote.discount_total:.2f}" if p.quote else "0.00"

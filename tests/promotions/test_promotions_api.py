@@ -480,6 +480,8 @@ def test_the_list_filters_by_status_and_the_preview_prices_for_a_dealer(client, 
         "10.00",
         "440.00",
     )
+    running = body["offers"][0]["id"]
+    assert body["discounts"] == [{"promotion_id": running, "name": "进行中", "amount": "10.00"}]
 
 
 def test_a_new_product_or_customer_is_promoted_as_the_rules_say(client, co):
