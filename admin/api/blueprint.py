@@ -1,0 +1,49 @@
+"""The admin API's blueprints, /api/admin/v1: every endpoint is for staff, most of them for staff
+whose role holds a permission."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from admin.security import staff_required
+from app.api import Blueprint
+from app.validation import page_of_query
+
+PREFIX = "/api/admin/v1"
+
+
+class StaffBlueprint(Blueprint):
+    def __init__(self, name: str, import_name: str, description: str):
+        super().__init__(name, import_name, url_prefix=PREFIX, description=description)
+
+    def staff(self, permission: str | None, *, query=None, body=None, status=200, out=None):
+        """An endpoint (under its route) for a staff token whose role holds `permission` (any
+        staff token for None), checked before anything else is read; then, as far as they are
+        given, the query string parsed by `query` or the body by `body` (passed to the view
+        before the rule's ids), and the answer dumped by `out` with `status`."""
+
+        def decorator(view):
+            if out is not None:
+                view = self.response(status, out)(view)
+            if body is not None:
+                view = self.arguments(body)(view)
+            if query is not None:
+                view = self.arguments(query, location="query")(view)
+            return staff_required(permission)(view)
+
+        return decorator
+
+    def listing(self, permission: str, query_in, page_out, load=list):
+        """A list endpoint (under its GET route) for staff holding `permission`: the page that
+        `query_in` asks for (with the list's own filters) of the query the view answers for those
+        arguments and the rule's ids, each page's rows made into items by `load` (as for
+        page_of_query), dumped by `page_out`."""
+
+        def decorator(view):
+            @wraps(view)
+            def page(args, **ids):
+                return page_of_query(view(args, **ids), args, load)
+
+            return self.staff(permission, query=query_in, out=page_out)(page)
+
+        return decorator
