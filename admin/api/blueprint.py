@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from admin.security import staff_required
-from app.api import Blueprint
+from admin.security import current_staff, staff_required
+from app.api import Blueprint, named
 from app.validation import page_of_query
 
 PREFIX = "/api/admin/v1"
@@ -47,3 +47,25 @@ class StaffBlueprint(Blueprint):
             return self.staff(permission, query=query_in, out=page_out)(page)
 
         return decorator
+
+    def sign_or_reject(self, item: str, noun: str, out, service, schemas: tuple, signing: str):
+        """The answers staff holding orders.approve give a `noun` under review, `item` being its
+        rule (with its one id): POST `item`/approve (the endpoint approve_<noun>, which `signing`
+        documents) signs the next step with the body's `comment`, POST `item`/reject
+        (reject_<noun>) refuses it for the body's `reason`, as `service.approve` and
+        `service.reject` do them for (staff, id, comment or reason); the bodies parsed by
+        `schemas` (approve's, reject's), the answer dumped by `out`."""
+        approve_in, reject_in = schemas
+
+        def answer_endpoint(verb: str, body_in, field: str, doc: str | None) -> None:
+            answer = getattr(service, verb)
+
+            @self.post(f"{item}/{verb}")
+            @self.staff("orders.approve", body=body_in, out=out)
+            @named(f"{verb}_{noun}", doc)
+            def answer_review(data, **ids):
+                (record_id,) = ids.values()
+                return answer(current_staff(), record_id, data[field])
+
+        answer_endpoint("approve", approve_in, "comment", signing)
+        answer_endpoint("reject", reject_in, "reason", None)

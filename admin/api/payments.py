@@ -81,17 +81,14 @@ def list_refunds(args):
     return refunds.refunds_query(current_staff(), args.get("status"), args.get("payment_id"))
 
 
-@bp.post("/refunds/<id:refund_id>/approve")
-@bp.staff("orders.approve", body=RefundApproveIn, out=RefundOut)
-def approve_refund(data, refund_id):
-    """Sign the refund's next step; the last signature sends it to WeChat Pay."""
-    return refunds.approve(current_staff(), refund_id, data["comment"])
-
-
-@bp.post("/refunds/<id:refund_id>/reject")
-@bp.staff("orders.approve", body=RefundRejectIn, out=RefundOut)
-def reject_refund(data, refund_id):
-    return refunds.reject(current_staff(), refund_id, data["reason"])
+bp.sign_or_reject(
+    "/refunds/<id:refund_id>",
+    "refund",
+    RefundOut,
+    refunds,
+    (RefundApproveIn, RefundRejectIn),
+    "Sign the refund's next step; the last signature sends it to WeChat Pay.",
+)
 
 
 @bp.get("/payments/reconciliation")

@@ -41,17 +41,14 @@ def get_return(return_id):
     return returns.return_in_scope(current_staff(), return_id)
 
 
-@bp.post("/returns/<id:return_id>/approve")
-@bp.staff("orders.approve", body=ReturnApproveIn, out=ReturnOut)
-def approve_return(data, return_id):
-    """Customer service reviews; an approval rule may add steps signed in order by its roles."""
-    return returns.approve(current_staff(), return_id, data["comment"])
-
-
-@bp.post("/returns/<id:return_id>/reject")
-@bp.staff("orders.approve", body=ReturnRejectIn, out=ReturnOut)
-def reject_return(data, return_id):
-    return returns.reject(current_staff(), return_id, data["reason"])
+bp.sign_or_reject(
+    "/returns/<id:return_id>",
+    "return",
+    ReturnOut,
+    returns,
+    (ReturnApproveIn, ReturnRejectIn),
+    "Customer service reviews; an approval rule may add steps signed in order by its roles.",
+)
 
 
 @bp.post("/returns/<id:return_id>/receive")
