@@ -48,6 +48,18 @@ class StaffBlueprint(Blueprint):
 
         return decorator
 
+    def detail(self, name: str, rule: str, permission: str, out, fetch) -> None:
+        """GET `rule`, whose one variable is the record's id (the endpoint `name`), for staff
+        holding `permission`: the record as `fetch(staff, record_id)` finds it in the caller's
+        scope (else not_found 404), dumped by `out`."""
+
+        @self.get(rule)
+        @self.staff(permission, out=out)
+        @named(name)
+        def detail(**ids):
+            (record_id,) = ids.values()
+            return fetch(current_staff(), record_id)
+
     def sign_or_reject(self, item: str, noun: str, out, service, schemas: tuple, signing: str):
         """The answers staff holding orders.approve give a `noun` under review, `item` being its
         rule (with its one id): POST `item`/approve (the endpoint approve_<noun>, which `signing`

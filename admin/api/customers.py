@@ -31,10 +31,9 @@ def list_customers(args):
     return queries.customers_query(current_staff(), args.get("q"), args.get("branch_id"))
 
 
-@bp.get("/customers/<id:customer_id>")
-@bp.staff("customers.view", out=CustomerOut)
-def get_customer(customer_id):
-    return customer_in_scope(current_staff(), customer_id)
+bp.detail(
+    "get_customer", "/customers/<id:customer_id>", "customers.view", CustomerOut, customer_in_scope
+)
 
 
 @bp.post("/customers")

@@ -72,10 +72,7 @@ def review_queue(args):
     return page_from(orders.review_queue, args, current_staff(), mine=args["mine"])
 
 
-@bp.get("/orders/<id:order_id>")
-@bp.staff("orders.view", out=AdminOrderOut)
-def get_order(order_id):
-    return orders.order_for(current_staff(), order_id)
+bp.detail("get_order", "/orders/<id:order_id>", "orders.view", AdminOrderOut, orders.order_for)
 
 
 @bp.patch("/orders/<id:order_id>")

@@ -60,10 +60,13 @@ def list_payments(args):
     return payments.payments_query(current_staff(), args)
 
 
-@bp.get("/payments/<id:payment_id>")
-@bp.staff("payments.view", out=StaffPaymentOut)
-def get_payment(payment_id):
-    return payments.payment_in_scope(current_staff(), payment_id)
+bp.detail(
+    "get_payment",
+    "/payments/<id:payment_id>",
+    "payments.view",
+    StaffPaymentOut,
+    payments.payment_in_scope,
+)
 
 
 @bp.post("/payments/<id:payment_id>/refunds")
@@ -112,10 +115,13 @@ def list_invoices(args):
     return invoices.invoices_query(current_staff(), args.get("status"))
 
 
-@bp.get("/invoices/<id:invoice_id>")
-@bp.staff("payments.view", out=StaffInvoiceOut)
-def get_invoice(invoice_id):
-    return invoices.invoice_in_scope(current_staff(), invoice_id)
+bp.detail(
+    "get_invoice",
+    "/invoices/<id:invoice_id>",
+    "payments.view",
+    StaffInvoiceOut,
+    invoices.invoice_in_scope,
+)
 
 
 @bp.post("/invoices/<id:invoice_id>/issue")

@@ -32,10 +32,13 @@ def list_promotions(args):
     return page_from(promotions.promotions_page, args, current_staff(), args)
 
 
-@bp.get("/promotions/<id:promotion_id>")
-@bp.staff("promotions.view", out=PromotionOut)
-def get_promotion(promotion_id):
-    return promotions.promotion(current_staff(), promotion_id)
+bp.detail(
+    "get_promotion",
+    "/promotions/<id:promotion_id>",
+    "promotions.view",
+    PromotionOut,
+    promotions.promotion,
+)
 
 
 @bp.patch("/promotions/<id:promotion_id>")

@@ -35,10 +35,9 @@ def list_returns(args):
     return returns.returns_query(current_staff(), args.get("status"))
 
 
-@bp.get("/returns/<id:return_id>")
-@bp.staff("orders.view", out=ReturnOut)
-def get_return(return_id):
-    return returns.return_in_scope(current_staff(), return_id)
+bp.detail(
+    "get_return", "/returns/<id:return_id>", "orders.view", ReturnOut, returns.return_in_scope
+)
 
 
 bp.sign_or_reject(
