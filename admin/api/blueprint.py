@@ -33,18 +33,18 @@ class StaffBlueprint(Blueprint):
 
         return decorator
 
-    def listing(self, permission: str, query_in, page_out, load=list):
-        """A list endpoint (under its GET route) for staff holding `permission`: the page that
-        `query_in` asks for (with the list's own filters) of the query the view answers for those
-        arguments and the rule's ids, each page's rows made into items by `load` (as for
-        page_of_query), dumped by `page_out`."""
+    def listing(self, rule: str, permission: str, query_in, page_out, load=list):
+        """GET `rule`, a list for staff holding `permission`: the page that `query_in` asks for
+        (with the list's own filters) of the query the view answers for those arguments and the
+        rule's ids, each page's rows made into items by `load` (as for page_of_query), dumped by
+        `page_out`."""
 
         def decorator(view):
             @wraps(view)
             def page(args, **ids):
                 return page_of_query(view(args, **ids), args, load)
 
-            return self.staff(permission, query=query_in, out=page_out)(page)
+            return self.get(rule)(self.staff(permission, query=query_in, out=page_out)(page))
 
         return decorator
 

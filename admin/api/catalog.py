@@ -32,8 +32,8 @@ from app.schemas import ProductImageOut
 bp = StaffBlueprint("admin_catalog", __name__, "商品与价格")
 
 
-@bp.get("/products")
 @bp.listing(
+    "/products",
     "catalog.view",
     ProductQueryIn,
     ProductAdminPageOut,
@@ -78,8 +78,8 @@ def delete_product_image(product_id, image_id):
     return catalog.remove_product_image(current_staff(), product_id, image_id)
 
 
-@bp.get("/product-groups")
 @bp.listing(
+    "/product-groups",
     "catalog.view",
     ProductGroupQueryIn,
     ProductGroupPageOut,

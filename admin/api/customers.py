@@ -25,8 +25,7 @@ from app.schemas import ReceiptOut
 bp = StaffBlueprint("admin_customers", __name__, "客户与应收")
 
 
-@bp.get("/customers")
-@bp.listing("customers.view", CustomerQueryIn, CustomerPageOut)
+@bp.listing("/customers", "customers.view", CustomerQueryIn, CustomerPageOut)
 def list_customers(args):
     return queries.customers_query(current_staff(), args.get("q"), args.get("branch_id"))
 

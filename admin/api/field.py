@@ -42,8 +42,7 @@ def visits_daily(args):
     return {"day": day, "items": rows}
 
 
-@bp.get("/reports/stock-sales")
-@bp.listing("field.view", ReportQueryIn, StockReportPageOut, with_lines)
+@bp.listing("/reports/stock-sales", "field.view", ReportQueryIn, StockReportPageOut, with_lines)
 def latest_reports(args):
     return reports_query(current_staff(), args.get("customer_id"))
 

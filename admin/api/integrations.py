@@ -41,8 +41,9 @@ def list_webhooks():
     return {"items": list(webhooks.endpoints(current_staff()))}
 
 
-@bp.get("/webhooks/<id:webhook_id>/deliveries")
-@bp.listing("integrations.manage", PageIn, WebhookDeliveryPageOut)
+@bp.listing(
+    "/webhooks/<id:webhook_id>/deliveries", "integrations.manage", PageIn, WebhookDeliveryPageOut
+)
 def list_deliveries(args, webhook_id):
     """The delivery log: status, attempts, the receiver's response code and the time taken."""
     return webhooks.deliveries(current_staff(), webhook_id)

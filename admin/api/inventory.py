@@ -83,8 +83,7 @@ def _document_endpoints(noun: str, path: str, schemas: tuple, *, signed: bool = 
     def create_document(data):
         return _one(details, create(current_staff(), data))
 
-    @bp.get(path)
-    @bp.listing("stock.view", query_in, page_out, details)
+    @bp.listing(path, "stock.view", query_in, page_out, details)
     @_named(f"list_{noun}s")
     def list_documents(args):
         return search(current_staff(), args)
@@ -143,8 +142,7 @@ _document_endpoints(
 )
 
 
-@bp.get("/stock/movements")
-@bp.listing("stock.view", MovementQueryIn, MovementPageOut)
+@bp.listing("/stock/movements", "stock.view", MovementQueryIn, MovementPageOut)
 def movements(args):
     """The on-hand ledger, newest first: each movement's signed quantity, the cost it moved at
     (`unit_cost`, and `value` exactly), the document it belongs to (`ref`) and the on hand after
@@ -172,8 +170,7 @@ def record_fee(data, customer_id):
     return services.record_fee(current_staff(), customer_id, data)
 
 
-@bp.get("/customers/<id:customer_id>/fees")
-@bp.listing("customers.view", FeeQueryIn, FeePageOut)
+@bp.listing("/customers/<id:customer_id>/fees", "customers.view", FeeQueryIn, FeePageOut)
 def list_fees(args, customer_id):
     return services.fees_of(
         current_staff(), customer_id, args.get("date_from"), args.get("date_to")

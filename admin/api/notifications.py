@@ -11,8 +11,7 @@ from app.notify import delivery
 bp = StaffBlueprint("admin_notifications", __name__, "通知")
 
 
-@bp.get("/notifications")
-@bp.listing("notifications.view", NotificationQueryIn, NotificationPageOut)
+@bp.listing("/notifications", "notifications.view", NotificationQueryIn, NotificationPageOut)
 def list_notifications(args):
     """Notifications in scope; `status=dead` lists the dead letters."""
     return queries.notifications_query(current_staff(), args)

@@ -51,8 +51,7 @@ def add_staff(data):
     return settings.create_staff(current_staff(), data)
 
 
-@bp.get("/staff")
-@bp.listing("staff.manage", PageIn, StaffPageOut)
+@bp.listing("/staff", "staff.manage", PageIn, StaffPageOut)
 def list_staff(args):
     """The accounts in the caller's scope, with their lock state."""
     return settings.staff_list(current_staff())

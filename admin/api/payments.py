@@ -53,8 +53,7 @@ INVOICE_FILE = {
 }
 
 
-@bp.get("/payments")
-@bp.listing("payments.view", PaymentQueryIn, StaffPaymentPageOut)
+@bp.listing("/payments", "payments.view", PaymentQueryIn, StaffPaymentPageOut)
 def list_payments(args):
     """Payments in the caller's scope, newest first."""
     return payments.payments_query(current_staff(), args)
@@ -78,8 +77,7 @@ def refund_payment(data, payment_id):
     return refunds.request(current_staff(), payment_id, data["amount"], data["reason"])
 
 
-@bp.get("/refunds")
-@bp.listing("payments.view", RefundQueryIn, RefundPageOut)
+@bp.listing("/refunds", "payments.view", RefundQueryIn, RefundPageOut)
 def list_refunds(args):
     return refunds.refunds_query(current_staff(), args.get("status"), args.get("payment_id"))
 
@@ -109,8 +107,7 @@ def refetch_reconciliation(args):
     return reconciliation.refetch(current_staff(), args["date"])
 
 
-@bp.get("/invoices")
-@bp.listing("payments.view", InvoiceQueryIn, StaffInvoicePageOut, invoices.with_orders)
+@bp.listing("/invoices", "payments.view", InvoiceQueryIn, StaffInvoicePageOut, invoices.with_orders)
 def list_invoices(args):
     return invoices.invoices_query(current_staff(), args.get("status"))
 

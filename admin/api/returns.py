@@ -28,8 +28,7 @@ class ReceiveIn(Schema):
     lines = lines_of(id_qty_line("ReceiveLineIn", "return_line_id"), "入库")
 
 
-@bp.get("/returns")
-@bp.listing("orders.view", ReturnQueryIn, ReturnPageOut, with_details)
+@bp.listing("/returns", "orders.view", ReturnQueryIn, ReturnPageOut, with_details)
 def list_returns(args):
     """Returns in the caller's scope: pending first, then newest."""
     return returns.returns_query(current_staff(), args.get("status"))

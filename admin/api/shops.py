@@ -175,8 +175,7 @@ def create_shop(data):
     return shops.create_shop(current_staff(), data)
 
 
-@bp.get("/shops")
-@bp.listing("shops.view", PageIn, page_of(ShopOut))
+@bp.listing("/shops", "shops.view", PageIn, page_of(ShopOut))
 def list_shops(args):
     return shops.shops_query(current_staff())
 
@@ -222,8 +221,9 @@ def put_sku_map(data, shop_id):
     return {"items": items, "unmapped": shops.unmapped_skus(staff, shop_id)}
 
 
-@bp.get("/shop-orders")
-@bp.listing("shops.view", ShopOrderQueryIn, page_of(ShopOrderOut), queries.with_details)
+@bp.listing(
+    "/shop-orders", "shops.view", ShopOrderQueryIn, page_of(ShopOrderOut), queries.with_details
+)
 def list_shop_orders(args):
     return queries.search(current_staff(), args.get("status"), args.get("shop_id"), args.get("q"))
 

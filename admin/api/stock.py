@@ -11,8 +11,7 @@ from app.inventory import queries
 bp = StaffBlueprint("admin_stock", __name__, "库存")
 
 
-@bp.get("/stock")
-@bp.listing("stock.view", StockQueryIn, StockPageOut, queries.with_in_transit_out)
+@bp.listing("/stock", "stock.view", StockQueryIn, StockPageOut, queries.with_in_transit_out)
 def list_stock(args):
     """Stock rows in the caller's warehouses: on hand, reserved, available, the moving-average
     `unit_cost`, `value`, `in_transit` (on its way here) and `in_transit_out` (sent from here,
