@@ -60,24 +60,33 @@ class StaffBlueprint(Blueprint):
             (record_id,) = ids.values()
             return fetch(current_staff(), record_id)
 
-    def sign_or_reject(self, item: str, noun: str, out, service, schemas: tuple, signing: str):
-        """The answers staff holding orders.approve give a `noun` under review, `item` being its
-        rule (with its one id): POST `item`/approve (the endpoint approve_<noun>, which `signing`
-        documents) signs the next step with the body's `comment`, POST `item`/reject
-        (reject_<noun>) refuses it for the body's `reason`, as `service.approve` and
-        `service.reject` do them for (staff, id, comment or reason); the bodies parsed by
-        `schemas` (approve's, reject's), the answer dumped by `out`."""
-        approve_in, reject_in = schemas
+    def sign_or_reject(
+        self,
+        item: str,
+        noun: str,
+        out,
+        service,
+        schemas: tuple,
+        signing: str | None,
+        *,
+        permission: str = "orders.approve",
+    ) -> None:
+        """The answers staff holding `permission` (orders.approve, the approvers' own, unless the
+        document asks for another) give a `noun` under review, `item` being its rule (with its
+        one id): POST `item`/approve (the endpoint approve_<noun>, which `signing` documents)
+        signs the next step with the body's `comment`, POST `item`/reject (reject_<noun>) refuses
+        it for the body's `reason`. `service.approve` and `service.reject` answer them, called
+        with (staff, id, comment or reason); `schemas` are their bodies'; the answer is dumped by
+        `out`."""
 
-        def answer_endpoint(verb: str, body_in, field: str, doc: str | None) -> None:
-            answer = getattr(service, verb)
-
+        def answer_endpoint(verb: str, answer, body_in, field: str, doc: str | None) -> None:
             @self.post(f"{item}/{verb}")
-            @self.staff("orders.approve", body=body_in, out=out)
+            @self.staff(permission, body=body_in, out=out)
             @named(f"{verb}_{noun}", doc)
             def answer_review(data, **ids):
                 (record_id,) = ids.values()
                 return answer(current_staff(), record_id, data[field])
 
-        answer_endpoint("approve", approve_in, "comment", signing)
-        answer_endpoint("reject", reject_in, "reason", None)
+        approve_in, reject_in = schemas
+        answer_endpoint("approve", service.approve, approve_in, "comment", signing)
+        answer_endpoint("reject", service.reject, reject_in, "reason", None)

@@ -3,6 +3,8 @@ locations and customer fees (API.md "Inventory at cost")."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from admin.api.blueprint import StaffBlueprint
 from admin.inventory_schemas import (
     AlertsOut,
@@ -74,39 +76,35 @@ def _document_endpoints(noun: str, path: str, schemas: tuple, *, signed: bool = 
     search, details = getattr(queries, f"{noun}s_query"), getattr(queries, f"{noun}_details")
     item = f"{path}/<id:{noun}_id>"
 
-    def document_id(ids: dict) -> int:
-        return ids[f"{noun}_id"]
+    def detailed(find):
+        """`find`, answering the document with its details."""
+        return lambda staff, *values: _one(details, find(staff, *values))
 
     @bp.post(path)
     @bp.staff("stock.manage", body=document_in, status=201, out=document_out)
     @_named(f"create_{noun}")
     def create_document(data):
-        return _one(details, create(current_staff(), data))
+        return detailed(create)(current_staff(), data)
 
     @bp.listing(path, "stock.view", query_in, page_out, details)
     @_named(f"list_{noun}s")
     def list_documents(args):
         return search(current_staff(), args)
 
-    @bp.get(item)
-    @bp.staff("stock.view", out=document_out)
-    @_named(f"get_{noun}")
-    def get_document(**ids):
-        return _one(details, in_scope(current_staff(), document_id(ids)))
-
-    def answer_endpoint(verb: str, answer_in, field: str) -> None:
-        """Approve (with a comment) or reject (with a reason) the document's next step."""
-        answer = getattr(services, f"{verb}_{noun}")
-
-        @bp.post(f"{item}/{verb}")
-        @bp.staff("stock.view", body=answer_in, out=document_out)
-        @_named(f"{verb}_{noun}")
-        def answer_document(data, **ids):
-            return _one(details, answer(current_staff(), document_id(ids), data[field]))
-
+    bp.detail(f"get_{noun}", item, "stock.view", document_out, detailed(in_scope))
     if signed:
-        answer_endpoint("approve", SignIn, "comment")
-        answer_endpoint("reject", RejectDocumentIn, "reason")
+        bp.sign_or_reject(
+            item,
+            noun,
+            document_out,
+            SimpleNamespace(
+                approve=detailed(getattr(services, f"approve_{noun}")),
+                reject=detailed(getattr(services, f"reject_{noun}")),
+            ),
+            (SignIn, RejectDocumentIn),
+            _DOCS.get(f"approve_{noun}"),
+            permission="stock.view",
+        )
 
 
 # --- receipts, transfers, counts --------------------------------------------------------------
