@@ -13,6 +13,10 @@ PREFIX = "/api/admin/v1"
 
 
 class StaffBlueprint(Blueprint):
+    """A blueprint of the admin API, under its prefix, whose endpoints say in one decorator
+    which permission they need and how they read and answer (`staff`); lists, single records
+    and the answers to a review share their endpoints (`listing`, `detail`, `sign_or_reject`)."""
+
     def __init__(self, name: str, import_name: str, description: str):
         super().__init__(name, import_name, url_prefix=PREFIX, description=description)
 
