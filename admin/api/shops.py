@@ -164,6 +164,11 @@ class LabelsQueryIn(Schema):
     )
 
 
+def _sku_map(shop_id: int, items) -> dict:
+    """The shop's SKU map, `items`, with the platform SKUs its orders carry that none maps."""
+    return {"items": items, "unmapped": shops.unmapped_skus(current_staff(), shop_id)}
+
+
 def _detail(order_id: int):
     return queries.order_detail(current_staff(), order_id)
 
@@ -209,16 +214,13 @@ def push_stock(shop_id):
 @bp.get("/shops/<id:shop_id>/sku-map")
 @bp.staff("shops.view", out=SkuMapOut)
 def get_sku_map(shop_id):
-    staff = current_staff()
-    return {"items": shops.sku_map(staff, shop_id), "unmapped": shops.unmapped_skus(staff, shop_id)}
+    return _sku_map(shop_id, shops.sku_map(current_staff(), shop_id))
 
 
 @bp.put("/shops/<id:shop_id>/sku-map")
 @bp.staff("shops.manage", body=SkuMapIn, out=SkuMapOut)
 def put_sku_map(data, shop_id):
-    staff = current_staff()
-    items = shops.set_sku_map(staff, shop_id, data["items"])
-    return {"items": items, "unmapped": shops.unmapped_skus(staff, shop_id)}
+    return _sku_map(shop_id, shops.set_sku_map(current_staff(), shop_id, data["items"]))
 
 
 @bp.listing(
