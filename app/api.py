@@ -132,6 +132,17 @@ def page_from(fetch, args: dict, *params, **named) -> dict:
     return paged(items, args["page"], args["per_page"], total)
 
 
+def registrar(*blueprints):
+    """What a surface's package calls `register(api)`: its `blueprints` registered on the API,
+    in this order (the order of the API document's tags)."""
+
+    def register(api) -> None:
+        for bp in blueprints:
+            api.register_blueprint(bp)
+
+    return register
+
+
 class IdConverter(IntegerConverter):
     """`<id:order_id>`: a positive id that fits the database; anything else is a 404, not a 500."""
 

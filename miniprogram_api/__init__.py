@@ -1,8 +1,9 @@
 """HTTP API for the mini-program and the official account's H5 pages: /api/mp/v1."""
 
+from app.api import registrar
 from miniprogram_api import account, auth, catalog, messages, orders, payments, rep, returns
 
-BLUEPRINTS = [
+register = registrar(
     auth.bp,
     catalog.bp,
     orders.bp,
@@ -11,9 +12,4 @@ BLUEPRINTS = [
     rep.bp,
     returns.bp,
     payments.bp,
-]
-
-
-def register(api) -> None:
-    for bp in BLUEPRINTS:
-        api.register_blueprint(bp)
+)

@@ -17,8 +17,9 @@ from admin.api import (
     shops,
     stock,
 )
+from app.api import registrar
 
-BLUEPRINTS = [
+register = registrar(
     session.bp,
     catalog.bp,
     customers.bp,
@@ -34,9 +35,4 @@ BLUEPRINTS = [
     inventory.bp,
     payments.bp,
     promotions.bp,
-]
-
-
-def register(api) -> None:
-    for bp in BLUEPRINTS:
-        api.register_blueprint(bp)
+)

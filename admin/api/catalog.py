@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from admin.api.blueprint import StaffBlueprint
 from admin.schemas import (
     CategoryAdminOut,
     CategoryIn,
@@ -21,49 +22,41 @@ from admin.schemas import (
     ProductQueryIn,
     SkuGenerateIn,
 )
-from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from admin.security import current_staff
 from app.backoffice import accounts, catalog, choices
 from app.core import product_images
 from app.errors import ValidationFailed
 from app.http import FILE_UPLOAD
 from app.schemas import ProductImageOut
-from app.validation import page_of_query
 
-bp = Blueprint("admin_catalog", __name__, url_prefix="/api/admin/v1", description="商品与价格")
+bp = StaffBlueprint("admin_catalog", __name__, "商品与价格")
 
 
-@bp.get("/products")
-@staff_required("catalog.view")
-@bp.arguments(ProductQueryIn, location="query")
-@bp.response(200, ProductAdminPageOut)
+@bp.listing(
+    "/products",
+    "catalog.view",
+    ProductQueryIn,
+    ProductAdminPageOut,
+    lambda page: product_images.with_images(catalog.with_level_prices(list(page))),
+)
 def list_products(args):
-    return page_of_query(
-        catalog.products_query(args),
-        args,
-        lambda page: product_images.with_images(catalog.with_level_prices(list(page))),
-    )
+    return catalog.products_query(args)
 
 
 @bp.post("/products")
-@staff_required("catalog.manage")
-@bp.arguments(ProductIn)
-@bp.response(201, ProductAdminOut)
+@bp.staff("catalog.manage", body=ProductIn, status=201, out=ProductAdminOut)
 def create_product(data):
     return catalog.create_product(current_staff(), data)
 
 
 @bp.patch("/products/<id:product_id>")
-@staff_required("catalog.manage")
-@bp.arguments(ProductPatchIn)
-@bp.response(200, ProductAdminOut)
+@bp.staff("catalog.manage", body=ProductPatchIn, out=ProductAdminOut)
 def update_product(data, product_id):
     return catalog.update_product(current_staff(), product_id, data)
 
 
 @bp.post("/products/<id:product_id>/images")
-@staff_required("catalog.manage")
-@bp.response(201, ProductImageOut)
+@bp.staff("catalog.manage", status=201, out=ProductImageOut)
 @bp.doc(**FILE_UPLOAD)
 def upload_product_image(product_id):
     """A picture of the product: multipart `file`, JPEG, PNG or WebP, at most
@@ -78,29 +71,27 @@ def upload_product_image(product_id):
 
 
 @bp.delete("/products/<id:product_id>/images/<id:image_id>")
-@staff_required("catalog.manage")
-@bp.response(200, ProductImageOut)
+@bp.staff("catalog.manage", out=ProductImageOut)
 def delete_product_image(product_id, image_id):
     """The picture as it was, deleted with its files; the next one becomes the product's
     `image` (or it has none)."""
     return catalog.remove_product_image(current_staff(), product_id, image_id)
 
 
-@bp.get("/product-groups")
-@staff_required("catalog.view")
-@bp.arguments(ProductGroupQueryIn, location="query")
-@bp.response(200, ProductGroupPageOut)
+@bp.listing(
+    "/product-groups",
+    "catalog.view",
+    ProductGroupQueryIn,
+    ProductGroupPageOut,
+    lambda page: catalog.with_skus(list(page)),
+)
 def list_groups(args):
     """Styles (款), newest first, each with its SKUs."""
-    return page_of_query(
-        catalog.groups_query(args), args, lambda page: catalog.with_skus(list(page))
-    )
+    return catalog.groups_query(args)
 
 
 @bp.post("/product-groups")
-@staff_required("catalog.manage")
-@bp.arguments(ProductGroupIn)
-@bp.response(201, ProductGroupOut)
+@bp.staff("catalog.manage", body=ProductGroupIn, status=201, out=ProductGroupOut)
 def create_group(data):
     """A style (款) with its spec dimensions; its products (SKUs) come with `group_id` and
     `spec` on POST /products, or all at once from POST /product-groups/{id}/skus."""
@@ -108,25 +99,20 @@ def create_group(data):
 
 
 @bp.get("/product-groups/<id:group_id>")
-@staff_required("catalog.view")
-@bp.response(200, ProductGroupOut)
+@bp.staff("catalog.view", out=ProductGroupOut)
 def get_group(group_id):
     return catalog.product_group(group_id)
 
 
 @bp.patch("/product-groups/<id:group_id>")
-@staff_required("catalog.manage")
-@bp.arguments(ProductGroupPatchIn)
-@bp.response(200, ProductGroupOut)
+@bp.staff("catalog.manage", body=ProductGroupPatchIn, out=ProductGroupOut)
 def update_group(data, group_id):
     """Values and dimensions may be added; one a SKU still uses cannot go (conflict 409)."""
     return catalog.update_group(current_staff(), group_id, data)
 
 
 @bp.post("/product-groups/<id:group_id>/skus")
-@staff_required("catalog.manage")
-@bp.arguments(SkuGenerateIn)
-@bp.response(200, ProductGroupOut)
+@bp.staff("catalog.manage", body=SkuGenerateIn, out=ProductGroupOut)
 def generate_skus(data, group_id):
     """Creates a product for every combination of the style's values that has none: SKU
     `sku_prefix`-01, -02 … (by the combination's place), named after the style and its values."""
@@ -134,23 +120,18 @@ def generate_skus(data, group_id):
 
 
 @bp.post("/categories")
-@staff_required("catalog.manage")
-@bp.arguments(CategoryIn)
-@bp.response(201, CategoryAdminOut)
+@bp.staff("catalog.manage", body=CategoryIn, status=201, out=CategoryAdminOut)
 def create_category(data):
     return catalog.create_category(current_staff(), data["name"], data["parent_id"], data["sort"])
 
 
 @bp.get("/categories")
-@staff_required("catalog.view")
-@bp.response(200, CategoryAdminOut(many=True))
+@bp.staff("catalog.view", out=CategoryAdminOut(many=True))
 def list_categories():
     return choices.categories()
 
 
 @bp.put("/customers/<id:customer_id>/prices/<id:product_id>")
-@staff_required("catalog.manage")
-@bp.arguments(CustomerPriceIn)
-@bp.response(200, CustomerPriceOut)
+@bp.staff("catalog.manage", body=CustomerPriceIn, out=CustomerPriceOut)
 def set_customer_price(data, customer_id, product_id):
     return accounts.set_customer_price(current_staff(), customer_id, product_id, data["price"])

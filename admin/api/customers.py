@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from admin.api.blueprint import StaffBlueprint
 from admin.schemas import (
     AgingOut,
     AgingQueryIn,
@@ -16,52 +17,38 @@ from admin.schemas import (
     WechatUserListOut,
     WechatUserOut,
 )
-from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from admin.security import current_staff
 from app.auth.scopes import customer_in_scope
 from app.backoffice import accounts, queries
 from app.schemas import ReceiptOut
-from app.validation import page_of_query
 
-bp = Blueprint("admin_customers", __name__, url_prefix="/api/admin/v1", description="客户与应收")
+bp = StaffBlueprint("admin_customers", __name__, "客户与应收")
 
 
-@bp.get("/customers")
-@staff_required("customers.view")
-@bp.arguments(CustomerQueryIn, location="query")
-@bp.response(200, CustomerPageOut)
+@bp.listing("/customers", "customers.view", CustomerQueryIn, CustomerPageOut)
 def list_customers(args):
-    query = queries.customers_query(current_staff(), args.get("q"), args.get("branch_id"))
-    return page_of_query(query, args)
+    return queries.customers_query(current_staff(), args.get("q"), args.get("branch_id"))
 
 
-@bp.get("/customers/<id:customer_id>")
-@staff_required("customers.view")
-@bp.response(200, CustomerOut)
-def get_customer(customer_id):
-    return customer_in_scope(current_staff(), customer_id)
+bp.detail(
+    "get_customer", "/customers/<id:customer_id>", "customers.view", CustomerOut, customer_in_scope
+)
 
 
 @bp.post("/customers")
-@staff_required("customers.manage")
-@bp.arguments(CustomerIn)
-@bp.response(201, CustomerOut)
+@bp.staff("customers.manage", body=CustomerIn, status=201, out=CustomerOut)
 def create_customer(data):
     return accounts.create_customer(current_staff(), data)
 
 
 @bp.patch("/customers/<id:customer_id>")
-@staff_required("customers.manage")
-@bp.arguments(CustomerPatchIn)
-@bp.response(200, CustomerOut)
+@bp.staff("customers.manage", body=CustomerPatchIn, out=CustomerOut)
 def update_customer(data, customer_id):
     return accounts.update_customer(current_staff(), customer_id, data)
 
 
 @bp.post("/customers/<id:customer_id>/invitations")
-@staff_required("invitations.create")
-@bp.arguments(InvitationIn)
-@bp.response(201, InvitationOut)
+@bp.staff("invitations.create", body=InvitationIn, status=201, out=InvitationOut)
 def create_invitation(data, customer_id):
     """A single-use code (valid 7 days) that binds a dealer's WeChat to this customer."""
     invitation = accounts.invite_dealer(current_staff(), customer_id, data["role"])
@@ -70,16 +57,14 @@ def create_invitation(data, customer_id):
 
 
 @bp.get("/customers/<id:customer_id>/wechat-users")
-@staff_required("customers.manage")
-@bp.response(200, WechatUserListOut)
+@bp.staff("customers.manage", out=WechatUserListOut)
 def customer_wechat_users(customer_id):
     """The WeChat users bound to this customer (its dealers), to unbind a lost phone."""
     return {"items": accounts.customer_wechat_users(current_staff(), customer_id)}
 
 
 @bp.delete("/wechat-users/<id:wechat_user_id>")
-@staff_required(None)
-@bp.response(200, WechatUserOut)
+@bp.staff(None, out=WechatUserOut)
 def unbind_wechat_user(wechat_user_id):
     """End a WeChat user's binding to a customer (needs customers.manage) or to a staff member
     (staff.manage): its tokens and H5 sessions then carry no role; binding again takes a new
@@ -88,9 +73,7 @@ def unbind_wechat_user(wechat_user_id):
 
 
 @bp.post("/customers/<id:customer_id>/receipts")
-@staff_required("receipts.create")
-@bp.arguments(ReceiptIn)
-@bp.response(201, ReceiptOut)
+@bp.staff("receipts.create", body=ReceiptIn, status=201, out=ReceiptOut)
 def record_receipt(data, customer_id):
     """Money received: applied to the oldest open receivables first, the rest kept on account."""
     return accounts.record_receipt(
@@ -99,9 +82,7 @@ def record_receipt(data, customer_id):
 
 
 @bp.get("/reports/ar-aging")
-@staff_required("reports.ar")
-@bp.arguments(AgingQueryIn, location="query")
-@bp.response(200, AgingOut)
+@bp.staff("reports.ar", query=AgingQueryIn, out=AgingOut)
 def ar_aging(args):
     """Open receivables per customer in 0-30 / 31-60 / 61-90 / 90+ day buckets, as of a date."""
     return queries.aging_for(current_staff(), args.get("as_of"), args.get("branch_id"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from admin.api.blueprint import StaffBlueprint
 from admin.schemas import (
     ReplenishmentSettingIn,
     ReplenishmentSettingOut,
@@ -12,8 +13,7 @@ from admin.schemas import (
     VisitDayListOut,
     VisitDayQueryIn,
 )
-from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from admin.security import current_staff
 from app.auth.scopes import customer_in_scope
 from app.backoffice import organisation as settings
 from app.backoffice.queries import reports_query, reps_in_scope, with_lines
@@ -21,15 +21,12 @@ from app.errors import Forbidden
 from app.field import replenishment, visits
 from app.schemas import SuggestionsOut
 from app.timeutil import local_today
-from app.validation import page_of_query
 
-bp = Blueprint("admin_field", __name__, url_prefix="/api/admin/v1", description="拜访与补货")
+bp = StaffBlueprint("admin_field", __name__, "拜访与补货")
 
 
 @bp.get("/visits/daily")
-@staff_required("field.view")
-@bp.arguments(VisitDayQueryIn, location="query")
-@bp.response(200, VisitDayListOut)
+@bp.staff("field.view", query=VisitDayQueryIn, out=VisitDayListOut)
 def visits_daily(args):
     """Per rep for a day: visit count, time in stores, and anomalies (checked out far away,
     visits under 3 minutes, never checked out)."""
@@ -45,27 +42,20 @@ def visits_daily(args):
     return {"day": day, "items": rows}
 
 
-@bp.get("/reports/stock-sales")
-@staff_required("field.view")
-@bp.arguments(ReportQueryIn, location="query")
-@bp.response(200, StockReportPageOut)
+@bp.listing("/reports/stock-sales", "field.view", ReportQueryIn, StockReportPageOut, with_lines)
 def latest_reports(args):
-    query = reports_query(current_staff(), args.get("customer_id"))
-    return page_of_query(query, args, with_lines)
+    return reports_query(current_staff(), args.get("customer_id"))
 
 
 @bp.get("/customers/<id:customer_id>/suggestions")
-@staff_required("field.view")
-@bp.response(200, SuggestionsOut)
+@bp.staff("field.view", out=SuggestionsOut)
 def customer_suggestions(customer_id):
     customer_in_scope(current_staff(), customer_id)
     return replenishment.suggestions_view(customer_id)
 
 
 @bp.put("/replenishment-settings")
-@staff_required("field.manage")
-@bp.arguments(ReplenishmentSettingIn)
-@bp.response(200, ReplenishmentSettingOut)
+@bp.staff("field.manage", body=ReplenishmentSettingIn, out=ReplenishmentSettingOut)
 def put_settings(data):
     """The method and parameters for one customer, or for everyone (customer_id null)."""
     customer_id = data.pop("customer_id")

@@ -3,6 +3,9 @@ locations and customer fees (API.md "Inventory at cost")."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from admin.api.blueprint import StaffBlueprint
 from admin.inventory_schemas import (
     AlertsOut,
     CountQueryIn,
@@ -28,19 +31,13 @@ from admin.inventory_schemas import (
     TransferReceiveIn,
 )
 from admin.schemas import StockOut
-from admin.security import current_staff, staff_required
-from app.api import Blueprint, named
+from admin.security import current_staff
+from app.api import named
 from app.backoffice import alerts
 from app.http import pdf_response
 from app.inventory import printing, queries, services
-from app.validation import page_of_query
 
-bp = Blueprint(
-    "admin_inventory",
-    __name__,
-    url_prefix="/api/admin/v1",
-    description="库存成本：入库、调拨、盘点",
-)
+bp = StaffBlueprint("admin_inventory", __name__, "库存成本：入库、调拨、盘点")
 
 
 def _one(details, document):
@@ -79,47 +76,35 @@ def _document_endpoints(noun: str, path: str, schemas: tuple, *, signed: bool = 
     search, details = getattr(queries, f"{noun}s_query"), getattr(queries, f"{noun}_details")
     item = f"{path}/<id:{noun}_id>"
 
-    def document_id(ids: dict) -> int:
-        return ids[f"{noun}_id"]
+    def detailed(find):
+        """`find`, answering the document with its details."""
+        return lambda staff, *values: _one(details, find(staff, *values))
 
     @bp.post(path)
-    @staff_required("stock.manage")
-    @bp.arguments(document_in)
-    @bp.response(201, document_out)
+    @bp.staff("stock.manage", body=document_in, status=201, out=document_out)
     @_named(f"create_{noun}")
     def create_document(data):
-        return _one(details, create(current_staff(), data))
+        return detailed(create)(current_staff(), data)
 
-    @bp.get(path)
-    @staff_required("stock.view")
-    @bp.arguments(query_in, location="query")
-    @bp.response(200, page_out)
+    @bp.listing(path, "stock.view", query_in, page_out, details)
     @_named(f"list_{noun}s")
     def list_documents(args):
-        return page_of_query(search(current_staff(), args), args, details)
+        return search(current_staff(), args)
 
-    @bp.get(item)
-    @staff_required("stock.view")
-    @bp.response(200, document_out)
-    @_named(f"get_{noun}")
-    def get_document(**ids):
-        return _one(details, in_scope(current_staff(), document_id(ids)))
-
-    def answer_endpoint(verb: str, answer_in, field: str) -> None:
-        """Approve (with a comment) or reject (with a reason) the document's next step."""
-        answer = getattr(services, f"{verb}_{noun}")
-
-        @bp.post(f"{item}/{verb}")
-        @staff_required("stock.view")
-        @bp.arguments(answer_in)
-        @bp.response(200, document_out)
-        @_named(f"{verb}_{noun}")
-        def answer_document(data, **ids):
-            return _one(details, answer(current_staff(), document_id(ids), data[field]))
-
+    bp.detail(f"get_{noun}", item, "stock.view", document_out, detailed(in_scope))
     if signed:
-        answer_endpoint("approve", SignIn, "comment")
-        answer_endpoint("reject", RejectDocumentIn, "reason")
+        bp.sign_or_reject(
+            item,
+            noun,
+            document_out,
+            SimpleNamespace(
+                approve=detailed(getattr(services, f"approve_{noun}")),
+                reject=detailed(getattr(services, f"reject_{noun}")),
+            ),
+            (SignIn, RejectDocumentIn),
+            _DOCS.get(f"approve_{noun}"),
+            permission="stock.view",
+        )
 
 
 # --- receipts, transfers, counts --------------------------------------------------------------
@@ -140,9 +125,7 @@ _document_endpoints(
 
 
 @bp.post("/stock/transfers/<id:transfer_id>/receive")
-@staff_required("stock.manage")
-@bp.arguments(TransferReceiveIn)
-@bp.response(200, TransferOut)
+@bp.staff("stock.manage", body=TransferReceiveIn, out=TransferOut)
 def receive_transfer(data, transfer_id):
     """The receiving warehouse takes goods in, partly or wholly, at the cost they left with."""
     transfer = services.receive_transfer(current_staff(), transfer_id, data["lines"])
@@ -157,21 +140,16 @@ _document_endpoints(
 )
 
 
-@bp.get("/stock/movements")
-@staff_required("stock.view")
-@bp.arguments(MovementQueryIn, location="query")
-@bp.response(200, MovementPageOut)
+@bp.listing("/stock/movements", "stock.view", MovementQueryIn, MovementPageOut)
 def movements(args):
     """The on-hand ledger, newest first: each movement's signed quantity, the cost it moved at
     (`unit_cost`, and `value` exactly), the document it belongs to (`ref`) and the on hand after
     it. Reservations move no goods and are not listed."""
-    return page_of_query(queries.movements_query(current_staff(), args), args)
+    return queries.movements_query(current_staff(), args)
 
 
 @bp.put("/stock/location")
-@staff_required("stock.manage")
-@bp.arguments(LocationIn)
-@bp.response(200, StockOut)
+@bp.staff("stock.manage", body=LocationIn, out=StockOut)
 def set_location(data):
     """Where a product lies in a warehouse (库位), printed on picking lists."""
     return services.set_location(
@@ -183,32 +161,25 @@ def set_location(data):
 
 
 @bp.post("/customers/<id:customer_id>/fees")
-@staff_required("fees.manage")
-@bp.arguments(FeeIn)
-@bp.response(201, FeeOut)
+@bp.staff("fees.manage", body=FeeIn, status=201, out=FeeOut)
 def record_fee(data, customer_id):
     """A fee spent on the customer (进场费 listing, 促销费 promotion, 返利 rebate, 陈列费 display,
     other): it comes off the customer's profit (GET /reports/profit)."""
     return services.record_fee(current_staff(), customer_id, data)
 
 
-@bp.get("/customers/<id:customer_id>/fees")
-@staff_required("customers.view")
-@bp.arguments(FeeQueryIn, location="query")
-@bp.response(200, FeePageOut)
+@bp.listing("/customers/<id:customer_id>/fees", "customers.view", FeeQueryIn, FeePageOut)
 def list_fees(args, customer_id):
-    query = services.fees_of(
+    return services.fees_of(
         current_staff(), customer_id, args.get("date_from"), args.get("date_to")
     )
-    return page_of_query(query, args)
 
 
 # --- alerts -----------------------------------------------------------------------------------
 
 
 @bp.get("/alerts")
-@staff_required(None)
-@bp.response(200, AlertsOut)
+@bp.staff(None, out=AlertsOut)
 def list_alerts():
     """What needs the caller's attention, in their scope: low_stock (available under the
     product's safety_stock), credit_near_limit (90% or more used), overdue (receivables past 60
@@ -220,7 +191,7 @@ def list_alerts():
 
 
 @bp.get("/orders/<id:order_id>/picking-list.pdf")
-@staff_required("orders.view")
+@bp.staff("orders.view")
 @bp.doc(responses={200: {"content": {"application/pdf": {}}}})
 def picking_list(order_id):
     """拣货单 (A4, Chinese): the lines still to ship by bin location — SKU, name, quantity, unit,
@@ -229,7 +200,7 @@ def picking_list(order_id):
 
 
 @bp.get("/shipments/<id:shipment_id>/delivery-note.pdf")
-@staff_required("orders.view")
+@bp.staff("orders.view")
 @bp.doc(responses={200: {"content": {"application/pdf": {}}}})
 def delivery_note(shipment_id):
     """送货单 (A4, Chinese) of one shipment, with its number and each SKU as a barcode."""

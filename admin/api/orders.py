@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from admin.api.blueprint import StaffBlueprint
 from admin.schemas import (
     AdjustOrderIn,
     AdminOrderPageOut,
@@ -20,18 +21,16 @@ from admin.schemas import (
     StaffOrderIn,
 )
 from admin.security import current_staff, staff_required
-from app.api import REPEATED_ORDER, Blueprint, page_from
+from app.api import REPEATED_ORDER, page_from
 from app.backoffice import orders
 from app.extensions import limited
 from app.schemas import AdminOrderOut
 
-bp = Blueprint("admin_orders", __name__, url_prefix="/api/admin/v1", description="订单审核与发货")
+bp = StaffBlueprint("admin_orders", __name__, "订单审核与发货")
 
 
 @bp.get("/orders")
-@staff_required("orders.view")
-@bp.arguments(AdminOrderQueryIn, location="query")
-@bp.response(200, AdminOrderPageOut)
+@bp.staff("orders.view", query=AdminOrderQueryIn, out=AdminOrderPageOut)
 def list_orders(args):
     """Orders in the caller's data scope, newest first."""
     return page_from(orders.orders_page, args, current_staff(), args)
@@ -56,9 +55,7 @@ def place_order(headers, data):
 
 
 @bp.get("/customers/<id:customer_id>/products")
-@staff_required("orders.place")
-@bp.arguments(DealerProductQueryIn, location="query")
-@bp.response(200, DealerProductsOut)
+@bp.staff("orders.place", query=DealerProductQueryIn, out=DealerProductsOut)
 def dealer_products(args, customer_id):
     """Products on sale matching `q` (SKU or name), at most 20, at this dealer's prices, with
     what their warehouse has available: what POST /orders would charge them."""
@@ -69,51 +66,37 @@ def dealer_products(args, customer_id):
 
 
 @bp.get("/review-queue")
-@staff_required("orders.view")
-@bp.arguments(ReviewQueueQueryIn, location="query")
-@bp.response(200, QueuePageOut)
+@bp.staff("orders.view", query=ReviewQueueQueryIn, out=QueuePageOut)
 def review_queue(args):
     """Orders waiting for review or a signature, oldest first, with credit and stock per line."""
     return page_from(orders.review_queue, args, current_staff(), mine=args["mine"])
 
 
-@bp.get("/orders/<id:order_id>")
-@staff_required("orders.view")
-@bp.response(200, AdminOrderOut)
-def get_order(order_id):
-    return orders.order_for(current_staff(), order_id)
+bp.detail("get_order", "/orders/<id:order_id>", "orders.view", AdminOrderOut, orders.order_for)
 
 
 @bp.patch("/orders/<id:order_id>")
-@staff_required("orders.review")
-@bp.arguments(AdjustOrderIn)
-@bp.response(200, AdminOrderOut)
+@bp.staff("orders.review", body=AdjustOrderIn, out=AdminOrderOut)
 def adjust_order(data, order_id):
     """Replace the lines of an order awaiting review (quantities, prices), with a reason; audited."""
     return orders.adjust(current_staff(), order_id, data["lines"], data["reason"])
 
 
 @bp.post("/orders/<id:order_id>/approve")
-@staff_required("orders.approve")
-@bp.arguments(ApproveIn)
-@bp.response(200, AdminOrderOut)
+@bp.staff("orders.approve", body=ApproveIn, out=AdminOrderOut)
 def approve_order(data, order_id):
     """Sign the next step; the last signature approves (reserves stock, holds credit)."""
     return orders.approve(current_staff(), order_id, data["comment"], data["credit_override"])
 
 
 @bp.post("/orders/<id:order_id>/reject")
-@staff_required("orders.approve")
-@bp.arguments(RejectIn)
-@bp.response(200, AdminOrderOut)
+@bp.staff("orders.approve", body=RejectIn, out=AdminOrderOut)
 def reject_order(data, order_id):
     return orders.reject(current_staff(), order_id, data["reason"])
 
 
 @bp.post("/orders/<id:order_id>/shipments")
-@staff_required("orders.ship")
-@bp.arguments(ShipmentIn)
-@bp.response(201, ShipmentAdminOut)
+@bp.staff("orders.ship", body=ShipmentIn, status=201, out=ShipmentAdminOut)
 def ship(data, order_id):
     """Ship lines fully or partly with carrier and tracking number."""
     return orders.ship(

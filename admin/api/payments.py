@@ -8,8 +8,8 @@ import io
 
 from flask import request, send_file
 
-from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from admin.api.blueprint import StaffBlueprint
+from admin.security import current_staff
 from app.errors import ValidationFailed
 from app.payments import invoices, payments, reconciliation, refunds, statements
 from app.payments.schemas import (
@@ -32,9 +32,8 @@ from app.payments.schemas import (
     StaffPaymentOut,
     StaffPaymentPageOut,
 )
-from app.validation import page_of_query
 
-bp = Blueprint("admin_payments", __name__, url_prefix="/api/admin/v1", description="微信支付与发票")
+bp = StaffBlueprint("admin_payments", __name__, "微信支付与发票")
 
 INVOICE_FILE = {
     "requestBody": {
@@ -54,26 +53,23 @@ INVOICE_FILE = {
 }
 
 
-@bp.get("/payments")
-@staff_required("payments.view")
-@bp.arguments(PaymentQueryIn, location="query")
-@bp.response(200, StaffPaymentPageOut)
+@bp.listing("/payments", "payments.view", PaymentQueryIn, StaffPaymentPageOut)
 def list_payments(args):
     """Payments in the caller's scope, newest first."""
-    return page_of_query(payments.payments_query(current_staff(), args), args)
+    return payments.payments_query(current_staff(), args)
 
 
-@bp.get("/payments/<id:payment_id>")
-@staff_required("payments.view")
-@bp.response(200, StaffPaymentOut)
-def get_payment(payment_id):
-    return payments.payment_in_scope(current_staff(), payment_id)
+bp.detail(
+    "get_payment",
+    "/payments/<id:payment_id>",
+    "payments.view",
+    StaffPaymentOut,
+    payments.payment_in_scope,
+)
 
 
 @bp.post("/payments/<id:payment_id>/refunds")
-@staff_required("payments.refund")
-@bp.arguments(RefundIn)
-@bp.response(201, RefundOut)
+@bp.staff("payments.refund", body=RefundIn, status=201, out=RefundOut)
 def refund_payment(data, payment_id):
     """Refund through WeChat Pay, at most what was paid in total (else invalid_state 409); the
     receipt is reversed by the amount. With an approval rule for refunds, the refund waits as
@@ -81,36 +77,23 @@ def refund_payment(data, payment_id):
     return refunds.request(current_staff(), payment_id, data["amount"], data["reason"])
 
 
-@bp.get("/refunds")
-@staff_required("payments.view")
-@bp.arguments(RefundQueryIn, location="query")
-@bp.response(200, RefundPageOut)
+@bp.listing("/refunds", "payments.view", RefundQueryIn, RefundPageOut)
 def list_refunds(args):
-    query = refunds.refunds_query(current_staff(), args.get("status"), args.get("payment_id"))
-    return page_of_query(query, args)
+    return refunds.refunds_query(current_staff(), args.get("status"), args.get("payment_id"))
 
 
-@bp.post("/refunds/<id:refund_id>/approve")
-@staff_required("orders.approve")
-@bp.arguments(RefundApproveIn)
-@bp.response(200, RefundOut)
-def approve_refund(data, refund_id):
-    """Sign the refund's next step; the last signature sends it to WeChat Pay."""
-    return refunds.approve(current_staff(), refund_id, data["comment"])
-
-
-@bp.post("/refunds/<id:refund_id>/reject")
-@staff_required("orders.approve")
-@bp.arguments(RefundRejectIn)
-@bp.response(200, RefundOut)
-def reject_refund(data, refund_id):
-    return refunds.reject(current_staff(), refund_id, data["reason"])
+bp.sign_or_reject(
+    "/refunds/<id:refund_id>",
+    "refund",
+    RefundOut,
+    refunds,
+    (RefundApproveIn, RefundRejectIn),
+    "Sign the refund's next step; the last signature sends it to WeChat Pay.",
+)
 
 
 @bp.get("/payments/reconciliation")
-@staff_required("payments.view")
-@bp.arguments(ReconciliationQueryIn, location="query")
-@bp.response(200, ReconciliationOut)
+@bp.staff("payments.view", query=ReconciliationQueryIn, out=ReconciliationOut)
 def get_reconciliation(args):
     """The day against WeChat Pay's trade bill (fetched now if the worker has not yet): matched,
     missing here (WeChat Pay has it, we do not), missing there, amounts that differ."""
@@ -118,32 +101,28 @@ def get_reconciliation(args):
 
 
 @bp.post("/payments/reconciliation")
-@staff_required("payments.view")
-@bp.arguments(ReconciliationQueryIn, location="query")
-@bp.response(200, ReconciliationOut)
+@bp.staff("payments.view", query=ReconciliationQueryIn, out=ReconciliationOut)
 def refetch_reconciliation(args):
     """Fetch the day's trade bill again, then reconcile."""
     return reconciliation.refetch(current_staff(), args["date"])
 
 
-@bp.get("/invoices")
-@staff_required("payments.view")
-@bp.arguments(InvoiceQueryIn, location="query")
-@bp.response(200, StaffInvoicePageOut)
+@bp.listing("/invoices", "payments.view", InvoiceQueryIn, StaffInvoicePageOut, invoices.with_orders)
 def list_invoices(args):
-    query = invoices.invoices_query(current_staff(), args.get("status"))
-    return page_of_query(query, args, invoices.with_orders)
+    return invoices.invoices_query(current_staff(), args.get("status"))
 
 
-@bp.get("/invoices/<id:invoice_id>")
-@staff_required("payments.view")
-@bp.response(200, StaffInvoiceOut)
-def get_invoice(invoice_id):
-    return invoices.invoice_in_scope(current_staff(), invoice_id)
+bp.detail(
+    "get_invoice",
+    "/invoices/<id:invoice_id>",
+    "payments.view",
+    StaffInvoiceOut,
+    invoices.invoice_in_scope,
+)
 
 
 @bp.post("/invoices/<id:invoice_id>/issue")
-@staff_required("invoices.issue")
+@bp.staff("invoices.issue")
 @bp.arguments(InvoiceIssueIn, location="json_or_form")
 @bp.response(200, StaffInvoiceOut)
 @bp.doc(**INVOICE_FILE)
@@ -158,15 +137,13 @@ def issue_invoice(data, invoice_id):
 
 
 @bp.post("/invoices/<id:invoice_id>/reject")
-@staff_required("invoices.issue")
-@bp.arguments(InvoiceRejectIn)
-@bp.response(200, StaffInvoiceOut)
+@bp.staff("invoices.issue", body=InvoiceRejectIn, out=StaffInvoiceOut)
 def reject_invoice(data, invoice_id):
     return invoices.reject(current_staff(), invoice_id, data["reason"])
 
 
 @bp.get("/invoices/<id:invoice_id>/file")
-@staff_required("payments.view")
+@bp.staff("payments.view")
 @bp.response(200, description="发票文件")
 def invoice_file(invoice_id):
     content, content_type, name = invoices.file_of(
@@ -176,9 +153,7 @@ def invoice_file(invoice_id):
 
 
 @bp.get("/statement-confirmations")
-@staff_required("payments.view")
-@bp.arguments(PeriodIn, location="query")
-@bp.response(200, ConfirmationListOut)
+@bp.staff("payments.view", query=PeriodIn, out=ConfirmationListOut)
 def statement_confirmations(args):
     """Per customer in scope: `confirmed`, `disputed` (with the note) or `pending`."""
     return statements.confirmations(current_staff(), args["period"])

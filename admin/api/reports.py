@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from admin.api.blueprint import StaffBlueprint
 from admin.inventory_schemas import ProfitQueryIn, ProfitReportOut
 from admin.schemas import (
     SalesQueryIn,
@@ -13,12 +14,11 @@ from admin.schemas import (
     TargetsQueryIn,
     TargetsReportOut,
 )
-from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from admin.security import current_staff
 from app.backoffice import reports
 from app.timeutil import local_today
 
-bp = Blueprint("admin_reports", __name__, url_prefix="/api/admin/v1", description="销售报表与考核")
+bp = StaffBlueprint("admin_reports", __name__, "销售报表与考核")
 
 
 def _period(args) -> tuple[date, date]:
@@ -29,9 +29,7 @@ def _period(args) -> tuple[date, date]:
 
 
 @bp.get("/reports/sales")
-@staff_required("reports.ar")
-@bp.arguments(SalesQueryIn, location="query")
-@bp.response(200, SalesReportOut)
+@bp.staff("reports.ar", query=SalesQueryIn, out=SalesReportOut)
 def sales(args):
     """Orders and amount submitted (not rejected or cancelled), shipped, returned and received in
     the period (Asia/Shanghai days), grouped, with totals; within the caller's data scope."""
@@ -45,9 +43,7 @@ def sales(args):
 
 
 @bp.get("/reports/profit")
-@staff_required("reports.ar")
-@bp.arguments(ProfitQueryIn, location="query")
-@bp.response(200, ProfitReportOut)
+@bp.staff("reports.ar", query=ProfitQueryIn, out=ProfitReportOut)
 def profit(args):
     """独立核算: net sales (shipped less returned), cost of goods, gross profit, customer fees and
     profit after fees, by branch, rep, customer or brand, in the caller's scope (a branch
@@ -61,9 +57,7 @@ def profit(args):
 
 
 @bp.put("/targets")
-@staff_required("field.manage")
-@bp.arguments(TargetIn)
-@bp.response(200, TargetOut)
+@bp.staff("field.manage", body=TargetIn, out=TargetOut)
 def put_target(data):
     """A month's target for a branch (branch_id) or a rep (staff_id)."""
     return reports.set_target(
@@ -72,9 +66,7 @@ def put_target(data):
 
 
 @bp.get("/reports/targets")
-@staff_required("reports.ar")
-@bp.arguments(TargetsQueryIn, location="query")
-@bp.response(200, TargetsReportOut)
+@bp.staff("reports.ar", query=TargetsQueryIn, out=TargetsReportOut)
 def targets(args):
     """Target against achievement (approved orders' amount) and receipts, per branch and rep."""
     period = args.get("period") or local_today().strftime("%Y-%m")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import request
 
+from admin.api.blueprint import StaffBlueprint
 from admin.schemas import PasswordChangeIn, StaffLoginIn, StaffLoginOut, StaffOut
-from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from admin.security import current_staff
 from app.auth.services import authenticate, staff_token
 from app.auth.services import change_password as change_own_password
 
-bp = Blueprint("admin_session", __name__, url_prefix="/api/admin/v1", description="员工登录")
+bp = StaffBlueprint("admin_session", __name__, "员工登录")
 
 
 @bp.sign_in("/auth/login", "staff-login", StaffLoginIn, StaffLoginOut)
@@ -24,9 +24,7 @@ def login(data):
 
 
 @bp.post("/auth/password")
-@staff_required(None)
-@bp.arguments(PasswordChangeIn)
-@bp.response(200, StaffOut)
+@bp.staff(None, body=PasswordChangeIn, out=StaffOut)
 def change_password(data):
     """Change one's own password: every token and console session of the account, including the
     token used here, stops working; sign in again with the new password."""

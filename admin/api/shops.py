@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import Response
 from marshmallow import Schema, fields, validate
 
-from admin.security import current_staff, staff_required
-from app.api import Blueprint
+from admin.api.blueprint import StaffBlueprint
+from admin.security import current_staff
 from app.shops import labels, orders, queries, shops
 from app.shops.queries import ShopOrderOut, ShopOut
 from app.shops.rules import CARRIERS, PLATFORMS, STATUS_LABELS
-from app.validation import PageIn, id_field, page_of, page_of_query, qty_field
+from app.validation import PageIn, id_field, page_of, qty_field
 
-bp = Blueprint("admin_shops", __name__, url_prefix="/api/admin/v1", description="网店管理")
+bp = StaffBlueprint("admin_shops", __name__, "网店管理")
 
 
 def _text(max_length: int, **kwargs):
@@ -164,88 +164,74 @@ class LabelsQueryIn(Schema):
     )
 
 
+def _sku_map(shop_id: int, items) -> dict:
+    """The shop's SKU map, `items`, with the platform SKUs its orders carry that none maps."""
+    return {"items": items, "unmapped": shops.unmapped_skus(current_staff(), shop_id)}
+
+
 def _detail(order_id: int):
     return queries.order_detail(current_staff(), order_id)
 
 
 @bp.post("/shops")
-@staff_required("shops.manage")
-@bp.arguments(ShopIn)
-@bp.response(201, ShopOut)
+@bp.staff("shops.manage", body=ShopIn, status=201, out=ShopOut)
 def create_shop(data):
     """Authorise a shop; its secret and token are never shown again."""
     return shops.create_shop(current_staff(), data)
 
 
-@bp.get("/shops")
-@staff_required("shops.view")
-@bp.arguments(PageIn, location="query")
-@bp.response(200, page_of(ShopOut))
+@bp.listing("/shops", "shops.view", PageIn, page_of(ShopOut))
 def list_shops(args):
-    return page_of_query(shops.shops_query(current_staff()), args)
+    return shops.shops_query(current_staff())
 
 
 @bp.patch("/shops/<id:shop_id>")
-@staff_required("shops.manage")
-@bp.arguments(ShopPatchIn)
-@bp.response(200, ShopOut)
+@bp.staff("shops.manage", body=ShopPatchIn, out=ShopOut)
 def update_shop(data, shop_id):
     return shops.update_shop(current_staff(), shop_id, data)
 
 
 @bp.post("/shops/<id:shop_id>/test")
-@staff_required("shops.manage")
-@bp.response(200, MessageOut)
+@bp.staff("shops.manage", out=MessageOut)
 def test_shop(shop_id):
     """One authorised call to the platform: 200 with words, or 409 with the platform's refusal."""
     return {"message": shops.test_connection(current_staff(), shop_id)}
 
 
 @bp.post("/shops/<id:shop_id>/sync")
-@staff_required("shops.work")
-@bp.response(200, SyncOut)
+@bp.staff("shops.work", out=SyncOut)
 def sync_shop(shop_id):
     """Download new and changed orders now; platform_error 409 says what went wrong, in words."""
     return shops.sync_now(current_staff(), shop_id)
 
 
 @bp.post("/shops/<id:shop_id>/stock-sync")
-@staff_required("shops.work")
-@bp.response(200, PushedOut)
+@bp.staff("shops.work", out=PushedOut)
 def push_stock(shop_id):
     return {"pushed": shops.push_now(current_staff(), shop_id)}
 
 
 @bp.get("/shops/<id:shop_id>/sku-map")
-@staff_required("shops.view")
-@bp.response(200, SkuMapOut)
+@bp.staff("shops.view", out=SkuMapOut)
 def get_sku_map(shop_id):
-    staff = current_staff()
-    return {"items": shops.sku_map(staff, shop_id), "unmapped": shops.unmapped_skus(staff, shop_id)}
+    return _sku_map(shop_id, shops.sku_map(current_staff(), shop_id))
 
 
 @bp.put("/shops/<id:shop_id>/sku-map")
-@staff_required("shops.manage")
-@bp.arguments(SkuMapIn)
-@bp.response(200, SkuMapOut)
+@bp.staff("shops.manage", body=SkuMapIn, out=SkuMapOut)
 def put_sku_map(data, shop_id):
-    staff = current_staff()
-    items = shops.set_sku_map(staff, shop_id, data["items"])
-    return {"items": items, "unmapped": shops.unmapped_skus(staff, shop_id)}
+    return _sku_map(shop_id, shops.set_sku_map(current_staff(), shop_id, data["items"]))
 
 
-@bp.get("/shop-orders")
-@staff_required("shops.view")
-@bp.arguments(ShopOrderQueryIn, location="query")
-@bp.response(200, page_of(ShopOrderOut))
+@bp.listing(
+    "/shop-orders", "shops.view", ShopOrderQueryIn, page_of(ShopOrderOut), queries.with_details
+)
 def list_shop_orders(args):
-    query = queries.search(current_staff(), args.get("status"), args.get("shop_id"), args.get("q"))
-    return page_of_query(query, args, queries.with_details)
+    return queries.search(current_staff(), args.get("status"), args.get("shop_id"), args.get("q"))
 
 
 @bp.get("/shop-orders/labels.pdf")
-@staff_required("shops.work")
-@bp.arguments(LabelsQueryIn, location="query")
+@bp.staff("shops.work", query=LabelsQueryIn)
 def shop_order_labels(args):
     """Printable 100×150 mm labels, one page per order, in the order given."""
     ids = [int(i) for i in args["ids"].split(",")]
@@ -258,26 +244,21 @@ def shop_order_labels(args):
 
 
 @bp.get("/shop-orders/<id:order_id>")
-@staff_required("shops.view")
-@bp.response(200, ShopOrderOut)
+@bp.staff("shops.view", out=ShopOrderOut)
 def get_shop_order(order_id):
     orders.order_in_scope(current_staff(), order_id)
     return _detail(order_id)
 
 
 @bp.post("/shop-orders/merge")
-@staff_required("shops.work")
-@bp.arguments(IdsIn)
-@bp.response(200, ShopOrderOut)
+@bp.staff("shops.work", body=IdsIn, out=ShopOrderOut)
 def merge_shop_orders(data):
     """Same shop, buyer and receiver; else invalid_state 409."""
     return _detail(orders.merge(current_staff(), data["ids"]).id)
 
 
 @bp.post("/shop-orders/<id:order_id>/split")
-@staff_required("shops.work")
-@bp.arguments(SplitIn)
-@bp.response(200, SplitOut)
+@bp.staff("shops.work", body=SplitIn, out=SplitOut)
 def split_shop_order(data, order_id):
     """The lines (or parts) named move to a new order; what is there ships first."""
     kept, moved = orders.split(current_staff(), order_id, data["lines"])
@@ -285,16 +266,12 @@ def split_shop_order(data, order_id):
 
 
 @bp.post("/shop-orders/waybills")
-@staff_required("shops.work")
-@bp.arguments(WaybillsIn)
-@bp.response(200, WaybillsOut)
+@bp.staff("shops.work", body=WaybillsIn, out=WaybillsOut)
 def shop_order_waybills(data):
     return orders.waybills(current_staff(), data["ids"], data["carrier"])
 
 
 @bp.post("/shop-orders/ship")
-@staff_required("shops.work")
-@bp.arguments(IdsIn)
-@bp.response(200, ShipOut)
+@bp.staff("shops.work", body=IdsIn, out=ShipOut)
 def ship_shop_orders(data):
     return orders.ship(current_staff(), data["ids"])
