@@ -24,11 +24,22 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from peewee import Case, fn
+from peewee import Case, CharField, DateTimeField, IntegerField, fn
 
-from app.db import db, utcnow
+from app.db import BaseModel, db, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class OutboxRow(BaseModel):
+    """The columns this engine keeps on every outbox table (each table adds its `status` and
+    what its sink sends); a model of no table of its own."""
+
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    last_error = CharField(max_length=500, default="")
+    created_at = DateTimeField(default=utcnow)
+
 
 PENDING = "pending"
 DEAD = "dead"

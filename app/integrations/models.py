@@ -6,6 +6,7 @@ from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, Inte
 
 from app.core.models import Branch, Staff
 from app.db import BaseModel, utcnow
+from app.outbox import OutboxRow
 
 
 class WebhookEndpoint(BaseModel):
@@ -17,7 +18,7 @@ class WebhookEndpoint(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class WebhookDelivery(BaseModel):
+class WebhookDelivery(OutboxRow):
     """One event for one endpoint: the same id on every retry; delivered in order per order."""
 
     endpoint = ForeignKeyField(WebhookEndpoint, backref="deliveries", on_delete="CASCADE")
@@ -26,12 +27,8 @@ class WebhookDelivery(BaseModel):
     sequence_key = CharField(max_length=64, index=True)  # e.g. "order:12": delivered in order
     payload = TextField()  # the exact JSON body sent (signed as is)
     status = CharField(max_length=16, default="pending", index=True)  # pending | delivered | dead
-    attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=utcnow, index=True)
     last_status = IntegerField(null=True)  # the receiver's HTTP status
-    last_error = CharField(max_length=500, default="")
     duration_ms = IntegerField(null=True)
-    created_at = DateTimeField(default=utcnow)
     delivered_at = DateTimeField(null=True)
 
 

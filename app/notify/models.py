@@ -6,9 +6,10 @@ from peewee import CharField, DateField, DateTimeField, ForeignKeyField, Integer
 
 from app.core.models import Customer, Order, OrderEvent, Staff
 from app.db import BaseModel, utcnow
+from app.outbox import OutboxRow
 
 
-class Notification(BaseModel):
+class Notification(OutboxRow):
     order = ForeignKeyField(Order, on_delete="CASCADE")
     event = ForeignKeyField(OrderEvent, on_delete="CASCADE")
     audience = CharField(max_length=24)  # dealer | customer_service
@@ -18,10 +19,6 @@ class Notification(BaseModel):
     # pending | sent | undeliverable (no channel reached anyone) | dead (gave up after retries)
     status = CharField(max_length=16, default="pending", index=True)
     channel = CharField(max_length=16, default="")  # the channel that finally delivered it
-    attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=utcnow, index=True)
-    last_error = CharField(max_length=500, default="")
-    created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
 
 

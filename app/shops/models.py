@@ -15,6 +15,7 @@ from peewee import (
 
 from app.core.models import Product, Region, Warehouse
 from app.db import BaseModel, MoneyField, utcnow
+from app.outbox import OutboxRow
 
 
 class Shop(BaseModel):
@@ -122,7 +123,7 @@ class ShopOrderLine(BaseModel):
     price = MoneyField()
 
 
-class WriteBack(BaseModel):
+class WriteBack(OutboxRow):
     """Outbox: a platform order's carrier and tracking number, retried until the platform takes it."""
 
     shop_order = ForeignKeyField(ShopOrder, on_delete="CASCADE")
@@ -130,14 +131,10 @@ class WriteBack(BaseModel):
     carrier = CharField(max_length=8)
     tracking_no = CharField(max_length=64)
     status = CharField(max_length=16, default="pending", index=True)  # pending | delivered | dead
-    attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=utcnow, index=True)
-    last_error = CharField(max_length=500, default="")
-    created_at = DateTimeField(default=utcnow)
     delivered_at = DateTimeField(null=True)
 
 
-class StockPush(BaseModel):
+class StockPush(OutboxRow):
     """Outbox: a shop's platform SKU needs its sellable quantity sent. The figure is computed
     when it is sent, so a burst of changes sends the latest; rows not yet tried coalesce."""
 
@@ -145,11 +142,7 @@ class StockPush(BaseModel):
     platform_sku = CharField(max_length=64)
     # pending | delivered | superseded (a newer row for the same SKU) | dead
     status = CharField(max_length=16, default="pending")
-    attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=utcnow, index=True)
-    last_error = CharField(max_length=500, default="")
     qty = IntegerField(null=True)  # what was sent
-    created_at = DateTimeField(default=utcnow)
     pushed_at = DateTimeField(null=True)
 
     class Meta:
