@@ -488,12 +488,18 @@ class ReturnEvent(DocumentEvent):
     request = ForeignKeyField(ReturnRequest, backref="events", on_delete="CASCADE")
 
 
-class ReturnPhoto(BaseModel):
-    request = ForeignKeyField(ReturnRequest, backref="photos", on_delete="CASCADE")
+class StoredPhoto(BaseModel):
+    """A photo someone took (of a return, at a visit) kept in the file store under `storage_key`;
+    a model of no table of its own."""
+
     storage_key = CharField(max_length=255)
     content_type = CharField(max_length=32)
     size = IntegerField()
     created_at = DateTimeField(default=utcnow)
+
+
+class ReturnPhoto(StoredPhoto):
+    request = ForeignKeyField(ReturnRequest, backref="photos", on_delete="CASCADE")
 
 
 class Target(BaseModel):

@@ -13,7 +13,7 @@ from peewee import (
     SmallIntegerField,
 )
 
-from app.core.models import Customer, Product, Staff
+from app.core.models import Customer, Product, Staff, StoredPhoto
 from app.db import BaseModel, utcnow
 from app.mall.models import WechatUser
 
@@ -37,12 +37,8 @@ class Visit(BaseModel):
     duration_s = IntegerField(null=True)
 
 
-class VisitPhoto(BaseModel):
+class VisitPhoto(StoredPhoto):
     visit = ForeignKeyField(Visit, backref="photos", on_delete="CASCADE")
-    storage_key = CharField(max_length=255)
-    content_type = CharField(max_length=32)
-    size = IntegerField()
-    created_at = DateTimeField(default=utcnow)
 
 
 class ReplenishmentSetting(BaseModel):

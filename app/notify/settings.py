@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from app.runtime import SettingsHolder
+
 
 @dataclass(frozen=True)
 class NotifySettings:
@@ -75,13 +77,6 @@ class NotifySettings:
         )
 
 
-_current = NotifySettings()
-
-
-def configure(settings: NotifySettings) -> None:
-    global _current
-    _current = settings
-
-
-def current() -> NotifySettings:
-    return _current
+_holder = SettingsHolder(NotifySettings())
+configure = _holder.configure
+current = _holder.current
