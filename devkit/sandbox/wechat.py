@@ -468,6 +468,8 @@ def main() -> None:
             self.cfg.set("threads", 32)
             self.cfg.set("keepalive", 30)
             self.cfg.set("timeout", 120)
+            # gunicorn's control socket has one path per user: the app beside it may want it.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):  # in the worker process, so the sandbox's threads start there
             state = SandboxState(pay=wechatpay.PayState(Path(args.pay_keys)))
