@@ -15,12 +15,13 @@ under the same gunicorn flags, with each worker's resident memory afterwards.
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import logging
 import math
 import threading
 import time
-
-import requests
+from urllib.parse import urlsplit
 
 from bench.common import add_service_options, percentile
 from bench.stack import CATALOGUE_PAGES, START_TIMEOUT, fair_database, servers
@@ -30,32 +31,43 @@ MIN_SPAN = 5  # seconds: at a rate that would bring every dealer sooner, some co
 
 
 def one_dealer(url: str, code: str, product_id: int, key: str, record) -> None:
-    session = requests.Session()
+    """One dealer's visit over one keep-alive connection (http.client: the load generator shares
+    the cores with the servers, and a requests session costs several times its CPU a call)."""
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    headers = {"Content-Type": "application/json"}
 
-    def call(method: str, path: str, **kwargs):
+    def call(method: str, path: str, body=None, extra=None):
         start = time.perf_counter()
         try:
-            response = session.request(method, f"{url}/api/mp/v1{path}", timeout=30, **kwargs)
-            ok = response.status_code < 400
-        except requests.RequestException:
-            response, ok = None, False
+            payload = None if body is None else json.dumps(body)
+            connection.request(method, f"/api/mp/v1{path}", payload, {**headers, **(extra or {})})
+            response = connection.getresponse()
+            data = response.read()
+            ok = response.status < 400
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            data, ok = b"", False
         record(time.perf_counter() - start, ok, f"{method} {path.split('?')[0].split('/')[1]}")
-        return response if ok else None
+        return data if ok else None
 
-    login = call("POST", "/auth/login", json={"code": code})
-    if login is None:
-        return
-    session.headers["Authorization"] = f"Bearer {login.json()['token']}"
-    call("GET", "/me")
-    for page in range(1, 4):
-        call("GET", f"/catalog/products?per_page=20&page={1 + (page % CATALOGUE_PAGES)}")
-    call("PUT", f"/cart/items/{product_id}", json={"qty": 2})
-    call(
-        "POST",
-        "/orders",
-        json={"lines": [{"product_id": product_id, "qty": 2}]},
-        headers={"Idempotency-Key": key},
-    )
+    try:
+        login = call("POST", "/auth/login", {"code": code})
+        if login is None:
+            return
+        headers["Authorization"] = f"Bearer {json.loads(login)['token']}"
+        call("GET", "/me")
+        for page in range(1, 4):
+            call("GET", f"/catalog/products?per_page=20&page={1 + (page % CATALOGUE_PAGES)}")
+        call("PUT", f"/cart/items/{product_id}", {"qty": 2})
+        call(
+            "POST",
+            "/orders",
+            {"lines": [{"product_id": product_id, "qty": 2}]},
+            {"Idempotency-Key": key},
+        )
+    finally:
+        connection.close()
 
 
 def run_rate(url: str, dealers: int, rate: float, products: list[int], label: str) -> dict:

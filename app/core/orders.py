@@ -108,14 +108,16 @@ class Quote(Totalled):
 
 
 # Price book → level price → list price, and what the warehouse has: one statement, written once.
-_PRICED = (
-    f"SELECT {columns_of(Product, 'p')}, b.price, l.price, s.on_hand - s.reserved"
-    " FROM product p"
+# A product's columns, then its price-book price, level price and available stock for one
+# customer (the customer's id, price level and warehouse are the joins' parameters): what
+# `priced_product` reads, for an order's products here and for a cart's (app/mall/cart.py).
+PRICED_COLUMNS = f"{columns_of(Product, 'p')}, b.price, l.price, s.on_hand - s.reserved"
+PRICE_JOINS = (
     " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = %s"
     " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = %s"
     " LEFT JOIN stock s ON s.product_id = p.id AND s.warehouse_id = %s"
-    " WHERE p.active AND p.id IN ({})"
 )
+_PRICED = f"SELECT {PRICED_COLUMNS} FROM product p{PRICE_JOINS} WHERE p.active AND p.id IN ({{}})"
 
 
 def audience_of(customer: Customer) -> Audience:
@@ -198,17 +200,26 @@ GIFTS_READ_WITH_LINES = 10
 def _priced_products(customer: Customer, ids: set[int]) -> dict[int, Product]:
     """Products on sale among `ids`, each with the customer's `price` and `available` stock."""
     sql = _PRICED.format(", ".join(["%s"] * len(ids)))
-    params = [customer.id, customer.price_level, customer.warehouse_id, *ids]
+    rows = execute(sql, [*price_join_params(customer), *ids]).fetchall()
+    return {p.id: p for p in (priced_product(customer, row) for row in rows)}
+
+
+def price_join_params(customer: Customer) -> list:
+    """The parameters of PRICE_JOINS for this customer."""
+    return [customer.id, customer.price_level, customer.warehouse_id]
+
+
+def priced_product(customer: Customer, row) -> Product:
+    """A row of PRICED_COLUMNS as the product, with this customer's `price` (price book, else
+    level price, else list price) and `available` stock."""
+    *columns, book, level, available = row
+    p = from_row(Product, columns)
     fen = Product.list_price.python_value
-    products = {}
-    for *columns, book, level, available in execute(sql, params).fetchall():
-        p = from_row(Product, columns)
-        levels = {} if level is None else {customer.price_level: fen(level)}
-        book = None if book is None else fen(book)
-        p.price = resolve_price(p.list_price, levels, customer.price_level, book)
-        p.available = available or 0
-        products[p.id] = p
-    return products
+    levels = {} if level is None else {customer.price_level: fen(level)}
+    book = None if book is None else fen(book)
+    p.price = resolve_price(p.list_price, levels, customer.price_level, book)
+    p.available = available or 0
+    return p
 
 
 def quote(

@@ -119,13 +119,7 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
     """The cart at the dealer's prices with the promotions open to them now, priced as the order
     would be (app.core.promotions): line prices, the full reduction, gifts stock can cover, and
     what each promotion did or is short of."""
-    query = (
-        Product.select(Product, CartItem.qty.alias("cart_qty"), CartItem.unit.alias("cart_unit"))
-        .join(CartItem)
-        .where((CartItem.wechat_user == user_id) & Product.active)
-        .order_by(CartItem.updated_at.desc(), CartItem.id.desc())
-    )
-    views = views_for(customer, query, low_threshold)
+    views = _line_views(user_id, customer, low_threshold)
     if not views:
         return Cart([], skipped or [], funds_for(customer, Decimal("0.00")))
     offers = promotions.open_offers(
@@ -158,6 +152,28 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
         warnings,
     )
     return replace(cart, funds=funds_for(customer, cart.total))
+
+
+# The cart's products on sale, at the customer's prices with their available stock, the line
+# last changed first: SQL written once, as the order's products are read (the cart is shown
+# after every change a dealer makes to it).
+_CART = (
+    f"SELECT ci.qty, ci.unit, {orders.PRICED_COLUMNS}"
+    f" FROM cart_item ci JOIN product p ON p.id = ci.product_id{orders.PRICE_JOINS}"
+    " WHERE ci.wechat_user_id = %s AND p.active ORDER BY ci.updated_at DESC, ci.id DESC"
+)
+
+
+def _line_views(user_id: int, customer: Customer, low_threshold: int) -> list[ProductView]:
+    """What `views_for` makes of the cart's products (held equal to it by a test), each product
+    with its line's `cart_qty` (base units) and `cart_unit`."""
+    rows = execute(_CART, [*orders.price_join_params(customer), user_id]).fetchall()
+    views = []
+    for qty, unit, *priced in rows:
+        p = orders.priced_product(customer, priced)
+        p.cart_qty, p.cart_unit = qty, unit
+        views.append(ProductView(p, p.price, stock_status(p.available, low_threshold), p.available))
+    return views
 
 
 def _gifts(customer: Customer, views, pricing, low_threshold: int):

@@ -1,18 +1,21 @@
 """The order path's fast paths, each held equal to the plain one: a replayed Idempotency-Key
 answered from the stored order (read in SQL written once), the key and the cart in one statement
-on PostgreSQL, the order numbered in its insert on both engines, and SQLite's connection kept by
-each thread from one request to the next."""
+on PostgreSQL, the order numbered in its insert on both engines, the cart's lines read in SQL
+written once, and SQLite's connection kept by each thread from one request to the next."""
 
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 import pytest
 
 from app.core import orders
+from app.core.models import Product
 from app.core.orders import LineRequest
 from app.db import db, execute, is_postgres
-from app.mall import ordering
+from app.mall import cart, ordering
+from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey, WechatUser
 from app.numbering import document_number
 from app.schemas import OrderOut
@@ -165,3 +168,36 @@ def test_sqlite_keeps_each_threads_connection_between_requests(app, client, shop
     assert seen[0] is seen[1]  # kept by this thread
     assert seen[2] is not seen[0]  # another thread has its own
     assert not db.in_transaction()
+
+
+def test_the_carts_lines_read_in_sql_are_the_catalogues_views(app, shop):
+    """A level price, a price-book price, a product out of stock, one off sale (left out), a
+    line in a unit of its own: the cart's one statement reads them as views_for does."""
+    user = WechatUser.create(openid="fast-cart", role="dealer", customer=shop.customer)
+    for product, qty, unit in (
+        (shop.tea, 3, ""),
+        (shop.oil, 2, ""),
+        (shop.boxed, 12, "箱"),
+        (shop.gone, 1, ""),
+    ):
+        CartItem.create(wechat_user=user, product=product, qty=qty, unit=unit)
+    plain = views_for(
+        shop.customer,
+        Product.select(Product, CartItem.qty.alias("cart_qty"), CartItem.unit.alias("cart_unit"))
+        .join(CartItem)
+        .where((CartItem.wechat_user == user.id) & Product.active)
+        .order_by(CartItem.updated_at.desc(), CartItem.id.desc()),
+        low_threshold=10,
+    )
+
+    def seen(views):
+        return [
+            (v.product.__data__, v.price, v.stock_status, v.available, v.product.cart_unit)
+            for v in views
+        ]
+
+    fast = cart._line_views(user.id, shop.customer, low_threshold=10)
+    assert seen(fast) == seen(plain)
+    assert [v.product.cart_qty for v in fast] == [v.product.cart_qty for v in plain] == [12, 2, 3]
+    assert [v.product.id for v in fast] == [shop.boxed.id, shop.oil.id, shop.tea.id]
+    assert [v.price for v in fast][1] == Decimal("170.00")  # the price book's
