@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from peewee import EXCLUDED
-
 from app.core import credit, orders, promotion_book, promotions, units
 from app.core.models import Customer, Product
 from app.core.rules import SettlementMethod, check_quantity, line_amount
-from app.db import execute, transaction, utcnow
+from app.db import columns_of, execute, from_row, transaction, utcnow
 from app.errors import NotFound, ValidationFailed
 from app.mall.catalog import ProductView, stock_status, views_for
 from app.mall.models import CartItem
@@ -204,13 +202,31 @@ def _gifts(customer: Customer, views, pricing, low_threshold: int):
     return lines, warnings
 
 
+# What putting a product in the cart reads and writes, in SQL written once (a dealer changes
+# the cart often, and the cart is answered whole every time).
+_ON_SALE = f"SELECT {columns_of(Product, 'p')} FROM product p WHERE p.id = %s AND p.active"
+_PUT_LINE = (
+    "INSERT INTO cart_item (wechat_user_id, product_id, qty, unit, unit_qty, updated_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (wechat_user_id, product_id) DO UPDATE SET {}"
+)
+# The line set to what was asked (设置数量), or the quantity added to the line's (加入购物车).
+SET_LINE = _PUT_LINE.format(
+    "qty = excluded.qty, unit = excluded.unit, unit_qty = excluded.unit_qty,"
+    " updated_at = excluded.updated_at"
+)
+ADD_TO_LINE = _PUT_LINE.format(
+    "qty = cart_item.qty + excluded.qty, updated_at = excluded.updated_at"
+)
+
+
 def _orderable(product_id: int, qty: int, unit: str | None = None) -> tuple[Product, int]:
     """The product on sale and `qty` of `unit` in base units, checked against its minimum and
     multiple (said in `unit`). Raises: NotFound, ValidationFailed (unknown unit, too many),
     BelowMinQty, BadStep."""
-    product = Product.get_or_none((Product.id == product_id) & Product.active)
-    if product is None:
+    row = execute(_ON_SALE, [product_id]).fetchone()
+    if row is None:
         raise NotFound("商品不存在或已下架", product_id=product_id)
+    product = from_row(Product, row)
     base = qty * units.factor_of(product, unit)
     say = (
         None
@@ -229,25 +245,15 @@ def _orderable(product_id: int, qty: int, unit: str | None = None) -> tuple[Prod
 
 
 def _put_line(
-    user_id: int, product_id: int, qty: int, unit: str | None, **on_conflict
+    user_id: int, product_id: int, qty: int, unit: str | None, upsert: str
 ) -> tuple[Product, int, str]:
     """Check `qty` of `unit` for the product and write it as the user's cart line, or, where
-    they have one, do to it what `on_conflict` says (peewee's `preserve=` or `update=`). Returns
-    the product, the base quantity and the unit's name."""
+    they have one, change it as `upsert` says (SET_LINE or ADD_TO_LINE). Returns the product,
+    the base quantity and the unit's name."""
     product, base = _orderable(product_id, qty, unit)
     name, count = units.in_unit(product, base, unit)
-    (
-        CartItem.insert(
-            wechat_user=user_id,
-            product=product.id,
-            qty=base,
-            unit=name,
-            unit_qty=count,
-            updated_at=utcnow(),
-        )
-        .on_conflict(conflict_target=[CartItem.wechat_user, CartItem.product], **on_conflict)
-        .execute()
-    )
+    updated_at = CartItem.updated_at.db_value(utcnow())
+    execute(upsert, [user_id, product.id, base, name, count, updated_at])
     return product, base, name
 
 
@@ -255,13 +261,7 @@ def set_item(user_id: int, product_id: int, qty: int, unit: str | None = None) -
     """Put a product in the cart at `qty` of `unit` (default: the base unit). Raises: NotFound,
     ValidationFailed (unknown unit), BelowMinQty, BadStep."""
     with transaction():
-        _put_line(
-            user_id,
-            product_id,
-            qty,
-            unit,
-            preserve=[CartItem.qty, CartItem.unit, CartItem.unit_qty, CartItem.updated_at],
-        )
+        _put_line(user_id, product_id, qty, unit, SET_LINE)
 
 
 def add_item(
@@ -273,13 +273,7 @@ def add_item(
     else in base units. Raises: NotFound, ValidationFailed (unknown unit, more than a line may
     hold), BelowMinQty, BadStep."""
     with transaction():
-        product, base, name = _put_line(
-            user_id,
-            product_id,
-            qty,
-            unit,
-            update={CartItem.qty: CartItem.qty + EXCLUDED.qty, CartItem.updated_at: utcnow()},
-        )
+        product, base, name = _put_line(user_id, product_id, qty, unit, ADD_TO_LINE)
         mine = (CartItem.wechat_user == user_id) & (CartItem.product == product.id)
         total, had = CartItem.select(CartItem.qty, CartItem.unit).where(mine).tuples().get()
         if total > MAX_LINE_QTY:
