@@ -201,8 +201,13 @@ def create_sandbox(state: SandboxState | None = None) -> Flask:
         return jsonify({"access_token": current, "expires_in": int(expiry - now)})
 
     def refuse_code(code: str):
-        """WeChat's answer to a login code it does not know (any code starting "invalid")."""
-        return wx_error(40029, "invalid code") if not code or code.startswith("invalid") else None
+        """WeChat's answer to a login code it does not know: any code starting "invalid", and
+        any WeChat could not have issued (its codes are 32 visible ASCII characters; the
+        sandbox takes up to 40, so that the openid it makes of one fits WeChat's 64)."""
+        issuable = code.isascii() and code.isprintable() and " " not in code and len(code) <= 40
+        if not code or code.startswith("invalid") or not issuable:
+            return wx_error(40029, "invalid code")
+        return None
 
     @app.get("/sns/jscode2session")
     def jscode2session():

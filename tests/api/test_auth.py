@@ -3,6 +3,7 @@
 import datetime as dt
 
 import jwt
+import pytest
 
 from app.mall import accounts
 from app.mall.models import Invitation, WechatUser
@@ -23,6 +24,16 @@ def test_login_with_a_wx_code_returns_our_token_and_no_session_key(client, shop)
 def test_login_with_an_invalid_code_is_a_clear_400(client, shop):
     response = client.post(f"{MP}/auth/login", json={"code": "invalid-xyz"})
     assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_code"
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/oauth"])
+def test_a_code_wechat_could_not_have_issued_is_a_400_not_a_wechat_outage(client, shop, path):
+    """WeChat refuses a code it never issued (40029): a long run of symbols is a client's
+    mistake, not WeChat being down, whether from wx.login or the official account's OAuth."""
+    code = "Ω≈ç√∫˜µ≤≥÷åß∂ƒ©˙∆˚¬…æœ∑´®†¥¨ˆøπ“‘¡™£¢∞§¶•ªº–≠¸˛Ç◊ı˜Â¯˘¿ÅÍÎÏ˝ÓÔÒÚÆ☃Œ„´‰ˇÁ"
+    response = client.post(f"{MP}{path}", json={"code": code})
+    assert response.status_code == 400, response.get_json()
     assert response.get_json()["error"]["code"] == "invalid_code"
 
 
