@@ -18,29 +18,27 @@ INVITE_LENGTH = 8
 INVITE_TTL = dt.timedelta(days=7)
 
 
+# A login in one statement written once (both engines): the user made on their first login, or
+# their session key and last login renewed, and the row as it now stands.
+_LOGIN = (
+    "INSERT INTO wechat_user"
+    " (openid, unionid, session_key, follows_oa, nickname, created_at, last_login_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (openid) DO UPDATE"
+    " SET session_key = excluded.session_key, last_login_at = excluded.last_login_at"
+    " RETURNING " + ", ".join(f'"{f.column_name}"' for f in WechatUser._meta.sorted_fields)
+)
+
+
 def login(js_code: str) -> WechatUser:
     """Log in with a wx.login code: find or create the WeChat user; session_key stays here.
 
     Raises: InvalidLoginCode, WeChatUnavailable.
     """
     wx = gateway.code_to_session(js_code)
-    now = utcnow()
+    now = WechatUser.last_login_at.db_value(utcnow())
     with transaction():
-        (
-            WechatUser.insert(
-                openid=wx.openid,
-                unionid=wx.unionid,
-                session_key=wx.session_key,
-                created_at=now,
-                last_login_at=now,
-            )
-            .on_conflict(
-                conflict_target=[WechatUser.openid],
-                preserve=[WechatUser.session_key, WechatUser.last_login_at],
-            )
-            .execute()
-        )
-        user = WechatUser.get(WechatUser.openid == wx.openid)
+        row = execute(_LOGIN, [wx.openid, wx.unionid, wx.session_key, False, "", now, now])
+        user = from_row(WechatUser, row.fetchone())
         if wx.unionid and user.unionid != wx.unionid:
             user.unionid = wx.unionid
             user.save(only=[WechatUser.unionid])

@@ -21,6 +21,24 @@ def test_login_with_a_wx_code_returns_our_token_and_no_session_key(client, shop)
     assert WechatUser.select().count() == 1  # the same WeChat user every time
 
 
+def test_logging_in_again_renews_the_session_key_and_keeps_the_binding(client, shop, dealer):
+    """The dealer fixture's user (bound to the shop's customer) logs in once more: a new session
+    key and last login, the same user, binding, unionid and first login."""
+    before = WechatUser.get(WechatUser.openid == "sandbox-dealer-a")
+    again = login(client, "dealer-a")
+    assert (again["bound"], again["role"]) == (True, "dealer")
+    after = WechatUser.get_by_id(before.id)
+    assert after.session_key != before.session_key
+    assert after.last_login_at > before.last_login_at
+    assert (after.customer_id, after.role, after.unionid, after.created_at) == (
+        before.customer_id,
+        before.role,
+        before.unionid,
+        before.created_at,
+    )
+    assert WechatUser.select().where(WechatUser.openid == "sandbox-dealer-a").count() == 1
+
+
 def test_login_with_an_invalid_code_is_a_clear_400(client, shop):
     response = client.post(f"{MP}/auth/login", json={"code": "invalid-xyz"})
     assert response.status_code == 400
