@@ -188,21 +188,30 @@ end
 """
 )
 
-ORDERS_LUA = (
+# An order of 3 lines among the products, for one dealer's token, with one Idempotency-Key.
+_ORDER_LUA = (
     _LUA_COMMON
     + """
 local products = %s
-function request()
-  n = n + 1
-  local k = n %% #products
+local function order(k, token, key)
   local body = string.format(
     '{"lines":[{"product_id":%%s,"qty":1},{"product_id":%%s,"qty":2},{"product_id":%%s,"qty":3}]}',
     products[k + 1], products[((k + 7) %% #products) + 1], products[((k + 13) %% #products) + 1])
   return wrk.format("POST", "/api/mp/v1/orders", {
-    ["Authorization"] = "Bearer " .. tokens[(n %% #tokens) + 1],
+    ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = "%%s-" .. tid .. "-" .. n,
+    ["Idempotency-Key"] = key,
   }, body)
+end
+"""
+)
+
+ORDERS_LUA = (
+    _ORDER_LUA
+    + """
+function request()
+  n = n + 1
+  return order(n %% #products, tokens[(n %% #tokens) + 1], "%%s-" .. tid .. "-" .. n)
 end
 """
 )
@@ -211,21 +220,12 @@ end
 # the dealer that sent it: every answer is an order found, none made.
 REPLAY_KEYS = 4  # per dealer
 REPLAY_LUA = (
-    _LUA_COMMON
+    _ORDER_LUA
     + """
-local products = %s
 function request()
   n = n + 1
   local slot = n %% (#tokens * %d)
-  local k = slot %% #products
-  local body = string.format(
-    '{"lines":[{"product_id":%%s,"qty":1},{"product_id":%%s,"qty":2},{"product_id":%%s,"qty":3}]}',
-    products[k + 1], products[((k + 7) %% #products) + 1], products[((k + 13) %% #products) + 1])
-  return wrk.format("POST", "/api/mp/v1/orders", {
-    ["Authorization"] = "Bearer " .. tokens[(slot %% #tokens) + 1],
-    ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = "%%s-" .. slot,
-  }, body)
+  return order(slot %% #products, tokens[(slot %% #tokens) + 1], "%%s-" .. slot)
 end
 """
 )
