@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 
 from app.core import orders
-from app.core.models import Product
+from app.core.models import Customer, Order, OrderLine, Product
 from app.core.orders import LineRequest
-from app.db import db, execute, is_postgres
+from app.db import columns_of, db, execute, from_row, is_postgres
 from app.mall import cart, ordering
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey, WechatUser
@@ -83,6 +83,36 @@ def test_the_stored_order_read_is_the_whole_read(app, shop):
     with pytest.raises(Exception) as whole_error:
         ordering.customer_order(shop.other.id, order.id)
     assert type(fast_error.value) is type(whole_error.value)
+
+
+def test_a_row_read_in_sql_is_the_instance_the_orm_reads(app, shop):
+    """`from_row` builds instances without the ORM's descriptors: each holds what the ORM's own
+    read holds (values converted by their fields, nulls kept, nothing dirty) and behaves as one
+    (a foreign key reads its row, a save writes what changed)."""
+    order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, 2)], placed_by="t")
+    for model, row_id in (
+        (Order, order.id),
+        (OrderLine, order.lines[0].id),
+        (Customer, shop.customer.id),
+        (Product, shop.tea.id),
+    ):
+        sql = f"SELECT {columns_of(model, 't')} FROM {model._meta.table_name} t WHERE t.id = %s"
+        fast = from_row(model, execute(sql, [row_id]).fetchone())
+        read = model.get_by_id(row_id)
+        assert type(fast) is model
+        assert fast.__data__ == read.__data__
+        assert fast._dirty == read._dirty == set()
+    line = from_row(OrderLine, execute(
+        f"SELECT {columns_of(OrderLine, 'l')} FROM sales_order_line l WHERE l.id = %s",
+        [order.lines[0].id],
+    ).fetchone())  # fmt: skip
+    assert line.product.name == shop.tea.name and line.order.number == order.number
+    customer = from_row(Customer, execute(
+        f"SELECT {columns_of(Customer, 'c')} FROM customer c WHERE c.id = %s", [shop.customer.id]
+    ).fetchone())  # fmt: skip
+    customer.name = "改名后的客户"
+    customer.save()
+    assert Customer.get_by_id(shop.customer.id).name == "改名后的客户"
 
 
 def test_the_order_is_numbered_in_its_insert_as_document_number_says(app, shop):
