@@ -183,42 +183,61 @@ def _insert_sql(model, columns: tuple[str, ...], rows: int, returning: bool) -> 
     )
 
 
-def insert_rows(
-    model, rows: list[dict], *, returning: bool = False, beside: tuple | None = None
-) -> list[int]:
+def insert_rows(model, rows: list[dict], *, returning: bool = False) -> list[int]:
     """Insert rows as `Model.insert_many` would (field defaults filled, values converted by their
     fields), with the SQL text built once per shape: on the hot paths, building SQL in the ORM
-    costs more than the database does. With `returning`, the new ids in row order.
-
-    `beside`: (another model, its rows), inserted too, in the same statement on PostgreSQL (a
-    data-modifying WITH: one round trip less), just before on SQLite."""
+    costs more than the database does. With `returning`, the new ids in row order."""
     sql, params = _insert_statement(model, rows, returning)
-    if beside is not None and beside[1]:
-        other, other_params = _insert_statement(*beside, False)
-        if is_postgres():
-            sql, params = f"WITH beside AS ({other}) {sql}", [*other_params, *params]
-        else:
-            execute(other, other_params)
     cursor = execute(sql, params)
     return [r[0] for r in cursor.fetchall()] if returning else []
 
 
+def insert_groups(*groups: tuple[type, list[dict]]) -> list[list[int]]:
+    """Insert each (model, rows) group as `insert_rows` does, and give back each group's new ids
+    in row order ([] for a group with no rows). On PostgreSQL every group goes in one statement
+    (data-modifying WITHs: one round trip, not one a group); on SQLite one statement a group."""
+    present = [(i, model, rows) for i, (model, rows) in enumerate(groups) if rows]
+    ids: list[list[int]] = [[] for _ in groups]
+    if not is_postgres() or len(present) == 1:
+        for i, model, rows in present:
+            ids[i] = insert_rows(model, rows, returning=True)
+        return ids
+    parts, params = [], []
+    for i, model, rows in present:
+        sql, values = _insert_statement(model, rows, True)
+        parts.append(f"g{i} AS ({sql})")
+        params.extend(values)
+    # Ids from one multi-row insert rise in row order: sorting each group's ids keeps that order.
+    union = " UNION ALL ".join(f"SELECT {i}, * FROM g{i}" for i, _, _ in present)
+    sql = f"WITH {', '.join(parts)} {union} ORDER BY 1, 2"
+    for group, new_id in execute(sql, params).fetchall():
+        ids[group].append(new_id)
+    return ids
+
+
 def _insert_statement(model, rows: list[dict], returning: bool) -> tuple[str, list]:
-    meta = model._meta
     given = tuple(rows[0])
+    columns, converters, defaults = _insert_shape(model, given)
+    params = []
+    for row in rows:
+        values = [row[c] for c in given] + [d() if callable(d) else d for d in defaults]
+        params.extend(convert(v) for convert, v in zip(converters, values, strict=True))
+    return _insert_sql(model, columns, len(rows), returning), params
+
+
+@functools.cache
+def _insert_shape(model, given: tuple[str, ...]) -> tuple[tuple, tuple, tuple]:
+    """For rows giving these fields: the columns an insert writes (the given ones, then the
+    other fields that have a default), each column's db_value, and those defaults."""
+    meta = model._meta
     defaulted = tuple(
         name
         for name, field in meta.fields.items()
         if name not in given and field is not meta.primary_key and field.default is not None
     )
     columns = given + defaulted
-    fields = [meta.fields[c] for c in columns]
-    defaults = [meta.fields[c].default for c in defaulted]
-    params = []
-    for row in rows:
-        values = [row[c] for c in given] + [d() if callable(d) else d for d in defaults]
-        params.extend(f.db_value(v) for f, v in zip(fields, values, strict=True))
-    return _insert_sql(model, columns, len(rows), returning), params
+    converters = tuple(meta.fields[c].db_value for c in columns)
+    return columns, converters, tuple(meta.fields[c].default for c in defaulted)
 
 
 def columns_of(model, alias: str) -> str:

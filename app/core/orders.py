@@ -38,6 +38,7 @@ from app.db import (
     execute,
     from_row,
     guarded_add,
+    insert_groups,
     insert_rows,
     is_postgres,
     transaction,
@@ -286,7 +287,14 @@ def quote(
 def record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
     """One OrderEvent and, through its handlers (OrderChanged), its notifications and webhook
     deliveries, in the same transaction."""
-    event = OrderEvent(
+    event = _new_event(order, action, from_status, to_status, actor, note)
+    (event.id,) = insert_rows(OrderEvent, [event.__data__], returning=True)
+    emit(OrderChanged(order, event))
+    return event
+
+
+def _new_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
+    return OrderEvent(
         order=order.id,
         action=action,
         from_status=from_status,
@@ -295,9 +303,6 @@ def record_event(order: Order, action: str, from_status, to_status, actor: str, 
         note=note,
         created_at=utcnow(),
     )
-    (event.id,) = insert_rows(OrderEvent, [event.__data__], returning=True)
-    emit(OrderChanged(order, event))
-    return event
 
 
 def get_order(order: Order | int) -> Order:
@@ -337,11 +342,13 @@ def create_order(
     placed_by: str = "",
     remark: str = "",
     address_id: int | None = None,
+    offers: list[Offer] | None = None,
 ) -> Order:
     """Create an order awaiting review at the customer's server-side prices; nothing is held yet.
 
     `customer` may be the row the caller read in this request (checked active there), which
-    saves reading it again. Raises: NotFound (customer, product or address), BelowMinQty, BadStep,
+    saves reading it again; `offers` the promotions open now, when the caller read them (default:
+    read here, as `price_lines` does). Raises: NotFound (customer, product or address), BelowMinQty, BadStep,
     ValidationFailed.
     """
     with transaction():
@@ -350,7 +357,7 @@ def create_order(
             if found is None:
                 raise NotFound("客户不存在", customer_id=customer)
             customer = found
-        quoted = price_lines(customer, lines)
+        quoted = price_lines(customer, lines, offers)
         priced = quoted.lines
         now = utcnow()
         order = Order(
@@ -390,10 +397,14 @@ def create_order(
             OrderDiscount(order=order, promotion=d.offer.id, name=d.offer.name, amount=d.amount)
             for d in quoted.discounts
         ]
-        # The discounts go in with the lines (one statement on PostgreSQL).
-        discounts = (OrderDiscount, [d.__data__ for d in order.discounts])
-        ids = insert_rows(OrderLine, rows, returning=True, beside=discounts)
-        event = record_event(order, "submit", None, order.status, placed_by)
+        # The lines, the discounts and the order's first event: one statement on PostgreSQL.
+        event = _new_event(order, "submit", None, order.status, placed_by)
+        ids, _, (event.id,) = insert_groups(
+            (OrderLine, rows),
+            (OrderDiscount, [d.__data__ for d in order.discounts]),
+            (OrderEvent, [event.__data__]),
+        )
+        emit(OrderChanged(order, event))
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
         order.lines = [
             OrderLine(

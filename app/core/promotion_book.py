@@ -62,10 +62,20 @@ def open_now(now: dt.datetime | None = None) -> list[Offer]:
 
     One small query (ids and versions, one row) on the order's hot path: the rules come from the process's
     parsed offers, read whole only for a promotion this process has not seen in its version."""
-    now = now or utcnow()
-    moment = Promotion.starts_at.db_value(now)
-    sql = _OPEN_POSTGRES if is_postgres() else _OPEN_SQLITE
-    (text,) = execute(sql, [moment, moment]).fetchone()
+    sql, params = open_versions(now)
+    (text,) = execute(sql, params).fetchone()
+    return offers_named(text)
+
+
+def open_versions(now: dt.datetime | None = None) -> tuple[str, list]:
+    """The query `open_now` runs (one row, one text column) and its parameters, for a caller
+    that reads it inside a statement of its own and hands the text to `offers_named`."""
+    moment = Promotion.starts_at.db_value(now or utcnow())
+    return (_OPEN_POSTGRES if is_postgres() else _OPEN_SQLITE), [moment, moment]
+
+
+def offers_named(text: str | None) -> list[Offer]:
+    """The open offers a text of ids and versions read by `open_versions` names."""
     known = _lists.get(text)
     if known is not None:  # the same versions as a call before: the same offers, as they were
         return list(known)

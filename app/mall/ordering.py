@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
-from app.core import orders, product_images, stock, units
+from app.core import orders, product_images, promotion_book, stock, units
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
+from app.core.promotions import Offer
 from app.core.queries import order_detail, orders_with_details
 from app.core.rules import OrderStatus
 from app.db import (
@@ -65,6 +66,17 @@ def _by_key(customer_id: int, key: str) -> Order | None:
     return None if row is None else stored_order(row[0], customer_id)
 
 
+def _by_key_or_offers(customer_id: int, key: str) -> tuple[Order | None, list[Offer]]:
+    """`_by_key`, and the promotions open now that a new order is priced with: one statement,
+    where a new key would otherwise take two (the look-up, then the promotions' versions)."""
+    versions, params = promotion_book.open_versions()
+    sql = f"SELECT ({_KEY_ORDER}), ({versions})"
+    order_id, text = execute(sql, [customer_id, key, *params]).fetchone()
+    if order_id is not None:
+        return stored_order(order_id, customer_id), []
+    return None, promotion_book.offers_named(text)
+
+
 def stored_order(order_id: int, customer_id: int) -> Order:
     """`customer_order` for the order a retried submission gets back: the same order, whole,
     from three statements written once rather than the ORM's prefetch (which builds its SQL on
@@ -107,15 +119,19 @@ def place_order(
     unique (customer, key) row is written in the order's own transaction, so the loser rolls back
     and reads the winner's order.
 
-    A key already used is looked up first (one indexed read): a retry, the common case of a
-    repeated key, is answered from the stored order without pricing or writing anything. Two
-    requests with a new key at the same moment are still decided by the unique row.
+    A key already used is looked up first, in one statement with the promotions open now: a
+    retry, the common case of a repeated key, is answered from the stored order without pricing
+    or writing anything, and a new key is priced with the promotions read. Two requests with a
+    new key at the same moment are still decided by the unique row.
 
     Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
     """
     customer_id = customer.id if isinstance(customer, Customer) else customer
-    if idempotency_key and (existing := _by_key(customer_id, idempotency_key)):
-        return Placed(existing, created=False)
+    offers = None  # read by create_order, unless read here with the key
+    if idempotency_key:
+        existing, offers = _by_key_or_offers(customer_id, idempotency_key)
+        if existing is not None:
+            return Placed(existing, created=False)
     try:
         with db.atomic():
             order = orders.create_order(
@@ -125,6 +141,7 @@ def place_order(
                 placed_by=placed_by,
                 remark=remark,
                 address_id=address_id,
+                offers=offers,
             )
             ordered = [ln.product_id for ln in lines]
             if idempotency_key and cart_user_id is not None and is_postgres():

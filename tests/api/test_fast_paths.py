@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 
 from app.core import orders
-from app.core.models import Customer, Order, OrderLine, Product
+from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
-from app.db import columns_of, db, execute, from_row, is_postgres
+from app.db import columns_of, db, execute, from_row, insert_groups, insert_rows, is_postgres
 from app.mall import cart, ordering
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey, WechatUser
@@ -113,6 +113,33 @@ def test_a_row_read_in_sql_is_the_instance_the_orm_reads(app, shop):
     customer.name = "改名后的客户"
     customer.save()
     assert Customer.get_by_id(shop.customer.id).name == "改名后的客户"
+
+
+def test_groups_inserted_together_are_the_groups_inserted_one_by_one(app, shop):
+    """`insert_groups` (one statement on PostgreSQL) gives each group's ids in row order, as
+    `insert_rows` does, and writes the same rows; a group with no rows is skipped."""
+    order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, 1)], placed_by="t")
+
+    def events(actors):
+        return [
+            {"order": order.id, "action": "adjust", "from_status": order.status,
+             "to_status": order.status, "actor": actor, "note": "", "created_at": order.created_at}
+            for actor in actors
+        ]  # fmt: skip
+
+    together = insert_groups(
+        (OrderEvent, events(["甲", "乙", "丙"])), (OrderLine, []), (OrderEvent, events(["丁"]))
+    )
+    apart = [insert_rows(OrderEvent, events(["甲", "乙", "丙"]), returning=True), []]
+    apart.append(insert_rows(OrderEvent, events(["丁"]), returning=True))
+    assert [len(ids) for ids in together] == [len(ids) for ids in apart] == [3, 0, 1]
+    for ids_together, ids_apart in zip(together, apart, strict=True):
+        assert [OrderEvent.get_by_id(i).actor for i in ids_together] == [
+            OrderEvent.get_by_id(i).actor for i in ids_apart
+        ]
+    assert [OrderEvent.get_by_id(i).actor for i in together[0] + together[2]] == [
+        "甲", "乙", "丙", "丁"
+    ]  # fmt: skip
 
 
 def test_the_order_is_numbered_in_its_insert_as_document_number_says(app, shop):
