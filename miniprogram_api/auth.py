@@ -5,7 +5,6 @@ from __future__ import annotations
 from app.api import Blueprint
 from app.extensions import client_address, limited
 from app.mall import accounts
-from app.notify import inbox
 from app.wechat import official_account
 from miniprogram_api.schemas import (
     BindIn,
@@ -74,6 +73,7 @@ def bind(data):
 def me():
     user = current_user()
     customer = user.customer if user.role == "dealer" else None
+    branch_name, unread = accounts.home(user) if user.role else (None, 0)
     return {
         "role": user.role,
         "bound": user.role is not None,
@@ -85,8 +85,8 @@ def me():
             "price_level": customer.price_level,
             "price_level_name": f"{customer.price_level}级价",
             "settlement_method": customer.settlement_method,
-            "branch_name": customer.branch.name,
+            "branch_name": branch_name,
         },
         "staff": user.staff if user.role == "rep" else None,
-        "unread": inbox.unread_count(inbox.Owner.of(user)) if user.role else 0,
+        "unread": unread,
     }

@@ -10,6 +10,7 @@ from app.db import columns_of, execute, from_row, transaction, utcnow
 from app.errors import InvalidInvitation, NotFound, Unauthorized, ValidationFailed
 from app.events import StaffSignedOut
 from app.mall.models import Invitation, WechatUser
+from app.notify import inbox
 from app.wechat import gateway
 
 # No 0/O, 1/I/L: codes are read aloud over the phone and typed on small screens.
@@ -207,3 +208,13 @@ def active_user(wechat_user_id: int) -> WechatUser:
     if user.role in ("rep", "staff") and (user.staff is None or not user.staff.active):
         raise Unauthorized("账号已停用，请联系管理员")
     return user
+
+
+def home(user: WechatUser) -> tuple[str | None, int]:
+    """What the home screen (/me) shows beside the user: their customer's branch name (None for
+    anyone but a dealer) and how many of their inbox's messages are unread, in one statement."""
+    unread, params = inbox.unread_query(inbox.Owner.of(user))
+    branch_id = user.customer.branch_id if user.role == "dealer" and user.customer else None
+    sql = f"SELECT (SELECT name FROM branch WHERE id = %s), ({unread})"
+    branch_name, count = execute(sql, [branch_id, *params]).fetchone()
+    return branch_name, count
