@@ -284,8 +284,9 @@ def test_approved_on_one_node_and_shipped_on_the_other_the_dealer_and_erp_hear_o
         assert shipped.status_code == 201, shipped.text
         # Each node served the request sent to it: its log has the id nginx gave the request.
         approve_id, ship_id = approved.headers["X-Request-ID"], shipped.headers["X-Request-ID"]
-        assert approve_id in stack.log("node-a") and approve_id not in stack.log("node-b")
-        assert ship_id in stack.log("node-b") and ship_id not in stack.log("node-a")
+        for request_id, node, other in ((approve_id, "a", "b"), (ship_id, "b", "a")):
+            _wait_for_log_line(stack, f"node-{node}", request_id)
+            assert request_id not in stack.log(f"node-{other}"), _log_tails(stack, request_id)
 
         def heard():
             messages = sandbox.messages(touser=dealer.oa_openid)
@@ -518,6 +519,23 @@ def _place_order(stack, dealer, shop, key: str | None = None):
         headers={"Idempotency-Key": key or uuid.uuid4().hex},
         timeout=60,
     )
+
+
+def _log_tails(stack, request_id: str) -> str:
+    """What both nodes logged last, for a failure's message."""
+    tails = {node: stack.log(f"node-{node}").splitlines()[-15:] for node in ("a", "b")}
+    return f"request {request_id}; node logs end with: {json.dumps(tails, ensure_ascii=False)}"
+
+
+def _wait_for_log_line(stack, process: str, request_id: str, seconds: float = 10) -> None:
+    """Wait for a node's line for this request. One run found the line missing just after the
+    answer, which a node logs before it answers: waiting rules out a late write, and a line
+    really missing fails with both nodes' last lines, to show where the request went."""
+    deadline = time.monotonic() + seconds
+    while request_id not in stack.log(process):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{process} never logged it: {_log_tails(stack, request_id)}")
+        time.sleep(0.2)
 
 
 def _wait(check, what: str, seconds: float) -> None:
