@@ -43,7 +43,12 @@ def login(js_code: str) -> WechatUser:
         if wx.unionid and user.unionid != wx.unionid:
             user.unionid = wx.unionid
             user.save(only=[WechatUser.unionid])
+        if user.role == "dealer" and user.customer_id is not None:  # the answer names it
+            user.customer = from_row(Customer, execute(_CUSTOMER, [user.customer_id]).fetchone())
         return user
+
+
+_CUSTOMER = f"SELECT {columns_of(Customer, 'c')} FROM customer c WHERE c.id = %s"
 
 
 def create_invitation(

@@ -13,6 +13,7 @@ from marshmallow import Schema
 
 from app import web_sessions
 from app.core import catalog, orders, stock
+from app.core.models import Customer
 from app.core.orders import LineRequest
 from app.db import is_postgres
 from app.mall import accounts, ordering
@@ -168,6 +169,18 @@ def test_the_hand_written_answer_is_the_schema_answer(client, shop, dealer):
     # A repeated key answers the stored order through the schema, with 200.
     again = _submit(client, dealer, "hot-2", lines)
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+
+
+def test_a_dealers_login_reads_their_customer_with_it(client, shop, dealer):
+    """The login's answer names the dealer's customer: read with the login, in SQL written once,
+    as the ORM would read it (no lazy load as the answer is built)."""
+    user = accounts.login("dealer-a")  # the `dealer` fixture's WeChat user, bound to the shop
+    with statements() as ran:
+        customer = user.customer
+    assert ran == []
+    assert customer.__data__ == Customer.get_by_id(shop.customer.id).__data__
+    unbound = accounts.login("login-nobody")
+    assert unbound.role is None and unbound.customer_id is None
 
 
 def test_the_home_screen_is_the_sign_in_and_one_statement(client, shop, dealer):
