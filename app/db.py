@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import logging
 import operator
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -26,6 +27,7 @@ from peewee import (
     PostgresqlDatabase,
     SqliteDatabase,
     Value,
+    __exception_wrapper__,
     fn,
 )
 from playhouse.db_url import parse as parse_db_url
@@ -285,11 +287,19 @@ SQLITE_PRAGMAS = {
 
 class PingWhenIdlePostgresqlDatabase(PooledPostgresqlDatabase):
     """The pool, checking a connection with a round trip (`SELECT 1`) only when it has sat idle
-    long enough for the server or a firewall to have dropped it.
+    long enough for the server or a firewall to have dropped it; and a transaction's BEGIN sent
+    with its first statement.
 
     peewee's pool pings on every check-out: one more round trip per request, on every request,
     while a busy pool's connections were in use a moment ago. A connection that died anyway
     fails its request with 503 (retried safely with the same Idempotency-Key) and is discarded.
+
+    peewee sends BEGIN on its own as a transaction opens: a round trip that carries nothing. Here
+    it goes in front of the transaction's first statement instead ("BEGIN; …": one query
+    string, so the statement runs inside the transaction, as it would after a BEGIN of its
+    own); a transaction that ran no statement sends neither BEGIN nor COMMIT. Every statement
+    goes through `_execute_cursor` (peewee's queries, `execute`, savepoints); the app opens no
+    cursor of its own.
     """
 
     PING_AFTER_IDLE = 10.0  # seconds
@@ -297,6 +307,35 @@ class PingWhenIdlePostgresqlDatabase(PooledPostgresqlDatabase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._checked_in: dict[int, float] = {}
+        self._begin_pending = threading.local()
+
+    def begin(self, isolation_level=None):
+        if isolation_level is None and self._isolation_level is None and not self.query_hooks:
+            self._begin_pending.value = True
+        else:
+            super().begin(isolation_level)
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        if not getattr(self._begin_pending, "value", False):
+            return super()._execute_cursor(sql, params, **cursor_options)
+        self._begin_pending.value = False
+        self._log_query(sql, params)  # the statement, as peewee logs it; BEGIN never was
+        with __exception_wrapper__:
+            cursor = self.cursor(**cursor_options)
+            cursor.execute(f"BEGIN; {sql}", params or ())
+        return cursor
+
+    def commit(self):
+        if getattr(self._begin_pending, "value", False):  # nothing ran: nothing to commit
+            self._begin_pending.value = False
+            return
+        super().commit()
+
+    def rollback(self):
+        if getattr(self._begin_pending, "value", False):
+            self._begin_pending.value = False
+            return
+        super().rollback()
 
     def _can_reuse(self, conn):
         self._checked_in[id(conn)] = time.monotonic()

@@ -9,6 +9,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from peewee import IntegrityError
 
 from app.core import orders
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
@@ -140,6 +141,41 @@ def test_groups_inserted_together_are_the_groups_inserted_one_by_one(app, shop):
     assert [OrderEvent.get_by_id(i).actor for i in together[0] + together[2]] == [
         "甲", "乙", "丙", "丁"
     ]  # fmt: skip
+
+
+def test_a_transactions_begin_goes_with_its_first_statement_and_holds_as_one(app, shop):
+    """PostgreSQL: BEGIN is sent in front of a transaction's first statement, not on its own.
+    Every statement, the first included, is in the one transaction; a failure rolls all of it
+    back; a transaction that ran nothing still runs what waits for its commit."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL only: SQLite's BEGIN is no round trip")
+    with db.atomic():
+        # One query string: the transaction started as its first statement did, no sooner.
+        began, started = execute(
+            "SELECT xact_start, query_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+        ).fetchone()
+        first = execute("SELECT txid_current()").fetchone()[0]
+        second = execute("SELECT txid_current()").fetchone()[0]
+    assert began == started
+    assert first == second
+    outside = [execute("SELECT txid_current()").fetchone()[0] for _ in range(2)]
+    assert outside[0] != outside[1]  # each statement outside a transaction commits on its own
+
+    def first_write_then_fail():
+        with db.atomic():
+            execute("UPDATE product SET name = %s WHERE id = %s", ["回滚前", shop.tea.id])
+            raise RuntimeError("after the first statement")
+
+    with pytest.raises(RuntimeError):
+        first_write_then_fail()
+    assert Product.get_by_id(shop.tea.id).name == shop.tea.name
+    with pytest.raises(IntegrityError), db.atomic():  # the first statement itself fails
+        execute("INSERT INTO product (id, sku) VALUES (%s, %s)", [shop.tea.id, "dup"])
+    assert execute("SELECT 1").fetchone() == (1,)  # the connection is usable again
+    ran = []
+    with db.atomic():
+        db.after_commit(lambda: ran.append("after commit"))
+    assert ran == ["after commit"]
 
 
 def test_the_order_is_numbered_in_its_insert_as_document_number_says(app, shop):
