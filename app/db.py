@@ -311,6 +311,9 @@ class PingWhenIdlePostgresqlDatabase(PooledPostgresqlDatabase):
 
     def begin(self, isolation_level=None):
         if isolation_level is None and self._isolation_level is None and not self.query_hooks:
+            # Connected now, as peewee's own BEGIN would be: a connection made later, inside the
+            # transaction, would reset the transactions peewee keeps for it.
+            self.cursor()
             self._begin_pending.value = True
         else:
             super().begin(isolation_level)

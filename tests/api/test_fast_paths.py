@@ -176,6 +176,12 @@ def test_a_transactions_begin_goes_with_its_first_statement_and_holds_as_one(app
     with db.atomic():
         db.after_commit(lambda: ran.append("after commit"))
     assert ran == ["after commit"]
+    db.close()  # back to the pool: the next transaction opens a connection as it begins
+    with db.atomic():
+        assert db.transaction_depth() == 1
+        execute("UPDATE product SET name = %s WHERE id = %s", ["新连接", shop.tea.id])
+        assert db.transaction_depth() == 1
+    assert Product.get_by_id(shop.tea.id).name == "新连接"
 
 
 def test_the_order_is_numbered_in_its_insert_as_document_number_says(app, shop):
