@@ -108,6 +108,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def execute_with_commit(sql: str, params, *, owns_transaction: bool) -> None:
+    """Run a write whose answer the caller never reads. On PostgreSQL, when the caller opened
+    the outermost transaction itself (`owns_transaction`: it was not in one before; a savepoint
+    inside someone else's transaction does not count), the write goes with the COMMIT (one round
+    trip less) and its error raises from the caller's commit, rolling everything back; otherwise
+    it runs now."""
+    if owns_transaction and is_postgres() and db.transaction_depth() == 1:
+        db.with_commit(placeholders(sql), params)
+    else:
+        execute(sql, params)
+
+
 def transaction():
     """The transaction of one service call (C4).
 
@@ -299,7 +311,8 @@ class PingWhenIdlePostgresqlDatabase(PooledPostgresqlDatabase):
     string, so the statement runs inside the transaction, as it would after a BEGIN of its
     own); a transaction that ran no statement sends neither BEGIN nor COMMIT. Every statement
     goes through `_execute_cursor` (peewee's queries, `execute`, savepoints); the app opens no
-    cursor of its own.
+    cursor of its own. Likewise a write whose answer nobody reads may go with the COMMIT
+    (`execute_with_commit`).
     """
 
     PING_AFTER_IDLE = 10.0  # seconds
@@ -308,6 +321,7 @@ class PingWhenIdlePostgresqlDatabase(PooledPostgresqlDatabase):
         super().__init__(*args, **kwargs)
         self._checked_in: dict[int, float] = {}
         self._begin_pending = threading.local()
+        self._with_commit = threading.local()
 
     def begin(self, isolation_level=None):
         if isolation_level is None and self._isolation_level is None and not self.query_hooks:
@@ -328,13 +342,28 @@ class PingWhenIdlePostgresqlDatabase(PooledPostgresqlDatabase):
             cursor.execute(f"BEGIN; {sql}", params or ())
         return cursor
 
+    def with_commit(self, sql: str, params) -> None:
+        """Send `sql` in front of the transaction's COMMIT, in its query string: for a write
+        whose answer the transaction never reads. Its error (a unique row taken meanwhile)
+        raises from the commit, which then rolls the whole transaction back."""
+        statement = self.cursor().mogrify(sql, params).decode()  # bound here, as execute would
+        self._with_commit.__dict__.setdefault("statements", []).append(statement)
+
     def commit(self):
-        if getattr(self._begin_pending, "value", False):  # nothing ran: nothing to commit
-            self._begin_pending.value = False
+        statements = self._with_commit.__dict__.pop("statements", [])
+        begin = getattr(self._begin_pending, "value", False)
+        self._begin_pending.value = False
+        if not statements:
+            if not begin:  # else nothing ran: nothing to commit
+                super().commit()
             return
-        super().commit()
+        for statement in statements:
+            self._log_query(statement, None)
+        with __exception_wrapper__:
+            self.cursor().execute("; ".join(["BEGIN"] * begin + statements + ["COMMIT"]))
 
     def rollback(self):
+        self._with_commit.__dict__.pop("statements", None)
         if getattr(self._begin_pending, "value", False):
             self._begin_pending.value = False
             return

@@ -19,6 +19,7 @@ from app.db import (
     columns_of,
     db,
     execute,
+    execute_with_commit,
     from_row,
     insert_rows,
     is_postgres,
@@ -132,6 +133,7 @@ def place_order(
         existing, offers = _by_key_or_offers(customer_id, idempotency_key)
         if existing is not None:
             return Placed(existing, created=False)
+    owns_transaction = not db.in_transaction()  # then a lost key race raises from our commit
     try:
         with db.atomic():
             order = orders.create_order(
@@ -146,7 +148,9 @@ def place_order(
             ordered = [ln.product_id for ln in lines]
             if idempotency_key and cart_user_id is not None and is_postgres():
                 # The key in and the ordered products out of the cart: one statement.
-                _keep_key_and_clear_cart(customer_id, idempotency_key, order, cart_user_id, ordered)
+                _keep_key_and_clear_cart(
+                    customer_id, idempotency_key, order, cart_user_id, ordered, owns_transaction
+                )
             else:
                 if idempotency_key:
                     _keep_key(customer_id, idempotency_key, order)
@@ -171,13 +175,22 @@ _KEY_AND_CART = (
 
 
 def _keep_key_and_clear_cart(
-    customer_id: int, key: str, order: Order, user_id: int, product_ids: list[int]
+    customer_id: int,
+    key: str,
+    order: Order,
+    user_id: int,
+    product_ids: list[int],
+    owns_transaction: bool = False,
 ) -> None:
     """`_keep_key` and `cart.remove_products` in one statement (PostgreSQL: a data-modifying
-    WITH), for the order path; a test holds it equal to the two."""
+    WITH), for the order path; a test holds it equal to the two. Nothing reads its answer: when
+    place_order opened the transaction (`owns_transaction`) it goes with the order's COMMIT,
+    and a key another request took meanwhile raises from there (IntegrityError, which
+    place_order catches)."""
     sql = _KEY_AND_CART.format(", ".join(["%s"] * len(product_ids)))
     created_at = IdempotencyKey.created_at.db_value(order.created_at)
-    execute(sql, [user_id, *product_ids, customer_id, key, order.id, created_at])
+    params = [user_id, *product_ids, customer_id, key, order.id, created_at]
+    execute_with_commit(sql, params, owns_transaction=owns_transaction)
 
 
 def order_for_key(customer_id: int, key: str) -> Order | None:

@@ -14,7 +14,16 @@ from peewee import IntegrityError
 from app.core import orders
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
-from app.db import columns_of, db, execute, from_row, insert_groups, insert_rows, is_postgres
+from app.db import (
+    columns_of,
+    db,
+    execute,
+    execute_with_commit,
+    from_row,
+    insert_groups,
+    insert_rows,
+    is_postgres,
+)
 from app.mall import cart, ordering
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey, WechatUser
@@ -182,6 +191,34 @@ def test_a_transactions_begin_goes_with_its_first_statement_and_holds_as_one(app
         execute("UPDATE product SET name = %s WHERE id = %s", ["新连接", shop.tea.id])
         assert db.transaction_depth() == 1
     assert Product.get_by_id(shop.tea.id).name == "新连接"
+
+
+def test_a_write_sent_with_the_commit_lands_with_it_or_fails_it(app, shop):
+    """PostgreSQL: `execute_with_commit` holds a write back until the transaction commits and
+    sends the two together; if the write fails there, nothing of the transaction is kept."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL only: SQLite runs the write at once")
+    rename = "UPDATE product SET name = %s WHERE id = %s"
+    with db.atomic():
+        execute_with_commit(rename, ["随提交写入", shop.tea.id], owns_transaction=True)
+        seen = execute("SELECT name FROM product WHERE id = %s", [shop.tea.id]).fetchone()[0]
+        assert seen == shop.tea.name  # not sent yet
+    assert Product.get_by_id(shop.tea.id).name == "随提交写入"
+
+    key = ("INSERT INTO idempotency_key (customer_id, key, order_id, created_at)"
+           " VALUES (%s, %s, %s, %s)")  # fmt: skip
+    order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, 1)], placed_by="t")
+    execute(key, [shop.customer.id, "taken", order.id, "2026-12-01 00:00:00"])
+    with pytest.raises(IntegrityError), db.atomic():
+        execute(rename, ["不该留下", shop.oil.id])
+        taken = [shop.customer.id, "taken", order.id, "2026-12-01 00:00:00"]
+        execute_with_commit(key, taken, owns_transaction=True)
+    assert Product.get_by_id(shop.oil.id).name == shop.oil.name  # rolled back whole
+    assert execute("SELECT 1").fetchone() == (1,)
+    with db.atomic():  # a transaction the caller did not open: the write runs at once
+        execute_with_commit(rename, ["别人的事务", shop.oil.id], owns_transaction=False)
+        seen = execute("SELECT name FROM product WHERE id = %s", [shop.oil.id]).fetchone()[0]
+        assert seen == "别人的事务"
 
 
 def test_the_order_is_numbered_in_its_insert_as_document_number_says(app, shop):
