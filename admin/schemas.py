@@ -16,17 +16,15 @@ from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
     ApprovalStepOut,
+    CatalogueProductOut,
     CodedOut,
     CommentIn,
     DiscountOut,
     GroupedReportOut,
     GroupRowOut,
-    MediaUrl,
     ReplenishmentMethodOut,
     ShipmentOut,
     StockSalesReportOut,
-    UnitsOut,
-    product_images_field,
 )
 from app.validation import (
     Cost,
@@ -239,26 +237,14 @@ class ProductIn(Schema):
 ProductPatchIn = patch_of(ProductIn, "ProductPatchIn")
 
 
-class ProductAdminOut(Schema):
-    id = fields.Integer()
-    sku = fields.String()
-    name = fields.String()
-    category_id = fields.Integer(allow_none=True)
-    unit = fields.String()
-    pack_size = fields.Integer()
-    min_qty = fields.Integer()
-    step = fields.Integer()
+class ProductAdminOut(CatalogueProductOut):
+    """A product as the staff manage it: with its prices, whether it is on sale, its safety
+    stock."""
+
     list_price = money_field()
     prices = fields.Dict(keys=fields.String(), values=money_field())
     active = fields.Boolean()
-    image = MediaUrl()
-    images = product_images_field()
-    brand = fields.String()
     safety_stock = fields.Integer()
-    # The named units besides the base unit `unit` (factor 1), as they are set.
-    units = UnitsOut()
-    group_id = fields.Integer(allow_none=True)
-    spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
 
 
 ProductAdminPageOut = page_of(ProductAdminOut)

@@ -11,6 +11,7 @@ from app.core import units as product_units
 from app.core.models import (
     Order,
     OrderLine,
+    Product,
     ProductImage,
     Receipt,
     ReturnLine,
@@ -165,6 +166,32 @@ class UnitsOut(fields.List):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return [{"name": u.name, "factor": u.factor} for u in product_units.parsed(value)]
+
+
+class CatalogueProductOut(
+    columns(
+        Product,
+        "id",
+        "sku",
+        "name",
+        "unit",
+        "pack_size",
+        "min_qty",
+        "step",
+        "category_id",
+        "brand",
+        "group_id",
+    )
+):
+    """A product as every catalogue describes it, the dealers' and the staff's: what it is, how
+    it is ordered (its base unit `unit`, packs, minimum and step), its pictures and its style."""
+
+    image = MediaUrl()  # the first of `images`
+    images = product_images_field()
+    units = UnitsOut()  # named units besides the base unit `unit`: [{"name": "箱", "factor": 12}]
+    # A SKU of a style (款): the style's id (`group_id`) and this SKU's values, {"颜色": "红"};
+    # else null, {}.
+    spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
 
 
 class OrderLineOut(
