@@ -9,11 +9,14 @@ from app.approval.models import ApprovalStep
 from app.core import product_images
 from app.core import units as product_units
 from app.core.models import (
+    CustomerAddress,
     Order,
+    OrderEvent,
     OrderLine,
     Product,
     ProductImage,
     Receipt,
+    ReturnEvent,
     ReturnLine,
     ReturnRequest,
     Shipment,
@@ -90,16 +93,7 @@ class GroupRowOut(Schema):
     name = fields.String()
 
 
-class ApprovalStepOut(
-    columns(
-        ApprovalStep,
-        "seq",
-        "role",
-        "signed_by_id",
-        "signed_at",
-        "comment",
-    )
-):
+class ApprovalStepOut(columns(ApprovalStep, "seq", "role", "signed_by_id", "signed_at", "comment")):
     """A step of a document's approval: its place, the role that signs it, and the signature."""
 
 
@@ -132,15 +126,7 @@ class MediaKey(fields.String):
         return product_images.absolute(product_images.url_of(value)) if value else None
 
 
-class ProductImageOut(
-    columns(
-        ProductImage,
-        "id",
-        "width",
-        "height",
-        "position",
-    )
-):
+class ProductImageOut(columns(ProductImage, "id", "width", "height", "position")):
     """A product's picture: `url` of the picture, `thumb_url` of its thumbnail (absolute URLs)."""
 
     url = MediaKey(attribute="storage_key")
@@ -237,12 +223,8 @@ EVENT_LABELS = {
 }
 
 
-class OrderEventOut(Schema):
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
+class OrderEventOut(columns(OrderEvent, "action", "from_status", "to_status", "note")):
     label = label_of(STATUS_LABELS, "to_status")
-    note = fields.String()
     at = LocalDateTime(attribute="created_at")
 
 
@@ -254,28 +236,14 @@ class ShipmentLineOut(Schema):
 
 
 class ShipmentOut(
-    columns(
-        Shipment,
-        "carrier",
-        "tracking_no",
-        "amount",
-        "shipped_at",
-    ),
+    columns(Shipment, "carrier", "tracking_no", "amount", "shipped_at"),
     DocumentOut,
 ):
     lines = fields.List(fields.Nested(ShipmentLineOut), attribute="line_items")
 
 
 class ReceiptOut(
-    columns(
-        Receipt,
-        "customer_id",
-        "amount",
-        "unapplied",
-        "method",
-        "reference",
-        "received_at",
-    ),
+    columns(Receipt, "customer_id", "amount", "unapplied", "method", "reference", "received_at"),
     DocumentOut,
 ):
     """Money received from a customer (收款), as it was recorded."""
@@ -376,11 +344,8 @@ def new_order_out(order) -> dict:
     }
 
 
-class AdminOrderOut(OrderOut):
-    customer_id = fields.Integer()
+class AdminOrderOut(columns(Order, "customer_id", "placed_by", "credit_override_by_id"), OrderOut):
     customer_name = fields.Function(lambda o: o.customer.name)
-    placed_by = fields.String()
-    credit_override_by_id = fields.Integer(allow_none=True)
 
 
 class SuggestionOut(Schema):
@@ -452,12 +417,8 @@ class ReturnLineOut(
     name = fields.Function(lambda ln: ln.product.name)
 
 
-class ReturnEventOut(Schema):
-    action = fields.String()
+class ReturnEventOut(columns(ReturnEvent, "action", "from_status", "to_status", "note")):
     label = label_of(RETURN_ACTIONS, "action")
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    note = fields.String()
     at = LocalDateTime(attribute="created_at")
 
 
@@ -526,9 +487,7 @@ class AddressChangeIn(AddressIn):
     """Some fields of an address (loaded with partial=True): its own name in the API document."""
 
 
-class AddressOut(PostalAddressOut):
-    id = fields.Integer()
-    contact = fields.String()
-    phone = fields.String()
+class AddressOut(
+    columns(CustomerAddress, "id", "contact", "phone", "is_default"), PostalAddressOut
+):
     default = fields.Function(lambda a: a.is_default)
-    is_default = fields.Boolean()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.payments.models import Invoice, Payment, Refund
+from app.payments.models import Invoice, Payment, Refund, StatementConfirmation
 from app.payments.rules import (
     CONFIRMATION_LABELS,
     INVOICE_KINDS,
@@ -107,11 +107,9 @@ class RefundOut(
 RefundPageOut = page_of(RefundOut)
 
 
-class StaffPaymentOut(PaymentOut):
-    customer_id = fields.Integer()
+class StaffPaymentOut(columns(Payment, "customer_id", "channel"), PaymentOut):
     customer_name = fields.Function(lambda p: p.customer.name)
     order_number = fields.Function(lambda p: p.order.number if p.order_id else None)
-    channel = fields.String()
 
 
 StaffPaymentPageOut = page_of(StaffPaymentOut)
@@ -208,8 +206,7 @@ class InvoiceOut(
 InvoicePageOut = page_of(InvoiceOut)
 
 
-class StaffInvoiceOut(InvoiceOut):
-    customer_id = fields.Integer()
+class StaffInvoiceOut(columns(Invoice, "customer_id"), InvoiceOut):
     file_url = fields.Function(
         lambda i: f"/api/admin/v1/invoices/{i.id}/file" if i.file_key else None, allow_none=True
     )
@@ -236,10 +233,7 @@ class StatementAnswerIn(Schema):
     note = optional_text(500)
 
 
-class ConfirmationOut(Schema):
-    status = fields.String()
-    note = fields.String()
-    answered_at = LocalDateTime()
+class ConfirmationOut(columns(StatementConfirmation, "status", "note", "answered_at")):
     answered_by = fields.Function(
         lambda c: (c.answered_by.nickname or "经销商（微信）") if c.answered_by_id else None
     )
