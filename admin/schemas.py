@@ -10,6 +10,7 @@ from app.approval.rules import DOCUMENT_TYPES
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.promotions import KINDS as PROMOTION_KINDS
 from app.core.rules import OrderStatus, SettlementMethod
+from app.field.schemas import StockSalesReportOut
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
 from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
@@ -24,7 +25,6 @@ from app.schemas import (
     GroupRowOut,
     ReplenishmentMethodOut,
     ShipmentOut,
-    StockSalesReportOut,
 )
 from app.validation import (
     Cost,

@@ -1,5 +1,6 @@
-"""Schemas every surface shares: the order read model, replenishment suggestions and the stock and
-sales reports they are made from, returns, and the field groups of many bodies."""
+"""Schemas every surface shares: the order read model, replenishment suggestions, returns, and the
+field groups of many bodies. (The stock and sales reports suggestions are made from are answered
+by app.field.schemas, beside their models.)"""
 
 from __future__ import annotations
 
@@ -373,22 +374,6 @@ class ReplenishmentMethodOut(Schema):
 class SuggestionsOut(ReplenishmentMethodOut):
     method_label = fields.String()
     items = fields.List(fields.Nested(SuggestionOut))
-
-
-class StockSalesLineOut(Schema):
-    product_id = fields.Integer()
-    stock_qty = fields.Integer()
-    sales_qty = fields.Integer()
-
-
-class StockSalesReportOut(Schema):
-    """A dealer's stock and sales at a period's end, as a dealer or a rep reported it."""
-
-    id = fields.Integer()
-    period_end = fields.Date()
-    source = fields.String()
-    created_at = LocalDateTime()
-    lines = fields.List(fields.Nested(StockSalesLineOut))
 
 
 # --- returns (退货) ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.core import units as product_units
 from app.core.rules import OrderStatus
+from app.field.schemas import StockSalesReportOut as StockSalesReportOut  # by dealers and reps
 from app.schemas import (
     AddressOut,
     CatalogueProductOut,
@@ -17,7 +18,6 @@ from app.schemas import (
     OrderOut,
     WarningOut,
 )
-from app.schemas import StockSalesReportOut as StockSalesReportOut  # reported by dealers and reps
 from app.validation import (
     LocalDateTime,
     PageIn,
