@@ -18,6 +18,7 @@ from app.schemas import (
     AdminOrderOut,
     ApprovalStepOut,
     CatalogueProductOut,
+    CategoryBriefOut,
     CodedOut,
     CommentIn,
     DiscountOut,
@@ -146,11 +147,8 @@ class CategoryIn(Schema):
     )
 
 
-class CategoryAdminOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    parent_id = fields.Integer(allow_none=True)
-    sort = fields.Integer()
+class CategoryAdminOut(CategoryBriefOut):
+    sort = fields.Integer()  # lists show categories by it, lower first
 
 
 class AnnouncementIn(Schema):

@@ -10,6 +10,7 @@ from app.approval.models import ApprovalStep
 from app.core import product_images
 from app.core import units as product_units
 from app.core.models import (
+    Category,
     CustomerAddress,
     Order,
     OrderEvent,
@@ -153,6 +154,10 @@ class UnitsOut(fields.List):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return [{"name": u.name, "factor": u.factor} for u in product_units.parsed(value)]
+
+
+class CategoryBriefOut(columns(Category, "id", "name", "parent_id")):
+    """A category as both catalogues name it: its id, its name and its parent (null: a top one)."""
 
 
 class CatalogueProductOut(

@@ -10,6 +10,7 @@ from app.field.schemas import StockSalesReportOut as StockSalesReportOut  # by d
 from app.schemas import (
     AddressOut,
     CatalogueProductOut,
+    CategoryBriefOut,
     CodedOut,
     DateRangeIn,
     DateRangeOut,
@@ -108,13 +109,7 @@ class TemplateIdsOut(Schema):
     template_ids = fields.List(fields.String())
 
 
-class CategoryLeafOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    parent_id = fields.Integer(allow_none=True)
-
-
-class CategoryOut(CategoryLeafOut):
+class CategoryOut(CategoryBriefOut):
     children = fields.List(fields.Nested(lambda: CategoryOut()))
 
 
