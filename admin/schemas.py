@@ -10,23 +10,22 @@ from app.approval.rules import DOCUMENT_TYPES
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.promotions import KINDS as PROMOTION_KINDS
 from app.core.rules import OrderStatus, SettlementMethod
+from app.field.schemas import StockSalesReportOut
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
 from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
     ApprovalStepOut,
+    CatalogueProductOut,
+    CategoryBriefOut,
     CodedOut,
     CommentIn,
     DiscountOut,
     GroupedReportOut,
     GroupRowOut,
-    MediaUrl,
     ReplenishmentMethodOut,
     ShipmentOut,
-    StockSalesReportOut,
-    UnitsOut,
-    product_images_field,
 )
 from app.validation import (
     Cost,
@@ -148,11 +147,8 @@ class CategoryIn(Schema):
     )
 
 
-class CategoryAdminOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    parent_id = fields.Integer(allow_none=True)
-    sort = fields.Integer()
+class CategoryAdminOut(CategoryBriefOut):
+    sort = fields.Integer()  # lists show categories by it, lower first
 
 
 class AnnouncementIn(Schema):
@@ -239,26 +235,14 @@ class ProductIn(Schema):
 ProductPatchIn = patch_of(ProductIn, "ProductPatchIn")
 
 
-class ProductAdminOut(Schema):
-    id = fields.Integer()
-    sku = fields.String()
-    name = fields.String()
-    category_id = fields.Integer(allow_none=True)
-    unit = fields.String()
-    pack_size = fields.Integer()
-    min_qty = fields.Integer()
-    step = fields.Integer()
+class ProductAdminOut(CatalogueProductOut):
+    """A product as the staff manage it: with its prices, whether it is on sale, its safety
+    stock."""
+
     list_price = money_field()
     prices = fields.Dict(keys=fields.String(), values=money_field())
     active = fields.Boolean()
-    image = MediaUrl()
-    images = product_images_field()
-    brand = fields.String()
     safety_stock = fields.Integer()
-    # The named units besides the base unit `unit` (factor 1), as they are set.
-    units = UnitsOut()
-    group_id = fields.Integer(allow_none=True)
-    spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
 
 
 ProductAdminPageOut = page_of(ProductAdminOut)

@@ -1,12 +1,28 @@
-"""Schemas every surface shares: the order read model, replenishment suggestions and the stock and
-sales reports they are made from, returns, and the field groups of many bodies."""
+"""Schemas every surface shares: the order read model, replenishment suggestions, returns, and the
+field groups of many bodies. (The stock and sales reports suggestions are made from are answered
+by app.field.schemas, beside their models.)"""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.approval.models import ApprovalStep
 from app.core import product_images
 from app.core import units as product_units
+from app.core.models import (
+    Category,
+    CustomerAddress,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    ProductImage,
+    Receipt,
+    ReturnEvent,
+    ReturnLine,
+    ReturnRequest,
+    Shipment,
+)
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.core.rules import ACTION_LABELS, STATUS_LABELS, OrderStatus
 from app.money import money
@@ -17,6 +33,7 @@ from app.validation import (
     LocalDateTime,
     PageIn,
     business_date,
+    columns,
     id_qty_line,
     lines_of,
     money_field,
@@ -78,14 +95,8 @@ class GroupRowOut(Schema):
     name = fields.String()
 
 
-class ApprovalStepOut(Schema):
+class ApprovalStepOut(columns(ApprovalStep, "seq", "role", "signed_by_id", "signed_at", "comment")):
     """A step of a document's approval: its place, the role that signs it, and the signature."""
-
-    seq = fields.Integer()
-    role = fields.String()
-    signed_by_id = fields.Integer(allow_none=True)
-    signed_at = LocalDateTime(allow_none=True)
-    comment = fields.String()
 
 
 class CommentIn(Schema):
@@ -117,15 +128,11 @@ class MediaKey(fields.String):
         return product_images.absolute(product_images.url_of(value)) if value else None
 
 
-class ProductImageOut(Schema):
+class ProductImageOut(columns(ProductImage, "id", "width", "height", "position")):
     """A product's picture: `url` of the picture, `thumb_url` of its thumbnail (absolute URLs)."""
 
-    id = fields.Integer()
     url = MediaKey(attribute="storage_key")
     thumb_url = MediaKey(attribute="thumb_key")
-    width = fields.Integer()
-    height = fields.Integer()
-    position = fields.Integer()
 
 
 def product_images_field():
@@ -149,9 +156,50 @@ class UnitsOut(fields.List):
         return [{"name": u.name, "factor": u.factor} for u in product_units.parsed(value)]
 
 
-class OrderLineOut(Schema):
-    id = fields.Integer()
-    product_id = fields.Integer()
+class CategoryBriefOut(columns(Category, "id", "name", "parent_id")):
+    """A category as both catalogues name it: its id, its name and its parent (null: a top one)."""
+
+
+class CatalogueProductOut(
+    columns(
+        Product,
+        "id",
+        "sku",
+        "name",
+        "unit",
+        "pack_size",
+        "min_qty",
+        "step",
+        "category_id",
+        "brand",
+        "group_id",
+    )
+):
+    """A product as every catalogue describes it, the dealers' and the staff's: what it is, how
+    it is ordered (its base unit `unit`, packs, minimum and step), its pictures and its style."""
+
+    image = MediaUrl()  # the first of `images`
+    images = product_images_field()
+    units = UnitsOut()  # named units besides the base unit `unit`: [{"name": "箱", "factor": 12}]
+    # A SKU of a style (款): the style's id (`group_id`) and this SKU's values, {"颜色": "红"};
+    # else null, {}.
+    spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
+
+
+class OrderLineOut(
+    columns(
+        OrderLine,
+        "id",
+        "product_id",
+        "qty",
+        "price",
+        "amount",
+        "shipped_qty",
+        "promotion_id",
+        "gift",
+        "discount",
+    )
+):
     sku = fields.Function(lambda ln: ln.product.sku)
     name = fields.Function(lambda ln: ln.product.name)
     # The unit the dealer ordered in and how many of it; `qty` counts base units (`base_unit`).
@@ -159,17 +207,10 @@ class OrderLineOut(Schema):
     unit_qty = fields.Function(lambda ln: ln.qty if ln.unit_qty is None else ln.unit_qty)
     base_unit = fields.Function(lambda ln: ln.product.unit)
     image = MediaUrl(attribute="product.image")
-    qty = fields.Integer()
-    price = money_field()
-    amount = money_field()
-    shipped_qty = fields.Integer()
     # What the order's promotions did to the line, as placed: the label of the promotion that set
     # its price or gave it (null: none), a gift at 0.00, and its share of the order's discounts.
     promotion = fields.Function(lambda ln: ln.promotion_label or None)
-    promotion_id = fields.Integer(allow_none=True)
     original_price = money_field(attribute="base_price")  # the dealer's own price before it
-    gift = fields.Boolean()
-    discount = money_field()
 
 
 class DiscountOut(Schema):
@@ -188,12 +229,8 @@ EVENT_LABELS = {
 }
 
 
-class OrderEventOut(Schema):
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
+class OrderEventOut(columns(OrderEvent, "action", "from_status", "to_status", "note")):
     label = label_of(STATUS_LABELS, "to_status")
-    note = fields.String()
     at = LocalDateTime(attribute="created_at")
 
 
@@ -204,21 +241,18 @@ class ShipmentLineOut(Schema):
     qty = fields.Integer()
 
 
-class ShipmentOut(DocumentOut):
-    carrier = fields.String()
-    tracking_no = fields.String()
-    amount = money_field()
-    shipped_at = LocalDateTime()
+class ShipmentOut(
+    columns(Shipment, "carrier", "tracking_no", "amount", "shipped_at"),
+    DocumentOut,
+):
     lines = fields.List(fields.Nested(ShipmentLineOut), attribute="line_items")
 
 
-class ReceiptOut(DocumentOut):
-    customer_id = fields.Integer()
-    amount = money_field()
-    unapplied = money_field()
-    method = fields.String()
-    reference = fields.String()
-    received_at = LocalDateTime()
+class ReceiptOut(
+    columns(Receipt, "customer_id", "amount", "unapplied", "method", "reference", "received_at"),
+    DocumentOut,
+):
+    """Money received from a customer (收款), as it was recorded."""
 
 
 class WarningOut(Schema):
@@ -229,20 +263,25 @@ class WarningOut(Schema):
     total = fields.String()
 
 
-class OrderOut(DocumentOut):
+class OrderOut(
+    columns(
+        Order,
+        "source",
+        "discount_total",
+        "total",
+        "remark",
+        "address",
+        "reject_reason",
+        "created_at",
+        "approved_at",
+    ),
+    DocumentOut,
+):
     status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
     status_label = label_of(STATUS_LABELS)
-    source = fields.String()
     lines = fields.List(fields.Nested(OrderLineOut))
     subtotal = fields.Function(lambda o: f"{o.total + o.discount_total:.2f}")
     discounts = fields.List(fields.Nested(DiscountOut))
-    discount_total = money_field()
-    total = money_field()
-    remark = fields.String()
-    address = fields.String()
-    reject_reason = fields.String()
-    created_at = LocalDateTime()
-    approved_at = LocalDateTime(allow_none=True)
     events = fields.List(fields.Nested(OrderEventOut))
     shipments = fields.List(fields.Nested(ShipmentOut))
     warnings = fields.List(fields.Nested(WarningOut))
@@ -311,11 +350,8 @@ def new_order_out(order) -> dict:
     }
 
 
-class AdminOrderOut(OrderOut):
-    customer_id = fields.Integer()
+class AdminOrderOut(columns(Order, "customer_id", "placed_by", "credit_override_by_id"), OrderOut):
     customer_name = fields.Function(lambda o: o.customer.name)
-    placed_by = fields.String()
-    credit_override_by_id = fields.Integer(allow_none=True)
 
 
 class SuggestionOut(Schema):
@@ -345,22 +381,6 @@ class SuggestionsOut(ReplenishmentMethodOut):
     items = fields.List(fields.Nested(SuggestionOut))
 
 
-class StockSalesLineOut(Schema):
-    product_id = fields.Integer()
-    stock_qty = fields.Integer()
-    sales_qty = fields.Integer()
-
-
-class StockSalesReportOut(Schema):
-    """A dealer's stock and sales at a period's end, as a dealer or a rep reported it."""
-
-    id = fields.Integer()
-    period_end = fields.Date()
-    source = fields.String()
-    created_at = LocalDateTime()
-    lines = fields.List(fields.Nested(StockSalesLineOut))
-
-
 # --- returns (退货) ------------------------------------------------------------------------
 
 
@@ -372,39 +392,44 @@ class ReturnRequestIn(Schema):
     reason = required_text(500, "请填写退货原因")
 
 
-class ReturnLineOut(Schema):
-    id = fields.Integer()
-    order_line_id = fields.Integer()
-    product_id = fields.Integer()
+class ReturnLineOut(
+    columns(
+        ReturnLine,
+        "id",
+        "order_line_id",
+        "product_id",
+        "qty",
+        "received_qty",
+        "price",
+        "amount",
+    )
+):
     name = fields.Function(lambda ln: ln.product.name)
-    qty = fields.Integer()
-    received_qty = fields.Integer()
-    price = money_field()
-    amount = money_field()
 
 
-class ReturnEventOut(Schema):
-    action = fields.String()
+class ReturnEventOut(columns(ReturnEvent, "action", "from_status", "to_status", "note")):
     label = label_of(RETURN_ACTIONS, "action")
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    note = fields.String()
     at = LocalDateTime(attribute="created_at")
 
 
-class ReturnOut(DocumentOut):
-    order_id = fields.Integer()
-    customer_id = fields.Integer()
-    status = fields.String()
+class ReturnOut(
+    columns(
+        ReturnRequest,
+        "order_id",
+        "customer_id",
+        "status",
+        "amount",
+        "received_amount",
+        "reason",
+        "reject_reason",
+        "created_at",
+    ),
+    DocumentOut,
+):
     status_label = label_of(RETURN_LABELS)
     lines = fields.List(fields.Nested(ReturnLineOut))
-    amount = money_field()
-    received_amount = money_field()
-    reason = fields.String()
-    reject_reason = fields.String()
     photos = fields.Function(lambda r: len(r.photos))
     events = fields.List(fields.Nested(ReturnEventOut))
-    created_at = LocalDateTime()
 
 
 ReturnPageOut = page_of(ReturnOut)
@@ -452,9 +477,7 @@ class AddressChangeIn(AddressIn):
     """Some fields of an address (loaded with partial=True): its own name in the API document."""
 
 
-class AddressOut(PostalAddressOut):
-    id = fields.Integer()
-    contact = fields.String()
-    phone = fields.String()
+class AddressOut(
+    columns(CustomerAddress, "id", "contact", "phone", "is_default"), PostalAddressOut
+):
     default = fields.Function(lambda a: a.is_default)
-    is_default = fields.Boolean()

@@ -1,4 +1,5 @@
-"""Schema plumbing shared by every HTTP surface: Chinese validation messages, money and paging fields."""
+"""Schema plumbing shared by every HTTP surface: Chinese validation messages, money and paging
+fields, output fields taken from a model's columns."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ import re
 from typing import ClassVar
 
 from marshmallow import Schema, fields, missing, validate
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
+from app.db import CostField, MoneyField
 from app.errors import ValidationFailed
 
 # marshmallow's messages reach dealers' phones: say them in Chinese, once, for every field type.
@@ -296,6 +308,44 @@ def reject_unstorable_form(*multidicts) -> None:
     for values in multidicts:
         for key, items in values.lists():
             reject_unstorable([key, *items], key)
+
+
+# How an answer shows a column of each type; the first that fits a column is its own (a money
+# column is a big integer to peewee, and shown as money).
+_COLUMN_FIELDS = (
+    (MoneyField, money_field),
+    (CostField, Cost),
+    (ForeignKeyField, fields.Integer),  # as its id, `x_id`
+    (IntegerField, fields.Integer),  # AutoField and BigIntegerField too
+    ((CharField, TextField), fields.String),
+    (BooleanField, fields.Boolean),
+    (DateTimeField, LocalDateTime),
+    (DateField, fields.Date),
+)
+
+
+def column_field(model: type[Model], name: str) -> fields.Field:
+    """The output field of `model`'s column `name` (a foreign key by its id, `x_id`): typed as
+    the column is, null where the column may be."""
+    by_name = {
+        column.object_id_name if isinstance(column, ForeignKeyField) else column.name: column
+        for column in model._meta.sorted_fields
+    }
+    if name not in by_name:
+        raise KeyError(f"{model.__name__} has no column {name!r}")
+    column = by_name[name]
+    for column_type, make in _COLUMN_FIELDS:
+        if isinstance(column, column_type):
+            return make(allow_none=column.null)
+    raise TypeError(f"{model.__name__}.{name}: no output field for {type(column).__name__}")
+
+
+def columns(model: type[Model], *names: str) -> type[Schema]:
+    """A schema base of `model`'s columns `names`, each shown as column_field() says: an output
+    schema that dumps a model names the columns it shows and declares only what differs."""
+    return Schema.from_dict(
+        {name: column_field(model, name) for name in names}, name=f"{model.__name__}Columns"
+    )
 
 
 class JsonBoolean(fields.Boolean):

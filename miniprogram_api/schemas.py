@@ -6,19 +6,19 @@ from marshmallow import Schema, fields, validate
 
 from app.core import units as product_units
 from app.core.rules import OrderStatus
+from app.field.schemas import StockSalesReportOut as StockSalesReportOut  # by dealers and reps
 from app.schemas import (
     AddressOut,
+    CatalogueProductOut,
+    CategoryBriefOut,
     CodedOut,
     DateRangeIn,
     DateRangeOut,
     DiscountOut,
     MediaUrl,
     OrderOut,
-    UnitsOut,
     WarningOut,
-    product_images_field,
 )
-from app.schemas import StockSalesReportOut as StockSalesReportOut  # reported by dealers and reps
 from app.validation import (
     LocalDateTime,
     PageIn,
@@ -109,13 +109,7 @@ class TemplateIdsOut(Schema):
     template_ids = fields.List(fields.String())
 
 
-class CategoryLeafOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    parent_id = fields.Integer(allow_none=True)
-
-
-class CategoryOut(CategoryLeafOut):
+class CategoryOut(CategoryBriefOut):
     children = fields.List(fields.Nested(lambda: CategoryOut()))
 
 
@@ -129,27 +123,14 @@ class ProductQueryIn(PageIn):
     brand = fields.String(validate=validate.Length(min=1, max=64, error="品牌名太长"))  # exact
 
 
-class ProductOut(Schema):
-    id = fields.Integer()
-    sku = fields.String()
-    name = fields.String()
-    unit = fields.String()
-    pack_size = fields.Integer()
-    min_qty = fields.Integer()
-    step = fields.Integer()
+class ProductOut(CatalogueProductOut):
+    """A product as this dealer may order it: at its price, with its stock and promotion."""
+
     price = money_field()
     stock_status = fields.String(validate=validate.OneOf(["in_stock", "low", "out"]))
-    image = MediaUrl()  # the first of `images`
-    images = product_images_field()
-    category_id = fields.Integer(allow_none=True)
-    brand = fields.String()
-    units = UnitsOut()  # named units besides the base unit `unit`: [{"name": "箱", "factor": 12}]
     # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
     promotion = fields.String(allow_none=True)
     favourite = fields.Boolean(dump_default=False)  # in this customer's 收藏
-    # A SKU of a style (款): the style's id and this SKU's values, {"颜色": "红"}; else null, {}.
-    group_id = fields.Integer(allow_none=True)
-    spec = fields.Dict(keys=fields.String(), values=fields.String(), attribute="spec_values")
 
 
 ProductPageOut = page_of(ProductOut)

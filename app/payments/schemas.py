@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.payments.models import Invoice, Payment, Refund, StatementConfirmation
 from app.payments.rules import (
     CONFIRMATION_LABELS,
     INVOICE_KINDS,
@@ -19,6 +20,7 @@ from app.validation import (
     LocalDateTime,
     PageIn,
     business_date,
+    columns,
     id_field,
     money_field,
     money_in,
@@ -53,19 +55,23 @@ class JsapiOut(Schema):
     paySign = fields.String()
 
 
-class PaymentOut(Schema):
-    id = fields.Integer()
-    out_trade_no = fields.String()
-    purpose = fields.String()
-    order_id = fields.Integer(allow_none=True)
-    amount = money_field()
-    status = fields.String()
+class PaymentOut(
+    columns(
+        Payment,
+        "id",
+        "out_trade_no",
+        "purpose",
+        "order_id",
+        "amount",
+        "status",
+        "refunded_amount",
+        "transaction_id",
+        "paid_at",
+        "created_at",
+        "expires_at",
+    )
+):
     status_label = label_of(PAYMENT_LABELS)
-    refunded_amount = money_field()
-    transaction_id = fields.String(allow_none=True)
-    paid_at = LocalDateTime(allow_none=True)
-    created_at = LocalDateTime()
-    expires_at = LocalDateTime()
 
 
 class NewPaymentOut(PaymentOut):
@@ -80,28 +86,30 @@ class RefundIn(Schema):
     reason = required_text(200, "请填写退款原因（200 字以内）")
 
 
-class RefundOut(Schema):
-    id = fields.Integer()
-    payment_id = fields.Integer()
-    out_refund_no = fields.String()
-    amount = money_field()
-    reason = fields.String()
-    status = fields.String()
+class RefundOut(
+    columns(
+        Refund,
+        "id",
+        "payment_id",
+        "out_refund_no",
+        "amount",
+        "reason",
+        "status",
+        "refund_id",
+        "error",
+        "created_at",
+        "succeeded_at",
+    )
+):
     status_label = label_of(REFUND_LABELS)
-    refund_id = fields.String(allow_none=True)
-    error = fields.String()
-    created_at = LocalDateTime()
-    succeeded_at = LocalDateTime(allow_none=True)
 
 
 RefundPageOut = page_of(RefundOut)
 
 
-class StaffPaymentOut(PaymentOut):
-    customer_id = fields.Integer()
+class StaffPaymentOut(columns(Payment, "customer_id", "channel"), PaymentOut):
     customer_name = fields.Function(lambda p: p.customer.name)
     order_number = fields.Function(lambda p: p.order.number if p.order_id else None)
-    channel = fields.String()
 
 
 StaffPaymentPageOut = page_of(StaffPaymentOut)
@@ -169,32 +177,36 @@ class InvoiceIn(Schema):
     email = fields.Email(load_default="", validate=validate.Length(max=100))
 
 
-class InvoiceOut(DocumentOut):
-    kind = fields.String()
+class InvoiceOut(
+    columns(
+        Invoice,
+        "kind",
+        "title",
+        "tax_no",
+        "email",
+        "amount",
+        "status",
+        "invoice_no",
+        "reject_reason",
+        "created_at",
+        "issued_at",
+    ),
+    DocumentOut,
+):
     kind_label = label_of(INVOICE_KINDS, "kind")
-    title = fields.String()
-    tax_no = fields.String()
-    email = fields.String()
-    amount = money_field()
-    status = fields.String()
     status_label = label_of(INVOICE_LABELS)
-    invoice_no = fields.String()
     has_file = fields.Function(lambda i: bool(i.file_key))
     file_url = fields.Function(
         lambda i: f"/api/mp/v1/invoices/{i.id}/file" if i.file_key else None, allow_none=True
     )
-    reject_reason = fields.String()
     order_ids = fields.List(fields.Integer())
     order_numbers = fields.List(fields.String())
-    created_at = LocalDateTime()
-    issued_at = LocalDateTime(allow_none=True)
 
 
 InvoicePageOut = page_of(InvoiceOut)
 
 
-class StaffInvoiceOut(InvoiceOut):
-    customer_id = fields.Integer()
+class StaffInvoiceOut(columns(Invoice, "customer_id"), InvoiceOut):
     file_url = fields.Function(
         lambda i: f"/api/admin/v1/invoices/{i.id}/file" if i.file_key else None, allow_none=True
     )
@@ -221,10 +233,7 @@ class StatementAnswerIn(Schema):
     note = optional_text(500)
 
 
-class ConfirmationOut(Schema):
-    status = fields.String()
-    note = fields.String()
-    answered_at = LocalDateTime()
+class ConfirmationOut(columns(StatementConfirmation, "status", "note", "answered_at")):
     answered_by = fields.Function(
         lambda c: (c.answered_by.nickname or "经销商（微信）") if c.answered_by_id else None
     )
