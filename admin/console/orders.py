@@ -122,14 +122,8 @@ def _order_page(order_id: int, typed: dict | None = None, error: str = ""):
     page = staff_orders.order_page(g.staff, order_id)
     return render_template(
         "console/order.html",
-        entry=page.entry,
+        **vars(page),  # entry, events, shipments, audits, names, actors, actions
         order=page.order,
-        events=page.events,
-        shipments=page.shipments,
-        audits=page.audits,
-        names=page.names,
-        actors=page.actors,
-        actions=page.actions,
         statuses=STATUS_LABELS,
         action_labels=EVENT_LABELS,
         typed=typed or {},

@@ -39,6 +39,8 @@ WECHATPAY_GATEWAY = "https://api.mch.weixin.qq.com"
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SIGN_TYPE = "WECHATPAY2-SHA256-RSA2048"
 VERIFY_MODES = ("public_key", "platform_certificate", "both")
+# The parameters jsapi_params gives the page, as WeChat names them.
+JSAPI_PARAMS = ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign")
 # An unknown serial in platform-certificate mode means WeChat Pay rotated its certificate: they
 # are fetched again, but no more often than this, so forged serials cannot make us call out.
 CERTIFICATE_REFRESH_EVERY = 60  # seconds
@@ -147,6 +149,19 @@ class _Core(Core):
         super().__setattr__(name, value)
 
 
+# The settings wechatpayv3's Core takes under the names PaySettings gives them.
+_CORE_SETTINGS = (
+    "mchid",
+    "cert_serial_no",
+    "private_key",
+    "apiv3_key",
+    "cert_dir",
+    "timeout",
+    "public_key",
+    "public_key_id",
+)
+
+
 class _Client(WeChatPay):
     """A direct merchant's JSAPI client on `_Core`. WeChatPay's own constructor would build a
     Core pointed at WeChat; everything else (pay, query, refund, bills, sign) is the library's."""
@@ -159,16 +174,9 @@ class _Client(WeChatPay):
         self._partner_mode = False
         self._core = _Core(
             gateway=s.base_url,
-            mchid=s.mchid,
-            cert_serial_no=s.cert_serial_no,
-            private_key=s.private_key,
-            apiv3_key=s.apiv3_key,
-            cert_dir=s.cert_dir,
+            **{name: getattr(s, name) for name in _CORE_SETTINGS},
             logger=None,
             proxy=None,
-            timeout=s.timeout,
-            public_key=s.public_key,
-            public_key_id=s.public_key_id,
         )
 
 
