@@ -28,6 +28,18 @@ from app.shops.rules import CARRIERS, OPEN, STATUS_LABELS, split_lines
 from app.shops.shops import seen_by
 
 SHOP_ACTOR = "shop-sync"
+# What an order split off keeps of the one it came from: the buyer, where it goes, when it was paid.
+_KEPT_BY_A_SPLIT = (
+    "buyer",
+    "receiver_name",
+    "receiver_phone",
+    "province",
+    "city",
+    "district",
+    "address",
+    "merge_key",
+    "paid_at",
+)
 
 
 # --- placing on the shared stock --------------------------------------------------------------
@@ -206,15 +218,7 @@ def split(staff: Staff, order_id: int, moving: list[dict]) -> tuple[ShopOrder, S
             "created_at",
             shop=order.shop_id,
             status="pending",
-            buyer=order.buyer,
-            receiver_name=order.receiver_name,
-            receiver_phone=order.receiver_phone,
-            province=order.province,
-            city=order.city,
-            district=order.district,
-            address=order.address,
-            merge_key=order.merge_key,
-            paid_at=order.paid_at,
+            **{name: getattr(order, name) for name in _KEPT_BY_A_SPLIT},
             created_at=utcnow(),
             updated_at=utcnow(),
         )
