@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.adapters.wechatpay import JSAPI_PARAMS
 from app.payments.models import Invoice, Payment, Refund, StatementConfirmation
 from app.payments.rules import (
     CONFIRMATION_LABELS,
@@ -44,15 +45,8 @@ class PaymentIn(Schema):
             raise ValidationError("订单付款须指定订单", "order_id")
 
 
-class JsapiOut(Schema):
+class JsapiOut(Schema.from_dict({name: fields.String() for name in JSAPI_PARAMS})):
     """What WeixinJSBridge.invoke("getBrandWCPayRequest", …) and wx.requestPayment take."""
-
-    appId = fields.String()
-    timeStamp = fields.String()
-    nonceStr = fields.String()
-    package = fields.String()
-    signType = fields.String()
-    paySign = fields.String()
 
 
 class PaymentOut(

@@ -10,7 +10,14 @@ import gzip
 import pytest
 import requests
 
-from app.adapters.wechatpay import Gateway, PayError, PaySettings, parse_bill, wechat_pay
+from app.adapters.wechatpay import (
+    JSAPI_PARAMS,
+    Gateway,
+    PayError,
+    PaySettings,
+    parse_bill,
+    wechat_pay,
+)
 from app.timeutil import local_today
 
 OPENID = "sandbox-oa-gateway"
@@ -39,6 +46,7 @@ def test_an_order_placed_is_paid_with_the_signed_jsapi_block_and_queried_as_paid
     prepay_id = place(gateway, "GWTEST000001")
     jsapi = gateway.jsapi_params(APPID, prepay_id)
     assert jsapi["package"] == f"prepay_id={prepay_id}" and jsapi["signType"] == "RSA"
+    assert tuple(jsapi) == JSAPI_PARAMS  # what the answer's JsapiOut declares
     assert gateway.query("GWTEST000001")["trade_state"] == "NOTPAY"
 
     pay_sandbox.pay("GWTEST000001", jsapi=jsapi, notify=False)
