@@ -139,8 +139,8 @@ PAGE = (
     " pg AS (SELECT p.id, p.sku, p.name, p.unit, p.pack_size, p.min_qty, p.step, p.list_price,"
     " p.image, p.category_id FROM product p WHERE p.active{where}"
     " ORDER BY p.category_id, p.id LIMIT %(limit)s OFFSET %(offset)s)"
-    " SELECT p.id, p.sku, p.name, p.unit, p.pack_size, p.min_qty, p.step,"
-    " COALESCE(b.price, l.price, p.list_price), COALESCE(s.on_hand - s.reserved, 0), p.image,"
+    " SELECT p.id, p.sku, p.name, p.unit, p.image, p.min_qty, p.step,"
+    " COALESCE(b.price, l.price, p.list_price), COALESCE(s.on_hand - s.reserved, 0), p.pack_size,"
     " p.category_id, (SELECT count(*) FROM product p WHERE p.active{where})"
     " FROM me c CROSS JOIN pg p"
     " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = c.price_level"
@@ -180,8 +180,8 @@ PUT_CART = (
     " updated_at = EXCLUDED.updated_at"
 )
 CART = (
-    "SELECT p.id, p.sku, p.name, p.unit, p.image, p.min_qty, p.step, ci.qty,"
-    " COALESCE(b.price, l.price, p.list_price), COALESCE(s.on_hand - s.reserved, 0)"
+    "SELECT p.id, p.sku, p.name, p.unit, p.image, p.min_qty, p.step,"
+    " COALESCE(b.price, l.price, p.list_price), COALESCE(s.on_hand - s.reserved, 0), ci.qty"
     " FROM cart_item ci JOIN product p ON p.id = ci.product_id AND p.active"
     " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = %s"
     " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = %s"
@@ -199,6 +199,20 @@ def _money(fen: int) -> str:
 
 def _status(available: int) -> str:
     return "out" if available <= 0 else "low" if available <= 10 else "in_stock"
+
+
+def _product(r) -> dict:
+    """What a catalogue item and a cart line say of the product: PAGE's and CART's columns 1-8."""
+    return {
+        "sku": r[1],
+        "name": r[2],
+        "unit": r[3],
+        "image": r[4],
+        "min_qty": r[5],
+        "step": r[6],
+        "price": _money(r[7]),
+        "stock_status": _status(r[8]),
+    }
 
 
 def _local(value: dt.datetime) -> str:
@@ -435,22 +449,7 @@ def create_app() -> Flask:
                     return _error(401, "unauthorized", "账号已停用")
                 cur.execute(COUNTS[shape], params)
                 (total,) = cur.fetchone()
-        items = [
-            {
-                "id": r[0],
-                "sku": r[1],
-                "name": r[2],
-                "unit": r[3],
-                "pack_size": r[4],
-                "min_qty": r[5],
-                "step": r[6],
-                "price": _money(r[7]),
-                "stock_status": _status(r[8]),
-                "image": r[9],
-                "category_id": r[10],
-            }
-            for r in rows
-        ]
+        items = [{"id": r[0], **_product(r), "pack_size": r[9], "category_id": r[10]} for r in rows]
         return _json({"items": items, "page": page, "per_page": per_page, "total": total})
 
     @app.put("/api/mp/v1/cart/items/<int:product_id>")
@@ -476,22 +475,10 @@ def create_app() -> Flask:
             cur.execute(CART, (level, customer_id, warehouse_id, user_id))
             rows = cur.fetchall()
         items = [
-            {
-                "product_id": r[0],
-                "sku": r[1],
-                "name": r[2],
-                "unit": r[3],
-                "image": r[4],
-                "min_qty": r[5],
-                "step": r[6],
-                "stock_status": _status(r[9]),
-                "price": _money(r[8]),
-                "qty": r[7],
-                "amount": _money(r[8] * r[7]),
-            }
+            {"product_id": r[0], **_product(r), "qty": r[9], "amount": _money(r[7] * r[9])}
             for r in rows
         ]
-        total = _money(sum(r[8] * r[7] for r in rows))
+        total = _money(sum(r[7] * r[9] for r in rows))
         return _json({"items": items, "total": total, "count": len(items), "skipped": []})
 
     def replay(cur, order_id: int, customer_id: int) -> Response:
