@@ -42,12 +42,17 @@ def cost_in(**kwargs):
     )
 
 
-def stock_qty(**kwargs):
+def whole(low: int, high: int, what: str = "数量", **kwargs):
+    """A whole number from `low` to `high` in a JSON body (a number, not its digits as text)."""
     return fields.Integer(
         strict=True,
-        validate=validate.Range(min=1, max=9_999_999, error="数量须在 1 到 9999999 之间"),
+        validate=validate.Range(min=low, max=high, error=f"{what}须在 {low} 到 {high} 之间"),
         **kwargs,
     )
+
+
+def stock_qty(**kwargs):
+    return whole(1, 9_999_999, **kwargs)
 
 
 def lines_of(schema):
@@ -113,11 +118,7 @@ class TransferReceiveIn(Schema):
 
 class CountLineIn(Schema):
     product_id = id_field(required=True)
-    counted_qty = fields.Integer(
-        required=True,
-        strict=True,
-        validate=validate.Range(min=0, max=99_999_999, error="盘点数须在 0 到 99999999 之间"),
-    )
+    counted_qty = whole(0, 99_999_999, "盘点数", required=True)
 
 
 class StockCountIn(Schema):
