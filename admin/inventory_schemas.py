@@ -1,5 +1,7 @@
 """Request and response schemas of the admin API's inventory at cost (API.md "Inventory at cost"):
-receipts, transfers, counts, the stock ledger, customer fees, the profit report and alerts."""
+receipts, transfers, counts, the stock ledger, customer fees, the profit report and alerts. The
+answers that dump the inventory's documents live beside their models, in app.inventory.schemas
+(surfaces may not read models), and are named here for the views."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ from marshmallow import Schema, fields, validate
 
 from app.core.stock import ON_HAND_KINDS
 from app.inventory.rules import FEE_KINDS
-from app.schemas import (
-    ApprovalStepOut,
-    CommentIn,
-    DateRangeIn,
-    DocumentOut,
-    GroupedReportOut,
-    GroupRowOut,
-)
+from app.inventory.schemas import FeeOut as FeeOut
+from app.inventory.schemas import FeePageOut as FeePageOut
+from app.inventory.schemas import MovementPageOut as MovementPageOut
+from app.inventory.schemas import StockCountOut as StockCountOut
+from app.inventory.schemas import StockCountPageOut as StockCountPageOut
+from app.inventory.schemas import StockReceiptOut as StockReceiptOut
+from app.inventory.schemas import StockReceiptPageOut as StockReceiptPageOut
+from app.inventory.schemas import TransferOut as TransferOut
+from app.inventory.schemas import TransferPageOut as TransferPageOut
+from app.schemas import CommentIn, DateRangeIn, GroupedReportOut, GroupRowOut
 from app.validation import (
     Cost,
     LocalDateTime,
@@ -26,7 +30,6 @@ from app.validation import (
     id_field,
     money_field,
     optional_text,
-    page_of,
 )
 
 STATUS_TEXT = validate.Length(max=24)
@@ -39,12 +42,17 @@ def cost_in(**kwargs):
     )
 
 
-def stock_qty(**kwargs):
+def whole(low: int, high: int, what: str = "数量", **kwargs):
+    """A whole number from `low` to `high` in a JSON body (a number, not its digits as text)."""
     return fields.Integer(
         strict=True,
-        validate=validate.Range(min=1, max=9_999_999, error="数量须在 1 到 9999999 之间"),
+        validate=validate.Range(min=low, max=high, error=f"{what}须在 {low} 到 {high} 之间"),
         **kwargs,
     )
+
+
+def stock_qty(**kwargs):
+    return whole(1, 9_999_999, **kwargs)
 
 
 def lines_of(schema):
@@ -70,72 +78,12 @@ class StockReceiptIn(Schema):
     note = optional_text(500)
 
 
-class StockLineOut(Schema):
-    """A stock document's line: the product, by id, SKU and name, and its unit cost (4 places)."""
-
-    product_id = fields.Integer()
-    sku = fields.Function(lambda ln: ln.product.sku)
-    name = fields.Function(lambda ln: ln.product.name)
-    unit_cost = Cost()
-
-
-class ReceiptLineOut(StockLineOut):
-    qty = fields.Integer()
-    value = Cost()
-
-
-class StepOut(ApprovalStepOut):
-    """A stock document's approval step."""
-
-
-class HistoryOut(Schema):
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    actor = fields.String()
-    note = fields.String()
-    created_at = LocalDateTime()
-
-
-class SignedDocumentOut(DocumentOut):
-    """A stock document that goes through approval: its status, note, who made it and when, its
-    signatures (`steps`) and history."""
-
-    document_type: str  # as app.approval names it
-
-    status = fields.String()
-    note = fields.String()
-    created_by = fields.String()
-    created_at = LocalDateTime()
-    steps = fields.Method("_steps")
-    events = fields.List(fields.Nested(HistoryOut))
-
-    def _steps(self, document):
-        from app.approval.services import steps_of
-
-        return StepOut(many=True).dump(steps_of(self.document_type, document.id))
-
-
-class StockReceiptOut(SignedDocumentOut):
-    document_type = "stock_receipt"
-
-    warehouse_id = fields.Integer()
-    supplier = fields.String()
-    reference = fields.String()
-    lines = fields.List(fields.Nested(ReceiptLineOut))
-    total_cost = money_field()
-    received_at = LocalDateTime(allow_none=True)
-
-
 class DocumentQueryIn(PageIn):
     status = fields.String(validate=STATUS_TEXT)
     warehouse_id = id_field(strict=False)
     mine = fields.Boolean(
         load_default=False, metadata={"description": "only those whose next signature is mine"}
     )
-
-
-StockReceiptPageOut = page_of(StockReceiptOut)
 
 
 class SignIn(CommentIn):
@@ -165,35 +113,12 @@ class TransferReceiveIn(Schema):
     lines = lines_of(TransferLineIn)
 
 
-class TransferLineOut(StockLineOut):
-    qty = fields.Integer()
-    received_qty = fields.Integer()
-    in_transit = fields.Integer()
-    value = Cost()
-
-
-class TransferOut(SignedDocumentOut):
-    document_type = "transfer"
-
-    from_warehouse_id = fields.Integer()
-    to_warehouse_id = fields.Integer()
-    lines = fields.List(fields.Nested(TransferLineOut))
-    sent_at = LocalDateTime(allow_none=True)
-
-
-TransferPageOut = page_of(TransferOut)
-
-
 # --- counts -----------------------------------------------------------------------------------
 
 
 class CountLineIn(Schema):
     product_id = id_field(required=True)
-    counted_qty = fields.Integer(
-        required=True,
-        strict=True,
-        validate=validate.Range(min=0, max=99_999_999, error="盘点数须在 0 到 99999999 之间"),
-    )
+    counted_qty = whole(0, 99_999_999, "盘点数", required=True)
 
 
 class StockCountIn(Schema):
@@ -202,26 +127,8 @@ class StockCountIn(Schema):
     note = optional_text(500)
 
 
-class CountLineOut(StockLineOut):
-    book_qty = fields.Integer()
-    counted_qty = fields.Integer()
-    variance = fields.Integer()
-    variance_value = money_field()
-
-
-class StockCountOut(DocumentOut):
-    warehouse_id = fields.Integer()
-    note = fields.String()
-    counted_by = fields.String()
-    created_at = LocalDateTime()
-    lines = fields.List(fields.Nested(CountLineOut))
-
-
 class CountQueryIn(PageIn):
     warehouse_id = id_field(strict=False)
-
-
-StockCountPageOut = page_of(StockCountOut)
 
 
 # --- the ledger -------------------------------------------------------------------------------
@@ -231,25 +138,6 @@ class MovementQueryIn(DateRangeIn, PageIn):
     warehouse_id = id_field(strict=False)
     product_id = id_field(strict=False)
     kind = fields.String(validate=validate.OneOf(ON_HAND_KINDS, error="类型无效"))
-
-
-class MovementOut(Schema):
-    id = fields.Integer()
-    warehouse_id = fields.Integer()
-    product_id = fields.Integer()
-    sku = fields.Function(lambda m: m.product.sku)
-    kind = fields.String()
-    qty = fields.Integer(attribute="on_hand_delta")
-    unit_cost = Cost()
-    value = Cost()
-    ref = fields.String()
-    reason = fields.String()
-    actor = fields.String()
-    at = LocalDateTime(attribute="created_at")
-    on_hand_after = fields.Integer(allow_none=True)
-
-
-MovementPageOut = page_of(MovementOut)
 
 
 class LocationIn(Schema):
@@ -276,23 +164,8 @@ class FeeIn(Schema):
     note = optional_text(500)
 
 
-class FeeOut(Schema):
-    id = fields.Integer()
-    customer_id = fields.Integer()
-    kind = fields.String()
-    amount = money_field()
-    date = fields.Date()
-    brand = fields.String()
-    note = fields.String()
-    recorded_by = fields.String()
-    created_at = LocalDateTime()
-
-
 class FeeQueryIn(DateRangeIn, PageIn):
     """One page of a customer's fees, of the days asked for."""
-
-
-FeePageOut = page_of(FeeOut)
 
 
 # --- profit report and alerts -----------------------------------------------------------------
