@@ -201,18 +201,15 @@ def _status(available: int) -> str:
     return "out" if available <= 0 else "low" if available <= 10 else "in_stock"
 
 
+# PAGE's and CART's columns 1-6, as the answer names them.
+_PRODUCT_COLUMNS = ("sku", "name", "unit", "image", "min_qty", "step")
+
+
 def _product(r) -> dict:
     """What a catalogue item and a cart line say of the product: PAGE's and CART's columns 1-8."""
-    return {
-        "sku": r[1],
-        "name": r[2],
-        "unit": r[3],
-        "image": r[4],
-        "min_qty": r[5],
-        "step": r[6],
-        "price": _money(r[7]),
-        "stock_status": _status(r[8]),
-    }
+    return dict(
+        zip(_PRODUCT_COLUMNS, r[1:7], strict=True), price=_money(r[7]), stock_status=_status(r[8])
+    )
 
 
 def _local(value: dt.datetime) -> str:
