@@ -12,7 +12,9 @@ from app.core.promotions import KINDS as PROMOTION_KINDS
 from app.core.rules import OrderStatus, SettlementMethod
 from app.field.schemas import StockSalesReportOut
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
+from app.integrations.schemas import WebhookDeliveryOut
 from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
+from app.notify.schemas import NotificationOut
 from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
@@ -21,11 +23,13 @@ from app.schemas import (
     CategoryBriefOut,
     CodedOut,
     CommentIn,
+    CustomerOut,
     DiscountOut,
     GroupedReportOut,
     GroupRowOut,
     ReplenishmentMethodOut,
     ShipmentOut,
+    StockOut,
 )
 from app.validation import (
     Cost,
@@ -355,24 +359,6 @@ CustomerPatchIn = patch_of(
 )
 
 
-class CustomerOut(CodedOut):
-    branch_id = fields.Integer()
-    price_level = fields.Integer()
-    settlement_method = fields.String()
-    credit_limit = money_field()
-    receivable = money_field(attribute="ar_balance")
-    open_orders_amount = money_field(attribute="held")
-    rep_id = fields.Integer(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    lng = fields.Float(allow_none=True)
-    warehouse_id = fields.Integer()
-    contact = fields.String()
-    phone = fields.String()
-    address = fields.String()
-    visit_every_days = fields.Integer()
-    active = fields.Boolean()
-
-
 CustomerPageOut = page_of(CustomerOut)
 
 
@@ -431,20 +417,6 @@ class StockAdjustmentIn(Schema):
         required=True, strict=True, validate=validate.Range(min=-9_999_999, max=9_999_999)
     )
     reason = required_text(255, "请填写原因")
-
-
-class StockOut(Schema):
-    warehouse_id = fields.Integer()
-    product_id = fields.Integer()
-    on_hand = fields.Integer()
-    reserved = fields.Integer()
-    available = fields.Integer()
-    # Inventory at cost: the moving average (4 places), on hand × cost, on its way here.
-    unit_cost = Cost()
-    value = money_field()
-    in_transit = fields.Integer()
-    in_transit_out = fields.Integer()
-    location = fields.String()
 
 
 class StockQueryIn(PageIn):
@@ -665,20 +637,6 @@ class NotificationQueryIn(PageIn):
     order_id = id_field(strict=False)
 
 
-class NotificationOut(Schema):
-    id = fields.Integer()
-    order_id = fields.Integer()
-    audience = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    channel = fields.String()
-    attempts = fields.Integer()
-    last_error = fields.String()
-    next_attempt_at = LocalDateTime()
-    created_at = LocalDateTime()
-    sent_at = LocalDateTime(allow_none=True)
-
-
 NotificationPageOut = page_of(NotificationOut)
 
 
@@ -735,13 +693,19 @@ class ReplenishmentSettingOut(ReplenishmentMethodOut):
 # --- integrations: webhooks, API keys, ERP sync ----------------------------------------------
 
 
+def _some_of(choices: list[str], error: str) -> fields.List:
+    """A required list of one or more of `choices` (a webhook's events, an API key's scopes):
+    `error` says a value is none of them."""
+    return fields.List(
+        fields.String(validate=validate.OneOf(choices, error=error)),
+        required=True,
+        validate=validate.Length(min=1, max=len(choices)),
+    )
+
+
 class WebhookIn(Schema):
     url = fields.String(required=True, validate=validate.Length(min=8, max=500))
-    events = fields.List(
-        fields.String(validate=validate.OneOf(WEBHOOK_EVENTS, error="事件类型无效")),
-        required=True,
-        validate=validate.Length(min=1, max=len(WEBHOOK_EVENTS)),
-    )
+    events = _some_of(WEBHOOK_EVENTS, "事件类型无效")
     active = JsonBoolean(load_default=True)
 
 
@@ -761,30 +725,12 @@ class WebhookListOut(Schema):
     items = fields.List(fields.Nested(WebhookOut))
 
 
-class WebhookDeliveryOut(Schema):
-    id = fields.Integer()
-    delivery_id = fields.String()
-    event_type = fields.String(data_key="type")
-    status = fields.String()
-    attempts = fields.Integer()
-    response_code = fields.Integer(attribute="last_status", allow_none=True)
-    duration_ms = fields.Integer(allow_none=True)
-    last_error = fields.String()
-    next_attempt_at = LocalDateTime()
-    created_at = LocalDateTime()
-    delivered_at = LocalDateTime(allow_none=True)
-
-
 WebhookDeliveryPageOut = page_of(WebhookDeliveryOut)
 
 
 class ApiKeyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    scopes = fields.List(
-        fields.String(validate=validate.OneOf(API_KEY_SCOPES, error="权限范围无效")),
-        required=True,
-        validate=validate.Length(min=1, max=len(API_KEY_SCOPES)),
-    )
+    scopes = _some_of(API_KEY_SCOPES, "权限范围无效")
     data_scope = fields.String(
         load_default="all", validate=validate.OneOf(["all", "branch"], error="数据范围无效")
     )
