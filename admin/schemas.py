@@ -12,7 +12,9 @@ from app.core.promotions import KINDS as PROMOTION_KINDS
 from app.core.rules import OrderStatus, SettlementMethod
 from app.field.schemas import StockSalesReportOut
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
+from app.integrations.schemas import WebhookDeliveryOut
 from app.integrations.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
+from app.notify.schemas import NotificationOut
 from app.notify.settings import current as notify_settings
 from app.schemas import (
     AdminOrderOut,
@@ -21,12 +23,17 @@ from app.schemas import (
     CategoryBriefOut,
     CodedOut,
     CommentIn,
+    CustomerOut,
     DiscountOut,
     GroupedReportOut,
     GroupRowOut,
     ReplenishmentMethodOut,
     ShipmentOut,
+    StockOut,
 )
+from app.shops.queries import ShopOrderOut, SkuMapItemOut
+from app.shops.rules import CARRIERS, PLATFORMS
+from app.shops.rules import STATUS_LABELS as SHOP_ORDER_STATUSES
 from app.validation import (
     Cost,
     Instant,
@@ -355,24 +362,6 @@ CustomerPatchIn = patch_of(
 )
 
 
-class CustomerOut(CodedOut):
-    branch_id = fields.Integer()
-    price_level = fields.Integer()
-    settlement_method = fields.String()
-    credit_limit = money_field()
-    receivable = money_field(attribute="ar_balance")
-    open_orders_amount = money_field(attribute="held")
-    rep_id = fields.Integer(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    lng = fields.Float(allow_none=True)
-    warehouse_id = fields.Integer()
-    contact = fields.String()
-    phone = fields.String()
-    address = fields.String()
-    visit_every_days = fields.Integer()
-    active = fields.Boolean()
-
-
 CustomerPageOut = page_of(CustomerOut)
 
 
@@ -431,20 +420,6 @@ class StockAdjustmentIn(Schema):
         required=True, strict=True, validate=validate.Range(min=-9_999_999, max=9_999_999)
     )
     reason = required_text(255, "请填写原因")
-
-
-class StockOut(Schema):
-    warehouse_id = fields.Integer()
-    product_id = fields.Integer()
-    on_hand = fields.Integer()
-    reserved = fields.Integer()
-    available = fields.Integer()
-    # Inventory at cost: the moving average (4 places), on hand × cost, on its way here.
-    unit_cost = Cost()
-    value = money_field()
-    in_transit = fields.Integer()
-    in_transit_out = fields.Integer()
-    location = fields.String()
 
 
 class StockQueryIn(PageIn):
@@ -665,20 +640,6 @@ class NotificationQueryIn(PageIn):
     order_id = id_field(strict=False)
 
 
-class NotificationOut(Schema):
-    id = fields.Integer()
-    order_id = fields.Integer()
-    audience = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    channel = fields.String()
-    attempts = fields.Integer()
-    last_error = fields.String()
-    next_attempt_at = LocalDateTime()
-    created_at = LocalDateTime()
-    sent_at = LocalDateTime(allow_none=True)
-
-
 NotificationPageOut = page_of(NotificationOut)
 
 
@@ -735,13 +696,19 @@ class ReplenishmentSettingOut(ReplenishmentMethodOut):
 # --- integrations: webhooks, API keys, ERP sync ----------------------------------------------
 
 
+def _some_of(choices: list[str], error: str) -> fields.List:
+    """A required list of one or more of `choices` (a webhook's events, an API key's scopes):
+    `error` says a value is none of them."""
+    return fields.List(
+        fields.String(validate=validate.OneOf(choices, error=error)),
+        required=True,
+        validate=validate.Length(min=1, max=len(choices)),
+    )
+
+
 class WebhookIn(Schema):
     url = fields.String(required=True, validate=validate.Length(min=8, max=500))
-    events = fields.List(
-        fields.String(validate=validate.OneOf(WEBHOOK_EVENTS, error="事件类型无效")),
-        required=True,
-        validate=validate.Length(min=1, max=len(WEBHOOK_EVENTS)),
-    )
+    events = _some_of(WEBHOOK_EVENTS, "事件类型无效")
     active = JsonBoolean(load_default=True)
 
 
@@ -761,30 +728,12 @@ class WebhookListOut(Schema):
     items = fields.List(fields.Nested(WebhookOut))
 
 
-class WebhookDeliveryOut(Schema):
-    id = fields.Integer()
-    delivery_id = fields.String()
-    event_type = fields.String(data_key="type")
-    status = fields.String()
-    attempts = fields.Integer()
-    response_code = fields.Integer(attribute="last_status", allow_none=True)
-    duration_ms = fields.Integer(allow_none=True)
-    last_error = fields.String()
-    next_attempt_at = LocalDateTime()
-    created_at = LocalDateTime()
-    delivered_at = LocalDateTime(allow_none=True)
-
-
 WebhookDeliveryPageOut = page_of(WebhookDeliveryOut)
 
 
 class ApiKeyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    scopes = fields.List(
-        fields.String(validate=validate.OneOf(API_KEY_SCOPES, error="权限范围无效")),
-        required=True,
-        validate=validate.Length(min=1, max=len(API_KEY_SCOPES)),
-    )
+    scopes = _some_of(API_KEY_SCOPES, "权限范围无效")
     data_scope = fields.String(
         load_default="all", validate=validate.OneOf(["all", "branch"], error="数据范围无效")
     )
@@ -1076,3 +1025,145 @@ class PromotionPreviewOut(Schema):
         lambda p: [pr.message for pr in p.quote.progress] if p.quote else []
     )
     warnings = fields.Function(lambda p: p.quote.warnings if p.quote else [])
+
+
+# --- online shops (网店管理) ---------------------------------------------------------------
+
+
+def _text(max_length: int, **kwargs):
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class ShopIn(Schema):
+    name = _text(100, required=True)
+    platform = fields.String(required=True, validate=validate.OneOf(list(PLATFORMS)))
+    app_key = _text(64, required=True)
+    app_secret = _text(128, required=True)
+    access_token = _text(255, required=True)
+    warehouse_id = id_field(required=True)
+    stock_share_pct = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=100, error="须在 0 到 100 之间")
+    )
+    safety_stock = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=9999999, error="不能为负数")
+    )
+    active = fields.Boolean()
+
+
+class ShopPatchIn(Schema):
+    name = _text(100)
+    app_secret = _text(128)
+    access_token = _text(255)
+    warehouse_id = id_field()
+    stock_share_pct = ShopIn._declared_fields["stock_share_pct"]
+    safety_stock = ShopIn._declared_fields["safety_stock"]
+    active = fields.Boolean()
+
+
+class SyncOut(Schema):
+    fetched = fields.Integer()
+    new = fields.Integer()
+    updated = fields.Integer()
+
+
+class SkuMapItemIn(Schema):
+    platform_sku = _text(64, required=True)
+    product_id = id_field(required=True)
+    qty = qty_field(load_default=1)
+
+
+class SkuMapIn(Schema):
+    items = fields.List(
+        fields.Nested(SkuMapItemIn),
+        required=True,
+        validate=validate.Length(max=5000, error="一次最多 5000 项"),
+    )
+
+
+class UnmappedOut(Schema):
+    platform_sku = fields.String()
+    orders = fields.Integer()
+
+
+class SkuMapOut(Schema):
+    items = fields.List(fields.Nested(SkuMapItemOut))
+    unmapped = fields.List(fields.Nested(UnmappedOut))
+
+
+class ShopOrderQueryIn(PageIn):
+    status = fields.String(validate=validate.OneOf(list(SHOP_ORDER_STATUSES)))
+    shop_id = id_field(strict=False)
+    q = fields.String(validate=validate.Length(max=64))
+
+
+class IdsIn(Schema):
+    ids = fields.List(
+        id_field(),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="一次 1 到 500 个订单"),
+    )
+
+
+class WaybillsIn(IdsIn):
+    carrier = fields.String(required=True, validate=validate.OneOf(list(CARRIERS)))
+
+
+class SplitLineIn(Schema):
+    line_id = id_field(required=True)
+    qty = qty_field(required=True)
+
+
+class SplitIn(Schema):
+    lines = fields.List(
+        fields.Nested(SplitLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="拆分行数须在 1 到 200 之间"),
+    )
+
+
+class SplitOut(Schema):
+    kept = fields.Nested(ShopOrderOut)
+    split = fields.Nested(ShopOrderOut)
+
+
+class _ShopOrderResultOut(Schema):
+    """What became of one shop order in a batch, by its id."""
+
+    id = fields.Integer()
+
+
+class WaybillItemOut(_ShopOrderResultOut):
+    tracking_no = fields.String()
+
+
+class FailedOut(_ShopOrderResultOut):
+    error = fields.String()
+
+
+class _BatchOut(Schema):
+    """A batch over shop orders: those it could not do, each with the reason."""
+
+    failed = fields.List(fields.Nested(FailedOut))
+
+
+class WaybillsOut(_BatchOut):
+    items = fields.List(fields.Nested(WaybillItemOut))
+
+
+class ShipOut(_BatchOut):
+    shipped = fields.List(fields.Integer())
+
+
+class PushedOut(Schema):
+    pushed = fields.Integer()
+
+
+class MessageOut(Schema):
+    message = fields.String()
+
+
+class LabelsQueryIn(Schema):
+    ids = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{1,10}(,\d{1,10}){0,499}$", error="须为逗号分隔的订单编号"),
+    )

@@ -11,6 +11,7 @@ from app.core import product_images
 from app.core import units as product_units
 from app.core.models import (
     Category,
+    Customer,
     CustomerAddress,
     Order,
     OrderEvent,
@@ -22,6 +23,7 @@ from app.core.models import (
     ReturnLine,
     ReturnRequest,
     Shipment,
+    Stock,
 )
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.core.rules import ACTION_LABELS, STATUS_LABELS, OrderStatus
@@ -352,6 +354,52 @@ def new_order_out(order) -> dict:
 
 class AdminOrderOut(columns(Order, "customer_id", "placed_by", "credit_override_by_id"), OrderOut):
     customer_name = fields.Function(lambda o: o.customer.name)
+
+
+class CustomerOut(
+    columns(
+        Customer,
+        "branch_id",
+        "price_level",
+        "settlement_method",
+        "credit_limit",
+        "rep_id",
+        "warehouse_id",
+        "contact",
+        "phone",
+        "address",
+        "visit_every_days",
+        "active",
+    ),
+    CodedOut,
+):
+    """A dealer's account as the staff see it: what it owes (`receivable`), its approved orders
+    not yet shipped (`open_orders_amount`) and where its shop is."""
+
+    receivable = money_field(attribute="ar_balance")
+    open_orders_amount = money_field(attribute="held")
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+
+
+class StockOut(
+    columns(
+        Stock,
+        "warehouse_id",
+        "product_id",
+        "on_hand",
+        "reserved",
+        "unit_cost",
+        "in_transit",
+        "location",
+    )
+):
+    """A product's stock in a warehouse. Inventory at cost: the moving average `unit_cost` (4
+    places), on hand × cost as money (`value`), and what is on its way here and from here."""
+
+    available = fields.Integer()
+    value = money_field()
+    in_transit_out = fields.Integer()
 
 
 class SuggestionOut(Schema):

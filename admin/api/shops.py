@@ -4,164 +4,31 @@
 from __future__ import annotations
 
 from flask import Response
-from marshmallow import Schema, fields, validate
 
 from admin.api.blueprint import StaffBlueprint
+from admin.schemas import (
+    IdsIn,
+    LabelsQueryIn,
+    MessageOut,
+    PushedOut,
+    ShipOut,
+    ShopIn,
+    ShopOrderQueryIn,
+    ShopPatchIn,
+    SkuMapIn,
+    SkuMapOut,
+    SplitIn,
+    SplitOut,
+    SyncOut,
+    WaybillsIn,
+    WaybillsOut,
+)
 from admin.security import current_staff
 from app.shops import labels, orders, queries, shops
 from app.shops.queries import ShopOrderOut, ShopOut
-from app.shops.rules import CARRIERS, PLATFORMS, STATUS_LABELS
-from app.validation import PageIn, id_field, page_of, qty_field
+from app.validation import PageIn, page_of
 
 bp = StaffBlueprint("admin_shops", __name__, "网店管理")
-
-
-def _text(max_length: int, **kwargs):
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
-
-
-class ShopIn(Schema):
-    name = _text(100, required=True)
-    platform = fields.String(required=True, validate=validate.OneOf(list(PLATFORMS)))
-    app_key = _text(64, required=True)
-    app_secret = _text(128, required=True)
-    access_token = _text(255, required=True)
-    warehouse_id = id_field(required=True)
-    stock_share_pct = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=100, error="须在 0 到 100 之间")
-    )
-    safety_stock = fields.Integer(
-        strict=True, validate=validate.Range(min=0, max=9999999, error="不能为负数")
-    )
-    active = fields.Boolean()
-
-
-class ShopPatchIn(Schema):
-    name = _text(100)
-    app_secret = _text(128)
-    access_token = _text(255)
-    warehouse_id = id_field()
-    stock_share_pct = ShopIn._declared_fields["stock_share_pct"]
-    safety_stock = ShopIn._declared_fields["safety_stock"]
-    active = fields.Boolean()
-
-
-class SyncOut(Schema):
-    fetched = fields.Integer()
-    new = fields.Integer()
-    updated = fields.Integer()
-
-
-class SkuMapItemIn(Schema):
-    platform_sku = _text(64, required=True)
-    product_id = id_field(required=True)
-    qty = qty_field(load_default=1)
-
-
-class SkuMapIn(Schema):
-    items = fields.List(
-        fields.Nested(SkuMapItemIn),
-        required=True,
-        validate=validate.Length(max=5000, error="一次最多 5000 项"),
-    )
-
-
-class SkuMapItemOut(Schema):
-    platform_sku = fields.String()
-    product_id = fields.Integer()
-    sku = fields.Function(lambda m: m.product.sku)
-    name = fields.Function(lambda m: m.product.name)
-    qty = fields.Integer()
-    auto = fields.Boolean()
-
-
-class UnmappedOut(Schema):
-    platform_sku = fields.String()
-    orders = fields.Integer()
-
-
-class SkuMapOut(Schema):
-    items = fields.List(fields.Nested(SkuMapItemOut))
-    unmapped = fields.List(fields.Nested(UnmappedOut))
-
-
-class ShopOrderQueryIn(PageIn):
-    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
-    shop_id = id_field(strict=False)
-    q = fields.String(validate=validate.Length(max=64))
-
-
-class IdsIn(Schema):
-    ids = fields.List(
-        id_field(),
-        required=True,
-        validate=validate.Length(min=1, max=500, error="一次 1 到 500 个订单"),
-    )
-
-
-class WaybillsIn(IdsIn):
-    carrier = fields.String(required=True, validate=validate.OneOf(list(CARRIERS)))
-
-
-class SplitLineIn(Schema):
-    line_id = id_field(required=True)
-    qty = qty_field(required=True)
-
-
-class SplitIn(Schema):
-    lines = fields.List(
-        fields.Nested(SplitLineIn),
-        required=True,
-        validate=validate.Length(min=1, max=200, error="拆分行数须在 1 到 200 之间"),
-    )
-
-
-class SplitOut(Schema):
-    kept = fields.Nested(ShopOrderOut)
-    split = fields.Nested(ShopOrderOut)
-
-
-class _ShopOrderResultOut(Schema):
-    """What became of one shop order in a batch, by its id."""
-
-    id = fields.Integer()
-
-
-class WaybillItemOut(_ShopOrderResultOut):
-    tracking_no = fields.String()
-
-
-class FailedOut(_ShopOrderResultOut):
-    error = fields.String()
-
-
-class _BatchOut(Schema):
-    """A batch over shop orders: those it could not do, each with the reason."""
-
-    failed = fields.List(fields.Nested(FailedOut))
-
-
-class WaybillsOut(_BatchOut):
-    items = fields.List(fields.Nested(WaybillItemOut))
-
-
-class ShipOut(_BatchOut):
-    shipped = fields.List(fields.Integer())
-
-
-class PushedOut(Schema):
-    pushed = fields.Integer()
-
-
-class MessageOut(Schema):
-    message = fields.String()
-
-
-class LabelsQueryIn(Schema):
-    ids = fields.String(
-        required=True,
-        validate=validate.Regexp(r"^\d{1,10}(,\d{1,10}){0,499}$", error="须为逗号分隔的订单编号"),
-    )
 
 
 def _sku_map(shop_id: int, items) -> dict:

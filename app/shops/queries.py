@@ -12,10 +12,10 @@ from app.core.models import Staff
 from app.db import utcnow
 from app.errors import NotFound
 from app.schemas import DocumentOut, PostalAddressOut, label_of
-from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, StockPush
+from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, ShopSku, StockPush
 from app.shops.orders import orders_query
 from app.shops.rules import PLATFORMS, STATUS_LABELS
-from app.validation import LocalDateTime, money_field
+from app.validation import LocalDateTime, columns, money_field
 
 
 def with_details(query) -> list[ShopOrder]:
@@ -153,6 +153,13 @@ class ShopOut(Schema):
     last_synced_at = LocalDateTime(allow_none=True)
     sync_error = fields.String()
     created_at = LocalDateTime()
+
+
+class SkuMapItemOut(columns(ShopSku, "platform_sku", "product_id", "qty", "auto")):
+    """A platform SKU mapped to one of our products, named by its SKU and name."""
+
+    sku = fields.Function(lambda m: m.product.sku)
+    name = fields.Function(lambda m: m.product.name)
 
 
 def order_data(order_id: int) -> dict:

@@ -20,6 +20,7 @@ from app.integrations.models import ApiKey, WebhookEndpoint
 from app.inventory import models as inventory
 from app.mall.models import Announcement, CartItem, OrderAudit
 from app.payments import models as payments
+from app.shops.models import Shop, ShopSku
 
 SCHEMA_MODULES = (
     "admin.schemas",
@@ -76,6 +77,9 @@ STORED_IN = {
     "RefundIn": payments.Refund,
     "InvoiceIn": payments.Invoice,
     "InvoiceIssueIn": payments.Invoice,
+    "ShopIn": Shop,
+    "ShopPatchIn": Shop,
+    "SkuMapItemIn": ShopSku,
 }
 # (schema, field) -> the column it is stored in, where the names differ or the schema is a
 # command rather than a row.
@@ -130,6 +134,7 @@ NOT_STORED = {
     ("QuickOrderForm", "skus"),
     ("ProductSearchIn", "q"),
     ("DealerProductQueryIn", "q"),
+    ("ShopOrderQueryIn", "q"),
 }
 
 
