@@ -74,3 +74,25 @@ def test_a_task_queue_outage_is_logged_once_when_it_begins_and_once_when_it_ends
     assert len([m for m in lines if "outage begins" in m]) == 1, lines
     assert len([m for m in lines if "outage over" in m]) == 1, lines
     assert not any(r.exc_info for r in caplog.records)  # no traceback per refused batch
+
+
+def test_items_committed_a_few_ms_apart_share_a_round_trip_yet_none_waits_long():
+    """One request thread committing every 2 ms: a send is quick, so without waiting for more
+    each item would be a round trip of its own."""
+    batches, sent_at = [], []
+
+    def send(batch):
+        batches.append(batch)
+        sent_at.append(time.monotonic())
+
+    handoff = Handoff("test", send)
+    put_at = []
+    for i in range(40):
+        put_at.append(time.monotonic())
+        handoff.put(i)
+        time.sleep(0.002)
+    assert handoff.wait_until_sent(5)
+    assert [item for batch in batches for item in batch] == list(range(40))
+    assert len(batches) <= 20, [len(b) for b in batches]
+    # The first item was on its way within a fraction of a second.
+    assert sent_at[0] - put_at[0] < 0.2
