@@ -30,6 +30,7 @@ from app.validation import (
     id_field,
     money_field,
     optional_text,
+    whole_field,
 )
 
 STATUS_TEXT = validate.Length(max=24)
@@ -42,17 +43,8 @@ def cost_in(**kwargs):
     )
 
 
-def whole(low: int, high: int, what: str = "数量", **kwargs):
-    """A whole number from `low` to `high` in a JSON body (a number, not its digits as text)."""
-    return fields.Integer(
-        strict=True,
-        validate=validate.Range(min=low, max=high, error=f"{what}须在 {low} 到 {high} 之间"),
-        **kwargs,
-    )
-
-
 def stock_qty(**kwargs):
-    return whole(1, 9_999_999, **kwargs)
+    return whole_field(1, 9_999_999, **kwargs)
 
 
 def lines_of(schema):
@@ -118,7 +110,7 @@ class TransferReceiveIn(Schema):
 
 class CountLineIn(Schema):
     product_id = id_field(required=True)
-    counted_qty = whole(0, 99_999_999, "盘点数", required=True)
+    counted_qty = whole_field(0, 99_999_999, "盘点数", required=True)
 
 
 class StockCountIn(Schema):

@@ -2,8 +2,9 @@
 
 A request that committed an order should not wait on Redis to queue the order's notification:
 `put` only appends to an in-process queue. One thread per process sends what has gathered, in
-batches, as one task each; a batch's first item waits up to GATHER_SECONDS for others. If sending fails, or the process dies before it sends, nothing is
-lost: the rows are in the outbox, and the periodic sweep delivers whatever is due.
+batches, as one task each; a batch's first item waits up to GATHER_SECONDS for others. If
+sending fails, or the process dies before it sends, nothing is lost: the rows are in the outbox,
+and the periodic sweep delivers whatever is due.
 """
 
 from __future__ import annotations

@@ -41,12 +41,17 @@ for _field, _messages in _MESSAGES.items():
 Schema.error_messages = {"unknown": "不允许的字段", "type": "须为 JSON 对象"}
 
 
-def qty_field(**kwargs):
+def whole_field(low: int, high: int, what: str = "数量", **kwargs):
+    """A whole number from `low` to `high` in a JSON body (a number, not its digits as text)."""
     return fields.Integer(
         strict=True,
-        validate=validate.Range(min=1, max=99999, error="数量须在 1 到 99999 之间"),
+        validate=validate.Range(min=low, max=high, error=f"{what}须在 {low} 到 {high} 之间"),
         **kwargs,
     )
+
+
+def qty_field(**kwargs):
+    return whole_field(1, 99999, **kwargs)
 
 
 class Money(fields.Decimal):

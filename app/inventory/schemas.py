@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from app.approval.services import steps_of
 from app.core.models import DocumentEvent, StockMovement
 from app.inventory.models import (
     CustomerFee,
@@ -58,8 +59,6 @@ class SignedDocumentOut(DocumentOut):
     events = fields.List(fields.Nested(HistoryOut))
 
     def _steps(self, document):
-        from app.approval.services import steps_of
-
         return StepOut(many=True).dump(steps_of(self.document_type, document.id))
 
 
