@@ -15,23 +15,40 @@ def bound_dealer(dealer_on_phone, shop, person: str):
     return phone
 
 
-def fill_address(page, contact: str, phone: str, region: tuple[str, str, str], street: str):
-    page.get_by_label("收货人").fill(contact)
-    page.get_by_label("联系电话").fill(phone)
-    province, city, district = region
-    page.get_by_label("省份").select_option(province)
-    page.get_by_label("城市").select_option(city)  # offered once the province is picked
-    page.get_by_label("区县").select_option(district)
-    page.get_by_label("详细地址").fill(street)
+ADDRESS_FIELDS = ("contact", "phone", "province", "city", "district", "address")
 
 
-def new_address(phone, start: str, link: str, *address):
+def an_address(*values: str) -> dict:
+    """An address as `addresses.add` takes it and as the form asks for it, in that order."""
+    return dict(zip(ADDRESS_FIELDS, values, strict=True))
+
+
+TIANHE = an_address(
+    "李店长", "13912345678", "广东省", "广州市", "天河区", "体育西路 191 号中石化大厦 B 座"
+)
+JIADING = an_address(
+    "仓库收货", "021-5888 6666", "上海市", "上海市", "嘉定区", "嘉定工业区叶城路 1118 号"
+)
+JINGAN = an_address("静安店收货", "13700000000", "上海市", "上海市", "静安区", "南京西路 1601 号")
+XIHU = an_address("赵六", "13911112222", "浙江省", "杭州市", "西湖区", "文三路 90 号")
+
+
+def fill_address(page, address: dict) -> None:
+    page.get_by_label("收货人").fill(address["contact"])
+    page.get_by_label("联系电话").fill(address["phone"])
+    page.get_by_label("省份").select_option(address["province"])
+    page.get_by_label("城市").select_option(address["city"])  # offered once the province is picked
+    page.get_by_label("区县").select_option(address["district"])
+    page.get_by_label("详细地址").fill(address["address"])
+
+
+def new_address(phone, start: str, link: str, address: dict) -> None:
     """From the page at `start`, through `link` to the address book, and its new address form
-    filled in (fill_address's arguments)."""
+    filled in with `address`."""
     phone.go(start)
     phone.page.get_by_role("link", name=link).click()
     phone.page.get_by_role("link", name="新增收货地址").click()
-    fill_address(phone.page, *address)
+    fill_address(phone.page, address)
 
 
 def submit_the_cart_to(dealer, shop, address: str) -> None:
@@ -44,15 +61,7 @@ def submit_the_cart_to(dealer, shop, address: str) -> None:
 def test_a_dealer_adds_a_default_address_and_the_order_goes_there(dealer_on_phone, shop):
     dealer = bound_dealer(dealer_on_phone, shop, "address-dealer")
     page = dealer.page
-    new_address(
-        dealer,
-        "/h5/account",
-        "收货地址",
-        "李店长",
-        "13912345678",
-        ("广东省", "广州市", "天河区"),
-        "体育西路 191 号中石化大厦 B 座",
-    )
+    new_address(dealer, "/h5/account", "收货地址", TIANHE)
     page.get_by_label("设为默认收货地址").check()
     dealer.shot("address-new")
     dealer.button("保存").click()
@@ -77,15 +86,7 @@ def test_a_dealer_adds_a_default_address_and_the_order_goes_there(dealer_on_phon
 def test_a_dealer_picks_another_address_in_the_cart(dealer_on_phone, shop):
     dealer = bound_dealer(dealer_on_phone, shop, "address-picker")
     page = dealer.page
-    new_address(
-        dealer,
-        "/h5/cart",
-        "管理收货地址",
-        "仓库收货",
-        "021-5888 6666",
-        ("上海市", "上海市", "嘉定区"),
-        "嘉定工业区叶城路 1118 号",
-    )
+    new_address(dealer, "/h5/cart", "管理收货地址", JIADING)
     dealer.button("保存").click()
     page.wait_for_url(f"{dealer.base}/h5/cart")  # back where the dealer came from
     page.get_by_text("仓库收货").click()  # the radio's label
@@ -97,7 +98,7 @@ def test_a_wrong_phone_keeps_what_the_dealer_typed_and_says_which_field(dealer_o
     dealer = bound_dealer(dealer_on_phone, shop, "address-typo")
     page = dealer.page
     dealer.go("/h5/addresses/new")
-    fill_address(page, "赵六", "打电话给我", ("浙江省", "杭州市", "西湖区"), "文三路 90 号")
+    fill_address(page, XIHU | {"phone": "打电话给我"})
     dealer.button("保存").click()
     page.get_by_role("alert").wait_for()
     assert "联系电话" in page.get_by_role("alert").inner_text()
@@ -140,15 +141,7 @@ def test_a_rep_adds_a_delivery_address_for_their_store(wechat, shop):
     phone = wechat("address-rep")
     phone.bind_staff(rep)
     page = phone.page
-    new_address(
-        phone,
-        f"/h5/rep/customers/{store.id}",
-        "收货地址",
-        "静安店收货",
-        "13700000000",
-        ("上海市", "上海市", "静安区"),
-        "南京西路 1601 号",
-    )
+    new_address(phone, f"/h5/rep/customers/{store.id}", "收货地址", JINGAN)
     phone.button("保存").click()
     page.get_by_text("收货地址已保存").wait_for()
     assert "上海市静安区南京西路 1601 号" in page.locator(".address-card").first.inner_text()
@@ -158,15 +151,7 @@ def test_a_rep_adds_a_delivery_address_for_their_store(wechat, shop):
 
 def test_a_dealer_edits_deletes_and_picks_the_default_address(dealer_on_phone, shop):
     dealer = bound_dealer(dealer_on_phone, shop, "address-book")
-    second = {
-        "contact": "赵六",
-        "phone": "13911112222",
-        "province": "浙江省",
-        "city": "杭州市",
-        "district": "西湖区",
-        "address": "文三路 90 号",
-    }
-    addresses.add(shop.customer.id, second)
+    addresses.add(shop.customer.id, XIHU)
     page = dealer.page
     dealer.go("/h5/addresses")
     assert page.locator(".address-card").count() == 2
