@@ -81,32 +81,36 @@ STORED_IN = {
     "ShopPatchIn": Shop,
     "SkuMapItemIn": ShopSku,
 }
+# Every approval's comment box: stored as the approval step's comment.
+APPROVAL_COMMENTS = (
+    "CommentIn",
+    "ApproveIn",
+    "ApproveForm",
+    "Comment",
+    "SignIn",
+    "RefundApproveIn",
+)
 # (schema, field) -> the column it is stored in, where the names differ or the schema is a
-# command rather than a row.
+# command rather than a row; written column by column.
 STORED_AS = {
-    ("StockAdjustmentIn", "reason"): core.StockMovement.reason,
-    ("StockLevelsIn", "reason"): core.StockMovement.reason,
-    ("StockLevelIn", "sku"): core.Product.sku,
-    ("PriceRowIn", "sku"): core.Product.sku,
-    ("AdjustOrderIn", "reason"): OrderAudit.reason,
-    ("CommentIn", "comment"): ApprovalStep.comment,
-    ("ApproveIn", "comment"): ApprovalStep.comment,
-    ("ApproveForm", "comment"): ApprovalStep.comment,
-    ("Comment", "comment"): ApprovalStep.comment,
-    ("RejectIn", "reason"): core.Order.reject_reason,
-    ("RejectForm", "reason"): core.Order.reject_reason,
-    ("Reason", "reason"): core.ReturnRequest.reject_reason,
-    ("SignIn", "comment"): ApprovalStep.comment,
-    ("RejectDocumentIn", "reason"): inventory.TransferEvent.note,
-    ("RefundApproveIn", "comment"): ApprovalStep.comment,
-    ("RefundRejectIn", "reason"): payments.Refund.error,
-    ("InvoiceRejectIn", "reason"): payments.Invoice.reject_reason,
-    ("StatementAnswerIn", "note"): payments.StatementConfirmation.note,
-    ("CartItemIn", "unit"): CartItem.unit,
-    ("SkuGenerateIn", "unit"): core.Product.unit,
-    ("SpecDimensionIn", "name"): core.ProductGroup.specs,
-    ("SpecDimensionIn", "values"): core.ProductGroup.specs,
-    ("UnitIn", "name"): core.Product.units,
+    (schema, field): column
+    for column, stored in (
+        (core.StockMovement.reason, [("StockAdjustmentIn", "reason"), ("StockLevelsIn", "reason")]),
+        (core.Product.sku, [("StockLevelIn", "sku"), ("PriceRowIn", "sku")]),
+        (OrderAudit.reason, [("AdjustOrderIn", "reason")]),
+        (ApprovalStep.comment, [(name, "comment") for name in APPROVAL_COMMENTS]),
+        (core.Order.reject_reason, [("RejectIn", "reason"), ("RejectForm", "reason")]),
+        (core.ReturnRequest.reject_reason, [("Reason", "reason")]),
+        (inventory.TransferEvent.note, [("RejectDocumentIn", "reason")]),
+        (payments.Refund.error, [("RefundRejectIn", "reason")]),
+        (payments.Invoice.reject_reason, [("InvoiceRejectIn", "reason")]),
+        (payments.StatementConfirmation.note, [("StatementAnswerIn", "note")]),
+        (CartItem.unit, [("CartItemIn", "unit")]),
+        (core.Product.unit, [("SkuGenerateIn", "unit")]),
+        (core.ProductGroup.specs, [("SpecDimensionIn", "name"), ("SpecDimensionIn", "values")]),
+        (core.Product.units, [("UnitIn", "name")]),
+    )
+    for schema, field in stored
 }
 # Checked, never stored as typed: credentials, search words, codes looked up, idempotency keys.
 NOT_STORED = {
