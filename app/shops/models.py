@@ -4,14 +4,7 @@ tables — tracking write-backs and stock pushes."""
 
 from __future__ import annotations
 
-from peewee import (
-    BooleanField,
-    CharField,
-    Check,
-    DateTimeField,
-    ForeignKeyField,
-    IntegerField,
-)
+from peewee import BooleanField, CharField, Check, DateTimeField, ForeignKeyField, IntegerField
 
 from app.core.models import Product, Region, Warehouse
 from app.db import BaseModel, MoneyField, utcnow
