@@ -175,7 +175,8 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
             title = {"customer_service": "退货待审核", "warehouse": "退货待入库"}.get(
                 audience, title
             )
-            task = {"warehouse": "待入库"}.get(audience, task)
+            # "订单…（客户，金额…元）退货待审核": the order the return is of, and what awaits.
+            task = {"customer_service": "退货待审核", "warehouse": "待入库"}.get(audience, task)
         detail = f"{payload.get('customer_name', '')} 订单金额 {payload['total']} 元"
         if audience == "approver":
             detail += "，请审批"

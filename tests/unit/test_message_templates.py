@@ -78,5 +78,10 @@ def test_staff_to_dos_and_sms_parameters():
         "12345.60",
         "待审核",
     ]
+    asked_back = describe("return_request", "customer_service", ORDER)
+    assert (asked_back["title"], asked_back["task"]) == ("退货待审核", "退货待审核")
+    assert sms_params("staff_task", asked_back)[3] == "退货待审核"  # not an order to review
+    received = describe("return_approve", "warehouse", ORDER)
+    assert (received["title"], received["task"]) == ("退货待入库", "待入库")
     dealer = describe("reject", "dealer", {**ORDER, "note": "价格有误"})
     assert sms_params("order_status", dealer)[2] == "原因：价格有误"
