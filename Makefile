@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 # The sandbox's WeChat Pay keys (merchant's and WeChat Pay's), made once in instance/wechatpay/.
 PAY_KEYS := instance/wechatpay/apiv3_key
 $(PAY_KEYS): | install
-	$(BIN)/python -m devkit.sandbox.wechatpay instance/wechatpay
+	$(BIN)/python -m devkit.pay_keys instance/wechatpay
 
 migrate: install $(PAY_KEYS)
 	$(FLASK) db-upgrade

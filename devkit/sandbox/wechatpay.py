@@ -805,11 +805,3 @@ def register(app: Flask, state: PayState) -> None:
         return jsonify({"ok": True})
 
     app.register_blueprint(bp)
-
-
-if __name__ == "__main__":
-    import sys
-
-    print(
-        f"WeChat Pay sandbox keys in {make_keys(sys.argv[1] if len(sys.argv) > 1 else 'instance/wechatpay')}"
-    )
