@@ -22,7 +22,7 @@ from app import outbox
 from app.auth.scopes import require, require_all_scope
 from app.core.models import ReturnRequest, Staff
 from app.core.queries import orders_by_id
-from app.db import transaction, utcnow
+from app.db import execute, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.events import OrderChanged, ReceiptRecorded, ReturnReceived, ShopOrderChanged
 from app.integrations import safe_http
@@ -130,10 +130,14 @@ def redeliver(staff: Staff, endpoint_id: int, delivery_id: int) -> WebhookDelive
 # --- the outbox: written with each event ----------------------------------------------------------
 
 
-def _subscribed(event_type: str) -> list[WebhookEndpoint]:
-    # Read with every order event: SQL written once, not built by the ORM each time.
-    active = WebhookEndpoint.raw("SELECT * FROM webhook_endpoint WHERE active")
-    return [e for e in active if event_type in json.loads(e.events)]
+_ACTIVE_ENDPOINTS = "SELECT id, events FROM webhook_endpoint WHERE active"
+
+
+def _subscribed(event_type: str) -> list[int]:
+    """The ids of the active endpoints that subscribe to `event_type`. Read with every order
+    event: SQL written once, and rows, not endpoints (the ORM's objects cost more than the read)."""
+    rows = execute(_ACTIVE_ENDPOINTS).fetchall()
+    return [endpoint_id for endpoint_id, events in rows if event_type in json.loads(events)]
 
 
 def _write(event_type: str, sequence_key: str, data_of) -> None:
@@ -141,7 +145,7 @@ def _write(event_type: str, sequence_key: str, data_of) -> None:
     if not targets:
         return
     data = data_of()
-    for target in targets:
+    for endpoint_id in targets:
         delivery_id = str(uuid.uuid4())
         body = {
             "id": delivery_id,
@@ -150,7 +154,7 @@ def _write(event_type: str, sequence_key: str, data_of) -> None:
             "data": data,
         }
         row = WebhookDelivery.create(
-            endpoint=target.id,
+            endpoint=endpoint_id,
             delivery_id=delivery_id,
             event_type=event_type,
             sequence_key=sequence_key,
