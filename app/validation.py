@@ -35,10 +35,42 @@ _MESSAGES = {
     fields.List: {"invalid": "须为列表"},
     fields.Dict: {"invalid": "须为对象"},
     fields.Nested: {"type": "须为对象"},
+    fields.Email: {"invalid": "邮箱地址无效"},
+    fields.Url: {"invalid": "网址无效"},
 }
 for _field, _messages in _MESSAGES.items():
     _field.default_error_messages = {**_field.default_error_messages, **_messages}
 Schema.error_messages = {"unknown": "不允许的字段", "type": "须为 JSON 对象"}
+# The same for the validators a schema gives no words of its own: their defaults are English.
+# Range and OneOf fill in their words when made, so this runs before any schema is built.
+_VALIDATOR_MESSAGES = {
+    validate.Length: {
+        "message_min": "长度不能少于 {min}",
+        "message_max": "长度不能超过 {max}",
+        "message_all": "长度须在 {min} 到 {max} 之间",
+        "message_equal": "长度须为 {equal}",
+    },
+    validate.Range: {
+        "message_min": "须{min_op} {{min}}",
+        "message_max": "须{max_op} {{max}}",
+        "message_all": "须{min_op} {{min}}、{max_op} {{max}}",
+        "message_gte": "不小于",
+        "message_gt": "大于",
+        "message_lte": "不大于",
+        "message_lt": "小于",
+    },
+    validate.OneOf: {"default_message": "须为以下之一：{choices}"},
+    validate.NoneOf: {"default_message": "取值无效"},
+    validate.ContainsOnly: {"default_message": "含有不可选的值，可选：{choices}"},
+    validate.Equal: {"default_message": "须为 {other}"},
+    validate.Regexp: {"default_message": "格式不正确"},
+    validate.URL: {"default_message": "网址无效"},
+    validate.Email: {"default_message": "邮箱地址无效"},
+    validate.Predicate: {"default_message": "取值无效"},
+}
+for _validator, _messages in _VALIDATOR_MESSAGES.items():
+    for _name, _text in _messages.items():
+        setattr(_validator, _name, _text)
 
 
 def whole_field(low: int, high: int, what: str = "数量", **kwargs):

@@ -109,10 +109,15 @@ def _save(book: Book, address_id: int | None):
 
 
 def _message(exc: AppError) -> str:
-    """The error as the form's reader needs it: which field, in words."""
-    fields = [label for key, label in ADDRESS_LABELS.items() if key in exc.details]
-    if exc.message == "提交的内容不正确" and fields:
-        return f"请检查：{'、'.join(fields)}"
+    """The error as the form's reader needs it: each wrong field by its name, and what is wrong
+    with it ("请填写正确的联系电话；省份：此项必填")."""
+    said = []
+    for key, label in ADDRESS_LABELS.items():
+        if key in exc.details:
+            reason = "".join(exc.details[key][:1])
+            said.append(reason if label in reason else f"{label}：{reason or '请检查'}")
+    if exc.message == "提交的内容不正确" and said:
+        return "；".join(said)
     return exc.message
 
 

@@ -98,6 +98,26 @@ def test_field_errors_are_in_chinese(client, dealer):
     }
 
 
+def test_length_and_format_errors_are_in_chinese(client, dealer):
+    """Fields whose schema gives no words of its own get marshmallow's validators' defaults,
+    said in Chinese (app.validation), not "Length must be between 1 and 32."."""
+    body = {
+        "contact": "王" * 40,
+        "phone": "13800000000",
+        "province": "",
+        "city": "上海市",
+        "district": "浦东新区",
+        "address": "张江路 88 号",
+    }
+    details = client.post(f"{MP}/addresses", json=body, headers=dealer).get_json()["error"][
+        "details"
+    ]
+    assert details == {
+        "contact": ["长度须在 1 到 32 之间"],
+        "province": ["长度须在 1 到 32 之间"],
+    }
+
+
 def test_unknown_products_are_not_found(client, shop, dealer):
     body = {"lines": [{"product_id": 999999, "qty": 1}, {"product_id": shop.gone.id, "qty": 1}]}
     response = client.post(f"{MP}/orders", json=body, headers=dealer)

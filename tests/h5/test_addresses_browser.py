@@ -94,14 +94,17 @@ def test_a_dealer_picks_another_address_in_the_cart(dealer_on_phone, shop):
     assert dealer.errors == []
 
 
-def test_a_wrong_phone_keeps_what_the_dealer_typed_and_says_which_field(dealer_on_phone, shop):
+def test_wrong_fields_keep_what_the_dealer_typed_and_say_what_is_wrong(dealer_on_phone, shop):
     dealer = bound_dealer(dealer_on_phone, shop, "address-typo")
     page = dealer.page
     dealer.go("/h5/addresses/new")
-    fill_address(page, XIHU | {"phone": "打电话给我"})
+    fill_address(page, XIHU | {"phone": "打电话给我", "address": "门"})
     dealer.button("保存").click()
     page.get_by_role("alert").wait_for()
-    assert "联系电话" in page.get_by_role("alert").inner_text()
+    # Each wrong field by name, and what is wrong with it.
+    assert page.get_by_role("alert").inner_text().strip() == (
+        "请填写正确的联系电话；详细地址：长度须在 2 到 200 之间"
+    )
     assert page.get_by_label("收货人").input_value() == "赵六"
     assert page.get_by_label("区县").input_value() == "西湖区"
     dealer.shot("address-error")
