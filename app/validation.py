@@ -385,6 +385,20 @@ def columns(model: type[Model], *names: str) -> type[Schema]:
     )
 
 
+class OnlyWhile(LocalDateTime):
+    """A time that means something only while its row's `status` is `status`, null otherwise:
+    an outbox row's next attempt, once it is sent, undeliverable or dead."""
+
+    def __init__(self, status: str, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+        self.status = status
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        if getattr(obj, "status", None) != self.status:
+            return None
+        return super().serialize(attr, obj, accessor, **kwargs)
+
+
 class JsonBoolean(fields.Boolean):
     """A boolean in a JSON body: true or false only (not 0, 1, "yes": a client that sends those
     has a bug worth hearing about). Form pages relax it back to marshmallow's text values."""

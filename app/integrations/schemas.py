@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import fields
 
 from app.integrations.models import WebhookDelivery
-from app.validation import columns
+from app.outbox import PENDING
+from app.validation import OnlyWhile, columns
 
 
 class WebhookDeliveryOut(
@@ -26,4 +27,5 @@ class WebhookDeliveryOut(
     HTTP status (`response_code`, null before any answer) and how long it took."""
 
     event_type = fields.String(data_key="type")
+    next_attempt_at = OnlyWhile(PENDING)  # null once delivered or dead
     response_code = fields.Integer(attribute="last_status", allow_none=True)

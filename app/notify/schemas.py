@@ -4,7 +4,8 @@ and how its delivery went."""
 from __future__ import annotations
 
 from app.notify.models import Notification
-from app.validation import columns
+from app.outbox import PENDING
+from app.validation import OnlyWhile, columns
 
 
 class NotificationOut(
@@ -24,4 +25,7 @@ class NotificationOut(
     )
 ):
     """A notification about an order: who it is for, what it says (`kind`), and its delivery
-    (status, the channel that delivered it, the attempts and the last error)."""
+    (status, the channel that delivered it, the attempts and the last error; the next attempt
+    while it is pending)."""
+
+    next_attempt_at = OnlyWhile(PENDING)

@@ -162,20 +162,33 @@ def test_after_the_last_try_a_notification_is_dead_lettered_and_visible(
 ):
     approved_order_for_a_follower(client, shop, dealer)
     sandbox.faults(down_seconds=60)
-    with app.app_context():
-        for _ in range(NOTIFICATIONS.max_attempts):
+    n = Notification.get((Notification.kind == "approve") & (Notification.audience == "dealer"))
+    for attempt in range(NOTIFICATIONS.max_attempts):
+        with app.app_context():
             make_due(Notification)
             outbox.deliver_due(NOTIFICATIONS)
-    n = Notification.get((Notification.kind == "approve") & (Notification.audience == "dealer"))
+        if attempt == 0:  # failed once: pending, and when it is tried next is shown
+            retrying = client.get(
+                f"{ADMIN}/notifications",
+                query_string={"status": "pending"},
+                headers=co.headers("cs"),
+            ).get_json()["items"]
+            (shown,) = [d for d in retrying if d["id"] == n.id]
+            assert shown["next_attempt_at"].endswith("+08:00") and shown["attempts"] == 1
+    n = Notification.get_by_id(n.id)
     assert (n.status, n.attempts) == ("dead", NOTIFICATIONS.max_attempts)
     dead = client.get(
         f"{ADMIN}/notifications", query_string={"status": "dead"}, headers=co.headers("cs")
     )
     assert [d["id"] for d in dead.get_json()["items"]] == [n.id]
     assert "503" in dead.get_json()["items"][0]["last_error"]
+    assert dead.get_json()["items"][0]["next_attempt_at"] is None  # no attempt is coming
     sandbox.faults()
     retry_notification(client, app, co.headers("cs"), n.id)
     assert len(sandbox.messages(touser="sandbox-oa-dealer-a")) == 1
+    listed = client.get(f"{ADMIN}/notifications", headers=co.headers("cs")).get_json()["items"]
+    (sent,) = [d for d in listed if d["id"] == n.id]
+    assert (sent["status"], sent["next_attempt_at"]) == ("sent", None)
 
 
 dealer_approval = (Notification.kind == "approve") & (Notification.audience == "dealer")
