@@ -15,7 +15,7 @@ from app.mall import addresses, regions
 from app.schemas import ADDRESS_LABELS, AddressIn
 from app.validation import relax
 from h5.blueprint import bp
-from h5.forms import parse_form
+from h5.forms import FORM_NOT_RIGHT, parse_form, said_wrong
 from h5.session import current_user, h5_login, safe_next
 
 dealer = h5_login("dealer")
@@ -110,14 +110,10 @@ def _save(book: Book, address_id: int | None):
 
 def _message(exc: AppError) -> str:
     """The error as the form's reader needs it: each wrong field by its name, and what is wrong
-    with it ("请填写正确的联系电话；省份：此项必填")."""
-    said = []
-    for key, label in ADDRESS_LABELS.items():
-        if key in exc.details:
-            reason = "".join(exc.details[key][:1])
-            said.append(reason if label in reason else f"{label}：{reason or '请检查'}")
-    if exc.message == "提交的内容不正确" and said:
-        return "；".join(said)
+    with it ("请填写正确的联系电话；省份：此项必填"). The address schema is the API's, so its
+    fields' names come from ADDRESS_LABELS."""
+    if exc.message == FORM_NOT_RIGHT:
+        return said_wrong(exc.details, ADDRESS_LABELS) or exc.message
     return exc.message
 
 

@@ -7,9 +7,31 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.errors import ValidationFailed
 from app.validation import reject_unstorable
 
+# What a form that is wrong says when no field a person typed is (a stale or tampered page).
+FORM_NOT_RIGHT = "提交的内容不正确"
+
+
+def labelled(label: str) -> dict:
+    """A form field's name as its page shows it (`metadata=labelled("税号")`), for saying what is
+    wrong with it."""
+    return {"label": label}
+
+
+def said_wrong(details: dict, labels: dict[str, str]) -> str:
+    """What is wrong with each field a person typed, by the name the page gives it ("税号：长度须在
+    15 到 20 之间"; a reason that names its field is said alone); "" when none of `details` is
+    such a field (a hidden one: the page itself is stale or was tampered with)."""
+    said = []
+    for key, label in labels.items():
+        if key in details:
+            reason = "".join(details[key][:1]) if isinstance(details[key], list) else ""
+            said.append(reason if label in reason else f"{label}：{reason or '请检查'}")
+    return "；".join(said)
+
 
 def parse_form(schema: Schema, data) -> dict:
-    """A form (or query string) through a schema. Raises: ValidationFailed."""
+    """A form (or query string) through a schema. Raises: ValidationFailed, whose message says
+    what is wrong with each labelled field (`labelled`), else that the form was not right."""
     cleaned = {}
     for key, value in data.items():
         reject_unstorable(value, key)
@@ -18,7 +40,13 @@ def parse_form(schema: Schema, data) -> dict:
     try:
         return schema.load(cleaned, unknown="exclude")
     except ValidationError as exc:
-        raise ValidationFailed("提交的内容不正确", **exc.messages_dict) from None
+        labels = {
+            field.data_key or name: field.metadata["label"]
+            for name, field in schema.fields.items()
+            if "label" in field.metadata
+        }
+        message = said_wrong(exc.messages_dict, labels) or FORM_NOT_RIGHT
+        raise ValidationFailed(message, **exc.messages_dict) from None
 
 
 class CatalogQuery(Schema):
@@ -30,7 +58,9 @@ class CatalogQuery(Schema):
 
 
 class QtyForm(Schema):
-    qty = fields.Integer(required=True, validate=validate.Range(min=1, max=99999))
+    qty = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=99999), metadata=labelled("数量")
+    )
 
 
 class SubmitForm(Schema):

@@ -18,7 +18,7 @@ from app.payments import invoices, payments, rules, statements
 from app.timeutil import local_today
 from app.validation import money_in
 from h5.blueprint import bp
-from h5.forms import parse_form
+from h5.forms import labelled, parse_form
 from h5.session import current_user, h5_login
 
 dealer = h5_login("dealer")
@@ -34,7 +34,7 @@ def _payer() -> payments.Payer:
 
 
 class TopUpForm(Schema):
-    amount = money_in(required=True)
+    amount = money_in(required=True, metadata=labelled("充值金额"))
     idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
 
 
@@ -43,15 +43,27 @@ class PayOrderForm(Schema):
 
 
 class InvoiceForm(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(list(rules.INVOICE_KINDS)))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    tax_no = fields.String(required=True, validate=validate.Length(min=15, max=20))
-    email = fields.Email(load_default="", validate=validate.Length(max=100))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(list(rules.INVOICE_KINDS)),
+        metadata=labelled("发票类型"),
+    )
+    title = fields.String(
+        required=True, validate=validate.Length(min=1, max=100), metadata=labelled("抬头")
+    )
+    tax_no = fields.String(
+        required=True, validate=validate.Length(min=15, max=20), metadata=labelled("税号")
+    )
+    email = fields.Email(
+        load_default="", validate=validate.Length(max=100), metadata=labelled("邮箱")
+    )
 
 
 class AnswerForm(Schema):
     agree = fields.Boolean(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = fields.String(
+        load_default="", validate=validate.Length(max=500), metadata=labelled("说明")
+    )
 
 
 class PeriodQuery(Schema):

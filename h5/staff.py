@@ -16,19 +16,23 @@ from app.pages import perform
 from app.schemas import EVENT_LABELS
 from app.validation import whole_number
 from h5.blueprint import bp
-from h5.forms import parse_form
+from h5.forms import labelled, parse_form
 from h5.session import current_user, h5_login
 
 staff_only = h5_login("staff")
 
 
 class ApproveForm(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=200))
+    comment = fields.String(
+        load_default="", validate=validate.Length(max=200), metadata=labelled("审批意见")
+    )
     credit_override = fields.Boolean(load_default=False)
 
 
 class RejectForm(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=labelled("驳回原因")
+    )
 
 
 def _staff():
@@ -81,8 +85,12 @@ CARRIERS = (
 
 
 class ShipForm(Schema):
-    carrier = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    tracking_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    carrier = fields.String(
+        required=True, validate=validate.Length(min=1, max=64), metadata=labelled("承运商")
+    )
+    tracking_no = fields.String(
+        required=True, validate=validate.Length(min=1, max=64), metadata=labelled("运单号")
+    )
 
 
 @bp.post("/staff/orders/<int:order_id>/ship")

@@ -10,6 +10,7 @@ from app.core.models import Order, ReturnRequest
 from app.field import visits
 from app.field.models import StockSalesReport
 from app.mall import accounts
+from app.payments.models import Invoice
 from devkit.factories import make_customer, make_staff, place
 
 
@@ -77,3 +78,31 @@ def test_a_stock_report_with_numbers_out_of_range_is_refused_in_words(rep_on_a_v
     assert response.status_code == 302
     assert "须" in rep_phone.open(path).get_data(as_text=True)
     assert StockSalesReport.select().count() == 0
+
+
+def test_a_wrong_invoice_request_says_what_is_wrong_with_each_field(dealer_phone, shipped_order):
+    """Each field the dealer typed, by the name the page gives it, with what is wrong with it;
+    what was typed stays in the form."""
+    order, _ = shipped_order
+    form = {
+        "order_ids": str(order.id),
+        "kind": "normal",
+        "title": "上海某某商贸有限公司",
+        "tax_no": "9131",
+        "email": "不是邮箱",
+    }
+    response = dealer_phone.post("/h5/invoices", form, from_page="/h5/invoices/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "税号：长度须在 15 到 20 之间；邮箱地址无效" in page
+    assert 'value="上海某某商贸有限公司"' in page and 'value="9131"' in page
+    assert Invoice.select().count() == 0
+
+
+def test_a_form_whose_hidden_fields_are_wrong_says_the_form_is_not_right(dealer_phone, shop):
+    """A field the dealer never typed (the page's own key) is not named: the page was stale."""
+    response = dealer_phone.post(
+        "/h5/pay/topup", {"amount": "100", "idempotency_key": "x"}, from_page="/h5/pay/topup"
+    )
+    assert response.status_code == 422
+    assert "提交的内容不正确" in response.get_data(as_text=True)
