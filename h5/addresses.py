@@ -15,7 +15,7 @@ from app.mall import addresses, regions
 from app.schemas import ADDRESS_LABELS, AddressIn
 from app.validation import relax
 from h5.blueprint import bp
-from h5.forms import FORM_NOT_RIGHT, parse_form, said_wrong
+from h5.forms import parse_form
 from h5.session import current_user, h5_login, safe_next
 
 dealer = h5_login("dealer")
@@ -94,7 +94,8 @@ def _save(book: Book, address_id: int | None):
     typed = request.form.to_dict()
     typed["is_default"] = "default" in request.form
     try:
-        data = parse_form(relax(AddressIn()), request.form)
+        # The schema is the API's: the page's names for its fields are ADDRESS_LABELS.
+        data = parse_form(relax(AddressIn()), request.form, ADDRESS_LABELS)
         if address_id is None:
             addresses.add(book.customer_id, data)
         else:
@@ -103,18 +104,9 @@ def _save(book: Book, address_id: int | None):
         if exc.status == 404:
             raise
         found = addresses.address_of(book.customer_id, address_id) if address_id else None
-        return _form(book, found, typed, _message(exc))
+        return _form(book, found, typed, exc.message)
     flash("收货地址已保存", "success")
     return redirect(_back(book))
-
-
-def _message(exc: AppError) -> str:
-    """The error as the form's reader needs it: each wrong field by its name, and what is wrong
-    with it ("请填写正确的联系电话；省份：此项必填"). The address schema is the API's, so its
-    fields' names come from ADDRESS_LABELS."""
-    if exc.message == FORM_NOT_RIGHT:
-        return said_wrong(exc.details, ADDRESS_LABELS) or exc.message
-    return exc.message
 
 
 def _delete(book: Book, address_id: int):

@@ -29,9 +29,10 @@ def said_wrong(details: dict, labels: dict[str, str]) -> str:
     return "；".join(said)
 
 
-def parse_form(schema: Schema, data) -> dict:
+def parse_form(schema: Schema, data, labels: dict[str, str] | None = None) -> dict:
     """A form (or query string) through a schema. Raises: ValidationFailed, whose message says
-    what is wrong with each labelled field (`labelled`), else that the form was not right."""
+    what is wrong with each labelled field (`labelled`, or `labels` for a schema the page shares
+    with the API), else that the form was not right."""
     cleaned = {}
     for key, value in data.items():
         reject_unstorable(value, key)
@@ -40,7 +41,7 @@ def parse_form(schema: Schema, data) -> dict:
     try:
         return schema.load(cleaned, unknown="exclude")
     except ValidationError as exc:
-        labels = {
+        labels = labels or {
             field.data_key or name: field.metadata["label"]
             for name, field in schema.fields.items()
             if "label" in field.metadata

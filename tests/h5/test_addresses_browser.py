@@ -15,12 +15,9 @@ def bound_dealer(dealer_on_phone, shop, person: str):
     return phone
 
 
-ADDRESS_FIELDS = ("contact", "phone", "province", "city", "district", "address")
-
-
 def an_address(*values: str) -> dict:
     """An address as `addresses.add` takes it and as the form asks for it, in that order."""
-    return dict(zip(ADDRESS_FIELDS, values, strict=True))
+    return dict(zip(addresses.FIELDS, values, strict=True))
 
 
 TIANHE = an_address(
