@@ -229,13 +229,62 @@ def insert_groups(*groups: tuple[type, list[dict]]) -> list[list[int]]:
     return ids
 
 
+class _ParentId:
+    def __repr__(self) -> str:
+        return "PARENT_ID"
+
+
+# Where a row `insert_family` inserts gives the id of the parent row inserted with it.
+PARENT_ID = _ParentId()
+
+
+def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict]]):
+    """A parent row and groups of rows that refer to it: `parent_sql` is an INSERT … RETURNING
+    whose first column is the new `id`, and a group's rows give PARENT_ID where that id goes.
+    Answers the parent's returned row as a dict, and each group's new ids as `insert_groups`
+    does. On PostgreSQL the parent and every group are one statement (the parent a
+    data-modifying WITH whose id the rows read); on SQLite the parent goes in first."""
+    if not is_postgres():
+        cursor = execute(parent_sql, parent_params)
+        parent = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+        return parent, insert_groups(
+            *[
+                (model, [{k: parent["id"] if v is PARENT_ID else v for k, v in row.items()}
+                         for row in rows])
+                for model, rows in groups
+            ]
+        )  # fmt: skip
+    from psycopg2.extensions import AsIs
+
+    parent_id = AsIs("(SELECT id FROM p)")  # the parent's id, written into the statement
+    parts, params, union = [f"p AS ({parent_sql})"], list(parent_params), ""
+    for i, (model, rows) in enumerate(groups):
+        if rows:
+            sql, values = _insert_statement(model, rows, True)
+            parts.append(f"g{i} AS ({sql})")
+            params.extend(parent_id if v is PARENT_ID else v for v in values)
+            union += f" UNION ALL SELECT {i}, id, NULL FROM g{i}"
+    # Ids from one multi-row insert rise in row order: sorting each group's ids keeps that order.
+    sql = f"WITH {', '.join(parts)} SELECT -1, id, to_jsonb(p) FROM p{union} ORDER BY 1, 2"
+    parent, ids = None, [[] for _ in groups]
+    for group, new_id, row in execute(sql, params).fetchall():
+        if group < 0:
+            parent = row
+        else:
+            ids[group].append(new_id)
+    return parent, ids
+
+
 def _insert_statement(model, rows: list[dict], returning: bool) -> tuple[str, list]:
     given = tuple(rows[0])
     columns, converters, defaults = _insert_shape(model, given)
     params = []
     for row in rows:
         values = [row[c] for c in given] + [d() if callable(d) else d for d in defaults]
-        params.extend(convert(v) for convert, v in zip(converters, values, strict=True))
+        params.extend(
+            v if v is PARENT_ID else convert(v)  # insert_family writes the parent's id itself
+            for convert, v in zip(converters, values, strict=True)
+        )
     return _insert_sql(model, columns, len(rows), returning), params
 
 

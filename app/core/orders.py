@@ -34,11 +34,12 @@ from app.core.rules import (
     resolve_price,
 )
 from app.db import (
+    PARENT_ID,
     columns_of,
     execute,
     from_row,
     guarded_add,
-    insert_groups,
+    insert_family,
     insert_rows,
     is_postgres,
     transaction,
@@ -374,10 +375,9 @@ def create_order(
             created_at=now,
             updated_at=now,
         )
-        _insert_order(order, customer, address_id)
         rows = [
             {
-                "order": order.id,
+                "order": PARENT_ID,
                 "product": p.product.id,
                 "qty": p.qty,
                 "price": p.price,
@@ -393,17 +393,23 @@ def create_order(
             }
             for p in priced
         ]
-        order.discounts = [
-            OrderDiscount(order=order, promotion=d.offer.id, name=d.offer.name, amount=d.amount)
+        discounts = [
+            {"order": PARENT_ID, "promotion": d.offer.id, "name": d.offer.name, "amount": d.amount}
             for d in quoted.discounts
         ]
-        # The lines, the discounts and the order's first event: one statement on PostgreSQL.
         event = _new_event(order, "submit", None, order.status, placed_by)
-        ids, _, (event.id,) = insert_groups(
+        event.order = PARENT_ID
+        # The order, its lines, its discounts and its first event: one statement on PostgreSQL.
+        ids, _, (event.id,) = _insert_order(
+            order,
+            customer,
+            address_id,
             (OrderLine, rows),
-            (OrderDiscount, [d.__data__ for d in order.discounts]),
+            (OrderDiscount, discounts),
             (OrderEvent, [event.__data__]),
         )
+        event.order = order.id
+        order.discounts = [OrderDiscount(**{**row, "order": order}) for row in discounts]
         emit(OrderChanged(order, event))
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
         order.lines = [
@@ -456,10 +462,10 @@ _DEFAULT_ADDRESS = (
 # pg_get_serial_sequence's answer).
 ORDER_ID_SEQUENCE = "sales_order_id_seq"
 _INSERT_ORDER_POSTGRES = (
-    f"WITH n AS (SELECT nextval('{ORDER_ID_SEQUENCE}') AS id)"
-    f" INSERT INTO sales_order (id, number, {_ORDER_COLUMNS})"
+    f"INSERT INTO sales_order (id, number, {_ORDER_COLUMNS})"
     " SELECT n.id, %s || lpad(n.id::text, greatest(6, length(n.id::text)), '0'),"
-    f" {_ORDER_VALUES}, {{address}} FROM n RETURNING id, number, address"
+    f" {_ORDER_VALUES}, {{address}} FROM (SELECT nextval('{ORDER_ID_SEQUENCE}') AS id) n"
+    " RETURNING id, number, address"
 )
 # SQLite numbers it in the insert too: the id is the one SQLite itself would give (the largest
 # plus one: the table has no AUTOINCREMENT), read under the write lock the transaction took at
@@ -472,8 +478,10 @@ _INSERT_ORDER = (
 )
 
 
-def _insert_order(order: Order, customer: Customer, address_id: int | None) -> None:
-    """Insert the order with its readable number and delivery address; sets id, number, address."""
+def _insert_order(order: Order, customer: Customer, address_id: int | None, *children):
+    """Insert the order with its readable number and delivery address (sets id, number,
+    address) and, with it, the `children` groups of rows that give its id as PARENT_ID; answers
+    their new ids (app.db.insert_family)."""
     if address_id is None:
         address_sql, address_params = _DEFAULT_ADDRESS, [customer.id, customer.address]
     else:
@@ -481,13 +489,10 @@ def _insert_order(order: Order, customer: Customer, address_id: int | None) -> N
     values = [getattr(Order, name).db_value(order.__data__[name]) for name in _ORDER_FIELDS]
     # The same rule as document_number, in the insert itself: SO, the date, the id.
     prefix = document_number("SO", order.created_at, 0).removesuffix("000000")
-    if is_postgres():
-        sql = _INSERT_ORDER_POSTGRES.format(address=address_sql)
-        row = execute(sql, [prefix, *values, *address_params]).fetchone()
-    else:
-        sql = _INSERT_ORDER.format(address=address_sql)
-        row = execute(sql, [prefix, *values, *address_params]).fetchone()
-    order.id, order.number, order.address = row
+    sql = (_INSERT_ORDER_POSTGRES if is_postgres() else _INSERT_ORDER).format(address=address_sql)
+    made, ids = insert_family(sql, [prefix, *values, *address_params], *children)
+    order.id, order.number, order.address = made["id"], made["number"], made["address"]
+    return ids
 
 
 def _chosen_address(customer: Customer, address_id: int) -> str:

@@ -15,18 +15,22 @@ from app.core import orders
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
 from app.db import (
+    PARENT_ID,
     columns_of,
     db,
     execute,
     execute_with_commit,
     from_row,
+    insert_family,
     insert_groups,
     insert_rows,
     is_postgres,
+    utcnow,
 )
 from app.mall import cart, ordering
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey, WechatUser
+from app.notify.models import Notification
 from app.numbering import document_number
 from app.schemas import OrderOut
 from devkit.databases import statements
@@ -150,6 +154,43 @@ def test_groups_inserted_together_are_the_groups_inserted_one_by_one(app, shop):
     assert [OrderEvent.get_by_id(i).actor for i in together[0] + together[2]] == [
         "甲", "乙", "丙", "丁"
     ]  # fmt: skip
+
+
+def test_a_family_inserted_together_is_the_parent_then_its_groups(app, shop):
+    """`insert_family` (one statement on PostgreSQL) answers the parent's returned row and each
+    group's ids in row order, every child pointing at the parent, a group with no rows
+    skipped: the rows the parent's insert and then `insert_rows` with its id write."""
+    order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, 1)], placed_by="t")
+    parent_sql = (
+        "INSERT INTO order_event (order_id, action, to_status, actor, note, created_at)"
+        " VALUES (%s, 'adjust', 'pending_review', %s, '', %s) RETURNING id, actor"
+    )
+
+    def notes(event_id, run):
+        return [
+            {"order": order.id, "event": event_id, "audience": "dealer", "kind": "adjust",
+             "payload": "{}", "dedup_key": f"family:{run}:{i}"}
+            for i in range(3)
+        ]  # fmt: skip
+
+    def written(ids):
+        return [(n.event_id, n.dedup_key.split(":")[-1]) for n in map(Notification.get_by_id, ids)]
+
+    with statements() as ran:
+        parent, (ids, none) = insert_family(
+            parent_sql,
+            [order.id, "甲", utcnow()],
+            (Notification, notes(PARENT_ID, "together")),
+            (Notification, []),
+        )
+    assert len(ran) == (1 if is_postgres() else 2), ran
+    assert parent["actor"] == "甲" and none == []
+    assert OrderEvent.get_by_id(parent["id"]).actor == "甲"
+    assert written(ids) == [(parent["id"], "0"), (parent["id"], "1"), (parent["id"], "2")]
+    # The plain path: the parent first, then its children with its id.
+    (first_id, _) = execute(parent_sql, [order.id, "乙", utcnow()]).fetchone()
+    apart = insert_rows(Notification, notes(first_id, "apart"), returning=True)
+    assert written(apart) == [(first_id, "0"), (first_id, "1"), (first_id, "2")]
 
 
 def test_a_transactions_begin_goes_with_its_first_statement_and_holds_as_one(app, shop):
