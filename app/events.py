@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import datetime as dt
+    from decimal import Decimal
 
     from app.core.models import Order, OrderEvent, Receipt, ReturnRequest
     from app.payments.models import Invoice, Payment, Refund, StatementConfirmation
@@ -28,10 +29,12 @@ class UnhandledEvent(RuntimeError):
 @dataclass(frozen=True)
 class OrderChanged:
     """An order's status changed, or something happened on its timeline (a return, an adjustment):
-    `event` is the OrderEvent row just written."""
+    `event` is the OrderEvent row just written; `amount` the money it is about when that is not
+    the order's total (a return's: the value asked back, or received)."""
 
     order: Order
     event: OrderEvent
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)

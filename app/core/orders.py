@@ -285,12 +285,21 @@ def quote(
     return Quote(priced, discounts, warnings, pricing.progress)
 
 
-def record_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
+def record_event(
+    order: Order,
+    action: str,
+    from_status,
+    to_status,
+    actor: str,
+    note: str = "",
+    amount: Decimal | None = None,
+):
     """One OrderEvent and, through its handlers (OrderChanged), its notifications and webhook
-    deliveries, in the same transaction."""
+    deliveries, in the same transaction; `amount` is the money the event is about when that is
+    not the order's total (a return's)."""
     event = _new_event(order, action, from_status, to_status, actor, note)
     (event.id,) = insert_rows(OrderEvent, [event.__data__], returning=True)
-    emit(OrderChanged(order, event))
+    emit(OrderChanged(order, event, amount))
     return event
 
 

@@ -69,9 +69,18 @@ def shipped_cost(order_line_ids: list[int]) -> dict[int, tuple]:
     return found
 
 
-def _event(request: ReturnRequest, order: Order, action: str, to: str, actor: str, note: str):
+def _event(
+    request: ReturnRequest,
+    order: Order,
+    action: str,
+    to: str,
+    actor: str,
+    note: str,
+    amount: Decimal | None = None,
+):
     """The return's own history, and an order event (timeline and notifications) in the same
-    transaction; the order's status does not change."""
+    transaction; the order's status does not change. The notifications speak of the return's
+    value (`amount`, by default the value asked back), not of the order's total."""
     ReturnEvent.create(
         request=request.id,
         action=action,
@@ -80,7 +89,9 @@ def _event(request: ReturnRequest, order: Order, action: str, to: str, actor: st
         actor=actor,
         note=note[:500],
     )
-    record_event(order, action, order.status, order.status, actor, f"{request.number} {note}"[:255])
+    note = f"{request.number} {note}"[:255]
+    value = request.amount if amount is None else amount
+    record_event(order, action, order.status, order.status, actor, note, value)
 
 
 def _quantities(lines: Iterable[tuple[int, int]], not_positive: str, empty: str) -> dict[int, int]:
@@ -322,7 +333,7 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
         )
         done = all(ln.received_qty + wanted.get(ln.id, 0) >= ln.qty for ln in mine.values())
         to = "received" if done else "partially_received"
-        _event(request, order, "return_receive", to, actor, f"入库金额 {value} 元")
+        _event(request, order, "return_receive", to, actor, f"入库金额 {value} 元", value)
         ReturnRequest.update(
             status=to,
             received_amount=ReturnRequest.received_amount + value,

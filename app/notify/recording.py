@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+from decimal import Decimal
 
 from app import outbox
-from app.core.models import Customer, Order, OrderEvent, Shipment
+from app.core.models import Customer, Order, OrderEvent, ReturnRequest, Shipment
 from app.core.returns import RETURN_ACTIONS
 from app.core.rules import STATUS_LABELS
 from app.db import insert_rows
@@ -46,7 +47,9 @@ REP_HEARS = {"adjust", "approve", "reject", "ship_part", "ship_all", "cancel"}
 STAFF_PLACED = "staff"
 
 
-def payload(order: Order, event: OrderEvent) -> dict:
+def payload(order: Order, event: OrderEvent, amount: Decimal | None = None) -> dict:
+    """What a notification records of its event; `amount` is the money it is about when that
+    is not the order's total (a return's value)."""
     customer = order.customer if isinstance(order.customer, Customer) else None
     data = {
         "order_id": order.id,
@@ -59,6 +62,7 @@ def payload(order: Order, event: OrderEvent) -> dict:
         or {"adjust": "已调整"}.get(event.action)
         or STATUS_LABELS.get(event.to_status, event.to_status),
         "total": str(order.total),
+        "amount": str(order.total if amount is None else amount),
         "note": event.note,
         "at": to_local(event.created_at).strftime("%Y-%m-%d %H:%M"),
     }
@@ -112,7 +116,7 @@ def order_changed(change: OrderChanged) -> None:
         audiences.append("rep")
     if not audiences:
         return
-    data = payload(order, event)
+    data = payload(order, event, change.amount)
     if rep_id is not None:
         data["rep_id"] = rep_id
     for audience in audiences:
@@ -131,6 +135,13 @@ def approval_awaited(awaited: ApprovalAwaited) -> None:
     event = (
         OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id.desc()).get()
     )
-    data = {**payload(order, event), "role": awaited.role, "document": awaited.document}
+    asked_back = None
+    if awaited.document == "return":  # the approver weighs the return's value, not the order's
+        asked_back = ReturnRequest.get_by_id(awaited.document_id).amount
+    data = {
+        **payload(order, event, asked_back),
+        "role": awaited.role,
+        "document": awaited.document,
+    }
     key = f"step:{awaited.document}:{awaited.document_id}:{awaited.seq}:{awaited.role}"
     _write(order, event, "approval_step", "approver", data, key)

@@ -48,7 +48,7 @@ OA_TEMPLATES = {
     "staff_task": [
         ("character_string1", "order_number"),
         ("thing2", "customer_name"),
-        ("amount3", "total"),
+        ("amount3", "amount"),  # the order's total, or a return's value
         ("phrase4", "task"),
         ("time5", "at"),
     ],
@@ -169,15 +169,23 @@ STAFF_TASKS = {
 def describe(kind: str, audience: str, payload: dict) -> dict:
     """The words of a notification: its title and detail (inbox, SMS) and, for staff, the to-do;
     `payload` is what the outbox recorded with the event."""
+    # What the message is about in money: a return's value, else the order's total (a
+    # notification recorded before amounts were kept has its order's total only).
+    payload = {**payload, "amount": payload.get("amount", payload["total"])}
     if audience in STAFF_TASKS:
         title, task = STAFF_TASKS[audience]
-        if kind.startswith("return_"):
-            title = {"customer_service": "退货待审核", "warehouse": "退货待入库"}.get(
-                audience, title
-            )
-            # "订单…（客户，金额…元）退货待审核": the order the return is of, and what awaits.
+        a_return = kind.startswith("return_") or payload.get("document") == "return"
+        if a_return:
+            title = {
+                "customer_service": "退货待审核",
+                "warehouse": "退货待入库",
+                "approver": "退货待您审批",
+            }.get(audience, title)
+            # "订单…（客户，金额…元）退货待审核": the order the return is of, what it asks back,
+            # and what awaits.
             task = {"customer_service": "退货待审核", "warehouse": "待入库"}.get(audience, task)
-        detail = f"{payload.get('customer_name', '')} 订单金额 {payload['total']} 元"
+        what = "退货金额" if a_return else "订单金额"
+        detail = f"{payload.get('customer_name', '')} {what} {payload['amount']} 元"
         if audience == "approver":
             detail += "，请审批"
         return {**payload, "title": title, "detail": detail, "task": task}
@@ -209,7 +217,7 @@ def sms_params(template: str, message: dict) -> list[str]:
         return [
             shorten(message["order_number"], 32),
             shorten(message.get("customer_name", ""), 12),
-            f"{_amount(message['total'])}",
+            f"{_amount(message.get('amount', message['total']))}",
             message.get("task", ""),
         ]
     return [

@@ -1,5 +1,6 @@
 """Returns (退货): the dealer asks, staff review, the warehouse receives; stock and money put right."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from app.core.models import (
     StockMovement,
 )
 from app.notify.models import InboxMessage, Notification
+from app.notify.templates import describe, sms_params
 from app.timeutil import local_today
 from devkit.testing.clients import ADMIN, MP, Console, bind_dealer, flashes
 from devkit.testing.concurrency import all_at_once
@@ -99,6 +101,14 @@ def test_a_return_is_asked_reviewed_received_and_puts_stock_and_money_right(clie
     kinds = [m.kind for m in InboxMessage.select().where(InboxMessage.customer == customer.id)]
     assert {"return_approve", "return_receive"} <= set(kinds)
     assert Notification.select().where(Notification.kind == "return_request").count() == 1
+    # Customer service hears of the 180.00 asked back, not of the order's 450.00; the dealer,
+    # of the 135.00 and 45.00 received.
+    asked_back = Notification.get(Notification.kind == "return_request")
+    words = describe("return_request", asked_back.audience, json.loads(asked_back.payload))
+    assert words["detail"].endswith("退货金额 180.00 元")
+    assert sms_params("staff_task", words)[2:] == ["180.00", "退货待审核"]
+    received = Notification.select().where(Notification.kind == "return_receive")
+    assert sorted(json.loads(n.payload)["amount"] for n in received) == ["135.00", "45.00"]
 
 
 def test_a_prepaid_customer_gets_the_credit_as_balance_where_nothing_is_owed(client, co):
@@ -188,12 +198,16 @@ def test_scoping_for_dealers_and_staff(client, co):
 
 def test_an_approval_rule_adds_a_step_for_big_returns(client, co):
     dealer = bind_dealer(client, co.east_customer, "ret-big")
-    order = shipped_order(co, co.east_customer, qty=150)  # 6,750.00: over the 5,000 rule
-    created = ask(client, dealer, order, 150).get_json()
+    order = shipped_order(co, co.east_customer, qty=150)  # 6,750.00
+    created = ask(client, dealer, order, 120).get_json()  # 5,400.00: over the 5,000 rule
     first = client.post(
         f"{ADMIN}/returns/{created['id']}/approve", json={}, headers=co.headers("cs")
     )
     assert first.get_json()["status"] == "pending"  # the branch manager signs next
+    # The branch manager is asked to weigh the return's 5,400.00 (not the order's), as a return.
+    step = Notification.get(Notification.kind == "approval_step")
+    words = describe(step.kind, step.audience, json.loads(step.payload))
+    assert (words["title"], words["amount"]) == ("退货待您审批", "5400.00")
     assert (
         client.post(
             f"{ADMIN}/returns/{created['id']}/approve", json={}, headers=co.headers("hq")

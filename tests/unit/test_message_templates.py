@@ -78,9 +78,16 @@ def test_staff_to_dos_and_sms_parameters():
         "12345.60",
         "待审核",
     ]
-    asked_back = describe("return_request", "customer_service", ORDER)
+    asked_back = describe("return_request", "customer_service", {**ORDER, "amount": "300.00"})
     assert (asked_back["title"], asked_back["task"]) == ("退货待审核", "退货待审核")
-    assert sms_params("staff_task", asked_back)[3] == "退货待审核"  # not an order to review
+    # What is asked back, not the order's total; and not an order to review.
+    assert sms_params("staff_task", asked_back)[2:] == ["300.00", "退货待审核"]
+    assert asked_back["detail"] == "上海浦东惠民批发部（第二门店） 退货金额 300.00 元"
+    assert template_data("staff_task", asked_back)["amount3"] == {"value": "300.00"}
+    # A notification recorded before amounts were kept speaks of its order's total.
+    assert sms_params("staff_task", describe("return_request", "customer_service", ORDER))[2] == (
+        "12345.60"
+    )
     received = describe("return_approve", "warehouse", ORDER)
     assert (received["title"], received["task"]) == ("退货待入库", "待入库")
     dealer = describe("reject", "dealer", {**ORDER, "note": "价格有误"})
