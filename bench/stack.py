@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import tempfile
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import quote
 
 import psycopg2
@@ -130,15 +132,22 @@ def fair_database(database_url: str, redis_url: str, dealers: int):
 
 def servers(env: dict, workers: int, threads: int) -> dict[str, Gunicorn]:
     """The hand-written floor and Dealer Mall under the same flags, and Dealer Mall under its own
-    gunicorn.conf.py; each has a database pool as large as its threads."""
+    gunicorn.conf.py; each has a database pool as large as its threads. Each server logs (a line
+    per request, as in production) to a file of its own in a new folder, named on the way in,
+    rather than among the figures."""
     pool = {"DATABASE_POOL_SIZE": str(threads + 1)}
-    return {
+    logs = Path(tempfile.mkdtemp(prefix="bench-servers-"))
+    print(f"server logs: {logs}")
+    made = {
         "hand-written": Gunicorn(
             {**env, **pool}, workers, threads, target="bench.handwritten:create_app()"
         ),
         "Dealer Mall": Gunicorn({**env, **pool}, workers, threads),
         "Dealer Mall (gunicorn.conf.py)": Gunicorn(env, config=str(ROOT / "gunicorn.conf.py")),
     }
+    for name, server in made.items():
+        server.log_file = logs / (name.replace(" ", "-").replace("(", "").replace(")", "") + ".log")
+    return made
 
 
 def settle(database_url: str) -> None:

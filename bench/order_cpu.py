@@ -1,0 +1,266 @@
+"""Where an order's CPU goes, in process: Dealer Mall's `POST /api/mp/v1/orders` against the
+hand-written floor (bench/handwritten.py), and what named parts of Dealer Mall's order cost.
+
+On a shared 2-core machine, rates under wrk swing by a third from one run to the next, and even
+the CPU a process spends per request drifts by a fifth over minutes. This bench reads CPU in one
+process, where a part worth 2 % of an order can still be seen:
+
+* each request is a WSGI call into the app (no gunicorn, no socket), built before the clock
+  starts and timed by the calling thread's CPU clock plus those of the app's hand-off threads
+  (which queue committed notifications);
+* every order is new (a fresh Idempotency-Key), 3 lines, by one of 32 dealers, on PostgreSQL +
+  Redis, on the catalogue bench.stack seeds;
+* the two apps run A-B-B-A in blocks of `--orders`, `--rounds` times; each block's figure is the
+  mean with the slowest tenth left out (a stall of the machine is not the app's);
+* `--without PART ...` takes one part out of Dealer Mall's order at a time and puts it back,
+  alternating request by request (A-B-B-A over every four orders, so that the machine's drift
+  falls on both alike), and prints what the part costs an order. Parts:
+  `limiter` (the rate limit's count in Redis), `order-handlers` (every handler of OrderChanged),
+  `notifications` and `webhooks` (one handler each), and `arguments` (flask-smorest's and
+  webargs' wrappers around the view, replaced by the same schemas loaded in one wrapper).
+
+Run alone, a request's hand-off goes to the task queue by itself; under load (gunicorn) a
+hand-off carries the notifications of many orders, so `notifications` here is an upper bound.
+Taking a part out is for measuring only: the orders made meanwhile lack what it does.
+
+    .venv/bin/python -m bench.order_cpu [--orders 300] [--rounds 2] [--without limiter ...]
+        [--database-url postgresql://...] [--redis-url redis://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import inspect
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+from app.auth import tokens
+from bench.common import add_service_options
+
+DEALERS = 32
+TRIMMED = 0.9  # the share of the fastest requests each figure keeps
+
+
+def _cpu_now() -> float:
+    """This thread's CPU time plus the hand-off threads' (they do a request's queueing)."""
+    total = time.thread_time()
+    for thread in threading.enumerate():
+        if thread.name.startswith("handoff") and thread.ident:
+            with contextlib.suppress(OSError, ProcessLookupError):  # it ended meanwhile
+                total += time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return total
+
+
+def _trimmed_ms(seconds: list[float]) -> float:
+    kept = sorted(seconds)[: max(1, int(len(seconds) * TRIMMED))]
+    return sum(kept) / len(kept) * 1000
+
+
+class Orders:
+    """WSGI environs of new orders (3 lines, a fresh Idempotency-Key each), dealers in turn."""
+
+    def __init__(self, seeded: dict):
+        self.tokens, self.products = seeded["tokens"], seeded["products"]
+        self.count = itertools.count()
+
+    def environs(self, n: int) -> list[dict]:
+        from werkzeug.test import EnvironBuilder
+
+        made = []
+        for _ in range(n):
+            k = next(self.count)
+            lines = [
+                {"product_id": self.products[(k + step) % len(self.products)], "qty": qty}
+                for step, qty in ((0, 1), (7, 2), (13, 3))
+            ]
+            headers = {
+                "Authorization": f"Bearer {self.tokens[k % len(self.tokens)]}",
+                "Idempotency-Key": f"cpu-{uuid.uuid4().hex}",
+            }
+            builder = EnvironBuilder(
+                path="/api/mp/v1/orders", method="POST", json={"lines": lines}, headers=headers
+            )
+            made.append(builder.get_environ())
+        return made
+
+
+def _call(app, environ) -> float:
+    """One request's CPU seconds; it must make an order."""
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"] = status
+
+    started = _cpu_now()
+    body = b"".join(app(environ, start_response))
+    spent = _cpu_now() - started
+    if not answer["status"].startswith("201"):
+        raise RuntimeError(f"an order was not made: {answer['status']} {body[:300]!r}")
+    return spent
+
+
+# --- the parts -------------------------------------------------------------------------------
+
+
+def _swap(module, name: str, replacement):
+    real = getattr(module, name)
+
+    def toggle(app, out: bool) -> None:
+        setattr(module, name, replacement(real) if out else real)
+
+    return toggle
+
+
+def _without_handlers(which: str):
+    from app import events
+    from app.events import OrderChanged
+    from app.integrations import webhooks
+    from app.notify import recording
+
+    dropped = {
+        "order-handlers": None,
+        "notifications": recording.order_changed,
+        "webhooks": webhooks.order_changed,
+    }[which]
+
+    def replacement(real):
+        def handlers_of(event_type):
+            found = real(event_type)
+            if event_type is not OrderChanged:
+                return found
+            return () if dropped is None else tuple(h for h in found if h is not dropped)
+
+        return handlers_of
+
+    return _swap(events, "handlers_of", replacement)
+
+
+def _without_arguments():
+    """The view with its headers and body loaded by the same schemas in one wrapper, instead of
+    flask-smorest's argument and response wrappers (webargs inside)."""
+    from flask import request
+
+    from app.extensions import limited
+    from app.validation import reject_unstorable
+    from miniprogram_api import orders
+    from miniprogram_api.schemas import IdempotencyHeaderIn, PlaceOrderIn
+    from miniprogram_api.security import dealer_required
+
+    view, headers_in, body_in = (
+        inspect.unwrap(orders.create_order),
+        IdempotencyHeaderIn(),
+        PlaceOrderIn(),
+    )
+
+    @limited("RATELIMIT_ORDERS", "orders")
+    @dealer_required
+    def create_order():
+        key = request.headers.get("Idempotency-Key")
+        headers = headers_in.load({} if key is None else {"Idempotency-Key": key})
+        data = request.get_json()
+        reject_unstorable(data, "_schema")
+        return view(headers, body_in.load(data))
+
+    real = {}
+
+    def toggle(app, out: bool) -> None:
+        views = app.view_functions
+        real.setdefault("view", views[ENDPOINT])
+        views[ENDPOINT] = create_order if out else real["view"]
+
+    return toggle
+
+
+def _parts() -> dict:
+    from app import extensions
+
+    return {
+        "limiter": lambda: _swap(extensions, "count_against", lambda real: lambda *a, **k: None),
+        "order-handlers": lambda: _without_handlers("order-handlers"),
+        "notifications": lambda: _without_handlers("notifications"),
+        "webhooks": lambda: _without_handlers("webhooks"),
+        "arguments": _without_arguments,
+    }
+
+
+ENDPOINT = "mp_orders.create_order"
+PARTS = ("limiter", "order-handlers", "notifications", "webhooks", "arguments")
+
+
+# --- the measuring process -------------------------------------------------------------------
+
+
+def measure(orders_per_block: int, rounds: int, without: list[str]) -> None:
+    import app.web
+    import bench.handwritten
+
+    orders = Orders(json.loads(os.environ["BENCH_SEEDED"]))
+    apps = {"hand-written": bench.handwritten.create_app(), "Dealer Mall": app.web.create_app()}
+    for each in apps.values():  # warm: connections, caches, the hand-off thread
+        for environ in orders.environs(50):
+            _call(each, environ)
+    figures: dict[str, list[float]] = {name: [] for name in apps}
+    names = list(apps)
+    for round_no in range(rounds):
+        for name in (names + names[::-1]) if round_no % 2 == 0 else (names[::-1] + names):
+            spent = [_call(apps[name], e) for e in orders.environs(orders_per_block)]
+            figures[name].append(_trimmed_ms(spent))
+    print(f"CPU per order in process, {orders_per_block} orders a block, A-B-B-A:")
+    for name, blocks in figures.items():
+        print(f"  {name:<14} " + "  ".join(f"{ms:.3f}" for ms in blocks) + " ms")
+    floor, mine = (min(figures[n]) for n in names)
+    print(f"  Dealer Mall / floor, best block against best block: {mine / floor:.2f}x")
+    parts = _parts()
+    mall = apps["Dealer Mall"]
+    for part in without:
+        toggle = parts[part]()
+        spent: dict[bool, list[float]] = {False: [], True: []}
+        try:
+            for i, environ in enumerate(orders.environs(orders_per_block * 8)):
+                out = i % 4 in (1, 2)  # A-B-B-A: with, without, without, with
+                toggle(mall, out)
+                spent[out].append(_call(mall, environ))
+        finally:
+            toggle(mall, False)
+        with_it, without_it = _trimmed_ms(spent[False]), _trimmed_ms(spent[True])
+        print(
+            f"  without {part:<15} {with_it:.3f} → {without_it:.3f} ms:"
+            f" the part costs {with_it - without_it:+.3f} ms an order"
+            f" ({(with_it - without_it) / with_it:+.1%})"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=300, help="orders a block")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--without", nargs="*", choices=PARTS, default=[])
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    add_service_options(parser)
+    args = parser.parse_args()
+    if args.measure:  # the process that builds both apps from the environment, as gunicorn does
+        measure(args.orders, args.rounds, args.without)
+        return
+    from bench.stack import fair_database
+
+    with fair_database(args.database_url, args.redis_url, DEALERS) as (env, seeded, app):
+        with app.app_context():
+            issued = [tokens.issue("mp", user, role="dealer") for user in seeded["users"]]
+        seeded = {"tokens": issued, "products": seeded["products"]}
+        quiet = {"LOG_FORMAT": "", "LOG_LEVEL": "WARNING", "DATABASE_POOL_SIZE": "4"}
+        child_env = {**os.environ, **env, **quiet, "BENCH_SEEDED": json.dumps(seeded)}
+        command = [sys.executable, "-m", "bench.order_cpu", "--measure"]
+        command += ["--orders", str(args.orders), "--rounds", str(args.rounds)]
+        command += ["--without", *args.without] if args.without else []
+        subprocess.run(command, env=child_env, check=True)  # noqa: S603 - our own arguments
+
+
+if __name__ == "__main__":
+    main()
