@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 import time
 from functools import wraps
 
@@ -16,6 +17,9 @@ from flask_wtf.csrf import CSRFProtect
 from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 
 from app import outages
 
@@ -109,6 +113,34 @@ def limited(setting: str, scope: str, key=rate_limit_key):
     return decorator
 
 
+class LimiterPerThread:
+    """The shared store's limiter, one per thread, each keeping a Redis connection of its own:
+    a count is then one command on a connection at hand, where the pool would check one out,
+    test it and put it back around every count (docs/performance.md, entry 19). A connection
+    the server dropped (Redis restarted) is made again once, at once, within the same count;
+    a timeout is not tried again, so a count still waits at most the socket's timeout."""
+
+    def __init__(self, uri: str, options: dict):
+        self._uri, self._options = uri, options
+        self._local = threading.local()
+
+    def _limiter(self) -> FixedWindowRateLimiter:
+        limiter = getattr(self._local, "limiter", None)
+        if limiter is None:
+            again_once = Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+            storage = storage_from_string(
+                self._uri, single_connection_client=True, retry=again_once, **self._options
+            )
+            limiter = self._local.limiter = FixedWindowRateLimiter(storage)
+        return limiter
+
+    def hit(self, item, *identifiers) -> bool:
+        return self._limiter().hit(item, *identifiers)
+
+    def get_window_stats(self, item, *identifiers):
+        return self._limiter().get_window_stats(item, *identifiers)
+
+
 csrf = CSRFProtect()
 
 
@@ -119,8 +151,10 @@ def init_extensions(app) -> None:
     # A limit check waits at most a second for Redis, then counts in process (count_against).
     options = {} if uri.startswith("memory") else {"socket_connect_timeout": 1, "socket_timeout": 1}
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
-    shared = FixedWindowRateLimiter(
-        storage_from_string(uri, **app.config["RATELIMIT_STORAGE_OPTIONS"])
-    )
+    options = app.config["RATELIMIT_STORAGE_OPTIONS"]
+    if uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        shared = LimiterPerThread(uri, options)
+    else:  # counts in memory must be one store for the whole process
+        shared = FixedWindowRateLimiter(storage_from_string(uri, **options))
     app.extensions["rate_limits"] = (shared, app.config["RATELIMIT_KEY_PREFIX"])
     csrf.init_app(app)

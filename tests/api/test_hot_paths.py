@@ -1,6 +1,7 @@
 """The two paths an ordering fair carries: the catalogue (cached per price level or price book and
-warehouse, with ETag and 304, invalidated by every change) and order submission (8 statements
-on PostgreSQL, answered without marshmallow)."""
+warehouse, with ETag and 304, invalidated by every change) and order submission (7 statements
+on PostgreSQL, answered without marshmallow, counted against its rate limit on a Redis connection
+each thread keeps)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from limits import parse
 from marshmallow import Schema
 
 from app import web_sessions
@@ -16,12 +18,14 @@ from app.core import catalog, orders, stock
 from app.core.models import Customer
 from app.core.orders import LineRequest
 from app.db import is_postgres
+from app.extensions import LimiterPerThread
 from app.mall import accounts, ordering
 from app.runtime import redis
 from app.schemas import OrderOut, new_order_out
 from devkit.databases import statements
 from devkit.factories import make_customer, make_product, make_staff
 from devkit.testing.clients import MP, bearer, bind, bind_dealer
+from devkit.testing.concurrency import all_at_once
 
 
 @pytest.fixture
@@ -239,3 +243,21 @@ def test_a_refused_order_says_when_to_come_back(client, shop, dealer, app):
     assert refused.get_json()["error"]["code"] == "rate_limited"
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert "X-RateLimit-Remaining" not in answers[0].headers  # no Redis round trips for headers
+
+
+def test_the_counts_of_every_thread_land_in_one_window(app):
+    """Each thread counts on a Redis connection of its own (LimiterPerThread): the counts of
+    all of them are one count, refused past the limit; a connection the server dropped is made
+    again for the next count, which still lands in Redis."""
+    shared, prefix = app.extensions["rate_limits"]
+    if not isinstance(shared, LimiterPerThread):
+        pytest.skip("needs Redis (TEST_REDIS_URL), as in CI")
+    item, key = parse("40 per minute"), f"threads-{secrets.token_hex(4)}"
+    allowed = all_at_once([lambda: [shared.hit(item, prefix, "t", key) for _ in range(5)]] * 8)
+    assert sum(map(sum, allowed)) == 40
+    assert not shared.hit(item, prefix, "t", key)  # the 41st, from yet another thread's count
+    other = f"dropped-{secrets.token_hex(4)}"
+    assert shared.hit(item, prefix, "t", other)
+    redis.client.client_kill_filter(_type="normal", skip_me=True)  # the server drops them all
+    assert shared.hit(item, prefix, "t", other)
+    assert shared.get_window_stats(item, prefix, "t", other).remaining == 38
