@@ -32,6 +32,7 @@ from peewee import (
 )
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
+from psycopg2.extensions import AsIs
 
 from app.errors import NotFound
 from app.money import CENT, COST_PLACE, to_cost_units, to_fen
@@ -236,6 +237,8 @@ class _ParentId:
 
 # Where a row `insert_family` inserts gives the id of the parent row inserted with it.
 PARENT_ID = _ParentId()
+# On PostgreSQL that id is read in the statement itself, from the parent's WITH.
+_PARENT_ID_SQL = AsIs("(SELECT id FROM p)")
 
 
 def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict]]):
@@ -247,22 +250,16 @@ def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict
     if not is_postgres():
         cursor = execute(parent_sql, parent_params)
         parent = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
-        return parent, insert_groups(
-            *[
-                (model, [{k: parent["id"] if v is PARENT_ID else v for k, v in row.items()}
-                         for row in rows])
-                for model, rows in groups
-            ]
-        )  # fmt: skip
-    from psycopg2.extensions import AsIs
-
-    parent_id = AsIs("(SELECT id FROM p)")  # the parent's id, written into the statement
+        given = [
+            (model, [_parent_id_in(row, parent["id"]) for row in rows]) for model, rows in groups
+        ]
+        return parent, insert_groups(*given)
     parts, params, union = [f"p AS ({parent_sql})"], list(parent_params), ""
     for i, (model, rows) in enumerate(groups):
         if rows:
             sql, values = _insert_statement(model, rows, True)
             parts.append(f"g{i} AS ({sql})")
-            params.extend(parent_id if v is PARENT_ID else v for v in values)
+            params.extend(_PARENT_ID_SQL if v is PARENT_ID else v for v in values)
             union += f" UNION ALL SELECT {i}, id, NULL FROM g{i}"
     # Ids from one multi-row insert rise in row order: sorting each group's ids keeps that order.
     sql = f"WITH {', '.join(parts)} SELECT -1, id, to_jsonb(p) FROM p{union} ORDER BY 1, 2"
@@ -273,6 +270,10 @@ def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict
         else:
             ids[group].append(new_id)
     return parent, ids
+
+
+def _parent_id_in(row: dict, parent_id: int) -> dict:
+    return {k: parent_id if v is PARENT_ID else v for k, v in row.items()}
 
 
 def _insert_statement(model, rows: list[dict], returning: bool) -> tuple[str, list]:

@@ -149,9 +149,8 @@ def init_extensions(app) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "dm:ratelimit")
     uri = app.config["RATELIMIT_STORAGE_URI"]
     # A limit check waits at most a second for Redis, then counts in process (count_against).
-    options = {} if uri.startswith("memory") else {"socket_connect_timeout": 1, "socket_timeout": 1}
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
-    options = app.config["RATELIMIT_STORAGE_OPTIONS"]
+    waits = {} if uri.startswith("memory") else {"socket_connect_timeout": 1, "socket_timeout": 1}
+    options = app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", waits)
     if uri.startswith(("redis://", "rediss://", "redis+unix://")):
         shared = LimiterPerThread(uri, options)
     else:  # counts in memory must be one store for the whole process

@@ -217,7 +217,7 @@ def sms_params(template: str, message: dict) -> list[str]:
         return [
             shorten(message["order_number"], 32),
             shorten(message.get("customer_name", ""), 12),
-            f"{_amount(message.get('amount', message['total']))}",
+            f"{_amount(message['amount'])}",
             message.get("task", ""),
         ]
     return [
