@@ -16,8 +16,9 @@ process, where a part worth 2 % of an order can still be seen:
   alternating request by request (A-B-B-A over every four orders, so that the machine's drift
   falls on both alike), and prints what the part costs an order. Parts:
   `limiter` (the rate limit's count in Redis), `order-handlers` (every handler of OrderChanged),
-  `notifications` and `webhooks` (one handler each), and `arguments` (flask-smorest's and
-  webargs' wrappers around the view, replaced by the same schemas loaded in one wrapper).
+  `notifications` and `webhooks` (one handler each), `arguments` (flask-smorest's and
+  webargs' wrappers around the view, replaced by the same schemas loaded in one wrapper), and
+  `read-ahead` (the order's products read with the key's look-up, not in a statement after).
 
 Run alone, a request's hand-off goes to the task queue by itself; under load (gunicorn) a
 hand-off carries the notifications of many orders, so `notifications` here is an upper bound.
@@ -178,10 +179,22 @@ def _without_arguments():
     return toggle
 
 
+def _without_read_ahead():
+    """The order's products read in a statement of their own, not with the key's look-up."""
+    from app.mall import ordering
+
+    return _swap(
+        ordering,
+        "_by_key_or_offers",
+        lambda real: lambda customer, key, ids=frozenset(): real(customer, key),
+    )
+
+
 def _parts() -> dict:
     from app import extensions
 
     return {
+        "read-ahead": _without_read_ahead,
         "limiter": lambda: _swap(extensions, "count_against", lambda real: lambda *a, **k: None),
         "order-handlers": lambda: _without_handlers("order-handlers"),
         "notifications": lambda: _without_handlers("notifications"),
@@ -191,7 +204,7 @@ def _parts() -> dict:
 
 
 ENDPOINT = "mp_orders.create_order"
-PARTS = ("limiter", "order-handlers", "notifications", "webhooks", "arguments")
+PARTS = ("limiter", "order-handlers", "notifications", "webhooks", "arguments", "read-ahead")
 
 
 # --- the measuring process -------------------------------------------------------------------

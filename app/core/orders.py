@@ -126,18 +126,30 @@ def audience_of(customer: Customer) -> Audience:
     return Audience(customer.id, customer.branch_id, customer.price_level)
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """An order's products as a caller read them before pricing, in a statement of its own
+    (`PRICED_COLUMNS` and `PRICE_JOINS`): the ids it asked for and the products on sale found
+    among them, each from `priced_product`."""
+
+    asked: frozenset[int]
+    found: dict[int, Product]
+
+
 def price_lines(
     customer: Customer,
     lines: Iterable[LineRequest],
     offers: list[Offer] | None = None,
     *,
     words: bool = False,
+    ahead: ReadAhead | None = None,
 ) -> Quote:
     """Resolve each line's price for this customer, apply the promotions open to them (`offers`,
     default: those open now, one query) and check each quantity: the products in one query, each
     with `available` in the customer's warehouse (warnings, and whether a gift can be given),
     with the gifts the offers could give them when there are at most GIFTS_READ_WITH_LINES (else
     those to be given in one more query). `words`: the quote also says what each promotion did.
+    `ahead`: products the caller read already; only those it did not ask for are read here.
 
     Raises: NotFound (unknown or inactive product), BelowMinQty, BadStep, ValidationFailed.
     """
@@ -150,12 +162,13 @@ def price_lines(
     if offers is None:
         offers = promotion_book.open_now()
     offers = promotions.open_offers(offers, audience_of(customer), utcnow())
-    # The gifts the offers could give this basket are read with its products when they are few
-    # (a gift product off sale is then simply not found, as in a read of its own).
-    read = promotions.possible_gifts(offers, ids) - ids if offers else set()
-    if len(read) > GIFTS_READ_WITH_LINES:
-        read = set()
-    products = _priced_products(customer, ids | read)
+    read = gifts_read_with(offers, ids)
+    if ahead is None:
+        products = _priced_products(customer, ids | read)
+    else:
+        products = dict(ahead.found)
+        if unread := (ids | read) - ahead.asked:
+            products |= _priced_products(customer, unread)
     missing = sorted(ids - products.keys())
     if missing:
         raise NotFound("商品不存在或已下架", product_ids=missing)
@@ -197,6 +210,14 @@ def _in_unit_words(product: Product, unit: str | None):
 # At most this many possible gifts not ordered are read with an order's products; with more,
 # only those to be given are read, in a query of their own.
 GIFTS_READ_WITH_LINES = 10
+
+
+def gifts_read_with(offers: list[Offer], ids: set[int]) -> set[int]:
+    """The gifts `offers` could give a basket of the products `ids`, other than those, when they
+    are few enough to be read with the basket's products (a gift product off sale is then simply
+    not found, as in a read of its own); else none."""
+    read = promotions.possible_gifts(offers, ids) - ids if offers else set()
+    return read if len(read) <= GIFTS_READ_WITH_LINES else set()
 
 
 def _priced_products(customer: Customer, ids: set[int]) -> dict[int, Product]:
@@ -353,12 +374,13 @@ def create_order(
     remark: str = "",
     address_id: int | None = None,
     offers: list[Offer] | None = None,
+    ahead: ReadAhead | None = None,
 ) -> Order:
     """Create an order awaiting review at the customer's server-side prices; nothing is held yet.
 
     `customer` may be the row the caller read in this request (checked active there), which
-    saves reading it again; `offers` the promotions open now, when the caller read them (default:
-    read here, as `price_lines` does). Raises: NotFound (customer, product or address), BelowMinQty, BadStep,
+    saves reading it again; `offers` the promotions open now, and `ahead` the products, when the
+    caller read them (default: read here, as `price_lines` does). Raises: NotFound (customer, product or address), BelowMinQty, BadStep,
     ValidationFailed.
     """
     with transaction():
@@ -367,7 +389,7 @@ def create_order(
             if found is None:
                 raise NotFound("客户不存在", customer_id=customer)
             customer = found
-        quoted = price_lines(customer, lines, offers)
+        quoted = price_lines(customer, lines, offers, ahead=ahead)
         priced = quoted.lines
         now = utcnow()
         order = Order(

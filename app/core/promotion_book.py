@@ -29,6 +29,8 @@ MAX_PARSED = 4096
 # Offer objects, so what the engine works out from a set of offers is reused (promotions._memo).
 _lists: dict[str | None, tuple[Offer, ...]] = {}
 MAX_LISTS = 64
+# The open offers this process read last (`last_read`).
+_last: tuple[Offer, ...] = ()
 
 
 def offer_of(row: Promotion) -> Offer:
@@ -76,8 +78,10 @@ def open_versions(now: dt.datetime | None = None) -> tuple[str, list]:
 
 def offers_named(text: str | None) -> list[Offer]:
     """The open offers a text of ids and versions read by `open_versions` names."""
+    global _last
     known = _lists.get(text)
     if known is not None:  # the same versions as a call before: the same offers, as they were
+        _last = known
         return list(known)
     at = Promotion.updated_at.python_value
     versions = sorted(
@@ -92,12 +96,19 @@ def offers_named(text: str | None) -> list[Offer]:
     # A promotion changed between the two reads is taken as read the second time.
     found = (_parsed.get((i, at)) or fresh.get(i) for i, at in versions)
     offers = [offer for offer in found if offer is not None]
+    _last = tuple(offers)
     if not unseen:  # every offer in the version the rows name: the next call may take the list
         with _lock:
             if len(_lists) >= MAX_LISTS:
                 _lists.clear()
             _lists[text] = tuple(offers)
     return offers
+
+
+def last_read() -> tuple[Offer, ...]:
+    """The open offers `offers_named` gave last in this process: what is open now, most likely,
+    for a caller that must guess before it reads (the gifts an order's products are read with)."""
+    return _last
 
 
 def not_ended(now: dt.datetime | None = None) -> list[Offer]:

@@ -67,15 +67,36 @@ def _by_key(customer_id: int, key: str) -> Order | None:
     return None if row is None else stored_order(row[0], customer_id)
 
 
-def _by_key_or_offers(customer_id: int, key: str) -> tuple[Order | None, list[Offer]]:
-    """`_by_key`, and the promotions open now that a new order is priced with: one statement,
-    where a new key would otherwise take two (the look-up, then the promotions' versions)."""
+def _by_key_or_offers(
+    customer: Customer | int, key: str, ids: set[int] = frozenset()
+) -> tuple[Order | None, list[Offer], orders.ReadAhead | None]:
+    """`_by_key`, and what a new order is priced with, in one statement: the promotions open
+    now and, for a customer row already read, the products `ids` at its prices (`ReadAhead`),
+    with the gifts the offers this process read last could give them (a guess, as those
+    offers may have changed since: `price_lines` reads any other gift it needs). A retry, the
+    common case of a key already used, gets the stored order, whole."""
     versions, params = promotion_book.open_versions()
     sql = f"SELECT ({_KEY_ORDER}), ({versions})"
-    order_id, text = execute(sql, [customer_id, key, *params]).fetchone()
+    priced = isinstance(customer, Customer) and ids
+    customer_id = customer.id if isinstance(customer, Customer) else customer
+    params = [customer_id, key, *params]
+    if priced:
+        asked = ids | orders.gifts_read_with(list(promotion_book.last_read()), ids)
+        marks = ", ".join(["%s"] * len(asked))
+        sql += (
+            f", {orders.PRICED_COLUMNS} FROM (SELECT 1) AS one"
+            f" LEFT JOIN product p ON p.active AND p.id IN ({marks}){orders.PRICE_JOINS}"
+        )
+        params += [*asked, *orders.price_join_params(customer)]
+    rows = execute(sql, params).fetchall()
+    order_id, text = rows[0][:2]
     if order_id is not None:
-        return stored_order(order_id, customer_id), []
-    return None, promotion_book.offers_named(text)
+        return stored_order(order_id, customer_id), [], None
+    if not priced:
+        return None, promotion_book.offers_named(text), None
+    found = (orders.priced_product(customer, row[2:]) for row in rows if row[2] is not None)
+    ahead = orders.ReadAhead(frozenset(asked), {p.id: p for p in found})
+    return None, promotion_book.offers_named(text), ahead
 
 
 def stored_order(order_id: int, customer_id: int) -> Order:
@@ -128,9 +149,10 @@ def place_order(
     Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
     """
     customer_id = customer.id if isinstance(customer, Customer) else customer
-    offers = None  # read by create_order, unless read here with the key
+    offers = ahead = None  # read by create_order, unless read here with the key
     if idempotency_key:
-        existing, offers = _by_key_or_offers(customer_id, idempotency_key)
+        ids = {line.product_id for line in lines}
+        existing, offers, ahead = _by_key_or_offers(customer, idempotency_key, ids)
         if existing is not None:
             return Placed(existing, created=False)
     owns_transaction = not db.in_transaction()  # then a lost key race raises from our commit
@@ -144,6 +166,7 @@ def place_order(
                 remark=remark,
                 address_id=address_id,
                 offers=offers,
+                ahead=ahead,
             )
             ordered = [ln.product_id for ln in lines]
             if idempotency_key and cart_user_id is not None and is_postgres():

@@ -61,6 +61,33 @@ def test_a_replayed_key_is_answered_from_the_stored_order_writing_nothing(client
     assert (other.status_code, other.get_json()) == (200, whole)
 
 
+def test_the_products_read_with_the_key_are_those_price_lines_reads(app, shop):
+    """A new key's look-up reads the order's products too, at the customer's prices (price book,
+    level, list) with their stock, a product off sale not found: as `price_lines` reads them
+    itself, and priced alike. A customer given by id reads no products there."""
+    ids = {shop.tea.id, shop.oil.id, shop.boxed.id, shop.gone.id}
+    existing, offers, ahead = ordering._by_key_or_offers(shop.customer, "ahead-1", ids)
+    assert existing is None and ahead.asked >= ids
+    plain = orders._priced_products(shop.customer, set(ahead.asked))
+
+    def seen(products):
+        return {i: (p.__data__, p.price, p.available) for i, p in products.items()}
+
+    assert seen(ahead.found) == seen(plain) and shop.gone.id not in ahead.found
+    assert ahead.found[shop.oil.id].price == Decimal("170.00")  # the price book's
+    assert ahead.found[shop.tea.id].price == Decimal("45.00")  # the level's
+    lines = [
+        LineRequest(shop.tea.id, 1),
+        LineRequest(shop.oil.id, 2),
+        LineRequest(shop.boxed.id, 6),
+    ]
+    with statements() as ran:
+        quoted = orders.price_lines(shop.customer, lines, offers, ahead=ahead)
+    assert ran == []  # nothing left to read
+    assert quoted == orders.price_lines(shop.customer, lines, offers)
+    assert ordering._by_key_or_offers(shop.customer.id, "ahead-1", ids)[2] is None
+
+
 def test_a_key_sent_at_once_from_several_threads_makes_one_order(app, client, shop, dealer):
     """The look-up first finds nothing for any of them: the unique row still decides, and the
     losers (their key and cart statement refused) answer with the winner's order."""

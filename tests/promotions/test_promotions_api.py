@@ -14,6 +14,7 @@ from app.approval import services as approvals
 from app.core.models import Customer, Stock
 from app.runtime import redis
 from app.timeutil import local_today
+from devkit.databases import statements
 from devkit.factories import make_customer, make_product, make_staff, put_stock
 from devkit.testing.clients import ADMIN, MP, bind_dealer, create_promotion, staff_headers
 
@@ -179,6 +180,23 @@ def test_a_gift_is_a_free_line_that_reserves_stock_on_approval(client, co, deale
     assert approved.status_code == 200, approved.get_json()
     oil = Stock.get((Stock.warehouse == co.warehouse.id) & (Stock.product == co.oil.id))
     assert oil.reserved == 1
+
+
+def test_a_gift_this_process_has_not_seen_is_read_then_read_ahead(client, co, dealer):
+    """An order's products are read with its key, with the gifts of the promotions this process
+    read last. The gift of a promotion made since is read in a statement of its own on the next
+    order, and given; the order after reads no more than one without promotions."""
+    order(client, dealer, [(co.tea, 1)], "guess-0")  # the process reads the promotions open
+    with statements() as plain:
+        order(client, dealer, [(co.tea, 1)], "guess-1")
+    ten_teas_get_one(client, co, co.oil)
+    with statements() as first:
+        placed = order(client, dealer, [(co.tea, 10)], "guess-2")
+    with statements() as second:
+        again = order(client, dealer, [(co.tea, 10)], "guess-3")
+    for body in (placed, again):
+        assert line_of(body, co.oil, gift=True)["qty"] == 1
+    assert (len(first), len(second)) == (len(plain) + 1, len(plain))
 
 
 def test_a_gift_short_of_stock_is_left_out_with_a_warning(client, co, dealer):
