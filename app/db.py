@@ -198,11 +198,18 @@ def _insert_sql(model, columns: tuple[str, ...], rows: int, returning: bool) -> 
     )
 
 
-def insert_rows(model, rows: list[dict], *, returning: bool = False) -> list[int]:
+def insert_rows(
+    model, rows: list[dict], *, returning: bool = False, with_commit: bool = False
+) -> list[int]:
     """Insert rows as `Model.insert_many` would (field defaults filled, values converted by their
     fields), with the SQL text built once per shape: on the hot paths, building SQL in the ORM
-    costs more than the database does. With `returning`, the new ids in row order."""
+    costs more than the database does. With `returning`, the new ids in row order. With
+    `with_commit`, rows nothing reads back before the transaction ends go with its COMMIT on
+    PostgreSQL when it is the outermost one (`execute_with_commit`); else they go in now."""
     sql, params = _insert_statement(model, rows, returning)
+    if with_commit:
+        execute_with_commit(sql, params, owns_transaction=True)
+        return []
     cursor = execute(sql, params)
     return [r[0] for r in cursor.fetchall()] if returning else []
 

@@ -79,6 +79,9 @@ class Sink:
     # How many of this sink's items one worker process sends at once: a slow receiver of one
     # sink can never hold up another sink's items.
     concurrency: int = 4
+    # A unique column that names an item before its id is known: a writer whose insert went
+    # with the COMMIT, its id never read, hands the item over by it (`written`).
+    key: str = ""
 
     @property
     def max_attempts(self) -> int:
@@ -87,21 +90,29 @@ class Sink:
 
 # --- writing: the hand-off after commit -------------------------------------------------------
 
-_handoff: Callable[[tuple[str, int]], None] | None = None
+# An item as it is handed over: its id, or the value of its sink's `key` column.
+ItemRef = int | str
+
+_handoff: Callable[[tuple[str, ItemRef]], None] | None = None
 
 
-def configure(handoff: Callable[[tuple[str, int]], None] | None) -> None:
+def configure(handoff: Callable[[tuple[str, ItemRef]], None] | None) -> None:
     """How committed items reach the task queue (app.bootstrap sets it; None: only the sweep)."""
     global _handoff
     _handoff = handoff
 
 
-def written(sink: Sink, item_id: int) -> None:
-    """An item was written in the current transaction: hand it to the queue once that commits
-    (a rolled-back transaction sends nothing)."""
+def written(sink: Sink, item: ItemRef) -> None:
+    """An item was written in the current transaction, named by its id or by its sink's `key`:
+    hand it to the queue once that commits (a rolled-back transaction sends nothing)."""
     handoff = _handoff
     if handoff is not None:
-        db.after_commit(lambda: handoff((sink.name, item_id)))
+        db.after_commit(lambda: handoff((sink.name, item)))
+
+
+def _named(sink: Sink, item: ItemRef):
+    model = sink.model
+    return model.id == item if isinstance(item, int) else getattr(model, sink.key) == item
 
 
 # --- delivering -----------------------------------------------------------------------------------
@@ -115,19 +126,20 @@ def _blocked_by_earlier(sink: Sink, item) -> bool:
     )
 
 
-def deliver(sink: Sink, item_id: int) -> str:
-    """Send one item if it is pending, due, not held by another worker and not behind an earlier
-    one; returns what became of it: the final status, `retry`, `dead` or `skipped`."""
+def deliver(sink: Sink, item_id: ItemRef) -> str:
+    """Send one item (by id, or by its sink's `key`) if it is pending, due, not held by another
+    worker and not behind an earlier one; returns what became of it: the final status, `retry`,
+    `dead` or `skipped`."""
     model = sink.model
     now = utcnow()
-    item = model.get_or_none(model.id == item_id)
+    item = model.get_or_none(_named(sink, item_id))
     if item is None or item.status != PENDING or item.next_attempt_at > now:
         return "skipped"
     if sink.in_order_by and _blocked_by_earlier(sink, item):
         return "skipped"
     claimed = (
         model.update(attempts=model.attempts + 1, next_attempt_at=now + sink.lease)
-        .where((model.id == item_id) & (model.status == PENDING) & (model.next_attempt_at <= now))
+        .where((model.id == item.id) & (model.status == PENDING) & (model.next_attempt_at <= now))
         .execute()
     )
     if not claimed:
@@ -141,7 +153,7 @@ def deliver(sink: Sink, item_id: int) -> str:
         log.exception("%s %s: sending failed", sink.name, item_id)
         return _retry_or_bury(sink, item, f"{type(exc).__name__}: {exc}", {})
     status = outcome.status or sink.delivered
-    model.update(status=status, **outcome.changes).where(model.id == item_id).execute()
+    model.update(status=status, **outcome.changes).where(model.id == item.id).execute()
     return status
 
 
@@ -196,10 +208,10 @@ def deliver_due(sink: Sink, limit: int = 200) -> dict[str, int]:
             return counts
 
 
-def seconds_until_due(sink: Sink, item_id: int) -> float | None:
+def seconds_until_due(sink: Sink, item_id: ItemRef) -> float | None:
     """How long until a pending item is next due (0 if it is); None once it is settled."""
     model = sink.model
-    item = model.get_or_none((model.id == item_id) & (model.status == PENDING))
+    item = model.get_or_none(_named(sink, item_id) & (model.status == PENDING))
     if item is None:
         return None
     return max((item.next_attempt_at - utcnow()).total_seconds(), 0.0)

@@ -40,10 +40,12 @@ else:
     huey = SqliteHuey("dealer-mall", filename=str(Path(_config.INSTANCE_DIR) / "tasks.db"))
 
 
-def _enqueue(items: list[tuple[str, int, str | None]]) -> None:
+def _enqueue(items: list[tuple[str, outbox.ItemRef, str | None]]) -> None:
     """Many committed outbox items in one round trip per sink: one task each, carrying the id of
     the request that wrote each item."""
-    by_sink: dict[str, tuple[list[int], list[str | None]]] = defaultdict(lambda: ([], []))
+    by_sink: dict[str, tuple[list[outbox.ItemRef], list[str | None]]] = defaultdict(
+        lambda: ([], [])
+    )
     for sink_name, item_id, request_id in items:
         ids, request_ids = by_sink[sink_name]
         ids.append(item_id)
@@ -56,8 +58,8 @@ def _enqueue(items: list[tuple[str, int, str | None]]) -> None:
 handoff = Handoff("outbox", _enqueue)
 
 
-def hand_over(item: tuple[str, int]) -> None:
-    """Queue a committed outbox item (sink name, id) with the id of the request, or the task,
+def hand_over(item: tuple[str, outbox.ItemRef]) -> None:
+    """Queue a committed outbox item (sink name, id or key) with the id of the request, or the task,
     that wrote it: its delivery logs under the same id."""
     handoff.put((*item, current_request_id()))
 
@@ -87,7 +89,7 @@ def _pool(sink: outbox.Sink) -> ThreadPoolExecutor:
         return _pools[sink.name]
 
 
-def _deliver(sink: outbox.Sink, item_id: int, request_id: str | None = None) -> None:
+def _deliver(sink: outbox.Sink, item_id: outbox.ItemRef, request_id: str | None = None) -> None:
     """Deliver one item, logging under the id of the request that wrote it; one that failed is
     queued again for the moment its retry is due, so an outage drains within seconds of its
     backoff rather than at the next sweep."""
@@ -133,9 +135,10 @@ def _sweep(sink: outbox.Sink) -> None:
 
 @huey.task()
 def deliver_batch(
-    sink_name: str, item_ids: list[int], request_ids: list[str | None] | None = None
+    sink_name: str, item_ids: list[outbox.ItemRef], request_ids: list[str | None] | None = None
 ) -> None:
-    """Hand committed items to their sink's threads, in order, each with its request's id."""
+    """Hand committed items (by id, or by their sink's key) to their sink's threads, in order,
+    each with its request's id."""
     sink = SINKS[sink_name]
     for item_id, request_id in zip(item_ids, request_ids or [None] * len(item_ids), strict=True):
         _pool(sink).submit(_deliver, sink, item_id, request_id)

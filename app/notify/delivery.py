@@ -217,6 +217,7 @@ NOTIFICATIONS = outbox.Sink(
     send=send,
     delivered="sent",
     lease=dt.timedelta(seconds=120),
+    key="dedup_key",
 )
 
 

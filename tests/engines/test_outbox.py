@@ -122,6 +122,23 @@ def test_items_with_the_same_key_go_out_in_order(probe_receiver):
     assert probe_receiver.got == [first.id, other.id, first.id, second.id]
 
 
+def test_an_item_named_by_its_sinks_key_is_delivered_as_by_its_id(probe_receiver):
+    """A writer that never read the new row's id hands it over by its sink's key column."""
+    item = Probe.create(key="event:7:probe")
+    probe = sink(probe_receiver, key="key")
+    probe_receiver.failing = 1
+    assert outbox.deliver(probe, "event:7:probe") == "retry"
+    assert outbox.seconds_until_due(probe, "event:7:probe") > 0
+    make_due(Probe)
+    assert outbox.seconds_until_due(probe, "event:7:probe") == 0
+    assert outbox.deliver(probe, "event:7:probe") == "delivered"
+    assert outbox.deliver(probe, "event:7:probe") == "skipped"
+    assert outbox.seconds_until_due(probe, "event:7:probe") is None  # settled
+    assert outbox.deliver(probe, "event:8:probe") == "skipped"  # no such item
+    assert probe_receiver.got == [item.id, item.id]
+    assert Probe.get_by_id(item.id).answer == "200"
+
+
 def test_items_reach_the_queue_only_once_their_transaction_commits(probe_receiver):
     handed = []
     probe = sink(probe_receiver)

@@ -68,6 +68,37 @@ def test_from_post_orders_to_messages_in_the_sandbox(client, shop, dealer, sandb
     assert to_dealer[1]["url"].endswith(f"/orders/{order_id}")
 
 
+def test_a_new_orders_notification_is_handed_over_by_its_key(
+    client, shop, dealer, sandbox, sms, app
+):
+    """Customer service's notification of a new order is a row nothing reads back in the order's
+    transaction (on PostgreSQL it goes with the COMMIT): it reaches the queue by its key, and is
+    delivered by it. A dealer's, with its inbox message, by its id."""
+    from devkit.factories import make_staff
+
+    with app.app_context():
+        make_staff("customer_service", phone="13800000002", username="cs-key")
+    handed = []
+    outbox.configure(handed.append)
+    try:
+        r = client.post(
+            f"{MP}/orders", json={"lines": [{"product_id": shop.tea.id, "qty": 10}]}, headers=dealer
+        )
+        order_id = r.get_json()["id"]
+        (submitted,) = Notification.select().where(Notification.order == order_id)
+        assert handed == [("notifications", f"event:{submitted.event_id}:customer_service")]
+        orders.approve_order(order_id, "staff:1")
+    finally:
+        outbox.configure(None)
+    approved = Notification.get(Notification.dedup_key.endswith(":dealer"))
+    assert ("notifications", approved.id) in handed[1:]
+    with app.app_context():
+        assert outbox.deliver(NOTIFICATIONS, handed[0][1]) == "sent"
+    assert Notification.get_by_id(submitted.id).status == "sent"
+    (to_service,) = sandbox.sms(phone="+8613800000002")
+    assert to_service["params"][3] == "待审核"
+
+
 def test_subscribe_message_where_granted_else_sms(client, shop, dealer, sandbox, sms, app):
     r = client.post(f"{MP}/subscriptions", json={"template_ids": ["order-status"]}, headers=dealer)
     assert r.get_json()["items"] == [{"template_id": "order-status", "remaining": 1}]
