@@ -19,8 +19,9 @@ process, where a part worth 2 % of an order can still be seen:
   `notifications` and `webhooks` (one handler each), `arguments` (flask-smorest's and
   webargs' wrappers around the view, replaced by the same schemas loaded in one wrapper),
   `read-ahead` (the order's products read with the key's look-up, not in a statement after),
-  and `notification-with-commit` (customer service's notification sent with the COMMIT, not
-  inserted as its handler runs).
+  `notification-with-commit` (customer service's notification sent with the COMMIT, not
+  inserted as its handler runs), and `read-along` (the webhook subscribers read with the key's
+  look-up, not by the webhook handler).
 
 Run alone, a request's hand-off goes to the task queue by itself; under load (gunicorn) a
 hand-off carries the notifications of many orders, so `notifications` here is an upper bound.
@@ -207,10 +208,18 @@ def _without_notification_with_commit():
     )
 
 
+def _without_read_along():
+    """The webhook subscribers read by their handler, not with the key's look-up."""
+    from app import read_along
+
+    return _swap(read_along, "columns", lambda real: lambda: ((), ""))
+
+
 def _parts() -> dict:
     from app import extensions
 
     return {
+        "read-along": _without_read_along,
         "read-ahead": _without_read_ahead,
         "notification-with-commit": _without_notification_with_commit,
         "limiter": lambda: _swap(extensions, "count_against", lambda real: lambda *a, **k: None),
@@ -230,6 +239,7 @@ PARTS = (
     "arguments",
     "read-ahead",
     "notification-with-commit",
+    "read-along",
 )
 
 

@@ -18,11 +18,11 @@ import secrets
 import time
 import uuid
 
-from app import outbox
+from app import outbox, read_along
 from app.auth.scopes import require, require_all_scope
 from app.core.models import ReturnRequest, Staff
 from app.core.queries import orders_by_id
-from app.db import execute, transaction, utcnow
+from app.db import execute, is_postgres, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.events import OrderChanged, ReceiptRecorded, ReturnReceived, ShopOrderChanged
 from app.integrations import safe_http
@@ -133,10 +133,29 @@ def redeliver(staff: Staff, endpoint_id: int, delivery_id: int) -> WebhookDelive
 _ACTIVE_ENDPOINTS = "SELECT id, events FROM webhook_endpoint WHERE active"
 
 
+def _active_endpoints_as_json() -> str:
+    """The same rows as one JSON text, `[[id, events], ...]` (NULL or `[]` for none): the read
+    that rides along with each new order's first statement (app/read_along.py)."""
+    if is_postgres():
+        return (
+            "SELECT json_agg(json_build_array(id, events))::text FROM webhook_endpoint WHERE active"
+        )
+    return "SELECT json_group_array(json_array(id, events)) FROM webhook_endpoint WHERE active"
+
+
+SUBSCRIBERS = "webhook_subscribers"
+read_along.register(SUBSCRIBERS, _active_endpoints_as_json)
+
+
 def _subscribed(event_type: str) -> list[int]:
     """The ids of the active endpoints that subscribe to `event_type`. Read with every order
-    event: SQL written once, and rows, not endpoints (the ORM's objects cost more than the read)."""
-    rows = execute(_ACTIVE_ENDPOINTS).fetchall()
+    event: with a new order's first statement when it rode along, else on its own, in SQL
+    written once, as rows, not endpoints (the ORM's objects cost more than the read)."""
+    along = read_along.answer(SUBSCRIBERS)
+    if along is read_along.NOT_READ:
+        rows = execute(_ACTIVE_ENDPOINTS).fetchall()
+    else:
+        rows = json.loads(along or "[]")
     return [endpoint_id for endpoint_id, events in rows if event_type in json.loads(events)]
 
 

@@ -3,12 +3,14 @@ receipt, reorder. Every read and write is scoped to the caller's customer (invar
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
+from app import read_along
 from app.core import orders, product_images, promotion_book, stock, units
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
@@ -67,16 +69,34 @@ def _by_key(customer_id: int, key: str) -> Order | None:
     return None if row is None else stored_order(row[0], customer_id)
 
 
+@dataclass
+class ReadWithKey:
+    """What a new key's look-up read for the order it is about to make: the promotions open now,
+    the reads that ride along with it (app/read_along.py: `answered` lets the order's handlers
+    find them), and for a customer row its products (`ReadAhead`)."""
+
+    offers: list[Offer]
+    along: tuple[str, ...]
+    answers: tuple
+    ahead: orders.ReadAhead | None = None
+
+    def answered(self):
+        return read_along.answered(self.along, self.answers)
+
+
 def _by_key_or_offers(
     customer: Customer | int, key: str, ids: set[int] = frozenset()
-) -> tuple[Order | None, list[Offer], orders.ReadAhead | None]:
-    """`_by_key`, and what a new order is priced with, in one statement: the promotions open
-    now and, for a customer row already read, the products `ids` at its prices (`ReadAhead`),
-    with the gifts the offers this process read last could give them (a guess, as those
-    offers may have changed since: `price_lines` reads any other gift it needs). A retry, the
-    common case of a key already used, gets the stored order, whole."""
+) -> tuple[Order | None, ReadWithKey | None]:
+    """`_by_key`, and what a new order is priced and written with, in one statement: the
+    promotions open now, the reads that ride along (the webhook subscribers) and, for a
+    customer row already read, the products `ids` at its prices (`ReadAhead`), with the gifts
+    the offers this process read last could give them (a guess, as those offers may have
+    changed since: `price_lines` reads any other gift it needs). A retry, the common case of a
+    key already used, gets the stored order, whole, and nothing else."""
     versions, params = promotion_book.open_versions()
-    sql = f"SELECT ({_KEY_ORDER}), ({versions})"
+    along, along_sql = read_along.columns()
+    sql = f"SELECT ({_KEY_ORDER}), ({versions}){along_sql}"
+    width = 2 + len(along)
     priced = isinstance(customer, Customer) and ids
     customer_id = customer.id if isinstance(customer, Customer) else customer
     params = [customer_id, key, *params]
@@ -91,12 +111,13 @@ def _by_key_or_offers(
     rows = execute(sql, params).fetchall()
     order_id, text = rows[0][:2]
     if order_id is not None:
-        return stored_order(order_id, customer_id), [], None
+        return stored_order(order_id, customer_id), None
+    read = ReadWithKey(promotion_book.offers_named(text), along, rows[0][2:width])
     if not priced:
-        return None, promotion_book.offers_named(text), None
-    found = (orders.priced_product(customer, row[2:]) for row in rows if row[2] is not None)
-    ahead = orders.ReadAhead(frozenset(asked), {p.id: p for p in found})
-    return None, promotion_book.offers_named(text), ahead
+        return None, read
+    found = (orders.priced_product(customer, row[width:]) for row in rows if row[width] is not None)
+    read.ahead = orders.ReadAhead(frozenset(asked), {p.id: p for p in found})
+    return None, read
 
 
 def stored_order(order_id: int, customer_id: int) -> Order:
@@ -149,15 +170,15 @@ def place_order(
     Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
     """
     customer_id = customer.id if isinstance(customer, Customer) else customer
-    offers = ahead = None  # read by create_order, unless read here with the key
+    read = None  # what create_order and the handlers read themselves, unless read with the key
     if idempotency_key:
         ids = {line.product_id for line in lines}
-        existing, offers, ahead = _by_key_or_offers(customer, idempotency_key, ids)
+        existing, read = _by_key_or_offers(customer, idempotency_key, ids)
         if existing is not None:
             return Placed(existing, created=False)
     owns_transaction = not db.in_transaction()  # then a lost key race raises from our commit
     try:
-        with db.atomic():
+        with db.atomic(), read.answered() if read else contextlib.nullcontext():
             order = orders.create_order(
                 customer,
                 lines,
@@ -165,8 +186,8 @@ def place_order(
                 placed_by=placed_by,
                 remark=remark,
                 address_id=address_id,
-                offers=offers,
-                ahead=ahead,
+                offers=read and read.offers,
+                ahead=read and read.ahead,
             )
             ordered = [ln.product_id for ln in lines]
             if idempotency_key and cart_user_id is not None and is_postgres():

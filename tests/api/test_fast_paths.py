@@ -66,7 +66,8 @@ def test_the_products_read_with_the_key_are_those_price_lines_reads(app, shop):
     level, list) with their stock, a product off sale not found: as `price_lines` reads them
     itself, and priced alike. A customer given by id reads no products there."""
     ids = {shop.tea.id, shop.oil.id, shop.boxed.id, shop.gone.id}
-    existing, offers, ahead = ordering._by_key_or_offers(shop.customer, "ahead-1", ids)
+    existing, read = ordering._by_key_or_offers(shop.customer, "ahead-1", ids)
+    offers, ahead = read.offers, read.ahead
     assert existing is None and ahead.asked >= ids
     plain = orders._priced_products(shop.customer, set(ahead.asked))
 
@@ -85,7 +86,7 @@ def test_the_products_read_with_the_key_are_those_price_lines_reads(app, shop):
         quoted = orders.price_lines(shop.customer, lines, offers, ahead=ahead)
     assert ran == []  # nothing left to read
     assert quoted == orders.price_lines(shop.customer, lines, offers)
-    assert ordering._by_key_or_offers(shop.customer.id, "ahead-1", ids)[2] is None
+    assert ordering._by_key_or_offers(shop.customer.id, "ahead-1", ids)[1].ahead is None
 
 
 def test_a_key_sent_at_once_from_several_threads_makes_one_order(app, client, shop, dealer):

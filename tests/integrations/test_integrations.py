@@ -7,9 +7,12 @@ from decimal import Decimal
 from app import outbox
 from app.core import orders
 from app.core.models import Customer, Order, ProductPrice, Stock, StockMovement
+from app.core.orders import LineRequest
 from app.core.receivables import record_receipt
 from app.integrations import webhooks
 from app.integrations.models import WebhookDelivery
+from app.mall import ordering
+from devkit.databases import statements
 from devkit.testing.clients import ADMIN, Console, flashes
 from devkit.testing.outbox import make_due
 
@@ -104,6 +107,42 @@ def test_after_the_last_try_a_delivery_is_dead_and_can_be_redelivered(client, co
     outbox.deliver_due(webhooks.WEBHOOKS)
     assert WebhookDelivery.get_by_id(dead.id).status == "delivered"
     assert len({r["json"]["id"] for r in receiver.requests}) == 1  # one delivery id throughout
+
+
+def test_a_keyed_orders_subscribers_are_read_with_its_key_as_they_are_read_alone(
+    client, co, receiver
+):
+    """A new key's look-up reads the webhook subscribers too (app/read_along.py): the order's
+    handlers take them from there, with no read of their own, and find what a read of their own
+    finds for every event type, an endpoint switched off left out."""
+    told = add_webhook(client, co, receiver.url, ["order.submitted", "order.approved"])
+    add_webhook(client, co, receiver.url, ["receipt.created"])
+    off = post(
+        client,
+        "/webhooks",
+        co.headers("admin"),
+        {"url": receiver.url, "events": ["order.submitted"], "active": False},
+    )
+    assert told.status_code == off.status_code == 201
+    alone = {t: webhooks._subscribed(t) for t in webhooks.EVENT_TYPES}
+    assert alone["order.submitted"] == [told.get_json()["id"]]
+    _, read = ordering._by_key_or_offers(co.east_customer, "along-1", {co.tea.id})
+    with read.answered(), statements() as ran:
+        along = {t: webhooks._subscribed(t) for t in webhooks.EVENT_TYPES}
+    assert (along, ran) == (alone, [])
+
+    with statements() as ran:
+        placed = ordering.submit_order(
+            co.east_customer, [LineRequest(co.tea.id, 1)], idempotency_key="along-2"
+        )[0]
+    assert not [sql for sql in ran if sql.startswith("SELECT id, events FROM webhook_endpoint")]
+    (delivery,) = WebhookDelivery.select()
+    assert (delivery.endpoint_id, delivery.event_type) == (told.get_json()["id"], "order.submitted")
+    assert delivery.sequence_key == f"order:{placed.id}"
+    # Not while no order is being written: a receipt's handler reads for itself.
+    with statements() as ran:
+        record_receipt(co.east_customer.id, Decimal("5.00"), "bank", "R-along", recorded_by="t")
+    assert "SELECT id, events FROM webhook_endpoint WHERE active" in ran
 
 
 def test_unsafe_urls_are_refused(client, co):
