@@ -8,7 +8,7 @@ from app.api import REPEATED_ORDER, Blueprint, page_from
 from app.core.orders import LineRequest
 from app.extensions import limited
 from app.mall import favourites, ordering
-from app.schemas import OrderOut, new_order_out
+from app.schemas import OrderOut, order_out
 from miniprogram_api.listing import dealer_record
 from miniprogram_api.schemas import (
     CartOut,
@@ -44,7 +44,7 @@ def create_order(headers, data):
         source="mall",
         cart_user_id=current_user().id,  # what was ordered leaves the cart
     )
-    return current_app.json.response(new_order_out(order)), 201 if created else 200
+    return current_app.json.response(order_out(order)), 201 if created else 200
 
 
 @bp.get("/orders")

@@ -21,7 +21,7 @@ from app.db import is_postgres
 from app.extensions import LimiterPerThread
 from app.mall import accounts, ordering
 from app.runtime import redis
-from app.schemas import OrderOut, new_order_out
+from app.schemas import OrderOut, order_out
 from devkit.databases import statements
 from devkit.factories import make_customer, make_product, make_staff
 from devkit.testing.clients import MP, bearer, bind, bind_dealer
@@ -180,10 +180,19 @@ def test_the_hand_written_answer_is_the_schema_answer(client, shop, dealer):
     order, _ = ordering.submit_order(
         shop.customer, [LineRequest(shop.tea.id, 1)], idempotency_key="hot-3"
     )
-    assert new_order_out(order) == OrderOut().dump(order)
-    # A repeated key answers the stored order through the schema, with 200.
+    assert order_out(order) == OrderOut().dump(order)
+    # A repeated key answers the stored order, with 200, as the schema writes it: the order as
+    # it is now (approved: two events), without the warnings of its submission.
     again = _submit(client, dealer, "hot-2", lines)
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+    assert again.get_json() == OrderOut().dump(
+        ordering.customer_order(shop.customer.id, body["id"])
+    )
+    orders.approve_order(order.id, "staff:t")
+    again = _submit(client, dealer, "hot-3", lines)
+    stored = OrderOut().dump(ordering.customer_order(shop.customer.id, order.id))
+    assert again.get_json() == stored and len(stored["events"]) == 2
+    assert "warnings" not in stored
 
 
 def test_a_dealers_login_reads_their_customer_with_it(client, shop, dealer):

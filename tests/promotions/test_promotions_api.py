@@ -12,7 +12,9 @@ import pytest
 
 from app.approval import services as approvals
 from app.core.models import Customer, Stock
+from app.mall import ordering
 from app.runtime import redis
+from app.schemas import OrderOut
 from app.timeutil import local_today
 from devkit.databases import statements
 from devkit.factories import make_customer, make_product, make_staff, put_stock
@@ -135,6 +137,10 @@ def test_a_full_reduction_says_what_is_short_then_takes_off_the_largest(client, 
         "1850.00",
     )
     assert line_of(placed, co.oil)["discount"] == "150.00"
+    # The key again: the stored order with its discount, as the schema writes it.
+    again = order(client, dealer, [(co.oil, 10)], "fr-1")
+    stored = OrderOut().dump(ordering.customer_order(co.customer.id, placed["id"]))
+    assert again == stored and {**stored, "warnings": placed["warnings"]} == placed
 
 
 def test_a_repeated_reduction_counts_every_threshold_and_a_narrow_one_only_its_lines(
