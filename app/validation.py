@@ -4,10 +4,11 @@ fields, output fields taken from a model's columns."""
 from __future__ import annotations
 
 import copy
+import decimal
 import re
 from typing import ClassVar
 
-from marshmallow import Schema, fields, missing, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 from peewee import (
     BooleanField,
     CharField,
@@ -86,30 +87,51 @@ def qty_field(**kwargs):
     return whole_field(1, 99999, **kwargs)
 
 
-class Money(fields.Decimal):
-    """Money in JSON: a string with two decimals ("1234.50"), never a float (invariant 5).
+class ExactDecimal(fields.Decimal):
+    """A decimal in JSON as a string with `places` decimals at most, never a float (invariant
+    5): a JSON number, or a string with more decimals than are kept ("113.121" as money), is
+    refused, never rounded. Answers write it with `places` decimals. Documented in OpenAPI as a
+    string of format "decimal" (registered in app/api.py)."""
 
-    Documented in OpenAPI as a string of format "decimal" (registered in app/api.py).
-    """
+    what: ClassVar[str] = "金额"
+    example: ClassVar[str] = "1234.50"
+
+    def __init__(self, places: int = 2, **kwargs):
+        super().__init__(places=places, as_string=True, allow_nan=False, **kwargs)
+        self.decimals = places
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError(f"{self.what}须为字符串，如 \"{self.example}\"")
+        try:
+            exact = decimal.Decimal(value.strip())
+            too_fine = exact.is_finite() and exact != exact.quantize(self.places)
+        except decimal.InvalidOperation:
+            too_fine = False  # not a number, or out of range: the parent says so
+        if too_fine:
+            raise ValidationError(f"{self.what}最多 {self.decimals} 位小数")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Money(ExactDecimal):
+    """Money in JSON: a string with two decimals ("1234.50")."""
+
+
+class DecimalString(ExactDecimal):
+    """A non-money decimal (e.g. average daily sales) as a JSON string, two places."""
+
+    what = "数值"
+    example = "12.50"
+
+
+class Cost(ExactDecimal):
+    """A unit cost or an exact stock value in JSON: a string with 4 decimals ("12.3456")."""
+
+    what = "成本"
+    example = "12.3456"
 
     def __init__(self, **kwargs):
-        super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
-
-
-class DecimalString(fields.Decimal):
-    """A non-money decimal (e.g. average daily sales) as a JSON string, two places; documented
-    as a string of format "decimal" like Money."""
-
-    def __init__(self, **kwargs):
-        super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
-
-
-class Cost(fields.Decimal):
-    """A unit cost or an exact stock value in JSON: a string with 4 decimals ("12.3456");
-    documented as a string of format "decimal" like Money."""
-
-    def __init__(self, **kwargs):
-        super().__init__(places=4, as_string=True, allow_nan=False, **kwargs)
+        super().__init__(places=4, **kwargs)
 
 
 def money_field(**kwargs):

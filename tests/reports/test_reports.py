@@ -150,6 +150,13 @@ def test_targets_against_achievement_and_receipts(client, co, sales):
 
     assert put({"period": period, "branch_id": co.east.id, "amount": "1000.00"}).status_code == 200
     assert put({"period": period, "staff_id": co.rep.id, "amount": "900.00"}).status_code == 200
+    # Money is a string with two decimals at most: a JSON number, or a third decimal, is
+    # refused, never rounded, and the target stays as it was (below).
+    for amount, said in ((1001, '金额须为字符串，如 "1234.50"'), ("999.999", "金额最多 2 位小数")):
+        refused = put({"period": period, "branch_id": co.east.id, "amount": amount})
+        error = refused.get_json()["error"]
+        assert (refused.status_code, error["code"]) == (422, "validation_error"), error
+        assert said in str(error), error
     assert (
         put({"period": period, "branch_id": co.south.id, "amount": "1.00"}, "bm_east").status_code
         == 403
