@@ -102,7 +102,7 @@ class ExactDecimal(fields.Decimal):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise ValidationError(f"{self.what}须为字符串，如 \"{self.example}\"")
+            raise ValidationError(f'{self.what}须为字符串，如 "{self.example}"')
         try:
             exact = decimal.Decimal(value.strip())
             too_fine = exact.is_finite() and exact != exact.quantize(self.places)
