@@ -20,8 +20,9 @@ process, where a part worth 2 % of an order can still be seen:
   webargs' wrappers around the view, replaced by the same schemas loaded in one wrapper),
   `read-ahead` (the order's products read with the key's look-up, not in a statement after),
   `notification-with-commit` (customer service's notification sent with the COMMIT, not
-  inserted as its handler runs), and `read-along` (the webhook subscribers read with the key's
-  look-up, not by the webhook handler).
+  inserted as its handler runs), `read-along` (the webhook subscribers read with the key's
+  look-up, not by the webhook handler) and `sign-in-with-key` (the dealer's user and customer
+  read with the key's look-up, not by a statement of their own before it).
 
 Run alone, a request's hand-off goes to the task queue by itself; under load (gunicorn) a
 hand-off carries the notifications of many orders, so `notifications` here is an upper bound.
@@ -208,6 +209,17 @@ def _without_notification_with_commit():
     )
 
 
+def _without_sign_in_with_key():
+    """The dealer read by a statement of their own before the key's look-up."""
+    from app.mall import ordering
+
+    def apart(sign_in, key, ids):
+        customer = sign_in.read().customer
+        return (customer, *ordering._by_key_or_offers(customer, key, ids))
+
+    return _swap(ordering, "_signed_in_by_key_or_offers", lambda real: apart)
+
+
 def _without_read_along():
     """The webhook subscribers read by their handler, not with the key's look-up."""
     from app import read_along
@@ -220,6 +232,7 @@ def _parts() -> dict:
 
     return {
         "read-along": _without_read_along,
+        "sign-in-with-key": _without_sign_in_with_key,
         "read-ahead": _without_read_ahead,
         "notification-with-commit": _without_notification_with_commit,
         "limiter": lambda: _swap(extensions, "count_against", lambda real: lambda *a, **k: None),
@@ -240,6 +253,7 @@ PARTS = (
     "read-ahead",
     "notification-with-commit",
     "read-along",
+    "sign-in-with-key",
 )
 
 

@@ -114,11 +114,20 @@ class Quote(Totalled):
 # customer (the customer's id, price level and warehouse are the joins' parameters): what
 # `priced_product` reads, for an order's products here and for a cart's (app/mall/cart.py).
 PRICED_COLUMNS = f"{columns_of(Product, 'p')}, b.price, l.price, s.on_hand - s.reserved"
-PRICE_JOINS = (
-    " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = %s"
-    " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = %s"
-    " LEFT JOIN stock s ON s.product_id = p.id AND s.warehouse_id = %s"
-)
+
+
+def price_joins(customer: str = "%s", level: str = "%s", warehouse: str = "%s") -> str:
+    """The joins of PRICED_COLUMNS to products `p`: the customer's price book, their level's
+    price and the stock of their warehouse, each given as a parameter (`price_join_params`) or
+    as a column of a customer row the statement reads too (`c.id`, ...)."""
+    return (
+        f" LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = {customer}"
+        f" LEFT JOIN product_price l ON l.product_id = p.id AND l.level = {level}"
+        f" LEFT JOIN stock s ON s.product_id = p.id AND s.warehouse_id = {warehouse}"
+    )
+
+
+PRICE_JOINS = price_joins()
 _PRICED = f"SELECT {PRICED_COLUMNS} FROM product p{PRICE_JOINS} WHERE p.active AND p.id IN ({{}})"
 
 

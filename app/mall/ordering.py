@@ -29,7 +29,7 @@ from app.db import (
     utcnow,
 )
 from app.errors import ValidationFailed
-from app.mall import cart
+from app.mall import accounts, cart
 from app.mall.catalog import offers_for, views_for
 from app.mall.models import IdempotencyKey
 from app.money import money_from_fen
@@ -44,7 +44,8 @@ class Placed:
     warnings: list[dict] = field(default_factory=list)
 
 
-_KEY_ORDER = "SELECT order_id FROM idempotency_key WHERE customer_id = %s AND key = %s"
+_KEY_ORDER_OF = "SELECT order_id FROM idempotency_key WHERE customer_id = {} AND key = %s"
+_KEY_ORDER = _KEY_ORDER_OF.format("%s")
 # A stored order as a retry gets it back, in SQL written once: the order with its customer (and
 # whether it has shipments yet), its lines with their products, its events.
 _STORED_ORDER = (
@@ -93,31 +94,83 @@ def _by_key_or_offers(
     the offers this process read last could give them (a guess, as those offers may have
     changed since: `price_lines` reads any other gift it needs). A retry, the common case of a
     key already used, gets the stored order, whole, and nothing else."""
-    versions, params = promotion_book.open_versions()
-    along, along_sql = read_along.columns()
-    sql = f"SELECT ({_KEY_ORDER}), ({versions}){along_sql}"
+    customer_id = _id_of(customer)
+    priced = ids if isinstance(customer, Customer) else frozenset()
+    rows, along, asked = _look_up(key, priced, customer=customer)
+    if rows[0][0] is not None:
+        return stored_order(rows[0][0], customer_id), None
+    return None, _read_with_key(rows, along, asked, customer, 2 + len(along))
+
+
+def _signed_in_by_key_or_offers(
+    sign_in: accounts.SignIn, key: str, ids: set[int]
+) -> tuple[Customer, Order | None, ReadWithKey | None]:
+    """`_by_key_or_offers` for a dealer known by a token alone: the same statement reads their
+    user and customer (the products joined to the customer's prices and warehouse in SQL),
+    which saves the sign-in's round trip. The dealer is admitted (`SignIn.admit`: 401, 403)
+    before anything else the statement read is used, a stored order included."""
+    rows, along, asked = _look_up(key, ids, sign_in=sign_in)
     width = 2 + len(along)
-    priced = isinstance(customer, Customer) and ids
-    customer_id = customer.id if isinstance(customer, Customer) else customer
-    params = [customer_id, key, *params]
-    if priced:
-        asked = ids | orders.gifts_read_with(list(promotion_book.last_read()), ids)
+    customer = sign_in.admit(rows[0][width:] if rows else None).customer
+    if rows[0][0] is not None:
+        return customer, stored_order(rows[0][0], customer.id), None
+    start = width + accounts.SIGNED_IN_WIDTH
+    return customer, None, _read_with_key(rows, along, asked, customer, start)
+
+
+_PRICE_JOINS_BY_ROW = orders.price_joins("c.id", "c.price_level", "c.warehouse_id")
+
+
+def _look_up(
+    key: str,
+    ids: set[int],
+    *,
+    customer: Customer | int | None = None,
+    sign_in: accounts.SignIn | None = None,
+) -> tuple[list, tuple[str, ...], frozenset[int]]:
+    """The statement of the key's look-up, for a `customer` or a `sign_in`: the key's order,
+    the open promotions' versions and the reads that ride along; for a sign-in, its user's
+    columns (`accounts.SIGNED_IN_COLUMNS`); then a row for each product of `ids` and the gifts
+    guessed (`PRICED_COLUMNS`, at the customer's prices). Its rows, the names read along, and
+    the product ids asked for."""
+    versions, version_params = promotion_book.open_versions()
+    along, along_sql = read_along.columns()
+    by_row = sign_in is not None
+    sql = f"SELECT ({_KEY_ORDER_OF.format('c.id' if by_row else '%s')}), ({versions}){along_sql}"
+    params = [*([] if by_row else [_id_of(customer)]), key, *version_params]
+    source, where = "", ""
+    if by_row:
+        sql += f", {accounts.SIGNED_IN_COLUMNS}"
+        source, where = f" FROM {accounts.SIGNED_IN_FROM}", " WHERE u.id = %s"
+    asked = frozenset()
+    if ids:
+        asked = frozenset(ids | orders.gifts_read_with(list(promotion_book.last_read()), ids))
         marks = ", ".join(["%s"] * len(asked))
-        sql += (
-            f", {orders.PRICED_COLUMNS} FROM (SELECT 1) AS one"
-            f" LEFT JOIN product p ON p.active AND p.id IN ({marks}){orders.PRICE_JOINS}"
+        joins = _PRICE_JOINS_BY_ROW if by_row else orders.PRICE_JOINS
+        sql += f", {orders.PRICED_COLUMNS}"
+        source = (source or " FROM (SELECT 1) AS one") + (
+            f" LEFT JOIN product p ON p.active AND p.id IN ({marks}){joins}"
         )
-        params += [*asked, *orders.price_join_params(customer)]
-    rows = execute(sql, params).fetchall()
-    order_id, text = rows[0][:2]
-    if order_id is not None:
-        return stored_order(order_id, customer_id), None
-    read = ReadWithKey(promotion_book.offers_named(text), along, rows[0][2:width])
-    if not priced:
-        return None, read
-    found = (orders.priced_product(customer, row[width:]) for row in rows if row[width] is not None)
-    read.ahead = orders.ReadAhead(frozenset(asked), {p.id: p for p in found})
-    return None, read
+        params += [*asked, *([] if by_row else orders.price_join_params(customer))]
+    if by_row:
+        params.append(sign_in.user_id)
+    return execute(sql + source + where, params).fetchall(), along, asked
+
+
+def _id_of(customer: Customer | int) -> int:
+    return customer.id if isinstance(customer, Customer) else customer
+
+
+def _read_with_key(
+    rows: list, along: tuple[str, ...], asked: frozenset[int], customer, start: int
+) -> ReadWithKey:
+    """What `_look_up`'s rows hold for a new key; the products from column `start` on."""
+    first = rows[0]
+    read = ReadWithKey(promotion_book.offers_named(first[1]), along, first[2 : 2 + len(along)])
+    if asked:
+        found = (orders.priced_product(customer, r[start:]) for r in rows if r[start] is not None)
+        read.ahead = orders.ReadAhead(asked, {p.id: p for p in found})
+    return read
 
 
 def stored_order(order_id: int, customer_id: int) -> Order:
@@ -147,7 +200,7 @@ def stored_order(order_id: int, customer_id: int) -> Order:
 
 
 def place_order(
-    customer: Customer | int,
+    customer: Customer | int | accounts.SignIn,
     lines: list[LineRequest],
     *,
     idempotency_key: str | None = None,
@@ -167,15 +220,24 @@ def place_order(
     or writing anything, and a new key is priced with the promotions read. Two requests with a
     new key at the same moment are still decided by the unique row.
 
-    Raises: NotFound, BelowMinQty, BadStep, ValidationFailed.
+    A dealer known by a token alone (`accounts.SignIn`) is read and admitted by the key's
+    look-up (by a statement of its own without a key) before anything else is.
+
+    Raises: NotFound, BelowMinQty, BadStep, ValidationFailed; for a SignIn, Unauthorized and
+    Forbidden.
     """
-    customer_id = customer.id if isinstance(customer, Customer) else customer
     read = None  # what create_order and the handlers read themselves, unless read with the key
-    if idempotency_key:
-        ids = {line.product_id for line in lines}
+    ids = {line.product_id for line in lines}
+    existing = None
+    if isinstance(customer, accounts.SignIn) and idempotency_key:
+        customer, existing, read = _signed_in_by_key_or_offers(customer, idempotency_key, ids)
+    elif isinstance(customer, accounts.SignIn):
+        customer = customer.read().customer
+    elif idempotency_key:
         existing, read = _by_key_or_offers(customer, idempotency_key, ids)
-        if existing is not None:
-            return Placed(existing, created=False)
+    if existing is not None:
+        return Placed(existing, created=False)
+    customer_id = _id_of(customer)
     owns_transaction = not db.in_transaction()  # then a lost key race raises from our commit
     try:
         with db.atomic(), read.answered() if read else contextlib.nullcontext():
@@ -243,7 +305,7 @@ def order_for_key(customer_id: int, key: str) -> Order | None:
 
 
 def submit_order(
-    customer: Customer | int, lines: list[LineRequest], **options
+    customer: Customer | int | accounts.SignIn, lines: list[LineRequest], **options
 ) -> tuple[Order, bool]:
     """`place_order` as a client sees it: the new order with its warnings, or, for a repeated
     Idempotency-Key, the first order whole; and whether this call created it."""

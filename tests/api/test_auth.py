@@ -188,3 +188,51 @@ def test_login_is_rate_limited(client, shop, app):
     assert responses[-1].get_json()["error"]["code"] == "rate_limited"
     assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
     assert elsewhere.status_code == 200  # counted per client address
+
+
+def _order(client, headers, key="signed-1", lines=None):
+    lines = lines if lines is not None else [{"product_id": 1, "qty": 1}]
+    key_header = {"Idempotency-Key": key} if key else {}
+    return client.post(f"{MP}/orders", json={"lines": lines}, headers={**headers, **key_header})
+
+
+def _refusal(response) -> tuple[int, str]:
+    return response.status_code, response.get_json()["error"]["message"]
+
+
+def test_an_order_signs_the_dealer_in_as_every_dealer_endpoint_does(client, shop, dealer):
+    """Submitting an order reads the dealer with the key's look-up, not before it: the same
+    answers as any dealer endpoint, for every way a caller can be refused, whatever the body."""
+    from app.core import organisation
+    from app.core.models import Order
+
+    lines = [{"product_id": shop.tea.id, "qty": 1}]
+    assert _order(client, dealer, "signed-1", lines).status_code == 201
+    stranger = bearer(login(client, "stranger")["token"])
+    unbound = (403, "请先使用邀请码绑定账号")
+    assert _refusal(_order(client, stranger, "signed-2", lines)) == unbound
+    assert _refusal(_order(client, stranger, None, lines)) == unbound
+    assert _refusal(_order(client, stranger, "signed-2", [])) == unbound  # not the body's 422
+
+    organisation.update_customer(shop.customer.id, active=False)
+    orders_before = Order.select().count()
+    locked = (401, "账号已停用，请联系客服")
+    assert _refusal(_order(client, dealer, "signed-3", lines)) == locked  # a new key
+    assert _refusal(_order(client, dealer, "signed-1", lines)) == locked  # not its stored order
+    assert _refusal(_order(client, dealer, None, lines)) == locked  # no key
+    assert _refusal(_order(client, dealer, "signed-3", [])) == locked  # not the body's 422
+    assert _refusal(_order(client, dealer, "signed-3", "x")) == locked
+    assert Order.select().count() == orders_before
+    organisation.update_customer(shop.customer.id, active=True)
+    assert _order(client, dealer, "signed-1", lines).status_code == 200
+    assert _order(client, dealer, "signed-3", []).status_code == 422
+
+
+def test_a_rep_or_a_user_gone_cannot_submit_an_order(client, shop, rep_headers):
+    lines = [{"product_id": shop.tea.id, "qty": 1}]
+    assert _refusal(_order(client, rep_headers, "rep-1", lines)) == (403, "当前账号无权使用此功能")
+    from app.auth import tokens
+
+    gone = bearer(tokens.issue("mp", 999_999, role="dealer"))  # a user no longer there
+    assert _refusal(_order(client, gone, "gone-1", lines)) == (401, "登录凭证无效，请重新登录")
+    assert _refusal(_order(client, gone, "gone-1", [])) == (401, "登录凭证无效，请重新登录")

@@ -27,7 +27,7 @@ from app.db import (
     is_postgres,
     utcnow,
 )
-from app.mall import cart, ordering
+from app.mall import accounts, cart, ordering
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey, WechatUser
 from app.notify.models import Notification
@@ -87,6 +87,42 @@ def test_the_products_read_with_the_key_are_those_price_lines_reads(app, shop):
     assert ran == []  # nothing left to read
     assert quoted == orders.price_lines(shop.customer, lines, offers)
     assert ordering._by_key_or_offers(shop.customer.id, "ahead-1", ids)[1].ahead is None
+
+
+def test_the_dealer_read_with_the_key_is_the_dealer_the_sign_in_reads(app, shop, dealer):
+    """The order's first statement reads the signed-in dealer with the key's look-up, the
+    products joined to the customer's prices in SQL: the same customer, promotions, reads along
+    and products, priced alike, as the sign-in's read of its own followed by the look-up for
+    that customer; a key already used, the same stored order."""
+    user = WechatUser.get(WechatUser.customer == shop.customer.id)
+    admitted = []
+    sign_in = accounts.SignIn(user.id, admitted.append)
+    ids = {shop.tea.id, shop.oil.id, shop.boxed.id, shop.gone.id}
+    with statements() as ran:
+        customer, existing, read = ordering._signed_in_by_key_or_offers(sign_in, "with-1", ids)
+    assert len(ran) == 1 and existing is None and [u.id for u in admitted] == [user.id]
+    plain_customer = accounts.active_user(user.id).customer
+    assert customer.__data__ == plain_customer.__data__
+    _, plain = ordering._by_key_or_offers(plain_customer, "with-1", ids)
+    assert (read.offers, read.along, read.answers) == (plain.offers, plain.along, plain.answers)
+
+    def seen(products):
+        return {i: (p.__data__, p.price, p.available) for i, p in products.items()}
+
+    assert read.ahead.asked == plain.ahead.asked
+    assert seen(read.ahead.found) == seen(plain.ahead.found)
+    assert shop.gone.id not in read.ahead.found
+    assert read.ahead.found[shop.oil.id].price == Decimal("170.00")  # the price book's
+    assert read.ahead.found[shop.tea.id].price == Decimal("45.00")  # the level's
+    placed = ordering.place_order(
+        accounts.SignIn(user.id, admitted.append),
+        [LineRequest(shop.tea.id, 1)],
+        idempotency_key="with-1",
+    )
+    _, again, _ = ordering._signed_in_by_key_or_offers(sign_in, "with-1", ids)
+    assert placed.created and OrderOut().dump(again) == OrderOut().dump(
+        ordering._by_key_or_offers(shop.customer, "with-1", ids)[0]
+    )
 
 
 def test_a_key_sent_at_once_from_several_threads_makes_one_order(app, client, shop, dealer):

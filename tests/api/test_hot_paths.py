@@ -148,21 +148,24 @@ def _submit(client, headers, key, lines):
     )
 
 
-def test_an_order_is_submitted_in_four_round_trips(client, shop, dealer):
+def test_an_order_is_submitted_in_three_round_trips(client, shop, dealer):
     lines = [{"product_id": shop.tea.id, "qty": 1}, {"product_id": shop.oil.id, "qty": 2}]
     with statements() as ran:
         response = _submit(client, dealer, "hot-1", lines)
     assert response.status_code == 201, response.get_json()
-    # Signed-in check, the key's look-up with the promotions open now, the webhook subscribers
-    # and the products' prices + stock, the order (numbered in its insert) with its lines and
-    # first event (one statement on PostgreSQL; three on SQLite), customer service's
-    # notification, the idempotency key with the cart (two statements on SQLite).
-    assert len(ran) == (5 if is_postgres() else 8), ran
-    assert "webhook_endpoint" in ran[1] and _WEBHOOK_READ not in ran
+    # The signed-in dealer read with the key's look-up, the promotions open now, the webhook
+    # subscribers and the products at the dealer's prices + stock; the order (numbered in its
+    # insert) with its lines and first event (one statement on PostgreSQL; three on SQLite),
+    # customer service's notification, the idempotency key with the cart (two statements on
+    # SQLite).
+    assert len(ran) == (4 if is_postgres() else 7), ran
+    assert "FROM wechat_user u" in ran[0] and "idempotency_key" in ran[0], ran
+    assert "webhook_endpoint" in ran[0] and _WEBHOOK_READ not in ran
+    assert not [sql for sql in ran[1:] if "wechat_user" in sql.split(" WHERE")[0]], ran
     (notification,) = [i for i, sql in enumerate(ran) if sql.startswith(_NOTIFICATION_INSERT)]
     if is_postgres():
         # The notification, then the key, go with the COMMIT (logged as it is sent, after the
-        # rest): four round trips.
+        # rest): three round trips.
         assert notification == len(ran) - 2, ran
     body = response.get_json()
     assert body["number"].endswith(f"{body['id']:06d}") and body["address"]
