@@ -156,7 +156,7 @@ def _without_arguments():
     from app.validation import reject_unstorable
     from miniprogram_api import orders
     from miniprogram_api.schemas import IdempotencyHeaderIn, PlaceOrderIn
-    from miniprogram_api.security import dealer_required
+    from miniprogram_api.security import dealer_read_with_the_order
 
     view, headers_in, body_in = (
         inspect.unwrap(orders.create_order),
@@ -165,7 +165,7 @@ def _without_arguments():
     )
 
     @limited("RATELIMIT_ORDERS", "orders")
-    @dealer_required
+    @dealer_read_with_the_order
     def create_order():
         key = request.headers.get("Idempotency-Key")
         headers = headers_in.load({} if key is None else {"Idempotency-Key": key})
