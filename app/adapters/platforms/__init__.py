@@ -9,7 +9,9 @@ back `PlatformOrder`s. `base_url` points every client at the sandbox in developm
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -204,7 +206,14 @@ def utcnow() -> dt.datetime:
 def _connections(base_url: str, size: int) -> urllib3.PoolManager:
     """Keep-alive connections to the gateway, at most `size` of them, TLS verified against
     certifi's authorities and through the proxy the environment names for it (HTTPS_PROXY,
-    NO_PROXY), as requests does."""
+    NO_PROXY), as requests does. One pool per gateway and process, whichever shop's client
+    asks (a shipment's write-back makes a client of its own): a call finds a connection still
+    open from the last, and a forked process (gunicorn's, the worker's) opens its own."""
+    return _pool(base_url, size, os.getpid())
+
+
+@functools.lru_cache(maxsize=32)
+def _pool(base_url: str, size: int, pid: int) -> urllib3.PoolManager:
     where = urlsplit(base_url)
     proxy = None if proxy_bypass(where.hostname or "") else getproxies().get(where.scheme)
     options = {"maxsize": size, "retries": False, "ca_certs": certifi.where()}
