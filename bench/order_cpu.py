@@ -12,6 +12,9 @@ process, where a part worth 2 % of an order can still be seen:
   Redis, on the catalogue bench.stack seeds;
 * the two apps run A-B-B-A in blocks of `--orders`, `--rounds` times; each block's figure is the
   mean with the slowest tenth left out (a stall of the machine is not the app's);
+* when PostgreSQL runs on this machine, the CPU all its processes spent over each block is
+  printed per order too: on one machine the database's cores are the app's, and its planning
+  and commits cost as much as the app's own work;
 * `--without PART ...` takes one part out of Dealer Mall's order at a time and puts it back,
   alternating request by request (A-B-B-A over every four orders, so that the machine's drift
   falls on both alike), and prints what the part costs an order. Parts:
@@ -61,6 +64,22 @@ def _cpu_now() -> float:
             with contextlib.suppress(OSError, ProcessLookupError):  # it ended meanwhile
                 total += time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
     return total
+
+
+def _database_cpu() -> float | None:
+    """The CPU seconds every PostgreSQL process on this machine has spent (backends, WAL writer,
+    autovacuum: what the orders' statements and commits cost the database), or None when no
+    PostgreSQL runs here to be read."""
+    total, found = 0, False
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError, IndexError):
+            with open(f"/proc/{pid}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total, found = total + int(fields[11]) + int(fields[12]), True  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
 def _trimmed_ms(seconds: list[float]) -> float:
@@ -270,16 +289,29 @@ def measure(orders_per_block: int, rounds: int, without: list[str]) -> None:
         for environ in orders.environs(50):
             _call(each, environ)
     figures: dict[str, list[float]] = {name: [] for name in apps}
+    database: dict[str, list[float]] = {name: [] for name in apps}
     names = list(apps)
     for round_no in range(rounds):
         for name in (names + names[::-1]) if round_no % 2 == 0 else (names[::-1] + names):
-            spent = [_call(apps[name], e) for e in orders.environs(orders_per_block)]
+            environs = orders.environs(orders_per_block)
+            before = _database_cpu()
+            spent = [_call(apps[name], e) for e in environs]
+            time.sleep(0.2)  # the WAL writer's share of the block's commits
+            after = _database_cpu()
             figures[name].append(_trimmed_ms(spent))
+            if before is not None and after is not None:
+                database[name].append((after - before) / orders_per_block * 1000)
     print(f"CPU per order in process, {orders_per_block} orders a block, A-B-B-A:")
     for name, blocks in figures.items():
         print(f"  {name:<14} " + "  ".join(f"{ms:.3f}" for ms in blocks) + " ms")
     floor, mine = (min(figures[n]) for n in names)
     print(f"  Dealer Mall / floor, best block against best block: {mine / floor:.2f}x")
+    if all(database.values()):
+        print("PostgreSQL's CPU per order (all its processes on this machine, whole blocks):")
+        for name, blocks in database.items():
+            print(f"  {name:<14} " + "  ".join(f"{ms:.3f}" for ms in blocks) + " ms")
+        floor, mine = (min(database[n]) for n in names)
+        print(f"  Dealer Mall / floor, best block against best block: {mine / floor:.2f}x")
     parts = _parts()
     mall = apps["Dealer Mall"]
     for part in without:
