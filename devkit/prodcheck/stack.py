@@ -191,13 +191,11 @@ class ProductionStack:
         self.run.chmod(0o755)
         self.logs = self.run / "logs"
         self.logs.mkdir()
-        self.port = {
-            name: _unused_port()
-            for name in (
-                *("https", "http", "node_a", "node_b", "https_a", "https_b"),
-                *("primary", "replica", "bouncer", "redis"),
-            )
-        }
+        names = (
+            *("https", "http", "node_a", "node_b", "https_a", "https_b"),
+            *("primary", "replica", "bouncer", "redis"),
+        )
+        self.port = dict(zip(names, _unused_ports(len(names)), strict=True))
         self.db_password = secrets.token_urlsafe(16)
         self.metrics_token = secrets.token_urlsafe(16)
         self.demo_password = secrets.token_urlsafe(12)
@@ -571,6 +569,16 @@ def stop_leftovers() -> None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
         shutil.rmtree(run, ignore_errors=True)
+
+
+def _unused_ports(count: int) -> list[int]:
+    """`count` distinct free ports: drawn one by one, two could be the same port (a run once
+    found PostgreSQL where app node a was to listen), as none is bound until the servers start."""
+    ports: list[int] = []
+    while len(ports) < count:
+        if (port := _unused_port()) not in ports:
+            ports.append(port)
+    return ports
 
 
 def _unused_port() -> int:
