@@ -48,33 +48,31 @@ class Placed:
 _KEY_ORDER_OF = "SELECT order_id FROM idempotency_key WHERE customer_id = {} AND key = %s"
 _KEY_ORDER = _KEY_ORDER_OF.format("%s")
 # A stored order as a retry gets it back, in SQL written once: the order with its customer (and
-# whether it has shipments yet), its lines with their products, its events.
-_STORED_ORDER = (
-    f"SELECT {columns_of(Order, 'o')}, {columns_of(Customer, 'c')},"
-    " EXISTS (SELECT 1 FROM shipment s WHERE s.order_id = o.id)"
-    " FROM sales_order o JOIN customer c ON c.id = o.customer_id"
-    " WHERE o.id = %s AND o.customer_id = %s"
-)
-_STORED_LINES = (
-    f"SELECT {columns_of(OrderLine, 'l')}, {columns_of(Product, 'p')}"
-    " FROM sales_order_line l JOIN product p ON p.id = l.product_id"
-    " WHERE l.order_id = %s ORDER BY l.id"
-)
-_STORED_EVENTS = (
-    f"SELECT {columns_of(OrderEvent, 'e')} FROM order_event e WHERE e.order_id = %s ORDER BY e.id"
-)
-# On PostgreSQL the three are one statement: the lines (with their products) and the events
-# each gathered into a column of JSON (the fields' own conversions read its text and numbers).
-_STORED_WHOLE = (
-    f"SELECT {columns_of(Order, 'o')}, {columns_of(Customer, 'c')},"
-    " (SELECT json_agg(json_build_array("
-    f"{columns_of(OrderLine, 'l')}, {columns_of(Product, 'p')}) ORDER BY l.id)::text"
-    " FROM sales_order_line l JOIN product p ON p.id = l.product_id WHERE l.order_id = o.id),"
-    f" (SELECT json_agg(json_build_array({columns_of(OrderEvent, 'e')}) ORDER BY e.id)::text"
+# whether it has shipments yet), its lines with their products, its events. On PostgreSQL the
+# three are one statement: the lines and the events each gathered into a column of JSON (the
+# fields' own conversions read its text and numbers).
+_LINE_COLUMNS = f"{columns_of(OrderLine, 'l')}, {columns_of(Product, 'p')}"
+_LINES_FROM = " FROM sales_order_line l JOIN product p ON p.id = l.product_id"
+_EVENT_COLUMNS = columns_of(OrderEvent, "e")
+
+
+def _stored_order_sql(gathered: str = "") -> str:
+    return (
+        f"SELECT {columns_of(Order, 'o')}, {columns_of(Customer, 'c')},{gathered}"
+        " EXISTS (SELECT 1 FROM shipment s WHERE s.order_id = o.id)"
+        " FROM sales_order o JOIN customer c ON c.id = o.customer_id"
+        " WHERE o.id = %s AND o.customer_id = %s"
+    )
+
+
+_STORED_ORDER = _stored_order_sql()
+_STORED_LINES = f"SELECT {_LINE_COLUMNS}{_LINES_FROM} WHERE l.order_id = %s ORDER BY l.id"
+_STORED_EVENTS = f"SELECT {_EVENT_COLUMNS} FROM order_event e WHERE e.order_id = %s ORDER BY e.id"
+_STORED_WHOLE = _stored_order_sql(
+    f" (SELECT json_agg(json_build_array({_LINE_COLUMNS}) ORDER BY l.id)::text{_LINES_FROM}"
+    " WHERE l.order_id = o.id),"
+    f" (SELECT json_agg(json_build_array({_EVENT_COLUMNS}) ORDER BY e.id)::text"
     " FROM order_event e WHERE e.order_id = o.id),"
-    " EXISTS (SELECT 1 FROM shipment s WHERE s.order_id = o.id)"
-    " FROM sales_order o JOIN customer c ON c.id = o.customer_id"
-    " WHERE o.id = %s AND o.customer_id = %s"
 )
 
 
