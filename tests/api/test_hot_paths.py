@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import requests
 from limits import parse
+from limits.strategies import FixedWindowRateLimiter
 from marshmallow import Schema
 
 from app import web_sessions
@@ -284,3 +285,22 @@ def test_the_counts_of_every_thread_land_in_one_window(app):
     redis.client.client_kill_filter(_type="normal", skip_me=True)  # the server drops them all
     assert shared.hit(item, prefix, "t", other)
     assert shared.get_window_stats(item, prefix, "t", other).remaining == 38
+
+
+def test_a_count_on_the_connection_is_the_limiters_own_count(app):
+    """LimiterPerThread.hit sends limits' script on the thread's connection itself: its counts
+    and limits' FixedWindowRateLimiter's land on one key with one window (expiry set by the
+    first count), and a script the server no longer holds (Redis restarted) is loaded again."""
+    shared, prefix = app.extensions["rate_limits"]
+    if not isinstance(shared, LimiterPerThread):
+        pytest.skip("needs Redis (TEST_REDIS_URL), as in CI")
+    item, key = parse("5 per minute"), f"fast-{secrets.token_hex(4)}"
+    plain = FixedWindowRateLimiter(shared._limiter().storage)
+    assert [shared.hit(item, prefix, "t", key) for _ in range(3)] == [True] * 3
+    assert plain.hit(item, prefix, "t", key)
+    stored = shared._limiter().storage.prefixed_key(item.key_for(prefix, "t", key))
+    assert int(redis.client.get(stored)) == 4
+    assert 0 < redis.client.ttl(stored) <= 60
+    redis.client.script_flush()
+    assert [shared.hit(item, prefix, "t", key) for _ in range(2)] == [True, False]
+    assert plain.get_window_stats(item, prefix, "t", key).remaining == 0
