@@ -116,6 +116,8 @@ def drain_unread_body(exc=None) -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if not length or (limit and length > limit):
         return  # nothing to read, or too much: the connection closes as before
+    if getattr(request.stream, "is_exhausted", False):
+        return  # the view read it all (a JSON body): nothing is left
     try:
         while request.stream.read(1 << 16):
             pass

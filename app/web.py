@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import types
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,8 +18,29 @@ from app.web_sessions import init_sessions
 from config import get_config
 
 
+class DealerMallFlask(Flask):
+    """Flask, asking once per function whether a view or hook is a coroutine: Flask asks it of
+    every hook on every request (`ensure_sync`), which cost an order about 1 % of its CPU
+    (docs/performance.md, entry 22). A function found plain is remembered; anything else
+    (a coroutine, a bound method) goes through Flask's own check each time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_functions: set = set()
+
+    def ensure_sync(self, func):
+        if type(func) is not types.FunctionType:
+            return super().ensure_sync(func)
+        if func not in self._plain_functions:
+            made = super().ensure_sync(func)
+            if made is not func:
+                return made
+            self._plain_functions.add(func)
+        return func
+
+
 def create_app(config=None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    app = DealerMallFlask(__name__, instance_relative_config=False)
     if config is None:
         config = get_config()
     elif isinstance(config, str):

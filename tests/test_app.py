@@ -147,3 +147,27 @@ def test_two_apps_in_one_process_both_serve(app, app_config, client):
         assert c.get("/admin/login").status_code == 200  # the console, with its template filters
         assert c.post("/api/mp/v1/auth/login", json={"code": "twice-1"}).status_code == 200
     assert second.jinja_env.filters["yuan"](1234.5) == "¥1,234.50"
+
+
+def test_each_hook_is_asked_once_whether_it_is_a_coroutine(client, monkeypatch):
+    """Flask asks of every view and hook, on every request, whether it is a coroutine; the app
+    asks once per function (DealerMallFlask.ensure_sync): a request after the first asks nothing,
+    and an async function is still told apart (Flask wraps it or says what it needs)."""
+    import flask.app
+
+    client.get("/healthz"), client.get("/no-such-page")
+    asked = []
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", lambda f: asked.append(f) or real(f))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/no-such-page").status_code == 404
+    assert asked == []
+
+    async def view():
+        return "async"
+
+    try:
+        assert client.application.ensure_sync(view) is not view
+    except RuntimeError as refused:  # asgiref not installed: Flask says so
+        assert "async" in str(refused)
+    assert asked == [view]

@@ -434,10 +434,13 @@ class PricedItem:
     item: Item
     price: Decimal  # after line promotions
     offer: Offer | None  # the promotion that set the price, if it is below the customer's own
+    # Worked out as the item is priced: every line's amount is summed more than once, and a
+    # cached_property takes a lock shared by all threads on its first read (docs/performance.md,
+    # entry 22).
+    amount: Decimal = field(init=False)
 
-    @cached_property
-    def amount(self) -> Decimal:
-        return money(self.price * self.item.qty)
+    def __post_init__(self):
+        object.__setattr__(self, "amount", money(self.price * self.item.qty))
 
     @property
     def label(self) -> str:
