@@ -157,7 +157,7 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
 # after every change a dealer makes to it).
 _CART = (
     f"SELECT ci.qty, ci.unit, {orders.PRICED_COLUMNS}"
-    f" FROM cart_item ci JOIN product p ON p.id = ci.product_id{orders.PRICE_JOINS}"
+    " FROM cart_item ci JOIN product p ON p.id = ci.product_id"
     " WHERE ci.wechat_user_id = %s AND p.active ORDER BY ci.updated_at DESC, ci.id DESC"
 )
 
@@ -165,7 +165,7 @@ _CART = (
 def _line_views(user_id: int, customer: Customer, low_threshold: int) -> list[ProductView]:
     """What `views_for` makes of the cart's products (held equal to it by a test), each product
     with its line's `cart_qty` (base units) and `cart_unit`."""
-    rows = execute(_CART, [*orders.price_join_params(customer), user_id]).fetchall()
+    rows = execute(_CART, [*orders.price_params(customer), user_id]).fetchall()
     views = []
     for qty, unit, *priced in rows:
         p = orders.priced_product(customer, priced)

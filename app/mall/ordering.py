@@ -130,7 +130,7 @@ def _signed_in_by_key_or_offers(
     return customer, None, _read_with_key(rows, along, asked, customer, start)
 
 
-_PRICE_JOINS_BY_ROW = orders.price_joins("c.id", "c.price_level", "c.warehouse_id")
+_PRICED_BY_ROW = orders.priced_columns("c.id", "c.price_level", "c.warehouse_id")
 
 
 def _look_up(
@@ -158,12 +158,11 @@ def _look_up(
     if ids:
         asked = frozenset(ids | orders.gifts_read_with(list(promotion_book.last_read()), ids))
         marks = ", ".join(["%s"] * len(asked))
-        joins = _PRICE_JOINS_BY_ROW if by_row else orders.PRICE_JOINS
-        sql += f", {orders.PRICED_COLUMNS}"
+        sql += f", {_PRICED_BY_ROW if by_row else orders.PRICED_COLUMNS}"
         source = (source or " FROM (SELECT 1) AS one") + (
-            f" LEFT JOIN product p ON p.active AND p.id IN ({marks}){joins}"
+            f" LEFT JOIN product p ON p.active AND p.id IN ({marks})"
         )
-        params += [*asked, *([] if by_row else orders.price_join_params(customer))]
+        params += [*([] if by_row else orders.price_params(customer)), *asked]
     if by_row:
         params.append(sign_in.user_id)
     return execute(sql + source + where, params).fetchall(), along, asked
