@@ -17,6 +17,8 @@ be the fastest honest implementation of each job, so that a ratio against it mea
 * a catalogue page is one statement (the caller, the page and its total), plus a check of the
   caller only when the page comes back empty; search and the category filter (with the
   category's descendants) in SQL;
+* a product's price for the caller and its available stock are subqueries by unique indexes,
+  not joins: PostgreSQL plans a statement of four tables' joins fewer in about half the time;
 * no object built that is not sent; money formatted from integer fen.
 
 It validates just enough not to write nonsense; it has no rate limiter, no schemas, no cache, no
@@ -50,6 +52,19 @@ STATUS_LABELS = {
     "cancelled": "已取消",
 }
 
+# A product's price for a customer (price book, else their level's, else the list price) and its
+# available stock in their warehouse: subqueries by unique indexes, which PostgreSQL plans in
+# about half the time of the same tables joined (docs/performance.md, entry 22).
+PRICE = (
+    "COALESCE((SELECT b.price FROM customer_price b"
+    " WHERE b.product_id = p.id AND b.customer_id = {customer}),"
+    " (SELECT l.price FROM product_price l WHERE l.product_id = p.id AND l.level = {level}),"
+    " p.list_price)"
+)
+AVAILABLE = (
+    "COALESCE((SELECT s.on_hand - s.reserved FROM stock s"
+    " WHERE s.product_id = p.id AND s.warehouse_id = {warehouse}), 0)"
+)
 BOUND = (
     "SELECT c.id, c.price_level, c.warehouse_id, c.code, c.name"
     " FROM wechat_user u JOIN customer c ON c.id = u.customer_id"
@@ -63,12 +78,10 @@ ORDER_READ = (
     " c.ar_balance, c.held,"
     " (SELECT k.order_id FROM idempotency_key k WHERE k.customer_id = c.id AND k.key = %s),"
     " p.id, p.sku, p.name, p.unit, p.image, p.min_qty, p.step, p.list_price,"
-    " COALESCE(b.price, l.price, p.list_price), COALESCE(s.on_hand - s.reserved, 0), c.address"
+    f" {PRICE.format(customer='c.id', level='c.price_level')},"
+    f" {AVAILABLE.format(warehouse='c.warehouse_id')}, c.address"
     " FROM wechat_user u JOIN customer c ON c.id = u.customer_id AND c.active"
     " LEFT JOIN product p ON p.id = ANY(%s) AND p.active"
-    " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = c.price_level"
-    " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = c.id"
-    " LEFT JOIN stock s ON s.product_id = p.id AND s.warehouse_id = c.warehouse_id"
     " WHERE u.id = %s AND u.role = 'dealer'"
 )
 # Everything an order writes, in one statement (one transaction in autocommit). {seq}: the
@@ -140,12 +153,10 @@ PAGE = (
     " p.image, p.category_id FROM product p WHERE p.active{where}"
     " ORDER BY p.category_id, p.id LIMIT %(limit)s OFFSET %(offset)s)"
     " SELECT p.id, p.sku, p.name, p.unit, p.image, p.min_qty, p.step,"
-    " COALESCE(b.price, l.price, p.list_price), COALESCE(s.on_hand - s.reserved, 0), p.pack_size,"
+    f" {PRICE.format(customer='c.id', level='c.price_level')},"
+    f" {AVAILABLE.format(warehouse='c.warehouse_id')}, p.pack_size,"
     " p.category_id, (SELECT count(*) FROM product p WHERE p.active{where})"
     " FROM me c CROSS JOIN pg p"
-    " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = c.price_level"
-    " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = c.id"
-    " LEFT JOIN stock s ON s.product_id = p.id AND s.warehouse_id = c.warehouse_id"
     " ORDER BY p.category_id, p.id"
 )
 SEARCH = " AND (p.name ILIKE %(q)s OR p.sku ILIKE %(q)s)"
@@ -181,11 +192,8 @@ PUT_CART = (
 )
 CART = (
     "SELECT p.id, p.sku, p.name, p.unit, p.image, p.min_qty, p.step,"
-    " COALESCE(b.price, l.price, p.list_price), COALESCE(s.on_hand - s.reserved, 0), ci.qty"
+    f" {PRICE.format(customer='%s', level='%s')}, {AVAILABLE.format(warehouse='%s')}, ci.qty"
     " FROM cart_item ci JOIN product p ON p.id = ci.product_id AND p.active"
-    " LEFT JOIN product_price l ON l.product_id = p.id AND l.level = %s"
-    " LEFT JOIN customer_price b ON b.product_id = p.id AND b.customer_id = %s"
-    " LEFT JOIN stock s ON s.product_id = p.id AND s.warehouse_id = %s"
     " WHERE ci.wechat_user_id = %s ORDER BY ci.id"
 )
 
@@ -469,7 +477,7 @@ def create_app() -> Flask:
             if qty < product[0] or qty % product[1]:
                 return _error(422, "below_min_qty", "数量不符合起订量或倍数")
             cur.execute(PUT_CART, (user_id, product_id, qty))
-            cur.execute(CART, (level, customer_id, warehouse_id, user_id))
+            cur.execute(CART, (customer_id, level, warehouse_id, user_id))
             rows = cur.fetchall()
         items = [
             {"product_id": r[0], **_product(r), "qty": r[9], "amount": _money(r[7] * r[9])}
