@@ -91,6 +91,8 @@ class ServerSessionInterface(SessionInterface):
         self.store = store
 
     def open_session(self, app, request):
+        if "HTTP_COOKIE" not in request.environ:
+            return ServerSession(new=True)  # an API call with a token: no cookies to parse
         sid = request.cookies.get(self.get_cookie_name(app))
         if sid and len(sid) <= 128:
             try:
