@@ -27,12 +27,22 @@ process, where a part worth 2 % of an order can still be seen:
   look-up, not by the webhook handler) and `sign-in-with-key` (the dealer's user and customer
   read with the key's look-up, not by a statement of their own before it).
 
+`--instructions` counts instead of timing: each app runs in a process of its own under valgrind's
+callgrind (Debian's `valgrind`), and the instructions the process executes over `--orders` new
+orders (after 60 to warm up; counters zeroed and dumped around them) are printed per order. A
+count is the same to a tenth of a per cent from one run to the next whatever else the machine does,
+so a change worth 1 % of an order can be measured on a busy machine; `--tree PATH ...` adds the
+Dealer Mall of other checkouts (a worktree with the change) to the same run. Instructions are not
+time (a cache miss or a system call costs more than its count says): read them beside the CPU
+figures. Under valgrind an app runs some 50 times slower: 100 orders take about two minutes.
+
 Run alone, a request's hand-off goes to the task queue by itself; under load (gunicorn) a
 hand-off carries the notifications of many orders, so `notifications` here is an upper bound.
 Taking a part out is for measuring only: the orders made meanwhile lack what it does.
 
     .venv/bin/python -m bench.order_cpu [--orders 300] [--rounds 2] [--without limiter ...]
         [--database-url postgresql://...] [--redis-url redis://...]
+    .venv/bin/python -m bench.order_cpu --instructions [--orders 100] [--tree PATH ...]
 """
 
 from __future__ import annotations
@@ -45,9 +55,11 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from app.auth import tokens
 from bench.common import add_service_options
@@ -332,16 +344,108 @@ def measure(orders_per_block: int, rounds: int, without: list[str]) -> None:
         )
 
 
+# --- counting instructions -------------------------------------------------------------------
+
+WARM_UP = 60
+
+
+def count_in_this_process(which: str, orders_per_run: int) -> None:
+    """The child under callgrind: build `which` app, warm it, then make the orders between the
+    parent's two signals on stdin (it zeroes the counters before, and dumps them after)."""
+    orders = Orders(json.loads(os.environ["BENCH_SEEDED"]))
+    if which == "hand-written":
+        import bench.handwritten
+
+        app = bench.handwritten.create_app()
+    else:
+        import app.web
+
+        app = app.web.create_app()
+    for environ in orders.environs(WARM_UP):
+        _call(app, environ)
+    environs = orders.environs(orders_per_run)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for environ in environs:
+        _call(app, environ)
+    time.sleep(0.3)  # the hand-off thread queues the last orders' notifications
+    print("done", flush=True)
+    sys.stdin.readline()
+
+
+def _instructions(child_env: dict, which: str, tree: Path, orders_per_run: int) -> float:
+    """Instructions per order of `which` app from checkout `tree`, counted by callgrind."""
+    with tempfile.TemporaryDirectory(prefix="order-instructions-") as folder:
+        out = Path(folder) / "callgrind.out"
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        # This file counts; the app and the floor it imports are the checkout's (PYTHONPATH).
+        command += [sys.executable, __file__, "--count-in-process", which]
+        command += ["--orders", str(orders_per_run)]
+        env = {**child_env, "PYTHONPATH": str(tree)}
+        child = subprocess.Popen(  # noqa: S603 - our own arguments
+            command,
+            env=env,
+            cwd=tree,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def step(expected: str, control: list[str]) -> None:
+            line = child.stdout.readline().strip()
+            if line != expected:
+                child.kill()
+                raise RuntimeError(f"the counted process said {line!r}, not {expected!r}")
+            control_command = ["callgrind_control", *control, str(child.pid)]
+            subprocess.run(control_command, check=True, capture_output=True)  # noqa: S603
+            child.stdin.write("\n")
+            child.stdin.flush()
+
+        step("ready", ["-z"])
+        step("done", ["-d", "measured"])
+        child.wait()
+        for dump in Path(folder).iterdir():
+            text = dump.read_text(errors="replace")
+            if "Trigger: dump measured" in text:
+                summary = next(ln for ln in text.splitlines() if ln.startswith("summary:"))
+                return int(summary.split()[1]) / orders_per_run
+    raise RuntimeError("callgrind wrote no dump of the measured orders")
+
+
+def count_instructions(child_env: dict, orders_per_run: int, trees: list[str]) -> None:
+    here = Path(__file__).resolve().parent.parent
+    runs = [("hand-written", here), ("Dealer Mall", here)]
+    runs += [(f"Dealer Mall at {tree}", Path(tree).resolve()) for tree in trees]
+    print(f"Instructions per order (callgrind, {orders_per_run} new orders each, after {WARM_UP}):")
+    counted = {}
+    for name, tree in runs:
+        which = "hand-written" if name == "hand-written" else "Dealer Mall"
+        counted[name] = _instructions(child_env, which, tree, orders_per_run)
+        ratio = counted[name] / counted["hand-written"]
+        print(f"  {name:<24} {counted[name] / 1e6:8.3f} M  ({ratio:.2f}x the floor)", flush=True)
+    mine = counted["Dealer Mall"]
+    for name, count in counted.items():
+        if name.startswith("Dealer Mall at"):
+            print(f"  {name}: {(count - mine) / mine:+.2%} against this checkout")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=300, help="orders a block")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--without", nargs="*", choices=PARTS, default=[])
+    parser.add_argument("--instructions", action="store_true", help="count, do not time")
+    parser.add_argument("--tree", nargs="*", default=[], help="other checkouts to count")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--count-in-process", help=argparse.SUPPRESS)
     add_service_options(parser)
     args = parser.parse_args()
     if args.measure:  # the process that builds both apps from the environment, as gunicorn does
         measure(args.orders, args.rounds, args.without)
+        return
+    if args.count_in_process:
+        count_in_this_process(args.count_in_process, args.orders)
         return
     from bench.stack import fair_database
 
@@ -351,6 +455,9 @@ def main():
         seeded = {"tokens": issued, "products": seeded["products"]}
         quiet = {"LOG_FORMAT": "", "LOG_LEVEL": "WARNING", "DATABASE_POOL_SIZE": "4"}
         child_env = {**os.environ, **env, **quiet, "BENCH_SEEDED": json.dumps(seeded)}
+        if args.instructions:
+            count_instructions(child_env, args.orders, args.tree)
+            return
         command = [sys.executable, "-m", "bench.order_cpu", "--measure"]
         command += ["--orders", str(args.orders), "--rounds", str(args.rounds)]
         command += ["--without", *args.without] if args.without else []
