@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 import operator
 import threading
@@ -245,7 +246,8 @@ class _ParentId:
 # Where a row `insert_family` inserts gives the id of the parent row inserted with it.
 PARENT_ID = _ParentId()
 # On PostgreSQL that id is read in the statement itself, from the parent's WITH.
-_PARENT_ID_SQL = AsIs("(SELECT id FROM p)")
+_PARENT_ID_TEXT = "(SELECT id FROM p)"
+_PARENT_ID_SQL = AsIs(_PARENT_ID_TEXT)
 
 
 def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict]]):
@@ -264,7 +266,7 @@ def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict
     parts, params, union = [f"p AS ({parent_sql})"], list(parent_params), ""
     for i, (model, rows) in enumerate(groups):
         if rows:
-            sql, values = _insert_statement(model, rows, True)
+            sql, values = _insert_statement(model, rows, True, _PARENT_ID_TEXT)
             parts.append(f"g{i} AS ({sql})")
             params.extend(_PARENT_ID_SQL if v is PARENT_ID else v for v in values)
             union += f" UNION ALL SELECT {i}, id, NULL FROM g{i}"
@@ -283,17 +285,85 @@ def _parent_id_in(row: dict, parent_id: int) -> dict:
     return {k: parent_id if v is PARENT_ID else v for k, v in row.items()}
 
 
-def _insert_statement(model, rows: list[dict], returning: bool) -> tuple[str, list]:
+def _insert_statement(
+    model, rows: list[dict], returning: bool, parent_id_sql: str | None = None
+) -> tuple[str, list]:
+    """The INSERT of `rows` and its parameters. On PostgreSQL the rows go as one parameter, a
+    JSON array the statement reads with `json_populate_recordset` (`_insert_json`): psycopg2
+    adapts every parameter by itself, at some microseconds each, and a row of a dozen columns
+    cost more to hand over than to insert (docs/performance.md). A row giving PARENT_ID
+    (insert_family) takes `parent_id_sql` there; elsewhere PARENT_ID stays in the parameters."""
     given = tuple(rows[0])
     columns, converters, defaults = _insert_shape(model, given)
-    params = []
-    for row in rows:
-        values = [row[c] for c in given] + [d() if callable(d) else d for d in defaults]
-        params.extend(
+    values = [
+        [
             v if v is PARENT_ID else convert(v)  # insert_family writes the parent's id itself
-            for convert, v in zip(converters, values, strict=True)
-        )
-    return _insert_sql(model, columns, len(rows), returning), params
+            for convert, v in zip(
+                converters,
+                [row[c] for c in given] + [d() if callable(d) else d for d in defaults],
+                strict=True,
+            )
+        ]
+        for row in rows
+    ]
+    if is_postgres() and (found := _insert_json(model, columns, values, returning, parent_id_sql)):
+        return found
+    return _insert_sql(model, columns, len(rows), returning), [v for row in values for v in row]
+
+
+def _insert_json(
+    model, columns: tuple[str, ...], values: list[list], returning: bool, parent_id_sql
+) -> tuple[str, list] | None:
+    """`_insert_statement` on PostgreSQL: the rows as a JSON array of objects keyed by column,
+    in row order (the ids a serial column gives rise in it, as from VALUES). None for rows it
+    cannot carry: a PARENT_ID in some rows only, or with no `parent_id_sql` to stand for it."""
+    parent = tuple(value is PARENT_ID for value in values[0])
+    if any(tuple(value is PARENT_ID for value in row) != parent for row in values[1:]):
+        return None
+    if any(parent) and parent_id_sql is None:
+        return None
+    names = _column_names(model, columns)
+    carried = [i for i, is_parent in enumerate(parent) if not is_parent]
+    rows = json.dumps(
+        [{names[i]: row[i] for i in carried} for row in values],
+        default=_json_value,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return _insert_json_sql(model, columns, parent, returning, parent_id_sql), [rows]
+
+
+def _json_value(value):
+    """What `json.dumps` cannot write itself, as text PostgreSQL reads into the column's type."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot go into an insert's JSON rows")
+
+
+@functools.cache
+def _column_names(model, columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(model._meta.fields[c].column_name for c in columns)
+
+
+@functools.cache
+def _insert_json_sql(
+    model, columns: tuple[str, ...], parent: tuple[bool, ...], returning: bool, parent_id_sql
+) -> str:
+    names = _column_names(model, columns)
+    table = model._meta.table_name
+    read = ", ".join(
+        parent_id_sql if is_parent else f'r."{name}"'
+        for name, is_parent in zip(names, parent, strict=True)
+    )
+    tail = f' RETURNING "{model._meta.primary_key.column_name}"' if returning else ""
+    quoted = ", ".join(f'"{name}"' for name in names)
+    return (
+        f'INSERT INTO "{table}" ({quoted}) SELECT {read}'
+        f' FROM json_populate_recordset(NULL::"{table}", %s) WITH ORDINALITY AS r'
+        f" ORDER BY r.ordinality{tail}"
+    )
 
 
 @functools.cache

@@ -5,6 +5,7 @@ written once, and SQLite's connection kept by each thread from one request to th
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
 from app.db import (
     PARENT_ID,
+    _insert_statement,
     columns_of,
     db,
     execute,
@@ -27,6 +29,7 @@ from app.db import (
     is_postgres,
     utcnow,
 )
+from app.field.models import StockSalesReport
 from app.mall import accounts, cart, ordering
 from app.mall.catalog import views_for
 from app.mall.models import CartItem, IdempotencyKey, WechatUser
@@ -245,6 +248,39 @@ def test_groups_inserted_together_are_the_groups_inserted_one_by_one(app, shop):
     assert [OrderEvent.get_by_id(i).actor for i in together[0] + together[2]] == [
         "甲", "乙", "丙", "丁"
     ]  # fmt: skip
+
+
+def test_rows_handed_over_as_json_are_the_rows_the_orm_inserts(app, shop):
+    """On PostgreSQL `insert_rows` hands its rows over as one JSON parameter: what lands is what
+    peewee's own `insert_many` writes (texts with quotes, backslashes, Chinese and JSON of
+    their own, nulls, booleans, money, decimals, dates and times), ids in row order."""
+    at = dt.datetime(2026, 12, 3, 1, 2, 3, 456789)
+    texts = ["引号\"与\\反斜杠'", '{"json": [1, 2]}', "换行\n与制表\t", ""]
+
+    def customers(run):
+        base = {k: v for k, v in shop.customer.__data__.items() if k != "id"}
+        return [
+            {**base, "code": f"{run}-{i}", "name": text, "contact": text, "rep": None,
+             "lat": Decimal("31.230416") if i % 2 else None, "lng": Decimal("-121.5"),
+             "active": bool(i % 2), "credit_limit": Decimal("12345.67"), "created_at": at}
+            for i, text in enumerate(texts)
+        ]  # fmt: skip
+
+    if is_postgres():
+        _, params = _insert_statement(Customer, customers("json"), True)
+        assert len(params) == 1 and isinstance(params[0], str)
+    ids = insert_rows(Customer, customers("json"), returning=True)
+    Customer.insert_many(customers("orm")).execute()
+    mine = [Customer.get_by_id(i).__data__ for i in ids]
+    theirs = [c.__data__ for c in Customer.select().where(Customer.code.startswith("orm-"))]
+    assert [c["code"] for c in mine] == [f"json-{i}" for i in range(len(texts))]
+    for row in (*mine, *theirs):
+        row.pop("id"), row.pop("code")
+    assert mine == sorted(theirs, key=lambda c: texts.index(c["name"]))
+    assert mine[0]["name"] == texts[0] and mine[1]["lat"] == Decimal("31.230416")
+    day = {"customer": shop.customer.id, "period_end": dt.date(2026, 11, 30), "source": "rep"}
+    (report,) = insert_rows(StockSalesReport, [day], returning=True)
+    assert StockSalesReport.get_by_id(report).period_end == dt.date(2026, 11, 30)
 
 
 def test_a_family_inserted_together_is_the_parent_then_its_groups(app, shop):
