@@ -12,10 +12,12 @@ COST_PLACE = Decimal("0.0001")
 
 def money(value) -> Decimal:
     """Quantize to 2 places, ROUND_HALF_UP: the only rounding money ever gets (invariant 5)."""
+    if type(value) is Decimal:  # the common case, an order prices some fifty: no copy first
+        return value.quantize(CENT, ROUND_HALF_UP)
     if isinstance(value, float):
         # A float has already lost precision; go through its shortest repr, never its binary value.
         value = repr(value)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
 
 
 def to_fen(value) -> int:
@@ -29,9 +31,11 @@ def money_from_fen(value) -> Decimal:
 
 def cost(value) -> Decimal:
     """A unit cost or a stock value, quantized to 4 places, ROUND_HALF_UP."""
+    if type(value) is Decimal:
+        return value.quantize(COST_PLACE, ROUND_HALF_UP)
     if isinstance(value, float):
         value = repr(value)
-    return Decimal(value).quantize(COST_PLACE, rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(COST_PLACE, ROUND_HALF_UP)
 
 
 def to_cost_units(value) -> int:
