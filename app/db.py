@@ -106,8 +106,13 @@ def fen(amount) -> Value:
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC: stored as is on both engines and given its offset only when serialised."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Naive UTC: stored as is on both engines and given its offset only when serialised.
+
+    `datetime.replace` with a keyword costs several times a whole `now()` on CPython 3.11, and
+    every new row takes this default: the aware time's date and clock are joined again instead
+    (Python 3.12 deprecates `datetime.utcnow()`, which would be quicker still)."""
+    now = dt.datetime.now(dt.UTC)
+    return dt.datetime.combine(now.date(), now.time())
 
 
 def execute_with_commit(sql: str, params, *, owns_transaction: bool) -> None:

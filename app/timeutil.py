@@ -9,7 +9,10 @@ BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def to_local(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC).astimezone(BUSINESS_TZ)
+    """A stored (naive UTC) time in the business time zone. The zone converts from UTC itself:
+    `datetime.replace(tzinfo=…)` costs several times this on CPython 3.11, and an order's
+    answer shows each of its times."""
+    return BUSINESS_TZ.fromutc(dt.datetime.combine(value.date(), value.time(), BUSINESS_TZ))
 
 
 def local_date(value: dt.datetime) -> dt.date:
