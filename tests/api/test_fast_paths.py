@@ -27,6 +27,7 @@ from app.db import (
     insert_groups,
     insert_rows,
     is_postgres,
+    made,
     utcnow,
 )
 from app.field.models import StockSalesReport
@@ -221,6 +222,34 @@ def test_a_row_read_in_sql_is_the_instance_the_orm_reads(app, shop):
     customer.name = "改名后的客户"
     customer.save()
     assert Customer.get_by_id(shop.customer.id).name == "改名后的客户"
+
+
+def test_an_instance_made_without_descriptors_is_the_one_the_constructor_makes(app, shop):
+    """`made` builds the order's new rows as peewee's constructor does: the same data (defaults
+    included), the same fields dirty, a related row given as an instance kept as one, and a
+    name that is not a field (`order_id`) set as the constructor sets it."""
+    order = orders.create_order(shop.customer, [LineRequest(shop.tea.id, 2)], placed_by="t")
+    at = utcnow()
+    cases = [
+        (Order, {"customer": shop.customer, "warehouse": shop.customer.warehouse_id,
+                 "status": "pending_review", "remark": "备注", "created_at": at}),
+        (OrderLine, {"order": order, "product": shop.tea, "qty": 3, "price": Decimal("4.50"),
+                     "id": 7, "promotion": None}),
+        (OrderLine, {"order_id": order.id, "product": shop.tea.id, "qty": 1}),
+        (OrderEvent, {"order": order.id, "action": "submit", "actor": "t", "created_at": at}),
+    ]  # fmt: skip
+    for model, values in cases:
+        mine, theirs = made(model, **values), model(**values)
+        mine.__data__.pop("created_at", None), theirs.__data__.pop("created_at", None)
+        for instance in (mine, theirs):  # a default made at the moment of construction
+            instance.__data__.pop("updated_at", None)
+        assert type(mine) is model
+        assert mine.__data__ == theirs.__data__
+        assert mine._dirty == theirs._dirty
+        assert mine.__rel__.keys() == theirs.__rel__.keys()
+        assert all(mine.__rel__[k] is theirs.__rel__[k] for k in mine.__rel__)
+    line = made(OrderLine, order=order, product=shop.tea, qty=2)
+    assert line.order is order and line.order_id == order.id and line.product.name == shop.tea.name
 
 
 def test_groups_inserted_together_are_the_groups_inserted_one_by_one(app, shop):
