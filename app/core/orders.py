@@ -42,6 +42,7 @@ from app.db import (
     insert_family,
     insert_rows,
     is_postgres,
+    made,
     transaction,
     utcnow,
 )
@@ -337,7 +338,8 @@ def record_event(
 
 
 def _new_event(order: Order, action: str, from_status, to_status, actor: str, note: str = ""):
-    return OrderEvent(
+    return made(
+        OrderEvent,
         order=order.id,
         action=action,
         from_status=from_status,
@@ -404,7 +406,8 @@ def create_order(
         quoted = price_lines(customer, lines, offers, ahead=ahead)
         priced = quoted.lines
         now = utcnow()
-        order = Order(
+        order = made(
+            Order,
             customer=customer,
             warehouse=customer.warehouse_id,
             status=OrderStatus.PENDING_REVIEW.value,
@@ -456,7 +459,8 @@ def create_order(
         emit(OrderChanged(order, event))
         # The new order comes back whole, as prefetch would load it: callers answer from memory.
         order.lines = [
-            OrderLine(
+            made(
+                OrderLine,
                 **{**row, "order": order, "product": p.product},  # the rows, not their ids
                 id=line_id,
                 shipped_qty=0,

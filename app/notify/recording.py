@@ -81,31 +81,31 @@ def _rep_of(order: Order) -> int | None:
 
 
 def _write(order: Order, event: OrderEvent, kind: str, audience: str, data: dict, key: str):
-    notification = Notification(
-        order=order.id,
-        event=event.id,
-        audience=audience,
-        kind=kind,
-        payload=json.dumps(data, ensure_ascii=False),
-        dedup_key=key,
-    )
+    row = {
+        "order": order.id,
+        "event": event.id,
+        "audience": audience,
+        "kind": kind,
+        "payload": json.dumps(data, ensure_ascii=False),
+        "dedup_key": key,
+    }  # the other fields take their defaults in insert_rows
     inbox_owner = {"dealer": {"customer": order.customer_id}, "rep": {"staff": data.get("rep_id")}}
     if audience not in inbox_owner:
         # Nothing reads the row back: it may go with the COMMIT, handed over by its key.
-        insert_rows(Notification, [notification.__data__], with_commit=True)
+        insert_rows(Notification, [row], with_commit=True)
         outbox.written(NOTIFICATIONS, key)
         return
-    (notification.id,) = insert_rows(Notification, [notification.__data__], returning=True)
+    (notification_id,) = insert_rows(Notification, [row], returning=True)
     words = describe(kind, audience, data)
     InboxMessage.create(
         **inbox_owner[audience],
-        notification=notification.id,
+        notification=notification_id,
         order=order.id,
         kind=kind,
         title=words["title"],
         body=f"订单 {order.number}：{words['detail']}"[:500],
     )
-    outbox.written(NOTIFICATIONS, notification.id)
+    outbox.written(NOTIFICATIONS, notification_id)
 
 
 def order_changed(change: OrderChanged) -> None:
