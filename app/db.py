@@ -34,7 +34,6 @@ from peewee import (
 )
 from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
-from psycopg2.extensions import AsIs
 
 from app.errors import NotFound
 from app.money import CENT, COST_PLACE, to_cost_units, to_fen
@@ -252,8 +251,7 @@ class _ParentId:
 # Where a row `insert_family` inserts gives the id of the parent row inserted with it.
 PARENT_ID = _ParentId()
 # On PostgreSQL that id is read in the statement itself, from the parent's WITH.
-_PARENT_ID_TEXT = "(SELECT id FROM p)"
-_PARENT_ID_SQL = AsIs(_PARENT_ID_TEXT)
+_PARENT_ID_SQL = "(SELECT id FROM p)"
 
 
 def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict]]):
@@ -272,9 +270,9 @@ def insert_family(parent_sql: str, parent_params, *groups: tuple[type, list[dict
     parts, params, union = [f"p AS ({parent_sql})"], list(parent_params), ""
     for i, (model, rows) in enumerate(groups):
         if rows:
-            sql, values = _insert_statement(model, rows, True, _PARENT_ID_TEXT)
+            sql, values = _insert_statement(model, rows, True, _PARENT_ID_SQL)
             parts.append(f"g{i} AS ({sql})")
-            params.extend(_PARENT_ID_SQL if v is PARENT_ID else v for v in values)
+            params.extend(values)
             union += f" UNION ALL SELECT {i}, id, NULL FROM g{i}"
     # Ids from one multi-row insert rise in row order: sorting each group's ids keeps that order.
     sql = f"WITH {', '.join(parts)} SELECT -1, id, to_jsonb(p) FROM p{union} ORDER BY 1, 2"
@@ -297,8 +295,8 @@ def _insert_statement(
     """The INSERT of `rows` and its parameters. On PostgreSQL the rows go as one parameter, a
     JSON array the statement reads with `json_populate_recordset` (`_insert_json`): psycopg2
     adapts every parameter by itself, at some microseconds each, and a row of a dozen columns
-    cost more to hand over than to insert (docs/performance.md). A row giving PARENT_ID
-    (insert_family) takes `parent_id_sql` there; elsewhere PARENT_ID stays in the parameters."""
+    cost more to hand over than to insert (docs/performance.md). There a column whose rows give
+    PARENT_ID (insert_family) reads `parent_id_sql`; SQLite's insert_family puts the id in first."""
     given = tuple(rows[0])
     columns, converters, defaults = _insert_shape(model, given)
     values = [
@@ -312,22 +310,19 @@ def _insert_statement(
         ]
         for row in rows
     ]
-    if is_postgres() and (found := _insert_json(model, columns, values, returning, parent_id_sql)):
-        return found
+    if is_postgres():
+        return _insert_json(model, columns, values, returning, parent_id_sql)
     return _insert_sql(model, columns, len(rows), returning), [v for row in values for v in row]
 
 
 def _insert_json(
     model, columns: tuple[str, ...], values: list[list], returning: bool, parent_id_sql
-) -> tuple[str, list] | None:
+) -> tuple[str, list]:
     """`_insert_statement` on PostgreSQL: the rows as a JSON array of objects keyed by column,
-    in row order (the ids a serial column gives rise in it, as from VALUES). None for rows it
-    cannot carry: a PARENT_ID in some rows only, or with no `parent_id_sql` to stand for it."""
+    in row order (the ids a serial column gives rise in it, as from VALUES)."""
     parent = tuple(value is PARENT_ID for value in values[0])
-    if any(tuple(value is PARENT_ID for value in row) != parent for row in values[1:]):
-        return None
     if any(parent) and parent_id_sql is None:
-        return None
+        raise ValueError("PARENT_ID is for rows insert_family inserts with their parent")
     names = _column_names(model, columns)
     carried = [i for i, is_parent in enumerate(parent) if not is_parent]
     rows = _ROWS_JSON.encode([{names[i]: row[i] for i in carried} for row in values])
@@ -397,7 +392,7 @@ def made(model, /, **values):
     that is not a field (`order_id`) is set as the constructor sets it."""
     instance = model.__new__(model)
     data = model._meta.get_default_dict()
-    instance.__data__, instance._dirty, instance.__rel__ = data, set(), {}
+    instance.__data__, instance.__rel__ = data, {}
     fields, related = model._meta.fields, _related_models(model)
     others = []
     for name, value in values.items():
@@ -408,7 +403,7 @@ def made(model, /, **values):
             instance.__rel__[name] = value
         else:
             data[name] = value
-    instance._dirty.update(data)
+    instance._dirty = set(data)
     for name in others:
         setattr(instance, name, values[name])
     return instance
