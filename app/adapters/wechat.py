@@ -111,6 +111,11 @@ class FallbackStorage:
         self.delete(key)
 
 
+# WeChat's calls that take no access token of the app's (code2Session is signed by the app's
+# secret): wechatpy would still fetch a token for them and put it in their URL.
+WITHOUT_ACCESS_TOKEN = frozenset({"sns/jscode2session"})
+
+
 class SharedTokenClient(WeChatClient):
     """A WeChatClient whose token is shared by every worker and refreshed once, under a lock."""
 
@@ -147,6 +152,12 @@ class SharedTokenClient(WeChatClient):
                 lock.release()
             except RedisError as exc:
                 outages.redis.failed("WeChat token lock release (left to expire)", exc)
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        if url_or_endpoint in WITHOUT_ACCESS_TOKEN:
+            # wechatpy adds the token unless the parameters name one; requests sends no None.
+            kwargs["params"] = {**kwargs.get("params", {}), "access_token": None}
+        return super()._request(method, url_or_endpoint, **kwargs)
 
     @property
     def access_token(self) -> str:

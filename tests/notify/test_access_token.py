@@ -110,3 +110,16 @@ def test_worker_processes_share_one_token_through_redis(sandbox, tmp_path):
     keys = list(r.scan_iter(f"{prefix}:*"))
     assert keys  # the token lived in Redis, shared
     r.delete(*keys)
+
+
+def test_a_login_code_is_exchanged_without_the_apps_access_token(sandbox):
+    """code2Session is signed by the app's secret: exchanging a wx.login code fetches no access
+    token (a login must not wait on, or fail with, WeChat's token service) and sends none."""
+    sandbox.state.reset()
+    client = make_client(f"wx-login-{uuid.uuid4().hex[:6]}", "secret", sandbox.url)
+    seen = []
+    client._http.hooks["response"].append(lambda response, **_: seen.append(response.url))
+    assert client.wxa.code_to_session("dealer-login")["openid"] == "sandbox-dealer-login"
+    assert stats(sandbox)["token_fetches"] == 0
+    assert len(seen) == 1 and "/sns/jscode2session?" in seen[0]
+    assert "access_token" not in seen[0] and "js_code=dealer-login" in seen[0]
