@@ -119,14 +119,16 @@ def is_postgres_database(database) -> bool:
 
 
 @contextmanager
-def statements():
-    """The SQL statements peewee runs while inside (it logs each at DEBUG as (sql, params))."""
+def statements(with_params: bool = False):
+    """The SQL statements peewee runs while inside (it logs each at DEBUG as (sql, params)):
+    their SQL, or (`with_params`) each as logged. A statement sent with the COMMIT is logged as
+    it is sent, bound already: its params are None."""
     found = []
 
     class Handler(logging.Handler):
         def emit(self, record):
             if isinstance(record.msg, tuple):
-                found.append(record.msg[0])
+                found.append(record.msg if with_params else record.msg[0])
 
     logger = logging.getLogger("peewee")
     handler, level = Handler(level=logging.DEBUG), logger.level

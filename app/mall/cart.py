@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from app.core import credit, orders, promotion_book, promotions, units
 from app.core.models import Customer, Product
 from app.core.rules import SettlementMethod, check_quantity, line_amount
-from app.db import columns_of, execute, from_row, transaction, utcnow
+from app.db import (
+    columns_of,
+    db,
+    execute,
+    execute_with_commit,
+    from_row,
+    transaction,
+    utcnow,
+)
 from app.errors import NotFound, ValidationFailed
 from app.mall.catalog import ProductView, stock_status, views_for
 from app.mall.models import CartItem
@@ -117,12 +126,11 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
     """The cart at the dealer's prices with the promotions open to them now, priced as the order
     would be (app.core.promotions): line prices, the full reduction, gifts stock can cover, and
     what each promotion did or is short of."""
-    views = _line_views(user_id, customer, low_threshold)
+    now = utcnow()
+    views, open_now = _line_views(user_id, customer, low_threshold, now)
     if not views:
         return Cart([], skipped or [], funds_for(customer, Decimal("0.00")))
-    offers = promotions.open_offers(
-        promotion_book.open_now(), orders.audience_of(customer), utcnow()
-    )
+    offers = promotions.open_offers(open_now, orders.audience_of(customer), now)
     items = [
         promotions.Item(v.product.id, v.product.cart_qty, v.price, v.product.category_id)
         for v in views
@@ -153,25 +161,32 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
 
 
 # The cart's products on sale, at the customer's prices with their available stock, the line
-# last changed first: SQL written once, as the order's products are read (the cart is shown
-# after every change a dealer makes to it).
+# last changed first, each row with the promotions open now (`promotion_book.open_versions`, one
+# subquery): SQL written once, as the order's products are read (the cart is shown after every
+# change a dealer makes to it).
 _CART = (
-    f"SELECT ci.qty, ci.unit, {orders.PRICED_COLUMNS}"
+    "SELECT ({open_versions}), ci.qty, ci.unit, {priced}"
     " FROM cart_item ci JOIN product p ON p.id = ci.product_id"
     " WHERE ci.wechat_user_id = %s AND p.active ORDER BY ci.updated_at DESC, ci.id DESC"
 )
 
 
-def _line_views(user_id: int, customer: Customer, low_threshold: int) -> list[ProductView]:
+def _line_views(
+    user_id: int, customer: Customer, low_threshold: int, now: dt.datetime
+) -> tuple[list[ProductView], list[promotions.Offer]]:
     """What `views_for` makes of the cart's products (held equal to it by a test), each product
-    with its line's `cart_qty` (base units) and `cart_unit`."""
-    rows = execute(_CART, [*orders.price_params(customer), user_id]).fetchall()
+    with its line's `cart_qty` (base units) and `cart_unit`; and the promotions open at `now`
+    (`promotion_book.open_now`, read in the same statement; none for an empty cart)."""
+    versions, version_params = promotion_book.open_versions(now)
+    sql = _CART.format(open_versions=versions, priced=orders.PRICED_COLUMNS)
+    params = [*version_params, *orders.price_params(customer), user_id]
+    rows = execute(sql, params).fetchall()
     views = []
-    for qty, unit, *priced in rows:
+    for _, qty, unit, *priced in rows:
         p = orders.priced_product(customer, priced)
         p.cart_qty, p.cart_unit = qty, unit
         views.append(ProductView(p, p.price, stock_status(p.available, low_threshold), p.available))
-    return views
+    return views, (promotion_book.offers_named(rows[0][0]) if rows else [])
 
 
 def _gifts(customer: Customer, views, pricing, low_threshold: int):
@@ -245,23 +260,31 @@ def _orderable(product_id: int, qty: int, unit: str | None = None) -> tuple[Prod
 
 
 def _put_line(
-    user_id: int, product_id: int, qty: int, unit: str | None, upsert: str
+    user_id: int,
+    product_id: int,
+    qty: int,
+    unit: str | None,
+    upsert: str,
+    owns_transaction: bool = False,
 ) -> tuple[Product, int, str]:
     """Check `qty` of `unit` for the product and write it as the user's cart line, or, where
     they have one, change it as `upsert` says (SET_LINE or ADD_TO_LINE). Returns the product,
-    the base quantity and the unit's name."""
+    the base quantity and the unit's name. A caller that opened the transaction and reads
+    nothing of the line before it ends (`owns_transaction`) has the write go with its COMMIT."""
     product, base = _orderable(product_id, qty, unit)
     name, count = units.in_unit(product, base, unit)
     updated_at = CartItem.updated_at.db_value(utcnow())
-    execute(upsert, [user_id, product.id, base, name, count, updated_at])
+    params = [user_id, product.id, base, name, count, updated_at]
+    execute_with_commit(upsert, params, owns_transaction=owns_transaction)
     return product, base, name
 
 
 def set_item(user_id: int, product_id: int, qty: int, unit: str | None = None) -> None:
     """Put a product in the cart at `qty` of `unit` (default: the base unit). Raises: NotFound,
     ValidationFailed (unknown unit), BelowMinQty, BadStep."""
+    owns_transaction = not db.in_transaction()
     with transaction():
-        _put_line(user_id, product_id, qty, unit, SET_LINE)
+        _put_line(user_id, product_id, qty, unit, SET_LINE, owns_transaction)
 
 
 def add_item(

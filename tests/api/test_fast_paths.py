@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from peewee import IntegrityError
 
-from app.core import orders
-from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
+from app.core import orders, promotion_book
+from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Promotion
 from app.core.orders import LineRequest
 from app.db import (
     PARENT_ID,
@@ -505,7 +505,8 @@ def test_sqlite_keeps_each_threads_connection_between_requests(app, client, shop
 
 def test_the_carts_lines_read_in_sql_are_the_catalogues_views(app, shop):
     """A level price, a price-book price, a product out of stock, one off sale (left out), a
-    line in a unit of its own: the cart's one statement reads them as views_for does."""
+    line in a unit of its own: the cart's one statement reads them as views_for does, and the
+    promotions open now as promotion_book does."""
     user = WechatUser.create(openid="fast-cart", role="dealer", customer=shop.customer)
     for product, qty, unit in (
         (shop.tea, 3, ""),
@@ -529,8 +530,22 @@ def test_the_carts_lines_read_in_sql_are_the_catalogues_views(app, shop):
             for v in views
         ]
 
-    fast = cart._line_views(user.id, shop.customer, low_threshold=10)
+    now = utcnow()
+    for name, ends_at in (
+        ("open", now + dt.timedelta(days=1)),
+        ("over", now - dt.timedelta(seconds=1)),
+    ):
+        Promotion.create(
+            name=name,
+            kind="full_reduction",
+            starts_at=now - dt.timedelta(hours=1),
+            ends_at=ends_at,
+            rules='{"threshold": "100", "reduction": "10"}',
+        )
+    fast, open_now = cart._line_views(user.id, shop.customer, 10, now)
     assert seen(fast) == seen(plain)
+    # The promotions open now, read with the lines, as promotion_book reads them on its own.
+    assert [o.name for o in open_now] == [o.name for o in promotion_book.open_now(now)] == ["open"]
     assert [v.product.cart_qty for v in fast] == [v.product.cart_qty for v in plain] == [12, 2, 3]
     assert [v.product.id for v in fast] == [shop.boxed.id, shop.oil.id, shop.tea.id]
     assert [v.price for v in fast][1] == Decimal("170.00")  # the price book's

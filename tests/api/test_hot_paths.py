@@ -176,6 +176,23 @@ def test_an_order_is_submitted_in_three_round_trips(client, shop, dealer):
     assert body["number"].endswith(f"{body['id']:06d}") and body["address"]
 
 
+def test_a_product_put_in_the_cart_is_answered_in_four_round_trips(client, shop, dealer):
+    """PUT /cart/items: the sign-in; the product on sale (with BEGIN); the line, sent with the
+    COMMIT on PostgreSQL; then the cart at the dealer's prices with the promotions open now
+    (six round trips before: the line and the COMMIT apart, the promotions on their own)."""
+    with statements(with_params=True) as ran:
+        response = client.put(f"{MP}/cart/items/{shop.tea.id}", json={"qty": 2}, headers=dealer)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["items"][0]["qty"] == 2
+    sql = [s for s, _ in ran]
+    assert len(ran) == 4, sql
+    assert "FROM wechat_user" in sql[0] and "FROM product p" in sql[1], sql
+    upsert, line_params = ran[2]
+    assert upsert.startswith("INSERT INTO cart_item"), sql
+    assert (line_params is None) == is_postgres()  # bound into the COMMIT's query string
+    assert "FROM cart_item ci" in sql[3] and "FROM promotion" in sql[3], sql
+
+
 def test_the_hand_written_answer_is_the_schema_answer(client, shop, dealer):
     lines = [{"product_id": shop.oil.id, "qty": 40}, {"product_id": shop.tea.id, "qty": 2}]
     response = _submit(client, dealer, "hot-2", lines)
