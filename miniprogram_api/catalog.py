@@ -24,7 +24,13 @@ from miniprogram_api.schemas import (
     ProductPageOut,
     ProductQueryIn,
 )
-from miniprogram_api.security import current_customer, current_user, dealer_required
+from miniprogram_api.security import (
+    current_customer,
+    current_user,
+    dealer_required,
+    dealer_required_reading,
+    signed_in_also,
+)
 
 bp = Blueprint("mp_catalog", __name__, url_prefix="/api/mp/v1", description="商品与购物车")
 
@@ -41,7 +47,7 @@ def categories():
 
 
 @bp.get("/catalog/products")
-@dealer_required
+@dealer_required_reading(favourites.all_marked_sql)
 @bp.arguments(ProductQueryIn, location="query")
 @bp.response(200, ProductPageOut)
 def products(args):
@@ -72,7 +78,8 @@ def products(args):
         return current_app.json.response(page).get_data()
 
     body, etag = catalogue_cache.page(customer, query, render)
-    return json_with_etag(*_with_favourites(customer.id, body, etag))
+    mine = favourites.marked_in(signed_in_also())
+    return json_with_etag(*_with_favourites(mine, body, etag))
 
 
 # Each item of a catalogue page as the JSON provider writes it (keys sorted): its favourite flag,
@@ -80,12 +87,11 @@ def products(args):
 _UNMARKED = re.compile(rb'"favourite":\s*false,\s*"id":\s*(\d+)')
 
 
-def _with_favourites(customer_id: int, body: bytes, etag: str) -> tuple[bytes, str]:
-    """The shared page with this customer's favourites marked: one query for the page, and the
-    cached bytes unchanged (and their ETag) when none of them is on it. The flags are set in the
-    bytes (decoding and encoding the page cost more than the rest of a cached request); a page
-    written some other way is decoded and encoded."""
-    mine = favourites.marked(customer_id)
+def _with_favourites(mine: set[int], body: bytes, etag: str) -> tuple[bytes, str]:
+    """The shared page with the customer's favourites (`mine`, read with the sign-in) marked:
+    the cached bytes unchanged (and their ETag) when none of them is on it. The flags are set in
+    the bytes (decoding and encoding the page cost more than the rest of a cached request); a
+    page written some other way is decoded and encoded."""
     if not mine:
         return body, etag
     found = False

@@ -36,13 +36,21 @@ def _admitted(user: WechatUser, roles: tuple[str, ...]) -> None:
     g.mp_user = user
 
 
-def login_required(*roles: str):
-    """Require a valid mini-program token; with roles, also a binding in one of them."""
+def login_required(*roles: str, read_with=None):
+    """Require a valid mini-program token; with roles, also a binding in one of them.
+    `read_with()` gives a subquery read with the sign-in (`accounts.active_user_reading`): its
+    value is `signed_in_also()`."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            _admitted(accounts.active_user(_verified_subject()), roles)
+            if read_with is None:
+                user = accounts.active_user(_verified_subject())
+            else:
+                user, g.mp_read_with = accounts.active_user_reading(
+                    _verified_subject(), read_with()
+                )
+            _admitted(user, roles)
             return view(*args, **kwargs)
 
         return wrapper
@@ -77,6 +85,16 @@ def sign_in() -> accounts.SignIn:
 
 
 dealer_required = login_required("dealer")
+
+
+def dealer_required_reading(read_with):
+    """`dealer_required`, with `read_with()`'s subquery read in the sign-in's statement."""
+    return login_required("dealer", read_with=read_with)
+
+
+def signed_in_also():
+    """What the sign-in read for `read_with`."""
+    return g.mp_read_with
 
 
 def current_user() -> WechatUser:

@@ -210,6 +210,17 @@ def active_user(wechat_user_id: int) -> WechatUser:
     return still_bound(signed_in(execute(_USER_WITH_CUSTOMER, [wechat_user_id]).fetchone()))
 
 
+def active_user_reading(wechat_user_id: int, also: str) -> tuple[WechatUser, object]:
+    """`active_user`, and the value of `also`, a scalar subquery that may name the user `u` and
+    their customer `c`, read in the same statement: what the endpoint needs next, one round trip
+    less.
+
+    Raises: Unauthorized."""
+    sql = f"SELECT {SIGNED_IN_COLUMNS}, ({also}) FROM {SIGNED_IN_FROM} WHERE u.id = %s"
+    row = execute(sql, [wechat_user_id]).fetchone()
+    return still_bound(signed_in(row)), row[SIGNED_IN_WIDTH]
+
+
 def still_bound(user: WechatUser | None) -> WechatUser:
     """`active_user`'s checks on a user already read (None: no such user).
 

@@ -104,12 +104,12 @@ def test_flags_are_set_in_the_cached_bytes_or_else_the_slow_way(app, shop):
     ]
     with app.test_request_context():
         for body in layouts:
-            marked, etag = _with_favourites(shop.customer.id, body, '"cached"')
+            marked, etag = _with_favourites({shop.tea.id}, body, '"cached"')
             page = json.loads(marked)
             assert [i["favourite"] for i in page["items"]] == [False, True]
             assert page["items"][0]["name"] == '"favourite":false,"id":1' and etag != '"cached"'
         untouched = json.dumps({"items": items[:1]}, sort_keys=True).encode()
-        assert _with_favourites(shop.customer.id, untouched, '"cached"') == (untouched, '"cached"')
+        assert _with_favourites({shop.tea.id}, untouched, '"cached"') == (untouched, '"cached"')
 
 
 def test_the_favourites_page_is_bounded(client, shop, dealer):
