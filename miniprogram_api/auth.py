@@ -15,7 +15,7 @@ from miniprogram_api.schemas import (
     SubscriptionsIn,
     SubscriptionsOut,
 )
-from miniprogram_api.security import current_user, login_required, token_for
+from miniprogram_api.security import current_user, login_required, signed_in_also, token_for
 
 bp = Blueprint("mp_auth", __name__, url_prefix="/api/mp/v1", description="登录与绑定")
 
@@ -68,12 +68,12 @@ def bind(data):
 
 
 @bp.get("/me")
-@login_required()
+@login_required(read_with=lambda: accounts.HOME)
 @bp.response(200, MeOut)
 def me():
     user = current_user()
     customer = user.customer if user.role == "dealer" else None
-    branch_name, unread = accounts.home(user) if user.role else (None, 0)
+    branch_name, unread = signed_in_also()
     return {
         "role": user.role,
         "bound": user.role is not None,

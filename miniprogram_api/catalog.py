@@ -47,7 +47,7 @@ def categories():
 
 
 @bp.get("/catalog/products")
-@dealer_required_reading(favourites.all_marked_sql)
+@dealer_required_reading(lambda: (favourites.all_marked_sql(),))
 @bp.arguments(ProductQueryIn, location="query")
 @bp.response(200, ProductPageOut)
 def products(args):
@@ -78,7 +78,7 @@ def products(args):
         return current_app.json.response(page).get_data()
 
     body, etag = catalogue_cache.page(customer, query, render)
-    mine = favourites.marked_in(signed_in_also())
+    mine = favourites.marked_in(signed_in_also()[0])
     return json_with_etag(*_with_favourites(mine, body, etag))
 
 

@@ -38,8 +38,8 @@ def _admitted(user: WechatUser, roles: tuple[str, ...]) -> None:
 
 def login_required(*roles: str, read_with=None):
     """Require a valid mini-program token; with roles, also a binding in one of them.
-    `read_with()` gives a subquery read with the sign-in (`accounts.active_user_reading`): its
-    value is `signed_in_also()`."""
+    `read_with()` gives subqueries read with the sign-in (`accounts.active_user_reading`): their
+    values are `signed_in_also()`."""
 
     def decorator(view):
         @wraps(view)
@@ -88,12 +88,12 @@ dealer_required = login_required("dealer")
 
 
 def dealer_required_reading(read_with):
-    """`dealer_required`, with `read_with()`'s subquery read in the sign-in's statement."""
+    """`dealer_required`, with `read_with()`'s subqueries read in the sign-in's statement."""
     return login_required("dealer", read_with=read_with)
 
 
-def signed_in_also():
-    """What the sign-in read for `read_with`."""
+def signed_in_also() -> tuple:
+    """What the sign-in read for `read_with`, a value per subquery."""
     return g.mp_read_with
 
 

@@ -210,15 +210,16 @@ def active_user(wechat_user_id: int) -> WechatUser:
     return still_bound(signed_in(execute(_USER_WITH_CUSTOMER, [wechat_user_id]).fetchone()))
 
 
-def active_user_reading(wechat_user_id: int, also: str) -> tuple[WechatUser, object]:
-    """`active_user`, and the value of `also`, a scalar subquery that may name the user `u` and
+def active_user_reading(wechat_user_id: int, also: tuple[str, ...]) -> tuple[WechatUser, tuple]:
+    """`active_user`, and the values of `also`, scalar subqueries that may name the user `u` and
     their customer `c`, read in the same statement: what the endpoint needs next, one round trip
     less.
 
     Raises: Unauthorized."""
-    sql = f"SELECT {SIGNED_IN_COLUMNS}, ({also}) FROM {SIGNED_IN_FROM} WHERE u.id = %s"
+    extra = "".join(f", ({sql})" for sql in also)
+    sql = f"SELECT {SIGNED_IN_COLUMNS}{extra} FROM {SIGNED_IN_FROM} WHERE u.id = %s"
     row = execute(sql, [wechat_user_id]).fetchone()
-    return still_bound(signed_in(row)), row[SIGNED_IN_WIDTH]
+    return still_bound(signed_in(row)), tuple(row[SIGNED_IN_WIDTH:])
 
 
 def still_bound(user: WechatUser | None) -> WechatUser:
@@ -257,11 +258,10 @@ class SignIn:
         return self.admit(execute(_USER_WITH_CUSTOMER, [self.user_id]).fetchone())
 
 
-def home(user: WechatUser) -> tuple[str | None, int]:
-    """What the home screen (/me) shows beside the user: their customer's branch name (None for
-    anyone but a dealer) and how many of their inbox's messages are unread, in one statement."""
-    unread, params = inbox.unread_query(inbox.Owner.of(user))
-    branch_id = user.customer.branch_id if user.role == "dealer" and user.customer else None
-    sql = f"SELECT (SELECT name FROM branch WHERE id = %s), ({unread})"
-    branch_name, count = execute(sql, [branch_id, *params]).fetchone()
-    return branch_name, count
+# What the home screen (/me) shows beside the user, read with the sign-in
+# (`active_user_reading`): their customer's branch name (None for anyone but a dealer) and how
+# many of their inbox's messages are unread (none for a user bound to no one).
+HOME = (
+    "SELECT name FROM branch WHERE id = c.branch_id AND u.role = 'dealer'",
+    inbox.unread_of_signed_in(),
+)

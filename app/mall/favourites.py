@@ -62,7 +62,7 @@ def marked(customer_id: int, product_ids) -> set[int]:
 
 def all_marked_sql() -> str:
     """Every favourite of the signed-in user's customer, as one text column: a subquery for the
-    sign-in's statement to read (`accounts.active_user(..., also=...)`, where the user is `u`),
+    sign-in's statement to read (`accounts.active_user_reading`, where the user is `u`),
     which `marked_in` reads. A catalogue page asks for all of them (the cached page's ids are not
     known without parsing it), with the sign-in: one round trip, not two."""
     ids = "string_agg(f.product_id::text, ',')" if is_postgres() else "group_concat(f.product_id)"

@@ -49,6 +49,14 @@ def unread_query(owner: Owner) -> tuple[str, list]:
     return _UNREAD_OF_STAFF, [owner.staff_id]
 
 
+def unread_of_signed_in() -> str:
+    """`unread_query` as a subquery of the sign-in's statement (the user is `u`): a dealer's
+    customer's inbox, else the staff member's (a user bound to no one has none: 0)."""
+    of_customer = _UNREAD_OF_CUSTOMER.replace("%s", "u.customer_id")
+    of_staff = _UNREAD_OF_STAFF.replace("%s", "u.staff_id")
+    return f"SELECT CASE WHEN u.role = 'dealer' THEN ({of_customer}) ELSE ({of_staff}) END"
+
+
 def messages(owner: Owner, unread_only: bool, page: int, per_page: int):
     """Newest first; returns (items, total, unread)."""
     query = InboxMessage.select().where(owner.condition())

@@ -19,9 +19,10 @@ from app import web_sessions
 from app.core import catalog, orders, stock
 from app.core.models import Customer
 from app.core.orders import LineRequest
-from app.db import is_postgres
+from app.db import is_postgres, utcnow
 from app.extensions import LimiterPerThread
 from app.mall import accounts, favourites, ordering
+from app.notify.models import InboxMessage
 from app.runtime import redis
 from app.schemas import OrderOut, order_out
 from devkit.databases import statements
@@ -235,19 +236,22 @@ def test_a_dealers_login_reads_their_customer_with_it(client, shop, dealer):
     assert unbound.role is None and unbound.customer_id is None
 
 
-def test_the_home_screen_is_the_sign_in_and_one_statement(client, shop, dealer):
-    """/me: the signed-in check, then the branch's name with the inbox's unread count."""
+def test_the_home_screen_is_one_statement(client, shop, dealer):
+    """/me: the signed-in check, read with the branch's name and the inbox's unread count."""
     orders.approve_order(
         orders.create_order(shop.customer, [LineRequest(shop.tea.id, 1)], placed_by="t").id, "t"
     )  # the dealer hears of the approval: one unread message
     with statements() as ran:
         me = client.get(f"{MP}/me", headers=dealer).get_json()
-    assert len(ran) == 2, ran
+    assert len(ran) == 1 and "FROM inbox_message" in ran[0], ran
     assert me["customer"]["branch_name"] == shop.branch.name and me["unread"] == 1
     rep = make_staff("rep", shop.branch)
     rep_headers = bind(client, "home-rep", accounts.create_invitation("rep", staff_id=rep.id))
     rep_me = client.get(f"{MP}/me", headers=rep_headers).get_json()
     assert (rep_me["role"], rep_me["customer"], rep_me["unread"]) == ("rep", None, 0)
+    for read_at in (None, utcnow()):  # the rep's own inbox: one unread, one read
+        InboxMessage.create(staff=rep, kind="visit_due", title="拜访提醒", read_at=read_at)
+    assert client.get(f"{MP}/me", headers=rep_headers).get_json()["unread"] == 1
     unbound = client.post(f"{MP}/auth/login", json={"code": "home-nobody"}).get_json()["token"]
     assert client.get(f"{MP}/me", headers=bearer(unbound)).get_json()["unread"] == 0
 
