@@ -32,7 +32,9 @@ callgrind (Debian's `valgrind`), and the instructions the process executes over 
 orders (after 60 to warm up; counters zeroed and dumped around them) are printed per order. A
 count is the same to a tenth of a per cent from one run to the next whatever else the machine does,
 so a change worth 1 % of an order can be measured on a busy machine; `--tree PATH ...` adds the
-Dealer Mall of other checkouts (a worktree with the change) to the same run. Instructions are not
+Dealer Mall of other checkouts (a worktree with the change) to the same run; `--visits` counts
+bench.fair's whole dealer visits instead of orders (login, home screen, three catalogue pages, a
+product put in the cart, the order: 7 requests). Instructions are not
 time (a cache miss or a system call costs more than its count says): read them beside the CPU
 figures. Under valgrind an app runs some 50 times slower: 100 orders take about two minutes.
 
@@ -42,7 +44,7 @@ Taking a part out is for measuring only: the orders made meanwhile lack what it 
 
     .venv/bin/python -m bench.order_cpu [--orders 300] [--rounds 2] [--without limiter ...]
         [--database-url postgresql://...] [--redis-url redis://...]
-    .venv/bin/python -m bench.order_cpu --instructions [--orders 100] [--tree PATH ...]
+    .venv/bin/python -m bench.order_cpu --instructions [--orders 100] [--tree PATH ...] [--visits]
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ import contextlib
 import inspect
 import itertools
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -125,6 +128,74 @@ class Orders:
             )
             made.append(builder.get_environ())
         return made
+
+
+class Visits:
+    """WSGI environs of bench.fair's dealer visits, dealers in turn: the login (the sandbox's
+    code of the dealer), the home screen, three catalogue pages, a product put in the cart and
+    an order of it (a fresh Idempotency-Key). The requests after the login carry the token the
+    parent issued to the same dealer (the login's own answer is not known before the count)."""
+
+    REQUESTS = 7
+
+    def __init__(self, seeded: dict):
+        self.tokens, self.products = seeded["tokens"], seeded["products"]
+        self.count = itertools.count()
+
+    def environs(self, n: int) -> list[dict]:
+        from werkzeug.test import EnvironBuilder
+
+        from bench.stack import CATALOGUE_PAGES
+
+        made = []
+        for _ in range(n):
+            k = next(self.count)
+            dealer = k % len(self.tokens)
+            signed = {"Authorization": f"Bearer {self.tokens[dealer]}"}
+            product = self.products[k % len(self.products)]
+            requests = [
+                ("POST", "/auth/login", {"code": f"d{dealer}"}, {}),
+                ("GET", "/me", None, signed),
+                *(
+                    (
+                        "GET",
+                        f"/catalog/products?per_page=20&page={1 + page % CATALOGUE_PAGES}",
+                        None,
+                        signed,
+                    )
+                    for page in range(1, 4)
+                ),
+                ("PUT", f"/cart/items/{product}", {"qty": 2}, signed),
+                (
+                    "POST",
+                    "/orders",
+                    {"lines": [{"product_id": product, "qty": 2}]},
+                    {**signed, "Idempotency-Key": f"visit-{uuid.uuid4().hex}"},
+                ),
+            ]
+            for method, path, body, headers in requests:
+                path, _, query = path.partition("?")
+                builder = EnvironBuilder(
+                    path=f"/api/mp/v1{path}",
+                    query_string=query,
+                    method=method,
+                    json=body,
+                    headers=headers,
+                )
+                made.append(builder.get_environ())
+        return made
+
+
+def _answered(app, environ) -> None:
+    """One request of a visit; it must succeed."""
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"] = status
+
+    body = b"".join(app(environ, start_response))
+    if not answer["status"].startswith("2"):
+        raise RuntimeError(f"{environ['PATH_INFO']} failed: {answer['status']} {body[:300]!r}")
 
 
 def _call(app, environ) -> float:
@@ -349,10 +420,12 @@ def measure(orders_per_block: int, rounds: int, without: list[str]) -> None:
 WARM_UP = 60
 
 
-def count_in_this_process(which: str, orders_per_run: int) -> None:
-    """The child under callgrind: build `which` app, warm it, then make the orders between the
-    parent's two signals on stdin (it zeroes the counters before, and dumps them after)."""
-    orders = Orders(json.loads(os.environ["BENCH_SEEDED"]))
+def count_in_this_process(which: str, orders_per_run: int, visits: bool) -> None:
+    """The child under callgrind: build `which` app, warm it, then make the orders (or whole
+    visits) between the parent's two signals on stdin (it zeroes the counters before, and dumps
+    them after)."""
+    seeded = json.loads(os.environ["BENCH_SEEDED"])
+    orders = Visits(seeded) if visits else Orders(seeded)
     if which == "hand-written":
         import bench.handwritten
 
@@ -362,25 +435,27 @@ def count_in_this_process(which: str, orders_per_run: int) -> None:
 
         app = app.web.create_app()
     for environ in orders.environs(WARM_UP):
-        _call(app, environ)
+        _answered(app, environ)
     environs = orders.environs(orders_per_run)
     print("ready", flush=True)
     sys.stdin.readline()
     for environ in environs:
-        _call(app, environ)
+        _answered(app, environ)
     time.sleep(0.3)  # the hand-off thread queues the last orders' notifications
     print("done", flush=True)
     sys.stdin.readline()
 
 
-def _instructions(child_env: dict, which: str, tree: Path, orders_per_run: int) -> float:
-    """Instructions per order of `which` app from checkout `tree`, counted by callgrind."""
+def _instructions(
+    child_env: dict, which: str, tree: Path, orders_per_run: int, visits: bool
+) -> float:
+    """Instructions per order (or visit) of `which` app from checkout `tree`, by callgrind."""
     with tempfile.TemporaryDirectory(prefix="order-instructions-") as folder:
         out = Path(folder) / "callgrind.out"
         command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
         # This file counts; the app and the floor it imports are the checkout's (PYTHONPATH).
         command += [sys.executable, __file__, "--count-in-process", which]
-        command += ["--orders", str(orders_per_run)]
+        command += ["--orders", str(orders_per_run)] + (["--visits"] if visits else [])
         env = {**child_env, "PYTHONPATH": str(tree)}
         child = subprocess.Popen(  # noqa: S603 - our own arguments
             command,
@@ -413,15 +488,18 @@ def _instructions(child_env: dict, which: str, tree: Path, orders_per_run: int) 
     raise RuntimeError("callgrind wrote no dump of the measured orders")
 
 
-def count_instructions(child_env: dict, orders_per_run: int, trees: list[str]) -> None:
+def count_instructions(
+    child_env: dict, orders_per_run: int, trees: list[str], visits: bool
+) -> None:
     here = Path(__file__).resolve().parent.parent
     runs = [("hand-written", here), ("Dealer Mall", here)]
     runs += [(f"Dealer Mall at {tree}", Path(tree).resolve()) for tree in trees]
-    print(f"Instructions per order (callgrind, {orders_per_run} new orders each, after {WARM_UP}):")
+    what = f"dealer visit ({Visits.REQUESTS} requests)" if visits else "order"
+    print(f"Instructions per {what} (callgrind, {orders_per_run} new each, after {WARM_UP}):")
     counted = {}
     for name, tree in runs:
         which = "hand-written" if name == "hand-written" else "Dealer Mall"
-        counted[name] = _instructions(child_env, which, tree, orders_per_run)
+        counted[name] = _instructions(child_env, which, tree, orders_per_run, visits)
         ratio = counted[name] / counted["hand-written"]
         print(f"  {name:<24} {counted[name] / 1e6:8.3f} M  ({ratio:.2f}x the floor)", flush=True)
     mine = counted["Dealer Mall"]
@@ -437,6 +515,9 @@ def main():
     parser.add_argument("--without", nargs="*", choices=PARTS, default=[])
     parser.add_argument("--instructions", action="store_true", help="count, do not time")
     parser.add_argument("--tree", nargs="*", default=[], help="other checkouts to count")
+    parser.add_argument(
+        "--visits", action="store_true", help="with --instructions: bench.fair's whole visits"
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--count-in-process", help=argparse.SUPPRESS)
     add_service_options(parser)
@@ -445,10 +526,11 @@ def main():
         measure(args.orders, args.rounds, args.without)
         return
     if args.count_in_process:
-        count_in_this_process(args.count_in_process, args.orders)
+        count_in_this_process(args.count_in_process, args.orders, args.visits)
         return
     from bench.stack import fair_database
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's request log
     with fair_database(args.database_url, args.redis_url, DEALERS) as (env, seeded, app):
         with app.app_context():
             issued = [tokens.issue("mp", user, role="dealer") for user in seeded["users"]]
@@ -456,7 +538,7 @@ def main():
         quiet = {"LOG_FORMAT": "", "LOG_LEVEL": "WARNING", "DATABASE_POOL_SIZE": "4"}
         child_env = {**os.environ, **env, **quiet, "BENCH_SEEDED": json.dumps(seeded)}
         if args.instructions:
-            count_instructions(child_env, args.orders, args.tree)
+            count_instructions(child_env, args.orders, args.tree, args.visits)
             return
         command = [sys.executable, "-m", "bench.order_cpu", "--measure"]
         command += ["--orders", str(args.orders), "--rounds", str(args.rounds)]

@@ -231,7 +231,8 @@ def active_user_reading(wechat_user_id: int, also: tuple[str, ...]) -> tuple[Wec
     extra = "".join(f", ({sql})" for sql in also)
     sql = f"SELECT {SIGNED_IN_COLUMNS}{extra} FROM {SIGNED_IN_FROM} WHERE u.id = %s"
     row = execute(sql, [wechat_user_id]).fetchone()
-    return still_bound(signed_in(row)), tuple(row[SIGNED_IN_WIDTH:])
+    user = still_bound(signed_in(row))  # raises for no row
+    return user, tuple(row[SIGNED_IN_WIDTH:])
 
 
 def still_bound(user: WechatUser | None) -> WechatUser:

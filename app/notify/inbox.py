@@ -42,8 +42,7 @@ _UNREAD_OF_STAFF = _UNREAD.format("staff_id")
 
 
 def unread_query(owner: Owner) -> tuple[str, list]:
-    """The query `unread_count` runs (one row, one count) and its parameters, for a caller that
-    reads it inside a statement of its own."""
+    """The query `unread_count` runs (one row, one count) and its parameters."""
     if owner.customer_id is not None:
         return _UNREAD_OF_CUSTOMER, [owner.customer_id]
     return _UNREAD_OF_STAFF, [owner.staff_id]
