@@ -102,6 +102,17 @@ def _trimmed_ms(seconds: list[float]) -> float:
     return sum(kept) / len(kept) * 1000
 
 
+def _environ(method: str, path: str, body=None, headers=None) -> dict:
+    """A WSGI environ of a mini-program API request (`path` after /api/mp/v1, with its query)."""
+    from werkzeug.test import EnvironBuilder
+
+    path, _, query = path.partition("?")
+    builder = EnvironBuilder(
+        path=f"/api/mp/v1{path}", query_string=query, method=method, json=body, headers=headers
+    )
+    return builder.get_environ()
+
+
 class Orders:
     """WSGI environs of new orders (3 lines, a fresh Idempotency-Key each), dealers in turn."""
 
@@ -110,8 +121,6 @@ class Orders:
         self.count = itertools.count()
 
     def environs(self, n: int) -> list[dict]:
-        from werkzeug.test import EnvironBuilder
-
         made = []
         for _ in range(n):
             k = next(self.count)
@@ -123,14 +132,11 @@ class Orders:
                 "Authorization": f"Bearer {self.tokens[k % len(self.tokens)]}",
                 "Idempotency-Key": f"cpu-{uuid.uuid4().hex}",
             }
-            builder = EnvironBuilder(
-                path="/api/mp/v1/orders", method="POST", json={"lines": lines}, headers=headers
-            )
-            made.append(builder.get_environ())
+            made.append(_environ("POST", "/orders", {"lines": lines}, headers))
         return made
 
 
-class Visits:
+class Visits(Orders):
     """WSGI environs of bench.fair's dealer visits, dealers in turn: the login (the sandbox's
     code of the dealer), the home screen, three catalogue pages, a product put in the cart and
     an order of it (a fresh Idempotency-Key). The requests after the login carry the token the
@@ -138,13 +144,7 @@ class Visits:
 
     REQUESTS = 7
 
-    def __init__(self, seeded: dict):
-        self.tokens, self.products = seeded["tokens"], seeded["products"]
-        self.count = itertools.count()
-
     def environs(self, n: int) -> list[dict]:
-        from werkzeug.test import EnvironBuilder
-
         from bench.stack import CATALOGUE_PAGES
 
         made = []
@@ -153,41 +153,31 @@ class Visits:
             dealer = k % len(self.tokens)
             signed = {"Authorization": f"Bearer {self.tokens[dealer]}"}
             product = self.products[k % len(self.products)]
-            requests = [
-                ("POST", "/auth/login", {"code": f"d{dealer}"}, {}),
-                ("GET", "/me", None, signed),
+            ordered = {"lines": [{"product_id": product, "qty": 2}]}
+            made += [
+                _environ("POST", "/auth/login", {"code": f"d{dealer}"}),
+                _environ("GET", "/me", headers=signed),
                 *(
-                    (
+                    _environ(
                         "GET",
                         f"/catalog/products?per_page=20&page={1 + page % CATALOGUE_PAGES}",
-                        None,
-                        signed,
+                        headers=signed,
                     )
                     for page in range(1, 4)
                 ),
-                ("PUT", f"/cart/items/{product}", {"qty": 2}, signed),
-                (
+                _environ("PUT", f"/cart/items/{product}", {"qty": 2}, signed),
+                _environ(
                     "POST",
                     "/orders",
-                    {"lines": [{"product_id": product, "qty": 2}]},
+                    ordered,
                     {**signed, "Idempotency-Key": f"visit-{uuid.uuid4().hex}"},
                 ),
             ]
-            for method, path, body, headers in requests:
-                path, _, query = path.partition("?")
-                builder = EnvironBuilder(
-                    path=f"/api/mp/v1{path}",
-                    query_string=query,
-                    method=method,
-                    json=body,
-                    headers=headers,
-                )
-                made.append(builder.get_environ())
         return made
 
 
-def _answered(app, environ) -> None:
-    """One request of a visit; it must succeed."""
+def _answered(app, environ) -> str:
+    """One request's status line; it must succeed (2xx)."""
     answer = {}
 
     def start_response(status, headers, exc_info=None):
@@ -196,20 +186,16 @@ def _answered(app, environ) -> None:
     body = b"".join(app(environ, start_response))
     if not answer["status"].startswith("2"):
         raise RuntimeError(f"{environ['PATH_INFO']} failed: {answer['status']} {body[:300]!r}")
+    return answer["status"]
 
 
 def _call(app, environ) -> float:
     """One request's CPU seconds; it must make an order."""
-    answer = {}
-
-    def start_response(status, headers, exc_info=None):
-        answer["status"] = status
-
     started = _cpu_now()
-    body = b"".join(app(environ, start_response))
+    status = _answered(app, environ)
     spent = _cpu_now() - started
-    if not answer["status"].startswith("201"):
-        raise RuntimeError(f"an order was not made: {answer['status']} {body[:300]!r}")
+    if not status.startswith("201"):
+        raise RuntimeError(f"an order was not made: {status}")
     return spent
 
 

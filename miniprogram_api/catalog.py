@@ -28,7 +28,7 @@ from miniprogram_api.security import (
     current_customer,
     current_user,
     dealer_required,
-    dealer_required_reading,
+    login_required,
     signed_in_also,
 )
 
@@ -47,7 +47,7 @@ def categories():
 
 
 @bp.get("/catalog/products")
-@dealer_required_reading(lambda: (favourites.all_marked_sql(),))
+@login_required("dealer", read_with=lambda: (favourites.all_marked_sql(),))
 @bp.arguments(ProductQueryIn, location="query")
 @bp.response(200, ProductPageOut)
 def products(args):

@@ -87,11 +87,6 @@ def sign_in() -> accounts.SignIn:
 dealer_required = login_required("dealer")
 
 
-def dealer_required_reading(read_with):
-    """`dealer_required`, with `read_with()`'s subqueries read in the sign-in's statement."""
-    return login_required("dealer", read_with=read_with)
-
-
 def signed_in_also() -> tuple:
     """What the sign-in read for `read_with`, a value per subquery."""
     return g.mp_read_with
