@@ -25,7 +25,10 @@ process, where a part worth 2 % of an order can still be seen:
   `notification-with-commit` (customer service's notification sent with the COMMIT, not
   inserted as its handler runs), `read-along` (the webhook subscribers read with the key's
   look-up, not by the webhook handler) and `sign-in-with-key` (the dealer's user and customer
-  read with the key's look-up, not by a statement of their own before it).
+  read with the key's look-up, not by a statement of their own before it). With `--together`
+  the parts named go out all at once instead (one line: what they cost an order between them,
+  and what Dealer Mall's order would cost without any of them). With `--instructions`,
+  `--without PART ...` adds a count of Dealer Mall with every part named taken out at once.
 
 `--instructions` counts instead of timing: each app runs in a process of its own under valgrind's
 callgrind (Debian's `valgrind`), and the instructions the process executes over `--orders` new
@@ -43,6 +46,7 @@ hand-off carries the notifications of many orders, so `notifications` here is an
 Taking a part out is for measuring only: the orders made meanwhile lack what it does.
 
     .venv/bin/python -m bench.order_cpu [--orders 300] [--rounds 2] [--without limiter ...]
+        [--together]
         [--database-url postgresql://...] [--redis-url redis://...]
     .venv/bin/python -m bench.order_cpu --instructions [--orders 100] [--tree PATH ...] [--visits]
 """
@@ -348,7 +352,7 @@ PARTS = (
 # --- the measuring process -------------------------------------------------------------------
 
 
-def measure(orders_per_block: int, rounds: int, without: list[str]) -> None:
+def measure(orders_per_block: int, rounds: int, without: list[str], together: bool = False) -> None:
     import app.web
     import bench.handwritten
 
@@ -383,8 +387,15 @@ def measure(orders_per_block: int, rounds: int, without: list[str]) -> None:
         print(f"  Dealer Mall / floor, best block against best block: {mine / floor:.2f}x")
     parts = _parts()
     mall = apps["Dealer Mall"]
-    for part in without:
-        toggle = parts[part]()
+    groups = [without] if together and without else [[part] for part in without]
+    for group in groups:
+        part = " + ".join(group)
+        toggles = [parts[name]() for name in group]
+
+        def toggle(app, out: bool, toggles=toggles) -> None:
+            for each in toggles:
+                each(app, out)
+
         spent: dict[bool, list[float]] = {False: [], True: []}
         try:
             for i, environ in enumerate(orders.environs(orders_per_block * 8)):
@@ -406,10 +417,12 @@ def measure(orders_per_block: int, rounds: int, without: list[str]) -> None:
 WARM_UP = 60
 
 
-def count_in_this_process(which: str, orders_per_run: int, visits: bool) -> None:
-    """The child under callgrind: build `which` app, warm it, then make the orders (or whole
-    visits) between the parent's two signals on stdin (it zeroes the counters before, and dumps
-    them after)."""
+def count_in_this_process(
+    which: str, orders_per_run: int, visits: bool, without: list[str] = ()
+) -> None:
+    """The child under callgrind: build `which` app (with the parts `without` taken out),
+    warm it, then make the orders (or whole visits) between the parent's two signals on stdin
+    (it zeroes the counters before, and dumps them after)."""
     seeded = json.loads(os.environ["BENCH_SEEDED"])
     orders = Visits(seeded) if visits else Orders(seeded)
     if which == "hand-written":
@@ -420,6 +433,9 @@ def count_in_this_process(which: str, orders_per_run: int, visits: bool) -> None
         import app.web
 
         app = app.web.create_app()
+        parts = _parts()
+        for part in without:
+            parts[part]()(app, True)
     for environ in orders.environs(WARM_UP):
         _answered(app, environ)
     environs = orders.environs(orders_per_run)
@@ -433,7 +449,7 @@ def count_in_this_process(which: str, orders_per_run: int, visits: bool) -> None
 
 
 def _instructions(
-    child_env: dict, which: str, tree: Path, orders_per_run: int, visits: bool
+    child_env: dict, which: str, tree: Path, orders_per_run: int, visits: bool, without=()
 ) -> float:
     """Instructions per order (or visit) of `which` app from checkout `tree`, by callgrind."""
     with tempfile.TemporaryDirectory(prefix="order-instructions-") as folder:
@@ -442,6 +458,7 @@ def _instructions(
         # This file counts; the app and the floor it imports are the checkout's (PYTHONPATH).
         command += [sys.executable, __file__, "--count-in-process", which]
         command += ["--orders", str(orders_per_run)] + (["--visits"] if visits else [])
+        command += ["--without", *without] if without else []
         env = {**child_env, "PYTHONPATH": str(tree)}
         child = subprocess.Popen(  # noqa: S603 - our own arguments
             command,
@@ -475,17 +492,19 @@ def _instructions(
 
 
 def count_instructions(
-    child_env: dict, orders_per_run: int, trees: list[str], visits: bool
+    child_env: dict, orders_per_run: int, trees: list[str], visits: bool, without: list[str]
 ) -> None:
     here = Path(__file__).resolve().parent.parent
-    runs = [("hand-written", here), ("Dealer Mall", here)]
-    runs += [(f"Dealer Mall at {tree}", Path(tree).resolve()) for tree in trees]
+    runs = [("hand-written", here, ()), ("Dealer Mall", here, ())]
+    runs += [(f"Dealer Mall at {tree}", Path(tree).resolve(), ()) for tree in trees]
+    if without:  # with every part named taken out at once
+        runs.append((f"Dealer Mall without {' + '.join(without)}", here, tuple(without)))
     what = f"dealer visit ({Visits.REQUESTS} requests)" if visits else "order"
     print(f"Instructions per {what} (callgrind, {orders_per_run} new each, after {WARM_UP}):")
     counted = {}
-    for name, tree in runs:
+    for name, tree, parts_out in runs:
         which = "hand-written" if name == "hand-written" else "Dealer Mall"
-        counted[name] = _instructions(child_env, which, tree, orders_per_run, visits)
+        counted[name] = _instructions(child_env, which, tree, orders_per_run, visits, parts_out)
         ratio = counted[name] / counted["hand-written"]
         print(f"  {name:<24} {counted[name] / 1e6:8.3f} M  ({ratio:.2f}x the floor)", flush=True)
     mine = counted["Dealer Mall"]
@@ -499,6 +518,9 @@ def main():
     parser.add_argument("--orders", type=int, default=300, help="orders a block")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--without", nargs="*", choices=PARTS, default=[])
+    parser.add_argument(
+        "--together", action="store_true", help="take the --without parts out all at once"
+    )
     parser.add_argument("--instructions", action="store_true", help="count, do not time")
     parser.add_argument("--tree", nargs="*", default=[], help="other checkouts to count")
     parser.add_argument(
@@ -509,10 +531,10 @@ def main():
     add_service_options(parser)
     args = parser.parse_args()
     if args.measure:  # the process that builds both apps from the environment, as gunicorn does
-        measure(args.orders, args.rounds, args.without)
+        measure(args.orders, args.rounds, args.without, args.together)
         return
     if args.count_in_process:
-        count_in_this_process(args.count_in_process, args.orders, args.visits)
+        count_in_this_process(args.count_in_process, args.orders, args.visits, args.without)
         return
     from bench.stack import fair_database
 
@@ -524,11 +546,12 @@ def main():
         quiet = {"LOG_FORMAT": "", "LOG_LEVEL": "WARNING", "DATABASE_POOL_SIZE": "4"}
         child_env = {**os.environ, **env, **quiet, "BENCH_SEEDED": json.dumps(seeded)}
         if args.instructions:
-            count_instructions(child_env, args.orders, args.tree, args.visits)
+            count_instructions(child_env, args.orders, args.tree, args.visits, args.without)
             return
         command = [sys.executable, "-m", "bench.order_cpu", "--measure"]
         command += ["--orders", str(args.orders), "--rounds", str(args.rounds)]
         command += ["--without", *args.without] if args.without else []
+        command += ["--together"] if args.together else []
         subprocess.run(command, env=child_env, check=True)  # noqa: S603 - our own arguments
 
 
