@@ -31,6 +31,18 @@
     if (form) { form.requestSubmit(); }
   });
 
+  // On a slow phone the page shows before this script runs: a quantity typed and left meanwhile
+  // raised its change with no one listening. Send it now (after htmx has taken the forms, whose
+  // ready handler was registered before this one), as the change would have. The steppers are
+  // autocomplete="off": a value the browser restored on going back is not taken for one typed.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-autosubmit] .stepper input").forEach(function (input) {
+      if (input.value === input.defaultValue) { return; }
+      input.value = clamp(input, parseInt(input.value, 10));
+      input.closest("form[data-autosubmit]").requestSubmit();
+    });
+  });
+
   // A unit picker (按件 / 按箱) beside a stepper: the stepper then counts that unit, from its first
   // orderable count by its multiple.
   document.addEventListener("change", function (event) {

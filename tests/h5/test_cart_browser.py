@@ -129,3 +129,24 @@ def test_a_prepaid_cart_says_what_the_balance_covers_and_what_is_short(dealer_on
     expect(funds).to_have_text("预付款可用余额 ¥100.00，本单还差 ¥35.00，请及时打款")
     dealer.shot("cart-prepaid-short")
     assert dealer.errors == []
+
+
+def test_a_quantity_typed_before_the_page_scripts_run_still_counts(dealer_on_phone, shop):
+    """On a slow phone the page shows before its scripts have run: a quantity the dealer types
+    and leaves meanwhile is sent once they run, not kept on the screen while the cart and its
+    total stay at the old one (then ordered as the old one)."""
+    dealer, user = dealer_on_phone("cart-typed-early")
+    cart.set_item(user.id, shop.tea.id, 1)
+    page = dealer.page
+    held = []
+    page.route("**/h5.js", lambda route: held.append(route))  # run once the dealer has typed
+    page.goto(f"{dealer.base}/h5/cart", wait_until="commit")
+    stepper = page.get_by_label("茉莉绿茶 数量")
+    stepper.fill("12")
+    stepper.blur()
+    assert len(held) == 1
+    held[0].continue_()
+    page.locator("#checkout-total", has_text="¥540.00").wait_for()
+    assert in_cart(user, shop.tea) == 12
+    assert stepper.input_value() == "12"
+    assert dealer.errors == []
