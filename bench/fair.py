@@ -7,7 +7,10 @@ come again, as a dealer orders twice at a fair); each runs their steps one after
 the run passes if no request failed and the p99 of all requests stayed under 300 ms (a rate not
 held is tried once more: on a shared machine one stall can break a p99); the
 highest passing rate is printed for Dealer Mall and for the hand-written app (bench/handwritten.py)
-under the same gunicorn flags, with each worker's resident memory afterwards.
+under the same gunicorn flags, with each worker's resident memory afterwards. The two apps run
+side by side and climb the ladder together, one after the other at each rate, in A-B then B-A
+order from one rate to the next: on a shared machine the pace drifts over the minutes a ladder
+takes, and climbing one app's ladder after the other's put that drift into the ratio.
 
     .venv/bin/python -m bench.fair [--dealers 500] [--start 10] [--step 1.5] [--p99-ms 300] [--tries 2]
 """
@@ -108,6 +111,38 @@ def run_rate(url: str, dealers: int, rate: float, products: list[int], label: st
     }
 
 
+def climb(running: dict, args, products: list[int]) -> dict[str, dict | None]:
+    """Both apps up the same ladder of rates side by side, A-B then B-A from one rate to the
+    next, so that the machine's pace over the minutes falls on both alike; an app stops at the
+    first rate it does not hold (tried `args.tries` times), the other goes on. Answers each
+    app's figures at the highest rate it held (None: not even the first)."""
+    best: dict[str, dict | None] = dict.fromkeys(running)
+    climbing, rate, round_no = list(running), args.start, 0
+    while climbing:
+        order = climbing if round_no % 2 == 0 else climbing[::-1]
+        for name in order:
+            for attempt in range(args.tries):
+                label = f"{name[:4]}{round_no}a{attempt}"  # every run its own Idempotency-Keys
+                figures = run_rate(running[name].url, args.dealers, rate, products, label)
+                held = figures["failures"] == 0 and figures["p99"] < args.p99_ms
+                print(
+                    f"  {name:<14} {rate:>6.1f} dealers/s  {figures['requests']} requests"
+                    f"  p50 {figures['p50']:>6.1f} ms  p99 {figures['p99']:>7.1f} ms"
+                    f"  {figures['failures']} failed  {'held' if held else 'NOT held'}",
+                    flush=True,
+                )
+                if held:
+                    break
+            if held:
+                best[name] = figures
+            else:
+                steps = figures["p99_by_step"].items()
+                print("    p99 by step: " + ", ".join(f"{k} {v:.0f} ms" for k, v in steps))
+                climbing.remove(name)
+        rate, round_no = rate * args.step, round_no + 1
+    return best
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dealers", type=int, default=500)
@@ -130,34 +165,13 @@ def main():
             f" gunicorn -w {args.workers} -k gthread --threads {args.threads}; PostgreSQL + Redis;"
             f" bar: no failed request, p99 < {args.p99_ms:.0f} ms"
         )
-        best: dict[str, dict | None] = {}
-        memory = {}
-        for name, server in running.items():
+        for server in running.values():
             server.start(timeout=START_TIMEOUT)
-            try:
-                best[name], rate, round_no = None, args.start, 0
-                while True:
-                    for attempt in range(args.tries):
-                        label = f"{name[:4]}{round_no}a{attempt}"
-                        figures = run_rate(
-                            server.url, args.dealers, rate, seeded["products"], label
-                        )
-                        held = figures["failures"] == 0 and figures["p99"] < args.p99_ms
-                        print(
-                            f"  {name:<14} {rate:>6.1f} dealers/s  {figures['requests']} requests"
-                            f"  p50 {figures['p50']:>6.1f} ms  p99 {figures['p99']:>7.1f} ms"
-                            f"  {figures['failures']} failed  {'held' if held else 'NOT held'}"
-                        )
-                        if held:
-                            break
-                    if not held:
-                        steps = figures["p99_by_step"].items()
-                        print("    p99 by step: " + ", ".join(f"{k} {v:.0f} ms" for k, v in steps))
-                        break
-                    best[name] = figures
-                    rate, round_no = rate * args.step, round_no + 1
-                memory[name] = server.worker_rss_mib()
-            finally:
+        try:
+            best = climb(running, args, seeded["products"])
+            memory = {name: server.worker_rss_mib() for name, server in running.items()}
+        finally:
+            for server in running.values():
                 server.stop()
         print("highest arrival rate held (p99 under the bar, no failures)")
         for name, figures in best.items():
