@@ -23,12 +23,17 @@
     if (form) { form.requestSubmit(); }
   });
 
-  document.addEventListener("change", function (event) {
-    var input = event.target;
-    if (!input.closest || !input.closest(".stepper")) { return; }
+  // A quantity typed in: rounded to a valid one, and sent where its form sends itself.
+  function typed(input) {
     input.value = clamp(input, parseInt(input.value, 10));
     var form = input.closest("form[data-autosubmit]");
     if (form) { form.requestSubmit(); }
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.closest || !input.closest(".stepper")) { return; }
+    typed(input);
   });
 
   // On a slow phone the page shows before this script runs: a quantity typed and left meanwhile
@@ -37,9 +42,7 @@
   // autocomplete="off": a value the browser restored on going back is not taken for one typed.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-autosubmit] .stepper input").forEach(function (input) {
-      if (input.value === input.defaultValue) { return; }
-      input.value = clamp(input, parseInt(input.value, 10));
-      input.closest("form[data-autosubmit]").requestSubmit();
+      if (input.value !== input.defaultValue) { typed(input); }
     });
   });
 
