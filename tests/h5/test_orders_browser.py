@@ -10,6 +10,7 @@ import zlib
 from playwright.sync_api import expect
 
 from app.backoffice import orders as staff_orders
+from app.core.models import CustomerAddress
 from app.core.orders import LineRequest, create_order
 from app.mall import accounts
 from devkit.factories import make_staff
@@ -96,4 +97,32 @@ def test_the_dealer_sees_the_photos_they_sent_with_a_return(dealer_on_phone, wec
     stranger = wechat("return-photos-stranger")
     stranger.bind(accounts.create_invitation("dealer", customer_id=shop.other.id).code)
     assert stranger.go(photos.first.get_attribute("src")).status == 404  # not theirs
+    assert dealer.errors == []
+
+
+def test_the_order_page_labels_a_long_address_on_one_line_beside_it(dealer_on_phone, shop):
+    dealer, user = dealer_on_phone("order-address")
+    CustomerAddress.update(address="张杨路 1200 号时代广场 B 座 1808 室").where(
+        CustomerAddress.customer == shop.customer.id
+    ).execute()
+    order = create_order(
+        shop.customer.id,
+        [LineRequest(shop.tea.id, 2)],
+        placed_by=f"wechat:{user.id}",
+        remark="周五上午送货，谢谢",
+    )
+    page = dealer.page
+    dealer.go(f"/h5/orders/{order.id}")
+    for label in ("收货地址", "备注"):
+        cell = page.locator(".weui-cell", has=page.get_by_text(label, exact=True))
+        name = cell.locator(".weui-cell__bd").bounding_box()
+        value = cell.locator(".weui-cell__ft").bounding_box()
+        line = page.evaluate(
+            "e => parseFloat(getComputedStyle(e).lineHeight) || 20",
+            cell.locator(".weui-cell__bd").element_handle(),
+        )
+        assert name["height"] < 1.5 * line, f"{label} wraps"
+        assert name["x"] + name["width"] <= value["x"], f"{label} runs under its value"
+    assert "张杨路 1200 号时代广场" in page.locator(".weui-cell", has_text="收货地址").inner_text()
+    dealer.shot("order-address")
     assert dealer.errors == []
