@@ -276,7 +276,7 @@ def stock_counts():
         queries.counts_query(g.staff, args),
         args["page"],
         PER_PAGE,
-        rows=queries.count_details,
+        rows=_counts_with_names,
         warehouse_options=warehouses,
         warehouse_id=chosen or "",
         warehouse_names=queries.warehouse_names(),
@@ -298,10 +298,15 @@ def create_stock_count():
 
 @console_page("/stock/counts/<int:count_id>", "stock.view")
 def stock_count(count_id: int):
-    count = _shown(queries.count_details, services.count_in_scope, count_id)
+    count = _shown(_counts_with_names, services.count_in_scope, count_id)
     return render_template(
         "console/stock_count.html", count=count, warehouse_names=queries.warehouse_names()
     )
+
+
+def _counts_with_names(found) -> list:
+    """Counts with what their pages show, and who counted (`actor_name`) as staff read it."""
+    return _with_actor_names(queries.count_details(found), key="counted_by")
 
 
 # --- the ledger and locations -----------------------------------------------------------------

@@ -147,7 +147,7 @@ def sales_reports_export():
 
 def _target_options() -> list[tuple[str, str]]:
     return [(f"branch:{b.id}", f"分支机构 {b.name}") for b in choices.branches_seen_by(g.staff)] + [
-        (f"rep:{s.id}", f"业务员 {s.name or s.username}") for s in queries.reps_in_scope(g.staff)
+        (f"rep:{s.id}", queries.with_role(s)) for s in queries.reps_in_scope(g.staff)
     ]
 
 

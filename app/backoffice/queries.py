@@ -219,7 +219,7 @@ def with_lines(reports) -> list:
     return prefetch(reports, StockSalesLine.select(StockSalesLine, Product).join(Product))
 
 
-def _with_role(staff: Staff) -> str:
+def with_role(staff: Staff) -> str:
     """ "客服 小林": the role, then the name (unless the name already starts with it)."""
     role, name = ROLE_LABELS.get(staff.role, "员工"), staff.name or staff.username
     return name if name.startswith(role) else f"{role} {name}"
@@ -238,7 +238,7 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
         if kind in ids and number.isdigit():
             ids[kind].add(int(number))
     people = {
-        s.id: _with_role(s)
+        s.id: with_role(s)
         for s in Staff.select().where(Staff.id << list(ids["rep"] | ids["staff"]))
     }
     names = {f"staff:{i}": people[i] for i in ids["staff"] if i in people}

@@ -106,3 +106,30 @@ def test_an_admin_changes_a_role_and_it_shows_at_once(desk, co):
     assert "分公司经理" in listed and "本分支机构" in listed
     admin.shot("staff-role-changed")
     assert admin.errors == []
+
+
+def test_disabling_an_account_asks_first_and_names_whom(desk, co):
+    person = co.staff["bm_east"]
+    admin = desk(co.staff["admin"].username)
+    admin.go("/admin/staff")
+    page = admin.page
+    row = page.locator("tr", has_text=person.username).first
+    asked = []
+
+    def answer(dialog, accept: bool):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    row.get_by_role("button", name="停用").click()
+    page.wait_for_timeout(300)
+    assert Staff.get_by_id(person.id).active  # dismissed: nothing happened
+    assert "会立即退出" in asked[0] and (person.name or person.username) in asked[0]
+
+    page.once("dialog", lambda d: answer(d, True))
+    row.get_by_role("button", name="停用").click()
+    assert "账号已停用" in admin.flash()
+    assert not Staff.get_by_id(person.id).active
+    page.locator("tr", has_text=person.username).first.get_by_role("button", name="启用").click()
+    assert "账号已启用" in admin.flash() and len(asked) == 2  # enabling does not ask
+    assert admin.errors == []

@@ -106,6 +106,10 @@ def test_the_warehouse_receives_transfers_and_counts_in_the_console(desk, gunico
     wh.button("过账").click()
     page.wait_for_selector("#count-result")
     wh.shot("inventory/count-posted")
+    clerk = co.staff["wh"].name
+    assert f"盘点人 仓库 {clerk}" in page.inner_text("main") and "staff:" not in page.content()
+    wh.go("/admin/stock/counts")
+    assert f"仓库 {clerk}" in page.inner_text("#counts") and "staff:" not in page.content()
     count = StockCount.get()
     assert {ln.product_id: ln.counted_qty for ln in count.lines} == {co.oil.id: 3, co.tea.id: 998}
     assert stock_of(co.sh, co.oil).on_hand == 3

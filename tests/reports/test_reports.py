@@ -203,6 +203,13 @@ def test_the_console_page_shows_the_period_drills_down_sets_targets_and_exports(
     )
     assert ("success", f"已设定 {period} 的目标") in flashes(done)
     assert "45.0%" in admin.get("/admin/reports").get_data(as_text=True)
+    co.rep.name = "业务员 郑华东"  # a name that already says the role is not said twice
+    co.rep.save()
+    assert admin.post(
+        "/admin/reports/targets", {"period": period, "target": f"rep:{co.rep.id}", "amount": "9"}
+    ).status_code in (200, 302)
+    page = admin.get("/admin/reports").get_data(as_text=True)
+    assert "业务员 郑华东" in page and "业务员 业务员" not in page
     blank = admin.post("/admin/reports/targets", {"period": period, "amount": "1"})
     assert flashes(blank)[0][0] == "error"
 
