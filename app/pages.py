@@ -37,6 +37,11 @@ def check_form_request() -> None:
     reject_unstorable_form(request.args, request.form)
 
 
+class Unmet(str):
+    """What an action that went through says when the outside world did not do what was asked
+    (a refund WeChat Pay refused, recorded as failed): said as an error, not a success."""
+
+
 def perform(
     action: Callable[[], object],
     success: str,
@@ -47,8 +52,8 @@ def perform(
     code: int = 302,
 ):
     """Run `action`; on an AppError say `describe(error)` and go `back`; on success say the
-    message the action returned (a string) or `success`, and go to `then(result)` or `back`.
-    An empty message is not shown."""
+    message the action returned (a string; an `Unmet` one as an error) or `success`, and go to
+    `then(result)` or `back`. An empty message is not shown."""
     try:
         result = action()
     except AppError as exc:
@@ -58,5 +63,5 @@ def perform(
         return redirect(back, code=code)
     message = result if isinstance(result, str) else success
     if message:
-        flash(message, "success")
+        flash(message, "error" if isinstance(message, Unmet) else "success")
     return redirect(then(result) if then else back, code=code)

@@ -119,4 +119,16 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     assert Refund.get_by_id(waiting.id).status == "processing"
     hq.shot("refunds-approved")
 
+    # A refund WeChat Pay refuses (it does not know the payment) is said as an error, in words.
+    with pay_sandbox.state.lock:
+        del pay_sandbox.state.transactions[other.out_trade_no]
+    finance.go(f"/admin/payments/{other.id}")
+    page.get_by_label("退款金额").fill("20.00")
+    page.get_by_label("退款原因").fill("少发一件")
+    finance.button("退款").click()
+    refused = finance.flash("error")
+    assert "退款 20.00 元未成功（退款失败）" in refused and "订单不存在或未支付" in refused
+    assert page.locator(".flash-success").count() == 0
+    finance.shot("refund-refused")
+
     assert finance.errors == [] and cs.errors == [] and hq.errors == []
