@@ -106,9 +106,12 @@ def customer_detail(customer_id: int):
     return _customer_page(customer_id)
 
 
-def _customer_page(customer_id: int, address_form: dict | None = None, error: str = ""):
+def _customer_page(
+    customer_id: int, address_form: dict | None = None, error: str = "", receipt_typed=None
+):
     """The customer's page; `address_form` is an address form to show again as it was typed
-    ({"id": the address or None for a new one, "values": ...}) with the error that stopped it."""
+    ({"id": the address or None for a new one, "values": ...}) with the error that stopped it;
+    `receipt_typed`, the 登记收款 form as it was typed when it was refused."""
     customer = customer_in_scope(g.staff, customer_id)
     prices = accounts.customer_prices(g.staff, customer_id)
     suggestions = None
@@ -132,6 +135,7 @@ def _customer_page(customer_id: int, address_form: dict | None = None, error: st
         addresses=accounts.addresses(g.staff, customer_id),
         address_form=address_form,
         address_error=error,
+        receipt_typed=receipt_typed if receipt_typed is not None else {},
         provinces=regions.regions(),
         **_choices(),
     ), 422 if error else 200
@@ -268,7 +272,12 @@ def invitation(code: str):
     return render_template("console/invitation.html", invitation=found, who=who, link=link, qr=qr)
 
 
-@customer_form("/customers/<int:customer_id>/receipts", "receipts.create", "已登记收款")
+@customer_form(
+    "/customers/<int:customer_id>/receipts",
+    "receipts.create",
+    "已登记收款",
+    again=lambda customer_id, typed: _customer_page(customer_id, receipt_typed=typed),
+)
 def record_receipt(customer_id: int):
     data = load_form(ReceiptIn, request.form)
     receipt = accounts.record_receipt(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import cache, wraps
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
@@ -64,6 +64,51 @@ FIELD_LABELS = {
     "method_name": "补货方式",
     "file": "文件",
     "visit_every_days": "拜访周期",
+    "unit_cost": "单价",
+    "counted_qty": "实盘数量",
+    "supplier": "供应商",
+    "from_warehouse_id": "调出仓库",
+    "to_warehouse_id": "调入仓库",
+    "note": "说明",
+    "location": "库位",
+    "on_hand": "库存",
+    "safety_stock": "安全库存",
+    "lead_days": "到货天数",
+    "customer_id": "客户",
+    "staff_id": "员工",
+    "order_id": "订单",
+    "payment_id": "支付单",
+    "kind": "类型",
+    "date": "日期",
+    "day": "日期",
+    "period": "期间",
+    "starts_at": "开始时间",
+    "ends_at": "结束时间",
+    "remark": "备注",
+    "contact": "联系人",
+    "phone": "电话",
+    "province": "省份",
+    "city": "城市",
+    "district": "区县",
+    "address": "详细地址",
+    "email": "邮箱",
+    "tax_no": "税号",
+    "invoice_no": "发票号码",
+    "current_password": "当前密码",
+    "new_password": "新密码",
+    "shop_id": "网店",
+    "platform": "平台",
+    "app_key": "App Key",
+    "app_secret": "App Secret",
+    "stock_share_pct": "库存共享比例",
+    "brand": "品牌",
+    "group_id": "款式",
+    "spec": "规格",
+    "specs": "规格",
+    "values": "规格值",
+    "sku_prefix": "SKU 前缀",
+    "image": "图片",
+    "status": "状态",
 }
 
 
@@ -151,10 +196,12 @@ def _flatten(messages, labels: Mapping[str, str], prefix: str = "") -> list[str]
     out = []
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            label = labels.get(str(key), str(key))
+            # A field without a label is not named (a staff member never reads a field's key);
+            # the message, and the row it is on, still say what is wrong.
+            label = labels.get(str(key), "")
             if str(key).isdigit():
                 label = f"第 {int(key) + 1} 行"
-            out += _flatten(value, labels, f"{prefix}{label} " if prefix or label else "")
+            out += _flatten(value, labels, f"{prefix}{label} " if label else prefix)
     elif isinstance(messages, list | tuple):
         for item in messages:
             out += _flatten(item, labels, prefix)
@@ -203,12 +250,15 @@ def form_post(
     success: str,
     back: str | Callable[..., str],
     then: str | None = None,
+    again: Callable[..., object] | None = None,
 ):
     """A console form's POST view, whose body is only its service call: signed in with
     `permission`, the call run through `perform`, the outcome said on `back` — a console page's
     endpoint, given those of the view's arguments its address takes (a record's page after an
     action on that record), or a function of the view's arguments giving the address. `then`:
-    the endpoint of the page of the record the call created, to go to instead."""
+    the endpoint of the page of the record the call created, to go to instead. `again`: the
+    form's page view; a refused submission shows it again at once, with what was typed
+    (`typed=request.form`) and what is wrong, instead of an empty form on `back`."""
 
     def decorator(view):
         @bp.post(rule)
@@ -217,6 +267,15 @@ def form_post(
         def post(**view_args):
             address = back(**view_args) if callable(back) else _address(back, view_args)
             created = (lambda record: record_page(then, record.id)) if then else None
+            if again is not None:
+                try:
+                    outcome = view(**view_args)
+                except AppError as exc:
+                    if exc.status in (401, 403, 404):
+                        raise
+                    flash(f"{describe(exc)}。您填写的内容还在，尚未保存。", "error")
+                    return again(**view_args, typed=request.form)
+                return perform(lambda: outcome, success, address, created)
             return perform(lambda: view(**view_args), success, address, created)
 
         return post

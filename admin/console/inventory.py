@@ -11,6 +11,7 @@ from functools import partial
 
 from flask import g, render_template, request, url_for
 from marshmallow import fields, validate
+from werkzeug.datastructures import MultiDict
 
 from admin import excel
 from admin.console.blueprint import bp
@@ -108,9 +109,10 @@ def _document_page(template: str, document: str, row, labels: dict, **context):
     )
 
 
-def _documents_page(template: str, query, rows, labels: dict, **context):
+def _documents_page(template: str, query, rows, labels: dict, typed=None, **context):
     """The receipts' or the transfers' list (`query(staff, filters)`), filtered by status,
-    warehouse or mine, with the form for a new one."""
+    warehouse or mine, with the form for a new one (holding what was `typed`, after a refused
+    submission)."""
     args = load_form(DocumentQueryIn, request.args)
     return list_page(
         template,
@@ -126,6 +128,7 @@ def _documents_page(template: str, query, rows, labels: dict, **context):
         warehouse_names=queries.warehouse_names(),
         product_options=_products(),
         blank_lines=range(BLANK_LINES),
+        typed=typed if typed is not None else MultiDict(),
         **context,
     )
 
@@ -134,12 +137,13 @@ def _documents_page(template: str, query, rows, labels: dict, **context):
 
 
 @console_page("/stock/receipts", "stock.view")
-def stock_receipts():
+def stock_receipts(typed=None):
     return _documents_page(
         "console/stock_receipts.html",
         queries.receipts_query,
         queries.receipt_details,
         RECEIPT_LABELS,
+        typed,
     )
 
 
@@ -149,6 +153,7 @@ def stock_receipts():
     "入库单已保存",
     "console.stock_receipts",
     then="console.stock_receipt",
+    again=stock_receipts,
 )
 def create_stock_receipt():
     return services.create_receipt(
@@ -168,12 +173,13 @@ def stock_receipt(receipt_id: int):
 
 
 @console_page("/stock/transfers", "stock.view")
-def stock_transfers():
+def stock_transfers(typed=None):
     return _documents_page(
         "console/stock_transfers.html",
         queries.transfers_query,
         queries.transfer_details,
         TRANSFER_LABELS,
+        typed,
         all_warehouse_options=_warehouses(scope_only=False),
     )
 
@@ -184,6 +190,7 @@ def stock_transfers():
     "调拨单已保存",
     "console.stock_transfers",
     then="console.stock_transfer",
+    again=stock_transfers,
 )
 def create_stock_transfer():
     return services.create_transfer(g.staff, _lines_form(TransferIn, "product_id", "qty"))

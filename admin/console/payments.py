@@ -72,10 +72,13 @@ def payments_list():
 
 
 @console_page("/payments/<int:payment_id>", "payments.view")
-def payment_detail(payment_id: int):
+def payment_detail(payment_id: int, typed=None):
+    """A payment, its refunds, and the refund form (holding what was `typed`, after a refused
+    submission)."""
     found = payments.payment_in_scope(g.staff, payment_id)
     return render_template(
         "console/payment.html",
+        typed=typed if typed is not None else {},
         p=found,
         refunds=list(refunds.refunds_query(g.staff, payment_id=found.id)),
         statuses=rules.PAYMENT_LABELS,
@@ -86,7 +89,11 @@ def payment_detail(payment_id: int):
 
 
 @form_post(
-    "/payments/<int:payment_id>/refunds", "payments.refund", "退款已提交", "console.payment_detail"
+    "/payments/<int:payment_id>/refunds",
+    "payments.refund",
+    "退款已提交",
+    "console.payment_detail",
+    again=payment_detail,
 )
 def payment_refund(payment_id: int):
     form = load_form(RefundIn, request.form)

@@ -230,9 +230,12 @@ def _with_wechat_state(found) -> list:
 
 
 @console_page("/staff", "staff.manage")
-def staff():
+def staff(typed=None):
+    """Staff, and the form to add one (holding what was `typed`, the password aside, after a
+    refused submission)."""
     return render_template(
         "console/staff.html",
+        typed=typed if typed is not None else {},
         people=_with_wechat_state(settings.staff_list(g.staff)),
         now=utcnow(),
         roles=ROLES,
@@ -243,7 +246,7 @@ def staff():
     )
 
 
-@form_post("/staff", "staff.manage", "已添加员工", "console.staff")
+@form_post("/staff", "staff.manage", "已添加员工", "console.staff", again=staff)
 def create_staff():
     data = load_form(StaffIn, request.form)
     person = settings.create_staff(g.staff, data)

@@ -296,6 +296,16 @@ def test_receipts_and_aging_page(signed_in, co):
         f"/admin/customers/{co.east_customer.id}/receipts", {"amount": "-5", "method": "bank"}
     )
     assert "金额须在 0 到 999999999 之间" in bad.get_data(as_text=True)
+    # What was typed stays in the form: the clerk corrects the amount, not the method too.
+    typo = fin.post(
+        f"/admin/customers/{co.east_customer.id}/receipts",
+        {"amount": "12,5a", "method": "cash", "reference": "BANK-778"},
+    )
+    form = typo.get_data(as_text=True).split('id="receipt-form"')[1].split("</form>")[0]
+    assert 'value="12,5a"' in form and 'value="BANK-778"' in form
+    assert re.search(r'<option value="cash"\s+selected>', form), form
+    assert "您填写的内容还在" in typo.get_data(as_text=True)
+    assert Customer.get_by_id(co.east_customer.id).ar_balance == Decimal("350.00")
     page = fin.get("/admin/ar-aging").get_data(as_text=True)
     assert co.east_customer.name in page and "¥350.00" in page
     assert fin.get("/admin/ar-aging?as_of=1999-01-01").status_code == 422
@@ -410,6 +420,17 @@ def test_admin_pages_create_things(signed_in, co):
     )
     short = admin.post("/admin/staff", {"username": "x2", "password": "short", "role": "admin"})
     assert "密码至少 8 位" in short.get_data(as_text=True)
+    taken = admin.post(
+        "/admin/staff",
+        {"username": "newcs", "name": "王小二", "password": "longenough2", "phone": "13900001111"}
+        | {"role": "warehouse"},
+    ).get_data(as_text=True)
+    form = taken.split('id="staff-form"')[1].split("</form>")[0]
+    assert "您填写的内容还在" in taken
+    for typed in ('value="newcs"', 'value="王小二"', 'value="13900001111"'):
+        assert typed in form
+    assert re.search(r'<option value="warehouse"\s+selected>', form)
+    assert "longenough2" not in form  # a password is never sent back
     admin.post(f"/admin/staff/{newcs.id}/active", {"active": "0"})
     assert not Staff.get_by_id(newcs.id).active
     admin.post("/admin/branches", {"code": "XB", "name": "西部分公司"})

@@ -214,3 +214,46 @@ def test_the_warehouse_checks_picked_skus_on_the_phone(wechat, gunicorn, co):
     assert "已拣够 2" in phone.flash("error")
     phone.shot("staff-picking", full_page=False)
     assert phone.errors == []
+
+
+def test_a_refused_receipt_or_transfer_keeps_what_the_clerk_typed(desk, gunicorn, co):
+    wh = desk(co.staff["wh"].username)
+    page = wh.page
+    wh.go("/admin/stock/receipts")
+    typed = {
+        "select[name=warehouse_id]": str(co.sh.id),
+        "input[name=supplier]": "金鼎粮油",
+        "input[name=reference]": "CG-2001",
+        "select[aria-label='第 1 行商品']": str(co.oil.id),
+        "input[aria-label='第 1 行数量']": "10",
+        "input[aria-label='第 1 行单价']": "150.5",
+        "select[aria-label='第 2 行商品']": str(co.tea.id),
+        "input[aria-label='第 2 行数量']": "5",
+    }
+    fill_in(page, typed)
+    wh.button("入库").click()
+    said = wh.flash("error")
+    assert "商品行 第 2 行 单价：" in said, said
+    assert "unit_cost" not in said and "您填写的内容还在" in said
+    for selector, value in typed.items():
+        assert page.locator(selector).input_value() == value, selector
+    wh.shot("inventory/receipt-refused")
+    page.fill("input[aria-label='第 2 行单价']", "28")
+    wh.button("入库").click()
+    page.wait_for_selector("#receipt-lines")
+    assert "已入库" in page.inner_text("h2")
+
+    wh.go("/admin/stock/transfers")
+    typed = {
+        "select[name=from_warehouse_id]": str(co.sh.id),
+        "select[name=to_warehouse_id]": str(co.gz.id),
+        "select[aria-label='第 1 行商品']": str(co.oil.id),
+        "input[aria-label='第 1 行数量']": "99999",
+        "input[name=note]": "补广州仓",
+    }
+    fill_in(page, typed)
+    wh.button("发出调拨").click()
+    assert "库存不足" in wh.flash("error")
+    for selector, value in typed.items():
+        assert page.locator(selector).input_value() == value, selector
+    assert wh.errors == []

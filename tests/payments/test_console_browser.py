@@ -119,6 +119,15 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     assert Refund.get_by_id(waiting.id).status == "processing"
     hq.shot("refunds-approved")
 
+    # A refund refused here keeps what was typed.
+    finance.go(f"/admin/payments/{other.id}")
+    page.get_by_label("退款金额").fill("9999")
+    page.get_by_label("退款原因").fill("多收了")
+    finance.button("退款").click()
+    assert "您填写的内容还在" in finance.flash("error")
+    assert page.get_by_label("退款金额").input_value() == "9999"
+    assert page.get_by_label("退款原因").input_value() == "多收了"
+
     # A refund WeChat Pay refuses (it does not know the payment) is said as an error, in words.
     with pay_sandbox.state.lock:
         del pay_sandbox.state.transactions[other.out_trade_no]
