@@ -130,6 +130,8 @@ class ProductOut(CatalogueProductOut):
     stock_status = fields.String(validate=validate.OneOf(["in_stock", "low", "out"]))
     # The best promotion open to this dealer on the product: 特价, 阶梯价, 满1000减50, 买10赠1.
     promotion = fields.String(allow_none=True)
+    # An open 特价 below `price` (what a line of it costs now, before quantity tiers), or null.
+    promotion_price = money_field(allow_none=True)
     favourite = fields.Boolean(dump_default=False)  # in this customer's 收藏
 
 

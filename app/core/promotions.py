@@ -402,6 +402,15 @@ class Labeller:
                 self.gifts.setdefault(offer.rules.get("product_id"), offer)
         self.reductions = sorted(reductions, key=lambda o: -o.worth)
 
+    def special_price(self, product_id: int, price: Decimal) -> Decimal | None:
+        """The lowest 特价 open on the product, when below the dealer's `price`; else None."""
+        lower = [
+            offer.special_prices[product_id]
+            for offer in self.special.get(product_id, ())
+            if offer.special_prices[product_id] < price
+        ]
+        return min(lower) if lower else None
+
     def label(self, product_id: int, category_id: int | None, price: Decimal) -> str | None:
         for offer in self.special.get(product_id, ()):
             if offer.special_prices[product_id] < price:

@@ -21,6 +21,7 @@ class ProductView:
     stock_status: str
     available: int = 0  # for the server's own judgements (a cart line's status); never shown
     promotion: str | None = None  # the label of the best promotion open to this dealer on it
+    promotion_price: Decimal | None = None  # an open 特价 below `price`: what a line costs
 
     def __getattr__(self, name):  # lets schemas read product fields straight through
         return getattr(self.product, name)
@@ -62,7 +63,7 @@ def views_for(
     customer: Customer, query, low_threshold: int, offers: list[Offer] | None = None
 ) -> list[ProductView]:
     """Price and stock status for the products a query selects: one query each; with `offers`
-    (those open to this customer), each product's promotion label too."""
+    (those open to this customer), each product's promotion label and 特价 too."""
     products = catalog.with_customer_prices(query, customer)
     available = stock.availability(customer.warehouse_id, [p.id for p in products])
     labels = promotions.Labeller.of(offers) if offers else None
@@ -73,6 +74,7 @@ def views_for(
             stock_status(available[p.id], low_threshold),
             available[p.id],
             labels.label(p.id, p.category_id, p.price) if labels else None,
+            labels.special_price(p.id, p.price) if labels else None,
         )
         for p in products
     ]

@@ -75,3 +75,38 @@ def test_a_cart_with_a_full_reduction_and_a_gift(dealer_on_phone, shop):
     assert "赠品" in body and "−¥30.00" in body and "¥510.00" in body
     dealer.shot("order-with-promotions")
     assert dealer.errors == []
+
+
+def test_a_special_price_shows_in_the_catalogue_as_the_cart_will_charge_it(dealer_on_phone, shop):
+    admin = make_staff("admin", username="special_admin")
+    promotions.create_promotion(
+        admin,
+        {
+            "name": "绿茶特价",
+            "kind": "special_price",
+            "rules": {"items": [{"product_id": shop.tea.id, "price": "39.90"}]},
+            "starts_at": utcnow() - dt.timedelta(hours=1),
+            "ends_at": utcnow() + dt.timedelta(days=3),
+        },
+    )
+    dealer, user = dealer_on_phone("special-price")
+    page = dealer.page
+    dealer.go("/h5/products")
+    tea = page.locator(".product-item", has_text="茉莉绿茶")
+    assert "特价" in tea.inner_text()
+    assert tea.locator(".promo-price").inner_text() == "¥39.90"
+    assert tea.locator(".was-price").inner_text() == "¥45.00"  # the dealer's own price, struck
+    oil = page.locator(".product-item", has_text="花生油")
+    assert oil.locator(".promo-price").count() == 0 and oil.locator(".was-price").count() == 0
+    dealer.shot("special-price-list")
+
+    dealer.go(f"/h5/products/{shop.tea.id}")
+    big = page.locator(".price-big")
+    assert big.locator(".promo-price").inner_text() == "¥39.90" and "¥45.00" in big.inner_text()
+    tag = page.locator(".promo-tag .tag").bounding_box()
+    assert tag["x"] == big.locator(".promo-price").bounding_box()["x"]  # in line with the price
+    dealer.shot("special-price-product")
+    cart.set_item(user.id, shop.tea.id, 2)
+    dealer.go("/h5/cart")
+    assert "¥79.80" in page.locator("#checkout-total").inner_text()
+    assert dealer.errors == []

@@ -376,6 +376,17 @@ def test_the_catalogue_shows_the_best_label_each_dealer_may_have(client, co, dea
     assert mine[co.tea.id] == theirs[co.tea.id] == "满1000减50"
     one = client.get(f"{MP}/catalog/products/{co.oil.id}", headers=dealer).get_json()
     assert one["promotion"] == "特价"
+    # The 特价 itself, not only its label: what a line of it costs, as the order prices it.
+    prices = {
+        p["id"]: (p["price"], p["promotion_price"])
+        for p in client.get(f"{MP}/catalog/products", headers=dealer).get_json()["items"]
+    }
+    assert prices[co.oil.id] == ("200.00", "190.00") and one["promotion_price"] == "190.00"
+    assert prices[co.tea.id][1] is None  # a full reduction is not a line price
+    their_oil = client.get(f"{MP}/catalog/products/{co.oil.id}", headers=south).get_json()
+    assert their_oil["promotion_price"] is None
+    (line,) = order(client, dealer, [(co.oil, 1)], "label-price")["lines"]
+    assert line["price"] == one["promotion_price"]
 
 
 def test_a_cancelled_return_of_a_discounted_line_credits_what_was_paid(client, co, dealer):
