@@ -161,13 +161,13 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
 
 
 # The cart's products on sale, at the customer's prices with their available stock, the line
-# last changed first, each row with the promotions open now (`promotion_book.open_versions`, one
+# put in last first (a line whose quantity changes keeps its place on the page), each row with the promotions open now (`promotion_book.open_versions`, one
 # subquery): SQL written once, as the order's products are read (the cart is shown after every
 # change a dealer makes to it).
 _CART = (
     "SELECT ({open_versions}), ci.qty, ci.unit, {priced}"
     " FROM cart_item ci JOIN product p ON p.id = ci.product_id"
-    " WHERE ci.wechat_user_id = %s AND p.active ORDER BY ci.updated_at DESC, ci.id DESC"
+    " WHERE ci.wechat_user_id = %s AND p.active ORDER BY ci.id DESC"
 )
 
 

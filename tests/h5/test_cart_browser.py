@@ -67,12 +67,20 @@ def test_the_stepper_keeps_the_dealers_place_and_the_total_in_view(dealer_on_pho
     page.evaluate("window.notReloaded = true")
     before = page.evaluate("window.scrollY")
     assert before > 200
+
+    def lines() -> list[str]:
+        return page.locator(".cart-line .name").all_inner_texts()
+
+    listed = lines()
     last.get_by_role("button", name="增加数量").click()
     page.locator("#checkout-total", has_text="¥130.00").wait_for()
     assert page.evaluate("window.notReloaded") is True  # swapped in place, not a new page
     assert abs(page.evaluate("window.scrollY") - before) < 5
     assert bar.is_visible()
     dealer.shot("cart-after-stepper", full_page=False)
+    assert lines() == listed  # the line changed keeps its place, now and when the cart opens
+    dealer.go("/h5/cart")
+    assert lines() == listed
     assert dealer.errors == []
 
 
