@@ -3,7 +3,11 @@ customer service, and the prompt to follow the official account."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from app.core.orders import LineRequest, approve_order, create_order
+from app.core.receivables import record_receipt
 from app.mall.models import WechatUser
 
 
@@ -25,6 +29,28 @@ def test_the_account_says_what_is_counted_in_transit_and_what_waits_for_review(
     dealer.shot("account")
     page.get_by_role("link", name="待审核订单").click()
     page.wait_for_url("**/h5/orders?status=pending_review")
+    assert dealer.errors == []
+
+
+def test_the_statement_reads_on_a_phone(dealer_on_phone, shop):
+    dealer, _ = dealer_on_phone("account-statement")
+    record_receipt(shop.customer.id, Decimal("500.00"), "bank", "RC-流水 20261204-0001", "test")
+    page = dealer.page
+    dealer.go("/h5/account")
+    table = page.locator("table.statement")
+    rows = table.locator("tbody tr")
+    assert rows.count() == 3  # opening, the receipt, closing
+    for row in range(3):
+        cells = rows.nth(row).locator("td")
+        day = cells.nth(0)
+        assert re.fullmatch(r"\d\d-\d\d", day.inner_text()), day.inner_text()
+        lines = "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        lines += " return r.getClientRects().length; }"
+        assert day.evaluate(lines) == 1  # the date on one line
+        assert cells.nth(3).inner_text().startswith("¥")
+    assert "¥-500.00" in rows.nth(1).inner_text()
+    assert table.bounding_box()["width"] <= page.viewport_size["width"]
+    dealer.shot("account-statement")
     assert dealer.errors == []
 
 
