@@ -629,11 +629,14 @@ def _seed_shops(rng, warehouse, products, admin) -> None:
             )
 
         picks = rng.sample(stocked, 3)
+        # A few more than the warehouse holds: an 异常 order a clerk can make sense of (and the
+        # channel report's figures stay those of a real shop).
+        short = stock.availability(warehouse.id, [picks[0].id])[picks[0].id] + 5
         listed = [
             order(1, [(picks[0].sku, 2, picks[0].list_price)], n),
             order(2, [(picks[1].sku, 1, picks[1].list_price)], n + 1),
             order(3, [(picks[2].sku, 1, picks[2].list_price)], n + 1),  # merged with 2
-            order(4, [(picks[0].sku, 9999, picks[0].list_price)], n + 2),  # short of stock
+            order(4, [(picks[0].sku, short, picks[0].list_price)], n + 2),  # short of stock
             order(5, [(f"{platform.upper()}-GIFT", 1, Decimal("9.90"))], n + 3),  # unmapped
             order(6, [(picks[1].sku, 1, picks[1].list_price)], n + 3),
         ]
