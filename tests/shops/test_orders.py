@@ -93,7 +93,7 @@ def test_a_cancellation_before_shipping_releases_the_stock(platform_shop, co):
     _assert_the_one_order(shop, co, "cancelled", tea_reserved=0)
 
 
-def test_orders_to_the_same_door_are_merged_on_download(platform_shop, co):
+def test_orders_to_the_same_door_are_merged_on_download(platform_shop, co, signed_in):
     shop = platform_shop("pdd")
     first = shop.sell((co.tea.sku, 1))
     second = shop.sell((co.oil.sku, 2))
@@ -103,7 +103,12 @@ def test_orders_to_the_same_door_are_merged_on_download(platform_shop, co):
     assert len(merged) == 2
     together = next(o for o in merged if len(o["platform_order_ids"]) == 2)
     assert sorted(together["platform_order_ids"]) == sorted([first, second])
-    assert len(shop.orders(status="merged")) == 1
+    (gone,) = shop.orders(status="merged")
+    # Its page says where its lines went, with a link there.
+    page = signed_in("admin").get(f"/admin/shop-orders/{gone['id']}").get_data(as_text=True)
+    said = page.split('id="merged-into"')[1].split("</p>")[0]
+    assert "已与同一收件人的订单合并" in said and together["number"] in said
+    assert f'href="/admin/shop-orders/{together["id"]}"' in said
 
 
 def test_orders_to_different_doors_cannot_be_merged(platform_shop, co, client):
