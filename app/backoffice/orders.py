@@ -165,6 +165,8 @@ def _entries(page_orders: list[Order]) -> list[QueueEntry]:
                     "settlement_method": c.settlement_method,
                     "credit_limit": c.credit_limit,
                     "used": c.ar_balance + c.held,
+                    "prepaid_balance": max(-c.ar_balance, 0),  # money paid ahead, unspent
+                    "held": c.held,
                     "available": spendable,
                     "would_exceed": pending and spendable is not None and o.total > spendable,
                 },

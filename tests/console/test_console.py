@@ -596,3 +596,15 @@ def test_the_customer_page_shows_reach_and_sends_invitation_sms_limited_per_numb
         assert other.status_code == 404  # another branch's customer
     finally:
         notify_settings.configure(old)
+
+
+def test_a_prepaid_dealers_order_shows_the_balance_paid_ahead_not_a_negative_use(signed_in, co):
+    from app.core.receivables import record_receipt
+
+    Customer.update(settlement_method="prepaid").where(Customer.id == co.east_customer.id).execute()
+    record_receipt(co.east_customer.id, Decimal("1000.00"), "bank", "预付", recorded_by="test")
+    order = co.order(co.east_customer, (co.tea, 2))
+    page = signed_in("cs").get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    funds = page.split("信用与资金")[1].split("</dl>")[0]
+    assert re.search(r"<dt>预付款余额</dt><dd>¥1,000.00</dd>", funds), funds
+    assert "已占用" not in funds and "¥-" not in funds
