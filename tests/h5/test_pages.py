@@ -272,3 +272,18 @@ def test_a_rep_reads_the_news_of_orders_they_placed_in_their_own_inbox(phone, sh
     # Not the dealer's message, and the dealer cannot open it either.
     assert "订单已审核通过" not in dealer_phone.open("/h5/messages").get_data(as_text=True)
     assert dealer_phone.client.get(f"/h5/messages/{message_id}").status_code == 404
+
+
+def test_an_order_paid_in_part_says_what_was_paid_beside_what_is_left(dealer_phone, shop):
+    from decimal import Decimal
+
+    from app.core.receivables import record_receipt
+
+    order = core_orders.create_order(shop.customer.id, [core_orders.LineRequest(shop.tea.id, 4)])
+    core_orders.approve_order(order.id, "test")
+    line = Order.get_by_id(order.id).lines[0]
+    core_orders.ship_order(order.id, [(line.id, 4)], "顺丰", "SF77", "test")
+    record_receipt(shop.customer.id, Decimal("100.00"), "bank", "部分回款", recorded_by="test")
+    page = dealer_phone.open(f"/h5/orders/{order.id}").get_data(as_text=True)
+    pay = page.split('class="pay-order"')[1].split("</form>")[0]
+    assert "¥80.00" in pay and "订单合计 ¥180.00，其中 ¥100.00 已付款或已冲抵" in pay
