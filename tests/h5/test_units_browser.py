@@ -49,6 +49,7 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
     line.get_by_role("button", name="增加数量").click()
     page.locator("#checkout-total", has_text="¥144.00").wait_for()
     assert "6 箱（72 件）" in page.locator(f"#line-{water.id}").inner_text()
+    assert "共 1 种商品" in page.locator("#checkout-total").inner_text()  # lines, not units
     assert CartItem.get(CartItem.wechat_user == user.id).qty == 72
     dealer.shot("units-cart")
 
@@ -58,6 +59,8 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
     stored = OrderLine.get(OrderLine.product == water.id)
     assert (stored.qty, stored.unit, stored.unit_qty) == (72, "箱", 6)
     dealer.shot("units-order")
+    dealer.go("/h5/orders")
+    assert "矿泉水 550ml × 6 箱（72 件）" in page.locator("main").inner_text()
     assert dealer.errors == []
 
 
