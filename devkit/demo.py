@@ -695,11 +695,23 @@ def _backdate(order_id: int, shipment: Shipment, days_ago: int) -> None:
             when = at.get(event.action, shipped)
             note = event.note.replace(shipment.number, ship_no)
             OrderEvent.update(created_at=when, note=note).where(OrderEvent.id == event.id).execute()
-            Notification.update(created_at=when).where(Notification.event == event.id).execute()
-            InboxMessage.update(created_at=when).where(
+            for sent in Notification.select().where(Notification.event == event.id):
+                payload = sent.payload.replace(order.number, order_no)
+                payload = payload.replace(shipment.number, ship_no)
+                Notification.update(created_at=when, payload=payload).where(
+                    Notification.id == sent.id
+                ).execute()
+            for message in InboxMessage.select().where(
                 InboxMessage.notification
                 << Notification.select(Notification.id).where(Notification.event == event.id)
-            ).execute()
+            ):  # what the dealer reads names the order and shipment by their numbers now
+                title, body = (
+                    text.replace(order.number, order_no).replace(shipment.number, ship_no)
+                    for text in (message.title, message.body)
+                )
+                InboxMessage.update(created_at=when, title=title, body=body).where(
+                    InboxMessage.id == message.id
+                ).execute()
         HoldMovement.update(created_at=approved).where(
             (HoldMovement.order == order.id) & (HoldMovement.kind == "hold")
         ).execute()

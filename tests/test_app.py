@@ -1,10 +1,13 @@
 """The application shell: config, CLI commands, health check and the error envelope."""
 
+import re
+
 import pytest
 from werkzeug.security import check_password_hash
 
 from app import create_app
 from app.core.models import Customer, Order, Product, ProductPrice, Staff, Stock
+from app.notify.models import InboxMessage
 from app.shops.models import Shop, ShopOrder, ShopOrderLine
 from config.settings import ProductionConfig, get_config
 
@@ -93,6 +96,10 @@ def test_seed_demo_builds_a_believable_company_once(app):
     # An order short of stock is short by a few, as a real one is: the channel report's figures
     # (which count every paid platform order) stay those of a real shop.
     assert max(line.qty for line in ShopOrderLine.select()) < 1000
+    # Every message names orders by the numbers they carry (backdated orders were renumbered).
+    numbers = {o.number for o in Order.select(Order.number)}
+    named = {n for m in InboxMessage.select() for n in re.findall(r"SO\d{14}", m.title + m.body)}
+    assert named and named <= numbers, named - numbers
     assert {c.settlement_method for c in Customer.select()} == {"credit", "prepaid", "cod"}
     roles = {s.role for s in Staff.select()}
     assert roles == {
@@ -108,7 +115,6 @@ def test_seed_demo_builds_a_believable_company_once(app):
     assert {o.status for o in Order.select()} >= {"pending_review", "shipped"}
     from app.approval.models import ApprovalRule
     from app.mall.models import Favourite
-    from app.notify.models import InboxMessage
 
     assert Favourite.select().count() == 8  # 收藏 of the two dealers with demo invitations
     (phoned,) = Order.select().where(Order.source == "staff")  # 代下单 by customer service
