@@ -61,6 +61,10 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
     dealer.shot("units-order")
     dealer.go("/h5/orders")
     assert "矿泉水 550ml × 6 箱（72 件）" in page.locator("main").inner_text()
+    colour = "e => getComputedStyle(e).color"
+    tabs = page.locator(".order-tabs a")
+    assert tabs.first.evaluate(colour) == "rgb(7, 193, 96)"  # 全部, the tab shown: green
+    assert tabs.nth(1).evaluate(colour) != "rgb(0, 0, 238)"  # not the browser's link blue
     assert dealer.errors == []
 
 
