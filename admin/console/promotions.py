@@ -130,6 +130,7 @@ def promotions(typed=None, form_error: str = ""):
     wanted = ("page", "per_page", "status", "kind")
     args = load_form(PromotionQueryIn, {k: v for k, v in request.args.items() if k in wanted})
     items, total = staff_promotions.promotions_page(g.staff, args, args["page"], PER_PAGE)
+    rule_words = _rule_words(items)
     preview, preview_error = _preview(request.args)
     return render_template(
         "console/promotions.html",
@@ -150,7 +151,39 @@ def promotions(typed=None, form_error: str = ""):
         preview_args=request.args,
         typed=typed if typed is not None else MultiDict(),
         form_error=form_error,
+        rule_words=rule_words,
     )
+
+
+def _rule_words(items) -> dict[int, str]:
+    """What each promotion does, as the list says it: a 特价 or 阶梯价 names its products and
+    prices (its label alone, "特价", says nothing of them); the others are their label."""
+    ids = set()
+    for p in items:
+        if p.kind == "special_price":
+            ids |= {item["product_id"] for item in p.rules_out["items"]}
+        elif p.kind == "tiered_price":
+            ids.add(p.rules_out["product_id"])
+    products = choices.products_by_id(ids)
+
+    def named(product_id: int) -> tuple[str, str]:
+        found = products.get(product_id)
+        return (found.name, found.unit) if found else ("已删除的商品", "件")
+
+    words = {}
+    for p in items:
+        rules = p.rules_out
+        if p.kind == "special_price":
+            words[p.id] = "；".join(
+                f"{named(i['product_id'])[0]} ¥{i['price']}" for i in rules["items"]
+            )
+        elif p.kind == "tiered_price":
+            name, unit = named(rules["product_id"])
+            tiers = "，".join(f"满 {t['min_qty']} {unit} ¥{t['price']}" for t in rules["tiers"])
+            words[p.id] = f"{name}：{tiers}"
+        else:
+            words[p.id] = p.label
+    return words
 
 
 @bp.post("/promotions")

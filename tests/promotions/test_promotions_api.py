@@ -5,6 +5,7 @@ shipments, approvals and the catalogue's labels; the admin endpoints' permission
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from decimal import Decimal
 
@@ -657,3 +658,15 @@ def test_the_sales_report_counts_an_order_once_for_a_product_bought_and_given(cl
     ).get_json()["items"]
     (tea,) = [r for r in rows if r["key"] == str(co.tea.id)]
     assert tea["orders"] == 1 and tea["amount"] == "450.00"
+
+
+def test_the_console_list_says_what_a_special_or_tiered_price_is(client, co, signed_in):
+    promote(client, co, "special_price", {"items": [{"product_id": co.oil.id, "price": "190"}]})
+    tiers = [{"min_qty": 10, "price": "42"}, {"min_qty": 50, "price": "40"}]
+    promote(client, co, "tiered_price", {"product_id": co.tea.id, "tiers": tiers})
+    promote(client, co, "full_reduction", {"threshold": "1000", "reduction": "50"})
+    page = signed_in("admin").get("/admin/promotions").get_data(as_text=True)
+    rules = re.findall(r'<td class="rule">(.*?)</td>', page)
+    assert f"{co.oil.name} ¥190.00" in rules
+    assert f"{co.tea.name}：满 10 {co.tea.unit} ¥42.00，满 50 {co.tea.unit} ¥40.00" in rules
+    assert "满1000减50" in rules
