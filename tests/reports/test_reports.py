@@ -185,6 +185,9 @@ def test_the_console_page_shows_the_period_drills_down_sets_targets_and_exports(
     admin = signed_in("admin")
     page = admin.get("/admin/reports").get_data(as_text=True)
     assert "华东分公司" in page and "450.00" in page and 'id="reports-data"' in page
+    for kind in ("product", "brand"):  # money is received per dealer, not per product
+        rows = page.split(f'id="report-{kind}"')[1].split("</table>")[0].split("<tr")[2:]
+        assert rows and all(re.findall(r'<td class="num">([^<]*)</td>', r)[4] == "—" for r in rows)
     charts = json.loads(page.split('id="reports-data">')[1].split("</script>")[0])
     assert dict(charts["branches"]) == {"华东分公司": "450.00", "华南分公司": "100.00"}
 
