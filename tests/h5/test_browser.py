@@ -197,6 +197,9 @@ def test_a_rep_checks_in_reports_orders_and_checks_out_on_the_phone(
 
     photo = tmp_path / "shelf.png"
     photo.write_bytes(png_bytes())
+    chosen = page.locator(".file-pick .file-chosen")
+    assert chosen.inner_text() == "未选择照片"
+    assert chosen.evaluate("e => e.scrollWidth <= e.clientWidth")  # said whole, not "未…"
     page.get_by_label("拍摄货架照片").set_input_files(str(photo))
     phone.button("上传照片").click()
     page.get_by_text("照片已上传").wait_for()
