@@ -20,6 +20,11 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, ROUND_HALF_UP)
 
 
+def written(value) -> str:
+    """An amount as a person reads it in a sentence: ¥3,348.00 (the console's `yuan` filter)."""
+    return f"¥{money(value):,.2f}"
+
+
 def to_fen(value) -> int:
     return int(money(value) * 100)
 

@@ -31,6 +31,7 @@ from app.errors import AppError
 from app.field import replenishment
 from app.field.rules import METHOD_LABELS
 from app.mall import regions
+from app.money import written
 from app.notify.settings import current as notify_settings
 from app.notify.templates import SUBSCRIBE_LABELS
 from app.schemas import ADDRESS_LABELS, AddressIn
@@ -283,7 +284,7 @@ def record_receipt(customer_id: int):
     receipt = accounts.record_receipt(
         g.staff, customer_id, data["amount"], data["method"], data["reference"]
     )
-    return f"已登记收款 {receipt.number}：{receipt.amount}"
+    return f"已登记收款 {receipt.number}：{written(receipt.amount)}"
 
 
 def _statement(customer_id: int):

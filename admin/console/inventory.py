@@ -49,6 +49,7 @@ from app.errors import ValidationFailed
 from app.http import pdf_response
 from app.inventory import printing, queries, services
 from app.inventory.rules import ACTION_LABELS, FEE_KINDS, RECEIPT_LABELS, TRANSFER_LABELS
+from app.money import written
 from app.validation import PageIn, business_date, id_field
 
 PER_PAGE = 30
@@ -394,8 +395,9 @@ def record_customer_fee():
     def action():
         if not customer_id.isdigit():
             raise ValidationFailed("请选择客户", customer_id=["请选择客户"])
-        services.record_fee(g.staff, int(customer_id), load_form(FeeIn, form))
-        return f"已记录{FEE_KINDS.get(form.get('kind'), '费用')} {form.get('amount')} 元"
+        fee = load_form(FeeIn, form)
+        services.record_fee(g.staff, int(customer_id), fee)
+        return f"已记录{FEE_KINDS.get(form.get('kind'), '费用')} {written(fee['amount'])}"
 
     return perform(action, "费用已记录", url_for("console.customer_fees"))
 

@@ -25,6 +25,7 @@ from admin.console.session import console_login, may
 from app.auth.permissions import ROLE_LABELS
 from app.backoffice import choices
 from app.errors import ValidationFailed
+from app.money import written
 from app.pages import Unmet
 from app.payments import invoices, payments, reconciliation, refunds, rules, statements
 from app.payments.schemas import (
@@ -99,11 +100,11 @@ def payment_refund(payment_id: int):
     form = load_form(RefundIn, request.form)
     refund = refunds.request(g.staff, payment_id, form["amount"], form["reason"])
     if refund.status == "pending_approval":
-        return f"退款 {refund.amount} 元已提交，等待审批"
+        return f"退款 {written(refund.amount)} 已提交，等待审批"
     if refund.status in ("failed", "abnormal"):
-        said = f"退款 {refund.amount} 元未成功（{rules.REFUND_LABELS[refund.status]}）"
+        said = f"退款 {written(refund.amount)} 未成功（{rules.REFUND_LABELS[refund.status]}）"
         return Unmet(f"{said}：{refund.error}" if refund.error else said)
-    return f"退款 {refund.amount} 元已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
+    return f"退款 {written(refund.amount)} 已提交微信支付（{rules.REFUND_LABELS[refund.status]}）"
 
 
 @console_page("/refunds", "payments.view")

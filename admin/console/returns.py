@@ -23,6 +23,7 @@ from app.core.returns import RETURN_ACTIONS, RETURN_LABELS
 from app.errors import NotFound, ValidationFailed
 from app.http import send_upload
 from app.mall.returns import with_details
+from app.money import written
 from app.validation import whole_number
 
 PER_PAGE = 20
@@ -145,6 +146,6 @@ def return_receive(return_id: int):
         if not parsed:
             raise ValidationFailed("请填写入库数量")
         found = returns.receive(g.staff, return_id, parsed)
-        return f"已入库，客户账户已冲减 {found.received_amount} 元"
+        return f"已入库，客户账户已冲减 {written(found.received_amount)}"
 
     return perform(action, "已入库", _detail(return_id))

@@ -17,7 +17,7 @@ from app.auth.scopes import PERMISSIONS, scoped, warehouses_in_scope
 from app.core.models import Customer, HoldMovement, Order, Product, Receivable, Stock, Warehouse
 from app.core.rules import OrderStatus
 from app.db import fen, utcnow
-from app.money import money_from_fen
+from app.money import money_from_fen, written
 from app.shops.models import Shop
 
 CREDIT_NEAR_PCT = 90  # credit_near_limit: this share of the limit used, or more
@@ -102,7 +102,7 @@ def credit_near_limit(staff, now: dt.datetime) -> Iterable[Alert]:
         pct = int(spent * 100 / c.credit_limit)
         yield Alert(
             "credit_near_limit",
-            f"{c.name} 已用信用额度 {pct}%（{spent} / {c.credit_limit} 元）",
+            f"{c.name} 已用信用额度 {pct}%（{written(spent)} / {written(c.credit_limit)}）",
             c.code,
             last_hold.get(c.id),
             {"customer_id": c.id, "used": str(spent), "credit_limit": str(c.credit_limit)},
@@ -132,7 +132,7 @@ def overdue(staff, now: dt.datetime) -> Iterable[Alert]:
         amount = money_from_fen(amount)
         yield Alert(
             "overdue",
-            f"{name} 有 {amount} 元应收超过 {OVERDUE_DAYS} 天未收",
+            f"{name} 有 {written(amount)} 应收超过 {OVERDUE_DAYS} 天未收",
             code,
             oldest,
             {"customer_id": customer_id, "amount": str(amount)},

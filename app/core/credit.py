@@ -25,7 +25,7 @@ from app.core.models import (
 from app.core.rules import CREDIT_OVERRIDE_ROLES, OrderStatus, SettlementMethod, allocate_fifo
 from app.db import fen, transaction, utcnow
 from app.errors import CreditExceeded, Forbidden
-from app.money import money
+from app.money import money, written
 
 
 def exposure_limit(customer: Customer) -> Decimal | None:
@@ -97,7 +97,7 @@ def _credit_exceeded(customer_id: int, needed: Decimal) -> CreditExceeded:
     if customer.settlement_method == SettlementMethod.PREPAID:
         available = max(-used, Decimal("0.00"))
         return CreditExceeded(
-            f"预付款余额不足：可用 {available}，本单需要 {needed}",
+            f"预付款余额不足：可用 {written(available)}，本单需要 {written(needed)}",
             limit="0.00",
             used=str(used),
             needed=str(needed),
@@ -105,7 +105,7 @@ def _credit_exceeded(customer_id: int, needed: Decimal) -> CreditExceeded:
         )
     available = customer.credit_limit - used
     return CreditExceeded(
-        f"超出信用额度：额度 {customer.credit_limit}，已用 {used}，本单需要 {needed}",
+        f"超出信用额度：额度 {written(customer.credit_limit)}，已用 {written(used)}，本单需要 {written(needed)}",
         limit=str(customer.credit_limit),
         used=str(used),
         needed=str(needed),

@@ -29,7 +29,7 @@ from app.core.rules import (
 from app.db import fen, transaction
 from app.errors import CreditExceeded, NotFound, ValidationFailed
 from app.events import ReceiptRecorded, emit
-from app.money import ZERO, money, money_from_fen
+from app.money import ZERO, money, money_from_fen, written
 from app.numbering import create_numbered
 from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
 
@@ -169,12 +169,12 @@ def _refund_exceeds(customer: Customer, amount: Decimal) -> CreditExceeded:
     if customer.settlement_method == SettlementMethod.PREPAID:
         available = max(-used, ZERO)
         return CreditExceeded(
-            f"预付款可用余额 {available} 元，不足以退款 {amount} 元（已被审核通过的订单占用）",
+            f"预付款可用余额 {written(available)}，不足以退款 {written(amount)}（已被审核通过的订单占用）",
             available=str(available),
             needed=str(amount),
         )
     return CreditExceeded(
-        f"退款 {amount} 元后将超出信用额度 {customer.credit_limit} 元",
+        f"退款 {written(amount)} 后将超出信用额度 {written(customer.credit_limit)}",
         limit=str(customer.credit_limit),
         used=str(used),
         needed=str(amount),

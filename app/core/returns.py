@@ -34,7 +34,7 @@ from app.core.rules import OrderStatus
 from app.db import guarded_add, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.events import ReturnReceived, emit
-from app.money import cost_from_units, money
+from app.money import cost_from_units, money, written
 from app.numbering import create_numbered
 
 RETURNABLE = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
@@ -333,7 +333,7 @@ def receive(request_id: int, lines: Iterable[tuple[int, int]], actor: str) -> Re
         )
         done = all(ln.received_qty + wanted.get(ln.id, 0) >= ln.qty for ln in mine.values())
         to = "received" if done else "partially_received"
-        _event(request, order, "return_receive", to, actor, f"入库金额 {value} 元", value)
+        _event(request, order, "return_receive", to, actor, f"入库金额 {written(value)}", value)
         ReturnRequest.update(
             status=to,
             received_amount=ReturnRequest.received_amount + value,

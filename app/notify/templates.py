@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from app.money import written
+
 # Field type (the key's prefix, as WeChat names them) → the longest value WeChat takes.
 LIMITS = {
     "thing": 20,
@@ -185,7 +187,7 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
             # and what awaits.
             task = {"customer_service": "退货待审核", "warehouse": "待入库"}.get(audience, task)
         what = "退货金额" if a_return else "订单金额"
-        detail = f"{payload.get('customer_name', '')} {what} {payload['amount']} 元"
+        detail = f"{payload.get('customer_name', '')} {what} {written(payload['amount'])}"
         if audience == "approver":
             detail += "，请审批"
         return {**payload, "title": title, "detail": detail, "task": task}

@@ -25,7 +25,7 @@ from app.db import db, or_not_found, transaction, utcnow, where_given, within_lo
 from app.errors import AppError, Forbidden, InvalidState, NotFound
 from app.events import PaymentPaid, emit
 from app.mall.models import WechatUser
-from app.money import money_from_fen, to_fen
+from app.money import money_from_fen, to_fen, written
 from app.payments import rules
 from app.payments.models import Payment
 from app.payments.settings import current
@@ -320,7 +320,7 @@ def settle(t: dict) -> Payment:
         Payment.update(receipt=receipt.id).where(Payment.id == payment.id).execute()
         payment.receipt = receipt
         if order is not None:
-            note = f"{payment.amount} 元"
+            note = written(payment.amount)
             record_event(order, "pay", order.status, order.status, "wechatpay", note)
         emit(PaymentPaid(payment))
         return payment

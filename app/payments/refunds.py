@@ -28,7 +28,7 @@ from app.core.orders import record_event
 from app.db import guarded_add, or_not_found, transaction, utcnow
 from app.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from app.events import ApprovalAwaited, RefundSettled, emit
-from app.money import money, to_fen
+from app.money import money, to_fen, written
 from app.payments import rules
 from app.payments.models import Payment, Refund
 from app.payments.payments import payment_in_scope
@@ -86,7 +86,7 @@ def request(staff: Staff, payment_id: int, amount: Decimal, reason: str) -> Refu
         if refused is not None:
             left = refused.amount - refused.refunded_amount
             raise InvalidState(
-                f"退款金额超过可退金额：还可退 {left} 元",
+                f"退款金额超过可退金额：还可退 {written(left)}",
                 refundable=str(left),
                 requested=str(amount),
             )
@@ -203,7 +203,7 @@ def _finish(refund: Refund, to: str, refund_id: str | None = None, error: str = 
             )
         elif to == "succeeded" and payment.order_id:
             order = Order.get_by_id(payment.order_id)
-            note = f"{refund.amount} 元"
+            note = written(refund.amount)
             record_event(order, "refund", order.status, order.status, "wechatpay", note)
         emit(RefundSettled(refund))
 

@@ -241,7 +241,7 @@ def test_errors_are_shown_in_words(signed_in, co):
     poor = make_customer(co.east, co.sh, limit="100.00")
     big = co.order(poor, (co.tea, 10))  # 500 > 100
     text = cs.post(f"/admin/orders/{big.id}/approve", {}).get_data(as_text=True)
-    assert "超出信用额度：额度 100.00，已用 0.00，本单需要 500.00" in text
+    assert "超出信用额度：额度 ¥100.00，已用 ¥0.00，本单需要 ¥500.00" in text
     # Customer service may not override; the admin may, and it is audited.
     admin = signed_in("admin")
     page = admin.get(f"/admin/orders/{big.id}").get_data(as_text=True)
@@ -290,7 +290,7 @@ def test_receipts_and_aging_page(signed_in, co):
         f"/admin/customers/{co.east_customer.id}/receipts",
         {"amount": "100.00", "method": "bank", "reference": "流水 889"},
     )
-    assert any("已登记收款" in text for _, text in flashes(response))
+    assert any(re.fullmatch(r"已登记收款 RC\S+：¥100.00", text) for _, text in flashes(response))
     assert Customer.get_by_id(co.east_customer.id).ar_balance == Decimal("350.00")
     bad = fin.post(
         f"/admin/customers/{co.east_customer.id}/receipts", {"amount": "-5", "method": "bank"}

@@ -154,7 +154,7 @@ def test_margins_profit_fees_and_alerts_in_the_console(desk, gunicorn, co):
     )
     fin.button("记录").click()
     page.wait_for_selector(".flash-success")
-    assert "已记录进场费 120" in fin.flash()
+    assert "已记录进场费 ¥120.00" in fin.flash()
     assert CustomerFee.get().amount == Decimal("120.00")
     fin.shot("inventory/fees")
 

@@ -169,7 +169,7 @@ def test_credit_near_limit_overdue_and_stuck_orders(client, co):
     assert alerts["stuck_order"]["ref"] == stuck.number
     assert "4 天未发货" in alerts["stuck_order"]["title"]
     assert alerts["overdue"]["ref"] == co.south_customer.code
-    assert "100.00 元应收超过 60 天" in alerts["overdue"]["title"]
+    assert "¥100.00 应收超过 60 天" in alerts["overdue"]["title"]
     # A branch manager of the south sees only the south's; the warehouse no credit at all.
     assert kinds(client, co, "bm_south") == {"overdue"}
     assert "credit_near_limit" not in kinds(client, co, "wh")

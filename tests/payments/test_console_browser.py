@@ -59,11 +59,11 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     page.get_by_label("退款原因").fill("客户多付")
     finance.shot("payment")
     finance.button("退款").click()
-    assert "已提交微信支付" in finance.flash()
+    assert "退款 ¥100.00 已提交微信支付" in finance.flash()
     page.get_by_label("退款金额").fill("600.00")
     page.get_by_label("退款原因").fill("订单取消")
     finance.button("退款").click()
-    assert "等待审批" in finance.flash()
+    assert "退款 ¥600.00 已提交，等待审批" in finance.flash()
     assert Payment.get_by_id(payment.id).refunded_amount == 700
 
     finance.go(f"/admin/reconciliation?date={yesterday()}")
@@ -136,7 +136,7 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     page.get_by_label("退款原因").fill("少发一件")
     finance.button("退款").click()
     refused = finance.flash("error")
-    assert "退款 20.00 元未成功（退款失败）" in refused and "订单不存在或未支付" in refused
+    assert "退款 ¥20.00 未成功（退款失败）" in refused and "订单不存在或未支付" in refused
     assert page.locator(".flash-success").count() == 0
     finance.shot("refund-refused")
 

@@ -237,10 +237,10 @@ def test_an_orders_timeline_says_what_was_paid(client, dealer, shop, pay_sandbox
     pay_sandbox.pay(started["out_trade_no"])
     pay_sandbox.wait_answered(started["out_trade_no"])
     paid = [e for e in Order.get_by_id(order.id).events if e.action == "pay"]
-    assert [(e.note, e.actor) for e in paid] == [("90.00 元", "wechatpay")]
+    assert [(e.note, e.actor) for e in paid] == [("¥90.00", "wechatpay")]
     told = InboxMessage.get(InboxMessage.kind == "pay")
     assert (told.title, told.order_id) == ("订单已付款", order.id)
-    assert "已收到微信支付 90.00 元" in told.body
+    assert "已收到微信支付 ¥90.00" in told.body
 
 
 def test_the_workers_minute_task_credits_a_payment_wechat_pay_never_told_us_of(

@@ -105,7 +105,7 @@ def test_a_return_is_asked_reviewed_received_and_puts_stock_and_money_right(clie
     # of the 135.00 and 45.00 received.
     asked_back = Notification.get(Notification.kind == "return_request")
     words = describe("return_request", asked_back.audience, json.loads(asked_back.payload))
-    assert words["detail"].endswith("退货金额 180.00 元")
+    assert words["detail"].endswith("退货金额 ¥180.00")
     assert sms_params("staff_task", words)[2:] == ["180.00", "退货待审核"]
     received = Notification.select().where(Notification.kind == "return_receive")
     assert sorted(json.loads(n.payload)["amount"] for n in received) == ["135.00", "45.00"]

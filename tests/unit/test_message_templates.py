@@ -82,7 +82,7 @@ def test_staff_to_dos_and_sms_parameters():
     assert (asked_back["title"], asked_back["task"]) == ("退货待审核", "退货待审核")
     # What is asked back, not the order's total; and not an order to review.
     assert sms_params("staff_task", asked_back)[2:] == ["300.00", "退货待审核"]
-    assert asked_back["detail"] == "上海浦东惠民批发部（第二门店） 退货金额 300.00 元"
+    assert asked_back["detail"] == "上海浦东惠民批发部（第二门店） 退货金额 ¥300.00"
     assert template_data("staff_task", asked_back)["amount3"] == {"value": "300.00"}
     # A notification recorded before amounts were kept speaks of its order's total.
     assert sms_params("staff_task", describe("return_request", "customer_service", ORDER))[2] == (

@@ -19,7 +19,7 @@ from app.core.rules import (
     resolve_price,
 )
 from app.errors import BadStep, BelowMinQty, InvalidState
-from app.money import money, to_fen
+from app.money import money, to_fen, written
 
 D = Decimal
 
@@ -34,6 +34,12 @@ def test_money_rounds_half_up_to_two_places():
 def test_fen_conversion_is_exact():
     assert to_fen(D("1234.50")) == 123450
     assert to_fen("0.015") == 2
+
+
+def test_amounts_in_sentences_read_as_the_console_shows_them():
+    assert written(D("3348")) == "¥3,348.00"
+    assert written("100.8") == "¥100.80"
+    assert written(D("-25600.805")) == "¥-25,600.81"
 
 
 def test_price_book_beats_level_beats_list():
