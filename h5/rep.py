@@ -89,9 +89,9 @@ def rep_check_in(customer_id: int):
 
 def report_products(customer):
     """What the report asks about: what this store ordered lately, else the start of the range."""
-    recent = [view for view, _, _ in ordering.recent_products(customer, low_threshold(), 30)]
+    recent = ordering.recent_products(customer, low_threshold(), 30)
     if recent:
-        return [view.product for view in recent]
+        return [last.view.product for last in recent]
     return visits.first_products(20)
 
 

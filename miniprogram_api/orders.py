@@ -68,9 +68,10 @@ def recent_products():
     """What this dealer ordered in the last 90 days, for quick reordering."""
     customer = current_customer()
     rows = ordering.recent_products(customer, current_app.config["LOW_STOCK_THRESHOLD"])
-    marked = favourites.marked(customer.id, [view.product.id for view, _, _ in rows])
+    marked = favourites.marked(customer.id, [last.view.product.id for last in rows])
     items = []
-    for view, qty, at in rows:
+    for last in rows:
+        view = last.view
         items.append(
             {
                 **{k: getattr(view.product, k) for k in ("id", "sku", "name", "unit", "pack_size")},
@@ -82,8 +83,10 @@ def recent_products():
                 "promotion": view.promotion,
                 "price": view.price,
                 "stock_status": view.stock_status,
-                "last_qty": qty,
-                "last_ordered_at": at,
+                "last_qty": last.qty,
+                "last_unit": last.unit,
+                "last_unit_qty": last.unit_qty,
+                "last_ordered_at": last.at,
                 "favourite": view.product.id in marked,
             }
         )

@@ -288,7 +288,11 @@ class OrderQueryIn(PageIn):
 
 
 class RecentProductOut(ProductOut):
-    last_qty = fields.Integer()
+    last_qty = fields.Integer()  # in the product's base unit
+    last_unit = (
+        fields.String()
+    )  # the unit it was last ordered in (the base unit if no longer sold so)
+    last_unit_qty = fields.Integer()  # how many of `last_unit`: what 再订 sends
     last_ordered_at = LocalDateTime()
 
 

@@ -469,11 +469,29 @@ def reorder(user_id: int, customer: Customer, order_id: int, low_threshold: int)
     return cart.view_cart(user_id, customer, low_threshold, skipped)
 
 
-def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
-    """Products this customer ordered in the last 90 days, most recent first, with the last qty."""
+@dataclass(frozen=True)
+class LastOrdered:
+    """A product this customer ordered lately, as they last ordered it: `qty` in base units and,
+    for 再订, the same amount in the unit they ordered it in where the product still has that unit
+    and it divides exactly (`unit` is the base unit otherwise)."""
+
+    view: object  # ProductView
+    qty: int
+    unit: str
+    unit_qty: int
+    at: dt.datetime
+
+    @property
+    def words(self) -> str:
+        """ "3 箱（30 袋）", or "30 袋"."""
+        return units.words(self.qty, self.unit, self.unit_qty, self.view.product.unit)
+
+
+def recent_products(customer: Customer, low_threshold: int, limit: int = 30) -> list[LastOrdered]:
+    """Products this customer ordered in the last 90 days, most recent first, as last ordered."""
     since = utcnow() - dt.timedelta(days=RECENT_DAYS)
     rows = (
-        OrderLine.select(OrderLine.product, OrderLine.qty, Order.created_at)
+        OrderLine.select(OrderLine.product, OrderLine.qty, OrderLine.unit, Order.created_at)
         .join(Order)
         .where(
             (Order.customer == customer.id)
@@ -484,9 +502,9 @@ def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
         .order_by(Order.created_at.desc(), OrderLine.id.desc())
         .limit(500)
     )
-    last: dict[int, tuple[int, dt.datetime]] = {}
+    last: dict[int, tuple[int, str | None, dt.datetime]] = {}
     for row in rows:
-        last.setdefault(row.product_id, (row.qty, row.order.created_at))
+        last.setdefault(row.product_id, (row.qty, row.unit, row.order.created_at))
     ids = list(last)[:limit]
     views = views_for(
         customer,
@@ -496,4 +514,9 @@ def recent_products(customer: Customer, low_threshold: int, limit: int = 30):
     )
     views = product_images.with_images(views)
     views.sort(key=lambda v: ids.index(v.product.id))
-    return [(v, *last[v.product.id]) for v in views]
+    found = []
+    for v in views:
+        qty, unit, at = last[v.product.id]
+        name, count = units.in_unit(v.product, qty, unit)
+        found.append(LastOrdered(v, qty, name, count, at))
+    return found

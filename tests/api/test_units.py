@@ -7,6 +7,7 @@ import pytest
 
 from app.core import catalog
 from app.core.models import OrderLine
+from app.core.orders import LineRequest, create_order
 from app.mall import cart, ordering
 from app.mall.models import CartItem, WechatUser
 from devkit.factories import make_cased_water
@@ -140,6 +141,23 @@ def test_the_cart_submits_in_its_units_and_reorder_keeps_them(client, shop, deal
     body = client.post(f"{MP}/orders/{order.id}/reorder", headers=dealer).get_json()
     (again,) = body["items"]
     assert (again["qty"], again["unit"], again["unit_qty"]) == (24, "箱", 2)
+
+
+def test_recent_products_say_the_unit_last_ordered_in(client, shop, dealer, water):
+    order(client, dealer, {"product_id": water.id, "qty": 3, "unit": "箱"})
+    order(client, dealer, {"product_id": shop.tea.id, "qty": 10})
+    items = client.get(f"{MP}/orders/recent-products", headers=dealer).get_json()["items"]
+    assert [(i["id"], i["last_qty"], i["last_unit"], i["last_unit_qty"]) for i in items] == [
+        (shop.tea.id, 10, shop.tea.unit, 10),
+        (water.id, 36, "箱", 3),
+    ]
+
+
+def test_recent_products_fall_back_to_the_base_unit_when_the_unit_is_gone(shop, water):
+    create_order(shop.customer.id, [LineRequest(water.id, 2, "箱")], placed_by="wechat:1")
+    catalog.update_product(water.id, units=[])
+    (last,) = ordering.recent_products(shop.customer, 10)
+    assert (last.qty, last.unit, last.unit_qty, last.words) == (24, "件", 24, "24 件")
 
 
 def test_adding_in_another_unit_says_the_sum_in_a_unit_it_fills(shop, dealer, water):

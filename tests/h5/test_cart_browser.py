@@ -13,11 +13,27 @@ from app.core.orders import LineRequest, create_order
 from app.core.receivables import record_receipt
 from app.mall import cart
 from app.mall.models import CartItem
-from devkit.factories import make_product, put_stock
+from devkit.factories import make_cased_water, make_product, put_stock
 
 
 def in_cart(user, product) -> int:
     return CartItem.get((CartItem.wechat_user == user.id) & (CartItem.product == product.id)).qty
+
+
+def test_reordering_from_home_says_and_adds_the_unit_last_ordered(dealer_on_phone, shop):
+    dealer, user = dealer_on_phone("reorder-units")
+    water = make_cased_water(shop.warehouse)
+    create_order(shop.customer.id, [LineRequest(water.id, 3, "箱")], placed_by="wechat:1")
+    page = dealer.page
+
+    dealer.go("/h5/")
+    recent = page.get_by_role("region", name="最近订购")
+    expect(recent).to_contain_text("上次 3 箱（36 件）")
+    dealer.shot("recent-in-cases")
+    recent.get_by_role("button", name="再订 3 箱 矿泉水").click()
+    page.get_by_text("已加入购物车，购物车中共 3 箱（36 件）").wait_for()
+    row = CartItem.get((CartItem.wechat_user == user.id) & (CartItem.product == water.id))
+    assert (row.qty, row.unit, row.unit_qty) == (36, "箱", 3)
 
 
 def test_adding_adds_to_what_the_cart_already_holds(dealer_on_phone, shop):
