@@ -701,7 +701,7 @@ def ship_order(
             order,
             "ship_part" if remaining else "ship_all",
             actor,
-            f"{carrier} {tracking_no}（{shipment.number}）",
+            f"{carrier} {tracking_no}",  # as the dealer tracks it; staff see SH… in the shipments
         )
         credit.post_shipment(shipment, order)
         # Cost of goods: what the stock took at the moving average, per product (one line each).

@@ -95,6 +95,7 @@ def test_order_list_and_detail_show_events_and_shipments(client, shop, dealer):
         "approved",
         "partially_shipped",
     ]
+    assert detail["events"][-1]["note"] == "顺丰速运 SF1234567890"  # the dealer's words, no SH…
     (shipment,) = detail["shipments"]
     assert (shipment["carrier"], shipment["tracking_no"]) == ("顺丰速运", "SF1234567890")
     assert shipment["lines"] == [
