@@ -221,6 +221,7 @@ class DevelopmentConfig(BaseConfig):
     WAYBILL_API_BASE_URL = env("WAYBILL_API_BASE_URL", "http://127.0.0.1:5001")
     WAYBILL_BUSINESS_ID = env("WAYBILL_BUSINESS_ID", "1000001")
     WAYBILL_APP_KEY = env("WAYBILL_APP_KEY", "key-1000001")  # the sandbox's key for that id
+    SERVICE_PHONE = env("SERVICE_PHONE", "400-800-1234")  # the demo's 联系客服 line
     # WeChat Pay: the sandbox's merchant, with the keys `make run` makes in instance/wechatpay/
     # (devkit/sandbox/wechatpay.py names the same merchant, serials and key id).
     WECHATPAY_MCHID = env("WECHATPAY_MCHID", "1900000109")

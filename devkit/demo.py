@@ -33,7 +33,7 @@ from app.core.models import (
 from app.core.orders import LineRequest
 from app.db import db, utcnow
 from app.inventory import services as inventory
-from app.mall import accounts, favourites
+from app.mall import accounts, addresses, favourites
 from app.mall.models import WechatUser
 from app.money import money, to_fen
 from app.notify.models import InboxMessage, Notification
@@ -114,7 +114,8 @@ UNITS = {
     "NUT-MIX": [{"name": "箱", "factor": 12}],
 }
 
-# code, name, branch, level, method, credit limit, lat, lng, contact, address
+# code, name, branch, level, method, credit limit, lat, lng, contact,
+# (province, city, district, street): the default delivery address
 CUSTOMERS = [
     (
         "C001",
@@ -126,7 +127,7 @@ CUSTOMERS = [
         31.221,
         121.544,
         "王建国",
-        "浦东新区张杨路 1200 号",
+        ("上海市", "上海市", "浦东新区", "张杨路 1200 号"),
     ),
     (
         "C002",
@@ -138,7 +139,7 @@ CUSTOMERS = [
         30.259,
         120.130,
         "李秀英",
-        "西湖区文三路 88 号",
+        ("浙江省", "杭州市", "西湖区", "文三路 88 号"),
     ),
     (
         "C003",
@@ -150,7 +151,7 @@ CUSTOMERS = [
         31.299,
         120.739,
         "张伟",
-        "工业园区星湖街 328 号",
+        ("江苏省", "苏州市", "苏州工业园区", "星湖街 328 号"),
     ),
     (
         "C004",
@@ -162,7 +163,7 @@ CUSTOMERS = [
         32.066,
         118.779,
         "刘洋",
-        "鼓楼区中山北路 45 号",
+        ("江苏省", "南京市", "鼓楼区", "中山北路 45 号"),
     ),
     (
         "C005",
@@ -174,7 +175,7 @@ CUSTOMERS = [
         29.874,
         121.541,
         "陈静",
-        "海曙区中山西路 19 号",
+        ("浙江省", "宁波市", "海曙区", "中山西路 19 号"),
     ),
     (
         "C006",
@@ -186,7 +187,7 @@ CUSTOMERS = [
         23.135,
         113.329,
         "黄志强",
-        "天河区天河北路 233 号",
+        ("广东省", "广州市", "天河区", "天河北路 233 号"),
     ),
     (
         "C007",
@@ -198,7 +199,7 @@ CUSTOMERS = [
         22.533,
         113.930,
         "周敏",
-        "南山区南海大道 2000 号",
+        ("广东省", "深圳市", "南山区", "南海大道 2000 号"),
     ),
     (
         "C008",
@@ -210,7 +211,7 @@ CUSTOMERS = [
         23.021,
         113.121,
         "吴磊",
-        "禅城区季华五路 12 号",
+        ("广东省", "佛山市", "禅城区", "季华五路 12 号"),
     ),
     (
         "C009",
@@ -222,7 +223,7 @@ CUSTOMERS = [
         23.043,
         113.752,
         "郑丽",
-        "莞城区东城路 66 号",
+        ("广东省", "东莞市", "莞城街道", "东城路 66 号"),
     ),
     (
         "C010",
@@ -234,7 +235,7 @@ CUSTOMERS = [
         22.271,
         113.577,
         "孙浩",
-        "香洲区凤凰北路 101 号",
+        ("广东省", "珠海市", "香洲区", "凤凰北路 101 号"),
     ),
 ]
 
@@ -389,25 +390,32 @@ def _seed_everything() -> None:
     _seed_stock_at_cost(rng, warehouses, products, staff, style_lines)
 
     customers = []
-    for code, name, branch, level, method, limit, lat, lng, contact, address in CUSTOMERS:
+    for code, name, branch, level, method, limit, lat, lng, contact, region in CUSTOMERS:
+        province, city, district, street = region
         rep = staff["rep_east" if branch == "HD" else "rep_south"]
-        customers.append(
-            organisation.create_customer(
-                code=code,
-                name=name,
-                branch_id=branches[branch].id,
-                price_level=level,
-                settlement_method=method,
-                credit_limit=Decimal(limit),
-                rep_id=rep.id,
-                lat=Decimal(str(lat)),
-                lng=Decimal(str(lng)),
-                warehouse_id=warehouses[branch].id,
-                contact=contact,
-                phone=f"138{rng.randrange(10**8):08d}",
-                address=address,
-            )
+        customer = organisation.create_customer(
+            code=code,
+            name=name,
+            branch_id=branches[branch].id,
+            price_level=level,
+            settlement_method=method,
+            credit_limit=Decimal(limit),
+            rep_id=rep.id,
+            lat=Decimal(str(lat)),
+            lng=Decimal(str(lng)),
+            warehouse_id=warehouses[branch].id,
+            contact=contact,
+            phone=f"138{rng.randrange(10**8):08d}",
+            address=f"{province}{'' if city == province else city}{district}{street}",
         )
+        # The default delivery address, with its region, as a dealer would have entered it.
+        (default,) = addresses.addresses_of(customer.id)
+        addresses.update(
+            customer.id,
+            default.id,
+            {"province": province, "city": city, "district": district, "address": street},
+        )
+        customers.append(customer)
     for customer in customers[:6]:
         for product in rng.sample(products, 3):
             special = money(level_price_table(product.list_price)[10] * Decimal("0.98"))

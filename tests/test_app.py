@@ -101,6 +101,14 @@ def test_seed_demo_builds_a_believable_company_once(app):
     named = {n for m in InboxMessage.select() for n in re.findall(r"SO\d{14}", m.title + m.body)}
     assert named and named <= numbers, named - numbers
     assert {c.settlement_method for c in Customer.select()} == {"credit", "prepaid", "cod"}
+    # Every default address has its region, so its edit form opens with the pickers set.
+    from app.core.models import CustomerAddress
+    from app.mall import regions
+
+    defaults = list(CustomerAddress.select().where(CustomerAddress.is_default))
+    assert len(defaults) == 10
+    for a in defaults:
+        regions.check(a.province, a.city, a.district)
     roles = {s.role for s in Staff.select()}
     assert roles == {
         "admin",
