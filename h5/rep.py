@@ -7,10 +7,11 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
+from app.core.rules import STATUS_LABELS
 from app.errors import AppError, ValidationFailed
 from app.field import visits
 from app.field.rules import distance_text, visit_minutes
-from app.http import photo_upload
+from app.http import photo_upload, send_upload
 from app.mall import addresses as customer_addresses
 from app.mall import ordering
 from app.pages import perform
@@ -54,11 +55,15 @@ def rep_home():
 @bp.get("/rep/customers/<int:customer_id>")
 @rep
 def rep_customer(customer_id: int, error=None):
-    customer = visits.own_customer(_staff(), customer_id)
+    staff = _staff()
+    customer = visits.own_customer(staff, customer_id)
     return render_template(
         "h5/rep_customer.html",
         customer=customer,
         addresses=customer_addresses.addresses_of(customer.id),
+        orders=visits.recent_orders(customer),
+        statuses=STATUS_LABELS,
+        mine=visits.placed_by_rep(staff.id),
         radius=current_app.config["CHECKIN_RADIUS_M"],
         open_visit=_open_visit(),
         error=error,
@@ -111,6 +116,14 @@ def rep_photo(visit_id: int):
         visits.add_photo(_staff(), visit_id, *photo_upload(upload))
 
     return perform(add, "照片已上传", url_for("h5.rep_visit", visit_id=visit_id))
+
+
+@bp.get("/rep/visits/<int:visit_id>/photos/<int:photo_id>")
+@rep
+def rep_visit_photo(visit_id: int, photo_id: int):
+    """A shelf photo the rep took on this visit: theirs only, kept private by the phone."""
+    photo = visits.visit_photo(_staff(), visit_id, photo_id)
+    return send_upload(photo.storage_key, photo.content_type, "private, max-age=86400")
 
 
 @bp.post("/rep/visits/<int:visit_id>/report")

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.core import units
+from app.core.rules import STATUS_LABELS
 from app.errors import AppError
 from app.field import replenishment, visits
 from app.mall import addresses as customer_addresses
@@ -58,6 +59,8 @@ def rep_visit(visit_id: int, form=None, error=None, line_error=None):
         visit=visit,
         customer=customer,
         photos=visits.photos_of(visit.id),
+        orders=visits.visit_orders(visit),
+        statuses=STATUS_LABELS,
         products=report_products(customer),
         report=report,
         reported={ln.product_id: ln for ln in report[1]} if report else {},
@@ -175,7 +178,7 @@ def rep_order(visit_id: int):
         order_from_cart(
             visit.customer,
             key_prefix="h5rep",
-            placed_by=f"rep:{current_user().staff_id}",
+            placed_by=visits.placed_by_rep(current_user().staff_id),
             source="rep",
             done="已为客户下单 {number}，等待客服审核",
         )

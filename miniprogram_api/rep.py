@@ -118,7 +118,7 @@ def order_for_dealer(headers, data, visit_id):
         idempotency_key=headers.get("idempotency_key"),
         remark=data["remark"],
         address_id=data["address_id"],
-        placed_by=f"rep:{current_rep().id}",
+        placed_by=visits.placed_by_rep(current_rep().id),
         source="rep",
         cart_user_id=current_user().id,  # what was ordered leaves the visit's cart
     )

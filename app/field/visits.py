@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError, fn
 
 from app.adapters.storage import LocalStorage, checked_image
-from app.core.models import Customer, Product, Staff
+from app.core.models import Customer, Order, Product, Staff
 from app.db import db, or_not_found, transaction, utcnow, within_local_days
 from app.errors import InvalidState, NotFound, TooFar, ValidationFailed
 from app.field import reports
@@ -18,6 +18,14 @@ from app.field.models import StockSalesLine, StockSalesReport, Visit, VisitPhoto
 from app.field.rules import distance_text, haversine_m, within_radius
 from app.mall import cart
 from app.timeutil import local_date, local_today
+
+# How many of a store's latest orders its page shows the rep.
+RECENT_ORDERS = 5
+
+
+def placed_by_rep(staff_id: int) -> str:
+    """What an order placed by this rep on the dealer's behalf records as `placed_by`."""
+    return f"rep:{staff_id}"
 
 
 def own_customer(staff: Staff, customer_id: int) -> Customer:
@@ -142,6 +150,38 @@ def first_products(limit: int) -> list[Product]:
 
 def photos_of(visit_id: int) -> list[VisitPhoto]:
     return list(VisitPhoto.select().where(VisitPhoto.visit == visit_id).order_by(VisitPhoto.id))
+
+
+def visit_photo(staff: Staff, visit_id: int, photo_id: int) -> VisitPhoto:
+    """A shelf photo of one of this rep's visits. Raises: NotFound (also another rep's)."""
+    visit = own_visit(staff, visit_id, must_be_open=False)
+    photo = VisitPhoto.get_or_none((VisitPhoto.id == photo_id) & (VisitPhoto.visit == visit.id))
+    return or_not_found(photo, "照片不存在", photo_id=photo_id)
+
+
+def visit_orders(visit: Visit) -> list[Order]:
+    """The orders the visit's rep placed for its store during it: from check-in to check-out
+    (or now, while it is open), oldest first. An order records no visit, only who placed it and
+    when; one rep has one open visit at a time, so the time span tells them apart."""
+    query = Order.select().where(
+        (Order.customer == visit.customer_id)
+        & (Order.placed_by == placed_by_rep(visit.staff_id))
+        & (Order.created_at >= visit.checkin_at)
+    )
+    if visit.checkout_at is not None:
+        query = query.where(Order.created_at <= visit.checkout_at)
+    return list(query.order_by(Order.created_at, Order.id))
+
+
+def recent_orders(customer: Customer, limit: int = RECENT_ORDERS) -> list[Order]:
+    """A store's latest orders, whoever placed them, newest first (`customer` as `own_customer`
+    found it: the rep's own)."""
+    return list(
+        Order.select()
+        .where(Order.customer == customer.id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit)
+    )
 
 
 def open_visit(staff: Staff) -> Visit | None:

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 
 from app.core.models import Order
-from app.field import replenishment
+from app.field import replenishment, visits
 from app.field.models import StockSalesReport, Visit
 from app.field.rules import EARTH_RADIUS_M
 from app.mall import accounts
 from app.timeutil import local_today
-from devkit.factories import make_customer, make_staff
+from devkit.factories import make_customer, make_staff, place
 from devkit.testing.clients import ADMIN, MP, bearer, bind_dealer, login, png_bytes, staff_headers
 
 LAT, LNG = 31.2000, 121.5000
@@ -305,3 +305,44 @@ def test_a_rep_turns_the_stores_suggestions_into_a_cart_and_orders_it(field, cli
     second = field.check_in(second_store).get_json()
     empty = client.get(f"{MP}/rep/visits/{second['id']}/cart", headers=field.headers).get_json()
     assert empty["items"] == []
+
+
+def test_a_visits_orders_are_the_reps_own_for_its_store_from_check_in_to_check_out(
+    field, client, shop
+):
+    visit_id = field.check_in().get_json()["id"]
+    checkin_at = Visit.get_by_id(visit_id).checkin_at
+    mine = f"rep:{field.rep.id}"
+    before = place(field.store, (shop.tea, 1), source="rep", placed_by=mine)
+    Order.update(created_at=checkin_at - dt.timedelta(minutes=5)).where(
+        Order.id == before.id
+    ).execute()  # the rep's, at this store, but before checking in
+    during = client.post(
+        f"{MP}/rep/visits/{visit_id}/orders",
+        json={"lines": [{"product_id": shop.tea.id, "qty": 12}]},
+        headers={**field.headers, "Idempotency-Key": "visit-orders-1"},
+    ).get_json()["id"]
+    by_dealer = place(field.store, (shop.tea, 1), placed_by="wechat:1")
+    by_other_rep = place(
+        field.store, (shop.tea, 1), source="rep", placed_by=f"rep:{field.other_rep.id}"
+    )
+    elsewhere = place(field.not_mine, (shop.tea, 1), source="rep", placed_by=mine)
+    open_now = [o.id for o in visits.visit_orders(Visit.get_by_id(visit_id))]
+    assert open_now == [during]  # while open: up to now
+    client.post(
+        f"{MP}/rep/visits/{visit_id}/checkout", json=north_of_store(5), headers=field.headers
+    )
+    closed = Visit.get_by_id(visit_id)
+    after = place(field.store, (shop.tea, 1), source="rep", placed_by=mine)
+    Order.update(created_at=closed.checkout_at + dt.timedelta(minutes=1)).where(
+        Order.id == after.id
+    ).execute()
+    assert [o.id for o in visits.visit_orders(closed)] == [during]
+    # The store's page: its latest orders, whoever placed them, newest first.
+    assert [o.id for o in visits.recent_orders(field.store, limit=4)] == [
+        after.id,
+        by_other_rep.id,
+        by_dealer.id,
+        during,
+    ]
+    assert elsewhere.id not in [o.id for o in visits.recent_orders(field.store)]

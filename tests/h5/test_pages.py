@@ -5,13 +5,16 @@ import re
 
 import pytest
 
+from app.adapters.storage import LocalStorage
 from app.core import orders as core_orders
 from app.core.models import Order
+from app.field import visits
+from app.field.models import Visit
 from app.mall import accounts
 from app.mall.models import Invitation, WechatUser
 from devkit.databases import statements
 from devkit.factories import make_customer, make_staff
-from devkit.testing.clients import bind_dealer, oauth_query
+from devkit.testing.clients import bind_dealer, oauth_query, png_bytes
 
 
 def test_a_page_without_a_session_goes_through_wechat_oauth_and_comes_back(phone, shop, app):
@@ -272,6 +275,38 @@ def test_a_rep_reads_the_news_of_orders_they_placed_in_their_own_inbox(phone, sh
     # Not the dealer's message, and the dealer cannot open it either.
     assert "订单已审核通过" not in dealer_phone.open("/h5/messages").get_data(as_text=True)
     assert dealer_phone.client.get(f"/h5/messages/{message_id}").status_code == 404
+
+
+def test_a_visits_shelf_photos_are_shown_to_its_rep_only(phone, shop, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    reps = {}
+    for name in ("h5-photo-rep", "h5-photo-other-rep"):
+        staff = make_staff("rep", shop.branch, username=name)
+        reps[name] = phone(name), staff
+        code = accounts.create_invitation("rep", staff_id=staff.id).code
+        assert reps[name][0].post("/h5/bind", {"code": code}).status_code == 302
+    rep_phone, rep = reps["h5-photo-rep"]
+    other_phone, _ = reps["h5-photo-other-rep"]
+    store = make_customer(shop.branch, shop.warehouse, rep_id=rep.id, name="长宁门店")
+    visit = Visit.create(
+        staff=rep.id,
+        customer=store.id,
+        open_for_staff=rep.id,
+        checkin_lat=0,
+        checkin_lng=0,
+        checkin_distance_m=0,
+    )
+    photo = visits.add_photo(rep, visit.id, png_bytes(), LocalStorage(tmp_path), 1024)
+    url = f"/h5/rep/visits/{visit.id}/photos/{photo.id}"
+
+    page = rep_phone.open(f"/h5/rep/visits/{visit.id}").get_data(as_text=True)
+    assert f'<a href="{url}"><img src="{url}" alt="货架照片 1"' in page
+    shown = rep_phone.open(url)
+    assert shown.status_code == 200 and shown.mimetype == "image/png"
+    assert shown.get_data() == png_bytes()
+    assert shown.headers["Cache-Control"] == "private, max-age=86400"
+    assert other_phone.open(url).status_code == 404  # another rep's visit
+    assert rep_phone.open(f"/h5/rep/visits/{visit.id}/photos/{photo.id + 1}").status_code == 404
 
 
 def test_an_order_paid_in_part_says_what_was_paid_beside_what_is_left(dealer_phone, shop):

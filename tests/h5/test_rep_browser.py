@@ -1,6 +1,7 @@
 """A rep in a store on the phone (375 px, WeChat): a real order from the dealer's catalogue at the
 dealer's prices, with search, categories, steppers and the visit's cart; the stock/sales report
-shows what was sent."""
+shows what was sent; the visit shows its shelf photos and the orders placed in it, the store's
+page its latest orders."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from PIL import Image
+
 from app.core.models import Order
 from app.field.models import StockSalesReport, Visit
-from devkit.factories import STORE_AT, make_staff, make_store
+from devkit.factories import STORE_AT, make_staff, make_store, place
+
+LOADED = "img => img.complete && img.naturalWidth > 0"
 
 
 def rep_in_store(wechat, shop, person: str):
@@ -88,6 +93,98 @@ def test_the_report_shows_what_was_sent_and_keeps_it_to_correct(wechat, shop):
     assert StockSalesReport.select().where(StockSalesReport.customer == store.id).count() == 1
     phone.shot("rep-report-sent")
     assert phone.errors == []
+
+
+def shelf_photo(tmp_path, name: str, colour, size=(1200, 900)) -> str:
+    path = tmp_path / name
+    Image.new("RGB", size, colour).save(path)
+    return str(path)
+
+
+def test_the_visit_shows_its_photos_and_orders_and_the_store_page_its_latest_orders(
+    wechat, shop, tmp_path
+):
+    phone, rep, store = rep_in_store(wechat, shop, "rep-visit-record")
+    page = phone.page
+    visit = Visit.get(Visit.customer == store.id)
+    # Before this visit the rep ordered for the store; during it the dealer ordered themselves.
+    earlier = place(store, (shop.oil, 1), source="rep", placed_by=f"rep:{rep.id}")
+    Order.update(created_at=visit.checkin_at - dt.timedelta(days=3)).where(
+        Order.id == earlier.id
+    ).execute()
+    by_dealer = place(store, (shop.tea, 2), placed_by="wechat:1")
+
+    for name, colour in (("shelf-1.jpg", (46, 139, 87)), ("shelf-2.png", (240, 200, 40))):
+        page.get_by_label("拍摄货架照片").set_input_files(shelf_photo(tmp_path, name, colour))
+        phone.button("上传照片").click()
+        page.get_by_text("照片已上传").wait_for()
+    thumbs = page.locator(".visit-photos img")
+    assert thumbs.count() == 2
+    assert "货架照片（2）" in page.get_by_role("region", name="货架照片").inner_text()
+    for i in range(2):
+        page.wait_for_function(LOADED, arg=thumbs.nth(i).element_handle())
+        box = thumbs.nth(i).bounding_box()
+        assert (box["width"], box["height"]) == (64, 64)  # small, however big the photo
+
+    page.get_by_role("link", name="选商品").click()
+    page.locator(".rep-product", has_text="茉莉绿茶").get_by_role(
+        "button", name="加入 茉莉绿茶"
+    ).click()
+    page.locator("#visit-cart-bar", has_text="已选 1 种").wait_for()
+    page.get_by_role("link", name="去下单").click()
+    stepper = page.get_by_label("茉莉绿茶 数量")
+    stepper.fill("30")
+    stepper.blur()
+    page.locator("#checkout-total", has_text="¥1350.00").wait_for()
+    assert page.locator("#visit-orders").count() == 0  # nothing ordered in this visit yet
+    phone.button("提交订单").click()
+    page.get_by_text("已为客户下单").wait_for()
+    placed = Order.get(
+        (Order.customer == store.id) & (Order.source == "rep") & (Order.id > by_dealer.id)
+    )
+    ordered = page.locator("#visit-orders")
+    assert "本次下单（1）" in ordered.inner_text()
+    row = ordered.locator(f"#order-{placed.id}").inner_text()
+    assert placed.number in row and "¥1,350.00" in row and "待审核" in row
+    assert earlier.number not in ordered.inner_text()  # another visit's
+    assert by_dealer.number not in ordered.inner_text()  # the dealer's own
+    phone.shot("rep-visit-photos-and-orders")
+
+    # Shown on its own, a picture makes Chromium ask for the site's /favicon.ico (there is none).
+    favicon: list[str] = []
+    page.on(
+        "console", lambda m: m.location["url"].endswith("/favicon.ico") and favicon.append(m.text)
+    )
+    page.get_by_role("link", name="货架照片 1").click()  # opens the photo itself
+    page.wait_for_url(f"{phone.base}/h5/rep/visits/{visit.id}/photos/*")
+    assert page.evaluate("document.contentType") == "image/jpeg"
+    page.go_back()
+
+    phone.go(f"/h5/rep/customers/{store.id}")
+    recent = page.locator("#store-orders")
+    rows = recent.locator(".weui-cell")
+    assert [rows.nth(i).get_attribute("id") for i in range(rows.count())] == [
+        f"order-{placed.id}",
+        f"order-{by_dealer.id}",
+        f"order-{earlier.id}",
+    ]  # newest first, whoever placed them
+    assert "¥1,350.00" in rows.nth(0).inner_text() and "我代下" in rows.nth(0).inner_text()
+    assert "我代下" not in rows.nth(1).inner_text()
+    assert "¥180.00" in rows.nth(2).inner_text() and "我代下" in rows.nth(2).inner_text()
+    assert recent.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing runs off the phone
+    phone.shot("rep-store-orders")
+
+    phone.go(f"/h5/rep/visits/{visit.id}")
+    phone.button("签退").click()
+    page.wait_for_url(f"{phone.base}/h5/rep/")
+    phone.go(f"/h5/rep/visits/{visit.id}")  # the visit, closed: what it did stays listed
+    assert page.locator(".visit-photos img").count() == 2
+    assert placed.number in page.locator("#visit-orders").inner_text()
+    phone.shot("rep-visit-closed")
+    errors = list(phone.errors)
+    for each in favicon:
+        errors.remove(each)
+    assert errors == []
 
 
 def test_far_away_is_said_in_kilometres(wechat, shop):
