@@ -10,7 +10,7 @@ from app.auth.permissions import ROLE_LABELS
 from app.auth.scopes import actor, require, scoped
 from app.core import returns
 from app.core.models import Customer, Order, ReturnRequest, Staff
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, InvalidState, NotFound
 from app.mall.returns import with_details
 
 
@@ -50,11 +50,9 @@ def approve(staff: Staff, return_id: int, comment: str = "") -> ReturnRequest:
     document = returns.document(request)
     if "sign" not in allowed_actions(document, staff):
         waiting = next_role(document)
-        raise Forbidden(
-            f"当前等待{ROLE_LABELS.get(waiting, waiting)}审批"
-            if waiting
-            else "该退货单不在待审核状态"
-        )
+        if not waiting:  # nothing awaits a signature: the return is past review (409)
+            raise InvalidState("该退货单不在待审核状态", status=request.status)
+        raise Forbidden(f"当前等待{ROLE_LABELS.get(waiting, waiting)}审批")
     returns.approve(request.id, staff, actor(staff), comment)
     return return_in_scope(staff, return_id)
 

@@ -53,6 +53,8 @@ def test_a_return_is_asked_reviewed_received_and_puts_stock_and_money_right(clie
         f"{ADMIN}/returns/{body['id']}/approve", json={}, headers=co.headers("cs")
     )
     assert approved.get_json()["status"] == "approved"
+    twice = client.post(f"{ADMIN}/returns/{body['id']}/approve", json={}, headers=co.headers("cs"))
+    assert (twice.status_code, twice.get_json()["error"]["code"]) == (409, "invalid_state")
     line_id = body["lines"][0]["id"]
     part = client.post(
         f"{ADMIN}/returns/{body['id']}/receive",
