@@ -205,7 +205,9 @@ def test_the_console_page_shows_the_period_drills_down_sets_targets_and_exports(
         {"period": period, "target": f"branch:{co.east.id}", "amount": "1000"},
     )
     assert ("success", f"已设定 {period} 的目标") in flashes(done)
-    assert "45.0%" in admin.get("/admin/reports").get_data(as_text=True)
+    page = admin.get("/admin/reports").get_data(as_text=True)
+    assert "45.0%" in page
+    assert f"<td>{co.east.name}</td>" in page and f"业务员 {co.east.name}" not in page
     co.rep.name = "业务员 郑华东"  # a name that already says the role is not said twice
     co.rep.save()
     assert admin.post(
