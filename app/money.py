@@ -21,8 +21,9 @@ def money(value) -> Decimal:
 
 
 def written(value) -> str:
-    """An amount as a person reads it in a sentence: ¥3,348.00 (the console's `yuan` filter)."""
-    return f"¥{money(value):,.2f}"
+    """An amount as a person reads it: ¥3,348.00, -¥47.58 (the pages' `yuan` filter too)."""
+    amount = money(value)
+    return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{abs(amount):,.2f}"  # abs: no ¥-0.00
 
 
 def to_fen(value) -> int:

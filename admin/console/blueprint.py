@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.core import units
 from app.field.rules import distance_text, visit_minutes
+from app.money import written
 from app.pages import page_blueprint
 from app.timeutil import to_local
 
@@ -27,7 +28,7 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
 
 @bp.app_template_filter("yuan")
 def yuan(value):
-    return "" if value is None else f"¥{value:,.2f}"
+    return "" if value is None else written(value)
 
 
 # An order line's quantity in the unit it was ordered in: "2 箱（24 件）".

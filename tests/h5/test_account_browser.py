@@ -47,8 +47,8 @@ def test_the_statement_reads_on_a_phone(dealer_on_phone, shop):
         lines = "e => { const r = document.createRange(); r.selectNodeContents(e);"
         lines += " return r.getClientRects().length; }"
         assert day.evaluate(lines) == 1  # the date on one line
-        assert cells.nth(3).inner_text().startswith("¥")
-    assert "¥-500.00" in rows.nth(1).inner_text()
+        assert re.fullmatch(r"-?¥[\d,]+\.\d\d", cells.nth(3).inner_text())
+    assert "-¥500.00" in rows.nth(1).inner_text()
     assert table.bounding_box()["width"] <= page.viewport_size["width"]
     dealer.shot("account-statement")
     assert dealer.errors == []

@@ -39,7 +39,8 @@ def test_fen_conversion_is_exact():
 def test_amounts_in_sentences_read_as_the_console_shows_them():
     assert written(D("3348")) == "¥3,348.00"
     assert written("100.8") == "¥100.80"
-    assert written(D("-25600.805")) == "¥-25,600.81"
+    assert written(D("-25600.805")) == "-¥25,600.81"
+    assert written(D("-0.001")) == "¥0.00"
 
 
 def test_price_book_beats_level_beats_list():
