@@ -217,6 +217,15 @@ def describe(exc: AppError, labels: Mapping[str, str] | None = None) -> str:
     # clients, and the message already says them in words.
     fields = {k: v for k, v in exc.details.items() if isinstance(v, list | tuple | Mapping)}
     if isinstance(exc, ValidationFailed) and fields:
+        # A field whose words the message already says is not said again after it
+        # ("收款金额必须大于 0：金额：收款金额必须大于 0").
+        fields = {
+            k: v
+            for k, v in fields.items()
+            if not (isinstance(v, list | tuple) and all(str(m) in exc.message for m in v))
+        }
+        if not fields:
+            return exc.message
         labels = {**FIELD_LABELS, **(labels or {})}
         return f"{exc.message}：" + "；".join(_flatten(fields, labels))
     return exc.message

@@ -277,7 +277,9 @@ def create_transfer(staff: Staff, data: dict) -> Transfer:
     if receiver is None:
         raise NotFound("调入仓库不存在", to_warehouse_id=data["to_warehouse_id"])
     if receiver.id == sender.id:
-        raise ValidationFailed("调出仓库和调入仓库不能相同", to_warehouse_id=["不能与调出仓库相同"])
+        raise ValidationFailed(
+            "调出仓库和调入仓库不能相同", to_warehouse_id=["调出仓库和调入仓库不能相同"]
+        )
     lines = data["lines"]
     _products(line["product_id"] for line in lines)
     with transaction():

@@ -296,6 +296,13 @@ def test_receipts_and_aging_page(signed_in, co):
         f"/admin/customers/{co.east_customer.id}/receipts", {"amount": "-5", "method": "bank"}
     )
     assert "金额须在 0 到 999999999 之间" in bad.get_data(as_text=True)
+    zero = fin.post(
+        f"/admin/customers/{co.east_customer.id}/receipts", {"amount": "0", "method": "bank"}
+    )
+    # The service's own sentence, said once (not "…大于 0：金额：…大于 0").
+    assert [text for kind, text in flashes(zero) if kind == "error"] == [
+        "收款金额必须大于 0。您填写的内容还在，尚未保存。"
+    ]
     # What was typed stays in the form: the clerk corrects the amount, not the method too.
     typo = fin.post(
         f"/admin/customers/{co.east_customer.id}/receipts",
