@@ -47,10 +47,16 @@
     }
   });
 
-  // A form that asks first (deleting something): data-confirm is the question.
+  // A form that asks first (deleting something, sending money): data-confirm is the question;
+  // {name} in it is what the form's field of that name holds ("确定退款 ¥{amount} 吗？").
   document.addEventListener("submit", function (event) {
     const form = event.target;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+    if (!form.dataset.confirm) return;
+    const question = form.dataset.confirm.replace(/\{(\w+)\}/g, function (_, name) {
+      const field = form.elements.namedItem(name);
+      return field ? field.value.trim() : "";
+    });
+    if (!window.confirm(question)) event.preventDefault();
   });
 
   // 省/市/区 pickers: a province offers its cities, a city its districts (data fetched once).

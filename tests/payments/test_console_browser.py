@@ -58,6 +58,18 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     page.get_by_label("退款金额").fill("100.00")
     page.get_by_label("退款原因").fill("客户多付")
     finance.shot("payment")
+    asked = []
+
+    def answer(dialog, accept: bool):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))  # money goes out only when agreed to
+    finance.button("退款").click()
+    page.wait_for_timeout(300)
+    assert asked == ["确定退款 ¥100.00 吗？款项原路退回付款人的微信，提交后不能撤回。"]
+    assert Payment.get_by_id(payment.id).refunded_amount == 0
+    page.on("dialog", lambda d: answer(d, True))
     finance.button("退款").click()
     assert "退款 ¥100.00 已提交微信支付" in finance.flash()
     page.get_by_label("退款金额").fill("600.00")
