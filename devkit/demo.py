@@ -736,9 +736,11 @@ def _backdate(order_id: int, shipment: Shipment, days_ago: int) -> None:
             Shipment.id == shipment.id
         ).execute()
         Receivable.update(posted_at=shipped).where(Receivable.shipment == shipment.id).execute()
-        AccountEntry.update(created_at=shipped, ref=ship_no).where(
-            AccountEntry.ref == shipment.number
-        ).execute()
+        for entry in AccountEntry.select().where(AccountEntry.ref == shipment.number):
+            note = entry.note.replace(order.number, order_no)  # "订单 SO… 发货" on the statement
+            AccountEntry.update(created_at=shipped, ref=ship_no, note=note).where(
+                AccountEntry.id == entry.id
+            ).execute()
         ReceiptAllocation.update(created_at=shipped).where(
             ReceiptAllocation.receivable
             << Receivable.select(Receivable.id).where(Receivable.shipment == shipment.id)
@@ -896,8 +898,11 @@ def _seed_money(customers, products, staff) -> None:
         AccountEntry.select().where(AccountEntry.customer == customer.id).order_by(AccountEntry.id)
     )
     when = dt.datetime.combine(last_month.replace(day=5), dt.time(2, 0))
-    AccountEntry.update(created_at=when).where(AccountEntry.id == opening.first().id).execute()
-    Receipt.update(received_at=when).where(Receipt.number == opening.first().ref).execute()
+    entry = opening.first()
+    receipt = Receipt.get(Receipt.number == entry.ref)
+    number = document_number("RC", when, receipt.id)  # its number carries its date, as any's
+    AccountEntry.update(created_at=when, ref=number).where(AccountEntry.id == entry.id).execute()
+    Receipt.update(received_at=when, number=number).where(Receipt.id == receipt.id).execute()
     statements.answer(user, f"{last_month:%Y-%m}", True)
 
 

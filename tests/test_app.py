@@ -100,6 +100,16 @@ def test_seed_demo_builds_a_believable_company_once(app):
     numbers = {o.number for o in Order.select(Order.number)}
     named = {n for m in InboxMessage.select() for n in re.findall(r"SO\d{14}", m.title + m.body)}
     assert named and named <= numbers, named - numbers
+    # So does the statement, and a receipt's number carries the day it was received.
+    from app.core.models import AccountEntry, Receipt
+    from app.timeutil import local_date
+
+    noted = {n for e in AccountEntry.select() for n in re.findall(r"SO\d{14}", e.note)}
+    assert noted and noted <= numbers, noted - numbers
+    receipts = list(Receipt.select())
+    assert len({local_date(r.received_at).month for r in receipts}) == 2  # last month's too
+    for receipt in receipts:
+        assert receipt.number[2:10] == f"{local_date(receipt.received_at):%Y%m%d}", receipt.number
     assert {c.settlement_method for c in Customer.select()} == {"credit", "prepaid", "cod"}
     # Every default address has its region, so its edit form opens with the pickers set.
     from app.core.models import CustomerAddress
