@@ -239,17 +239,17 @@ CUSTOMERS = [
     ),
 ]
 
-# username, role, branch code, display name
+# username, role, branch code, display name (a person's name: pages say the role beside it)
 STAFF = [
-    ("admin", "admin", None, "系统管理员"),
-    ("kefu", "customer_service", None, "客服 小林"),  # gets SMS for new orders (console)
-    ("hd_manager", "branch_manager", "HD", "华东经理 赵强"),
-    ("hn_manager", "branch_manager", "HN", "华南经理 钱芳"),
-    ("hq_vp", "hq_approver", None, "总部副总 孙立"),
-    ("warehouse", "warehouse", None, "仓管 周勇"),
-    ("finance", "finance", None, "财务 吴敏"),
-    ("rep_east", "rep", "HD", "业务员 郑华东"),
-    ("rep_south", "rep", "HN", "业务员 冯华南"),
+    ("admin", "admin", None, "何平"),
+    ("kefu", "customer_service", None, "林晓"),  # gets SMS for new orders (console)
+    ("hd_manager", "branch_manager", "HD", "赵强"),
+    ("hn_manager", "branch_manager", "HN", "钱芳"),
+    ("hq_vp", "hq_approver", None, "孙立"),
+    ("warehouse", "warehouse", None, "周勇"),
+    ("finance", "finance", None, "吴敏"),
+    ("rep_east", "rep", "HD", "郑华东"),
+    ("rep_south", "rep", "HN", "冯华南"),
 ]
 
 

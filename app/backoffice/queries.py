@@ -220,7 +220,7 @@ def with_lines(reports) -> list:
 
 
 def with_role(staff: Staff) -> str:
-    """ "客服 小林": the role, then the name (unless the name already starts with it)."""
+    """ "客服 林晓": the role, then the name (unless the name already starts with it)."""
     role, name = ROLE_LABELS.get(staff.role, "员工"), staff.name or staff.username
     return name if name.startswith(role) else f"{role} {name}"
 

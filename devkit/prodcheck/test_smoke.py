@@ -329,7 +329,7 @@ def test_a_console_session_made_on_one_node_works_on_the_other(stack):
     )
     assert signed_in.status_code == 302, signed_in.text[:300]
     elsewhere = console.get(f"{stack.node_site['b']}/admin/orders", allow_redirects=False)
-    assert elsewhere.status_code == 200 and "客服 小林" in elsewhere.text
+    assert elsewhere.status_code == 200 and "林晓（客服）" in elsewhere.text
 
 
 def test_the_login_limit_counts_one_client_across_both_nodes(stack):
