@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api import Blueprint
 from app.extensions import client_address, limited
 from app.mall import accounts
+from app.notify.settings import current as notify_settings
 from app.wechat import official_account
 from miniprogram_api.schemas import (
     BindIn,
@@ -48,7 +49,8 @@ def oauth_login(data):
 @bp.response(200, SubscriptionsOut)
 def grant_subscriptions(data):
     """After wx.requestSubscribeMessage: each accepted template allows one more message."""
-    return {"items": accounts.grant_subscriptions(current_user().id, data["template_ids"])}
+    offered = notify_settings().subscribe_templates.values()
+    return {"items": accounts.grant_subscriptions(current_user().id, data["template_ids"], offered)}
 
 
 @bp.post("/auth/bind")

@@ -162,10 +162,16 @@ def _why_not(code: str, now) -> InvalidInvitation:
     return InvalidInvitation("该邀请码已过期，请联系客服重新获取", reason="expired")
 
 
-def grant_subscriptions(wechat_user_id: int, template_ids: list[str]) -> list:
-    """Count one more allowed subscribe message per accepted template; returns what remains."""
+def grant_subscriptions(wechat_user_id: int, template_ids: list[str], offered) -> list:
+    """Count one more allowed subscribe message per accepted template; returns what remains.
+    Raises: ValidationFailed (a template not among those `offered` to the mini-program)."""
     from app.mall.models import SubscribeGrant
 
+    unknown = [t for t in dict.fromkeys(template_ids) if t not in set(offered)]
+    if unknown:
+        raise ValidationFailed(
+            "订阅的消息模板不是本应用提供的模板，请先获取模板列表再订阅", template_ids=unknown
+        )
     with transaction():
         for template_id in dict.fromkeys(template_ids):
             (

@@ -102,6 +102,15 @@ def test_a_new_orders_notification_is_handed_over_by_its_key(
 def test_subscribe_message_where_granted_else_sms(client, shop, dealer, sandbox, sms, app):
     r = client.post(f"{MP}/subscriptions", json={"template_ids": ["order-status"]}, headers=dealer)
     assert r.get_json()["items"] == [{"template_id": "order-status", "remaining": 1}]
+    # A template the mini-program was never offered allows nothing.
+    bogus = client.post(
+        f"{MP}/subscriptions", json={"template_ids": ["order-status", "bogus"]}, headers=dealer
+    )
+    assert bogus.status_code == 422
+    assert bogus.get_json()["error"]["details"] == {"template_ids": ["bogus"]}
+    from app.mall.models import SubscribeGrant
+
+    assert [(g.template_id, g.remaining) for g in SubscribeGrant.select()] == [("order-status", 1)]
     phone = "+8613900000002"
     from app.core import organisation
 
