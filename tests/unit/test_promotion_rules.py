@@ -214,6 +214,15 @@ def test_labels_read_as_dealers_expect():
     assert label("special_price", {"items": [{"product_id": 1, "price": "1"}]}) == "特价"
 
 
+def test_money_in_rules_is_a_string_as_everywhere_in_the_api():
+    _, errors = P.check_rules("special_price", {"items": [{"product_id": 1, "price": 8.5}]})
+    assert errors == ['第 1 个商品的特价 须写成字符串形式的金额，如 "8.50"']
+    _, errors = P.check_rules("full_reduction", {"threshold": 100, "reduction": "5"})
+    assert errors == ['满减门槛 须写成字符串形式的金额，如 "8.50"']
+    checked, errors = P.check_rules("full_reduction", {"threshold": "100", "reduction": "5"})
+    assert not errors and checked["threshold"] == Decimal("100.00")
+
+
 def test_a_window_is_half_open_and_a_switched_off_promotion_never_applies():
     rules, _ = P.check_rules("full_reduction", {"threshold": "10", "reduction": "1"})
     offer = P.Offer(1, "x", "full_reduction", NOW, NOW + dt.timedelta(hours=1), True, rules)
