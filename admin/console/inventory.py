@@ -198,7 +198,7 @@ def create_stock_transfer():
 
 
 @console_page("/stock/transfers/<int:transfer_id>", "stock.view")
-def stock_transfer(transfer_id: int):
+def stock_transfer(transfer_id: int, typed=None):
     transfer = _shown(queries.transfer_details, services.transfer_in_scope, transfer_id)
     receiving = transfer.to_warehouse_id in {w for w, _ in _warehouses()}
     return _document_page(
@@ -208,16 +208,47 @@ def stock_transfer(transfer_id: int):
         TRANSFER_LABELS,
         transfer=transfer,
         receiving=receiving and may("stock.manage"),
+        # After a refused receipt, the quantities as typed, a row each (None: as in transit).
+        typed_qty=typed.getlist("qty") if typed is not None else None,
     )
 
 
 @form_post(
-    "/stock/transfers/<int:transfer_id>/receive", "stock.manage", "已到货", "console.stock_transfer"
+    "/stock/transfers/<int:transfer_id>/receive",
+    "stock.manage",
+    "已到货",
+    "console.stock_transfer",
+    again=stock_transfer,
 )
 def receive_stock_transfer(transfer_id: int):
-    data = _lines_form(TransferReceiveIn, "product_id", "qty")
-    transfer = services.receive_transfer(g.staff, transfer_id, data["lines"])
+    transfer = services.receive_transfer(g.staff, transfer_id, _arriving())
     return "已全部到货" if transfer.status == "received" else "已部分到货，其余仍在途"
+
+
+def _none_now(qty: str) -> bool:
+    """A receive form's quantity that brings none of its line now: left empty, or 0."""
+    return qty == "" or (qty.isascii() and qty.isdigit() and int(qty) == 0)
+
+
+def _arriving() -> list[dict]:
+    """The lines a transfer's receive form brings in now, through the API's schema: a row a
+    table row of the page (a line all received has an empty one), those left empty or 0 left
+    out; none left is refused in words, and a wrong entry names its row as the table numbers it."""
+    rows = zip(request.form.getlist("product_id"), request.form.getlist("qty"), strict=False)
+    given = [
+        (number, {"product_id": product_id.strip(), "qty": qty.strip()})
+        for number, (product_id, qty) in enumerate(rows)
+        if not _none_now(qty.strip())
+    ]
+    if not given:
+        raise ValidationFailed("请填写本次到货数量：至少一行大于 0")
+    try:
+        return load_form(TransferReceiveIn, {"lines": [row for _, row in given]})["lines"]
+    except ValidationFailed as exc:
+        wrong = exc.details.get("lines")
+        if isinstance(wrong, dict):  # keyed by the rows given: the table's numbers instead
+            wrong = {given[int(key)][0]: messages for key, messages in wrong.items()}
+        raise ValidationFailed(exc.message, lines=wrong) from None
 
 
 # --- signing a receipt or a transfer ----------------------------------------------------------

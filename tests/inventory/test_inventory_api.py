@@ -370,3 +370,16 @@ def test_an_erps_api_key_posts_receipts_at_cost_and_a_retry_finds_the_first(clie
     row = stock_row(client, co, co.sh, co.oil)
     assert (row["on_hand"], row["value"]) == (40, "2666.40")
     assert call(client, "get", "/stock/movements", erp).status_code == 200
+
+
+def test_a_client_receives_only_some_lines_of_a_transfer(client, co):
+    sent = transfer(client, co, [(co.oil, 10), (co.tea, 40)]).get_json()
+    first = receive_transfer(client, co, sent["id"], [(co.tea, 40)])
+    assert first.status_code == 200, first.get_json()
+    assert first.get_json()["status"] == "partially_received"
+    lines = {ln["product_id"]: ln["in_transit"] for ln in first.get_json()["lines"]}
+    assert lines == {co.oil.id: 10, co.tea.id: 0}
+    none = receive_transfer(client, co, sent["id"], [(co.oil, 0)])
+    assert none.status_code == 422  # the contract's quantities are 1 and up
+    rest = receive_transfer(client, co, sent["id"], [(co.oil, 10)])
+    assert rest.get_json()["status"] == "received"

@@ -257,3 +257,67 @@ def test_a_refused_receipt_or_transfer_keeps_what_the_clerk_typed(desk, gunicorn
     for selector, value in typed.items():
         assert page.locator(selector).input_value() == value, selector
     assert wh.errors == []
+
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def test_a_transfer_is_received_line_by_line_until_nothing_is_in_transit(desk, gunicorn, co):
+    sent = inventory.create_transfer(
+        co.staff["wh"],
+        {
+            "from_warehouse_id": co.sh.id,
+            "to_warehouse_id": co.gz.id,
+            "lines": [{"product_id": co.oil.id, "qty": 10}, {"product_id": co.tea.id, "qty": 40}],
+        },
+    )
+    wh = desk(co.staff["wh"].username, viewport=LAPTOP)
+    page = wh.page
+    oil_box = f"input[aria-label='{co.oil.name} 本次到货']"
+    tea_box = f"input[aria-label='{co.tea.name} 本次到货']"
+    wh.go(f"/admin/stock/transfers/{sent.id}")
+
+    # The first time, only some lines: a line left empty brings none of it now.
+    page.fill(oil_box, "6")
+    page.fill(tea_box, "")
+    wh.button("确认到货").click()
+    page.wait_for_selector(".flash")
+    assert "已部分到货" in wh.flash(), page.inner_text("main")
+    assert (stock_of(co.gz, co.oil).in_transit, stock_of(co.gz, co.tea).in_transit) == (4, 40)
+
+    # 0 is none of that line too.
+    page.fill(oil_box, "0")
+    page.fill(tea_box, "40")
+    wh.button("确认到货").click()
+    page.wait_for_selector(".flash")
+    assert "已部分到货" in wh.flash(), page.inner_text("main")
+    assert (stock_of(co.gz, co.oil).in_transit, stock_of(co.gz, co.tea).in_transit) == (4, 0)
+    # The tea has all arrived: its row asks for nothing more; the oil's 4 are still on their way.
+    assert page.locator(tea_box).count() == 0
+    assert page.locator(oil_box).input_value() == "4"
+    wh.shot("inventory/transfer-one-line-left", full_page=False)
+
+    # Nothing arriving is refused in words, and a wrong entry names its row; what was typed stays.
+    page.fill(oil_box, "")
+    wh.button("确认到货").click()
+    said = wh.flash("error")
+    assert "请填写本次到货数量" in said and "您填写的内容还在" in said, said
+    assert page.locator(oil_box).input_value() == ""
+    page.fill(oil_box, "四")
+    wh.button("确认到货").click()
+    said = wh.flash("error")
+    assert "第 2 行 数量：须为整数" in said, said  # the tea's row is the first
+    assert page.locator(oil_box).input_value() == "四"
+    wh.shot("inventory/transfer-receive-refused", full_page=False)
+    assert stock_of(co.gz, co.oil).in_transit == 4
+
+    page.fill(oil_box, "4")
+    wh.button("确认到货").click()
+    page.wait_for_selector(".flash-success")
+    assert "已全部到货" in wh.flash()
+    assert Transfer.get_by_id(sent.id).status == "received"
+    assert stock_of(co.gz, co.oil).in_transit == 0
+    assert page.locator("#receive-form input[name=qty]:not([type=hidden])").count() == 0
+    assert wh.button("确认到货").count() == 0
+    wh.shot("inventory/transfer-received", full_page=False)
+    assert wh.errors == []

@@ -124,3 +124,42 @@ def test_the_fees_list_names_who_recorded_a_fee_not_their_key(signed_in, co):
     page = signed_in("admin").get("/admin/fees").get_data(as_text=True)
     assert recorder.name in page
     assert f"staff:{recorder.id}" not in page
+
+
+def in_transit(warehouse, product) -> int:
+    return Stock.get((Stock.warehouse == warehouse.id) & (Stock.product == product.id)).in_transit
+
+
+def test_a_transfer_is_received_a_line_at_a_time_in_the_console(signed_in, co):
+    transfer = services.create_transfer(
+        co.staff["wh"],
+        {
+            "from_warehouse_id": co.sh.id,
+            "to_warehouse_id": co.gz.id,
+            "lines": [{"product_id": co.oil.id, "qty": 10}, {"product_id": co.tea.id, "qty": 40}],
+        },
+    )
+    wh = signed_in("wh")
+    path = f"/admin/stock/transfers/{transfer.id}"
+    both = [str(co.tea.id), str(co.oil.id)]  # a row each, in the page's order
+    # A line left empty, or 0, brings none of it now.
+    response = wh.post(f"{path}/receive", {"product_id": both, "qty": ["", "6"]})
+    assert ("success", "已部分到货，其余仍在途") in flashes(response)
+    response = wh.post(f"{path}/receive", {"product_id": both, "qty": ["40", "0"]})
+    assert ("success", "已部分到货，其余仍在途") in flashes(response)
+    assert (in_transit(co.gz, co.oil), in_transit(co.gz, co.tea)) == (4, 0)
+    page = wh.get(path).get_data(as_text=True)
+    assert f"{co.oil.name} 本次到货" in page and f"{co.tea.name} 本次到货" not in page
+
+    # Nothing arriving at all is refused in words, on the page again with what was typed.
+    response = wh.post(f"{path}/receive", {"product_id": both, "qty": ["", "0"]})
+    (kind, text), *_ = flashes(response)
+    assert kind == "error" and "请填写本次到货数量" in text, text
+    response = wh.post(f"{path}/receive", {"product_id": both, "qty": ["", "x4"]})
+    (kind, text), *_ = flashes(response)
+    assert kind == "error" and "第 2 行 数量：须为整数" in text, text
+    assert 'value="x4"' in response.get_data(as_text=True)
+    assert in_transit(co.gz, co.oil) == 4
+    response = wh.post(f"{path}/receive", {"product_id": both, "qty": ["", "4"]})
+    assert ("success", "已全部到货") in flashes(response)
+    assert in_transit(co.gz, co.oil) == 0
