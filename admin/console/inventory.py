@@ -306,10 +306,16 @@ def reject_stock_document(kind: str, document_id: int):
 
 
 @console_page("/stock/counts", "stock.view")
-def stock_counts():
+def stock_counts(typed=None):
     args = load_form(CountQueryIn, request.args)
+    typed = typed if typed is not None else MultiDict()
     warehouses = _warehouses()
-    chosen = args.get("warehouse_id") or (warehouses[0][0] if warehouses else None)
+    chosen = (
+        args.get("warehouse_id")
+        or _digits(typed.get("warehouse_id", ""))
+        or (warehouses[0][0] if warehouses else None)
+    )
+    sheet = queries.count_sheet(g.staff, chosen)
     return list_page(
         "console/stock_counts.html",
         queries.counts_query(g.staff, args),
@@ -320,8 +326,27 @@ def stock_counts():
         warehouse_id=chosen or "",
         warehouse_names=queries.warehouse_names(),
         # The scan box looks SKUs up in the page: sku → id, name, unit and the book quantity.
-        catalogue_json=json.dumps(queries.count_sheet(g.staff, chosen), ensure_ascii=False),
+        catalogue_json=json.dumps(sheet, ensure_ascii=False),
+        counted=_counted(sheet, typed),
+        note=typed.get("note", ""),
     )
+
+
+def _digits(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _counted(sheet: dict[str, dict], typed) -> list[dict]:
+    """The lines of a refused count as they were typed, in their order, each with what its
+    row shows of the product (a product the sheet does not have is left out)."""
+    by_id = {str(p["id"]): {"sku": sku, **p} for sku, p in sheet.items()}
+    rows = zip(typed.getlist("product_id"), typed.getlist("counted_qty"), strict=False)
+    return [
+        {**by_id[product_id.strip()], "counted_qty": qty}
+        for product_id, qty in rows
+        if product_id.strip() in by_id
+    ]
 
 
 @form_post(
@@ -330,6 +355,7 @@ def stock_counts():
     "盘点已过账",
     lambda: url_for("console.stock_counts", warehouse_id=request.form.get("warehouse_id") or None),
     then="console.stock_count",
+    again=stock_counts,
 )
 def create_stock_count():
     return services.create_count(g.staff, _lines_form(StockCountIn, "product_id", "counted_qty"))

@@ -48,6 +48,9 @@
       say(product.name + "：实盘 " + counted + " " + product.unit + "（账面 " + product.book + "）", false);
     }
 
+    // A refused count comes back with its lines as typed: their differences as well.
+    body.querySelectorAll("tr[data-product]").forEach(variance);
+
     scan.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;
       event.preventDefault();

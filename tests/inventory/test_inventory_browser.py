@@ -17,6 +17,7 @@ from app.core.models import Product, Stock
 from app.inventory import services as inventory
 from app.inventory.models import CustomerFee, StockCount, Transfer
 from app.mall import accounts
+from devkit.factories import make_product
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +104,7 @@ def test_the_warehouse_receives_transfers_and_counts_in_the_console(desk, gunico
     assert "-11" in page.inner_text("#count-lines")  # oil: book 14, counted 3
     page.fill("input[name=note]", "月末盘点")
     wh.shot("inventory/count-entry")
+    page.once("dialog", lambda dialog: dialog.accept())  # posting a count asks first
     wh.button("过账").click()
     page.wait_for_selector("#count-result")
     wh.shot("inventory/count-posted")
@@ -320,4 +322,63 @@ def test_a_transfer_is_received_line_by_line_until_nothing_is_in_transit(desk, g
     assert page.locator("#receive-form input[name=qty]:not([type=hidden])").count() == 0
     assert wh.button("确认到货").count() == 0
     wh.shot("inventory/transfer-received", full_page=False)
+    assert wh.errors == []
+
+
+def test_a_refused_count_keeps_every_scanned_line_and_posting_asks_first(desk, gunicorn, co):
+    third = make_product("12.00", name="矿泉水")
+    wh = desk(co.staff["wh"].username, viewport=LAPTOP)
+    page = wh.page
+    wh.go(f"/admin/stock/counts?warehouse_id={co.sh.id}")
+    scan = page.locator("#scan")
+    for sku in (co.oil.sku, co.tea.sku, co.oil.sku, third.sku):
+        scan.fill(sku)
+        scan.press("Enter")
+    page.fill(f"input[aria-label='{co.tea.name} 实盘数量']", "abc")
+    page.fill(f"input[aria-label='{third.name} 实盘数量']", "7")
+    page.fill("input[name=note]", "月末盘点")
+    page.once("dialog", lambda dialog: dialog.accept())
+    wh.button("过账").click()
+    said = wh.flash("error")
+    assert "第 2 行 实盘数量：须为整数" in said and "您填写的内容还在" in said, said
+    rows = page.locator("#count-lines tbody tr")
+    assert rows.count() == 3
+    typed = {co.oil.name: "2", co.tea.name: "abc", third.name: "7"}
+    for name, value in typed.items():
+        assert page.locator(f"input[aria-label='{name} 实盘数量']").input_value() == value, name
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(3)] == [
+        co.oil.sku,
+        co.tea.sku,
+        third.sku,
+    ]
+    assert "-8" in rows.nth(0).inner_text()  # oil: book 10, counted 2
+    assert page.locator("input[name=note]").input_value() == "月末盘点"
+    wh.shot("inventory/count-refused", full_page=False)
+    assert StockCount.select().count() == 0
+
+    # Scanning goes on where it was; posting asks first, and declining posts nothing.
+    scan.fill(co.oil.sku)
+    scan.press("Enter")
+    assert page.locator(f"input[aria-label='{co.oil.name} 实盘数量']").input_value() == "3"
+    page.fill(f"input[aria-label='{co.tea.name} 实盘数量']", "999")
+    asked = []
+
+    def decline(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    wh.button("过账").click()
+    page.wait_for_timeout(300)
+    assert asked and "过账" in asked[0] and "库存" in asked[0], asked
+    assert StockCount.select().count() == 0
+    page.once("dialog", lambda dialog: dialog.accept())
+    wh.button("过账").click()
+    page.wait_for_selector("#count-result")
+    count = StockCount.get()
+    assert {ln.product_id: ln.counted_qty for ln in count.lines} == {
+        co.oil.id: 3,
+        co.tea.id: 999,
+        third.id: 7,
+    }
     assert wh.errors == []

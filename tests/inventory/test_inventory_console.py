@@ -163,3 +163,21 @@ def test_a_transfer_is_received_a_line_at_a_time_in_the_console(signed_in, co):
     response = wh.post(f"{path}/receive", {"product_id": both, "qty": ["", "4"]})
     assert ("success", "已全部到货") in flashes(response)
     assert in_transit(co.gz, co.oil) == 0
+
+
+def test_a_refused_count_comes_back_with_every_line(signed_in, co):
+    response = signed_in("wh").post(
+        "/admin/stock/counts",
+        {
+            "warehouse_id": str(co.sh.id),
+            "product_id": [str(co.oil.id), str(co.tea.id)],
+            "counted_qty": ["3", "abc"],
+            "note": "月末盘点",
+        },
+    )
+    (kind, text), *_ = flashes(response)
+    assert kind == "error" and "第 2 行 实盘数量：须为整数" in text, text
+    page = response.get_data(as_text=True)
+    for name, typed in ((co.oil.name, "3"), (co.tea.name, "abc")):
+        assert f'value="{typed}" aria-label="{name} 实盘数量"' in page, name
+    assert 'value="月末盘点"' in page and "data-confirm=" in page
