@@ -172,7 +172,7 @@ def _money(value, what: str, errors: list[str], *, positive: bool = False) -> De
         errors.append(f"请填写{what}")
         return None
     if isinstance(value, int | float):  # JSON numbers: money travels as strings ("8.50")
-        errors.append(f"{what} 须写成字符串形式的金额，如 \"8.50\"")
+        errors.append(f'{what} 须写成字符串形式的金额，如 "8.50"')
         return None
     try:
         amount = Decimal(str(value))

@@ -108,8 +108,6 @@ def test_subscribe_message_where_granted_else_sms(client, shop, dealer, sandbox,
     )
     assert bogus.status_code == 422
     assert bogus.get_json()["error"]["details"] == {"template_ids": ["bogus"]}
-    from app.mall.models import SubscribeGrant
-
     assert [(g.template_id, g.remaining) for g in SubscribeGrant.select()] == [("order-status", 1)]
     phone = "+8613900000002"
     from app.core import organisation
