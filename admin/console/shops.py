@@ -131,12 +131,9 @@ def shop_orders():
 
 @console_page("/shop-orders/<int:order_id>", "shops.view")
 def shop_order(order_id: int):
-    found = queries.order_detail(g.staff, order_id)
-    names = choices.products_by_id(ln.product_id for ln in found.line_items)
     return render_template(
         "console/shop_order.html",
-        o=found,
-        products=names,
+        o=queries.order_detail(g.staff, order_id),
         statuses=STATUS_LABELS,
         carriers=CARRIERS,
         platforms=PLATFORMS,

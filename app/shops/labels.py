@@ -11,14 +11,17 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from app.adapters.pdf import cjk_font
-from app.core.models import Product, Staff
+from app.core.models import Staff
+from app.db import or_not_found
 from app.errors import InvalidState, ValidationFailed
 from app.shops import settings
-from app.shops.models import Shop, ShopOrderLine
-from app.shops.orders import order_in_scope
+from app.shops.models import Shop, ShopOrder
+from app.shops.orders import orders_query
+from app.shops.queries import with_details
 from app.shops.rules import CARRIERS
 
 PAGE = (100 * mm, 150 * mm)
+GOODS_ROWS = 9  # below the sender, 5 mm each, to the foot of the label
 
 
 def labels_pdf(staff: Staff, order_ids: list[int]) -> bytes:
@@ -26,7 +29,9 @@ def labels_pdf(staff: Staff, order_ids: list[int]) -> bytes:
     InvalidState (an order without a waybill)."""
     if not order_ids:
         raise ValidationFailed("请选择要打印的订单", ids=["至少一个"])
-    orders = [order_in_scope(staff, i) for i in dict.fromkeys(order_ids)]
+    wanted = list(dict.fromkeys(order_ids))
+    found = {o.id: o for o in with_details(orders_query(staff).where(ShopOrder.id << wanted))}
+    orders = [or_not_found(found.get(i), "网店订单不存在", shop_order_id=i) for i in wanted]
     for order in orders:
         if not order.tracking_no:
             raise InvalidState(f"订单 {order.number} 还没有快递单号，请先取单号")
@@ -60,17 +65,46 @@ def labels_pdf(staff: Staff, order_ids: list[int]) -> bytes:
         warehouse = shop.warehouse
         pdf.drawString(6 * mm, height - 86 * mm, (warehouse.address or warehouse.name)[:40])
         pdf.line(4 * mm, height - 90 * mm, width - 4 * mm, height - 90 * mm)
-        lines = list(
-            ShopOrderLine.select(ShopOrderLine, Product)
-            .join(Product, on=ShopOrderLine.product == Product.id)
-            .where(ShopOrderLine.order == order.id)
-        )
-        y = height - 96 * mm
-        for line in lines[:8]:
-            pdf.drawString(6 * mm, y, f"{line.product.name[:22]} × {line.qty}")
-            y -= 5 * mm
-        if len(lines) > 8:
-            pdf.drawString(6 * mm, y, f"等共 {len(lines)} 种商品")
+        _draw_goods(pdf, font, order.line_items, width, height - 96 * mm)
         pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def _draw_goods(pdf, font: str, lines: list, width: float, top: float) -> None:
+    """What to pack, in our units ("茉莉绿茶 × 2 箱（平台 1 件，每件 2 箱）"), a row a line; a
+    name too long to share its row with the quantity gets a row of its own above it. Lines
+    that do not fit are counted on the last row, never cut in half."""
+    left, right, size = 6 * mm, width - 6 * mm, 9
+    pdf.setFont(font, size)
+    groups: list[list[tuple[str, str]]] = []
+    for line in lines:
+        name = line.product_name or line.platform_sku
+        quantity = f"× {line.quantity_words}"
+        room = right - left - pdf.stringWidth(quantity, font, size) - 2 * mm
+        if pdf.stringWidth(name, font, size) <= room:
+            groups.append([(name, quantity)])
+        else:
+            groups.append([(_fitted(pdf, name, font, size, right - left), ""), ("", quantity)])
+    rows: list[tuple[str, str]] = []
+    for shown, group in enumerate(groups):
+        left_after = len(groups) - shown - 1
+        if len(rows) + len(group) + (1 if left_after else 0) > GOODS_ROWS:
+            rows.append((f"共 {len(lines)} 项商品，另 {len(lines) - shown} 项见订单", ""))
+            break
+        rows += group
+    y = top
+    for name, quantity in rows:
+        pdf.drawString(left, y, name)
+        if quantity:
+            pdf.drawRightString(right, y, quantity)
+        y -= 5 * mm
+
+
+def _fitted(pdf, text: str, font: str, size: int, room: float) -> str:
+    """`text`, cut with "…" to fit `room`."""
+    if pdf.stringWidth(text, font, size) <= room:
+        return text
+    while text and pdf.stringWidth(f"{text}…", font, size) > room:
+        text = text[:-1]
+    return f"{text}…"

@@ -292,6 +292,7 @@ def _waybill_client() -> WaybillClient:
 
 
 def _goods(order: ShopOrder) -> tuple[str, int]:
+    """The waybill's goods: our products' names and how many of our units (what is packed)."""
     lines = _lines(order.id)
     names = {
         p.id: p.name
@@ -300,7 +301,7 @@ def _goods(order: ShopOrder) -> tuple[str, int]:
         )
     }
     text = "、".join(names.get(ln.product_id, ln.platform_sku) for ln in lines)
-    return text or "商品", sum(ln.qty for ln in lines)
+    return text or "商品", sum(ln.base_qty for ln in lines)
 
 
 def waybills(staff: Staff, order_ids: list[int], carrier: str) -> dict:

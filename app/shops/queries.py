@@ -6,20 +6,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from marshmallow import Schema, fields
-from peewee import fn
+from peewee import JOIN, fn
 
-from app.core.models import Staff
+from app.core.models import Product, Staff
 from app.db import utcnow
 from app.errors import NotFound
 from app.schemas import DocumentOut, PostalAddressOut, label_of
 from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, ShopSku, StockPush
 from app.shops.orders import orders_query
-from app.shops.rules import PLATFORMS, STATUS_LABELS
+from app.shops.rules import PLATFORMS, STATUS_LABELS, quantity_words
 from app.validation import LocalDateTime, columns, money_field
 
 
 def with_details(query) -> list[ShopOrder]:
-    """Orders with `line_items` and `platform_order_ids` loaded in two queries."""
+    """Orders with `line_items` (each with its product's name and unit, `quantity_words` in
+    our units) and `platform_order_ids` loaded in two queries."""
     found = list(query)
     if not found:
         return found
@@ -27,11 +28,18 @@ def with_details(query) -> list[ShopOrder]:
     lines: dict[int, list] = defaultdict(list)
     platform_ids: dict[int, list] = defaultdict(list)
     for line in (
-        ShopOrderLine.select(ShopOrderLine, PlatformOrder)
+        ShopOrderLine.select(ShopOrderLine, PlatformOrder, Product.id, Product.name, Product.unit)
         .join(PlatformOrder)
+        .switch(ShopOrderLine)
+        .join(Product, JOIN.LEFT_OUTER)
         .where(ShopOrderLine.order << ids)
         .order_by(ShopOrderLine.id)
     ):
+        mapped = line.product_id is not None
+        line.product_name = line.product.name if mapped else None
+        line.unit = line.product.unit if mapped else None
+        line.product_qty = line.base_qty if mapped else None
+        line.quantity_words = quantity_words(line.qty, line.base_qty, line.unit)
         lines[line.order_id].append(line)
         if line.platform_order.platform_order_id not in platform_ids[line.order_id]:
             platform_ids[line.order_id].append(line.platform_order.platform_order_id)
@@ -111,11 +119,17 @@ class ReceiverOut(PostalAddressOut):
 
 
 class ShopOrderLineOut(Schema):
+    """A line: `qty` and `price` in platform units; `product_qty` in our product's `unit` (what
+    is reserved and shipped); the product's fields are null while the SKU is unmapped."""
+
     id = fields.Integer()
     platform_sku = fields.String()
     product_id = fields.Integer(allow_none=True)
     qty = fields.Integer()
     price = money_field()
+    product_name = fields.String(allow_none=True)
+    product_qty = fields.Integer(allow_none=True)
+    unit = fields.String(allow_none=True)
 
 
 class ShopOrderOut(DocumentOut):

@@ -1,5 +1,6 @@
-"""Pure rules of the online shops: the quantity a shop may sell, merge keys, receivers masked as
-the platforms mask them, time windows split to what a platform allows, status labels. No I/O."""
+"""Pure rules of the online shops: the quantity a shop may sell, a line's quantity in words (our
+units), merge keys, receivers masked as the platforms mask them, time windows split to what a
+platform allows, status labels. No I/O."""
 
 from __future__ import annotations
 
@@ -30,6 +31,18 @@ CARRIERS = {
     "JD": "京东物流",
     "EMS": "EMS",
 }
+
+
+def quantity_words(qty: int, base_qty: int, unit: str | None) -> str:
+    """A shop order line's quantity as whoever picks, packs or reads it counts: in our
+    product's unit, what the stock ledger takes, with the platform's count beside it when one
+    platform unit holds several of ours — "2 袋（平台 1 件，每件 2 袋）", or "3 袋" when they
+    are the same; "平台 2 件（未对应商品）" while the platform SKU is mapped to nothing."""
+    if unit is None:
+        return f"平台 {qty} 件（未对应商品）"
+    if base_qty == qty:
+        return f"{base_qty} {unit}"
+    return f"{base_qty} {unit}（平台 {qty} 件，每件 {base_qty // qty} {unit}）"
 
 
 def sellable_qty(available: int, safety_stock: int, share_pct: int, per_unit: int = 1) -> int:

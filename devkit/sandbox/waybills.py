@@ -62,6 +62,7 @@ def blueprint(store: ShopsStore) -> Blueprint:
                     "carrier": carrier,
                     "tracking_no": number,
                     "receiver": body.get("Receiver", {}),
+                    "commodity": body.get("Commodity", []),
                     "at": time.time(),
                 }
                 store.waybills[(business_id, code)] = found
