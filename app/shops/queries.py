@@ -20,7 +20,8 @@ from app.validation import LocalDateTime, columns, money_field
 
 def with_details(query) -> list[ShopOrder]:
     """Orders with `line_items` (each with its product's name and unit, `quantity_words` in
-    our units) and `platform_order_ids` loaded in two queries."""
+    our units), `platform_order_ids` and, for a merged one, `merged_into_number`: three
+    queries at most."""
     found = list(query)
     if not found:
         return found
@@ -43,9 +44,18 @@ def with_details(query) -> list[ShopOrder]:
         lines[line.order_id].append(line)
         if line.platform_order.platform_order_id not in platform_ids[line.order_id]:
             platform_ids[line.order_id].append(line.platform_order.platform_order_id)
+    holders = {o.merged_into_id for o in found if o.merged_into_id}
+    numbers = (
+        dict(
+            ShopOrder.select(ShopOrder.id, ShopOrder.number).where(ShopOrder.id << holders).tuples()
+        )
+        if holders
+        else {}
+    )
     for order in found:
         order.line_items = lines[order.id]
         order.platform_order_ids = platform_ids[order.id]
+        order.merged_into_number = numbers.get(order.merged_into_id, "")
     return found
 
 

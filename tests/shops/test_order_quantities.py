@@ -1,6 +1,6 @@
 """A platform SKU sold in packs (one platform unit = several of ours) reads in our units wherever
 a person picks, packs or reads the order: the order's page, the workbench list, the printed
-label, the waybill's goods and the admin API."""
+label and the admin API. A merged order's amount is shown as folded into the order holding it."""
 
 import io
 import re
@@ -101,3 +101,18 @@ def test_an_unmapped_line_says_so_in_platform_units(platform_shop, co, signed_in
     assert (line["product_id"], line["product_name"], line["product_qty"]) == (None, None, None)
     page = signed_in("wh").get("/admin/shop-orders").get_data(as_text=True)
     assert "GIFT-BOX 平台 3 件（未对应商品）" in _row(page, order["id"])
+
+
+def test_a_merged_order_shows_its_amount_as_folded_into_the_other(platform_shop, co, signed_in):
+    shop = platform_shop("pdd")
+    shop.sell((co.tea.sku, 1, "11.00"))
+    shop.sell((co.oil.sku, 2, "13.00"))
+    shop.sync()
+    (holder,) = shop.orders(status="pending")
+    (gone,) = shop.orders(status="merged")
+    assert holder["total"] == "37.00"
+    page = signed_in("wh").get("/admin/shop-orders").get_data(as_text=True)
+    row = _row(page, gone["id"])
+    assert f"已合并至 {holder['number']}" in row
+    assert f"¥{gone['total']}" not in row
+    assert "¥37.00" in _row(page, holder["id"])
