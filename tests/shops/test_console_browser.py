@@ -101,3 +101,32 @@ def test_an_operator_works_a_shop_from_authorising_to_shipping(desk, gunicorn, c
     page.locator("#channels").scroll_into_view_if_needed()
     admin.shot("reports-channels", full_page=False)
     assert admin.errors == []
+
+
+def test_a_packer_reads_a_pack_in_our_units_and_a_merged_order_once(
+    desk, gunicorn, co, platform_shop
+):
+    shop = platform_shop("taobao", name="茶叶淘宝店")
+    shop.map_skus(("TEA-2PACK", co.tea, 2))
+    shop.sell(("TEA-2PACK", 1, "88.00"), (co.oil.sku, 2, "13.00"))
+    shop.sell((co.tea.sku, 3, "45.00"))  # the same door: merged into the first on download
+    shop.sync()
+    (holder,) = shop.orders(status="pending")
+    (gone,) = shop.orders(status="merged")
+
+    clerk = desk(co.staff["wh"].username, viewport={"width": 1366, "height": 768})
+    page = clerk.page
+    clerk.go("/admin/shop-orders")
+    row = page.locator(f"#shop-orders tr[data-href$='/shop-orders/{holder['id']}']")
+    goods = row.locator("td").nth(5).inner_text()
+    assert "TEA-2PACK 茉莉绿茶 × 2 箱（平台 1 件，每件 2 箱）" in goods
+    assert f"{co.oil.sku} 花生油 × 2 箱" in goods
+    merged = page.locator(f"#shop-orders tr[data-href$='/shop-orders/{gone['id']}']")
+    assert merged.locator("td").nth(6).inner_text() == f"已合并至 {holder['number']}"
+    clerk.shot("shop-orders-in-our-units", full_page=False)
+
+    clerk.go(f"/admin/shop-orders/{holder['id']}")
+    quantities = page.locator("#split-form td.line-qty").all_inner_texts()
+    assert "2 箱（平台 1 件，每件 2 箱）" in quantities
+    clerk.shot("shop-order-in-our-units", full_page=False)
+    assert clerk.errors == []
