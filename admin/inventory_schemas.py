@@ -23,6 +23,7 @@ from app.inventory.schemas import TransferPageOut as TransferPageOut
 from app.schemas import CommentIn, DateRangeIn, GroupedReportOut, GroupRowOut
 from app.validation import (
     Cost,
+    ListPageOut,
     LocalDateTime,
     Money,
     PageIn,
@@ -197,5 +198,5 @@ class AlertOut(Schema):
     details = fields.Dict()
 
 
-class AlertsOut(Schema):
+class AlertsOut(ListPageOut):
     items = fields.List(fields.Nested(AlertOut))

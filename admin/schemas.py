@@ -38,8 +38,10 @@ from app.validation import (
     Cost,
     Instant,
     JsonBoolean,
+    ListPageOut,
     LocalDateTime,
     PageIn,
+    WholeListIn,
     business_date,
     id_field,
     id_qty_line,
@@ -123,7 +125,7 @@ class WechatUserOut(Schema):
     last_login_at = LocalDateTime()
 
 
-class WechatUserListOut(Schema):
+class WechatUserListOut(ListPageOut):
     items = fields.List(fields.Nested(WechatUserOut))
 
 
@@ -156,6 +158,10 @@ class CategoryIn(Schema):
 
 class CategoryAdminOut(CategoryBriefOut):
     sort = fields.Integer()  # lists show categories by it, lower first
+
+
+class CategoryListOut(ListPageOut):
+    items = fields.List(fields.Nested(CategoryAdminOut))
 
 
 class AnnouncementIn(Schema):
@@ -615,7 +621,7 @@ class RuleIn(Schema):
 RulePatchIn = patch_of(RuleIn, "RulePatchIn", active=fields.Boolean())
 
 
-class RuleQueryIn(Schema):
+class RuleQueryIn(WholeListIn):
     document = fields.String(validate=validate.OneOf(DOCUMENT_TYPES, error="单据类型无效"))
 
 
@@ -629,7 +635,7 @@ class RuleOut(Schema):
     active = fields.Boolean()
 
 
-class RuleListOut(Schema):
+class RuleListOut(ListPageOut):
     items = fields.List(fields.Nested(RuleOut))
 
 
@@ -724,7 +730,7 @@ class WebhookCreatedOut(WebhookOut):
     secret = fields.String(metadata={"description": "shown once: keep it to verify signatures"})
 
 
-class WebhookListOut(Schema):
+class WebhookListOut(ListPageOut):
     items = fields.List(fields.Nested(WebhookOut))
 
 
@@ -758,7 +764,7 @@ class ApiKeyCreatedOut(ApiKeyOut):
     )
 
 
-class ApiKeyListOut(Schema):
+class ApiKeyListOut(ListPageOut):
     items = fields.List(fields.Nested(ApiKeyOut))
 
 

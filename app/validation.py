@@ -247,6 +247,24 @@ class PageIn(Schema):
     )
 
 
+class WholeListIn(PageIn):
+    """The page of a short list a caller usually reads whole (addresses, rules, keys, alerts):
+    a hundred to a page unless asked otherwise."""
+
+    per_page = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=100, error="每页条数须在 1 到 100 之间"),
+    )
+
+
+class ListPageOut(Schema):
+    """The contract's list fields beside `items`; a list body's schema adds its `items`."""
+
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
 class ErrorBody(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
@@ -272,6 +290,15 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
 
 def paged(items, page: int, per_page: int, total: int) -> dict:
     return {"items": list(items), "page": page, "per_page": per_page, "total": total}
+
+
+def page_of_list(items, args: dict, **beside) -> dict:
+    """One page (`args`: page, per_page) of a list already in memory, as a list body, with
+    whatever else the body carries (`beside`)."""
+    items = list(items)
+    page, per_page = args["page"], args["per_page"]
+    start = (page - 1) * per_page
+    return {**beside, **paged(items[start : start + per_page], page, per_page, len(items))}
 
 
 def page_of_query(query, args: dict, load=list) -> dict:

@@ -11,7 +11,7 @@ from app.mall import addresses as customer_addresses
 from app.mall import announcements, cart
 from app.schemas import AddressChangeIn, AddressIn, AddressOut, SuggestionsOut
 from app.timeutil import local_today
-from app.validation import PageIn
+from app.validation import PageIn, WholeListIn, page_of_list
 from miniprogram_api.schemas import (
     AccountOut,
     AddressListOut,
@@ -57,10 +57,11 @@ def list_announcements(args):
 
 @bp.get("/addresses")
 @dealer_required
+@bp.arguments(WholeListIn, location="query")
 @bp.response(200, AddressListOut)
-def addresses():
+def addresses(args):
     """Delivery addresses of this dealer (the `address_id` of an order), the default first."""
-    return {"items": customer_addresses.addresses_of(current_customer().id)}
+    return page_of_list(customer_addresses.addresses_of(current_customer().id), args)
 
 
 @bp.post("/addresses")

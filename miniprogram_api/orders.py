@@ -9,6 +9,7 @@ from app.core.orders import LineRequest
 from app.extensions import limited
 from app.mall import favourites, ordering
 from app.schemas import OrderOut, order_out
+from app.validation import WholeListIn, page_of_list
 from miniprogram_api.listing import dealer_record
 from miniprogram_api.schemas import (
     CartOut,
@@ -63,8 +64,9 @@ def list_orders(args):
 
 @bp.get("/orders/recent-products")
 @dealer_required
+@bp.arguments(WholeListIn, location="query")
 @bp.response(200, RecentProductsOut)
-def recent_products():
+def recent_products(args):
     """What this dealer ordered in the last 90 days, for quick reordering."""
     customer = current_customer()
     rows = ordering.recent_products(customer, current_app.config["LOW_STOCK_THRESHOLD"])
@@ -90,7 +92,7 @@ def recent_products():
                 "favourite": view.product.id in marked,
             }
         )
-    return {"items": items}
+    return page_of_list(items, args)
 
 
 dealer_record(bp, "get_order", "/orders/<id:order_id>", OrderOut, ordering.customer_order)

@@ -22,7 +22,7 @@ from app.payments.schemas import (
     PaymentPageOut,
     StatementAnswerIn,
 )
-from app.validation import LocalDateTime, money_field
+from app.validation import ListPageOut, LocalDateTime, WholeListIn, money_field, page_of_list
 from miniprogram_api.listing import dealer_page, dealer_record
 from miniprogram_api.schemas import IdempotencyHeaderIn, StatementLineOut, StatementOut
 from miniprogram_api.security import actor, current_customer, current_user, dealer_required
@@ -49,6 +49,10 @@ class InvoiceableOrderOut(Schema):
     status = fields.String()
     amount = money_field()
     created_at = LocalDateTime()
+
+
+class InvoiceableOrderListOut(ListPageOut):
+    items = fields.List(fields.Nested(InvoiceableOrderOut))
 
 
 @bp.post("/payments")
@@ -98,10 +102,12 @@ dealer_page(bp, "list_invoices", "/invoices", InvoicePageOut, invoices.dealer_in
 
 @bp.get("/invoices/invoiceable-orders")
 @dealer_required
-@bp.response(200, InvoiceableOrderOut(many=True))
-def invoiceable_orders():
-    """Shipped orders not yet on an invoice, with the amount an invoice would be for."""
-    return invoices.invoiceable_orders(current_customer().id)
+@bp.arguments(WholeListIn, location="query")
+@bp.response(200, InvoiceableOrderListOut)
+def invoiceable_orders(args):
+    """Shipped orders not yet on an invoice, with the amount an invoice would be for (a list
+    body, as every list: `items`, `page`, `per_page`, `total`)."""
+    return page_of_list(invoices.invoiceable_orders(current_customer().id), args)
 
 
 dealer_record(bp, "get_invoice", "/invoices/<id:invoice_id>", InvoiceOut, invoices.dealer_invoice)

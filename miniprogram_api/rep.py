@@ -13,6 +13,7 @@ from app.extensions import limited
 from app.field import replenishment, visits
 from app.mall import cart, ordering
 from app.schemas import OrderOut, SuggestionsOut
+from app.validation import WholeListIn, page_of_list
 from miniprogram_api.schemas import (
     CartOut,
     CheckInIn,
@@ -42,18 +43,20 @@ def current_rep() -> Staff:
 
 @bp.get("/customers")
 @rep_required
+@bp.arguments(WholeListIn, location="query")
 @bp.response(200, RepCustomerListOut)
-def customers():
+def customers(args):
     """The rep's customers with location, last visit and when the next visit is due."""
-    return {"items": visits.rep_customers(current_rep())}
+    return page_of_list(visits.rep_customers(current_rep()), args)
 
 
 @bp.get("/plan")
 @rep_required
+@bp.arguments(WholeListIn, location="query")
 @bp.response(200, RepCustomerListOut)
-def plan():
+def plan(args):
     """Today's visit plan: customers due by their visit frequency, most overdue first."""
-    return {"items": visits.today_plan(current_rep())}
+    return page_of_list(visits.today_plan(current_rep()), args)
 
 
 @bp.post("/visits")

@@ -20,6 +20,7 @@ from app.schemas import (
     WarningOut,
 )
 from app.validation import (
+    ListPageOut,
     LocalDateTime,
     PageIn,
     business_date,
@@ -296,7 +297,7 @@ class RecentProductOut(ProductOut):
     last_ordered_at = LocalDateTime()
 
 
-class RecentProductsOut(Schema):
+class RecentProductsOut(ListPageOut):
     items = fields.List(fields.Nested(RecentProductOut))
 
 
@@ -339,7 +340,7 @@ class StatementOut(DateRangeOut):
     items = fields.List(fields.Nested(StatementLineOut))
 
 
-class AddressListOut(Schema):
+class AddressListOut(ListPageOut):
     items = fields.List(fields.Nested(AddressOut))
 
 
@@ -409,7 +410,7 @@ class RepCustomerOut(Schema):
     overdue_days = fields.Integer()
 
 
-class RepCustomerListOut(Schema):
+class RepCustomerListOut(ListPageOut):
     items = fields.List(fields.Nested(RepCustomerOut))
 
 

@@ -8,6 +8,7 @@ from admin.api.blueprint import StaffBlueprint
 from admin.schemas import (
     CategoryAdminOut,
     CategoryIn,
+    CategoryListOut,
     CustomerPriceIn,
     CustomerPriceOut,
     ProductAdminOut,
@@ -28,6 +29,7 @@ from app.core import product_images
 from app.errors import ValidationFailed
 from app.http import FILE_UPLOAD
 from app.schemas import ProductImageOut
+from app.validation import WholeListIn, page_of_list
 
 bp = StaffBlueprint("admin_catalog", __name__, "商品与价格")
 
@@ -126,9 +128,9 @@ def create_category(data):
 
 
 @bp.get("/categories")
-@bp.staff("catalog.view", out=CategoryAdminOut(many=True))
-def list_categories():
-    return choices.categories()
+@bp.staff("catalog.view", query=WholeListIn, out=CategoryListOut)
+def list_categories(args):
+    return page_of_list(choices.categories(), args)
 
 
 @bp.put("/customers/<id:customer_id>/prices/<id:product_id>")

@@ -21,6 +21,7 @@ from admin.security import current_staff
 from app.auth.scopes import customer_in_scope
 from app.backoffice import accounts, queries
 from app.schemas import ReceiptOut
+from app.validation import WholeListIn, page_of_list
 
 bp = StaffBlueprint("admin_customers", __name__, "客户与应收")
 
@@ -57,10 +58,10 @@ def create_invitation(data, customer_id):
 
 
 @bp.get("/customers/<id:customer_id>/wechat-users")
-@bp.staff("customers.manage", out=WechatUserListOut)
-def customer_wechat_users(customer_id):
+@bp.staff("customers.manage", query=WholeListIn, out=WechatUserListOut)
+def customer_wechat_users(args, customer_id):
     """The WeChat users bound to this customer (its dealers), to unbind a lost phone."""
-    return {"items": accounts.customer_wechat_users(current_staff(), customer_id)}
+    return page_of_list(accounts.customer_wechat_users(current_staff(), customer_id), args)
 
 
 @bp.delete("/wechat-users/<id:wechat_user_id>")

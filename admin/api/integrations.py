@@ -23,7 +23,7 @@ from admin.schemas import (
 from admin.security import current_staff
 from app.backoffice import erp
 from app.integrations import keys, webhooks
-from app.validation import PageIn
+from app.validation import PageIn, WholeListIn, page_of_list
 
 bp = StaffBlueprint("admin_integrations", __name__, "对接 ERP")
 
@@ -36,9 +36,9 @@ def create_webhook(data):
 
 
 @bp.get("/webhooks")
-@bp.staff("integrations.manage", out=WebhookListOut)
-def list_webhooks():
-    return {"items": list(webhooks.endpoints(current_staff()))}
+@bp.staff("integrations.manage", query=WholeListIn, out=WebhookListOut)
+def list_webhooks(args):
+    return page_of_list(webhooks.endpoints(current_staff()), args)
 
 
 @bp.listing(
@@ -67,9 +67,9 @@ def create_api_key(data):
 
 
 @bp.get("/api-keys")
-@bp.staff("integrations.manage", out=ApiKeyListOut)
-def list_api_keys():
-    return {"items": list(keys.keys_of(current_staff()))}
+@bp.staff("integrations.manage", query=WholeListIn, out=ApiKeyListOut)
+def list_api_keys(args):
+    return page_of_list(keys.keys_of(current_staff()), args)
 
 
 @bp.delete("/api-keys/<id:key_id>")

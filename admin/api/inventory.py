@@ -36,6 +36,7 @@ from app.api import named
 from app.backoffice import alerts
 from app.http import pdf_response
 from app.inventory import printing, queries, services
+from app.validation import WholeListIn, page_of_list
 
 bp = StaffBlueprint("admin_inventory", __name__, "库存成本：入库、调拨、盘点")
 
@@ -179,12 +180,12 @@ def list_fees(args, customer_id):
 
 
 @bp.get("/alerts")
-@bp.staff(None, out=AlertsOut)
-def list_alerts():
+@bp.staff(None, query=WholeListIn, out=AlertsOut)
+def list_alerts(args):
     """What needs the caller's attention, in their scope: low_stock (available under the
     product's safety_stock), credit_near_limit (90% or more used), overdue (receivables past 60
     days), stuck_order (approved and unshipped for 3 days), shop_sync_failed."""
-    return {"items": alerts.alerts_for(current_staff())}
+    return page_of_list(alerts.alerts_for(current_staff()), args)
 
 
 # --- printed papers ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from admin.schemas import (
 from admin.security import current_staff
 from app.backoffice import accounts
 from app.backoffice import organisation as settings
-from app.validation import PageIn
+from app.validation import PageIn, WholeListIn, page_of_list
 
 bp = StaffBlueprint("admin_orgs", __name__, "组织与设置")
 
@@ -74,10 +74,10 @@ def invite_staff(staff_id):
 
 
 @bp.get("/staff/<id:staff_id>/wechat-users")
-@bp.staff("staff.manage", out=WechatUserListOut)
-def staff_wechat_users(staff_id):
+@bp.staff("staff.manage", query=WholeListIn, out=WechatUserListOut)
+def staff_wechat_users(args, staff_id):
     """The WeChat users bound to this staff member (DELETE /wechat-users/{id} unbinds one)."""
-    return {"items": accounts.staff_wechat_users(current_staff(), staff_id)}
+    return page_of_list(accounts.staff_wechat_users(current_staff(), staff_id), args)
 
 
 @bp.post("/staff/<id:staff_id>/unlock")
@@ -98,7 +98,7 @@ def publish(data):
 @bp.staff("rules.view", query=RuleQueryIn, out=RuleListOut)
 def list_rules(args):
     """Every rule, by priority; `document` narrows them to one document type."""
-    return {"items": list(settings.approval_rules(current_staff(), args.get("document")))}
+    return page_of_list(settings.approval_rules(current_staff(), args.get("document")), args)
 
 
 @bp.post("/approval-rules")

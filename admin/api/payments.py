@@ -14,11 +14,11 @@ from app.errors import ValidationFailed
 from app.payments import invoices, payments, reconciliation, refunds, statements
 from app.payments.schemas import (
     ConfirmationListOut,
+    ConfirmationQueryIn,
     InvoiceIssueIn,
     InvoiceQueryIn,
     InvoiceRejectIn,
     PaymentQueryIn,
-    PeriodIn,
     ReconciliationOut,
     ReconciliationQueryIn,
     RefundApproveIn,
@@ -32,6 +32,7 @@ from app.payments.schemas import (
     StaffPaymentOut,
     StaffPaymentPageOut,
 )
+from app.validation import page_of_list
 
 bp = StaffBlueprint("admin_payments", __name__, "微信支付与发票")
 
@@ -153,7 +154,9 @@ def invoice_file(invoice_id):
 
 
 @bp.get("/statement-confirmations")
-@bp.staff("payments.view", query=PeriodIn, out=ConfirmationListOut)
+@bp.staff("payments.view", query=ConfirmationQueryIn, out=ConfirmationListOut)
 def statement_confirmations(args):
-    """Per customer in scope: `confirmed`, `disputed` (with the note) or `pending`."""
-    return statements.confirmations(current_staff(), args["period"])
+    """Per customer in scope: `confirmed`, `disputed` (with the note) or `pending`; `counts`
+    of each over all of them, not only the page's."""
+    found = statements.confirmations(current_staff(), args["period"])
+    return page_of_list(found["items"], args, period=found["period"], counts=found["counts"])

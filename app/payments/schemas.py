@@ -18,8 +18,10 @@ from app.payments.rules import (
 from app.schemas import CommentIn, DateRangeIn, DocumentOut, label_of
 from app.validation import (
     JsonBoolean,
+    ListPageOut,
     LocalDateTime,
     PageIn,
+    WholeListIn,
     business_date,
     columns,
     id_field,
@@ -240,6 +242,10 @@ class PeriodIn(Schema):
     )
 
 
+class ConfirmationQueryIn(PeriodIn, WholeListIn):
+    """A month's confirmations, a page of customers at a time."""
+
+
 class ConfirmationRowOut(Schema):
     customer_id = fields.Integer()
     customer_code = fields.String()
@@ -252,7 +258,7 @@ class ConfirmationRowOut(Schema):
     answered_by = fields.String(allow_none=True)
 
 
-class ConfirmationListOut(Schema):
+class ConfirmationListOut(ListPageOut):
     period = fields.String()
     items = fields.List(fields.Nested(ConfirmationRowOut))
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())

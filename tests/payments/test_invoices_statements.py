@@ -42,12 +42,17 @@ def test_a_dealer_asks_for_an_invoice_finance_issues_it_with_a_file_and_the_deal
 ):
     first, second = shipped(co, 2), shipped(co, 4)
     offered = client.get(f"{MP}/invoices/invoiceable-orders", headers=east_dealer).get_json()
-    assert {o["order_id"]: o["amount"] for o in offered} == {first.id: "90.00", second.id: "180.00"}
+    assert (offered["page"], offered["per_page"], offered["total"]) == (1, 100, 2)
+    assert {o["order_id"]: o["amount"] for o in offered["items"]} == {
+        first.id: "90.00",
+        second.id: "180.00",
+    }
     asked = ask(client, east_dealer, [first.id, second.id])
     assert asked.status_code == 201, asked.get_json()
     invoice = asked.get_json()
     assert (invoice["status"], invoice["amount"]) == ("requested", "270.00")
-    assert client.get(f"{MP}/invoices/invoiceable-orders", headers=east_dealer).get_json() == []
+    left = client.get(f"{MP}/invoices/invoiceable-orders", headers=east_dealer).get_json()
+    assert (left["items"], left["total"]) == ([], 0)
 
     issued = client.post(
         f"{ADMIN}/invoices/{invoice['id']}/issue",
