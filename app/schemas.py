@@ -4,6 +4,8 @@ by app.field.schemas, beside their models.)"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, fields, validate
 
 from app.approval.models import ApprovalStep
@@ -90,10 +92,20 @@ class GroupedReportOut(DateRangeOut):
     group_by = fields.String()
 
 
+class GroupKey(fields.Field):
+    """A report row's key as API.md gives it: the id (an integer) of a branch, rep, customer,
+    product or category; the date for `day`; a brand's name or a channel (`mall`, `shop:3`)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
 class GroupRowOut(Schema):
     """The group a row of a grouped report is about: its key (null: none) and its name."""
 
-    key = fields.String(allow_none=True)
+    key = GroupKey(allow_none=True)
     name = fields.String()
 
 

@@ -124,6 +124,17 @@ def _aggregate(
     return _sums(query.where(where).group_by(key))
 
 
+# Groups whose key is a row's id: API.md gives it as an integer (ids as integers).
+ID_GROUPS = ("branch", "rep", "customer", "product", "category")
+
+
+def _key_out(group: str, key: str | None):
+    """A row's key as the report answers it: an id as an integer, else its text; none: null."""
+    if not key:
+        return None
+    return int(key) if group in ID_GROUPS else key
+
+
 def _text(value) -> str | None:
     """A group key as the report shows it: an id as digits, a day as YYYY-MM-DD."""
     if value is None:
@@ -297,7 +308,7 @@ def sales_report(
         count, amount = ordered.get(k, (0, 0))
         rows.append(
             {
-                "key": k or None,
+                "key": _key_out(group_by, k),
                 "name": names.get(k, _unnamed(group_by, k)),
                 "orders": int(count or 0),
                 "amount": money_from_fen(amount),
@@ -373,7 +384,7 @@ def profit_report(
         fee = money_from_fen(fees.get(k, (0,))[0])
         rows.append(
             {
-                "key": k or None,
+                "key": _key_out(group_by, k),
                 "name": names.get(k, _unnamed(group_by, k)),
                 "net_sales": figures["shipped_amount"] - figures["returned_amount"],
                 "cost": figures["cost"],
