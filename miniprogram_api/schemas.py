@@ -204,6 +204,8 @@ class CartWarningOut(WarningOut):
 
 class CartOut(Schema):
     items = fields.List(fields.Nested(CartLineOut))  # the dealer's lines, then gifts at 0.00
+    # The same lines under the name API.md gives them ("cart with lines"), as an order has them.
+    lines = fields.Method("_lines")
     subtotal = money_field()
     discounts = fields.List(fields.Nested(CartDiscountOut))
     discount_total = money_field()
@@ -213,6 +215,10 @@ class CartOut(Schema):
     # What each promotion did for the cart, or what it is short of: "满1000减50：再买 ¥120.00 可减 ¥50.00"
     promotions = fields.List(fields.String())
     warnings = fields.List(fields.Nested(CartWarningOut))
+
+    def _lines(self, cart):
+        items = cart["items"] if isinstance(cart, dict) else cart.items
+        return CartLineOut(many=True).dump(items)
 
 
 class BulkItemIn(Schema):

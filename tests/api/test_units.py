@@ -51,6 +51,7 @@ def test_a_dealer_puts_cases_in_the_cart_and_the_line_counts_bottles(client, dea
     r = put(client, dealer, water.id, qty=2, unit="箱")
     assert r.status_code == 200, r.get_json()
     (line,) = r.get_json()["items"]
+    assert r.get_json()["lines"] == [line]  # API.md's name for them, the same lines
     assert (line["qty"], line["unit"], line["unit_qty"], line["base_unit"]) == (24, "箱", 2, "件")
     assert (line["price"], line["amount"]) == ("2.00", "48.00")
     assert line["units"] == [{"name": "箱", "factor": 12}]
