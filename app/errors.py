@@ -67,8 +67,10 @@ class AccountLocked(AppError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-class PlatformError(Conflict):
+class PlatformError(AppError):
     """An online platform (淘宝, 拼多多, 抖店, 有赞) was down or refused the call; the message
-    says which and why. A 409, not a 5xx: nothing is wrong here, and nothing was changed."""
+    says which and why. A 502, as when WeChat is down: the platform behind us failed, nothing
+    here did, and nothing was changed (a 409 would tell a client its request conflicted)."""
 
-    code, default_message = "platform_error", "电商平台暂时无法处理请求，请稍后再试"
+    status, code = 502, "platform_error"
+    default_message = "电商平台暂时无法处理请求，请稍后再试"

@@ -105,7 +105,7 @@ def test_the_checkpoint_moves_only_with_a_committed_page(platform_shop, co):
     shop.sell((co.tea.sku, 1))
     shop.down(30)
     response = shop.sync()
-    assert response.status_code == 409
+    assert response.status_code == 502
     assert response.get_json()["error"]["code"] == "platform_error"
     assert "有赞" in response.get_json()["error"]["message"]
     cursor = Shop.get_by_id(shop.id).sync_cursor
