@@ -594,6 +594,8 @@ def cancel_order(
     with transaction():
         order = get_order(order_id)
         if only_from is not None and order.status not in only_from:
+            if order.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+                next_status(order.status, "cancel")  # "订单已取消，不能取消": said as it is
             raise InvalidState("订单已进入审核流程，不能自行取消，请联系客服", status=order.status)
         was_approved = order.status == OrderStatus.APPROVED
         held = order.held_amount

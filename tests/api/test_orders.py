@@ -114,6 +114,8 @@ def test_dealer_cancels_before_review_only(client, shop, dealer):
     first = submit(client, dealer, [(shop.tea, 10)]).get_json()["id"]
     r = client.post(f"{MP}/orders/{first}/cancel", headers=dealer)
     assert (r.status_code, r.get_json()["status"]) == (200, "cancelled")
+    again = client.post(f"{MP}/orders/{first}/cancel", headers=dealer).get_json()["error"]
+    assert (again["code"], again["message"]) == ("invalid_state", "订单已取消，不能取消")
     second = submit(client, dealer, [(shop.tea, 10)]).get_json()["id"]
     orders.approve_order(second, "staff:1")
     r = client.post(f"{MP}/orders/{second}/cancel", headers=dealer)
