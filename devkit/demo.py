@@ -636,10 +636,12 @@ def _seed_shops(rng, warehouse, products, admin) -> None:
                 modified_at=paid,
             )
 
-        picks = rng.sample(stocked, 3)
-        # A few more than the warehouse holds: an 异常 order a clerk can make sense of (and the
-        # channel report's figures stay those of a real shop).
-        short = stock.availability(warehouse.id, [picks[0].id])[picks[0].id] + 5
+        # The 异常 order asks a few more than the warehouse holds of its least stocked product:
+        # one a clerk can make sense of, and the channel report's figures stay a real shop's.
+        available = stock.availability(warehouse.id, [p.id for p in stocked])
+        scarce = min(stocked, key=lambda p: (available[p.id], p.id))
+        picks = [scarce, *rng.sample([p for p in stocked if p.id != scarce.id], 2)]
+        short = available[scarce.id] + 5
         listed = [
             order(1, [(picks[0].sku, 2, picks[0].list_price)], n),
             order(2, [(picks[1].sku, 1, picks[1].list_price)], n + 1),
