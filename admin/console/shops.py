@@ -133,7 +133,8 @@ def shop_orders():
 def shop_order(order_id: int):
     return render_template(
         "console/shop_order.html",
-        o=queries.order_detail(g.staff, order_id),
+        o=(order := queries.order_detail(g.staff, order_id)),
+        troubles=queries.write_back_troubles(order),
         statuses=STATUS_LABELS,
         carriers=CARRIERS,
         platforms=PLATFORMS,

@@ -12,7 +12,15 @@ from app.core.models import Product, Staff
 from app.db import utcnow
 from app.errors import NotFound
 from app.schemas import DocumentOut, PostalAddressOut, label_of
-from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, ShopSku, StockPush
+from app.shops.models import (
+    PlatformOrder,
+    Shop,
+    ShopOrder,
+    ShopOrderLine,
+    ShopSku,
+    StockPush,
+    WriteBack,
+)
 from app.shops.orders import orders_query
 from app.shops.rules import PLATFORMS, STATUS_LABELS, quantity_words
 from app.validation import LocalDateTime, columns, money_field
@@ -66,6 +74,30 @@ def order_detail(staff: Staff, order_id: int) -> ShopOrder:
     if not found:
         raise NotFound("网店订单不存在", shop_order_id=order_id)
     return found[0]
+
+
+def write_back_troubles(order: ShopOrder) -> list[dict]:
+    """The order's tracking write-backs the platform has not taken: each platform order's
+    attempts, the platform's last words, and the next try (none once it is dead)."""
+    rows = (
+        WriteBack.select(WriteBack, PlatformOrder.platform_order_id)
+        .join(PlatformOrder)
+        .where(
+            (WriteBack.shop_order == order.id)
+            & (WriteBack.status != "delivered")
+            & (WriteBack.last_error != "")
+        )
+        .order_by(WriteBack.id)
+    )
+    return [
+        {
+            "platform_order_id": row.platform_order.platform_order_id,
+            "attempts": row.attempts,
+            "error": row.last_error,
+            "next_at": None if row.status == "dead" else row.next_attempt_at,
+        }
+        for row in rows
+    ]
 
 
 def order_numbers(staff: Staff, order_ids: list[int]) -> dict[int, str]:

@@ -2,6 +2,8 @@
 waybills, labels, shipping with the tracking number written back through the outbox, and
 stock pushed to every shop after any change."""
 
+import re
+
 import pytest
 import requests
 
@@ -147,7 +149,9 @@ def test_asking_twice_for_a_waybill_gives_the_same_number(platform_shop, co, cli
     assert labels.status_code == 200 and labels.data.startswith(b"%PDF")
 
 
-def test_shipping_with_the_platform_down_writes_back_once_it_is_up(platform_shop, co, client):
+def test_shipping_with_the_platform_down_writes_back_once_it_is_up(
+    platform_shop, co, client, signed_in
+):
     shop = platform_shop("pdd")
     placed = shop.sell((co.tea.sku, 2))
     shop.sync()
@@ -159,10 +163,18 @@ def test_shipping_with_the_platform_down_writes_back_once_it_is_up(platform_shop
     assert send_write_backs() == {"retry": 1}
     (shipped,) = shop.orders()
     assert (shipped["status"], shipped["written_back"]) == ("shipped", "pending")
+    # The clerk sees why the platform has not taken it, and that it will be tried again.
+    console = signed_in("wh")
+    page = console.get(f"/admin/shop-orders/{order['id']}").get_data(as_text=True)
+    trouble = re.search(r'<p class="flash flash-error write-back-trouble">(.*?)</p>', page)[1]
+    assert f"平台订单 {placed} 回传发货失败（已试 1 次）：" in trouble
+    assert "拼多多" in trouble and "自动再试" in trouble
     shop.down(0)
     make_due(__import__("app.shops.models", fromlist=["WriteBack"]).WriteBack)
     assert send_write_backs() == {"delivered": 1}
     assert shop.orders()[0]["written_back"] == "done"
+    page = console.get(f"/admin/shop-orders/{order['id']}").get_data(as_text=True)
+    assert "平台已确认发货" in page and "write-back-trouble" not in page
     (sent,) = shop.shipments()
     assert (sent["platform_order_id"], sent["tracking_no"]) == (placed, shipped["tracking_no"])
     assert _stock(co, co.tea).on_hand == 998
