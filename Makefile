@@ -33,6 +33,7 @@ seed: migrate
 BESIDE_THE_APP = export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export SHOP_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export WAYBILL_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
+	export SMS_PROVIDER=$${SMS_PROVIDER:-tencent} SMS_ENDPOINT=127.0.0.1:$(SANDBOX_PORT); \
 	export WECHATPAY_NOTIFY_URL=http://$(HOST):$(PORT)/api/pay/wechatpay/notify; \
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
