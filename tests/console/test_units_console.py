@@ -6,8 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.core import catalog, units
-from app.core.models import Product
-from app.core.orders import LineRequest, create_order
+from app.core.models import Order, Product
+from app.core.orders import LineRequest, approve_order, create_order, ship_order
 from devkit.factories import make_cased_water
 
 
@@ -88,3 +88,17 @@ def test_the_product_form_on_the_desk(desk, co):
         ("板", 60),
     ]
     assert admin.errors == []
+
+
+def test_the_order_page_says_the_unit_of_prices_and_shipped_counts(signed_in, co):
+    water = make_cased_water(co.sh, on_hand=500)
+    order = create_order(co.east_customer.id, [LineRequest(water.id, 2, "箱")], placed_by="x")
+    approve_order(order.id, "test")
+    line = Order.get_by_id(order.id).lines[0]
+    ship_order(order.id, [(line.id, 12)], "顺丰速运", "SF1", "test")
+
+    page = signed_in("wh").get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert '<td class="num">2 箱（24 件）</td><td class="num">¥2.00/件</td>' in page
+    assert '<td class="num">12 件</td>' in page  # 已发货, in base units
+    ship_form = page[page.index('id="ship-form"') :]
+    assert '<td class="num">12 件</td>' in ship_form  # 未发

@@ -181,3 +181,28 @@ def test_a_refused_count_comes_back_with_every_line(signed_in, co):
     for name, typed in ((co.oil.name, "3"), (co.tea.name, "abc")):
         assert f'value="{typed}" aria-label="{name} 实盘数量"' in page, name
     assert 'value="月末盘点"' in page and "data-confirm=" in page
+
+
+def test_receipt_and_transfer_lines_name_the_unit_of_their_quantities(signed_in, co):
+    maker = co.staff["wh"]
+    receipt = services.create_receipt(
+        maker,
+        {
+            "warehouse_id": co.sh.id,
+            "reference": "DN-2",
+            "lines": [{"product_id": co.tea.id, "qty": 2, "unit_cost": "10.00"}],
+        },
+    )
+    transfer = services.create_transfer(
+        maker,
+        {
+            "from_warehouse_id": co.sh.id,
+            "to_warehouse_id": co.gz.id,
+            "lines": [{"product_id": co.tea.id, "qty": 1}],
+        },
+    )
+    clerk = signed_in("wh")
+    for path in (f"/admin/stock/receipts/{receipt.id}", f"/admin/stock/transfers/{transfer.id}"):
+        page = clerk.get(path).get_data(as_text=True)
+        assert "<th>单位</th>" in page, path
+        assert f"<td>{co.tea.name}</td><td>箱</td>" in page, path  # the tea's unit (箱)
