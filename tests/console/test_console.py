@@ -615,3 +615,10 @@ def test_a_prepaid_dealers_order_shows_the_balance_paid_ahead_not_a_negative_use
     funds = page.split("信用与资金")[1].split("</dl>")[0]
     assert re.search(r"<dt>预付款余额</dt><dd>¥1,000.00</dd>", funds), funds
     assert "已占用" not in funds and "¥-" not in funds
+
+
+def test_the_product_page_writes_level_prices_as_money(signed_in, co):
+    page = signed_in("wh").get(f"/admin/products/{co.tea.id}").get_data(as_text=True)
+    assert "<tr><th>标准价</th><td>¥50.00</td></tr>" in page
+    assert "<tr><th>3 级</th><td>¥45.00</td></tr>" in page
+    assert "<tr><th>4 级</th><td></td></tr>" in page  # no price of its own at that level
