@@ -313,7 +313,7 @@ def stock_counts(typed=None):
     chosen = (
         args.get("warehouse_id")
         or _digits(typed.get("warehouse_id", ""))
-        or (warehouses[0][0] if warehouses else None)
+        or choices.own_warehouse_id(g.staff)
     )
     sheet = queries.count_sheet(g.staff, chosen)
     return list_page(

@@ -38,6 +38,14 @@ def warehouses(staff: Staff | None = None) -> list[Warehouse]:
     return list(query)
 
 
+def own_warehouse_id(staff: Staff) -> int | None:
+    """The warehouse a staff member works from: the first (by code) of their branch's in their
+    scope, else the first in their scope by code; None when they have none."""
+    seen = warehouses(staff)
+    own = [w for w in seen if staff.branch_id and w.branch_id == staff.branch_id]
+    return (own or seen)[0].id if seen else None
+
+
 def warehouse_options(staff: Staff | None = None, *, with_code: bool = True):
     return [(w.id, f"{w.code} {w.name}" if with_code else w.name) for w in warehouses(staff)]
 

@@ -2,6 +2,8 @@
 product form's brand and safety stock, a fee without a customer refused in words, receipts and
 counts in words, pages in scope, people named on the pages."""
 
+import re
+
 from app.approval import services as approvals
 from app.core.models import Product, Stock
 from app.inventory import services
@@ -206,3 +208,36 @@ def test_receipt_and_transfer_lines_name_the_unit_of_their_quantities(signed_in,
         page = clerk.get(path).get_data(as_text=True)
         assert "<th>单位</th>" in page, path
         assert f"<td>{co.tea.name}</td><td>箱</td>" in page, path  # the tea's unit (箱)
+
+
+def selected_warehouse(page: str) -> str:
+    picker = page[page.index('aria-label="盘点仓库"') :]
+    picker = picker[: picker.index("</select>")]
+    return re.search(r'<option value="(\d+)" selected>', picker).group(1)
+
+
+def test_the_count_picker_starts_at_the_clerks_own_warehouse(signed_in, co):
+    co.add_staff("wh_south", "warehouse", co.south, username="wh_s", data_scope="all")
+    page = signed_in("wh_south").get("/admin/stock/counts").get_data(as_text=True)
+    assert selected_warehouse(page) == str(co.gz.id)  # 华南's, though another sorts first
+
+    # A clerk of no branch starts at the first warehouse by code.
+    page = signed_in("wh").get("/admin/stock/counts").get_data(as_text=True)
+    assert selected_warehouse(page) == str(min((co.sh, co.gz), key=lambda w: w.code).id)
+
+
+def test_a_count_line_that_matches_the_book_shows_no_sign(signed_in, co):
+    count = services.create_count(
+        co.staff["wh"],
+        {
+            "warehouse_id": co.sh.id,
+            "lines": [
+                {"product_id": co.tea.id, "counted_qty": 1000},  # as the book says
+                {"product_id": co.oil.id, "counted_qty": 12},
+            ],
+        },
+    )
+    page = signed_in("wh").get(f"/admin/stock/counts/{count.id}").get_data(as_text=True)
+    assert '<td class="num ">0</td>' in page
+    assert "+0" not in page
+    assert '<td class="num ">+2</td>' in page
