@@ -51,6 +51,16 @@ class Paper:
     qty_label: str
     lines: list[Line]
     footer: str
+    total: tuple[str, str] | None = None  # a 合计 row: (unit, quantity)
+
+
+def _total(lines: list[tuple[Product, int]]) -> tuple[str, str]:
+    """A 合计 row of (product, base quantity) lines: the quantities added up with their unit when
+    every line counts in the same one, else how many lines there are (箱 and 桶 do not add)."""
+    unit_names = {product.unit for product, _ in lines}
+    if len(unit_names) == 1:
+        return unit_names.pop(), str(sum(qty for _, qty in lines))
+    return "", f"共 {len(lines)} 行"
 
 
 def _locations(warehouse_id: int, product_ids: list[int]) -> dict[int, str]:
@@ -148,10 +158,15 @@ def delivery_note(staff: Staff, shipment_id: int) -> tuple[str, bytes]:
                 ln.order_line.product.name,
                 ln.order_line.product.unit,
                 _qty(ln.order_line.product, ln.qty, ln.order_line.unit),
+                # A line shipped in part says what was ordered.
+                f"订 {_qty(ln.order_line.product, ln.order_line.qty, ln.order_line.unit)}"
+                if ln.qty < ln.order_line.qty
+                else "",
             )
             for ln in lines
         ],
         "收货人签字：______________    日期：__________    货物如有破损请当场注明",
+        _total([(ln.order_line.product, ln.qty) for ln in lines]) if lines else None,
     )
     return f"delivery-note-{shipment.number}.pdf", render(paper)
 
@@ -159,7 +174,8 @@ def delivery_note(staff: Staff, shipment_id: int) -> tuple[str, bytes]:
 def render(paper: Paper) -> bytes:
     """The paper as an A4 PDF: heading with the number's barcode, facts, then one row per line
     (location, SKU barcode and text, name, base unit, quantity — in the unit ordered in, with the
-    base quantity, where the line was ordered in another), continued over pages."""
+    base quantity, where the line was ordered in another), continued over pages; then the 合计
+    row, where the paper has one."""
     font = cjk_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
@@ -218,6 +234,20 @@ def render(paper: Paper) -> bytes:
             size -= 1
         pdf.setFont(font, size)
         pdf.drawString(MARGIN + 155 * mm, top + 6 * mm, line.qty)
+        pdf.line(MARGIN, top, WIDTH - MARGIN, top)
+        y = top
+    if paper.total:
+        if y - 10 * mm < MARGIN + 15 * mm:
+            pdf.showPage()
+            page += 1
+            y = heading(page)
+        unit, qty = paper.total
+        top = y - 10 * mm
+        pdf.setFont(font, 10)
+        pdf.drawString(MARGIN + 80 * mm, top + 3 * mm, "合计")
+        pdf.drawString(MARGIN + 140 * mm, top + 3 * mm, unit)
+        pdf.setFont(font, 12)
+        pdf.drawString(MARGIN + 155 * mm, top + 3 * mm, qty)
         pdf.line(MARGIN, top, WIDTH - MARGIN, top)
         y = top
     if not paper.lines:

@@ -2,6 +2,7 @@
 picking: a wrong SKU is refused in words."""
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -69,7 +70,8 @@ def test_papers_say_a_line_in_the_unit_it_was_ordered_in(client, co):
             f"{ADMIN}/shipments/{shipment.id}/delivery-note.pdf", headers=co.headers("cs")
         ).data
     )
-    assert "1 箱（12 盒）" in note and "箱（" not in note.replace("1 箱（12 盒）", "")
+    assert "1 箱（12 盒）" in note and "订 3 箱（36 盒）" in note  # shipped in part
+    assert "箱（" not in note.replace("1 箱（12 盒）", "").replace("订 3 箱（36 盒）", "")
     # Not a whole number of 箱 left: said in the base unit.
     orders.ship_order(order.id, [(tea_line.id, 5)], "顺丰", "SF3", "wh")
     left = text_of(
@@ -130,3 +132,32 @@ def test_the_barcodes_read_back_as_the_order_number_and_each_sku(client, co, tmp
         check=True,
     ).stdout.split()
     assert sorted(found) == sorted([order.number, co.tea.sku, co.oil.sku])
+
+
+def test_the_delivery_note_totals_its_quantity_and_says_what_a_partial_line_ordered(client, co):
+    order = approved(co, (co.tea, 10), (co.oil, 3))
+    tea_line = next(ln for ln in order.lines if ln.product_id == co.tea.id)
+    oil_line = next(ln for ln in order.lines if ln.product_id == co.oil.id)
+    shipment = orders.ship_order(order.id, [(tea_line.id, 4), (oil_line.id, 3)], "顺丰", "S", "wh")
+    note = text_of(
+        client.get(
+            f"{ADMIN}/shipments/{shipment.id}/delivery-note.pdf", headers=co.headers("cs")
+        ).data
+    )
+    assert re.search(r"合计\s*箱\s*7\b", note), note  # both lines in 箱: 4 + 3
+    assert "订 10" in note  # the tea, shipped in part
+    assert "订 3" not in note  # the oil went whole
+
+    # Lines in different units are not added up: the note counts its lines.
+    catalog.update_product(co.oil.id, unit="桶")
+    order = approved(co, (co.tea, 2), (co.oil, 1))
+    shipment = orders.ship_order(
+        order.id, [(ln.id, ln.qty) for ln in order.lines], "顺丰", "T", "wh"
+    )
+    note = text_of(
+        client.get(
+            f"{ADMIN}/shipments/{shipment.id}/delivery-note.pdf", headers=co.headers("cs")
+        ).data
+    )
+    assert re.search(r"合计\s*共 2 行", note), note
+    assert "订 " not in note
