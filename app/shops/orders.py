@@ -139,8 +139,15 @@ def order_in_scope(staff: Staff, order_id: int) -> ShopOrder:
     return or_not_found(found, "网店订单不存在", shop_order_id=order_id)
 
 
-def _locked(staff: Staff, order_id: int, statuses: tuple[str, ...], doing: str) -> ShopOrder:
-    """The order in scope, its row taken by a guarded UPDATE on its status (writers queue)."""
+def _locked(
+    staff: Staff,
+    order_id: int,
+    statuses: tuple[str, ...],
+    doing: str,
+    why: dict[str, str] | None = None,
+) -> ShopOrder:
+    """The order in scope, its row taken by a guarded UPDATE on its status (writers queue).
+    `why`: by status, what to say instead of "<status>，不能<doing>" of an order in it."""
     order_in_scope(staff, order_id)
     taken = (
         ShopOrder.update(updated_at=utcnow())
@@ -150,7 +157,8 @@ def _locked(staff: Staff, order_id: int, statuses: tuple[str, ...], doing: str) 
     if not taken:
         current = ShopOrder.get_by_id(order_id)
         label = STATUS_LABELS.get(current.status, current.status)
-        raise InvalidState(f"订单 {current.number} {label}，不能{doing}", status=current.status)
+        reason = (why or {}).get(current.status) or f"{label}，不能{doing}"
+        raise InvalidState(f"订单 {current.number} {reason}", status=current.status)
     return ShopOrder.get_by_id(order_id)
 
 
@@ -367,7 +375,9 @@ def ship_one(staff: Staff, order_id: int) -> ShopOrder:
     and each platform order in it gets a write-back in the outbox (retried until the platform
     takes the carrier and tracking number). Raises: InvalidState, NotFound."""
     with transaction():
-        order = _locked(staff, order_id, ("waybilled",), "发货")
+        order = _locked(
+            staff, order_id, ("waybilled",), "发货", {"pending": "还没有单号，请先取单号"}
+        )
         if not order.reserved:
             raise InvalidState(f"订单 {order.number} 没有占用库存，不能发货")
         shop = Shop.get_by_id(order.shop_id)

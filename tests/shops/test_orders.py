@@ -271,3 +271,18 @@ def test_the_carrier_is_written_back_in_each_platforms_own_code(
     assert send_write_backs() == {"delivered": 1}
     (sent,) = shop.shipments()
     assert sent["company_code"] == code
+
+
+def test_shipping_an_order_without_a_waybill_says_to_ask_for_one_first(platform_shop, co, client):
+    shop = platform_shop("pdd")
+    shop.sell((co.tea.sku, 2))
+    shop.sync()
+    (order,) = shop.orders()
+    assert order["status"] == "pending"
+    response = ship_shop_orders(client, co.headers("wh"), [order["id"]])
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "shipped": [],
+        "failed": [{"id": order["id"], "error": f"订单 {order['number']} 还没有单号，请先取单号"}],
+    }
+    assert shop.orders()[0]["status"] == "pending"
