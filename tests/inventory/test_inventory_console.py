@@ -90,13 +90,13 @@ def test_a_branch_manager_signs_a_transfer_in_the_console_and_it_leaves(signed_i
     assert Stock.get((Stock.warehouse == co.gz.id) & (Stock.product == co.oil.id)).in_transit == 3
 
 
-def test_a_stock_documents_page_names_who_made_it_not_their_key(signed_in, co):
-    maker = co.staff["wh"]
+def _receipt_and_transfer(co, maker, reference: str):
+    """Two tea documents by `maker`: a receipt of 2 at ¥10.00 into 上海, a transfer of 1 to 广州."""
     receipt = services.create_receipt(
         maker,
         {
             "warehouse_id": co.sh.id,
-            "reference": "DN-1",
+            "reference": reference,
             "lines": [{"product_id": co.tea.id, "qty": 2, "unit_cost": "10.00"}],
         },
     )
@@ -108,6 +108,12 @@ def test_a_stock_documents_page_names_who_made_it_not_their_key(signed_in, co):
             "lines": [{"product_id": co.tea.id, "qty": 1}],
         },
     )
+    return receipt, transfer
+
+
+def test_a_stock_documents_page_names_who_made_it_not_their_key(signed_in, co):
+    maker = co.staff["wh"]
+    receipt, transfer = _receipt_and_transfer(co, maker, "DN-1")
     pages = (
         f"/admin/stock/receipts/{receipt.id}",
         f"/admin/stock/transfers/{transfer.id}",
@@ -187,22 +193,7 @@ def test_a_refused_count_comes_back_with_every_line(signed_in, co):
 
 def test_receipt_and_transfer_lines_name_the_unit_of_their_quantities(signed_in, co):
     maker = co.staff["wh"]
-    receipt = services.create_receipt(
-        maker,
-        {
-            "warehouse_id": co.sh.id,
-            "reference": "DN-2",
-            "lines": [{"product_id": co.tea.id, "qty": 2, "unit_cost": "10.00"}],
-        },
-    )
-    transfer = services.create_transfer(
-        maker,
-        {
-            "from_warehouse_id": co.sh.id,
-            "to_warehouse_id": co.gz.id,
-            "lines": [{"product_id": co.tea.id, "qty": 1}],
-        },
-    )
+    receipt, transfer = _receipt_and_transfer(co, maker, "DN-2")
     clerk = signed_in("wh")
     for path in (f"/admin/stock/receipts/{receipt.id}", f"/admin/stock/transfers/{transfer.id}"):
         page = clerk.get(path).get_data(as_text=True)
