@@ -427,7 +427,7 @@ def resume(customer_id: int, payment_id: int) -> Started:
 
 def payments_query(staff: Staff, filters: dict):
     """Payments in the caller's scope, newest first: `status`, `customer_id`, `from`/`to`
-    (business dates the payment was made)."""
+    (business dates the payment was paid — made, for one not paid: the time lists show)."""
     require(staff, "payments.view")
     query = scoped(
         Payment.select(Payment, Customer, Order)
@@ -438,7 +438,10 @@ def payments_query(staff: Staff, filters: dict):
     )
     query = where_given(query, filters, status=Payment.status, customer_id=Payment.customer)
     query = within_local_days(
-        query, Payment.created_at, filters.get("date_from"), filters.get("date_to")
+        query,
+        fn.COALESCE(Payment.paid_at, Payment.created_at),
+        filters.get("date_from"),
+        filters.get("date_to"),
     )
     return query.order_by(Payment.id.desc())
 

@@ -1,0 +1,48 @@
+"""收款与发票 pages through the test client: the payments list's filters and columns, and the
+reconciliation page's default day and refusals said on the page itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from app.payments.models import Payment
+from app.timeutil import local_today
+from devkit.testing.clients import MP, bind_dealer
+
+
+def yesterday() -> dt.date:
+    """Asked when used: a run that crosses midnight in Beijing has a new yesterday."""
+    return local_today() - dt.timedelta(days=1)
+
+
+def paid_yesterday(client, co, pay_sandbox, amount: str, key: str) -> Payment:
+    """A top-up started today and paid (by WeChat Pay's word) yesterday at 10:00 Beijing time."""
+    dealer = bind_dealer(client, co.east_customer, f"pages-{key}")
+    started = client.post(
+        f"{MP}/payments",
+        json={"purpose": "topup", "amount": amount},
+        headers={**dealer, "Idempotency-Key": key},
+    ).get_json()
+    pay_sandbox.pay(started["out_trade_no"], paid_at=f"{yesterday()}T10:00:00+08:00")
+    pay_sandbox.wait_answered(started["out_trade_no"])
+    return Payment.get_by_id(started["id"])
+
+
+def row_of(page: str, out_trade_no: str) -> str:
+    return re.search(rf"<tr>\s*<td><a [^>]*>{out_trade_no}</a>.*?</tr>", page, re.S).group(0)
+
+
+def test_payments_are_filtered_by_the_day_they_were_paid(console, client, co, pay_sandbox):
+    payment = paid_yesterday(client, co, pay_sandbox, "80.00", "day")
+    console.login("fin1")
+    page = console.get("/admin/payments").get_data(as_text=True)
+    # The filter says what its dates are.
+    assert re.search(r'从 <input type="date" name="from"', page)
+    assert re.search(r'到 <input type="date" name="to"', page)
+    day = yesterday()
+    on_the_day = console.get(f"/admin/payments?from={day}&to={day}").get_data(as_text=True)
+    assert payment.out_trade_no in on_the_day  # the time the list shows: paid yesterday
+    today = local_today()
+    started_today = console.get(f"/admin/payments?from={today}&to={today}")
+    assert payment.out_trade_no not in started_today.get_data(as_text=True)
