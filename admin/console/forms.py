@@ -170,6 +170,16 @@ def status_list(template: str, statuses: Mapping[str, str], query, per_page: int
     )
 
 
+def load_query(schema_cls: type[Schema], args: Mapping, only: tuple[str, ...] | None = None):
+    """A page's query string through `schema_cls`, as `load_form`; parameters the schema does not
+    name (a tracking tag, an old bookmark's) are ignored rather than refused.
+
+    Raises: ValidationFailed for a parameter it names that is wrong.
+    """
+    names = {field.data_key or name for name, field in schema_cls().fields.items()}
+    return load_form(schema_cls, {k: v for k, v in args.items() if k in names}, only)
+
+
 def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | None = None):
     """Validate form data with an API schema; blank fields count as not given.
 

@@ -16,6 +16,7 @@ from admin.console.forms import (
     form_post,
     list_page,
     load_form,
+    load_query,
     page_of,
     perform,
     status_list,
@@ -59,13 +60,15 @@ def _customers() -> list[tuple[int, str]]:
 
 @console_page("/payments", "payments.view")
 def payments_list():
-    args = load_form(PaymentQueryIn, request.args)
+    args = load_query(PaymentQueryIn, request.args)
     return list_page(
         "console/payments.html",
         payments.payments_query(g.staff, args),
         args["page"],
         PER_PAGE,
-        args={k: v for k, v in request.args.items() if k != "page"},
+        args={
+            k: v for k, v in request.args.items() if k in ("status", "customer_id", "from", "to")
+        },
         statuses=rules.PAYMENT_LABELS,
         purposes=rules.PURPOSE_LABELS,
         customers=_customers(),

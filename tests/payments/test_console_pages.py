@@ -46,3 +46,12 @@ def test_payments_are_filtered_by_the_day_they_were_paid(console, client, co, pa
     today = local_today()
     started_today = console.get(f"/admin/payments?from={today}&to={today}")
     assert payment.out_trade_no not in started_today.get_data(as_text=True)
+
+
+def test_payments_list_ignores_query_parameters_it_does_not_know(console, client, co, pay_sandbox):
+    payment = paid_yesterday(client, co, pay_sandbox, "80.00", "utm")
+    console.login("fin1")
+    response = console.get("/admin/payments?utm_source=wechat&status=paid")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert payment.out_trade_no in page and "utm_source" not in page
