@@ -55,3 +55,10 @@ def test_payments_list_ignores_query_parameters_it_does_not_know(console, client
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert payment.out_trade_no in page and "utm_source" not in page
+
+
+def test_payments_list_shows_nothing_refunded_as_zero(console, client, co, pay_sandbox):
+    payment = paid_yesterday(client, co, pay_sandbox, "80.00", "zero")
+    console.login("fin1")
+    row = row_of(console.get("/admin/payments").get_data(as_text=True), payment.out_trade_no)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["¥80.00", "¥0.00"]
