@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from admin.console.blueprint import bp
 from admin.console.forms import (
     console_page,
+    describe,
     form_post,
     list_page,
     load_form,
@@ -145,12 +146,31 @@ def refund_reject(refund_id: int):
     refunds.reject(g.staff, refund_id, load_form(RefundRejectIn, request.form)["reason"])
 
 
+def _day_refused(day, latest: dt.date, said: str):
+    """The reconciliation page with no report: what is wrong with `day`, over the date form."""
+    page = render_template(
+        "console/reconciliation.html", r=None, day=day, latest=latest, error=said
+    )
+    return page, 422
+
+
 @console_page("/reconciliation", "payments.view")
 def reconciliation_page():
-    day = load_form(DayQuery, request.args).get("date") or local_today() - dt.timedelta(days=1)
-    found = reconciliation.report(g.staff, day)
+    """A day's reconciliation: yesterday (Beijing time) unless `date` names another. A day that
+    has none (today or later, or not a date) is said on the page, over its date form."""
+    latest = local_today() - dt.timedelta(days=1)
+    try:
+        day = load_query(DayQuery, request.args).get("date") or latest
+    except ValidationFailed as exc:
+        return _day_refused(request.args.get("date", ""), latest, describe(exc, {"date": ""}))
+    try:
+        found = reconciliation.report(g.staff, day)
+    except ValidationFailed as exc:  # today or later: WeChat Pay has no bill for it yet
+        return _day_refused(day, latest, exc.message)
     mismatched = sum(len(found[k]) for k in ("missing_here", "missing_there", "amount_mismatch"))
-    return render_template("console/reconciliation.html", r=found, day=day, mismatched=mismatched)
+    return render_template(
+        "console/reconciliation.html", r=found, day=day, latest=latest, mismatched=mismatched
+    )
 
 
 @bp.post("/reconciliation")

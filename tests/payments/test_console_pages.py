@@ -62,3 +62,27 @@ def test_payments_list_shows_nothing_refunded_as_zero(console, client, co, pay_s
     console.login("fin1")
     row = row_of(console.get("/admin/payments").get_data(as_text=True), payment.out_trade_no)
     assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["¥80.00", "¥0.00"]
+
+
+def test_reconciliation_defaults_to_yesterday_in_beijing(console, co, pay_sandbox):
+    console.login("fin1")
+    page = console.get("/admin/reconciliation").get_data(as_text=True)
+    assert f"<h2>微信支付对账 <small>{yesterday()}</small></h2>" in page
+    assert f'max="{yesterday()}"' in page  # the picker offers no day without a bill
+
+
+def test_reconciliation_of_today_or_later_is_refused_on_the_page(console, co, pay_sandbox):
+    console.login("fin1")
+    for day in (local_today(), local_today() + dt.timedelta(days=3), "2026-13-01"):
+        response = console.get(f"/admin/reconciliation?date={day}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "无法完成" not in page  # not the bare error page
+        assert 'name="date"' in page and "查看" in page  # the form, to choose another day
+        said = (
+            "提交的数据不正确：日期格式应为 YYYY-MM-DD"
+            if day == "2026-13-01"
+            else "只能对账今天以前的日期"
+        )
+        assert f'role="alert" id="reconciliation-alert">{said}</p>' in page
+        assert "重新获取对账单" not in page and "核对一致" not in page
