@@ -53,6 +53,13 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     finance.go("/admin/payments")
     page.get_by_role("link", name="收款与发票").first.wait_for()
     assert payment.out_trade_no in page.content()
+    page.get_by_label("开始日期").fill(str(yesterday()))
+    page.get_by_label("结束日期").fill(str(yesterday()))
+    finance.button("筛选").click()
+    page.wait_for_url("**to=*")
+    page.locator("#payments").wait_for()
+    assert payment.out_trade_no in page.content()  # paid yesterday, though started today
+    assert other.out_trade_no in page.content()
     finance.shot("payments")
     page.get_by_role("link", name=payment.out_trade_no).click()
     page.get_by_label("退款金额").fill("100.00")
@@ -82,6 +89,14 @@ def test_finance_refunds_reconciles_issues_invoices_and_sees_disputes_in_the_con
     alert = page.locator("#reconciliation-alert")
     assert "金额不符 1 笔" in alert.inner_text()
     finance.shot("reconciliation")
+    picker = page.get_by_label("对账日期")
+    picker.fill(str(local_today()))  # the picker stops at yesterday: Chromium will not send today
+    assert picker.evaluate("e => e.validity.rangeOverflow")
+    finance.go(f"/admin/reconciliation?date={local_today()}")  # a link or bookmark still can
+    assert page.locator("#reconciliation-alert").inner_text() == "只能对账今天以前的日期"
+    assert page.get_by_label("对账日期").is_visible()  # the form is still there, to choose again
+    finance.shot("reconciliation-today")
+    finance.errors = [e for e in finance.errors if "422" not in e]  # the refusal was the point
 
     shipped = co.order(co.east_customer, (co.tea, 2))
     orders.approve_order(shipped.id, "staff:1")
