@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 
 from admin import excel
-from admin.console.forms import console_page, form_post, load_form, page_of
+from admin.console.forms import console_page, form_post, load_form, load_query, page_of
 from admin.schemas import CategoryIn, ProductIn, ProductPatchIn, ProductQueryIn
 from app.backoffice import catalog as staff_catalog
 from app.backoffice import choices
@@ -50,7 +50,7 @@ def _categories():
 
 @console_page("/products", "catalog.view")
 def products():
-    args = load_form(ProductQueryIn, request.args)
+    args = load_query(ProductQueryIn, request.args)
     found, pager = page_of(staff_catalog.products_query(args, by_sku=True), args["page"], PER_PAGE)
     items = list(found)
     levels = catalog.level_prices([p.id for p in items])
@@ -69,7 +69,7 @@ def products():
 @console_page("/products/export.xlsx", "catalog.view")
 def export_products():
     """The products the list's filters find, in the columns the product import reads back."""
-    args = load_form(ProductQueryIn, request.args)
+    args = load_query(ProductQueryIn, request.args)
     return excel.products_export(staff_catalog.products_query(args, by_sku=True))
 
 

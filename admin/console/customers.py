@@ -12,7 +12,15 @@ from marshmallow import Schema
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import console_page, describe, form_post, list_page, load_form, perform
+from admin.console.forms import (
+    console_page,
+    describe,
+    form_post,
+    list_page,
+    load_form,
+    load_query,
+    perform,
+)
 from admin.console.session import console_login, may
 from admin.schemas import (
     CustomerIn,
@@ -79,7 +87,7 @@ def _addresses(customer_id: int, **_) -> str:
 
 @console_page("/customers", "customers.view")
 def customers():
-    args = load_form(CustomerQueryIn, request.args)
+    args = load_query(CustomerQueryIn, request.args)
     return list_page(
         "console/customers.html",
         queries.customers_query(g.staff, args.get("q"), args.get("branch_id")),
@@ -288,7 +296,7 @@ def record_receipt(customer_id: int):
 
 
 def _statement(customer_id: int):
-    args = load_form(StatementQueryIn, request.args)
+    args = load_query(StatementQueryIn, request.args)
     return accounts.statement(g.staff, customer_id, args.get("date_from"), args.get("date_to"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, render_template, request
 from marshmallow import Schema
 
-from admin.console.forms import console_page, list_page, load_form
+from admin.console.forms import console_page, list_page, load_query
 from admin.schemas import ReportQueryIn
 from app.backoffice.queries import reports_query, reps_in_scope, with_lines
 from app.field import visits as field_visits
@@ -27,7 +27,7 @@ class DayIn(Schema):
 
 @console_page("/visits", "field.view")
 def visits():
-    day = load_form(DayIn, request.args).get("day") or local_today()
+    day = load_query(DayIn, request.args).get("day") or local_today()
     reps = {r.id: r for r in reps_in_scope(g.staff)}
     summary = field_visits.visits_by_day(list(reps), day, current_app.config["CHECKIN_RADIUS_M"])
     detail, photos = field_visits.visits_of_day(list(reps), day)
@@ -45,7 +45,7 @@ def visits():
 
 @console_page("/field-reports", "field.view")
 def field_reports():
-    args = load_form(ReportQueryIn, request.args)
+    args = load_query(ReportQueryIn, request.args)
     return list_page(
         "console/field_reports.html",
         reports_query(g.staff, args.get("customer_id")),

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from admin import excel
-from admin.console.forms import console_page, load_form
+from admin.console.forms import console_page, load_query
 from admin.schemas import AgingQueryIn
 from app.backoffice import choices, queries
 from app.core.rules import AGING_BUCKETS
 
 
 def _aging():
-    args = load_form(AgingQueryIn, request.args)
+    args = load_query(AgingQueryIn, request.args)
     return args, queries.aging_for(g.staff, args.get("as_of"), args.get("branch_id"))
 
 

@@ -158,7 +158,7 @@ def status_list(template: str, statuses: Mapping[str, str], query, per_page: int
     """A list page filtered by status: page of `query(status)`, the status (one of `statuses`,
     None for all) from the query string, shown with `statuses` to choose from; `context` as
     `list_page`'s (e.g. `rows`)."""
-    args = load_form(status_query(statuses), request.args)
+    args = load_query(status_query(statuses), request.args)
     return list_page(
         template,
         query(args.get("status")),

@@ -21,6 +21,7 @@ from admin.console.forms import (
     form_post,
     list_page,
     load_form,
+    load_query,
     perform,
     record_page,
 )
@@ -114,7 +115,7 @@ def _documents_page(template: str, query, rows, labels: dict, typed=None, **cont
     """The receipts' or the transfers' list (`query(staff, filters)`), filtered by status,
     warehouse or mine, with the form for a new one (holding what was `typed`, after a refused
     submission)."""
-    args = load_form(DocumentQueryIn, request.args)
+    args = load_query(DocumentQueryIn, request.args)
     return list_page(
         template,
         query(g.staff, args),
@@ -307,7 +308,7 @@ def reject_stock_document(kind: str, document_id: int):
 
 @console_page("/stock/counts", "stock.view")
 def stock_counts(typed=None):
-    args = load_form(CountQueryIn, request.args)
+    args = load_query(CountQueryIn, request.args)
     typed = typed if typed is not None else MultiDict()
     warehouses = _warehouses()
     chosen = (
@@ -389,7 +390,7 @@ def _with_actor_names(found, key: str = "actor") -> list:
 
 @console_page("/stock/movements", "stock.view")
 def stock_movements():
-    args = load_form(MovementQueryIn, request.args)
+    args = load_query(MovementQueryIn, request.args)
     filters = {
         k: request.args[k]
         for k in ("warehouse_id", "product_id", "kind", "from", "to")
@@ -427,7 +428,7 @@ class FeeFilter(PageIn):
 
 @console_page("/fees", "customers.view")
 def customer_fees():
-    args = load_form(FeeFilter, request.args)
+    args = load_query(FeeFilter, request.args)
     query = queries.fees_query(g.staff, args)
     customers = customers_query(g.staff)
     return list_page(

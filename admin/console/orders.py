@@ -12,6 +12,7 @@ from admin.console.forms import (
     form_post,
     list_page,
     load_form,
+    load_query,
     paging,
     perform,
 )
@@ -38,7 +39,7 @@ PER_PAGE = 20
 @console_page("/review", "orders.view")
 def review_queue():
     """Customer service's page: pending orders oldest first, credit position and stock per line."""
-    args = load_form(ReviewQueueQueryIn, request.args)
+    args = load_query(ReviewQueueQueryIn, request.args)
     entries, total = staff_orders.review_queue(g.staff, args["page"], PER_PAGE, mine=args["mine"])
     template = "console/_queue_rows.html" if request.headers.get("HX-Request") else None
     return render_template(
@@ -51,7 +52,7 @@ def review_queue():
 
 @console_page("/orders", "orders.view")
 def orders():
-    args = load_form(AdminOrderQueryIn, request.args)
+    args = load_query(AdminOrderQueryIn, request.args)
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return list_page(
         "console/orders.html",
@@ -68,7 +69,7 @@ def orders():
 
 @console_page("/orders/export.xlsx", "orders.view")
 def orders_export():
-    args = load_form(AdminOrderQueryIn, request.args)
+    args = load_query(AdminOrderQueryIn, request.args)
     found = list(queries.orders_query(g.staff, args).limit(20000))
     ids = [o.id for o in found]
     placed_by = queries.actor_names({o.placed_by for o in found})

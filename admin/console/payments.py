@@ -113,7 +113,7 @@ def payment_refund(payment_id: int):
 
 @console_page("/refunds", "payments.view")
 def refunds_list():
-    args = load_form(RefundQuery, request.args)
+    args = load_query(RefundQuery, request.args)
     found, pager = page_of(
         refunds.refunds_query(g.staff, args.get("status")), args["page"], PER_PAGE
     )
@@ -223,7 +223,7 @@ def invoice_file(invoice_id: int):
 
 @console_page("/statement-confirmations", "payments.view")
 def confirmations_page():
-    period = load_form(PeriodQuery, request.args).get("period")
+    period = load_query(PeriodQuery, request.args).get("period")
     if period is None:
         first = local_today().replace(day=1)
         period = f"{first - dt.timedelta(days=1):%Y-%m}"

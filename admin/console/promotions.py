@@ -9,7 +9,14 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from admin.console.blueprint import bp
-from admin.console.forms import console_page, describe, filtered, form_post, load_form, paging
+from admin.console.forms import (
+    console_page,
+    describe,
+    filtered,
+    form_post,
+    load_query,
+    paging,
+)
 from admin.console.session import console_login
 from admin.schemas import PromotionIn, PromotionQueryIn
 from app.backoffice import choices
@@ -127,8 +134,7 @@ def _preview(args):
 def promotions(typed=None, form_error: str = ""):
     """The list, the create form (with what was typed and what is wrong, after a refused
     submission), and the preview."""
-    wanted = ("page", "per_page", "status", "kind")
-    args = load_form(PromotionQueryIn, {k: v for k, v in request.args.items() if k in wanted})
+    args = load_query(PromotionQueryIn, request.args)
     items, total = staff_promotions.promotions_page(g.staff, args, args["page"], PER_PAGE)
     rule_words = _rule_words(items)
     preview, preview_error = _preview(request.args)

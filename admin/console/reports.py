@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from admin import excel
 from admin.console.blueprint import bp
-from admin.console.forms import back_to, console_page, load_form, perform
+from admin.console.forms import back_to, console_page, load_form, load_query, perform
 from admin.console.session import console_login, may
 from admin.schemas import TargetIn
 from app.backoffice import choices, queries, reports
@@ -63,7 +63,7 @@ def period(preset: str, today: dt.date, date_from=None, date_to=None) -> tuple[d
 
 def report_window(schema: type[ReportQuery] = ReportQuery):
     """A report page's filters, and the period (start, end) they choose."""
-    args = load_form(schema, request.args)
+    args = load_query(schema, request.args)
     start, end = period(args["preset"], local_today(), args.get("date_from"), args.get("date_to"))
     return args, start, end
 

@@ -11,6 +11,7 @@ from admin.console.forms import (
     console_page,
     form_post,
     load_form,
+    load_query,
     perform,
     status_list,
     status_query,
@@ -53,7 +54,7 @@ def returns_list():
 
 @console_page("/returns.xlsx", "orders.view")
 def returns_export():
-    args = load_form(ReturnQuery, request.args)
+    args = load_query(ReturnQuery, request.args)
     found = with_details(returns.returns_query(g.staff, args.get("status")).limit(20000))
     rows = [
         (

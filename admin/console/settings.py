@@ -8,7 +8,15 @@ from decimal import Decimal, InvalidOperation
 from flask import flash, g, redirect, render_template, request, url_for
 
 from admin.console.blueprint import bp
-from admin.console.forms import console_page, describe, filtered, form_post, list_page, load_form
+from admin.console.forms import (
+    console_page,
+    describe,
+    filtered,
+    form_post,
+    list_page,
+    load_form,
+    load_query,
+)
 from admin.console.session import console_login
 from admin.schemas import (
     AnnouncementIn,
@@ -49,7 +57,7 @@ def _branches() -> dict:
 
 @console_page("/stock", "stock.view")
 def stock():
-    args = load_form(StockQueryIn, request.args)
+    args = load_query(StockQueryIn, request.args)
     return list_page(
         "console/stock.html",
         catalog.stock_query(g.staff, args, by_code=True),
@@ -312,7 +320,7 @@ CHANNEL_LABELS = {"template": "公众号模板消息", "subscribe": "小程序�
 @console_page("/notifications", "notifications.view")
 def notifications():
     """What went out to dealers and customer service, by which channel; dead letters to retry."""
-    args = load_form(NotificationQueryIn, request.args)
+    args = load_query(NotificationQueryIn, request.args)
     return list_page(
         "console/notifications.html",
         notifications_query(g.staff, args),

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from admin.api.shops import ShopIn, ShopPatchIn
 from admin.console.blueprint import bp
-from admin.console.forms import console_page, describe, form_post, list_page, load_form
+from admin.console.forms import console_page, describe, form_post, list_page, load_form, load_query
 from admin.console.session import console_login
 from app.backoffice import choices
 from app.errors import AppError, NotFound, ValidationFailed
@@ -113,7 +113,7 @@ def shop_sku_add(shop_id: int):
 
 @console_page("/shop-orders", "shops.view")
 def shop_orders():
-    args = load_form(WorkbenchQuery, request.args)
+    args = load_query(WorkbenchQuery, request.args)
     return list_page(
         "console/shop_orders.html",
         queries.search(g.staff, args.get("status"), args.get("shop_id"), args.get("q")),

@@ -11,7 +11,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from marshmallow import Schema, fields, validate
 
 from admin.console.blueprint import bp
-from admin.console.forms import console_page, describe, load_form
+from admin.console.forms import console_page, describe, load_form, load_query
 from admin.console.session import console_login
 from admin.schemas import StaffOrderIn
 from app.backoffice import orders as staff_orders
@@ -88,14 +88,14 @@ def _desk_page(customer_id: int | None, typed: list[dict] | None = None, error: 
 
 @console_page("/orders/new", "orders.place")
 def new_order():
-    args = load_form(DeskQueryIn, request.args)
+    args = load_query(DeskQueryIn, request.args)
     return _desk_page(args.get("customer_id"))
 
 
 @console_page("/orders/new/products", "orders.place")
 def new_order_products():
     """The search's results at the dealer's prices (swapped into the page by htmx)."""
-    args = load_form(ProductSearchIn, request.args)
+    args = load_query(ProductSearchIn, request.args)
     customer, views = staff_orders.dealer_products(
         g.staff, args["customer_id"], _low(), q=args["q"]
     )

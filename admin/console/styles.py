@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from admin import excel
-from admin.console.forms import console_page, form_post, list_page, load_form
+from admin.console.forms import console_page, form_post, list_page, load_form, load_query
 from admin.schemas import (
     ProductGroupIn,
     ProductGroupPatchIn,
@@ -31,7 +31,7 @@ def _group_form(form) -> dict:
 
 @console_page("/styles", "catalog.view")
 def styles_page():
-    args = load_form(ProductGroupQueryIn, request.args)
+    args = load_query(ProductGroupQueryIn, request.args)
     return list_page(
         "console/styles.html",
         staff_catalog.groups_query(args),
@@ -95,5 +95,5 @@ def attach_style_sku(group_id: int):
 @console_page("/styles/export.xlsx", "catalog.view")
 def export_styles():
     """Every style's SKUs, a row each, in the columns the style import reads back."""
-    args = load_form(ProductGroupQueryIn, request.args)
+    args = load_query(ProductGroupQueryIn, request.args)
     return excel.styles_export(staff_catalog.groups_query(args))
