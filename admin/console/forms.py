@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import cache, wraps
 
@@ -13,7 +14,7 @@ from admin.console.blueprint import bp
 from admin.console.session import console_login
 from app.errors import AppError, ValidationFailed
 from app.pages import perform as run_form_action
-from app.validation import PageIn, reject_unstorable, relax
+from app.validation import ExactDecimal, PageIn, reject_unstorable, relax
 
 # Field names as staff read them in error messages.
 FIELD_LABELS = {
@@ -185,6 +186,7 @@ def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | N
 
     Raises: ValidationFailed with the schema's messages per field.
     """
+    schema = relax(schema_cls(only=only) if only else schema_cls())
     cleaned = {}
     for key, value in data.items():
         if key in ("csrf_token", "next"):
@@ -194,12 +196,24 @@ def load_form(schema_cls: type[Schema], data: Mapping, only: tuple[str, ...] | N
             value = value.strip()
             if value == "":
                 continue
+            if isinstance(schema.fields.get(key), ExactDecimal):
+                value = _as_typed_plainly(value)
         cleaned[key] = value
-    schema = relax(schema_cls(only=only) if only else schema_cls())
     try:
         return schema.load(cleaned)
     except ValidationError as exc:
         raise ValidationFailed("提交的数据不正确", **exc.messages_dict) from None
+
+
+# An amount as people copy it from a statement or a spreadsheet: ¥1,000.00, 1,000.
+_GROUPED = re.compile(r"[¥￥]?\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)")
+
+
+def _as_typed_plainly(value: str) -> str:
+    """An amount typed with a ¥ or thousands separators, as the schema reads amounts ("1000.00");
+    anything else as typed, for the schema to refuse in words ("12,5" is not 12.5 or 125)."""
+    found = _GROUPED.fullmatch(value)
+    return found[1].replace(",", "") if found else value
 
 
 def _flatten(messages, labels: Mapping[str, str], prefix: str = "") -> list[str]:

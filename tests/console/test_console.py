@@ -316,6 +316,17 @@ def test_receipts_and_aging_page(signed_in, co):
     page = fin.get("/admin/ar-aging").get_data(as_text=True)
     assert co.east_customer.name in page and "¥350.00" in page
     assert fin.get("/admin/ar-aging?as_of=1999-01-01").status_code == 422
+    # An amount as copied from a bank statement: with ¥ and thousands separators.
+    for typed, left in (("¥1,000.00", "-650.00"), ("12,5", None), ("1,00", None)):
+        said = fin.post(
+            f"/admin/customers/{co.east_customer.id}/receipts",
+            {"amount": typed, "method": "bank", "reference": "流水 890"},
+        )
+        if left is None:  # 12,5 is neither 12.5 nor 125: asked again, not guessed
+            assert "您填写的内容还在" in said.get_data(as_text=True), typed
+        else:
+            assert any("：¥1,000.00" in text for _, text in flashes(said)), typed
+            assert Customer.get_by_id(co.east_customer.id).ar_balance == Decimal(left)
 
 
 def test_invitation_shows_code_and_qr(signed_in, co):
