@@ -31,6 +31,15 @@ def yuan(value):
     return "" if value is None else written(value)
 
 
+@bp.app_template_filter("owed")
+def owed(value):
+    """A customer's balance as staff read it: what they owe (¥3,348.00), or below zero what they
+    paid ahead, 预付 ¥23,646.38 (not "-¥23,646.38" under 应收)."""
+    if value is None:
+        return ""
+    return f"预付 {written(-value)}" if value < 0 else written(value)
+
+
 # An order line's quantity in the unit it was ordered in: "2 箱（24 件）".
 bp.add_app_template_filter(units.line_words, "in_units")
 bp.add_app_template_filter(units.dumped, "unit_rows")  # a product's named units, as set

@@ -327,6 +327,9 @@ def test_receipts_and_aging_page(signed_in, co):
         else:
             assert any("：¥1,000.00" in text for _, text in flashes(said)), typed
             assert Customer.get_by_id(co.east_customer.id).ar_balance == Decimal(left)
+    # Paid ahead: the list says so, not "-¥650.00" under 应收.
+    row = fin.get("/admin/customers").get_data(as_text=True).split(co.east_customer.name)[1]
+    assert row.split("</tr>")[0].count("预付 ¥650.00") == 1 and "-¥650.00" not in row
 
 
 def test_invitation_shows_code_and_qr(signed_in, co):
