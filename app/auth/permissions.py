@@ -54,7 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "payments.view": MANAGERS | {"finance", "customer_service"},
     **dict.fromkeys(("payments.refund", "invoices.issue"), frozenset({"admin", "finance"})),
     "reports.ar": MANAGERS | {"finance"},
-    "stock.view": MANAGERS | {"warehouse", "customer_service"},
+    # Finance reads stock at cost (存货), without changing it.
+    "stock.view": MANAGERS | {"warehouse", "customer_service", "finance"},
     "rules.view": MANAGERS | {"customer_service"},
     "field.view": MANAGERS | {"customer_service", "rep"},
     "field.manage": frozenset({"admin", "branch_manager"}),
