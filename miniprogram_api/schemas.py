@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from app.core import units as product_units
 from app.core.rules import OrderStatus
@@ -202,10 +202,19 @@ class CartWarningOut(WarningOut):
         exclude = ("available_credit", "total")
 
 
+class _SameAsItems(fields.List):
+    """A list another field of the schema already dumps: nothing is dumped for it here (the
+    schema's post_dump answers the other field's list under this name)."""
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return None
+
+
 class CartOut(Schema):
     items = fields.List(fields.Nested(CartLineOut))  # the dealer's lines, then gifts at 0.00
-    # The same lines under the name API.md gives them ("cart with lines"), as an order has them.
-    lines = fields.Method("_lines")
+    # The same lines under the name API.md gives them ("cart with lines"), as an order has them:
+    # documented as the list it is, answered with `items` as dumped (once: `_lines_are_items`).
+    lines = _SameAsItems(fields.Nested(CartLineOut), dump_only=True)
     subtotal = money_field()
     discounts = fields.List(fields.Nested(CartDiscountOut))
     discount_total = money_field()
@@ -216,9 +225,10 @@ class CartOut(Schema):
     promotions = fields.List(fields.String())
     warnings = fields.List(fields.Nested(CartWarningOut))
 
-    def _lines(self, cart):
-        items = cart["items"] if isinstance(cart, dict) else cart.items
-        return CartLineOut(many=True).dump(items)
+    @post_dump
+    def _lines_are_items(self, data, **kwargs):
+        data["lines"] = data["items"]
+        return data
 
 
 class BulkItemIn(Schema):
