@@ -85,7 +85,7 @@ def get_sku_map(shop_id):
 
 
 @bp.put("/shops/<id:shop_id>/sku-map")
-@bp.staff("shops.manage", body=SkuMapIn, out=SkuMapOut)
+@bp.staff("shops.map", body=SkuMapIn, out=SkuMapOut)
 def put_sku_map(data, shop_id):
     return _sku_map(shop_id, shops.set_sku_map(current_staff(), shop_id, data["items"]))
 

@@ -34,6 +34,10 @@ class MappingForm(Schema):
     qty = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99999))
 
 
+class UnmapForm(Schema):
+    platform_sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 def _ids(text: str) -> list[int]:
     ids = [whole_number(part, low=1, what="订单编号") for part in text.split(",") if part.strip()]
     if not ids:
@@ -91,24 +95,23 @@ def shop_skus(shop_id: int):
         shop=shop,
         mapping=list(shops.sku_map(g.staff, shop_id)),
         unmapped=shops.unmapped_skus(g.staff, shop_id),
+        products=choices.products_for_picking(),
         platforms=PLATFORMS,
     )
 
 
-@form_post("/shops/<int:shop_id>/skus", "shops.manage", "已保存", "console.shop_skus")
+@form_post("/shops/<int:shop_id>/skus", "shops.map", "已保存", "console.shop_skus")
 def shop_sku_add(shop_id: int):
     form = load_form(MappingForm, request.form)
-    product = choices.product_by_sku(form["sku"])
-    if product is None:
-        raise NotFound(f"没有编码为 {form['sku']} 的商品")
-    current = [
-        {"platform_sku": m.platform_sku, "product_id": m.product_id, "qty": m.qty}
-        for m in shops.sku_map(g.staff, shop_id)
-        if not m.auto and m.platform_sku != form["platform_sku"]
-    ]
-    item = {"platform_sku": form["platform_sku"], "product_id": product.id, "qty": form["qty"]}
-    shops.set_sku_map(g.staff, shop_id, [*current, item])
-    return f"平台 SKU {form['platform_sku']} 已对应到 {product.name}"
+    mapped = shops.map_sku(g.staff, shop_id, form["platform_sku"], form["sku"], form["qty"])
+    return f"平台 SKU {mapped.platform_sku} 已对应到 {mapped.product.name}"
+
+
+@form_post("/shops/<int:shop_id>/skus/remove", "shops.map", "已取消", "console.shop_skus")
+def shop_sku_remove(shop_id: int):
+    form = load_form(UnmapForm, request.form)
+    gone = shops.unmap_sku(g.staff, shop_id, form["platform_sku"])
+    return f"已取消平台 SKU {gone.platform_sku} 与 {gone.product.name} 的对应"
 
 
 @console_page("/shop-orders", "shops.view")

@@ -59,10 +59,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rules.view": MANAGERS | {"customer_service"},
     "field.view": MANAGERS | {"customer_service", "rep"},
     "field.manage": frozenset({"admin", "branch_manager"}),
-    # Online shops: authorising shops and mapping SKUs is an admin's; working the order queue
-    # (merge, split, waybills, ship) is customer service's and the warehouse's.
+    # Online shops: authorising shops is an admin's; mapping platform SKUs to ours is also the
+    # e-commerce operator's (customer service), who meets unmapped SKUs in the order queue;
+    # working the queue (merge, split, waybills, ship) is customer service's and the warehouse's.
     "shops.view": frozenset({"admin", "customer_service", "warehouse", "hq_approver"}),
     "shops.manage": ADMINS,
+    "shops.map": SERVICE,
     "shops.work": frozenset({"admin", "customer_service", "warehouse"}),
     # Promotions (特价, 阶梯价, 满减, 满赠): set by whoever sets prices; seen by whoever talks to
     # dealers or reviews their orders.

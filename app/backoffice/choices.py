@@ -55,6 +55,13 @@ def product_options() -> list[tuple[int, str]]:
     return [(p.id, f"{p.sku} {p.name}") for p in Product.select().order_by(Product.sku)]
 
 
+def products_for_picking() -> list[tuple[str, str]]:
+    """(SKU, "name（unit）") of every active product by SKU: a picker's suggestions where a
+    product is named by its code."""
+    rows = Product.select(Product.sku, Product.name, Product.unit).where(Product.active)
+    return [(p.sku, f"{p.name}（{p.unit}）") for p in rows.order_by(Product.sku)]
+
+
 def products_by_id(ids: Iterable[int]) -> dict[int, Product]:
     ids = [i for i in set(ids) if i]
     return {p.id: p for p in Product.select().where(Product.id << ids)} if ids else {}

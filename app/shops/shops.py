@@ -9,7 +9,7 @@ from app.adapters.platforms import Credentials, Platform, PlatformError, client_
 from app.auth.scopes import require
 from app.core.models import Product, Staff, Warehouse
 from app.db import or_not_found, transaction, utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from app.shops import settings
 from app.shops.models import Shop, ShopSku
 from app.shops.rules import PLATFORMS
@@ -143,7 +143,7 @@ def set_sku_map(staff: Staff, shop_id: int, items: list[dict]) -> list[ShopSku]:
     """Replace the shop's mapping with `items` ({platform_sku, product_id, qty}); SKUs mapped
     because their codes equal ours stay unless named. Orders waiting for a mapping are placed
     again, and the mapped SKUs are pushed. Raises: ValidationFailed, NotFound (product)."""
-    require(staff, "shops.manage")
+    require(staff, "shops.map")
     shop = shop_in_scope(staff, shop_id)
     seen = set()
     for item in items:
@@ -180,6 +180,45 @@ def set_sku_map(staff: Staff, shop_id: int, items: list[dict]) -> list[ShopSku]:
         orders.place_waiting(shop.id)
         stock_sync.queue_all(shop.id)
     return list(sku_map(staff, shop.id))
+
+
+def map_sku(staff: Staff, shop_id: int, platform_sku: str, sku: str, qty: int = 1) -> ShopSku:
+    """Map one platform SKU to our product coded `sku` (`qty` of ours per platform unit),
+    keeping the rest of the mapping; orders waiting for it are placed. Raises: NotFound (no
+    product has that code), ValidationFailed."""
+    product = Product.get_or_none(Product.sku == sku)
+    if product is None:
+        raise NotFound(f"没有编码为 {sku} 的商品")
+    kept = [
+        {"platform_sku": m.platform_sku, "product_id": m.product_id, "qty": m.qty}
+        for m in sku_map(staff, shop_id)
+        if not m.auto and m.platform_sku != platform_sku
+    ]
+    item = {"platform_sku": platform_sku, "product_id": product.id, "qty": qty}
+    mapped = set_sku_map(staff, shop_id, [*kept, item])
+    return next(m for m in mapped if m.platform_sku == platform_sku)
+
+
+def unmap_sku(staff: Staff, shop_id: int, platform_sku: str) -> ShopSku:
+    """Take a hand-made mapping away (one mapped by mistake): orders downloaded from now on wait
+    for a mapping again; lines already mapped keep their product. A SKU mapped because its code
+    equals ours cannot be taken away (the next download would map it again). Returns the
+    mapping taken away. Raises: NotFound, InvalidState."""
+    found = {m.platform_sku: m for m in sku_map(staff, shop_id)}
+    gone = found.get(platform_sku)
+    if gone is None:
+        raise NotFound(f"平台 SKU {platform_sku} 没有对应关系")
+    if gone.auto:
+        raise InvalidState(
+            f"平台 SKU {platform_sku} 与商品编码相同，自动对应到 {gone.product.name}，不能取消"
+        )
+    kept = [
+        {"platform_sku": m.platform_sku, "product_id": m.product_id, "qty": m.qty}
+        for m in found.values()
+        if not m.auto and m.platform_sku != platform_sku
+    ]
+    set_sku_map(staff, shop_id, kept)
+    return gone
 
 
 def unmapped_skus(staff: Staff, shop_id: int) -> list[dict]:

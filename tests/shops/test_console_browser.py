@@ -130,3 +130,37 @@ def test_a_packer_reads_a_pack_in_our_units_and_a_merged_order_once(
     assert "2 箱（平台 1 件，每件 2 箱）" in quantities
     clerk.shot("shop-order-in-our-units", full_page=False)
     assert clerk.errors == []
+
+
+def test_the_operator_maps_a_sku_by_the_products_name_and_takes_a_wrong_one_away(
+    desk, gunicorn, co, platform_shop
+):
+    shop = platform_shop("youzan", name="有赞微商城")
+    shop.sell(("TEA-6PACK", 1, "88.00"))
+    shop.sync()
+    shop.map_skus(("OIL-X", co.tea))  # a mistake: OIL-X is the oil on the platform
+
+    operator = desk(co.staff["cs"].username, viewport={"width": 1366, "height": 768})
+    page = operator.page
+    operator.go(f"/admin/shops/{shop.id}/skus")
+    options = page.locator("datalist#products option")
+    assert f"{co.tea.name}（{co.tea.unit}）" in options.all_text_contents()
+    row = page.locator("#unmapped tr", has_text="TEA-6PACK")
+    row.locator("input[name=sku]").fill(co.tea.sku)  # what picking 茉莉绿茶 from the list types
+    row.locator("input[name=qty]").fill("6")
+    with page.expect_navigation():
+        row.get_by_role("button", name="对应").click()
+    assert operator.flash() == f"平台 SKU TEA-6PACK 已对应到 {co.tea.name}"
+    assert "没有未对应的 SKU" in page.locator("#unmapped").inner_text()
+
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    with page.expect_navigation():  # the page before it still shows the mapping's message
+        page.get_by_role("button", name="取消 OIL-X 的对应").click()
+    assert operator.flash() == f"已取消平台 SKU OIL-X 与 {co.tea.name} 的对应"
+    assert asked and asked[0].startswith(f"取消平台 SKU OIL-X 与 {co.tea.name} 的对应吗")
+    mapped = page.locator("#mapping").inner_text()
+    assert "TEA-6PACK" in mapped and "OIL-X" not in mapped
+    operator.shot("shop-skus-by-operator", full_page=False)
+    assert shop.orders()[0]["status"] == "pending"
+    assert operator.errors == []
