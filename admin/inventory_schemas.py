@@ -31,6 +31,7 @@ from app.validation import (
     id_field,
     money_field,
     optional_text,
+    required_text,
     whole_field,
 )
 
@@ -155,6 +156,10 @@ class FeeIn(Schema):
     date = business_date(required=True)
     brand = optional_text(64)
     note = optional_text(500)
+
+
+class FeeVoidIn(Schema):
+    reason = required_text(500, "请填写作废原因（1-500 个字符）")
 
 
 class FeeQueryIn(DateRangeIn, PageIn):

@@ -14,6 +14,7 @@ from admin.inventory_schemas import (
     FeeOut,
     FeePageOut,
     FeeQueryIn,
+    FeeVoidIn,
     LocationIn,
     MovementPageOut,
     MovementQueryIn,
@@ -167,6 +168,14 @@ def record_fee(data, customer_id):
     """A fee spent on the customer (进场费 listing, 促销费 promotion, 返利 rebate, 陈列费 display,
     other): it comes off the customer's profit (GET /reports/profit)."""
     return services.record_fee(current_staff(), customer_id, data)
+
+
+@bp.post("/customers/<id:customer_id>/fees/<id:fee_id>/void")
+@bp.staff("fees.manage", body=FeeVoidIn, out=FeeOut)
+def void_fee(data, customer_id, fee_id):
+    """作废 a fee recorded by mistake: it stays listed (`voided_at`, `voided_by`, `void_reason`)
+    and no longer counts in profit. A second void: 409 invalid_state."""
+    return services.void_fee(current_staff(), customer_id, fee_id, data["reason"])
 
 
 @bp.listing("/customers/<id:customer_id>/fees", "customers.view", FeeQueryIn, FeePageOut)

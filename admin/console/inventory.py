@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from flask import g, render_template, request, url_for
 from marshmallow import fields, validate
@@ -31,6 +30,7 @@ from admin.inventory_schemas import (
     CountQueryIn,
     DocumentQueryIn,
     FeeIn,
+    FeeVoidIn,
     LocationIn,
     MovementQueryIn,
     RejectDocumentIn,
@@ -426,6 +426,15 @@ class FeeFilter(PageIn):
     date_to = business_date()
 
 
+def _fees_with_names(found) -> list:
+    """Fees with `actor_name` (who recorded each) and `voided_by_name` (who voided it)."""
+    rows = _with_actor_names(found, key="recorded_by")
+    names = actor_names({row.voided_by for row in rows if row.voided_by})
+    for row in rows:
+        row.voided_by_name = names.get(row.voided_by, "")
+    return rows
+
+
 @console_page("/fees", "customers.view")
 def customer_fees():
     args = load_query(FeeFilter, request.args)
@@ -436,9 +445,10 @@ def customer_fees():
         query,
         args["page"],
         PER_PAGE,
-        rows=partial(_with_actor_names, key="recorded_by"),
+        rows=_fees_with_names,
         args=args,
         fee_total=queries.fees_total(query),
+        voided_count=queries.voided_fees(query),
         kinds=FEE_KINDS,
         customer_options=[(c.id, f"{c.code} {c.name}") for c in customers],
     )
@@ -458,6 +468,19 @@ def record_customer_fee():
         return f"已记录{FEE_KINDS.get(form.get('kind'), '费用')} {written(fee['amount'])}"
 
     return perform(action, "费用已记录", url_for("console.customer_fees"))
+
+
+@form_post(
+    "/customers/<int:customer_id>/fees/<int:fee_id>/void",
+    "fees.manage",
+    "已作废",
+    filtered("console.customer_fees"),
+)
+def void_customer_fee(customer_id: int, fee_id: int):
+    reason = load_form(FeeVoidIn, request.form)["reason"]
+    fee = services.void_fee(g.staff, customer_id, fee_id, reason)
+    kind = FEE_KINDS.get(fee.kind, "费用")
+    return f"已作废 {fee.customer.name} {fee.date} 的{kind} {written(fee.amount)}"
 
 
 # --- profit (利润核算) --------------------------------------------------------------------------

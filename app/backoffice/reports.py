@@ -366,7 +366,11 @@ def profit_report(
         return _aggregate(model, measures, joins, where, group_by, covered, **columns)
 
     shipped, returned = _shipped_and_returned(aggregate, group_by == "brand", start, end)
-    in_period = (CustomerFee.date >= date_from) & (CustomerFee.date <= date_to)
+    in_period = (
+        (CustomerFee.date >= date_from)
+        & (CustomerFee.date <= date_to)
+        & CustomerFee.voided_at.is_null()  # a fee voided as a mistake was never spent
+    )
     if group_by == "brand":
         query = CustomerFee.select(CustomerFee.brand, fn.SUM(CustomerFee.amount)).where(in_period)
         if covered is not None:

@@ -117,6 +117,11 @@ class CustomerFee(BaseModel):
     note = CharField(max_length=500, default="")
     recorded_by = CharField(max_length=64, default="")
     created_at = DateTimeField(default=utcnow)
+    # 作废: a fee recorded by mistake stays listed, with who voided it, when and why, and no
+    # longer counts (fee totals, profit).
+    voided_at = DateTimeField(null=True)
+    voided_by = CharField(max_length=64, default="")
+    void_reason = CharField(max_length=500, default="")
 
     class Meta:
         indexes = ((("customer", "date"), False),)

@@ -197,7 +197,13 @@ def fees_query(staff: Staff, filters: dict):
     return query.order_by(CustomerFee.date.desc(), CustomerFee.id.desc())
 
 
+def voided_fees(query) -> int:
+    """How many of a fees query's fees are voided (listed, not counted)."""
+    return query.where(CustomerFee.voided_at.is_null(False)).order_by().count()
+
+
 def fees_total(query):
-    """The sum of a fees query's amounts."""
-    total = query.select(fn.SUM(CustomerFee.amount)).order_by().scalar()
+    """The sum of a fees query's amounts, the voided fees left out."""
+    counted = query.where(CustomerFee.voided_at.is_null())
+    total = counted.select(fn.SUM(CustomerFee.amount)).order_by().scalar()
     return money_from_fen(total)

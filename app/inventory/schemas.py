@@ -140,9 +140,13 @@ class FeeOut(
         "note",
         "recorded_by",
         "created_at",
+        "voided_at",
+        "voided_by",
+        "void_reason",
     )
 ):
-    """A fee paid to or for a customer (listing, promotion, rebate …), as it was recorded."""
+    """A fee paid to or for a customer (listing, promotion, rebate …), as it was recorded;
+    `voided_at` (null while it counts), `voided_by` and `void_reason` once voided (作废)."""
 
 
 FeePageOut = page_of(FeeOut)

@@ -510,6 +510,32 @@ def record_fee(staff: Staff, customer_id: int, data: dict) -> CustomerFee:
         )
 
 
+def void_fee(staff: Staff, customer_id: int, fee_id: int, reason: str) -> CustomerFee:
+    """作废 a fee recorded by mistake (the wrong customer, amount or kind): it stays listed with
+    who voided it, when and why, and no longer counts in fee totals or profit. A fee is voided
+    once: of two voids at the same moment one wins, the other is told it is already void.
+    Raises: Forbidden, NotFound (also a fee of a customer outside the scope), ValidationFailed
+    (no reason), InvalidState (already void)."""
+    require(staff, "fees.manage")
+    customer = customer_in_scope(staff, customer_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写作废原因", reason=["请填写作废原因"])
+    fee = CustomerFee.get_or_none(
+        (CustomerFee.id == fee_id) & (CustomerFee.customer == customer.id)
+    )
+    fee = or_not_found(fee, "费用记录不存在", fee_id=fee_id)
+    with transaction():
+        voided = (
+            CustomerFee.update(voided_at=utcnow(), voided_by=actor(staff), void_reason=reason)
+            .where((CustomerFee.id == fee.id) & CustomerFee.voided_at.is_null())
+            .execute()
+        )
+    if not voided:
+        raise InvalidState(f"{customer.name} {fee.date} 的这笔费用已作废，不能再次作废")
+    return CustomerFee.get_by_id(fee.id)
+
+
 def fees_of(staff: Staff, customer_id: int, date_from: dt.date | None, date_to: dt.date | None):
     """A customer's fees (in scope), newest first."""
     require(staff, "customers.view")
