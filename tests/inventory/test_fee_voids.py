@@ -10,8 +10,13 @@ from app.inventory.models import CustomerFee
 from app.timeutil import local_today
 from devkit.testing.clients import ADMIN, flashes
 from devkit.testing.concurrency import all_at_once
+from devkit.testing.inventory import sell, stocked_at_cost
 
-from .test_margins_and_alerts import get, sell, stocked_at_cost
+
+def get(client, path, headers, **query):
+    r = client.get(ADMIN + path, headers=headers, query_string=query)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
 
 
 def _fee(co, amount: str, **more) -> CustomerFee:

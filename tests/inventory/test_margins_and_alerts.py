@@ -5,14 +5,14 @@ reports, by branch, rep, customer, brand and channel, each in the caller's scope
 import datetime as dt
 from decimal import Decimal
 
-from app.core import orders, receivables, returns
+from app.core import receivables, returns
 from app.core.models import Order, Product, Receivable
 from app.db import utcnow
-from app.inventory import services as inventory
 from app.shops.models import Shop
 from app.timeutil import local_today
 from devkit.factories import make_staff
 from devkit.testing.clients import ADMIN
+from devkit.testing.inventory import sell, stocked_at_cost
 
 D = Decimal
 
@@ -21,36 +21,6 @@ def get(client, path, headers, **query):
     r = client.get(ADMIN + path, headers=headers, query_string=query)
     assert r.status_code == 200, r.get_json()
     return r.get_json()
-
-
-def sell(co, customer, product, qty, ship=None):
-    """An approved order of `qty`, `ship` of it shipped."""
-    order = co.order(customer, (product, qty))
-    orders.approve_order(order.id, "staff:1")
-    if ship:
-        orders.ship_order(order.id, [(order.lines[0].id, ship)], "顺丰", "SF", "wh")
-    return order
-
-
-def stocked_at_cost(co):
-    """Tea at cost 20 in both warehouses (1000 already there at 0 are counted out first), brand
-    茗香; oil brand 金龙."""
-    Product.update(brand="茗香").where(Product.id == co.tea.id).execute()
-    Product.update(brand="金龙").where(Product.id == co.oil.id).execute()
-    wh = co.staff["wh"]
-    for warehouse in (co.sh, co.gz):
-        inventory.create_count(
-            wh,
-            {"warehouse_id": warehouse.id, "lines": [{"product_id": co.tea.id, "counted_qty": 0}]},
-        )
-        inventory.create_receipt(
-            wh,
-            {
-                "warehouse_id": warehouse.id,
-                "reference": f"DN-{warehouse.id}",
-                "lines": [{"product_id": co.tea.id, "qty": 500, "unit_cost": D("20.0000")}],
-            },
-        )
 
 
 def test_sales_rows_carry_cost_gross_profit_and_margin(client, co):
