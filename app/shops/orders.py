@@ -166,14 +166,15 @@ def _locked(
 
 
 def merge_into(target: ShopOrder, others: list[ShopOrder], warehouse_id: int) -> ShopOrder:
-    """Fold `others` into `target` (same shop and door): their lines move, they become `merged`,
-    and the merged order is placed again as one. Runs in the caller's transaction."""
+    """Fold `others` into `target` (same shop and door): their lines move, they become `merged`
+    (with no lines, their total 0.00: what they held is counted once, on `target`), and the
+    merged order is placed again as one. Runs in the caller's transaction."""
     for order in [target, *others]:
         _release(order, warehouse_id)
     ids = [o.id for o in others]
     ShopOrderLine.update(order=target.id).where(ShopOrderLine.order << ids).execute()
     ShopOrder.update(
-        status="merged", merged_into=target.id, exception="", updated_at=utcnow()
+        status="merged", merged_into=target.id, exception="", total=0, updated_at=utcnow()
     ).where(ShopOrder.id << ids).execute()
     paid = [o.paid_at for o in [target, *others] if o.paid_at]
     if paid:

@@ -3,6 +3,7 @@ waybills, labels, shipping with the tracking number written back through the out
 stock pushed to every shop after any change."""
 
 import re
+from decimal import Decimal as D
 
 import pytest
 import requests
@@ -106,6 +107,9 @@ def test_orders_to_the_same_door_are_merged_on_download(platform_shop, co, signe
     together = next(o for o in merged if len(o["platform_order_ids"]) == 2)
     assert sorted(together["platform_order_ids"]) == sorted([first, second])
     (gone,) = shop.orders(status="merged")
+    # Its lines went with their amount: counted once, on the order they went to.
+    assert (gone["lines"], gone["total"]) == ([], "0.00")
+    assert together["total"] == f"{sum(D(ln['price']) * ln['qty'] for ln in together['lines']):.2f}"
     # Its page says where its lines went, with a link there.
     page = signed_in("admin").get(f"/admin/shop-orders/{gone['id']}").get_data(as_text=True)
     said = page.split('id="merged-into"')[1].split("</p>")[0]
