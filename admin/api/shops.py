@@ -91,7 +91,11 @@ def put_sku_map(data, shop_id):
 
 
 @bp.listing(
-    "/shop-orders", "shops.view", ShopOrderQueryIn, page_of(ShopOrderOut), queries.with_details
+    "/shop-orders",
+    "shop_orders.view",
+    ShopOrderQueryIn,
+    page_of(ShopOrderOut),
+    queries.with_details,
 )
 def list_shop_orders(args):
     return queries.search(current_staff(), args.get("status"), args.get("shop_id"), args.get("q"))
@@ -111,7 +115,7 @@ def shop_order_labels(args):
 
 
 @bp.get("/shop-orders/<id:order_id>")
-@bp.staff("shops.view", out=ShopOrderOut)
+@bp.staff("shop_orders.view", out=ShopOrderOut)
 def get_shop_order(order_id):
     orders.order_in_scope(current_staff(), order_id)
     return _detail(order_id)

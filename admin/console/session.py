@@ -43,7 +43,7 @@ MENU = (
     ("console.styles_page", "款式", "catalog.view"),
     ("console.promotions", "促销", "promotions.view"),
     ("console.stock", "库存", "stock.view"),
-    ("console.shop_orders", "打单发货", "shops.view"),
+    ("console.shop_orders", "打单发货", "shop_orders.view"),
     ("console.shops_page", "网店管理", "shops.view"),
     ("console.sales_reports", "报表", "reports.ar"),
     ("console.aging", "应收账龄", "reports.ar"),

@@ -114,7 +114,7 @@ def shop_sku_remove(shop_id: int):
     return f"已取消平台 SKU {gone.platform_sku} 与 {gone.product.name} 的对应"
 
 
-@console_page("/shop-orders", "shops.view")
+@console_page("/shop-orders", "shop_orders.view")
 def shop_orders():
     args = load_query(WorkbenchQuery, request.args)
     return list_page(
@@ -124,7 +124,7 @@ def shop_orders():
         PER_PAGE,
         rows=queries.with_details,
         args=args,
-        shop_choices=[(s.id, s.name) for s in shops.shops_query(g.staff)],
+        shop_choices=shops.shop_names(g.staff),
         pager_args={k: v for k, v in args.items() if k in ("status", "shop_id", "q")},
         statuses=STATUS_LABELS,
         carriers=CARRIERS,
@@ -132,7 +132,7 @@ def shop_orders():
     )
 
 
-@console_page("/shop-orders/<int:order_id>", "shops.view")
+@console_page("/shop-orders/<int:order_id>", "shop_orders.view")
 def shop_order(order_id: int):
     return render_template(
         "console/shop_order.html",

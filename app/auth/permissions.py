@@ -63,6 +63,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # e-commerce operator's (customer service), who meets unmapped SKUs in the order queue;
     # working the queue (merge, split, waybills, ship) is customer service's and the warehouse's.
     "shops.view": frozenset({"admin", "customer_service", "warehouse", "hq_approver"}),
+    # Shop orders are read by whoever sees shops, and by finance (shop revenue), without acting.
+    "shop_orders.view": frozenset(
+        {"admin", "customer_service", "warehouse", "hq_approver", "finance"}
+    ),
     "shops.manage": ADMINS,
     "shops.map": SERVICE,
     "shops.work": frozenset({"admin", "customer_service", "warehouse"}),

@@ -130,7 +130,7 @@ def _map_lines(shop_id: int, order_id: int) -> None:
 
 
 def orders_query(staff: Staff):
-    require(staff, "shops.view")
+    require(staff, "shop_orders.view")
     return seen_by(staff, ShopOrder.select(ShopOrder, Shop).join(Shop))
 
 

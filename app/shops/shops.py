@@ -51,6 +51,14 @@ def shops_query(staff: Staff):
     return seen_by(staff, Shop.select().order_by(Shop.id))
 
 
+def shop_names(staff: Staff) -> list[tuple[int, str]]:
+    """(id, name) of the shops whose orders the caller reads (the workbench's shop filter):
+    finance reads shop orders without seeing the shops' settings."""
+    require(staff, "shop_orders.view")
+    query = seen_by(staff, Shop.select(Shop.id, Shop.name).order_by(Shop.id))
+    return [(s.id, s.name) for s in query]
+
+
 def shop_in_scope(staff: Staff, shop_id: int) -> Shop:
     """Raises: NotFound, also for a shop outside the caller's scope."""
     found = shops_query(staff).where(Shop.id == shop_id).first()
