@@ -17,6 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from werkzeug.serving import make_server
 
+from app.payments.models import Payment
+from devkit.testing.clients import MP, bind_dealer
+
 NOTIFY_PATH = "/api/pay/wechatpay/notify"
 
 
@@ -89,6 +92,22 @@ def pay_sandbox(sandbox, app_server):
     controls.settings(schedule_scale=0.001)
     yield controls
     sandbox.state.pay.reset()
+
+
+@pytest.fixture
+def paid_top_up(client, co, pay_sandbox):
+    """paid_top_up("100.00"): a top-up the east customer's dealer paid through the sandbox
+    (notified and credited), as a Payment."""
+
+    def pay(amount: str = "100.00", code: str = "top-up-dealer"):
+        dealer = bind_dealer(client, co.east_customer, code)
+        body = {"purpose": "topup", "amount": amount}
+        started = client.post(f"{MP}/payments", json=body, headers=dealer).get_json()
+        pay_sandbox.pay(started["out_trade_no"])
+        pay_sandbox.wait_answered(started["out_trade_no"])
+        return Payment.get_by_id(started["id"])
+
+    return pay
 
 
 @dataclass
