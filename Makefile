@@ -29,7 +29,8 @@ seed: migrate
 	$(FLASK) seed-demo --if-empty
 
 # The sandbox (WeChat, the online platforms, waybills) and the worker run beside the app and
-# stop with it.
+# stop with it. The sandbox keeps everything in memory: once it answers, `tell-sandbox` gives
+# its platforms and WeChat Pay the orders and payments the database already has (the demo's).
 BESIDE_THE_APP = export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export SHOP_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export WAYBILL_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
@@ -37,7 +38,8 @@ BESIDE_THE_APP = export WECHAT_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT); \
 	export WECHATPAY_NOTIFY_URL=http://$(HOST):$(PORT)/api/pay/wechatpay/notify; \
 	$(BIN)/python -m devkit.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 	$(BIN)/huey_consumer app.worker.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
-	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM;
+	trap 'kill $$sandbox $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) tell-sandbox;
 
 # Served as deployed: gunicorn with gunicorn.conf.py, one worker of a few threads on SQLite (WAL).
 run: seed

@@ -1,4 +1,4 @@
-"""Flask CLI: db-upgrade, db-status, backup, restore, create-staff, seed-demo."""
+"""Flask CLI: db-upgrade, db-status, backup, restore, create-staff, seed-demo, tell-sandbox."""
 
 from __future__ import annotations
 
@@ -108,6 +108,41 @@ def register_commands(app: Flask) -> None:
             except AppError as exc:
                 raise click.ClickException(f"{exc.message} {exc.details}") from None
         click.echo(f"created staff {staff.username} ({staff.role}, scope {staff.data_scope})")
+
+    @app.cli.command("tell-sandbox")
+    @click.option("--wait", default=20.0, help="seconds to wait for the sandbox to answer")
+    def tell_sandbox_command(wait):
+        """Development only: tell the sandbox (empty after each start) of the platform orders
+        and WeChat Pay payments the database has, so write-backs and refunds go through."""
+        import time
+
+        import requests
+
+        from app.adapters.wechatpay import wechat_pay
+        from devkit.demo import tell_sandbox
+
+        if app.config["ENV_NAME"] == "production":
+            raise click.ClickException("tell-sandbox is for development: the sandbox is not here")
+        shops_url = app.config.get("SHOP_API_BASE_URL")
+        if not shops_url:
+            raise click.ClickException("SHOP_API_BASE_URL does not name the sandbox")
+        pay_url = app.config["WECHATPAY_BASE_URL"] if wechat_pay.gateway.configured else None
+        deadline = time.monotonic() + wait
+        while True:  # make run starts the sandbox beside this command
+            try:
+                requests.get(f"{shops_url}/_sandbox/stats", timeout=2).raise_for_status()
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise click.ClickException(
+                        f"the sandbox at {shops_url} does not answer"
+                    ) from None
+                time.sleep(0.2)
+        with db.connection_context():
+            learnt = tell_sandbox(shops_url, pay_url)
+        click.echo(
+            f"sandbox told of {learnt['orders']} platform orders, {learnt['payments']} payments"
+        )
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="do nothing when the database has customers")

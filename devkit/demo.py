@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import random
 import secrets
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from app.payments import rules as payment_rules
 from app.payments import settings as payment_settings
 from app.payments.models import Payment
 from app.timeutil import local_today
+from devkit.sandbox.shops import order_number
 
 DEMO_INVITE_TTL = dt.timedelta(days=365)
 
@@ -246,7 +248,8 @@ STAFF = [
     ("hd_manager", "branch_manager", "HD", "赵强"),
     ("hn_manager", "branch_manager", "HN", "钱芳"),
     ("hq_vp", "hq_approver", None, "孙立"),
-    ("warehouse", "warehouse", None, "周勇"),
+    ("warehouse", "warehouse", "HD", "周勇"),  # 上海总仓's clerk
+    ("warehouse_hn", "warehouse", "HN", "陈刚"),  # 广州仓's clerk
     ("finance", "finance", None, "吴敏"),
     ("rep_east", "rep", "HD", "郑华东"),
     ("rep_south", "rep", "HN", "冯华南"),
@@ -586,6 +589,7 @@ DEMO_SHOPS = (
     ("doudian", "好茶抖音小店", 50, 10),
     ("youzan", "好茶有赞微商城", 30, 0),
 )
+DEMO_ORDER_SEQ = 900000  # the demo's platform order ids: the sandbox's own count far below
 DEMO_BUYERS = (
     ("张伟", "13812345678", "浙江省", "杭州市", "西湖区"),
     ("王芳", "13922223333", "江苏省", "南京市", "鼓楼区"),
@@ -597,7 +601,8 @@ DEMO_BUYERS = (
 def _seed_shops(rng, warehouse, products, admin) -> None:
     """A shop on each platform (app keys the sandbox knows: its secret is "secret-" + key),
     each with orders as if downloaded: waiting to ship, merged (two to one door), short of
-    stock, an unmapped SKU, and one refunded before shipping."""
+    stock, an unmapped SKU, and one refunded before shipping. Their ids are in the platform's
+    format; `tell_sandbox` gives the sandbox's platforms the same orders."""
     from app.adapters.platforms import Line, PlatformOrder
     from app.adapters.platforms.types import Receiver
     from app.db import utcnow
@@ -605,6 +610,7 @@ def _seed_shops(rng, warehouse, products, admin) -> None:
     from app.shops import shops as shop_service
 
     stocked = [p for p in products if stock.availability(warehouse.id, [p.id])[p.id] > 0]
+    seeded_at = time.time()
     for n, (platform, name, share, safety) in enumerate(DEMO_SHOPS, 1):
         shop = shop_service.create_shop(
             admin,
@@ -624,7 +630,7 @@ def _seed_shops(rng, warehouse, products, admin) -> None:
             who = DEMO_BUYERS[buyer_index % len(DEMO_BUYERS)]
             paid = utcnow() - dt.timedelta(hours=rng.randrange(1, 48))
             return PlatformOrder(
-                platform_order_id=f"DEMO-{platform}-{seq}",
+                platform_order_id=order_number(platform, DEMO_ORDER_SEQ + seq, seeded_at),
                 status=status,
                 buyer=f"buyer-{who[0]}",
                 receiver=Receiver(
@@ -755,11 +761,13 @@ BRANDS = {"WTR": "山泉", "TEA": "茗香", "JCE": "果园", "BIS": "麦香", "N
 BRANDS |= {"SOY": "鲜味", "OIL": "金鼎", "VIN": "老坊"}
 
 
+CLERKS = {"HD": "warehouse", "HN": "warehouse_hn"}  # branch code → its warehouse's clerk
+
+
 def _seed_stock_at_cost(rng, warehouses, products, staff, extra_lines=()) -> None:
     """Opening stock as a receipt per warehouse at a cost of 55-70% of list price (and
     `extra_lines` as given); brands, safety stock on a few products, bin locations for the
     first aisle."""
-    keeper = staff["warehouse"]
     for product in products:
         catalog.update_product(
             product.id,
@@ -767,6 +775,7 @@ def _seed_stock_at_cost(rng, warehouses, products, staff, extra_lines=()) -> Non
             safety_stock=rng.choice([0, 0, 20, 50]),
         )
     for code, warehouse in warehouses.items():
+        keeper = staff[CLERKS[code]]  # each warehouse's own clerk receives its opening stock
         lines = []
         for product in products:
             qty = rng.choice([0, 8, 15, 60, 120, 200, 300, 500])
@@ -940,3 +949,125 @@ def _paid(customer, user, purpose: str, amount: Decimal, order=None) -> None:
             "amount": {"total": to_fen(amount), "currency": "CNY"},
         }
     )
+
+
+# --- the sandbox hears of what the database holds ----------------------------------------------
+
+
+def tell_sandbox(shops_url: str, pay_url: str | None) -> dict[str, int]:
+    """Development only: tell the sandbox (in memory, so empty after every start) of the orders
+    the database has from its platforms and the payments and refunds it has through its WeChat
+    Pay, as the real platforms and WeChat Pay would know them: the demo's seeded ones, and any
+    made in an earlier run. What the sandbox already has it keeps. Without this, writing a
+    tracking number back to a platform and refunding a payment are refused there. `pay_url`:
+    None when WeChat Pay is not configured. Returns how many of each the sandbox learnt."""
+    import requests
+
+    learnt = {"orders": 0, "payments": 0}
+    for shop, body in _platform_orders():
+        url = f"{shops_url}/_sandbox/shops/{shop.platform}/{shop.app_key}/orders"
+        answer = requests.post(url, json=body, timeout=10)
+        answer.raise_for_status()
+        learnt["orders"] += answer.status_code == 201
+    if pay_url is not None:
+        for body in _paid_transactions():
+            answer = requests.post(f"{pay_url}/_sandbox/pay/transactions", json=body, timeout=10)
+            answer.raise_for_status()
+            learnt["payments"] += answer.status_code == 201
+    return learnt
+
+
+def _seconds(moment: dt.datetime) -> float:
+    return moment.replace(tzinfo=dt.UTC).timestamp()
+
+
+def _platform_orders():
+    """(shop, the sandbox's seeding body) of every order downloaded: its lines
+    gathered back from the shop orders they went to (merged, split), shipped on the platform
+    once our write-back got there."""
+    from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, WriteBack
+
+    for shop in Shop.select().order_by(Shop.id):
+        rows = PlatformOrder.select().where(PlatformOrder.shop == shop.id)
+        for row in rows.order_by(PlatformOrder.id):
+            lines = list(
+                ShopOrderLine.select()
+                .where(ShopOrderLine.platform_order == row.id)
+                .order_by(ShopOrderLine.id)
+            )
+            if not lines:
+                continue  # never a shop order (unpaid when downloaded)
+            qty: dict[tuple[str, str], int] = {}
+            for line in lines:
+                key = (line.platform_sku, str(line.price))
+                qty[key] = qty.get(key, 0) + line.qty
+            first = ShopOrder.get_by_id(lines[0].order_id)
+            status = row.status
+            written = WriteBack.select().where(
+                (WriteBack.platform_order == row.id) & (WriteBack.status == "delivered")
+            )
+            if status == "paid" and written.exists():
+                status = "shipped"
+            yield (
+                shop,
+                {
+                    "platform_order_id": row.platform_order_id,
+                    "status": status,
+                    "buyer": first.buyer,
+                    "receiver": {
+                        "name": first.receiver_name,
+                        "phone": first.receiver_phone,
+                        "province": first.province,
+                        "city": first.city,
+                        "district": first.district,
+                        "address": first.address,
+                    },
+                    "lines": [
+                        {"sku": sku, "qty": n, "price": price} for (sku, price), n in qty.items()
+                    ],
+                    "paid_at": _seconds(first.paid_at or row.modified_at),
+                    "modified_at": _seconds(row.modified_at),
+                },
+            )
+
+
+REFUND_STATES = {
+    "processing": "PROCESSING",
+    "succeeded": "SUCCESS",
+    "failed": "CLOSED",
+    "abnormal": "ABNORMAL",
+}
+
+
+def _paid_transactions():
+    """The sandbox's WeChat Pay seeding body of every payment paid, with the refunds WeChat Pay
+    took on it."""
+    from app.payments.models import Refund
+
+    paid = Payment.select().where(Payment.transaction_id.is_null(False)).order_by(Payment.id)
+    for payment in paid:
+        taken = Refund.select().where(
+            (Refund.payment == payment.id) & Refund.refund_id.is_null(False)
+        )
+        yield {
+            "out_trade_no": payment.out_trade_no,
+            "transaction_id": payment.transaction_id,
+            "appid": payment.appid,
+            "openid": payment.openid,
+            "amount": to_fen(payment.amount),
+            "success_time": (payment.paid_at or payment.created_at)
+            .replace(tzinfo=dt.UTC)
+            .isoformat(),
+            "attach": f"customer:{payment.customer_id}",
+            "notify_url": current_app.config.get("WECHATPAY_NOTIFY_URL") or "",
+            "refunds": [
+                {
+                    "out_refund_no": refund.out_refund_no,
+                    "refund_id": refund.refund_id,
+                    "refund": to_fen(refund.amount),
+                    "status": REFUND_STATES.get(refund.status, "PROCESSING"),
+                    "created_at": refund.created_at.replace(tzinfo=dt.UTC).isoformat(),
+                }
+                for refund in taken.order_by(Refund.id)
+            ],
+        }

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
-from devkit.sandbox import SandboxState, create_sandbox
+from devkit.sandbox import SandboxState, ShopsStore, create_sandbox
 from devkit.sandbox.wechatpay import PayState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +46,17 @@ class SandboxServer:
     `pay_keys` (a directory, where keys are made when missing) it also stands in for WeChat Pay."""
 
     def __init__(self, pay_keys: Path | None = None):
-        self.state = SandboxState(pay=PayState(pay_keys) if pay_keys else None)
+        self.pay_keys = pay_keys
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self._serve()
+
+    def _serve(self) -> None:
+        """A sandbox knowing nothing yet, as a process just started (WeChat Pay's keys kept)."""
+        self.state = SandboxState(pay=PayState(self.pay_keys) if self.pay_keys else None)
+        self.shops = ShopsStore()  # the platforms' orders, write-backs and stock
         self._server = make_server(
-            "127.0.0.1", self.port, create_sandbox(self.state), threaded=True
+            "127.0.0.1", self.port, create_sandbox(self.state, self.shops), threaded=True
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -60,6 +66,13 @@ class SandboxServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+        self._server.server_close()
+
+    def restart(self) -> SandboxServer:
+        """Stopped and started again on the same port: everything it held in memory is gone."""
+        self.stop()
+        self._serve()
+        return self.start()
 
     def messages(self, **params) -> list[dict]:
         return requests.get(f"{self.url}/_sandbox/messages", params=params, timeout=5).json()[

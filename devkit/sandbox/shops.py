@@ -48,6 +48,17 @@ def is_stale(timestamp: str, parse: Callable[[str], float]) -> bool:
         return True
 
 
+def order_number(platform: str, seq: int, when: float) -> str:
+    """An order id in the platform's own format, the `seq`th of the day `when` falls on."""
+    day = dt.datetime.fromtimestamp(when, GMT8)
+    return {
+        "taobao": f"{3000000000000 + seq}",
+        "pdd": f"{day:%y%m%d}-{100000000000 + seq}",
+        "doudian": f"{6900000000000000000 + seq}",
+        "youzan": f"E{day:%Y%m%d}{seq:012d}",
+    }[platform]
+
+
 def secret_of(app_key: str) -> str:
     return f"secret-{app_key}"
 
@@ -106,24 +117,29 @@ class ShopsStore:
         found = [o for o in orders if start <= o["modified"] < end]
         return sorted(found, key=lambda o: (o["modified"], o["seq"]))
 
-    def add_order(self, platform: str, app_key: str, body: dict) -> str:
+    def add_order(self, platform: str, app_key: str, body: dict) -> tuple[str, bool]:
+        """A paid order as the platform lists it → (its id, whether it is new). Seeding may
+        name the order (`platform_order_id`, in the platform's format), its `status` (paid,
+        shipped, cancelled) and when it was paid and last changed (`paid_at`, `modified_at`,
+        UNIX seconds): an order the platform already has is kept as it is."""
         now = time.time()
         with self.lock:
+            state = self.shop(platform, app_key)
+            order_id = str(body.get("platform_order_id") or "")
+            if order_id in state.orders:
+                return order_id, False
             seq = next(self.ids)
-            order_id = {
-                "taobao": f"{3000000000000 + seq}",
-                "pdd": f"{time.strftime('%y%m%d')}-{100000000000 + seq}",
-                "doudian": f"{6900000000000000000 + seq}",
-                "youzan": f"E{time.strftime('%Y%m%d')}{seq:012d}",
-            }[platform]
+            while not order_id or order_id in state.orders:
+                order_id = order_number(platform, seq, now)
+                seq = next(self.ids)
             lines = [
                 {"sku": ln["sku"], "qty": int(ln["qty"]), "price": str(Decimal(str(ln["price"])))}
                 for ln in body.get("lines") or []
             ]
             total = sum(Decimal(ln["price"]) * ln["qty"] for ln in lines)
-            state = self.shop(platform, app_key)
             for ln in lines:
                 ln["item_id"], ln["sku_id"] = self._listing(state, ln["sku"])
+            paid = float(body.get("paid_at") or now)
             state.orders[order_id] = {
                 "id": order_id,
                 "seq": seq,
@@ -131,12 +147,12 @@ class ShopsStore:
                 "receiver": dict(body.get("receiver") or {}),
                 "lines": lines,
                 "total": str(total),
-                "status": "paid",
-                "created": now,
-                "paid": now,
-                "modified": now,
+                "status": body.get("status") or "paid",
+                "created": paid,
+                "paid": paid,
+                "modified": float(body.get("modified_at") or paid),
             }
-        return order_id
+        return order_id, True
 
     def record_shipment(self, platform, app_key, order_id, company_code, tracking_no) -> bool:
         with self.lock:
@@ -218,30 +234,36 @@ def controls(store: ShopsStore) -> Blueprint:
 
     @bp.post("/<platform>/<app_key>/orders")
     def add_orders(platform, app_key):
-        """A paid order as the platform lists it; `repeat` makes that many alike (benchmarks)."""
+        """A paid order as the platform lists it; `repeat` makes that many alike (benchmarks).
+        Seeding names an order and its state (ShopsStore.add_order)."""
         refused = known(platform)
         if refused:
             return refused
         body = request.get_json(silent=True) or {}
         if not body.get("lines"):
             return jsonify({"error": "lines required"}), 400
+        if body.get("status", "paid") not in ("paid", "shipped", "cancelled"):
+            return jsonify({"error": "status is paid, shipped or cancelled"}), 400
         repeat = max(1, min(int(body.get("repeat", 1)), 100000))
-        if repeat == 1:
-            ids = [store.add_order(platform, app_key, body)]
-        else:  # as many buyers and receivers as orders: none of them go to the same door
-            buyer, receiver = body.get("buyer", ""), body.get("receiver") or {}
-            ids = [
-                store.add_order(
-                    platform,
-                    app_key,
-                    {
-                        **body,
-                        "buyer": f"{buyer}{n}",
-                        "receiver": {**receiver, "name": f"{receiver.get('name', '')}{n}"},
-                    },
-                )
-                for n in range(repeat)
-            ]
+        if repeat == 1:  # one order, perhaps named: one the platform has is kept (200)
+            order_id, new = store.add_order(platform, app_key, body)
+            answer = {"platform_order_id": order_id, "platform_order_ids": [order_id]}
+            return jsonify(answer), 201 if new else 200
+        # As many buyers and receivers as orders: none of them go to the same door.
+        buyer, receiver = body.get("buyer", ""), body.get("receiver") or {}
+        ids = [
+            store.add_order(
+                platform,
+                app_key,
+                {
+                    **body,
+                    "platform_order_id": None,
+                    "buyer": f"{buyer}{n}",
+                    "receiver": {**receiver, "name": f"{receiver.get('name', '')}{n}"},
+                },
+            )[0]
+            for n in range(repeat)
+        ]
         return jsonify({"platform_order_id": ids[0], "platform_order_ids": ids}), 201
 
     @bp.post("/<platform>/<app_key>/items")

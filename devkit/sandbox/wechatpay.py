@@ -724,6 +724,60 @@ def register(app: Flask, state: PayState) -> None:
         entry = notify(state, "transaction", out_trade_no) if body.get("notify", True) else None
         return jsonify({"transaction_id": t["transaction_id"], "notification": entry})
 
+    @bp.post("/_sandbox/pay/transactions")
+    def seed_transaction():
+        """Seeding: a transaction paid earlier (`out_trade_no`, `transaction_id`, `appid`,
+        `openid`, `amount` in fen, `success_time` ISO, optional `attach`, `description`,
+        `notify_url`) with the refunds WeChat Pay took on it (`refunds`: [{`out_refund_no`,
+        `refund_id`, `refund` in fen, `status` PROCESSING, SUCCESS, CLOSED or ABNORMAL,
+        `created_at` ISO}]). One WeChat Pay already has is kept as it is (200)."""
+        body = request.get_json(silent=True) or {}
+        out_trade_no = str(body.get("out_trade_no", ""))
+        fields = ("transaction_id", "appid", "openid", "success_time")
+        if not OUT_NO.match(out_trade_no) or not all(body.get(k) for k in fields):
+            return jsonify({"error": f"out_trade_no, {', '.join(fields)} required"}), 400
+        if not isinstance(body.get("amount"), int) or body["amount"] <= 0:
+            return jsonify({"error": "amount is a positive number of fen"}), 400
+        refunds = body.get("refunds") or []
+        with state.lock:
+            if out_trade_no in state.transactions:
+                return jsonify({"out_trade_no": out_trade_no, "created": False}), 200
+            refunded = sum(int(r["refund"]) for r in refunds if r.get("status") != "CLOSED")
+            state.transactions[out_trade_no] = {
+                "appid": body["appid"],
+                "mchid": MCHID,
+                "out_trade_no": out_trade_no,
+                "description": body.get("description") or out_trade_no,
+                "attach": body.get("attach", ""),
+                "amount": body["amount"],
+                "openid": body["openid"],
+                "notify_url": body.get("notify_url", ""),
+                "prepay_id": f"wx{secrets.token_hex(14)}",
+                "trade_state": "REFUND" if refunded else "SUCCESS",
+                "transaction_id": str(body["transaction_id"]),
+                "success_time": dt.datetime.fromisoformat(body["success_time"]),
+                "refunded": refunded,
+            }
+            for r in refunds:
+                created = dt.datetime.fromisoformat(r["created_at"])
+                state.refunds.setdefault(
+                    str(r["out_refund_no"]),
+                    {
+                        "refund_id": str(r["refund_id"]),
+                        "out_refund_no": str(r["out_refund_no"]),
+                        "out_trade_no": out_trade_no,
+                        "transaction_id": str(body["transaction_id"]),
+                        "total": body["amount"],
+                        "refund": int(r["refund"]),
+                        "status": r.get("status", "SUCCESS"),
+                        "created_at": created,
+                        "succeeded_at": created,
+                        "notify_url": body.get("notify_url", ""),
+                        "reason": "",
+                    },
+                )
+        return jsonify({"out_trade_no": out_trade_no, "created": True}), 201
+
     @bp.post("/_sandbox/pay/<out_trade_no>/renotify")
     def renotify(out_trade_no):
         with state.lock:

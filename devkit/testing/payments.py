@@ -39,8 +39,11 @@ class PaySandbox:
     """The sandbox's WeChat Pay controls, over HTTP."""
 
     def __init__(self, sandbox):
-        self.url = sandbox.url
-        self.state = sandbox.state.pay
+        self.sandbox, self.url = sandbox, sandbox.url
+
+    @property
+    def state(self):
+        return self.sandbox.state.pay  # a restarted sandbox's
 
     def _post(self, path: str, body: dict | None = None) -> dict:
         response = requests.post(f"{self.url}/_sandbox/pay{path}", json=body or {}, timeout=10)
