@@ -32,7 +32,7 @@ import datetime as dt
 import itertools
 import time
 
-from peewee import Case
+from peewee import Case, fn
 
 from app import outbox
 from app.adapters.platforms import Listing, Platform, PlatformError, StockLevel
@@ -261,14 +261,18 @@ def send_write_back(row: WriteBack) -> outbox.Sent:
         client(shop).write_back(platform_order.platform_order_id, row.carrier, row.tracking_no)
     except PlatformError as exc:
         raise outbox.Failed(exc.message) from None
-    others_waiting = WriteBack.select().where(
-        (WriteBack.shop_order == order.id)
-        & (WriteBack.id != row.id)
-        & (WriteBack.status != "delivered")
+    # A merged order has a write-back per platform order, perhaps sent by two workers at once:
+    # each records its own delivery before asking whether any is still waiting, so the last to
+    # finish sees them all delivered (asking first, both could see the other waiting).
+    changes = {"delivered_at": utcnow(), "last_error": ""}
+    WriteBack.update(status="delivered", **changes).where(WriteBack.id == row.id).execute()
+    waiting = WriteBack.select().where(
+        (WriteBack.shop_order == order.id) & (WriteBack.status != "delivered")
     )
-    if not others_waiting.exists():
-        ShopOrder.update(written_back="done").where(ShopOrder.id == order.id).execute()
-    return outbox.Sent(changes={"delivered_at": utcnow(), "last_error": ""})
+    ShopOrder.update(written_back="done").where(
+        (ShopOrder.id == order.id) & ~fn.EXISTS(waiting)
+    ).execute()
+    return outbox.Sent(changes=changes)
 
 
 WRITE_BACKS = outbox.Sink(

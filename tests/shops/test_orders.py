@@ -290,3 +290,26 @@ def test_shipping_an_order_without_a_waybill_says_to_ask_for_one_first(platform_
         "failed": [{"id": order["id"], "error": f"订单 {order['number']} 还没有单号，请先取单号"}],
     }
     assert shop.orders()[0]["status"] == "pending"
+
+
+def test_a_merged_order_is_written_back_when_both_workers_send_at_once(platform_shop, co, client):
+    """Two workers each send one platform order's write-back of a merged order, and both sends
+    end before the outbox records either: the order is still 平台已发货 (each send counts its own
+    delivery before asking whether any other is waiting)."""
+    from app.shops.models import WriteBack
+    from app.shops.stock_sync import WRITE_BACKS
+
+    shop = platform_shop("doudian")
+    shop.sell((co.tea.sku, 1))
+    shop.sell((co.oil.sku, 1))
+    shop.sync()
+    (together,) = shop.orders(status="pending")
+    assert len(together["platform_order_ids"]) == 2
+    ask_waybills(client, co.headers("wh"), [together["id"]], "SF")
+    assert ship_shop_orders(client, co.headers("wh"), [together["id"]]).get_json()["shipped"]
+    rows = list(WriteBack.select().where(WriteBack.shop_order == together["id"]))
+    assert len(rows) == 2
+    for row in rows:  # as the two workers would, each with the one it claimed
+        WRITE_BACKS.send(row)
+    assert len(shop.shipments()) == 2
+    assert ShopOrder.get_by_id(together["id"]).written_back == "done"
