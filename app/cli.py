@@ -112,8 +112,9 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("tell-sandbox")
     @click.option("--wait", default=20.0, help="seconds to wait for the sandbox to answer")
     def tell_sandbox_command(wait):
-        """Development only: tell the sandbox (empty after each start) of the platform orders
-        and WeChat Pay payments the database has, so write-backs and refunds go through."""
+        """Development only: tell the sandbox (empty after each start) of the listings, platform
+        orders, waybills and WeChat Pay payments the database has, so write-backs, stock pushes
+        and refunds go through and no tracking number is issued twice."""
         import time
 
         import requests
@@ -141,7 +142,8 @@ def register_commands(app: Flask) -> None:
         with db.connection_context():
             learnt = tell_sandbox(shops_url, pay_url)
         click.echo(
-            f"sandbox told of {learnt['orders']} platform orders, {learnt['payments']} payments"
+            f"sandbox told of {learnt['listings']} listings, {learnt['orders']} platform orders,"
+            f" {learnt['waybills']} waybills, {learnt['payments']} payments"
         )
 
     @app.cli.command("seed-demo")

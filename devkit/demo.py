@@ -955,20 +955,43 @@ def _paid(customer, user, purpose: str, amount: Decimal, order=None) -> None:
 
 
 def tell_sandbox(shops_url: str, pay_url: str | None) -> dict[str, int]:
-    """Development only: tell the sandbox (in memory, so empty after every start) of the orders
-    the database has from its platforms and the payments and refunds it has through its WeChat
-    Pay, as the real platforms and WeChat Pay would know them: the demo's seeded ones, and any
-    made in an earlier run. What the sandbox already has it keeps. Without this, writing a
-    tracking number back to a platform and refunding a payment are refused there. `pay_url`:
-    None when WeChat Pay is not configured. Returns how many of each the sandbox learnt."""
+    """Development only: tell the sandbox (in memory, so empty after every start) of the listings
+    and orders the database has from its platforms, the waybills it was issued, and the payments and
+    refunds it has through its WeChat Pay, as the real platforms, courier and WeChat Pay would
+    know them: the demo's seeded ones, and any made in an earlier run. What the sandbox already
+    has it keeps. Without this, writing a tracking number back to a platform and refunding a
+    payment are refused there, a tracking number is issued twice, and stock pushes name listings
+    the platform does not have. `pay_url`: None when
+    WeChat Pay is not configured. Returns how many of each the sandbox learnt."""
     import requests
 
-    learnt = {"orders": 0, "payments": 0}
+    from app.shops import settings as shop_settings
+    from app.shops.models import ShopOrder
+
+    learnt = {"listings": 0, "orders": 0, "waybills": 0, "payments": 0}
+    for shop, body in _listings():  # first: the orders' lines are of these listings
+        url = f"{shops_url}/_sandbox/shops/{shop.platform}/{shop.app_key}/items"
+        answer = requests.post(url, json={"items": [body]}, timeout=10)
+        answer.raise_for_status()
+        learnt["listings"] += answer.status_code == 201
     for shop, body in _platform_orders():
         url = f"{shops_url}/_sandbox/shops/{shop.platform}/{shop.app_key}/orders"
         answer = requests.post(url, json=body, timeout=10)
         answer.raise_for_status()
         learnt["orders"] += answer.status_code == 201
+    waybills = shop_settings.current()
+    if waybills.waybill_base_url and waybills.waybill_business_id:
+        for order in ShopOrder.select().where(ShopOrder.tracking_no != "").order_by(ShopOrder.id):
+            body = {
+                "business_id": waybills.waybill_business_id,
+                "order_code": order.number,
+                "carrier": order.carrier,
+                "tracking_no": order.tracking_no,
+            }
+            url = f"{waybills.waybill_base_url}/_sandbox/waybills"
+            answer = requests.post(url, json=body, timeout=10)
+            answer.raise_for_status()
+            learnt["waybills"] += answer.status_code == 201
     if pay_url is not None:
         for body in _paid_transactions():
             answer = requests.post(f"{pay_url}/_sandbox/pay/transactions", json=body, timeout=10)
@@ -979,6 +1002,27 @@ def tell_sandbox(shops_url: str, pay_url: str | None) -> dict[str, int]:
 
 def _seconds(moment: dt.datetime) -> float:
     return moment.replace(tzinfo=dt.UTC).timestamp()
+
+
+def _listings():
+    """(shop, the sandbox's seeding body) of every listing a mapped SKU was found on: its item id
+    with its SKUs' codes and ids."""
+    from app.shops.models import Shop, ShopSku
+
+    for shop in Shop.select().order_by(Shop.id):
+        listed: dict[str, list[ShopSku]] = {}
+        found = ShopSku.select().where((ShopSku.shop == shop.id) & (ShopSku.platform_item_id != ""))
+        for sku in found.order_by(ShopSku.id):
+            listed.setdefault(sku.platform_item_id, []).append(sku)
+        for item_id, skus in listed.items():
+            yield (
+                shop,
+                {
+                    "item_id": item_id,
+                    "skus": [s.platform_sku for s in skus],
+                    "sku_ids": [s.platform_sku_id for s in skus],
+                },
+            )
 
 
 def _platform_orders():

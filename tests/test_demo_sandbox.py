@@ -1,6 +1,7 @@
 """The demo against the sandbox over HTTP, as `make run` runs them: once told what the database
 holds (`flask tell-sandbox`), the sandbox's platforms take a seeded shop order's tracking number
-and its WeChat Pay refunds a seeded payment — also a sandbox started again after the seed."""
+and its WeChat Pay refunds a seeded payment — also a sandbox started again after the seed, whose
+waybill service then issues no number twice."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import requests
 
 from app.core.models import Staff
 from app.payments.models import Payment, Refund
-from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine
+from app.shops.models import PlatformOrder, Shop, ShopOrder, ShopOrderLine, ShopSku
 from devkit.testing.clients import ADMIN, staff_headers
 from devkit.testing.payments import PaySandbox
-from devkit.testing.shops import ask_waybills, send_write_backs, ship_shop_orders
+from devkit.testing.shops import ask_waybills, send_pushes, send_write_backs, ship_shop_orders
 
 
 @pytest.fixture
@@ -113,6 +114,9 @@ def test_the_sandbox_takes_a_seeded_shop_orders_write_back_and_refunds_a_seeded_
 
 
 def test_a_sandbox_started_again_after_the_seed_is_told_again(app, client, sandbox, demo):
+    # make run's worker pushes the seed's stock as soon as the sandbox is up: the shops' SKUs
+    # are looked up on their platforms (and kept) before the sandbox hears of any order.
+    send_pushes()
     demo()
     taobao, youzan = Shop.get(Shop.platform == "taobao"), Shop.get(Shop.platform == "youzan")
     shipped, shipped_on_platform = ship_and_write_back(client, taobao)
@@ -120,13 +124,22 @@ def test_a_sandbox_started_again_after_the_seed_is_told_again(app, client, sandb
     first = refund(client, topup, "100.00").get_json()
     assert first["status"] == "processing"
 
+    listings = {
+        (s.shop.platform, s.platform_sku): (s.platform_item_id, s.platform_sku_id)
+        for s in ShopSku.select().where(ShopSku.platform_item_id != "")
+    }
+    assert listings
+
     sandbox.restart()  # `make run` again: the sandbox remembers nothing
     assert platform_orders(sandbox, taobao) == {}
     refused = refund(client, topup, "50.00").get_json()
     assert refused["status"] == "failed", refused  # what the review saw: unknown to WeChat Pay
 
     told = demo()
-    assert "sandbox told of 24 platform orders, 2 payments" in told
+    told_of = f"{len(listings)} listings, 24 platform orders, 1 waybills, 2 payments"
+    assert f"sandbox told of {told_of}" in told
+    for (platform, code), ids in listings.items():
+        assert sandbox.shops.listing(platform, f"demo-{platform}", code) == ids
     listed = platform_orders(sandbox, taobao)
     assert listed[shipped_on_platform.platform_order_id]["status"] == "shipped"
     assert sorted(ln["sku"] for ln in listed[shipped_on_platform.platform_order_id]["lines"]) == [
@@ -134,6 +147,10 @@ def test_a_sandbox_started_again_after_the_seed_is_told_again(app, client, sandb
     ]
     order, platform_order = ship_and_write_back(client, youzan)
     assert order.written_back == "done"
+    assert order.tracking_no != shipped.tracking_no  # the courier never issues a number twice
+    # Its stock goes to every shop's listings, as the database knows them: none refused.
+    pushed = send_pushes()
+    assert pushed.get("delivered") and set(pushed) <= {"delivered", "superseded"}, pushed
     assert [s["platform_order_id"] for s in shipments(sandbox, youzan)] == [
         platform_order.platform_order_id
     ]
@@ -149,7 +166,7 @@ def test_a_sandbox_started_again_after_the_seed_is_told_again(app, client, sandb
     paid = Payment.get_by_id(topup.id)
     assert paid.refunded_amount == D("150.00")
     # Told twice, the sandbox keeps what it has.
-    assert "sandbox told of 0 platform orders, 0 payments" in demo()
+    assert "sandbox told of 0 listings, 0 platform orders, 0 waybills, 0 payments" in demo()
     assert len(shipments(sandbox, youzan)) == 1
 
 

@@ -177,11 +177,20 @@ class ShopsStore:
     def _listing(self, state: ShopState, sku: str) -> tuple[str, str]:
         """The listing of a code (lock held): one of its own if it has none yet."""
         if sku not in state.listings:
-            self._list(state, sku, str(10**11 + next(self.ids)))
+            self._list(state, sku, self._new_item_id(state))
         return state.listings[sku]
 
-    def _list(self, state: ShopState, sku: str, item_id: str) -> None:
-        sku_id = str(10**12 + next(self.ids))
+    def _new_item_id(self, state: ShopState) -> str:
+        """An item id no listing has (seeded listings keep theirs); lock held."""
+        taken = {item_id for item_id, _ in state.listings.values()}
+        item_id = str(10**11 + next(self.ids))
+        while item_id in taken:
+            item_id = str(10**11 + next(self.ids))
+        return item_id
+
+    def _list(self, state: ShopState, sku: str, item_id: str, sku_id: str | None = None) -> None:
+        while sku_id is None or sku_id in state.codes:
+            sku_id = str(10**12 + next(self.ids))
         state.listings[sku] = (item_id, sku_id)
         state.codes[sku_id] = sku
 
@@ -190,16 +199,27 @@ class ShopsStore:
         with self.lock:
             return self._listing(self.shop(platform, app_key), sku)
 
-    def list_together(self, platform: str, app_key: str, skus: list[str]) -> dict:
+    def list_together(
+        self,
+        platform: str,
+        app_key: str,
+        skus: list[str],
+        item_id: str | None = None,
+        sku_ids: list[str] | None = None,
+    ) -> dict:
         """List the codes as the SKUs of one new listing: {"item_id", "skus": [{"sku",
-        "sku_id"}]}."""
+        "sku_id"}]}. Seeding names the listing's ids (`item_id`, `sku_ids`, the codes' in
+        order); a code already listed keeps its listing."""
         with self.lock:
             state = self.shop(platform, app_key)
-            item_id = str(10**11 + next(self.ids))
-            for sku in skus:
-                self._list(state, sku, item_id)
+            item_id = item_id or self._new_item_id(state)
+            new = False
+            for sku, sku_id in zip(skus, sku_ids or [None] * len(skus), strict=True):
+                if sku_ids is None or sku not in state.listings:
+                    self._list(state, sku, item_id, sku_id)
+                    new = True
             listed = [{"sku": sku, "sku_id": state.listings[sku][1]} for sku in skus]
-            return {"item_id": item_id, "skus": listed}
+            return {"item_id": item_id, "skus": listed, "new": new}
 
     def set_stocks(self, platform: str, app_key: str, item_id: str, levels: list) -> list[str]:
         """Set the quantity of SKUs of one listing, all or nothing: levels are (sku code or
@@ -269,7 +289,8 @@ def controls(store: ShopsStore) -> Blueprint:
     @bp.post("/<platform>/<app_key>/items")
     def list_items(platform, app_key):
         """`{"items": [{"skus": [code, …]}]}`: each entry one listing with those SKUs →
-        `{"items": [{"item_id", "skus": [{"sku", "sku_id"}]}]}`."""
+        `{"items": [{"item_id", "skus": [{"sku", "sku_id"}]}]}`. Seeding names the listing's
+        ids: `{"item_id", "skus": [code, …], "sku_ids": [id, …]}` (a code listed is kept)."""
         refused = known(platform)
         if refused:
             return refused
@@ -279,8 +300,20 @@ def controls(store: ShopsStore) -> Blueprint:
             skus = [str(s) for s in entry.get("skus") or []]
             if not skus:
                 return jsonify({"error": "skus required"}), 400
-            answer.append(store.list_together(platform, app_key, skus))
-        return jsonify({"items": answer}), 201
+            sku_ids = entry.get("sku_ids")
+            if sku_ids is not None and (not entry.get("item_id") or len(sku_ids) != len(skus)):
+                return jsonify({"error": "item_id and one sku_id per sku required"}), 400
+            answer.append(
+                store.list_together(
+                    platform,
+                    app_key,
+                    skus,
+                    str(entry["item_id"]) if entry.get("item_id") else None,
+                    [str(i) for i in sku_ids] if sku_ids is not None else None,
+                )
+            )
+        new = [item.pop("new") for item in answer]
+        return jsonify({"items": answer}), 201 if any(new) or not answer else 200  # all kept
 
     @bp.post("/<platform>/<app_key>/orders/<order_id>/cancel")
     def cancel(platform, app_key, order_id):

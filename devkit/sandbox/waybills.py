@@ -1,7 +1,8 @@
 """The electronic waybill service stand-in (快递鸟-style EOrderService, RequestType 1007):
 checks DataSign = base64(md5(RequestData + AppKey)) with AppKey "key-" + EBusinessID, issues one
 tracking number per (business id, OrderCode) — asking again gives the same number, answered with
-ResultCode 106 as 快递鸟 does — and lists what it issued at GET /_sandbox/waybills."""
+ResultCode 106 as 快递鸟 does, never one number twice — and lists what it issued at GET
+/_sandbox/waybills (POST there seeds one issued earlier)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,11 @@ def blueprint(store: ShopsStore) -> Blueprint:
             found = store.waybills.get((business_id, code))
             repeated = found is not None
             if found is None:
-                number = f"{PREFIXES[carrier]}{7000000000 + len(store.waybills) + 1}"
+                issued = {w["tracking_no"] for w in store.waybills.values()}
+                serial = 7000000000 + len(store.waybills) + 1
+                while f"{PREFIXES[carrier]}{serial}" in issued:  # after seeding: never twice
+                    serial += 1
+                number = f"{PREFIXES[carrier]}{serial}"
                 found = {
                     "order_code": code,
                     "carrier": carrier,
@@ -70,6 +75,28 @@ def blueprint(store: ShopsStore) -> Blueprint:
         if repeated:
             return answer(business_id, True, "106", "该订单号已下单成功", order)
         return answer(business_id, True, "100", "成功", order)
+
+    @bp.post("/_sandbox/waybills")
+    def seed():
+        """Seeding: a waybill issued earlier (`business_id`, `order_code`, `carrier`,
+        `tracking_no`): asked for again it is the same, and its number is not issued again.
+        One the service has is kept as it is (200)."""
+        body = request.get_json(silent=True) or {}
+        key = (str(body.get("business_id", "")), str(body.get("order_code", "")))
+        if not all(key) or body.get("carrier") not in PREFIXES or not body.get("tracking_no"):
+            return jsonify({"error": "business_id, order_code, carrier, tracking_no required"}), 400
+        with store.lock:
+            if key in store.waybills:
+                return jsonify({"tracking_no": store.waybills[key]["tracking_no"]}), 200
+            store.waybills[key] = {
+                "order_code": key[1],
+                "carrier": body["carrier"],
+                "tracking_no": str(body["tracking_no"]),
+                "receiver": {},
+                "commodity": [],
+                "at": time.time(),
+            }
+        return jsonify({"tracking_no": str(body["tracking_no"])}), 201
 
     @bp.get("/_sandbox/waybills")
     def issued():
