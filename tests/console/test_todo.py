@@ -250,3 +250,18 @@ def test_the_phones_staff_page_lists_the_new_kinds_and_sends_them_to_the_console
     section = page.split('id="todo-transfer_receive"')[1].split("</section>")[0]
     assert transfer.number in section and "在途" in section
     assert "待收货调拨单请在电脑上的管理后台处理" in section
+
+
+def test_the_bars_count_is_every_kinds_count_together_in_one_statement(co, signed_in, app_ctx):
+    from app.backoffice import todo
+    from devkit.databases import statements
+
+    _transfer(co)
+    co.order(co.east_customer, (co.tea, 1))  # waiting for review
+    admin = co.staff["admin"]
+    with statements() as ran:
+        counted = todo.todo_count(admin)
+    assert len(ran) == 1  # the bar asks on every console page
+    each = todo.todos(admin)
+    assert len(each) > 5 and counted == sum(t.count for t in each) >= 2
+    assert todo.todo_count(co.staff["wh"]) == sum(t.count for t in todo.todos(co.staff["wh"]))
