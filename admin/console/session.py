@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from app.core.models import Staff
 
 
-# Menu entries: (endpoint, label, permission). Each role sees the ones it may use.
+# Menu entries: (endpoint, label, permission). Each role sees the ones it may use. The settings
+# a role changes now and then sit under one 设置 entry of the wide menu (SETTINGS), so the bar
+# stays a row at 1366 px; the narrow menu lists every entry.
 MENU = (
     ("console.dashboard", "概览", "orders.view"),
     ("console.review_queue", "待审订单", "orders.view"),
@@ -57,6 +59,39 @@ MENU = (
     ("console.organisation_page", "机构与仓库", "org.manage"),
     ("console.integrations", "对接 ERP", "integrations.manage"),
 )
+SETTINGS = frozenset(
+    {
+        "console.announcements",
+        "console.notifications",
+        "console.rules",
+        "console.staff",
+        "console.organisation_page",
+        "console.integrations",
+    }
+)
+# A role that reads shop orders without packing them (finance) reads them as 网店订单.
+READ_ONLY_LABELS = {"console.shop_orders": ("shops.work", "网店订单")}
+
+
+def _menu() -> list[tuple[str, str]]:
+    """(endpoint, label) of each entry the signed-in staff member may use."""
+    found = []
+    for endpoint, label, permission in MENU:
+        if not may(permission):
+            continue
+        works, reads_as = READ_ONLY_LABELS.get(endpoint, (permission, label))
+        found.append((endpoint, label if may(works) else reads_as))
+    return found
+
+
+def _wide(menu: list[tuple[str, str]]) -> list[tuple[str, str, list]]:
+    """The wide menu: (endpoint, label, []) entries, and one ("", "设置", entries) holding the
+    settings when there are two or more of them."""
+    settings = [entry for entry in menu if entry[0] in SETTINGS]
+    if len(settings) < 2:
+        return [(e, label, []) for e, label in menu]
+    wide = [(e, label, []) for e, label in menu if e not in SETTINGS]
+    return [*wide, ("", "设置", settings)]
 
 
 def may(permission: str) -> bool:
@@ -95,13 +130,14 @@ def _console_context():
     if request.blueprint != "console":
         return {}
     staff = g.get("staff")
-    menu = [(e, label) for e, label, p in MENU if may(p)] if staff else []
+    menu = _menu() if staff else []
     return {
         "staff": staff,
         # Called by the top bar only: a partial page (htmx) counts nothing.
         "todo_count": (lambda: todo.todo_count(staff)) if staff else (lambda: 0),
         "follow_prompt": lambda: _follow_prompt(staff),
         "menu": menu,
+        "menu_wide": _wide(menu),
         "may": may,
         "role_label": ROLE_LABELS.get(staff.role, staff.role) if staff else "",
         "role_labels": ROLE_LABELS,

@@ -28,7 +28,8 @@ def test_finance_reads_shop_orders_without_working_them(platform_shop, co, signe
     assert order["number"] in page and "¥90.00" in page
     assert 'id="batchbar"' not in page and 'class="pick"' not in page  # nothing to ship with
     menu = fin.get("/admin/dashboard").get_data(as_text=True)
-    assert "打单发货" in menu and "网店管理" not in menu  # orders, not the shops' settings
+    assert "网店订单" in menu and "网店管理" not in menu  # orders, not the shops' settings
+    assert "<h2>网店订单" in page and "打单发货" not in page  # read, not packed
     detail = fin.get(f"/admin/shop-orders/{order['id']}")
     assert detail.status_code == 200
     assert order["number"] in detail.get_data(as_text=True)
