@@ -102,6 +102,7 @@ STORED_AS = {
         (core.Order.reject_reason, [("RejectIn", "reason"), ("RejectForm", "reason")]),
         (core.ReturnRequest.reject_reason, [("Reason", "reason")]),
         (inventory.TransferEvent.note, [("RejectDocumentIn", "reason")]),
+        (inventory.CustomerFee.void_reason, [("FeeVoidIn", "reason")]),
         (payments.Refund.error, [("RefundRejectIn", "reason")]),
         (payments.Invoice.reject_reason, [("InvoiceRejectIn", "reason")]),
         (payments.StatementConfirmation.note, [("StatementAnswerIn", "note")]),
