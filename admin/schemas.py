@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from app.approval.rules import DOCUMENT_TYPES
 from app.auth.permissions import DATA_SCOPES, ROLES
 from app.core.promotions import KINDS as PROMOTION_KINDS
-from app.core.rules import OrderStatus, SettlementMethod
+from app.core.rules import RECEIPT_METHODS_SHOWN, OrderStatus, SettlementMethod
 from app.field.schemas import StockSalesReportOut
 from app.integrations.keys import SCOPES as API_KEY_SCOPE_MAP
 from app.integrations.schemas import WebhookDeliveryOut
@@ -24,6 +24,7 @@ from app.schemas import (
     CodedOut,
     CommentIn,
     CustomerOut,
+    DateRangeIn,
     DiscountOut,
     GroupedReportOut,
     GroupRowOut,
@@ -417,6 +418,24 @@ class ReceiptIn(Schema):
         ),
     )
     reference = optional_text(128)
+    # The day the money arrived (YYYY-MM-DD, Beijing time), today or earlier; none: today.
+    received_at = business_date()
+
+
+class ReceiptQueryIn(DateRangeIn, PageIn):
+    """收款记录: a customer (typed: name or code; or chosen: id), a method, the days received."""
+
+    q = fields.String(validate=validate.Length(max=64, error="搜索内容过长"))
+    customer_id = id_field(strict=False)
+    method = fields.String(
+        validate=validate.OneOf(list(RECEIPT_METHODS_SHOWN), error="收款方式无效")
+    )
+
+
+class ReceiptVoidIn(Schema):
+    """作废 a receipt: why, always."""
+
+    reason = required_text(200, "请填写作废原因（1-200 字）")
 
 
 class StockAdjustmentIn(Schema):

@@ -76,9 +76,15 @@ def unbind_wechat_user(wechat_user_id):
 @bp.post("/customers/<id:customer_id>/receipts")
 @bp.staff("receipts.create", body=ReceiptIn, status=201, out=ReceiptOut)
 def record_receipt(data, customer_id):
-    """Money received: applied to the oldest open receivables first, the rest kept on account."""
+    """Money received: applied to the oldest open receivables first, the rest kept on account.
+    `received_at` (optional, YYYY-MM-DD): the day the money arrived, today or earlier."""
     return accounts.record_receipt(
-        current_staff(), customer_id, data["amount"], data["method"], data["reference"]
+        current_staff(),
+        customer_id,
+        data["amount"],
+        data["method"],
+        data["reference"],
+        data.get("received_at"),
     )
 
 

@@ -23,6 +23,7 @@ from admin.console import (  # noqa: F401
     pages,
     payments,
     promotions,
+    receipts,
     reports,
     returns,
     session,

@@ -290,9 +290,16 @@ def invitation(code: str):
 def record_receipt(customer_id: int):
     data = load_form(ReceiptIn, request.form)
     receipt = accounts.record_receipt(
-        g.staff, customer_id, data["amount"], data["method"], data["reference"]
+        g.staff,
+        customer_id,
+        data["amount"],
+        data["method"],
+        data["reference"],
+        data.get("received_at"),
     )
-    return f"已登记收款 {receipt.number}：{written(receipt.amount)}"
+    dated = data.get("received_at")
+    on = f"（收款日期 {dated}）" if dated and dated != local_today() else ""
+    return f"已登记收款 {receipt.number}：{written(receipt.amount)}{on}"
 
 
 def _statement(customer_id: int):

@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "amount": "金额",
     "method": "收款方式",
     "reference": "参考号",
+    "received_at": "收款日期",
     "code": "编码",
     "name": "名称",
     "sku": "SKU",

@@ -49,7 +49,7 @@ MENU = (
     ("console.shops_page", "网店管理", "shops.view"),
     ("console.sales_reports", "报表", "reports.ar"),
     ("console.aging", "应收账龄", "reports.ar"),
-    ("console.payments_list", "收款与发票", "payments.view"),
+    ("console.receipts_list", "收款与发票", "payments.view"),
     ("console.visits", "拜访", "field.view"),
     ("console.field_reports", "进销存上报", "field.view"),
     ("console.announcements", "公告", "announcements.manage"),

@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "orders.place": SERVICE | {"rep"},
     "customers.view": EVERYONE - {"warehouse"},
     "receipts.create": frozenset({"admin", "finance"}),
+    # 作废 a receipt recorded by mistake: finance's, as recording it is.
+    "receipts.void": frozenset({"admin", "finance"}),
     # WeChat Pay: payments, refunds, reconciliation, invoices, statement confirmations.
     "payments.view": MANAGERS | {"finance", "customer_service"},
     **dict.fromkeys(("payments.refund", "invoices.issue"), frozenset({"admin", "finance"})),

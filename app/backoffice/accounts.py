@@ -1,9 +1,12 @@
-"""Customers for staff: create and edit, price book, binding invitations, receipts, statements."""
+"""Customers for staff: create and edit, price book, binding invitations, receipts (recorded,
+listed across customers, voided), statements."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+
+from peewee import JOIN
 
 from app.auth.permissions import ROLE_LABELS, may
 from app.auth.scopes import (
@@ -13,17 +16,20 @@ from app.auth.scopes import (
     require_branch,
     require_grant,
     require_warehouse,
+    scoped,
     staff_condition,
     staff_in_scope,
 )
+from app.backoffice import queries
 from app.core import catalog, organisation, receivables
-from app.core.models import Customer, CustomerPrice, Product, Receipt, Staff
-from app.db import db
-from app.errors import NotFound
+from app.core.models import Customer, CustomerPrice, Order, Product, Receipt, Staff
+from app.db import db, matching, where_given, within_local_days
+from app.errors import NotFound, ValidationFailed
 from app.mall import accounts
 from app.mall import addresses as customer_addresses
 from app.mall.models import Invitation, WechatUser
 from app.notify import reach
+from app.payments import statements
 from app.timeutil import local_today
 
 
@@ -165,14 +171,79 @@ def invitation_for(staff: Staff, code: str) -> tuple[Invitation, str]:
 
 
 def record_receipt(
-    staff: Staff, customer_id: int, amount: Decimal, method: str, reference: str
+    staff: Staff,
+    customer_id: int,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    received_on: dt.date | None = None,
 ) -> Receipt:
-    """Money received: applied to the oldest open receivables first, the rest kept on account."""
+    """Money received: applied to the oldest open receivables first, the rest kept on account.
+    `received_on`: the day it arrived (today or earlier; none: today), though not in a month
+    whose statement the customer has confirmed (it would change what they confirmed).
+
+    Raises: Forbidden, NotFound, ValidationFailed."""
     require(staff, "receipts.create")
     customer_in_scope(staff, customer_id)
+    if received_on is not None and received_on < local_today():
+        period = statements.confirmed_month(customer_id, received_on)
+        if period:
+            said = f"客户已确认 {period} 的对账单，收款日期不能在该月内"
+            raise ValidationFailed(said, received_at=[said])
     return receivables.record_receipt(
-        customer_id, amount, method, reference, recorded_by=actor(staff)
+        customer_id, amount, method, reference, recorded_by=actor(staff), received_on=received_on
     )
+
+
+def receipts_query(staff: Staff, filters: dict):
+    """收款记录: money received from the customers in the caller's scope (a return's credit
+    note is none), newest received first, voided ones too; by `q` (a customer's name or code),
+    `customer_id`, `method`, and `date_from`/`date_to` (the Asia/Shanghai days received)."""
+    require(staff, "payments.view")
+    query = scoped(
+        Receipt.select(Receipt, Customer, Order)
+        .join(Customer)
+        .switch(Receipt)
+        .join(Order, JOIN.LEFT_OUTER)
+        .where(Receipt.method != "return"),
+        staff,
+    )
+    query = matching(query, filters.get("q"), Customer.name, Customer.code)
+    query = where_given(query, filters, customer_id=Receipt.customer, method=Receipt.method)
+    query = within_local_days(
+        query, Receipt.received_at, filters.get("date_from"), filters.get("date_to")
+    )
+    return query.order_by(Receipt.received_at.desc(), Receipt.id.desc())
+
+
+def receipt_rows(receipts) -> list[Receipt]:
+    """A page of receipts, each with `recorder` and `voider`: who recorded and who voided it,
+    in words."""
+    rows = list(receipts)
+    names = queries.actor_names(
+        {r.recorded_by for r in rows} | {r.voided_by for r in rows if r.voided_at}
+    )
+    names["wechatpay"] = "微信支付"
+    for r in rows:
+        r.recorder = names.get(r.recorded_by, "系统")
+        r.voider = names.get(r.voided_by, "系统") if r.voided_at else ""
+    return rows
+
+
+def void_receipt(staff: Staff, receipt_id: int, reason: str) -> Receipt:
+    """作废 a receipt recorded by mistake (receivables.void_receipt), in the caller's scope.
+
+    Raises: Forbidden, NotFound (also another scope's), ValidationFailed, InvalidState,
+    CreditExceeded."""
+    require(staff, "receipts.void")
+    found = receipts_query(staff, {}).where(Receipt.id == receipt_id).first()
+    if found is None:
+        # A return's credit note is not in the list, but is refused in words, not hidden.
+        found = Receipt.get_or_none(Receipt.id == receipt_id)
+        if found is None or found.method != "return":
+            raise NotFound("收款不存在", receipt_id=receipt_id)
+        customer_in_scope(staff, found.customer_id)
+    return receivables.void_receipt(receipt_id, reason, actor(staff))
 
 
 def statement(

@@ -296,7 +296,8 @@ def sales_report(
             [],
             (Receipt.received_at >= start)
             & (Receipt.received_at < end)
-            & (Receipt.method != "return"),
+            & (Receipt.method != "return")
+            & Receipt.voided_at.is_null(),
             customer=Receipt.customer,
             time=Receipt.received_at,
         )
@@ -507,6 +508,7 @@ def targets_report(staff: Staff, period: str) -> dict:
                 (Receipt.received_at >= start)
                 & (Receipt.received_at < end)
                 & (Receipt.method != "return")
+                & Receipt.voided_at.is_null()
             )
         )
         return {

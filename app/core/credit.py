@@ -7,6 +7,7 @@ customers are not limited. Every change is one guarded UPDATE plus a ledger row.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from peewee import JOIN, Case
@@ -208,8 +209,11 @@ def oldest_open(model, customer_id: int, for_order: int | None = None) -> list[t
     return [(row.id, getattr(row, remaining.name)) for row in query.order_by(*order_by)]
 
 
-def apply(receipt_id: int, receivable_id: int, amount: Decimal) -> None:
-    """Apply part of a receipt to a receivable: both guarded so neither can go below zero."""
+def apply(
+    receipt_id: int, receivable_id: int, amount: Decimal, at: dt.datetime | None = None
+) -> None:
+    """Apply part of a receipt to a receivable: both guarded so neither can go below zero.
+    `at`: when the receivable counts as paid (AR aging), now unless a dated receipt says."""
     took_receipt = (
         Receipt.update(unapplied=Receipt.unapplied - fen(amount))
         .where((Receipt.id == receipt_id) & (Receipt.unapplied >= fen(amount)))
@@ -223,5 +227,5 @@ def apply(receipt_id: int, receivable_id: int, amount: Decimal) -> None:
     if not (took_receipt and took_receivable):
         raise RuntimeError(f"cannot apply {amount} of receipt {receipt_id} to {receivable_id}")
     ReceiptAllocation.create(
-        receipt=receipt_id, receivable=receivable_id, amount=amount, created_at=utcnow()
+        receipt=receipt_id, receivable=receivable_id, amount=amount, created_at=at or utcnow()
     )

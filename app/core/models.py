@@ -399,7 +399,9 @@ class AccountEntry(BaseModel):
     """Append-only customer account ledger: sums to customer.ar_balance; the dealer's statement."""
 
     customer = ForeignKeyField(Customer, backref="account_entries", on_delete="RESTRICT")
-    kind = CharField(max_length=16)  # shipment | receipt | return | refund | refund_void
+    kind = CharField(
+        max_length=16
+    )  # shipment | receipt | return | refund | refund_void | receipt_void
     amount = MoneyField()  # + the customer owes more, − the customer paid
     ref = CharField(max_length=64, default="")
     note = CharField(max_length=255, default="")
@@ -430,7 +432,9 @@ class Receipt(BaseModel):
     A receipt with an `order` is a payment for that order (WeChat Pay): it pays that order's
     receivables, and what it holds unapplied waits for that order's shipments while the order can
     still ship (credit.oldest_open). Refunds take money back out of it (receivables.reverse_receipt),
-    so `unapplied` plus its allocations is `amount` less what was refunded."""
+    so `unapplied` plus its allocations is `amount` less what was refunded; a voided receipt
+    holds nothing. `received_at` is when the money arrived: now, or the close of the day finance
+    dated it (a cheque or a transfer that came in earlier)."""
 
     customer = ForeignKeyField(Customer, backref="receipts", on_delete="RESTRICT")
     number = CharField(max_length=32, unique=True)
@@ -441,6 +445,11 @@ class Receipt(BaseModel):
     recorded_by = CharField(max_length=64, default="")
     received_at = DateTimeField(default=utcnow, index=True)
     order = ForeignKeyField(Order, null=True, on_delete="RESTRICT")
+    # 作废: a receipt recorded by mistake is never deleted; it is marked (who, when, why) and
+    # its money taken back (receivables.void_receipt).
+    voided_at = DateTimeField(null=True)
+    voided_by = CharField(max_length=64, default="")
+    void_reason = CharField(max_length=255, default="")
 
     class Meta:
         constraints = [Check("unapplied >= 0"), Check("unapplied <= amount")]

@@ -26,12 +26,19 @@ from app.core.rules import (
     allocate_fifo,
     statement_period,
 )
-from app.db import fen, transaction
-from app.errors import CreditExceeded, NotFound, ValidationFailed
+from app.db import fen, transaction, utcnow
+from app.errors import CreditExceeded, InvalidState, NotFound, ValidationFailed
 from app.events import ReceiptRecorded, emit
 from app.money import ZERO, money, money_from_fen, written
 from app.numbering import create_numbered
-from app.timeutil import end_of_local_day_utc, local_date, start_of_local_day_utc
+from app.timeutil import end_of_local_day_utc, local_date, local_today, start_of_local_day_utc
+
+# Receipts the payments module records and refunds (a WeChat Pay payment's), and a return's credit
+# note: neither is finance's to void.
+NOT_VOIDABLE = {
+    "wechat_pay": "微信支付的收款不能作废，请在“微信收款”中退款",
+    "return": "退货冲抵不是收款，不能作废",
+}
 
 
 def record_receipt(
@@ -44,6 +51,7 @@ def record_receipt(
     entry_kind: str = "receipt",
     note: str | None = None,
     order_id: int | None = None,
+    received_on: dt.date | None = None,
 ) -> Receipt:
     """Record money received and apply it to the oldest open receivables first.
 
@@ -51,11 +59,14 @@ def record_receipt(
     note goes the same way (`entry_kind="return"`), so FIFO allocation and AR aging stay right.
     A payment for an order (`order_id`) pays that order's receivables instead, and what is left
     waits for its next shipments while it can still ship (credit.oldest_open).
-    Raises: NotFound, ValidationFailed (amount not positive).
+    `received_on`: the (Asia/Shanghai) day the money arrived, when earlier than today: the
+    receipt, its statement line and what it pays are dated at that day's close (`received_moment`).
+    Raises: NotFound, ValidationFailed (amount not positive, a day after today).
     """
     amount = money(amount)
     if amount <= 0:
         raise ValidationFailed("收款金额必须大于 0", amount=["收款金额必须大于 0"])
+    received_at = received_moment(received_on)
     with transaction():
         # Customer row first (same order as shipping): serialises all account writes per customer.
         updated = (
@@ -76,6 +87,7 @@ def record_receipt(
             reference=reference,
             recorded_by=recorded_by,
             order=order_id,
+            received_at=received_at,
         )
         AccountEntry.create(
             customer=customer_id,
@@ -85,17 +97,32 @@ def record_receipt(
             note=note
             if note is not None
             else f"收款（{RECEIPT_METHOD_LABELS.get(method, method)}）{reference}".strip(),
+            created_at=received_at,
         )
-        _apply_receipt(receipt, amount)
+        _apply_receipt(receipt, amount, dated=received_on is not None)
         receipt = Receipt.get_by_id(receipt.id)
         if entry_kind == "receipt":
             emit(ReceiptRecorded(receipt))
         return receipt
 
 
-def _apply_receipt(receipt: Receipt, amount: Decimal) -> None:
+def received_moment(day: dt.date | None) -> dt.datetime:
+    """When a receipt's money arrived, as stored: now for today (or no day given); for an earlier
+    Asia/Shanghai day, the last second of that day, so the day's statement, aging and reports
+    count it and it follows the day's shipments. Raises: ValidationFailed (a day after today)."""
+    today = local_today()
+    if day is None or day == today:
+        return utcnow()
+    if day > today:
+        raise ValidationFailed("收款日期不能晚于今天", received_at=["不能晚于今天"])
+    return end_of_local_day_utc(day) - dt.timedelta(seconds=1)
+
+
+def _apply_receipt(receipt: Receipt, amount: Decimal, *, dated: bool = False) -> None:
     """Apply `amount` of a receipt to open receivables: an order's payment to that order's (and,
-    once the order can ship no more, to any), any other receipt FIFO."""
+    once the order can ship no more, to any), any other receipt FIFO. A `dated` receipt (money
+    that arrived on an earlier day) pays each receivable as of its own time, or the receivable's
+    posting when that came later: AR aging as of those days sees it paid then."""
     open_items = credit.oldest_open(Receivable, receipt.customer_id)
     if receipt.order_id is not None:
         of_order = {
@@ -109,17 +136,35 @@ def _apply_receipt(receipt: Receipt, amount: Decimal) -> None:
         status = Order.select(Order.status).where(Order.id == receipt.order_id).scalar()
         open_items = mine + (others if status in credit.FINISHED else [])
     allocations, _ = allocate_fifo(amount, open_items)
+    posted = {}
+    if dated and allocations:
+        posted = dict(
+            Receivable.select(Receivable.id, Receivable.posted_at)
+            .where(Receivable.id << [receivable_id for receivable_id, _ in allocations])
+            .tuples()
+        )
     for receivable_id, take in allocations:
-        credit.apply(receipt.id, receivable_id, take)
+        at = max(receipt.received_at, posted[receivable_id]) if dated else None
+        credit.apply(receipt.id, receivable_id, take, at=at)
 
 
-def reverse_receipt(receipt_id: int, amount: Decimal, *, ref: str, note: str) -> None:
-    """Take `amount` of a receipt back (a refund): the customer owes it again. What the receipt
-    still holds unapplied goes first; the rest comes back from the receivables it paid, the
-    latest first, which are open again. One guarded UPDATE keeps the customer within their
-    limit: a refund never spends a prepaid balance that an approved order holds.
+def reverse_receipt(
+    receipt_id: int,
+    amount: Decimal,
+    *,
+    ref: str,
+    note: str,
+    kind: str = "refund",
+    doing: str = "退款",
+) -> None:
+    """Take `amount` of a receipt back (a refund; a void, `kind="receipt_void"`): the customer
+    owes it again. What the receipt still holds unapplied goes first; the rest comes back from
+    the receivables it paid, the latest first, which are open again. One guarded UPDATE keeps
+    the customer within their limit: a refund never spends a prepaid balance that an approved
+    order holds. The ledger line (`kind`) is dated now.
 
-    Raises: CreditExceeded (the refund would take the customer past their limit)."""
+    Raises: CreditExceeded (taking it back would take the customer past their limit; `doing`
+    names what would, in its message)."""
     amount = money(amount)
     with transaction():
         receipt = Receipt.get_by_id(receipt_id)
@@ -133,7 +178,7 @@ def reverse_receipt(receipt_id: int, amount: Decimal, *, ref: str, note: str) ->
             amount,
         ).execute()
         if not moved:
-            raise _refund_exceeds(customer, amount)
+            raise _refund_exceeds(Customer.get_by_id(customer.id), amount, doing)
         receipt = Receipt.get_by_id(receipt_id)  # as it is now the customer row is held
         left = amount
         from_unapplied = min(receipt.unapplied, left)
@@ -161,20 +206,20 @@ def reverse_receipt(receipt_id: int, amount: Decimal, *, ref: str, note: str) ->
             left -= take
         if left > 0:
             raise RuntimeError(f"receipt {receipt.number} holds less than {amount}")
-        AccountEntry.create(customer=customer.id, kind="refund", amount=amount, ref=ref, note=note)
+        AccountEntry.create(customer=customer.id, kind=kind, amount=amount, ref=ref, note=note)
 
 
-def _refund_exceeds(customer: Customer, amount: Decimal) -> CreditExceeded:
+def _refund_exceeds(customer: Customer, amount: Decimal, doing: str = "退款") -> CreditExceeded:
     used = customer.ar_balance + customer.held
     if customer.settlement_method == SettlementMethod.PREPAID:
         available = max(-used, ZERO)
         return CreditExceeded(
-            f"预付款可用余额 {written(available)}，不足以退款 {written(amount)}（已被审核通过的订单占用）",
+            f"预付款可用余额 {written(available)}，不足以{doing} {written(amount)}（已被审核通过的订单占用）",
             available=str(available),
             needed=str(amount),
         )
     return CreditExceeded(
-        f"退款 {written(amount)} 后将超出信用额度 {written(customer.credit_limit)}",
+        f"{doing} {written(amount)} 后将超出信用额度 {written(customer.credit_limit)}",
         limit=str(customer.credit_limit),
         used=str(used),
         needed=str(amount),
@@ -201,6 +246,58 @@ def restore_receipt(receipt_id: int, amount: Decimal, *, ref: str, note: str) ->
             customer=receipt.customer_id, kind="refund_void", amount=-amount, ref=ref, note=note
         )
         _apply_receipt(receipt, amount)
+
+
+def void_receipt(receipt_id: int, reason: str, voided_by: str) -> Receipt:
+    """作废: a receipt recorded by mistake is marked voided (who, when, why), never deleted, and
+    all it still holds is taken back by `reverse_receipt`: its unapplied money is gone, the
+    receivables it paid are open again, the customer owes it again, and the ledger has a
+    `receipt_void` line of its own, dated now (the receipt's own line stays on its day).
+
+    Once: the customer row is taken first, as every account write takes it, then the receipt
+    row by one guarded UPDATE (not yet voided); a second void, at once or later, finds it voided,
+    and an allocation racing the void either comes before it (and is taken back with the rest)
+    or finds nothing left to apply.
+
+    Raises: NotFound, ValidationFailed (no reason), InvalidState (voided already; a WeChat Pay
+    receipt, refunded instead; a return's credit note), CreditExceeded (a prepaid balance an
+    approved order holds, or credit the customer has used up: nothing changes)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写作废原因", reason=["必填"])
+    with transaction():
+        receipt = Receipt.get_or_none(Receipt.id == receipt_id)
+        if receipt is None:
+            raise NotFound("收款不存在", receipt_id=receipt_id)
+        if receipt.method in NOT_VOIDABLE:
+            raise InvalidState(NOT_VOIDABLE[receipt.method], receipt_id=receipt_id)
+        Customer.update(ar_balance=Customer.ar_balance).where(
+            Customer.id == receipt.customer_id
+        ).execute()
+        marked = (
+            Receipt.update(voided_at=utcnow(), voided_by=voided_by, void_reason=reason[:255])
+            .where((Receipt.id == receipt_id) & Receipt.voided_at.is_null())
+            .execute()
+        )
+        if not marked:
+            raise InvalidState(f"收款 {receipt.number} 已作废，不能再次作废", receipt_id=receipt_id)
+        receipt = Receipt.get_by_id(receipt_id)  # as it is now both rows are held
+        applied = (
+            ReceiptAllocation.select(fn.SUM(ReceiptAllocation.amount))
+            .where(ReceiptAllocation.receipt == receipt_id)
+            .scalar()
+        )
+        held = receipt.unapplied + money_from_fen(applied)
+        if held > 0:
+            reverse_receipt(
+                receipt_id,
+                held,
+                ref=receipt.number,
+                note=f"收款作废 {receipt.number}：{reason}"[:255],
+                kind="receipt_void",
+                doing="作废",
+            )
+        return Receipt.get_by_id(receipt_id)
 
 
 @dataclass(frozen=True)

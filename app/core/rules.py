@@ -32,6 +32,10 @@ RECEIPT_METHOD_LABELS = {
     "cheque": "支票",
     "other": "其他",
 }
+# Every method a receipt of money may carry, in words: those finance records, and WeChat Pay's
+# (recorded by the payments module, refunded there rather than voided). A return's credit note
+# (method "return") is no money received.
+RECEIPT_METHODS_SHOWN = {**RECEIPT_METHOD_LABELS, "wechat_pay": "微信支付"}
 
 
 class SettlementMethod(StrEnum):
@@ -82,6 +86,7 @@ ENTRY_LABELS = {
     "return": "退货",
     "refund": "退款",
     "refund_void": "退款撤销",
+    "receipt_void": "收款作废",
 }
 
 

@@ -57,6 +57,22 @@ def statement(customer_id: int, period: str) -> dict:
     }
 
 
+def confirmed_month(customer_id: int, day) -> str | None:
+    """The month (YYYY-MM) holding `day` when the customer has confirmed its statement: money
+    dated into it would change the balances they confirmed. None otherwise."""
+    period = f"{day:%Y-%m}"
+    confirmed = (
+        StatementConfirmation.select()
+        .where(
+            (StatementConfirmation.customer == customer_id)
+            & (StatementConfirmation.period == period)
+            & (StatementConfirmation.status == "confirmed")
+        )
+        .exists()
+    )
+    return period if confirmed else None
+
+
 def answer(user: WechatUser, period: str, agree: bool, note: str = "") -> dict:
     """The dealer confirms the month's statement (`agree`) or disputes it with a note. A month
     is answered once it is over; a confirmed month stays confirmed.

@@ -193,3 +193,34 @@ def test_errors_from_contention_are_the_documented_ones(app):
     assert len(errors) == 1
     assert isinstance(errors[0], InsufficientStock | CreditExceeded)
     assert errors[0].code in ("insufficient_stock", "credit_exceeded")
+
+
+def test_voids_racing_each_other_and_shipments_take_a_receipt_back_once(app):
+    """作废: the same receipts voided twice at once, while shipments apply prepayments: each
+    receipt is taken back exactly once, whether a shipment took its money first or not."""
+    _, hot, customer = setup_hot_products(on_hand=100, limit="10000.00")
+    receipts = [receivables.record_receipt(customer.id, D("300.00"), "bank") for _ in range(4)]
+    approved = [orders.approve_order(place(customer, (hot[0], 10)).id, "s:1") for _ in range(4)]
+    calls = []
+    for receipt in receipts:
+        for clerk in ("staff:1", "staff:2"):
+            calls.append(lambda r=receipt, c=clerk: receivables.void_receipt(r.id, "录错", c))
+    for order in approved:  # 100.00 each, paid from whichever prepayment is still there
+        lines = [(ln.id, ln.qty) for ln in order.lines]
+        calls.append(lambda o=order, ls=lines: orders.ship_order(o.id, ls, "顺丰", "SF", "wh"))
+    random.Random(11).shuffle(calls)
+
+    outcomes = [r[0] for r in run_concurrently(calls)]
+
+    assert outcomes.count("InvalidState") == 4  # each receipt's second void
+    assert outcomes.count("ok") == 8
+    voids = AccountEntry.select().where(AccountEntry.kind == "receipt_void")
+    assert sorted(e.ref for e in voids) == sorted(r.number for r in receipts)
+    assert all(e.amount == D("300.00") for e in voids)
+    for receipt in Receipt.select():
+        assert receipt.voided_at is not None and receipt.unapplied == D("0.00")
+        assert not receipt.allocations.exists()
+    customer = Customer.get_by_id(customer.id)
+    assert customer.ar_balance == D("400.00")  # four shipments, nothing paid
+    assert money_from_fen(Receivable.select(fn.SUM(Receivable.open_amount)).scalar()) == D("400.00")
+    assert_credit_invariants(customer.id)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from app.core import orders, returns
 from app.core.models import Customer, Order
-from app.core.receivables import record_receipt
+from app.core.receivables import record_receipt, void_receipt
 from app.timeutil import local_today
 from devkit.factories import make_staff
 from devkit.testing.clients import ADMIN, flashes, staff_headers
@@ -260,3 +260,17 @@ def test_far_periods_and_unknown_branches_or_reps_are_refused_in_words(client, c
             headers=headers,
         )
         assert put.status_code == 404 and put.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_voided_receipt_is_no_money_received_in_reports_or_targets(client, co, sales):
+    mistaken = record_receipt(co.east_customer.id, Decimal("70.00"), "bank", "R2", "test")
+    by_customer = rows(report(client, co, group_by="customer"))
+    assert by_customer[co.east_customer.name]["receipts"] == "170.00"
+    void_receipt(mistaken.id, "录错", "staff:1")
+    by_customer = rows(report(client, co, group_by="customer"))
+    assert by_customer[co.east_customer.name]["receipts"] == "100.00"
+    period = local_today().strftime("%Y-%m")
+    got = client.get(
+        f"{ADMIN}/reports/targets", query_string={"period": period}, headers=co.headers("admin")
+    ).get_json()
+    assert {r["name"]: r for r in got["branches"]}["华东分公司"]["receipts"] == "100.00"
