@@ -24,6 +24,7 @@ from app.events import (
     OrderChanged,
     PaymentPaid,
     ReceiptRecorded,
+    ReceiptVoided,
     ReconciliationMismatch,
     RefundSettled,
     ReturnReceived,
@@ -52,6 +53,7 @@ HANDLERS: dict[type, list[Callable]] = {
     # A document waits for a role's signature: the staff in that role hear of it.
     ApprovalAwaited: [notifications.approval_awaited, money_notices.approval_awaited],
     ReceiptRecorded: [webhooks.receipt_recorded],
+    ReceiptVoided: [webhooks.receipt_voided],
     ReturnReceived: [webhooks.return_received],
     # Cached catalogue pages are stale once the change commits.
     CatalogueChanged: [catalogue_cache.catalogue_changed],

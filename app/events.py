@@ -59,6 +59,13 @@ class ReceiptRecorded:
 
 
 @dataclass(frozen=True)
+class ReceiptVoided:
+    """A receipt recorded by mistake was voided (作废): its money taken back."""
+
+    receipt: Receipt
+
+
+@dataclass(frozen=True)
 class ReturnReceived:
     """The warehouse received (part of) a return: stock is back and the customer credited."""
 

@@ -263,10 +263,21 @@ class ShipmentOut(
 
 
 class ReceiptOut(
-    columns(Receipt, "customer_id", "amount", "unapplied", "method", "reference", "received_at"),
+    columns(
+        Receipt,
+        "customer_id",
+        "amount",
+        "unapplied",
+        "method",
+        "reference",
+        "received_at",
+        "voided_at",
+        "void_reason",
+    ),
     DocumentOut,
 ):
-    """Money received from a customer (收款), as it was recorded."""
+    """Money received from a customer (收款), as it was recorded; `voided_at` and `void_reason`
+    once voided (作废, null and "" until then)."""
 
 
 class WarningOut(Schema):

@@ -20,6 +20,7 @@ EVENT_LABELS = {
     "order.shipped": "订单发货",
     "order.completed": "订单完成",
     "receipt.created": "收款登记",
+    "receipt.voided": "收款作废",
     "return.received": "退货入库",
 }
 SCOPE_LABELS = {

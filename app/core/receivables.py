@@ -28,7 +28,7 @@ from app.core.rules import (
 )
 from app.db import fen, transaction, utcnow
 from app.errors import CreditExceeded, InvalidState, NotFound, ValidationFailed
-from app.events import ReceiptRecorded, emit
+from app.events import ReceiptRecorded, ReceiptVoided, emit
 from app.money import ZERO, money, money_from_fen, written
 from app.numbering import create_numbered
 from app.timeutil import end_of_local_day_utc, local_date, local_today, start_of_local_day_utc
@@ -178,7 +178,7 @@ def reverse_receipt(
             amount,
         ).execute()
         if not moved:
-            raise _refund_exceeds(Customer.get_by_id(customer.id), amount, doing)
+            raise _refund_exceeds(customer, amount, doing)
         receipt = Receipt.get_by_id(receipt_id)  # as it is now the customer row is held
         left = amount
         from_unapplied = min(receipt.unapplied, left)
@@ -271,6 +271,9 @@ def void_receipt(receipt_id: int, reason: str, voided_by: str) -> Receipt:
             raise NotFound("收款不存在", receipt_id=receipt_id)
         if receipt.method in NOT_VOIDABLE:
             raise InvalidState(NOT_VOIDABLE[receipt.method], receipt_id=receipt_id)
+        # The customer row first, as every account write takes it (a shipment applying this
+        # receipt's money holds it before the receipt's row): locked by an UPDATE that changes
+        # nothing, so voids and allocations queue instead of deadlocking.
         Customer.update(ar_balance=Customer.ar_balance).where(
             Customer.id == receipt.customer_id
         ).execute()
@@ -297,7 +300,9 @@ def void_receipt(receipt_id: int, reason: str, voided_by: str) -> Receipt:
                 kind="receipt_void",
                 doing="作废",
             )
-        return Receipt.get_by_id(receipt_id)
+        receipt = Receipt.get_by_id(receipt_id)
+        emit(ReceiptVoided(receipt))
+        return receipt
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,13 @@ from app.core.models import ReturnRequest, Staff
 from app.core.queries import orders_by_id
 from app.db import execute, is_postgres, transaction, utcnow
 from app.errors import InvalidState, NotFound, ValidationFailed
-from app.events import OrderChanged, ReceiptRecorded, ReturnReceived, ShopOrderChanged
+from app.events import (
+    OrderChanged,
+    ReceiptRecorded,
+    ReceiptVoided,
+    ReturnReceived,
+    ShopOrderChanged,
+)
 from app.integrations import safe_http
 from app.integrations.models import WebhookDelivery, WebhookEndpoint
 
@@ -38,6 +44,7 @@ EVENT_TYPES = (
     "order.shipped",
     "order.completed",
     "receipt.created",
+    "receipt.voided",
     "return.received",
     "shop_order.downloaded",
     "shop_order.shipped",
@@ -199,6 +206,15 @@ def receipt_recorded(recorded: ReceiptRecorded) -> None:
 
     receipt = recorded.receipt
     _write("receipt.created", f"customer:{receipt.customer_id}", lambda: ReceiptOut().dump(receipt))
+
+
+def receipt_voided(voided: ReceiptVoided) -> None:
+    """A receipt the ERP was told of (receipt.created) was voided: the same receipt, with
+    `voided_at` and `void_reason`."""
+    from app.schemas import ReceiptOut
+
+    receipt = voided.receipt
+    _write("receipt.voided", f"customer:{receipt.customer_id}", lambda: ReceiptOut().dump(receipt))
 
 
 def return_received(received: ReturnReceived) -> None:

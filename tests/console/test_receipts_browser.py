@@ -69,7 +69,9 @@ def test_finance_dates_finds_and_voids_a_receipt(desk, co):
     page.once("dialog", lambda d: answer(d, False))  # nothing happens until agreed to
     page.get_by_role("button", name=f"作废收款 {receipt.number}").click()
     page.wait_for_timeout(300)
-    assert asked and asked[0].startswith(f"确定作废收款 {receipt.number}（{east.name} ¥450.00）吗？")
+    assert asked and asked[0].startswith(
+        f"确定作废收款 {receipt.number}（{east.name} ¥450.00）吗？"
+    )
     assert Receipt.get_by_id(receipt.id).voided_at is None
     page.once("dialog", lambda d: answer(d, True))
     page.get_by_role("button", name=f"作废收款 {receipt.number}").click()

@@ -8,7 +8,7 @@ from app import outbox
 from app.core import orders
 from app.core.models import Customer, Order, ProductPrice, Stock, StockMovement
 from app.core.orders import LineRequest
-from app.core.receivables import record_receipt
+from app.core.receivables import record_receipt, void_receipt
 from app.integrations import webhooks
 from app.integrations.models import WebhookDelivery
 from app.mall import ordering
@@ -390,3 +390,16 @@ def test_the_delivery_log_keeps_the_receivers_status_code_not_what_it_answered(
     assert outbox.deliver_due(webhooks.WEBHOOKS) == {"retry": 1}
     (failed,) = WebhookDelivery.select()
     assert (failed.last_status, failed.last_error) == (503, "HTTP 503")
+
+
+def test_a_voided_receipt_is_told_to_the_erp_that_heard_of_it(client, co, receiver):
+    add_webhook(client, co, receiver.url, ["receipt.created", "receipt.voided"])
+    receipt = record_receipt(co.east_customer.id, Decimal("60.00"), "bank", "R7", "test")
+    void_receipt(receipt.id, "录错客户", "staff:1")
+    outbox.deliver_due(webhooks.WEBHOOKS)
+    created, voided = (r["json"] for r in receiver.requests)
+    assert (created["type"], voided["type"]) == ("receipt.created", "receipt.voided")
+    assert created["data"]["number"] == voided["data"]["number"] == receipt.number
+    assert (created["data"]["voided_at"], created["data"]["void_reason"]) == (None, "")
+    assert voided["data"]["voided_at"] and voided["data"]["void_reason"] == "录错客户"
+    assert voided["data"]["amount"] == "60.00" and voided["data"]["unapplied"] == "0.00"
