@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from marshmallow import Schema, fields, validate
 
-from app.core.rules import ENTRY_LABELS
+from app.core.rules import ENTRY_LABELS, paid_money_words
 from app.errors import AppError
 from app.pages import perform
 from app.payments import invoices, payments, rules, statements
@@ -70,10 +70,19 @@ class PeriodQuery(Schema):
     period = fields.String(validate=validate.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$"))
 
 
-@bp.app_template_global("order_unpaid")
-def order_unpaid(order) -> Decimal:
-    """What the order page offers to pay with WeChat Pay."""
-    return payments.order_unpaid(order)
+@bp.app_template_global("order_dues")
+def order_dues(order) -> rules.OrderDues:
+    """What the order page offers to pay with WeChat Pay (`.unpaid`), and what was paid for the
+    order and waits for it (`.waiting`: what cancelling it moves to the prepaid balance)."""
+    return payments.order_dues(order)
+
+
+@bp.app_template_global("cancel_confirm")
+def cancel_confirm(waiting: Decimal) -> str:
+    """The cancel button's confirm box: what becomes of the money already paid for the order."""
+    if waiting > 0:
+        return f"确定取消这个订单吗？{paid_money_words(waiting, done=False)}。"
+    return "确定取消这个订单吗？"
 
 
 @bp.app_template_global("form_key")

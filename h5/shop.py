@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from app.core import receivables, units
 from app.core.returns import RETURN_LABELS, RETURNABLE
-from app.core.rules import ENTRY_LABELS, STATUS_LABELS
+from app.core.rules import ENTRY_LABELS, STATUS_LABELS, paid_money_words
 from app.errors import AppError
 from app.field import replenishment
 from app.mall import (
@@ -338,7 +338,9 @@ def order(order_id: int):
 @bp.post("/orders/<int:order_id>/cancel")
 @dealer
 def cancel(order_id: int):
-    return _on_order(order_id, ordering.cancel, "订单已取消")
+    paid = ordering.paid_for(_customer().id, order_id)
+    said = f"订单已取消。{paid_money_words(paid, done=True)}" if paid > 0 else "订单已取消"
+    return _on_order(order_id, ordering.cancel, said)
 
 
 @bp.post("/orders/<int:order_id>/confirm-receipt")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from app.core import credit, promotion_book, promotions, stock, units
+from app.core import credit, promotion_book, promotions, receivables, stock, units
 from app.core.models import (
     Customer,
     CustomerAddress,
@@ -579,7 +579,9 @@ def reject_order(order_id: Order | int, actor: str, reason: str) -> Order:
     if not reason or not reason.strip():
         raise ValidationFailed("驳回须填写原因", reason=["驳回须填写原因"])
     with transaction():
-        return _transition(get_order(order_id), "reject", actor, reason, reject_reason=reason)
+        order = _transition(get_order(order_id), "reject", actor, reason, reject_reason=reason)
+        receivables.free_order_receipts(order.id)
+        return order
 
 
 def cancel_order(
@@ -611,6 +613,7 @@ def cancel_order(
                 actor,
             )
             order.held_amount = Decimal("0.00")
+        receivables.free_order_receipts(order.id)
         return order
 
 
@@ -706,6 +709,8 @@ def ship_order(
             f"{carrier} {tracking_no}",  # as the dealer tracks it; staff see SH… in the shipments
         )
         credit.post_shipment(shipment, order)
+        if not remaining:  # what was paid beyond its value now pays other receivables
+            receivables.free_order_receipts(order.id)
         # Cost of goods: what the stock took at the moving average, per product (one line each).
         moved = stock.ship(
             order.warehouse_id,

@@ -148,6 +148,38 @@ def _apply_receipt(receipt: Receipt, amount: Decimal, *, dated: bool = False) ->
         credit.apply(receipt.id, receivable_id, take, at=at)
 
 
+def paid_waiting(order_id: int) -> Decimal:
+    """Money paid for an order and not yet applied to its shipments."""
+    waiting = Receipt.select(fn.SUM(Receipt.unapplied)).where(Receipt.order == order_id).scalar()
+    return money_from_fen(waiting)
+
+
+def free_order_receipts(order_id: int) -> Decimal:
+    """An order that can ship no more (cancelled, rejected, shipped whole): what was paid for it
+    and is still unapplied is the customer's prepayment like any other, so it pays their oldest
+    open receivables now, as a top-up does; what is left stays prepaid. Runs in the transaction
+    that finished the order, after its last shipment was posted. Returns the money freed."""
+    with transaction():
+        order = Order.get_by_id(order_id)
+        if order.status not in credit.FINISHED:
+            return ZERO
+        # Customer row first, as every account write takes it: a shipment or a receipt racing
+        # this one sees either none of it or all of it.
+        Customer.update(ar_balance=Customer.ar_balance).where(
+            Customer.id == order.customer_id
+        ).execute()
+        freed = ZERO
+        receipts = (
+            Receipt.select()
+            .where((Receipt.order == order_id) & (Receipt.unapplied > 0))
+            .order_by(Receipt.received_at, Receipt.id)
+        )
+        for receipt in receipts:
+            freed += receipt.unapplied
+            _apply_receipt(receipt, receipt.unapplied)
+        return freed
+
+
 def reverse_receipt(
     receipt_id: int,
     amount: Decimal,
@@ -313,6 +345,11 @@ class AccountPosition:
     open_orders_amount: Decimal
     balance: Decimal
     available_credit: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        """What the statement's running balance ends at: owed less prepaid (negative: prepaid)."""
+        return self.receivable - self.balance
 
 
 def account_position(customer_id: int) -> AccountPosition:

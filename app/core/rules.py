@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from app.errors import BadStep, BelowMinQty, InvalidState, ValidationFailed
-from app.money import money
+from app.money import money, written
 
 PRICE_LEVELS = range(1, 11)
 
@@ -88,6 +88,17 @@ ENTRY_LABELS = {
     "refund_void": "退款撤销",
     "receipt_void": "收款作废",
 }
+
+
+def paid_money_words(amount: Decimal, *, done: bool) -> str:
+    """What becomes of the money paid for an order that will not ship (cancelled, rejected):
+    receivables.free_order_receipts — it pays the dealer's open receivables, oldest first, and
+    the rest is prepaid balance. `done`: said after the fact, else before (the confirm box)."""
+    verb = "已转入" if done else "将转入"
+    return (
+        f"已付的 {written(amount)} {verb}预付款，先抵扣您未付的货款（如有，最早的先抵），"
+        "余下的留在预付款余额，用于以后的订单；如需退回微信请联系客服"
+    )
 
 
 def next_status(current: str, action: str) -> OrderStatus:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from peewee import IntegrityError, fn
 
 from app import read_along
-from app.core import orders, product_images, promotion_book, stock, units
+from app.core import orders, product_images, promotion_book, receivables, stock, units
 from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
 from app.core.orders import LineRequest
 from app.core.promotions import Offer
@@ -429,6 +429,12 @@ def awaiting_review(customer_id: int) -> tuple[int, Decimal]:
         .first()
     )
     return row[0], money_from_fen(row[1])
+
+
+def paid_for(customer_id: int, order_id: int) -> Decimal:
+    """Money paid for one of the customer's orders and not yet applied to its shipments: what
+    cancelling it moves to the prepaid balance. Raises: NotFound."""
+    return receivables.paid_waiting(customer_order(customer_id, order_id).id)
 
 
 def cancel(customer_id: int, order_id: int, actor: str) -> Order:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from app import outbox
 from app.core.models import Customer, Order, OrderEvent, ReturnRequest, Shipment
+from app.core.receivables import paid_waiting
 from app.core.returns import RETURN_ACTIONS
 from app.core.rules import STATUS_LABELS
 from app.db import insert_rows
@@ -66,6 +67,9 @@ def payload(order: Order, event: OrderEvent, amount: Decimal | None = None) -> d
         "note": event.note,
         "at": to_local(event.created_at).strftime("%Y-%m-%d %H:%M"),
     }
+    if event.action in ("cancel", "reject"):
+        # Written as the order stops, before free_order_receipts moves the money it held on.
+        data["prepaid"] = str(paid_waiting(order.id))
     if event.action in ("ship_part", "ship_all"):
         shipment = (
             Shipment.select().where(Shipment.order == order.id).order_by(Shipment.id.desc()).first()

@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from app.core.rules import paid_money_words
 from app.money import written
 
 # Field type (the key's prefix, as WeChat names them) → the longest value WeChat takes.
@@ -205,6 +206,10 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
         "pay": f"已收到微信支付 {payload.get('note', '')}",
         "refund": f"微信支付退款 {payload.get('note', '')}，原路退回",
     }
+    prepaid = Decimal(payload.get("prepaid") or "0")
+    if prepaid > 0:  # the money paid for an order that will not ship
+        words = paid_money_words(prepaid, done=True)
+        details[kind] = words if kind == "cancel" else f"{details[kind]}；{words}"
     return {
         **payload,
         "title": DEALER_TITLES.get(kind, "订单状态更新"),

@@ -87,6 +87,10 @@ class OrderDues:
     open_receivables: Decimal  # shipped and not yet paid
     waiting: Decimal  # paid for this order and not yet applied to its shipments
 
+    @property
+    def unpaid(self) -> Decimal:
+        return unpaid(self)
+
 
 def unpaid(d: OrderDues) -> Decimal:
     """What the dealer may still pay for an order with WeChat Pay.

@@ -131,7 +131,7 @@ def test_another_wechat_user_sees_nothing_of_the_order(dealer_phone, phone, shop
 
 def test_account_shows_position_and_a_statement_over_a_chosen_range(dealer_phone):
     page = dealer_phone.open("/h5/account").get_data(as_text=True)
-    assert "信用额度" in page and "¥5000.00" in page and "期初余额" in page
+    assert "信用额度" in page and "¥5,000.00" in page and "期初余额" in page
     bad = dealer_phone.open("/h5/account?from=2026-03-01&to=2026-01-01")
     assert bad.status_code == 422 and "开始日期不能晚于结束日期" in bad.get_data(as_text=True)
 

@@ -204,3 +204,63 @@ def test_a_dealer_disputes_last_months_statement_then_confirms_it(
     page.goto(f"{base}/h5/statements?period={local_today():%Y-%m}")
     assert "本月尚未结束" in page.content()
     assert phone.errors == []
+
+
+def test_a_dealer_cancels_a_paid_order_is_told_where_the_money_goes_and_the_account_agrees(
+    wechat, gunicorn, shop, pay_sandbox
+):
+    base = gunicorn.url
+    older = place(shop.customer, (shop.tea, 4))  # 180.00, shipped and unpaid
+    orders.approve_order(older.id, "staff:1")
+    line = Order.get_by_id(older.id).lines[0]
+    orders.ship_order(older.id, [(line.id, 4)], "顺丰", "SF100", "staff:2")
+    paid = place(shop.customer, (shop.tea, 2))  # 90.00, paid, then cancelled
+    phone = bound_phone(wechat, gunicorn, shop.customer, "pay-cancel")
+    page = phone.page
+    page.goto(f"{base}/h5/orders/{paid.id}")
+    phone.button("去付款").click()
+    page.wait_for_url(f"{base}/h5/pay/*")
+    phone.button("立即支付").click()
+    block = sheet(phone)
+    page.get_by_text("支付确认中").wait_for()
+    pay_sandbox.pay(Payment.get(Payment.order == paid.id).out_trade_no, jsapi=block)
+    page.get_by_text("支付成功").wait_for(timeout=15000)
+
+    page.goto(f"{base}/h5/orders/{paid.id}")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    phone.button("取消订单").click()
+    page.wait_for_load_state()
+    page.get_by_text("订单已取消。已付的 ¥90.00 已转入预付款").wait_for()
+    assert asked == [
+        "确定取消这个订单吗？已付的 ¥90.00 将转入预付款，先抵扣您未付的货款（如有，最早的先抵），"
+        "余下的留在预付款余额，用于以后的订单；如需退回微信请联系客服。"
+    ]
+    phone.shot("order-cancelled-paid")
+
+    page.goto(f"{base}/h5/account")
+
+    def cell(name):
+        return page.locator(".weui-cell", has_text=name).first.locator(".weui-cell__ft")
+
+    assert cell("应付款").inner_text() == "¥90.00"
+    assert cell("预付款余额").inner_text() == "¥0.00"
+    assert cell("账户欠款").inner_text() == "¥90.00"
+    closing = page.locator("table.statement tr.total td.num").inner_text()
+    assert closing == "¥90.00"  # the statement ends where the figures above say
+    assert (
+        "信用额度 − 应付款 + 预付款余额 − 在途订单" in cell("可用额度").locator("..").inner_text()
+    )
+    assert cell("可用额度").inner_text() == "¥4,910.00"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"]
+    phone.shot("account-after-cancel")
+
+    page.goto(f"{base}/h5/orders/{older.id}")
+    assert "待付款 ¥90.00" in " ".join(page.locator(".order-actions").inner_text().split())
+    assert phone.errors == []

@@ -9,9 +9,10 @@ from decimal import Decimal as D
 import pytest
 import requests
 
-from app.core.models import AccountEntry, Receipt
+from app.core import credit, orders, receivables
+from app.core.models import AccountEntry, Customer, Order, Receipt, Receivable
 from app.payments.models import Payment, Refund
-from devkit.testing.clients import ADMIN, MP, bind_dealer
+from devkit.testing.clients import ADMIN, MP, bind_dealer, dealer_token_over_http
 from devkit.testing.concurrency import all_at_once
 from devkit.testing.payments import NOTIFY_PATH
 
@@ -81,3 +82,79 @@ def test_refunds_asked_at_the_same_moment_never_exceed_what_was_paid(
     assert sum(r.amount for r in Refund.select()) == D("90.00")
     assert len(pay_sandbox.state.refunds) == 3
     assert sum(r["refund"] for r in pay_sandbox.state.refunds.values()) == 9000
+
+
+def _books_balance(customer_id: int) -> None:
+    """Receivables and receipts agree with each other and with the ledger; money paid and free
+    to use never sits beside an open receivable (it would have paid it)."""
+    for receipt in Receipt.select().where(Receipt.customer == customer_id):
+        applied = sum((a.amount for a in receipt.allocations), D("0.00"))
+        assert applied + receipt.unapplied == receipt.amount, receipt.number
+    open_total = D("0.00")
+    for receivable in Receivable.select().where(Receivable.customer == customer_id):
+        paid = sum((a.amount for a in receivable.allocations), D("0.00"))
+        assert receivable.amount - paid == receivable.open_amount >= 0
+        open_total += receivable.open_amount
+    free = credit.oldest_open(Receipt, customer_id)
+    assert open_total == 0 or not free, (open_total, free)
+    position = receivables.account_position(customer_id)
+    ledger = sum(
+        (e.amount for e in AccountEntry.select().where(AccountEntry.customer == customer_id)),
+        D("0.00"),
+    )
+    assert position.net == ledger == Customer.get_by_id(customer_id).ar_balance
+
+
+def test_a_paid_orders_cancel_racing_a_shipment_and_a_receipt_keeps_the_books(
+    client, co, gunicorn, pay_sandbox
+):
+    customer = co.east_customer
+    payer = bind_dealer(client, customer, "race-cancel-payer")
+    dealer = dealer_token_over_http(gunicorn.url, customer.id, "race-cancel-dealer")
+    for round_no in range(4):
+        older = co.order(customer, (co.tea, 2))
+        orders.approve_order(older.id, "staff:1")
+        line = Order.get_by_id(older.id).lines[0]
+        orders.ship_order(older.id, [(line.id, 2)], "顺丰", f"SF-old-{round_no}", "staff:2")
+        paid = co.order(customer, (co.tea, 2))
+        started = client.post(
+            f"{MP}/payments",
+            json={"purpose": "order", "order_id": paid.id},
+            headers={**payer, "Idempotency-Key": f"race-cancel-{round_no}"},
+        ).get_json()
+        pay_sandbox.pay(started["out_trade_no"])
+        pay_sandbox.wait_answered(started["out_trade_no"])
+        to_ship = co.order(customer, (co.tea, 3))
+        orders.approve_order(to_ship.id, "staff:1")
+        ship_line = Order.get_by_id(to_ship.id).lines[0].id
+
+        def cancel(order_id=paid.id):
+            return requests.post(
+                f"{gunicorn.url}{MP}/orders/{order_id}/cancel",
+                headers={"Authorization": f"Bearer {dealer}"},
+                timeout=30,
+            ).status_code
+
+        def ship(order_id=to_ship.id, line_id=ship_line, n=round_no):
+            return requests.post(
+                f"{gunicorn.url}{ADMIN}/orders/{order_id}/shipments",
+                json={
+                    "lines": [{"order_line_id": line_id, "qty": 3}],
+                    "carrier": "顺丰",
+                    "tracking_no": f"SF-race-{n}",
+                },
+                headers=co.headers("wh"),
+                timeout=30,
+            ).status_code
+
+        def receive(n=round_no):
+            return requests.post(
+                f"{gunicorn.url}{ADMIN}/customers/{customer.id}/receipts",
+                json={"amount": "30.00", "method": "bank", "reference": f"网银 {n}"},
+                headers=co.headers("fin"),
+                timeout=30,
+            ).status_code
+
+        assert all_at_once([cancel, ship, receive]) == [200, 201, 201]
+        assert Order.get_by_id(paid.id).status == "cancelled"
+        _books_balance(customer.id)
