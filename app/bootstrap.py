@@ -41,6 +41,7 @@ from app.notify import recording as notifications
 from app.notify.delivery import NOTIFICATIONS
 from app.notify.settings import NotifySettings
 from app.notify.settings import configure as configure_notify
+from app.payments import payments
 from app.payments import settings as payment_settings
 from app.runtime import redis, wechat
 from app.shops import settings as shop_settings
@@ -49,7 +50,11 @@ from app.shops import stock_sync
 HANDLERS: dict[type, list[Callable]] = {
     # Every order status change and timeline entry: the dealer's (and staff's) notifications and
     # inbox, and the ERP's webhook deliveries — in the transaction that wrote the event.
-    OrderChanged: [notifications.order_changed, webhooks.order_changed],
+    OrderChanged: [
+        notifications.order_changed,
+        webhooks.order_changed,
+        payments.order_stopped,
+    ],
     # A document waits for a role's signature: the staff in that role hear of it.
     ApprovalAwaited: [notifications.approval_awaited, money_notices.approval_awaited],
     ReceiptRecorded: [webhooks.receipt_recorded],

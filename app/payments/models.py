@@ -45,6 +45,14 @@ class Payment(BaseModel):
     next_query_at = DateTimeField(index=True)
     paid_at = DateTimeField(null=True, index=True)
 
+    @property
+    def shown_status(self) -> str:
+        """The status as pages show it: a pending payment past its expiry is `expired` until
+        the worker has asked WeChat Pay and closed it (or recorded it paid)."""
+        if self.status == "pending" and self.expires_at <= utcnow():
+            return "expired"
+        return self.status
+
     class Meta:
         indexes = (
             (("customer", "idempotency_key"), True),

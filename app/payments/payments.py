@@ -23,7 +23,7 @@ from app.core.models import Customer, Order, Receipt, Receivable, Staff
 from app.core.orders import record_event
 from app.db import db, or_not_found, transaction, utcnow, where_given, within_local_days
 from app.errors import AppError, Forbidden, InvalidState, NotFound
-from app.events import PaymentPaid, emit
+from app.events import OrderChanged, PaymentPaid, emit
 from app.mall.models import WechatUser
 from app.money import money_from_fen, to_fen, written
 from app.payments import rules
@@ -202,7 +202,7 @@ def _ready(payment: Payment, created: bool) -> Started:
     """Place the payment with WeChat Pay if that has not happened yet (placing the same
     out_trade_no again gives the same prepay_id), and sign the page's block."""
     gateway = wechat_pay.gateway
-    if payment.status != "pending":
+    if payment.status != "pending" or _expired(payment):
         return Started(payment, None, created)
     if payment.prepay_id is None:
         try:
@@ -223,6 +223,25 @@ def _ready(payment: Payment, created: bool) -> Started:
         ).execute()
         payment = Payment.get_by_id(payment.id)
     return Started(payment, gateway.jsapi_params(payment.appid, payment.prepay_id), created)
+
+
+def _expired(payment: Payment) -> bool:
+    """Past its expiry (WeChat Pay's order expires then too), or its order stopped: not to be
+    paid any more; the worker closes it — or records it paid, if WeChat Pay says it was."""
+    return payment.expires_at <= utcnow()
+
+
+def order_stopped(change: OrderChanged) -> None:
+    """An order cancelled or rejected: its payments still waiting expire now, so no one pays for
+    an order that will not ship, and the worker closes them at its next turn."""
+    if change.event.action not in ("cancel", "reject"):
+        return
+    now = utcnow()
+    Payment.update(expires_at=now, next_query_at=now, updated_at=now).where(
+        (Payment.order == change.order.id)
+        & (Payment.status == "pending")
+        & (Payment.expires_at > now)
+    ).execute()
 
 
 # --- WeChat Pay says it was paid ------------------------------------------------------------------

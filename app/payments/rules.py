@@ -22,6 +22,7 @@ PAYMENT_LABELS = {
     "pending": "待支付",
     "paid": "已支付",
     "closed": "已关闭",
+    "expired": "已过期",  # pending past its expiry, until the worker closes it (shown_status)
     "refunded": "已退款",
     "partially_refunded": "部分退款",
 }

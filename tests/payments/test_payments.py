@@ -7,6 +7,7 @@ from decimal import Decimal as D
 
 from app.core import orders, receivables
 from app.core.models import Customer, Order, Receipt, Receivable
+from app.mall import ordering
 from app.notify.models import InboxMessage
 from app.payments import payments, tasks
 from app.payments.models import Payment
@@ -253,3 +254,44 @@ def test_the_workers_minute_task_credits_a_payment_wechat_pay_never_told_us_of(
     Payment.update(next_query_at=Payment.created_at).execute()
     assert settle_payments.call_local() == {"payments": {"paid": 1}, "refunds": {}}
     assert Payment.get_by_id(started["id"]).status == "paid"
+
+
+def test_a_payment_past_its_expiry_that_wechat_pay_says_was_paid_is_recorded_paid_not_closed(
+    client, dealer, pay_sandbox
+):
+    started = top_up(client, dealer, "30.00")
+    pay_sandbox.pay(started["out_trade_no"], notify=False)  # paid; the notification is lost
+    Payment.update(next_query_at=Payment.created_at, expires_at=Payment.created_at).execute()
+    assert tasks.settle_due()["payments"] == {"paid": 1}
+    assert Payment.get_by_id(started["id"]).status == "paid"
+    assert pay_sandbox.transaction(started["out_trade_no"])["trade_state"] == "SUCCESS"
+    assert Receipt.select().where(Receipt.method == "wechat_pay").count() == 1
+
+
+def test_cancelling_an_order_expires_its_waiting_payment_and_the_worker_closes_it(
+    client, dealer, shop, pay_sandbox
+):
+    order = place(shop.customer, (shop.tea, 2))
+    started = pay_order(client, dealer, order, "k-stop").get_json()
+    ordering.cancel(shop.customer.id, order.id, "wechat:1")
+    again = pay_order(client, dealer, order, "k-stop").get_json()  # the page opened again
+    assert again["id"] == started["id"] and again["jsapi"] is None  # nothing to pay with
+    assert tasks.settle_due()["payments"] == {"closed": 1}  # asked first, then closed
+    assert Payment.get_by_id(started["id"]).status == "closed"
+    assert pay_sandbox.transaction(started["out_trade_no"])["trade_state"] == "CLOSED"
+
+
+def test_the_payments_page_shows_an_abandoned_payment_as_expired_not_waiting(
+    client, dealer, dealer_phone, pay_sandbox
+):
+    started = top_up(client, dealer, "40.00")
+    page = dealer_phone.open("/h5/payments").get_data(as_text=True)
+    assert "待支付" in page
+    Payment.update(expires_at=Payment.created_at).execute()  # the dealer left; it expired
+    page = dealer_phone.open("/h5/payments").get_data(as_text=True)
+    assert "已过期" in page and "待支付" not in page
+    Payment.update(next_query_at=Payment.created_at).execute()
+    assert tasks.settle_due()["payments"] == {"closed": 1}
+    page = dealer_phone.open("/h5/payments").get_data(as_text=True)
+    assert "已关闭" in page and "待支付" not in page
+    assert Payment.get_by_id(started["id"]).status == "closed"
