@@ -886,7 +886,8 @@ def _seed_money(customers, products, staff) -> None:
     stocked = [p for p in products if p.min_qty == 1][:2]
     order = orders.create_order(customer.id, [LineRequest(stocked[0].id, 2)], placed_by="seed")
     _paid(customer, user, "topup", Decimal("5000.00"))
-    _paid(customer, user, "order", payments.order_unpaid(order), order)
+    # Paid whole, as before the balance was there (now the balance would pay it by itself).
+    _paid(customer, user, "order", payments.order_dues(order).owed, order)
     shipped = orders.create_order(customer.id, [LineRequest(stocked[1].id, 1)], placed_by="seed")
     orders.approve_order(shipped.id, f"staff:{staff['kefu'].id}")
     line = shipped.lines[0]

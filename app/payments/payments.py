@@ -11,21 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, Case, IntegrityError, fn
 
 from app.adapters.wechatpay import PayError, wechat_pay
 from app.auth.scopes import require, scoped
-from app.core import receivables
+from app.core import credit, receivables
 from app.core.models import Customer, Order, Receipt, Receivable, Staff
 from app.core.orders import record_event
+from app.core.rules import OrderStatus
 from app.db import db, or_not_found, transaction, utcnow, where_given, within_local_days
 from app.errors import AppError, Forbidden, InvalidState, NotFound
 from app.events import OrderChanged, PaymentPaid, emit
 from app.mall.models import WechatUser
-from app.money import money_from_fen, to_fen, written
+from app.money import ZERO, money, money_from_fen, to_fen, written
 from app.payments import rules
 from app.payments.models import Payment
 from app.payments.settings import current
@@ -88,8 +89,20 @@ def order_dues(order: Order) -> rules.OrderDues:
         .where(Receivable.order == order.id)
         .scalar()
     )
-    waiting = Receipt.select(fn.SUM(Receipt.unapplied)).where(Receipt.order == order.id).scalar()
-    return rules.OrderDues(
+    # One read: what was paid for this order, and the customer's free prepaid money (receipts
+    # for no order, or for one that can ship no more: credit.oldest_open's "free").
+    free_receipt = Receipt.order.is_null() | Order.status.in_([s.value for s in credit.FINISHED])
+    waiting, free = (
+        Receipt.select(
+            fn.SUM(Case(None, [(Receipt.order == order.id, Receipt.unapplied)], 0)),
+            fn.SUM(Case(None, [(free_receipt, Receipt.unapplied)], 0)),
+        )
+        .join(Order, JOIN.LEFT_OUTER, on=(Receipt.order == Order.id))
+        .where((Receipt.customer == order.customer_id) & (Receipt.unapplied > 0))
+        .tuples()
+        .first()
+    )
+    dues = rules.OrderDues(
         status=order.status,
         settlement_method=customer.settlement_method,
         total=order.total,
@@ -97,10 +110,46 @@ def order_dues(order: Order) -> rules.OrderDues:
         open_receivables=money_from_fen(open_receivables),
         waiting=money_from_fen(waiting),
     )
+    free = money_from_fen(free)
+    if free <= 0 or dues.owed <= 0:
+        return dues
+    return replace(dues, prepaid=rules.prepaid_cover(free, _claims_before(order)))
+
+
+def _claims_before(order: Order) -> Decimal:
+    """What the customer's other orders will take of their free prepaid money before `order`:
+    every approved order's hold (it ships, or for a prepaid dealer is held, first) and the total
+    of each older order awaiting review, less what was paid for each and waits for it."""
+    approved = (OrderStatus.APPROVED.value, OrderStatus.PARTIALLY_SHIPPED.value)
+    others = (
+        Order.select(
+            Order.status,
+            Order.total,
+            Order.held_amount,
+            fn.COALESCE(fn.SUM(Receipt.unapplied), 0).alias("waiting"),
+        )
+        .join(Receipt, JOIN.LEFT_OUTER, on=(Receipt.order == Order.id))
+        .where(
+            (Order.customer == order.customer_id)
+            & (Order.id != order.id)
+            & (
+                Order.status.in_(approved)
+                | ((Order.status == OrderStatus.PENDING_REVIEW.value) & (Order.id < order.id))
+            )
+        )
+        .group_by(Order.id, Order.status, Order.total, Order.held_amount)
+        .tuples()
+    )
+    claims = ZERO
+    for status, total, held, waiting in others:
+        wants = held if status in approved else total
+        claims += max(money(wants) - money_from_fen(waiting), ZERO)
+    return claims
 
 
 def order_unpaid(order: Order) -> Decimal:
-    """What the dealer may still pay for this order (docs/payments.md, "What an order owes")."""
+    """What the dealer may still pay for this order (docs/payments.md, "What an order owes"):
+    what it owes less what the dealer's prepaid money will pay of it anyway."""
     return rules.unpaid(order_dues(order))
 
 

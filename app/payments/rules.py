@@ -87,14 +87,41 @@ class OrderDues:
     held: Decimal  # what the order still holds (approved, not shipped)
     open_receivables: Decimal  # shipped and not yet paid
     waiting: Decimal  # paid for this order and not yet applied to its shipments
+    # The dealer's prepaid money, not spoken for by their other orders, that pays this order
+    # without anyone doing anything (`prepaid_cover`): at approval for a prepaid dealer (the
+    # hold), at shipment for a credit dealer (FIFO from free receipts).
+    prepaid: Decimal = ZERO
+
+    @property
+    def owed(self) -> Decimal:
+        """What the order still owes, before the prepaid money that will pay it."""
+        return owed(self)
 
     @property
     def unpaid(self) -> Decimal:
         return unpaid(self)
 
+    @property
+    def prepaid_covers(self) -> Decimal:
+        """How much of what the order owes the prepaid money will pay."""
+        return min(owed(self), self.prepaid)
+
 
 def unpaid(d: OrderDues) -> Decimal:
-    """What the dealer may still pay for an order with WeChat Pay.
+    """What the dealer may still pay for an order with WeChat Pay: what it owes less what their
+    prepaid money will pay of it anyway."""
+    return max(money(owed(d) - d.prepaid), ZERO)
+
+
+def prepaid_cover(free: Decimal, claims_before: Decimal) -> Decimal:
+    """What is left of the dealer's free prepaid money for one order once the orders that take
+    it first (approved ones, which hold or ship first, and older ones awaiting review) have their
+    share: the model spends it on its own, so the pay page asks only for the rest."""
+    return max(money(free - claims_before), ZERO)
+
+
+def owed(d: OrderDues) -> Decimal:
+    """What an order still owes.
 
     Shipped goods owe what their receivables still have open. Goods not shipped owe the order's
     total before approval; after it, what the order holds — except for prepaid customers, whose

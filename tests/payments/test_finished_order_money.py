@@ -9,7 +9,7 @@ from decimal import Decimal as D
 
 from app.backoffice import orders as backoffice_orders
 from app.core import orders, receivables
-from app.core.models import Order, Receipt, Receivable
+from app.core.models import Customer, Order, Receipt, Receivable
 from app.mall import ordering
 from app.notify.models import InboxMessage
 from app.payments import payments
@@ -119,3 +119,65 @@ def test_what_was_paid_beyond_a_shipped_orders_value_pays_other_receivables(
         paid_for.id: D("0.00"),
     }
     figures_agree(shop.customer.id)
+
+
+# --- prepaid money and what an order asks --------------------------------------------------------
+
+
+def test_a_prepaid_dealers_order_asks_only_what_their_balance_does_not_cover(
+    client, dealer, shop, pay_sandbox, dealer_phone
+):
+    Customer.update(settlement_method="prepaid").where(Customer.id == shop.customer.id).execute()
+    receivables.record_receipt(shop.customer.id, D("100.00"), "bank", "网银", "test")
+    first = place(shop.customer, (shop.tea, 2))  # 90.00: the balance covers it
+    second = place(shop.customer, (shop.tea, 2))  # 90.00: 10.00 of the balance is left for it
+    assert payments.order_dues(Order.get_by_id(first.id)).prepaid_covers == D("90.00")
+    assert payments.order_unpaid(Order.get_by_id(first.id)) == D("0.00")
+    assert payments.order_unpaid(Order.get_by_id(second.id)) == D("80.00")
+    page = dealer_phone.open(f"/h5/orders/{second.id}").get_data(as_text=True)
+    assert '待付款 <strong class="price">¥80.00</strong>' in page
+    assert "预付款余额中的 ¥10.00 将在订单审核通过时自动抵扣本单，只需再付 ¥80.00" in page
+    page = dealer_phone.open(f"/h5/orders/{first.id}").get_data(as_text=True)
+    assert "去付款" not in page and "无需另行付款" in page
+
+    started = client.post(
+        f"{MP}/payments",
+        json={"purpose": "order", "order_id": second.id},
+        headers={**dealer, "Idempotency-Key": "k-rest"},
+    ).get_json()
+    assert started["amount"] == "80.00"  # only the rest
+    pay_sandbox.pay(started["out_trade_no"])
+    pay_sandbox.wait_answered(started["out_trade_no"])
+    orders.approve_order(first.id, "staff:1")  # each approval holds from the balance: it suffices
+    orders.approve_order(second.id, "staff:1")
+    for order in (first, second):
+        assert payments.order_unpaid(Order.get_by_id(order.id)) == D("0.00")
+    assert receivables.account_position(shop.customer.id).available_credit == D("0.00")
+
+
+def test_a_credit_dealers_prepaid_money_pays_at_shipment_so_the_order_asks_the_rest(
+    client, dealer, shop, pay_sandbox
+):
+    receivables.record_receipt(shop.customer.id, D("50.00"), "bank", "网银", "test")
+    approved = place(shop.customer, (shop.tea, 1))  # 45.00, approved: ships first, takes 45.00
+    orders.approve_order(approved.id, "staff:1")
+    waiting = place(shop.customer, (shop.tea, 2))  # 90.00 awaiting review: 5.00 left for it
+    assert payments.order_unpaid(Order.get_by_id(approved.id)) == D("0.00")
+    assert payments.order_unpaid(Order.get_by_id(waiting.id)) == D("85.00")
+    started = client.post(
+        f"{MP}/payments",
+        json={"purpose": "order", "order_id": waiting.id},
+        headers={**dealer, "Idempotency-Key": "k-credit"},
+    ).get_json()
+    assert started["amount"] == "85.00"
+    pay_sandbox.pay(started["out_trade_no"])
+    pay_sandbox.wait_answered(started["out_trade_no"])
+    for order in (approved, waiting):
+        if order is waiting:
+            orders.approve_order(order.id, "staff:1")
+        line = Order.get_by_id(order.id).lines[0]
+        orders.ship_order(order.id, [(line.id, line.qty)], "顺丰", f"SF{order.id}", "staff:2")
+    # The model spent the prepayment by itself: both shipped orders are paid, nothing is left.
+    assert [r.open_amount for r in Receivable.select()] == [D("0.00"), D("0.00")]
+    position = figures_agree(shop.customer.id)
+    assert (position.receivable, position.balance) == (D("0.00"), D("0.00"))
