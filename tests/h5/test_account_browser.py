@@ -23,7 +23,7 @@ def test_the_account_says_what_is_counted_in_transit_and_what_waits_for_review(
     page = dealer.page
     dealer.go("/h5/account")
     assert page.title() == "我的账户"  # WeChat's top bar shows it
-    transit = page.locator(".weui-cell", has_text="在途订单").inner_text()
+    transit = page.locator(".weui-cell", has_text="在途订单").first.inner_text()
     assert "已审核、未发货的订单" in transit and "¥45.00" in transit
     assert page.locator(".awaiting").inner_text() == "2 单 · ¥260.00"
     dealer.shot("account")
