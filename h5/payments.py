@@ -188,7 +188,7 @@ def payment_list():
 
 
 def _labels() -> dict:
-    return {"status": rules.PAYMENT_LABELS, "purpose": rules.PURPOSE_LABELS}
+    return {"status": rules.SHOWN_PAYMENT_LABELS, "purpose": rules.PURPOSE_LABELS}
 
 
 # --- 发票 --------------------------------------------------------------------------------------

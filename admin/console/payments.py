@@ -71,6 +71,7 @@ def payments_list():
             k: v for k, v in request.args.items() if k in ("status", "customer_id", "from", "to")
         },
         statuses=rules.PAYMENT_LABELS,
+        shown=rules.SHOWN_PAYMENT_LABELS,
         purposes=rules.PURPOSE_LABELS,
         customers=_customers(),
     )
@@ -87,6 +88,7 @@ def payment_detail(payment_id: int, typed=None):
         p=found,
         refunds=list(refunds.refunds_query(g.staff, payment_id=found.id)),
         statuses=rules.PAYMENT_LABELS,
+        shown=rules.SHOWN_PAYMENT_LABELS,
         purposes=rules.PURPOSE_LABELS,
         refund_labels=rules.REFUND_LABELS,
         may_refund=may("payments.refund"),

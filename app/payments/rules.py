@@ -22,10 +22,12 @@ PAYMENT_LABELS = {
     "pending": "待支付",
     "paid": "已支付",
     "closed": "已关闭",
-    "expired": "已过期",  # pending past its expiry, until the worker closes it (shown_status)
     "refunded": "已退款",
     "partially_refunded": "部分退款",
 }
+# As pages show a payment (Payment.shown_status): pending past its expiry is 已过期 until the
+# worker closes it. Not a stored status: filters offer PAYMENT_LABELS.
+SHOWN_PAYMENT_LABELS = {**PAYMENT_LABELS, "expired": "已过期"}
 REFUND_LABELS = {
     "pending_approval": "待审批",
     "processing": "退款中",

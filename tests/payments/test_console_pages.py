@@ -86,3 +86,23 @@ def test_reconciliation_of_today_or_later_is_refused_on_the_page(console, co, pa
         )
         assert f'role="alert" id="reconciliation-alert">{said}</p>' in page
         assert "重新获取对账单" not in page and "核对一致" not in page
+
+
+def test_a_payment_left_unpaid_past_its_expiry_is_listed_as_expired(
+    console, client, co, pay_sandbox
+):
+    dealer = bind_dealer(client, co.east_customer, "pages-expired")
+    started = client.post(
+        f"{MP}/payments",
+        json={"purpose": "topup", "amount": "12.00"},
+        headers={**dealer, "Idempotency-Key": "expired"},
+    ).get_json()
+    Payment.update(expires_at=Payment.created_at).execute()
+    console.login("fin1")
+    row = row_of(console.get("/admin/payments").get_data(as_text=True), started["out_trade_no"])
+    assert "已过期" in row and "待支付" not in row
+    page = console.get(f"/admin/payments/{started['id']}").get_data(as_text=True)
+    assert '<span class="tag">已过期</span>' in page
+    # The filter offers stored statuses only.
+    filters = console.get("/admin/payments").get_data(as_text=True).split("</select>")[0]
+    assert "已过期" not in filters
