@@ -109,6 +109,19 @@ def register_commands(app: Flask) -> None:
                 raise click.ClickException(f"{exc.message} {exc.details}") from None
         click.echo(f"created staff {staff.username} ({staff.role}, scope {staff.data_scope})")
 
+    @app.cli.command("apply-prepayments")
+    def apply_prepayments_command():
+        """Once after upgrading: money paid for orders cancelled or rejected before prepayments
+        paid receivables by themselves pays each dealer's oldest open receivables now."""
+        from app.core.receivables import apply_free_prepayments
+        from app.money import written
+
+        with db.connection_context():
+            paid = apply_free_prepayments()
+        for customer_id, amount in paid.items():
+            click.echo(f"customer {customer_id}: {written(amount)} of prepayments paid receivables")
+        click.echo(f"{len(paid)} customers' prepayments applied")
+
     @app.cli.command("tell-sandbox")
     @click.option("--wait", default=20.0, help="seconds to wait for the sandbox to answer")
     def tell_sandbox_command(wait):

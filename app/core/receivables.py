@@ -180,6 +180,37 @@ def free_order_receipts(order_id: int) -> Decimal:
         return freed
 
 
+def apply_free_prepayments() -> dict[int, Decimal]:
+    """Once, for data from before free_order_receipts: each customer's free prepaid money
+    (credit.oldest_open) that sits beside open receivables pays them, oldest first, as a top-up
+    would have. Returns what each customer's money paid; running it again changes nothing."""
+    owing = {
+        customer_id
+        for (customer_id,) in Receivable.select(Receivable.customer)
+        .where(Receivable.open_amount > 0)
+        .distinct()
+        .tuples()
+    }
+    paid = {}
+    for customer_id in sorted(owing):
+        with transaction():
+            # Customer row first, as every account write takes it.
+            Customer.update(ar_balance=Customer.ar_balance).where(
+                Customer.id == customer_id
+            ).execute()
+            before = Receivable.select(fn.SUM(Receivable.open_amount)).where(
+                Receivable.customer == customer_id
+            )
+            owed = money_from_fen(before.scalar())
+            for receipt_id, _ in credit.oldest_open(Receipt, customer_id):
+                receipt = Receipt.get_by_id(receipt_id)
+                _apply_receipt(receipt, receipt.unapplied)
+            took = owed - money_from_fen(before.scalar())
+            if took > 0:
+                paid[customer_id] = took
+    return paid
+
+
 def reverse_receipt(
     receipt_id: int,
     amount: Decimal,

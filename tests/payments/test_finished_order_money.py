@@ -181,3 +181,23 @@ def test_a_credit_dealers_prepaid_money_pays_at_shipment_so_the_order_asks_the_r
     assert [r.open_amount for r in Receivable.select()] == [D("0.00"), D("0.00")]
     position = figures_agree(shop.customer.id)
     assert (position.receivable, position.balance) == (D("0.00"), D("0.00"))
+
+
+def test_money_stranded_before_this_change_is_applied_once_by_the_command(app, shop):
+    shipped = place(shop.customer, (shop.tea, 4))  # 180.00 owed
+    ship_whole(shipped)
+    cancelled = place(shop.customer, (shop.tea, 2))
+    receivables.record_receipt(
+        shop.customer.id, D("90.00"), "wechat_pay", "T1", order_id=cancelled.id
+    )
+    # As the database was before: the order cancelled, its money left unapplied beside a receivable.
+    Order.update(status="cancelled").where(Order.id == cancelled.id).execute()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["apply-prepayments"])
+    assert result.exit_code == 0, result.output
+    assert "¥90.00" in result.output and "1 customers" in result.output
+    position = figures_agree(shop.customer.id)
+    assert (position.receivable, position.balance) == (D("90.00"), D("0.00"))
+    again = runner.invoke(args=["apply-prepayments"])
+    assert "0 customers" in again.output
+    assert receivables.account_position(shop.customer.id).receivable == D("90.00")
