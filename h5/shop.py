@@ -315,6 +315,7 @@ def orders():
         page=args["page"],
         more=args["page"] * PER_PAGE < total,
         labels=STATUS_LABELS,
+        placed_for=ordering.placed_for_dealer(found),
     )
 
 
@@ -326,6 +327,7 @@ def order(order_id: int):
     return render_template(
         "h5/order.html",
         order=found,
+        placed_for=ordering.placed_for_dealer([found]).get(found.id),
         labels=STATUS_LABELS,
         actions=EVENT_LABELS,
         returns=order_returns,

@@ -101,6 +101,11 @@ def paid_money_words(amount: Decimal, *, done: bool) -> str:
     )
 
 
+def rep_title(name: str) -> str:
+    """ "业务员 郑华东": a rep as a dealer knows them (unless the name already says 业务员)."""
+    return name if name.startswith("业务员") else f"业务员 {name}"
+
+
 def next_status(current: str, action: str) -> OrderStatus:
     """The status an action leads to. Raises: InvalidState when the flow does not allow it."""
     try:

@@ -13,11 +13,11 @@ from peewee import IntegrityError, fn
 
 from app import read_along
 from app.core import orders, product_images, promotion_book, receivables, stock, units
-from app.core.models import Customer, Order, OrderEvent, OrderLine, Product
+from app.core.models import Customer, Order, OrderEvent, OrderLine, Product, Staff
 from app.core.orders import LineRequest
 from app.core.promotions import Offer
 from app.core.queries import order_detail, orders_with_details
-from app.core.rules import OrderStatus
+from app.core.rules import OrderStatus, rep_title
 from app.db import (
     columns_of,
     db,
@@ -417,6 +417,30 @@ def customer_orders(
     total = query.count()
     page_query = query.order_by(Order.created_at.desc(), Order.id.desc()).paginate(page, per_page)
     return orders_with_details(page_query), total
+
+
+def placed_for_dealer(found: list[Order]) -> dict[int, str]:
+    """Who placed each of these orders when the dealer did not: "业务员 郑华东 代下单" for a rep's
+    (placed_by "rep:<staff id>"), "客服代下单" for one placed in the console; one query at most."""
+    rep_ids = {
+        int(o.placed_by.removeprefix("rep:"))
+        for o in found
+        if o.source == "rep" and o.placed_by.removeprefix("rep:").isdigit()
+    }
+    names = (
+        {s.id: s.name or s.username for s in Staff.select().where(Staff.id << list(rep_ids))}
+        if rep_ids
+        else {}
+    )
+    said = {}
+    for o in found:
+        rep_id = o.placed_by.removeprefix("rep:")
+        if o.source == "rep":
+            name = names.get(int(rep_id)) if rep_id.isdigit() else None
+            said[o.id] = f"{rep_title(name) if name else '业务员'} 代下单"
+        elif o.source == "staff":
+            said[o.id] = "客服代下单"
+    return said
 
 
 def awaiting_review(customer_id: int) -> tuple[int, Decimal]:

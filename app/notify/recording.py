@@ -11,10 +11,10 @@ import logging
 from decimal import Decimal
 
 from app import outbox
-from app.core.models import Customer, Order, OrderEvent, ReturnRequest, Shipment
+from app.core.models import Customer, Order, OrderEvent, ReturnRequest, Shipment, Staff
 from app.core.receivables import paid_waiting
 from app.core.returns import RETURN_ACTIONS
-from app.core.rules import STATUS_LABELS
+from app.core.rules import STATUS_LABELS, rep_title
 from app.db import insert_rows
 from app.events import ApprovalAwaited, OrderChanged
 from app.notify.delivery import NOTIFICATIONS
@@ -44,8 +44,9 @@ AUDIENCES = {
 # What a timeline entry that leaves the order's status alone says happened.
 TIMELINE_LABELS = {**RETURN_ACTIONS, "pay": "已付款", "refund": "已退款"}
 REP_HEARS = {"adjust", "approve", "reject", "ship_part", "ship_all", "cancel"}
-# An order staff placed for a dealer (代下单): the dealer hears of it as soon as it is placed.
-STAFF_PLACED = "staff"
+# An order staff placed for a dealer (代下单) in the console, or a rep on a visit: the dealer
+# hears of it as soon as it is placed.
+PLACED_FOR_DEALER = ("staff", "rep")
 
 
 def payload(order: Order, event: OrderEvent, amount: Decimal | None = None) -> dict:
@@ -117,7 +118,7 @@ def order_changed(change: OrderChanged) -> None:
     them) gets a notification, dealers and reps also an inbox message."""
     order, event = change.order, change.event
     audiences = list(AUDIENCES.get(event.action, ()))
-    if event.action == "submit" and order.source == STAFF_PLACED:
+    if event.action == "submit" and order.source in PLACED_FOR_DEALER:
         audiences.append("dealer")
     rep_id = _rep_of(order)
     if rep_id is not None and event.action in REP_HEARS:
@@ -127,6 +128,9 @@ def order_changed(change: OrderChanged) -> None:
     data = payload(order, event, change.amount)
     if rep_id is not None:
         data["rep_id"] = rep_id
+        if event.action == "submit":  # the dealer is told which rep ordered for them
+            rep = Staff.get_or_none(Staff.id == rep_id)
+            data["placed_by_name"] = rep_title(rep.name or rep.username) if rep else "业务员"
     for audience in audiences:
         _write(order, event, event.action, audience, data, f"event:{event.id}:{audience}")
 

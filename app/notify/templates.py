@@ -148,7 +148,7 @@ def subscribe_data(template: str, message: dict) -> dict:
 # --- what each notification says, to whom -------------------------------------------------------
 
 DEALER_TITLES = {
-    "submit": "客服已为您代下单",  # only an order staff placed (代下单) tells the dealer of its submit
+    "submit": "客服已为您代下单",  # only an order placed for the dealer (代下单) tells them of it
     "adjust": "订单已由客服调整",
     "approve": "订单已审核通过",
     "reject": "订单未通过审核",
@@ -206,13 +206,17 @@ def describe(kind: str, audience: str, payload: dict) -> dict:
         "pay": f"已收到微信支付 {payload.get('note', '')}",
         "refund": f"微信支付退款 {payload.get('note', '')}，原路退回",
     }
+    title = DEALER_TITLES.get(kind, "订单状态更新")
+    if kind == "submit" and payload.get("placed_by_name"):  # a rep ordered on a visit
+        title = f"{payload['placed_by_name']} 已为您代下单"
+        details["submit"] = f"{payload['placed_by_name']} 代下单，请核对商品和数量"
     prepaid = Decimal(payload.get("prepaid") or "0")
     if prepaid > 0:  # the money paid for an order that will not ship
         words = paid_money_words(prepaid, done=True)
         details[kind] = words if kind == "cancel" else f"{details[kind]}；{words}"
     return {
         **payload,
-        "title": DEALER_TITLES.get(kind, "订单状态更新"),
+        "title": title,
         "detail": details.get(kind, payload.get("status_label", "")),
         "task": "",
     }

@@ -12,6 +12,7 @@ from app.field import visits
 from app.field.models import Visit
 from app.mall import accounts
 from app.mall.models import Invitation, WechatUser
+from app.notify.models import Notification
 from devkit.databases import statements
 from devkit.factories import make_customer, make_staff
 from devkit.testing.clients import bind_dealer, oauth_query, png_bytes
@@ -275,6 +276,32 @@ def test_a_rep_reads_the_news_of_orders_they_placed_in_their_own_inbox(phone, sh
     # Not the dealer's message, and the dealer cannot open it either.
     assert "订单已审核通过" not in dealer_phone.open("/h5/messages").get_data(as_text=True)
     assert dealer_phone.client.get(f"/h5/messages/{message_id}").status_code == 404
+
+
+def test_an_order_a_rep_placed_says_who_on_the_dealers_pages_and_in_their_inbox(dealer_phone, shop):
+    rep = make_staff("rep", shop.branch, username="h5-placing-rep", name="郑华东")
+    placed = core_orders.create_order(
+        shop.customer.id,
+        [core_orders.LineRequest(shop.tea.id, 1)],
+        source="rep",
+        placed_by=f"rep:{rep.id}",
+    )
+    own = core_orders.create_order(shop.customer.id, [core_orders.LineRequest(shop.tea.id, 1)])
+
+    page = dealer_phone.open(f"/h5/orders/{placed.id}").get_data(as_text=True)
+    assert '<p class="placed-for">业务员 郑华东 代下单</p>' in page
+    assert "代下单" not in dealer_phone.open(f"/h5/orders/{own.id}").get_data(as_text=True)
+    listed = dealer_phone.open("/h5/orders").get_data(as_text=True)
+    assert listed.count("业务员 郑华东 代下单") == 1
+    inbox = dealer_phone.open("/h5/messages").get_data(as_text=True)
+    assert "业务员 郑华东 已为您代下单" in inbox
+    sent = Notification.get((Notification.order == placed.id) & (Notification.audience == "dealer"))
+    assert sent.kind == "submit"  # and WeChat, where the dealer can be reached
+    assert (
+        not Notification.select()
+        .where((Notification.order == own.id) & (Notification.audience == "dealer"))
+        .exists()
+    )  # the dealer's own order tells them nothing
 
 
 def test_a_visits_shelf_photos_are_shown_to_its_rep_only(phone, shop, app, tmp_path, monkeypatch):
