@@ -1,9 +1,10 @@
 """The dealer's returns on the phone: 申请退货 on a shipped order (quantities, reason, up to 3
-photos from the camera), and each return's progress."""
+photos from the camera), the list of their returns (退货/售后), and each return's progress."""
 
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from marshmallow import Schema, fields, validate
 
 from app.adapters.storage import LocalStorage
 from app.core.returns import RETURN_ACTIONS, RETURN_LABELS, RETURNABLE
@@ -12,9 +13,16 @@ from app.http import photo_upload
 from app.mall import ordering, returns
 from app.validation import whole_number
 from h5.blueprint import bp
+from h5.forms import parse_form
 from h5.session import current_user, h5_login
 
 dealer = h5_login("dealer")
+
+RETURNS_PER_PAGE = 20
+
+
+class ReturnListQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
 
 
 def _customer_id() -> int:
@@ -68,6 +76,21 @@ def return_create(order_id: int):
             flash(f"照片 {photo.filename} 未上传：{exc.message}", "warning")
     flash("退货申请已提交，等待客服审核", "success")
     return redirect(url_for("h5.return_page", return_id=created.id))
+
+
+@bp.get("/returns")
+@dealer
+def return_list():
+    """退货/售后: the dealer's own returns, newest first, each linking to its page."""
+    page = parse_form(ReturnListQuery(), request.args)["page"]
+    found, total = returns.customer_returns(_customer_id(), page, RETURNS_PER_PAGE)
+    return render_template(
+        "h5/returns.html",
+        found=found,
+        statuses=RETURN_LABELS,
+        page=page,
+        more=page * RETURNS_PER_PAGE < total,
+    )
 
 
 @bp.get("/returns/<int:return_id>")

@@ -126,3 +126,55 @@ def test_the_order_page_labels_a_long_address_on_one_line_beside_it(dealer_on_ph
     assert "张杨路 1200 号时代广场" in page.locator(".weui-cell", has_text="收货地址").inner_text()
     dealer.shot("order-address")
     assert dealer.errors == []
+
+
+def _shipped_return(customer_id: int, product, qty: int, reason: str):
+    from app.core.orders import approve_order, ship_order
+    from app.mall import returns
+
+    order = create_order(customer_id, [LineRequest(product.id, qty)], placed_by="x")
+    approve_order(order.id, "staff:1")
+    line = order.lines[0]
+    ship_order(order.id, [(line.id, qty)], "顺丰速运", "SF1", "staff:1")
+    return returns.request(
+        customer_id, order.id, [{"order_line_id": line.id, "qty": qty}], reason, "x"
+    )
+
+
+def test_the_dealer_finds_their_returns_under_my_account_newest_first(
+    dealer_on_phone, shop, client
+):
+    from app.core import returns as core_returns
+
+    dealer, _user = dealer_on_phone("return-list")
+    older = _shipped_return(shop.customer.id, shop.oil, 1, "漏油")
+    newer = _shipped_return(shop.customer.id, shop.tea, 2, "瓶身破损")
+    core_returns.reject(older.id, "staff:1", "超过退货期限")
+    theirs = _shipped_return(shop.other.id, shop.tea, 1, "别家的退货")
+    page = dealer.page
+    dealer.go("/h5/account")
+    page.locator("a.returns-link").click()
+    page.wait_for_url(f"{dealer.base}/h5/returns")
+    cards = page.locator(".return-card")
+    assert [cards.nth(i).get_attribute("id") for i in range(cards.count())] == [
+        f"return-{newer.id}",
+        f"return-{older.id}",
+    ]  # their own only, newest first
+    first, second = cards.nth(0).inner_text(), cards.nth(1).inner_text()
+    assert newer.number in first and "待审核" in first and "茉莉绿茶 × 2" in first
+    assert f"¥{newer.amount:,.2f}" in first
+    assert "已驳回" in second and "pending" not in first + second
+    assert theirs.number not in page.locator(".return-list").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= 375")
+    dealer.shot("returns-list")
+    cards.nth(0).click()
+    page.wait_for_url(f"{dealer.base}/h5/returns/{newer.id}")
+    assert "瓶身破损" in page.locator(".timeline").inner_text()
+    assert dealer.errors == []
+
+
+def test_the_returns_list_says_so_when_there_are_none(dealer_on_phone):
+    dealer, _user = dealer_on_phone("return-list-empty")
+    dealer.go("/h5/returns")
+    assert "还没有退货申请" in dealer.page.locator(".return-list").inner_text()
+    assert dealer.errors == []
