@@ -153,6 +153,14 @@ def rep_report(visit_id: int):
     return perform(report, "", url_for("h5.rep_visit", visit_id=visit_id))
 
 
+def far_warning(distance: float, radius: int) -> str:
+    """What a rep checking out farther than the check-in radius is told before confirming."""
+    return (
+        f"您现在距离门店 {distance_text(distance)}，超出 {distance_text(radius)}："
+        "在这里签退会被记为异常。请回到门店后签退，或确认仍在此签退。"
+    )
+
+
 class CheckOutForm(GeoForm):
     far_ok = fields.Boolean(load_default=False)  # the rep saw the warning and checks out anyway
 
@@ -167,11 +175,7 @@ def rep_check_out(visit_id: int):
         where = parse_form(CheckOutForm(), request.form)
         distance = visits.distance_from_store(_staff(), visit_id, where["lat"], where["lng"])
         if distance > radius and not where["far_ok"]:
-            flash(
-                f"您现在距离门店 {distance_text(distance)}，超出 {distance_text(radius)}："
-                "在这里签退会被记为异常。请回到门店后签退，或确认仍在此签退。",
-                "warning",
-            )
+            # The visit's page says why beside the buttons (far_warning), where the rep looks.
             return redirect(
                 url_for(
                     "h5.rep_visit",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from app.core import units
@@ -17,7 +17,7 @@ from app.mall import addresses as customer_addresses
 from app.mall import cart, catalog
 from h5.blueprint import bp
 from h5.forms import CatalogQuery, QtyForm, parse_form
-from h5.rep import rep, report_products
+from h5.rep import far_warning, rep, report_products
 from h5.session import current_user, low_threshold
 from h5.shop import order_from_cart, set_cart_line
 
@@ -52,6 +52,9 @@ def rep_visit(visit_id: int, form=None, error=None, line_error=None):
     report = visits.last_report(visit.id)
     try:  # where the rep tried to check out too far from the store (to confirm from there)
         far = parse_form(FarForm(), request.args) if "far_lat" in request.args else None
+        if far is not None:
+            distance = visits.distance_from_store(current_user().staff, visit.id, **far)
+            far["warning"] = far_warning(distance, current_app.config["CHECKIN_RADIUS_M"])
     except AppError:
         far = None
     return render_template(

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 from PIL import Image
+from playwright.sync_api import expect
 
 from app.core.models import Order
 from app.field.models import StockSalesReport, Visit
@@ -214,10 +215,16 @@ def test_checking_out_far_from_the_store_warns_first_and_the_console_shows_the_s
     phone.context.set_geolocation(three_km)
     page = phone.page
     phone.button("签退").click()
-    warning = page.locator(".flash-warning").inner_text()
-    assert "您现在距离门店 3.0 公里，超出 500 米" in warning and "记为异常" in warning
+    page.wait_for_url("**#checkout")
+    warning = page.locator("#checkout .far-warning")
+    text = warning.inner_text()
+    assert "您现在距离门店 3.0 公里，超出 500 米" in text and "记为异常" in text
+    # Beside the buttons, on the screen the rep is looking at (not at the top of the page).
+    expect(warning).to_be_in_viewport(ratio=1)
+    expect(phone.button("仍在此签退（记为异常）")).to_be_in_viewport(ratio=1)
+    assert page.locator(".flash-warning").count() == 0
     assert Visit.get_by_id(visit.id).checkout_at is None  # not yet
-    phone.shot("rep-checkout-far-warning")
+    phone.shot("rep-checkout-far-warning", full_page=False)
     phone.button("仍在此签退（记为异常）").click()
     page.get_by_text("已签退，本次拜访 1 分钟").wait_for()
 
