@@ -47,6 +47,7 @@ def rep_home():
         "h5/rep_home.html",
         staff=staff,
         plan=visits.today_plan(staff),
+        done=visits.todays_visits(staff),
         customers=visits.rep_customers(staff),
         open_visit=_open_visit(),
     )
@@ -62,6 +63,7 @@ def rep_customer(customer_id: int, error=None):
         customer=customer,
         addresses=customer_addresses.addresses_of(customer.id),
         orders=visits.recent_orders(customer),
+        visits=visits.recent_visits(staff, customer),
         statuses=STATUS_LABELS,
         mine=visits.placed_by_rep(staff.id),
         radius=current_app.config["CHECKIN_RADIUS_M"],

@@ -184,6 +184,29 @@ def recent_orders(customer: Customer, limit: int = RECENT_ORDERS) -> list[Order]
     )
 
 
+# How many of a store's latest visits its page shows the rep.
+RECENT_VISITS = 5
+
+
+def todays_visits(staff: Staff, today: dt.date | None = None) -> list[Visit]:
+    """The rep's visits checked in today (Asia/Shanghai), with their stores, in the order made:
+    what today's plan has done (a store visited leaves the plan until it is due again)."""
+    query = Visit.select(Visit, Customer).join(Customer).where(Visit.staff == staff.id)
+    day = today or local_today()
+    return list(within_local_days(query, Visit.checkin_at, day, day).order_by(Visit.checkin_at))
+
+
+def recent_visits(staff: Staff, customer: Customer, limit: int = RECENT_VISITS) -> list[Visit]:
+    """This rep's latest visits to one of their stores (`customer` as `own_customer` found it),
+    newest first."""
+    return list(
+        Visit.select()
+        .where((Visit.staff == staff.id) & (Visit.customer == customer.id))
+        .order_by(Visit.checkin_at.desc(), Visit.id.desc())
+        .limit(limit)
+    )
+
+
 def open_visit(staff: Staff) -> Visit | None:
     """The visit the rep is in (checked in, not yet out), if any."""
     return Visit.get_or_none(Visit.open_for_staff == staff.id)

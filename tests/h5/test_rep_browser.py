@@ -249,3 +249,46 @@ def test_a_rep_who_does_not_follow_is_asked_to_on_the_plan(wechat, shop):
     phone.follow_official_account()
     assert phone.page.locator(".follow-prompt").count() == 0
     assert phone.errors == []
+
+
+def test_the_plan_counts_todays_visits_and_the_store_page_lists_its_visits(wechat, shop):
+    phone, rep, store = rep_in_store(wechat, shop, "rep-progress")
+    make_store(shop.branch, shop.warehouse, rep, "静安二号店")  # due today, not yet visited
+    visit = Visit.get(Visit.customer == store.id)
+    earlier = Visit.create(
+        staff=rep.id,
+        customer=store.id,
+        checkin_at=visit.checkin_at - dt.timedelta(days=8),
+        checkin_lat=0,
+        checkin_lng=0,
+        checkin_distance_m=0,
+        checkout_at=visit.checkin_at - dt.timedelta(days=8) + dt.timedelta(minutes=20),
+        duration_s=1200,
+    )
+    page = phone.page
+    phone.go("/h5/rep/")
+    assert "拜访中" in page.locator("#today-visits").inner_text()  # checked in, not yet out
+    phone.go(f"/h5/rep/visits/{visit.id}")
+    phone.button("签退").click()
+    page.wait_for_url(f"{phone.base}/h5/rep/")
+    plan = page.locator("#today-plan").inner_text()
+    assert "已拜访 1/2 家" in plan and "静安二号店" in plan and "新开便利店" not in plan
+    done = page.locator("#today-visits")
+    row = done.locator(f"#visit-{visit.id}").inner_text()
+    assert "今日已拜访（1 次）" in done.inner_text()
+    assert "新开便利店" in row and "1 分钟" in row and "拜访中" not in row
+    assert page.evaluate("document.documentElement.scrollWidth <= 375")
+    phone.shot("rep-plan-progress")
+
+    done.locator(f"#visit-{visit.id}").click()  # the finished visit, as it was
+    page.wait_for_url(f"{phone.base}/h5/rep/visits/{visit.id}")
+    assert "已签退" in page.locator(".hero").inner_text()
+    phone.go(f"/h5/rep/customers/{store.id}")
+    rows = page.locator("#store-visits .weui-cell")
+    assert [rows.nth(i).get_attribute("id") for i in range(rows.count())] == [
+        f"visit-{visit.id}",
+        f"visit-{earlier.id}",
+    ]  # newest first
+    assert "20 分钟" in rows.nth(1).inner_text()
+    phone.shot("rep-store-visits")
+    assert phone.errors == []
