@@ -304,6 +304,27 @@ def test_an_order_a_rep_placed_says_who_on_the_dealers_pages_and_in_their_inbox(
     )  # the dealer's own order tells them nothing
 
 
+def test_a_reps_store_page_gives_its_contact_with_a_number_to_call_and_its_address(phone, shop):
+    rep = make_staff("rep", shop.branch, username="h5-contact-rep")
+    store = make_customer(
+        shop.branch,
+        shop.warehouse,
+        rep_id=rep.id,
+        name="闵行门店",
+        contact="孙店长",
+        phone="135 0000 2222",
+        address="上海市闵行区七莘路 88 号",
+    )
+    rep_phone = phone("h5-contact-rep")
+    invitation = accounts.create_invitation("rep", staff_id=rep.id)
+    assert rep_phone.post("/h5/bind", {"code": invitation.code}).status_code == 302
+    page = rep_phone.open(f"/h5/rep/customers/{store.id}").get_data(as_text=True)
+    contact = page[page.index('aria-label="门店联系"') : page.index("</section>")]
+    assert '联系人</span></div><div class="weui-cell__bd">孙店长' in contact
+    assert 'href="tel:13500002222"' in contact and "135 0000 2222" in contact
+    assert "上海市闵行区七莘路 88 号" in contact
+
+
 def test_a_visits_shelf_photos_are_shown_to_its_rep_only(phone, shop, app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     reps = {}
