@@ -89,8 +89,16 @@ def test_the_report_shows_what_was_sent_and_keeps_it_to_correct(wechat, shop):
     phone.button("上报进销存").click()
     page.get_by_text("已上报 1 种商品的进销存").wait_for()
     sent = page.locator("#report-sent").inner_text()
-    assert "本次拜访已上报 1 种商品" in sent and "茉莉绿茶\t12\t30" in sent
+    # What was sent, in the products' units: a summary, not a second table like the form.
+    assert "已上报 1 种商品" in sent and "库存 12 箱 · 销量 30 箱" in sent and "茉莉绿茶" in sent
+    assert page.locator("#report-sent table").count() == 0
+    form = page.get_by_role("form", name="更正进销存")
+    assert "更正上报" in form.inner_text()
     assert page.get_by_label("茉莉绿茶 库存").input_value() == "12"  # kept to correct
+    last_row = form.locator("tbody tr").last.bounding_box()
+    again = form.get_by_role("button", name="重新上报").bounding_box()
+    assert again["y"] >= last_row["y"] + last_row["height"]  # below the last row, not over it
+    assert page.evaluate("document.documentElement.scrollWidth <= 375")
     assert StockSalesReport.select().where(StockSalesReport.customer == store.id).count() == 1
     phone.shot("rep-report-sent")
     assert phone.errors == []
