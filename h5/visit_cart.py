@@ -14,7 +14,7 @@ from app.core.rules import STATUS_LABELS
 from app.errors import AppError
 from app.field import replenishment, visits
 from app.mall import addresses as customer_addresses
-from app.mall import cart, catalog
+from app.mall import cart, catalog, styles
 from h5.blueprint import bp
 from h5.forms import CatalogQuery, QtyForm, parse_form
 from h5.rep import far_warning, rep, report_products
@@ -89,6 +89,7 @@ def rep_products(visit_id: int):
         page=args["page"],
         per_page=PER_PAGE,
         low_threshold=low_threshold(),
+        one_per_style=True,  # as the dealer's catalogue lists them: a style (款) once
     )
     basket = _cart(visit)
     more = args["page"] * PER_PAGE < total
@@ -97,6 +98,7 @@ def rep_products(visit_id: int):
         "h5/_rep_product_items.html" if htmx else "h5/rep_products.html",
         visit=visit,
         items=items,
+        style_cards=styles.style_cards(visit.customer, items, low_threshold()),
         total=total,
         args=args,
         categories=catalog.category_tree(),

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from app.core.models import Order
 from app.field.models import StockSalesReport, Visit
-from devkit.factories import STORE_AT, make_staff, make_store, place
+from devkit.factories import STORE_AT, make_staff, make_store, make_style, place
 
 LOADED = "img => img.complete && img.naturalWidth > 0"
 
@@ -299,4 +299,35 @@ def test_the_plan_counts_todays_visits_and_the_store_page_lists_its_visits(wecha
     ]  # newest first
     assert "20 分钟" in rows.nth(1).inner_text()
     phone.shot("rep-store-visits")
+    assert phone.errors == []
+
+
+def test_a_rep_opens_a_style_in_the_visit_catalogue_and_adds_a_sku(wechat, shop):
+    group, made = make_style(
+        "茶礼盒",
+        [
+            {"name": "口味", "values": ["茉莉", "乌龙"]},
+            {"name": "规格", "values": ["小盒", "大盒"]},
+        ],
+        {
+            ("茉莉", "小盒"): ("GB-01", "12.00", 50),
+            ("茉莉", "大盒"): ("GB-02", "22.00", 50),
+            ("乌龙", "大盒"): ("GB-04", "24.00", 3),
+        },
+        warehouse=shop.warehouse,
+        category_id=shop.tea_cat.id,
+    )
+    phone, _rep, _store = rep_in_store(wechat, shop, "rep-style")
+    page = phone.page
+    page.get_by_role("link", name="选商品").click()
+    style = page.locator(f"#style-{group.id}")
+    expect(style).to_contain_text("共 3 款规格")
+    big = style.locator(f"#p-{made[('茉莉', '大盒')].id}")
+    expect(big).to_be_hidden()  # folded under the style
+    style.locator("summary").click()
+    expect(big).to_be_visible()
+    big.get_by_role("button", name="加入 茶礼盒 茉莉 大盒").click()
+    page.locator("#visit-cart-bar", has_text="已选 1 种").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= 375")
+    phone.shot("rep-style-open", full_page=False)
     assert phone.errors == []

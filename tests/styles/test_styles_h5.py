@@ -155,3 +155,44 @@ def test_a_dealer_picks_a_spec_on_the_phone(dealer_on_phone, shop, giftbox, scre
     rows = CartItem.select().where(CartItem.wechat_user == user.id)
     assert {c.product_id: c.qty for c in rows} == {made[("乌龙", "大盒")].id: 1}
     assert dealer.errors == []
+
+
+def test_a_reps_visit_catalogue_lists_a_style_once_as_the_dealers_does(
+    phone, dealer_phone, shop, giftbox
+):
+    import re
+
+    from app.field.models import Visit
+    from app.mall import accounts
+    from devkit.factories import make_store
+
+    group, made = giftbox
+    rep = make_staff("rep", shop.branch, username="style-rep")
+    store = make_store(shop.branch, shop.warehouse, rep, "款式门店")
+    rep_phone = phone("style-rep")
+    code = accounts.create_invitation("rep", staff_id=rep.id).code
+    assert rep_phone.post("/h5/bind", {"code": code}).status_code == 302
+    visit = Visit.create(
+        staff=rep.id,
+        customer=store.id,
+        open_for_staff=rep.id,
+        checkin_lat=0,
+        checkin_lng=0,
+        checkin_distance_m=0,
+    )
+
+    def count(page: str) -> int:
+        return int(re.search(r"共 (\d+) 种商品", page).group(1))
+
+    dealers = dealer_phone.open("/h5/products").get_data(as_text=True)
+    reps = rep_phone.open(f"/h5/rep/visits/{visit.id}/products").get_data(as_text=True)
+    assert count(reps) == count(dealers)  # the style counts once, as in the dealer's catalogue
+    assert reps.count(f'id="style-{group.id}"') == 1
+    style = reps[reps.index(f'id="style-{group.id}"') : reps.index("</details>")]
+    assert "茶礼盒" in style and "共 5 款规格" in style and "¥12.00 起" in style
+    assert all(f'id="p-{sku.id}"' in style for sku in made.values())  # each SKU to add, within
+    added = rep_phone.post(
+        f"/h5/rep/visits/{visit.id}/cart/items/{made[('普洱', '小盒')].id}/add", {"qty": "2"}
+    )
+    assert added.status_code == 302
+    assert CartItem.get(CartItem.product == made[("普洱", "小盒")].id).qty == 2
