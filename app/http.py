@@ -48,7 +48,18 @@ def json_with_etag(body: bytes, etag: str) -> Response:
     return response.make_conditional(request)
 
 
+def page_error_handler(app: Flask, prefix: str, handler) -> None:
+    """Pages under `prefix` (a surface of HTML pages, such as /h5) answer an HTTP error that no
+    view of theirs saw (an unknown path, a method the route has not) with `handler`'s page, not
+    the JSON envelope the API keeps."""
+    app.extensions.setdefault("page_error_handlers", {})[prefix.rstrip("/")] = handler
+
+
 def http_error_response(exc: HTTPException):
+    handlers = current_app.extensions.get("page_error_handlers", {})
+    for prefix, handler in handlers.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return handler(exc)
     code, message = HTTP_CODES.get(exc.code, ("http_error", exc.name))
     response = error_response(exc.code or 500, code, message)
     if exc.code == 405 and exc.valid_methods:

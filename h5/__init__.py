@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.http import page_error_handler
+
 # Every route module, listed: each attaches its routes to bp when imported.
 from h5 import (  # noqa: F401
     addresses,
@@ -25,3 +27,5 @@ from h5.blueprint import bp
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    # An unknown /h5 path or a wrong method is answered before any H5 view runs: a page too.
+    page_error_handler(app, bp.url_prefix, session.http_error_page)

@@ -10,7 +10,16 @@ from functools import wraps
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, Unauthorized
@@ -66,10 +75,14 @@ def _app_error(exc: AppError):
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
+def http_error_page(exc: HTTPException):
     messages = {404: "页面不存在", 400: "请求无效，请刷新页面后重试", 405: "不支持的操作"}
     message = messages.get(exc.code, "请求无法完成，请稍后再试")
-    return render_template("h5/error.html", message=message), exc.code
+    response = make_response(render_template("h5/error.html", message=message), exc.code)
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return page_security_headers(response)
 
 
 def safe_next(target: str | None) -> str:

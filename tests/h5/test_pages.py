@@ -370,3 +370,21 @@ def test_an_order_paid_in_part_says_what_was_paid_beside_what_is_left(dealer_pho
     page = dealer_phone.open(f"/h5/orders/{order.id}").get_data(as_text=True)
     pay = page.split('class="pay-order"')[1].split("</form>")[0]
     assert "¥80.00" in pay and "订单合计 ¥180.00，其中 ¥100.00 已付款或已冲抵" in pay
+
+
+def test_a_wrong_h5_address_or_method_is_a_page_in_words_while_the_api_keeps_json(
+    dealer_phone, client
+):
+    for response in (
+        dealer_phone.open("/h5/nonexistent"),
+        dealer_phone.open("/h5/orders/abc/nothing"),
+        dealer_phone.client.put("/h5/orders"),
+    ):
+        assert response.mimetype == "text/html", response.get_data(as_text=True)[:200]
+        page = response.get_data(as_text=True)
+        assert "无法完成" in page and "返回首页" in page and '"error"' not in page
+        assert "Content-Security-Policy" in response.headers
+    assert dealer_phone.client.put("/h5/orders").status_code == 405
+    assert "页面不存在" in dealer_phone.open("/h5/nonexistent").get_data(as_text=True)
+    api = client.get("/api/nonexistent")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
