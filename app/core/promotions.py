@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import cached_property
 
-from app.money import ZERO, money
+from app.money import ZERO, money, written
 
 KINDS = {
     "special_price": "特价",
@@ -704,17 +704,19 @@ def _best_reduction(
 def _reduction_progress(offer: Offer, base: Decimal, times: int, amount: Decimal) -> Progress:
     rules = offer.rules
     if times and not rules["repeat"]:
-        return Progress(offer, True, f"{offer.label}：已减 ¥{amount:.2f}")
+        return Progress(offer, True, f"{offer.label}：已减 {written(amount)}")
     short = money(rules["threshold"] * (times + 1) - base)
     more = money(rules["reduction"] * (times + 1))
     if times:
         return Progress(
             offer,
             True,
-            f"{offer.label}：已减 ¥{amount:.2f}，再买 ¥{short:.2f} 可减 ¥{more:.2f}",
+            f"{offer.label}：已减 {written(amount)}，再买 {written(short)} 可减 {written(more)}",
             short,
         )
-    return Progress(offer, False, f"{offer.label}：再买 ¥{short:.2f} 可减 ¥{more:.2f}", short)
+    return Progress(
+        offer, False, f"{offer.label}：再买 {written(short)} 可减 {written(more)}", short
+    )
 
 
 def _gift_times(offer: Offer, lines: Sequence[PricedItem]) -> tuple[int, str | None]:
@@ -739,7 +741,7 @@ def _gift_times(offer: Offer, lines: Sequence[PricedItem]) -> tuple[int, str | N
         times.append(n)
         gap = money(rules["threshold"] * (n + 1) - base)
         if not short or n < times[0]:
-            short = f"再买 ¥{gap:.2f}"
+            short = f"再买 {written(gap)}"
     reached = min(times)
     if not rules["repeat"]:
         reached = min(reached, 1)

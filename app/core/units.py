@@ -11,7 +11,7 @@ from decimal import Decimal
 from math import gcd
 
 from app.errors import ValidationFailed
-from app.money import money
+from app.money import written
 
 MAX_UNITS = 5
 MAX_FACTOR = 10_000
@@ -123,7 +123,7 @@ def amount_words(product, qty: int, unit: str | None) -> str:
 
 def price_words(product, price: Decimal) -> str:
     """The price per unit: "¥12.00/件 · ¥144.00/箱"."""
-    return " · ".join(f"¥{money(price * u.factor)}/{u.name}" for u in all_units(product))
+    return " · ".join(f"{written(price * u.factor)}/{u.name}" for u in all_units(product))
 
 
 def stepping(product, unit: str | None) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from app.db import (
 from app.errors import NotFound, ValidationFailed
 from app.mall.catalog import ProductView, stock_status, views_for
 from app.mall.models import CartItem
-from app.money import money
+from app.money import money, written
 
 MAX_LINE_QTY = 99999
 
@@ -90,13 +90,11 @@ class Funds:
             return "货到付款：收货时付款，不占用信用额度"
         if self.settlement_method == SettlementMethod.PREPAID:
             if self.short:
-                return f"预付款可用余额 ¥{self.available}，本单还差 ¥{self.short}，请及时打款"
-            return f"预付款可用余额 ¥{self.available}，足够支付本单"
+                return f"预付款可用余额 {written(self.available)}，本单还差 {written(self.short)}，请及时打款"
+            return f"预付款可用余额 {written(self.available)}，足够支付本单"
         if self.short:
-            return (
-                f"本单超出可用信用额度 ¥{self.short}（可用 ¥{self.available}），审核时可能需要特批"
-            )
-        return f"可用信用额度 ¥{self.available}，提交后剩余 ¥{money(self.available - self.total)}"
+            return f"本单超出可用信用额度 {written(self.short)}（可用 {written(self.available)}），审核时可能需要特批"
+        return f"可用信用额度 {written(self.available)}，提交后剩余 {written(self.available - self.total)}"
 
 
 def funds_for(customer: Customer, total: Decimal) -> Funds:

@@ -116,7 +116,7 @@ def test_the_cart_says_what_stock_and_credit_will_do_before_the_order_is_sent(
     assert lines == {"茉莉绿茶": "库存紧张", "花生油": "库存紧张", "饼干": "缺货"}
     assert "可能无法足量发货" in page.locator(".cart-line", has_text="茉莉绿茶").inner_text()
     funds = page.locator("#cart-funds").inner_text()
-    assert funds == "本单超出可用信用额度 ¥180.00（可用 ¥5000.00），审核时可能需要特批"
+    assert funds == "本单超出可用信用额度 ¥180.00（可用 ¥5,000.00），审核时可能需要特批"
     dealer.shot("cart-warnings")
 
     dealer.button("提交订单").click()
@@ -133,7 +133,7 @@ def test_a_cart_within_credit_says_what_is_left(dealer_on_phone, shop):
     cart.set_item(user.id, shop.tea.id, 2)
     dealer.go("/h5/cart")
     funds = dealer.page.locator("#cart-funds").inner_text()
-    assert funds == "可用信用额度 ¥5000.00，提交后剩余 ¥4910.00"
+    assert funds == "可用信用额度 ¥5,000.00，提交后剩余 ¥4,910.00"
     assert dealer.page.locator(".cart-line .stock").inner_text() == "有货"
     assert dealer.errors == []
 

@@ -388,3 +388,18 @@ def test_a_wrong_h5_address_or_method_is_a_page_in_words_while_the_api_keeps_jso
     assert "页面不存在" in dealer_phone.open("/h5/nonexistent").get_data(as_text=True)
     api = client.get("/api/nonexistent")
     assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+
+
+def test_every_amount_on_the_dealers_pages_is_written_one_way(dealer_phone, shop):
+    dealer_phone.post(f"/h5/cart/items/{shop.tea.id}", {"qty": "40"}, from_page="/h5/cart")
+    cart = dealer_phone.open("/h5/cart").get_data(as_text=True)
+    assert "¥1,800.00" in cart and "¥1800.00" not in cart
+    assert "可用信用额度 ¥5,000.00，提交后剩余 ¥3,200.00" in cart
+    key = cart.split('name="idempotency_key" value="')[1].split('"')[0]
+    placed = dealer_phone.post("/h5/orders", {"idempotency_key": key}, from_page="/h5/cart")
+    for page in (dealer_phone.open(placed.location), dealer_phone.open("/h5/orders")):
+        text = page.get_data(as_text=True)
+        assert "¥1,800.00" in text and "¥1800.00" not in text
+    statement = dealer_phone.open("/h5/statements").get_data(as_text=True)
+    assert re.search(r'<td class="num">¥0\.00</td>', statement)
+    assert not re.search(r'<td class="num">-?\d', statement)

@@ -128,7 +128,7 @@ def test_a_full_reduction_says_what_is_short_then_takes_off_the_largest(client, 
     assert (
         body["discounts"][0]["name"] == "满千减五十" and body["discounts"][0]["amount"] == "50.00"
     )
-    assert "满2000减150：再买 ¥1000.00 可减 ¥150.00" in body["promotions"]
+    assert "满2000减150：再买 ¥1,000.00 可减 ¥150.00" in body["promotions"]
     body = put(client, dealer, co.oil, 10)  # 2000.00: the larger one alone
     assert body["discount_total"] == "150.00" and len(body["discounts"]) == 1
     placed = order(client, dealer, [(co.oil, 10)], "fr-1")
