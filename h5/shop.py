@@ -209,22 +209,37 @@ def _style_back(product_id: int) -> str | None:
 def cart_set(product_id: int):
     """A stepper in the cart sets the line's quantity. From the page's script (htmx) the answer is
     the cart itself, swapped in place: the page keeps where the dealer was."""
-    error = set_cart_line(product_id)
+    error, note = set_cart_line_said(product_id)
     if request.headers.get("HX-Request"):
-        return _cart_view(line_error=error)
+        return _cart_view(line_error=error, line_note=note)
     if error:
         flash(error, "error")
+    elif note:
+        flash(note, "info")
     return redirect(url_for("h5.cart_page", _anchor=f"line-{product_id}"))
 
 
 def set_cart_line(product_id: int) -> str | None:
     """The quantity a cart's stepper sent, set on its line; what was wrong with it, if anything."""
+    return set_cart_line_said(product_id)[0]
+
+
+def set_cart_line_said(product_id: int) -> tuple[str | None, str | None]:
+    """The quantity a cart's stepper sent, set on its line: what was wrong with it, and what was
+    raised (the page's script rounds a typed 7 up to 10 and sends the 7 as `requested`)."""
     try:
         qty = parse_form(QtyForm(), {"qty": request.form.get("qty", "")})["qty"]
-        cart.set_item(current_user().id, product_id, qty, request.form.get("unit") or None)
+        requested = request.form.get("requested", "")
+        note = cart.set_item(
+            current_user().id,
+            product_id,
+            qty,
+            request.form.get("unit") or None,
+            int(requested) if requested.isdigit() and len(requested) < 7 else None,
+        )
     except AppError as exc:
-        return exc.message
-    return None
+        return exc.message, None
+    return None, note
 
 
 @bp.post("/cart/items/<int:product_id>/remove")
@@ -234,7 +249,7 @@ def cart_remove(product_id: int):
     return redirect(url_for("h5.cart_page"))
 
 
-def _cart_view(form=None, error=None, line_error=None):
+def _cart_view(form=None, error=None, line_error=None, line_note=None):
     return render_template(
         "h5/cart.html",
         cart=_cart(),
@@ -243,6 +258,7 @@ def _cart_view(form=None, error=None, line_error=None):
         form=form or {"idempotency_key": uuid.uuid4().hex},
         error=error,
         line_error=line_error,
+        line_note=line_note,
     )
 
 

@@ -277,12 +277,33 @@ def _put_line(
     return product, base, name
 
 
-def set_item(user_id: int, product_id: int, qty: int, unit: str | None = None) -> None:
-    """Put a product in the cart at `qty` of `unit` (default: the base unit). Raises: NotFound,
+def set_item(
+    user_id: int,
+    product_id: int,
+    qty: int,
+    unit: str | None = None,
+    requested: int | None = None,
+) -> str | None:
+    """Put a product in the cart at `qty` of `unit` (default: the base unit). `requested` is what
+    the dealer typed when the page raised it to `qty`, the first orderable count at or above it:
+    the answer then says so ("茉莉绿茶：7 → 10，订货倍数 5 箱"), else None. Raises: NotFound,
     ValidationFailed (unknown unit), BelowMinQty, BadStep."""
     owns_transaction = not db.in_transaction()
     with transaction():
-        _put_line(user_id, product_id, qty, unit, SET_LINE, owns_transaction)
+        product, _, name = _put_line(user_id, product_id, qty, unit, SET_LINE, owns_transaction)
+    return raised_words(product, requested, qty, unit, name)
+
+
+def raised_words(product, requested: int | None, qty: int, unit: str | None, name: str):
+    """Why `requested` (a count of `unit`) became `qty`, in words; None when it did not (or
+    `qty` is not what the rules would have raised it to: a stale page)."""
+    if requested is None or requested == qty:
+        return None
+    first, step = units.stepping(product, unit)
+    if orderable_qty(requested, first, step) != qty:
+        return None
+    why = f"起订量 {first} {name}" if requested < first else f"订货倍数 {step} {name}"
+    return f"{product.name}：{requested} → {qty}，{why}"
 
 
 def add_item(

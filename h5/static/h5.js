@@ -24,9 +24,21 @@
   });
 
   // A quantity typed in: rounded to a valid one, and sent where its form sends itself.
+  // The count typed goes along as `requested` when it was raised, so the answer can say why.
   function typed(input) {
-    input.value = clamp(input, parseInt(input.value, 10));
+    var asked = parseInt(input.value, 10);
+    input.value = clamp(input, asked);
     var form = input.closest("form[data-autosubmit]");
+    if (form && asked > 0 && String(asked) !== input.value) {
+      var note = form.querySelector("input[name=requested]");
+      if (!note) {
+        note = document.createElement("input");
+        note.type = "hidden";
+        note.name = "requested";
+        form.appendChild(note);
+      }
+      note.value = asked;
+    }
     if (form) { form.requestSubmit(); }
   }
 

@@ -174,3 +174,25 @@ def test_a_quantity_typed_before_the_page_scripts_run_still_counts(dealer_on_pho
     assert in_cart(user, shop.tea) == 12
     assert stepper.input_value() == "12"
     assert dealer.errors == []
+
+
+def test_a_typed_quantity_raised_to_the_multiple_is_said(dealer_on_phone, shop):
+    dealer, user = dealer_on_phone("cart-raised")
+    cart.set_item(user.id, shop.boxed.id, 6)  # 饼干: 起订 6 · 倍数 6
+    page = dealer.page
+    dealer.go("/h5/cart")
+    stepper = page.get_by_label("饼干 数量")
+    stepper.fill("7")
+    stepper.blur()
+    note = page.locator("#cart-lines .line-note")
+    expect(note).to_have_text("饼干：7 → 12，订货倍数 6 箱")
+    assert in_cart(user, shop.boxed) == 12
+    stepper = page.get_by_label("饼干 数量")
+    stepper.fill("2")
+    stepper.blur()
+    expect(page.locator("#cart-lines .line-note")).to_have_text("饼干：2 → 6，起订量 6 箱")
+    page.get_by_role("button", name="增加数量").click()  # a step is no raise: nothing to say
+    page.locator("#checkout-total", has_text="¥120.00").wait_for()
+    expect(page.locator("#cart-lines .line-note")).to_have_count(0)
+    dealer.shot("cart-raised")
+    assert dealer.errors == []
