@@ -403,3 +403,18 @@ def test_every_amount_on_the_dealers_pages_is_written_one_way(dealer_phone, shop
     statement = dealer_phone.open("/h5/statements").get_data(as_text=True)
     assert re.search(r'<td class="num">¥0\.00</td>', statement)
     assert not re.search(r'<td class="num">-?\d', statement)
+
+
+def test_quantities_and_prices_say_their_unit(dealer_phone, shop):
+    order = core_orders.create_order(shop.customer.id, [core_orders.LineRequest(shop.tea.id, 4)])
+    core_orders.approve_order(order.id, "test")
+    line = Order.get_by_id(order.id).lines[0]
+    core_orders.ship_order(order.id, [(line.id, 4)], "顺丰", "SF78", "test")
+    page = dealer_phone.open(f"/h5/orders/{order.id}").get_data(as_text=True)
+    assert "茉莉绿茶 × 4 箱" in page  # the shipment
+    assert "× 4 箱 · 已发 4 箱" in page  # the line
+    catalogue = dealer_phone.open("/h5/products").get_data(as_text=True)
+    assert '<span class="price">¥45.00/箱</span>' in catalogue
+    home = dealer_phone.open("/h5/").get_data(as_text=True)
+    recent = home.split('aria-label="最近订购"')[1].split("</section>")[0]
+    assert '上次 4 箱 · <span class="">¥45.00/箱</span>' in recent
