@@ -308,7 +308,7 @@ def quote(
     warnings = [
         {
             "code": "gift_out_of_stock",
-            "message": f"{want.offer.label}：赠品"
+            "message": f"{want.offer.title}：赠品"
             f"{products[want.product_id].name if want.product_id in products else ''}"
             f"库存不足，本单未赠送",
             "product_id": want.product_id,

@@ -64,6 +64,13 @@ class Offer:
         return label_of(self.kind, self.rules)
 
     @cached_property
+    def title(self) -> str:
+        """The promotion as the cart and the order name it, once: its name with its rule,
+        订货会满减（每满1000减50）, or the rule alone when the name already says it."""
+        name = (self.name or "").strip()
+        return f"{name}（{self.label}）" if name and self.label not in name else self.label
+
+    @cached_property
     def worth(self) -> Decimal:
         """A full reduction's yuan off per yuan spent (how labels rank them)."""
         return self.rules["reduction"] / self.rules["threshold"]
@@ -704,18 +711,18 @@ def _best_reduction(
 def _reduction_progress(offer: Offer, base: Decimal, times: int, amount: Decimal) -> Progress:
     rules = offer.rules
     if times and not rules["repeat"]:
-        return Progress(offer, True, f"{offer.label}：已减 {written(amount)}")
+        return Progress(offer, True, f"{offer.title}：已减 {written(amount)}")
     short = money(rules["threshold"] * (times + 1) - base)
     more = money(rules["reduction"] * (times + 1))
     if times:
         return Progress(
             offer,
             True,
-            f"{offer.label}：已减 {written(amount)}，再买 {written(short)} 可减 {written(more)}",
+            f"{offer.title}：已减 {written(amount)}，再买 {written(short)} 可减 {written(more)}",
             short,
         )
     return Progress(
-        offer, False, f"{offer.label}：再买 {written(short)} 可减 {written(more)}", short
+        offer, False, f"{offer.title}：再买 {written(short)} 可减 {written(more)}", short
     )
 
 
@@ -751,12 +758,12 @@ def _gift_times(offer: Offer, lines: Sequence[PricedItem]) -> tuple[int, str | N
 def _gift_progress(offer: Offer, times: int, short: str) -> Progress:
     each = offer.rules["gift_qty"]
     if times and not offer.rules["repeat"]:
-        return Progress(offer, True, f"{offer.label}：已赠 {each * times} 件")
+        return Progress(offer, True, f"{offer.title}：已赠 {each * times} 件")
     if times:
         return Progress(
-            offer, True, f"{offer.label}：已赠 {each * times} 件，{short}可再赠 {each} 件"
+            offer, True, f"{offer.title}：已赠 {each * times} 件，{short}可再赠 {each} 件"
         )
-    return Progress(offer, False, f"{offer.label}：{short}可赠 {each} 件")
+    return Progress(offer, False, f"{offer.title}：{short}可赠 {each} 件")
 
 
 def grant_gifts(

@@ -110,6 +110,8 @@ class Cart(orders.Totalled):
     discounts: list[promotions.Discount] = field(default_factory=list)
     promotions: list[str] = field(default_factory=list)  # what each promotion did or needs
     warnings: list[dict] = field(default_factory=list)
+    # `promotions` with whether each applied: the pages say the discount there, once.
+    progress: list[promotions.Progress] = field(default_factory=list)
 
     @property
     def items(self) -> list[CartLine]:
@@ -154,6 +156,7 @@ def view_cart(user_id: int, customer: Customer, low_threshold: int, skipped=None
         [pricing.discount] if pricing.discount else [],
         [p.message for p in pricing.progress],
         warnings,
+        pricing.progress,
     )
     return replace(cart, funds=funds_for(customer, cart.total))
 
@@ -206,7 +209,7 @@ def _gifts(customer: Customer, views, pricing, low_threshold: int):
     warnings = [
         {
             "code": "gift_out_of_stock",
-            "message": f"{w.offer.label}：赠品"
+            "message": f"{w.offer.title}：赠品"
             f"{known[w.product_id].product.name if w.product_id in known else ''}库存不足，暂不赠送",
             "product_id": w.product_id,
         }

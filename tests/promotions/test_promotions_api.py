@@ -121,14 +121,14 @@ def test_a_full_reduction_says_what_is_short_then_takes_off_the_largest(client, 
     promote(client, co, "full_reduction", {"threshold": "2000", "reduction": "150"})
     body = put(client, dealer, co.oil, 4)  # 800.00
     assert body["discounts"] == [] and body["total"] == "800.00"
-    assert "满1000减50：再买 ¥200.00 可减 ¥50.00" in body["promotions"]
+    assert "满千减五十（满1000减50）：再买 ¥200.00 可减 ¥50.00" in body["promotions"]
     body = put(client, dealer, co.oil, 5)  # 1000.00
     assert body["subtotal"] == "1000.00" and body["discount_total"] == "50.00"
     assert body["total"] == "950.00"
     assert (
         body["discounts"][0]["name"] == "满千减五十" and body["discounts"][0]["amount"] == "50.00"
     )
-    assert "满2000减150：再买 ¥1,000.00 可减 ¥150.00" in body["promotions"]
+    assert "full_reduction 测试（满2000减150）：再买 ¥1,000.00 可减 ¥150.00" in body["promotions"]
     body = put(client, dealer, co.oil, 10)  # 2000.00: the larger one alone
     assert body["discount_total"] == "150.00" and len(body["discounts"]) == 1
     placed = order(client, dealer, [(co.oil, 10)], "fr-1")
@@ -157,7 +157,10 @@ def test_a_repeated_reduction_counts_every_threshold_and_a_narrow_one_only_its_l
     assert body["discount_total"] == "0.00"
     body = put(client, dealer, co.oil, 6)  # 1200 of oil: twice 500
     assert body["discount_total"] == "40.00"
-    assert "每满500减20：已减 ¥40.00，再买 ¥300.00 可减 ¥60.00" in body["promotions"]
+    assert (
+        "full_reduction 测试（每满500减20）：已减 ¥40.00，再买 ¥300.00 可减 ¥60.00"
+        in body["promotions"]
+    )
     placed = order(client, dealer, [(co.tea, 100), (co.oil, 6)], "fr-2")
     assert placed["total"] == "5660.00"
     assert line_of(placed, co.oil)["discount"] == "40.00"
@@ -168,7 +171,7 @@ def test_a_gift_is_a_free_line_that_reserves_stock_on_approval(client, co, deale
     ten_teas_get_one(client, co, co.oil, name="买十赠油")
     body = put(client, dealer, co.tea, 9)
     assert not any(ln["gift"] for ln in body["items"])
-    assert "买10赠1：再买 1 件可赠 1 件" in body["promotions"]
+    assert "买十赠油（买10赠1）：再买 1 件可赠 1 件" in body["promotions"]
     body = put(client, dealer, co.tea, 10)
     gift = line_of(body, co.oil, gift=True)
     assert (gift["price"], gift["amount"], gift["qty"], gift["promotion"]) == (
