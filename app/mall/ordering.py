@@ -518,7 +518,8 @@ class LastOrdered:
 
 
 def recent_products(customer: Customer, low_threshold: int, limit: int = 30) -> list[LastOrdered]:
-    """Products this customer ordered in the last 90 days, most recent first, as last ordered."""
+    """Products this customer ordered in the last 90 days, most recent first, as last ordered;
+    rejected and cancelled orders left out."""
     since = utcnow() - dt.timedelta(days=RECENT_DAYS)
     rows = (
         OrderLine.select(OrderLine.product, OrderLine.qty, OrderLine.unit, Order.created_at)
@@ -526,7 +527,8 @@ def recent_products(customer: Customer, low_threshold: int, limit: int = 30) -> 
         .where(
             (Order.customer == customer.id)
             & (Order.created_at >= since)
-            & (Order.status != OrderStatus.REJECTED.value)
+            # An order that was never sent is no order to repeat.
+            & Order.status.not_in([OrderStatus.REJECTED.value, OrderStatus.CANCELLED.value])
             & ~OrderLine.gift
         )
         .order_by(Order.created_at.desc(), OrderLine.id.desc())
