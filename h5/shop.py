@@ -29,7 +29,7 @@ from app.pages import perform
 from app.schemas import EVENT_LABELS
 from app.timeutil import local_today
 from app.validation import business_date
-from h5.blueprint import bp, first_qty
+from h5.blueprint import bp
 from h5.forms import CatalogQuery, QtyForm, SubmitForm, parse_form
 from h5.session import current_user, h5_login, low_threshold
 
@@ -122,14 +122,28 @@ def products():
 def product(product_id: int):
     view = catalog.product_view(_customer(), product_id, low_threshold())
     in_cart = {line.view.product.id: line.qty_words for line in _cart().lines}.get(product_id)
+    picked = picked_unit(view.product, request.args.get("unit"), request.args.get("qty"))
     return render_template(
         "h5/product.html",
         view=view,
         in_cart=in_cart,
-        start_qty=first_qty(view.min_qty, view.step),
+        picked=picked,
         marked=favourites.marked(_customer().id, [product_id]),
         style_args={SPEC_ARG + k: v for k, v in view.product.spec_values.items()},
     )
+
+
+def picked_unit(product, unit: str | None, qty: str | None) -> dict:
+    """The unit the product page's picker starts on, with its first count and multiple, and the
+    count its stepper shows: what the dealer had chosen when they added it (the page comes back
+    with `unit` and `qty`), where that is still an orderable count of one of the product's units;
+    else the base unit from its first orderable count."""
+    choices = units.choices(product)
+    picked = next((c for c in choices if c["name"] == unit), choices[0])
+    count = int(qty) if qty and qty.isdigit() and len(qty) < 6 else 0
+    if count < picked["first"] or (count - picked["first"]) % picked["step"]:
+        count = picked["first"]
+    return {**picked, "qty": count}
 
 
 @bp.get("/styles/<int:group_id>")
@@ -190,7 +204,14 @@ def cart_add(product_id: int):
         product, total = cart.add_item(current_user().id, product_id, qty, unit)
         return f"已加入购物车，购物车中共 {units.amount_words(product, total, unit)}"
 
-    return perform(add, "", back or url_for("h5.product", product_id=product_id))
+    # Back on the product page, the unit and count the dealer chose stay chosen.
+    here = url_for(
+        "h5.product",
+        product_id=product_id,
+        unit=request.form.get("unit") or None,
+        qty=request.form.get("qty") or None,
+    )
+    return perform(add, "", back or here)
 
 
 def _style_back(product_id: int) -> str | None:

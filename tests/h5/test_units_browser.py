@@ -28,9 +28,11 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
     item.locator(".product-link").click()
     page.wait_for_url(f"**/h5/products/{water.id}")
     assert page.locator(".unit-prices").inner_text() == "¥2.00/件 · ¥24.00/箱"
+    spec = page.locator(".weui-cell", has_text="规格").locator(".weui-cell__ft")
+    assert spec.inner_text() == "按件 · 按箱（12件）"  # not "每件 12 件"
     qty = page.get_by_label("订购数量")
     assert qty.input_value() == "24"  # 件 first: the minimum
-    page.get_by_text("按箱（12件）").click()
+    page.get_by_role("radio", name="按箱（12件）").check()
     assert qty.input_value() == "2"  # 2 箱 = 24 件, the minimum in cases
     page.get_by_role("button", name="增加数量").click()
     assert qty.input_value() == "3"
@@ -40,6 +42,11 @@ def test_a_dealer_orders_in_cases(dealer_on_phone, shop, screenshots):
     row = CartItem.get(CartItem.wechat_user == user.id)
     assert (row.qty, row.unit, row.unit_qty) == (60, "箱", 5)
     assert "购物车中已有 5 箱（60 件）" in page.locator(".in-cart").inner_text()
+    # Back on the page, the unit and the count the dealer chose stay chosen.
+    assert page.get_by_role("radio", name="按箱（12件）").is_checked()
+    assert qty.input_value() == "3"
+    page.get_by_role("button", name="增加数量").click()
+    assert qty.input_value() == "4"  # still counting cases
 
     dealer.go("/h5/cart")
     line = page.locator(f"#line-{water.id}")
