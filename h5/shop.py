@@ -41,6 +41,7 @@ ORDER_TABS = [
     ("approved", "待发货"),
     ("shipped", "待收货"),
     ("completed", "已完成"),
+    ("cancelled", "已取消"),  # and rejected: the orders that will not come
 ]
 
 dealer = h5_login("dealer")
@@ -336,9 +337,10 @@ def order_from_cart(customer, *, key_prefix: str, placed_by: str, source: str, d
 def orders():
     args = parse_form(OrderListQuery(), request.args)
     status = args.get("status")
-    statuses = (
-        ["partially_shipped", "shipped"] if status == "shipped" else [status] if status else None
-    )
+    statuses = {
+        "shipped": ["partially_shipped", "shipped"],
+        "cancelled": ["cancelled", "rejected"],
+    }.get(status, [status] if status else None)
     found, total = ordering.customer_orders(
         _customer().id, statuses, args["page"], PER_PAGE, args.get("q")
     )

@@ -172,6 +172,15 @@ _CART = (
 )
 
 
+def lines_of_signed_in() -> str:
+    """How many lines the cart page shows (products on sale), as a subquery of the sign-in's
+    statement (the user is `u`): the count on the navigation's 购物车 tab."""
+    return (
+        "SELECT COUNT(*) FROM cart_item ci JOIN product p ON p.id = ci.product_id"
+        " WHERE ci.wechat_user_id = u.id AND p.active"
+    )
+
+
 def _line_views(
     user_id: int, customer: Customer, low_threshold: int, now: dt.datetime
 ) -> tuple[list[ProductView], list[promotions.Offer]]:
