@@ -144,7 +144,7 @@ def test_the_visit_shows_its_photos_and_orders_and_the_store_page_its_latest_ord
     stepper = page.get_by_label("茉莉绿茶 数量")
     stepper.fill("30")
     stepper.blur()
-    page.locator("#checkout-total", has_text="¥1350.00").wait_for()
+    page.locator("#checkout-total", has_text="¥1,350.00").wait_for()
     assert page.locator("#visit-orders").count() == 0  # nothing ordered in this visit yet
     phone.button("提交订单").click()
     page.get_by_text("已为客户下单").wait_for()

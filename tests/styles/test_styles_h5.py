@@ -84,7 +84,7 @@ def state_choices(picker, name):
 
 def test_the_catalogue_shows_the_style_once_from_its_lowest_price(dealer_phone, shop, giftbox):
     page = dealer_phone.open("/h5/products").get_data(as_text=True)
-    assert page.count("茶礼盒") == 1 and "¥12.00 起" in page
+    assert page.count("茶礼盒") == 1 and "¥12.00/件 起" in page
     assert "GB-02" not in page and f"/h5/styles/{giftbox[0].id}" in page
     assert shop.tea.name in page  # products outside styles as before
     found = dealer_phone.open("/h5/products?q=GB-04").get_data(as_text=True)
@@ -92,7 +92,7 @@ def test_the_catalogue_shows_the_style_once_from_its_lowest_price(dealer_phone, 
     # A style taken off sale falls apart into its SKUs, each a product of its own.
     core_styles.update_group(giftbox[0].id, active=False)
     page = dealer_phone.open("/h5/products").get_data(as_text=True)
-    assert "¥12.00 起" not in page and all(f"GB-0{i}" in page for i in range(1, 6))
+    assert "¥12.00/件 起" not in page and all(f"GB-0{i}" in page for i in range(1, 6))
 
 
 def test_the_style_page_adds_the_chosen_sku_to_the_cart(dealer_phone, shop, giftbox):
@@ -133,11 +133,11 @@ def test_a_dealer_picks_a_spec_on_the_phone(dealer_on_phone, shop, giftbox, scre
     page = dealer.page
     dealer.go("/h5/products")
     card = page.locator(f"#style-{group.id}")
-    expect(card).to_contain_text("¥12.00 起")
+    expect(card).to_contain_text("¥12.00/件 起")
     dealer.shot("style-in-catalogue", full_page=False)
     card.get_by_role("link").click()
     page.wait_for_url(f"**/h5/styles/{group.id}")
-    expect(page.locator("#style-price")).to_have_text("¥12.00 – 24.00")
+    expect(page.locator("#style-price")).to_have_text("¥12.00 – ¥24.00")
     page.get_by_role("link", name="乌龙").click()
     expect(page.get_by_role("link", name="乌龙")).to_have_attribute("aria-pressed", "true")
     small = page.locator(".spec-off", has_text="小盒")
