@@ -25,7 +25,7 @@ def dashboard():
 
 # Where each kind of document waiting (todo.Item.document) is dealt with: its own page, or the
 # list it is signed or issued on, at its row.
-TODO_PAGES = {
+WAITING_WORK_PAGES = {
     "order": lambda i: url_for("console.order_detail", order_id=i.id),
     "return": lambda i: url_for("console.return_detail", return_id=i.id),
     "shop_order": lambda i: url_for("console.shop_order", order_id=i.id),
@@ -43,5 +43,5 @@ def todo_page():
     return render_template(
         "console/todo.html",
         todos=todo.todos(g.staff),
-        href=lambda item: TODO_PAGES[item.document](item),
+        href=lambda item: WAITING_WORK_PAGES[item.document](item),
     )
